@@ -1,0 +1,57 @@
+// Alert events (source `nocturne.alerts`), one per committed change of an alert item.
+import { z } from 'zod';
+import { alertLinkSchema, alertSeveritySchema, alertSourceSchema } from '../shared/domain/alert';
+import { eventEnvelopeSchema, type EventContract } from './common';
+import opened from './examples/alert-opened.json';
+import repeated from './examples/alert-repeated.json';
+import acknowledged from './examples/alert-acknowledged.json';
+import resolved from './examples/alert-resolved.json';
+
+export const ALERT_EVENT_SOURCE = 'nocturne.alerts';
+
+export const alertSnapshotSchema = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  source: alertSourceSchema,
+  dedupKey: z.string(),
+  status: z.enum(['firing', 'resolved']),
+  severity: alertSeveritySchema,
+  summary: z.string(),
+  service: z.string().optional(),
+  resource: z.string().optional(),
+  labels: z.record(z.string(), z.string()),
+  links: z.array(alertLinkSchema),
+  startsAt: z.string(),
+  endsAt: z.string().optional(),
+  count: z.number().int().positive(),
+  firstReceivedAt: z.string(),
+  lastReceivedAt: z.string(),
+  acknowledgedAt: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  revision: z.number().int().positive(),
+});
+export type AlertSnapshot = z.infer<typeof alertSnapshotSchema>;
+
+export const alertEventDetailSchema = eventEnvelopeSchema.extend({ alert: alertSnapshotSchema });
+export type AlertEventDetail = z.infer<typeof alertEventDetailSchema>;
+
+export const ALERT_DETAIL_TYPES = {
+  opened: 'Alert Opened',
+  repeated: 'Alert Repeated',
+  acknowledged: 'Alert Acknowledged',
+  resolved: 'Alert Resolved',
+} as const;
+
+const contract = (detailType: string, example: unknown): EventContract<typeof alertEventDetailSchema> => ({
+  source: ALERT_EVENT_SOURCE,
+  detailType,
+  schema: alertEventDetailSchema,
+  example,
+});
+
+export const alertEventContracts = [
+  contract(ALERT_DETAIL_TYPES.opened, opened),
+  contract(ALERT_DETAIL_TYPES.repeated, repeated),
+  contract(ALERT_DETAIL_TYPES.acknowledged, acknowledged),
+  contract(ALERT_DETAIL_TYPES.resolved, resolved),
+];

@@ -1,0 +1,47 @@
+// Lambda entry for reading alerts (see infra/catalog.ts: "ops-alerts").
+import { httpApi, json, parseQuery } from '../../shared/http/api';
+import { problem } from '../../shared/http/problem';
+import { listAlertsQuerySchema } from '../../shared/http/schemas';
+import { getAlert, listAlerts } from '../../shared/store/alerts';
+import { getPayload } from '../../shared/store/raw-payloads';
+
+const DEFAULT_WINDOW_DAYS = 7;
+const MAX_WINDOW_DAYS = 90;
+
+
+export const handler = httpApi({
+  'GET /alerts': {
+    role: 'viewer',
+    handler: async (req) => {
+      const q = parseQuery(req, listAlertsQuerySchema);
+      const since = q.since ? new Date(q.since) : new Date(req.now.getTime() - DEFAULT_WINDOW_DAYS * 86400000);
+      if (req.now.getTime() - since.getTime() > MAX_WINDOW_DAYS * 86400000)
+        throw problem(422, `since may be at most ${MAX_WINDOW_DAYS} days ago.`, {
+          errors: [{ field: 'since', message: `at most ${MAX_WINDOW_DAYS} days before now` }],
+        });
+      const page = await listAlerts({
+        status: q.status,
+        integrationId: q.integration,
+        since,
+        until: req.now,
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      return json(200, page);
+    },
+  },
+  'GET /alerts/{id}': {
+    role: 'viewer',
+    handler: async (req) => {
+      const alert = await getAlert(req.params.id!);
+      if (!alert) throw problem(404, `No alert with id ${req.params.id}.`);
+      const raw = await getPayload(alert.firstPayloadId);
+      const last = alert.lastPayloadId !== alert.firstPayloadId ? await getPayload(alert.lastPayloadId) : undefined;
+      return json(200, {
+        ...alert,
+        rawPayload: raw ? { id: raw.id, contentType: raw.contentType, receivedAt: raw.receivedAt, body: raw.body } : null,
+        lastRawPayload: last ? { id: last.id, contentType: last.contentType, receivedAt: last.receivedAt, body: last.body } : undefined,
+      });
+    },
+  },
+});

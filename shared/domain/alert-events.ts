@@ -1,0 +1,53 @@
+// Which event a committed change of an alert item means. Pure: given the stream's old and new
+// images, return the one event to publish (or none: the delete half of a resolve move).
+import type { BusEvent } from '../adapters/events';
+import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE, type AlertSnapshot } from '../../events/alerts';
+
+type Image = Record<string, unknown> | undefined;
+
+function snapshot(item: Record<string, unknown>): AlertSnapshot {
+  const pick = (k: string) => item[k] as never;
+  return {
+    id: pick('id'),
+    integrationId: pick('integrationId'),
+    source: pick('source'),
+    dedupKey: pick('dedupKey'),
+    status: pick('status'),
+    severity: pick('severity'),
+    summary: pick('summary'),
+    service: pick('service'),
+    resource: pick('resource'),
+    labels: (item.labels as Record<string, string>) ?? {},
+    links: (item.links as AlertSnapshot['links']) ?? [],
+    startsAt: pick('startsAt'),
+    endsAt: pick('endsAt'),
+    count: pick('count'),
+    firstReceivedAt: pick('firstReceivedAt'),
+    lastReceivedAt: pick('lastReceivedAt'),
+    acknowledgedAt: pick('acknowledgedAt'),
+    resolvedAt: pick('resolvedAt'),
+    revision: pick('revision'),
+  };
+}
+
+function detailTypeFor(oldImage: Image, newImage: Record<string, unknown>): string {
+  if (newImage.status === 'resolved') return ALERT_DETAIL_TYPES.resolved;
+  if (!oldImage) return ALERT_DETAIL_TYPES.opened;
+  if (newImage.acknowledgedAt && !oldImage.acknowledgedAt) return ALERT_DETAIL_TYPES.acknowledged;
+  return ALERT_DETAIL_TYPES.repeated;
+}
+
+export function alertEventFor(oldImage: Image, newImage: Image): BusEvent | undefined {
+  if (!newImage || newImage.type !== 'Alert') return undefined;
+  // A resolved alert is archived by inserting a new item; a later modify of that archive (none
+  // today) would not be a new state change of the alert.
+  if (newImage.status === 'resolved' && oldImage) return undefined;
+  const alert = snapshot(newImage);
+  return {
+    source: ALERT_EVENT_SOURCE,
+    detailType: detailTypeFor(oldImage, newImage),
+    time: alert.lastReceivedAt,
+    resources: [`nocturne:alert/${alert.id}`],
+    detail: { version: 1, eventId: `${alert.id}:${alert.revision}`, occurredAt: alert.lastReceivedAt, alert },
+  };
+}

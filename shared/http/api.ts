@@ -1,0 +1,114 @@
+// The HTTP handler shape every API function uses: middy with a problem+json error boundary,
+// a body-size guard, routing on API Gateway's routeKey, role checks, and zod-validated input.
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { MalformedPayloadError, ValidationError } from '../domain/errors';
+import { logger } from '../observability/logger';
+import { requireRole, type Principal, type Role } from './auth';
+import { problem, problemResponse, toProblem } from './problem';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpRequest {
+  event: APIGatewayProxyEventV2;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  headers: Record<string, string | undefined>;
+  /** The body as text (base64 decoded). */
+  rawBody: string;
+  principal?: Principal;
+  /** Time of the request, read once at the edge and passed into the domain. */
+  now: Date;
+}
+
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+export interface Route {
+  role?: Role;
+  handler: (req: HttpRequest) => Promise<HttpResult>;
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+export function noContent(): HttpResult {
+  return { statusCode: 204, headers: {}, body: '' };
+}
+
+export function bodyText(event: APIGatewayProxyEventV2): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+export function bodyBytes(event: APIGatewayProxyEventV2): number {
+  if (!event.body) return 0;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').length : Buffer.byteLength(event.body);
+}
+
+/** Parse the JSON body and validate it; errors name the field. */
+export function parseBody<S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> {
+  if (req.rawBody.trim() === '') throw new MalformedPayloadError('The request body is empty; expected a JSON document.');
+  let value: unknown;
+  try {
+    value = JSON.parse(req.rawBody);
+  } catch (err) {
+    throw new MalformedPayloadError(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) throw ValidationError.fromZod('The request body is not valid.', r.error);
+  return r.data;
+}
+
+/** Validate the query string; errors name the parameter. */
+export function parseQuery<S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> {
+  const r = schema.safeParse(req.query);
+  if (!r.success) throw ValidationError.fromZod('The query string is not valid.', r.error);
+  return r.data;
+}
+
+function lowerHeaders(h: APIGatewayProxyEventV2['headers']): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(h ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
+
+export interface HttpApiOptions {
+  maxBodyBytes?: number;
+  /** Clock, injectable for tests. */
+  clock?: () => Date;
+}
+
+/** Build a Lambda handler from routes keyed by API Gateway routeKey ("POST /integrations/{id}"). */
+export function httpApi(routes: Record<string, Route>, opts: HttpApiOptions = {}) {
+  const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const clock = opts.clock ?? (() => new Date());
+
+  const dispatch = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    const route = routes[event.routeKey];
+    if (!route) throw problem(404, `No route for ${event.routeKey}.`);
+    if (bodyBytes(event) > maxBody)
+      throw problem(413, `The request body is larger than ${maxBody} bytes; split it into smaller requests.`);
+    const req: HttpRequest = {
+      event,
+      params: (event.pathParameters ?? {}) as Record<string, string>,
+      query: event.queryStringParameters ?? {},
+      headers: lowerHeaders(event.headers),
+      rawBody: bodyText(event),
+      now: clock(),
+    };
+    if (route.role) req.principal = requireRole(event, route.role);
+    return route.handler(req);
+  };
+
+  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+    .use({
+      onError: async (request) => {
+        const p = toProblem(request.error);
+        if (p.status >= 500) logger.error('request failed', { error: request.error as Error, routeKey: request.event.routeKey });
+        else logger.info('request rejected', { status: p.status, detail: p.detail, routeKey: request.event.routeKey });
+        request.response = problemResponse(p, request.event.rawPath);
+      },
+    })
+    .handler(dispatch);
+}

@@ -1,0 +1,323 @@
+// Alert items. While an alert fires it lives under its dedup key (one item per integration
+// and key), so a repeat is one conditional update with no read. When it resolves it moves,
+// in one transaction, to an archive item under its own id. Both carry gsi1 (by id) and gsi2
+// (by the day it was first received) so the ops API reads them the same way.
+import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CanonicalAlert } from '../domain/alert';
+import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import { dayOf, ENTITY, keys } from './keys';
+import { decodeCursor, encodeCursor, type Page } from './pagination';
+
+export const RESOLVED_ALERT_TTL_DAYS = 90;
+
+export interface StoredAlert extends Omit<CanonicalAlert, 'action'> {
+  id: string;
+  integrationId: string;
+  count: number;
+  firstReceivedAt: string;
+  lastReceivedAt: string;
+  firstPayloadId: string;
+  lastPayloadId: string;
+  acknowledgedAt?: string;
+  resolvedAt?: string;
+  /** Bumped by every change; events carry it so consumers can order and de-duplicate. */
+  revision: number;
+}
+
+export type AlertOutcome =
+  | { outcome: 'created' | 'repeated' | 'acknowledged' | 'resolved'; alert: StoredAlert }
+  | { outcome: 'duplicate'; alertId: string }
+  | { outcome: 'dropped'; reason: 'no-open-alert' | 'stale-resolve' };
+
+const ITEM_KEYS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt'];
+
+export function toAlert(item: Record<string, unknown>): StoredAlert {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!ITEM_KEYS.includes(k)) out[k] = v;
+  return out as unknown as StoredAlert;
+}
+
+function indexKeys(a: StoredAlert) {
+  return { ...keys.alertById(a.id), gsi2pk: keys.alertsByDay(dayOf(a.firstReceivedAt)), gsi2sk: `${a.firstReceivedAt}#${a.id}` };
+}
+
+function oldItem(err: unknown): Record<string, unknown> | undefined {
+  const item = (err as { Item?: Record<string, NativeAttributeValue> }).Item;
+  return item ? unmarshall(item as never) : undefined;
+}
+
+export interface RecordInput {
+  integrationId: string;
+  alert: CanonicalAlert;
+  payloadId: string;
+  receivedAt: string;
+  newId: () => string;
+}
+
+/** Apply one normalized alert to the store. Idempotent per payload: a retry changes nothing. */
+export async function recordAlert(input: RecordInput): Promise<AlertOutcome> {
+  switch (input.alert.action) {
+    case 'trigger':
+      return trigger(input);
+    case 'acknowledge':
+      return acknowledge(input);
+    case 'resolve':
+      return resolve(input);
+  }
+}
+
+async function trigger({ integrationId, alert, payloadId, receivedAt, newId }: RecordInput): Promise<AlertOutcome> {
+  const key = keys.liveAlert(integrationId, alert.dedupKey);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    // Most deliveries repeat an open alert: try the one-write update first.
+    try {
+      const r = await guard('update alert', () =>
+        documentClient().send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key: key,
+            UpdateExpression:
+              'SET #count = #count + :one, revision = revision + :one, lastReceivedAt = :now, lastPayloadId = :pid, ' +
+              'severity = :severity, summary = :summary, details = :details, labels = :labels, links = :links' +
+              (alert.service ? ', service = :service' : '') +
+              (alert.resource ? ', #resource = :resource' : ''),
+            ConditionExpression: 'attribute_exists(pk) AND lastPayloadId <> :pid',
+            ExpressionAttributeNames: { '#count': 'count', ...(alert.resource ? { '#resource': 'resource' } : {}) },
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':now': receivedAt,
+              ':pid': payloadId,
+              ':severity': alert.severity,
+              ':summary': alert.summary,
+              ':details': alert.details,
+              ':labels': alert.labels,
+              ':links': alert.links,
+              ...(alert.service ? { ':service': alert.service } : {}),
+              ...(alert.resource ? { ':resource': alert.resource } : {}),
+            },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return { outcome: 'repeated', alert: toAlert(r.Attributes!) };
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      const old = oldItem(err);
+      if (old) return { outcome: 'duplicate', alertId: old.id as string };
+    }
+    const stored: StoredAlert = {
+      id: newId(),
+      integrationId,
+      source: alert.source,
+      dedupKey: alert.dedupKey,
+      status: 'firing',
+      severity: alert.severity,
+      summary: alert.summary,
+      details: alert.details,
+      labels: alert.labels,
+      service: alert.service,
+      resource: alert.resource,
+      startsAt: alert.startsAt,
+      links: alert.links,
+      count: 1,
+      firstReceivedAt: receivedAt,
+      lastReceivedAt: receivedAt,
+      firstPayloadId: payloadId,
+      lastPayloadId: payloadId,
+      revision: 1,
+    };
+    try {
+      await guard('create alert', () =>
+        documentClient().send(
+          new PutCommand({
+            TableName: tableName(),
+            Item: { ...key, ...indexKeys(stored), type: ENTITY.alert, ...stored },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return { outcome: 'created', alert: stored };
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      // Another delivery created it between our two writes: go round and count as a repeat.
+    }
+  }
+  throw new Error(`Alert ${alert.dedupKey} kept changing under concurrent writes`);
+}
+
+async function acknowledge({ integrationId, alert, payloadId, receivedAt }: RecordInput): Promise<AlertOutcome> {
+  try {
+    const r = await guard('acknowledge alert', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.liveAlert(integrationId, alert.dedupKey),
+          UpdateExpression:
+            'SET acknowledgedAt = if_not_exists(acknowledgedAt, :now), lastReceivedAt = :now, lastPayloadId = :pid, revision = revision + :one',
+          ConditionExpression: 'attribute_exists(pk) AND lastPayloadId <> :pid',
+          ExpressionAttributeValues: { ':now': receivedAt, ':pid': payloadId, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    return { outcome: 'acknowledged', alert: toAlert(r.Attributes!) };
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    const old = oldItem(err);
+    return old ? { outcome: 'duplicate', alertId: old.id as string } : { outcome: 'dropped', reason: 'no-open-alert' };
+  }
+}
+
+async function resolve({ integrationId, alert, payloadId, receivedAt }: RecordInput): Promise<AlertOutcome> {
+  const key = keys.liveAlert(integrationId, alert.dedupKey);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const r = await guard('read alert', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true })));
+    if (!r.Item) return { outcome: 'dropped', reason: 'no-open-alert' };
+    const live = toAlert(r.Item);
+    // A resolve that ended before this alert started belongs to an earlier, already closed one.
+    if (alert.endsAt && Date.parse(alert.endsAt) < Date.parse(live.startsAt)) return { outcome: 'dropped', reason: 'stale-resolve' };
+    const resolved: StoredAlert = {
+      ...live,
+      status: 'resolved',
+      endsAt: alert.endsAt ?? receivedAt,
+      resolvedAt: receivedAt,
+      lastReceivedAt: receivedAt,
+      lastPayloadId: payloadId,
+      revision: live.revision + 1,
+    };
+    try {
+      await guard('resolve alert', () =>
+        documentClient().send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: tableName(),
+                  Key: key,
+                  ConditionExpression: 'revision = :rev',
+                  ExpressionAttributeValues: { ':rev': live.revision },
+                },
+              },
+              {
+                Put: {
+                  TableName: tableName(),
+                  Item: {
+                    ...keys.resolvedAlert(live.id),
+                    ...indexKeys(resolved),
+                    type: ENTITY.alert,
+                    ...resolved,
+                    expiresAt: Math.floor(Date.parse(receivedAt) / 1000) + RESOLVED_ALERT_TTL_DAYS * 86400,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        ),
+      );
+      return { outcome: 'resolved', alert: resolved };
+    } catch (err) {
+      if (!isTransactionConflict(err)) throw err;
+      // Changed (repeat, ack) or resolved by a concurrent delivery: read again.
+    }
+  }
+  throw new Error(`Alert ${alert.dedupKey} kept changing under concurrent writes`);
+}
+
+export async function getAlert(id: string): Promise<StoredAlert | undefined> {
+  const r = await guard('get alert', () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.alertById(id).gsi1pk },
+      }),
+    ),
+  );
+  const items = (r.Items ?? []).map(toAlert);
+  // While a resolve is replicating to the index both copies may show: the resolved one wins.
+  return items.find((a) => a.status === 'resolved') ?? items[0];
+}
+
+export async function getLiveAlert(integrationId: string, dedupKey: string): Promise<StoredAlert | undefined> {
+  const r = await guard('get alert', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.liveAlert(integrationId, dedupKey), ConsistentRead: true })),
+  );
+  return r.Item ? toAlert(r.Item) : undefined;
+}
+
+export interface AlertQuery {
+  status?: 'firing' | 'resolved';
+  integrationId?: string;
+  since: Date;
+  until: Date;
+  limit: number;
+  cursor?: string;
+}
+
+interface AlertCursor {
+  day: string;
+  key?: Record<string, unknown>;
+}
+
+const MAX_QUERIES_PER_PAGE = 40;
+
+/** Alerts first received in [since, until], newest first, optionally filtered. */
+export async function listAlerts(q: AlertQuery): Promise<Page<StoredAlert>> {
+  const sinceIso = q.since.toISOString();
+  const untilIso = q.until.toISOString();
+  const start = decodeCursor<AlertCursor>(q.cursor);
+  let day = start?.day ?? dayOf(untilIso);
+  let exclusiveStart = start?.key;
+  const items: StoredAlert[] = [];
+  const filters: string[] = [];
+  const values: Record<string, unknown> = {};
+  if (q.status) {
+    filters.push('#status = :status');
+    values[':status'] = q.status;
+  }
+  if (q.integrationId) {
+    filters.push('integrationId = :integrationId');
+    values[':integrationId'] = q.integrationId;
+  }
+  for (let queries = 0; queries < MAX_QUERIES_PER_PAGE; queries++) {
+    if (day < dayOf(sinceIso)) return { items };
+    const r = await guard('list alerts', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :day AND gsi2sk BETWEEN :from AND :to',
+          FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+          ExpressionAttributeNames: q.status ? { '#status': 'status' } : undefined,
+          ExpressionAttributeValues: { ':day': keys.alertsByDay(day), ':from': sinceIso, ':to': `${untilIso}~`, ...values },
+          ScanIndexForward: false,
+          Limit: Math.max(q.limit, 25),
+          ExclusiveStartKey: exclusiveStart,
+        }),
+      ),
+    );
+    for (const raw of r.Items ?? []) {
+      items.push(toAlert(raw));
+      if (items.length === q.limit) {
+        const last = raw as Record<string, unknown>;
+        const key = { pk: last.pk, sk: last.sk, gsi2pk: last.gsi2pk, gsi2sk: last.gsi2sk };
+        return { items, nextCursor: encodeCursor({ day, key } satisfies AlertCursor) };
+      }
+    }
+    if (r.LastEvaluatedKey) exclusiveStart = r.LastEvaluatedKey;
+    else {
+      day = previousDay(day);
+      exclusiveStart = undefined;
+    }
+  }
+  return { items, nextCursor: encodeCursor({ day, key: exclusiveStart } satisfies AlertCursor) };
+}
+
+function previousDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,59 @@
+// The DynamoDB document client every store module uses. The endpoint comes from the standard
+// AWS_ENDPOINT_URL_DYNAMODB variable (the local runtime points it at DynamoDB Local).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StoreUnavailableError } from '../http/problem';
+
+let client: DynamoDBDocumentClient | undefined;
+let configure: ((c: DynamoDBClient) => void) | undefined;
+
+export function documentClient(): DynamoDBDocumentClient {
+  if (!client) {
+    const base = new DynamoDBClient({ maxAttempts: 3 });
+    configure?.(base);
+    client = DynamoDBDocumentClient.from(base, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+  }
+  return client;
+}
+
+/** Hook for the local runtime and benchmarks (e.g. a request-counting middleware). */
+export function configureDynamoClient(fn: (c: DynamoDBClient) => void): void {
+  configure = fn;
+  client = undefined;
+}
+
+export function tableName(): string {
+  const name = process.env.TABLE_NAME;
+  if (!name) throw new Error('TABLE_NAME is not set');
+  return name;
+}
+
+export function isConditionalCheckFailed(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return name === 'ConditionalCheckFailedException';
+}
+
+export function isTransactionConflict(err: unknown): boolean {
+  const e = err as { name?: string; CancellationReasons?: Array<{ Code?: string }> } | undefined;
+  return e?.name === 'TransactionCanceledException' || e?.name === 'TransactionConflictException';
+}
+
+/** Cancellation reason codes of a failed transaction, one per item. */
+export function cancellationCodes(err: unknown): string[] {
+  const e = err as { CancellationReasons?: Array<{ Code?: string }> } | undefined;
+  return (e?.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+}
+
+/** Wrap infrastructure failures so the HTTP layer answers 503 (retry) instead of 500. */
+export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isConditionalCheckFailed(err) || isTransactionConflict(err)) throw err;
+    const name = (err as { name?: string }).name ?? 'Error';
+    if (name === 'ValidationException') throw err;
+    throw new StoreUnavailableError(`DynamoDB ${what} failed: ${name}`, { cause: err });
+  }
+}

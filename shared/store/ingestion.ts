@@ -1,0 +1,56 @@
+// Storing one webhook delivery: the raw body first (it also claims the delivery against
+// retries), then each alert (each write idempotent per payload), then the completion mark.
+// A crash anywhere is repaired by the sender's retry; a completed delivery retried within the
+// retry window changes nothing.
+import { monotonicFactory } from 'ulid';
+import type { CanonicalAlert } from '../domain/alert';
+import { recordAlert, type AlertOutcome } from './alerts';
+import { beginPayload, completePayload, payloadIdFor } from './raw-payloads';
+
+export interface DeliveryResult {
+  payloadId: string;
+  /** True when this body was already processed within the retry window: nothing changed. */
+  duplicate: boolean;
+  results: Array<{ dedupKey: string; outcome: AlertOutcome['outcome']; alertId?: string; reason?: string }>;
+}
+
+const WRITE_CONCURRENCY = 8;
+
+export async function storeDelivery(input: {
+  integrationId: string;
+  body: string;
+  contentType: string;
+  receivedAt: string;
+  alerts: CanonicalAlert[];
+}): Promise<DeliveryResult> {
+  const payloadId = payloadIdFor(input.integrationId, input.body);
+  const fresh = await beginPayload({
+    id: payloadId,
+    integrationId: input.integrationId,
+    contentType: input.contentType,
+    body: input.body,
+    receivedAt: input.receivedAt,
+  });
+  if (!fresh) return { payloadId, duplicate: true, results: [] };
+
+  const newId = monotonicFactory();
+  const seed = Date.parse(input.receivedAt);
+  const results: DeliveryResult['results'] = new Array(input.alerts.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < input.alerts.length) {
+      const i = next++;
+      const alert = input.alerts[i]!;
+      const r = await recordAlert({ integrationId: input.integrationId, alert, payloadId, receivedAt: input.receivedAt, newId: () => newId(seed) });
+      results[i] = {
+        dedupKey: alert.dedupKey,
+        outcome: r.outcome,
+        alertId: 'alert' in r ? r.alert.id : 'alertId' in r ? r.alertId : undefined,
+        reason: 'reason' in r ? r.reason : undefined,
+      };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, input.alerts.length) }, worker));
+  await completePayload(payloadId, input.receivedAt);
+  return { payloadId, duplicate: false, results };
+}

@@ -1,0 +1,220 @@
+// Integration items and their token pointers (token hash → integration, for /v2/enqueue).
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { hashToken, tokenHint, type CreateIntegration, type Integration, type UpdateIntegration } from '../domain/integration';
+import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, cancellationCodes, tableName } from './client';
+import { ENTITY, keys } from './keys';
+import { decodeCursor, encodeCursor, type Page } from './pagination';
+
+const tokenKey = (hash: string) => ({ pk: `TOKEN#${hash}`, sk: 'TOKEN' });
+
+function toIntegration(item: Record<string, unknown>): Integration {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _t, sourceType, ...rest } = item as Record<string, unknown> & {
+    sourceType: Integration['type'];
+  };
+  return { ...(rest as Omit<Integration, 'type'>), type: sourceType };
+}
+
+function toItem(i: Integration): Record<string, unknown> {
+  const { type, ...rest } = i;
+  return { ...keys.integration(i.id), ...keys.integrationList(), gsi1sk: i.id, type: ENTITY.integration, sourceType: type, ...rest };
+}
+
+export async function createIntegration(input: CreateIntegration & { id: string }, token: string, now: string): Promise<Integration> {
+  const integration: Integration = {
+    id: input.id,
+    type: input.type,
+    name: input.name,
+    service: input.service,
+    enabled: input.enabled,
+    allowedTopicArns: input.allowedTopicArns,
+    tokenHash: hashToken(token),
+    tokenHint: tokenHint(token),
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  try {
+    await guard('create integration', () =>
+      documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: tableName(), Item: toItem(integration), ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: { ...tokenKey(integration.tokenHash), type: 'IntegrationToken', integrationId: integration.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  } catch (err) {
+    if (isTransactionConflict(err) && cancellationCodes(err)[0] === 'ConditionalCheckFailed')
+      throw new ConflictError(`An integration with id ${input.id} already exists.`);
+    throw err;
+  }
+  return integration;
+}
+
+export async function getIntegration(id: string): Promise<Integration | undefined> {
+  const r = await guard('get integration', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.integration(id) })),
+  );
+  return r.Item ? toIntegration(r.Item) : undefined;
+}
+
+export async function requireIntegration(id: string): Promise<Integration> {
+  const i = await getIntegration(id);
+  if (!i) throw new NotFoundError(`No integration with id ${id}.`);
+  return i;
+}
+
+export async function integrationByToken(token: string): Promise<Integration | undefined> {
+  const r = await guard('find integration by token', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: tokenKey(hashToken(token)) })),
+  );
+  const id = r.Item?.integrationId as string | undefined;
+  return id ? getIntegration(id) : undefined;
+}
+
+export async function listIntegrations(limit: number, cursor?: string): Promise<Page<Integration>> {
+  const r = await guard('list integrations', () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.integrationList().gsi1pk },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    ),
+  );
+  return { items: (r.Items ?? []).map(toIntegration), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+}
+
+export async function updateIntegration(id: string, patch: UpdateIntegration, now: string): Promise<Integration> {
+  const sets = ['updatedAt = :now', 'version = version + :one'];
+  const removes: string[] = [];
+  const values: Record<string, unknown> = { ':now': now, ':one': 1 };
+  const names: Record<string, string> = {};
+  for (const field of ['name', 'service', 'enabled', 'allowedTopicArns'] as const) {
+    const v = patch[field];
+    if (v === undefined) continue;
+    names[`#${field}`] = field;
+    if (v === null) removes.push(`#${field}`);
+    else {
+      sets.push(`#${field} = :${field}`);
+      values[`:${field}`] = v;
+    }
+  }
+  let condition = 'attribute_exists(pk)';
+  if (patch.version !== undefined) {
+    condition += ' AND version = :expected';
+    values[':expected'] = patch.version;
+  }
+  try {
+    const r = await guard('update integration', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.integration(id),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    return toIntegration(r.Attributes!);
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) {
+      const old = (err as { Item?: Record<string, unknown> }).Item;
+      if (!old) throw new NotFoundError(`No integration with id ${id}.`);
+      throw new ConflictError(
+        `Integration ${id} is at version ${String(old.version)}, not ${String(patch.version)}; reload it and apply your change again.`,
+      );
+    }
+    throw err;
+  }
+}
+
+export async function rotateIntegrationToken(id: string, token: string, now: string): Promise<Integration> {
+  const current = await requireIntegration(id);
+  const hash = hashToken(token);
+  try {
+    await guard('rotate integration token', () =>
+      documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName(),
+                Key: keys.integration(id),
+                UpdateExpression: 'SET tokenHash = :h, tokenHint = :hint, updatedAt = :now, version = version + :one',
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':h': hash, ':hint': tokenHint(token), ':now': now, ':one': 1, ':v': current.version },
+              },
+            },
+            { Delete: { TableName: tableName(), Key: tokenKey(current.tokenHash) } },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: { ...tokenKey(hash), type: 'IntegrationToken', integrationId: id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  } catch (err) {
+    if (isTransactionConflict(err)) throw new ConflictError(`Integration ${id} changed while its token was rotated; try again.`);
+    throw err;
+  }
+  return { ...current, tokenHash: hash, tokenHint: tokenHint(token), updatedAt: now, version: current.version + 1 };
+}
+
+export async function deleteIntegration(id: string): Promise<void> {
+  const current = await requireIntegration(id);
+  try {
+    await guard('delete integration', () =>
+      documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: tableName(),
+                Key: keys.integration(id),
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':v': current.version },
+              },
+            },
+            { Delete: { TableName: tableName(), Key: tokenKey(current.tokenHash) } },
+          ],
+        }),
+      ),
+    );
+  } catch (err) {
+    if (isTransactionConflict(err)) throw new ConflictError(`Integration ${id} changed while it was being deleted; try again.`);
+    throw err;
+  }
+}
+
+/** Seeding helper for demo data: create or leave as is (never rotates an existing token). */
+export async function ensureIntegration(input: CreateIntegration & { id: string }, token: string, now: string): Promise<Integration> {
+  const existing = await getIntegration(input.id);
+  if (existing) return existing;
+  try {
+    return await createIntegration(input, token, now);
+  } catch (err) {
+    if (err instanceof ConflictError) return requireIntegration(input.id);
+    throw err;
+  }
+}
+

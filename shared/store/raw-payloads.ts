@@ -1,0 +1,114 @@
+// Raw webhook bodies, kept 30 days for investigation and replay. Content-addressed per
+// integration (the id is a hash of the body), gzip-compressed and chunked under DynamoDB's
+// 400 KB item limit. The first chunk doubles as the idempotency record of the delivery:
+// `processedAt` says the alerts it carried were stored, so a retried delivery changes nothing.
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { PutCommand, QueryCommand, UpdateCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
+import { ENTITY, keys } from './keys';
+
+export const RAW_PAYLOAD_TTL_DAYS = 30;
+/** A byte-identical delivery within this window is a retry, not a new notification. */
+export const RETRY_WINDOW_SECONDS = 3600;
+const CHUNK_BYTES = 350 * 1024;
+
+export interface RawPayload {
+  id: string;
+  integrationId: string;
+  contentType: string;
+  body: string;
+  receivedAt: string;
+  processedAt?: string;
+}
+
+export function payloadIdFor(integrationId: string, body: string): string {
+  const digest = createHash('sha256').update(integrationId).update('\0').update(body, 'utf8').digest('base64url');
+  return digest.slice(0, 32);
+}
+
+const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/**
+ * Store the body and claim the delivery. Returns false when the same body was already
+ * processed within the retry window (a retry): the caller must then change nothing.
+ */
+export async function beginPayload(p: Omit<RawPayload, 'id' | 'processedAt'> & { id: string }): Promise<boolean> {
+  const zipped = gzipSync(Buffer.from(p.body, 'utf8'));
+  const chunks: Buffer[] = [];
+  for (let off = 0; off < zipped.length || chunks.length === 0; off += CHUNK_BYTES) chunks.push(zipped.subarray(off, off + CHUNK_BYTES));
+  const expiresAt = epoch(p.receivedAt) + RAW_PAYLOAD_TTL_DAYS * 86400;
+  const common = { type: ENTITY.rawPayload, payloadId: p.id, integrationId: p.integrationId, receivedAt: p.receivedAt, expiresAt };
+  try {
+    await guard('store raw payload', () =>
+      documentClient().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...keys.rawPayload(p.id, 0), ...common, contentType: p.contentType, chunks: chunks.length, data: chunks[0] },
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(processedAt) OR processedAt < :windowStart',
+          ExpressionAttributeValues: { ':windowStart': new Date(Date.parse(p.receivedAt) - RETRY_WINDOW_SECONDS * 1000).toISOString() },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+  for (let i = 1; i < chunks.length; i += 25) {
+    const batch = chunks.slice(i, i + 25).map((data, j) => ({
+      PutRequest: { Item: { ...keys.rawPayload(p.id, i + j), ...common, data } },
+    }));
+    await guard('store raw payload chunks', async () => {
+      let pending: typeof batch | undefined = batch;
+      for (let attempt = 0; pending?.length && attempt < 5; attempt++) {
+        const r = await documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending } }));
+        pending = r.UnprocessedItems?.[tableName()] as typeof batch | undefined;
+      }
+      if (pending?.length) throw new Error('unprocessed raw payload chunks');
+    });
+  }
+  return true;
+}
+
+export async function completePayload(id: string, processedAt: string): Promise<void> {
+  await guard('complete raw payload', () =>
+    documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.rawPayload(id, 0),
+        UpdateExpression: 'SET processedAt = :t',
+        ExpressionAttributeValues: { ':t': processedAt },
+      }),
+    ),
+  );
+}
+
+export async function getPayload(id: string): Promise<RawPayload | undefined> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await guard('read raw payload', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.rawPayload(id, 0).pk },
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+    items.push(...(r.Items ?? []));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  const head = items[0];
+  if (!head || items.length !== head.chunks) return undefined;
+  const body = gunzipSync(Buffer.concat(items.map((i) => Buffer.from(i.data as Uint8Array)))).toString('utf8');
+  return {
+    id,
+    integrationId: head.integrationId as string,
+    contentType: head.contentType as string,
+    body,
+    receivedAt: head.receivedAt as string,
+    processedAt: head.processedAt as string | undefined,
+  };
+}
