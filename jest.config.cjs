@@ -4,7 +4,9 @@ const transform = {
 };
 // @middy/* and a few other dependencies ship ES modules only: transform them too.
 const transformIgnorePatterns = ['/node_modules/(?!(@middy|ulid)/)'];
-const common = { transform, transformIgnorePatterns, testEnvironment: 'node' };
+// @middy/core and @middy/util export only an `import` condition; point jest's CommonJS resolver at the file.
+const moduleNameMapper = { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' };
+const common = { transform, transformIgnorePatterns, moduleNameMapper, testEnvironment: 'node' };
 
 module.exports = {
   projects: [

@@ -21,15 +21,15 @@ export const genericAlertSchema = z.object({
   links: z.array(alertLinkSchema).max(50).optional(),
 });
 
-export const genericPayloadSchema = z.union([
-  genericAlertSchema,
-  z.object({ alerts: z.array(genericAlertSchema).min(1).max(500) }),
-]);
+export const genericBatchSchema = z.object({ alerts: z.array(genericAlertSchema).min(1).max(500) });
+export const genericPayloadSchema = z.union([genericAlertSchema, genericBatchSchema]);
 export type GenericPayload = z.infer<typeof genericPayloadSchema>;
 
 export const normalizeGeneric: Normalizer = (payload, ctx) => {
-  const parsed = validate(genericPayloadSchema, parseJson(payload.body), 'generic JSON');
-  const alerts = 'alerts' in parsed ? parsed.alerts : [parsed];
+  const body = parseJson(payload.body);
+  // Pick the variant first so errors name the field (a union would only say "no variant matched").
+  const isBatch = typeof body === 'object' && body !== null && 'alerts' in body;
+  const alerts = isBatch ? validate(genericBatchSchema, body, 'generic JSON').alerts : [validate(genericAlertSchema, body, 'generic JSON')];
   return alerts.map(
     (a): CanonicalAlert => ({
       source: 'generic',

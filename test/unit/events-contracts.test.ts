@@ -1,0 +1,31 @@
+// Event contracts: every JSON example satisfies its schema, and a breaking change to a schema
+// (a removed or retyped field) makes its example fail here.
+import { alertEventContracts } from '../../events/alerts';
+import { alertEventFor } from '../../shared/domain/alert-events';
+
+describe('event contracts', () => {
+  it.each(alertEventContracts.map((c) => [c.detailType, c]))('%s example matches its schema', (_name, c) => {
+    const r = c.schema.safeParse(c.example);
+    expect(r.success ? [] : r.error.issues).toEqual([]);
+  });
+
+  it('the detail types are unique per source', () => {
+    const names = alertEventContracts.map((c) => `${c.source}.${c.detailType}`);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('the mapper emits details that satisfy the contract', () => {
+    const c = alertEventContracts[0]!;
+    const alert = (c.example as { alert: Record<string, unknown> }).alert;
+    const ev = alertEventFor(undefined, { type: 'Alert', ...alert, details: {} });
+    expect(ev?.detailType).toBe('Alert Opened');
+    expect(c.schema.safeParse(ev?.detail).success).toBe(true);
+  });
+
+  it('rejects a detail missing a required field', () => {
+    const c = alertEventContracts[0]!;
+    const { alert, ...rest } = c.example as { alert: Record<string, unknown> };
+    const { severity: _s, ...withoutSeverity } = alert;
+    expect(c.schema.safeParse({ ...rest, alert: withoutSeverity }).success).toBe(false);
+  });
+});

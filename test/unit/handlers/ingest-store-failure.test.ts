@@ -1,0 +1,80 @@
+// When DynamoDB fails, a webhook answers 503 with Retry-After so the sender retries, and
+// nothing is half-written (the raw payload write is the first write and it failed).
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { hashToken } from '../../../shared/domain/integration';
+import { call, type Handler } from '../../support/http-event';
+
+process.env.TABLE_NAME = 'unit-test';
+process.env.AWS_REGION = 'us-east-1';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const raw = mockClient(DynamoDBClient);
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { handler } = require('../../../functions/ingest/handler') as { handler: Handler };
+
+const integrationItem = {
+  pk: 'INTEGRATION#int-1',
+  sk: 'INTEGRATION',
+  type: 'Integration',
+  id: 'int-1',
+  sourceType: 'generic',
+  name: 'x',
+  enabled: true,
+  allowedTopicArns: [],
+  tokenHash: hashToken('secret-token'),
+  tokenHint: 'oken',
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  version: 1,
+};
+
+const send = (body: unknown) =>
+  call(handler, {
+    routeKey: 'POST /hooks/{integrationId}',
+    params: { integrationId: 'int-1' },
+    headers: { authorization: 'Bearer secret-token' },
+    body: body as object,
+  });
+
+beforeEach(() => {
+  ddb.reset();
+  raw.reset();
+});
+
+describe('ingest when DynamoDB fails', () => {
+  it('answers 503 problem+json with Retry-After when the payload cannot be stored, and writes no alert', async () => {
+    ddb.on(GetCommand).resolves({ Item: integrationItem });
+    ddb.on(PutCommand).rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+    const r = await send({ dedupKey: 'a', summary: 'b' });
+    expect(r.status).toBe(503);
+    expect(r.headers['content-type']).toBe('application/problem+json');
+    expect(r.headers['retry-after']).toBeDefined();
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers 503 when the integration cannot be read', async () => {
+    ddb.on(GetCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+    const r = await send({ dedupKey: 'a', summary: 'b' });
+    expect(r.status).toBe(503);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('answers 503 (not 202) when an alert write fails after the payload was stored', async () => {
+    ddb.on(GetCommand).resolves({ Item: integrationItem });
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+    const r = await send({ dedupKey: 'a', summary: 'b' });
+    expect(r.status).toBe(503);
+    // The completion mark was never written, so the sender's retry is processed in full.
+    const completes = ddb.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.UpdateExpression).includes('processedAt'));
+    expect(completes).toHaveLength(0);
+  });
+});
+
+// Keep the low-level client mock referenced so the import is not flagged as unused.
+void GetItemCommand;
+void PutItemCommand;
