@@ -7,7 +7,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { CanonicalAlert } from '../domain/alert';
 import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
 import { dayOf, ENTITY, keys } from './keys';
-import { decodeCursor, encodeCursor, type Page } from './pagination';
+import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 
 export const RESOLVED_ALERT_TTL_DAYS = 90;
 
@@ -271,6 +271,8 @@ export async function listAlerts(q: AlertQuery): Promise<Page<StoredAlert>> {
   const sinceIso = q.since.toISOString();
   const untilIso = q.until.toISOString();
   const start = decodeCursor<AlertCursor>(q.cursor);
+  if (start && (typeof start.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start.day) || (start.key !== undefined && typeof start.key.gsi2pk !== 'string')))
+    throw invalidCursor();
   let day = start?.day ?? dayOf(untilIso);
   let exclusiveStart = start?.key;
   const items: StoredAlert[] = [];

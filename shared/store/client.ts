@@ -52,6 +52,8 @@ export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (isConditionalCheckFailed(err) || isTransactionConflict(err)) throw err;
+    // Only failures of the AWS call itself (they carry $metadata) are infrastructure failures.
+    if (!(err as { $metadata?: unknown }).$metadata) throw err;
     const name = (err as { name?: string }).name ?? 'Error';
     if (name === 'ValidationException') throw err;
     throw new StoreUnavailableError(`DynamoDB ${what} failed: ${name}`, { cause: err });

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../domain/errors';
 import { hashToken, tokenHint, type CreateIntegration, type Integration, type UpdateIntegration } from '../domain/integration';
 import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, cancellationCodes, tableName } from './client';
 import { ENTITY, keys } from './keys';
-import { decodeCursor, encodeCursor, type Page } from './pagination';
+import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 
 const tokenKey = (hash: string) => ({ pk: `TOKEN#${hash}`, sk: 'TOKEN' });
 
@@ -81,6 +81,8 @@ export async function integrationByToken(token: string): Promise<Integration | u
 }
 
 export async function listIntegrations(limit: number, cursor?: string): Promise<Page<Integration>> {
+  const start = decodeCursor(cursor);
+  if (start && (typeof start.pk !== 'string' || typeof start.gsi1pk !== 'string')) throw invalidCursor();
   const r = await guard('list integrations', () =>
     documentClient().send(
       new QueryCommand({
@@ -89,7 +91,7 @@ export async function listIntegrations(limit: number, cursor?: string): Promise<
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': keys.integrationList().gsi1pk },
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
+        ExclusiveStartKey: start,
       }),
     ),
   );

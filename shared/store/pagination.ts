@@ -13,10 +13,14 @@ export function decodeCursor<T = Record<string, unknown>>(cursor: string | undef
     if (v === null || typeof v !== 'object') throw new Error('not an object');
     return v as T;
   } catch {
-    throw new ValidationError('The cursor is not valid.', [
-      { field: 'cursor', message: 'Use the nextCursor value from a previous page, unchanged.' },
-    ]);
+    throw invalidCursor();
   }
+}
+
+export function invalidCursor(): ValidationError {
+  return new ValidationError('The cursor is not valid.', [
+    { field: 'cursor', message: 'Use the nextCursor value from a previous page, unchanged.' },
+  ]);
 }
 
 export interface Page<T> {
