@@ -133,6 +133,18 @@ export const catalog: Catalog = {
       triggers: [{ kind: 'http', method: 'GET', path: '/openapi.json', auth: 'public' }],
     },
     {
+      name: 'timer-sweeper',
+      description: 'Runs due durable timers (group windows, escalations, SLA deadlines, heartbeat grace).',
+      entry: 'functions/timer-sweeper/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 70,
+      table: 'readwrite',
+      publishEvents: true,
+      topics: ['pages', 'stakeholders', 'notifications'],
+      environment: { SWEEP_LOOP_SECONDS: '50', SWEEP_POLL_SECONDS: '5' },
+      triggers: [{ kind: 'schedule', expression: 'rate(1 minute)' }],
+    },
+    {
       name: 'outbox',
       description: 'Turns committed table changes (DynamoDB stream) into versioned events on the bus.',
       entry: 'functions/outbox/handler.ts',

@@ -1,0 +1,153 @@
+// Durable timers: a due-time index swept on a schedule (docs/decisions/0004-durable-timers.md).
+// A timer is an item with a kind, a due time and a payload. The sweeper claims due timers with a
+// lease (conditional update), runs the kind's handler, then deletes the timer. A crash leaves the
+// lease to expire and the timer runs again, so timer handlers must be idempotent.
+import { createHash } from 'node:crypto';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
+
+export const TIMER_SHARDS = 8;
+
+export interface Timer<P = Record<string, unknown>> {
+  id: string;
+  kind: string;
+  dueAt: string;
+  payload: P;
+  attempts: number;
+  claimedUntil?: string;
+  lastError?: string;
+}
+
+const timerKey = (id: string) => ({ pk: `TIMER#${id}`, sk: 'TIMER' });
+const shardOf = (id: string) => createHash('sha1').update(id).digest()[0]! % TIMER_SHARDS;
+const dueIndex = (id: string, dueAt: string) => ({ gsi1pk: `DUE#${shardOf(id)}`, gsi1sk: `${dueAt}#${id}` });
+
+/** Create or move a timer. Same id = same timer: scheduling again replaces its due time and payload. */
+export async function scheduleTimer(t: { id: string; kind: string; dueAt: string; payload?: Record<string, unknown> }): Promise<void> {
+  await guard('schedule timer', () =>
+    documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...timerKey(t.id), ...dueIndex(t.id, t.dueAt), type: 'Timer', id: t.id, kind: t.kind, dueAt: t.dueAt, payload: t.payload ?? {}, attempts: 0 },
+      }),
+    ),
+  );
+}
+
+/** Create a timer only if none with this id exists (returns false when one does). */
+export async function scheduleTimerOnce(t: { id: string; kind: string; dueAt: string; payload?: Record<string, unknown> }): Promise<boolean> {
+  try {
+    await guard('schedule timer', () =>
+      documentClient().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...timerKey(t.id), ...dueIndex(t.id, t.dueAt), type: 'Timer', id: t.id, kind: t.kind, dueAt: t.dueAt, payload: t.payload ?? {}, attempts: 0 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+export async function cancelTimer(id: string): Promise<void> {
+  await guard('cancel timer', () => documentClient().send(new DeleteCommand({ TableName: tableName(), Key: timerKey(id) })));
+}
+
+/** Due timers of every shard, oldest first, up to `limit` per shard. */
+export async function dueTimers(now: Date, limit: number): Promise<Timer[]> {
+  const upTo = `${now.toISOString()}#\uffff`;
+  const pages = await Promise.all(
+    Array.from({ length: TIMER_SHARDS }, (_, shard) =>
+      guard('query due timers', () =>
+        documentClient().send(
+          new QueryCommand({
+            TableName: tableName(),
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :upTo',
+            ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':upTo': upTo },
+            Limit: limit,
+          }),
+        ),
+      ),
+    ),
+  );
+  return pages
+    .flatMap((p) => (p.Items ?? []) as Timer[])
+    .filter((t) => !t.claimedUntil || t.claimedUntil < now.toISOString())
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+}
+
+/** Take a lease on a due timer; false when someone else holds it or it was moved or removed. */
+export async function claimTimer(t: Timer, now: Date, leaseSeconds: number): Promise<boolean> {
+  try {
+    await guard('claim timer', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: timerKey(t.id),
+          UpdateExpression: 'SET claimedUntil = :until, attempts = attempts + :one',
+          ConditionExpression: 'dueAt = :due AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
+          ExpressionAttributeValues: {
+            ':until': new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
+            ':one': 1,
+            ':due': t.dueAt,
+            ':now': now.toISOString(),
+          },
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+/** Remove a timer that ran, unless its handler (or someone) rescheduled it meanwhile. */
+export async function completeTimer(t: Timer): Promise<void> {
+  try {
+    await guard('complete timer', () =>
+      documentClient().send(
+        new DeleteCommand({
+          TableName: tableName(),
+          Key: timerKey(t.id),
+          ConditionExpression: 'dueAt = :due',
+          ExpressionAttributeValues: { ':due': t.dueAt },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+  }
+}
+
+/** A handler failed: release the lease early with a back-off, or park the timer after too many tries. */
+export async function failTimer(t: Timer, now: Date, error: string, maxAttempts: number): Promise<'retry' | 'parked'> {
+  const attempts = t.attempts + 1;
+  const parked = attempts >= maxAttempts;
+  const backoffSeconds = Math.min(300, 5 * 2 ** Math.min(attempts, 6));
+  await guard('fail timer', () =>
+    documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: timerKey(t.id),
+        UpdateExpression: parked
+          ? 'SET lastError = :err, parkedAt = :now REMOVE gsi1pk, gsi1sk'
+          : 'SET lastError = :err, claimedUntil = :until',
+        ConditionExpression: 'dueAt = :due',
+        ExpressionAttributeValues: {
+          ':err': error.slice(0, 1000),
+          ':due': t.dueAt,
+          ...(parked ? { ':now': now.toISOString() } : { ':until': new Date(now.getTime() + backoffSeconds * 1000).toISOString() }),
+        },
+      }),
+    ),
+  ).catch((err) => {
+    if (!isConditionalCheckFailed(err)) throw err;
+  });
+  return parked ? 'parked' : 'retry';
+}
