@@ -2,9 +2,10 @@
 // it may touch. infra/aws builds the CDK app from this file and infra/local builds the local
 // runtime from it; test/infra checks that both serve every trigger declared here.
 import type { TopicName } from '../shared/adapters/notifier';
+import type { Role } from '../shared/http/auth';
 import { idempotencyTable, mainTable, type TableDefinition } from '../shared/store/table-definition';
 
-export type Role = 'viewer' | 'responder' | 'admin';
+export type { Role };
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface HttpTrigger {

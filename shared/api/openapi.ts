@@ -6,32 +6,8 @@ import { canonicalAlertSchema } from '../domain/alert';
 import { createIntegrationSchema, updateIntegrationSchema } from '../domain/integration';
 import { genericPayloadSchema } from '../domain/normalizers/generic';
 import { listAlertsQuerySchema, pageQuerySchema } from '../http/schemas';
-
-type Role = 'viewer' | 'responder' | 'admin';
-
-export interface Operation {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  path: string;
-  summary: string;
-  tag: string;
-  auth: 'jwt' | 'token' | 'public';
-  role?: Role;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  bodyDescription?: string;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-}
-
-const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'Problem' });
+import { errors, page, problemSchema, type Operation } from './operation';
+import { featureOperations } from './operations';
 
 const integrationSchema = z
   .object({
@@ -99,13 +75,6 @@ const pdEventSchema = z.object({
   client: z.string().optional(),
   client_url: z.string().optional(),
 });
-
-const page = (item: z.ZodType) => z.object({ items: z.array(item), nextCursor: z.string().optional() });
-const std = { 400: 'Malformed request', 401: 'Missing or invalid credentials', 403: 'Role not sufficient', 422: 'Invalid field values' };
-const errors = (...codes: Array<keyof typeof std | 404 | 409 | 413 | 429 | 503>) =>
-  Object.fromEntries(
-    codes.map((c) => [c, { description: (std as Record<number, string>)[c] ?? { 404: 'Not found', 409: 'Conflict', 413: 'Body over 1 MB', 429: 'Throttled (see Retry-After)', 503: 'Storage unavailable; retry' }[c as 404], schema: problemSchema }]),
-  );
 
 export const operations: Operation[] = [
   {
@@ -217,10 +186,6 @@ export const operations: Operation[] = [
   },
 ];
 
-/** Further operations registered by feature modules (incidents, on-call, tickets, probes). */
-export function registerOperations(ops: Operation[]): void {
-  operations.push(...ops);
-}
 
 function schemaOf(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   return z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12', reused: 'inline' }) as Record<string, unknown>;
@@ -228,7 +193,7 @@ function schemaOf(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown>
 
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of operations) {
+  for (const op of [...operations, ...featureOperations]) {
     const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     if (op.query) {
       const shape = op.query.shape as Record<string, z.ZodType>;

@@ -1,16 +1,19 @@
 // Event contracts: every JSON example satisfies its schema, and a breaking change to a schema
 // (a removed or retyped field) makes its example fail here.
 import { alertEventContracts } from '../../events/alerts';
+import { incidentEventContracts } from '../../events/incidents';
+
+const allContracts = [...alertEventContracts, ...incidentEventContracts];
 import { alertEventFor } from '../../shared/domain/alert-events';
 
 describe('event contracts', () => {
-  it.each(alertEventContracts.map((c) => [c.detailType, c]))('%s example matches its schema', (_name, c) => {
+  it.each(allContracts.map((c) => [c.detailType, c]))('%s example matches its schema', (_name, c) => {
     const r = c.schema.safeParse(c.example);
     expect(r.success ? [] : r.error.issues).toEqual([]);
   });
 
   it('the detail types are unique per source', () => {
-    const names = alertEventContracts.map((c) => `${c.source}.${c.detailType}`);
+    const names = allContracts.map((c) => `${c.source}.${c.detailType}`);
     expect(new Set(names).size).toBe(names.length);
   });
 

@@ -1,0 +1,5 @@
+// Every feature's operations, in the order they appear in the OpenAPI document.
+// A feature adds `export const xOperations: Operation[]` in its own file and lists it here.
+import type { Operation } from '../operation';
+
+export const featureOperations: Operation[] = [];
