@@ -1,0 +1,221 @@
+// The whole of Nocturne on AWS, built by reading infra/catalog.ts. Nothing in this file names a
+// function: tables, bus, topics and API come from the catalog's declarations, and each catalog
+// function gets its triggers and exactly the grants its entry lists.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { catalog as defaultCatalog, topicEnvName, type Catalog, type EventTrigger, type TopicName } from '../catalog';
+import type { TableDefinition } from '../../shared/store/table-definition';
+import { CatalogFunction, PROJECT_ROOT, pascalCase } from './catalog-function';
+import { OpsApi, routeKey } from './ops-api';
+
+export interface NocturneStackProps extends StackProps {
+  /** The wiring to deploy; tests pass extended catalogs. @default infra/catalog.ts */
+  catalog?: Catalog;
+  /** Bundle every handler with esbuild. false synthesizes fast with stand-in code (tests only). @default true */
+  bundle?: boolean;
+}
+
+/** EventBridge retries and event age for rule targets (schedules and bus events). */
+const RULE_TARGET_RETRIES = 4;
+const RULE_TARGET_MAX_EVENT_AGE = Duration.hours(1);
+/** Stream batches: retries before the batch description goes to the stream DLQ. */
+const STREAM_RETRIES = 10;
+
+export class NocturneStack extends Stack {
+  readonly catalog: Catalog;
+  readonly mainTable: dynamodb.Table;
+  readonly idempotencyTable: dynamodb.Table;
+  readonly bus: events.EventBus;
+  readonly topics: ReadonlyMap<TopicName, sns.Topic>;
+  /** Platform alarms (DLQs, function errors); see docs/decisions/0002. */
+  readonly alarmTopic: sns.Topic;
+  readonly api: OpsApi;
+  readonly functions: ReadonlyMap<string, CatalogFunction>;
+
+  constructor(scope: Construct, id: string, props: NocturneStackProps = {}) {
+    super(scope, id, props);
+    const catalog = (this.catalog = props.catalog ?? defaultCatalog);
+    const bundle = props.bundle ?? true;
+    checkCatalog(catalog, bundle);
+
+    this.mainTable = tableFrom(this, catalog.tables.main);
+    this.idempotencyTable = tableFrom(this, catalog.tables.idempotency);
+
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: catalog.busName });
+    this.bus.archive('Archive', {
+      description: 'Every Nocturne event, for replay after an outage or a consumer bug.',
+      eventPattern: { account: [this.account] },
+      retention: Duration.days(30),
+    });
+
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Nocturne platform alarms', enforceSSL: true });
+    this.topics = new Map(
+      catalog.topics.map((t) => [
+        t.name,
+        new sns.Topic(this, `Topic${pascalCase(t.name)}`, { displayName: t.displayName, enforceSSL: true }),
+      ]),
+    );
+
+    this.api = new OpsApi(this, 'Api', { throttle: catalog.throttle });
+
+    const sharedEnvironment: Record<string, string> = {
+      TABLE_NAME: this.mainTable.tableName,
+      IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
+      EVENT_BUS_NAME: this.bus.eventBusName,
+      POWERTOOLS_SERVICE_NAME: 'nocturne',
+      ...Object.fromEntries([...this.topics].map(([name, topic]) => [topicEnvName(name), topic.topicArn])),
+    };
+
+    const functions = new Map<string, CatalogFunction>();
+    for (const definition of catalog.functions) {
+      const fn = new CatalogFunction(this, { definition, sharedEnvironment, alarmTopic: this.alarmTopic, bundle });
+      this.grantFromCatalog(fn);
+      this.wireTriggers(fn);
+      functions.set(definition.name, fn);
+    }
+    this.functions = functions;
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the webhooks and the ops API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    for (const [name, topic] of this.topics) new CfnOutput(this, `TopicArn${pascalCase(name)}`, { value: topic.topicArn });
+  }
+
+  /** Exactly the access the catalog entry declares, nothing else. */
+  private grantFromCatalog(fn: CatalogFunction): void {
+    const def = fn.definition;
+    const wildcardReasons = ['X-Ray (tracing active) has no resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords need "*".'];
+
+    if (def.table === 'read') this.mainTable.grantReadData(fn.function);
+    if (def.table === 'readwrite') this.mainTable.grantReadWriteData(fn.function);
+    if (def.table && this.catalog.tables.main.indexes.length > 0) acknowledgeIndexWildcard(fn, this.mainTable, def.table);
+    if (def.idempotencyTable === 'readwrite') {
+      this.idempotencyTable.grantReadWriteData(fn.function);
+      if (this.catalog.tables.idempotency.indexes.length > 0) acknowledgeIndexWildcard(fn, this.idempotencyTable, 'readwrite');
+    }
+    if (def.publishEvents) this.bus.grantPutEventsTo(fn.function);
+    for (const name of def.topics ?? []) this.topics.get(name)!.grantPublish(fn.function);
+
+    if (def.triggers.some((t) => t.kind === 'tableStream'))
+      wildcardReasons.push('The table stream event source needs dynamodb:ListStreams, which only accepts "*".');
+    Validations.of(fn.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: wildcardReasons.join(' ') });
+  }
+
+  private wireTriggers(fn: CatalogFunction): void {
+    fn.definition.triggers.forEach((trigger, i) => {
+      switch (trigger.kind) {
+        case 'http':
+          this.api.addRoute(trigger, fn.function, `${fn.node.id}Integration`);
+          return;
+        case 'schedule':
+          new events.Rule(fn, `Schedule${i}`, {
+            description: `${fn.definition.name}: ${trigger.expression}`,
+            schedule: events.Schedule.expression(trigger.expression),
+            targets: [this.ruleTarget(fn)],
+          });
+          return;
+        case 'event':
+          new events.Rule(fn, `Event${i}`, {
+            description: `${fn.definition.name}: events on the ${this.catalog.busName} bus`,
+            eventBus: this.bus,
+            eventPattern: eventPatternOf(trigger.pattern),
+            targets: [this.ruleTarget(fn)],
+          });
+          return;
+        case 'tableStream':
+          fn.function.addEventSource(
+            new DynamoEventSource(this.mainTable, {
+              startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+              batchSize: trigger.batchSize,
+              bisectBatchOnError: true,
+              retryAttempts: STREAM_RETRIES,
+              reportBatchItemFailures: true,
+              onFailure: new SqsDlq(fn.streamDeadLetterQueue!),
+            }),
+          );
+          return;
+        default:
+          throw new Error(`Unknown trigger ${JSON.stringify(trigger satisfies never)} on ${fn.definition.name}`);
+      }
+    });
+  }
+
+  private ruleTarget(fn: CatalogFunction): targets.LambdaFunction {
+    return new targets.LambdaFunction(fn.function, {
+      deadLetterQueue: fn.asyncDeadLetterQueue,
+      retryAttempts: RULE_TARGET_RETRIES,
+      maxEventAge: RULE_TARGET_MAX_EVENT_AGE,
+    });
+  }
+}
+
+function tableFrom(scope: Construct, def: TableDefinition): dynamodb.Table {
+  // Every key attribute is a string: shared/store/keys.ts builds them all as strings.
+  const key = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+  const table = new dynamodb.Table(scope, `${def.id}Table`, {
+    partitionKey: key(def.partitionKey),
+    sortKey: def.sortKey ? key(def.sortKey) : undefined,
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    timeToLiveAttribute: def.ttlAttribute,
+    stream: def.stream ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined,
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  for (const index of def.indexes) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: key(index.partitionKey),
+      sortKey: key(index.sortKey),
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+  return table;
+}
+
+/** The catalog writes patterns as EventBridge does ('detail-type'); CDK spells it detailType. */
+function eventPatternOf(pattern: EventTrigger['pattern']): events.EventPattern {
+  const { source, 'detail-type': detailType, detail } = pattern;
+  return { ...(source && { source }), ...(detailType && { detailType }), ...(detail && { detail }) };
+}
+
+function acknowledgeIndexWildcard(fn: CatalogFunction, table: dynamodb.Table, access: 'read' | 'readwrite'): void {
+  const logicalId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
+  Validations.of(fn.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+    reason: `${access} access to the table declared in infra/catalog.ts includes its GSIs; <table>/index/* names only that table's indexes.`,
+  });
+}
+
+/** Fail synthesis with one clear message instead of a half-wired stack. */
+function checkCatalog(catalog: Catalog, bundle: boolean): void {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const topics = new Set(catalog.topics.map((t) => t.name));
+  const routes = new Set<string>();
+  for (const fn of catalog.functions) {
+    if (names.has(fn.name)) problems.push(`function ${fn.name} is declared twice`);
+    names.add(fn.name);
+    for (const topic of fn.topics ?? []) if (!topics.has(topic)) problems.push(`${fn.name} publishes to unknown topic ${topic}`);
+    if (fn.triggers.some((t) => t.kind === 'tableStream') && !catalog.tables.main.stream)
+      problems.push(`${fn.name} has a tableStream trigger but the main table has no stream`);
+    for (const t of fn.triggers) {
+      if (t.kind !== 'http') continue;
+      if (routes.has(routeKey(t))) problems.push(`${fn.name}: route ${routeKey(t)} is declared twice`);
+      routes.add(routeKey(t));
+    }
+    if (bundle && !fs.existsSync(path.join(PROJECT_ROOT, fn.entry))) problems.push(`${fn.name}: entry ${fn.entry} does not exist`);
+  }
+  if (problems.length) throw new Error(`infra/catalog.ts cannot be deployed:\n- ${problems.join('\n- ')}`);
+}

@@ -1,0 +1,162 @@
+// The HTTP API in front of every http trigger of the catalog: a Cognito user pool whose groups
+// are the ops roles, a JWT authorizer for 'jwt' routes, stage-wide and webhook throttling, and
+// JSON access logs.
+import { Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Catalog, HttpTrigger } from '../catalog';
+import { ROLES } from '../../shared/http/auth';
+
+/** Routes authenticated by an integration token are the webhooks; they get the webhook limits. */
+export function isWebhookRoute(trigger: HttpTrigger): boolean {
+  return trigger.auth === 'token';
+}
+
+export function routeKey(trigger: HttpTrigger): string {
+  return `${trigger.method} ${trigger.path}`;
+}
+
+export interface OpsApiProps {
+  throttle: Catalog['throttle'];
+}
+
+export class OpsApi extends Construct {
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogGroup: logs.LogGroup;
+  private readonly authorizer: HttpUserPoolAuthorizer;
+  private readonly webhookThrottle: { rateLimit: number; burstLimit: number };
+  private readonly integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
+  /** CfnStage.RouteSettings is a plain JSON map: its keys are written as CloudFormation spells them. */
+  private readonly webhookRouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+
+  constructor(scope: Construct, id: string, props: OpsApiProps) {
+    super(scope, id);
+
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // Ops users can rotate webhook tokens and silence pages: a second factor is required.
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Highest role first: Cognito's precedence decides which group's IAM role wins (none here),
+    // the handlers read every group from cognito:groups.
+    ROLES.toReversed().forEach((role, precedence) => {
+      new cognito.UserPoolGroup(this, `Group${role[0]!.toUpperCase()}${role.slice(1)}`, {
+        userPool: this.userPool,
+        groupName: role,
+        description: `Nocturne ${role}`,
+        precedence,
+      });
+    });
+    this.userPoolClient = this.userPool.addClient('OpsClient', {
+      authFlows: { userSrp: true },
+      disableOAuth: true,
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+    });
+    this.authorizer = new HttpUserPoolAuthorizer('OpsAuthorizer', this.userPool, {
+      userPoolClients: [this.userPoolClient],
+    });
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Nocturne: monitor webhooks and the ops API',
+      createDefaultStage: false,
+    });
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTimeEpoch',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = Lazy.any({
+      produce: () => (Object.keys(this.webhookRouteSettings).length ? this.webhookRouteSettings : undefined),
+    });
+    this.webhookThrottle = { rateLimit: props.throttle.webhookRateLimit, burstLimit: props.throttle.webhookBurstLimit };
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** Wire one http trigger of the catalog to its function (one integration per function). */
+  addRoute(trigger: HttpTrigger, fn: lambda.IFunction, integrationId: string): apigw.HttpRoute {
+    let integration = this.integrations.get(fn);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(integrationId, fn);
+      this.integrations.set(fn, integration);
+    }
+    const [route] = this.httpApi.addRoutes({
+      path: trigger.path,
+      methods: [apigw.HttpMethod[trigger.method]],
+      integration,
+      authorizer: trigger.auth === 'jwt' ? this.authorizer : undefined,
+    });
+    if (!route) throw new Error(`No route created for ${routeKey(trigger)}`);
+
+    if (trigger.auth !== 'jwt') {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          trigger.auth === 'token'
+            ? `${routeKey(trigger)} is a monitor webhook: monitors cannot obtain Cognito tokens, so the handler authenticates the integration token (constant-time compare) and answers 401 otherwise.`
+            : `${routeKey(trigger)} is declared public in infra/catalog.ts (no data behind it), so it has no authorizer.`,
+      });
+    }
+    if (isWebhookRoute(trigger)) {
+      this.webhookRouteSettings[routeKey(trigger)] = {
+        ThrottlingRateLimit: this.webhookThrottle.rateLimit,
+        ThrottlingBurstLimit: this.webhookThrottle.burstLimit,
+      };
+      // Route settings may only name routes that already exist.
+      this.stage.node.addDependency(route);
+    }
+    return route;
+  }
+}

@@ -1,0 +1,210 @@
+// Every catalog function is deployed as declared: runtime, size, environment, exactly its grants
+// and exactly its triggers. The tests loop over the catalog, so a new entry is checked as soon as
+// it is added to infra/catalog.ts.
+import { topicEnvName, type Catalog, type FunctionDefinition, type Trigger } from '../../infra/catalog';
+import { catalogsUnderTest } from './support/exercise-catalog';
+import {
+  arnOf,
+  catalogFunction,
+  expectedGrants,
+  grantsOf,
+  lambdaOf,
+  logicalId,
+  ref,
+  resourcesOfType,
+  synth,
+  TABLE_WRITE,
+  type Json,
+  type Synthesized,
+} from './support/synth';
+
+function describeTrigger(t: Trigger): string {
+  switch (t.kind) {
+    case 'http':
+      return `http ${t.method} ${t.path} (${t.auth})`;
+    case 'schedule':
+      return `schedule ${t.expression}`;
+    case 'event':
+      return `event ${JSON.stringify(t.pattern)}`;
+    case 'tableStream':
+      return `table stream, batches of ${t.batchSize}`;
+  }
+}
+
+/** Integrations (HTTP API) whose target is this Lambda function. */
+function integrationsOf(s: Synthesized, fnId: string): string[] {
+  return resourcesOfType(s, 'AWS::ApiGatewayV2::Integration')
+    .filter(([, r]) => JSON.stringify(r.Properties!.IntegrationUri) === JSON.stringify(arnOf(fnId)))
+    .map(([id]) => id);
+}
+
+function routesOf(s: Synthesized, fnId: string): Array<[string, Json]> {
+  const integrations = integrationsOf(s, fnId);
+  return resourcesOfType(s, 'AWS::ApiGatewayV2::Route')
+    .filter(([, r]) => integrations.some((i) => JSON.stringify(r.Properties!.Target).includes(`"Ref":"${i}"`)))
+    .map(([id, r]) => [id, r.Properties]);
+}
+
+function rulesOf(s: Synthesized, fnId: string): Json[] {
+  return resourcesOfType(s, 'AWS::Events::Rule')
+    .map(([, r]) => r.Properties!)
+    .filter((p) => (p.Targets as Json[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify(arnOf(fnId))));
+}
+
+function streamMappingsOf(s: Synthesized, fnId: string): Json[] {
+  return resourcesOfType(s, 'AWS::Lambda::EventSourceMapping')
+    .map(([, r]) => r.Properties!)
+    .filter((p) => JSON.stringify(p.FunctionName) === JSON.stringify(ref(fnId)));
+}
+
+function expectTriggerWired(s: Synthesized, def: FunctionDefinition, trigger: Trigger): void {
+  const { id: fnId } = lambdaOf(s, def.name);
+  const fn = catalogFunction(s, def.name);
+  const ruleTarget = (rule: Json) => {
+    const target = (rule.Targets as Json[]).find((t) => JSON.stringify(t.Arn) === JSON.stringify(arnOf(fnId)));
+    expect(target.DeadLetterConfig).toEqual({ Arn: arnOf(logicalId(fn.asyncDeadLetterQueue!)) });
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+  };
+
+  switch (trigger.kind) {
+    case 'http': {
+      const routeKey = `${trigger.method} ${trigger.path}`;
+      const routes = routesOf(s, fnId).filter(([, p]) => p.RouteKey === routeKey);
+      expect(routes).toHaveLength(1);
+      const route = routes[0]![1];
+      if (trigger.auth === 'jwt') {
+        expect(route.AuthorizationType).toBe('JWT');
+        expect(route.AuthorizerId).toEqual(ref(logicalIdOfAuthorizer(s)));
+      } else {
+        expect(route.AuthorizationType).toBe('NONE');
+        expect(route.AuthorizerId).toBeUndefined();
+      }
+      return;
+    }
+    case 'schedule': {
+      const rules = rulesOf(s, fnId).filter((r) => r.ScheduleExpression === trigger.expression);
+      expect(rules).toHaveLength(1);
+      expect(rules[0].EventBusName).toBeUndefined(); // schedules live on the default bus
+      ruleTarget(rules[0]);
+      return;
+    }
+    case 'event': {
+      const rules = rulesOf(s, fnId).filter((r) => JSON.stringify(r.EventPattern) === JSON.stringify(trigger.pattern));
+      expect(rules).toHaveLength(1);
+      expect(rules[0].EventBusName).toEqual(ref(logicalId(s.stack.bus)));
+      ruleTarget(rules[0]);
+      return;
+    }
+    case 'tableStream': {
+      const mappings = streamMappingsOf(s, fnId).filter((m) => m.BatchSize === trigger.batchSize);
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(s.stack.mainTable), 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: arnOf(logicalId(fn.streamDeadLetterQueue!)) } },
+      });
+      expect(mappings[0].MaximumRetryAttempts).toBeGreaterThan(0);
+      return;
+    }
+  }
+}
+
+function logicalIdOfAuthorizer(s: Synthesized): string {
+  const authorizers = resourcesOfType(s, 'AWS::ApiGatewayV2::Authorizer');
+  expect(authorizers).toHaveLength(1);
+  return authorizers[0]![0];
+}
+
+describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) => {
+  const s = synth(catalog);
+
+  it('deploys one Lambda function per catalog entry, and no other', () => {
+    expect(resourcesOfType(s, 'AWS::Lambda::Function')).toHaveLength(catalog.functions.length);
+  });
+
+  describe.each(catalog.functions.map((def) => [def.name, def] as const))('%s', (name, def) => {
+    it('runs Node.js 22 on arm64 with the catalog memory, timeout and description', () => {
+      const { props } = lambdaOf(s, name);
+      expect(props).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: def.memoryMb,
+        Timeout: def.timeoutSeconds,
+        Description: def.description,
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+      });
+    });
+
+    it('logs JSON to its own log group, which has a retention', () => {
+      const { props } = lambdaOf(s, name);
+      const logGroupId = logicalId(catalogFunction(s, name).logGroup);
+      expect(props.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: ref(logGroupId) });
+      expect(s.resources[logGroupId]!.Properties!.RetentionInDays).toBeGreaterThan(0);
+    });
+
+    it('gets the table, bus and topic names, the shared settings and its own environment', () => {
+      const env = lambdaOf(s, name).props.Environment.Variables;
+      expect(env).toMatchObject({
+        TABLE_NAME: ref(logicalId(s.stack.mainTable)),
+        IDEMPOTENCY_TABLE_NAME: ref(logicalId(s.stack.idempotencyTable)),
+        EVENT_BUS_NAME: ref(logicalId(s.stack.bus)),
+        POWERTOOLS_SERVICE_NAME: 'nocturne',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...def.environment,
+      });
+      for (const topic of catalog.topics) expect(env[topicEnvName(topic.name)]).toEqual(ref(logicalId(s.stack.topics.get(topic.name)!)));
+    });
+
+    it('has a role that holds exactly the grants its catalog entry declares', () => {
+      expect(grantsOf(s, name)).toEqual(expectedGrants(def, catalog));
+    });
+
+    it('cannot write the table, put events or publish to topics unless its entry says so', () => {
+      const grants = grantsOf(s, name);
+      const writes = grants.filter((g) => TABLE_WRITE.some((a) => g.startsWith(`${a} on main-table`)));
+      expect(writes.length > 0).toBe(def.table === 'readwrite');
+      expect(grants.some((g) => g.startsWith('events:PutEvents'))).toBe(def.publishEvents === true);
+      const published = grants.filter((g) => g.startsWith('sns:Publish on ')).map((g) => g.replace('sns:Publish on topic:', ''));
+      expect(published.sort()).toEqual([...(def.topics ?? [])].sort());
+    });
+
+    it.each(def.triggers.map((t) => [describeTrigger(t), t] as const))('is triggered by %s', (_t, trigger) => {
+      expectTriggerWired(s, def, trigger);
+    });
+
+    it('is wired to its catalog triggers and nothing else', () => {
+      const { id: fnId } = lambdaOf(s, name);
+      const count = (kind: Trigger['kind']) => def.triggers.filter((t) => t.kind === kind).length;
+      expect(routesOf(s, fnId)).toHaveLength(count('http'));
+      expect(rulesOf(s, fnId)).toHaveLength(count('schedule') + count('event'));
+      expect(streamMappingsOf(s, fnId)).toHaveLength(count('tableStream'));
+    });
+
+    it('sends failed async invocations to its dead-letter queue when it has schedule or event triggers', () => {
+      const fn = catalogFunction(s, name);
+      const { id: fnId, props } = lambdaOf(s, name);
+      const async = def.triggers.some((t) => t.kind === 'schedule' || t.kind === 'event');
+      expect(fn.asyncDeadLetterQueue !== undefined).toBe(async);
+      if (!async) {
+        expect(props.DeadLetterConfig).toBeUndefined();
+        return;
+      }
+      expect(props.DeadLetterConfig).toEqual({ TargetArn: arnOf(logicalId(fn.asyncDeadLetterQueue!)) });
+      const invokeConfigs = resourcesOfType(s, 'AWS::Lambda::EventInvokeConfig').filter(
+        ([, r]) => JSON.stringify(r.Properties!.FunctionName) === JSON.stringify(ref(fnId)),
+      );
+      expect(invokeConfigs).toHaveLength(1);
+      expect(invokeConfigs[0]![1].Properties!.MaximumRetryAttempts).toBe(2);
+    });
+  });
+
+  it('declares every HTTP route once', () => {
+    const keys = catalog.functions.flatMap((f) => f.triggers.flatMap((t) => (t.kind === 'http' ? [`${t.method} ${t.path}`] : [])));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(resourcesOfType(s, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey).sort()).toEqual([...keys].sort());
+  });
+});

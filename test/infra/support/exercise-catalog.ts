@@ -1,0 +1,58 @@
+// The real catalog plus fixture functions that use every trigger kind and every kind of grant,
+// so the generic wiring is checked even for kinds the real catalog does not use yet. The
+// fixtures are synthesized without bundling, so their entries need not exist.
+import { catalog, type Catalog, type FunctionDefinition } from '../../../infra/catalog';
+
+const fixtures: FunctionDefinition[] = [
+  {
+    name: 'fixture-sweeper',
+    description: 'Fixture: scheduled twice, writes both tables, publishes events and pages.',
+    entry: 'functions/fixture-sweeper/handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    table: 'readwrite',
+    idempotencyTable: 'readwrite',
+    publishEvents: true,
+    topics: ['pages', 'alerts'],
+    environment: { SWEEP_WINDOW_MINUTES: '15' },
+    triggers: [
+      { kind: 'schedule', expression: 'rate(1 minute)' },
+      { kind: 'schedule', expression: 'cron(0/5 * * * ? *)' },
+    ],
+  },
+  {
+    name: 'fixture-notifier',
+    description: 'Fixture: reacts to bus events, reads the table, notifies stakeholders.',
+    entry: 'functions/fixture-notifier/handler.ts',
+    memoryMb: 128,
+    timeoutSeconds: 15,
+    table: 'read',
+    topics: ['stakeholders'],
+    triggers: [
+      { kind: 'event', pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident.Opened', 'Incident.Resolved'] } },
+      { kind: 'event', pattern: { source: ['nocturne.tickets'], detail: { priority: ['P1'] } } },
+    ],
+  },
+  {
+    name: 'fixture-mixed',
+    description: 'Fixture: one of each trigger kind and no table grant.',
+    entry: 'functions/fixture-mixed/handler.ts',
+    memoryMb: 192,
+    timeoutSeconds: 20,
+    triggers: [
+      { kind: 'http', method: 'PUT', path: '/fixtures/{id}', auth: 'jwt', role: 'responder' },
+      { kind: 'http', method: 'POST', path: '/fixtures/hook/{integrationId}', auth: 'token' },
+      { kind: 'schedule', expression: 'rate(1 hour)' },
+      { kind: 'event', pattern: { 'detail-type': ['Fixture.Happened'] } },
+      { kind: 'tableStream', batchSize: 25 },
+    ],
+  },
+];
+
+export const exerciseCatalog: Catalog = { ...catalog, functions: [...catalog.functions, ...fixtures] };
+
+/** Every catalog the infra tests run against, by a name that reads well in test titles. */
+export const catalogsUnderTest: Array<[string, Catalog]> = [
+  ['infra/catalog.ts', catalog],
+  ['infra/catalog.ts plus fixtures for every trigger and grant', exerciseCatalog],
+];

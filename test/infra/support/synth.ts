@@ -1,0 +1,179 @@
+// Fast in-process synthesis (no bundling, no cdk-nag) and helpers to read the template in
+// catalog terms: which Lambda function is catalog function X, what its role may do, which
+// queues are whose dead-letter queues.
+import { Stack, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import type { Catalog, FunctionDefinition } from '../../../infra/catalog';
+import { buildApp } from '../../../infra/aws/build-app';
+import { FUNCTION_TAG, type CatalogFunction } from '../../../infra/aws/catalog-function';
+import type { NocturneStack } from '../../../infra/aws/nocturne-stack';
+
+/** Template JSON, read loosely: the assertions check the shapes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export interface CfnResourceJson {
+  Type: string;
+  Properties?: Record<string, Json>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+}
+
+export interface Synthesized {
+  stack: NocturneStack;
+  template: Template;
+  resources: Record<string, CfnResourceJson>;
+  outputs: Record<string, { Value: unknown }>;
+}
+
+const cache = new Map<Catalog, Synthesized>();
+
+export function synth(catalog: Catalog): Synthesized {
+  let s = cache.get(catalog);
+  if (!s) {
+    const { stack } = buildApp({ catalog, bundle: false, nag: false });
+    const template = Template.fromStack(stack);
+    const json = template.toJSON() as { Resources: Synthesized['resources']; Outputs: Synthesized['outputs'] };
+    s = { stack, template, resources: json.Resources, outputs: json.Outputs };
+    cache.set(catalog, s);
+  }
+  return s;
+}
+
+export function logicalId(construct: IConstruct): string {
+  const cfn = (construct.node.defaultChild ?? construct) as CfnElement;
+  return Stack.of(construct).getLogicalId(cfn);
+}
+
+export function resourcesOfType(s: Synthesized, type: string): Array<[string, CfnResourceJson]> {
+  return Object.entries(s.resources).filter(([, r]) => r.Type === type);
+}
+
+/** The Lambda function that carries the catalog tag for this function name. */
+export function lambdaOf(s: Synthesized, name: string): { id: string; props: Record<string, Json> } {
+  const found = resourcesOfType(s, 'AWS::Lambda::Function').filter(([, r]) =>
+    (r.Properties?.Tags as Array<{ Key: string; Value: string }> | undefined)?.some((t) => t.Key === FUNCTION_TAG && t.Value === name),
+  );
+  if (found.length !== 1) throw new Error(`Expected one Lambda function tagged ${FUNCTION_TAG}=${name}, found ${found.length}`);
+  const [id, r] = found[0]!;
+  return { id, props: r.Properties! };
+}
+
+export function catalogFunction(s: Synthesized, name: string): CatalogFunction {
+  const fn = s.stack.functions.get(name);
+  if (!fn) throw new Error(`The stack has no construct for catalog function ${name}`);
+  return fn;
+}
+
+export const ref = (id: string) => ({ Ref: id });
+export const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+// ---- IAM: what a function's role may do, as "action on label" strings ----------------------
+
+/** Names the resources a policy statement can point at, from the function's point of view. */
+function labels(s: Synthesized, self: CatalogFunction): Map<string, string> {
+  const m = new Map<string, string>();
+  m.set(logicalId(s.stack.mainTable), 'main-table');
+  m.set(logicalId(s.stack.idempotencyTable), 'idempotency-table');
+  m.set(logicalId(s.stack.bus), 'bus');
+  m.set(logicalId(s.stack.alarmTopic), 'alarm-topic');
+  for (const [name, topic] of s.stack.topics) m.set(logicalId(topic), `topic:${name}`);
+  for (const [name, fn] of s.stack.functions) {
+    const owner = fn === self ? 'own' : `function:${name}`;
+    m.set(logicalId(fn.logGroup), `${owner}:log-group`);
+    if (fn.asyncDeadLetterQueue) m.set(logicalId(fn.asyncDeadLetterQueue), `${owner}:async-dlq`);
+    if (fn.streamDeadLetterQueue) m.set(logicalId(fn.streamDeadLetterQueue), `${owner}:stream-dlq`);
+  }
+  return m;
+}
+
+function label(expr: unknown, names: Map<string, string>): string {
+  if (expr === '*') return '*';
+  const e = expr as Json;
+  if (e?.Ref) return names.get(e.Ref) ?? `?${e.Ref}`;
+  const getAtt = e?.['Fn::GetAtt'] as [string, string] | undefined;
+  if (getAtt) {
+    const base = names.get(getAtt[0]) ?? `?${getAtt[0]}`;
+    if (getAtt[1] === 'Arn') return base;
+    if (getAtt[1] === 'StreamArn') return `${base}/stream`;
+  }
+  const join = e?.['Fn::Join'] as [string, unknown[]] | undefined;
+  if (join && join[0] === '' && join[1].length === 2 && typeof join[1][1] === 'string')
+    return label(join[1][0], names) + join[1][1];
+  return JSON.stringify(expr);
+}
+
+const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** Every permission the function's role holds, as sorted "action on resource" strings. */
+export function grantsOf(s: Synthesized, name: string): string[] {
+  const self = catalogFunction(s, name);
+  const { props } = lambdaOf(s, name);
+  const roleId = (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const role = s.resources[roleId]!;
+  if (role.Properties?.ManagedPolicyArns?.length) throw new Error(`${name}'s role has managed policies: ${JSON.stringify(role.Properties.ManagedPolicyArns)}`);
+  const statements: Statement[] = (role.Properties?.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement);
+  for (const [, policy] of [...resourcesOfType(s, 'AWS::IAM::Policy'), ...resourcesOfType(s, 'AWS::IAM::ManagedPolicy')]) {
+    const roles = asArray(policy.Properties?.Roles) as Array<{ Ref?: string }>;
+    if (roles.some((r) => r.Ref === roleId)) statements.push(...(policy.Properties!.PolicyDocument.Statement as Statement[]));
+  }
+  const names = labels(s, self);
+  const grants = new Set<string>();
+  for (const st of statements) {
+    if (st.Effect !== 'Allow' || st.Condition) throw new Error(`${name}: unexpected statement ${JSON.stringify(st)}`);
+    for (const action of asArray(st.Action)) for (const res of asArray(st.Resource)) grants.add(`${action} on ${label(res, names)}`);
+  }
+  return [...grants].sort();
+}
+
+// What CDK's table grants contain; spelled out so that a wider grant fails the tests.
+const TABLE_READ = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+];
+export const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** The permissions a catalog entry entitles its function to, in grantsOf's notation. */
+export function expectedGrants(def: FunctionDefinition, catalog: Catalog): string[] {
+  const grants = new Set<string>();
+  const allow = (actions: string[], resources: string[]) => {
+    for (const a of actions) for (const r of resources) grants.add(`${a} on ${r}`);
+  };
+  const tableResources = (table: 'main-table' | 'idempotency-table', indexes: number) =>
+    indexes > 0 ? [table, `${table}/index/*`] : [table];
+
+  // Every function: write its own logs, send traces.
+  allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ['own:log-group']);
+  allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']);
+
+  // What the catalog entry grants.
+  if (def.table)
+    allow(def.table === 'readwrite' ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ, tableResources('main-table', catalog.tables.main.indexes.length));
+  if (def.idempotencyTable === 'readwrite')
+    allow([...TABLE_READ, ...TABLE_WRITE], tableResources('idempotency-table', catalog.tables.idempotency.indexes.length));
+  if (def.publishEvents) allow(['events:PutEvents'], ['bus']);
+  for (const topic of def.topics ?? []) allow(['sns:Publish'], [`topic:${topic}`]);
+
+  // What its triggers need: the stream to read, and the dead-letter queues to write.
+  if (def.triggers.some((t) => t.kind === 'schedule' || t.kind === 'event')) allow(['sqs:SendMessage'], ['own:async-dlq']);
+  if (def.triggers.some((t) => t.kind === 'tableStream')) {
+    allow(['dynamodb:ListStreams'], ['*']);
+    allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], ['main-table/stream']);
+    allow(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], ['own:stream-dlq']);
+  }
+  return [...grants].sort();
+}
