@@ -47,7 +47,7 @@ beforeEach(() => {
 describe('ingest when DynamoDB fails', () => {
   it('answers 503 problem+json with Retry-After when the payload cannot be stored, and writes no alert', async () => {
     ddb.on(GetCommand).resolves({ Item: integrationItem });
-    ddb.on(PutCommand).rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+    ddb.on(PutCommand).rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } }));
     const r = await send({ dedupKey: 'a', summary: 'b' });
     expect(r.status).toBe(503);
     expect(r.headers['content-type']).toBe('application/problem+json');
@@ -57,7 +57,7 @@ describe('ingest when DynamoDB fails', () => {
   });
 
   it('answers 503 when the integration cannot be read', async () => {
-    ddb.on(GetCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
+    ddb.on(GetCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }));
     const r = await send({ dedupKey: 'a', summary: 'b' });
     expect(r.status).toBe(503);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
@@ -66,7 +66,7 @@ describe('ingest when DynamoDB fails', () => {
   it('answers 503 (not 202) when an alert write fails after the payload was stored', async () => {
     ddb.on(GetCommand).resolves({ Item: integrationItem });
     ddb.on(PutCommand).resolves({});
-    ddb.on(UpdateCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
     const r = await send({ dedupKey: 'a', summary: 'b' });
     expect(r.status).toBe(503);
     // The completion mark was never written, so the sender's retry is processed in full.

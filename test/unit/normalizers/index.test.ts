@@ -1,0 +1,70 @@
+import { ALERT_SOURCES, type CanonicalAlert } from '../../../shared/domain/alert';
+import { ValidationError } from '../../../shared/domain/errors';
+import { normalize, normalizers } from '../../../shared/domain/normalizers';
+import { ctx, expectCanonical, fixturePayload, payload, thrown } from './fixtures';
+
+const alert = (over: Partial<CanonicalAlert>): CanonicalAlert => ({
+  source: 'generic',
+  dedupKey: 'k',
+  status: 'firing',
+  action: 'trigger',
+  severity: 'error',
+  summary: 's',
+  details: {},
+  labels: {},
+  startsAt: ctx.receivedAt,
+  links: [],
+  ...over,
+});
+
+describe('normalize', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('has a normalizer for every alert source', () => {
+    expect(Object.keys(normalizers).sort()).toEqual([...ALERT_SOURCES].sort());
+  });
+
+  it('runs the normalizer of the source and returns canonical alerts', () => {
+    const alerts = normalize('alertmanager', fixturePayload('alertmanager', 'firing.json'), ctx);
+
+    expectCanonical(alerts);
+    expect(alerts).toHaveLength(2);
+  });
+
+  it('keeps the last of the alerts sharing a dedup key, in the order of their last occurrence', () => {
+    const body = {
+      alerts: [
+        { dedupKey: 'a', summary: 'first a' },
+        { dedupKey: 'b', summary: 'only b' },
+        { dedupKey: 'a', summary: 'second a', status: 'resolved' },
+      ],
+    };
+
+    const alerts = normalize('generic', payload(JSON.stringify(body)), ctx);
+    expect(alerts.map((a) => [a.dedupKey, a.summary, a.status])).toEqual([
+      ['b', 'only b', 'firing'],
+      ['a', 'second a', 'resolved'],
+    ]);
+  });
+
+  it('rejects, naming the alert and field, anything a normalizer produced that is not a canonical alert', () => {
+    jest.spyOn(normalizers, 'generic').mockReturnValue([alert({}), alert({ dedupKey: 'x', summary: '' })]);
+
+    const err = thrown(() => normalize('generic', payload('{}'), ctx));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.issues?.[0]?.field).toBe('alerts.1.summary');
+  });
+
+  it('rejects more than 500 alerts from any normalizer', () => {
+    jest.spyOn(normalizers, 'generic').mockReturnValue(Array.from({ length: 501 }, (_, i) => alert({ dedupKey: `k${i}` })));
+
+    const err = thrown(() => normalize('generic', payload('{}'), ctx));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.issues?.[0]?.field).toBe('alerts');
+  });
+
+  it('rejects an unknown source', () => {
+    expect(thrown(() => normalize('nope' as never, payload('{}'), ctx))).toBeInstanceOf(ValidationError);
+    expect(thrown(() => normalize('toString' as never, payload('{}'), ctx))).toBeInstanceOf(ValidationError);
+  });
+});
