@@ -1,0 +1,78 @@
+// The demo configuration `npm start` loads: data, not code paths. One integration per monitor
+// type with a fixed token, and the ops identities behind the demo bearer tokens. Seeding is
+// create-if-missing, so restarts keep what is there (and tokens stay valid).
+// To add demo data (teams, services, on-call schedules...), add a seeder to `demoSeeders`:
+// it receives the clock and a logger and must be idempotent too.
+import { ALERT_SOURCES, type AlertSource } from '../../shared/domain/alert';
+import { publicIntegration, type Integration } from '../../shared/domain/integration';
+import { ensureIntegration } from '../../shared/store/integrations';
+import type { OpsIdentity } from './http-gateway';
+
+export interface DemoIntegration {
+  id: string;
+  type: AlertSource;
+  name: string;
+  token: string;
+  allowedTopicArns: string[];
+}
+
+const DISPLAY_NAMES: Record<AlertSource, string> = {
+  alertmanager: 'Alertmanager',
+  grafana: 'Grafana',
+  datadog: 'Datadog',
+  zabbix: 'Zabbix',
+  nagios: 'Nagios',
+  cloudwatch: 'CloudWatch',
+  pagerduty: 'PagerDuty',
+  generic: 'Generic',
+};
+
+/** The SNS topic the demo CloudWatch alarms publish to (what its integration may confirm). */
+export const DEMO_CLOUDWATCH_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:nocturne-demo-alarms';
+
+export const demoIntegrations: DemoIntegration[] = ALERT_SOURCES.map((type) => ({
+  id: `demo-${type}`,
+  type,
+  name: `Demo ${DISPLAY_NAMES[type]}`,
+  token: `demo-${type}-token`,
+  allowedTopicArns: type === 'cloudwatch' ? [DEMO_CLOUDWATCH_TOPIC_ARN] : [],
+}));
+
+/** Bearer tokens the emulated JWT authorizer accepts, and who they stand for. */
+export const demoOpsTokens: Record<string, OpsIdentity> = {
+  'demo-admin-token': { sub: 'demo-admin', email: 'admin@nocturne.local', groups: ['admin'] },
+  'demo-responder-token': { sub: 'demo-responder', email: 'responder@nocturne.local', groups: ['responder'] },
+  'demo-viewer-token': { sub: 'demo-viewer', email: 'viewer@nocturne.local', groups: ['viewer'] },
+};
+
+/** Where a demo integration's monitor sends (pagerduty: the Events v2 endpoint). */
+export function webhookPathOf(i: Pick<Integration, 'id' | 'type'>): string {
+  return publicIntegration({ ...(i as Integration), tokenHash: '' }).webhookPath;
+}
+
+export interface DemoSeedContext {
+  now: string;
+  log: (line: string) => void;
+}
+
+export type DemoSeeder = (ctx: DemoSeedContext) => Promise<void>;
+
+async function seedIntegrations({ now }: DemoSeedContext): Promise<void> {
+  for (const d of demoIntegrations) {
+    await ensureIntegration(
+      { id: d.id, type: d.type, name: d.name, service: undefined, enabled: true, allowedTopicArns: d.allowedTopicArns },
+      d.token,
+      now,
+    );
+  }
+}
+
+/** Run in order; each must be idempotent (create-if-missing). */
+export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [{ name: 'integrations', seed: seedIntegrations }];
+
+export async function seedDemo(ctx: DemoSeedContext): Promise<void> {
+  for (const s of demoSeeders) {
+    await s.seed(ctx);
+    ctx.log(`[demo] seeded ${s.name}`);
+  }
+}

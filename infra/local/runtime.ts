@@ -1,0 +1,375 @@
+// The local runtime: all of Nocturne in one process, built by reading infra/catalog.ts, the
+// same wiring the CDK app reads. HTTP triggers become routes on a Node server that speaks
+// API Gateway's v2 payload, event triggers become rules on an in-process bus, schedules become
+// timers, tableStream triggers become pollers of the DynamoDB Local stream, and the SNS and
+// EventBridge adapters are swapped for in-process ones. Handlers are the very same modules
+// that run in Lambda, called with the very same event shapes.
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { setEventPublisher } from '../../shared/adapters/events';
+import { setNotifier } from '../../shared/adapters/notifier';
+import { configureDynamoClient } from '../../shared/store/client';
+import { catalog as realCatalog, topicEnvName, type Catalog, type FunctionDefinition, type TableStreamTrigger } from '../catalog';
+import { demoOpsTokens, seedDemo } from './demo';
+import { localDynamoClient } from './dynamodb-local';
+import { LocalEventBus, type BusRule } from './event-bus';
+import { HttpGateway, type OpsIdentity } from './http-gateway';
+import { AccessDeniedError, LambdaHost, checkGrant, currentInvocation, type InvocationRecord, type LambdaHandler } from './lambda';
+import { LocalScheduler, type RegisteredSchedule } from './schedules';
+import { LocalSns, localTopicArn, type SnsSubscription } from './sns';
+import { StreamPoller, checkpointStore } from './streams';
+import { ensureTables, tableNamesFor, type TableNames } from './tables';
+
+export interface LocalRuntimeOptions {
+  /** 0 picks a free port (default 3000). */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** sns.jsonl, events.jsonl, dlq.jsonl, stream-checkpoints.json, subscriptions.json live here. */
+  dataDir: string;
+  dynamoEndpoint: string;
+  /** Physical table names: `<prefix>` and `<prefix>-idempotency` (default "nocturne"). */
+  tablePrefix?: string;
+  seedDemo?: boolean;
+  /** Bearer tokens the emulated JWT authorizer accepts (default: the demo tokens). */
+  opsTokens?: Record<string, OpsIdentity>;
+  /** No console output (lines are still kept in `logs`). */
+  quiet?: boolean;
+  /** How often stream pollers call GetRecords (default 200 ms). */
+  streamPollMs?: number;
+  /** false: no schedule timers (tests call runSchedule). */
+  schedules?: boolean;
+  /** HTTP/HTTPS subscribers, in addition to $dataDir/subscriptions.json. */
+  subscriptions?: SnsSubscription[];
+  region?: string;
+  /** Replace parts of the catalog (tests: extra functions, tighter throttling). */
+  catalog?: Partial<Pick<Catalog, 'functions' | 'topics' | 'throttle' | 'busName'>>;
+  /** Handlers to call instead of loading a function's entry (tests). */
+  handlers?: Record<string, LambdaHandler>;
+  /** Enforce each function's timeoutSeconds (default true; turn off to sit in a debugger). */
+  timeouts?: boolean;
+  /** How long stop() waits for running handlers before abandoning them (default 5000 ms). */
+  stopGraceMs?: number;
+  /** Refuse table/bus/topic access the catalog does not grant, as IAM would (default true). */
+  enforceGrants?: boolean;
+  retry?: {
+    /** Delays before the retries of an event or schedule invocation (default [1000, 2000]). */
+    asyncDelaysMs?: number[];
+    /** Attempts per stream batch before it is dead-lettered (default 4). */
+    streamMaxAttempts?: number;
+    /** First stream retry delay, doubled each time (default 200 ms). */
+    streamRetryBaseMs?: number;
+    /** Delays before the retries of an SNS HTTP delivery (default [500, 2000, 5000]). */
+    snsDelaysMs?: number[];
+  };
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  dataDir: string;
+  tables: TableNames;
+  bus: LocalEventBus;
+  sns: LocalSns;
+  /** Every route the gateway serves, from the catalog's http triggers. */
+  routes: Array<{ routeKey: string; function: string; auth: string }>;
+  /** Every schedule rule, from the catalog's schedule triggers. */
+  schedules: RegisteredSchedule[];
+  /** Every event rule, from the catalog's event triggers. */
+  rules: BusRule[];
+  /** Every stream poller, from the catalog's tableStream triggers. */
+  streams: Array<{ function: string; batchSize: number; tableName: string; status: string; delivered: number }>;
+  /** Recent invocations (newest last). */
+  invocations: InvocationRecord[];
+  /** Recent runtime log lines (kept even when quiet). */
+  logs: string[];
+  /** Functions whose entry file does not exist (their triggers answer 500 or wait). */
+  missingHandlers(): string[];
+  /** Load every written handler now; returns the ones that fail to load, with why. */
+  preload(): Array<{ function: string; error: string }>;
+  invoke(functionName: string, event: unknown): Promise<unknown>;
+  runSchedule(functionName: string, expression?: string): Promise<unknown>;
+  /** Hand every pending stream record to its function now. */
+  drainStreams(): Promise<void>;
+  /** Drain streams and wait for event deliveries until nothing moves (tests). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const REGION_DEFAULT = 'us-east-1';
+let active: string | undefined;
+
+const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'Put', 'Update', 'Delete', 'BatchWrite', 'TransactWrite']);
+const READ_OPS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems', 'Get', 'BatchGet', 'TransactGet']);
+
+function tablesIn(input: Record<string, unknown>): string[] {
+  const names = new Set<string>();
+  if (typeof input.TableName === 'string') names.add(input.TableName);
+  if (input.RequestItems && typeof input.RequestItems === 'object') Object.keys(input.RequestItems).forEach((n) => names.add(n));
+  if (Array.isArray(input.TransactItems))
+    for (const item of input.TransactItems as Array<Record<string, { TableName?: string }>>)
+      for (const op of Object.values(item)) if (op?.TableName) names.add(op.TableName);
+  return [...names];
+}
+
+/** IAM, locally: a function may touch a table only as the catalog grants. */
+function tableGrantMiddleware(tables: TableNames, log: (l: string) => void) {
+  return (client: DynamoDBClient) => {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const op = String(context.commandName ?? '').replace(/Command$/, '');
+        const write = WRITE_OPS.has(op);
+        if (currentInvocation.getStore() && (write || READ_OPS.has(op))) {
+          for (const table of tablesIn(args.input as Record<string, unknown>)) {
+            try {
+              if (table === tables.main)
+                checkGrant(
+                  (fn) => (write ? fn.table === 'readwrite' : fn.table !== undefined),
+                  `dynamodb:${op} on table ${table}`,
+                  write ? "set table: 'readwrite'" : "set table: 'read' (or 'readwrite')",
+                );
+              else if (table === tables.idempotency)
+                checkGrant((fn) => fn.idempotencyTable === 'readwrite', `dynamodb:${op} on table ${table}`, "set idempotencyTable: 'readwrite'");
+            } catch (err) {
+              if (err instanceof AccessDeniedError) log(`[grants] ${err.message}`);
+              throw err;
+            }
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'nocturneLocalGrants' },
+    );
+  };
+}
+
+export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
+  if (active) throw new Error(`A local runtime is already running in this process (${active}); stop it first: handlers share one process.env.`);
+  const region = opts.region ?? process.env.AWS_REGION ?? REGION_DEFAULT;
+  const dataDir = path.resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const cat = { ...realCatalog, ...(opts.catalog ?? {}) };
+  const functions: FunctionDefinition[] = cat.functions;
+  const tables = tableNamesFor(opts.tablePrefix ?? 'nocturne');
+
+  const logs: string[] = [];
+  const log = (line: string) => {
+    logs.push(line);
+    if (logs.length > 2000) logs.splice(0, logs.length - 2000);
+    if (!opts.quiet) console.log(line);
+  };
+
+  // Every trigger kind must be served here; a new kind breaks this switch at compile time.
+  for (const fn of functions)
+    for (const t of fn.triggers) {
+      switch (t.kind) {
+        case 'http':
+        case 'schedule':
+        case 'event':
+        case 'tableStream':
+          break;
+        default: {
+          const unknownKind: never = t;
+          throw new Error(`The local runtime does not serve trigger ${JSON.stringify(unknownKind)} of ${fn.name}`);
+        }
+      }
+    }
+
+  await ensureTables(opts.dynamoEndpoint, tables, log);
+
+  const host = new LambdaHost({
+    functions,
+    region,
+    dataDir,
+    handlers: opts.handlers,
+    timeouts: opts.timeouts,
+    asyncRetryDelaysMs: opts.retry?.asyncDelaysMs,
+    log,
+  });
+  const bus = new LocalEventBus(functions, host, { region, busName: cat.busName, dataDir, log });
+  const sns = new LocalSns(cat.topics, host, {
+    dataDir,
+    subscriptions: opts.subscriptions,
+    quiet: opts.quiet,
+    retryDelaysMs: opts.retry?.snsDelaysMs,
+    log,
+  });
+  const scheduler = new LocalScheduler(functions, host, { region });
+  const gateway = new HttpGateway({
+    functions,
+    host,
+    throttle: cat.throttle,
+    opsTokens: opts.opsTokens ?? demoOpsTokens,
+    region,
+    log,
+  });
+  const ddb = localDynamoClient(opts.dynamoEndpoint);
+  const checkpoints = checkpointStore(dataDir);
+  const pollers = functions.flatMap((fn) =>
+    fn.triggers
+      .filter((t): t is TableStreamTrigger => t.kind === 'tableStream')
+      .map(
+        (t) =>
+          new StreamPoller({
+            fn,
+            batchSize: t.batchSize,
+            tableName: tables.main,
+            endpoint: opts.dynamoEndpoint,
+            region,
+            dataDir,
+            checkpoints,
+            host,
+            ddb,
+            pollMs: opts.streamPollMs ?? 200,
+            maxAttempts: opts.retry?.streamMaxAttempts,
+            retryBaseMs: opts.retry?.streamRetryBaseMs,
+            log,
+          }),
+      ),
+  );
+
+  const server: Server = createServer((req, res) => {
+    gateway.handle(req, res).catch((err: unknown) => {
+      log(`[http] gateway error: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ type: 'https://nocturne.dev/problems/internal', title: 'Internal Server Error', status: 500 }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1', () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  active = url;
+
+  // The environment every handler reads, as the CDK app sets it on each function.
+  const env: Record<string, string> = {
+    TABLE_NAME: tables.main,
+    IDEMPOTENCY_TABLE_NAME: tables.idempotency,
+    EVENT_BUS_NAME: cat.busName,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: opts.dynamoEndpoint,
+    PUBLIC_BASE_URL: url,
+    NOCTURNE_DATA_DIR: dataDir,
+    NOCTURNE_RUNTIME: 'local',
+  };
+  for (const t of cat.topics) env[topicEnvName(t.name)] = localTopicArn(t.name);
+  // Per-function environment is merged: one process holds every function.
+  for (const fn of functions)
+    for (const [k, v] of Object.entries(fn.environment ?? {})) {
+      if (k in env && env[k] !== v) log(`[env] ${fn.name} sets ${k}=${v}, already ${env[k]}: one process cannot hold both; keeping the first`);
+      else env[k] = v;
+    }
+  const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  if (process.env.AWS_SESSION_TOKEN) delete process.env.AWS_SESSION_TOKEN;
+
+  setEventPublisher(bus);
+  setNotifier(sns);
+  configureDynamoClient(opts.enforceGrants === false ? () => {} : tableGrantMiddleware(tables, log));
+
+  const restore = () => {
+    setEventPublisher(undefined);
+    setNotifier(undefined);
+    configureDynamoClient(() => {});
+    for (const [k, v] of Object.entries(previousEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    active = undefined;
+  };
+
+  try {
+    if (opts.seedDemo) await seedDemo({ now: new Date().toISOString(), log });
+  } catch (err) {
+    server.close();
+    server.closeAllConnections();
+    restore();
+    ddb.destroy();
+    throw err;
+  }
+
+  const missingHandlers = () => functions.filter((fn) => !host.isAvailable(fn)).map((fn) => `${fn.name} (${fn.entry})`);
+  const missing = missingHandlers();
+  if (missing.length) log(`[lambda] not written yet, their triggers answer 500 or wait: ${missing.join(', ')}`);
+
+  if (opts.schedules !== false) scheduler.start();
+  for (const p of pollers) p.start();
+
+  let stopping: Promise<void> | undefined;
+  const drainStreams = async () => {
+    for (const p of pollers) await p.drain();
+  };
+
+  return {
+    url,
+    port,
+    dataDir,
+    tables,
+    bus,
+    sns,
+    routes: gateway.routes.map((r) => ({ routeKey: r.routeKey, function: r.fn.name, auth: r.trigger.auth })),
+    schedules: scheduler.schedules,
+    rules: bus.rules,
+    get streams() {
+      return pollers.map((p) => ({
+        function: p.functionName,
+        batchSize: p.batchSize,
+        tableName: tables.main,
+        status: p.status,
+        delivered: p.delivered,
+      }));
+    },
+    invocations: host.invocations,
+    logs,
+    missingHandlers,
+    preload() {
+      const failures: Array<{ function: string; error: string }> = [];
+      for (const fn of functions) {
+        if (!host.isAvailable(fn)) continue;
+        try {
+          host.preload(fn.name);
+        } catch (err) {
+          failures.push({ function: fn.name, error: `${(err as Error).name}: ${(err as Error).message}` });
+        }
+      }
+      return failures;
+    },
+    invoke: (name, event) => host.invoke(name, event, 'invoke'),
+    runSchedule: (name, expression) => scheduler.runNow(name, expression),
+    drainStreams,
+    async settle() {
+      for (let pass = 0; pass < 100; pass++) {
+        const before = host.totalInvocations;
+        await drainStreams();
+        await host.idle();
+        if (host.totalInvocations === before) return;
+      }
+    },
+    stop() {
+      stopping ??= (async () => {
+        server.close();
+        server.closeIdleConnections();
+        scheduler.stop();
+        for (const p of pollers) p.halt();
+        const abandoned = await host.shutdown(opts.stopGraceMs ?? 5000);
+        if (abandoned) log(`[lambda] stopped with ${abandoned} invocation(s) still running; they were abandoned`);
+        await Promise.all(pollers.map((p) => p.stop()));
+        server.closeAllConnections();
+        ddb.destroy();
+        restore();
+      })();
+      return stopping;
+    },
+  };
+}
