@@ -2,11 +2,13 @@
 // Later features (incidents, tickets, probes) add their mapper here.
 import type { BusEvent } from '../../shared/adapters/events';
 import { alertEventFor } from '../../shared/domain/alert-events';
+import { ticketEventsFor } from '../../shared/domain/tickets/events';
+import { incidentEventFor } from '../../shared/domain/incident-events';
 
 type Image = Record<string, unknown> | undefined;
 type Mapper = (oldImage: Image, newImage: Image) => BusEvent | BusEvent[] | undefined;
 
-const mappers: Mapper[] = [alertEventFor];
+const mappers: Mapper[] = [alertEventFor, incidentEventFor, ticketEventsFor];
 
 export function eventsForChange(oldImage: Image, newImage: Image): BusEvent[] {
   return mappers.flatMap((m) => {

@@ -1,4 +1,8 @@
 // Timer kinds and the code that runs when one is due. Features add their kinds here.
+import { announce, FLAP_TIMER, flapCheck, NOTIFY_TIMER } from '../../shared/incidents/engine';
 import type { TimerHandler } from './sweep';
 
-export const timerHandlers: Record<string, TimerHandler> = {};
+export const timerHandlers: Record<string, TimerHandler> = {
+  [NOTIFY_TIMER]: (t, now) => announce(String(t.payload.incidentId), now),
+  [FLAP_TIMER]: (t, now) => flapCheck(String(t.payload.incidentId), now),
+};

@@ -12,3 +12,22 @@ export const listAlertsQuerySchema = z.object({
   limit: limitSchema,
   cursor: cursorSchema,
 });
+
+export const incidentQuerySchema = z.object({
+  status: z.enum(['triggered', 'acknowledged', 'resolved']).optional(),
+  team: z.string().min(1).max(64).optional(),
+  service: z.string().min(1).max(64).optional(),
+  severity: z.enum(['P1', 'P2', 'P3', 'P4', 'P5']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
+
+const version = z.number().int().positive().optional().describe('The incident revision you acted on; a stale one gets 409.');
+export const ackBodySchema = z.object({ version }).strict();
+export const resolveBodySchema = z.object({ note: z.string().trim().min(1).max(4000).optional(), version }).strict();
+export const reassignBodySchema = z.object({ teamId: z.string().min(1).max(64), reason: z.string().max(2000).optional(), version }).strict();
+export const severityBodySchema = z.object({ severity: z.enum(['P1', 'P2', 'P3', 'P4', 'P5']), reason: z.string().max(2000).optional(), version }).strict();
+export const mergeBodySchema = z.object({ into: z.string().min(1).max(64), reason: z.string().max(2000).optional(), version }).strict();
+export const noteBodySchema = z.object({ text: z.string().trim().min(1).max(4000) }).strict();

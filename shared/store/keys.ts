@@ -27,3 +27,92 @@ export const ENTITY = {
   alert: 'Alert',
   rawPayload: 'RawPayload',
 } as const;
+
+/** Incidents and what hangs off them (see docs/data-model.md). */
+export const incidentKeys = {
+  incident: (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' }),
+  timeline: (id: string, at: string, seq: string) => ({ pk: `INCIDENT#${id}`, sk: `TL#${at}#${seq}` }),
+  link: (id: string, alertId: string) => ({ pk: `INCIDENT#${id}`, sk: `ALERT#${alertId}` }),
+  /** gsi1: incidents of a service by open time. */
+  byService: (serviceId: string | undefined) => `SVCINC#${serviceId ?? '-'}`,
+  /** gsi2: incidents by the UTC day they opened. */
+  byDay: (day: string) => `INCDAY#${day}`,
+  /** Present while the service has this incident open (for dependency correlation). */
+  openForService: (serviceId: string, incidentId: string) => ({ pk: `SVCOPEN#${serviceId}`, sk: incidentId }),
+  group: (groupHash: string) => ({ pk: `GROUP#${groupHash}`, sk: 'GROUP' }),
+  disposition: (alertId: string) => ({ pk: `ALERTDISP#${alertId}`, sk: 'DISP' }),
+  counter: () => ({ pk: 'COUNTER#incident', sk: 'COUNTER' }),
+  stormMinute: (teamId: string, minute: string) => ({ pk: `STORM#${teamId}#${minute}`, sk: 'COUNT' }),
+  stormIncident: (teamId: string) => ({ pk: `STORMINC#${teamId}`, sk: 'OPEN' }),
+  inhibitor: (ruleId: string, key: string, alertId: string) => ({ pk: `INHIB#${ruleId}#${key}`, sk: alertId }),
+};
+
+/** Service probes, monitored jobs and their history (shared/store/probes.ts, probe-jobs.ts). */
+export const probeKeys = {
+  probe: (id: string) => ({ pk: `PROBE#${id}`, sk: 'PROBE' }),
+  /** Run-time state, kept apart so checks never touch the versioned definition. */
+  probeState: (id: string) => ({ pk: `PROBE#${id}`, sk: 'STATE' }),
+  /** gsi1: probes by service, then id. */
+  probeList: (service: string | undefined, id: string) => ({ gsi1pk: 'PROBES', gsi1sk: `${service ?? '-'}#${id}` }),
+  /** gsi2 on the state item: probes by next due time, in shards. */
+  probeDue: (shard: number, dueAt: string, id: string) => ({ gsi2pk: `PROBEDUE#${shard}`, gsi2sk: `${dueAt}#${id}` }),
+  probeResult: (id: string, at: string) => ({ pk: `PROBE#${id}`, sk: `RESULT#${at}` }),
+  job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
+  jobState: (id: string) => ({ pk: `JOB#${id}`, sk: 'STATE' }),
+  /** gsi1: jobs by service, then id. */
+  jobList: (service: string | undefined, id: string) => ({ gsi1pk: 'JOBS', gsi1sk: `${service ?? '-'}#${id}` }),
+  jobPing: (id: string, at: string, nonce: string) => ({ pk: `JOB#${id}`, sk: `PING#${at}#${nonce}` }),
+  /** Ping key → job; the key itself is never a table key, only its SHA-256. */
+  pingKey: (keyHash: string) => ({ pk: `PINGKEY#${keyHash}`, sk: 'PINGKEY' }),
+  /** A status/certificate/error-level change of a probe or job (history, and the outbox source of its event). */
+  flip: (kind: 'probe' | 'job', id: string, at: string, revision: number, condition: string) => ({
+    pk: `${kind === 'probe' ? 'PROBE' : 'JOB'}#${id}`,
+    sk: `FLIP#${at}#${String(revision).padStart(10, '0')}#${condition}`,
+  }),
+  flipPrefix: () => 'FLIP#',
+};
+
+export const PROBE_ENTITY = {
+  probe: 'Probe',
+  probeState: 'ProbeState',
+  probeResult: 'ProbeResult',
+  flip: 'ProbeFlip',
+  job: 'Job',
+  jobState: 'JobState',
+  jobPing: 'JobPing',
+  pingKey: 'PingKey',
+} as const;
+
+/** Tickets, their parts and their configuration (see docs/data-model.md, "Tickets"). */
+export const ticketKeys = {
+  ticket: (id: string) => ({ pk: `TICKET#${id}`, sk: 'TICKET' }),
+  comment: (ticketId: string, commentId: string) => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),
+  timeEntry: (ticketId: string, entryId: string) => ({ pk: `TICKET#${ticketId}`, sk: `TIME#${entryId}` }),
+  history: (ticketId: string, revision: number) => ({ pk: `TICKET#${ticketId}`, sk: `HISTORY#${String(revision).padStart(8, '0')}` }),
+  /** Ticket number → id (email subjects and URLs carry the number). */
+  number: (n: number) => ({ pk: `TICKETNO#${n}`, sk: 'TICKETNO' }),
+  counter: () => ({ pk: 'COUNTER#ticket', sk: 'COUNTER' }),
+  /** gsi1 (sparse, only while new/open/pending): open tickets of a queue, oldest first. */
+  openInQueue: (queueId: string | undefined) => `TICKETOPEN#${queueId ?? '-'}`,
+  /** gsi2: tickets by the UTC day they were created. */
+  byDay: (day: string) => `TICKETDAY#${day}`,
+  /** A requester's own tickets, newest last. */
+  requesterTicket: (email: string, createdAt: string, ticketId: string) => ({ pk: `REQTICKETS#${email}`, sk: `${createdAt}#${ticketId}` }),
+  requesterTickets: (email: string) => `REQTICKETS#${email}`,
+  /** Report fact written when a ticket is resolved, under the UTC day of resolution. */
+  resolvedFact: (day: string, ticketId: string) => ({ pk: `TICKETRESOLVED#${day}`, sk: ticketId }),
+  resolvedDay: (day: string) => `TICKETRESOLVED#${day}`,
+  /** gsi2 of time entries: by the day the work was done. */
+  timeByDay: (day: string) => `TICKETTIME#${day}`,
+  /** The link the incidents side reads: INCIDENT#<id> / TICKET#<ticketId>. */
+  incidentLink: (incidentId: string, ticketId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: `TICKET#${ticketId}` }),
+  /** At most one follow-up ticket per incident. */
+  incidentFollowUp: (incidentId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: 'FOLLOWUP#TICKET' }),
+  /** An inbound email already turned into a ticket or comment (by Message-ID hash). */
+  emailMessage: (hash: string) => ({ pk: `EMAILMSG#${hash}`, sk: 'EMAILMSG' }),
+  /** A ticket notification already sent: event id and recipient. */
+  notified: (eventId: string, recipient: string) => ({ pk: `TNOTIFIED#${eventId}`, sk: recipient }),
+  /** Categories, queues, calendars, SLA policies, incident rules, requesters; gsi1 lists a kind. */
+  config: (kind: string, id: string) => ({ pk: `TCONFIG#${kind}#${id}`, sk: 'CONFIG' }),
+  configList: (kind: string) => `TCONFIG#${kind}`,
+};

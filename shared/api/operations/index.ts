@@ -1,5 +1,6 @@
 // Every feature's operations, in the order they appear in the OpenAPI document.
 // A feature adds `export const xOperations: Operation[]` in its own file and lists it here.
 import type { Operation } from '../operation';
+import { incidentOperations } from './incidents';
 
-export const featureOperations: Operation[] = [];
+export const featureOperations: Operation[] = [...incidentOperations];

@@ -1,0 +1,35 @@
+// Lambda entry for the incident engine (see infra/catalog.ts: "incident-engine"): alert events
+// from the bus become incidents, silenced, inhibited or correlated alerts. EventBridge retries a
+// failed invocation and then sends it to the DLQ; every step is idempotent, so a retry is safe.
+import type { EventBridgeEvent } from 'aws-lambda';
+import { ALERT_DETAIL_TYPES, alertEventDetailSchema } from '../../events/alerts';
+import { onAlertAcknowledged, onAlertOpened, onAlertResolved } from '../../shared/incidents/engine';
+import { logger } from '../../shared/observability/logger';
+
+export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+  const parsed = alertEventDetailSchema.safeParse(event.detail);
+  if (!parsed.success) {
+    // A malformed event will never become valid: log it and do not retry.
+    logger.error('ignoring malformed alert event', { id: event.id, issues: parsed.error.issues });
+    return;
+  }
+  const { alert } = parsed.data;
+  const now = new Date();
+  switch (event['detail-type']) {
+    case ALERT_DETAIL_TYPES.opened: {
+      const r = await onAlertOpened(alert, now);
+      logger.info('alert placed', { alertId: alert.id, ...r });
+      return;
+    }
+    case ALERT_DETAIL_TYPES.resolved: {
+      const r = await onAlertResolved(alert, now);
+      logger.info('alert resolved', { alertId: alert.id, ...r });
+      return;
+    }
+    case ALERT_DETAIL_TYPES.acknowledged:
+      await onAlertAcknowledged(alert, now);
+      return;
+    default:
+      return;
+  }
+};

@@ -1,0 +1,92 @@
+// Lambda entry for the incidents ops API (see infra/catalog.ts: "ops-incidents").
+import { httpApi, json, parseBody, parseQuery, type HttpRequest } from '../../shared/http/api';
+import { problem } from '../../shared/http/problem';
+import {
+  ackBodySchema,
+  incidentQuerySchema,
+  mergeBodySchema,
+  noteBodySchema,
+  reassignBodySchema,
+  resolveBodySchema,
+  severityBodySchema,
+} from '../../shared/http/schemas';
+import {
+  acknowledgeIncident,
+  actorOf,
+  changeIncidentSeverity,
+  mergeIncident,
+  noteIncident,
+  reassignIncident,
+  resolveIncident,
+} from '../../shared/incidents/actions';
+import { getIncidentDetail, listIncidents } from '../../shared/store/incidents';
+
+const DAY = 86400000;
+const actor = (req: HttpRequest) => actorOf(req.principal!);
+const id = (req: HttpRequest) => req.params.id!;
+
+export const handler = httpApi({
+  'GET /incidents': {
+    role: 'viewer',
+    handler: async (req) => {
+      const q = parseQuery(req, incidentQuerySchema);
+      const to = q.to ? new Date(q.to) : req.now;
+      const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * DAY);
+      if (to.getTime() - from.getTime() > 366 * DAY || from > to)
+        throw problem(422, 'from must be before to, at most 366 days apart.', { errors: [{ field: 'from', message: 'at most 366 days before to' }] });
+      const page = await listIncidents({ status: q.status, teamId: q.team, serviceId: q.service, severity: q.severity, from, to, limit: q.limit, cursor: q.cursor });
+      return json(200, page);
+    },
+  },
+  'GET /incidents/{id}': {
+    role: 'viewer',
+    handler: async (req) => {
+      const detail = await getIncidentDetail(id(req));
+      if (!detail) throw problem(404, `No incident with id ${id(req)}.`);
+      const { transitions: _t, ...incident } = detail.incident;
+      return json(200, { ...incident, alerts: detail.alerts.map(({ labels: _l, ...a }: typeof detail.alerts[number] & { labels?: unknown }) => a), timeline: detail.timeline });
+    },
+  },
+  'POST /incidents/{id}/acknowledge': {
+    role: 'responder',
+    handler: async (req) => {
+      const b = parseBody(req, ackBodySchema);
+      return json(200, await acknowledgeIncident(id(req), actor(req), req.now, b.version));
+    },
+  },
+  'POST /incidents/{id}/resolve': {
+    role: 'responder',
+    handler: async (req) => {
+      const b = parseBody(req, resolveBodySchema);
+      return json(200, await resolveIncident(id(req), actor(req), req.now, b.note, b.version));
+    },
+  },
+  'POST /incidents/{id}/reassign': {
+    role: 'responder',
+    handler: async (req) => {
+      const b = parseBody(req, reassignBodySchema);
+      return json(200, await reassignIncident(id(req), b.teamId, actor(req), req.now, b.reason, b.version));
+    },
+  },
+  'POST /incidents/{id}/severity': {
+    role: 'responder',
+    handler: async (req) => {
+      const b = parseBody(req, severityBodySchema);
+      return json(200, await changeIncidentSeverity(id(req), b.severity, actor(req), req.now, b.reason, b.version));
+    },
+  },
+  'POST /incidents/{id}/merge': {
+    role: 'responder',
+    handler: async (req) => {
+      const b = parseBody(req, mergeBodySchema);
+      return json(200, await mergeIncident(id(req), b.into, actor(req), req.now, b.reason, b.version));
+    },
+  },
+  'POST /incidents/{id}/notes': {
+    role: 'responder',
+    handler: async (req) => {
+      const b = parseBody(req, noteBodySchema);
+      return json(201, await noteIncident(id(req), b.text, actor(req), req.now));
+    },
+  },
+});

@@ -1,0 +1,72 @@
+// The incident model: what an incident is, what a change to it is, and what hangs off it.
+import type { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { IncidentChangeKind, IncidentSnapshot } from '../../../events/incidents';
+
+export interface Actor {
+  type: 'user' | 'rule' | 'system';
+  id: string;
+  name?: string;
+}
+
+export interface LastChange {
+  kind: IncidentChangeKind;
+  actor: Actor;
+  reason?: string;
+  notify: boolean;
+  change: Record<string, unknown>;
+  at: string;
+  revision: number;
+}
+
+export interface Incident extends IncidentSnapshot {
+  routeId: string;
+  groupKey: string;
+  groupHash: string;
+  notifiedAt?: string;
+  acknowledgedBy?: Actor;
+  resolvedBy?: Actor;
+  resolutionNote?: string;
+  relatedAlertCount: number;
+  /** Per alert dedup key: recent state-change times (flapping detection). */
+  transitions: Record<string, string[]>;
+  lastTransitionAt?: string;
+  /** K of the flapping rule in force when flapping started. */
+  flapStableMinutes?: number;
+  storm: boolean;
+  mergedFrom: string[];
+  grouping: { groupWaitSeconds: number; groupIntervalSeconds: number; autoResolve: boolean; reopenWindowMinutes: number };
+  lastChange?: LastChange;
+}
+
+export interface TimelineEntry {
+  at: string;
+  actor: Actor;
+  kind: string;
+  message: string;
+  reason?: string;
+  change?: Record<string, unknown>;
+}
+
+export interface AlertLink {
+  alertId: string;
+  integrationId: string;
+  dedupKey: string;
+  summary: string;
+  severity: string;
+  status: 'firing' | 'resolved';
+  relation: 'member' | 'related';
+  joinedAt: string;
+  resolvedAt?: string;
+  reason?: string;
+}
+
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+export interface Mutation {
+  incident: Incident;
+  timeline?: TimelineEntry[];
+  extra?: TransactItem[];
+  /** Set when this change is one people and systems hear about (an event is emitted). */
+  change?: Omit<LastChange, 'revision' | 'at'>;
+}
+

@@ -1,0 +1,55 @@
+// What became of each firing alert: it joined an incident, or it was silenced, inhibited or
+// correlated with a reason. Written once per alert (conditional put), so a redelivered event
+// changes nothing and no alert is ever counted twice.
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, guard, tableName } from '../store/client';
+import { incidentKeys } from '../store/keys';
+import type { TransactItem } from '../domain/incidents/model';
+
+export type DispositionKind = 'incident' | 'silenced' | 'inhibited' | 'correlated';
+
+export interface Disposition {
+  alertId: string;
+  integrationId: string;
+  dedupKey: string;
+  kind: DispositionKind;
+  incidentId?: string;
+  silenceId?: string;
+  maintenanceId?: string;
+  inhibitedBy?: string;
+  ruleId?: string;
+  reason: string;
+  at: string;
+  resolvedAt?: string;
+}
+
+export async function getDisposition(alertId: string): Promise<Disposition | undefined> {
+  const r = await guard('get disposition', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.disposition(alertId), ConsistentRead: true })),
+  );
+  if (!r.Item) return undefined;
+  const { pk: _pk, sk: _sk, type: _t, ...rest } = r.Item;
+  return rest as Disposition;
+}
+
+export function putDisposition(d: Disposition): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...incidentKeys.disposition(d.alertId), type: 'AlertDisposition', ...d },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+export function resolveDisposition(alertId: string, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: incidentKeys.disposition(alertId),
+      UpdateExpression: 'SET resolvedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(resolvedAt)',
+      ExpressionAttributeValues: { ':at': at },
+    },
+  };
+}

@@ -1,0 +1,652 @@
+// The incident engine: decides what each alert becomes. It runs on alert events (at least
+// once, in any order, concurrently) and on durable timers, so every step is idempotent: the
+// alert's disposition is written once, in the same transaction as the incident change it
+// causes, and incident changes are conditional on the revision they were computed from.
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import type { AlertSnapshot } from '../../events/alerts';
+import { flappingConfig, recordFlap } from './flap';
+import { matchLabels } from '../domain/incidents/labels';
+import { acknowledge, mergeSource, mergeTarget, raiseSeverity, reopen, resolve, shouldNotify } from '../domain/incidents/lifecycle';
+import { NotFoundError } from '../domain/errors';
+import type { Actor, AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from '../domain/incidents/model';
+import {
+  inhibitionKey,
+  inhibitRulesAsSource,
+  inhibitRulesAsTarget,
+  route,
+  severityFor,
+  type IncidentSeverity,
+  type RoutingDecision,
+  type Ruleset,
+} from '../domain/incidents/rules';
+import { activeMaintenance, matchingSilence } from '../domain/incidents/silences';
+import { upstreamOf, type Service } from '../domain/services';
+import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from '../store/client';
+import { createIncident, getIncident, mutateIncident, nextIncidentNumber, openIncidentIdsForService } from '../store/incidents';
+import { incidentKeys } from '../store/keys';
+import { getRules } from '../store/rules';
+import { serviceMap } from '../store/services';
+import { maintenanceWindows, silences } from '../store/silences';
+import { cancelTimer, scheduleTimer } from '../store/timers';
+import { getDisposition, putDisposition, resolveDisposition, type Disposition } from './dispositions';
+
+export const NOTIFY_TIMER = 'incident-notify';
+export const FLAP_TIMER = 'incident-flap-check';
+export const notifyTimerId = (incidentId: string) => `${NOTIFY_TIMER}#${incidentId}`;
+export const flapTimerId = (incidentId: string) => `${FLAP_TIMER}#${incidentId}`;
+
+const SYSTEM: Actor = { type: 'system', id: 'incident-engine' };
+const ruleActor = (d: RoutingDecision): Actor => ({ type: 'rule', id: `route:${d.routeId}`, name: d.routeName });
+
+interface Context {
+  alert: AlertSnapshot;
+  now: Date;
+  at: string;
+  rules: Ruleset;
+  services: Map<string, Service>;
+  labels: Record<string, string>;
+  decision: RoutingDecision;
+  service?: Service;
+  severity: IncidentSeverity;
+  severityReason: string;
+}
+
+function linkItem(incidentId: string, alert: AlertSnapshot, at: string, relation: AlertLink['relation'], labels: Record<string, string>, reason?: string): TransactItem {
+  const link: AlertLink & { labels: Record<string, string> } = {
+    alertId: alert.id,
+    integrationId: alert.integrationId,
+    dedupKey: alert.dedupKey,
+    summary: alert.summary,
+    severity: alert.severity,
+    status: 'firing',
+    relation,
+    joinedAt: at,
+    reason,
+    labels,
+  };
+  return { Put: { TableName: tableName(), Item: { ...incidentKeys.link(incidentId, alert.id), type: 'IncidentAlert', ...link } } };
+}
+
+function resolveLinkItem(incidentId: string, alertId: string, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: incidentKeys.link(incidentId, alertId),
+      UpdateExpression: 'SET #s = :resolved, resolvedAt = :at',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':resolved': 'resolved', ':at': at },
+    },
+  };
+}
+
+async function context(alert: AlertSnapshot, now: Date): Promise<Context> {
+  const { rules } = await getRules();
+  const services = await serviceMap(now.getTime());
+  const labels = matchLabels(alert);
+  const decision = route(rules, labels, (id) => services.get(id)?.teamId);
+  if (decision.serviceId) labels.service = decision.serviceId;
+  const service = decision.serviceId ? services.get(decision.serviceId) : undefined;
+  const { severity, reason } = severityFor(rules, labels, alert.severity, service?.tier);
+  return { alert, now, at: now.toISOString(), rules, services, labels, decision, service, severity, severityReason: reason };
+}
+
+/** Run a transaction whose first conditional item is the disposition; false when it already existed. */
+async function transactOnce(items: TransactItem[], what: string): Promise<boolean> {
+  try {
+    await guard(what, () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
+    return true;
+  } catch (err) {
+    if (isTransactionConflict(err) && cancellationCodes(err)[0] === 'ConditionalCheckFailed') return false;
+    throw err;
+  }
+}
+
+
+export type Outcome = { kind: Disposition['kind'] | 'duplicate'; incidentId?: string; reason: string };
+
+export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Outcome> {
+  const existing = await getDisposition(alert.id);
+  if (existing) return { kind: 'duplicate', incidentId: existing.incidentId, reason: 'already processed' };
+  const ctx = await context(alert, now);
+
+  // Silences and maintenance windows: recorded and linked, never dropped, no incident.
+  const silence = matchingSilence(await silences.all(), ctx.labels, now);
+  const maintenance = silence ? undefined : activeMaintenance(await maintenanceWindows.all(), ctx.decision.serviceId, now);
+  if (silence || maintenance) {
+    const reason = silence ? `silenced by ${silence.id} (${silence.comment})` : `maintenance window ${maintenance!.id} (${maintenance!.name}) on ${ctx.decision.serviceId}`;
+    const ok = await transactOnce(
+      [putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'silenced', silenceId: silence?.id, maintenanceId: maintenance?.id, reason, at: ctx.at })],
+      'record silenced alert',
+    );
+    return ok ? { kind: 'silenced', reason } : { kind: 'duplicate', reason: 'already processed' };
+  }
+
+  // Inhibition (Alertmanager semantics): register as a source, then check as a target.
+  await registerInhibitor(ctx);
+  const inhibitor = await findInhibitor(ctx);
+  if (inhibitor) {
+    const reason = `inhibited by alert ${inhibitor.alertId} (rule ${inhibitor.ruleId})`;
+    const ok = await transactOnce(
+      [putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'inhibited', inhibitedBy: inhibitor.alertId, ruleId: inhibitor.ruleId, reason, at: ctx.at })],
+      'record inhibited alert',
+    );
+    return ok ? { kind: 'inhibited', reason } : { kind: 'duplicate', reason: 'already processed' };
+  }
+
+  // Dependency correlation: an open incident upstream explains this alert.
+  const upstream = await upstreamIncident(ctx);
+  if (upstream) return correlate(ctx, upstream.incidentId, `upstream ${upstream.serviceId} has incident open`);
+
+  return joinOrOpen(ctx);
+}
+
+async function registerInhibitor(ctx: Context): Promise<void> {
+  for (const rule of inhibitRulesAsSource(ctx.rules, ctx.labels)) {
+    await guard('register inhibitor', () =>
+      documentClient().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...incidentKeys.inhibitor(rule.id, inhibitionKey(rule, ctx.labels), ctx.alert.id), type: 'Inhibitor', alertId: ctx.alert.id, at: ctx.at },
+        }),
+      ),
+    );
+  }
+}
+
+async function findInhibitor(ctx: Pick<Context, 'rules' | 'labels' | 'alert'>): Promise<{ alertId: string; ruleId: string } | undefined> {
+  for (const rule of inhibitRulesAsTarget(ctx.rules, ctx.labels)) {
+    const r = await guard('find inhibitor', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': incidentKeys.inhibitor(rule.id, inhibitionKey(rule, ctx.labels), '').pk },
+          Limit: 5,
+        }),
+      ),
+    );
+    const source = (r.Items ?? []).find((i) => i.alertId !== ctx.alert.id);
+    if (source) return { alertId: source.alertId as string, ruleId: rule.id };
+  }
+  return undefined;
+}
+
+async function upstreamIncident(ctx: Pick<Context, 'service' | 'services'>): Promise<{ serviceId: string; incidentId: string } | undefined> {
+  if (!ctx.service) return undefined;
+  for (const up of upstreamOf(ctx.service.id, ctx.services)) {
+    const ids = await openIncidentIdsForService(up);
+    if (ids.length) return { serviceId: up, incidentId: ids.sort()[0]! };
+  }
+  return undefined;
+}
+
+async function followMerges(incidentId: string): Promise<Incident | undefined> {
+  let inc = await getIncident(incidentId);
+  for (let hops = 0; inc?.mergedInto && hops < 10; hops++) inc = await getIncident(inc.mergedInto);
+  return inc;
+}
+
+async function correlate(ctx: Context, incidentId: string, why: string): Promise<Outcome> {
+  const { alert, at } = ctx;
+  const reason = `correlated: ${why}`;
+  try {
+    const r = await mutateIncident(incidentId, at, (cur) => {
+      if (cur.status === 'resolved') return undefined;
+      return {
+        incident: { ...cur, relatedAlertCount: cur.relatedAlertCount + 1 },
+        timeline: [{ at, actor: SYSTEM, kind: 'correlated', message: `Related alert from ${ctx.decision.serviceId}: ${alert.summary}`, reason }],
+        extra: [
+          putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'correlated', incidentId, reason, at }),
+          linkItem(incidentId, alert, at, 'related', ctx.labels, reason),
+        ],
+      };
+    });
+    // The upstream incident resolved meanwhile: treat the alert on its own.
+    if (!r) return joinOrOpen(ctx);
+    return { kind: 'correlated', incidentId, reason };
+  } catch (err) {
+    if (isTransactionConflict(err) && (await getDisposition(alert.id))) return { kind: 'duplicate', reason: 'already processed' };
+    throw err;
+  }
+}
+
+async function joinOrOpen(ctx: Context): Promise<Outcome> {
+  const groupKey = incidentKeys.group(ctx.decision.groupHash);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const g = await guard('get group', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: groupKey, ConsistentRead: true })));
+    const current = g.Item ? await followMerges(g.Item.incidentId as string) : undefined;
+    if (current) {
+      const open = current.status !== 'resolved';
+      const reopenable =
+        !open && !current.mergedInto && current.resolvedAt !== undefined && ctx.now.getTime() - Date.parse(current.resolvedAt) <= current.grouping.reopenWindowMinutes * 60000;
+      if (open || reopenable) {
+        const joined = await join(ctx, current.id);
+        if (joined) return joined;
+        continue;
+      }
+    }
+    const opened = await open(ctx, (g.Item?.incidentId as string | undefined) ?? null);
+    if (opened) return opened;
+  }
+  throw new Error(`Could not place alert ${ctx.alert.id} after repeated races`);
+}
+
+/** Join an open incident (or reopen a recently resolved one). Undefined when the race was lost. */
+async function join(ctx: Context, incidentId: string): Promise<Outcome | undefined> {
+  const { alert, at, now } = ctx;
+  let reopened = false;
+  try {
+    const r = await mutateIncident(incidentId, at, (cur) => {
+      let m: Mutation = { incident: { ...cur }, timeline: [] };
+      if (cur.status === 'resolved') {
+        const withinWindow = cur.resolvedAt !== undefined && now.getTime() - Date.parse(cur.resolvedAt) <= cur.grouping.reopenWindowMinutes * 60000;
+        if (cur.mergedInto || !withinWindow) return undefined;
+        m = reopen(cur, ruleActor(ctx.decision), at, `alert "${alert.summary}" fired again within the ${cur.grouping.reopenWindowMinutes} minute reopen window`);
+        m.extra = cur.serviceId ? [{ Put: { TableName: tableName(), Item: { ...incidentKeys.openForService(cur.serviceId, cur.id), type: 'ServiceOpenIncident' } } }] : [];
+        reopened = true;
+      }
+      const flap = recordFlap(m.incident, alert.dedupKey, now, flappingConfig(ctx.rules));
+      const severity = raiseSeverity(m.incident, ctx.severity);
+      const next: Incident = {
+        ...flap.incident,
+        alertCount: m.incident.alertCount + 1,
+        openAlertCount: m.incident.openAlertCount + 1,
+        severity,
+      };
+      const timeline: TimelineEntry[] = [
+        ...(m.timeline ?? []),
+        { at, actor: ruleActor(ctx.decision), kind: 'alert', message: `Alert joined: ${alert.summary}`, reason: `group ${ctx.decision.groupKey}` },
+        ...(severity !== m.incident.severity ? [{ at, actor: SYSTEM, kind: 'severity', message: `Severity ${m.incident.severity} → ${severity} (${ctx.severityReason})` }] : []),
+        ...flap.timeline,
+      ];
+      const change = m.change && flap.startedFlapping ? { ...m.change, notify: false } : m.change;
+      return {
+        incident: next,
+        timeline,
+        change,
+        extra: [
+          putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}`, at }),
+          linkItem(incidentId, alert, at, 'member', ctx.labels),
+          ...(m.extra ?? []),
+        ],
+      };
+    });
+    if (!r) return undefined;
+    await afterChange(r.before, r.after, now);
+    return { kind: 'incident', incidentId, reason: reopened ? 'reopened' : 'joined' };
+  } catch (err) {
+    if (isTransactionConflict(err) && (await getDisposition(alert.id))) return { kind: 'duplicate', reason: 'already processed' };
+    throw err;
+  }
+}
+
+/** Timers follow committed changes: announce after the group window, watch flapping. */
+async function afterChange(before: Incident | undefined, after: Incident, now: Date): Promise<void> {
+  if (after.status === 'resolved') {
+    await cancelTimer(notifyTimerId(after.id));
+    if (after.storm && after.teamId)
+      await guard('clear storm pointer', () => documentClient().send(new DeleteCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(after.teamId!) })));
+  }
+  if (before?.status === 'resolved' && after.status !== 'resolved' && !after.notifiedAt)
+    await scheduleTimer({ id: notifyTimerId(after.id), kind: NOTIFY_TIMER, dueAt: new Date(now.getTime() + after.grouping.groupWaitSeconds * 1000).toISOString(), payload: { incidentId: after.id } });
+  if (after.flapping && after.lastTransitionAt)
+    await scheduleTimer({
+      id: flapTimerId(after.id),
+      kind: FLAP_TIMER,
+      dueAt: new Date(Date.parse(after.lastTransitionAt) + (after.flapStableMinutes ?? 15) * 60000).toISOString(),
+      payload: { incidentId: after.id },
+    });
+}
+
+function minuteOf(d: Date): string {
+  return d.toISOString().slice(0, 16);
+}
+
+/** Open a new incident for the group (replacing `previousIncidentId` in the group item). */
+async function open(ctx: Context, previousIncidentId: string | null): Promise<Outcome | undefined> {
+  const { alert, at, now, decision } = ctx;
+  const teamId = decision.teamId ?? 'unassigned';
+
+  // Storm guard: past X new incidents a minute for one team, new groups collapse into one.
+  const count = await guard('count storm', () =>
+    documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: incidentKeys.stormMinute(teamId, minuteOf(now)),
+        UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
+        ExpressionAttributeNames: { '#n': 'count' },
+        ExpressionAttributeValues: { ':one': 1, ':exp': Math.floor(now.getTime() / 1000) + 86400 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    ),
+  );
+  if ((count.Attributes?.count as number) > ctx.rules.storm.maxIncidentsPerMinute) return joinStorm(ctx, teamId, previousIncidentId);
+
+  const id = ulid(now.getTime());
+  const number = await nextIncidentNumber();
+  const serviceName = ctx.service?.name ?? decision.serviceId ?? 'unrouted';
+  const flap = flappingConfig(ctx.rules);
+  const incident: Incident = {
+    id,
+    number,
+    title: `${serviceName}: ${ctx.labels.alertname ?? alert.summary}`.slice(0, 300),
+    status: 'triggered',
+    severity: ctx.severity,
+    serviceId: decision.serviceId,
+    teamId: decision.teamId,
+    detectedAt: alert.startsAt < at ? alert.startsAt : at,
+    openedAt: at,
+    alertCount: 1,
+    openAlertCount: 1,
+    relatedAlertCount: 0,
+    flapping: false,
+    flapStableMinutes: flap.stableMinutes,
+    transitions: {},
+    storm: false,
+    mergedFrom: [],
+    routeId: decision.routeId,
+    groupKey: decision.groupKey,
+    groupHash: decision.groupHash,
+    grouping: decision.grouping,
+    revision: 1,
+  };
+  const withFlap = recordFlap(incident, alert.dedupKey, now, flap).incident;
+  const timeline: TimelineEntry[] = [
+    {
+      at,
+      actor: ruleActor(decision),
+      kind: 'opened',
+      message: `Opened for ${alert.summary}; routed by ${decision.routeName} to ${decision.teamId ?? 'no team'}; severity ${ctx.severity} (${ctx.severityReason})`,
+      reason: `group ${decision.groupKey}`,
+    },
+  ];
+  const extra: TransactItem[] = [
+    {
+      Put: {
+        TableName: tableName(),
+        Item: { ...incidentKeys.group(decision.groupHash), type: 'IncidentGroup', incidentId: id, routeId: decision.routeId, groupKey: decision.groupKey },
+        ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
+        ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
+      },
+    },
+    putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId: id, reason: `opened incident for group ${decision.groupKey}`, at }),
+    linkItem(id, alert, at, 'member', ctx.labels),
+    ...(decision.serviceId ? [{ Put: { TableName: tableName(), Item: { ...incidentKeys.openForService(decision.serviceId, id), type: 'ServiceOpenIncident' } } }] : []),
+  ];
+  try {
+    await createIncident(withFlap, timeline, extra);
+  } catch (err) {
+    const codes = cancellationCodes(err);
+    if (isTransactionConflict(err) && codes[1 + timeline.length + 1] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
+    if (isTransactionConflict(err)) return undefined; // the group changed under us: go round and join
+    throw err;
+  }
+  await scheduleNotify(withFlap, now);
+  return { kind: 'incident', incidentId: id, reason: 'opened' };
+}
+
+async function scheduleNotify(incident: Incident, now: Date): Promise<void> {
+  const wait = incident.grouping.groupWaitSeconds;
+  if (wait === 0) {
+    await announce(incident.id, now);
+    return;
+  }
+  await scheduleTimer({ id: notifyTimerId(incident.id), kind: NOTIFY_TIMER, dueAt: new Date(now.getTime() + wait * 1000).toISOString(), payload: { incidentId: incident.id } });
+}
+
+async function joinStorm(ctx: Context, teamId: string, previousIncidentId: string | null): Promise<Outcome | undefined> {
+  const { at, now, decision, alert } = ctx;
+  const pointer = incidentKeys.stormIncident(teamId);
+  let stormId: string | undefined;
+  for (let attempt = 0; attempt < 5 && !stormId; attempt++) {
+    const p = await guard('get storm', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: pointer, ConsistentRead: true })));
+    const existing = p.Item ? await getIncident(p.Item.incidentId as string) : undefined;
+    if (existing && existing.status !== 'resolved') {
+      stormId = existing.id;
+      break;
+    }
+    const id = ulid(now.getTime());
+    const number = await nextIncidentNumber();
+    const storm: Incident = {
+      id,
+      number,
+      title: `Alert storm: team ${teamId} is getting more than ${ctx.rules.storm.maxIncidentsPerMinute} new incidents a minute`,
+      status: 'triggered',
+      severity: ctx.severity,
+      teamId: decision.teamId,
+      detectedAt: at,
+      openedAt: at,
+      alertCount: 0,
+      openAlertCount: 0,
+      relatedAlertCount: 0,
+      flapping: false,
+      transitions: {},
+      storm: true,
+      stormSize: 0,
+      mergedFrom: [],
+      routeId: decision.routeId,
+      groupKey: `storm:${teamId}`,
+      groupHash: `storm-${teamId}`,
+      grouping: { ...decision.grouping, autoResolve: true },
+      revision: 1,
+    };
+    try {
+      await createIncident(
+        storm,
+        [{ at, actor: SYSTEM, kind: 'opened', message: `Storm guard: new incidents for team ${teamId} collapse into this one`, reason: 'storm guard' }],
+        [
+          {
+            Put: {
+              TableName: tableName(),
+              Item: { ...pointer, type: 'StormPointer', incidentId: id },
+              ConditionExpression: p.Item ? 'incidentId = :old' : 'attribute_not_exists(pk)',
+              ExpressionAttributeValues: p.Item ? { ':old': p.Item.incidentId } : undefined,
+            },
+          },
+        ],
+      );
+      await scheduleNotify(storm, now);
+      stormId = id;
+    } catch (err) {
+      if (!isTransactionConflict(err)) throw err;
+    }
+  }
+  if (!stormId) return undefined;
+  try {
+    const r = await mutateIncident(stormId, at, (cur) => {
+      if (cur.status === 'resolved') return undefined;
+      return {
+        incident: {
+          ...cur,
+          alertCount: cur.alertCount + 1,
+          openAlertCount: cur.openAlertCount + 1,
+          stormSize: (cur.stormSize ?? 0) + 1,
+          severity: raiseSeverity(cur, ctx.severity),
+        },
+        timeline: [{ at, actor: SYSTEM, kind: 'storm', message: `Collapsed group ${decision.groupKey}: ${alert.summary}`, reason: 'storm guard' }],
+        extra: [
+          putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId: stormId, reason: `storm guard: group ${decision.groupKey} collapsed`, at }),
+          linkItem(stormId!, alert, at, 'member', ctx.labels),
+          {
+            Put: {
+              TableName: tableName(),
+              Item: { ...incidentKeys.group(decision.groupHash), type: 'IncidentGroup', incidentId: stormId, routeId: decision.routeId, groupKey: decision.groupKey },
+              ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
+              ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
+            },
+          },
+        ],
+      };
+    });
+    if (!r) return undefined;
+    return { kind: 'incident', incidentId: stormId, reason: 'storm' };
+  } catch (err) {
+    if (isTransactionConflict(err) && (await getDisposition(alert.id))) return { kind: 'duplicate', reason: 'already processed' };
+    if (isTransactionConflict(err)) return undefined;
+    throw err;
+  }
+}
+
+/** End of the group window: announce the incident, unless it resolved, is inhibited or correlated meanwhile. */
+export async function announce(incidentId: string, now: Date): Promise<void> {
+  const at = now.toISOString();
+  const incident = await getIncident(incidentId);
+  if (!incident || incident.notifiedAt || incident.status === 'resolved') return;
+  const { rules } = await getRules();
+  const services = await serviceMap(now.getTime());
+
+  // Alertmanager evaluates inhibition at notification time: a source may have arrived later.
+  const links = await incidentLinks(incidentId);
+  const firing = links.filter((l) => l.relation === 'member' && l.status === 'firing');
+  if (!incident.storm && firing.length) {
+    const inhibitors = await Promise.all(firing.map((l) => findInhibitor({ rules, labels: l.labels, alert: { id: l.alertId } as AlertSnapshot })));
+    if (inhibitors.every(Boolean)) {
+      const by = inhibitors[0]!;
+      await mutateIncident(incidentId, at, (cur) =>
+        cur.status === 'resolved' ? undefined : { ...resolve(cur, SYSTEM, at, undefined, `inhibited by alert ${by.alertId} (rule ${by.ruleId})`), change: undefined },
+      ).then((r) => r && afterChange(r.before, r.after, now));
+      return;
+    }
+  }
+  const service = incident.serviceId ? services.get(incident.serviceId) : undefined;
+  const upstream = incident.storm ? undefined : await upstreamIncident({ service, services });
+  if (upstream && upstream.incidentId !== incidentId) {
+    await mergeInto(incidentId, upstream.incidentId, SYSTEM, now, `upstream ${upstream.serviceId} has incident open`, false);
+    return;
+  }
+  const r = await mutateIncident(incidentId, at, (cur) => {
+    if (cur.notifiedAt || cur.status === 'resolved') return undefined;
+    const reason = cur.storm ? `storm guard collapsed ${cur.stormSize ?? 0} incidents` : `group window of ${cur.grouping.groupWaitSeconds}s closed with ${cur.alertCount} alert(s)`;
+    return {
+      incident: { ...cur, notifiedAt: at },
+      timeline: [{ at, actor: SYSTEM, kind: 'announced', message: cur.flapping ? 'Group window closed; notifications held while flapping' : 'Group window closed; responders notified', reason }],
+      change: { kind: 'opened', actor: { type: 'rule', id: `route:${cur.routeId}` }, reason, notify: !cur.flapping, change: { groupKey: cur.groupKey } },
+    };
+  });
+  if (r) await afterChange(r.before, r.after, now);
+}
+
+async function incidentLinks(incidentId: string): Promise<Array<AlertLink & { labels: Record<string, string> }>> {
+  const r = await guard('incident alerts', () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+        ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId).pk, ':a': 'ALERT#' },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return (r.Items ?? []) as Array<AlertLink & { labels: Record<string, string> }>;
+}
+
+/** Merge `sourceId` into `targetId` (ops action or automatic correlation). */
+export async function mergeInto(sourceId: string, targetId: string, actor: Actor, now: Date, reason: string, notify = false, expectedRevision?: number): Promise<void> {
+  const at = now.toISOString();
+  const target = await getIncident(targetId);
+  if (!target) throw new NotFoundError(`No incident with id ${targetId}.`);
+  const src = await mutateIncident(
+    sourceId,
+    at,
+    (cur) => {
+      const m = mergeSource(cur, target, actor, at, reason);
+      return {
+        ...m,
+        change: m.change ? { ...m.change, notify } : undefined,
+        extra: cur.serviceId ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }] : [],
+      };
+    },
+    { expectedRevision },
+  );
+  if (!src) return;
+  await mutateIncident(targetId, at, (cur) => (cur.status === 'resolved' ? undefined : mergeTarget(cur, src.before, actor, at)));
+  await afterChange(src.before, src.after, now);
+}
+
+export async function onAlertResolved(alert: AlertSnapshot, now: Date): Promise<Outcome> {
+  let disposition = await getDisposition(alert.id);
+  if (!disposition) {
+    // Resolved overtook Opened (events are unordered): place the alert first, then resolve it.
+    await onAlertOpened({ ...alert, status: 'firing' }, now);
+    disposition = await getDisposition(alert.id);
+    if (!disposition) throw new Error(`alert ${alert.id} has no disposition after placement`);
+  }
+  if (disposition.resolvedAt) return { kind: 'duplicate', reason: 'already resolved' };
+  const at = now.toISOString();
+  const { rules } = await getRules();
+  const labels = matchLabels(alert);
+  for (const rule of inhibitRulesAsSource(rules, labels))
+    await guard('remove inhibitor', () =>
+      documentClient().send(new DeleteCommand({ TableName: tableName(), Key: incidentKeys.inhibitor(rule.id, inhibitionKey(rule, labels), alert.id) })),
+    );
+
+  if (!disposition.incidentId) {
+    await transactOnce([resolveDisposition(alert.id, at)], 'resolve disposition');
+    return { kind: disposition.kind, reason: 'resolved' };
+  }
+  const target = await followMerges(disposition.incidentId);
+  if (!target) throw new Error(`incident ${disposition.incidentId} of alert ${alert.id} is missing`);
+  const member = disposition.kind === 'incident';
+  try {
+    const r = await mutateIncident(target.id, at, (cur) => {
+      const flap = member ? recordFlap(cur, alert.dedupKey, now, flappingConfig(rules)) : { incident: cur, timeline: [], startedFlapping: false };
+      const openAlertCount = member ? Math.max(0, cur.openAlertCount - 1) : cur.openAlertCount;
+      let m: Mutation = {
+        incident: { ...flap.incident, openAlertCount },
+        timeline: [{ at, actor: SYSTEM, kind: 'alert-resolved', message: `Alert resolved: ${alert.summary}` }, ...flap.timeline],
+      };
+      if (member && openAlertCount === 0 && cur.grouping.autoResolve && cur.status !== 'resolved') {
+        const res = resolve(m.incident, { type: 'system', id: 'auto-resolve' }, at, undefined, `all ${cur.alertCount} alert(s) resolved`);
+        m = {
+          incident: res.incident,
+          timeline: [...(m.timeline ?? []), ...(res.timeline ?? [])],
+          change: { ...res.change!, notify: shouldNotify(m.incident) && !flap.startedFlapping },
+          extra: cur.serviceId ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }] : [],
+        };
+      }
+      return { ...m, extra: [resolveDisposition(alert.id, at), resolveLinkItem(disposition!.incidentId!, alert.id, at), ...(m.extra ?? [])] };
+    });
+    if (r) await afterChange(r.before, r.after, now);
+    return { kind: disposition.kind, incidentId: target.id, reason: r?.after.status === 'resolved' ? 'incident resolved' : 'alert resolved' };
+  } catch (err) {
+    if (isTransactionConflict(err) && cancellationCodes(err).includes('ConditionalCheckFailed')) return { kind: 'duplicate', reason: 'already resolved' };
+    throw err;
+  }
+}
+
+/** A source acknowledged its alert (PagerDuty, Nagios): acknowledge the incident it belongs to. */
+export async function onAlertAcknowledged(alert: AlertSnapshot, now: Date): Promise<void> {
+  const d = await getDisposition(alert.id);
+  if (d?.kind !== 'incident' || !d.incidentId) return;
+  const target = await followMerges(d.incidentId);
+  if (!target || target.status !== 'triggered') return;
+  const actor: Actor = { type: 'system', id: `integration:${alert.integrationId}`, name: `${alert.source} acknowledgement` };
+  await mutateIncident(target.id, now.toISOString(), (cur) => (cur.status === 'triggered' ? acknowledge(cur, actor, now.toISOString()) : undefined));
+}
+
+/** Flap check: once stable for K minutes, release held notifications with the current state. */
+export async function flapCheck(incidentId: string, now: Date): Promise<void> {
+  const at = now.toISOString();
+  const r = await mutateIncident(incidentId, at, (cur) => {
+    if (!cur.flapping) return undefined;
+    const stableFor = (cur.flapStableMinutes ?? 15) * 60000;
+    if (cur.lastTransitionAt && now.getTime() - Date.parse(cur.lastTransitionAt) < stableFor) return undefined;
+    const next: Incident = { ...cur, flapping: false, transitions: {} };
+    const timeline: TimelineEntry[] = [{ at, actor: SYSTEM, kind: 'flapping', message: `Stable for ${cur.flapStableMinutes ?? 15} minutes; notifications resume` }];
+    if (!cur.notifiedAt) return { incident: next, timeline };
+    const kind = cur.status === 'resolved' ? 'resolved' : 'reopened';
+    return { incident: next, timeline, change: { kind, actor: SYSTEM, reason: 'flapping stopped', notify: true, change: { status: cur.status } } };
+  });
+  if (r) return;
+  const cur = await getIncident(incidentId);
+  if (cur?.flapping && cur.lastTransitionAt)
+    await scheduleTimer({
+      id: flapTimerId(incidentId),
+      kind: FLAP_TIMER,
+      dueAt: new Date(Date.parse(cur.lastTransitionAt) + (cur.flapStableMinutes ?? 15) * 60000).toISOString(),
+      payload: { incidentId },
+    });
+}
+
+export { afterChange };

@@ -1,0 +1,283 @@
+// Incident items, their timelines and alert links. Every change goes through mutateIncident:
+// read, apply a pure change, write back conditionally on the revision together with timeline
+// entries and any extra items, in one transaction, retrying on a lost race.
+import { randomBytes } from 'node:crypto';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import type { AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from '../domain/incidents/model';
+export type { Actor, AlertLink, Incident, LastChange, Mutation, TimelineEntry } from '../domain/incidents/model';
+import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from './client';
+import { dayOf, incidentKeys } from './keys';
+import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+
+
+const META = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type'];
+const strip = <T>(item: Record<string, unknown>): T => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!META.includes(k)) out[k] = v;
+  return out as T;
+};
+
+function incidentItem(i: Incident): Record<string, unknown> {
+  return {
+    ...incidentKeys.incident(i.id),
+    gsi1pk: incidentKeys.byService(i.serviceId),
+    gsi1sk: `${i.openedAt}#${i.id}`,
+    gsi2pk: incidentKeys.byDay(dayOf(i.openedAt)),
+    gsi2sk: `${i.openedAt}#${i.id}`,
+    type: 'Incident',
+    ...i,
+  };
+}
+
+export function timelinePut(incidentId: string, e: TimelineEntry): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...incidentKeys.timeline(incidentId, e.at, randomBytes(4).toString('hex')), type: 'IncidentTimeline', incidentId, ...e },
+    },
+  };
+}
+
+export async function nextIncidentNumber(): Promise<number> {
+  const r = await guard('number incident', () =>
+    documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: incidentKeys.counter(),
+        UpdateExpression: 'ADD #v :one',
+        ExpressionAttributeNames: { '#v': 'value' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    ),
+  );
+  return r.Attributes!.value as number;
+}
+
+export async function getIncident(id: string): Promise<Incident | undefined> {
+  const r = await guard('get incident', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.incident(id), ConsistentRead: true })),
+  );
+  return r.Item ? strip<Incident>(r.Item) : undefined;
+}
+
+export async function requireIncident(id: string): Promise<Incident> {
+  const i = await getIncident(id);
+  if (!i) throw new NotFoundError(`No incident with id ${id}.`);
+  return i;
+}
+
+/** The incident with its timeline (oldest first) and alert links. */
+export async function getIncidentDetail(id: string): Promise<{ incident: Incident; timeline: TimelineEntry[]; alerts: AlertLink[] } | undefined> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await guard('get incident', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': incidentKeys.incident(id).pk },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    items.push(...(r.Items ?? []));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  const head = items.find((i) => i.sk === 'INCIDENT');
+  if (!head) return undefined;
+  return {
+    incident: strip<Incident>(head),
+    timeline: items.filter((i) => String(i.sk).startsWith('TL#')).map((i) => strip<TimelineEntry & { incidentId: string }>(i)),
+    alerts: items.filter((i) => String(i.sk).startsWith('ALERT#')).map((i) => strip<AlertLink>(i)),
+  };
+}
+
+export async function createIncident(incident: Incident, timeline: TimelineEntry[], extra: TransactItem[]): Promise<void> {
+  await guard('create incident', () =>
+    documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: tableName(), Item: incidentItem(incident), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...timeline.map((e) => timelinePut(incident.id, e)),
+          ...extra,
+        ],
+      }),
+    ),
+  );
+}
+
+export class StaleVersionError extends ConflictError {}
+
+/**
+ * Read–modify–write with optimistic concurrency. `fn` returns the new incident (or undefined
+ * for no change). Retries when another writer got in first, unless `expectedRevision` pins the
+ * version the caller saw (then a lost race is a 409 for the caller).
+ */
+export async function mutateIncident(
+  id: string,
+  now: string,
+  fn: (current: Incident) => Mutation | undefined,
+  opts: { expectedRevision?: number; attempts?: number } = {},
+): Promise<{ before: Incident; after: Incident } | undefined> {
+  const attempts = opts.attempts ?? 6;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const current = await requireIncident(id);
+    if (opts.expectedRevision !== undefined && current.revision !== opts.expectedRevision)
+      throw new StaleVersionError(`Incident #${current.number} is at revision ${current.revision}, not ${opts.expectedRevision}; reload it and try again.`);
+    const m = fn(current);
+    if (!m) return undefined;
+    const revision = current.revision + 1;
+    const next: Incident = {
+      ...m.incident,
+      revision,
+      lastChange: m.change ? { ...m.change, at: now, revision } : current.lastChange,
+    };
+    try {
+      await guard('update incident', () =>
+        documentClient().send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName(),
+                  Item: incidentItem(next),
+                  ConditionExpression: 'revision = :rev',
+                  ExpressionAttributeValues: { ':rev': current.revision },
+                },
+              },
+              ...(m.timeline ?? []).map((e) => timelinePut(id, e)),
+              ...(m.extra ?? []),
+            ],
+          }),
+        ),
+      );
+      return { before: current, after: next };
+    } catch (err) {
+      if (!isTransactionConflict(err)) throw err;
+      const codes = cancellationCodes(err);
+      // Only a lost race on the incident itself is retried; a failed extra condition is the caller's.
+      const lostRace = codes.length === 0 || codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict');
+      if (!lostRace) throw err;
+      if (opts.expectedRevision !== undefined)
+        throw new StaleVersionError(`Incident ${id} changed while your action was applied; reload it and try again.`);
+    }
+  }
+  throw new ConflictError(`Incident ${id} is changing too fast; try again.`);
+}
+
+export interface IncidentQuery {
+  status?: string;
+  teamId?: string;
+  serviceId?: string;
+  severity?: string;
+  from: Date;
+  to: Date;
+  limit: number;
+  cursor?: string;
+}
+
+/** Incidents opened in [from, to], newest first, filtered. */
+export async function listIncidents(q: IncidentQuery): Promise<Page<Incident>> {
+  const start = decodeCursor<{ day: string; key?: Record<string, unknown> }>(q.cursor);
+  if (start && (typeof start.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start.day))) throw invalidCursor();
+  const fromIso = q.from.toISOString();
+  const toIso = q.to.toISOString();
+  const filters: string[] = [];
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  for (const [field, v] of [
+    ['status', q.status],
+    ['teamId', q.teamId],
+    ['serviceId', q.serviceId],
+    ['severity', q.severity],
+  ] as const) {
+    if (!v) continue;
+    filters.push(`#${field} = :${field}`);
+    names[`#${field}`] = field;
+    values[`:${field}`] = v;
+  }
+  let day = start?.day ?? dayOf(toIso);
+  let exclusiveStart = start?.key;
+  const items: Incident[] = [];
+  for (let queries = 0; queries < 40; queries++) {
+    if (day < dayOf(fromIso)) return { items };
+    const r = await guard('list incidents', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :day AND gsi2sk BETWEEN :from AND :to',
+          FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+          ExpressionAttributeNames: filters.length ? names : undefined,
+          ExpressionAttributeValues: { ':day': incidentKeys.byDay(day), ':from': fromIso, ':to': `${toIso}~`, ...values },
+          ScanIndexForward: false,
+          Limit: Math.max(q.limit, 25),
+          ExclusiveStartKey: exclusiveStart,
+        }),
+      ),
+    );
+    for (const raw of r.Items ?? []) {
+      items.push(strip<Incident>(raw));
+      if (items.length === q.limit) {
+        const key = { pk: raw.pk, sk: raw.sk, gsi2pk: raw.gsi2pk, gsi2sk: raw.gsi2sk };
+        return { items, nextCursor: encodeCursor({ day, key }) };
+      }
+    }
+    if (r.LastEvaluatedKey) exclusiveStart = r.LastEvaluatedKey;
+    else {
+      day = new Date(Date.parse(`${day}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
+      exclusiveStart = undefined;
+    }
+  }
+  return { items, nextCursor: encodeCursor({ day, key: exclusiveStart }) };
+}
+
+/** Open incidents of a service (for dependency correlation). */
+export async function openIncidentIdsForService(serviceId: string): Promise<string[]> {
+  const r = await guard('open incidents of service', () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `SVCOPEN#${serviceId}` },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return (r.Items ?? []).map((i) => i.sk as string);
+}
+
+/** P1/P2 incidents of a service overlapping [from, to]: the outage intervals availability counts. */
+export async function incidentDowntimeIntervals(
+  serviceId: string,
+  from: Date,
+  to: Date,
+): Promise<Array<{ start: string; end?: string; incidentId: string; severity: string }>> {
+  const out: Array<{ start: string; end?: string; incidentId: string; severity: string }> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await guard('incident intervals', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :to',
+          ExpressionAttributeValues: { ':pk': incidentKeys.byService(serviceId), ':to': `${to.toISOString()}~` },
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+    for (const raw of r.Items ?? []) {
+      const i = strip<Incident>(raw);
+      if (i.mergedInto || (i.severity !== 'P1' && i.severity !== 'P2')) continue;
+      if (i.resolvedAt && Date.parse(i.resolvedAt) < from.getTime()) continue;
+      out.push({ start: i.detectedAt < i.openedAt ? i.detectedAt : i.openedAt, end: i.resolvedAt, incidentId: i.id, severity: i.severity });
+    }
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
