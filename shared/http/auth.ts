@@ -3,9 +3,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { problem } from './problem';
 
-export const ROLES = ['viewer', 'responder', 'admin'] as const;
+// Least to most. `requester` (a customer or colleague who files tickets) ranks below viewer: it
+// passes no viewer check, and ticket routes open to it show a requester only its own tickets.
+export const ROLES = ['requester', 'viewer', 'responder', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-const RANK: Record<Role, number> = { viewer: 1, responder: 2, admin: 3 };
+const RANK: Record<Role, number> = { requester: 0, viewer: 1, responder: 2, admin: 3 };
 
 export interface Principal {
   id: string;

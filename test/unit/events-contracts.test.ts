@@ -2,8 +2,9 @@
 // (a removed or retyped field) makes its example fail here.
 import { alertEventContracts } from '../../events/alerts';
 import { incidentEventContracts } from '../../events/incidents';
+import { ticketEventContracts } from '../../events/tickets';
 
-const allContracts = [...alertEventContracts, ...incidentEventContracts];
+const allContracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts];
 import { alertEventFor } from '../../shared/domain/alert-events';
 
 describe('event contracts', () => {

@@ -1,0 +1,603 @@
+// Ticket items and what hangs off them: comments, time entries, history, the number pointer, the
+// requester's list, report facts, incident links and the inbound-email marks. Every change of a
+// ticket is one transaction: the ticket item (conditional on the revision it was read at: the
+// optimistic lock), its history entry, and whatever the change adds. The ticket item's stream
+// record is the outbox (functions/outbox/mappers.ts reads `lastChange`).
+import { createHash } from 'node:crypto';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { OPEN_STATUSES, type Comment, type HistoryEntry, type Ticket, type TimeEntry } from '../domain/tickets/ticket';
+import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import { dayOf, ticketKeys } from './keys';
+import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+
+export const ENTITY_TICKET = 'Ticket';
+
+type Item = Record<string, unknown>;
+type QueryInput = Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>;
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** An inbound email (or another source) already handled: a retry or a duplicate. */
+export class DuplicateMessageError extends Error {
+  override readonly name = 'DuplicateMessageError';
+  constructor(
+    message: string,
+    readonly ticketId?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function messageIdHash(messageId: string): string {
+  return createHash('sha256').update(messageId.trim().toLowerCase()).digest('hex').slice(0, 40);
+}
+
+function ticketItem(t: Ticket): Item {
+  const open = OPEN_STATUSES.includes(t.status);
+  return {
+    ...ticketKeys.ticket(t.id),
+    ...(open ? { gsi1pk: ticketKeys.openInQueue(t.queueId), gsi1sk: `${t.createdAt}#${t.id}` } : {}),
+    gsi2pk: ticketKeys.byDay(dayOf(t.createdAt)),
+    gsi2sk: `${t.createdAt}#${t.id}`,
+    type: ENTITY_TICKET,
+    ...t,
+  };
+}
+
+export function toTicket(item: Item): Ticket {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest } = item;
+  return rest as unknown as Ticket;
+}
+
+function strip<T>(item: Item): T {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest } = item;
+  return rest as T;
+}
+
+function historyItem(t: Ticket): Item {
+  return { ...ticketKeys.history(t.id, t.revision), type: 'TicketHistory', ticketId: t.id, ...t.lastChange };
+}
+
+function resolvedFact(t: Ticket): Item {
+  return {
+    ...ticketKeys.resolvedFact(dayOf(t.resolvedAt!), t.id),
+    type: 'TicketResolvedFact',
+    ticketId: t.id,
+    number: t.number,
+    categoryId: t.categoryId,
+    queueId: t.queueId,
+    assigneeId: t.assignee?.id,
+    priority: t.priority,
+    createdAt: t.createdAt,
+    resolvedAt: t.resolvedAt,
+    firstResponseMet: t.sla?.firstResponse.met,
+    resolutionMet: t.sla?.resolution.met,
+  };
+}
+
+export async function allocateTicketNumber(): Promise<number> {
+  const r = await guard('allocate ticket number', () =>
+    documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: ticketKeys.counter(),
+        UpdateExpression: 'ADD #n :one SET #type = :type',
+        ExpressionAttributeNames: { '#n': 'value', '#type': 'type' },
+        ExpressionAttributeValues: { ':one': 1, ':type': 'Counter' },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    ),
+  );
+  return Number(r.Attributes?.value);
+}
+
+export interface InsertExtras {
+  /** Claim the incident's single follow-up slot (fails as a duplicate when taken). */
+  followUpOfIncident?: string;
+  /** Mark an inbound email as handled (fails as a duplicate when it was). */
+  emailMessageId?: string;
+}
+
+function incidentLinkPuts(t: Ticket, incidentIds: string[]): TransactItem[] {
+  return incidentIds.map((incidentId) => ({
+    Put: {
+      TableName: tableName(),
+      Item: { ...ticketKeys.incidentLink(incidentId, t.id), type: 'IncidentTicketLink', incidentId, ticketId: t.id, ticketNumber: t.number, linkedAt: t.updatedAt },
+    },
+  }));
+}
+
+function emailMark(t: Ticket, messageId: string, commentId?: string): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...ticketKeys.emailMessage(messageIdHash(messageId)), type: 'InboundEmail', messageId: messageId.slice(0, 1000), ticketId: t.id, commentId, at: t.updatedAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Store a new ticket with its number pointer, requester entry, first history entry and links. */
+export async function insertTicket(t: Ticket, extras: InsertExtras = {}): Promise<Ticket> {
+  const items: TransactItem[] = [
+    { Put: { TableName: tableName(), Item: ticketItem(t), ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      Put: {
+        TableName: tableName(),
+        Item: { ...ticketKeys.number(t.number), type: 'TicketNumber', ticketId: t.id },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Put: {
+        TableName: tableName(),
+        Item: { ...ticketKeys.requesterTicket(t.requester.email, t.createdAt, t.id), type: 'RequesterTicket', ticketId: t.id, number: t.number },
+      },
+    },
+    { Put: { TableName: tableName(), Item: historyItem(t) } },
+    ...incidentLinkPuts(
+      t,
+      t.links.filter((l) => l.kind === 'incident').map((l) => l.ref),
+    ),
+  ];
+  const markerAt: Record<string, number> = {};
+  if (extras.followUpOfIncident) {
+    markerAt.followUp = items.length;
+    items.push({
+      Put: {
+        TableName: tableName(),
+        Item: { ...ticketKeys.incidentFollowUp(extras.followUpOfIncident), type: 'IncidentFollowUp', incidentId: extras.followUpOfIncident, ticketId: t.id },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+  }
+  if (extras.emailMessageId) {
+    markerAt.email = items.length;
+    items.push(emailMark(t, extras.emailMessageId));
+  }
+  try {
+    await guard('insert ticket', () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
+  } catch (err) {
+    if (isTransactionConflict(err)) {
+      const codes = cancellationCodes(err);
+      if (markerAt.followUp !== undefined && codes[markerAt.followUp] === 'ConditionalCheckFailed')
+        throw new DuplicateMessageError(`Incident ${extras.followUpOfIncident} already has a follow-up ticket.`);
+      if (markerAt.email !== undefined && codes[markerAt.email] === 'ConditionalCheckFailed')
+        throw new DuplicateMessageError(`Email ${extras.emailMessageId} was already handled.`);
+      if (codes.includes('ConditionalCheckFailed')) throw new ConflictError(`Ticket ${t.number} (${t.id}) already exists.`);
+      throw new ConflictError('The ticket could not be stored because of a concurrent change; retry.');
+    }
+    throw err;
+  }
+  return t;
+}
+
+export async function getTicket(id: string, consistent = true): Promise<Ticket | undefined> {
+  const r = await guard('get ticket', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.ticket(id), ConsistentRead: consistent })),
+  );
+  return r.Item ? toTicket(r.Item) : undefined;
+}
+
+export async function ticketIdByNumber(n: number): Promise<string | undefined> {
+  const r = await guard('find ticket by number', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.number(n) })));
+  return r.Item?.ticketId as string | undefined;
+}
+
+/** By id, or by number when the reference is all digits. */
+export async function findTicket(ref: string): Promise<Ticket | undefined> {
+  if (/^\d{1,12}$/.test(ref)) {
+    const id = await ticketIdByNumber(Number(ref));
+    return id ? getTicket(id) : undefined;
+  }
+  if (!/^[0-9A-Za-z-]{1,64}$/.test(ref)) return undefined;
+  return getTicket(ref);
+}
+
+export async function requireTicket(ref: string): Promise<Ticket> {
+  const t = await findTicket(ref);
+  if (!t) throw new NotFoundError(`No ticket ${ref}.`);
+  return t;
+}
+
+export interface ChangeExtras {
+  comment?: Comment;
+  timeEntry?: TimeEntry;
+  emailMessageId?: string;
+  /** Do not bump history (bookkeeping such as a workflow callback mark). */
+  bookkeeping?: boolean;
+}
+
+/**
+ * Commit `after` if the stored ticket is still at `before.revision`: the optimistic lock. A lost
+ * race is a ConflictError (409).
+ */
+export async function commitTicketChange(before: Ticket, after: Ticket, extras: ChangeExtras = {}): Promise<Ticket> {
+  const items: TransactItem[] = [
+    {
+      Put: {
+        TableName: tableName(),
+        Item: ticketItem(after),
+        ConditionExpression: 'revision = :rev',
+        ExpressionAttributeValues: { ':rev': before.revision },
+      },
+    },
+  ];
+  if (!extras.bookkeeping) items.push({ Put: { TableName: tableName(), Item: historyItem(after) } });
+  const commentAt = extras.comment ? items.length : -1;
+  if (extras.comment) {
+    items.push({
+      Put: {
+        TableName: tableName(),
+        Item: { ...ticketKeys.comment(after.id, extras.comment.id), type: 'TicketComment', ...extras.comment },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+  }
+  if (extras.timeEntry) {
+    const e = extras.timeEntry;
+    items.push({
+      Put: {
+        TableName: tableName(),
+        Item: {
+          ...ticketKeys.timeEntry(after.id, e.id),
+          gsi2pk: ticketKeys.timeByDay(e.workedOn),
+          gsi2sk: `${e.createdAt}#${e.id}`,
+          type: 'TicketTimeEntry',
+          ...e,
+          categoryId: after.categoryId,
+          queueId: after.queueId,
+          priority: after.priority,
+          assigneeId: after.assignee?.id,
+        },
+      },
+    });
+  }
+  if (after.status === 'resolved' && before.status !== 'resolved') items.push({ Put: { TableName: tableName(), Item: resolvedFact(after) } });
+  if (before.status === 'resolved' && after.status !== 'resolved' && after.status !== 'closed' && before.resolvedAt)
+    items.push({ Delete: { TableName: tableName(), Key: ticketKeys.resolvedFact(dayOf(before.resolvedAt), before.id) } });
+  const beforeIncidents = new Set(before.links.filter((l) => l.kind === 'incident').map((l) => l.ref));
+  const afterIncidents = new Set(after.links.filter((l) => l.kind === 'incident').map((l) => l.ref));
+  items.push(...incidentLinkPuts(after, [...afterIncidents].filter((i) => !beforeIncidents.has(i))));
+  for (const gone of [...beforeIncidents].filter((i) => !afterIncidents.has(i)))
+    items.push({ Delete: { TableName: tableName(), Key: ticketKeys.incidentLink(gone, after.id) } });
+  const emailAt = extras.emailMessageId ? items.length : -1;
+  if (extras.emailMessageId) items.push(emailMark(after, extras.emailMessageId, extras.comment?.id));
+  try {
+    await guard('change ticket', () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
+  } catch (err) {
+    if (isTransactionConflict(err)) {
+      const codes = cancellationCodes(err);
+      if (emailAt >= 0 && codes[emailAt] === 'ConditionalCheckFailed')
+        throw new DuplicateMessageError(`Email ${extras.emailMessageId} was already handled.`, after.id);
+      if (commentAt >= 0 && codes[commentAt] === 'ConditionalCheckFailed' && codes[0] !== 'ConditionalCheckFailed')
+        throw new DuplicateMessageError(`Comment ${extras.comment!.id} already exists.`, after.id);
+      throw new ConflictError(
+        `Ticket ${before.number} changed since version ${before.revision} (someone else updated it); reload it and apply your change again.`,
+      );
+    }
+    throw err;
+  }
+  return after;
+}
+
+/**
+ * Read, change, commit; on a lost race read again and re-apply (for changes that commute, such
+ * as comments and system changes). With `expectedRevision` a different stored revision is a 409
+ * at once: the caller's view is stale.
+ */
+export async function mutateTicket(
+  ref: string,
+  apply: (t: Ticket) => Promise<{ ticket: Ticket; extras?: ChangeExtras } | undefined> | { ticket: Ticket; extras?: ChangeExtras } | undefined,
+  opts: { expectedRevision?: number; attempts?: number } = {},
+): Promise<{ before: Ticket; after: Ticket; changed: boolean }> {
+  const attempts = opts.expectedRevision !== undefined ? 1 : (opts.attempts ?? 5);
+  for (let i = 0; ; i++) {
+    const before = await requireTicket(ref);
+    if (opts.expectedRevision !== undefined && before.revision !== opts.expectedRevision)
+      throw new ConflictError(
+        `Ticket ${before.number} is at version ${before.revision}, not ${opts.expectedRevision}; reload it and apply your change again.`,
+      );
+    const r = await apply(before);
+    if (!r || r.ticket === before) return { before, after: before, changed: false };
+    try {
+      await commitTicketChange(before, r.ticket, r.extras);
+      return { before, after: r.ticket, changed: true };
+    } catch (err) {
+      if (!(err instanceof ConflictError) || i + 1 >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (i + 1)));
+    }
+  }
+}
+
+// ---- reads ----
+
+async function queryAll(input: QueryInput, what: string, max = 10000): Promise<Item[]> {
+  const out: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const r = await guard(what, () => documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })));
+    out.push(...((r.Items ?? []) as Item[]));
+    start = r.LastEvaluatedKey as Item | undefined;
+  } while (start && out.length < max);
+  return out;
+}
+
+async function queryPage(input: QueryInput, what: string, cursor?: string): Promise<{ items: Item[]; next?: string }> {
+  const start = decodeCursor(cursor);
+  if (start && typeof start.pk !== 'string') throw invalidCursor();
+  const r = await guard(what, () => documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })));
+  return { items: (r.Items ?? []) as Item[], next: encodeCursor(r.LastEvaluatedKey) };
+}
+
+export async function listComments(ticketId: string, limit: number, cursor?: string, publicOnly = false): Promise<Page<Comment>> {
+  const r = await queryPage(
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+      ExpressionAttributeValues: { ':pk': ticketKeys.ticket(ticketId).pk, ':c': 'COMMENT#', ...(publicOnly ? { ':pub': 'public' } : {}) },
+      ...(publicOnly ? { FilterExpression: 'visibility = :pub' } : {}),
+      Limit: limit,
+    },
+    'list comments',
+    cursor,
+  );
+  return { items: r.items.map((i) => strip<Comment>(i)), nextCursor: r.next };
+}
+
+export async function listHistory(ticketId: string, limit: number, cursor?: string): Promise<Page<HistoryEntry>> {
+  const r = await queryPage(
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+      ExpressionAttributeValues: { ':pk': ticketKeys.ticket(ticketId).pk, ':h': 'HISTORY#' },
+      Limit: limit,
+    },
+    'list history',
+    cursor,
+  );
+  return { items: r.items.map((i) => strip<HistoryEntry>(i)), nextCursor: r.next };
+}
+
+export async function listTimeEntries(ticketId: string): Promise<TimeEntry[]> {
+  const items = await queryAll(
+    { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)', ExpressionAttributeValues: { ':pk': ticketKeys.ticket(ticketId).pk, ':t': 'TIME#' } },
+    'list time entries',
+  );
+  return items.map((i) => strip<TimeEntry>(i));
+}
+
+/** The comment an email reply or a retried request already made, by id. */
+export async function getComment(ticketId: string, commentId: string): Promise<Comment | undefined> {
+  const r = await guard('get comment', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.comment(ticketId, commentId) })));
+  return r.Item ? strip<Comment>(r.Item) : undefined;
+}
+
+async function batchGetTickets(ids: string[]): Promise<Ticket[]> {
+  const found = new Map<string, Ticket>();
+  for (let i = 0; i < ids.length; i += 100) {
+    let keys: Item[] | undefined = ids.slice(i, i + 100).map((id) => ticketKeys.ticket(id));
+    for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
+      const request = keys;
+      const r = await guard('get tickets', () => documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request } } })));
+      for (const item of r.Responses?.[tableName()] ?? []) {
+        const t = toTicket(item);
+        found.set(t.id, t);
+      }
+      keys = r.UnprocessedKeys?.[tableName()]?.Keys as Item[] | undefined;
+    }
+  }
+  return ids.map((id) => found.get(id)).filter((t): t is Ticket => !!t);
+}
+
+/** A requester's own tickets, newest first. */
+export async function listRequesterTickets(email: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
+  const r = await queryPage(
+    {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': ticketKeys.requesterTickets(email.toLowerCase()) },
+      ScanIndexForward: false,
+      Limit: limit,
+    },
+    'list requester tickets',
+    cursor,
+  );
+  return { items: await batchGetTickets(r.items.map((i) => String(i.ticketId))), nextCursor: r.next };
+}
+
+export interface TicketFilter {
+  status?: Ticket['status'];
+  queueId?: string;
+  assigneeId?: string;
+  categoryId?: string;
+  priority?: Ticket['priority'];
+}
+
+function filterExpression(f: TicketFilter): { expr?: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (f.status) {
+    parts.push('#status = :status');
+    names['#status'] = 'status';
+    values[':status'] = f.status;
+  }
+  if (f.queueId) {
+    parts.push('queueId = :queue');
+    values[':queue'] = f.queueId;
+  }
+  if (f.assigneeId) {
+    parts.push('assignee.id = :assignee');
+    values[':assignee'] = f.assigneeId;
+  }
+  if (f.categoryId) {
+    parts.push('categoryId = :category');
+    values[':category'] = f.categoryId;
+  }
+  if (f.priority) {
+    parts.push('priority = :priority');
+    values[':priority'] = f.priority;
+  }
+  return { expr: parts.length ? parts.join(' AND ') : undefined, names, values };
+}
+
+/**
+ * Tickets newest first: the open tickets of one queue from the sparse open index, or tickets
+ * created since `since` from the per-day index (walking back a day at a time).
+ */
+export async function listTickets(opts: TicketFilter & { since: Date; until: Date; limit: number; cursor?: string }): Promise<Page<Ticket>> {
+  const cur = decodeCursor<{ day?: string; key?: Item }>(opts.cursor);
+  const f = filterExpression(opts);
+  const items: Ticket[] = [];
+  const sinceKey = opts.since.toISOString();
+  let day = cur?.day ?? dayOf(opts.until.toISOString());
+  let start = cur?.key;
+  if (cur && (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day))) throw invalidCursor();
+  const firstDay = dayOf(sinceKey);
+  while (day >= firstDay && items.length < opts.limit) {
+    const r = await guard('list tickets', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk >= :since',
+          FilterExpression: f.expr,
+          ExpressionAttributeNames: Object.keys(f.names).length ? f.names : undefined,
+          ExpressionAttributeValues: { ':pk': ticketKeys.byDay(day), ':since': sinceKey, ...f.values },
+          ScanIndexForward: false,
+          Limit: opts.limit - items.length,
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+    items.push(...(r.Items ?? []).map(toTicket));
+    if (r.LastEvaluatedKey) {
+      start = r.LastEvaluatedKey as Item;
+      if (items.length >= opts.limit) return { items, nextCursor: encodeCursor({ day, key: start }) };
+      continue;
+    }
+    start = undefined;
+    day = new Date(Date.parse(`${day}T00:00:00Z`) - 86400_000).toISOString().slice(0, 10);
+  }
+  return { items, nextCursor: day >= firstDay && items.length >= opts.limit ? encodeCursor({ day }) : undefined };
+}
+
+/** Open tickets (new, open, pending) of a queue ('-': no queue), oldest first. */
+export async function openTicketsOfQueue(queueId: string | undefined, limit: number, cursor?: string): Promise<Page<Ticket>> {
+  const r = await queryPage(
+    { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': ticketKeys.openInQueue(queueId) }, Limit: limit },
+    'list open tickets',
+    cursor,
+  );
+  return { items: r.items.map(toTicket), nextCursor: r.next };
+}
+
+/** Every open ticket of a queue, with only the fields reports need. */
+export async function allOpenTickets(queueId: string | undefined): Promise<Array<Pick<Ticket, 'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status'>>> {
+  const items = await queryAll(
+    {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': ticketKeys.openInQueue(queueId) },
+      ProjectionExpression: 'id, categoryId, queueId, assignee, priority, createdAt, #status',
+      ExpressionAttributeNames: { '#status': 'status' },
+    },
+    'list open tickets',
+    1_000_000,
+  );
+  return items as never;
+}
+
+export type TicketFacts = Pick<Ticket, 'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status' | 'resolvedAt' | 'sla'>;
+
+export async function ticketsCreatedOn(day: string): Promise<TicketFacts[]> {
+  const items = await queryAll(
+    {
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': ticketKeys.byDay(day) },
+      ProjectionExpression: 'id, categoryId, queueId, assignee, priority, createdAt, #status, resolvedAt, sla',
+      ExpressionAttributeNames: { '#status': 'status' },
+    },
+    'tickets created on a day',
+    1_000_000,
+  );
+  return items as never;
+}
+
+export interface ResolvedFact {
+  ticketId: string;
+  number: number;
+  categoryId: string;
+  queueId?: string;
+  assigneeId?: string;
+  priority: Ticket['priority'];
+  createdAt: string;
+  resolvedAt: string;
+  firstResponseMet?: boolean;
+  resolutionMet?: boolean;
+}
+
+export async function resolvedOn(day: string): Promise<ResolvedFact[]> {
+  const items = await queryAll(
+    { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ticketKeys.resolvedDay(day) } },
+    'tickets resolved on a day',
+    1_000_000,
+  );
+  return items.map((i) => strip<ResolvedFact>(i));
+}
+
+export type TimeFact = TimeEntry & { categoryId: string; queueId?: string; priority: Ticket['priority']; assigneeId?: string };
+
+export async function timeLoggedOn(day: string): Promise<TimeFact[]> {
+  const items = await queryAll(
+    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': ticketKeys.timeByDay(day) } },
+    'time logged on a day',
+    1_000_000,
+  );
+  return items.map((i) => strip<TimeFact>(i));
+}
+
+/** Ticket ids linked to an incident (the link items the incidents side reads too). */
+export async function ticketsOfIncident(incidentId: string): Promise<string[]> {
+  const items = await queryAll(
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)',
+      ExpressionAttributeValues: { ':pk': ticketKeys.incidentLink(incidentId, '').pk, ':t': 'TICKET#' },
+    },
+    'tickets of incident',
+  );
+  return items.map((i) => String(i.ticketId));
+}
+
+/** Whether an inbound email was already handled (and into which ticket). */
+export async function handledEmail(messageId: string): Promise<{ ticketId: string; commentId?: string } | undefined> {
+  const r = await guard('get inbound email mark', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.emailMessage(messageIdHash(messageId)) })),
+  );
+  return r.Item ? { ticketId: String(r.Item.ticketId), commentId: r.Item.commentId as string | undefined } : undefined;
+}
+
+/** Claim a notification (event id + recipient); false when it was already sent. */
+export async function markNotified(eventId: string, recipient: string, now: Date): Promise<boolean> {
+  try {
+    await guard('mark notification', () =>
+      documentClient().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...ticketKeys.notified(eventId, recipient), type: 'TicketNotification', at: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + 14 * 86400 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+export async function wasNotified(eventId: string, recipient: string): Promise<boolean> {
+  const r = await guard('get notification mark', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.notified(eventId, recipient) })),
+  );
+  return !!r.Item;
+}
