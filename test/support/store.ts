@@ -21,3 +21,20 @@ export async function givenIntegration(type: AlertSource, opts: { enabled?: bool
   );
   return { integration, id, token };
 }
+
+/**
+ * Give this test file a table of its own (fresh, empty): for tests of process-wide state such
+ * as the incident rules. Call at the top level of a test file.
+ */
+export function useOwnTable(): void {
+  const previous = process.env.TABLE_NAME;
+  beforeAll(async () => {
+    const { ensureTables } = await import('../../infra/local/tables');
+    const name = `nocturne-own-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    await ensureTables(process.env.AWS_ENDPOINT_URL_DYNAMODB!, { main: name, idempotency: `${name}-idem` });
+    process.env.TABLE_NAME = name;
+  });
+  afterAll(() => {
+    process.env.TABLE_NAME = previous;
+  });
+}

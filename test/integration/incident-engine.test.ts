@@ -1,0 +1,209 @@
+// The incident engine against DynamoDB Local, with an injected clock: grouping windows,
+// auto-resolve and reopen, silences, maintenance, inhibition, dependency correlation,
+// flapping, storms, and concurrency.
+import { onAlertOpened, onAlertResolved } from '../../shared/incidents/engine';
+import { getDisposition } from '../../shared/incidents/dispositions';
+import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
+import { maintenanceWindows, silences } from '../../shared/store/silences';
+import { at, givenServicePair, givenServices, resolvedOf, setRules, snap, sweepAt } from '../support/incidents';
+import { useOwnTable } from '../support/store';
+
+useOwnTable();
+
+const T = '2026-11-21T03:00:00.000Z';
+
+beforeAll(async () => {
+  await givenServices();
+  await setRules({
+    routes: [{ id: 'billing', name: 'billing', matchers: [{ label: 'service', op: '=~', value: '(checkout|billing-.*)' }], groupWaitSeconds: 30, reopenWindowMinutes: 30 }],
+    inhibitRules: [
+      {
+        id: 'host-down',
+        name: 'host down',
+        sourceMatchers: [{ label: 'alertname', op: '=', value: 'HostDown' }],
+        targetMatchers: [{ label: 'alertname', op: '!=', value: 'HostDown' }],
+        equal: ['host'],
+      },
+    ],
+    storm: { maxIncidentsPerMinute: 1000 },
+  });
+});
+
+let n = 0;
+const unique = (p: string) => `${p}-${n++}`;
+
+describe('grouping and lifecycle', () => {
+  it('groups alerts of one group into one incident and announces it when the window closes', async () => {
+    const alertname = unique('Latency');
+    const a = snap({ labels: { alertname, instance: 'api-1' }, service: 'checkout' });
+    const b = snap({ labels: { alertname, instance: 'api-2' }, service: 'checkout' });
+    const ra = await onAlertOpened(a, new Date(T));
+    const rb = await onAlertOpened(b, at(T, 10));
+    expect(ra.kind).toBe('incident');
+    expect(rb.incidentId).toBe(ra.incidentId);
+    let inc = await getIncident(ra.incidentId!);
+    expect(inc).toMatchObject({ alertCount: 2, openAlertCount: 2, status: 'triggered', serviceId: 'checkout', teamId: 'platform', severity: 'P1' });
+    expect(inc!.notifiedAt).toBeUndefined();
+    await sweepAt(at(T, 29).toISOString());
+    expect((await getIncident(ra.incidentId!))!.notifiedAt).toBeUndefined();
+    await sweepAt(at(T, 31).toISOString());
+    inc = await getIncident(ra.incidentId!);
+    expect(inc!.notifiedAt).toBeDefined();
+    expect(inc!.lastChange).toMatchObject({ kind: 'opened', notify: true });
+  });
+
+  it('records an alert that fires and resolves inside the window but notifies no one', async () => {
+    const a = snap({ labels: { alertname: unique('Blip') }, service: 'checkout' });
+    const r = await onAlertOpened(a, new Date(T));
+    await onAlertResolved(resolvedOf(a, at(T, 5).toISOString()), at(T, 5));
+    await sweepAt(at(T, 40).toISOString());
+    const inc = await getIncident(r.incidentId!);
+    expect(inc).toMatchObject({ status: 'resolved', alertCount: 1, openAlertCount: 0 });
+    expect(inc!.notifiedAt).toBeUndefined();
+    expect(inc!.lastChange?.notify).toBe(false);
+  });
+
+  it('auto-resolves when every alert resolved, reopens within the window, opens a new one after it', async () => {
+    const alertname = unique('Errors');
+    const a = snap({ labels: { alertname }, service: 'checkout' });
+    const first = await onAlertOpened(a, new Date(T));
+    await sweepAt(at(T, 31).toISOString());
+    await onAlertResolved(resolvedOf(a), at(T, 120));
+    expect((await getIncident(first.incidentId!))).toMatchObject({ status: 'resolved', lastChange: { kind: 'resolved', notify: true } });
+
+    const again = snap({ labels: { alertname }, service: 'checkout', dedupKey: a.dedupKey });
+    const r2 = await onAlertOpened(again, at(T, 600));
+    expect(r2.incidentId).toBe(first.incidentId);
+    expect(await getIncident(first.incidentId!)).toMatchObject({ status: 'triggered', lastChange: { kind: 'reopened', notify: true } });
+
+    await onAlertResolved(resolvedOf(again), at(T, 700));
+    const late = snap({ labels: { alertname }, service: 'checkout', dedupKey: a.dedupKey });
+    const r3 = await onAlertOpened(late, at(T, 700 + 31 * 60));
+    expect(r3.kind).toBe('incident');
+    expect(r3.incidentId).not.toBe(first.incidentId);
+  });
+
+  it('is idempotent: a redelivered event changes nothing', async () => {
+    const a = snap({ labels: { alertname: unique('Dup') }, service: 'checkout' });
+    const r1 = await onAlertOpened(a, new Date(T));
+    const r2 = await onAlertOpened(a, new Date(T));
+    expect(r2.kind).toBe('duplicate');
+    expect((await getIncident(r1.incidentId!))!.alertCount).toBe(1);
+    await onAlertResolved(resolvedOf(a), at(T, 5));
+    const again = await onAlertResolved(resolvedOf(a), at(T, 6));
+    expect(again.kind).toBe('duplicate');
+    expect((await getIncident(r1.incidentId!))!.openAlertCount).toBe(0);
+  });
+
+  it('handles a resolve that overtakes its open (events are unordered)', async () => {
+    const a = snap({ labels: { alertname: unique('Race') }, service: 'checkout' });
+    const r = await onAlertResolved(resolvedOf(a), new Date(T));
+    expect(r.incidentId).toBeDefined();
+    expect(await getIncident(r.incidentId!)).toMatchObject({ status: 'resolved', alertCount: 1, openAlertCount: 0 });
+    expect((await onAlertOpened(a, at(T, 1))).kind).toBe('duplicate');
+  });
+});
+
+describe('quiet rules', () => {
+  it('records a silenced alert with the silence id and opens no incident', async () => {
+    const alertname = unique('Silenced');
+    await silences.create(
+      { id: unique('sil'), matchers: [{ label: 'alertname', op: '=', value: alertname }], startsAt: '2026-11-21T00:00:00Z', endsAt: '2026-11-22T00:00:00Z', comment: 'known issue', createdBy: 't' },
+      T,
+    );
+    const a = snap({ labels: { alertname }, service: 'checkout' });
+    const r = await onAlertOpened(a, new Date(T));
+    expect(r.kind).toBe('silenced');
+    expect(await getDisposition(a.id)).toMatchObject({ kind: 'silenced', reason: expect.stringContaining('known issue') });
+  });
+
+  it('silences a service in a maintenance window', async () => {
+    const { db } = await givenServicePair(unique('mw'));
+    await maintenanceWindows.create({ id: unique('mw'), kind: 'one-off', serviceId: db, name: 'upgrade', startsAt: '2026-11-21T02:00:00Z', endsAt: '2026-11-21T04:00:00Z', createdBy: 't' }, T);
+    const a = snap({ labels: { alertname: unique('DbSlow') }, service: db });
+    const r = await onAlertOpened(a, new Date(T));
+    expect(r).toMatchObject({ kind: 'silenced', reason: expect.stringContaining('maintenance window') });
+    const after = snap({ labels: { alertname: unique('DbSlow') }, service: db });
+    expect((await onAlertOpened(after, new Date('2026-11-21T04:00:01Z'))).kind).toBe('incident');
+  });
+
+  it('inhibits a target when its source is firing (source first)', async () => {
+    const host = unique('host');
+    await onAlertOpened(snap({ labels: { alertname: 'HostDown', host }, service: 'infra' }), new Date(T));
+    const target = snap({ labels: { alertname: unique('Disk'), host }, service: 'infra' });
+    const r = await onAlertOpened(target, at(T, 1));
+    expect(r).toMatchObject({ kind: 'inhibited', reason: expect.stringContaining('host-down') });
+  });
+
+  it('inhibits at announce time when the source arrives after the target (target first)', async () => {
+    const host = unique('host');
+    const target = snap({ labels: { alertname: unique('Disk'), host }, service: 'infra2' });
+    const rt = await onAlertOpened(target, new Date(T));
+    expect(rt.kind).toBe('incident');
+    await onAlertOpened(snap({ labels: { alertname: 'HostDown', host }, service: 'infra' }), at(T, 5));
+    await sweepAt(at(T, 31).toISOString());
+    const inc = await getIncident(rt.incidentId!);
+    expect(inc).toMatchObject({ status: 'resolved' });
+    expect(inc!.notifiedAt).toBeUndefined();
+    const detail = await getIncidentDetail(rt.incidentId!);
+    expect(detail!.timeline.map((e) => e.reason ?? '')).toEqual(expect.arrayContaining([expect.stringContaining('inhibited by alert')]));
+  });
+
+  it('correlates alerts of a dependent service with the open upstream incident', async () => {
+    const pair = await givenServicePair(unique('corr'));
+    const db = snap({ labels: { alertname: unique('PostgresDown') }, service: pair.db });
+    const up = await onAlertOpened(db, new Date(T));
+    expect(up.kind).toBe('incident');
+    const api = snap({ labels: { alertname: unique('ApiErrors') }, service: pair.api });
+    const r = await onAlertOpened(api, at(T, 3));
+    expect(r).toMatchObject({ kind: 'correlated', incidentId: up.incidentId });
+    expect((await getIncident(up.incidentId!))!.relatedAlertCount).toBe(1);
+  });
+});
+
+describe('flapping', () => {
+  it('marks the incident flapping, holds notifications, and releases them once stable', async () => {
+    const alertname = unique('Flappy');
+    const dedupKey = unique('flap-key');
+    let incidentId: string | undefined;
+    let t = 0;
+    for (let i = 0; i < 4; i++) {
+      const a = snap({ labels: { alertname }, service: 'checkout', dedupKey });
+      const r = await onAlertOpened(a, at(T, t));
+      incidentId ??= r.incidentId;
+      if (i === 0) await sweepAt(at(T, 31).toISOString());
+      t += 45;
+      await onAlertResolved(resolvedOf(a), at(T, t));
+      t += 45;
+    }
+    const inc = await getIncident(incidentId!);
+    expect(inc!.flapping).toBe(true);
+    expect(inc!.lastChange?.notify).toBe(false);
+    await sweepAt(at(T, t + 14 * 60).toISOString());
+    expect((await getIncident(incidentId!))!.flapping).toBe(true);
+    await sweepAt(at(T, t + 16 * 60).toISOString());
+    const stable = await getIncident(incidentId!);
+    expect(stable!.flapping).toBe(false);
+    expect(stable!.lastChange).toMatchObject({ kind: 'resolved', notify: true, reason: 'flapping stopped' });
+  });
+});
+
+describe('concurrency', () => {
+  it('turns 50 concurrent deliveries of one alert into one incident with one alert', async () => {
+    const a = snap({ labels: { alertname: unique('Same') }, service: 'checkout' });
+    const rs = await Promise.all(Array.from({ length: 50 }, () => onAlertOpened(a, new Date(T))));
+    const ids = new Set(rs.filter((r) => r.incidentId).map((r) => r.incidentId));
+    expect(ids.size).toBe(1);
+    expect((await getIncident([...ids][0]!))!.alertCount).toBe(1);
+  });
+
+  it('puts two alerts of one group arriving at the same instant into one incident', async () => {
+    const alertname = unique('Twin');
+    const [r1, r2] = await Promise.all([
+      onAlertOpened(snap({ labels: { alertname, instance: 'a' }, service: 'checkout' }), new Date(T)),
+      onAlertOpened(snap({ labels: { alertname, instance: 'b' }, service: 'checkout' }), new Date(T)),
+    ]);
+    expect(r1.incidentId).toBe(r2.incidentId);
+    expect((await getIncident(r1.incidentId!))!.alertCount).toBe(2);
+  });
+});
