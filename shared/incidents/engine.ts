@@ -309,19 +309,11 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
   const teamId = decision.teamId ?? 'unassigned';
 
   // Storm guard: past X new incidents a minute for one team, new groups collapse into one.
-  const count = await guard('count storm', () =>
-    documentClient().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: incidentKeys.stormMinute(teamId, minuteOf(now)),
-        UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
-        ExpressionAttributeNames: { '#n': 'count' },
-        ExpressionAttributeValues: { ':one': 1, ':exp': Math.floor(now.getTime() / 1000) + 86400 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    ),
-  );
-  if ((count.Attributes?.count as number) > ctx.rules.storm.maxIncidentsPerMinute) return joinStorm(ctx, teamId, previousIncidentId);
+  // Only incidents actually opened are counted (after the write), so racing duplicates of one
+  // alert do not inflate the count; concurrent openers may overshoot X by a few.
+  const stormKey = incidentKeys.stormMinute(teamId, minuteOf(now));
+  const count = await guard('read storm count', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: stormKey, ConsistentRead: true })));
+  if (((count.Item?.count as number | undefined) ?? 0) >= ctx.rules.storm.maxIncidentsPerMinute) return joinStorm(ctx, teamId, previousIncidentId);
 
   const id = ulid(now.getTime());
   const number = await nextIncidentNumber();
@@ -382,6 +374,17 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
     if (isTransactionConflict(err)) return undefined; // the group changed under us: go round and join
     throw err;
   }
+  await guard('count storm', () =>
+    documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: stormKey,
+        UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
+        ExpressionAttributeNames: { '#n': 'count' },
+        ExpressionAttributeValues: { ':one': 1, ':exp': Math.floor(now.getTime() / 1000) + 86400 },
+      }),
+    ),
+  );
   await scheduleNotify(withFlap, now);
   return { kind: 'incident', incidentId: id, reason: 'opened' };
 }

@@ -119,7 +119,7 @@ describe('quiet rules', () => {
 
   it('silences a service in a maintenance window', async () => {
     const { db } = await givenServicePair(unique('mw'));
-    await maintenanceWindows.create({ id: unique('mw'), kind: 'one-off', serviceId: db, name: 'upgrade', startsAt: '2026-11-21T02:00:00Z', endsAt: '2026-11-21T04:00:00Z', createdBy: 't' }, T);
+    await maintenanceWindows.create({ id: unique('mw'), kind: 'one-off', serviceId: db, name: 'upgrade', startsAt: '2026-11-21T02:00:00Z', endsAt: '2026-11-21T04:00:00Z', createdBy: 't' } as never, T);
     const a = snap({ labels: { alertname: unique('DbSlow') }, service: db });
     const r = await onAlertOpened(a, new Date(T));
     expect(r).toMatchObject({ kind: 'silenced', reason: expect.stringContaining('maintenance window') });
