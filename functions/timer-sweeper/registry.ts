@@ -1,8 +1,12 @@
 // Timer kinds and the code that runs when one is due. Features add their kinds here.
 import { announce, FLAP_TIMER, flapCheck, NOTIFY_TIMER } from '../../shared/incidents/engine';
 import type { TimerHandler } from './sweep';
+import { AUTOCLOSE_TIMER_KIND, runAutoCloseTimer, runSlaTimer, SLA_TIMER_KIND } from '../ticket-sla/timers';
 
 export const timerHandlers: Record<string, TimerHandler> = {
   [NOTIFY_TIMER]: (t, now) => announce(String(t.payload.incidentId), now),
   [FLAP_TIMER]: (t, now) => flapCheck(String(t.payload.incidentId), now),
+  // Tickets: SLA warning / breach and auto-close after the reopen window (functions/ticket-sla/timers.ts).
+  [SLA_TIMER_KIND]: runSlaTimer,
+  [AUTOCLOSE_TIMER_KIND]: runAutoCloseTimer,
 };

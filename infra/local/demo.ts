@@ -7,6 +7,8 @@ import { ALERT_SOURCES, type AlertSource } from '../../shared/domain/alert';
 import { publicIntegration, type Integration } from '../../shared/domain/integration';
 import { ensureIntegration } from '../../shared/store/integrations';
 import type { OpsIdentity } from './http-gateway';
+import { seedTicketDemo } from '../../shared/store/ticket-demo';
+import { seedIncidentDemo } from './demo-incidents';
 
 export interface DemoIntegration {
   id: string;
@@ -43,6 +45,8 @@ export const demoOpsTokens: Record<string, OpsIdentity> = {
   'demo-admin-token': { sub: 'demo-admin', email: 'admin@nocturne.local', groups: ['admin'] },
   'demo-responder-token': { sub: 'demo-responder', email: 'responder@nocturne.local', groups: ['responder'] },
   'demo-viewer-token': { sub: 'demo-viewer', email: 'viewer@nocturne.local', groups: ['viewer'] },
+  // A customer in the requester directory (shared/store/ticket-demo.ts): sees only its own tickets.
+  'demo-requester-token': { sub: 'demo-requester', email: 'requester@nocturne.local', groups: ['requester'] },
 };
 
 /** Where a demo integration's monitor sends (pagerduty: the Events v2 endpoint). */
@@ -68,7 +72,11 @@ async function seedIntegrations({ now }: DemoSeedContext): Promise<void> {
 }
 
 /** Run in order; each must be idempotent (create-if-missing). */
-export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [{ name: 'integrations', seed: seedIntegrations }];
+export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
+  { name: 'integrations', seed: seedIntegrations },
+  { name: 'teams, services and incident rules', seed: seedIncidentDemo },
+  { name: 'ticketing (calendars, SLA policies, queues, categories, requesters)', seed: ({ now }) => seedTicketDemo(now) },
+];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {
   for (const s of demoSeeders) {

@@ -23,7 +23,7 @@ import {
 import { activeMaintenance, matchingSilence } from '../domain/incidents/silences';
 import { upstreamOf, type Service } from '../domain/services';
 import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from '../store/client';
-import { createIncident, getIncident, mutateIncident, nextIncidentNumber, openIncidentIdsForService } from '../store/incidents';
+import { createIncident, getIncident, mutateIncident, nextIncidentNumber, openIncidentIdsForService, timelinePut } from '../store/incidents';
 import { incidentKeys } from '../store/keys';
 import { getRules } from '../store/rules';
 import { serviceMap } from '../store/services';
@@ -232,12 +232,124 @@ async function joinOrOpen(ctx: Context): Promise<Outcome> {
   throw new Error(`Could not place alert ${ctx.alert.id} after repeated races`);
 }
 
-/** Join an open incident (or reopen a recently resolved one). Undefined when the race was lost. */
+/**
+ * Atomic counter changes on an incident: no read-modify-write, so thousands of alerts joining
+ * one incident in a storm do not serialise into retries. `revision` moves, so a concurrent
+ * read-modify-write (mutateIncident) notices and retries; no event is emitted for a count change.
+ */
+function bumpIncident(
+  incidentId: string,
+  at: string,
+  by: { alerts?: number; open: number; storm?: number; transition?: string },
+  condition?: 'open',
+): TransactItem {
+  const adds = ['openAlertCount :open', 'revision :one'];
+  const values: Record<string, unknown> = { ':open': by.open, ':one': 1, ':at': at };
+  const names: Record<string, string> = {};
+  if (by.alerts) {
+    adds.push('alertCount :alerts');
+    values[':alerts'] = by.alerts;
+  }
+  if (by.storm) {
+    adds.push('stormSize :storm');
+    values[':storm'] = by.storm;
+  }
+  const sets = ['lastTransitionAt = :at'];
+  if (by.transition) {
+    names['#dk'] = by.transition;
+    sets.push('transitions.#dk = list_append(if_not_exists(transitions.#dk, :empty), :now)');
+    values[':empty'] = [];
+    values[':now'] = [at];
+  }
+  if (condition === 'open') {
+    names['#status'] = 'status';
+    values[':resolved'] = 'resolved';
+  }
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: incidentKeys.incident(incidentId),
+      UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
+      ConditionExpression: condition === 'open' ? 'attribute_exists(pk) AND #status <> :resolved' : 'attribute_exists(pk)',
+      ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** After an atomic change: raise severity, detect flapping and trim history (rare, read-modify-write). */
+async function reviewIncident(ctx: Pick<Context, 'rules' | 'now' | 'at'> & { severity?: IncidentSeverity; severityReason?: string }, incidentId: string, dedupKey: string): Promise<Incident | undefined> {
+  const inc = await getIncident(incidentId);
+  if (!inc) return undefined;
+  const cfg = flappingConfig(ctx.rules);
+  const history = inc.transitions?.[dedupKey] ?? [];
+  const recent = history.filter((t) => Date.parse(t) >= ctx.now.getTime() - cfg.windowMinutes * 60000);
+  const flaps = recent.length > cfg.transitions && !inc.flapping;
+  const raise = ctx.severity && raiseSeverity(inc, ctx.severity) !== inc.severity;
+  if (!flaps && !raise && history.length <= cfg.transitions + 1) return inc;
+  const r = await mutateIncident(incidentId, ctx.at, (cur) => {
+    const hist = (cur.transitions?.[dedupKey] ?? []).filter((t) => Date.parse(t) >= ctx.now.getTime() - cfg.windowMinutes * 60000).slice(-(cfg.transitions + 1));
+    const startedFlapping = hist.length > cfg.transitions && !cur.flapping;
+    const severity = ctx.severity ? raiseSeverity(cur, ctx.severity) : (cur.severity as IncidentSeverity);
+    const timeline: TimelineEntry[] = [];
+    if (severity !== cur.severity) timeline.push({ at: ctx.at, actor: SYSTEM, kind: 'severity', message: `Severity ${cur.severity} → ${severity} (${ctx.severityReason})` });
+    if (startedFlapping)
+      timeline.push({
+        at: ctx.at,
+        actor: { type: 'system', id: 'flap-detector' },
+        kind: 'flapping',
+        message: `Flapping: more than ${cfg.transitions} state changes in ${cfg.windowMinutes} minutes; notifications held until stable for ${cfg.stableMinutes} minutes`,
+      });
+    return {
+      incident: { ...cur, severity, transitions: { ...cur.transitions, [dedupKey]: hist }, flapping: cur.flapping || startedFlapping, flapStableMinutes: cfg.stableMinutes },
+      timeline,
+      change:
+        severity !== cur.severity && shouldNotify(cur)
+          ? { kind: 'severityChanged', actor: SYSTEM, reason: ctx.severityReason, notify: !startedFlapping, change: { severity: { from: cur.severity, to: severity } } }
+          : undefined,
+    };
+  });
+  if (r) await afterChange(r.before, r.after, ctx.now);
+  return r?.after ?? inc;
+}
+
+/** Join an open incident (atomic), or reopen a recently resolved one. Undefined when the race was lost. */
 async function join(ctx: Context, incidentId: string): Promise<Outcome | undefined> {
+  const { alert, at } = ctx;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await guard('join incident', () =>
+        documentClient().send(
+          new TransactWriteCommand({
+            TransactItems: [
+              putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}`, at }),
+              bumpIncident(incidentId, at, { alerts: 1, open: 1, transition: alert.dedupKey }, 'open'),
+              linkItem(incidentId, alert, at, 'member', ctx.labels),
+              timelinePut(incidentId, { at, actor: ruleActor(ctx.decision), kind: 'alert', message: `Alert joined: ${alert.summary}`, reason: `group ${ctx.decision.groupKey}` }),
+            ],
+          }),
+        ),
+      );
+      await reviewIncident(ctx, incidentId, alert.dedupKey);
+      return { kind: 'incident', incidentId, reason: 'joined' };
+    } catch (err) {
+      if (!isTransactionConflict(err)) throw err;
+      const codes = cancellationCodes(err);
+      if (codes[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
+      if (codes[1] === 'ConditionalCheckFailed') return reopenAndJoin(ctx, incidentId);
+      // TransactionConflict with a concurrent writer: try again.
+    }
+  }
+  return undefined;
+}
+
+/** The group's incident resolved: reopen it within the reopen window and join it. */
+async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome | undefined> {
   const { alert, at, now } = ctx;
   let reopened = false;
   try {
     const r = await mutateIncident(incidentId, at, (cur) => {
+      if (cur.status !== 'resolved') return undefined; // reopened meanwhile: the atomic join applies
       let m: Mutation = { incident: { ...cur }, timeline: [] };
       if (cur.status === 'resolved') {
         const withinWindow = cur.resolvedAt !== undefined && now.getTime() - Date.parse(cur.resolvedAt) <= cur.grouping.reopenWindowMinutes * 60000;
@@ -457,37 +569,32 @@ async function joinStorm(ctx: Context, teamId: string, previousIncidentId: strin
   }
   if (!stormId) return undefined;
   try {
-    const r = await mutateIncident(stormId, at, (cur) => {
-      if (cur.status === 'resolved') return undefined;
-      return {
-        incident: {
-          ...cur,
-          alertCount: cur.alertCount + 1,
-          openAlertCount: cur.openAlertCount + 1,
-          stormSize: (cur.stormSize ?? 0) + 1,
-          severity: raiseSeverity(cur, ctx.severity),
-        },
-        timeline: [{ at, actor: SYSTEM, kind: 'storm', message: `Collapsed group ${decision.groupKey}: ${alert.summary}`, reason: 'storm guard' }],
-        extra: [
-          putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId: stormId, reason: `storm guard: group ${decision.groupKey} collapsed`, at }),
-          linkItem(stormId!, alert, at, 'member', ctx.labels),
-          {
-            Put: {
-              TableName: tableName(),
-              Item: { ...incidentKeys.group(decision.groupHash), type: 'IncidentGroup', incidentId: stormId, routeId: decision.routeId, groupKey: decision.groupKey },
-              ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
-              ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
+    await guard('join storm', () =>
+      documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId: stormId, reason: `storm guard: group ${decision.groupKey} collapsed`, at }),
+            bumpIncident(stormId!, at, { alerts: 1, open: 1, storm: 1, transition: alert.dedupKey }, 'open'),
+            linkItem(stormId!, alert, at, 'member', ctx.labels),
+            {
+              Put: {
+                TableName: tableName(),
+                Item: { ...incidentKeys.group(decision.groupHash), type: 'IncidentGroup', incidentId: stormId, routeId: decision.routeId, groupKey: decision.groupKey },
+                ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
+                ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
+              },
             },
-          },
-        ],
-      };
-    });
-    if (!r) return undefined;
+            timelinePut(stormId!, { at, actor: SYSTEM, kind: 'storm', message: `Collapsed group ${decision.groupKey}: ${alert.summary}`, reason: 'storm guard' }),
+          ],
+        }),
+      ),
+    );
+    await reviewIncident(ctx, stormId, alert.dedupKey);
     return { kind: 'incident', incidentId: stormId, reason: 'storm' };
   } catch (err) {
-    if (isTransactionConflict(err) && (await getDisposition(alert.id))) return { kind: 'duplicate', reason: 'already processed' };
-    if (isTransactionConflict(err)) return undefined;
-    throw err;
+    if (!isTransactionConflict(err)) throw err;
+    if (cancellationCodes(err)[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
+    return undefined; // the storm incident closed or the group moved: go round
   }
 }
 
@@ -592,30 +699,37 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date): Promise<
   if (!target) throw new Error(`incident ${disposition.incidentId} of alert ${alert.id} is missing`);
   const member = disposition.kind === 'incident';
   try {
-    const r = await mutateIncident(target.id, at, (cur) => {
-      const flap = member ? recordFlap(cur, alert.dedupKey, now, flappingConfig(rules)) : { incident: cur, timeline: [], startedFlapping: false };
-      const openAlertCount = member ? Math.max(0, cur.openAlertCount - 1) : cur.openAlertCount;
-      let m: Mutation = {
-        incident: { ...flap.incident, openAlertCount },
-        timeline: [{ at, actor: SYSTEM, kind: 'alert-resolved', message: `Alert resolved: ${alert.summary}` }, ...flap.timeline],
-      };
-      if (member && openAlertCount === 0 && cur.grouping.autoResolve && cur.status !== 'resolved') {
-        const res = resolve(m.incident, { type: 'system', id: 'auto-resolve' }, at, undefined, `all ${cur.alertCount} alert(s) resolved`);
-        m = {
-          incident: res.incident,
-          timeline: [...(m.timeline ?? []), ...(res.timeline ?? [])],
-          change: { ...res.change!, notify: shouldNotify(m.incident) && !flap.startedFlapping },
-          extra: cur.serviceId ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }] : [],
-        };
-      }
-      return { ...m, extra: [resolveDisposition(alert.id, at), resolveLinkItem(disposition!.incidentId!, alert.id, at), ...(m.extra ?? [])] };
-    });
-    if (r) await afterChange(r.before, r.after, now);
-    return { kind: disposition.kind, incidentId: target.id, reason: r?.after.status === 'resolved' ? 'incident resolved' : 'alert resolved' };
+    await guard('resolve alert of incident', () =>
+      documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            resolveDisposition(alert.id, at),
+            resolveLinkItem(disposition!.incidentId!, alert.id, at),
+            ...(member ? [bumpIncident(target.id, at, { open: -1, transition: alert.dedupKey })] : []),
+            timelinePut(target.id, { at, actor: SYSTEM, kind: 'alert-resolved', message: `Alert resolved: ${alert.summary}` }),
+          ],
+        }),
+      ),
+    );
   } catch (err) {
-    if (isTransactionConflict(err) && cancellationCodes(err).includes('ConditionalCheckFailed')) return { kind: 'duplicate', reason: 'already resolved' };
+    if (isTransactionConflict(err) && cancellationCodes(err)[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already resolved' };
     throw err;
   }
+  if (!member) return { kind: disposition.kind, incidentId: target.id, reason: 'alert resolved' };
+  const reviewed = await reviewIncident({ rules, now, at }, target.id, alert.dedupKey);
+  if (!reviewed || reviewed.openAlertCount > 0 || !reviewed.grouping.autoResolve || reviewed.status === 'resolved')
+    return { kind: 'incident', incidentId: target.id, reason: 'alert resolved' };
+  const r = await mutateIncident(target.id, at, (cur) => {
+    if (cur.openAlertCount > 0 || cur.status === 'resolved') return undefined;
+    const res = resolve(cur, { type: 'system', id: 'auto-resolve' }, at, undefined, `all ${cur.alertCount} alert(s) resolved`);
+    return {
+      ...res,
+      change: { ...res.change!, notify: shouldNotify(cur) },
+      extra: cur.serviceId ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }] : [],
+    };
+  });
+  if (r) await afterChange(r.before, r.after, now);
+  return { kind: 'incident', incidentId: target.id, reason: r ? 'incident resolved' : 'alert resolved' };
 }
 
 /** A source acknowledged its alert (PagerDuty, Nagios): acknowledge the incident it belongs to. */

@@ -110,6 +110,8 @@ export const ticketKeys = {
   incidentFollowUp: (incidentId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: 'FOLLOWUP#TICKET' }),
   /** An inbound email already turned into a ticket or comment (by Message-ID hash). */
   emailMessage: (hash: string) => ({ pk: `EMAILMSG#${hash}`, sk: 'EMAILMSG' }),
+  /** A request already turned into a ticket (e.g. a workflow task token), by a hash of its key. */
+  dedupe: (hash: string) => ({ pk: `TICKETDEDUPE#${hash}`, sk: 'TICKETDEDUPE' }),
   /** A ticket notification already sent: event id and recipient. */
   notified: (eventId: string, recipient: string) => ({ pk: `TNOTIFIED#${eventId}`, sk: recipient }),
   /** Categories, queues, calendars, SLA policies, incident rules, requesters; gsi1 lists a kind. */

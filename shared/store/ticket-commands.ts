@@ -112,6 +112,7 @@ async function contextOfTicket(t: Ticket, now: Date, actor: Actor): Promise<Comm
     reopenWindowHours: 168,
     notify: {},
     requesterVisible: false,
+    emailAddresses: [],
   };
   const [queue, sla] = await Promise.all([t.queueId ? getConfig('queue', t.queueId) : undefined, slaContextOf(category)]);
   return { now, actor, category, queue, sla };

@@ -96,6 +96,8 @@ export interface InsertExtras {
   followUpOfIncident?: string;
   /** Mark an inbound email as handled (fails as a duplicate when it was). */
   emailMessageId?: string;
+  /** Any other request that must open at most one ticket (e.g. a workflow task token). */
+  dedupeKey?: string;
 }
 
 function incidentLinkPuts(t: Ticket, incidentIds: string[]): TransactItem[] {
@@ -155,6 +157,16 @@ export async function insertTicket(t: Ticket, extras: InsertExtras = {}): Promis
     markerAt.email = items.length;
     items.push(emailMark(t, extras.emailMessageId));
   }
+  if (extras.dedupeKey) {
+    markerAt.dedupe = items.length;
+    items.push({
+      Put: {
+        TableName: tableName(),
+        Item: { ...ticketKeys.dedupe(messageIdHash(extras.dedupeKey)), type: 'TicketDedupe', ticketId: t.id, at: t.createdAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+  }
   try {
     await guard('insert ticket', () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
   } catch (err) {
@@ -164,6 +176,8 @@ export async function insertTicket(t: Ticket, extras: InsertExtras = {}): Promis
         throw new DuplicateMessageError(`Incident ${extras.followUpOfIncident} already has a follow-up ticket.`);
       if (markerAt.email !== undefined && codes[markerAt.email] === 'ConditionalCheckFailed')
         throw new DuplicateMessageError(`Email ${extras.emailMessageId} was already handled.`);
+      if (markerAt.dedupe !== undefined && codes[markerAt.dedupe] === 'ConditionalCheckFailed')
+        throw new DuplicateMessageError('This request already opened a ticket.', await ticketByDedupeKey(extras.dedupeKey!));
       if (codes.includes('ConditionalCheckFailed')) throw new ConflictError(`Ticket ${t.number} (${t.id}) already exists.`);
       throw new ConflictError('The ticket could not be stored because of a concurrent change; retry.');
     }
@@ -566,6 +580,22 @@ export async function ticketsOfIncident(incidentId: string): Promise<string[]> {
     'tickets of incident',
   );
   return items.map((i) => String(i.ticketId));
+}
+
+/** The ticket a deduplicated request opened, if any. */
+export async function ticketByDedupeKey(key: string): Promise<string | undefined> {
+  const r = await guard('get ticket dedupe mark', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.dedupe(messageIdHash(key)) })),
+  );
+  return r.Item?.ticketId as string | undefined;
+}
+
+/** The follow-up ticket opened for an incident, if any. */
+export async function followUpOf(incidentId: string): Promise<string | undefined> {
+  const r = await guard('get incident follow-up', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.incidentFollowUp(incidentId) })),
+  );
+  return r.Item?.ticketId as string | undefined;
 }
 
 /** Whether an inbound email was already handled (and into which ticket). */

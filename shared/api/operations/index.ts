@@ -2,5 +2,6 @@
 // A feature adds `export const xOperations: Operation[]` in its own file and lists it here.
 import type { Operation } from '../operation';
 import { incidentOperations } from './incidents';
+import { ticketOperations } from './tickets';
 
-export const featureOperations: Operation[] = [...incidentOperations];
+export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations];

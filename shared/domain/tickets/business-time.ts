@@ -14,16 +14,15 @@ export const workingPeriodSchema = z
   .object({ start: hhmm, end: hhmm })
   .refine((p) => minutesOf(p.start) < minutesOf(p.end), { message: 'start must be before end', path: ['end'] });
 
-export const calendarSchema = z
-  .object({
+export const calendarObjectSchema = z.object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes'),
     name: z.string().min(1).max(200),
     timeZone: z.string().refine((tz) => DateTime.local().setZone(tz).isValid, 'not an IANA time zone'),
     workingHours: z.partialRecord(z.enum(WEEKDAYS), z.array(workingPeriodSchema).max(6)),
     /** Local dates (YYYY-MM-DD) on which no working time counts. */
-    holidays: z.array(z.iso.date()).max(1000).default([]),
-  })
-  .refine((c) => Object.values(c.workingHours).some((p) => (p ?? []).length > 0), {
+  holidays: z.array(z.iso.date()).max(1000).default([]),
+});
+export const calendarSchema = calendarObjectSchema.refine((c) => Object.values(c.workingHours).some((p) => (p ?? []).length > 0), {
     message: 'a calendar needs at least one working period',
     path: ['workingHours'],
   });

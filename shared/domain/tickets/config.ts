@@ -40,6 +40,8 @@ export const categorySchema = z.object({
   notify: z.partialRecord(z.enum(NOTIFY_ON), z.array(recipientSchema).max(5)).default({}),
   /** Whether requesters may pick this category themselves (portal, email default). */
   requesterVisible: z.boolean().default(true),
+  /** Mail to these addresses opens tickets in this category (e.g. billing@operator.example). */
+  emailAddresses: z.array(email).max(20).default([]),
 });
 export type Category = z.infer<typeof categorySchema>;
 
@@ -56,8 +58,7 @@ export const memberSchema = z.object({
 });
 export type QueueMember = z.infer<typeof memberSchema>;
 
-export const queueSchema = z
-  .object({
+export const queueObjectSchema = z.object({
     id: configId,
     name: z.string().min(1).max(200),
     /** A shared mailbox that hears of the queue's tickets (else every member does). */
@@ -65,9 +66,9 @@ export const queueSchema = z
     members: z.array(memberSchema).max(500).default([]),
     assignmentMode: z.enum(['manual', 'round-robin']).default('manual'),
     /** Escalations (SLA breaches) go to the lead. */
-    lead: z.object({ id: z.string().min(1).max(128), name: z.string().max(200).optional(), email }).optional(),
-  })
-  .superRefine((q, ctx) => {
+  lead: z.object({ id: z.string().min(1).max(128), name: z.string().max(200).optional(), email }).optional(),
+});
+export const queueSchema = queueObjectSchema.superRefine((q, ctx) => {
     const ids = new Set<string>();
     q.members.forEach((m, i) => {
       if (ids.has(m.id)) ctx.addIssue({ code: 'custom', path: ['members', i, 'id'], message: `duplicate member ${m.id}` });

@@ -1,0 +1,51 @@
+// Lambda entry for ticket notifications (see infra/catalog.ts: "ticket-notifier"): ticket events
+// from the bus become email-format SNS messages on the `notifications` topic, one per recipient
+// (filter policies route them by the `recipient` attribute). At least once in, once out: each
+// (event, recipient) is marked after it is published and skipped when marked.
+import type { EventBridgeEvent } from 'aws-lambda';
+import { getNotifier } from '../../shared/adapters/notifier';
+import { ticketEventDetailSchema } from '../../events/tickets';
+import { ticketMessages } from '../../shared/domain/tickets/notifications';
+import { logger } from '../../shared/observability/logger';
+import { getConfig } from '../../shared/store/ticket-config';
+import { markNotified, wasNotified } from '../../shared/store/tickets';
+
+export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<{ sent: number; skipped: number }> => {
+  const parsed = ticketEventDetailSchema.safeParse(event.detail);
+  if (!parsed.success) {
+    logger.error('ticket event does not match its contract; dropped', { detailType: event['detail-type'], issues: parsed.error.issues });
+    return { sent: 0, skipped: 0 };
+  }
+  const d = parsed.data;
+  const [category, queue] = await Promise.all([
+    getConfig('category', d.ticket.categoryId),
+    d.ticket.queueId ? getConfig('queue', d.ticket.queueId) : undefined,
+  ]);
+  const messages = ticketMessages(event['detail-type'], d, category ?? { notify: {} }, queue, process.env.PUBLIC_BASE_URL);
+  let sent = 0;
+  let skipped = 0;
+  for (const m of messages) {
+    if (await wasNotified(d.eventId, m.recipient)) {
+      skipped++;
+      continue;
+    }
+    await getNotifier().publish({
+      topic: 'notifications',
+      subject: m.subject,
+      structure: 'json',
+      message: JSON.stringify({ default: m.short, email: `${m.body}\n`, sms: m.short }),
+      attributes: {
+        recipient: m.recipient,
+        audience: m.audience,
+        kind: event['detail-type'],
+        ticketId: d.ticket.id,
+        ticketNumber: String(d.ticket.number),
+      },
+      deduplicationId: `${d.eventId}:${m.recipient}`,
+    });
+    await markNotified(d.eventId, m.recipient, new Date());
+    sent++;
+  }
+  if (sent) logger.info('ticket notifications sent', { eventId: d.eventId, sent, skipped });
+  return { sent, skipped };
+};
