@@ -4,11 +4,12 @@ import type { BusEvent } from '../../shared/adapters/events';
 import { alertEventFor } from '../../shared/domain/alert-events';
 import { ticketEventsFor } from '../../shared/domain/tickets/events';
 import { incidentEventFor } from '../../shared/domain/incident-events';
+import { probeFlipEventFor } from '../../shared/domain/probes/events';
 
 type Image = Record<string, unknown> | undefined;
 type Mapper = (oldImage: Image, newImage: Image) => BusEvent | BusEvent[] | undefined;
 
-const mappers: Mapper[] = [alertEventFor, incidentEventFor, ticketEventsFor];
+const mappers: Mapper[] = [alertEventFor, incidentEventFor, ticketEventsFor, probeFlipEventFor];
 
 export function eventsForChange(oldImage: Image, newImage: Image): BusEvent[] {
   return mappers.flatMap((m) => {

@@ -3,8 +3,9 @@
 import { alertEventContracts } from '../../events/alerts';
 import { incidentEventContracts } from '../../events/incidents';
 import { ticketEventContracts } from '../../events/tickets';
+import { probeEventContracts, probeRoundContracts } from '../../events/probes';
 
-const allContracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts];
+const allContracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts, ...probeEventContracts, ...probeRoundContracts];
 import { alertEventFor } from '../../shared/domain/alert-events';
 
 describe('event contracts', () => {

@@ -2,6 +2,7 @@
 // A feature adds `export const xOperations: Operation[]` in its own file and lists it here.
 import type { Operation } from '../operation';
 import { incidentOperations } from './incidents';
+import { probeOperations } from './probes';
 import { ticketOperations } from './tickets';
 
-export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations];
+export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations, ...probeOperations];

@@ -1,0 +1,62 @@
+// Gathering what availability needs: the service (SLA target), the status flips of its probes
+// and its P1/P2 incidents in the month; shared/domain/probes/availability.ts does the sums.
+import { availability, currentMonth, monthRange, type AvailabilityReport } from '../../shared/domain/probes/availability';
+import { NotFoundError } from '../../shared/domain/errors';
+import type { Service } from '../../shared/domain/services';
+import { incidentDowntimeIntervals } from '../../shared/store/incidents';
+import { statusFlipsBetween } from '../../shared/store/probe-history';
+import { probesOfService } from '../../shared/store/probes';
+import { getService, listServices } from '../../shared/store/services';
+
+/** Flips decided this long after the month's end can still end a down interval inside it. */
+const LATE_FLIP_MS = 86_400_000;
+const CONCURRENCY = 8;
+
+async function mapBounded<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+export async function serviceAvailability(service: Service, month: string, now: Date): Promise<AvailabilityReport> {
+  const { from, to } = monthRange(month);
+  const until = new Date(Math.min(to.getTime(), now.getTime()));
+  const probes = await probesOfService(service.id);
+  const [flips, incidents] = await Promise.all([
+    mapBounded(probes, CONCURRENCY, async (p) => ({ id: p.id, ...(await statusFlipsBetween('probe', p.id, from, new Date(until.getTime() + LATE_FLIP_MS))) })),
+    incidentDowntimeIntervals(service.id, from, until),
+  ]);
+  return availability({ serviceId: service.id, serviceName: service.name, month, now, slaTarget: service.slaTarget, probes: flips, incidents });
+}
+
+export async function availabilityOf(serviceId: string, month: string | undefined, now: Date): Promise<AvailabilityReport> {
+  const service = await getService(serviceId);
+  if (!service) throw new NotFoundError(`No service with id ${serviceId}.`);
+  return serviceAvailability(service, month ?? currentMonth(now), now);
+}
+
+export interface AvailabilitySummary {
+  month: string;
+  services: Array<Omit<AvailabilityReport, 'intervals'> & { tier?: number }>;
+  /** Services whose downtime is over what their SLA allows for the month. */
+  breached: string[];
+}
+
+export async function availabilitySummary(month: string | undefined, now: Date): Promise<AvailabilitySummary> {
+  const m = month ?? currentMonth(now);
+  const all = await listServices();
+  const reports = await mapBounded(all, CONCURRENCY, async (s) => {
+    const { intervals: _i, ...rest } = await serviceAvailability(s, m, now);
+    return { ...rest, tier: s.tier };
+  });
+  reports.sort((a, b) => a.availabilityPercent - b.availabilityPercent || a.serviceId.localeCompare(b.serviceId));
+  return { month: m, services: reports, breached: reports.filter((r) => r.slaMet === false).map((r) => r.serviceId) };
+}
