@@ -104,7 +104,8 @@ export function ticketMessages(
     if (!email) return;
     const recipient = email.toLowerCase();
     if (out.has(recipient)) return;
-    if (d.actor.email && d.actor.email.toLowerCase() === recipient && on !== 'slaBreached' && on !== 'slaWarning') return;
+    // People do not hear of their own changes, except the confirmation of a request they filed.
+    if (d.actor.email && d.actor.email.toLowerCase() === recipient && (on === 'assigned' || on === 'publicComment' || on === 'statusChanged')) return;
     const audience = as === 'requester' ? 'requester' : 'agent';
     const h = headline(on, d, audience);
     out.set(recipient, {
