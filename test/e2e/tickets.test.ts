@@ -1,0 +1,118 @@
+// Tickets end to end through the local runtime (HTTP gateway, outbox stream, bus rules, SNS,
+// timer sweeper): an email opens a ticket, an agent replies, the requester's email reply threads
+// onto it, an SLA breach notifies the queue lead, a workflow task ticket resolves and its token
+// receives success. Only the clock of the timer sweep is injected.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { timerHandlers } from '../../functions/timer-sweeper/registry';
+import { sweepOnce } from '../../functions/timer-sweeper/sweep';
+import { readJsonl } from '../../infra/local/jsonl';
+import type { RecordedCallback } from '../../shared/adapters/stepfunctions';
+import { getTicket } from '../../shared/store/tickets';
+import { startTestRuntime, type TestRuntime } from '../support/local';
+
+const ADMIN = 'demo-admin-token';
+const AGENT = 'demo-responder-token';
+const REQUESTER = 'demo-requester-token';
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'email');
+const eml = (name: string, vars: Record<string, string> = {}) => readFileSync(path.join(FIXTURES, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_m, k: string) => vars[k] ?? '');
+
+let rt: TestRuntime;
+
+beforeAll(async () => {
+  rt = await startTestRuntime({ seedDemo: true });
+}, 60_000);
+afterAll(async () => {
+  await rt?.stop();
+});
+
+const json = async (r: Response) => ({ status: r.status, body: (await r.json()) as Record<string, any> }); // eslint-disable-line @typescript-eslint/no-explicit-any
+const mail = (raw: string) => rt.request('POST', '/inbound-email', { token: ADMIN, body: raw, headers: { 'content-type': 'message/rfc822' } }).then(json);
+const emailsTo = (recipient: string) =>
+  rt.snsMessages().filter((m) => m.topic === 'notifications' && m.attributes.recipient === recipient).map((m) => ({ subject: m.subject ?? '', email: m.messages?.email ?? m.message }));
+
+describe('tickets through the local runtime', () => {
+  it('email opens a ticket, an agent replies, the requester’s reply threads on, an SLA breach reaches the lead', async () => {
+    // 1. Carla mails tech@: a ticket opens and she hears it was received.
+    const opened = await mail(eml('new-ticket.eml'));
+    expect(opened.status).toBe(201);
+    const { ticketId, number } = opened.body;
+    await rt.settle();
+    expect(emailsTo('carla@customer.example').map((m) => m.subject)).toEqual([expect.stringMatching(new RegExp(`^\\[#${number}\\] .*We received your request`))]);
+    const t0 = (await json(await rt.request('GET', `/tickets/${ticketId}`, { token: AGENT }))).body;
+    expect(t0).toMatchObject({ source: 'email', categoryId: 'technical-support-l1', queueId: 'support-l1', status: 'open', fields: { msisdn: '+49 151 12345678' } });
+    expect(emailsTo(t0.assignee.email).some((m) => /Assigned to/.test(m.subject))).toBe(true);
+
+    // 2. An agent replies publicly; Carla gets the reply by email.
+    const reply = await json(await rt.request('POST', `/tickets/${ticketId}/comments`, { token: AGENT, body: { body: 'Hi Carla, could you restart your phone once?' } }));
+    expect(reply.status).toBe(201);
+    await rt.settle();
+    expect(emailsTo('carla@customer.example').at(-1)!.email).toMatch(/could you restart your phone once\?/);
+
+    // 3. Carla answers by email, keeping [#number] in the subject: the reply threads onto the ticket.
+    const threaded = await mail(eml('reply.eml', { NUMBER: String(number) }));
+    expect(threaded.body).toMatchObject({ status: 'commented', ticketId });
+    expect((await mail(eml('reply.eml', { NUMBER: String(number) }))).body.status).toBe('duplicate');
+    await rt.settle();
+    const t1 = (await json(await rt.request('GET', `/tickets/${number}`, { token: AGENT }))).body;
+    expect(t1.comments.map((c: { author: { type: string }; body: string }) => [c.author.type, c.body])).toEqual([
+      ['agent', 'Hi Carla, could you restart your phone once?'],
+      ['requester', 'I restarted the phone twice, still no data.'],
+    ]);
+    expect(t1.sla.firstResponse.met).toBe(true);
+
+    // The demo requester is someone else: Carla's ticket does not exist for them.
+    expect((await rt.request('GET', `/tickets/${ticketId}`, { token: REQUESTER })).status).toBe(404);
+
+    // 4. Nobody resolves it: sweep the durable SLA timers at the resolution deadline.
+    const due = (await getTicket(ticketId))!.sla!.resolution.dueAt!;
+    const r = await sweepOnce(() => new Date(Date.parse(due) + 1000), { handlers: timerHandlers });
+    expect(r.failed).toBe(0);
+    await rt.settle();
+    const t2 = (await getTicket(ticketId))!;
+    expect(t2.sla!.resolution.breachedAt).toBeDefined();
+    expect(t2.priority).toBe('P2'); // the standard policy raises priority on a breach
+    const lead = emailsTo('lea@nocturne.local');
+    expect(lead.map((m) => m.subject)).toEqual([expect.stringMatching(/SLA BREACHED/)]);
+    expect(lead[0]!.email).toMatch(/resolution target missed \(escalated to Lea Lead\)/);
+    expect(emailsTo('carla@customer.example').some((m) => /SLA/.test(m.subject))).toBe(false);
+    expect(rt.busEvents().map((e) => e['detail-type'])).toEqual(expect.arrayContaining(['Ticket Created', 'Ticket Commented', 'Ticket SLA Warning', 'Ticket SLA Breached']));
+    expect(rt.deadLetters()).toEqual([]);
+  });
+
+  it('a workflow task ticket resolves and its task token receives success', async () => {
+    const token = `AQCEAAAAKgAAAAMAAAAA-e2e-${Date.now()}`;
+    const created = await json(
+      await rt.request('POST', '/workflow-tasks', {
+        token: ADMIN,
+        body: { taskToken: token, subject: 'Verify ID documents for acct-1001', categoryId: 'provisioning-task', fields: { accountId: 'acct-1001' }, stateName: 'VerifyIdentity', outputFields: ['approved'] },
+      }),
+    );
+    expect(created.status).toBe(201);
+    expect(JSON.stringify(created.body)).not.toContain(token);
+    const resolved = await json(
+      await rt.request('PATCH', `/tickets/${created.body.id}`, { token: AGENT, body: { version: created.body.version, fields: { approved: true }, resolution: { code: 'done', note: 'passport checked' } } }),
+    );
+    expect(resolved.status).toBe(200);
+    await rt.settle();
+    const calls = readJsonl<RecordedCallback>(path.join(rt.dataDir, 'sfn-callbacks.jsonl')).filter((c) => c.taskToken === token);
+    expect(calls).toEqual([
+      expect.objectContaining({ kind: 'success', output: expect.objectContaining({ ticketId: created.body.id, resolution: { code: 'done', note: 'passport checked' }, fields: { approved: true } }) }),
+    ]);
+    expect(rt.busEvents().some((e) => JSON.stringify(e).includes(token))).toBe(false);
+    const after = (await json(await rt.request('GET', `/tickets/${created.body.id}`, { token: AGENT }))).body;
+    expect(after.workflow).toMatchObject({ callback: 'sent' });
+  });
+
+  it('requesters open and follow their own tickets over the gateway', async () => {
+    const mine = await json(await rt.request('POST', '/tickets', { token: REQUESTER, body: { subject: 'Invoice 2026-11 too high', categoryId: 'billing', fields: { invoiceNumber: 'INV-2026-11-0042' } } }));
+    expect(mine.status).toBe(201);
+    expect(mine.body.requester.email).toBe('requester@nocturne.local');
+    const list = await json(await rt.request('GET', '/tickets', { token: REQUESTER }));
+    expect(list.body.items.map((t: { id: string }) => t.id)).toEqual([mine.body.id]);
+    expect((await rt.request('PATCH', `/tickets/${mine.body.id}`, { token: REQUESTER, body: { version: 1, status: 'resolved' } })).status).toBe(403);
+    const report = await rt.request('GET', '/reports/tickets?groupBy=queue&format=csv', { token: 'demo-viewer-token' });
+    expect(report.status).toBe(200);
+    expect(await report.text()).toMatch(/^queue,created,resolved,backlog/);
+  });
+});
