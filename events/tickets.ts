@@ -72,6 +72,8 @@ export const ticketEventDetailSchema = eventEnvelopeSchema.extend({
   change: z.record(z.string(), z.object({ from: z.unknown().optional(), to: z.unknown().optional() })),
   /** Whether this revision moved an SLA clock (consumers that keep SLA timers listen for it). */
   slaChanged: z.boolean(),
+  /** True on the first of the events one revision produced: consumers that act once per revision filter on it. */
+  primary: z.boolean(),
   ticket: ticketSnapshotSchema,
   comment: z
     .object({ id: z.string(), visibility: z.enum(['public', 'internal']), body: z.string(), author: ticketActorSchema })

@@ -392,8 +392,9 @@ export const catalog: Catalog = {
       table: 'readwrite',
       environment: { TICKET_CONFIG_CACHE_SECONDS: '15' },
       triggers: [
-        { kind: 'event', pattern: { source: ['nocturne.tickets'], detail: { slaChanged: [true] } } },
-        { kind: 'event', pattern: { source: ['nocturne.tickets'], 'detail-type': ['Ticket Status Changed'] } },
+        // Once per revision that moved a clock, and on status changes that did not (auto-close).
+        { kind: 'event', pattern: { source: ['nocturne.tickets'], detail: { slaChanged: [true], primary: [true] } } },
+        { kind: 'event', pattern: { source: ['nocturne.tickets'], 'detail-type': ['Ticket Status Changed'], detail: { slaChanged: [false] } } },
       ],
     },
     {

@@ -120,7 +120,7 @@ export const handler = httpApi({
       const patch = parseBody(req, updateTicketSchema);
       const version = expectedVersion(req, patch.version);
       const t = await load(req, c);
-      const after = await changeTicket(t.id, patch, c.actor, req.now, version);
+      const after = await changeTicket(t, patch, c.actor, req.now, version);
       return withEtag(200, after, c);
     },
   },
@@ -134,7 +134,7 @@ export const handler = httpApi({
       const t = await load(req, c);
       if (c.viewer.kind === 'requester' && input.visibility === 'internal')
         throw new ValidationError('Requesters cannot write internal comments.', [{ field: 'visibility', message: 'must be public' }]);
-      const r = await addComment(t.id, { input, actor: c.actor, now: req.now, source: 'api' });
+      const r = await addComment(t, { input, actor: c.actor, now: req.now, source: 'api' });
       return withEtag(201, r.ticket, c, { commentId: r.commentId }, { location: `/tickets/${t.id}/comments` });
     },
   },
@@ -157,7 +157,7 @@ export const handler = httpApi({
       requireAgent(c);
       const input = parseBody(req, addTimeEntrySchema);
       const t = await load(req, c);
-      const r = await addTimeEntry(t.id, input, c.actor, req.now);
+      const r = await addTimeEntry(t, input, c.actor, req.now);
       return withEtag(201, r.ticket, c, { timeEntryId: r.entryId });
     },
   },

@@ -86,9 +86,9 @@ export async function openTicket(r: OpenTicketRequest): Promise<Ticket> {
 }
 
 /** An agent's change at a known version: a stale version is a 409. */
-export async function changeTicket(ref: string, patch: UpdateTicketInput, actor: Actor, now: Date, expectedRevision: number): Promise<Ticket> {
+export async function changeTicket(ref: string | Ticket, patch: UpdateTicketInput, actor: Actor, now: Date, expectedRevision: number): Promise<Ticket> {
   const r = await mutateTicket(
-    ref,
+    typeof ref === 'string' ? ref : ref.id,
     async (t) => {
       const categoryId = patch.categoryId ?? t.categoryId;
       const queueId = patch.queueId === null ? undefined : (patch.queueId ?? t.queueId);
@@ -96,7 +96,7 @@ export async function changeTicket(ref: string, patch: UpdateTicketInput, actor:
       const [queue, sla] = await Promise.all([queueOrInvalid(queueId), slaContextOf(category)]);
       return { ticket: updateTicket(t, patch, { now, actor, category, queue, sla }) };
     },
-    { expectedRevision },
+    { expectedRevision, current: typeof ref === 'string' ? undefined : ref },
   );
   return r.after;
 }
@@ -128,23 +128,25 @@ export interface CommentRequest {
   commentId?: string;
 }
 
-export async function addComment(ref: string, r: CommentRequest): Promise<{ ticket: Ticket; commentId: string }> {
+export async function addComment(ref: string | Ticket, r: CommentRequest): Promise<{ ticket: Ticket; commentId: string }> {
   const commentId = r.commentId ?? ulid();
-  const result = await mutateTicket(ref, async (t) => {
+  const current = typeof ref === 'string' ? undefined : ref;
+  const result = await mutateTicket(current?.id ?? (ref as string), async (t) => {
     const ctx = await contextOfTicket(t, r.now, r.actor);
     const { ticket, comment } = commentOn(t, { id: commentId, input: r.input, source: r.source, emailMessageId: r.emailMessageId }, ctx);
     return { ticket, extras: { comment, emailMessageId: r.emailMessageId } };
-  });
+  }, { current });
   return { ticket: result.after, commentId };
 }
 
-export async function addTimeEntry(ref: string, input: AddTimeEntryInput, actor: Actor, now: Date): Promise<{ ticket: Ticket; entryId: string }> {
+export async function addTimeEntry(ref: string | Ticket, input: AddTimeEntryInput, actor: Actor, now: Date): Promise<{ ticket: Ticket; entryId: string }> {
   const id = ulid();
-  const r = await mutateTicket(ref, async (t) => {
+  const current = typeof ref === 'string' ? undefined : ref;
+  const r = await mutateTicket(current?.id ?? (ref as string), async (t) => {
     const ctx = await contextOfTicket(t, now, actor);
     const { ticket, entry } = logTime(t, { id, input }, ctx);
     return { ticket, extras: { timeEntry: entry } };
-  });
+  }, { current });
   return { ticket: r.after, entryId: id };
 }
 

@@ -4,7 +4,7 @@
 // optimistic lock), its history entry, and whatever the change adds. The ticket item's stream
 // record is the outbox (functions/outbox/mappers.ts reads `lastChange`).
 import { createHash } from 'node:crypto';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { OPEN_STATUSES, type Comment, type HistoryEntry, type Ticket, type TimeEntry } from '../domain/tickets/ticket';
 import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
@@ -303,11 +303,11 @@ export async function commitTicketChange(before: Ticket, after: Ticket, extras: 
 export async function mutateTicket(
   ref: string,
   apply: (t: Ticket) => Promise<{ ticket: Ticket; extras?: ChangeExtras } | undefined> | { ticket: Ticket; extras?: ChangeExtras } | undefined,
-  opts: { expectedRevision?: number; attempts?: number } = {},
+  opts: { expectedRevision?: number; attempts?: number; /** The ticket as just read (saves the first read). */ current?: Ticket } = {},
 ): Promise<{ before: Ticket; after: Ticket; changed: boolean }> {
   const attempts = opts.expectedRevision !== undefined ? 1 : (opts.attempts ?? 5);
   for (let i = 0; ; i++) {
-    const before = await requireTicket(ref);
+    const before = i === 0 && opts.current ? opts.current : await requireTicket(ref);
     if (opts.expectedRevision !== undefined && before.revision !== opts.expectedRevision)
       throw new ConflictError(
         `Ticket ${before.number} is at version ${before.revision}, not ${opts.expectedRevision}; reload it and apply your change again.`,
@@ -606,28 +606,34 @@ export async function handledEmail(messageId: string): Promise<{ ticketId: strin
   return r.Item ? { ticketId: String(r.Item.ticketId), commentId: r.Item.commentId as string | undefined } : undefined;
 }
 
-/** Claim a notification (event id + recipient); false when it was already sent. */
-export async function markNotified(eventId: string, recipient: string, now: Date): Promise<boolean> {
-  try {
-    await guard('mark notification', () =>
-      documentClient().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { ...ticketKeys.notified(eventId, recipient), type: 'TicketNotification', at: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + 14 * 86400 },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
+/** Which of an event's recipients were already notified (one BatchGet). */
+export async function notifiedRecipients(eventId: string, recipients: string[]): Promise<Set<string>> {
+  const done = new Set<string>();
+  for (let i = 0; i < recipients.length; i += 100) {
+    let keys: Item[] | undefined = recipients.slice(i, i + 100).map((r) => ticketKeys.notified(eventId, r));
+    for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
+      const request = keys;
+      const r = await guard('get notification marks', () =>
+        documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request, ProjectionExpression: 'sk' } } })),
+      );
+      for (const item of r.Responses?.[tableName()] ?? []) done.add(String(item.sk));
+      keys = r.UnprocessedKeys?.[tableName()]?.Keys as Item[] | undefined;
+    }
   }
+  return done;
 }
 
-export async function wasNotified(eventId: string, recipient: string): Promise<boolean> {
-  const r = await guard('get notification mark', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.notified(eventId, recipient) })),
-  );
-  return !!r.Item;
+/** Mark an event's recipients as notified (after publishing; kept 14 days). */
+export async function markNotified(eventId: string, recipients: string[], now: Date): Promise<void> {
+  const expiresAt = Math.floor(now.getTime() / 1000) + 14 * 86400;
+  for (let i = 0; i < recipients.length; i += 25) {
+    let writes: Item[] | undefined = recipients.slice(i, i + 25).map((r) => ({
+      PutRequest: { Item: { ...ticketKeys.notified(eventId, r), type: 'TicketNotification', at: now.toISOString(), expiresAt } },
+    }));
+    for (let attempt = 0; writes?.length && attempt < 5; attempt++) {
+      const request = writes;
+      const r = await guard('mark notifications', () => documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName()]: request as never } })));
+      writes = r.UnprocessedItems?.[tableName()] as Item[] | undefined;
+    }
+  }
 }

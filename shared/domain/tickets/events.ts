@@ -67,7 +67,7 @@ export function ticketEventsFor(oldImage: Image, newImage: Image): BusEvent[] {
   const ticket = ticketSnapshot(t);
   const slaChanged = JSON.stringify(old?.sla ?? null) !== JSON.stringify(t.sla ?? null);
   const kinds = ORDER.filter((k) => lc.kinds.includes(k));
-  return kinds.map((kind) => {
+  return kinds.map((kind, index) => {
     const detail: TicketEventDetail = {
       version: 1,
       eventId: `${t.id}:${t.revision}:${kind}`,
@@ -75,6 +75,7 @@ export function ticketEventsFor(oldImage: Image, newImage: Image): BusEvent[] {
       actor: lc.actor,
       change: pickChange(kind, lc.changes),
       slaChanged,
+      primary: index === 0,
       ticket,
       ...(kind === 'commented' && lc.comment ? { comment: lc.comment } : {}),
       ...((kind === 'sla-warning' || kind === 'sla-breached') && lc.clock ? { clock: lc.clock } : {}),
