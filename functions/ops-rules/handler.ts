@@ -7,7 +7,7 @@ import { httpApi, json, noContent, parseBody, parseQuery, type HttpRequest } fro
 import { problem } from '../../shared/http/problem';
 import { pageQuerySchema } from '../../shared/http/schemas';
 import { getRules, putRules, ruleHistory } from '../../shared/store/rules';
-import { maintenanceWindows, silences } from '../../shared/store/silences';
+import { invalidateQuietRules, maintenanceWindows, silences } from '../../shared/store/silences';
 
 const putRulesSchema = z.object({
   version: z.number().int().min(0).describe('The version you edited (0 for the first); a stale one gets 409.'),
@@ -43,6 +43,7 @@ export const handler = httpApi({
         { id: ulid(req.now.getTime()), matchers: b.matchers, startsAt: b.startsAt ?? req.now.toISOString(), endsAt: b.endsAt, comment: b.comment, createdBy: req.principal!.name },
         req.now.toISOString(),
       );
+      invalidateQuietRules();
       return json(201, silence, { location: `/silences/${silence.id}` });
     },
   },
@@ -60,7 +61,9 @@ export const handler = httpApi({
     handler: async (req) => {
       const s = await silences.require(id(req));
       if (!silenceActive(s, req.now) && Date.parse(s.startsAt) <= req.now.getTime()) throw problem(409, `Silence ${s.id} is not active.`);
-      return json(200, await silences.update(s.id, { expiredAt: req.now.toISOString(), endsAt: req.now.toISOString() }, req.now.toISOString(), s.version));
+      const expired = await silences.update(s.id, { expiredAt: req.now.toISOString(), endsAt: req.now.toISOString() }, req.now.toISOString(), s.version);
+      invalidateQuietRules();
+      return json(200, expired);
     },
   },
   'POST /maintenance-windows': {
@@ -68,6 +71,7 @@ export const handler = httpApi({
     handler: async (req) => {
       const b = parseBody(req, createMaintenanceSchema);
       const w = await maintenanceWindows.create({ ...b, id: ulid(req.now.getTime()), createdBy: req.principal!.name }, req.now.toISOString());
+      invalidateQuietRules();
       return json(201, w, { location: `/maintenance-windows/${w.id}` });
     },
   },
@@ -82,6 +86,7 @@ export const handler = httpApi({
     role: 'responder',
     handler: async (req) => {
       await maintenanceWindows.remove(id(req));
+      invalidateQuietRules();
       return noContent();
     },
   },

@@ -56,6 +56,8 @@ export interface LambdaHostOptions {
   timeouts?: boolean;
   /** Delays before the retries of an asynchronous invocation (Lambda: 2 retries). */
   asyncRetryDelaysMs?: number[];
+  /** Most asynchronous invocations of one function in flight at once (default 8). */
+  asyncConcurrency?: number;
   log: (line: string) => void;
 }
 
@@ -228,7 +230,7 @@ export class LambdaHost {
           break;
         }
         try {
-          await this.invoke(name, event, source);
+          await this.withAsyncSlot(name, () => this.invoke(name, event, source));
           return;
         } catch (err) {
           lastError = err;
@@ -239,6 +241,27 @@ export class LambdaHost {
       this.deadLetter({ kind: source, function: name, error: describe(lastError), event });
     };
     this.track(attempt());
+  }
+
+  private readonly slots = new Map<string, { active: number; waiting: Array<() => void> }>();
+
+  /**
+   * Asynchronous invocations of one function run at most `asyncConcurrency` at a time (default
+   * 8), queueing the rest as Lambda's event queue would under a concurrency limit, so a burst
+   * of events does not swamp DynamoDB Local on a two-core machine.
+   */
+  private async withAsyncSlot<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const limit = this.opts.asyncConcurrency ?? 8;
+    let slot = this.slots.get(name);
+    if (!slot) this.slots.set(name, (slot = { active: 0, waiting: [] }));
+    if (slot.active >= limit) await new Promise<void>((resolve) => slot!.waiting.push(resolve));
+    slot.active++;
+    try {
+      return await fn();
+    } finally {
+      slot.active--;
+      slot.waiting.shift()?.();
+    }
   }
 
   deadLetter(entry: Record<string, unknown>): void {

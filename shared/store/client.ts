@@ -6,11 +6,13 @@ import { StoreUnavailableError } from '../http/problem';
 
 let client: DynamoDBDocumentClient | undefined;
 let configure: ((c: DynamoDBClient) => void) | undefined;
+const extra: Array<(c: DynamoDBClient) => void> = [];
 
 export function documentClient(): DynamoDBDocumentClient {
   if (!client) {
     const base = new DynamoDBClient({ maxAttempts: 3 });
     configure?.(base);
+    for (const fn of extra) fn(base);
     client = DynamoDBDocumentClient.from(base, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     });
@@ -22,6 +24,16 @@ export function documentClient(): DynamoDBDocumentClient {
 export function configureDynamoClient(fn: (c: DynamoDBClient) => void): void {
   configure = fn;
   client = undefined;
+}
+
+/** Add a configurer on top of the current one (benchmarks count requests this way). */
+export function addDynamoClientConfigurer(fn: (c: DynamoDBClient) => void): () => void {
+  extra.push(fn);
+  client = undefined;
+  return () => {
+    extra.splice(extra.indexOf(fn), 1);
+    client = undefined;
+  };
 }
 
 export function tableName(): string {

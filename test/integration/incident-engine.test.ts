@@ -4,7 +4,7 @@
 import { onAlertOpened, onAlertResolved } from '../../shared/incidents/engine';
 import { getDisposition } from '../../shared/incidents/dispositions';
 import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
-import { maintenanceWindows, silences } from '../../shared/store/silences';
+import { invalidateQuietRules, maintenanceWindows, silences } from '../../shared/store/silences';
 import { at, givenServicePair, givenServices, resolvedOf, setRules, snap, sweepAt } from '../support/incidents';
 import { useOwnTable } from '../support/store';
 
@@ -111,6 +111,7 @@ describe('quiet rules', () => {
       { id: unique('sil'), matchers: [{ label: 'alertname', op: '=', value: alertname }], startsAt: '2026-11-21T00:00:00Z', endsAt: '2026-11-22T00:00:00Z', comment: 'known issue', createdBy: 't' },
       T,
     );
+    invalidateQuietRules();
     const a = snap({ labels: { alertname }, service: 'checkout' });
     const r = await onAlertOpened(a, new Date(T));
     expect(r.kind).toBe('silenced');
@@ -120,6 +121,7 @@ describe('quiet rules', () => {
   it('silences a service in a maintenance window', async () => {
     const { db } = await givenServicePair(unique('mw'));
     await maintenanceWindows.create({ id: unique('mw'), kind: 'one-off', serviceId: db, name: 'upgrade', startsAt: '2026-11-21T02:00:00Z', endsAt: '2026-11-21T04:00:00Z', createdBy: 't' } as never, T);
+    invalidateQuietRules();
     const a = snap({ labels: { alertname: unique('DbSlow') }, service: db });
     const r = await onAlertOpened(a, new Date(T));
     expect(r).toMatchObject({ kind: 'silenced', reason: expect.stringContaining('maintenance window') });

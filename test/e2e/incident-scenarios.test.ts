@@ -1,0 +1,129 @@
+// Scenarios through the whole local runtime with real Alertmanager payload sequences: webhook →
+// alert store → stream outbox → bus → incident engine → timers → incident events.
+import { sweepOnce } from '../../functions/timer-sweeper/sweep';
+import { timerHandlers } from '../../functions/timer-sweeper/registry';
+import { amPayload, type AmAlert } from '../support/alertmanager';
+import { startTestRuntime, type TestRuntime } from '../support/local';
+
+let rt: TestRuntime;
+const ADMIN = 'demo-admin-token';
+const VIEWER = 'demo-viewer-token';
+
+beforeAll(async () => {
+  rt = await startTestRuntime({ seedDemo: true });
+});
+afterAll(async () => {
+  await rt?.stop();
+});
+
+async function send(alerts: AmAlert[], status: 'firing' | 'resolved' = 'firing'): Promise<void> {
+  const r = await rt.request('POST', '/hooks/demo-alertmanager', { token: 'demo-alertmanager-token', body: amPayload(alerts, status) });
+  expect(r.status).toBe(202);
+}
+
+/** Let the outbox and the engine finish, then close every group window that is due by `secondsAhead`. */
+async function settleAndSweep(secondsAhead = 31): Promise<void> {
+  await rt.settle();
+  await sweepOnce(() => new Date(Date.now() + secondsAhead * 1000), { handlers: timerHandlers });
+  await rt.settle();
+}
+
+async function incidentsOf(service: string): Promise<Array<Record<string, any>>> {
+  const r = await rt.request('GET', `/incidents?service=${service}&limit=200`, { token: VIEWER });
+  expect(r.status).toBe(200);
+  return ((await r.json()) as { items: Array<Record<string, any>> }).items;
+}
+
+const notifications = (filter: (d: Record<string, any>) => boolean) =>
+  rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as Record<string, any>).notify && filter(e.detail as Record<string, any>));
+
+it('host down: the host alert pages, the alerts of services on that host are inhibited', async () => {
+  const host = 'db-7';
+  await send([
+    { labels: { alertname: 'HostDown', host, service: 'infra-hosts', severity: 'critical' } },
+    { labels: { alertname: 'DiskLatencyHigh', host, service: 'ocs-adaptor', severity: 'warning' } },
+  ]);
+  await rt.settle();
+  await send([{ labels: { alertname: 'ProcessDown', host, service: 'rating-engine', severity: 'critical' } }]);
+  await settleAndSweep();
+  const hostIncidents = await incidentsOf('infra-hosts');
+  expect(hostIncidents).toHaveLength(1);
+  expect(notifications((d) => d.incident.id === hostIncidents[0]!.id)).toHaveLength(1);
+  for (const svc of ['ocs-adaptor', 'rating-engine']) {
+    const open = (await incidentsOf(svc)).filter((i) => i.status !== 'resolved');
+    expect(open).toEqual([]);
+  }
+});
+
+it('upstream database outage: dependent services correlate into the database incident', async () => {
+  await send([{ labels: { alertname: 'PostgresDown', instance: 'billing-db-1:5432', service: 'billing-db', severity: 'critical' } }]);
+  await rt.settle();
+  await send([
+    { labels: { alertname: 'ApiErrorRate', instance: 'api-1', service: 'billing-api', severity: 'critical' } },
+    { labels: { alertname: 'RatingBacklog', instance: 'rating-1', service: 'rating-engine', severity: 'error' } },
+  ]);
+  await settleAndSweep();
+  const [db] = await incidentsOf('billing-db');
+  expect(db).toMatchObject({ status: 'triggered', teamId: 'dba', severity: 'P1' });
+  const detail = (await (await rt.request('GET', `/incidents/${db!.id}`, { token: VIEWER })).json()) as Record<string, any>;
+  expect(detail.alerts.filter((a: { relation: string }) => a.relation === 'related')).toHaveLength(2);
+  expect(await incidentsOf('billing-api')).toEqual([]);
+  expect(notifications((d) => d.incident.id === db!.id && d.incident.status === 'triggered')).toHaveLength(1);
+
+  // The database recovers: its incident resolves by itself and people hear of it once.
+  await send([{ labels: { alertname: 'PostgresDown', instance: 'billing-db-1:5432', service: 'billing-db', severity: 'critical' } }], 'resolved');
+  await rt.settle();
+  const [after] = await incidentsOf('billing-db');
+  expect(after).toMatchObject({ status: 'resolved' });
+  expect(notifications((d) => d.incident.id === db!.id && d.incident.status === 'resolved')).toHaveLength(1);
+});
+
+it('a flapping check marks its incident flapping and holds notifications', async () => {
+  const labels = { alertname: 'CheckoutProbe', instance: 'probe-1', service: 'checkout-web', severity: 'error' };
+  for (let i = 0; i < 4; i++) {
+    await send([{ labels }]);
+    await rt.settle();
+    if (i === 0) await settleAndSweep();
+    await send([{ labels }], 'resolved');
+    await rt.settle();
+  }
+  const [inc] = await incidentsOf('checkout-web');
+  expect(inc).toMatchObject({ flapping: true });
+  const told = rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as Record<string, any>).incident.id === inc!.id);
+  // Opened and the first resolve were told; once flapping, the changes go quiet.
+  expect(told.filter((e) => (e.detail as Record<string, any>).notify).length).toBeLessThanOrEqual(4);
+  expect(told.some((e) => !(e.detail as Record<string, any>).notify)).toBe(true);
+});
+
+it('a maintenance window silences a service: alerts are stored and linked, no incident', async () => {
+  const r = await rt.request('POST', '/maintenance-windows', {
+    token: ADMIN,
+    body: { kind: 'one-off', serviceId: 'ocs-adaptor', name: 'OCS upgrade', startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString() },
+  });
+  expect(r.status).toBe(201);
+  await send([{ labels: { alertname: 'OcsLinkDown', instance: 'ocs-1', service: 'ocs-adaptor', severity: 'critical' } }]);
+  await settleAndSweep();
+  expect((await incidentsOf('ocs-adaptor')).filter((i) => i.title.includes('OcsLinkDown'))).toEqual([]);
+  const alerts = (await (await rt.request('GET', '/alerts?integration=demo-alertmanager&status=firing&limit=200', { token: VIEWER })).json()) as { items: Array<{ labels: Record<string, string> }> };
+  expect(alerts.items.some((a) => a.labels.alertname === 'OcsLinkDown')).toBe(true);
+});
+
+it('a storm of 2,000 alerts from 500 hosts opens at most 5 incidents, each announced once', async () => {
+  const services = ['edge-a', 'edge-b', 'edge-c', 'edge-d', 'edge-e', 'edge-f', 'edge-g', 'edge-h', 'edge-i', 'edge-j'];
+  const names = ['HostUnreachable', 'ScrapeFailed', 'ProbeTimeout', 'HighPacketLoss'];
+  const all: AmAlert[] = [];
+  for (let h = 0; h < 500; h++)
+    for (const alertname of names) all.push({ labels: { alertname, host: `node-${h}`, service: services[h % services.length]!, severity: 'critical', partition: 'storm' } });
+  const before = new Set(rt.busEvents().filter((e) => e['detail-type'] === 'Incident Opened').map((e) => (e.detail as Record<string, any>).incident.id));
+  for (let i = 0; i < all.length; i += 50) await send(all.slice(i, i + 50));
+  await settleAndSweep();
+  const opened = rt
+    .busEvents()
+    .filter((e) => e['detail-type'] === 'Incident Opened' && !before.has((e.detail as Record<string, any>).incident.id))
+    .map((e) => e.detail as Record<string, any>);
+  const ids = new Set(opened.map((d) => d.incident.id));
+  expect(ids.size).toBeLessThanOrEqual(5);
+  expect(opened.filter((d) => d.notify)).toHaveLength(ids.size);
+  const storm = opened.find((d) => d.incident.stormSize);
+  expect(storm).toBeDefined();
+});
