@@ -25,7 +25,7 @@ import { openTicketsOfQueue } from '../shared/store/tickets';
 
 const TICKETS = Number(process.env.TICKETS ?? 20_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 24);
-const BUDGET_SECONDS = Number(process.env.BUDGET_SECONDS ?? 200);
+const BUDGET_SECONDS = Number(process.env.BUDGET_SECONDS ?? 170);
 const AGENT = 'demo-responder-token';
 
 function percentile(sorted: number[], p: number): number {
