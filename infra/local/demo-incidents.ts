@@ -25,6 +25,8 @@ export const demoRules = rulesetSchema.parse({
   ],
   defaultRoute: { team: 'platform' },
   severityRules: [{ id: 'watchdog', name: 'Watchdog is informational', matchers: [{ label: 'alertname', op: '=', value: 'Watchdog' }], severity: 'P5' }],
+  // A team hears of at most 4 new incidents a minute; the 5th group on opens one storm incident.
+  storm: { maxIncidentsPerMinute: 4 },
   inhibitRules: [
     {
       id: 'host-down',

@@ -126,4 +126,4 @@ it('a storm of 2,000 alerts from 500 hosts opens at most 5 incidents, each annou
   expect(opened.filter((d) => d.notify)).toHaveLength(ids.size);
   const storm = opened.find((d) => d.incident.stormSize);
   expect(storm).toBeDefined();
-});
+}, 600_000);
