@@ -311,6 +311,20 @@ describe('notifications, SLA timers and escalation', () => {
     expect(after.status).toBe('pending');
   });
 
+  it('closes a resolved ticket by itself when its reopen window ends', async () => {
+    const t = (await callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'Done soon', categoryId: 'general-support', requester: { email: 'carla@customer.example' } } })).body;
+    await callAs(ops, { routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: t.version, status: 'resolved' } });
+    const resolved = (await getTicket(t.id))!;
+    // The Status Changed event reaches the timer upkeep, which schedules the auto-close.
+    expect(await sla(envelope('Ticket Status Changed', 'nocturne.tickets', { ticket: { id: t.id } }) as never)).toMatchObject({ scheduled: 1 });
+    const windowEnd = Date.parse(resolved.resolvedAt!) + 168 * 3600_000;
+    await sweepOnce(() => new Date(windowEnd - 60_000), { handlers });
+    expect((await getTicket(t.id))!.status).toBe('resolved');
+    await sweepOnce(() => new Date(windowEnd + 1000), { handlers });
+    const closed = (await getTicket(t.id))!;
+    expect(closed).toMatchObject({ status: 'closed', lastChange: { actor: { id: 'auto-close' }, kinds: ['status'] } });
+  });
+
   it('tells the assignee, the requester and the watchers what the category says, never the author', async () => {
     const t = (await callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'Roaming', categoryId: 'general-support', requester: { email: 'carla@customer.example' }, watchers: ['boss@customer.example'] } })).body;
     const before = (await getTicket(t.id))!;
