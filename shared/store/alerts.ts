@@ -7,7 +7,8 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { CanonicalAlert } from '../domain/alert';
 import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
 import { dayOf, ENTITY, keys } from './keys';
-import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+import { listByDay } from './day-index';
+import type { Page } from './pagination';
 
 export const RESOLVED_ALERT_TTL_DAYS = 90;
 
@@ -259,67 +260,16 @@ export interface AlertQuery {
   cursor?: string;
 }
 
-interface AlertCursor {
-  day: string;
-  key?: Record<string, unknown>;
-}
-
-const MAX_QUERIES_PER_PAGE = 40;
-
 /** Alerts first received in [since, until], newest first, optionally filtered. */
-export async function listAlerts(q: AlertQuery): Promise<Page<StoredAlert>> {
-  const sinceIso = q.since.toISOString();
-  const untilIso = q.until.toISOString();
-  const start = decodeCursor<AlertCursor>(q.cursor);
-  if (start && (typeof start.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start.day) || (start.key !== undefined && typeof start.key.gsi2pk !== 'string')))
-    throw invalidCursor();
-  let day = start?.day ?? dayOf(untilIso);
-  let exclusiveStart = start?.key;
-  const items: StoredAlert[] = [];
-  const filters: string[] = [];
-  const values: Record<string, unknown> = {};
-  if (q.status) {
-    filters.push('#status = :status');
-    values[':status'] = q.status;
-  }
-  if (q.integrationId) {
-    filters.push('integrationId = :integrationId');
-    values[':integrationId'] = q.integrationId;
-  }
-  for (let queries = 0; queries < MAX_QUERIES_PER_PAGE; queries++) {
-    if (day < dayOf(sinceIso)) return { items };
-    const r = await guard('list alerts', () =>
-      documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :day AND gsi2sk BETWEEN :from AND :to',
-          FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-          ExpressionAttributeNames: q.status ? { '#status': 'status' } : undefined,
-          ExpressionAttributeValues: { ':day': keys.alertsByDay(day), ':from': sinceIso, ':to': `${untilIso}~`, ...values },
-          ScanIndexForward: false,
-          Limit: Math.max(q.limit, 25),
-          ExclusiveStartKey: exclusiveStart,
-        }),
-      ),
-    );
-    for (const raw of r.Items ?? []) {
-      items.push(toAlert(raw));
-      if (items.length === q.limit) {
-        const last = raw as Record<string, unknown>;
-        const key = { pk: last.pk, sk: last.sk, gsi2pk: last.gsi2pk, gsi2sk: last.gsi2sk };
-        return { items, nextCursor: encodeCursor({ day, key } satisfies AlertCursor) };
-      }
-    }
-    if (r.LastEvaluatedKey) exclusiveStart = r.LastEvaluatedKey;
-    else {
-      day = previousDay(day);
-      exclusiveStart = undefined;
-    }
-  }
-  return { items, nextCursor: encodeCursor({ day, key: exclusiveStart } satisfies AlertCursor) };
-}
-
-function previousDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
+export function listAlerts(q: AlertQuery): Promise<Page<StoredAlert>> {
+  return listByDay({
+    what: 'list alerts',
+    partition: keys.alertsByDay,
+    from: q.since,
+    to: q.until,
+    limit: q.limit,
+    cursor: q.cursor,
+    filters: { status: q.status, integrationId: q.integrationId },
+    map: toAlert,
+  });
 }

@@ -8,7 +8,8 @@ import type { AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from 
 export type { Actor, AlertLink, Incident, LastChange, Mutation, TimelineEntry } from '../domain/incidents/model';
 import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from './client';
 import { dayOf, incidentKeys } from './keys';
-import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+import { listByDay } from './day-index';
+import type { Page } from './pagination';
 
 
 const META = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type'];
@@ -181,59 +182,17 @@ export interface IncidentQuery {
 }
 
 /** Incidents opened in [from, to], newest first, filtered. */
-export async function listIncidents(q: IncidentQuery): Promise<Page<Incident>> {
-  const start = decodeCursor<{ day: string; key?: Record<string, unknown> }>(q.cursor);
-  if (start && (typeof start.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start.day))) throw invalidCursor();
-  const fromIso = q.from.toISOString();
-  const toIso = q.to.toISOString();
-  const filters: string[] = [];
-  const values: Record<string, unknown> = {};
-  const names: Record<string, string> = {};
-  for (const [field, v] of [
-    ['status', q.status],
-    ['teamId', q.teamId],
-    ['serviceId', q.serviceId],
-    ['severity', q.severity],
-  ] as const) {
-    if (!v) continue;
-    filters.push(`#${field} = :${field}`);
-    names[`#${field}`] = field;
-    values[`:${field}`] = v;
-  }
-  let day = start?.day ?? dayOf(toIso);
-  let exclusiveStart = start?.key;
-  const items: Incident[] = [];
-  for (let queries = 0; queries < 40; queries++) {
-    if (day < dayOf(fromIso)) return { items };
-    const r = await guard('list incidents', () =>
-      documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :day AND gsi2sk BETWEEN :from AND :to',
-          FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-          ExpressionAttributeNames: filters.length ? names : undefined,
-          ExpressionAttributeValues: { ':day': incidentKeys.byDay(day), ':from': fromIso, ':to': `${toIso}~`, ...values },
-          ScanIndexForward: false,
-          Limit: Math.max(q.limit, 25),
-          ExclusiveStartKey: exclusiveStart,
-        }),
-      ),
-    );
-    for (const raw of r.Items ?? []) {
-      items.push(strip<Incident>(raw));
-      if (items.length === q.limit) {
-        const key = { pk: raw.pk, sk: raw.sk, gsi2pk: raw.gsi2pk, gsi2sk: raw.gsi2sk };
-        return { items, nextCursor: encodeCursor({ day, key }) };
-      }
-    }
-    if (r.LastEvaluatedKey) exclusiveStart = r.LastEvaluatedKey;
-    else {
-      day = new Date(Date.parse(`${day}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
-      exclusiveStart = undefined;
-    }
-  }
-  return { items, nextCursor: encodeCursor({ day, key: exclusiveStart }) };
+export function listIncidents(q: IncidentQuery): Promise<Page<Incident>> {
+  return listByDay({
+    what: 'list incidents',
+    partition: incidentKeys.byDay,
+    from: q.from,
+    to: q.to,
+    limit: q.limit,
+    cursor: q.cursor,
+    filters: { status: q.status, teamId: q.teamId, serviceId: q.serviceId, severity: q.severity },
+    map: (raw) => strip<Incident>(raw),
+  });
 }
 
 /** Open incidents of a service (for dependency correlation). */
