@@ -8,6 +8,8 @@ import { getTicket } from '../../shared/store/tickets';
 import { syncTicketTimers } from './timers';
 
 export const handler = async (event: EventBridgeEvent<string, { ticket?: { id?: string } }>): Promise<{ scheduled: number; cancelled: number }> => {
+  // A warning only marks its clock: the warning timer is the one completing, nothing else moves.
+  if (event['detail-type'] === 'Ticket SLA Warning') return { scheduled: 0, cancelled: 0 };
   const id = event.detail?.ticket?.id;
   if (!id) {
     logger.warn('ticket event without a ticket id; ignored', { detailType: event['detail-type'] });
