@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { OPEN_STATUSES, type Comment, type HistoryEntry, type Ticket, type TimeEntry } from '../domain/tickets/ticket';
-import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
 import { dayOf, ticketKeys } from './keys';
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 
