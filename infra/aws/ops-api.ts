@@ -129,7 +129,9 @@ export class OpsApi extends Construct {
   addRoute(trigger: HttpTrigger, fn: lambda.IFunction, integrationId: string): apigw.HttpRoute {
     let integration = this.integrations.get(fn);
     if (!integration) {
-      integration = new HttpLambdaIntegration(integrationId, fn);
+      // One invoke permission per function for the whole API, not one per route: a route-scoped
+      // permission each would push the stack past CloudFormation's 500-resource limit.
+      integration = new HttpLambdaIntegration(integrationId, fn, { scopePermissionToRoute: false });
       this.integrations.set(fn, integration);
     }
     const [route] = this.httpApi.addRoutes({

@@ -10,7 +10,7 @@ export default async function globalSetup(): Promise<void> {
   let endpoint = process.env.NOCTURNE_TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) {
     // Full JIT: the suite runs for minutes, so C2's throughput beats C1's faster start.
-    const ddb = await startDynamoDbLocal({ port: 0, jvmArgs: [] });
+    const ddb = await startDynamoDbLocal({ port: 0, jvmArgs: [], startTimeoutMs: 120_000 });
     (globalThis as { __nocturneDynamoDbLocal?: typeof ddb }).__nocturneDynamoDbLocal = ddb;
     endpoint = ddb.endpoint;
   }

@@ -1,40 +1,16 @@
 // SNS signatures checked against a real RSA key and X.509 certificate made here: the key by
 // node:crypto, the self-signed certificate by the openssl CLI, in a temporary directory.
-import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   isTrustedSigningCertUrl,
   parseSnsEnvelope,
-  snsStringToSign,
   verifySnsSignature,
   type SnsEnvelope,
 } from '../../../shared/domain/normalizers/cloudwatch';
 import { fixtureJson } from './fixtures';
-
-interface Signer {
-  privateKey: KeyObject;
-  certificatePem: string;
-}
-
-function makeSigner(dir: string, name: string): Signer {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyFile = join(dir, `${name}.key.pem`);
-  const certFile = join(dir, `${name}.cert.pem`);
-  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-subj', `/CN=sns.${name}.test`, '-days', '1', '-out', certFile], {
-    stdio: 'pipe',
-  });
-  return { privateKey, certificatePem: readFileSync(certFile, 'utf8') };
-}
-
-function signed(envelope: SnsEnvelope, signer: Signer, version: '1' | '2'): SnsEnvelope {
-  const withVersion = { ...envelope, SignatureVersion: version } as SnsEnvelope;
-  const signature = sign(version === '1' ? 'sha1' : 'sha256', Buffer.from(snsStringToSign(withVersion), 'utf8'), signer.privateKey);
-  return { ...withVersion, Signature: signature.toString('base64') };
-}
+import { makeSigner, signed, type Signer } from '../../support/sns';
 
 let dir: string;
 let aws: Signer;
