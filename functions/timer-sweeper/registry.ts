@@ -1,6 +1,7 @@
 // Timer kinds and the code that runs when one is due. Features add their kinds here.
 import { announce, FLAP_TIMER, flapCheck, NOTIFY_TIMER } from '../../shared/incidents/engine';
 import type { TimerHandler } from './sweep';
+import { oncallTimerHandlers } from '../../shared/oncall/timers';
 import { checkJobOnTimer, JOB_TIMER_KIND } from '../../shared/store/probe-jobs';
 import { AUTOCLOSE_TIMER_KIND, runAutoCloseTimer, runSlaTimer, SLA_TIMER_KIND } from '../ticket-sla/timers';
 
@@ -14,4 +15,6 @@ export const timerHandlers: Record<string, TimerHandler> = {
   [JOB_TIMER_KIND]: async (t, now) => {
     await checkJobOnTimer(String(t.payload.jobId), now);
   },
+  // On-call: escalation steps, ack timeouts, delayed notification rules, page retries (shared/oncall/timers.ts).
+  ...oncallTimerHandlers,
 };

@@ -9,6 +9,7 @@ import { ensureIntegration } from '../../shared/store/integrations';
 import type { OpsIdentity } from './http-gateway';
 import { seedTicketDemo } from '../../shared/store/ticket-demo';
 import { seedIncidentDemo } from './demo-incidents';
+import { seedOncallDemo } from '../../shared/oncall/demo';
 
 export interface DemoIntegration {
   id: string;
@@ -76,6 +77,7 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
   { name: 'integrations', seed: seedIntegrations },
   { name: 'teams, services and incident rules', seed: seedIncidentDemo },
   { name: 'ticketing (calendars, SLA policies, queues, categories, requesters)', seed: ({ now }) => seedTicketDemo(now) },
+  { name: 'on-call (users alice and bob, weekly schedule, escalation policy, status subscription)', seed: seedOncallDemo },
 ];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {

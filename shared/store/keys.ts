@@ -118,3 +118,21 @@ export const ticketKeys = {
   config: (kind: string, id: string) => ({ pk: `TCONFIG#${kind}#${id}`, sk: 'CONFIG' }),
   configList: (kind: string) => `TCONFIG#${kind}`,
 };
+
+/** On-call: escalation state, page log and stakeholder subscriptions (docs/data-model.md, "On-call").
+ * Users, schedules, escalation policies and team on-call configs are generic entities (entities.ts). */
+export const oncallKeys = {
+  /** The escalation of one incident (one chain at a time; `epoch` tells chains apart). */
+  escalation: (incidentId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: 'ESCALATION' }),
+  /** One page attempt: incident, epoch, round, level, person, channel (and contact method). */
+  page: (incidentId: string, key: string) => ({ pk: `INCIDENT#${incidentId}`, sk: `PAGE#${key}` }),
+  pagePrefix: () => 'PAGE#',
+  /** A service's stakeholder subscriptions. */
+  subscription: (serviceId: string, id: string) => ({ pk: `SVCSUBS#${serviceId}`, sk: `SUB#${id}` }),
+  subscriptions: (serviceId: string) => `SVCSUBS#${serviceId}`,
+  /** A stakeholder update already sent: incident revision, subscription, destination. */
+  stakeholderSent: (incidentId: string, revision: number, subscriptionId: string, destination: string) => ({
+    pk: `INCIDENT#${incidentId}`,
+    sk: `STAKE#${String(revision).padStart(8, '0')}#${subscriptionId}#${destination}`,
+  }),
+};

@@ -4,5 +4,6 @@ import type { Operation } from '../operation';
 import { incidentOperations } from './incidents';
 import { probeOperations } from './probes';
 import { ticketOperations } from './tickets';
+import { oncallOperations } from './oncall';
 
-export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations, ...probeOperations];
+export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations, ...probeOperations, ...oncallOperations];

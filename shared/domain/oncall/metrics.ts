@@ -1,6 +1,8 @@
 // Response metrics, pure. Per incident: time to detect (first alert → incident opened), to
 // acknowledge (opened → first acknowledgement) and to resolve (opened → resolved). Per group:
 // counts, mean and p90 of each, and how many were acknowledged within their severity's target.
+import { z } from 'zod';
+
 export const SEVERITY_ACK_TARGET_MINUTES: Record<string, number> = { P1: 5, P2: 15, P3: 30, P4: 60, P5: 240 };
 
 export type GroupBy = 'team' | 'service' | 'severity';
@@ -115,3 +117,14 @@ export function responseReport(incidents: IncidentTimes[], groupBy: GroupBy, ack
     groups: [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, items]) => group(k, items, targetOf)),
   };
 }
+
+/** GET /reports/response */
+export const responseQuerySchema = z.object({
+  from: z.iso.datetime({ offset: true }).optional().describe('Incidents opened at or after (default: 30 days before to)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('Incidents opened at or before (default: now)'),
+  groupBy: z.enum(['team', 'service', 'severity']).default('team'),
+  team: z.string().min(1).max(64).optional(),
+  service: z.string().min(1).max(64).optional(),
+  ackTargetMinutes: z.coerce.number().int().min(1).max(1440).optional().describe('One target for all severities (default: P1 5, P2 15, P3 30, P4 60, P5 240)'),
+  incidents: z.enum(['true', 'false']).default('false').describe('true: include each incident’s times'),
+});

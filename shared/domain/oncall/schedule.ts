@@ -317,3 +317,11 @@ export function onCallAt(s: ScheduleShape, when: Date): Shift | undefined {
 export function inZone(instantIso: string, zone: string): string {
   return DateTime.fromISO(instantIso, { zone: 'utc' }).setZone(zone).toISO({ suppressMilliseconds: true }) ?? instantIso;
 }
+
+/** GET /schedules/{id}/oncall */
+export const onCallQuerySchema = z.object({ at: instant.optional().describe('When (default: now)') });
+/** GET /schedules/{id}/shifts: at most 92 days. */
+export const shiftsQuerySchema = z.object({
+  from: instant.optional().describe('Start of the range (default: now)'),
+  to: instant.optional().describe('End of the range (default: from + 7 days)'),
+});

@@ -1,0 +1,61 @@
+// Lambda entry for page action links (see infra/catalog.ts: "act"): `/act/{token}` works without
+// logging in, because the signed token is the credential (one action, one incident, one person,
+// until it expires). GET only shows what the link will do with a confirm button, so mail-client
+// link scanners and previews that fetch links act on nothing; POST (the button) acts, through the
+// same incident actions as the ops API. A bad, changed or expired link gets a 4xx problem+json.
+import { ActLinkError, verifyLink, type ActLink } from '../../shared/domain/oncall/links';
+import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/api';
+import { HttpProblem, PROBLEM_BASE, problem } from '../../shared/http/problem';
+import { acknowledgeIncident, resolveIncident } from '../../shared/incidents/actions';
+import { actLinkSecrets } from '../../shared/oncall/links';
+import { getIncident } from '../../shared/store/incidents';
+import { users } from '../../shared/store/oncall';
+import { confirmationPage, donePage } from './pages';
+
+function linkOf(req: HttpRequest): ActLink {
+  try {
+    return verifyLink(req.params.token ?? '', actLinkSecrets(), req.now);
+  } catch (err) {
+    if (!(err instanceof ActLinkError)) throw err;
+    if (err.fault === 'expired') throw new HttpProblem(410, 'Link expired', err.message, { type: `${PROBLEM_BASE}link-expired` });
+    if (err.fault === 'signature') throw problem(403, err.message);
+    throw problem(400, err.message);
+  }
+}
+
+const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-robots-tag': 'noindex',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+};
+
+const html = (statusCode: number, body: string): HttpResult => ({ statusCode, headers: HTML_HEADERS, body });
+const wantsHtml = (req: HttpRequest) => /text\/html/.test(req.headers.accept ?? '');
+
+export const handler = httpApi({
+  'GET /act/{token}': {
+    handler: async (req) => {
+      const link = linkOf(req);
+      const incident = await getIncident(link.incidentId);
+      if (!incident) throw problem(404, 'The incident of this link no longer exists.');
+      const user = await users.get(link.userId);
+      return html(200, confirmationPage(link, incident, user?.name ?? link.userId));
+    },
+  },
+  'POST /act/{token}': {
+    handler: async (req) => {
+      const link = linkOf(req);
+      const user = await users.get(link.userId);
+      const actor = { type: 'user' as const, id: link.userId, name: user?.name ?? link.userId };
+      const incident =
+        link.action === 'acknowledge' ? await acknowledgeIncident(link.incidentId, actor, req.now) : await resolveIncident(link.incidentId, actor, req.now, 'resolved from a page link');
+      if (wantsHtml(req)) return html(200, donePage(link, incident));
+      return json(200, {
+        action: link.action,
+        incident: { id: incident.id, number: incident.number, title: incident.title, status: incident.status, severity: incident.severity, revision: incident.revision },
+      });
+    },
+  },
+});

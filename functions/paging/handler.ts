@@ -1,0 +1,35 @@
+// Lambda entry for escalation (see infra/catalog.ts: "paging"). Incident events from the bus start
+// or restart an incident's escalation chain (Opened / Reopened with notify, Reassigned to another
+// team while triggered) and page its first level at once; Acknowledged arms the ack timeout. Later
+// steps run on durable timers (timer-sweeper). EventBridge delivers at least once and in any order:
+// a chain is keyed by the incident revision that started it, so a redelivery starts nothing twice.
+import type { EventBridgeEvent } from 'aws-lambda';
+import { INCIDENT_DETAIL_TYPES, incidentEventDetailSchema } from '../../events/incidents';
+import { logger } from '../../shared/observability/logger';
+import { onAcknowledged, startEscalation } from '../../shared/oncall/escalation';
+
+export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+  const parsed = incidentEventDetailSchema.safeParse(event.detail);
+  if (!parsed.success) {
+    logger.error('ignoring malformed incident event', { id: event.id, issues: parsed.error.issues });
+    return;
+  }
+  const d = parsed.data;
+  const now = new Date();
+  switch (event['detail-type']) {
+    case INCIDENT_DETAIL_TYPES.opened:
+    case INCIDENT_DETAIL_TYPES.reopened:
+      if (!d.notify) return;
+      await startEscalation(d.incident.id, d.incident.revision, now);
+      return;
+    case INCIDENT_DETAIL_TYPES.reassigned:
+      if (!d.notify || d.incident.status !== 'triggered') return;
+      await startEscalation(d.incident.id, d.incident.revision, now);
+      return;
+    case INCIDENT_DETAIL_TYPES.acknowledged:
+      await onAcknowledged(d.incident.id, d.incident.revision, d.occurredAt, now);
+      return;
+    default:
+      return;
+  }
+};

@@ -1,0 +1,390 @@
+// The escalation of each incident and its page log, next to the incident (`INCIDENT#<id>`).
+// A page is claimed with a conditional put before it is published, in one transaction with a
+// check that the incident is still triggered: an acknowledge or resolve that commits first
+// makes every later claim fail, and the same incident/epoch/round/level/person/channel can be
+// claimed only once. The escalation item's `next` step moves forward only conditionally.
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Channel } from '../domain/oncall/people';
+import type { Level, Step } from '../domain/oncall/policy';
+import type { Incident, TransactItem } from '../domain/incidents/model';
+import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import { incidentKeys, oncallKeys } from './keys';
+
+export const PAGE_TTL_DAYS = 400;
+
+const META = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt']);
+const strip = <T>(item: Record<string, unknown>): T => Object.fromEntries(Object.entries(item).filter(([k]) => !META.has(k))) as T;
+
+// ---- Escalation state ----
+
+export type EscalationStatus = 'active' | 'exhausted' | 'no-policy';
+
+export interface EscalationState {
+  incidentId: string;
+  /** The incident revision whose event (or ack timeout) started this chain. */
+  epoch: number;
+  policyId?: string;
+  policyName?: string;
+  /** The policy as it was when the chain started (later edits apply to later chains). */
+  levels: Level[];
+  repeat: number;
+  ackTimeoutMinutes?: number;
+  status: EscalationStatus;
+  /** The step that runs next, and when. Absent once exhausted. */
+  next?: Step & { dueAt: string };
+  /** The last step that ran. */
+  last?: Step & { at: string; paged: number };
+  /** When the incident was last acknowledged in this chain (ack timeout counts from here). */
+  ackedAt?: string;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export async function getEscalation(incidentId: string): Promise<EscalationState | undefined> {
+  const r = await guard('get escalation', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: oncallKeys.escalation(incidentId), ConsistentRead: true })),
+  );
+  return r.Item ? strip<EscalationState>(r.Item) : undefined;
+}
+
+/** The incident and its escalation in one consistent read. */
+export async function incidentWithEscalation(incidentId: string): Promise<{ incident?: Incident; escalation?: EscalationState }> {
+  const out: { incident?: Incident; escalation?: EscalationState } = {};
+  let keys: Array<Record<string, unknown>> | undefined = [incidentKeys.incident(incidentId), oncallKeys.escalation(incidentId)];
+  for (let tries = 0; keys?.length && tries < 5; tries++) {
+    const r = await guard('get incident and escalation', () =>
+      documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } })),
+    );
+    for (const item of r.Responses?.[tableName()] ?? []) {
+      if (item.sk === 'INCIDENT') out.incident = strip<Incident>(item);
+      else out.escalation = strip<EscalationState>(item);
+    }
+    keys = r.UnprocessedKeys?.[tableName()]?.Keys as Array<Record<string, unknown>> | undefined;
+  }
+  if (keys?.length) throw new Error(`could not read incident ${incidentId} and its escalation (throttled)`);
+  return out;
+}
+
+function escalationItem(s: EscalationState): Record<string, unknown> {
+  return { ...oncallKeys.escalation(s.incidentId), type: 'Escalation', ...s };
+}
+
+/** Start a chain unless one of this epoch or a later one exists; false when it does. */
+export async function putEscalation(s: EscalationState): Promise<boolean> {
+  try {
+    await guard('start escalation', () =>
+      documentClient().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: escalationItem(s),
+          ConditionExpression: 'attribute_not_exists(pk) OR epoch < :e',
+          ExpressionAttributeValues: { ':e': s.epoch },
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+/** The chain of `oldEpoch` gives way to `s` (ack timeout): for a transaction with the incident change. */
+export function replaceEscalationItem(s: EscalationState, oldEpoch: number): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: escalationItem(s),
+      ConditionExpression: 'epoch = :old',
+      ExpressionAttributeValues: { ':old': oldEpoch },
+    },
+  };
+}
+
+/** Move the chain from step `from` to `to` (or mark it exhausted): for a transaction with the timeline entry. */
+export function advanceEscalationItem(incidentId: string, epoch: number, from: Step, to: (Step & { dueAt: string }) | undefined, paged: number, now: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: oncallKeys.escalation(incidentId),
+      UpdateExpression: to
+        ? 'SET #next = :next, #last = :last, updatedAt = :now'
+        : 'SET #status = :exhausted, #last = :last, updatedAt = :now REMOVE #next',
+      ConditionExpression: 'epoch = :e AND #next.#round = :r AND #next.#level = :l',
+      ExpressionAttributeNames: { '#next': 'next', '#last': 'last', '#round': 'round', '#level': 'level', ...(to ? {} : { '#status': 'status' }) },
+      ExpressionAttributeValues: {
+        ':e': epoch,
+        ':r': from.round,
+        ':l': from.level,
+        ':last': { round: from.round, level: from.level, at: now, paged },
+        ':now': now,
+        ...(to ? { ':next': to } : { ':exhausted': 'exhausted' }),
+      },
+    },
+  };
+}
+
+/** Remember when the incident was acknowledged in this chain (an ack of a later revision than the chain's start). */
+export async function recordAcknowledged(incidentId: string, ackRevision: number, at: string): Promise<EscalationState | undefined> {
+  try {
+    const r = await guard('record acknowledgement', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: oncallKeys.escalation(incidentId),
+          UpdateExpression: 'SET ackedAt = :at, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND epoch < :rev AND (attribute_not_exists(ackedAt) OR ackedAt <= :at)',
+          ExpressionAttributeValues: { ':rev': ackRevision, ':at': at },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return strip<EscalationState>(r.Attributes!);
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return undefined;
+    throw err;
+  }
+}
+
+// ---- Page log ----
+
+export type PageStatus = 'claimed' | 'sent' | 'failed' | 'cancelled' | 'abandoned';
+
+export interface PageAttempt {
+  /** epoch#round#level#user#channel#contactMethod: the de-duplication key. */
+  key: string;
+  incidentId: string;
+  incidentNumber: number;
+  epoch: number;
+  round: number;
+  level: number;
+  userId: string;
+  userName: string;
+  channel: Channel;
+  contactMethodId: string;
+  address: string;
+  status: PageStatus;
+  /** Publish attempts so far. */
+  attempts: number;
+  claimedAt: string;
+  sentAt?: string;
+  messageId?: string;
+  lastError?: string;
+  nextRetryAt?: string;
+  /** What is published (kept for retries). */
+  subject?: string;
+  message: string;
+}
+
+export function pageKey(p: { epoch: number; round: number; level: number; userId: string; channel: Channel; contactMethodId: string }): string {
+  return [String(p.epoch).padStart(8, '0'), p.round, p.level, p.userId, p.channel, p.contactMethodId].join('#');
+}
+
+const incidentTriggered = (incidentId: string): TransactItem => ({
+  ConditionCheck: {
+    TableName: tableName(),
+    Key: incidentKeys.incident(incidentId),
+    ConditionExpression: '#s = :triggered',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':triggered': 'triggered' },
+  },
+});
+
+export type ClaimOutcome = 'claimed' | 'duplicate' | 'not-triggered';
+
+async function claimTransaction(items: TransactItem[], what: string): Promise<ClaimOutcome> {
+  try {
+    await guard(what, () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
+    return 'claimed';
+  } catch (err) {
+    if (!isTransactionConflict(err)) throw err;
+    const codes = cancellationCodes(err);
+    if (codes[0] === 'ConditionalCheckFailed') return 'duplicate';
+    if (codes[1] === 'ConditionalCheckFailed') return 'not-triggered';
+    throw err;
+  }
+}
+
+const pagePut = (p: PageAttempt, now: Date): TransactItem => ({
+  Put: {
+    TableName: tableName(),
+    Item: { ...oncallKeys.page(p.incidentId, p.key), type: 'Page', ...p, expiresAt: Math.floor(now.getTime() / 1000) + PAGE_TTL_DAYS * 86400 },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  },
+});
+
+/** Claim a page before publishing it: once per key, and only while the incident is triggered. */
+export function claimPage(p: PageAttempt, now: Date): Promise<ClaimOutcome> {
+  return claimTransaction([pagePut(p, now), incidentTriggered(p.incidentId)], 'claim page');
+}
+
+/**
+ * Claim the pages of one incident together (one transaction, up to 99): what a level sends at
+ * once. When one of them was claimed before, each is claimed on its own instead.
+ */
+export async function claimPages(pages: PageAttempt[], now: Date): Promise<ClaimOutcome[]> {
+  if (pages.length === 0) return [];
+  if (pages.length === 1 || pages.length > 99) {
+    const out: ClaimOutcome[] = [];
+    for (const p of pages) out.push(await claimPage(p, now));
+    return out;
+  }
+  try {
+    await guard('claim pages', () =>
+      documentClient().send(new TransactWriteCommand({ TransactItems: [...pages.map((p) => pagePut(p, now)), incidentTriggered(pages[0]!.incidentId)] })),
+    );
+    return pages.map(() => 'claimed');
+  } catch (err) {
+    if (!isTransactionConflict(err)) throw err;
+    const codes = cancellationCodes(err);
+    if (codes[pages.length] === 'ConditionalCheckFailed') return pages.map(() => 'not-triggered');
+    const out: ClaimOutcome[] = [];
+    for (const p of pages) out.push(await claimPage(p, now));
+    return out;
+  }
+}
+
+/** Take a failed page back for another publish attempt (once per attempt number, only while triggered). */
+export function reclaimFailedPage(incidentId: string, key: string, attempts: number): Promise<ClaimOutcome> {
+  return claimTransaction(
+    [
+      {
+        Update: {
+          TableName: tableName(),
+          Key: oncallKeys.page(incidentId, key),
+          UpdateExpression: 'SET #s = :claimed REMOVE nextRetryAt',
+          ConditionExpression: '#s = :failed AND attempts = :n',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':claimed': 'claimed', ':failed': 'failed', ':n': attempts },
+        },
+      },
+      incidentTriggered(incidentId),
+    ],
+    'reclaim page',
+  );
+}
+
+async function setPage(incidentId: string, key: string, expected: PageStatus, set: Record<string, unknown>, remove: string[] = []): Promise<boolean> {
+  const names: Record<string, string> = { '#s': 'status' };
+  const values: Record<string, unknown> = { ':expected': expected };
+  const sets = Object.entries(set).map(([k, v]) => {
+    names[`#${k}`] = k;
+    values[`:${k}`] = v;
+    return `#${k} = :${k}`;
+  });
+  for (const r of remove) names[`#${r}`] = r;
+  try {
+    await guard('update page', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: oncallKeys.page(incidentId, key),
+          UpdateExpression: `SET ${sets.join(', ')}${remove.length ? ` REMOVE ${remove.map((r) => `#${r}`).join(', ')}` : ''}`,
+          ConditionExpression: '#s = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+export function markPageSent(incidentId: string, key: string, attempts: number, messageId: string, at: string): Promise<boolean> {
+  return setPage(incidentId, key, 'claimed', { status: 'sent', sentAt: at, messageId, attempts }, ['lastError']);
+}
+
+export function markPageFailed(incidentId: string, key: string, attempts: number, error: string, nextRetryAt: string | undefined): Promise<boolean> {
+  return setPage(incidentId, key, 'claimed', {
+    status: nextRetryAt ? 'failed' : 'abandoned',
+    attempts,
+    lastError: error.slice(0, 500),
+    ...(nextRetryAt ? { nextRetryAt } : {}),
+  });
+}
+
+/** A failed page whose incident was acknowledged or resolved meanwhile is not retried. */
+export function cancelFailedPage(incidentId: string, key: string, why: string): Promise<boolean> {
+  return setPage(incidentId, key, 'failed', { status: 'cancelled', lastError: why }, ['nextRetryAt']);
+}
+
+export async function getPage(incidentId: string, key: string): Promise<PageAttempt | undefined> {
+  const r = await guard('get page', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: oncallKeys.page(incidentId, key), ConsistentRead: true })));
+  return r.Item ? strip<PageAttempt>(r.Item) : undefined;
+}
+
+/** Every page attempt of an incident, in key order (epoch, round, level, person, channel). */
+export async function pagesOf(incidentId: string): Promise<PageAttempt[]> {
+  const out: PageAttempt[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await guard('list pages', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :page)',
+          ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId).pk, ':page': oncallKeys.pagePrefix() },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    out.push(...(r.Items ?? []).map((i) => strip<PageAttempt>(i)));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+// ---- Stakeholder updates ----
+
+/** Claim one stakeholder update (incident revision × subscription × destination); false when already sent. */
+export async function claimStakeholderUpdate(incidentId: string, revision: number, subscriptionId: string, destination: string, now: Date): Promise<boolean> {
+  try {
+    await guard('claim stakeholder update', () =>
+      documentClient().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: {
+            ...oncallKeys.stakeholderSent(incidentId, revision, subscriptionId, destination),
+            type: 'StakeholderUpdate',
+            incidentId,
+            revision,
+            subscriptionId,
+            at: now.toISOString(),
+            expiresAt: Math.floor(now.getTime() / 1000) + 30 * 86400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+/** Give a claimed stakeholder update back after its publish failed (the retry may send it). */
+export async function releaseStakeholderUpdate(incidentId: string, revision: number, subscriptionId: string, destination: string): Promise<void> {
+  await guard('release stakeholder update', () =>
+    documentClient().send(new DeleteCommand({ TableName: tableName(), Key: oncallKeys.stakeholderSent(incidentId, revision, subscriptionId, destination) })),
+  );
+}
+
+/** The alerts linked to an incident (for the text of a page). */
+export async function incidentAlerts(incidentId: string): Promise<Array<{ summary: string; severity: string; status: string; relation: string }>> {
+  const r = await guard('incident alerts', () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+        ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId).pk, ':a': 'ALERT#' },
+        Limit: 100,
+      }),
+    ),
+  );
+  return (r.Items ?? []).map((i) => ({ summary: String(i.summary ?? ''), severity: String(i.severity ?? ''), status: String(i.status ?? ''), relation: String(i.relation ?? 'member') }));
+}
