@@ -4,6 +4,7 @@
 // timer-sweeper, paging and act functions (see docs/oncall.md); the local runtime, which sets
 // NOCTURNE_RUNTIME=local, falls back to a fixed development secret.
 import { secretsOf, signLink, type LinkAction } from '../domain/oncall/links';
+import { logger } from '../observability/logger';
 
 export const LOCAL_DEV_ACT_LINK_SECRET = 'nocturne-local-development-act-link-secret';
 export const DEFAULT_LINK_TTL_HOURS = 24;
@@ -36,4 +37,23 @@ export function actUrl(action: LinkAction, incidentId: string, userId: string, n
 
 export function incidentUrl(incidentId: string): string {
   return `${publicBaseUrl()}/incidents/${incidentId}`;
+}
+
+let warned = false;
+
+/**
+ * The links of a page. Without a configured secret (a deployment mistake) the page still goes
+ * out, pointing at the incident in the ops API instead of signed links: a page is never held
+ * back for want of a link.
+ */
+export function pageLinks(incidentId: string, userId: string, now: Date): { acknowledge: string; resolve: string; incident: string } {
+  const incident = incidentUrl(incidentId);
+  try {
+    return { acknowledge: actUrl('acknowledge', incidentId, userId, now), resolve: actUrl('resolve', incidentId, userId, now), incident };
+  } catch (err) {
+    if (!(err instanceof ActLinkSecretMissingError)) throw err;
+    if (!warned) logger.error('ACT_LINK_SECRET is not set: pages carry the incident URL instead of acknowledge/resolve links');
+    warned = true;
+    return { acknowledge: incident, resolve: incident, incident };
+  }
 }

@@ -26,7 +26,7 @@ import {
 import { users } from '../store/oncall';
 import { serviceMap } from '../store/services';
 import { scheduleTimer } from '../store/timers';
-import { actUrl, incidentUrl } from './links';
+import { pageLinks } from './links';
 
 export const PAGE_DELIVER_TIMER = 'page-deliver';
 export const PAGE_RETRY_TIMER = 'page-retry';
@@ -80,7 +80,7 @@ export function preparePage(r: PageRequest): PageAttempt {
     recipient: { userId: r.user.id, name: r.user.name },
     step: r.step,
     policyName: r.policyName,
-    links: { acknowledge: actUrl('acknowledge', incidentId, r.user.id, r.now), resolve: actUrl('resolve', incidentId, r.user.id, r.now), incident: incidentUrl(incidentId) },
+    links: pageLinks(incidentId, r.user.id, r.now),
   });
   return {
     key,

@@ -296,6 +296,18 @@ describe('escalation chain', () => {
     expect(notifier.to(i.id)).toHaveLength(2);
     await resolveIncident(i.id, ADMIN, at(T, 60));
   });
+  it('without a link secret (a deployment mistake) the page still goes out, pointing at the incident', async () => {
+    const T = '2026-11-21T07:30:00.000Z';
+    delete process.env.ACT_LINK_SECRET;
+    try {
+      const i = await announced(new Date(T));
+      const sms = (JSON.parse(notifier.to(i.id)[0]!.message) as { sms: string }).sms;
+      expect(sms).toMatch(new RegExp(`Ack: https://noc\\.example\\.com/incidents/${i.id}$`));
+      await resolveIncident(i.id, ADMIN, at(T, 60));
+    } finally {
+      process.env.ACT_LINK_SECRET = SECRET;
+    }
+  });
 });
 
 describe('never twice, never after the ack', () => {
