@@ -22,12 +22,12 @@ import {
 } from '../domain/incidents/rules';
 import { activeMaintenance, matchingSilence } from '../domain/incidents/silences';
 import { upstreamOf, type Service } from '../domain/services';
-import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from '../store/client';
+import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, cancellationCodes, tableName } from '../store/client';
 import { createIncident, getIncident, mutateIncident, nextIncidentNumber, openIncidentIdsForService, timelinePut } from '../store/incidents';
 import { incidentKeys } from '../store/keys';
 import { getRules } from '../store/rules';
 import { serviceMap } from '../store/services';
-import { maintenanceWindows, silences } from '../store/silences';
+import { quietRules } from '../store/silences';
 import { cancelTimer, scheduleTimer } from '../store/timers';
 import { getDisposition, putDisposition, resolveDisposition, type Disposition } from './dispositions';
 
@@ -111,8 +111,9 @@ export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Ou
   const ctx = await context(alert, now);
 
   // Silences and maintenance windows: recorded and linked, never dropped, no incident.
-  const silence = matchingSilence(await silences.all(), ctx.labels, now);
-  const maintenance = silence ? undefined : activeMaintenance(await maintenanceWindows.all(), ctx.decision.serviceId, now);
+  const quiet = await quietRules();
+  const silence = matchingSilence(quiet.silences, ctx.labels, now);
+  const maintenance = silence ? undefined : activeMaintenance(quiet.windows, ctx.decision.serviceId, now);
   if (silence || maintenance) {
     const reason = silence ? `silenced by ${silence.id} (${silence.comment})` : `maintenance window ${maintenance!.id} (${maintenance!.name}) on ${ctx.decision.serviceId}`;
     const ok = await transactOnce(
@@ -421,11 +422,31 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
   const teamId = decision.teamId ?? 'unassigned';
 
   // Storm guard: past X new incidents a minute for one team, new groups collapse into one.
-  // Only incidents actually opened are counted (after the write), so racing duplicates of one
-  // alert do not inflate the count; concurrent openers may overshoot X by a few.
+  // Each group takes a slot in the team's minute (a string set): duplicates of one group share
+  // its slot, and the condition makes the limit exact under concurrency.
   const stormKey = incidentKeys.stormMinute(teamId, minuteOf(now));
-  const count = await guard('read storm count', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: stormKey, ConsistentRead: true })));
-  if (((count.Item?.count as number | undefined) ?? 0) >= ctx.rules.storm.maxIncidentsPerMinute) return joinStorm(ctx, teamId, previousIncidentId);
+  try {
+    await guard('take storm slot', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: stormKey,
+          UpdateExpression: 'ADD #groups :g SET expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(#groups) OR size(#groups) < :max OR contains(#groups, :gh)',
+          ExpressionAttributeNames: { '#groups': 'groups' },
+          ExpressionAttributeValues: {
+            ':g': new Set([decision.groupHash]),
+            ':gh': decision.groupHash,
+            ':max': ctx.rules.storm.maxIncidentsPerMinute,
+            ':exp': Math.floor(now.getTime() / 1000) + 86400,
+          },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    return joinStorm(ctx, teamId, previousIncidentId);
+  }
 
   const id = ulid(now.getTime());
   const number = await nextIncidentNumber();
@@ -486,17 +507,6 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
     if (isTransactionConflict(err)) return undefined; // the group changed under us: go round and join
     throw err;
   }
-  await guard('count storm', () =>
-    documentClient().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: stormKey,
-        UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
-        ExpressionAttributeNames: { '#n': 'count' },
-        ExpressionAttributeValues: { ':one': 1, ':exp': Math.floor(now.getTime() / 1000) + 86400 },
-      }),
-    ),
-  );
   await scheduleNotify(withFlap, now);
   return { kind: 'incident', incidentId: id, reason: 'opened' };
 }
