@@ -76,7 +76,10 @@ describe('tickets through the local runtime', () => {
     expect(lead.map((m) => m.subject)).toEqual([expect.stringMatching(/SLA BREACHED/)]);
     expect(lead[0]!.email).toMatch(/resolution target missed \(escalated to Lea Lead\)/);
     expect(emailsTo('carla@customer.example').some((m) => /SLA/.test(m.subject))).toBe(false);
-    expect(rt.busEvents().map((e) => e['detail-type'])).toEqual(expect.arrayContaining(['Ticket Created', 'Ticket Commented', 'Ticket SLA Warning', 'Ticket SLA Breached']));
+    // Warning and breach were both overdue in this one sweep: whichever ran first, the breach is recorded once.
+    const types = rt.busEvents().map((e) => e['detail-type']);
+    expect(types).toEqual(expect.arrayContaining(['Ticket Created', 'Ticket Assigned', 'Ticket Commented', 'Ticket SLA Breached']));
+    expect(types.filter((x) => x === 'Ticket SLA Breached')).toHaveLength(1);
     expect(rt.deadLetters()).toEqual([]);
   });
 
