@@ -37,7 +37,23 @@ export interface TableStreamTrigger {
   batchSize: number;
 }
 
-export type Trigger = HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger;
+/** Email to the deployment's inbound domain (CDK context or stack prop `inboundEmailDomain`). In AWS
+ * an SES receipt rule stores each raw message in the inbound-email bucket under `prefix`, then
+ * invokes the function (Event) with the SES event; the function may read only that prefix and gets
+ * INBOUND_EMAIL_BUCKET and INBOUND_EMAIL_PREFIX. The local runtime has no SES: there, raw messages
+ * reach the function through its HTTP route (e.g. POST /inbound-email). */
+export interface InboundEmailTrigger {
+  kind: 'inboundEmail';
+  /** S3 key prefix for the raw messages, ending in "/"; one per function, none inside another. */
+  prefix: string;
+}
+
+export type Trigger = HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger | InboundEmailTrigger;
+
+/** Triggers that invoke the function asynchronously (retries, then its async dead-letter queue). */
+export function isAsyncTrigger(t: Trigger): boolean {
+  return t.kind === 'schedule' || t.kind === 'event' || t.kind === 'inboundEmail';
+}
 
 export type { TopicName };
 
@@ -56,6 +72,8 @@ export interface FunctionDefinition {
   publishEvents?: boolean;
   /** SNS topics it may publish to. */
   topics?: TopicName[];
+  /** May answer Step Functions task tokens: SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat. */
+  stepFunctionsCallbacks?: true;
   /** Extra environment (non-secret, static). */
   environment?: Record<string, string>;
 }
@@ -422,6 +440,7 @@ export const catalog: Catalog = {
       memoryMb: 256,
       timeoutSeconds: 30,
       table: 'readwrite',
+      stepFunctionsCallbacks: true,
       triggers: [
         {
           kind: 'event',
@@ -437,7 +456,10 @@ export const catalog: Catalog = {
       timeoutSeconds: 30,
       table: 'readwrite',
       environment: { INBOUND_EMAIL_MAX_BYTES: '5242880', INBOUND_EMAIL_DEFAULT_CATEGORY: 'general-support' },
-      triggers: [{ kind: 'http', method: 'POST', path: '/inbound-email', auth: 'jwt', role: 'admin' }],
+      triggers: [
+        { kind: 'inboundEmail', prefix: 'inbound/' },
+        { kind: 'http', method: 'POST', path: '/inbound-email', auth: 'jwt', role: 'admin' },
+      ],
     },
     // ---- On-call: schedules, escalation, paging (docs/oncall.md, docs/decisions/0008-escalation.md) ----
     {

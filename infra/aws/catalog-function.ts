@@ -12,7 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionDefinition } from '../catalog';
+import { isAsyncTrigger, type FunctionDefinition } from '../catalog';
 
 /** Repository root: catalog entries are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -80,7 +80,7 @@ export class CatalogFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    const triggeredAsync = def.triggers.some((t) => t.kind === 'schedule' || t.kind === 'event');
+    const triggeredAsync = def.triggers.some(isAsyncTrigger);
     if (triggeredAsync) this.asyncDeadLetterQueue = this.deadLetterQueue('AsyncDlq', 'events or async invocations');
     if (def.triggers.some((t) => t.kind === 'tableStream'))
       this.streamDeadLetterQueue = this.deadLetterQueue('StreamDlq', 'table stream batches');
@@ -100,8 +100,8 @@ export class CatalogFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...def.environment,
       },
-      // Async invocations (schedules, bus events): two Lambda retries, then the original event
-      // lands in the DLQ, ready to be redriven.
+      // Async invocations (schedules, bus events, SES): two Lambda retries, then the original
+      // event lands in the DLQ, ready to be redriven.
       ...(this.asyncDeadLetterQueue
         ? { deadLetterQueue: this.asyncDeadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) }
         : {}),

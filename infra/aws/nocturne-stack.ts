@@ -7,6 +7,7 @@ import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, Validations, typ
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,6 +15,7 @@ import type { Construct } from 'constructs';
 import { catalog as defaultCatalog, topicEnvName, type Catalog, type EventTrigger, type TopicName } from '../catalog';
 import type { TableDefinition } from '../../shared/store/table-definition';
 import { CatalogFunction, PROJECT_ROOT, pascalCase } from './catalog-function';
+import { InboundEmail } from './inbound-email';
 import { OpsApi, routeKey } from './ops-api';
 
 export interface NocturneStackProps extends StackProps {
@@ -21,7 +23,16 @@ export interface NocturneStackProps extends StackProps {
   catalog?: Catalog;
   /** Bundle every handler with esbuild. false synthesizes fast with stand-in code (tests only). @default true */
   bundle?: boolean;
+  /** Recipient domain of the SES receipt rules of `inboundEmail` triggers.
+   * @default the `inboundEmailDomain` context value, else DEFAULT_INBOUND_EMAIL_DOMAIN */
+  inboundEmailDomain?: string;
 }
+
+/** Inbound email domain when neither the stack prop nor the context value names one. */
+export const DEFAULT_INBOUND_EMAIL_DOMAIN = 'support.example.com';
+
+/** Step Functions task-token answers (`stepFunctionsCallbacks` in the catalog). */
+export const STEP_FUNCTIONS_CALLBACK_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
 
 /** EventBridge retries and event age for rule targets (schedules and bus events). */
 const RULE_TARGET_RETRIES = 4;
@@ -39,12 +50,15 @@ export class NocturneStack extends Stack {
   readonly alarmTopic: sns.Topic;
   readonly api: OpsApi;
   readonly functions: ReadonlyMap<string, CatalogFunction>;
+  /** Bucket and SES receipt rules; only when a catalog function has an inboundEmail trigger. */
+  readonly inboundEmail?: InboundEmail;
 
   constructor(scope: Construct, id: string, props: NocturneStackProps = {}) {
     super(scope, id, props);
     const catalog = (this.catalog = props.catalog ?? defaultCatalog);
     const bundle = props.bundle ?? true;
-    checkCatalog(catalog, bundle);
+    const inboundEmailDomain = String(props.inboundEmailDomain ?? this.node.tryGetContext('inboundEmailDomain') ?? DEFAULT_INBOUND_EMAIL_DOMAIN);
+    checkCatalog(catalog, bundle, inboundEmailDomain);
 
     this.mainTable = tableFrom(this, catalog.tables.main);
     this.idempotencyTable = tableFrom(this, catalog.tables.idempotency);
@@ -65,6 +79,9 @@ export class NocturneStack extends Stack {
     );
 
     this.api = new OpsApi(this, 'Api', { throttle: catalog.throttle });
+
+    if (catalog.functions.some((f) => f.triggers.some((t) => t.kind === 'inboundEmail')))
+      this.inboundEmail = new InboundEmail(this, 'InboundEmail', { domain: inboundEmailDomain });
 
     const sharedEnvironment: Record<string, string> = {
       TABLE_NAME: this.mainTable.tableName,
@@ -89,6 +106,13 @@ export class NocturneStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     for (const [name, topic] of this.topics) new CfnOutput(this, `TopicArn${pascalCase(name)}`, { value: topic.topicArn });
+    if (this.inboundEmail) {
+      new CfnOutput(this, 'InboundEmailRuleSetName', {
+        value: this.inboundEmail.ruleSet.receiptRuleSetName,
+        description: `Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this> (receives mail for ${inboundEmailDomain})`,
+      });
+      new CfnOutput(this, 'InboundEmailBucketName', { value: this.inboundEmail.bucket.bucketName });
+    }
   }
 
   /** Exactly the access the catalog entry declares, nothing else. */
@@ -105,6 +129,10 @@ export class NocturneStack extends Stack {
     }
     if (def.publishEvents) this.bus.grantPutEventsTo(fn.function);
     for (const name of def.topics ?? []) this.topics.get(name)!.grantPublish(fn.function);
+    if (def.stepFunctionsCallbacks) {
+      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: STEP_FUNCTIONS_CALLBACK_ACTIONS, resources: ['*'] }));
+      wildcardReasons.push('Step Functions task tokens are not resources: SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat accept only "*".');
+    }
 
     if (def.triggers.some((t) => t.kind === 'tableStream'))
       wildcardReasons.push('The table stream event source needs dynamodb:ListStreams, which only accepts "*".');
@@ -144,6 +172,16 @@ export class NocturneStack extends Stack {
             }),
           );
           return;
+        case 'inboundEmail': {
+          const inbound = this.inboundEmail!;
+          inbound.addFunction(fn, trigger);
+          const bucketId = Stack.of(inbound.bucket).getLogicalId(inbound.bucket.node.defaultChild as CfnElement);
+          Validations.of(fn.role).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${trigger.prefix}*]`,
+            reason: `s3:GetObject on the objects the SES receipt rule stores under ${trigger.prefix} (named by SES message id, unknown in advance); nothing else in the bucket.`,
+          });
+          return;
+        }
         default:
           throw new Error(`Unknown trigger ${JSON.stringify(trigger satisfies never)} on ${fn.definition.name}`);
       }
@@ -199,11 +237,12 @@ function acknowledgeIndexWildcard(fn: CatalogFunction, table: dynamodb.Table, ac
 }
 
 /** Fail synthesis with one clear message instead of a half-wired stack. */
-function checkCatalog(catalog: Catalog, bundle: boolean): void {
+function checkCatalog(catalog: Catalog, bundle: boolean, inboundEmailDomain: string): void {
   const problems: string[] = [];
   const names = new Set<string>();
   const topics = new Set(catalog.topics.map((t) => t.name));
   const routes = new Set<string>();
+  const prefixes: Array<{ fn: string; prefix: string }> = [];
   for (const fn of catalog.functions) {
     if (names.has(fn.name)) problems.push(`function ${fn.name} is declared twice`);
     names.add(fn.name);
@@ -215,7 +254,18 @@ function checkCatalog(catalog: Catalog, bundle: boolean): void {
       if (routes.has(routeKey(t))) problems.push(`${fn.name}: route ${routeKey(t)} is declared twice`);
       routes.add(routeKey(t));
     }
+    const inbound = fn.triggers.filter((t) => t.kind === 'inboundEmail');
+    if (inbound.length > 1) problems.push(`${fn.name} has ${inbound.length} inboundEmail triggers; one function reads one prefix`);
+    for (const { prefix } of inbound) {
+      if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(prefix))
+        problems.push(`${fn.name}: inboundEmail prefix "${prefix}" must be a non-empty S3 key prefix ending in "/"`);
+      const clash = prefixes.find((p) => p.prefix.startsWith(prefix) || prefix.startsWith(p.prefix));
+      if (clash) problems.push(`${fn.name}: inboundEmail prefix "${prefix}" overlaps "${clash.prefix}" of ${clash.fn}`);
+      prefixes.push({ fn: fn.name, prefix });
+    }
     if (bundle && !fs.existsSync(path.join(PROJECT_ROOT, fn.entry))) problems.push(`${fn.name}: entry ${fn.entry} does not exist`);
   }
+  if (prefixes.length && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(inboundEmailDomain))
+    problems.push(`inboundEmailDomain "${inboundEmailDomain}" is not a domain name (set it with -c inboundEmailDomain=support.example.org)`);
   if (problems.length) throw new Error(`infra/catalog.ts cannot be deployed:\n- ${problems.join('\n- ')}`);
 }

@@ -11,8 +11,16 @@ import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setEventPublisher } from '../../shared/adapters/events';
 import { setNotifier } from '../../shared/adapters/notifier';
+import { RecordingTaskCallbacks, setTaskCallbacks, type TaskCallbacks } from '../../shared/adapters/stepfunctions';
 import { configureDynamoClient } from '../../shared/store/client';
-import { catalog as realCatalog, topicEnvName, type Catalog, type FunctionDefinition, type TableStreamTrigger } from '../catalog';
+import {
+  catalog as realCatalog,
+  topicEnvName,
+  type Catalog,
+  type FunctionDefinition,
+  type InboundEmailTrigger,
+  type TableStreamTrigger,
+} from '../catalog';
 import { demoOpsTokens, seedDemo } from './demo';
 import { localDynamoClient } from './dynamodb-local';
 import { LocalEventBus, type BusRule } from './event-bus';
@@ -82,6 +90,8 @@ export interface LocalRuntime {
   rules: BusRule[];
   /** Every stream poller, from the catalog's tableStream triggers. */
   streams: Array<{ function: string; batchSize: number; tableName: string; status: string; delivered: number }>;
+  /** Every inboundEmail trigger. No SES here: raw messages are posted to the function's POST routes. */
+  mailboxes: Array<{ function: string; prefix: string; routes: string[] }>;
   /** Recent invocations (newest last). */
   invocations: InvocationRecord[];
   /** Recent runtime log lines (kept even when quiet). */
@@ -146,6 +156,22 @@ function tableGrantMiddleware(tables: TableNames, log: (l: string) => void) {
   };
 }
 
+/** Step Functions task-token answers, recorded (sfn-callbacks.jsonl) only for functions granted them, as IAM would. */
+function grantCheckedTaskCallbacks(recorder: TaskCallbacks): TaskCallbacks {
+  const check = (action: string) =>
+    checkGrant((fn) => fn.stepFunctionsCallbacks === true, `states:${action} on resource: *`, 'set stepFunctionsCallbacks: true');
+  return {
+    success: async (taskToken, output) => {
+      check('SendTaskSuccess');
+      return recorder.success(taskToken, output);
+    },
+    failure: async (taskToken, error, cause) => {
+      check('SendTaskFailure');
+      return recorder.failure(taskToken, error, cause);
+    },
+  };
+}
+
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   if (active) throw new Error(`A local runtime is already running in this process (${active}); stop it first: handlers share one process.env.`);
   const region = opts.region ?? process.env.AWS_REGION ?? REGION_DEFAULT;
@@ -170,6 +196,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         case 'schedule':
         case 'event':
         case 'tableStream':
+        case 'inboundEmail': // SES → S3 → Lambda in AWS; served here through the function's HTTP route
           break;
         default: {
           const unknownKind: never = t;
@@ -177,6 +204,18 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         }
       }
     }
+
+  const mailboxes = functions.flatMap((fn) =>
+    fn.triggers
+      .filter((t): t is InboundEmailTrigger => t.kind === 'inboundEmail')
+      .map((t) => ({
+        function: fn.name,
+        prefix: t.prefix,
+        routes: fn.triggers.flatMap((r) => (r.kind === 'http' && r.method === 'POST' ? [`${r.method} ${r.path}`] : [])),
+      })),
+  );
+  for (const m of mailboxes)
+    if (!m.routes.length) log(`[email] ${m.function} receives email through SES in AWS, but has no POST route to post raw messages to locally`);
 
   await ensureTables(opts.dynamoEndpoint, tables, log);
 
@@ -276,11 +315,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
   setEventPublisher(bus);
   setNotifier(sns);
+  setTaskCallbacks(grantCheckedTaskCallbacks(new RecordingTaskCallbacks(path.join(dataDir, 'sfn-callbacks.jsonl'))));
   configureDynamoClient(opts.enforceGrants === false ? () => {} : tableGrantMiddleware(tables, log));
 
   const restore = () => {
     setEventPublisher(undefined);
     setNotifier(undefined);
+    setTaskCallbacks(undefined);
     configureDynamoClient(() => {});
     for (const [k, v] of Object.entries(previousEnv)) {
       if (v === undefined) delete process.env[k];
@@ -330,6 +371,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         delivered: p.delivered,
       }));
     },
+    mailboxes,
     invocations: host.invocations,
     logs,
     missingHandlers,

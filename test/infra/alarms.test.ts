@@ -1,5 +1,6 @@
 // Nothing fails silently: every dead-letter queue and every function has an alarm that notifies
 // the platform alarm topic, and every queue in the stack is a dead-letter queue of something.
+import { isAsyncTrigger } from '../../infra/catalog';
 import { catalogsUnderTest } from './support/exercise-catalog';
 import { arnOf, lambdaOf, logicalId, ref, resourcesOfType, synth, type Json, type Synthesized } from './support/synth';
 
@@ -23,7 +24,7 @@ describe.each(catalogsUnderTest)('alarms of %s', (_title, catalog) => {
     const expected = catalog.functions.reduce(
       (n, fn) =>
         n +
-        (fn.triggers.some((t) => t.kind === 'schedule' || t.kind === 'event') ? 1 : 0) +
+        (fn.triggers.some(isAsyncTrigger) ? 1 : 0) +
         (fn.triggers.some((t) => t.kind === 'tableStream') ? 1 : 0),
       0,
     );

@@ -1,7 +1,7 @@
 // Every catalog function is deployed as declared: runtime, size, environment, exactly its grants
 // and exactly its triggers. The tests loop over the catalog, so a new entry is checked as soon as
 // it is added to infra/catalog.ts.
-import { topicEnvName, type Catalog, type FunctionDefinition, type Trigger } from '../../infra/catalog';
+import { isAsyncTrigger, topicEnvName, type Catalog, type FunctionDefinition, type Trigger } from '../../infra/catalog';
 import { catalogsUnderTest } from './support/exercise-catalog';
 import {
   arnOf,
@@ -28,6 +28,8 @@ function describeTrigger(t: Trigger): string {
       return `event ${JSON.stringify(t.pattern)}`;
     case 'tableStream':
       return `table stream, batches of ${t.batchSize}`;
+    case 'inboundEmail':
+      return `inbound email under ${t.prefix}`;
   }
 }
 
@@ -49,6 +51,13 @@ function rulesOf(s: Synthesized, fnId: string): Json[] {
   return resourcesOfType(s, 'AWS::Events::Rule')
     .map(([, r]) => r.Properties!)
     .filter((p) => (p.Targets as Json[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify(arnOf(fnId))));
+}
+
+/** SES receipt rules with a Lambda action that invokes this function. */
+function receiptRulesOf(s: Synthesized, fnId: string): Json[] {
+  return resourcesOfType(s, 'AWS::SES::ReceiptRule')
+    .map(([, r]) => r.Properties!)
+    .filter((p) => (p.Rule.Actions as Json[]).some((a) => JSON.stringify(a.LambdaAction?.FunctionArn) === JSON.stringify(arnOf(fnId))));
 }
 
 function streamMappingsOf(s: Synthesized, fnId: string): Json[] {
@@ -107,6 +116,21 @@ function expectTriggerWired(s: Synthesized, def: FunctionDefinition, trigger: Tr
         DestinationConfig: { OnFailure: { Destination: arnOf(logicalId(fn.streamDeadLetterQueue!)) } },
       });
       expect(mappings[0].MaximumRetryAttempts).toBeGreaterThan(0);
+      return;
+    }
+    case 'inboundEmail': {
+      // Store the raw message under the prefix first, then invoke the function asynchronously.
+      const rules = receiptRulesOf(s, fnId);
+      expect(rules).toHaveLength(1);
+      const bucket = logicalId(s.stack.inboundEmail!.bucket);
+      expect(rules[0].RuleSetName).toEqual(ref(logicalId(s.stack.inboundEmail!.ruleSet)));
+      expect(rules[0].Rule).toMatchObject({ Enabled: true, ScanEnabled: true, Recipients: [s.stack.inboundEmail!.domain] });
+      expect(rules[0].Rule.Actions).toEqual([
+        { S3Action: { BucketName: ref(bucket), ObjectKeyPrefix: trigger.prefix } },
+        { LambdaAction: { FunctionArn: arnOf(fnId), InvocationType: 'Event' } },
+      ]);
+      const env = lambdaOf(s, def.name).props.Environment.Variables;
+      expect(env).toMatchObject({ INBOUND_EMAIL_BUCKET: ref(bucket), INBOUND_EMAIL_PREFIX: trigger.prefix });
       return;
     }
   }
@@ -182,12 +206,25 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
       expect(routesOf(s, fnId)).toHaveLength(count('http'));
       expect(rulesOf(s, fnId)).toHaveLength(count('schedule') + count('event'));
       expect(streamMappingsOf(s, fnId)).toHaveLength(count('tableStream'));
+      expect(receiptRulesOf(s, fnId)).toHaveLength(count('inboundEmail'));
+      if (!count('inboundEmail')) {
+        const env = lambdaOf(s, name).props.Environment.Variables;
+        expect(env.INBOUND_EMAIL_BUCKET).toBeUndefined();
+        expect(env.INBOUND_EMAIL_PREFIX).toBeUndefined();
+      }
     });
 
-    it('sends failed async invocations to its dead-letter queue when it has schedule or event triggers', () => {
+    it('may read inbound email and answer Step Functions task tokens only if its entry says so', () => {
+      const grants = grantsOf(s, name);
+      expect(grants.filter((g) => g.startsWith('states:')).length > 0).toBe(def.stepFunctionsCallbacks === true);
+      const reads = grants.filter((g) => g.startsWith('s3:'));
+      expect(reads).toEqual(def.triggers.flatMap((t) => (t.kind === 'inboundEmail' ? [`s3:GetObject on inbound-email-bucket/${t.prefix}*`] : [])));
+    });
+
+    it('sends failed async invocations to its dead-letter queue when it has schedule, event or inbound email triggers', () => {
       const fn = catalogFunction(s, name);
       const { id: fnId, props } = lambdaOf(s, name);
-      const async = def.triggers.some((t) => t.kind === 'schedule' || t.kind === 'event');
+      const async = def.triggers.some(isAsyncTrigger);
       expect(fn.asyncDeadLetterQueue !== undefined).toBe(async);
       if (!async) {
         expect(props.DeadLetterConfig).toBeUndefined();

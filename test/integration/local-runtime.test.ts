@@ -2,7 +2,7 @@
 // AWS services around them faithfully: API Gateway (v2 payload, JWT authorizer, throttling,
 // limits), EventBridge (patterns, schedules, retries), SNS (jsonl, HTTP subscribers) and
 // DynamoDB Streams (batches, partial failures, checkpoints across restarts).
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { eventPublisher } from '../../shared/adapters/events';
 import { getNotifier } from '../../shared/adapters/notifier';
+import { taskCallbacks } from '../../shared/adapters/stepfunctions';
 import { principalOf } from '../../shared/http/auth';
 import { documentClient } from '../../shared/store/client';
 import { catalog, type FunctionDefinition, type HttpTrigger, type Trigger } from '../../infra/catalog';
@@ -108,8 +109,19 @@ describe('every catalog function and trigger is served', () => {
     }
   });
 
+  it('takes raw messages for every inboundEmail function on one of its POST routes (no SES locally)', () => {
+    const declared = catalog.functions.flatMap((fn) =>
+      fn.triggers.flatMap((t) => (t.kind === 'inboundEmail' ? [{ function: fn.name, prefix: t.prefix }] : [])),
+    );
+    expect(rt.mailboxes.map((m) => ({ function: m.function, prefix: m.prefix }))).toEqual(declared);
+    for (const m of rt.mailboxes) {
+      expect(m.routes.length).toBeGreaterThan(0);
+      for (const route of m.routes) expect(rt.routes).toContainEqual(expect.objectContaining({ routeKey: route, function: m.function }));
+    }
+  });
+
   it('covers every trigger kind the catalog uses', () => {
-    const served: Array<Trigger['kind']> = ['http', 'schedule', 'event', 'tableStream'];
+    const served: Array<Trigger['kind']> = ['http', 'schedule', 'event', 'tableStream', 'inboundEmail'];
     for (const fn of catalog.functions) for (const t of fn.triggers) expect(served).toContain(t.kind);
   });
 
@@ -185,6 +197,8 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
     def('publish', [http('POST', '/publish')], { publishEvents: true }),
     def('reader', [http('POST', '/reader')], { table: 'read' }),
     def('sneaky', [http('POST', '/sneaky')]),
+    def('task-answerer', [http('POST', '/task-answerer')], { stepFunctionsCallbacks: true }),
+    def('task-denied', [http('POST', '/task-denied')]),
     def('on-thing', [{ kind: 'event', pattern: { source: ['nocturne.test'], detail: { severity: [{ 'anything-but': 'info' }] } } }]),
     def('flaky', [{ kind: 'event', pattern: { 'detail-type': ['Flaky'] } }]),
     def('tick', [{ kind: 'schedule', expression: 'rate(1 minute)' }, { kind: 'schedule', expression: 'cron(0 9 ? * MON-FRI *)' }]),
@@ -217,6 +231,14 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
     },
     sneaky: async () => {
       await eventPublisher().publish([{ source: 'nocturne.test', detailType: 'Sneaky', detail: {} }]);
+      return { statusCode: 204 };
+    },
+    'task-answerer': async () => {
+      await taskCallbacks().success('token-granted', { ok: true });
+      return { statusCode: 204 };
+    },
+    'task-denied': async () => {
+      await taskCallbacks().failure('token-denied', 'Nope', 'not granted');
       return { statusCode: 204 };
     },
     'on-thing': capture('on-thing'),
@@ -374,6 +396,14 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
       expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
       // API routes have their own buckets and limits.
       expect((await rt.request('GET', '/plain')).status).toBe(200);
+    });
+
+    it('records Step Functions task answers only from functions with stepFunctionsCallbacks, as IAM would', async () => {
+      expect((await rt.request('POST', '/task-answerer')).status).toBe(204);
+      expect((await rt.request('POST', '/task-denied')).status).toBe(500);
+      expect(rt.invocations.filter((i) => i.function === 'task-denied').at(-1)?.error).toMatch(/AccessDeniedException.*states:SendTaskFailure/);
+      const calls = readFileSync(path.join(rt.dataDir, 'sfn-callbacks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { taskToken: string });
+      expect(calls.map((c) => c.taskToken)).toEqual(['token-granted']);
     });
 
     it('refuses table access the catalog does not grant, as IAM would', async () => {

@@ -6,7 +6,7 @@ import { catalog, type Catalog, type FunctionDefinition } from '../../../infra/c
 const fixtures: FunctionDefinition[] = [
   {
     name: 'fixture-sweeper',
-    description: 'Fixture: scheduled twice, writes both tables, publishes events and pages.',
+    description: 'Fixture: scheduled twice, writes both tables, publishes events and pages, answers task tokens.',
     entry: 'functions/fixture-sweeper/handler.ts',
     memoryMb: 1024,
     timeoutSeconds: 60,
@@ -14,6 +14,7 @@ const fixtures: FunctionDefinition[] = [
     idempotencyTable: 'readwrite',
     publishEvents: true,
     topics: ['pages', 'alerts'],
+    stepFunctionsCallbacks: true,
     environment: { SWEEP_WINDOW_MINUTES: '15' },
     triggers: [
       { kind: 'schedule', expression: 'rate(1 minute)' },
@@ -45,6 +46,7 @@ const fixtures: FunctionDefinition[] = [
       { kind: 'schedule', expression: 'rate(1 hour)' },
       { kind: 'event', pattern: { 'detail-type': ['Fixture.Happened'] } },
       { kind: 'tableStream', batchSize: 25 },
+      { kind: 'inboundEmail', prefix: 'fixtures/mixed/' },
     ],
   },
 ];

@@ -4,7 +4,7 @@
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import type { Catalog, FunctionDefinition } from '../../../infra/catalog';
+import { isAsyncTrigger, type Catalog, type FunctionDefinition } from '../../../infra/catalog';
 import { buildApp } from '../../../infra/aws/build-app';
 import { FUNCTION_TAG, type CatalogFunction } from '../../../infra/aws/catalog-function';
 import type { NocturneStack } from '../../../infra/aws/nocturne-stack';
@@ -79,6 +79,7 @@ function labels(s: Synthesized, self: CatalogFunction): Map<string, string> {
   m.set(logicalId(s.stack.bus), 'bus');
   m.set(logicalId(s.stack.alarmTopic), 'alarm-topic');
   for (const [name, topic] of s.stack.topics) m.set(logicalId(topic), `topic:${name}`);
+  if (s.stack.inboundEmail) m.set(logicalId(s.stack.inboundEmail.bucket), 'inbound-email-bucket');
   for (const [name, fn] of s.stack.functions) {
     const owner = fn === self ? 'own' : `function:${name}`;
     m.set(logicalId(fn.logGroup), `${owner}:log-group`);
@@ -145,6 +146,8 @@ const TABLE_READ = [
   'dynamodb:Query',
   'dynamodb:Scan',
 ];
+/** Answering Step Functions task tokens; no resource-level permissions exist for these. */
+export const STEP_FUNCTIONS_CALLBACKS = ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'];
 export const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** The permissions a catalog entry entitles its function to, in grantsOf's notation. */
@@ -167,9 +170,11 @@ export function expectedGrants(def: FunctionDefinition, catalog: Catalog): strin
     allow([...TABLE_READ, ...TABLE_WRITE], tableResources('idempotency-table', catalog.tables.idempotency.indexes.length));
   if (def.publishEvents) allow(['events:PutEvents'], ['bus']);
   for (const topic of def.topics ?? []) allow(['sns:Publish'], [`topic:${topic}`]);
+  if (def.stepFunctionsCallbacks) allow(STEP_FUNCTIONS_CALLBACKS, ['*']);
 
-  // What its triggers need: the stream to read, and the dead-letter queues to write.
-  if (def.triggers.some((t) => t.kind === 'schedule' || t.kind === 'event')) allow(['sqs:SendMessage'], ['own:async-dlq']);
+  // What its triggers need: the stream to read, the raw messages to read, the dead-letter queues to write.
+  if (def.triggers.some(isAsyncTrigger)) allow(['sqs:SendMessage'], ['own:async-dlq']);
+  for (const t of def.triggers) if (t.kind === 'inboundEmail') allow(['s3:GetObject'], [`inbound-email-bucket/${t.prefix}*`]);
   if (def.triggers.some((t) => t.kind === 'tableStream')) {
     allow(['dynamodb:ListStreams'], ['*']);
     allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], ['main-table/stream']);
