@@ -2,17 +2,17 @@
 // alarms. Everything here is the same for every function; what differs (memory, timeout,
 // environment, which DLQs exist) comes from the function's catalog entry.
 import * as path from 'node:path';
-import { Duration, Tags, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, Tags, Validations, type BundlingOptions, type ILocalBundling } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { isAsyncTrigger, type FunctionDefinition } from '../catalog';
+import { BUNDLE_FILE, bundleFunctionSync } from './bundling';
 
 /** Repository root: catalog entries are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -53,7 +53,7 @@ export function constructIdFor(name: string): string {
 
 export class CatalogFunction extends Construct {
   readonly definition: FunctionDefinition;
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   /** Receives events that EventBridge could not deliver and async invocations that failed every retry. */
@@ -85,7 +85,7 @@ export class CatalogFunction extends Construct {
     if (def.triggers.some((t) => t.kind === 'tableStream'))
       this.streamDeadLetterQueue = this.deadLetterQueue('StreamDlq', 'table stream batches');
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       description: def.description,
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -105,7 +105,8 @@ export class CatalogFunction extends Construct {
       ...(this.asyncDeadLetterQueue
         ? { deadLetterQueue: this.asyncDeadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) }
         : {}),
-      ...(props.bundle ? bundled(def) : { code: lambda.Code.fromInline(UNBUNDLED_CODE), handler: 'index.handler' }),
+      code: props.bundle ? bundledCode(def) : lambda.Code.fromInline(UNBUNDLED_CODE),
+      handler: 'index.handler',
     });
 
     this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
@@ -154,25 +155,29 @@ export class CatalogFunction extends Construct {
   }
 }
 
-function bundled(def: FunctionDefinition): nodejs.NodejsFunctionProps {
-  return {
-    entry: path.join(PROJECT_ROOT, def.entry),
-    handler: 'handler',
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-    bundling: {
-      forceDockerBundling: false,
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      target: 'node22',
-      format: nodejs.OutputFormat.ESM,
-      mainFields: ['module', 'main'],
-      // Some bundled CommonJS dependencies call require() for Node built-ins.
-      banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-      // Bundle the AWS SDK too: Lambda then runs the SDK versions pinned in package-lock.json,
-      // the ones the tests and the local runtime use, not whatever the runtime ships.
-      externalModules: [],
-    },
-  };
+/**
+ * The function's bundle, built locally (no Docker) by infra/aws/bundling.ts, the module
+ * `npm run bench:bundles` measures: a minified ES module with an external source map. The asset
+ * hash is the bundle's, so an unchanged bundle is not uploaded again.
+ */
+function bundledCode(def: FunctionDefinition): lambda.Code {
+  return lambda.Code.fromAsset(PROJECT_ROOT, { assetHashType: AssetHashType.OUTPUT, bundling: new LocalBundling(def.entry) });
+}
+
+class LocalBundling implements BundlingOptions {
+  /** Never pulled: local bundling always succeeds or throws. */
+  readonly image = DockerImage.fromRegistry('dummy');
+  /** Part of CDK's bundling cache key, which ignores functions: one entry, one bundle. */
+  readonly command: string[];
+  readonly local: ILocalBundling;
+
+  constructor(entry: string) {
+    this.command = ['infra/aws/bundling.ts', entry, BUNDLE_FILE];
+    this.local = {
+      tryBundle(outputDir: string): boolean {
+        bundleFunctionSync(entry, outputDir);
+        return true;
+      },
+    };
+  }
 }

@@ -1,6 +1,7 @@
 // The one infra test that bundles for real, as `npx cdk synth` does: every catalog entry exists,
-// esbuild bundles it (locally, no Docker) into a minified ES module with a source map, and the
-// bundle loads in Node 22 and exports `handler`.
+// esbuild bundles it (locally, no Docker; infra/aws/bundling.ts) into a minified ES module with a
+// source map, without the AWS SDK (the Lambda runtime provides it) and with zod's English locale
+// only, and the bundle loads in Node 22, with the SDK outside the bundle, and exports `handler`.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +17,9 @@ describe('bundling every catalog function', () => {
   let outdir: string;
   beforeAll(() => {
     outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocturne-synth-'));
+    // As in Lambda, the AWS SDK v3 is found outside the bundle (there: the runtime's node_modules).
+    fs.mkdirSync(path.join(outdir, 'node_modules'));
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules', '@aws-sdk'), path.join(outdir, 'node_modules', '@aws-sdk'), 'dir');
   });
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
@@ -40,6 +44,11 @@ describe('bundling every catalog function', () => {
       const bundle = fs.readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
       expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000); // minified: long lines
       expect(bundle).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      // The SDK is imported, not bundled (its core would set the x-amz-user-agent header).
+      expect(bundle).not.toContain('x-amz-user-agent');
+      // zod's locales: English only (the German one would bring "Ungültige Eingabe").
+      expect(bundle).not.toContain('Ungültige Eingabe');
+      if (def.name === 'ingest') expect(Buffer.byteLength(bundle)).toBeLessThan(300_000); // the webhook's budget
 
       // Import the bundle in a Node 22 child process, with stand-ins for the deployed environment.
       const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(assetDir, 'index.mjs')).href)});

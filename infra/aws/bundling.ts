@@ -1,0 +1,105 @@
+// How a catalog function becomes its Lambda bundle: the one place that holds the esbuild settings.
+// The CDK app (catalog-function.ts) and `npm run bench:bundles` both bundle through here.
+//
+// esbuild runs through its JS API because it takes plugins, which NodejsFunction cannot. CDK
+// synthesis is synchronous and esbuild's buildSync takes no plugins, so the CDK runs this file as a
+// child process (`bundleFunctionSync`); the bench awaits `bundleFunction` directly.
+//
+// - The AWS SDK v3 (`@aws-sdk/*`) is not bundled: the nodejs22.x runtime provides it (docs/decisions/0002).
+// - zod 4 re-exports all of its ~40 locales (`z.locales`), and `import { z } from 'zod'` keeps them
+//   all; Nocturne only uses English, zod's default. The `zod-locales-en` plugin bundles `en` alone.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+
+/** Repository root: catalog entries are relative to it. */
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** What the Lambda runtime provides, left out of every bundle. */
+export const RUNTIME_PROVIDED_MODULES = ['@aws-sdk/*'];
+
+/** Some bundled CommonJS dependencies call require() for Node built-ins. */
+const REQUIRE_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+/** The file name Lambda loads: handler `index.handler`. */
+export const BUNDLE_FILE = 'index.mjs';
+
+/**
+ * zod's `export * as locales from '../locales/index.js'` (in zod/v4/classic/external.js and
+ * zod/v4/core/index.js) resolves to a module exporting only `en`. `z.locales.en` still works; any
+ * other `z.locales.xx` is undefined in a bundle (tests and the local runtime run unbundled zod).
+ */
+export const zodLocalesEnOnly: Plugin = {
+  name: 'zod-locales-en',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.c?js$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)) return undefined;
+      return { path: 'zod-locales-en', namespace: 'nocturne-shim' };
+    });
+    b.onLoad({ filter: /^zod-locales-en$/, namespace: 'nocturne-shim' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js';",
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
+
+export interface BundleOptions {
+  /** Also bundle the AWS SDK (comparison figures only; never deployed). @default false */
+  bundleAwsSdk?: boolean;
+}
+
+/** The esbuild options of a function's bundle; `entry` is relative to the repository root. */
+export function esbuildOptions(entry: string, opts: BundleOptions = {}): BuildOptions {
+  return {
+    entryPoints: [path.resolve(ROOT, entry)],
+    absWorkingDir: ROOT,
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    banner: { js: REQUIRE_BANNER },
+    external: opts.bundleAwsSdk ? [] : RUNTIME_PROVIDED_MODULES,
+    plugins: [zodLocalesEnOnly],
+    logLevel: 'warning',
+  };
+}
+
+/** Bundles one function into memory: `index.mjs` and its source map. */
+export async function bundleFunction(entry: string, opts: BundleOptions = {}): Promise<{ code: string; map: string }> {
+  const r = await build({ ...esbuildOptions(entry, opts), outfile: path.join(ROOT, '.tools', 'bundle', BUNDLE_FILE), write: false });
+  const code = r.outputFiles.find((f) => f.path.endsWith('.mjs'))!.text;
+  const map = r.outputFiles.find((f) => f.path.endsWith('.mjs.map'))!.text;
+  return { code, map };
+}
+
+/** Bundles one function into `outdir` (`index.mjs` and `index.mjs.map`). */
+export async function bundleFunctionTo(entry: string, outdir: string, opts: BundleOptions = {}): Promise<void> {
+  await build({ ...esbuildOptions(entry, opts), outfile: path.join(outdir, BUNDLE_FILE) });
+}
+
+/** Synchronous bundling for CDK synthesis: runs this file in a child Node process (tsx). */
+export function bundleFunctionSync(entry: string, outdir: string): void {
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', __filename, entry, outdir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`Bundling ${entry} failed: ${(e.stderr || e.stdout || e.message).trim()}`);
+  }
+}
+
+if (require.main === module) {
+  const [entry, outdir] = process.argv.slice(2);
+  if (!entry || !outdir) {
+    console.error('usage: tsx infra/aws/bundling.ts <entry relative to the repository> <output directory>');
+    process.exit(2);
+  }
+  bundleFunctionTo(entry, outdir).catch((err: unknown) => {
+    console.error((err as Error).message);
+    process.exit(1);
+  });
+}
