@@ -75,7 +75,7 @@ describe('every format from its real payload shows up through GET /alerts', () =
 
   it('PagerDuty Events v2: trigger, acknowledge and resolve through /v2/enqueue', async () => {
     const send = async (file: string) => {
-      const body = { ...fixtureJson('pagerduty', file), routing_key: 'demo-pagerduty-token' };
+      const body = { ...fixtureJson<Record<string, unknown>>('pagerduty', file), routing_key: 'demo-pagerduty-token' };
       return rt.request('POST', '/v2/enqueue', { body });
     };
     const t = await send('trigger.json');
@@ -88,7 +88,7 @@ describe('every format from its real payload shows up through GET /alerts', () =
     const bad = await rt.request('POST', '/v2/enqueue', { body: { routing_key: 'demo-pagerduty-token', event_action: 'trigger' } });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ status: 'invalid event', errors: expect.any(Array) });
-    const wrongKey = await rt.request('POST', '/v2/enqueue', { body: { ...fixtureJson('pagerduty', 'trigger.json'), routing_key: 'nope' } });
+    const wrongKey = await rt.request('POST', '/v2/enqueue', { body: { ...fixtureJson<Record<string, unknown>>('pagerduty', 'trigger.json'), routing_key: 'nope' } });
     expect(wrongKey.status).toBe(400);
   });
 
