@@ -76,7 +76,19 @@ export interface FunctionDefinition {
   stepFunctionsCallbacks?: true;
   /** Extra environment (non-secret, static). */
   environment?: Record<string, string>;
+  /** Deployment values it reads, set by each runtime (see FUNCTION_NEEDS). */
+  needs?: FunctionNeed[];
 }
+
+/**
+ * Values that exist only once deployed, as the environment variable each one fills. publicBaseUrl:
+ * where people reach the HTTP API (links in pages and notifications). actLinkSecret: HMAC
+ * secret(s) of signed page links, comma-separated, the first signs (shared/oncall/links.ts). In AWS
+ * the stack sets them only on functions that declare them; the local runtime gives every handler
+ * its own URL and, with NOCTURNE_RUNTIME=local, links.ts falls back to a development secret.
+ */
+export const FUNCTION_NEEDS = { publicBaseUrl: 'PUBLIC_BASE_URL', actLinkSecret: 'ACT_LINK_SECRET' } as const;
+export type FunctionNeed = keyof typeof FUNCTION_NEEDS;
 
 export interface TopicDefinition {
   name: TopicName;
@@ -229,6 +241,7 @@ export const catalog: Catalog = {
       publishEvents: true,
       topics: ['pages', 'stakeholders', 'notifications'],
       environment: { SWEEP_LOOP_SECONDS: '50', SWEEP_POLL_SECONDS: '5' },
+      needs: ['publicBaseUrl', 'actLinkSecret'],
       triggers: [{ kind: 'schedule', expression: 'rate(1 minute)' }],
     },
     {
@@ -248,6 +261,7 @@ export const catalog: Catalog = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      needs: ['publicBaseUrl'],
       triggers: [
         { kind: 'http', method: 'POST', path: '/probes', auth: 'jwt', role: 'admin' },
         { kind: 'http', method: 'GET', path: '/probes', auth: 'jwt', role: 'viewer' },
@@ -391,6 +405,7 @@ export const catalog: Catalog = {
       table: 'readwrite',
       topics: ['notifications'],
       environment: { TICKET_CONFIG_CACHE_SECONDS: '15' },
+      needs: ['publicBaseUrl'],
       triggers: [
         {
           kind: 'event',
@@ -505,6 +520,7 @@ export const catalog: Catalog = {
       timeoutSeconds: 30,
       table: 'readwrite',
       topics: ['pages'],
+      needs: ['publicBaseUrl', 'actLinkSecret'],
       triggers: [
         {
           kind: 'event',
@@ -534,6 +550,7 @@ export const catalog: Catalog = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      needs: ['actLinkSecret'],
       triggers: [
         { kind: 'http', method: 'GET', path: '/act/{token}', auth: 'public' },
         { kind: 'http', method: 'POST', path: '/act/{token}', auth: 'public' },

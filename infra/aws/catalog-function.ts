@@ -29,7 +29,7 @@ const UNBUNDLED_CODE =
 
 export interface CatalogFunctionProps {
   definition: FunctionDefinition;
-  /** Environment shared by every function (table names, bus name, topic ARNs...). */
+  /** Environment from the stack (table names, bus name, topic ARNs..., and the values its `needs` declare). */
   sharedEnvironment: Record<string, string>;
   /** Where DLQ and error alarms notify. */
   alarmTopic: sns.ITopic;

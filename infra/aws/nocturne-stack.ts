@@ -9,10 +9,11 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { catalog as defaultCatalog, topicEnvName, type Catalog, type EventTrigger, type TopicName } from '../catalog';
+import { catalog as defaultCatalog, FUNCTION_NEEDS, topicEnvName, type Catalog, type EventTrigger, type FunctionNeed, type TopicName } from '../catalog';
 import type { TableDefinition } from '../../shared/store/table-definition';
 import { CatalogFunction, PROJECT_ROOT, pascalCase } from './catalog-function';
 import { InboundEmail } from './inbound-email';
@@ -52,6 +53,8 @@ export class NocturneStack extends Stack {
   readonly functions: ReadonlyMap<string, CatalogFunction>;
   /** Bucket and SES receipt rules; only when a catalog function has an inboundEmail trigger. */
   readonly inboundEmail?: InboundEmail;
+  /** HMAC secret(s) of signed page links; only when a catalog function needs `actLinkSecret`. */
+  readonly actLinkSecret?: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: NocturneStackProps = {}) {
     super(scope, id, props);
@@ -91,9 +94,34 @@ export class NocturneStack extends Stack {
       ...Object.fromEntries([...this.topics].map(([name, topic]) => [topicEnvName(name), topic.topicArn])),
     };
 
+    if (catalog.functions.some((f) => f.needs?.includes('actLinkSecret'))) {
+      // No punctuation: the value is one secret of a comma-separated list (shared/oncall/links.ts).
+      this.actLinkSecret = new secretsmanager.Secret(this, 'ActLinkSecret', {
+        description: 'Nocturne: HMAC key(s) of signed page links (/act/{token}), comma-separated; the first signs, all verify.',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      });
+      Validations.of(this.actLinkSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Rotated by hand (docs/decisions/0002): put a new value first, comma-separated, and redeploy so links in flight still verify; the functions get the value by a CloudFormation dynamic reference, resolved at deploy.',
+      });
+    }
+    // Values that exist only once deployed, for the functions that declare them (catalog `needs`).
+    const needed: Record<FunctionNeed, () => string> = {
+      // The endpoint attribute, not the stage URL: the stage depends on nothing, the functions on the API alone.
+      publicBaseUrl: () => this.api.httpApi.apiEndpoint,
+      // A dynamic reference ({{resolve:secretsmanager:…}}), not the value: CloudFormation resolves it
+      // at deploy, so the template holds no secret (the Lambda configuration does; see 0002).
+      actLinkSecret: () => this.actLinkSecret!.secretValue.unsafeUnwrap(),
+    };
+
     const functions = new Map<string, CatalogFunction>();
     for (const definition of catalog.functions) {
-      const fn = new CatalogFunction(this, { definition, sharedEnvironment, alarmTopic: this.alarmTopic, bundle });
+      const environment = {
+        ...sharedEnvironment,
+        ...Object.fromEntries((definition.needs ?? []).map((need) => [FUNCTION_NEEDS[need], needed[need]()])),
+      };
+      const fn = new CatalogFunction(this, { definition, sharedEnvironment: environment, alarmTopic: this.alarmTopic, bundle });
       this.grantFromCatalog(fn);
       this.wireTriggers(fn);
       functions.set(definition.name, fn);
@@ -106,6 +134,11 @@ export class NocturneStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     for (const [name, topic] of this.topics) new CfnOutput(this, `TopicArn${pascalCase(name)}`, { value: topic.topicArn });
+    if (this.actLinkSecret)
+      new CfnOutput(this, 'ActLinkSecretArn', {
+        value: this.actLinkSecret.secretArn,
+        description: 'Page-link HMAC secret(s); to rotate: put "<new>,<old>" as its value, redeploy, later put "<new>" and redeploy',
+      });
     if (this.inboundEmail) {
       new CfnOutput(this, 'InboundEmailRuleSetName', {
         value: this.inboundEmail.ruleSet.receiptRuleSetName,
@@ -247,6 +280,8 @@ function checkCatalog(catalog: Catalog, bundle: boolean, inboundEmailDomain: str
     if (names.has(fn.name)) problems.push(`function ${fn.name} is declared twice`);
     names.add(fn.name);
     for (const topic of fn.topics ?? []) if (!topics.has(topic)) problems.push(`${fn.name} publishes to unknown topic ${topic}`);
+    for (const [need, variable] of Object.entries(FUNCTION_NEEDS))
+      if (fn.environment && variable in fn.environment) problems.push(`${fn.name}: environment sets ${variable}; declare needs: ['${need}'] instead`);
     if (fn.triggers.some((t) => t.kind === 'tableStream') && !catalog.tables.main.stream)
       problems.push(`${fn.name} has a tableStream trigger but the main table has no stream`);
     for (const t of fn.triggers) {

@@ -1,8 +1,8 @@
 // Action links as the functions build them: the secret and base URL from the environment.
-// ACT_LINK_SECRET holds one or more comma-separated secrets (the first signs, all verify). The
-// catalog only carries static, non-secret environment, so in AWS the deployer sets it on the
-// timer-sweeper, paging and act functions (see docs/oncall.md); the local runtime, which sets
-// NOCTURNE_RUNTIME=local, falls back to a fixed development secret.
+// ACT_LINK_SECRET holds one or more comma-separated secrets (the first signs, all verify). In AWS
+// the stack sets it, from its Secrets Manager secret, on the functions whose catalog entry needs
+// 'actLinkSecret' (and PUBLIC_BASE_URL on those that need 'publicBaseUrl'); the local runtime,
+// which sets NOCTURNE_RUNTIME=local, falls back to a fixed development secret.
 import { secretsOf, signLink, type LinkAction } from '../domain/oncall/links';
 import { logger } from '../observability/logger';
 

@@ -40,7 +40,7 @@ function nagFindings(opts: BuildAppOptions, mutate?: (built: ReturnType<typeof b
 }
 
 /** Rules we acknowledge somewhere, each explained in docs/decisions/0002. */
-const ACKNOWLEDGEABLE = ['AwsSolutions-L1', 'AwsSolutions-IAM5', 'AwsSolutions-APIG4', 'AwsSolutions-SQS3', 'AwsSolutions-S1'];
+const ACKNOWLEDGEABLE = ['AwsSolutions-L1', 'AwsSolutions-IAM5', 'AwsSolutions-APIG4', 'AwsSolutions-SQS3', 'AwsSolutions-S1', 'AwsSolutions-SMG4'];
 
 describe.each(catalogsUnderTest)('cdk-nag AwsSolutions on %s', (_title, catalog) => {
   const { app, findings } = nagFindings({ catalog });

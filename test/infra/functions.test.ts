@@ -2,6 +2,7 @@
 // and exactly its triggers. The tests loop over the catalog, so a new entry is checked as soon as
 // it is added to infra/catalog.ts.
 import { isAsyncTrigger, topicEnvName, type Catalog, type FunctionDefinition, type Trigger } from '../../infra/catalog';
+import { buildApp } from '../../infra/aws/build-app';
 import { catalogsUnderTest } from './support/exercise-catalog';
 import {
   arnOf,
@@ -183,6 +184,20 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
       for (const topic of catalog.topics) expect(env[topicEnvName(topic.name)]).toEqual(ref(logicalId(s.stack.topics.get(topic.name)!)));
     });
 
+    it('gets the public API URL and the page-link secret only if its entry needs them, the secret by dynamic reference', () => {
+      const env = lambdaOf(s, name).props.Environment.Variables;
+      const needs = def.needs ?? [];
+      expect(env.PUBLIC_BASE_URL).toEqual(needs.includes('publicBaseUrl') ? { 'Fn::GetAtt': [logicalId(s.stack.api.httpApi), 'ApiEndpoint'] } : undefined);
+      if (!needs.includes('actLinkSecret')) {
+        expect(env.ACT_LINK_SECRET).toBeUndefined();
+        return;
+      }
+      // Resolved by CloudFormation at deploy: the template never holds the value.
+      expect(env.ACT_LINK_SECRET).toEqual({
+        'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(logicalId(s.stack.actLinkSecret!)), ':SecretString:::}}']],
+      });
+    });
+
     it('has a role that holds exactly the grants its catalog entry declares', () => {
       expect(grantsOf(s, name)).toEqual(expectedGrants(def, catalog));
     });
@@ -239,9 +254,25 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
     });
   });
 
+  it('creates the page-link secret iff a function needs it: generated, 64 characters, no punctuation (it is one of a comma-separated list)', () => {
+    const secrets = resourcesOfType(s, 'AWS::SecretsManager::Secret');
+    const needed = catalog.functions.some((f) => f.needs?.includes('actLinkSecret'));
+    expect(secrets).toHaveLength(needed ? 1 : 0);
+    if (needed) expect(secrets[0]![1].Properties!.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
+  });
+
   it('declares every HTTP route once', () => {
     const keys = catalog.functions.flatMap((f) => f.triggers.flatMap((t) => (t.kind === 'http' ? [`${t.method} ${t.path}`] : [])));
     expect(new Set(keys).size).toBe(keys.length);
     expect(resourcesOfType(s, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey).sort()).toEqual([...keys].sort());
+  });
+});
+
+describe('deployment values (catalog needs)', () => {
+  it('refuses a function that sets PUBLIC_BASE_URL or ACT_LINK_SECRET in its static environment', () => {
+    const [, exercise] = catalogsUnderTest[1]!;
+    const [first, ...rest] = exercise.functions;
+    const catalog = { ...exercise, functions: [{ ...first!, environment: { ACT_LINK_SECRET: 'plaintext' } }, ...rest] };
+    expect(() => buildApp({ catalog, bundle: false, nag: false })).toThrow(/environment sets ACT_LINK_SECRET; declare needs: \['actLinkSecret'\]/);
   });
 });
