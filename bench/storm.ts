@@ -21,7 +21,9 @@ async function scanAll(filter: string, values: Record<string, unknown>): Promise
   const out: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const r = await documentClient().send(new ScanCommand({ TableName: tableName(), FilterExpression: filter, ExpressionAttributeValues: values, ExclusiveStartKey: start }));
+    const r = await documentClient().send(
+      new ScanCommand({ TableName: tableName(), FilterExpression: filter, ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: values, ExclusiveStartKey: start }),
+    );
     out.push(...(r.Items ?? []));
     start = r.LastEvaluatedKey;
   } while (start);
