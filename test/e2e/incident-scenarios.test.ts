@@ -5,6 +5,22 @@ import { timerHandlers } from '../../functions/timer-sweeper/registry';
 import { amPayload, type AmAlert } from '../support/alertmanager';
 import { startTestRuntime, type TestRuntime } from '../support/local';
 
+/** The parts of incident views and event details these scenarios read. */
+interface IncidentView {
+  id: string;
+  status: string;
+  title: string;
+  teamId?: string;
+  severity?: string;
+  flapping?: boolean;
+  stormSize?: number;
+  alerts?: Array<{ relation: string }>;
+}
+interface IncidentDetail {
+  notify: boolean;
+  incident: IncidentView;
+}
+
 let rt: TestRuntime;
 const ADMIN = 'demo-admin-token';
 const VIEWER = 'demo-viewer-token';
@@ -28,14 +44,14 @@ async function settleAndSweep(secondsAhead = 31): Promise<void> {
   await rt.settle();
 }
 
-async function incidentsOf(service: string): Promise<Array<Record<string, any>>> {
+async function incidentsOf(service: string): Promise<IncidentView[]> {
   const r = await rt.request('GET', `/incidents?service=${service}&limit=200`, { token: VIEWER });
   expect(r.status).toBe(200);
-  return ((await r.json()) as { items: Array<Record<string, any>> }).items;
+  return ((await r.json()) as { items: IncidentView[] }).items;
 }
 
-const notifications = (filter: (d: Record<string, any>) => boolean) =>
-  rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as Record<string, any>).notify && filter(e.detail as Record<string, any>));
+const notifications = (filter: (d: IncidentDetail) => boolean) =>
+  rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as unknown as IncidentDetail).notify && filter(e.detail as unknown as IncidentDetail));
 
 it('host down: the host alert pages, the alerts of services on that host are inhibited', async () => {
   const host = 'db-7';
@@ -65,8 +81,8 @@ it('upstream database outage: dependent services correlate into the database inc
   await settleAndSweep();
   const [db] = await incidentsOf('billing-db');
   expect(db).toMatchObject({ status: 'triggered', teamId: 'dba', severity: 'P1' });
-  const detail = (await (await rt.request('GET', `/incidents/${db!.id}`, { token: VIEWER })).json()) as Record<string, any>;
-  expect(detail.alerts.filter((a: { relation: string }) => a.relation === 'related')).toHaveLength(2);
+  const detail = (await (await rt.request('GET', `/incidents/${db!.id}`, { token: VIEWER })).json()) as IncidentView;
+  expect(detail.alerts!.filter((a: { relation: string }) => a.relation === 'related')).toHaveLength(2);
   expect(await incidentsOf('billing-api')).toEqual([]);
   expect(notifications((d) => d.incident.id === db!.id && d.incident.status === 'triggered')).toHaveLength(1);
 
@@ -89,10 +105,10 @@ it('a flapping check marks its incident flapping and holds notifications', async
   }
   const [inc] = await incidentsOf('checkout-web');
   expect(inc).toMatchObject({ flapping: true });
-  const told = rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as Record<string, any>).incident.id === inc!.id);
+  const told = rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as unknown as IncidentDetail).incident.id === inc!.id);
   // Opened and the first resolve were told; once flapping, the changes go quiet.
-  expect(told.filter((e) => (e.detail as Record<string, any>).notify).length).toBeLessThanOrEqual(4);
-  expect(told.some((e) => !(e.detail as Record<string, any>).notify)).toBe(true);
+  expect(told.filter((e) => (e.detail as unknown as IncidentDetail).notify).length).toBeLessThanOrEqual(4);
+  expect(told.some((e) => !(e.detail as unknown as IncidentDetail).notify)).toBe(true);
 });
 
 it('a maintenance window silences a service: alerts are stored and linked, no incident', async () => {
@@ -114,13 +130,13 @@ it('a storm of 2,000 alerts from 500 hosts opens at most 5 incidents, each annou
   const all: AmAlert[] = [];
   for (let h = 0; h < 500; h++)
     for (const alertname of names) all.push({ labels: { alertname, host: `node-${h}`, service: services[h % services.length]!, severity: 'critical', partition: 'storm' } });
-  const before = new Set(rt.busEvents().filter((e) => e['detail-type'] === 'Incident Opened').map((e) => (e.detail as Record<string, any>).incident.id));
+  const before = new Set(rt.busEvents().filter((e) => e['detail-type'] === 'Incident Opened').map((e) => (e.detail as unknown as IncidentDetail).incident.id));
   for (let i = 0; i < all.length; i += 50) await send(all.slice(i, i + 50));
   await settleAndSweep();
   const opened = rt
     .busEvents()
-    .filter((e) => e['detail-type'] === 'Incident Opened' && !before.has((e.detail as Record<string, any>).incident.id))
-    .map((e) => e.detail as Record<string, any>);
+    .filter((e) => e['detail-type'] === 'Incident Opened' && !before.has((e.detail as unknown as IncidentDetail).incident.id))
+    .map((e) => e.detail as unknown as IncidentDetail);
   const ids = new Set(opened.map((d) => d.incident.id));
   expect(ids.size).toBeLessThanOrEqual(5);
   expect(opened.filter((d) => d.notify)).toHaveLength(ids.size);
