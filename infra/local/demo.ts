@@ -9,6 +9,7 @@ import { ensureIntegration } from '../../shared/store/integrations';
 import type { OpsIdentity } from './http-gateway';
 import { seedTicketDemo } from '../../shared/store/ticket-demo';
 import { seedIncidentDemo } from './demo-incidents';
+import { seedProbeDemo } from '../../shared/store/probe-demo';
 import { seedOncallDemo } from '../../shared/oncall/demo';
 
 export interface DemoIntegration {
@@ -78,6 +79,7 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
   { name: 'teams, services and incident rules', seed: seedIncidentDemo },
   { name: 'ticketing (calendars, SLA policies, queues, categories, requesters)', seed: ({ now }) => seedTicketDemo(now) },
   { name: 'on-call (users alice and bob, weekly schedule, escalation policy, status subscription)', seed: seedOncallDemo },
+  { name: 'probes and jobs (built-in alert integration, demo probes, demo jobs with fixed ping keys)', seed: seedProbeDemo },
 ];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {
