@@ -422,8 +422,21 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
   const teamId = decision.teamId ?? 'unassigned';
 
   // Storm guard: past X new incidents a minute for one team, new groups collapse into one.
-  // Each group takes a slot in the team's minute (a string set): duplicates of one group share
-  // its slot, and the condition makes the limit exact under concurrency.
+  // While the team's storm incident is open every new group joins it. Otherwise each group
+  // takes a slot in the team's minute (a string set, so duplicates of one group share a slot);
+  // the slots of the previous minute count too, so a storm straddling a minute boundary does
+  // not get X more incidents.
+  const storm = await guard('get storm', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(teamId), ConsistentRead: true })));
+  if (storm.Item) {
+    const open = await getIncident(storm.Item.incidentId as string);
+    if (open && open.status !== 'resolved') return joinStorm(ctx, teamId, previousIncidentId);
+  }
+  const previous = await guard('read storm slots', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.stormMinute(teamId, minuteOf(new Date(now.getTime() - 60_000))), ConsistentRead: true })),
+  );
+  const previousGroups = previous.Item?.groups instanceof Set ? (previous.Item.groups as Set<string>) : new Set<string>();
+  const allowed = ctx.rules.storm.maxIncidentsPerMinute - [...previousGroups].filter((g) => g !== decision.groupHash).length;
+  if (allowed <= 0) return joinStorm(ctx, teamId, previousIncidentId);
   const stormKey = incidentKeys.stormMinute(teamId, minuteOf(now));
   try {
     await guard('take storm slot', () =>
@@ -437,7 +450,7 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
           ExpressionAttributeValues: {
             ':g': new Set([decision.groupHash]),
             ':gh': decision.groupHash,
-            ':max': ctx.rules.storm.maxIncidentsPerMinute,
+            ':max': allowed,
             ':exp': Math.floor(now.getTime() / 1000) + 86400,
           },
         }),

@@ -7,11 +7,16 @@ import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
 import { at, givenServices, resolvedOf, setRules, snap } from '../support/incidents';
 import { useOwnTable } from '../support/store';
 import type { AlertSnapshot } from '../../events/alerts';
+import { invalidateServiceCache, services, teams } from '../../shared/store/services';
 
 useOwnTable();
 
 beforeAll(async () => {
   await givenServices();
+  // The property runs on a team of its own: the storm test leaves team platform's storm open.
+  await teams.create({ id: 'prop-team', name: 'Property' }, new Date().toISOString());
+  await services.create({ id: 'prop-svc', name: 'Property service', teamId: 'prop-team', tier: 3, slaTarget: 99.9, dependsOn: [] }, new Date().toISOString());
+  invalidateServiceCache();
   await setRules({ storm: { maxIncidentsPerMinute: 3 }, defaultRoute: { groupBy: ['alertname'] } });
 });
 
@@ -27,6 +32,9 @@ describe('storm guard', () => {
     expect(storm.alertCount).toBe(7);
     const detail = await getIncidentDetail(storm.id);
     expect(detail!.alerts).toHaveLength(7);
+    // While the storm is open, a new group in the next minute joins it too.
+    const next = await onAlertOpened(snap({ labels: { alertname: 'storm-late' }, service: 'checkout' }), at(T, 70));
+    expect(next.incidentId).toBe(storm.id);
     // Later alerts of a collapsed group join the storm incident too.
     const r = await onAlertOpened(snap({ labels: { alertname: 'storm-9' }, service: 'checkout' }), at(T, 20));
     expect(r.incidentId).toBe(storm.id);
@@ -43,7 +51,7 @@ describe('no alert is lost or duplicated', () => {
         async (specs, order) => {
           round++;
           const T = new Date(Date.parse('2026-11-22T00:00:00Z') + round * 3600_000).toISOString();
-          const alerts: AlertSnapshot[] = specs.map((s) => snap({ labels: { alertname: `prop-${round}-${s.group}` }, service: 'checkout' }));
+          const alerts: AlertSnapshot[] = specs.map((s) => snap({ labels: { alertname: `prop-${round}-${s.group}` }, service: 'prop-svc' }));
           const deliveries: Array<() => Promise<unknown>> = [];
           specs.forEach((s, i) => {
             for (let d = 0; d < s.dupes; d++) {
