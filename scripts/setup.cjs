@@ -28,7 +28,16 @@ function ensureNodeModules() {
     !fs.existsSync(marker) ||
     (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(marker).mtimeMs + 1000);
   if (!stale) return;
-  run(fs.existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
+  if (!fs.existsSync(lock)) return run('npm install --no-audit --no-fund');
+  try {
+    run('npm ci --no-audit --no-fund');
+  } catch {
+    // npm ci refuses a lock file whose optional platform packages (other operating systems'
+    // builds of @swc/core and of jest's resolver) the registry does not serve, so npm could not
+    // record them. npm install takes the same pinned versions from the lock file and skips them.
+    log('npm ci refused the lock file; installing the locked versions with npm install instead');
+    run('npm install --no-audit --no-fund');
+  }
 }
 
 function hasJava() {
