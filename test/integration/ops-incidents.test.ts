@@ -84,6 +84,7 @@ describe('incident actions', () => {
     const list = await api(ops, 'GET /incidents', { role: 'viewer', query: { service: 'checkout', status: 'triggered', limit: '200' } });
     expect(list.status).toBe(200);
     expect(list.body.items.map((i: { id: string }) => i.id)).toContain(id);
+    expect(list.body.items[0].transitions).toBeUndefined();
     expect((await api(ops, 'GET /incidents', { role: 'viewer', query: { severity: 'P9' } })).status).toBe(422);
     expect((await api(ops, 'GET /incidents/{id}', { id: 'missing', role: 'viewer' })).status).toBe(404);
     expect((await api(ops, 'POST /incidents/{id}/acknowledge', { id, body: {}, role: 'viewer' })).status).toBe(403);
