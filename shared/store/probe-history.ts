@@ -154,3 +154,45 @@ export function mergePatch(current: Record<string, unknown>, patch: Record<strin
   }
   return merged;
 }
+
+/**
+ * Definitions (probes or jobs) listed through gsi1 `<listPk>` / `<service>#<id>`: optionally
+ * one service's, with attribute = value filters and an opaque cursor.
+ */
+export async function listDefinitionsPage<T>(q: {
+  what: string;
+  listPk: string;
+  service?: string;
+  filters: Record<string, string | undefined>;
+  limit: number;
+  cursor?: string;
+  map: (item: Record<string, unknown>) => T;
+}): Promise<Page<T>> {
+  const start = decodeCursor(q.cursor);
+  if (start && (typeof start.pk !== 'string' || typeof start.gsi1pk !== 'string')) throw invalidCursor();
+  const filters: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':pk': q.listPk };
+  for (const [attr, v] of Object.entries(q.filters)) {
+    if (v === undefined) continue;
+    filters.push(`#${attr} = :${attr}`);
+    names[`#${attr}`] = attr;
+    values[`:${attr}`] = v;
+  }
+  if (q.service) values[':svc'] = `${q.service}#`;
+  const r = await guard(q.what, () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: q.service ? 'gsi1pk = :pk AND begins_with(gsi1sk, :svc)' : 'gsi1pk = :pk',
+        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+        ExpressionAttributeValues: values,
+        Limit: q.limit,
+        ExclusiveStartKey: start,
+      }),
+    ),
+  );
+  return { items: (r.Items ?? []).map(q.map), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+}

@@ -25,7 +25,7 @@ import { describeSchedule } from '../domain/probes/schedule';
 import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
 import { probeKeys, PROBE_ENTITY } from './keys';
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
-import { epochPlusDays, flipItem, mergePatch, PING_TTL_DAYS, updateOf, withoutKeys, type SubjectLabels } from './probe-history';
+import { epochPlusDays, flipItem, mergePatch, PING_TTL_DAYS, updateOf, withoutKeys, type SubjectLabels, listDefinitionsPage } from './probe-history';
 import { cancelTimer, scheduleTimer } from './timers';
 
 export const JOB_TIMER_KIND = 'probe-job-check';
@@ -166,37 +166,15 @@ export interface ListJobsQuery {
 }
 
 export async function listJobs(q: ListJobsQuery): Promise<Page<JobDefinition>> {
-  const start = decodeCursor(q.cursor);
-  if (start && (typeof start.pk !== 'string' || typeof start.gsi1pk !== 'string')) throw invalidCursor();
-  const filters: string[] = [];
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':pk': 'JOBS' };
-  const filterOn = (attr: string, v: string | undefined) => {
-    if (v === undefined) return;
-    filters.push(`#${attr} = :${attr}`);
-    names[`#${attr}`] = attr;
-    values[`:${attr}`] = v;
-  };
-  filterOn('team', q.team);
-  filterOn('category', q.category);
-  filterOn('jobType', q.type);
-  filterOn('status', q.status);
-  if (q.service) values[':svc'] = `${q.service}#`;
-  const r = await guard('list jobs', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: q.service ? 'gsi1pk = :pk AND begins_with(gsi1sk, :svc)' : 'gsi1pk = :pk',
-        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-        ExpressionAttributeValues: values,
-        Limit: q.limit,
-        ExclusiveStartKey: start,
-      }),
-    ),
-  );
-  return { items: (r.Items ?? []).map(toDefinition), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  return listDefinitionsPage({
+    what: 'list jobs',
+    listPk: 'JOBS',
+    service: q.service,
+    filters: { team: q.team, category: q.category, jobType: q.type, status: q.status },
+    limit: q.limit,
+    cursor: q.cursor,
+    map: toDefinition,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import {
 import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
 import { probeKeys, PROBE_ENTITY } from './keys';
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
-import { epochPlusDays, flipItem, mergePatch, RESULT_TTL_DAYS, updateOf, withoutKeys, type SubjectLabels } from './probe-history';
+import { epochPlusDays, flipItem, mergePatch, RESULT_TTL_DAYS, updateOf, withoutKeys, type SubjectLabels, listDefinitionsPage } from './probe-history';
 
 export const PROBE_DUE_SHARDS = 8;
 
@@ -166,37 +166,15 @@ export interface ListProbesQuery {
 }
 
 export async function listProbes(q: ListProbesQuery): Promise<Page<ProbeDefinition>> {
-  const start = decodeCursor(q.cursor);
-  if (start && (typeof start.pk !== 'string' || typeof start.gsi1pk !== 'string')) throw invalidCursor();
-  const filters: string[] = [];
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':pk': 'PROBES' };
-  if (q.status) {
-    filters.push('#status = :status');
-    names['#status'] = 'status';
-    values[':status'] = q.status;
-  }
-  if (q.kind) {
-    filters.push('#kind = :kind');
-    names['#kind'] = 'kind';
-    values[':kind'] = q.kind;
-  }
-  if (q.service) values[':svc'] = `${q.service}#`;
-  const r = await guard('list probes', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: q.service ? 'gsi1pk = :pk AND begins_with(gsi1sk, :svc)' : 'gsi1pk = :pk',
-        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-        ExpressionAttributeValues: values,
-        Limit: q.limit,
-        ExclusiveStartKey: start,
-      }),
-    ),
-  );
-  return { items: (r.Items ?? []).map(toDefinition), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  return listDefinitionsPage({
+    what: 'list probes',
+    listPk: 'PROBES',
+    service: q.service,
+    filters: { status: q.status, kind: q.kind },
+    limit: q.limit,
+    cursor: q.cursor,
+    map: toDefinition,
+  });
 }
 
 /** Every probe of a service (availability). */
