@@ -5,7 +5,7 @@ import { ValidationError } from '../errors';
 import { normalizeAlertmanager } from './alertmanager';
 import { normalizeCloudWatch } from './cloudwatch';
 import { normalizeDatadog } from './datadog';
-import { MAX_ALERTS_PER_REQUEST } from './fields';
+import { link, links, MAX_ALERTS_PER_REQUEST } from './fields';
 import { normalizeGeneric } from './generic';
 import { normalizeGrafana } from './grafana';
 import { normalizeNagios } from './nagios';
@@ -42,10 +42,16 @@ export function normalize(source: AlertSource, payload: WebhookPayload, ctx: Nor
   }
   const byKey = new Map<string, CanonicalAlert>();
   alerts.forEach((alert, i) => {
-    const r = canonicalAlertSchema.safeParse(alert);
+    const r = canonicalAlertSchema.safeParse(withSafeLinks(alert));
     if (!r.success) throw ValidationError.fromZod(`Alert ${i} could not be normalized into a valid alert.`, r.error, `alerts.${i}`);
     byKey.delete(r.data.dedupKey);
     byKey.set(r.data.dedupKey, r.data);
   });
   return [...byKey.values()];
+}
+
+/** Links a person may click: absolute http(s) URLs only (no javascript:, data:, relative…), whatever the format. */
+function withSafeLinks(alert: CanonicalAlert): CanonicalAlert {
+  if (!Array.isArray(alert.links)) return alert;
+  return { ...alert, links: links(...alert.links.map((l) => link(l?.href, l?.text))) };
 }

@@ -63,6 +63,20 @@ describe('normalize', () => {
     expect(err.issues?.[0]?.field).toBe('alerts');
   });
 
+  it('keeps only absolute http(s) links, from any format', () => {
+    const hrefs = ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'data:text/html,<script>x</script>', 'vbscript:x', 'file:///etc/passwd', '/relative', 'https://ok.example/a', 'http://ok.example/b'];
+    const body = { dedupKey: 'k', summary: 's', links: hrefs.map((href) => ({ href, text: 'x' })) };
+    const [generic] = normalize('generic', payload(JSON.stringify(body)), ctx);
+    expect(generic!.links.map((l) => l.href)).toEqual(['https://ok.example/a', 'http://ok.example/b']);
+
+    // Whatever a normalizer produces, only http(s) hrefs are kept.
+    for (const source of ALERT_SOURCES) {
+      jest.spyOn(normalizers, source).mockReturnValue([alert({ source, links: hrefs.map((href) => ({ href })) })]);
+      const [a] = normalize(source, payload('{}'), ctx);
+      expect(a!.links.map((l) => l.href)).toEqual(['https://ok.example/a', 'http://ok.example/b']);
+    }
+  });
+
   it('rejects an unknown source', () => {
     expect(thrown(() => normalize('nope' as never, payload('{}'), ctx))).toBeInstanceOf(ValidationError);
     expect(thrown(() => normalize('toString' as never, payload('{}'), ctx))).toBeInstanceOf(ValidationError);
