@@ -46,8 +46,22 @@ export function bodyBytes(event: APIGatewayProxyEventV2): number {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').length : Buffer.byteLength(event.body);
 }
 
-/** Parse the JSON body and validate it; errors name the field. */
+/** application/json, or any `+json` media type (merge-patch, problem, ...), parameters allowed. */
+export function isJsonMediaType(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
+}
+
+/**
+ * Parse the JSON body and validate it; errors name the field. A body sent with a content type
+ * that is not JSON (a form post, text/plain) is refused with 415; a missing content type is read as JSON.
+ */
 export function parseBody<S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> {
+  const contentType = req.headers['content-type'];
+  if (contentType !== undefined && contentType.trim() !== '' && !isJsonMediaType(contentType))
+    throw problem(415, `The request body must be JSON (Content-Type: application/json), not ${contentType.slice(0, 100)}.`, {
+      headers: { accept: 'application/json' },
+    });
   if (req.rawBody.trim() === '') throw new MalformedPayloadError('The request body is empty; expected a JSON document.');
   let value: unknown;
   try {

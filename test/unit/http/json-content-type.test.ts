@@ -1,0 +1,47 @@
+// JSON routes refuse a body sent as anything but JSON with 415 problem+json (issue 10 §4).
+import { z } from 'zod';
+import { httpApi, isJsonMediaType, json, parseBody } from '../../../shared/http/api';
+import { apiEvent, lambdaContext } from '../../support/http-event';
+
+const handler = httpApi({
+  'POST /things': { handler: async (req) => json(201, parseBody(req, z.object({ name: z.string() }))) },
+});
+
+async function post(contentType: string | undefined, body = '{"name":"x"}') {
+  const event = apiEvent({ routeKey: 'POST /things', body });
+  if (contentType === undefined) delete event.headers['content-type'];
+  else event.headers['content-type'] = contentType;
+  return (await handler(event, lambdaContext)) as { statusCode: number; headers: Record<string, string>; body: string };
+}
+
+describe('JSON content type', () => {
+  it.each(['application/x-www-form-urlencoded', 'text/plain', 'text/plain; charset=utf-8', 'multipart/form-data; boundary=x', 'application/xml'])(
+    'refuses %s with 415 problem+json',
+    async (type) => {
+      const res = await post(type);
+      expect(res.statusCode).toBe(415);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.headers.accept).toBe('application/json');
+      const body = JSON.parse(res.body) as { status: number; title: string; detail: string };
+      expect(body).toMatchObject({ status: 415, title: 'Unsupported media type' });
+      expect(body.detail).toContain('application/json');
+    },
+  );
+
+  it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/merge-patch+json', undefined])(
+    'accepts %s',
+    async (type) => {
+      expect((await post(type)).statusCode).toBe(201);
+    },
+  );
+
+  it('still refuses a JSON content type with a body that is not JSON with 400', async () => {
+    expect((await post('application/json', 'name=x')).statusCode).toBe(400);
+  });
+
+  it('classifies media types', () => {
+    expect(isJsonMediaType('application/problem+json')).toBe(true);
+    expect(isJsonMediaType('application/jsonp')).toBe(false);
+    expect(isJsonMediaType('text/json+xml')).toBe(false);
+  });
+});
