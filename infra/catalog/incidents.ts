@@ -1,0 +1,77 @@
+// Incidents: the engine that turns alert events into incidents, and the ops API over incidents, teams, services and rules.
+import type { CatalogFeature } from './types';
+
+export const incidentsFeature: CatalogFeature = {
+  name: 'incidents',
+  functions: [
+    {
+      name: 'incident-engine',
+      description: 'Turns alert events into incidents: routing, grouping, severity, silences, inhibition, correlation, storms.',
+      entry: 'functions/incident-engine/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 30,
+      table: 'readwrite',
+      triggers: [
+        { kind: 'event', pattern: { source: ['nocturne.alerts'], 'detail-type': ['Alert Opened', 'Alert Resolved', 'Alert Acknowledged'] } },
+      ],
+    },
+    {
+      name: 'ops-incidents',
+      description: 'Ops API: list, read and act on incidents.',
+      entry: 'functions/ops-incidents/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readwrite',
+      triggers: [
+        { kind: 'http', method: 'GET', path: '/incidents', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'GET', path: '/incidents/{id}', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'POST', path: '/incidents/{id}/acknowledge', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'POST', path: '/incidents/{id}/resolve', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'POST', path: '/incidents/{id}/reassign', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'POST', path: '/incidents/{id}/severity', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'POST', path: '/incidents/{id}/merge', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'POST', path: '/incidents/{id}/notes', auth: 'jwt', role: 'responder' },
+      ],
+    },
+    {
+      name: 'ops-services',
+      description: 'Ops API: teams and services (owners, tiers, SLA targets, dependencies).',
+      entry: 'functions/ops-services/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readwrite',
+      triggers: [
+        { kind: 'http', method: 'POST', path: '/teams', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'GET', path: '/teams', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'GET', path: '/teams/{id}', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'PATCH', path: '/teams/{id}', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'DELETE', path: '/teams/{id}', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'POST', path: '/services', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'GET', path: '/services', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'GET', path: '/services/{id}', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'PATCH', path: '/services/{id}', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'DELETE', path: '/services/{id}', auth: 'jwt', role: 'admin' },
+      ],
+    },
+    {
+      name: 'ops-rules',
+      description: 'Ops API: incident rules (routing, grouping, severity, inhibition), silences and maintenance windows.',
+      entry: 'functions/ops-rules/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readwrite',
+      triggers: [
+        { kind: 'http', method: 'GET', path: '/rules', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'PUT', path: '/rules', auth: 'jwt', role: 'admin' },
+        { kind: 'http', method: 'POST', path: '/silences', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'GET', path: '/silences', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'GET', path: '/silences/{id}', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'POST', path: '/silences/{id}/expire', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'POST', path: '/maintenance-windows', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'GET', path: '/maintenance-windows', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'DELETE', path: '/maintenance-windows/{id}', auth: 'jwt', role: 'responder' },
+      ],
+    },
+  ],
+  stateMachines: [],
+};

@@ -1,0 +1,39 @@
+// Platform: what every feature relies on (the OpenAPI document, durable timers, the outbox).
+import type { CatalogFeature } from './types';
+
+export const platformFeature: CatalogFeature = {
+  name: 'platform',
+  functions: [
+    {
+      name: 'openapi',
+      description: 'Serves the OpenAPI document generated from the zod schemas.',
+      entry: 'functions/openapi/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 5,
+      triggers: [{ kind: 'http', method: 'GET', path: '/openapi.json', auth: 'public' }],
+    },
+    {
+      name: 'timer-sweeper',
+      description: 'Runs due durable timers (group windows, escalations, SLA deadlines, heartbeat grace).',
+      entry: 'functions/timer-sweeper/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 70,
+      table: 'readwrite',
+      publishEvents: true,
+      topics: ['pages', 'stakeholders', 'notifications'],
+      environment: { SWEEP_LOOP_SECONDS: '50', SWEEP_POLL_SECONDS: '5' },
+      needs: ['publicBaseUrl', 'actLinkSecret'],
+      triggers: [{ kind: 'schedule', expression: 'rate(1 minute)' }],
+    },
+    {
+      name: 'outbox',
+      description: 'Turns committed table changes (DynamoDB stream) into versioned events on the bus.',
+      entry: 'functions/outbox/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      publishEvents: true,
+      triggers: [{ kind: 'tableStream', batchSize: 100 }],
+    },
+  ],
+  stateMachines: [],
+};

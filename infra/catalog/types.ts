@@ -1,0 +1,129 @@
+// The catalog's types: what a function, its triggers, a state machine and a feature file declare.
+// infra/catalog.ts assembles the feature files (infra/catalog/<feature>.ts) into THE catalog.
+import type { TopicName } from '../../shared/adapters/notifier';
+import type { Role } from '../../shared/http/auth';
+import type { TableDefinition } from '../../shared/store/table-definition';
+
+export type { Role };
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpTrigger {
+  kind: 'http';
+  method: HttpMethod;
+  /** API Gateway route path, with {param} placeholders. */
+  path: string;
+  /** jwt: ops route behind the JWT authorizer (role checked in the handler); token: webhook
+   * authenticated by the integration token in the handler; public: no authentication. */
+  auth: 'jwt' | 'token' | 'public';
+  /** Least role the handler requires (documentation and tests; enforced in the handler). */
+  role?: Role;
+}
+
+export interface ScheduleTrigger {
+  kind: 'schedule';
+  /** EventBridge expression: rate(1 minute) or cron(0/5 * * * ? *). */
+  expression: string;
+}
+
+export interface EventTrigger {
+  kind: 'event';
+  /** EventBridge event pattern on the Nocturne bus. */
+  pattern: { source?: string[]; 'detail-type'?: string[]; detail?: Record<string, unknown> };
+}
+
+export interface TableStreamTrigger {
+  kind: 'tableStream';
+  batchSize: number;
+}
+
+/** Email to the deployment's inbound domain (CDK context or stack prop `inboundEmailDomain`). In AWS
+ * an SES receipt rule stores each raw message in the inbound-email bucket under `prefix`, then
+ * invokes the function (Event) with the SES event; the function may read only that prefix and gets
+ * INBOUND_EMAIL_BUCKET and INBOUND_EMAIL_PREFIX. The local runtime has no SES: there, raw messages
+ * reach the function through its HTTP route (e.g. POST /inbound-email). */
+export interface InboundEmailTrigger {
+  kind: 'inboundEmail';
+  /** S3 key prefix for the raw messages, ending in "/"; one per function, none inside another. */
+  prefix: string;
+}
+
+export type Trigger = HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger | InboundEmailTrigger;
+
+/** Triggers that invoke the function asynchronously (retries, then its async dead-letter queue). */
+export function isAsyncTrigger(t: Trigger): boolean {
+  return t.kind === 'schedule' || t.kind === 'event' || t.kind === 'inboundEmail';
+}
+
+export type { TopicName };
+
+export interface FunctionDefinition {
+  /** kebab-case; also the folder under functions/. */
+  name: string;
+  description: string;
+  entry: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  triggers: Trigger[];
+  /** Access to the main table and the idempotency table. */
+  table?: 'read' | 'readwrite';
+  idempotencyTable?: 'readwrite';
+  /** May put events on the Nocturne bus. */
+  publishEvents?: boolean;
+  /** SNS topics it may publish to. */
+  topics?: TopicName[];
+  /** May answer Step Functions task tokens: SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat. */
+  stepFunctionsCallbacks?: true;
+  /** Extra environment (non-secret, static). */
+  environment?: Record<string, string>;
+  /** Deployment values it reads, set by each runtime (see FUNCTION_NEEDS). */
+  needs?: FunctionNeed[];
+}
+
+/**
+ * Values that exist only once deployed, as the environment variable each one fills. publicBaseUrl:
+ * where people reach the HTTP API (links in pages and notifications). actLinkSecret: HMAC
+ * secret(s) of signed page links, comma-separated, the first signs (shared/oncall/links.ts). In AWS
+ * the stack sets them only on functions that declare them; the local runtime gives every handler
+ * its own URL and, with NOCTURNE_RUNTIME=local, links.ts falls back to a development secret.
+ */
+export const FUNCTION_NEEDS = { publicBaseUrl: 'PUBLIC_BASE_URL', actLinkSecret: 'ACT_LINK_SECRET' } as const;
+export type FunctionNeed = keyof typeof FUNCTION_NEEDS;
+
+export interface TopicDefinition {
+  name: TopicName;
+  displayName: string;
+}
+
+/**
+ * A Step Functions state machine (Amazon States Language file under state-machines/, JSONPath). Its
+ * ${Substitutions} name catalog functions; each runtime fills in the function's ARN (CDK) or maps the
+ * Task to the local handler (local runtime).
+ */
+export interface StateMachineDefinition {
+  /** kebab-case; also the file name state-machines/<name>.asl.json. */
+  name: string;
+  description: string;
+  definitionFile: string;
+  type: 'STANDARD';
+  /** ${Name} in the definition → the catalog function it stands for. */
+  substitutions: Record<string, { function: string }>;
+  timeoutSeconds?: number;
+}
+
+/** One feature's part of the catalog (infra/catalog/<feature>.ts), assembled in infra/catalog.ts. */
+export interface CatalogFeature {
+  /** kebab-case, the file name under infra/catalog/. */
+  name: string;
+  functions: FunctionDefinition[];
+  stateMachines: StateMachineDefinition[];
+}
+
+export interface Catalog {
+  tables: { main: TableDefinition; idempotency: TableDefinition };
+  busName: string;
+  topics: TopicDefinition[];
+  functions: FunctionDefinition[];
+  stateMachines: StateMachineDefinition[];
+  /** API-wide throttling, applied by API Gateway and emulated by the local HTTP server. */
+  throttle: { rateLimit: number; burstLimit: number; webhookRateLimit: number; webhookBurstLimit: number };
+}
