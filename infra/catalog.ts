@@ -11,7 +11,7 @@ import { platformFeature } from './catalog/platform';
 import { probesFeature } from './catalog/probes';
 import { provisioningFeature } from './catalog/provisioning';
 import { ticketsFeature } from './catalog/tickets';
-import type { Catalog, CatalogFeature, FunctionDefinition, HttpTrigger, TopicName } from './catalog/types';
+import type { Catalog, CatalogFeature, FunctionDefinition, HttpTrigger, StateMachineDefinition, TopicName } from './catalog/types';
 
 export * from './catalog/types';
 
@@ -50,6 +50,17 @@ export function httpTriggers(): Array<{ fn: FunctionDefinition; trigger: HttpTri
   return catalog.functions.flatMap((fn) =>
     fn.triggers.filter((t): t is HttpTrigger => t.kind === 'http').map((trigger) => ({ fn, trigger })),
   );
+}
+
+export function stateMachineByName(name: string): StateMachineDefinition {
+  const sm = catalog.stateMachines.find((m) => m.name === name);
+  if (!sm) throw new Error(`No state machine named ${name} in infra/catalog`);
+  return sm;
+}
+
+/** Environment variable that carries a state machine's ARN (set on the functions that may start it). */
+export function stateMachineEnvName(name: string): string {
+  return `STATE_MACHINE_ARN_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
 /** Environment variable that carries a topic's ARN. */

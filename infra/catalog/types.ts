@@ -71,8 +71,10 @@ export interface FunctionDefinition {
   publishEvents?: boolean;
   /** SNS topics it may publish to. */
   topics?: TopicName[];
-  /** May answer Step Functions task tokens: SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat. */
+  /** May answer Step Functions task tokens of any machine: SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat. */
   stepFunctionsCallbacks?: true;
+  /** What it may do with catalog state machines (by name); see StateMachineAccess. */
+  stateMachines?: StateMachineAccess;
   /** Extra environment (non-secret, static). */
   environment?: Record<string, string>;
   /** Deployment values it reads, set by each runtime (see FUNCTION_NEEDS). */
@@ -89,6 +91,20 @@ export interface FunctionDefinition {
 export const FUNCTION_NEEDS = { publicBaseUrl: 'PUBLIC_BASE_URL', actLinkSecret: 'ACT_LINK_SECRET' } as const;
 export type FunctionNeed = keyof typeof FUNCTION_NEEDS;
 
+/**
+ * A function's access to catalog state machines, by machine name. start: states:StartExecution on
+ * exactly those machines, and STATE_MACHINE_ARN_<NAME> in its environment (stateMachineEnvName);
+ * read: DescribeExecution, GetExecutionHistory, ListExecutions; redrive: RedriveExecution; stop:
+ * StopExecution; callbacks: answer those machines' task tokens (SendTaskSuccess/Failure/Heartbeat).
+ */
+export interface StateMachineAccess {
+  start?: string[];
+  read?: string[];
+  redrive?: string[];
+  stop?: string[];
+  callbacks?: string[];
+}
+
 export interface TopicDefinition {
   name: TopicName;
   displayName: string;
@@ -103,10 +119,13 @@ export interface StateMachineDefinition {
   /** kebab-case; also the file name state-machines/<name>.asl.json. */
   name: string;
   description: string;
+  /** Relative to the project root: state-machines/<name>.asl.json. */
   definitionFile: string;
   type: 'STANDARD';
-  /** ${Name} in the definition → the catalog function it stands for. */
+  /** ${Name} in the definition → the catalog function it stands for (its ARN in both runtimes). The
+   * machine's role may invoke only these functions. */
   substitutions: Record<string, { function: string }>;
+  /** Execution timeout (the definition's own top-level TimeoutSeconds wins when it sets one). */
   timeoutSeconds?: number;
 }
 

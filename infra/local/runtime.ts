@@ -54,7 +54,7 @@ export interface LocalRuntimeOptions {
   subscriptions?: SnsSubscription[];
   region?: string;
   /** Replace parts of the catalog (tests: extra functions, tighter throttling). */
-  catalog?: Partial<Pick<Catalog, 'functions' | 'topics' | 'throttle' | 'busName'>>;
+  catalog?: Partial<Pick<Catalog, 'functions' | 'topics' | 'throttle' | 'busName' | 'stateMachines'>>;
   /** Handlers to call instead of loading a function's entry (tests). */
   handlers?: Record<string, LambdaHandler>;
   /** Enforce each function's timeoutSeconds (default true; turn off to sit in a debugger). */
