@@ -1,10 +1,11 @@
 // Storing one webhook delivery: the raw body first (it also claims the delivery against
 // retries), then each alert (each write idempotent per payload), then the completion mark.
 // A crash anywhere is repaired by the sender's retry; a completed delivery retried within the
-// retry window changes nothing.
+// retry window changes nothing, as long as nothing changed in between: the same body after a
+// resolve (or after another delivery for one of its alerts) is a new notification.
 import { monotonicFactory } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
-import { recordAlert, type AlertOutcome } from './alerts';
+import { getLiveAlert, recordAlert, type AlertOutcome } from './alerts';
 import { beginPayload, completePayload, payloadIdFor } from './raw-payloads';
 
 export interface DeliveryResult {
@@ -31,7 +32,7 @@ export async function storeDelivery(input: {
     body: input.body,
     receivedAt: input.receivedAt,
   });
-  if (!fresh) return { payloadId, duplicate: true, results: [] };
+  if (!fresh && (await unchangedSince(input.integrationId, payloadId, input.alerts))) return { payloadId, duplicate: true, results: [] };
 
   const newId = monotonicFactory();
   const seed = Date.parse(input.receivedAt);
@@ -53,4 +54,18 @@ export async function storeDelivery(input: {
   await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, input.alerts.length) }, worker));
   await completePayload(payloadId, input.receivedAt);
   return { payloadId, duplicate: false, results };
+}
+
+/**
+ * A delivery already processed is a true retry only while the store still shows what it left:
+ * each alert it triggered or acknowledged is still live with this delivery as its last one, and
+ * each alert it resolved has not fired again. Otherwise (PagerDuty semantics) it is new.
+ */
+async function unchangedSince(integrationId: string, payloadId: string, alerts: CanonicalAlert[]): Promise<boolean> {
+  for (const alert of alerts) {
+    const live = await getLiveAlert(integrationId, alert.dedupKey);
+    const unchanged = alert.action === 'resolve' ? !live : live?.lastPayloadId === payloadId;
+    if (!unchanged) return false;
+  }
+  return true;
 }

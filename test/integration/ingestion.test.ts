@@ -67,6 +67,36 @@ describe('POST /hooks/{integrationId} stores alerts', () => {
     expect((await getLiveAlert(id, 'retry-me'))?.count).toBe(1);
   });
 
+  it('opens a new alert for a byte-identical trigger after a resolve (a retry only while nothing changed)', async () => {
+    const { id, token } = await givenIntegration('generic');
+    const trigger = generic('again-and-again');
+    const first = await hook(id, token, trigger);
+    const firstId = first.body.alerts[0].alertId as string;
+    expect((await hook(id, token, generic('again-and-again', { status: 'resolved' }))).body.alerts[0].outcome).toBe('resolved');
+
+    const second = await hook(id, token, trigger);
+    expect(second.status).toBe(202);
+    expect(second.body.alerts[0]).toMatchObject({ outcome: 'created' });
+    expect(second.body.alerts[0].alertId).not.toBe(firstId);
+    // A true retry of that delivery, with nothing in between, still changes nothing.
+    expect((await hook(id, token, trigger)).body).toMatchObject({ status: 'duplicate', alerts: [] });
+    expect(await getLiveAlert(id, 'again-and-again')).toMatchObject({ id: second.body.alerts[0].alertId, count: 1 });
+
+    // The identical resolve after the new trigger resolves the new alert too.
+    const resolvedAgain = await hook(id, token, generic('again-and-again', { status: 'resolved' }));
+    expect(resolvedAgain.body.alerts[0]).toMatchObject({ outcome: 'resolved', alertId: second.body.alerts[0].alertId });
+  });
+
+  it('counts a byte-identical repeat after a different delivery of the same alert (something changed in between)', async () => {
+    const { id, token } = await givenIntegration('generic');
+    const a = generic('abab', { summary: 'A' });
+    await hook(id, token, a);
+    await hook(id, token, generic('abab', { summary: 'B' }));
+    const again = await hook(id, token, a);
+    expect(again.body.alerts[0]).toMatchObject({ outcome: 'repeated' });
+    expect(await getLiveAlert(id, 'abab')).toMatchObject({ count: 3, summary: 'A' });
+  });
+
   it('makes 50 concurrent deliveries of one body a single alert counted once', async () => {
     const { id, token } = await givenIntegration('generic');
     const body = generic('storm');
