@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const { putEscalation } = await import('../shared/store/oncall-pages');
     const { scheduleTimer } = await import('../shared/store/timers');
     const { teams, services } = await import('../shared/store/services');
-    const { escalationTimerId, ESCALATION_STEP_TIMER } = await import('../shared/oncall/escalation');
+    const { escalationTimerId, ESCALATION_STEP_TIMER } = await import('../shared/app/oncall/escalation');
     const { sweepOnce } = await import('../functions/timer-sweeper/sweep');
     const { timerHandlers } = await import('../functions/timer-sweeper/registry');
 

@@ -23,7 +23,8 @@ import { runProbeBatch, type BatchResult } from '../functions/probe-worker/round
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { documentClient } from '../shared/store/client';
 import { createProbe, dueProbes, listProbes, specOf, type DueProbe, type ProbeDefinition } from '../shared/store/probes';
-import { checkJobOnTimer, createJob, JOB_TIMER_KIND, newPingKey, recordPing } from '../shared/store/probe-jobs';
+import { checkJobOnTimer } from '../shared/app/probes/timers';
+import { createJob, JOB_TIMER_KIND, newPingKey, recordPing } from '../shared/store/probe-jobs';
 
 const PROBES = Number(process.env.PROBES ?? 1000);
 const JOBS = Number(process.env.JOBS ?? 10_000);

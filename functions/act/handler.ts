@@ -6,8 +6,8 @@
 import { ActLinkError, verifyLink, type ActLink } from '../../shared/domain/oncall/links';
 import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/api';
 import { HttpProblem, PROBLEM_BASE, problem } from '../../shared/http/problem';
-import { acknowledgeIncident, resolveIncident } from '../../shared/incidents/actions';
-import { actLinkSecrets } from '../../shared/oncall/links';
+import { acknowledgeIncident, resolveIncident } from '../../shared/app/incidents/actions';
+import { actLinkSecrets } from '../../shared/app/oncall/page-links';
 import { getIncident } from '../../shared/store/incidents';
 import { users } from '../../shared/store/oncall';
 import { confirmationPage, donePage } from './pages';

@@ -15,7 +15,7 @@ import {
 import { ConflictError, ValidationError } from '../../shared/domain/errors';
 import { coerceFieldStrings } from '../../shared/domain/tickets/fields';
 import { logger } from '../../shared/observability/logger';
-import { addComment, openTicket } from '../../shared/store/ticket-commands';
+import { addComment, openTicket } from '../../shared/app/tickets/commands';
 import { getConfig, listConfig } from '../../shared/store/ticket-config';
 import { DuplicateMessageError, findTicket, handledEmail } from '../../shared/store/tickets';
 

@@ -3,7 +3,7 @@
 // failed invocation and then sends it to the DLQ; every step is idempotent, so a retry is safe.
 import type { EventBridgeEvent } from 'aws-lambda';
 import { ALERT_DETAIL_TYPES, alertEventDetailSchema } from '../../events/alerts';
-import { onAlertAcknowledged, onAlertOpened, onAlertResolved } from '../../shared/incidents/engine';
+import { onAlertAcknowledged, onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
 import { logger } from '../../shared/observability/logger';
 
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {

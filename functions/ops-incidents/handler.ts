@@ -18,7 +18,7 @@ import {
   noteIncident,
   reassignIncident,
   resolveIncident,
-} from '../../shared/incidents/actions';
+} from '../../shared/app/incidents/actions';
 import { getIncidentDetail, listIncidents } from '../../shared/store/incidents';
 
 const DAY = 86400000;

@@ -14,7 +14,7 @@ import {
 import { listTicketsQuerySchema, ticketPageQuerySchema } from '../../shared/domain/tickets/requests';
 import { httpApi, json, parseBody, parseQuery, type HttpRequest } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
-import { addComment, addTimeEntry, changeTicket, openTicket } from '../../shared/store/ticket-commands';
+import { addComment, addTimeEntry, changeTicket, openTicket } from '../../shared/app/tickets/commands';
 import { ensureConfig, getConfig } from '../../shared/store/ticket-config';
 import {
   findTicket,

@@ -6,7 +6,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { INCIDENT_DETAIL_TYPES, incidentEventDetailSchema } from '../../events/incidents';
 import type { StakeholderEvent } from '../../shared/domain/oncall/stakeholders';
 import { logger } from '../../shared/observability/logger';
-import { publishStakeholderUpdate } from '../../shared/oncall/stakeholders';
+import { publishStakeholderUpdate } from '../../shared/app/oncall/stakeholder-updates';
 
 const EVENTS: Record<string, StakeholderEvent> = {
   [INCIDENT_DETAIL_TYPES.opened]: 'opened',

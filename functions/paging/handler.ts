@@ -6,7 +6,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { INCIDENT_DETAIL_TYPES, incidentEventDetailSchema } from '../../events/incidents';
 import { logger } from '../../shared/observability/logger';
-import { onAcknowledged, startEscalation } from '../../shared/oncall/escalation';
+import { onAcknowledged, startEscalation } from '../../shared/app/oncall/escalation';
 
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
   const parsed = incidentEventDetailSchema.safeParse(event.detail);

@@ -6,7 +6,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { ValidationError } from '../../shared/domain/errors';
 import { probeEventDetailSchema, type ProbeEventDetail } from '../../events/probes';
 import { logger } from '../../shared/observability/logger';
-import { syncSubjectAlerts, type SyncResult } from '../../shared/store/probe-alerts';
+import { syncSubjectAlerts, type SyncResult } from '../../shared/app/probes/alert-sync';
 
 export const handler = async (event: EventBridgeEvent<string, ProbeEventDetail>): Promise<SyncResult> => {
   const parsed = probeEventDetailSchema.safeParse(event.detail);

@@ -11,7 +11,7 @@ import { deterministicUlid } from '../../shared/domain/tickets/ids';
 import type { Priority } from '../../shared/domain/tickets/sla';
 import type { Actor } from '../../shared/domain/tickets/ticket';
 import { logger } from '../../shared/observability/logger';
-import { addComment, openTicket } from '../../shared/store/ticket-commands';
+import { addComment, openTicket } from '../../shared/app/tickets/commands';
 import { getConfig, listConfig } from '../../shared/store/ticket-config';
 import { DuplicateMessageError, followUpOf, ticketsOfIncident } from '../../shared/store/tickets';
 

@@ -5,7 +5,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { logger } from '../../shared/observability/logger';
 import { getTicket } from '../../shared/store/tickets';
-import { syncTicketTimers } from './timers';
+import { syncTicketTimers } from '../../shared/app/tickets/timers';
 
 export const handler = async (event: EventBridgeEvent<string, { ticket?: { id?: string } }>): Promise<{ scheduled: number; cancelled: number }> => {
   // A warning only marks its clock: the warning timer is the one completing, nothing else moves.

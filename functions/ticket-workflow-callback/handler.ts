@@ -7,7 +7,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { taskCallbacks, TaskTokenGoneError } from '../../shared/adapters/stepfunctions';
 import type { Ticket } from '../../shared/domain/tickets/ticket';
 import { logger } from '../../shared/observability/logger';
-import { recordCallback } from '../../shared/store/ticket-commands';
+import { recordCallback } from '../../shared/app/tickets/commands';
 import { getTicket } from '../../shared/store/tickets';
 
 /** The task output: who, how and the outcome fields the workflow asked for. */

@@ -1,10 +1,10 @@
 // One sweep over the due-time index: claim each due timer, run its kind's handler, complete it.
-// Handlers are registered by kind (functions/timer-sweeper/registry.ts) and must be idempotent:
+// Handlers are registered by kind (functions/timer-sweeper/registry.ts, from each shared/app/<feature>/timers.ts) and must be idempotent:
 // a crash between running and completing runs the timer again once its lease expires.
-import { claimTimer, completeTimer, dueTimers, failTimer, type Timer } from '../../shared/store/timers';
+import { claimTimer, completeTimer, dueTimers, failTimer, type TimerHandler } from '../../shared/store/timers';
 import { logger } from '../../shared/observability/logger';
 
-export type TimerHandler = (timer: Timer, now: Date) => Promise<void>;
+export type { TimerHandler };
 
 export interface SweepOptions {
   handlers: Record<string, TimerHandler>;

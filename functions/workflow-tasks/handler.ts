@@ -9,7 +9,7 @@ import { workflowTaskSchema, type WorkflowTaskInput } from '../../shared/domain/
 import { ticketView, type Ticket } from '../../shared/domain/tickets/ticket';
 import { httpApi, json, parseBody } from '../../shared/http/api';
 import { logger } from '../../shared/observability/logger';
-import { openTicket } from '../../shared/store/ticket-commands';
+import { openTicket } from '../../shared/app/tickets/commands';
 import { DuplicateMessageError, getTicket, ticketByDedupeKey } from '../../shared/store/tickets';
 
 const WORKFLOW_REQUESTER = 'workflows@nocturne.local';

@@ -95,7 +95,7 @@ export class NocturneStack extends Stack {
     };
 
     if (catalog.functions.some((f) => f.needs?.includes('actLinkSecret'))) {
-      // No punctuation: the value is one secret of a comma-separated list (shared/oncall/links.ts).
+      // No punctuation: the value is one secret of a comma-separated list (shared/app/oncall/page-links.ts).
       this.actLinkSecret = new secretsmanager.Secret(this, 'ActLinkSecret', {
         description: 'Nocturne: HMAC key(s) of signed page links (/act/{token}), comma-separated; the first signs, all verify.',
         generateSecretString: { passwordLength: 64, excludePunctuation: true },

@@ -84,7 +84,7 @@ export interface FunctionDefinition {
 /**
  * Values that exist only once deployed, as the environment variable each one fills. publicBaseUrl:
  * where people reach the HTTP API (links in pages and notifications). actLinkSecret: HMAC
- * secret(s) of signed page links, comma-separated, the first signs (shared/oncall/links.ts). In AWS
+ * secret(s) of signed page links, comma-separated, the first signs (shared/app/oncall/page-links.ts). In AWS
  * the stack sets them only on functions that declare them; the local runtime gives every handler
  * its own URL and, with NOCTURNE_RUNTIME=local, links.ts falls back to a development secret.
  */

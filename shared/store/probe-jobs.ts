@@ -10,7 +10,6 @@ import type { JobSubject } from '../domain/probes/alerts';
 import { createJobSchema, LOG_EXCERPT_MAX, type JobSpec, type PingKind } from '../domain/probes/definitions';
 import {
   applyPing,
-  checkJob,
   initialJobState,
   pauseJob as pauseState,
   reevaluateJob,
@@ -52,7 +51,7 @@ export function newPingKey(): string {
 
 const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
-const settingsOf = (d: JobSpec): JobSettings => ({ schedule: d.schedule, graceMinutes: d.graceMinutes, maxRunMinutes: d.maxRunMinutes, errorRatio: d.errorRatio });
+export const jobSettingsOf = (d: JobSpec): JobSettings => ({ schedule: d.schedule, graceMinutes: d.graceMinutes, maxRunMinutes: d.maxRunMinutes, errorRatio: d.errorRatio });
 const labelsOf = (d: JobDefinition): SubjectLabels => ({ subjectName: d.name, jobType: d.type, category: d.category, service: d.service, team: d.team });
 
 // The entity type lives in `type`; the job's own type (Transmission, Load…) is stored as jobType.
@@ -241,7 +240,7 @@ const MAX_ATTEMPTS = 6;
  * The timer moves before the commit: if the commit never happens, the timer fires early or late
  * once and the check it runs is idempotent; it is never missing for a committed state.
  */
-async function transition(
+export async function transitionJob(
   id: string,
   now: Date,
   decide: (d: JobDefinition, s: JobState) => { t: JobTransition; opts?: CommitOptions } | undefined,
@@ -304,20 +303,14 @@ export async function recordPing(id: string, ping: PingInput, now: Date): Promis
     expiresAt: epochPlusDays(at, PING_TTL_DAYS),
   };
   const p: Ping = { kind: ping.kind, at, processed: ping.processed, errored: ping.errored };
-  return transition(id, now, (d, s) => ({
-    t: applyPing(settingsOf(d), s, p, now),
+  return transitionJob(id, now, (d, s) => ({
+    t: applyPing(jobSettingsOf(d), s, p, now),
     opts: { extraItems: [{ Put: { TableName: tableName(), Item: pingItem } }] },
   }));
 }
 
-/** The job's durable timer fired: re-evaluate at `now` (idempotent). */
-export async function checkJobOnTimer(id: string, now: Date): Promise<{ flips: Flip[] } | undefined> {
-  const r = await transition(id, now, (d, s) => ({ t: checkJob(settingsOf(d), s, now) }));
-  return r && { flips: r.flips };
-}
-
 export async function pauseJob(id: string, now: Date): Promise<Job> {
-  const r = await transition(id, now, (_d, s) => {
+  const r = await transitionJob(id, now, (_d, s) => {
     const t = pauseState(s, now);
     return t.changed ? { t, opts: { bumpVersion: true } } : undefined;
   });
@@ -326,8 +319,8 @@ export async function pauseJob(id: string, now: Date): Promise<Job> {
 }
 
 export async function resumeJob(id: string, now: Date): Promise<Job> {
-  const r = await transition(id, now, (d, s) => {
-    const t = resumeState(settingsOf(d), s, now);
+  const r = await transitionJob(id, now, (d, s) => {
+    const t = resumeState(jobSettingsOf(d), s, now);
     return t.changed ? { t, opts: { bumpVersion: true } } : undefined;
   });
   if (!r) throw new NotFoundError(`No job with id ${id}.`);
@@ -337,13 +330,13 @@ export async function resumeJob(id: string, now: Date): Promise<Job> {
 /** Apply a PATCH (merged, then validated whole) under the version the caller read; the state is re-evaluated with the new settings. */
 export async function updateJob(id: string, patch: Record<string, unknown> & { version: number }, now: Date): Promise<Job> {
   const at = now.toISOString();
-  const r = await transition(id, now, (d, s) => {
+  const r = await transitionJob(id, now, (d, s) => {
     if (d.version !== patch.version)
       throw new ConflictError(`Job ${id} is at version ${d.version}, not ${patch.version}; reload it and apply your change again.`);
     const parsed = createJobSchema.safeParse(mergePatch({ ...specOf(d), id }, patch));
     if (!parsed.success) throw ValidationError.fromZod('The change would make the job invalid.', parsed.error);
     const next: JobDefinition = { ...d, ...parsed.data, id, updatedAt: at, version: d.version + 1 };
-    const t = s.status === 'paused' ? { state: s, flips: [], changed: false } : reevaluateJob(settingsOf(next), s, now);
+    const t = s.status === 'paused' ? { state: s, flips: [], changed: false } : reevaluateJob(jobSettingsOf(next), s, now);
     const forced: JobTransition = { ...t, state: { ...t.state, revision: s.revision + 1 }, changed: true };
     return { t: forced, opts: { definition: { next, expectedVersion: d.version } } };
   });

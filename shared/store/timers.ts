@@ -23,6 +23,9 @@ const shardOf = (id: string) => createHash('sha1').update(id).digest()[0]! % TIM
 const dueIndex = (id: string, dueAt: string) => ({ gsi1pk: `DUE#${shardOf(id)}`, gsi1sk: `${dueAt}#${id}` });
 
 /** Create or move a timer. Same id = same timer: scheduling again replaces its due time and payload. */
+/** What runs when a timer of one kind is due; must be idempotent (a crash re-runs it once its lease expires). */
+export type TimerHandler = (timer: Timer, now: Date) => Promise<void>;
+
 export async function scheduleTimer(t: { id: string; kind: string; dueAt: string; payload?: Record<string, unknown> }): Promise<void> {
   await guard('schedule timer', () =>
     documentClient().send(

@@ -4,7 +4,7 @@
 // sns.jsonl → the SMS's ack link acknowledges → no further page, not even when later levels are due.
 import { sweepOnce } from '../../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../../functions/timer-sweeper/registry';
-import { demoUsers } from '../../shared/oncall/demo';
+import { demoUsers } from '../../infra/local/demo/oncall';
 import { amPayload } from '../support/alertmanager';
 import { startTestRuntime, type TestRuntime } from '../support/local';
 

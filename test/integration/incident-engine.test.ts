@@ -1,8 +1,8 @@
 // The incident engine against DynamoDB Local, with an injected clock: grouping windows,
 // auto-resolve and reopen, silences, maintenance, inhibition, dependency correlation,
 // flapping, storms, and concurrency.
-import { onAlertOpened, onAlertResolved } from '../../shared/incidents/engine';
-import { getDisposition } from '../../shared/incidents/dispositions';
+import { onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
+import { getDisposition } from '../../shared/store/dispositions';
 import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
 import { invalidateQuietRules, maintenanceWindows, silences } from '../../shared/store/silences';
 import { at, givenServicePair, givenServices, resolvedOf, setRules, snap, sweepAt } from '../support/incidents';

@@ -1,8 +1,8 @@
 // Storm guard, and the property that no alert is ever lost or counted twice whatever the
 // arrival order, duplicates and concurrency.
 import fc from 'fast-check';
-import { onAlertOpened, onAlertResolved } from '../../shared/incidents/engine';
-import { getDisposition } from '../../shared/incidents/dispositions';
+import { onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
+import { getDisposition } from '../../shared/store/dispositions';
 import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
 import { at, givenServices, resolvedOf, setRules, snap } from '../support/incidents';
 import { useOwnTable } from '../support/store';

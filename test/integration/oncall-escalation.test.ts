@@ -5,9 +5,9 @@
 import type { Notification, Notifier } from '../../shared/adapters/notifier';
 import { setNotifier } from '../../shared/adapters/notifier';
 import type { Incident } from '../../shared/domain/incidents/model';
-import { acknowledgeIncident, reassignIncident, resolveIncident } from '../../shared/incidents/actions';
-import { onAlertOpened } from '../../shared/incidents/engine';
-import { onAcknowledged, startEscalation } from '../../shared/oncall/escalation';
+import { acknowledgeIncident, reassignIncident, resolveIncident } from '../../shared/app/incidents/actions';
+import { onAlertOpened } from '../../shared/app/incidents/engine';
+import { onAcknowledged, startEscalation } from '../../shared/app/oncall/escalation';
 import { configureDynamoClient } from '../../shared/store/client';
 import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
 import { policies, schedules, teamOncall, users } from '../../shared/store/oncall';

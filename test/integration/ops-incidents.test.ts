@@ -2,7 +2,7 @@
 import { handler as ops } from '../../functions/ops-incidents/handler';
 import { handler as opsServices } from '../../functions/ops-services/handler';
 import { handler as opsRules } from '../../functions/ops-rules/handler';
-import { onAlertOpened } from '../../shared/incidents/engine';
+import { onAlertOpened } from '../../shared/app/incidents/engine';
 import { call, type Handler } from '../support/http-event';
 import { givenServices, setRules, snap, sweepAt } from '../support/incidents';
 import { useOwnTable } from '../support/store';

@@ -12,7 +12,7 @@ import { handler as incidents } from '../../functions/ticket-incidents/handler';
 import { handler as notifier } from '../../functions/ticket-notifier/handler';
 import { handler as reports } from '../../functions/ticket-reports/handler';
 import { handler as sla } from '../../functions/ticket-sla/handler';
-import { AUTOCLOSE_TIMER_KIND, runAutoCloseTimer, runSlaTimer, SLA_TIMER_KIND } from '../../functions/ticket-sla/timers';
+import { AUTOCLOSE_TIMER_KIND, runAutoCloseTimer, runSlaTimer, SLA_TIMER_KIND } from '../../shared/app/tickets/timers';
 import { sweepOnce } from '../../functions/timer-sweeper/sweep';
 import { handler as callback } from '../../functions/ticket-workflow-callback/handler';
 import { handler as workflowTasks } from '../../functions/workflow-tasks/handler';
@@ -23,7 +23,7 @@ import { RecordingTaskCallbacks, setTaskCallbacks } from '../../shared/adapters/
 import { ticketEventsFor } from '../../shared/domain/tickets/events';
 import type { Ticket } from '../../shared/domain/tickets/ticket';
 import { ensureConfig, putConfig } from '../../shared/store/ticket-config';
-import { seedTicketDemo } from '../../shared/store/ticket-demo';
+import { seedTicketDemo } from '../../infra/local/demo/tickets';
 import { getTicket, listComments, listRequesterTickets, ticketsOfIncident } from '../../shared/store/tickets';
 import { lambdaContext } from '../support/http-event';
 import { admin, agent, callAs, requester, uniq, viewer } from '../unit/tickets/support';

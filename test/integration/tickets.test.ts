@@ -3,7 +3,7 @@
 // time tracking and history, and bad input answered with 4xx.
 import { handler as ops } from '../../functions/ops-tickets/handler';
 import { handler as config } from '../../functions/ticket-config/handler';
-import { seedTicketDemo } from '../../shared/store/ticket-demo';
+import { seedTicketDemo } from '../../infra/local/demo/tickets';
 import { ensureConfig, putConfig } from '../../shared/store/ticket-config';
 import { getTicket } from '../../shared/store/tickets';
 import { admin, agent, callAs, requester, uniq, viewer, type Call } from '../unit/tickets/support';

@@ -4,12 +4,12 @@
 // causes, and incident changes are conditional on the revision they were computed from.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import type { AlertSnapshot } from '../../events/alerts';
-import { flappingConfig, recordFlap } from './flap';
-import { matchLabels } from '../domain/incidents/labels';
-import { acknowledge, mergeSource, mergeTarget, raiseSeverity, reopen, resolve, shouldNotify } from '../domain/incidents/lifecycle';
-import { NotFoundError } from '../domain/errors';
-import type { Actor, AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from '../domain/incidents/model';
+import type { AlertSnapshot } from '../../../events/alerts';
+import { flappingConfig, recordFlap } from '../../domain/incidents/flapping';
+import { matchLabels } from '../../domain/incidents/labels';
+import { acknowledge, mergeSource, mergeTarget, raiseSeverity, reopen, resolve, shouldNotify } from '../../domain/incidents/lifecycle';
+import { NotFoundError } from '../../domain/errors';
+import type { Actor, AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from '../../domain/incidents/model';
 import {
   inhibitionKey,
   inhibitRulesAsSource,
@@ -19,17 +19,17 @@ import {
   type IncidentSeverity,
   type RoutingDecision,
   type Ruleset,
-} from '../domain/incidents/rules';
-import { activeMaintenance, matchingSilence } from '../domain/incidents/silences';
-import { upstreamOf, type Service } from '../domain/services';
-import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, cancellationCodes, tableName } from '../store/client';
-import { createIncident, getIncident, mutateIncident, nextIncidentNumber, openIncidentIdsForService, timelinePut } from '../store/incidents';
-import { incidentKeys } from '../store/keys';
-import { getRules } from '../store/rules';
-import { serviceMap } from '../store/services';
-import { quietRules } from '../store/silences';
-import { cancelTimer, scheduleTimer } from '../store/timers';
-import { getDisposition, putDisposition, resolveDisposition, type Disposition } from './dispositions';
+} from '../../domain/incidents/rules';
+import { activeMaintenance, matchingSilence } from '../../domain/incidents/silences';
+import { upstreamOf, type Service } from '../../domain/services';
+import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, cancellationCodes, tableName } from '../../store/client';
+import { createIncident, getIncident, mutateIncident, nextIncidentNumber, openIncidentIdsForService, timelinePut } from '../../store/incidents';
+import { incidentKeys } from '../../store/keys';
+import { getRules } from '../../store/rules';
+import { serviceMap } from '../../store/services';
+import { quietRules } from '../../store/silences';
+import { cancelTimer, scheduleTimer } from '../../store/timers';
+import { getDisposition, putDisposition, resolveDisposition, type Disposition } from '../../store/dispositions';
 
 export const NOTIFY_TIMER = 'incident-notify';
 export const FLAP_TIMER = 'incident-flap-check';

@@ -1,14 +1,14 @@
 // SLA timers of tickets: each running clock has a warning and a breach timer, and a resolved
 // ticket has an auto-close timer at the end of its reopen window. Timer ids are deterministic
 // (`ticket-sla#<ticketId>#<clock>#<stage>`), so syncing them to the committed ticket is
-// idempotent and moving a deadline moves its timer. The handlers run in the timer sweeper
-// (functions/timer-sweeper/registry.ts) and judge each timer on the committed ticket.
-import { CLOCKS, wantedTimers, type ClockName, type SlaStage } from '../../shared/domain/tickets/sla';
-import type { Ticket } from '../../shared/domain/tickets/ticket';
-import type { Timer } from '../../shared/store/timers';
-import { cancelTimer, scheduleTimer } from '../../shared/store/timers';
-import { autoClose, fireSlaStage } from '../../shared/store/ticket-commands';
-import { getConfig } from '../../shared/store/ticket-config';
+// idempotent and moving a deadline moves its timer. `ticketTimerHandlers` run in the timer sweeper
+// (assembled in functions/timer-sweeper/registry.ts) and judge each timer on the committed ticket.
+import { CLOCKS, wantedTimers, type ClockName, type SlaStage } from '../../domain/tickets/sla';
+import type { Ticket } from '../../domain/tickets/ticket';
+import type { Timer, TimerHandler } from '../../store/timers';
+import { cancelTimer, scheduleTimer } from '../../store/timers';
+import { autoClose, fireSlaStage } from './commands';
+import { getConfig } from '../../store/ticket-config';
 
 export const SLA_TIMER_KIND = 'ticket-sla';
 export const AUTOCLOSE_TIMER_KIND = 'ticket-autoclose';
@@ -68,3 +68,9 @@ export async function runAutoCloseTimer(timer: Timer, now: Date): Promise<void> 
   const outcome = await autoClose(String(timer.payload.ticketId), now);
   if (typeof outcome === 'object') await scheduleTimer({ id: timer.id, kind: timer.kind, dueAt: outcome.notYet, payload: timer.payload });
 }
+
+/** Tickets: SLA warning / breach and auto-close after the reopen window. */
+export const ticketTimerHandlers: Record<string, TimerHandler> = {
+  [SLA_TIMER_KIND]: runSlaTimer,
+  [AUTOCLOSE_TIMER_KIND]: runAutoCloseTimer,
+};

@@ -2,11 +2,11 @@
 // office calendar with holidays, SLA policies, queues (round-robin and manual, with leads), the
 // operator's categories with their custom fields, an incident follow-up rule and two requesters.
 // Seeding is create-if-missing: restarts keep whatever was changed since.
-import type { BusinessCalendar } from '../domain/tickets/business-time';
-import { ALWAYS_OPEN, WEEKDAYS } from '../domain/tickets/business-time';
-import type { Category, IncidentRule, Queue, Requester } from '../domain/tickets/config';
-import type { SlaPolicy } from '../domain/tickets/sla';
-import { ensureConfig } from './ticket-config';
+import type { BusinessCalendar } from '../../../shared/domain/tickets/business-time';
+import { ALWAYS_OPEN, WEEKDAYS } from '../../../shared/domain/tickets/business-time';
+import type { Category, IncidentRule, Queue, Requester } from '../../../shared/domain/tickets/config';
+import type { SlaPolicy } from '../../../shared/domain/tickets/sla';
+import { ensureConfig } from '../../../shared/store/ticket-config';
 
 const office = (start: string, end: string) => Object.fromEntries(WEEKDAYS.slice(0, 5).map((d) => [d, [{ start, end }]]));
 

@@ -5,14 +5,14 @@
 // difference, then reads again, so events that arrive late, twice or out of order still end with
 // the alerts matching the latest state.
 import { randomUUID } from 'node:crypto';
-import { PROBES_INTEGRATION_ID, PROBES_INTEGRATION_NAME, alertFor, dedupKeysFor, desiredAlerts, type DesiredAlert, type Subject, type SubjectKind } from '../domain/probes/alerts';
-import { newToken, type Integration } from '../domain/integration';
-import { logger } from '../observability/logger';
-import { getLiveAlert } from './alerts';
-import { storeDelivery } from './ingestion';
-import { ensureIntegration, getIntegration } from './integrations';
-import { jobSubject } from './probe-jobs';
-import { probeSubject } from './probes';
+import { PROBES_INTEGRATION_ID, PROBES_INTEGRATION_NAME, alertFor, dedupKeysFor, desiredAlerts, type DesiredAlert, type Subject, type SubjectKind } from '../../domain/probes/alerts';
+import { newToken, type Integration } from '../../domain/integration';
+import { logger } from '../../observability/logger';
+import { getLiveAlert } from '../../store/alerts';
+import { storeDelivery } from '../../store/ingestion';
+import { ensureIntegration, getIntegration } from '../../store/integrations';
+import { jobSubject } from '../../store/probe-jobs';
+import { probeSubject } from '../../store/probes';
 
 /** The built-in integration, created on first use with a random token nobody needs to know. */
 export async function ensureProbesIntegration(now: Date): Promise<Integration> {

@@ -4,13 +4,13 @@
 // page item, so a retry never becomes a second page; once the incident is acknowledged or
 // resolved the retry is cancelled instead. A crash between claim and outcome leaves the page
 // "claimed" and it is not sent again (at most once; the next level is the safety net).
-import { getNotifier } from '../adapters/notifier';
-import type { Actor, Incident } from '../domain/incidents/model';
-import { pageAttributes, pageMessage, type PageContext } from '../domain/oncall/pages';
-import type { ContactMethod, User } from '../domain/oncall/people';
-import type { Step } from '../domain/oncall/policy';
-import { logger } from '../observability/logger';
-import { getIncident, mutateIncident } from '../store/incidents';
+import { getNotifier } from '../../adapters/notifier';
+import type { Actor, Incident } from '../../domain/incidents/model';
+import { pageAttributes, pageMessage, type PageContext } from '../../domain/oncall/pages';
+import type { ContactMethod, User } from '../../domain/oncall/people';
+import type { Step } from '../../domain/oncall/policy';
+import { logger } from '../../observability/logger';
+import { getIncident, mutateIncident } from '../../store/incidents';
 import {
   cancelFailedPage,
   claimPages,
@@ -22,11 +22,11 @@ import {
   pageKey,
   reclaimFailedPage,
   type PageAttempt,
-} from '../store/oncall-pages';
-import { users } from '../store/oncall';
-import { serviceMap } from '../store/services';
-import { scheduleTimer } from '../store/timers';
-import { pageLinks } from './links';
+} from '../../store/oncall-pages';
+import { users } from '../../store/oncall';
+import { serviceMap } from '../../store/services';
+import { scheduleTimer } from '../../store/timers';
+import { pageLinks } from './page-links';
 
 export const PAGE_DELIVER_TIMER = 'page-deliver';
 export const PAGE_RETRY_TIMER = 'page-retry';

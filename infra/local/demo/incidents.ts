@@ -1,10 +1,10 @@
 // Demo configuration for incidents: teams, services with dependencies, and rules (routes, a
 // default route, severity and inhibition), so `npm start` groups and routes the demo alerts.
-import { ConflictError } from '../../shared/domain/errors';
-import { rulesetSchema } from '../../shared/domain/incidents/rules';
-import type { Service } from '../../shared/domain/services';
-import { getRules, putRules } from '../../shared/store/rules';
-import { services, teams } from '../../shared/store/services';
+import { ConflictError } from '../../../shared/domain/errors';
+import { rulesetSchema } from '../../../shared/domain/incidents/rules';
+import type { Service } from '../../../shared/domain/services';
+import { getRules, putRules } from '../../../shared/store/rules';
+import { services, teams } from '../../../shared/store/services';
 
 export const demoTeams = [
   { id: 'platform', name: 'Platform', description: 'Billing platform on-call' },

@@ -3,8 +3,8 @@
 // the stack sets it, from its Secrets Manager secret, on the functions whose catalog entry needs
 // 'actLinkSecret' (and PUBLIC_BASE_URL on those that need 'publicBaseUrl'); the local runtime,
 // which sets NOCTURNE_RUNTIME=local, falls back to a fixed development secret.
-import { secretsOf, signLink, type LinkAction } from '../domain/oncall/links';
-import { logger } from '../observability/logger';
+import { secretsOf, signLink, type LinkAction } from '../../domain/oncall/links';
+import { logger } from '../../observability/logger';
 
 export const LOCAL_DEV_ACT_LINK_SECRET = 'nocturne-local-development-act-link-secret';
 export const DEFAULT_LINK_TTL_HOURS = 24;

@@ -1,13 +1,13 @@
-// Demo on-call configuration, seeded by `npm start` (infra/local/demo.ts): two people with demo
+// Demo on-call configuration, seeded by `npm start` (infra/local/demo/index.ts): two people with demo
 // phone numbers and emails, a weekly rotation, an escalation policy and the platform team's
 // on-call config, so an alert to a demo integration ends as a page in .local/sns.jsonl; plus a
 // stakeholder subscription to billing-api's status. Create-if-missing: restarts keep edits.
-import { ConflictError } from '../domain/errors';
-import type { EscalationPolicy } from '../domain/oncall/policy';
-import type { User } from '../domain/oncall/people';
-import type { Schedule } from '../domain/oncall/schedule';
-import { createSubscription, policies, schedules, subscriptionIdFor, teamOncall, users } from '../store/oncall';
-import { services, teams } from '../store/services';
+import { ConflictError } from '../../../shared/domain/errors';
+import type { EscalationPolicy } from '../../../shared/domain/oncall/policy';
+import type { User } from '../../../shared/domain/oncall/people';
+import type { Schedule } from '../../../shared/domain/oncall/schedule';
+import { createSubscription, policies, schedules, subscriptionIdFor, teamOncall, users } from '../../../shared/store/oncall';
+import { services, teams } from '../../../shared/store/services';
 
 type New<T> = Omit<T, 'version' | 'createdAt' | 'updatedAt'>;
 

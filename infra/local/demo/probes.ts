@@ -2,11 +2,11 @@
 // local runtime's own OpenAPI document, a TCP probe of the DynamoDB endpoint standing in for the
 // billing database, and two jobs with fixed ping keys so the printed curl lines stay valid
 // across restarts. Seeding is create-if-missing.
-import { ConflictError } from '../domain/errors';
-import { createJobSchema, createProbeSchema } from '../domain/probes/definitions';
-import { ensureProbesIntegration } from './probe-alerts';
-import { createJob, pingPath } from './probe-jobs';
-import { createProbe } from './probes';
+import { ConflictError } from '../../../shared/domain/errors';
+import { createJobSchema, createProbeSchema } from '../../../shared/domain/probes/definitions';
+import { ensureProbesIntegration } from '../../../shared/app/probes/alert-sync';
+import { createJob, pingPath } from '../../../shared/store/probe-jobs';
+import { createProbe } from '../../../shared/store/probes';
 
 export const DEMO_JOB_KEYS = {
   'demo-ocs-cdr-transmission': 'demo-ocs-cdr-transmission-ping-key',

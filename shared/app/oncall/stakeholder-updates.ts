@@ -4,13 +4,13 @@
 // destination) so a redelivered event sends nothing twice; a failed publish gives its claim back
 // and fails the invocation, so EventBridge's retry sends what is missing.
 import { createHash } from 'node:crypto';
-import { getNotifier } from '../adapters/notifier';
-import type { IncidentEventDetail } from '../../events/incidents';
-import { destinationsOf, updateMessage, type StakeholderEvent } from '../domain/oncall/stakeholders';
-import { logger } from '../observability/logger';
-import { claimStakeholderUpdate, releaseStakeholderUpdate } from '../store/oncall-pages';
-import { subscriptionsOf, usersById } from '../store/oncall';
-import { serviceMap } from '../store/services';
+import { getNotifier } from '../../adapters/notifier';
+import type { IncidentEventDetail } from '../../../events/incidents';
+import { destinationsOf, updateMessage, type StakeholderEvent } from '../../domain/oncall/stakeholders';
+import { logger } from '../../observability/logger';
+import { claimStakeholderUpdate, releaseStakeholderUpdate } from '../../store/oncall-pages';
+import { subscriptionsOf, usersById } from '../../store/oncall';
+import { serviceMap } from '../../store/services';
 
 export async function publishStakeholderUpdate(event: StakeholderEvent, d: IncidentEventDetail, now: Date): Promise<{ sent: number; skipped: number }> {
   const i = d.incident;

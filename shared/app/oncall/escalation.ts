@@ -11,11 +11,11 @@
 // A crash at any point re-runs the step: claimed pages are not sent twice, and a step that
 // already moved forward only re-places the timer. Acknowledge or resolve stops the chain at
 // once because every page claim checks the incident's status in the same transaction.
-import type { Incident } from '../domain/incidents/model';
-import { compareSteps, FIRST_STEP, nextStep, planLevel, type EscalationPolicy, type Step } from '../domain/oncall/policy';
-import { isTransactionConflict } from '../store/client';
-import { getIncident, mutateIncident } from '../store/incidents';
-import { directoryFor, policies, teamOncall } from '../store/oncall';
+import type { Incident } from '../../domain/incidents/model';
+import { compareSteps, FIRST_STEP, nextStep, planLevel, type EscalationPolicy, type Step } from '../../domain/oncall/policy';
+import { isTransactionConflict } from '../../store/client';
+import { getIncident, mutateIncident } from '../../store/incidents';
+import { directoryFor, policies, teamOncall } from '../../store/oncall';
 import {
   advanceEscalationItem,
   getEscalation,
@@ -25,9 +25,9 @@ import {
   recordAcknowledged,
   replaceEscalationItem,
   type EscalationState,
-} from '../store/oncall-pages';
-import { scheduleTimer, scheduleTimerOnce, type Timer } from '../store/timers';
-import { logger } from '../observability/logger';
+} from '../../store/oncall-pages';
+import { scheduleTimer, scheduleTimerOnce, type Timer } from '../../store/timers';
+import { logger } from '../../observability/logger';
 import { delayedPageTimerId, ESCALATION_ACTOR, incidentPageContext, note, PAGE_DELIVER_TIMER, preparePage, sendPages } from './paging';
 
 export const ESCALATION_STEP_TIMER = 'escalation-step';

@@ -1,11 +1,11 @@
-// On-call timer kinds, registered in functions/timer-sweeper/registry.ts: escalation steps, ack
+// On-call timer kinds, assembled in functions/timer-sweeper/registry.ts: escalation steps, ack
 // timeouts, delayed notification rules and page publish retries. Each handler re-reads the
 // incident and acts only while that still makes sense; each is safe to run twice.
-import type { Timer } from '../store/timers';
+import type { TimerHandler } from '../../store/timers';
 import { ACK_TIMEOUT_TIMER, ESCALATION_STEP_TIMER, onAckTimeout, onStepTimer } from './escalation';
 import { deliverDelayedPage, PAGE_DELIVER_TIMER, PAGE_RETRY_TIMER, retryPage } from './paging';
 
-export const oncallTimerHandlers: Record<string, (t: Timer, now: Date) => Promise<void>> = {
+export const oncallTimerHandlers: Record<string, TimerHandler> = {
   [ESCALATION_STEP_TIMER]: onStepTimer,
   [ACK_TIMEOUT_TIMER]: (t, now) => onAckTimeout(String(t.payload.incidentId), Number(t.payload.epoch), now, t),
   [PAGE_DELIVER_TIMER]: (t, now) =>

@@ -2,9 +2,9 @@
 // source (ops API, requester, email, incident, workflow task, SLA timer) into a committed change.
 // Load category, queue, SLA policy and calendar; run the pure command; commit with the lock.
 import { ulid } from 'ulid';
-import { NotFoundError, ValidationError } from '../domain/errors';
-import { eligibleMembers, type Category, type Queue } from '../domain/tickets/config';
-import { validateFields } from '../domain/tickets/fields';
+import { NotFoundError, ValidationError } from '../../domain/errors';
+import { eligibleMembers, type Category, type Queue } from '../../domain/tickets/config';
+import { validateFields } from '../../domain/tickets/fields';
 import {
   commentOn,
   createTicket,
@@ -23,10 +23,10 @@ import {
   type Ticket,
   type UpdateTicketInput,
   type WorkflowTask,
-} from '../domain/tickets/ticket';
-import { dueStage, type ClockName, type SlaStage } from '../domain/tickets/sla';
-import { getConfig, nextRoundRobinTurn } from './ticket-config';
-import { allocateTicketNumber, insertTicket, mutateTicket, requireTicket, type InsertExtras } from './tickets';
+} from '../../domain/tickets/ticket';
+import { dueStage, type ClockName, type SlaStage } from '../../domain/tickets/sla';
+import { getConfig, nextRoundRobinTurn } from '../../store/ticket-config';
+import { allocateTicketNumber, insertTicket, mutateTicket, requireTicket, type InsertExtras } from '../../store/tickets';
 
 async function categoryOrInvalid(id: string, field = 'categoryId'): Promise<Category> {
   const c = await getConfig('category', id);

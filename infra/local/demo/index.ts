@@ -3,14 +3,14 @@
 // create-if-missing, so restarts keep what is there (and tokens stay valid).
 // To add demo data (teams, services, on-call schedules...), add a seeder to `demoSeeders`:
 // it receives the clock and a logger and must be idempotent too.
-import { ALERT_SOURCES, type AlertSource } from '../../shared/domain/alert';
-import { publicIntegration, type Integration } from '../../shared/domain/integration';
-import { ensureIntegration } from '../../shared/store/integrations';
-import type { OpsIdentity } from './http-gateway';
-import { seedTicketDemo } from '../../shared/store/ticket-demo';
-import { seedIncidentDemo } from './demo-incidents';
-import { seedProbeDemo } from '../../shared/store/probe-demo';
-import { seedOncallDemo } from '../../shared/oncall/demo';
+import { ALERT_SOURCES, type AlertSource } from '../../../shared/domain/alert';
+import { publicIntegration, type Integration } from '../../../shared/domain/integration';
+import { ensureIntegration } from '../../../shared/store/integrations';
+import type { OpsIdentity } from '../http-gateway';
+import { seedTicketDemo } from './tickets';
+import { seedIncidentDemo } from './incidents';
+import { seedProbeDemo } from './probes';
+import { seedOncallDemo } from './oncall';
 
 export interface DemoIntegration {
   id: string;
@@ -47,7 +47,7 @@ export const demoOpsTokens: Record<string, OpsIdentity> = {
   'demo-admin-token': { sub: 'demo-admin', email: 'admin@nocturne.local', groups: ['admin'] },
   'demo-responder-token': { sub: 'demo-responder', email: 'responder@nocturne.local', groups: ['responder'] },
   'demo-viewer-token': { sub: 'demo-viewer', email: 'viewer@nocturne.local', groups: ['viewer'] },
-  // A customer in the requester directory (shared/store/ticket-demo.ts): sees only its own tickets.
+  // A customer in the requester directory (infra/local/demo/tickets.ts): sees only its own tickets.
   'demo-requester-token': { sub: 'demo-requester', email: 'requester@nocturne.local', groups: ['requester'] },
 };
 

@@ -2,8 +2,8 @@
 // correlated with a reason. Written once per alert (conditional put), so a redelivered event
 // changes nothing and no alert is ever counted twice.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, guard, tableName } from '../store/client';
-import { incidentKeys } from '../store/keys';
+import { documentClient, guard, tableName } from './client';
+import { incidentKeys } from './keys';
 import type { TransactItem } from '../domain/incidents/model';
 
 export type DispositionKind = 'incident' | 'silenced' | 'inhibited' | 'correlated';

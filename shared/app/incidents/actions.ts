@@ -1,14 +1,14 @@
 // What people do to incidents (ops API today, signed page links later): each action is a pure
 // transition applied with optimistic locking, followed by the timer housekeeping it implies.
-import { ConflictError } from '../domain/errors';
-import type { Principal } from '../http/auth';
-import { acknowledge, addNote, changeSeverity, reassign, resolve } from '../domain/incidents/lifecycle';
-import type { Actor, Incident, Mutation } from '../domain/incidents/model';
-import type { IncidentSeverity } from '../domain/incidents/rules';
-import { incidentKeys } from '../store/keys';
-import { tableName } from '../store/client';
-import { mutateIncident, requireIncident } from '../store/incidents';
-import { teams } from '../store/services';
+import { ConflictError } from '../../domain/errors';
+import type { Principal } from '../../http/auth';
+import { acknowledge, addNote, changeSeverity, reassign, resolve } from '../../domain/incidents/lifecycle';
+import type { Actor, Incident, Mutation } from '../../domain/incidents/model';
+import type { IncidentSeverity } from '../../domain/incidents/rules';
+import { incidentKeys } from '../../store/keys';
+import { tableName } from '../../store/client';
+import { mutateIncident, requireIncident } from '../../store/incidents';
+import { teams } from '../../store/services';
 import { afterChange, mergeInto } from './engine';
 
 export function actorOf(p: Principal): Actor {
