@@ -54,7 +54,7 @@ export interface LambdaHostOptions {
   handlers?: Record<string, LambdaHandler>;
   /** Enforce each function's timeoutSeconds (default true). */
   timeouts?: boolean;
-  /** Delays before the retries of an asynchronous invocation (Lambda: 2 retries). */
+  /** Delays before the retries of an asynchronous invocation (default DEFAULT_ASYNC_RETRY_DELAYS_MS). */
   asyncRetryDelaysMs?: number[];
   /** Most asynchronous invocations of one function in flight at once (default 8). */
   asyncConcurrency?: number;
@@ -88,6 +88,20 @@ function installEsmOnlyResolutionFallback(): void {
 }
 const MAX_RECORDS = 1000;
 
+/** Retries of an asynchronous invocation: about two minutes of back-off before the dead-letter file. */
+export const DEFAULT_ASYNC_RETRY_DELAYS_MS = [1000, 4000, 15_000, 30_000, 60_000];
+
+export type AsyncOutcome = 'ok' | 'dead-lettered' | 'abandoned';
+
+export interface AsyncInvokeOptions {
+  /** Times this event was redriven from the dead-letter file already (carried into a new entry). */
+  redrives?: number;
+  /** A result with batchItemFailures counts as a failure (replayed stream batches). */
+  failOnBatchItemFailures?: boolean;
+  /** Called once the invocation succeeded, was dead-lettered, or was abandoned by stop(). */
+  onSettled?: (outcome: AsyncOutcome) => void;
+}
+
 export function physicalName(fn: FunctionDefinition): string {
   return `nocturne-local-${fn.name}`;
 }
@@ -115,6 +129,11 @@ export class LambdaHost {
 
   entryPath(fn: FunctionDefinition): string {
     return path.resolve(PROJECT_ROOT, fn.entry);
+  }
+
+  /** Whether the catalog declares the function. */
+  has(name: string): boolean {
+    return this.byName.has(name);
   }
 
   /** Whether the function can be called: an injected handler or an entry file that exists. */
@@ -215,32 +234,43 @@ export class LambdaHost {
 
   /**
    * An asynchronous (Event) invocation, as EventBridge makes: returns at once; failures are
-   * retried after each of asyncRetryDelaysMs, then written to dlq.jsonl.
+   * retried after each of asyncRetryDelaysMs (a back-off of about two minutes by default), then
+   * written to dlq.jsonl, from where the runtime's DeadLetterReplayer hands them back (dead-letters.ts).
    */
-  invokeAsync(name: string, event: unknown, source: string): void {
-    const delays = this.opts.asyncRetryDelaysMs ?? [1000, 2000];
-    const attempt = async () => {
+  invokeAsync(name: string, event: unknown, source: string, opts: AsyncInvokeOptions = {}): void {
+    const delays = this.opts.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
+    const attempt = async (): Promise<AsyncOutcome> => {
       // Never run inside the caller's turn: the publisher returns before any delivery starts.
       await new Promise((resolve) => setImmediate(resolve));
       let lastError: unknown;
+      let stopped = false;
       for (let i = 0; i <= delays.length; i++) {
         if (i > 0) await this.wait(delays[i - 1]!);
         if (i > 0 && this.stopping) {
+          stopped = true;
           lastError = new Error(`the runtime stopped before retry ${i} (last error: ${describe(lastError)})`);
           break;
         }
         try {
-          await this.withAsyncSlot(name, () => this.invoke(name, event, source));
-          return;
+          const result = await this.withAsyncSlot(name, () => this.invoke(name, event, source));
+          const failures = (result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures;
+          if (opts.failOnBatchItemFailures && Array.isArray(failures) && failures.length)
+            throw new Error(`${failures.length} batchItemFailures`);
+          return 'ok';
         } catch (err) {
           lastError = err;
           this.opts.log(`[lambda] ${name} failed (${source}, attempt ${i + 1}/${delays.length + 1}): ${describe(err)}`);
           if (err instanceof HandlerMissingError) break;
         }
       }
-      this.deadLetter({ kind: source, function: name, error: describe(lastError), event });
+      // A redrive cut short by stop() stays where it was (its entry is replayed on the next start).
+      if (stopped && opts.redrives) return 'abandoned';
+      this.deadLetter({ kind: source.replace(/^redrive:/, ''), function: name, error: describe(lastError), redrives: opts.redrives ?? 0, event });
+      return 'dead-lettered';
     };
-    this.track(attempt());
+    const run = attempt();
+    this.track(run);
+    if (opts.onSettled) void run.then(opts.onSettled, () => opts.onSettled!('dead-lettered'));
   }
 
   private readonly slots = new Map<string, { active: number; waiting: Array<() => void> }>();
@@ -265,7 +295,7 @@ export class LambdaHost {
   }
 
   deadLetter(entry: Record<string, unknown>): void {
-    appendJsonl(path.join(this.opts.dataDir, 'dlq.jsonl'), { time: new Date().toISOString(), ...entry });
+    appendJsonl(path.join(this.opts.dataDir, 'dlq.jsonl'), { id: randomUUID(), time: new Date().toISOString(), ...entry });
     this.opts.log(`[dlq] ${String(entry.kind)} for ${String(entry.function)} written to dlq.jsonl: ${String(entry.error)}`);
   }
 

@@ -21,6 +21,7 @@ import {
   type InboundEmailTrigger,
   type TableStreamTrigger,
 } from '../catalog';
+import { DeadLetterReplayer, type ReplayReport } from './dead-letters';
 import { demoOpsTokens, seedDemo } from './demo';
 import { localDynamoClient } from './dynamodb-local';
 import { LocalEventBus, type BusRule } from './event-bus';
@@ -64,8 +65,12 @@ export interface LocalRuntimeOptions {
   /** Refuse table/bus/topic access the catalog does not grant, as IAM would (default true). */
   enforceGrants?: boolean;
   retry?: {
-    /** Delays before the retries of an event or schedule invocation (default [1000, 2000]). */
+    /** Delays before the retries of an event or schedule invocation (default about 2 minutes of back-off). */
     asyncDelaysMs?: number[];
+    /** How often dlq.jsonl is replayed after the replay at start (default 60000 ms; 0: only at start). */
+    deadLetterReplayMs?: number;
+    /** Redrives of one event from dlq.jsonl before it is left for a person (default 5). */
+    maxRedrives?: number;
     /** Attempts per stream batch before it is dead-lettered (default 4). */
     streamMaxAttempts?: number;
     /** First stream retry delay, doubled each time (default 200 ms). */
@@ -104,6 +109,8 @@ export interface LocalRuntime {
   runSchedule(functionName: string, expression?: string): Promise<unknown>;
   /** Hand every pending stream record to its function now. */
   drainStreams(): Promise<void>;
+  /** Hand every dead letter not yet replayed back to its function; resolves when those replays settled. */
+  replayDeadLetters(): Promise<ReplayReport>;
   /** Drain streams and wait for event deliveries until nothing moves (tests). */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -346,6 +353,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
   if (opts.schedules !== false) scheduler.start();
   for (const p of pollers) p.start();
+  // Whatever failed every retry before (this run or an earlier one) is handed back now and periodically.
+  const replayer = new DeadLetterReplayer(host, {
+    dataDir,
+    log,
+    maxRedrives: opts.retry?.maxRedrives,
+    intervalMs: opts.retry?.deadLetterReplayMs,
+  });
+  replayer.start();
 
   let stopping: Promise<void> | undefined;
   const drainStreams = async () => {
@@ -390,6 +405,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     invoke: (name, event) => host.invoke(name, event, 'invoke'),
     runSchedule: (name, expression) => scheduler.runNow(name, expression),
     drainStreams,
+    replayDeadLetters: () => replayer.replay(),
     async settle() {
       for (let pass = 0; pass < 100; pass++) {
         const before = host.totalInvocations;
@@ -403,6 +419,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         server.close();
         server.closeIdleConnections();
         scheduler.stop();
+        replayer.stop();
         for (const p of pollers) p.halt();
         const abandoned = await host.shutdown(opts.stopGraceMs ?? 5000);
         if (abandoned) log(`[lambda] stopped with ${abandoned} invocation(s) still running; they were abandoned`);
