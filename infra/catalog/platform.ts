@@ -1,4 +1,4 @@
-// Platform: what every feature relies on (the OpenAPI document, durable timers, the outbox).
+// Platform: what every feature relies on (the OpenAPI document, durable timers, the outbox, the reconciler).
 import type { CatalogFeature } from './types';
 
 export const platformFeature: CatalogFeature = {
@@ -33,6 +33,17 @@ export const platformFeature: CatalogFeature = {
       timeoutSeconds: 30,
       publishEvents: true,
       triggers: [{ kind: 'tableStream', batchSize: 100 }],
+    },
+    {
+      name: 'reconciler',
+      description: 'Self-healing sweep: places firing alerts left without placement and starts the escalation of announced incidents left without one.',
+      entry: 'functions/reconciler/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 120,
+      table: 'readwrite',
+      topics: ['pages'],
+      needs: ['publicBaseUrl', 'actLinkSecret'],
+      triggers: [{ kind: 'schedule', expression: 'rate(2 minutes)' }],
     },
   ],
   stateMachines: [],
