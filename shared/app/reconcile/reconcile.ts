@@ -9,10 +9,10 @@
 //    escalation state a few minutes after it was announced, through the on-call entry point
 //    (idempotent per chain epoch: a late Opened event finds the chain and starts nothing).
 import { alertSnapshotSchema } from '../../../events/alerts';
-import { onAlertOpened } from '../../incidents/engine';
+import { onAlertOpened } from '../incidents/engine';
 import { logger } from '../../observability/logger';
-import { startEscalation } from '../../oncall/escalation';
-import { getDisposition } from '../../incidents/dispositions';
+import { startEscalation } from '../oncall/escalation';
+import { getDisposition } from '../../store/dispositions';
 import { listAlerts, type StoredAlert } from '../../store/alerts';
 import { listIncidents, type Incident } from '../../store/incidents';
 import { getEscalation } from '../../store/oncall-pages';
