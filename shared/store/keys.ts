@@ -136,3 +136,55 @@ export const oncallKeys = {
     sk: `STAKE#${String(revision).padStart(8, '0')}#${subscriptionId}#${destination}`,
   }),
 };
+
+/** Product catalog, customers and their services (docs/data-model.md, "Provisioning"). */
+export const provisioningKeys = {
+  productSpecification: (id: string) => ({ pk: `PRODSPEC#${id}`, sk: 'PRODSPEC' }),
+  productSpecificationList: (id: string) => ({ gsi1pk: 'PRODSPECS', gsi1sk: id }),
+  productOffering: (id: string) => ({ pk: `OFFERING#${id}`, sk: 'OFFERING' }),
+  productOfferingList: (id: string) => ({ gsi1pk: 'OFFERINGS', gsi1sk: id }),
+  realm: (id: string) => ({ pk: `REALM#${id}`, sk: 'REALM' }),
+  realmList: (id: string) => ({ gsi1pk: 'REALMS', gsi1sk: id }),
+  organization: (id: string) => ({ pk: `ORG#${id}`, sk: 'ORG' }),
+  /** gsi1: a realm's organizations. */
+  organizationList: (realmId: string, id: string) => ({ gsi1pk: `REALMORGS#${realmId}`, gsi1sk: id }),
+  site: (id: string) => ({ pk: `SITE#${id}`, sk: 'SITE' }),
+  /** gsi1: an organization's sites. */
+  siteList: (organizationId: string, id: string) => ({ gsi1pk: `ORGSITES#${organizationId}`, gsi1sk: id }),
+  customerUser: (id: string) => ({ pk: `CUSER#${id}`, sk: 'CUSER' }),
+  /** gsi1: an organization's users. */
+  customerUserList: (organizationId: string, id: string) => ({ gsi1pk: `ORGUSERS#${organizationId}`, gsi1sk: id }),
+  /** The account, its subscriptions and its services share one partition: the customer view is one Query. */
+  customer: (id: string) => ({ pk: `CUSTOMER#${id}`, sk: 'CUSTOMER' }),
+  customerPartition: (id: string) => `CUSTOMER#${id}`,
+  /** gsi1: a realm's customers, by organization then id. */
+  customerList: (realmId: string, organizationId: string, id: string) => ({ gsi1pk: `REALMCUSTOMERS#${realmId}`, gsi1sk: `${organizationId}#${id}` }),
+  subscription: (customerId: string, id: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `SUB#${id}` }),
+  service: (customerId: string, id: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `SVC#${id}` }),
+  /** gsi1: a service by its id alone. */
+  serviceById: (id: string) => ({ gsi1pk: `CSERVICE#${id}`, gsi1sk: 'CSERVICE' }),
+  /** gsi2: the customer services running on one platform service (incidents → customers). */
+  servicesOnPlatform: (platformServiceId: string, customerId: string, id: string) => ({
+    gsi2pk: `PLATFORMSVC#${platformServiceId}`,
+    gsi2sk: `${customerId}#${id}`,
+  }),
+  /** A provisioning operation already applied, by its operation key (replays answer its result). */
+  operation: (operationKey: string) => ({ pk: `PROVOP#${operationKey}`, sk: 'PROVOP' }),
+};
+
+export const PROVISIONING_ENTITY = {
+  productSpecification: 'ProductSpecification',
+  productOffering: 'ProductOffering',
+  realm: 'Realm',
+  organization: 'Organization',
+  site: 'Site',
+  customerUser: 'CustomerUser',
+  customer: 'Customer',
+  subscription: 'Subscription',
+  service: 'CustomerService',
+  operation: 'ProvisioningOperation',
+  ticketLink: 'CustomerTicketLink',
+} as const;
+
+/** A ticket about a customer (e.g. a manual provisioning step), listed in the customer's partition. */
+export const customerTicketKey = (customerId: string, ticketId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `TICKET#${ticketId}` });

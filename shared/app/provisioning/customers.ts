@@ -1,0 +1,202 @@
+// The customer and service API that order sagas call, one step each, every call idempotent by
+// its operation key (ctx.operationKey): create the account, add a subscription with its services,
+// set a service's state, and the compensations (remove service, subscription, account).
+// load (store) → decide (domain) → commit (store).
+import { NotFoundError, ValidationError } from '../../domain/errors';
+import { orderable, type ProductOffering, type ProductSpecification } from '../../domain/provisioning/catalog';
+import {
+  serviceIdFor,
+  type Customer,
+  type CustomerInput,
+  type CustomerService,
+  type Subscription,
+} from '../../domain/provisioning/customers';
+import type { ChargingPlan } from '../../domain/provisioning/driver';
+import { combinePlan } from '../../domain/provisioning/plan';
+import { checkTransition, type ServiceState } from '../../domain/provisioning/service-state';
+import {
+  addSubscription as storeAddSubscription,
+  closeCustomer,
+  commitServiceChange,
+  createCustomer,
+  customerPartition,
+  getOrganization,
+  getService,
+  getSite,
+  previousOperation,
+  recordOperation,
+  removeCustomer,
+  removeService,
+  removeSubscription,
+  StaleServiceError,
+  type OperationContext,
+  type SubscriptionWithServices,
+} from '../../store/customers';
+import { getProductOffering, getProductSpecification } from '../../store/product-catalog';
+
+export type { OperationContext, SubscriptionWithServices };
+
+/** Create a customer account under an organization (and optionally a site of it). */
+export async function createCustomerAccount(input: CustomerInput, ctx: OperationContext): Promise<Customer> {
+  const replay = await previousOperation<Customer>('createCustomer', ctx);
+  if (replay) return replay.result;
+  const org = await getOrganization(input.organizationId);
+  if (!org) throw new ValidationError('Unknown organization.', [{ field: 'organizationId', message: `no organization ${input.organizationId}` }]);
+  if (input.siteId) {
+    const site = await getSite(input.siteId);
+    if (!site || site.organizationId !== org.id)
+      throw new ValidationError('Unknown site.', [{ field: 'siteId', message: `no site ${input.siteId} in organization ${org.id}` }]);
+  }
+  return createCustomer({ ...input, realmId: org.realmId }, ctx);
+}
+
+export interface OrderableOffering {
+  offering: ProductOffering;
+  specification: ProductSpecification;
+}
+
+/** The offering and its specification, if they exist and can be ordered; errors name `field`. */
+export async function requireOrderableOffering(offeringId: string, field = 'offeringId'): Promise<OrderableOffering> {
+  const offering = await getProductOffering(offeringId);
+  if (!offering) throw new ValidationError('Unknown product offering.', [{ field, message: `no product offering ${offeringId}` }]);
+  const specification = await getProductSpecification(offering.productSpecification.id);
+  if (!specification)
+    throw new ValidationError('The offering’s specification is missing.', [{ field, message: `no product specification ${offering.productSpecification.id}` }]);
+  if (!orderable(offering, specification))
+    throw new ValidationError('The offering cannot be ordered now.', [
+      { field, message: `offering is ${offering.lifecycleStatus}, specification is ${specification.lifecycleStatus}; both must be Active` },
+    ]);
+  return { offering, specification };
+}
+
+export interface AddSubscriptionRequest {
+  customerId: string;
+  /** Chosen by the caller (e.g. `<orderId>-<itemId>`), so a retry names the same one. */
+  subscriptionId: string;
+  offeringId: string;
+  orderId?: string;
+}
+
+/** Add a subscription to an offering, with one inactive service per feature of its specification. */
+export async function addSubscription(req: AddSubscriptionRequest, ctx: OperationContext): Promise<SubscriptionWithServices> {
+  const replay = await previousOperation<SubscriptionWithServices>('addSubscription', ctx);
+  if (replay) return replay.result;
+  const { offering, specification } = await requireOrderableOffering(req.offeringId);
+  const { customer, subscriptions } = await customerPartition(req.customerId);
+  if (!customer) throw new NotFoundError(`No customer with id ${req.customerId}.`);
+  if (offering.offeringType === 'addOn') {
+    const plans = subscriptions.filter((s) => s.offeringType === 'plan').map((s) => s.offeringId);
+    if (offering.addOnFor?.length && !plans.some((p) => offering.addOnFor!.includes(p)))
+      throw new ValidationError('The add-on does not fit the customer’s plans.', [
+        { field: 'offeringId', message: `${offering.id} fits ${offering.addOnFor.join(', ')}; the customer has ${plans.join(', ') || 'no plan'}` },
+      ]);
+  }
+  const base = { version: 1, createdAt: ctx.now, updatedAt: ctx.now };
+  const subscription: Subscription = {
+    ...base,
+    id: req.subscriptionId,
+    customerId: customer.id,
+    realmId: customer.realmId,
+    organizationId: customer.organizationId,
+    offeringId: offering.id,
+    offeringType: offering.offeringType,
+    productSpecificationId: specification.id,
+    offeringVersion: offering.version,
+    orderId: req.orderId,
+  };
+  const services: CustomerService[] = specification.feature.map((f) => ({
+    ...base,
+    id: serviceIdFor(subscription.id, f.id),
+    customerId: customer.id,
+    subscriptionId: subscription.id,
+    realmId: customer.realmId,
+    organizationId: customer.organizationId,
+    featureId: f.id,
+    name: f.name,
+    driver: f.driver,
+    platformServiceId: f.platformServiceId,
+    config: f.config,
+    state: 'inactive',
+    stateSince: ctx.now,
+  }));
+  return storeAddSubscription({ subscription, services }, ctx);
+}
+
+/**
+ * Move a service to `state` (TMF638; illegal moves throw IllegalServiceTransitionError → 409).
+ * `externalId` records the remote system's id once provisioned. The same state again is a no-op.
+ */
+export async function setServiceState(
+  customerId: string,
+  serviceId: string,
+  state: ServiceState,
+  ctx: OperationContext,
+  opts: { externalId?: string } = {},
+): Promise<CustomerService> {
+  const operation = 'setServiceState';
+  for (let attempt = 0; ; attempt++) {
+    const replay = await previousOperation<CustomerService>(operation, ctx);
+    if (replay) return replay.result;
+    const current = await getService(customerId, serviceId, true);
+    if (!current) throw new NotFoundError(`Customer ${customerId} has no service ${serviceId}.`);
+    const moves = checkTransition(serviceId, current.state, state);
+    const externalChanged = opts.externalId !== undefined && opts.externalId !== current.externalId;
+    if (!moves && !externalChanged) return recordOperation(current, operation, ctx);
+    const next: CustomerService = {
+      ...current,
+      state,
+      stateSince: moves ? ctx.now : current.stateSince,
+      externalId: opts.externalId ?? current.externalId,
+      version: current.version + 1,
+      updatedAt: ctx.now,
+    };
+    try {
+      return await commitServiceChange(current, next, ctx, operation);
+    } catch (err) {
+      if (!(err instanceof StaleServiceError) || attempt >= 4) throw err;
+    }
+  }
+}
+
+/** Compensation of a service added on its own. Missing is fine. */
+export function removeCustomerService(customerId: string, serviceId: string, ctx: OperationContext): Promise<{ removed: boolean }> {
+  return removeService(customerId, serviceId, ctx);
+}
+
+/** Compensation of addSubscription: the subscription and its services go. Missing is fine. */
+export function removeCustomerSubscription(customerId: string, subscriptionId: string, ctx: OperationContext): Promise<{ removed: number }> {
+  return removeSubscription(customerId, subscriptionId, ctx);
+}
+
+/** Compensation of createCustomerAccount: the account and everything under it go. Missing is fine. */
+export function removeCustomerAccount(customerId: string, ctx: OperationContext): Promise<{ removed: number }> {
+  return removeCustomer(customerId, ctx);
+}
+
+/** Close an account whose services are all terminated (a cancel order's last step). */
+export async function closeCustomerAccount(customerId: string, finalBill: boolean, ctx: OperationContext): Promise<Customer> {
+  const replay = await previousOperation<Customer>('closeCustomer', ctx);
+  if (replay) return replay.result;
+  const { customer, services } = await customerPartition(customerId);
+  if (!customer) throw new NotFoundError(`No customer with id ${customerId}.`);
+  const live = services.filter((s) => s.state !== 'terminated');
+  if (live.length)
+    throw new ValidationError('Terminate every service before closing the account.', [
+      { field: 'services', message: `still ${live.map((s) => `${s.id} (${s.state})`).join(', ')}` },
+    ]);
+  return closeCustomer(customerId, finalBill, ctx);
+}
+
+/**
+ * What the charging system should enforce for a customer: the plan's offering, its allowance
+ * plus every live add-on's, and the plan's spend cap. Read-only; the OCS driver gets it as `plan`.
+ */
+export async function chargingPlanOf(customerId: string): Promise<ChargingPlan | undefined> {
+  const { subscriptions, services } = await customerPartition(customerId);
+  const live = (subId: string) => services.some((s) => s.subscriptionId === subId && s.state !== 'terminated');
+  const subs = subscriptions.filter((s) => live(s.id) || !services.some((x) => x.subscriptionId === s.id));
+  const plan = subs.find((s) => s.offeringType === 'plan');
+  if (!plan) return undefined;
+  const offerings = await Promise.all(subs.map((s) => getProductOffering(s.offeringId)));
+  return combinePlan(offerings.filter((o): o is ProductOffering => !!o), plan.offeringId);
+}
