@@ -5,11 +5,12 @@ import { alertEventFor } from '../../shared/domain/alert-events';
 import { ticketEventsFor } from '../../shared/domain/tickets/events';
 import { incidentEventFor } from '../../shared/domain/incident-events';
 import { probeFlipEventFor } from '../../shared/domain/probes/events';
+import { orderEventFor } from './order-events';
 
 type Image = Record<string, unknown> | undefined;
 type Mapper = (oldImage: Image, newImage: Image) => BusEvent | BusEvent[] | undefined;
 
-const mappers: Mapper[] = [alertEventFor, incidentEventFor, ticketEventsFor, probeFlipEventFor];
+const mappers: Mapper[] = [alertEventFor, incidentEventFor, ticketEventsFor, probeFlipEventFor, orderEventFor];
 
 export function eventsForChange(oldImage: Image, newImage: Image): BusEvent[] {
   return mappers.flatMap((m) => {

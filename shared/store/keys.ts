@@ -188,3 +188,21 @@ export const PROVISIONING_ENTITY = {
 
 /** A ticket about a customer (e.g. a manual provisioning step), listed in the customer's partition. */
 export const customerTicketKey = (customerId: string, ticketId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `TICKET#${ticketId}` });
+
+/** Product orders (TMF622) and their history (shared/store/orders.ts; docs/data-model.md, "Product orders"). */
+export const orderKeys = {
+  order: (id: string) => ({ pk: `ORDER#${id}`, sk: 'ORDER' }),
+  /** One per state change, in revision order: the order's history and the outbox source of its event. */
+  history: (id: string, revision: number) => ({ pk: `ORDER#${id}`, sk: `HISTORY#${String(revision).padStart(8, '0')}` }),
+  historyPrefix: () => 'HISTORY#',
+  /** gsi1: every order, by order date. */
+  list: () => 'ORDERS',
+  /** gsi2: a customer's orders, by order date. */
+  byCustomer: (customerId: string) => `CUSTORDERS#${customerId}`,
+  /** An externalId already used by an order (one order per externalId). */
+  externalId: (externalId: string) => ({ pk: `ORDEREXT#${externalId}`, sk: 'ORDEREXT' }),
+  /** TMF622 CancelProductOrder requests. */
+  cancel: (id: string) => ({ pk: `CANCELORDER#${id}`, sk: 'CANCELORDER' }),
+};
+
+export const ORDER_ENTITY = { order: 'ProductOrder', history: 'ProductOrderHistory', externalId: 'ProductOrderExternalId', cancel: 'CancelProductOrder' } as const;

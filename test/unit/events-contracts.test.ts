@@ -4,8 +4,9 @@ import { alertEventContracts } from '../../events/alerts';
 import { incidentEventContracts } from '../../events/incidents';
 import { ticketEventContracts } from '../../events/tickets';
 import { probeEventContracts, probeRoundContracts } from '../../events/probes';
+import { orderEventContracts } from '../../events/orders';
 
-const allContracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts, ...probeEventContracts, ...probeRoundContracts];
+const allContracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts, ...probeEventContracts, ...probeRoundContracts, ...orderEventContracts];
 import { alertEventFor } from '../../shared/domain/alert-events';
 
 describe('event contracts', () => {

@@ -1,0 +1,208 @@
+// Product orders in the main table. Every change is committed with an optimistic lock on the
+// order's revision; a state change writes its history item in the same transaction, and that
+// item's stream record is the outbox of the order's ProductOrderStateChangeEvent. The externalId
+// marker is written with the order, so two orders never share one.
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { orderSnapshot, type OrderHistoryEntry, type ProductOrder } from '../domain/orders/order';
+import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import { ORDER_ENTITY, orderKeys } from './keys';
+import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** An order with this externalId exists already. */
+export class DuplicateOrderError extends Error {
+  override readonly name = 'DuplicateOrderError';
+  constructor(
+    readonly externalId: string,
+    readonly orderId: string | undefined,
+  ) {
+    super(`An order with externalId ${externalId} exists already${orderId ? ` (${orderId})` : ''}.`);
+  }
+}
+
+function orderItem(o: ProductOrder): Item {
+  return {
+    ...orderKeys.order(o.id),
+    gsi1pk: orderKeys.list(),
+    gsi1sk: `${o.orderDate}#${o.id}`,
+    ...(o.customerId ? { gsi2pk: orderKeys.byCustomer(o.customerId), gsi2sk: `${o.orderDate}#${o.id}` } : {}),
+    type: ORDER_ENTITY.order,
+    ...o,
+  };
+}
+
+function historyItem(o: ProductOrder): Item {
+  const entry: OrderHistoryEntry = { revision: o.revision, at: o.lastChange.at, from: o.lastChange.from, to: o.lastChange.to, actor: o.lastChange.actor, reason: o.lastChange.reason };
+  return { ...orderKeys.history(o.id, o.revision), type: ORDER_ENTITY.history, orderId: o.id, ...entry, snapshot: orderSnapshot(o) };
+}
+
+export function toOrder(item: Item): ProductOrder {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest } = item;
+  return rest as unknown as ProductOrder;
+}
+
+export async function insertOrder(o: ProductOrder): Promise<ProductOrder> {
+  const items: TransactItem[] = [
+    { Put: { TableName: tableName(), Item: orderItem(o), ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: tableName(), Item: historyItem(o) } },
+  ];
+  if (o.externalId)
+    items.push({
+      Put: {
+        TableName: tableName(),
+        Item: { ...orderKeys.externalId(o.externalId), type: ORDER_ENTITY.externalId, orderId: o.id, createdAt: o.orderDate },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+  try {
+    await guard('insert order', () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
+  } catch (err) {
+    if (!isTransactionConflict(err)) throw err;
+    const codes = cancellationCodes(err);
+    if (o.externalId && codes[2] === 'ConditionalCheckFailed') throw new DuplicateOrderError(o.externalId, await orderIdByExternalId(o.externalId));
+    if (codes[0] === 'ConditionalCheckFailed') throw new ConflictError(`An order with id ${o.id} exists already.`);
+    throw new ConflictError('The order could not be stored because of a concurrent change; retry.');
+  }
+  return o;
+}
+
+export async function orderIdByExternalId(externalId: string): Promise<string | undefined> {
+  const r = await guard('get order by externalId', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: orderKeys.externalId(externalId), ConsistentRead: true })),
+  );
+  return r.Item?.orderId as string | undefined;
+}
+
+export async function getOrder(id: string): Promise<ProductOrder | undefined> {
+  const r = await guard('get order', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: orderKeys.order(id), ConsistentRead: true })));
+  return r.Item ? toOrder(r.Item) : undefined;
+}
+
+export async function requireOrder(id: string): Promise<ProductOrder> {
+  const o = await getOrder(id);
+  if (!o) throw new NotFoundError(`No product order ${id}.`);
+  return o;
+}
+
+/** Commit `next` over `prev` (same id); a state change (new lastChange) also writes its history item. */
+export async function saveOrder(prev: ProductOrder, next: ProductOrder): Promise<ProductOrder> {
+  const put: TransactItem = {
+    Put: {
+      TableName: tableName(),
+      Item: orderItem(next),
+      ConditionExpression: 'revision = :rev',
+      ExpressionAttributeValues: { ':rev': prev.revision },
+    },
+  };
+  const stateChange = next.lastChange !== prev.lastChange;
+  try {
+    if (stateChange)
+      await guard('save order', () => documentClient().send(new TransactWriteCommand({ TransactItems: [put, { Put: { TableName: tableName(), Item: historyItem(next) } }] })));
+    else await guard('save order', () => documentClient().send(new PutCommand(put.Put!)));
+  } catch (err) {
+    if (isConditionalCheckFailed(err) || isTransactionConflict(err)) throw new StaleOrderError(next.id, prev.revision);
+    throw err;
+  }
+  return next;
+}
+
+export class StaleOrderError extends ConflictError {
+  constructor(id: string, revision: number) {
+    super(`The order ${id} changed since revision ${revision}; reload it and try again.`);
+  }
+}
+
+/**
+ * Load, decide, commit: `decide` gets the current order and returns the next one (or undefined for
+ * no change); a concurrent writer (parallel saga steps) makes it run again on the fresh order.
+ */
+export async function updateOrder(id: string, decide: (o: ProductOrder) => ProductOrder | undefined, attempts = 8): Promise<{ order: ProductOrder; changed: boolean }> {
+  for (let i = 0; ; i++) {
+    const current = await requireOrder(id);
+    const next = decide(current);
+    if (!next) return { order: current, changed: false };
+    try {
+      return { order: await saveOrder(current, next), changed: true };
+    } catch (err) {
+      if (!(err instanceof StaleOrderError) || i >= attempts - 1) throw err;
+      await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 20 * (i + 1))));
+    }
+  }
+}
+
+export async function orderHistory(id: string): Promise<OrderHistoryEntry[]> {
+  const out: OrderHistoryEntry[] = [];
+  let start: Item | undefined;
+  do {
+    const r = await guard('order history', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+          ExpressionAttributeValues: { ':pk': orderKeys.order(id).pk, ':h': orderKeys.historyPrefix() },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    for (const it of r.Items ?? []) out.push({ revision: it.revision, at: it.at, from: it.from, to: it.to, actor: it.actor, reason: it.reason } as OrderHistoryEntry);
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** Orders newest first, all or one customer's, optionally of one state. */
+export async function listOrders(q: { customerId?: string; state?: string; limit: number; cursor?: string }): Promise<Page<ProductOrder>> {
+  const start = decodeCursor(q.cursor);
+  if (start && typeof start.pk !== 'string') throw invalidCursor();
+  const index = q.customerId ? 'gsi2' : 'gsi1';
+  const items: ProductOrder[] = [];
+  let from: Item | undefined = start;
+  // A state filter may leave pages short: read on until the page is full or the index ends.
+  do {
+    const r = await guard('list orders', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: index,
+          KeyConditionExpression: `${index}pk = :pk`,
+          ExpressionAttributeValues: { ':pk': q.customerId ? orderKeys.byCustomer(q.customerId) : orderKeys.list(), ...(q.state ? { ':state': q.state } : {}) },
+          ...(q.state ? { FilterExpression: '#state = :state', ExpressionAttributeNames: { '#state': 'state' } } : {}),
+          ScanIndexForward: false,
+          Limit: q.limit - items.length,
+          ExclusiveStartKey: from,
+        }),
+      ),
+    );
+    items.push(...(r.Items ?? []).map(toOrder));
+    from = r.LastEvaluatedKey;
+  } while (from && items.length < q.limit);
+  return { items, nextCursor: encodeCursor(from) };
+}
+
+// ---- TMF622 CancelProductOrder ----
+
+export interface CancelRequest {
+  id: string;
+  productOrderId: string;
+  cancellationReason?: string;
+  requestedCancellationDate?: string;
+  creationDate: string;
+  requestedBy: string;
+}
+
+export async function putCancelRequest(c: CancelRequest): Promise<void> {
+  await guard('put cancel request', () =>
+    documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...orderKeys.cancel(c.id), type: ORDER_ENTITY.cancel, ...c }, ConditionExpression: 'attribute_not_exists(pk)' })),
+  );
+}
+
+export async function getCancelRequest(id: string): Promise<CancelRequest | undefined> {
+  const r = await guard('get cancel request', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: orderKeys.cancel(id) })));
+  if (!r.Item) return undefined;
+  const { pk: _pk, sk: _sk, type: _t, ...rest } = r.Item;
+  return rest as CancelRequest;
+}
