@@ -1,7 +1,7 @@
 // Manual steps as tickets (the ticketing that functions/workflow-tasks uses): the ticket carries
 // the step's task token; resolving it answers the token (ticket-workflow-callback), "rejected"
 // fails it. One token opens at most one ticket, so a retried step finds the ticket it opened.
-import { openTicket } from '../../store/ticket-commands';
+import { openTicket } from '../tickets/commands';
 import { DuplicateMessageError, getTicket, ticketByDedupeKey } from '../../store/tickets';
 import type { ManualTasks } from './ports';
 
