@@ -8,6 +8,7 @@ import {
   commentVisible,
   createTicketSchema,
   ticketView,
+  viewVersion,
   updateTicketSchema,
   type Ticket,
 } from '../../shared/domain/tickets/ticket';
@@ -31,7 +32,7 @@ const DEFAULT_WINDOW_DAYS = 30;
 const MAX_WINDOW_DAYS = 366;
 
 function withEtag(statusCode: number, t: Ticket, c: Caller, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return json(statusCode, { ...ticketView(t, c.viewer), ...extra }, { etag: `"${t.revision}"`, ...headers });
+  return json(statusCode, { ...ticketView(t, c.viewer), ...extra }, { etag: `"${viewVersion(t, c.viewer)}"`, ...headers });
 }
 
 async function load(req: HttpRequest, c: Caller): Promise<Ticket> {

@@ -121,6 +121,18 @@ export interface Ticket {
   timeSpentMinutes: number;
   revision: number;
   lastChange: TicketChange;
+  /**
+   * What the requester can see of the ticket's activity: public comments only, and a revision and time
+   * that move only when a field of the requester's view changes (an internal comment or a time entry
+   * leaves them alone). Absent on tickets written before it existed.
+   */
+  requesterActivity?: RequesterActivity;
+}
+
+export interface RequesterActivity {
+  revision: number;
+  updatedAt: string;
+  commentCount: number;
 }
 
 export interface Comment {
@@ -281,14 +293,33 @@ function withStatus(t: Ticket, to: TicketStatus, ctx: CommandContext, resolution
   return next;
 }
 
-function change(t: Ticket, ctx: CommandContext, kinds: ChangeKind[], changes: TicketChange['changes'], extra: Partial<TicketChange> = {}): Ticket {
+function change(
+  before: Ticket,
+  t: Ticket,
+  ctx: CommandContext,
+  kinds: ChangeKind[],
+  changes: TicketChange['changes'],
+  extra: Partial<TicketChange> = {},
+): Ticket {
   const revision = t.revision + 1;
+  const at = ctx.now.toISOString();
+  const shown = requesterActivityOf(before);
+  const next = t.requesterActivity ?? shown;
+  // The requester's revision moves only when something the requester sees moved.
+  const seen =
+    next.commentCount !== shown.commentCount || JSON.stringify(requesterFields(t)) !== JSON.stringify(requesterFields(before));
   return {
     ...t,
     revision,
-    updatedAt: ctx.now.toISOString(),
-    lastChange: { revision, at: ctx.now.toISOString(), actor: ctx.actor, kinds, changes, ...extra },
+    updatedAt: at,
+    lastChange: { revision, at, actor: ctx.actor, kinds, changes, ...extra },
+    requesterActivity: seen ? { revision: shown.revision + 1, updatedAt: at, commentCount: next.commentCount } : shown,
   };
+}
+
+/** Tickets stored before `requesterActivity` existed: the best that can be said of them. */
+function requesterActivityOf(t: Ticket): RequesterActivity {
+  return t.requesterActivity ?? { revision: t.revision, updatedAt: t.updatedAt, commentCount: t.commentCount };
 }
 
 export interface NewTicket {
@@ -336,6 +367,7 @@ export function createTicket(n: NewTicket, ctx: CommandContext): Ticket {
     timeSpentMinutes: 0,
     revision: 1,
     lastChange: { revision: 1, at, actor: ctx.actor, kinds: assignee ? ['created', 'assigned'] : ['created'], changes: {} },
+    requesterActivity: { revision: 1, updatedAt: at, commentCount: 0 },
   };
   return t;
 }
@@ -393,7 +425,7 @@ export function updateTicket(t: Ticket, p: UpdateTicketInput, ctx: CommandContex
     kinds.add('status');
   }
   if (kinds.size === 0) return t;
-  return change(next, ctx, [...kinds], changes);
+  return change(t, next, ctx, [...kinds], changes);
 }
 
 export interface NewComment {
@@ -411,6 +443,10 @@ export function commentOn(t: Ticket, n: NewComment, ctx: CommandContext): { tick
   if (!byAgent && n.input.status !== undefined)
     throw new ValidationError('Requesters cannot set the status.', [{ field: 'status', message: 'only agents may set it' }]);
   let next: Ticket = { ...t, commentCount: t.commentCount + 1 };
+  if (visibility === 'public') {
+    const shown = requesterActivityOf(t);
+    next.requesterActivity = { ...shown, commentCount: shown.commentCount + 1 };
+  }
   const kinds: ChangeKind[] = ['commented'];
   const changes: TicketChange['changes'] = {};
   if (byAgent && visibility === 'public' && ctx.actor.type === 'agent' && !t.firstResponseAt) {
@@ -440,7 +476,7 @@ export function commentOn(t: Ticket, n: NewComment, ctx: CommandContext): { tick
     revision: t.revision + 1,
   };
   const summary: CommentSummary = { id: comment.id, visibility, body: comment.body.slice(0, 8000), author: ctx.actor };
-  return { ticket: change(next, ctx, kinds, changes, { comment: summary }), comment };
+  return { ticket: change(t, next, ctx, kinds, changes, { comment: summary }), comment };
 }
 
 export function logTime(t: Ticket, entry: { id: string; input: AddTimeEntryInput }, ctx: CommandContext): { ticket: Ticket; entry: TimeEntry } {
@@ -454,7 +490,7 @@ export function logTime(t: Ticket, entry: { id: string; input: AddTimeEntryInput
     createdAt: ctx.now.toISOString(),
   };
   const next = { ...t, timeSpentMinutes: t.timeSpentMinutes + e.minutes };
-  return { ticket: change(next, ctx, ['time'], { timeSpentMinutes: { from: t.timeSpentMinutes, to: next.timeSpentMinutes } }), entry: e };
+  return { ticket: change(t, next, ctx, ['time'], { timeSpentMinutes: { from: t.timeSpentMinutes, to: next.timeSpentMinutes } }), entry: e };
 }
 
 /** An SLA timer fired on the committed ticket: record the warning or the breach (and escalate). */
@@ -482,7 +518,7 @@ export function recordSla(
   }
   const kinds: ChangeKind[] = [stage === 'warn' ? 'sla-warning' : 'sla-breached'];
   if (changes.priority) kinds.push('priority');
-  return change(next, ctx, kinds, changes, extra);
+  return change(t, next, ctx, kinds, changes, extra);
 }
 
 /** A workflow callback was sent (bookkeeping: no revision, no event). */
@@ -513,13 +549,24 @@ export function isOwnTicket(t: Pick<Ticket, 'requester'>, v: Viewer): boolean {
 
 /** The ticket as the API shows it: never the task token; requesters see less. */
 export function ticketView(t: Ticket, v: Viewer): Record<string, unknown> {
-  const { workflow, lastChange: _lc, ...rest } = t;
+  const { workflow, lastChange: _lc, requesterActivity: _ra, ...rest } = t;
   const base: Record<string, unknown> = {
     ...rest,
     ...(workflow ? { workflow: { executionArn: workflow.executionArn, stateName: workflow.stateName, callback: workflow.callback, callbackAt: workflow.callbackAt } } : {}),
     version: t.revision,
   };
   if (v.kind !== 'requester') return base;
+  const shown = requesterActivityOf(t);
+  return { ...requesterFields(t), updatedAt: shown.updatedAt, commentCount: shown.commentCount, version: shown.revision };
+}
+
+/** The version a viewer sees (and its ETag): a requester's moves only with what the requester sees. */
+export function viewVersion(t: Ticket, v: Viewer): number {
+  return v.kind === 'requester' ? requesterActivityOf(t).revision : t.revision;
+}
+
+/** The fields of a requester's view that come straight from the ticket (no activity counters). */
+function requesterFields(t: Ticket): Record<string, unknown> {
   return {
     id: t.id,
     number: t.number,
@@ -536,8 +583,6 @@ export function ticketView(t: Ticket, v: Viewer): Record<string, unknown> {
     resolvedAt: t.resolvedAt,
     closedAt: t.closedAt,
     resolution: t.resolution ? { code: t.resolution.code } : undefined,
-    commentCount: t.commentCount,
-    version: t.revision,
   };
 }
 

@@ -11,7 +11,7 @@ import { ticketEventsFor } from '../../../shared/domain/tickets/events';
 import { coerceFieldStrings, fieldDefinitionsSchema, validateFields, type FieldDefinition } from '../../../shared/domain/tickets/fields';
 import { ticketMessages } from '../../../shared/domain/tickets/notifications';
 import { buildReport, reportCsv } from '../../../shared/domain/tickets/reports';
-import { commentOn, createTicket, recordSla, ticketNumberInSubject, ticketView, updateTicket, type CommandContext, type Ticket } from '../../../shared/domain/tickets/ticket';
+import { commentOn, createTicket, logTime, recordSla, ticketNumberInSubject, ticketView, updateTicket, viewVersion, type CommandContext, type Ticket } from '../../../shared/domain/tickets/ticket';
 import { ticketEventDetailSchema } from '../../../events/tickets';
 
 const fields: FieldDefinition[] = [
@@ -112,6 +112,25 @@ describe('ticket commands', () => {
     const v = ticketView(t, { kind: 'requester', id: 'r', email: 'carla@c.test' });
     expect(Object.keys(v)).not.toEqual(expect.arrayContaining(['sla']));
     expect(v.watchers).toBeUndefined();
+  });
+
+  it('the requester view reveals no internal comment in any field (count, version, updatedAt)', () => {
+    const requester = { kind: 'requester' as const, id: 'r', email: 'carla@c.test' };
+    const t = commentOn(newTicket(), { id: 'p', input: { body: 'on it', visibility: 'public' }, source: 'api' }, ctx('2026-11-23T09:20:00Z')).ticket;
+    const before = ticketView(t, requester);
+    expect(before).toMatchObject({ commentCount: 1, updatedAt: '2026-11-23T09:20:00.000Z' });
+    let noted = commentOn(t, { id: 'n', input: { body: 'customer is VIP', visibility: 'internal' }, source: 'api' }, ctx('2026-11-23T09:40:00Z')).ticket;
+    noted = logTime(noted, { id: 'e', input: { minutes: 5 } }, ctx('2026-11-23T09:45:00Z')).ticket;
+    noted = updateTicket(noted, { watchers: ['lea@x.test'] }, ctx('2026-11-23T09:50:00Z'));
+    expect(noted.commentCount).toBe(2);
+    expect(ticketView(noted, { kind: 'agent', id: 'a' })).toMatchObject({ commentCount: 2, version: noted.revision });
+    expect(ticketView(noted, requester)).toEqual(before);
+    expect(viewVersion(noted, requester)).toBe(viewVersion(t, requester));
+    // What the requester does see moves the requester's view on.
+    const answered = commentOn(noted, { id: 'q', input: { body: 'fixed?', visibility: 'public' }, source: 'api' }, ctx('2026-11-23T10:00:00Z')).ticket;
+    expect(ticketView(answered, requester)).toMatchObject({ commentCount: 2, updatedAt: '2026-11-23T10:00:00.000Z', version: (before.version as number) + 1 });
+    const reprioritised = updateTicket(answered, { priority: 'P2' }, ctx('2026-11-23T10:05:00Z'));
+    expect(ticketView(reprioritised, requester)).toMatchObject({ priority: 'P2', version: (before.version as number) + 2 });
   });
 
   it('reads ticket numbers from subjects', () => {
