@@ -6,7 +6,9 @@ const transform = {
 const transformIgnorePatterns = ['/node_modules/(?!(@middy|ulid)/)'];
 // @middy/core and @middy/util export only an `import` condition; point jest's CommonJS resolver at the file.
 const moduleNameMapper = { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' };
-const common = { transform, transformIgnorePatterns, moduleNameMapper, testEnvironment: 'node' };
+// Functions log at WARN and above in tests unless POWERTOOLS_LOG_LEVEL says otherwise.
+const setupFiles = ['<rootDir>/test/support/log-level.ts'];
+const common = { transform, transformIgnorePatterns, moduleNameMapper, setupFiles, testEnvironment: 'node' };
 
 module.exports = {
   // Per-project testTimeout is not honoured by jest; integration and infra tests need minutes.
