@@ -7,7 +7,7 @@ const transformIgnorePatterns = ['/node_modules/(?!(@middy|ulid)/)'];
 // @middy/core and @middy/util export only an `import` condition; point jest's CommonJS resolver at the file.
 const moduleNameMapper = { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' };
 // Functions log at WARN and above in tests unless POWERTOOLS_LOG_LEVEL says otherwise.
-const setupFiles = ['<rootDir>/test/support/log-level.ts'];
+const setupFiles = ['<rootDir>/test/support/log-level.ts', '<rootDir>/test/support/clock-shift.ts'];
 const common = { transform, transformIgnorePatterns, moduleNameMapper, setupFiles, testEnvironment: 'node' };
 
 module.exports = {

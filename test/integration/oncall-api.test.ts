@@ -236,7 +236,9 @@ describe('stakeholder updates', () => {
 
 describe('page log and response report', () => {
   it('lists the page attempts and escalation state of an incident', async () => {
-    const T = new Date();
+    // Alice's week of the weekly rotation that starts 2026-11-16 09:00 New York (Alice, Bob, Alice, ...):
+    // the test's clock, not today's date, decides who is on call.
+    const T = new Date('2026-11-18T15:00:00Z');
     const i = await openIncident(T);
     await startEscalation(i.id, i.revision, T);
     const r = await call(ops, { routeKey: 'GET /incidents/{id}/pages', params: { id: i.id }, ...viewer });
