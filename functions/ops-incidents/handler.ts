@@ -87,7 +87,7 @@ export const handler = httpApi({
     role: 'responder',
     handler: async (req) => {
       const b = parseBody(req, noteBodySchema);
-      return json(201, await noteIncident(id(req), b.text, actor(req), req.now));
+      return json(201, await noteIncident(id(req), (b.note ?? b.text)!, actor(req), req.now));
     },
   },
 });

@@ -23,7 +23,7 @@ import {
 import { createSubscriptionSchema } from '../../shared/domain/oncall/stakeholders';
 import { httpApi, json, noContent, parseBody, parseQuery, type HttpRequest, type Route } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
-import { pageQuerySchema } from '../../shared/http/schemas';
+import { noQuerySchema, pageQuerySchema } from '../../shared/http/schemas';
 import { getIncident } from '../../shared/store/incidents';
 import {
   createSubscription,
@@ -312,6 +312,7 @@ const routes: Record<string, Route> = {
   'GET /services/{id}/subscriptions': {
     role: 'viewer',
     handler: async (req) => {
+      parseQuery(req, noQuerySchema);
       await services.require(id(req));
       return json(200, { items: await subscriptionsOf(id(req)) });
     },
@@ -328,6 +329,7 @@ const routes: Record<string, Route> = {
   'GET /incidents/{id}/pages': {
     role: 'viewer',
     handler: async (req) => {
+      parseQuery(req, noQuerySchema);
       if (!(await getIncident(id(req)))) throw problem(404, `No incident with id ${id(req)}.`);
       const [escalation, pages] = await Promise.all([getEscalation(id(req)), pagesOf(id(req))]);
       return json(200, { escalation: escalation ?? null, pages: pages.map(({ message: _m, ...p }) => p) });

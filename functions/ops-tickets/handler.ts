@@ -14,6 +14,7 @@ import {
 } from '../../shared/domain/tickets/ticket';
 import { listTicketsQuerySchema, ticketPageQuerySchema } from '../../shared/domain/tickets/requests';
 import { httpApi, json, parseBody, parseQuery, type HttpRequest } from '../../shared/http/api';
+import { noQuerySchema } from '../../shared/http/schemas';
 import { problem } from '../../shared/http/problem';
 import { addComment, addTimeEntry, changeTicket, openTicket } from '../../shared/app/tickets/commands';
 import { ensureConfig, getConfig } from '../../shared/store/ticket-config';
@@ -167,6 +168,7 @@ export const handler = httpApi({
     role: 'viewer',
     handler: async (req) => {
       const c = callerOf(req);
+      parseQuery(req, noQuerySchema);
       const t = await load(req, c);
       const items = await listTimeEntries(t.id);
       return json(200, { items, totalMinutes: items.reduce((s, e) => s + e.minutes, 0) });

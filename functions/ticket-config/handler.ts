@@ -7,7 +7,8 @@ import { calendarSchema } from '../../shared/domain/tickets/business-time';
 import { categorySchema, incidentRuleSchema, queueSchema, requesterSchema } from '../../shared/domain/tickets/config';
 import { memberAvailabilitySchema } from '../../shared/domain/tickets/requests';
 import { slaPolicySchema } from '../../shared/domain/tickets/sla';
-import { httpApi, json, noContent, parseBody, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, noContent, parseBody, parseQuery, type HttpRequest } from '../../shared/http/api';
+import { noQuerySchema } from '../../shared/http/schemas';
 import { hasRole } from '../../shared/http/auth';
 import {
   deleteConfig,
@@ -46,7 +47,10 @@ function put<K extends ConfigKind>(kind: K, schema: z.ZodType<ConfigKinds[K]>, r
   };
 }
 
-const list = (kind: ConfigKind) => async () => json(200, { items: await listConfig(kind) });
+const list = (kind: ConfigKind) => async (req: HttpRequest) => {
+  parseQuery(req, noQuerySchema);
+  return json(200, { items: await listConfig(kind) });
+};
 const get = (kind: ConfigKind) => async (req: HttpRequest) => json(200, await requireConfig(kind, req.params.id!));
 
 export const handler = httpApi({
@@ -60,6 +64,7 @@ export const handler = httpApi({
   'GET /ticket-categories': {
     role: 'requester',
     handler: async (req) => {
+      parseQuery(req, noQuerySchema);
       const items = await listConfig('category');
       const agentish = hasRole(req.principal!, 'viewer');
       return json(200, { items: agentish ? items : items.filter((c) => c.requesterVisible).map(({ id, name, description, fields }) => ({ id, name, description, fields })) });

@@ -2,7 +2,7 @@
 // a body-size guard, routing on API Gateway's routeKey, role checks, and zod-validated input.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { MalformedPayloadError, ValidationError } from '../domain/errors';
 import { logger } from '../observability/logger';
 import { requireRole, type Principal, type Role } from './auth';
@@ -74,8 +74,21 @@ export function parseBody<S extends z.ZodType>(req: HttpRequest, schema: S): z.i
   return r.data;
 }
 
-/** Validate the query string; errors name the parameter. */
+/**
+ * Validate the query string; errors name the parameter. A parameter the route does not know is a
+ * 400 naming it (a misspelt filter must not silently list everything).
+ */
 export function parseQuery<S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> {
+  if (schema instanceof z.ZodObject) {
+    const known = Object.keys(schema.shape as Record<string, unknown>);
+    const unknown = Object.keys(req.query).filter((k) => !known.includes(k));
+    if (unknown.length) {
+      const takes = known.length ? `this route takes ${known.join(', ')}` : 'this route takes no query parameters';
+      throw problem(400, `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ${takes}.`, {
+        errors: unknown.map((field) => ({ field, message: `unknown query parameter; ${takes}` })),
+      });
+    }
+  }
   const r = schema.safeParse(req.query);
   if (!r.success) throw ValidationError.fromZod('The query string is not valid.', r.error);
   return r.data;

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
 export const cursorSchema = z.string().max(2048).optional();
 export const pageQuerySchema = z.object({ limit: limitSchema, cursor: cursorSchema });
+/** Routes that take no query parameters: any parameter is a 400 naming it. */
+export const noQuerySchema = z.object({});
 
 export const listAlertsQuerySchema = z.object({
   status: z.enum(['firing', 'resolved']).optional(),
@@ -30,4 +32,13 @@ export const resolveBodySchema = z.object({ note: z.string().trim().min(1).max(4
 export const reassignBodySchema = z.object({ teamId: z.string().min(1).max(64), reason: z.string().max(2000).optional(), version }).strict();
 export const severityBodySchema = z.object({ severity: z.enum(['P1', 'P2', 'P3', 'P4', 'P5']), reason: z.string().max(2000).optional(), version }).strict();
 export const mergeBodySchema = z.object({ into: z.string().min(1).max(64), reason: z.string().max(2000).optional(), version }).strict();
-export const noteBodySchema = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
+const noteText = z.string().trim().min(1).max(4000);
+/** `note`, as in /resolve; `text` is accepted as an alias (its name before 2026-11). */
+export const noteBodySchema = z
+  .object({ note: noteText.optional(), text: noteText.optional().describe('Alias of note; give one of them.') })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.note === undefined && b.text === undefined) ctx.addIssue({ code: 'custom', path: ['note'], message: 'required' });
+    if (b.note !== undefined && b.text !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['text'], message: 'text is an alias of note: give one of them' });
+  });
