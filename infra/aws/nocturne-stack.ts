@@ -55,6 +55,10 @@ export class NocturneStack extends Stack {
   readonly inboundEmail?: InboundEmail;
   /** HMAC secret(s) of signed page links; only when a catalog function needs `actLinkSecret`. */
   readonly actLinkSecret?: secretsmanager.Secret;
+  /** The charging system's {"baseUrl","apiKey"}; only when a catalog function needs `ocsConfig`. */
+  readonly ocsConfigSecret?: secretsmanager.Secret;
+  /** HMAC key(s) of the webhook provisioning driver; only when a function needs `webhookSigningSecret`. */
+  readonly webhookSigningSecret?: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: NocturneStackProps = {}) {
     super(scope, id, props);
@@ -106,6 +110,30 @@ export class NocturneStack extends Stack {
           'Rotated by hand (docs/decisions/0002): put a new value first, comma-separated, and redeploy so links in flight still verify; the functions get the value by a CloudFormation dynamic reference, resolved at deploy.',
       });
     }
+    const handRotated = (secret: secretsmanager.Secret, how: string) =>
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: `${how}; the functions get the value by a CloudFormation dynamic reference, resolved at deploy (docs/decisions/0011).`,
+      });
+    if (catalog.functions.some((f) => f.needs?.includes('ocsConfig'))) {
+      // The operator puts the real base URL and key after the first deploy (docs/provisioning.md).
+      this.ocsConfigSecret = new secretsmanager.Secret(this, 'OcsConfigSecret', {
+        description: 'Nocturne: the OCS (charging system) API for the ocs provisioning driver, as {"baseUrl","apiKey"}.',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ baseUrl: 'https://ocs.invalid' }),
+          generateStringKey: 'apiKey',
+          excludePunctuation: true,
+        },
+      });
+      handRotated(this.ocsConfigSecret, 'The key is issued by the charging system and rotated there; put the new value and redeploy');
+    }
+    if (catalog.functions.some((f) => f.needs?.includes('webhookSigningSecret'))) {
+      this.webhookSigningSecret = new secretsmanager.Secret(this, 'WebhookSigningSecret', {
+        description: 'Nocturne: HMAC key(s) of webhook provisioning calls, comma-separated; the first signs, receivers accept any.',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      });
+      handRotated(this.webhookSigningSecret, 'Rotated by hand: put "<new>,<old>", redeploy, tell the receivers, later put "<new>"');
+    }
     // Values that exist only once deployed, for the functions that declare them (catalog `needs`).
     const needed: Record<FunctionNeed, () => string> = {
       // The endpoint attribute, not the stage URL: the stage depends on nothing, the functions on the API alone.
@@ -113,6 +141,8 @@ export class NocturneStack extends Stack {
       // A dynamic reference ({{resolve:secretsmanager:…}}), not the value: CloudFormation resolves it
       // at deploy, so the template holds no secret (the Lambda configuration does; see 0002).
       actLinkSecret: () => this.actLinkSecret!.secretValue.unsafeUnwrap(),
+      ocsConfig: () => this.ocsConfigSecret!.secretValue.unsafeUnwrap(),
+      webhookSigningSecret: () => this.webhookSigningSecret!.secretValue.unsafeUnwrap(),
     };
 
     const functions = new Map<string, CatalogFunction>();

@@ -87,8 +87,16 @@ export interface FunctionDefinition {
  * secret(s) of signed page links, comma-separated, the first signs (shared/app/oncall/page-links.ts). In AWS
  * the stack sets them only on functions that declare them; the local runtime gives every handler
  * its own URL and, with NOCTURNE_RUNTIME=local, links.ts falls back to a development secret.
+ * ocsConfig: the charging system's {"baseUrl","apiKey"} as JSON (Secrets Manager in AWS; locally
+ * the OCS simulator's). webhookSigningSecret: HMAC key(s) of the webhook driver, comma-separated,
+ * the first signs (shared/adapters/drivers/webhook.ts; locally a development secret).
  */
-export const FUNCTION_NEEDS = { publicBaseUrl: 'PUBLIC_BASE_URL', actLinkSecret: 'ACT_LINK_SECRET' } as const;
+export const FUNCTION_NEEDS = {
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  actLinkSecret: 'ACT_LINK_SECRET',
+  ocsConfig: 'OCS_CONFIG',
+  webhookSigningSecret: 'WEBHOOK_SIGNING_SECRET',
+} as const;
 export type FunctionNeed = keyof typeof FUNCTION_NEEDS;
 
 /**

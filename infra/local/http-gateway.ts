@@ -19,6 +19,9 @@ export interface OpsIdentity {
   sub: string;
   email: string;
   groups: string[];
+  /** Limits the identity to a realm / organization (Cognito custom attributes custom:realm, custom:organization). */
+  realm?: string;
+  organization?: string;
 }
 
 export interface GatewayRoute {
@@ -321,6 +324,8 @@ export function claimsFor(identity: OpsIdentity): Record<string, string> {
     auth_time: String(now),
     iat: String(now),
     exp: String(now + 3600),
+    ...(identity.realm ? { 'custom:realm': identity.realm } : {}),
+    ...(identity.organization ? { 'custom:organization': identity.organization } : {}),
   };
 }
 

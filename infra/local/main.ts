@@ -44,6 +44,8 @@ async function main(): Promise<void> {
     // Ctrl-C should be quick: a scheduled handler mid-loop is abandoned, as Lambda would freeze it.
     stopGraceMs: 2000,
     quiet: process.env.NOCTURNE_QUIET === '1',
+    // A fixed port (OCS_PORT, default 3100) so the simulator's URL stays the same across restarts.
+    ocs: { port: Number(process.env.OCS_PORT ?? 3100), latencyMs: Number(process.env.OCS_LATENCY_MS ?? 0) },
   }));
   if (stopping) return;
   const url = runtime.url;
@@ -57,7 +59,9 @@ async function main(): Promise<void> {
     ...demoIntegrations.map((d) => `  ${d.name.padEnd(pad)}  POST ${url}${webhookPathOf(d)}  token ${d.token}`),
     '',
     'Ops API bearer tokens:',
-    ...Object.entries(demoOpsTokens).map(([token, who]) => `  ${who.groups.join(',').padEnd(9)}  Authorization: Bearer ${token}`),
+    ...Object.entries(demoOpsTokens).map(([token, who]) => `  ${`${who.groups.join(',')}${who.realm ? `@${who.realm}` : ''}`.padEnd(10)}  Authorization: Bearer ${token}`),
+    '',
+    `OCS simulator (charging system of the ocs driver): ${runtime.ocs ? `${runtime.ocs.url}  key ${runtime.ocs.apiKey}  (GET /_sim/subscribers)` : 'external'}`,
     '',
     `Pages and notifications (SNS): ${rel('sns.jsonl')}   bus events: ${rel('events.jsonl')}   failed deliveries: ${rel('dlq.jsonl')}`,
     `HTTP subscribers: ${rel('subscriptions.json')} ([{"topic":"pages","endpoint":"https://..."}])   DynamoDB Local: ${dynamo.endpoint}`,

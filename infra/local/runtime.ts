@@ -27,12 +27,16 @@ import { localDynamoClient } from './dynamodb-local';
 import { LocalEventBus, type BusRule } from './event-bus';
 import { HttpGateway, type OpsIdentity } from './http-gateway';
 import { AccessDeniedError, LambdaHost, checkGrant, currentInvocation, type InvocationRecord, type LambdaHandler } from './lambda';
+import { startOcsSimulator, type OcsSimulator, type OcsSimulatorOptions } from './ocs-simulator';
 import { LocalScheduler, type RegisteredSchedule } from './schedules';
 import { LocalSns, localTopicArn, type SnsSubscription } from './sns';
 import { StreamPoller, checkpointStore } from './streams';
 import { ensureTables, tableNamesFor, type TableNames } from './tables';
 
 export interface LocalRuntimeOptions {
+  /** The charging system the ocs driver calls (OCS_CONFIG): by default a simulator this runtime
+   * starts (state in $dataDir/ocs-simulator.json; these options tune it), or an external one. */
+  ocs?: OcsSimulatorOptions | { baseUrl: string; apiKey: string };
   /** 0 picks a free port (default 3000). */
   port?: number;
   /** Interface to listen on (default 127.0.0.1). */
@@ -82,6 +86,8 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   url: string;
+  /** The OCS simulator it started (absent when `ocs` named an external one). */
+  ocs?: OcsSimulator;
   port: number;
   dataDir: string;
   tables: TableNames;
@@ -295,6 +301,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const url = `http://localhost:${port}`;
   active = url;
 
+  const external = opts.ocs && 'baseUrl' in opts.ocs ? opts.ocs : undefined;
+  const ocs = external ? undefined : await startOcsSimulator({ stateFile: path.join(dataDir, 'ocs-simulator.json'), ...(opts.ocs as OcsSimulatorOptions) });
+  const ocsConfig = external ?? { baseUrl: ocs!.url, apiKey: ocs!.apiKey };
+
   // The environment every handler reads, as the CDK app sets it on each function.
   const env: Record<string, string> = {
     TABLE_NAME: tables.main,
@@ -308,6 +318,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     PUBLIC_BASE_URL: url,
     NOCTURNE_DATA_DIR: dataDir,
     NOCTURNE_RUNTIME: 'local',
+    OCS_CONFIG: JSON.stringify(ocsConfig),
   };
   for (const t of cat.topics) env[topicEnvName(t.name)] = localTopicArn(t.name);
   // Per-function environment is merged: one process holds every function.
@@ -344,6 +355,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     server.closeAllConnections();
     restore();
     ddb.destroy();
+    await ocs?.stop();
     throw err;
   }
 
@@ -369,6 +381,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
   return {
     url,
+    ocs,
     port,
     dataDir,
     tables,
@@ -426,6 +439,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         await Promise.all(pollers.map((p) => p.stop()));
         server.closeAllConnections();
         ddb.destroy();
+        await ocs?.stop();
         restore();
       })();
       return stopping;

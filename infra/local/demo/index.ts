@@ -49,6 +49,8 @@ export const demoOpsTokens: Record<string, OpsIdentity> = {
   'demo-viewer-token': { sub: 'demo-viewer', email: 'viewer@nocturne.local', groups: ['viewer'] },
   // A customer in the requester directory (infra/local/demo/tickets.ts): sees only its own tickets.
   'demo-requester-token': { sub: 'demo-requester', email: 'requester@nocturne.local', groups: ['requester'] },
+  // An admin of the demo realm "acme" (infra/local/demo/provisioning.ts): sees and changes only acme's customers.
+  'demo-realm-acme-token': { sub: 'demo-realm-acme', email: 'admin@acme.example', groups: ['admin'], realm: 'acme' },
 };
 
 /** Where a demo integration's monitor sends (pagerduty: the Events v2 endpoint). */
