@@ -3,7 +3,7 @@
 // failed invocation and then sends it to the DLQ; every step is idempotent, so a retry is safe.
 import type { EventBridgeEvent } from 'aws-lambda';
 import { ALERT_DETAIL_TYPES, alertEventDetailSchema } from '../../events/alerts';
-import { onAlertAcknowledged, onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
+import { onAlertAcknowledged, onAlertOpened, onAlertRepeated, onAlertResolved } from '../../shared/app/incidents/engine';
 import { logger } from '../../shared/observability/logger';
 
 export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
@@ -19,6 +19,11 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     case ALERT_DETAIL_TYPES.opened: {
       const r = await onAlertOpened(alert, now);
       logger.info('alert placed', { alertId: alert.id, ...r });
+      return;
+    }
+    case ALERT_DETAIL_TYPES.repeated: {
+      const r = await onAlertRepeated(alert, now);
+      if (r.kind !== 'duplicate') logger.info('alert repeated', { alertId: alert.id, ...r });
       return;
     }
     case ALERT_DETAIL_TYPES.resolved: {

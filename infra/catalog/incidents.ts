@@ -12,7 +12,7 @@ export const incidentsFeature: CatalogFeature = {
       timeoutSeconds: 30,
       table: 'readwrite',
       triggers: [
-        { kind: 'event', pattern: { source: ['nocturne.alerts'], 'detail-type': ['Alert Opened', 'Alert Resolved', 'Alert Acknowledged'] } },
+        { kind: 'event', pattern: { source: ['nocturne.alerts'], 'detail-type': ['Alert Opened', 'Alert Repeated', 'Alert Resolved', 'Alert Acknowledged'] } },
       ],
     },
     {

@@ -32,24 +32,37 @@ export async function getDisposition(alertId: string): Promise<Disposition | und
   return rest as Disposition;
 }
 
-export function putDisposition(d: Disposition): TransactItem {
+/**
+ * Write the disposition once. `replacesCorrelationTo`: the one exception, an alert correlated to
+ * that upstream incident and still firing when it resolved is placed again, exactly once.
+ */
+export function putDisposition(d: Disposition, replacesCorrelationTo?: string): TransactItem {
   return {
     Put: {
       TableName: tableName(),
       Item: { ...incidentKeys.disposition(d.alertId), type: 'AlertDisposition', ...d },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ...(replacesCorrelationTo
+        ? {
+            ConditionExpression: '#k = :correlated AND incidentId = :upstream AND attribute_not_exists(resolvedAt)',
+            ExpressionAttributeNames: { '#k': 'kind' },
+            ExpressionAttributeValues: { ':correlated': 'correlated', ':upstream': replacesCorrelationTo },
+          }
+        : { ConditionExpression: 'attribute_not_exists(pk)' }),
     },
   };
 }
 
-export function resolveDisposition(alertId: string, at: string): TransactItem {
+/** Resolve the disposition that was read (a re-placement in between makes the condition fail). */
+export function resolveDisposition(d: Pick<Disposition, 'alertId' | 'kind' | 'incidentId'>, at: string): TransactItem {
   return {
     Update: {
       TableName: tableName(),
-      Key: incidentKeys.disposition(alertId),
+      Key: incidentKeys.disposition(d.alertId),
       UpdateExpression: 'SET resolvedAt = :at',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(resolvedAt)',
-      ExpressionAttributeValues: { ':at': at },
+      ConditionExpression:
+        'attribute_exists(pk) AND attribute_not_exists(resolvedAt) AND #k = :kind' + (d.incidentId ? ' AND incidentId = :inc' : ''),
+      ExpressionAttributeNames: { '#k': 'kind' },
+      ExpressionAttributeValues: { ':at': at, ':kind': d.kind, ...(d.incidentId ? { ':inc': d.incidentId } : {}) },
     },
   };
 }

@@ -4,7 +4,8 @@
 // causes, and incident changes are conditional on the revision they were computed from.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import type { AlertSnapshot } from '../../../events/alerts';
+import { alertSnapshotSchema, type AlertSnapshot } from '../../../events/alerts';
+import { getAlert } from '../../store/alerts';
 import { flappingConfig, recordFlap } from '../../domain/incidents/flapping';
 import { matchLabels } from '../../domain/incidents/labels';
 import { acknowledge, mergeSource, mergeTarget, raiseSeverity, reopen, resolve, shouldNotify } from '../../domain/incidents/lifecycle';
@@ -50,6 +51,22 @@ interface Context {
   service?: Service;
   severity: IncidentSeverity;
   severityReason: string;
+  /** Set when re-placing an alert that was correlated to this (now resolved) upstream incident. */
+  replaces?: string;
+}
+
+/** The disposition item of this placement (replacing the correlated one when re-placing). */
+function placed(ctx: Context, d: Omit<Disposition, 'alertId' | 'integrationId' | 'dedupKey' | 'at'>): TransactItem {
+  const { alert, at, replaces } = ctx;
+  const reason = replaces ? `upstream incident ${replaces} resolved while it still fired; ${d.reason}` : d.reason;
+  return putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, at, ...d, reason }, replaces);
+}
+
+/** After a lost race on the disposition: was the alert placed (or resolved) by someone else? */
+async function alreadyPlaced(ctx: Pick<Context, 'alert' | 'replaces'>): Promise<boolean> {
+  const d = await getDisposition(ctx.alert.id);
+  if (!d) return false;
+  return !(ctx.replaces && d.kind === 'correlated' && d.incidentId === ctx.replaces && !d.resolvedAt);
 }
 
 function linkItem(incidentId: string, alert: AlertSnapshot, at: string, relation: AlertLink['relation'], labels: Record<string, string>, reason?: string): TransactItem {
@@ -108,7 +125,11 @@ export type Outcome = { kind: Disposition['kind'] | 'duplicate'; incidentId?: st
 export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Outcome> {
   const existing = await getDisposition(alert.id);
   if (existing) return { kind: 'duplicate', incidentId: existing.incidentId, reason: 'already processed' };
-  const ctx = await context(alert, now);
+  return place(await context(alert, now));
+}
+
+async function place(ctx: Context): Promise<Outcome> {
+  const { now } = ctx;
 
   // Silences and maintenance windows: recorded and linked, never dropped, no incident.
   const quiet = await quietRules();
@@ -116,10 +137,7 @@ export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Ou
   const maintenance = silence ? undefined : activeMaintenance(quiet.windows, ctx.decision.serviceId, now);
   if (silence || maintenance) {
     const reason = silence ? `silenced by ${silence.id} (${silence.comment})` : `maintenance window ${maintenance!.id} (${maintenance!.name}) on ${ctx.decision.serviceId}`;
-    const ok = await transactOnce(
-      [putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'silenced', silenceId: silence?.id, maintenanceId: maintenance?.id, reason, at: ctx.at })],
-      'record silenced alert',
-    );
+    const ok = await transactOnce([placed(ctx, { kind: 'silenced', silenceId: silence?.id, maintenanceId: maintenance?.id, reason })], 'record silenced alert');
     return ok ? { kind: 'silenced', reason } : { kind: 'duplicate', reason: 'already processed' };
   }
 
@@ -128,16 +146,13 @@ export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Ou
   const inhibitor = await findInhibitor(ctx);
   if (inhibitor) {
     const reason = `inhibited by alert ${inhibitor.alertId} (rule ${inhibitor.ruleId})`;
-    const ok = await transactOnce(
-      [putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'inhibited', inhibitedBy: inhibitor.alertId, ruleId: inhibitor.ruleId, reason, at: ctx.at })],
-      'record inhibited alert',
-    );
+    const ok = await transactOnce([placed(ctx, { kind: 'inhibited', inhibitedBy: inhibitor.alertId, ruleId: inhibitor.ruleId, reason })], 'record inhibited alert');
     return ok ? { kind: 'inhibited', reason } : { kind: 'duplicate', reason: 'already processed' };
   }
 
   // Dependency correlation: an open incident upstream explains this alert.
   const upstream = await upstreamIncident(ctx);
-  if (upstream) return correlate(ctx, upstream.incidentId, `upstream ${upstream.serviceId} has incident open`);
+  if (upstream && upstream.incidentId !== ctx.replaces) return correlate(ctx, upstream.incidentId, `upstream ${upstream.serviceId} has incident open`);
 
   return joinOrOpen(ctx);
 }
@@ -198,7 +213,7 @@ async function correlate(ctx: Context, incidentId: string, why: string): Promise
         incident: { ...cur, relatedAlertCount: cur.relatedAlertCount + 1 },
         timeline: [{ at, actor: SYSTEM, kind: 'correlated', message: `Related alert from ${ctx.decision.serviceId}: ${alert.summary}`, reason }],
         extra: [
-          putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'correlated', incidentId, reason, at }),
+          placed(ctx, { kind: 'correlated', incidentId, reason }),
           linkItem(incidentId, alert, at, 'related', ctx.labels, reason),
         ],
       };
@@ -207,7 +222,7 @@ async function correlate(ctx: Context, incidentId: string, why: string): Promise
     if (!r) return joinOrOpen(ctx);
     return { kind: 'correlated', incidentId, reason };
   } catch (err) {
-    if (isTransactionConflict(err) && (await getDisposition(alert.id))) return { kind: 'duplicate', reason: 'already processed' };
+    if (isTransactionConflict(err) && (await alreadyPlaced(ctx))) return { kind: 'duplicate', reason: 'already processed' };
     throw err;
   }
 }
@@ -220,7 +235,7 @@ async function joinOrOpen(ctx: Context): Promise<Outcome> {
     if (current) {
       const open = current.status !== 'resolved';
       const reopenable =
-        !open && !current.mergedInto && current.resolvedAt !== undefined && ctx.now.getTime() - Date.parse(current.resolvedAt) <= current.grouping.reopenWindowMinutes * 60000;
+        !open && !current.storm && !current.mergedInto && current.resolvedAt !== undefined && ctx.now.getTime() - Date.parse(current.resolvedAt) <= current.grouping.reopenWindowMinutes * 60000;
       if (open || reopenable) {
         const joined = await join(ctx, current.id);
         if (joined) return joined;
@@ -323,7 +338,7 @@ async function join(ctx: Context, incidentId: string): Promise<Outcome | undefin
         documentClient().send(
           new TransactWriteCommand({
             TransactItems: [
-              putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}`, at }),
+              placed(ctx, { kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}` }),
               bumpIncident(incidentId, at, { alerts: 1, open: 1, transition: alert.dedupKey }, 'open'),
               linkItem(incidentId, alert, at, 'member', ctx.labels),
               timelinePut(incidentId, { at, actor: ruleActor(ctx.decision), kind: 'alert', message: `Alert joined: ${alert.summary}`, reason: `group ${ctx.decision.groupKey}` }),
@@ -351,6 +366,7 @@ async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome 
   try {
     const r = await mutateIncident(incidentId, at, (cur) => {
       if (cur.status !== 'resolved') return undefined; // reopened meanwhile: the atomic join applies
+      if (cur.storm) return undefined; // a storm incident that resolved stays resolved: groups open normally again
       let m: Mutation = { incident: { ...cur }, timeline: [] };
       if (cur.status === 'resolved') {
         const withinWindow = cur.resolvedAt !== undefined && now.getTime() - Date.parse(cur.resolvedAt) <= cur.grouping.reopenWindowMinutes * 60000;
@@ -379,7 +395,7 @@ async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome 
         timeline,
         change,
         extra: [
-          putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}`, at }),
+          placed(ctx, { kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}` }),
           linkItem(incidentId, alert, at, 'member', ctx.labels),
           ...(m.extra ?? []),
         ],
@@ -389,13 +405,14 @@ async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome 
     await afterChange(r.before, r.after, now);
     return { kind: 'incident', incidentId, reason: reopened ? 'reopened' : 'joined' };
   } catch (err) {
-    if (isTransactionConflict(err) && (await getDisposition(alert.id))) return { kind: 'duplicate', reason: 'already processed' };
+    if (isTransactionConflict(err) && (await alreadyPlaced(ctx))) return { kind: 'duplicate', reason: 'already processed' };
     throw err;
   }
 }
 
 /** Timers follow committed changes: announce after the group window, watch flapping. */
 async function afterChange(before: Incident | undefined, after: Incident, now: Date): Promise<void> {
+  if (after.status === 'resolved' && before?.status !== 'resolved' && !after.mergedInto) await releaseCorrelated(after.id, now);
   if (after.status === 'resolved') {
     await cancelTimer(notifyTimerId(after.id));
     if (after.storm && after.teamId)
@@ -508,7 +525,7 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
         ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
       },
     },
-    putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId: id, reason: `opened incident for group ${decision.groupKey}`, at }),
+    placed(ctx, { kind: 'incident', incidentId: id, reason: `opened incident for group ${decision.groupKey}` }),
     linkItem(id, alert, at, 'member', ctx.labels),
     ...(decision.serviceId ? [{ Put: { TableName: tableName(), Item: { ...incidentKeys.openForService(decision.serviceId, id), type: 'ServiceOpenIncident' } } }] : []),
   ];
@@ -596,7 +613,7 @@ async function joinStorm(ctx: Context, teamId: string, previousIncidentId: strin
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, kind: 'incident', incidentId: stormId, reason: `storm guard: group ${decision.groupKey} collapsed`, at }),
+            placed(ctx, { kind: 'incident', incidentId: stormId, reason: `storm guard: group ${decision.groupKey} collapsed` }),
             bumpIncident(stormId!, at, { alerts: 1, open: 1, storm: 1, transition: alert.dedupKey }, 'open'),
             linkItem(stormId!, alert, at, 'member', ctx.labels),
             {
@@ -697,7 +714,7 @@ export async function mergeInto(sourceId: string, targetId: string, actor: Actor
   await afterChange(src.before, src.after, now);
 }
 
-export async function onAlertResolved(alert: AlertSnapshot, now: Date): Promise<Outcome> {
+export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt = 0): Promise<Outcome> {
   let disposition = await getDisposition(alert.id);
   if (!disposition) {
     // Resolved overtook Opened (events are unordered): place the alert first, then resolve it.
@@ -714,8 +731,11 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date): Promise<
       documentClient().send(new DeleteCommand({ TableName: tableName(), Key: incidentKeys.inhibitor(rule.id, inhibitionKey(rule, labels), alert.id) })),
     );
 
+  // The disposition changed between our read and our write (re-placed after its upstream resolved): again.
+  const changedMeanwhile = async () => attempt < 3 && !(await getDisposition(alert.id))?.resolvedAt;
   if (!disposition.incidentId) {
-    await transactOnce([resolveDisposition(alert.id, at)], 'resolve disposition');
+    if (!(await transactOnce([resolveDisposition(disposition, at)], 'resolve disposition')) && (await changedMeanwhile()))
+      return onAlertResolved(alert, now, attempt + 1);
     return { kind: disposition.kind, reason: 'resolved' };
   }
   const target = await followMerges(disposition.incidentId);
@@ -726,7 +746,7 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date): Promise<
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            resolveDisposition(alert.id, at),
+            resolveDisposition(disposition!, at),
             resolveLinkItem(disposition!.incidentId!, alert.id, at),
             ...(member ? [bumpIncident(target.id, at, { open: -1, transition: alert.dedupKey })] : []),
             timelinePut(target.id, { at, actor: SYSTEM, kind: 'alert-resolved', message: `Alert resolved: ${alert.summary}` }),
@@ -735,7 +755,10 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date): Promise<
       ),
     );
   } catch (err) {
-    if (isTransactionConflict(err) && cancellationCodes(err)[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already resolved' };
+    if (isTransactionConflict(err) && cancellationCodes(err)[0] === 'ConditionalCheckFailed') {
+      if (await changedMeanwhile()) return onAlertResolved(alert, now, attempt + 1);
+      return { kind: 'duplicate', reason: 'already resolved' };
+    }
     throw err;
   }
   if (!member) return { kind: disposition.kind, incidentId: target.id, reason: 'alert resolved' };
@@ -790,3 +813,54 @@ export async function flapCheck(incidentId: string, now: Date): Promise<void> {
 }
 
 export { afterChange };
+
+/**
+ * The one idempotent entry point that places an alert by id (the reconciler's, and any replay's):
+ * a firing alert without a placement is placed; a resolved one is placed and resolved. An alert
+ * already placed changes nothing (`duplicate`).
+ */
+export async function placeAlert(alertId: string, now: Date): Promise<Outcome> {
+  const stored = await getAlert(alertId);
+  if (!stored) throw new NotFoundError(`No alert with id ${alertId}.`);
+  const alert = alertSnapshotSchema.parse(stored);
+  return alert.status === 'resolved' ? onAlertResolved(alert, now) : onAlertOpened(alert, now);
+}
+
+/** A repeat may carry a higher severity (warning → critical; a job late → down): raise the incident's. */
+export async function onAlertRepeated(alert: AlertSnapshot, now: Date): Promise<Outcome> {
+  const d = await getDisposition(alert.id);
+  if (!d) return onAlertOpened(alert, now); // Opened not processed yet (events are unordered): place it now
+  if (d.kind !== 'incident' || !d.incidentId || d.resolvedAt) return { kind: 'duplicate', incidentId: d.incidentId, reason: 'repeat of an alert in no open incident' };
+  const ctx = await context(alert, now);
+  const target = await followMerges(d.incidentId);
+  if (!target || target.status === 'resolved' || raiseSeverity(target, ctx.severity) === target.severity)
+    return { kind: 'duplicate', incidentId: target?.id, reason: 'repeat: severity unchanged' };
+  const severityReason = `alert ${alert.dedupKey} repeated with ${ctx.severityReason}`;
+  const after = await reviewIncident({ ...ctx, severityReason }, target.id, alert.dedupKey);
+  return { kind: 'incident', incidentId: target.id, reason: `severity ${target.severity} → ${after?.severity ?? ctx.severity}` };
+}
+
+/**
+ * The upstream incident resolved: each alert correlated to it that still fires is placed on its
+ * own (silence, inhibition, another upstream, its group, or a new incident that pages), once.
+ */
+async function releaseCorrelated(incidentId: string, now: Date): Promise<void> {
+  const links = (await incidentLinks(incidentId)).filter((l) => l.relation === 'related' && l.status === 'firing' && !l.movedTo);
+  for (const link of links) {
+    const stored = await getAlert(link.alertId);
+    if (!stored || stored.status !== 'firing') continue;
+    const ctx = { ...(await context(alertSnapshotSchema.parse(stored), now)), replaces: incidentId };
+    const r = await place(ctx);
+    if (r.kind === 'duplicate' || !r.incidentId) continue;
+    await guard('mark moved alert', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: incidentKeys.link(incidentId, link.alertId),
+          UpdateExpression: 'SET movedTo = :to, movedAt = :at',
+          ExpressionAttributeValues: { ':to': r.incidentId, ':at': ctx.at },
+        }),
+      ),
+    );
+  }
+}

@@ -58,6 +58,9 @@ export interface AlertLink {
   joinedAt: string;
   resolvedAt?: string;
   reason?: string;
+  /** A related alert placed on its own incident when this (upstream) incident resolved. */
+  movedTo?: string;
+  movedAt?: string;
 }
 
 export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
