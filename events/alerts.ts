@@ -1,6 +1,5 @@
 // Alert events (source `nocturne.alerts`), one per committed change of an alert item.
 import { z } from 'zod';
-import { alertLinkSchema, alertSeveritySchema, alertSourceSchema } from '../shared/domain/alert';
 import { eventEnvelopeSchema, type EventContract } from './common';
 import opened from './examples/alert-opened.json';
 import repeated from './examples/alert-repeated.json';
@@ -8,6 +7,28 @@ import acknowledged from './examples/alert-acknowledged.json';
 import resolved from './examples/alert-resolved.json';
 
 export const ALERT_EVENT_SOURCE = 'nocturne.alerts';
+
+export const ALERT_SOURCES = [
+  'alertmanager',
+  'grafana',
+  'datadog',
+  'zabbix',
+  'nagios',
+  'cloudwatch',
+  'pagerduty',
+  'generic',
+] as const;
+export const alertSourceSchema = z.enum(ALERT_SOURCES);
+export type AlertSource = z.infer<typeof alertSourceSchema>;
+
+export const ALERT_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export const alertSeveritySchema = z.enum(ALERT_SEVERITIES);
+export type AlertSeverity = z.infer<typeof alertSeveritySchema>;
+
+export const alertLinkSchema = z.object({
+  href: z.string().min(1).max(2048),
+  text: z.string().max(512).optional(),
+});
 
 export const alertSnapshotSchema = z.object({
   id: z.string(),

@@ -6,9 +6,23 @@ import { eventEnvelopeSchema, type EventContract } from './common';
 import probeChanged from './examples/probe-state-changed.json';
 import jobChanged from './examples/job-state-changed.json';
 import batchDue from './examples/probe-batch-due.json';
-import { PROBE_BATCH_DETAIL_TYPE, PROBE_ROUND_SOURCE, probeBatchDetailSchema } from '../shared/domain/probes/rounds';
 
 export const PROBE_EVENT_SOURCE = 'nocturne.probes';
+
+/** A probe round fanned out: one `Probe Batch Due` event per batch of due probes (shared/domain/probes/rounds.ts). */
+export const PROBE_ROUND_SOURCE = 'nocturne.probe-scheduler';
+export const PROBE_BATCH_DETAIL_TYPE = 'Probe Batch Due';
+
+export const probeBatchDetailSchema = z.object({
+  version: z.literal(1),
+  /** The scheduler run that found these probes due. */
+  round: z.iso.datetime({ offset: true }),
+  probes: z
+    .array(z.object({ id: z.string().min(1).max(64), dueAt: z.iso.datetime({ offset: true }) }))
+    .min(1)
+    .max(100),
+});
+export type ProbeBatchDetail = z.infer<typeof probeBatchDetailSchema>;
 
 export const PROBE_DETAIL_TYPES = {
   probe: 'Probe State Changed',

@@ -1,10 +1,10 @@
 // One mapper per entity type: each turns a committed change into the events it means.
 // Later features (incidents, tickets, probes) add their mapper here.
 import type { BusEvent } from '../../shared/adapters/events';
-import { alertEventFor } from '../../shared/domain/alert-events';
-import { ticketEventsFor } from '../../shared/domain/tickets/events';
-import { incidentEventFor } from '../../shared/domain/incident-events';
-import { probeFlipEventFor } from '../../shared/domain/probes/events';
+import { alertEventFor } from '../../shared/store/outbox/alert-events';
+import { ticketEventsFor } from '../../shared/store/outbox/ticket-events';
+import { incidentEventFor } from '../../shared/store/outbox/incident-events';
+import { probeFlipEventFor } from '../../shared/store/outbox/probe-flip-events';
 import { orderEventFor } from './order-events';
 
 type Image = Record<string, unknown> | undefined;

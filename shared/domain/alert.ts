@@ -2,22 +2,20 @@
 // anything is stored. Pure: no I/O, no clock reads (receivedAt is passed in).
 import { z } from 'zod';
 
-export const ALERT_SOURCES = [
-  'alertmanager',
-  'grafana',
-  'datadog',
-  'zabbix',
-  'nagios',
-  'cloudwatch',
-  'pagerduty',
-  'generic',
-] as const;
-export const alertSourceSchema = z.enum(ALERT_SOURCES);
-export type AlertSource = z.infer<typeof alertSourceSchema>;
+// The sources, severities and link shape are part of the published alert contract (events/alerts.ts);
+// the domain uses them from there (contracts sit below the domain).
+import {
+  ALERT_SEVERITIES,
+  ALERT_SOURCES,
+  alertLinkSchema,
+  alertSeveritySchema,
+  alertSourceSchema,
+  type AlertSeverity,
+  type AlertSource,
+} from '../../events/alerts';
 
-export const ALERT_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
-export const alertSeveritySchema = z.enum(ALERT_SEVERITIES);
-export type AlertSeverity = z.infer<typeof alertSeveritySchema>;
+export { ALERT_SEVERITIES, ALERT_SOURCES, alertLinkSchema, alertSeveritySchema, alertSourceSchema };
+export type { AlertSeverity, AlertSource };
 
 export const alertStatusSchema = z.enum(['firing', 'resolved']);
 export type AlertStatus = z.infer<typeof alertStatusSchema>;
@@ -25,11 +23,6 @@ export type AlertStatus = z.infer<typeof alertStatusSchema>;
 /** What a normalizer may ask of an existing alert besides firing/resolving it. */
 export const alertActionSchema = z.enum(['trigger', 'acknowledge', 'resolve']);
 export type AlertAction = z.infer<typeof alertActionSchema>;
-
-export const alertLinkSchema = z.object({
-  href: z.string().min(1).max(2048),
-  text: z.string().max(512).optional(),
-});
 
 const isoDate = z.iso.datetime({ offset: true });
 

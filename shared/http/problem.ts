@@ -2,6 +2,7 @@
 // at fault when there is one, and says what to do next.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ConflictError, MalformedPayloadError, NotFoundError, ValidationError, type FieldIssue } from '../domain/errors';
+import { StoreUnavailableError } from '../store/errors';
 
 export const PROBLEM_BASE = 'https://nocturne.dev/problems/';
 
@@ -54,13 +55,7 @@ export function problemResponse(p: HttpProblem, instance?: string): APIGatewayPr
   };
 }
 
-/** Store failures are transient: the caller should retry. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export { StoreUnavailableError };
 
 /** Map any error to a problem; unknown errors become a 500 without leaking internals. */
 export function toProblem(err: unknown): HttpProblem {

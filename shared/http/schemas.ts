@@ -1,9 +1,8 @@
 // Request schemas shared by list endpoints.
 import { z } from 'zod';
+import { cursorSchema, limitSchema, pageQuerySchema } from '../domain/page-query';
 
-export const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
-export const cursorSchema = z.string().max(2048).optional();
-export const pageQuerySchema = z.object({ limit: limitSchema, cursor: cursorSchema });
+export { cursorSchema, limitSchema, pageQuerySchema };
 /** Routes that take no query parameters: any parameter is a 400 naming it. */
 export const noQuerySchema = z.object({});
 

@@ -2,7 +2,7 @@
 // AWS_ENDPOINT_URL_DYNAMODB variable (the local runtime points it at DynamoDB Local).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailableError } from '../http/problem';
+import { StoreUnavailableError } from './errors';
 
 let client: DynamoDBDocumentClient | undefined;
 let configure: ((c: DynamoDBClient) => void) | undefined;

@@ -2,7 +2,7 @@
 // Lambda handlers against DynamoDB Local.
 import type { Notification, Notifier } from '../../shared/adapters/notifier';
 import { setNotifier } from '../../shared/adapters/notifier';
-import { incidentEventFor } from '../../shared/domain/incident-events';
+import { incidentEventFor } from '../../shared/store/outbox/incident-events';
 import { signLink } from '../../shared/domain/oncall/links';
 import { onAlertOpened } from '../../shared/app/incidents/engine';
 import { acknowledgeIncident, changeIncidentSeverity, resolveIncident } from '../../shared/app/incidents/actions';

@@ -20,7 +20,7 @@ import openedExample from '../../events/examples/incident-opened.json';
 import resolvedExample from '../../events/examples/incident-resolved.json';
 import { setNotifier, type Notification } from '../../shared/adapters/notifier';
 import { RecordingTaskCallbacks, setTaskCallbacks } from '../../shared/adapters/stepfunctions';
-import { ticketEventsFor } from '../../shared/domain/tickets/events';
+import { ticketEventsFor } from '../../shared/store/outbox/ticket-events';
 import type { Ticket } from '../../shared/domain/tickets/ticket';
 import { ensureConfig, putConfig } from '../../shared/store/ticket-config';
 import { seedTicketDemo } from '../../infra/local/demo/tickets';

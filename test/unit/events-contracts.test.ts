@@ -7,7 +7,7 @@ import { probeEventContracts, probeRoundContracts } from '../../events/probes';
 import { orderEventContracts } from '../../events/orders';
 
 const allContracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts, ...probeEventContracts, ...probeRoundContracts, ...orderEventContracts];
-import { alertEventFor } from '../../shared/domain/alert-events';
+import { alertEventFor } from '../../shared/store/outbox/alert-events';
 
 describe('event contracts', () => {
   it.each(allContracts.map((c) => [c.detailType, c]))('%s example matches its schema', (_name, c) => {

@@ -1,7 +1,6 @@
 // What people do to incidents (ops API today, signed page links later): each action is a pure
 // transition applied with optimistic locking, followed by the timer housekeeping it implies.
 import { ConflictError } from '../../domain/errors';
-import type { Principal } from '../../http/auth';
 import { acknowledge, addNote, changeSeverity, reassign, resolve } from '../../domain/incidents/lifecycle';
 import type { Actor, Incident, Mutation } from '../../domain/incidents/model';
 import type { IncidentSeverity } from '../../domain/incidents/rules';
@@ -11,7 +10,8 @@ import { mutateIncident, requireIncident } from '../../store/incidents';
 import { teams } from '../../store/services';
 import { afterChange, mergeInto } from './engine';
 
-export function actorOf(p: Principal): Actor {
+/** The actor for a signed-in person (the HTTP layer's Principal, or anyone else with an id and a name). */
+export function actorOf(p: { id: string; name: string }): Actor {
   return { type: 'user', id: p.id, name: p.name };
 }
 

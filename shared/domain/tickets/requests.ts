@@ -4,9 +4,7 @@ import { z } from 'zod';
 import { GROUP_BY } from './reports';
 import { prioritySchema } from './sla';
 import { linkSchema, ticketStatusSchema } from './ticket';
-
-const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
-const cursorSchema = z.string().max(2048).optional();
+import { cursorSchema, limitSchema } from '../page-query';
 
 export const listTicketsQuerySchema = z.object({
   status: ticketStatusSchema.optional(),

@@ -1,6 +1,6 @@
 // Flip items become `nocturne.probes` events that satisfy their contract; nothing else does.
 import { probeEventDetailSchema } from '../../../events/probes';
-import { probeFlipEventFor } from '../../../shared/domain/probes/events';
+import { probeFlipEventFor } from '../../../shared/store/outbox/probe-flip-events';
 import { flipItem } from '../../../shared/store/probe-history';
 import { eventsForChange } from '../../../functions/outbox/mappers';
 

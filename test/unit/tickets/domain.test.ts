@@ -7,7 +7,7 @@ import { ValidationError } from '../../../shared/domain/errors';
 import type { Category, Queue } from '../../../shared/domain/tickets/config';
 import { eligibleMembers, firstMatchingRule, roundRobinPick } from '../../../shared/domain/tickets/config';
 import { cleanSubject, fieldLines, intentOf, isAutoReply, replyText } from '../../../shared/domain/tickets/email';
-import { ticketEventsFor } from '../../../shared/domain/tickets/events';
+import { ticketEventsFor } from '../../../shared/store/outbox/ticket-events';
 import { coerceFieldStrings, fieldDefinitionsSchema, validateFields, type FieldDefinition } from '../../../shared/domain/tickets/fields';
 import { ticketMessages } from '../../../shared/domain/tickets/notifications';
 import { buildReport, reportCsv } from '../../../shared/domain/tickets/reports';

@@ -1,4 +1,4 @@
-// Which event a committed flip item means. Pure, like shared/domain/alert-events.ts: given the
+// Which event a committed flip item means. Pure, like shared/store/outbox/alert-events.ts: given the
 // stream's old and new images, return the event to publish. Flip items are written once
 // (insert only), so only inserts map; their TTL deletion maps to nothing.
 import type { BusEvent } from '../../adapters/events';

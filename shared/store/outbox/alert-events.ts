@@ -1,7 +1,7 @@
 // Which event a committed change of an alert item means. Pure: given the stream's old and new
 // images, return the one event to publish (or none: the delete half of a resolve move).
-import type { BusEvent } from '../adapters/events';
-import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE, type AlertSnapshot } from '../../events/alerts';
+import type { BusEvent } from '../../adapters/events';
+import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE, type AlertSnapshot } from '../../../events/alerts';
 
 type Image = Record<string, unknown> | undefined;
 

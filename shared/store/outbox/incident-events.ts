@@ -1,8 +1,8 @@
 // Which event a committed change of an incident item means: the change recorded in
 // `lastChange` at this revision, if any (joins and notes change the incident without an event).
-import type { BusEvent } from '../adapters/events';
-import { INCIDENT_DETAIL_TYPES, INCIDENT_EVENT_SOURCE, type IncidentSnapshot } from '../../events/incidents';
-import type { Incident } from './incidents/model';
+import type { BusEvent } from '../../adapters/events';
+import { INCIDENT_DETAIL_TYPES, INCIDENT_EVENT_SOURCE, type IncidentSnapshot } from '../../../events/incidents';
+import type { Incident } from '../../domain/incidents/model';
 
 type Image = Record<string, unknown> | undefined;
 

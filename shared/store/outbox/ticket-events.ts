@@ -3,7 +3,7 @@
 // for bookkeeping writes that keep the revision.
 import type { BusEvent } from '../../adapters/events';
 import { TICKET_DETAIL_TYPES, TICKET_EVENT_SOURCE, type TicketEventDetail, type TicketSnapshot } from '../../../events/tickets';
-import type { ChangeKind, Ticket } from './ticket';
+import type { ChangeKind, Ticket } from '../../domain/tickets/ticket';
 
 type Image = Record<string, unknown> | undefined;
 
