@@ -1,6 +1,26 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Layers only look down (docs/architecture.md): each block below lists what a layer may NOT
+// import. Relative imports are matched by the folder names they pass through, so `../../store/x`
+// from shared/domain/ and `../store/x` from shared/ both count. test/, bench/, scripts/ and
+// infra/local, infra/aws may import anything. test/unit/layers.test.ts proves each rule fires.
+const relativeInto = (...dirs) => `^\\.{1,2}/(.*/)?(${dirs.join('|')})(/|$)`;
+const upward = (message, ...dirs) => ({ regex: relativeInto(...dirs), message });
+const layerRule = (patterns, paths = []) => ['error', { patterns, paths }];
+const noIo = [
+  { name: 'node:fs', message: 'The domain does no I/O: read files in store/adapters/infra and pass the data in.' },
+  { name: 'node:fs/promises', message: 'The domain does no I/O: read files in store/adapters/infra and pass the data in.' },
+  { name: 'node:http', message: 'The domain does no I/O: HTTP clients live in shared/adapters/.' },
+  { name: 'node:https', message: 'The domain does no I/O: HTTP clients live in shared/adapters/.' },
+  // isIP is a pure check; sockets are I/O.
+  { name: 'node:net', allowImportNames: ['isIP'], message: 'The domain does no I/O: sockets live in functions/ or shared/adapters/.' },
+];
+const noAwsSdk = { group: ['@aws-sdk/*'], message: 'No AWS SDK in the domain: DynamoDB lives in shared/store/, other services in shared/adapters/.' };
+const domainPatterns = [
+  upward('shared/domain/ is pure: it imports only the domain and events/ (contracts sit below the domain).', 'store', 'adapters', 'app', 'http', 'api', 'observability', 'functions', 'infra'),
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.local/', '.tools/', 'coverage/', 'docs/'] },
   js.configs.recommended,
@@ -9,6 +29,50 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+    },
+  },
+  {
+    files: ['events/**/*.ts'],
+    rules: { 'no-restricted-imports': layerRule([{ regex: '^\\.\\./', message: 'events/ (the published contracts) imports nothing from the rest of the project.' }]) },
+  },
+  {
+    files: ['shared/domain/**/*.ts'],
+    rules: { 'no-restricted-imports': layerRule([...domainPatterns, noAwsSdk], noIo) },
+  },
+  {
+    // TransactItem (a DynamoDB type) still rides on the incident Mutation; engineer "engine" moves it
+    // out of the domain with the pure incident decision (issue 9 §2). Everything else applies.
+    files: ['shared/domain/incidents/model.ts'],
+    rules: { 'no-restricted-imports': layerRule(domainPatterns, noIo) },
+  },
+  {
+    files: ['shared/store/**/*.ts', 'shared/adapters/**/*.ts', 'shared/observability/**/*.ts'],
+    rules: {
+      'no-restricted-imports': layerRule([
+        upward('shared/store/, shared/adapters/ and shared/observability/ sit below the application layer: no app/, http/, api/ or functions/.', 'app', 'http', 'api', 'functions', 'infra'),
+      ]),
+    },
+  },
+  {
+    files: ['shared/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': layerRule([
+        upward('shared/app/ (orchestration) sits below the HTTP layer and the function entries: no http/, api/ or functions/.', 'http', 'api', 'functions', 'infra'),
+      ]),
+    },
+  },
+  {
+    files: ['shared/http/**/*.ts', 'shared/api/**/*.ts'],
+    rules: { 'no-restricted-imports': layerRule([upward('shared/ never imports functions/ or infra/.', 'functions', 'infra')]) },
+  },
+  {
+    // A function's folder is its own: what two functions share goes to shared/.
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': layerRule([
+        { regex: '^\\.\\./(?!\\.)', message: 'A function imports no other function\'s folder: move what they share to shared/app/ (or below).' },
+        upward('functions/ do not import infra/: the catalog wires them, not the other way round.', 'infra'),
+      ]),
     },
   },
   {
