@@ -2,10 +2,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Layers only look down (docs/architecture.md): each block below lists what a layer may NOT
-// import. Relative imports are matched by the folder names they pass through, so `../../store/x`
-// from shared/domain/ and `../store/x` from shared/ both count. test/, bench/, scripts/ and
+// import. A relative import that climbs out (`../`) into a layer folder is matched by that folder's
+// name, so `../../store/x` from shared/domain/probes/ and `../store/x` from shared/domain/ both count
+// (a sibling file such as `./http` does not). test/, bench/, scripts/ and
 // infra/local, infra/aws may import anything. test/unit/layers.test.ts proves each rule fires.
-const relativeInto = (...dirs) => `^\\.{1,2}/(.*/)?(${dirs.join('|')})(/|$)`;
+const relativeInto = (...dirs) => `^(\\.\\./)+(shared/)?(${dirs.join('|')})/`;
 const upward = (message, ...dirs) => ({ regex: relativeInto(...dirs), message });
 const layerRule = (patterns, paths = []) => ['error', { patterns, paths }];
 const noIo = [

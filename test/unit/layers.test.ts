@@ -49,6 +49,7 @@ test('an upward import fails the lint in every layer; a downward one passes', ()
     { file: 'shared/store/x.ts', code: `import { ConflictError } from '../domain/errors';\nimport type { BusEvent } from '../adapters/events';\nexport type B = BusEvent;${use('ConflictError')}` },
     { file: 'shared/app/probes/x.ts', code: `import { getJob } from '../../store/probe-jobs';\nimport { checkJob } from '../../domain/probes/job-state';${use('getJob', 'checkJob')}` },
     { file: 'functions/x/handler.ts', code: `import { ticketTimerHandlers } from '../../shared/app/tickets/timers';${use('ticketTimerHandlers')}` },
+    { file: 'shared/adapters/drivers/x.ts', code: `import { post } from './http';${use('post')}` },
     { file: 'infra/local/x.ts', code: `import { handler } from '../../functions/paging/handler';${use('handler')}` },
   ];
   const results = restrictedImports([...upward, ...downward]);
