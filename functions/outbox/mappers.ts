@@ -5,7 +5,7 @@ import { alertEventFor } from '../../shared/store/outbox/alert-events';
 import { ticketEventsFor } from '../../shared/store/outbox/ticket-events';
 import { incidentEventFor } from '../../shared/store/outbox/incident-events';
 import { probeFlipEventFor } from '../../shared/store/outbox/probe-flip-events';
-import { orderEventFor } from './order-events';
+import { orderEventFor } from '../../shared/store/outbox/order-events';
 
 type Image = Record<string, unknown> | undefined;
 type Mapper = (oldImage: Image, newImage: Image) => BusEvent | BusEvent[] | undefined;

@@ -1,8 +1,8 @@
 // Order history items → ProductOrderStateChangeEvent. Each state change of an order writes one
 // history item in the same transaction as the order (shared/store/orders.ts), so its insert is the
 // one committed fact the event is made from: one event per change, never one for bookkeeping.
-import type { BusEvent } from '../../shared/adapters/events';
-import { ORDER_DETAIL_TYPES, ORDER_EVENT_SOURCE, type OrderEventDetail } from '../../events/orders';
+import type { BusEvent } from '../../adapters/events';
+import { ORDER_DETAIL_TYPES, ORDER_EVENT_SOURCE, type OrderEventDetail } from '../../../events/orders';
 
 type Image = Record<string, unknown> | undefined;
 
