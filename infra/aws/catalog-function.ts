@@ -35,6 +35,8 @@ export interface CatalogFunctionProps {
   alarmTopic: sns.ITopic;
   /** false: skip esbuild and use inline stand-in code (fast synth in tests). */
   bundle: boolean;
+  /** When a redrive function reads the async DLQ: the time between redrives and where a message goes after maxReceives. */
+  redrive?: { parkedQueue: sqs.IQueue; maxReceives: number; interval: Duration };
 }
 
 /** kebab-case or lower-case catalog name to a construct id fragment: ops-alerts -> OpsAlerts. */
@@ -81,7 +83,7 @@ export class CatalogFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     const triggeredAsync = def.triggers.some(isAsyncTrigger);
-    if (triggeredAsync) this.asyncDeadLetterQueue = this.deadLetterQueue('AsyncDlq', 'events or async invocations');
+    if (triggeredAsync) this.asyncDeadLetterQueue = this.deadLetterQueue('AsyncDlq', 'events or async invocations', props.redrive);
     if (def.triggers.some((t) => t.kind === 'tableStream'))
       this.streamDeadLetterQueue = this.deadLetterQueue('StreamDlq', 'table stream batches');
 
@@ -126,15 +128,29 @@ export class CatalogFunction extends Construct {
     });
   }
 
-  private deadLetterQueue(id: string, what: string): sqs.Queue {
+  private deadLetterQueue(id: string, what: string, redrive?: CatalogFunctionProps['redrive']): sqs.Queue {
     const queue = new sqs.Queue(this, id, {
       enforceSSL: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       retentionPeriod: Duration.days(14),
+      // Redriven by the dlq-redrive function: a failed redrive comes back after `interval`, and after
+      // maxReceives it is parked for a person (docs/decisions/0009).
+      ...(redrive
+        ? { visibilityTimeout: redrive.interval, deadLetterQueue: { queue: redrive.parkedQueue, maxReceiveCount: redrive.maxReceives } }
+        : {}),
     });
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
       alarmDescription: `Nocturne function ${this.definition.name}: ${what} are waiting in a dead-letter queue.`,
-      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      // Visible and in flight: a message waiting between two redrives (invisible) still sits in the DLQ.
+      metric: new cloudwatch.MathExpression({
+        expression: 'visible + inflight',
+        label: 'Dead letters (visible + in flight)',
+        period: Duration.minutes(1),
+        usingMetrics: {
+          visible: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+          inflight: queue.metricApproximateNumberOfMessagesNotVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+        },
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

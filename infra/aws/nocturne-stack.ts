@@ -10,7 +10,10 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { catalog as defaultCatalog, FUNCTION_NEEDS, topicEnvName, type Catalog, type EventTrigger, type FunctionNeed, type TopicName } from '../catalog';
@@ -40,6 +43,12 @@ const RULE_TARGET_RETRIES = 4;
 const RULE_TARGET_MAX_EVENT_AGE = Duration.hours(1);
 /** Stream batches: retries before the batch description goes to the stream DLQ. */
 const STREAM_RETRIES = 10;
+/** Receives of a dead letter by the redrive function before it is parked for a person (docs/decisions/0009). */
+export const DEAD_LETTER_MAX_RECEIVES = 5;
+/** Time between two redrives of one dead letter (the DLQ's visibility timeout). */
+export const DEAD_LETTER_REDRIVE_INTERVAL = Duration.minutes(15);
+/** Environment of a `deadLetters` function: `<queue name>=<function name>` pairs, comma-separated. */
+export const DEAD_LETTER_TARGETS_ENV = 'DEAD_LETTER_TARGETS';
 
 export class NocturneStack extends Stack {
   readonly catalog: Catalog;
@@ -51,6 +60,8 @@ export class NocturneStack extends Stack {
   readonly alarmTopic: sns.Topic;
   readonly api: OpsApi;
   readonly functions: ReadonlyMap<string, CatalogFunction>;
+  /** Dead letters redriven DEAD_LETTER_MAX_RECEIVES times end here, alarmed; only with a `deadLetters` function. */
+  readonly parkedDeadLetters?: sqs.Queue;
   /** Bucket and SES receipt rules; only when a catalog function has an inboundEmail trigger. */
   readonly inboundEmail?: InboundEmail;
   /** HMAC secret(s) of signed page links; only when a catalog function needs `actLinkSecret`. */
@@ -145,18 +156,29 @@ export class NocturneStack extends Stack {
       webhookSigningSecret: () => this.webhookSigningSecret!.secretValue.unsafeUnwrap(),
     };
 
+    if (catalog.functions.some((f) => f.triggers.some((t) => t.kind === 'deadLetters'))) this.parkedDeadLetters = this.parkedQueue();
+
     const functions = new Map<string, CatalogFunction>();
     for (const definition of catalog.functions) {
       const environment = {
         ...sharedEnvironment,
         ...Object.fromEntries((definition.needs ?? []).map((need) => [FUNCTION_NEEDS[need], needed[need]()])),
       };
-      const fn = new CatalogFunction(this, { definition, sharedEnvironment: environment, alarmTopic: this.alarmTopic, bundle });
+      const fn = new CatalogFunction(this, {
+        definition,
+        sharedEnvironment: environment,
+        alarmTopic: this.alarmTopic,
+        bundle,
+        ...(this.parkedDeadLetters
+          ? { redrive: { parkedQueue: this.parkedDeadLetters, maxReceives: DEAD_LETTER_MAX_RECEIVES, interval: DEAD_LETTER_REDRIVE_INTERVAL } }
+          : {}),
+      });
       this.grantFromCatalog(fn);
       this.wireTriggers(fn);
       functions.set(definition.name, fn);
     }
     this.functions = functions;
+    for (const fn of functions.values()) if (fn.definition.triggers.some((t) => t.kind === 'deadLetters')) this.wireRedrive(fn);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the webhooks and the ops API' });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
@@ -245,10 +267,58 @@ export class NocturneStack extends Stack {
           });
           return;
         }
+        case 'deadLetters':
+          return; // wired once every function exists (wireRedrive)
         default:
           throw new Error(`Unknown trigger ${JSON.stringify(trigger satisfies never)} on ${fn.definition.name}`);
       }
     });
+  }
+
+  /** Where dead letters go after DEAD_LETTER_MAX_RECEIVES redrives: a person's queue, alarmed while not empty. */
+  private parkedQueue(): sqs.Queue {
+    const queue = new sqs.Queue(this, 'ParkedDeadLetters', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the last dead-letter queue: messages redriven too often rest here for a person; it is alarmed.',
+    });
+    const alarm = new cloudwatch.Alarm(this, 'ParkedDeadLettersAlarm', {
+      alarmDescription: `Nocturne: dead letters failed ${DEAD_LETTER_MAX_RECEIVES} redrives and wait for a person (ParkedDeadLetters queue).`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const action = new cloudwatchActions.SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return queue;
+  }
+
+  /**
+   * A `deadLetters` function reads every other function's async DLQ (batches of 1, partial failures)
+   * and may invoke that function; it learns which queue feeds which function from DEAD_LETTER_TARGETS.
+   */
+  private wireRedrive(redrive: CatalogFunction): void {
+    const pairs: string[] = [];
+    for (const target of this.functions.values()) {
+      const queue = target.asyncDeadLetterQueue;
+      if (target === redrive || !queue) continue;
+      redrive.function.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }));
+      target.function.grantInvoke(redrive.function);
+      pairs.push(`${queue.queueName}=${target.function.functionName}`);
+      const targetId = Stack.of(target.function).getLogicalId(target.function.node.defaultChild as CfnElement);
+      Validations.of(redrive.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${targetId}.Arn>:*]`,
+        reason: `lambda:InvokeFunction on ${target.definition.name} includes its versions and aliases (<function arn>:*), as grantInvoke writes it.`,
+      });
+    }
+    redrive.function.addEnvironment(DEAD_LETTER_TARGETS_ENV, pairs.join(','));
   }
 
   private ruleTarget(fn: CatalogFunction): targets.LambdaFunction {

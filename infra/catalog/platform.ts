@@ -45,6 +45,15 @@ export const platformFeature: CatalogFeature = {
       needs: ['publicBaseUrl', 'actLinkSecret'],
       triggers: [{ kind: 'schedule', expression: 'rate(2 minutes)' }],
     },
+    {
+      name: 'dlq-redrive',
+      description: 'Redrives dead-lettered async invocations and events to their function (DLQ event source; parked after 5 receives).',
+      entry: 'functions/dlq-redrive/handler.ts',
+      memoryMb: 256,
+      // Longer than any target's timeout: the target is invoked synchronously.
+      timeoutSeconds: 300,
+      triggers: [{ kind: 'deadLetters' }],
+    },
   ],
   stateMachines: [],
 };

@@ -47,7 +47,15 @@ export interface InboundEmailTrigger {
   prefix: string;
 }
 
-export type Trigger = HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger | InboundEmailTrigger;
+/** The dead letters of every asynchronously triggered function, handed to this function to be redriven
+ * (docs/decisions/0009). In AWS: an SQS event source (batches of 1, partial failures) on each function's
+ * async DLQ; after DEAD_LETTER_MAX_RECEIVES receives a message moves to the parked queue, which alarms.
+ * The local runtime serves it with its own replay of dlq.jsonl (infra/local/dead-letters.ts). */
+export interface DeadLettersTrigger {
+  kind: 'deadLetters';
+}
+
+export type Trigger = HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger | InboundEmailTrigger | DeadLettersTrigger;
 
 /** Triggers that invoke the function asynchronously (retries, then its async dead-letter queue). */
 export function isAsyncTrigger(t: Trigger): boolean {

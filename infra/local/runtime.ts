@@ -210,6 +210,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         case 'event':
         case 'tableStream':
         case 'inboundEmail': // SES → S3 → Lambda in AWS; served here through the function's HTTP route
+        case 'deadLetters': // SQS DLQs → Lambda in AWS; served here by the runtime's replay of dlq.jsonl (dead-letters.ts)
           break;
         default: {
           const unknownKind: never = t;

@@ -31,6 +31,8 @@ function describeTrigger(t: Trigger): string {
       return `table stream, batches of ${t.batchSize}`;
     case 'inboundEmail':
       return `inbound email under ${t.prefix}`;
+    case 'deadLetters':
+      return 'the dead letters of every async function';
   }
 }
 
@@ -117,6 +119,30 @@ function expectTriggerWired(s: Synthesized, def: FunctionDefinition, trigger: Tr
         DestinationConfig: { OnFailure: { Destination: arnOf(logicalId(fn.streamDeadLetterQueue!)) } },
       });
       expect(mappings[0].MaximumRetryAttempts).toBeGreaterThan(0);
+      return;
+    }
+    case 'deadLetters': {
+      // One SQS event source per other function's async DLQ: one message at a time, partial failures;
+      // the DLQ gives a failed redrive back after 15 minutes and parks it after 5 receives.
+      const env = lambdaOf(s, def.name).props.Environment.Variables as Record<string, unknown>;
+      const owners = [...s.stack.functions.values()].filter((f) => f.asyncDeadLetterQueue && f.definition.name !== def.name);
+      expect(owners.length).toBeGreaterThan(0);
+      const sqsMappings = streamMappingsOf(s, fnId).filter((m) => JSON.stringify(m.EventSourceArn).includes('AsyncDlq'));
+      expect(sqsMappings).toHaveLength(owners.length);
+      for (const owner of owners) {
+        const queueId = logicalId(owner.asyncDeadLetterQueue!);
+        const mapping = sqsMappings.find((m) => JSON.stringify(m.EventSourceArn) === JSON.stringify(arnOf(queueId)));
+        expect(mapping).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+        expect(s.resources[queueId]!.Properties).toMatchObject({
+          VisibilityTimeout: 900,
+          RedrivePolicy: { deadLetterTargetArn: arnOf(logicalId(s.stack.parkedDeadLetters!)), maxReceiveCount: 5 },
+        });
+        // The redrive knows which function a queue feeds: <queue name>=<function name>.
+        expect(JSON.stringify(env.DEAD_LETTER_TARGETS)).toContain(
+          JSON.stringify({ 'Fn::GetAtt': [queueId, 'QueueName'] }).slice(0, -1),
+        );
+      }
+      expect(s.resources[logicalId(s.stack.parkedDeadLetters!)]!.Type).toBe('AWS::SQS::Queue');
       return;
     }
     case 'inboundEmail': {
@@ -220,7 +246,12 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
       const count = (kind: Trigger['kind']) => def.triggers.filter((t) => t.kind === kind).length;
       expect(routesOf(s, fnId)).toHaveLength(count('http'));
       expect(rulesOf(s, fnId)).toHaveLength(count('schedule') + count('event'));
-      expect(streamMappingsOf(s, fnId)).toHaveLength(count('tableStream'));
+      const fromStream = (m: Json) => JSON.stringify(m.EventSourceArn).includes('StreamArn');
+      expect(streamMappingsOf(s, fnId).filter(fromStream)).toHaveLength(count('tableStream'));
+      // Only a deadLetters function reads queues: one mapping per other async function's DLQ.
+      const queueMappings = streamMappingsOf(s, fnId).filter((m) => !fromStream(m));
+      if (!count('deadLetters')) expect(queueMappings).toEqual([]);
+      else expect(queueMappings.length).toBe([...s.stack.functions.values()].filter((f) => f.asyncDeadLetterQueue && f.definition.name !== name).length);
       expect(receiptRulesOf(s, fnId)).toHaveLength(count('inboundEmail'));
       if (!count('inboundEmail')) {
         const env = lambdaOf(s, name).props.Environment.Variables;

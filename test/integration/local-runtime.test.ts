@@ -121,7 +121,7 @@ describe('every catalog function and trigger is served', () => {
   });
 
   it('covers every trigger kind the catalog uses', () => {
-    const served: Array<Trigger['kind']> = ['http', 'schedule', 'event', 'tableStream', 'inboundEmail'];
+    const served: Array<Trigger['kind']> = ['http', 'schedule', 'event', 'tableStream', 'inboundEmail', 'deadLetters'];
     for (const fn of catalog.functions) for (const t of fn.triggers) expect(served).toContain(t.kind);
   });
 

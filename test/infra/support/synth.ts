@@ -83,6 +83,7 @@ function labels(s: Synthesized, self: CatalogFunction): Map<string, string> {
   for (const [name, fn] of s.stack.functions) {
     const owner = fn === self ? 'own' : `function:${name}`;
     m.set(logicalId(fn.logGroup), `${owner}:log-group`);
+    m.set(logicalId(fn.function), `${owner}:function`);
     if (fn.asyncDeadLetterQueue) m.set(logicalId(fn.asyncDeadLetterQueue), `${owner}:async-dlq`);
     if (fn.streamDeadLetterQueue) m.set(logicalId(fn.streamDeadLetterQueue), `${owner}:stream-dlq`);
   }
@@ -148,6 +149,8 @@ const TABLE_READ = [
 ];
 /** Answering Step Functions task tokens; no resource-level permissions exist for these. */
 export const STEP_FUNCTIONS_CALLBACKS = ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'];
+/** What an SQS event source needs on its queue. */
+const DLQ_CONSUME = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
 export const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** The permissions a catalog entry entitles its function to, in grantsOf's notation. */
@@ -175,6 +178,12 @@ export function expectedGrants(def: FunctionDefinition, catalog: Catalog): strin
   // What its triggers need: the stream to read, the raw messages to read, the dead-letter queues to write.
   if (def.triggers.some(isAsyncTrigger)) allow(['sqs:SendMessage'], ['own:async-dlq']);
   for (const t of def.triggers) if (t.kind === 'inboundEmail') allow(['s3:GetObject'], [`inbound-email-bucket/${t.prefix}*`]);
+  if (def.triggers.some((t) => t.kind === 'deadLetters'))
+    for (const other of catalog.functions) {
+      if (other === def || !other.triggers.some(isAsyncTrigger)) continue;
+      allow(DLQ_CONSUME, [`function:${other.name}:async-dlq`]);
+      allow(['lambda:InvokeFunction'], [`function:${other.name}:function`, `function:${other.name}:function:*`]);
+    }
   if (def.triggers.some((t) => t.kind === 'tableStream')) {
     allow(['dynamodb:ListStreams'], ['*']);
     allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], ['main-table/stream']);
