@@ -3,13 +3,12 @@
 // through (an outbox batch lost, a DLQ message left for a person, a bug). On a schedule it looks at
 // the last day and:
 //  - places again every firing alert that has no placement (disposition) a few minutes after it
-//    arrived, through the incident engine's own entry point (idempotent: a disposition is written
+//    arrived, through the incident engine's entry point placeAlert (idempotent: a disposition is written
 //    once per alert, so a placement racing with the late event changes nothing);
 //  - starts the escalation chain of every announced, still-triggered incident that has no
 //    escalation state a few minutes after it was announced, through the on-call entry point
 //    (idempotent per chain epoch: a late Opened event finds the chain and starts nothing).
-import { alertSnapshotSchema } from '../../../events/alerts';
-import { onAlertOpened } from '../incidents/engine';
+import { placeAlert } from '../incidents/engine';
 import { logger } from '../../observability/logger';
 import { startEscalation } from '../oncall/escalation';
 import { getDisposition } from '../../store/dispositions';
@@ -61,9 +60,7 @@ export async function reconcile(now: Date, opts: { graceMs?: number; windowMs?: 
 
 async function placeIfUnplaced(alert: StoredAlert, now: Date): Promise<boolean> {
   if (await getDisposition(alert.id)) return false;
-  const snapshot = alertSnapshotSchema.safeParse(alert);
-  if (!snapshot.success) throw new Error(`alert ${alert.id} does not read as an alert snapshot: ${snapshot.error.message}`);
-  const outcome = await onAlertOpened(snapshot.data, now);
+  const outcome = await placeAlert(alert.id, now);
   logger.warn('reconciler placed an alert that had no placement', { alertId: alert.id, ...outcome });
   return outcome.kind !== 'duplicate';
 }
