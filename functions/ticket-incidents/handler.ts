@@ -1,6 +1,7 @@
 // Lambda entry for tickets from incidents (see infra/catalog.ts: "ticket-incidents"). On
 // Incident Opened, the first matching follow-up rule opens one ticket linked both ways (the
-// ticket's incident link and the INCIDENT#<id> / TICKET#<ticketId> item); on Incident Resolved,
+// ticket's incident link and the INCIDENT#<id> / TICKET#<ticketId> item); on Incident Severity
+// Changed the same (an incident raised to P1 later gets the follow-up it would have had, once); on Incident Resolved,
 // every linked ticket gets a note. Both are retry-safe: one follow-up per incident (conditional
 // marker) and one note per incident revision (deterministic comment id).
 import type { EventBridgeEvent } from 'aws-lambda';
@@ -107,6 +108,8 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   const d = parsed.data;
   const now = new Date();
   if (event['detail-type'] === INCIDENT_DETAIL_TYPES.opened) return openFollowUp(d.incident, d.reason, now);
+  if (event['detail-type'] === INCIDENT_DETAIL_TYPES.severityChanged)
+    return openFollowUp(d.incident, `severity raised to ${d.incident.severity}${d.reason ? ` (${d.reason})` : ''}`, now);
   if (event['detail-type'] === INCIDENT_DETAIL_TYPES.resolved) return noteResolution(d.incident, d.reason, d.incident.revision, now);
   return 'ignored';
 };

@@ -100,7 +100,7 @@ export const ticketsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 30,
       table: 'readwrite',
-      triggers: [{ kind: 'event', pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident Opened', 'Incident Resolved'] } }],
+      triggers: [{ kind: 'event', pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident Opened', 'Incident Severity Changed', 'Incident Resolved'] } }],
     },
     {
       name: 'workflow-tasks',

@@ -18,6 +18,7 @@ import { handler as callback } from '../../functions/ticket-workflow-callback/ha
 import { handler as workflowTasks } from '../../functions/workflow-tasks/handler';
 import openedExample from '../../events/examples/incident-opened.json';
 import resolvedExample from '../../events/examples/incident-resolved.json';
+import severityChangedExample from '../../events/examples/incident-severity-changed.json';
 import { setNotifier, type Notification } from '../../shared/adapters/notifier';
 import { RecordingTaskCallbacks, setTaskCallbacks } from '../../shared/adapters/stepfunctions';
 import { ticketEventsFor } from '../../shared/store/outbox/ticket-events';
@@ -185,6 +186,20 @@ describe('tickets from incidents', () => {
     expect(notes[0]).toMatchObject({ visibility: 'internal', source: 'system', author: { type: 'incident' } });
     expect(notes[0]!.body).toMatch(/Incident #42 .* was resolved at 2026-11-21T03:21:40Z: all 1 alerts resolved/);
     expect((await getTicket(t.id))!.firstResponseAt).toBeUndefined(); // a system note is no agent response
+  });
+
+  it('opens the follow-up of an incident raised to P1 after it opened, as one opened at P1 (once)', async () => {
+    const id = uniq('INC');
+    expect(await incidents(incidentEvent(openedExample, id, 'P4'))).toBe('no rule matches');
+    const raised = envelope('Incident Severity Changed', 'nocturne.incidents', {
+      ...severityChangedExample,
+      incident: { ...severityChangedExample.incident, id, severity: 'P1' },
+    });
+    expect(await incidents(raised)).toMatch(/opened ticket/);
+    expect(await incidents(raised)).toBe('follow-up already exists'); // redelivery
+    const linked = await ticketsOfIncident(id);
+    expect(linked).toHaveLength(1);
+    expect(await getTicket(linked[0]!)).toMatchObject({ source: 'incident', priority: 'P1', categoryId: 'incident-follow-up', links: [{ kind: 'incident', ref: id }] });
   });
 
   it('opens nothing when no rule matches, and links tickets agents link by hand', async () => {
