@@ -1,11 +1,11 @@
 // What the order sagas need from the rest of Nocturne, as small interfaces: the product catalog
 // and customers (to validate an order), the provisioning calls each step makes (customer records,
-// the OCS subscriber, each service through its driver), payments, and manual tasks (tickets).
+// each service through its driver: the OCS line, webhooks, manual steps as tickets), and payments.
 // Every call that changes something takes an operation key and is idempotent by it, so a retried,
 // replayed or redriven step never does its work twice, and every undo is a no-op when there is
 // nothing to undo. provisioning.ts wires the real ones; tests set their own with setOrderPorts().
 import type { Payments } from '../../adapters/payments';
-import type { CustomerInfo, OfferingInfo, SagaInput, SagaService, ServiceOp } from '../../domain/orders/plan';
+import type { CustomerInfo, OfferingInfo, SagaInput, SagaService } from '../../domain/orders/plan';
 
 export interface OrderCatalog {
   offering(id: string): Promise<OfferingInfo | undefined>;
@@ -17,37 +17,35 @@ export interface SubscriptionRef {
   subscriptionId: string;
 }
 
+export type DriverOp = 'provision' | 'modify' | 'suspend' | 'resume' | 'deprovision';
+
 export interface Provisioning {
-  /** The customer account and its (inactive) subscriptions. */
-  createCustomer(key: string, customer: SagaInput['customer'], subscriptions: Array<{ subscriptionId: string; offeringId: string; role: 'plan' | 'addOn' }>): Promise<void>;
+  /** The customer account (no subscriptions yet). */
+  createCustomer(key: string, customer: SagaInput['customer'], paymentMethod: 'cash' | 'card'): Promise<void>;
   /** Undo of createCustomer: the account and everything under it, gone (no-op when absent). */
   removeCustomer(key: string, customerId: string): Promise<void>;
-  /** Terminate: the account is closed, flagged for its final bill. */
-  flagFinalBill(key: string, customerId: string): Promise<void>;
-  closeCustomer(key: string, customerId: string): Promise<void>;
-
-  addSubscription(key: string, s: SubscriptionRef & { offeringId: string; role: 'plan' | 'addOn' }): Promise<void>;
+  /** Terminate: the account closed, flagged for its final bill. */
+  closeCustomer(key: string, customerId: string, finalBill: boolean): Promise<void>;
+  /** A subscription to an offering, with one inactive service per feature. */
+  addSubscription(key: string, s: SubscriptionRef & { offeringId: string; orderId: string }): Promise<void>;
+  /** Undo of addSubscription, or a removed add-on's record (no-op when absent). */
   removeSubscription(key: string, s: SubscriptionRef): Promise<void>;
-  setSubscription(key: string, s: SubscriptionRef & { state?: 'active' | 'suspended' | 'terminated'; offeringId?: string }): Promise<void>;
-
-  /** The OCS subscriber of a plan subscription: created with the plan's allowances and spend cap. */
-  activateSubscriber(key: string, s: SubscriptionRef & { offeringId: string; ocs?: Record<string, unknown> }): Promise<void>;
-  /** Undo / terminate: the OCS subscriber deleted (no-op when absent). */
-  deactivateSubscriber(key: string, s: SubscriptionRef): Promise<void>;
-  changeSubscriberPlan(key: string, s: SubscriptionRef & { offeringId: string; ocs?: Record<string, unknown> }): Promise<void>;
-  suspendSubscriber(key: string, s: SubscriptionRef): Promise<void>;
-  resumeSubscriber(key: string, s: SubscriptionRef): Promise<void>;
-
-  /** One service through its driver (provision, deprovision, modify, suspend, resume) and its recorded state. */
-  service(key: string, customerId: string, service: SagaService, op: ServiceOp): Promise<void>;
-  /** A manual service a person has set up: record it active. */
-  serviceDoneManually(key: string, customerId: string, service: SagaService): Promise<void>;
-}
-
-
-export interface ManualTasks {
-  /** A ticket carrying the task token (one token opens at most one ticket). */
-  open(t: { taskToken: string; orderId: string; stateName: string; executionArn?: string; subject: string; description: string; fields: Record<string, string | number | boolean> }): Promise<{ ticketId: string; number: number }>;
+  /** A plan change: the subscription now sells this offering. */
+  changeOffering(key: string, s: SubscriptionRef & { offeringId: string; orderId: string }): Promise<void>;
+  /**
+   * One driver operation on a service and, with `record`, its new recorded state (provision →
+   * active, suspend → suspended, resume → active, deprovision → terminated). A manual driver answers
+   * later: `task` carries the task token and the result names the ticket.
+   */
+  runService(
+    key: string,
+    customerId: string,
+    service: SagaService,
+    op: DriverOp,
+    opts: { record: boolean; task?: { taskToken: string; executionArn?: string; stateName?: string } },
+  ): Promise<{ ticketId?: string }>;
+  /** Record a service's state (a manual step done). */
+  setServiceState(key: string, customerId: string, serviceId: string, state: 'active' | 'suspended' | 'terminated'): Promise<void>;
 }
 
 export type { Payments };
@@ -56,7 +54,6 @@ export interface OrderPorts {
   catalog: OrderCatalog;
   provisioning: Provisioning;
   payments: Payments;
-  manualTasks: ManualTasks;
 }
 
 let ports: OrderPorts | undefined;

@@ -1,16 +1,135 @@
-// The order ports backed by the provisioning feature: offerings and customers for validation, and
-// each saga call mapped onto the customer store and the drivers (ocs, webhook, manual).
+// The order ports backed by the provisioning feature (shared/app/provisioning): offerings and
+// customers for validation, and each saga call mapped onto the customer store (every write
+// idempotent by its operation key) and the drivers (ocs, webhook, manual).
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { orderable, type DriverName } from '../../domain/provisioning/catalog';
+import { subscriptionState } from '../../domain/provisioning/customers';
+import type { CustomerInfo, OfferingInfo } from '../../domain/orders/plan';
+import { documentClient, guard, tableName } from '../../store/client';
+import { customerPartition, getService } from '../../store/customers';
+import { provisioningKeys } from '../../store/keys';
+import { getProductOffering, getProductSpecification } from '../../store/product-catalog';
+import {
+  addSubscription,
+  chargingPlanOf,
+  closeCustomerAccount,
+  createCustomerAccount,
+  removeCustomerAccount,
+  removeCustomerSubscription,
+  setServiceState,
+} from '../provisioning/customers';
+import { runDriver } from '../provisioning/drivers';
 import type { OrderCatalog, Provisioning } from './ports';
 
-const notWired = (what: string) => () => {
-  throw new Error(`order ports: ${what} is not wired to the provisioning feature yet`);
-};
+const ctx = (operationKey: string) => ({ operationKey, now: new Date().toISOString() });
 
 export const provisioningCatalog: OrderCatalog = {
-  offering: notWired('catalog.offering'),
-  customer: notWired('catalog.customer'),
+  async offering(id) {
+    const offering = await getProductOffering(id);
+    if (!offering) return undefined;
+    const spec = await getProductSpecification(offering.productSpecification.id);
+    if (!spec) return undefined;
+    const prices = offering.productOfferingPrice;
+    const first = prices.reduce((sum, p) => sum + p.price.taxIncludedAmount.value, 0);
+    const info: OfferingInfo = {
+      id: offering.id,
+      name: offering.name,
+      role: offering.offeringType,
+      sellable: orderable(offering, spec),
+      upfrontAmount: prices.length ? { value: first, unit: prices[0]!.price.taxIncludedAmount.unit } : undefined,
+      ocs: { allowance: offering.allowance, spendCap: offering.spendCap },
+      addOnFor: offering.addOnFor,
+      features: spec.feature.map((f) => ({ specId: f.id, name: f.name, driver: f.driver, config: f.config })),
+    };
+    return info;
+  },
+  async customer(id) {
+    const { customer, subscriptions, services } = await customerPartition(id);
+    if (!customer) return undefined;
+    const info: CustomerInfo = {
+      id: customer.id,
+      name: customer.name,
+      realmId: customer.realmId,
+      email: customer.contact?.email,
+      state: customer.status === 'closed' ? 'terminated' : 'active',
+      subscriptions: subscriptions.map((s) => {
+        const own = services.filter((x) => x.subscriptionId === s.id);
+        const state = subscriptionState(own);
+        return {
+          id: s.id,
+          offeringId: s.offeringId,
+          role: s.offeringType,
+          // Mixed (some services suspended, some not) counts as active: it can still be changed.
+          state: state === 'mixed' ? 'active' : state,
+          services: own.map((x) => ({ id: x.id, specId: x.featureId, name: x.name, driver: x.driver, state: x.state, config: x.config })),
+        };
+      }),
+    };
+    return info;
+  },
 };
 
-export const driverProvisioning: Provisioning = new Proxy({} as Provisioning, {
-  get: (_t, prop) => notWired(`provisioning.${String(prop)}`),
-});
+const STATE_AFTER = { provision: 'active', resume: 'active', suspend: 'suspended', deprovision: 'terminated' } as const;
+
+export const driverProvisioning: Provisioning = {
+  async createCustomer(key, c, paymentMethod) {
+    await createCustomerAccount(
+      { id: c.id, organizationId: c.organizationId!, siteId: c.siteId, name: c.name ?? c.id, contact: c.email ? { email: c.email } : undefined, paymentMethod },
+      ctx(key),
+    );
+  },
+  async removeCustomer(key, customerId) {
+    await removeCustomerAccount(customerId, ctx(key));
+  },
+  async closeCustomer(key, customerId, finalBill) {
+    await closeCustomerAccount(customerId, finalBill, ctx(key));
+  },
+  async addSubscription(key, s) {
+    await addSubscription({ customerId: s.customerId, subscriptionId: s.subscriptionId, offeringId: s.offeringId, orderId: s.orderId }, ctx(key));
+  },
+  async removeSubscription(key, s) {
+    await removeCustomerSubscription(s.customerId, s.subscriptionId, ctx(key));
+  },
+  async changeOffering(_key, s) {
+    // Setting the same offering again is a no-op, so the write is idempotent without a key.
+    const offering = await getProductOffering(s.offeringId);
+    await guard('change subscription offering', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: provisioningKeys.subscription(s.customerId, s.subscriptionId),
+          UpdateExpression: 'SET offeringId = :o, offeringVersion = :v, orderId = :order, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':o': s.offeringId, ':v': offering?.version ?? 1, ':order': s.orderId, ':now': new Date().toISOString() },
+        }),
+      ),
+    );
+  },
+  async runService(key, customerId, s, op, opts) {
+    const driver = s.driver as DriverName;
+    const plan = driver === 'ocs' && (op === 'provision' || op === 'modify') ? await chargingPlanOf(customerId) : undefined;
+    const current = opts.record || driver !== 'manual' ? await getService(customerId, s.serviceId, true) : undefined;
+    const r = await runDriver(driver, op, {
+      operationKey: key,
+      customerId,
+      subscriptionId: s.subscriptionId,
+      serviceId: s.serviceId,
+      featureId: s.specId,
+      config: s.config,
+      externalId: current?.externalId,
+      plan,
+      taskToken: opts.task?.taskToken,
+      executionArn: opts.task?.executionArn,
+      stateName: opts.task?.stateName,
+      now: new Date(),
+    });
+    if (r.status === 'pending') return { ticketId: r.ticketId };
+    const state = op === 'modify' ? undefined : STATE_AFTER[op];
+    if (opts.record && current && state && current.state !== state)
+      await setServiceState(customerId, s.serviceId, state, ctx(`${key}:state`), { externalId: r.externalId });
+    return {};
+  },
+  async setServiceState(key, customerId, serviceId, state) {
+    await setServiceState(customerId, serviceId, state, ctx(key));
+  },
+};

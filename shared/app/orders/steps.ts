@@ -66,10 +66,18 @@ async function begin(input: { orderId: string; kind: string }, step: string): Pr
 }
 
 const undoOf: Record<ServiceOp, ServiceOp> = { provision: 'deprovision', deprovision: 'provision', suspend: 'resume', resume: 'suspend', modify: 'modify' };
+const stateAfter: Partial<Record<ServiceOp, 'active' | 'suspended' | 'terminated'>> = { provision: 'active', resume: 'active', suspend: 'suspended', deprovision: 'terminated' };
 
-async function serviceOp(input: IterationState, op: ServiceOp, undo: boolean): Promise<void> {
+/** A forward service operation (its driver, then its recorded state). */
+async function serviceOp(input: IterationState): Promise<void> {
   const s = input.service!;
-  await orderPorts().provisioning.service(key(input.orderId, undo ? 'undo' : 'do', s.key, op), input.customer.id, s, op);
+  await orderPorts().provisioning.runService(key(input.orderId, 'do', s.key, s.op), input.customer.id, s, s.op, { record: true });
+}
+
+/** Undo one service: the reverse driver operation. Manual services need a person: left to the ticket trail. */
+async function undoService(orderId: string, customerId: string, s: SagaService, record: boolean): Promise<void> {
+  if (s.driver === 'manual') return;
+  await orderPorts().provisioning.runService(key(orderId, 'undo', s.key, undoOf[s.op]), customerId, s, undoOf[s.op], { record });
 }
 
 async function applyItem(input: IterationState): Promise<void> {
@@ -77,69 +85,24 @@ async function applyItem(input: IterationState): Promise<void> {
   const item = input.item!;
   const ref = { customerId: input.customer.id, subscriptionId: item.subscriptionId };
   const k = (what: string) => key(input.orderId, 'item', item.itemId, what);
-  const isPlan = input.plan?.subscriptionId === item.subscriptionId;
-  switch (item.op) {
-    case 'add':
-      return provisioning.addSubscription(k('add'), { ...ref, offeringId: item.offeringId!, role: 'addOn' });
-    case 'changePlan':
-      await provisioning.changeSubscriberPlan(k('plan'), { ...ref, offeringId: item.offeringId!, ocs: item.ocs });
-      return provisioning.setSubscription(k('offering'), { ...ref, offeringId: item.offeringId });
-    case 'suspend':
-      if (isPlan) await provisioning.suspendSubscriber(k('suspend'), ref);
-      return;
-    case 'resume':
-      if (isPlan) await provisioning.resumeSubscriber(k('resume'), ref);
-      return;
-    case 'remove':
-      return;
-  }
+  if (item.op === 'add') await provisioning.addSubscription(k('add'), { ...ref, offeringId: item.offeringId!, orderId: input.orderId });
+  if (item.op === 'changePlan') await provisioning.changeOffering(k('offering'), { ...ref, offeringId: item.offeringId!, orderId: input.orderId });
 }
 
 async function completeItem(input: IterationState): Promise<void> {
-  const { provisioning } = orderPorts();
   const item = input.item!;
-  const ref = { customerId: input.customer.id, subscriptionId: item.subscriptionId };
-  const k = key(input.orderId, 'item', item.itemId, 'complete');
-  switch (item.op) {
-    case 'add':
-    case 'resume':
-      return provisioning.setSubscription(k, { ...ref, state: 'active' });
-    case 'suspend':
-      return provisioning.setSubscription(k, { ...ref, state: 'suspended' });
-    case 'remove':
-      return provisioning.removeSubscription(k, ref);
-    case 'changePlan':
-      return;
-  }
+  if (item.op === 'remove') await orderPorts().provisioning.removeSubscription(key(input.orderId, 'item', item.itemId, 'remove'), { customerId: input.customer.id, subscriptionId: item.subscriptionId });
 }
 
-/** Undo one item of a change order: every service back, then the subscription. Idempotent. */
+/** Undo one item of a change order: the subscription's offering back, every service back, an added subscription gone. Idempotent. */
 async function undoItem(input: IterationState): Promise<void> {
   const { provisioning } = orderPorts();
   const item = input.item!;
   const ref = { customerId: input.customer.id, subscriptionId: item.subscriptionId };
   const k = (what: string) => key(input.orderId, 'undo-item', item.itemId, what);
-  const isPlan = input.plan?.subscriptionId === item.subscriptionId;
-  for (const s of item.services) {
-    if (s.driver === 'manual' && s.op !== 'provision') continue;
-    const op = item.op === 'changePlan' ? 'modify' : undoOf[s.op];
-    await provisioning.service(key(input.orderId, 'undo', s.key, op), input.customer.id, item.op === 'changePlan' ? { ...s, offeringId: item.fromOfferingId ?? s.offeringId } : s, op);
-  }
-  switch (item.op) {
-    case 'add':
-      return provisioning.removeSubscription(k('remove'), ref);
-    case 'remove':
-      return provisioning.setSubscription(k('restore'), { ...ref, state: 'active' });
-    case 'changePlan':
-      await provisioning.changeSubscriberPlan(k('plan'), { ...ref, offeringId: item.fromOfferingId!, ocs: item.fromOcs });
-      return provisioning.setSubscription(k('offering'), { ...ref, offeringId: item.fromOfferingId });
-    case 'suspend':
-      if (isPlan) await provisioning.resumeSubscriber(k('resume'), ref);
-      return provisioning.setSubscription(k('state'), { ...ref, state: 'active' });
-    case 'resume':
-      if (isPlan) await provisioning.suspendSubscriber(k('suspend'), ref);
-      return provisioning.setSubscription(k('state'), { ...ref, state: 'suspended' });
-  }
+  if (item.op === 'changePlan') await provisioning.changeOffering(k('offering'), { ...ref, offeringId: item.fromOfferingId!, orderId: input.orderId });
+  for (const s of item.services) await undoService(input.orderId, input.customer.id, s, item.op !== 'add');
+  if (item.op === 'add') await provisioning.removeSubscription(k('remove'), ref);
 }
 
 async function notify(input: SagaState, order: ProductOrder): Promise<void> {
@@ -181,7 +144,6 @@ export async function runStep(event: StepEvent): Promise<unknown> {
   const { step, input } = event;
   const { provisioning, payments } = orderPorts();
   const customer = input.customer;
-  const sub = input.plan ? { customerId: customer.id, subscriptionId: input.plan.subscriptionId } : undefined;
   const k = (...parts: string[]) => key(input.orderId, step, ...parts);
   try {
     switch (step) {
@@ -190,15 +152,11 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         return {};
       case 'createCustomer': {
         await begin(input, step);
-        const subscriptions = [
-          ...(input.plan ? [{ subscriptionId: input.plan.subscriptionId, offeringId: input.plan.offeringId, role: 'plan' as const }] : []),
-          ...[...new Map(input.services.filter((s) => s.subscriptionId !== input.plan?.subscriptionId).map((s) => [s.subscriptionId, s])).values()].map((s) => ({
-            subscriptionId: s.subscriptionId,
-            offeringId: s.offeringId,
-            role: 'addOn' as const,
-          })),
-        ];
-        await provisioning.createCustomer(k(), customer, subscriptions);
+        await provisioning.createCustomer(k(), customer, input.payment?.method ?? 'card');
+        const subscriptions = [...new Map([...input.network, ...input.services].map((s) => [s.subscriptionId, s])).values()];
+        // The plan first: add-ons may only fit a plan the customer has.
+        subscriptions.sort((a, b) => Number(b.subscriptionId === input.plan?.subscriptionId) - Number(a.subscriptionId === input.plan?.subscriptionId));
+        for (const s of subscriptions) await provisioning.addSubscription(k(s.subscriptionId), { customerId: customer.id, subscriptionId: s.subscriptionId, offeringId: s.offeringId, orderId: input.orderId });
         return {};
       }
       case 'creditCheck': {
@@ -211,36 +169,28 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         await begin(input, step);
         await payments.preAuthorize(k(), customer, input.payment!);
         return {};
-      case 'activateSubscriber':
+      case 'activateNetwork':
         await begin(input, step);
-        await provisioning.activateSubscriber(k(), { ...sub!, offeringId: input.plan!.offeringId, ocs: input.plan!.ocs });
+        for (const s of input.network) await provisioning.runService(k(s.key), customer.id, s, 'provision', { record: true });
         return {};
       case 'serviceOp':
         await begin(input, step);
-        await serviceOp(input, input.service!.op, false);
+        await serviceOp(input);
         return {};
       case 'openManualTask': {
         const order = await begin(input, step);
         const s = input.service!;
-        const ticket = await orderPorts().manualTasks.open({
-          taskToken: event.taskToken!,
-          orderId: order.id,
-          stateName: event.stateName ?? 'ManualService',
-          executionArn: event.executionArn,
-          subject: `Order ${order.externalId ?? order.id}: set up ${s.name} for ${customer.name ?? customer.id}`,
-          description: `Product order ${order.id} (${order.kind}) waits on this step: ${s.op} ${s.name} (${s.specId}) for customer ${customer.id}, subscription ${s.subscriptionId}. Resolve the ticket when it is done; resolve it as "rejected" if it cannot be done (the order is then rolled back).`,
-          fields: { orderId: order.id, customerId: customer.id, service: s.specId },
-        });
-        await updateOrder(order.id, (o) =>
-          holdOn(o, { key: s.key, stateName: event.stateName ?? 'ManualService', since: now(), ticketId: ticket.ticketId, ticketNumber: ticket.number }, event.taskToken!, now(), actorOf(input)),
-        );
-        return ticket;
+        const stateName = event.stateName ?? 'ManualService';
+        const r = await provisioning.runService(k(s.key), customer.id, s, s.op, { record: false, task: { taskToken: event.taskToken!, executionArn: event.executionArn, stateName } });
+        await updateOrder(order.id, (o) => holdOn(o, { key: s.key, stateName, since: now(), ticketId: r.ticketId }, event.taskToken!, now(), actorOf(input)));
+        return { ticketId: r.ticketId };
       }
       case 'manualDone': {
         const s = input.service!;
         await updateOrder(input.orderId, (o) => release(o, s.key, now(), actorOf(input)));
         await begin(input, step);
-        await provisioning.serviceDoneManually(k(s.key), customer.id, s);
+        const state = stateAfter[s.op];
+        if (state) await provisioning.setServiceState(k(s.key), customer.id, s.serviceId, state);
         return {};
       }
       case 'serviceFailed': {
@@ -265,7 +215,6 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       }
       case 'finalBill': {
         await begin(input, step);
-        await provisioning.flagFinalBill(k(), customer.id);
         await updateOrder(input.orderId, (o) => {
           if (stepGate(o) === 'cancelled') throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
           return passPointOfNoReturn(o, now());
@@ -293,13 +242,13 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         return {};
       // ---- compensations (no cancellation check: they run because of it) ----
       case 'undoService':
-        await serviceOp(input, undoOf[input.service!.op], true);
+        await undoService(input.orderId, customer.id, input.service!, false);
         return {};
       case 'undoItem':
         await undoItem(input);
         return {};
-      case 'deactivateSubscriber':
-        if (sub) await provisioning.deactivateSubscriber(k(), sub);
+      case 'deactivateNetwork':
+        for (const s of input.network) await undoService(input.orderId, customer.id, s, false);
         return {};
       case 'voidPayment':
         if (input.payment?.method === 'card') await payments.voidPreAuthorization(k(), customer, input.payment);
@@ -308,7 +257,7 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         if (!customer.existing) await provisioning.removeCustomer(k(), customer.id);
         return {};
       case 'closeCustomer':
-        await provisioning.closeCustomer(k(), customer.id);
+        await provisioning.closeCustomer(k(), customer.id, true);
         return {};
       default:
         throw new PermanentStepError(`unknown step ${step}`);

@@ -1,8 +1,7 @@
 // The production order ports: the product catalog and customers, provisioning through the drivers,
-// payments and manual tasks. Imported by the order functions' entries.
-import { registerOrderPorts } from './ports';
-import { ticketManualTasks } from './manual-tasks';
+// and payments. Imported by the order functions' entries.
 import { simulatedPayments } from '../../adapters/payments';
-import { provisioningCatalog, driverProvisioning } from './provisioning';
+import { registerOrderPorts } from './ports';
+import { driverProvisioning, provisioningCatalog } from './provisioning';
 
-registerOrderPorts(() => ({ catalog: provisioningCatalog, provisioning: driverProvisioning, payments: simulatedPayments, manualTasks: ticketManualTasks }));
+registerOrderPorts(() => ({ catalog: provisioningCatalog, provisioning: driverProvisioning, payments: simulatedPayments }));

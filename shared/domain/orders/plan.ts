@@ -4,6 +4,7 @@
 // a terminated product, mixed kinds...) with errors naming the field, and builds the execution
 // input with every id decided up front, so steps, compensations and redrives are deterministic.
 import { ValidationError, type FieldIssue } from '../errors';
+import { serviceIdFor } from '../provisioning/customers';
 import type { OrderItem, OrderKind, RelatedParty } from './order';
 import type { ProductOrderCreate } from './requests';
 
@@ -18,8 +19,10 @@ export interface OfferingInfo {
   upfrontAmount?: { value: number; unit: string };
   /** What the OCS gets for a plan: allowances and spend cap. */
   ocs?: Record<string, unknown>;
-  /** The features, each enabled through its driver. */
-  features: Array<{ specId: string; name: string; driver: string }>;
+  /** Add-ons: the plans they fit (none: any plan). */
+  addOnFor?: string[];
+  /** The features, each enabled through its driver (with the driver's settings). */
+  features: Array<{ specId: string; name: string; driver: string; config?: Record<string, unknown> }>;
 }
 
 export type ServiceState = 'inactive' | 'active' | 'suspended' | 'terminated';
@@ -30,7 +33,13 @@ export interface CustomerInfo {
   realmId?: string;
   email?: string;
   state: 'active' | 'suspended' | 'terminated';
-  subscriptions: Array<{ id: string; offeringId: string; role: 'plan' | 'addOn'; state: ServiceState; services: Array<{ id: string; specId: string; driver: string; state: ServiceState }> }>;
+  subscriptions: Array<{
+    id: string;
+    offeringId: string;
+    role: 'plan' | 'addOn';
+    state: ServiceState;
+    services: Array<{ id: string; specId: string; name?: string; driver: string; state: ServiceState; config?: Record<string, unknown> }>;
+  }>;
 }
 
 export interface PlanLookups {
@@ -51,6 +60,7 @@ export interface SagaService {
   name: string;
   driver: string;
   op: ServiceOp;
+  config?: Record<string, unknown>;
   characteristics: Record<string, string | number | boolean>;
 }
 
@@ -72,11 +82,13 @@ export interface SagaInput {
   kind: OrderKind;
   /** rollback: undo whatever the order did (a cancelled order whose execution had stopped). */
   mode: 'run' | 'rollback';
-  customer: { id: string; name?: string; email?: string; realmId?: string; organizationId?: string; existing: boolean };
+  customer: { id: string; name?: string; email?: string; realmId?: string; organizationId?: string; siteId?: string; existing: boolean };
   payment?: { method: 'cash' | 'card'; reference?: string; amount?: { value: number; unit: string } };
   /** The plan subscription (its OCS subscriber). */
   plan?: { subscriptionId: string; offeringId: string; ocs?: Record<string, unknown> };
-  /** newCustomer: every service to enable (Map). */
+  /** newCustomer: the plan's charging-system services (the line on the OCS), activated first, one by one. */
+  network: SagaService[];
+  /** newCustomer: every other service, enabled in parallel (Map); terminate: every service to remove. */
   services: SagaService[];
   /** Other kinds: one entry per order item (Map), each undone on its own when it fails. */
   items: SagaItem[];
@@ -107,7 +119,7 @@ export interface PlanContext {
 export const newIds = {
   customer: (orderId: string) => `cust-${orderId.toLowerCase()}`,
   subscription: (orderId: string, itemId: string) => `sub-${orderId.toLowerCase()}-${itemId}`,
-  service: (subscriptionId: string, specId: string) => `${subscriptionId.replace(/^sub-/, 'svc-')}-${specId}`,
+  service: (subscriptionId: string, specId: string) => serviceIdFor(subscriptionId, specId),
 };
 
 /** Which customer the order is about: relatedParty role "customer" (with id: existing; without: new). */
@@ -182,12 +194,17 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
   if (c.kind === 'newCustomer') {
     const customerId = newIds.customer(ctx.orderId);
     if (!party?.name) issues.push({ field: 'relatedParty', message: 'A new customer needs a name (relatedParty role "customer", name).' });
-    if (!realm && !organization) issues.push({ field: 'relatedParty', message: 'Say where the new customer belongs: a relatedParty with role "realm" or "organization" and its id.' });
+    if (!organization) issues.push({ field: 'relatedParty', message: 'Say where the new customer belongs: a relatedParty with role "organization" and its id.' });
     if (!payment) issues.push({ field: 'payment', message: 'A new customer needs a payment method: payment[0]["@referredType"] "Cash" or "BankCard".' });
     const offerings = items.map((i, n) => offeringAt(n, i.productOffering?.id));
     const plans = offerings.map((o, n) => (o?.role === 'plan' ? n : -1)).filter((n) => n >= 0);
     if (offerings.every(Boolean) && plans.length !== 1)
       issues.push({ field: 'productOrderItem', message: `A new customer orders exactly one plan (and any add-ons); this order has ${plans.length}.` });
+    const planOfferingId = plans.length === 1 ? offerings[plans[0]!]!.id : undefined;
+    offerings.forEach((o, n) => {
+      if (o?.role === 'addOn' && planOfferingId && o.addOnFor?.length && !o.addOnFor.includes(planOfferingId))
+        issues.push({ field: `productOrderItem.${n}.productOffering.id`, message: `${o.id} fits ${o.addOnFor.join(', ')}, not ${planOfferingId}.` });
+    });
     if (issues.length) throw new ValidationError('The order cannot be accepted.', issues);
     const planIndex = plans[0]!;
     const services: SagaService[] = items.flatMap((i, n) => {
@@ -203,9 +220,12 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
         name: f.name,
         driver: f.driver,
         op: 'provision' as const,
+        config: f.config,
         characteristics: asCharacteristics(i.product?.productCharacteristic),
       }));
     });
+    const planSubscriptionId = newIds.subscription(ctx.orderId, items[planIndex]!.id);
+    const isNetwork = (s: SagaService) => s.subscriptionId === planSubscriptionId && s.driver === 'ocs';
     const amount = offerings.reduce<{ value: number; unit: string } | undefined>((sum, o) => {
       if (!o?.upfrontAmount) return sum;
       return { value: (sum?.value ?? 0) + o.upfrontAmount.value, unit: o.upfrontAmount.unit };
@@ -219,10 +239,11 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
       plan: {
         ...base,
         kind: 'newCustomer',
-        customer: { id: customerId, name: party!.name, email: body.notificationContact, realmId: realm, organizationId: organization, existing: false },
+        customer: { id: customerId, name: party!.name, email: body.notificationContact, realmId: realm, organizationId: organization, siteId: body.relatedParty.find((p) => p.role === 'site')?.id, existing: false },
         payment: { method: payment!['@referredType'] === 'BankCard' ? 'card' : 'cash', reference: payment!.id, amount },
-        plan: { subscriptionId: newIds.subscription(ctx.orderId, items[planIndex]!.id), offeringId: planOffering.id, ocs: planOffering.ocs },
-        services,
+        plan: { subscriptionId: planSubscriptionId, offeringId: planOffering.id, ocs: planOffering.ocs },
+        network: services.filter(isNetwork),
+        services: services.filter((s) => !isNetwork(s)),
         items: [],
       },
     };
@@ -259,6 +280,7 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
         name: f.name,
         driver: f.driver,
         op,
+        config: f.config,
         characteristics: asCharacteristics(i.product?.productCharacteristic),
       }));
     const existing = (s: CustomerInfo['subscriptions'][number], op: ServiceOp): SagaService[] =>
@@ -271,14 +293,17 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
           serviceId: x.id,
           offeringId: s.offeringId,
           specId: x.specId,
-          name: x.specId,
+          name: x.name ?? x.specId,
           driver: x.driver,
           op,
+          config: x.config,
           characteristics: {},
         }));
     if (c.kind === 'addService') {
       const o = offeringAt(n, i.productOffering?.id);
       if (o && o.role !== 'addOn') issues.push({ field: `productOrderItem.${n}.productOffering.id`, message: `${o.id} is a plan; change plans with action "modify" on the plan product.` });
+      else if (o && planSub && o.addOnFor?.length && !o.addOnFor.includes(planSub.offeringId))
+        issues.push({ field: `productOrderItem.${n}.productOffering.id`, message: `${o.id} fits ${o.addOnFor.join(', ')}, not ${planSub.offeringId}.` });
       if (!planSub) issues.push({ field: 'relatedParty', message: `The customer ${customer.id} has no active plan to add to.` });
       else if (planSub.state === 'suspended') issues.push({ field: 'relatedParty', message: `The customer ${customer.id} is suspended; resume it before adding services.` });
       if (o) {
@@ -330,9 +355,10 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
         serviceId: x.id,
         offeringId: s.offeringId,
         specId: x.specId,
-        name: x.specId,
+        name: x.name ?? x.specId,
         driver: x.driver,
         op: 'deprovision' as const,
+        config: x.config,
         characteristics: {},
       })),
     );
@@ -341,7 +367,7 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
       items: orderItems,
       relatedParty,
       customerId: customer.id,
-      plan: { ...base, kind, customer: { id: customer.id, name: customer.name, email: customer.email ?? body.notificationContact, realmId: customer.realmId, existing: true }, plan: planSub ? { subscriptionId: planSub.id, offeringId: planSub.offeringId } : undefined, services, items: sagaItems, finalBill: true },
+      plan: { ...base, kind, customer: { id: customer.id, name: customer.name, email: customer.email ?? body.notificationContact, realmId: customer.realmId, existing: true }, plan: planSub ? { subscriptionId: planSub.id, offeringId: planSub.offeringId } : undefined, network: [], services, items: sagaItems, finalBill: true },
     };
   }
   return {
@@ -354,6 +380,7 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
       kind,
       customer: { id: customer.id, name: customer.name, email: customer.email ?? body.notificationContact, realmId: customer.realmId, existing: true },
       plan: planSub ? { subscriptionId: planSub.id, offeringId: planSub.offeringId } : undefined,
+      network: [],
       services: [],
       items: sagaItems,
     },

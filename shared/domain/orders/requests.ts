@@ -19,7 +19,7 @@ export const characteristicSchema = z
   .object({ name: z.string().trim().min(1).max(64), value: z.union([z.string().max(1000), z.number(), z.boolean()]), valueType: z.string().max(32).optional(), ...tmfMarkers })
   .strict();
 
-export const PARTY_ROLES = ['customer', 'organization', 'realm', 'requester'] as const;
+export const PARTY_ROLES = ['customer', 'organization', 'site', 'realm', 'requester'] as const;
 export const relatedPartySchema = z
   .object({
     /** Absent for a new customer (Nocturne assigns one); required for any other role. */

@@ -45,7 +45,7 @@ export function newCustomerOrder(overrides: Partial<ProductOrderCreate> = {}): P
     notificationContact: 'ada@example.com',
     relatedParty: [
       { role: 'customer', name: 'Ada Lovelace' },
-      { role: 'realm', id: 'acme' },
+      { role: 'organization', id: 'acme-shop' },
     ],
     payment: [{ '@referredType': 'Cash' }],
     productOrderItem: [

@@ -45,17 +45,18 @@ describe('new customer', () => {
     expect(r.plan).toMatchObject({
       orderId: '01ORDER',
       mode: 'run',
-      customer: { id: 'cust-01order', name: 'Ada Lovelace', realmId: 'acme', existing: false, email: 'ada@example.com' },
+      customer: { id: 'cust-01order', name: 'Ada Lovelace', organizationId: 'acme-shop', existing: false, email: 'ada@example.com' },
       payment: { method: 'cash', amount: { value: 25, unit: 'EUR' } },
       plan: { subscriptionId: 'sub-01order-1', offeringId: 'mobile-m', ocs: { spendCap: 50 } },
       manualTimeoutSeconds: 600,
       notify: { customer: 'ada@example.com', requester: 'sam@ops.example' },
     });
-    expect(r.plan.services.map((s) => [s.key, s.serviceId, s.driver, s.op])).toEqual([
-      ['1.data', 'svc-01order-1-data', 'ocs', 'provision'],
-      ['1.voice', 'svc-01order-1-voice', 'ocs', 'provision'],
-      ['2.roaming', 'svc-01order-2-roaming', 'webhook', 'provision'],
+    // The plan's OCS features are the line, activated first; everything else is enabled in parallel.
+    expect(r.plan.network.map((s) => [s.key, s.serviceId, s.driver, s.op])).toEqual([
+      ['1.data', 'sub-01order-1.data', 'ocs', 'provision'],
+      ['1.voice', 'sub-01order-1.voice', 'ocs', 'provision'],
     ]);
+    expect(r.plan.services.map((s) => [s.key, s.serviceId, s.driver, s.op])).toEqual([['2.roaming', 'sub-01order-2.roaming', 'webhook', 'provision']]);
   });
 
   it('card payment is pre-authorized', () => {
@@ -71,9 +72,16 @@ describe('new customer', () => {
     ]);
   });
 
-  it('needs exactly one plan, a payment method and a realm', () => {
+  it('needs exactly one plan, a payment method and an organization', () => {
     const body = newCustomerOrder({ payment: undefined, relatedParty: [{ role: 'customer', name: 'Ada' }], productOrderItem: [{ id: '1', action: 'add', quantity: 1, productOffering: { id: 'roaming-pack' } }] });
     expect(issuesOf(() => planOrder(body, lookups(null), ctx)).map((i) => i.field)).toEqual(['relatedParty', 'payment', 'productOrderItem']);
+  });
+
+  it('an add-on must fit the plan', () => {
+    const body = newCustomerOrder({ productOrderItem: [{ id: '1', action: 'add', quantity: 1, productOffering: { id: 'mobile-l' } }, { id: '2', action: 'add', quantity: 1, productOffering: { id: 'roaming-m-only' } }] });
+    const l = lookups(null);
+    l.offerings.set('roaming-m-only', { id: 'roaming-m-only', name: 'Roaming (M)', role: 'addOn', sellable: true, addOnFor: ['mobile-m'], features: [] });
+    expect(issuesOf(() => planOrder(body, l, ctx))).toEqual([{ field: 'productOrderItem.1.productOffering.id', message: 'roaming-m-only fits mobile-m, not mobile-l.' }]);
   });
 
   it('a new customer cannot modify or delete', () => {
