@@ -1,8 +1,53 @@
 // Provisioning: product catalog, customers, product orders as sagas on state machines (issue 11).
 import type { CatalogFeature } from './types';
 
+// ---- Product orders (docs/orders.md, docs/decisions/0012-product-orders-as-sagas.md) ----
+const ORDER_MACHINES = ['order-new-customer', 'order-change-services', 'order-terminate'];
+const orderMachine = (name: string, description: string) => ({
+  name,
+  description,
+  definitionFile: `state-machines/${name}.asl.json`,
+  type: 'STANDARD' as const,
+  substitutions: { OrderStepsFunctionArn: { function: 'order-steps' } },
+  // A manual step may wait days for a person (ORDER_MANUAL_TIMEOUT_SECONDS); the whole order gets a week.
+  timeoutSeconds: 7 * 24 * 3600,
+});
+
 export const provisioningFeature: CatalogFeature = {
   name: 'provisioning',
-  functions: [],
-  stateMachines: [],
+  functions: [
+    {
+      name: 'ops-orders',
+      description: 'TMF622 product orders: place (each order runs as a saga), list, read with history and step timeline, cancel, redrive.',
+      entry: 'functions/ops-orders/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 15,
+      table: 'readwrite',
+      stateMachines: { start: ORDER_MACHINES, read: ORDER_MACHINES, redrive: ORDER_MACHINES, callbacks: ORDER_MACHINES },
+      triggers: [
+        { kind: 'http', method: 'POST', path: '/productOrder', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'GET', path: '/productOrder', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'GET', path: '/productOrder/{id}', auth: 'jwt', role: 'viewer' },
+        { kind: 'http', method: 'POST', path: '/productOrder/{id}/redrive', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'POST', path: '/cancelProductOrder', auth: 'jwt', role: 'responder' },
+        { kind: 'http', method: 'GET', path: '/cancelProductOrder/{id}', auth: 'jwt', role: 'viewer' },
+      ],
+    },
+    {
+      name: 'order-steps',
+      description: 'The steps of the product order sagas (every Task of state-machines/order-*.asl.json): customer records, drivers, payments, notifications.',
+      entry: 'functions/order-steps/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 60,
+      table: 'readwrite',
+      topics: ['notifications'],
+      stateMachines: { callbacks: ORDER_MACHINES },
+      triggers: [],
+    },
+  ],
+  stateMachines: [
+    orderMachine('order-new-customer', 'Product order, new customer: customer, payment check, OCS line, services in parallel, notify; compensates in reverse.'),
+    orderMachine('order-change-services', 'Product order, add/remove a service, plan change, suspend/resume: each item applied or undone on its own.'),
+    orderMachine('order-terminate', 'Product order, terminate: point of no return, every service removed, account closed with its final bill flag.'),
+  ],
 };

@@ -5,5 +5,6 @@ import { incidentOperations } from './incidents';
 import { probeOperations } from './probes';
 import { ticketOperations } from './tickets';
 import { oncallOperations } from './oncall';
+import { orderOperations } from './orders';
 
-export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations, ...probeOperations, ...oncallOperations];
+export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations, ...probeOperations, ...oncallOperations, ...orderOperations];
