@@ -4,7 +4,7 @@ import type { NormalizeContext } from '../../shared/domain/alert';
 import { ValidationError, MalformedPayloadError } from '../../shared/domain/errors';
 import { tokenMatches } from '../../shared/domain/integration';
 import { normalize } from '../../shared/domain/normalizers';
-import { validatePagerDutyEvent, normalizePagerDuty } from '../../shared/domain/normalizers/pagerduty';
+import { validatePagerDutyEvent } from '../../shared/domain/normalizers/pagerduty';
 import { json, type HttpRequest, type HttpResult } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import { getIntegration, integrationByToken } from '../../shared/store/integrations';
@@ -65,7 +65,8 @@ export async function enqueuePagerDuty(req: HttpRequest): Promise<HttpResult> {
   const ctx: NormalizeContext = { integrationId: integration.id, defaultService: integration.service, receivedAt };
   let alerts;
   try {
-    alerts = normalizePagerDuty({ body: req.rawBody, contentType: 'application/json', query: {} }, ctx);
+    // Through normalize(), as every format: canonical check, http(s) links only, storable numbers and sizes.
+    alerts = normalize('pagerduty', { body: req.rawBody, contentType: 'application/json', query: {} }, ctx);
   } catch (err) {
     if (err instanceof ValidationError) return pdInvalid(err.issues.map((i) => i.message));
     if (err instanceof MalformedPayloadError) return pdInvalid([err.message]);

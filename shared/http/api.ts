@@ -100,6 +100,35 @@ function lowerHeaders(h: APIGatewayProxyEventV2['headers']): Record<string, stri
   return out;
 }
 
+/** Longest path parameter accepted: every id fits; DynamoDB keys (at most 1–2 KB) always hold it. */
+export const MAX_PATH_PARAMETER_LENGTH = 512;
+
+function decodes(s: string): boolean {
+  try {
+    decodeURIComponent(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Malformed percent-encoding and path ids no item can have are bad requests (400), never a store error (500). */
+function checkRequestTarget(event: APIGatewayProxyEventV2): void {
+  if (!decodes(event.rawPath ?? '')) throw problem(400, 'The path has malformed percent-encoding (a % not followed by two hex digits of UTF-8).');
+  for (const part of (event.rawQueryString ?? '').split('&')) {
+    const [name = '', value = ''] = part.split('=');
+    if (!decodes(name.replace(/\+/g, ' ')) || !decodes(value.replace(/\+/g, ' ')))
+      throw problem(400, `The query parameter ${decodes(name) ? decodeURIComponent(name) : 'name'} has malformed percent-encoding.`, {
+        errors: [{ field: decodes(name) ? decodeURIComponent(name) : 'query', message: 'Malformed percent-encoding.' }],
+      });
+  }
+  for (const [name, value] of Object.entries(event.pathParameters ?? {}))
+    if ((value ?? '').length > MAX_PATH_PARAMETER_LENGTH)
+      throw problem(400, `The path parameter ${name} is longer than ${MAX_PATH_PARAMETER_LENGTH} characters.`, {
+        errors: [{ field: name, message: `At most ${MAX_PATH_PARAMETER_LENGTH} characters.` }],
+      });
+}
+
 export interface HttpApiOptions {
   maxBodyBytes?: number;
   /** Clock, injectable for tests. */
@@ -116,6 +145,7 @@ export function httpApi(routes: Record<string, Route>, opts: HttpApiOptions = {}
     if (!route) throw problem(404, `No route for ${event.routeKey}.`);
     if (bodyBytes(event) > maxBody)
       throw problem(413, `The request body is larger than ${maxBody} bytes; split it into smaller requests.`);
+    checkRequestTarget(event);
     const req: HttpRequest = {
       event,
       params: (event.pathParameters ?? {}) as Record<string, string>,

@@ -61,6 +61,9 @@ export { StoreUnavailableError };
 export function toProblem(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
   if (err instanceof MalformedPayloadError) return problem(400, err.message);
+  // A cursor is opaque: one that does not decode is a malformed request (400), not invalid content.
+  if (err instanceof ValidationError && err.issues.length > 0 && err.issues.every((i) => i.field === 'cursor'))
+    return problem(400, err.message, { errors: err.issues });
   if (err instanceof ValidationError) return problem(422, err.message, { errors: err.issues });
   if (err instanceof NotFoundError) return problem(404, err.message);
   if (err instanceof ConflictError) return problem(409, err.message);

@@ -42,7 +42,7 @@ export function normalize(source: AlertSource, payload: WebhookPayload, ctx: Nor
   }
   const byKey = new Map<string, CanonicalAlert>();
   alerts.forEach((alert, i) => {
-    const r = canonicalAlertSchema.safeParse(withSafeLinks(alert));
+    const r = canonicalAlertSchema.safeParse(storable(withSafeLinks(alert)));
     if (!r.success) throw ValidationError.fromZod(`Alert ${i} could not be normalized into a valid alert.`, r.error, `alerts.${i}`);
     byKey.delete(r.data.dedupKey);
     byKey.set(r.data.dedupKey, r.data);
@@ -54,4 +54,49 @@ export function normalize(source: AlertSource, payload: WebhookPayload, ctx: Nor
 function withSafeLinks(alert: CanonicalAlert): CanonicalAlert {
   if (!Array.isArray(alert.links)) return alert;
   return { ...alert, links: links(...alert.links.map((l) => link(l?.href, l?.text))) };
+}
+
+/** DynamoDB numbers: at most 38 significant digits, magnitude within [1e-130, 9.99e125]. */
+const DYNAMO_MAX = 9.9999999999999999e125;
+const DYNAMO_MIN = 1e-130;
+/** Most bytes of `details` kept in the stored alert (the raw payload keeps everything). */
+export const MAX_DETAILS_BYTES = 64 * 1024;
+export const TRIMMED_NOTE_KEY = 'nocturne.trimmed';
+
+/**
+ * Numbers JSON can carry but the store cannot keep exactly become strings: integers beyond 2^53
+ * (already rounded by JSON parsing; the raw payload keeps the digits) and magnitudes outside
+ * DynamoDB's range. Non-finite numbers become null.
+ */
+export function storableNumbers(value: unknown, depth = 0): unknown {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return null;
+    const abs = Math.abs(value);
+    if (abs > DYNAMO_MAX || (abs !== 0 && abs < DYNAMO_MIN) || (Number.isInteger(value) && !Number.isSafeInteger(value))) return String(value);
+    return value;
+  }
+  if (value === null || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v) => storableNumbers(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storableNumbers(v, depth + 1)]));
+}
+
+/**
+ * An alert the store can keep whatever its input: numbers made storable, and `details` larger than
+ * MAX_DETAILS_BYTES trimmed to the entries that fit, with a note saying so (the raw payload is kept whole).
+ */
+function storable(alert: CanonicalAlert): CanonicalAlert {
+  if (alert.details === null || typeof alert.details !== 'object') return alert;
+  const details = storableNumbers(alert.details) as Record<string, unknown>;
+  const size = Buffer.byteLength(JSON.stringify(details));
+  if (size <= MAX_DETAILS_BYTES) return { ...alert, details };
+  const note = `details were ${size} bytes; only the first entries that fit in ${MAX_DETAILS_BYTES} bytes are kept here. The raw payload keeps them whole.`;
+  const kept: Record<string, unknown> = { [TRIMMED_NOTE_KEY]: note };
+  let used = Buffer.byteLength(JSON.stringify(kept));
+  for (const [k, v] of Object.entries(details)) {
+    const bytes = Buffer.byteLength(JSON.stringify({ [k]: v })) - 1;
+    if (used + bytes > MAX_DETAILS_BYTES) continue;
+    kept[k] = v;
+    used += bytes;
+  }
+  return { ...alert, details: kept };
 }
