@@ -57,7 +57,7 @@ function withSafeLinks(alert: CanonicalAlert): CanonicalAlert {
 }
 
 /** DynamoDB numbers: at most 38 significant digits, magnitude within [1e-130, 9.99e125]. */
-const DYNAMO_MAX = 9.9999999999999999e125;
+const DYNAMO_MAX = 9.99e125;
 const DYNAMO_MIN = 1e-130;
 /** Most bytes of `details` kept in the stored alert (the raw payload keeps everything). */
 export const MAX_DETAILS_BYTES = 64 * 1024;
