@@ -3,11 +3,13 @@ import { httpApi, json, parseQuery } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import { listAlertsQuerySchema } from '../../shared/http/schemas';
 import { getAlert, listAlerts } from '../../shared/store/alerts';
+import { dispositionOf, withDispositions } from '../../shared/app/incidents/alert-dispositions';
 import { getPayload } from '../../shared/store/raw-payloads';
 
 const DEFAULT_WINDOW_DAYS = 7;
 const MAX_WINDOW_DAYS = 90;
-
+/** With a disposition filter, empty pages are skipped up to this many reads before answering. */
+const MAX_FILTER_PAGES = 10;
 
 export const handler = httpApi({
   'GET /alerts': {
@@ -19,15 +21,15 @@ export const handler = httpApi({
         throw problem(422, `since may be at most ${MAX_WINDOW_DAYS} days ago.`, {
           errors: [{ field: 'since', message: `at most ${MAX_WINDOW_DAYS} days before now` }],
         });
-      const page = await listAlerts({
-        status: q.status,
-        integrationId: q.integration,
-        since,
-        until: req.now,
-        limit: q.limit,
-        cursor: q.cursor,
-      });
-      return json(200, page);
+      // The disposition is its own item: filter each page read, so a page may hold fewer than
+      // `limit` items (never more); follow nextCursor for the rest.
+      let cursor = q.cursor;
+      for (let read = 1; ; read++) {
+        const page = await listAlerts({ status: q.status, integrationId: q.integration, since, until: req.now, limit: q.limit, cursor });
+        const items = await withDispositions(page.items, q.disposition);
+        if (items.length || !page.nextCursor || read >= MAX_FILTER_PAGES) return json(200, { ...page, items });
+        cursor = page.nextCursor;
+      }
     },
   },
   'GET /alerts/{id}': {
@@ -39,6 +41,7 @@ export const handler = httpApi({
       const last = alert.lastPayloadId !== alert.firstPayloadId ? await getPayload(alert.lastPayloadId) : undefined;
       return json(200, {
         ...alert,
+        disposition: await dispositionOf(alert.id),
         rawPayload: raw ? { id: raw.id, contentType: raw.contentType, receivedAt: raw.receivedAt, body: raw.body } : null,
         lastRawPayload: last ? { id: last.id, contentType: last.contentType, receivedAt: last.receivedAt, body: last.body } : undefined,
       });

@@ -45,7 +45,8 @@ export const handler = httpApi({
       const detail = await getIncidentDetail(id(req));
       if (!detail) throw problem(404, `No incident with id ${id(req)}.`);
       const { transitions: _t, ...incident } = detail.incident;
-      return json(200, { ...incident, alerts: detail.alerts.map(({ labels: _l, ...a }: typeof detail.alerts[number] & { labels?: unknown }) => a), timeline: detail.timeline });
+      const alerts = detail.alerts.map(({ labels: _l, ...a }: typeof detail.alerts[number] & { labels?: unknown }) => a);
+      return json(200, { ...incident, alerts, timeline: detail.timeline, tickets: detail.tickets });
     },
   },
   'POST /incidents/{id}/acknowledge': {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { canonicalAlertSchema } from '../domain/alert';
 import { createIntegrationSchema, updateIntegrationSchema } from '../domain/integration';
 import { genericPayloadSchema } from '../domain/normalizers/generic';
-import { listAlertsQuerySchema, pageQuerySchema } from '../http/schemas';
+import { alertDispositionKinds, listAlertsQuerySchema, pageQuerySchema } from '../http/schemas';
 import { errors, page, problemSchema, type Operation } from './operation';
 import { featureOperations } from './operations';
 
@@ -38,6 +38,21 @@ const storedAlertSchema = canonicalAlertSchema
     acknowledgedAt: z.string().optional(),
     resolvedAt: z.string().optional(),
     revision: z.number().int(),
+    disposition: z
+      .object({
+        kind: z.enum(alertDispositionKinds),
+        reason: z.string().describe('silenced by …, maintenance window …, inhibited by …, correlated: …, grouped by …, storm guard: …'),
+        incidentId: z.string().optional(),
+        silenceId: z.string().optional(),
+        maintenanceId: z.string().optional(),
+        inhibitedBy: z.string().optional().describe('The alert that inhibits this one'),
+        ruleId: z.string().optional(),
+        at: z.string().optional(),
+        resolvedAt: z.string().optional(),
+        storm: z.boolean().optional().describe('GET /alerts/{id}: the incident is a storm incident'),
+        notificationsHeld: z.literal('flapping').optional().describe('GET /alerts/{id}: the incident is flapping'),
+      })
+      .meta({ id: 'AlertDisposition' }),
   })
   .meta({ id: 'Alert' });
 
@@ -170,7 +185,7 @@ export const operations: Operation[] = [
   {
     method: 'get',
     path: '/alerts/{id}',
-    summary: 'Get an alert with its raw payload',
+    summary: 'Get an alert with its raw payload and what became of it (disposition)',
     tag: 'Alerts',
     auth: 'jwt',
     role: 'viewer',

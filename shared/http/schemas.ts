@@ -6,8 +6,12 @@ export { cursorSchema, limitSchema, pageQuerySchema };
 /** Routes that take no query parameters: any parameter is a 400 naming it. */
 export const noQuerySchema = z.object({});
 
+/** What became of an alert: `pending` until the incident engine placed it. */
+export const alertDispositionKinds = ['incident', 'silenced', 'inhibited', 'correlated', 'pending'] as const;
+
 export const listAlertsQuerySchema = z.object({
   status: z.enum(['firing', 'resolved']).optional(),
+  disposition: z.enum(alertDispositionKinds).optional().describe('What became of the alert; a page may then hold fewer than limit items'),
   integration: z.string().min(1).max(64).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   limit: limitSchema,

@@ -1,7 +1,7 @@
 // What became of each firing alert: it joined an incident, or it was silenced, inhibited or
 // correlated with a reason. Written once per alert (conditional put), so a redelivered event
 // changes nothing and no alert is ever counted twice.
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, guard, tableName } from './client';
 import { incidentKeys } from './keys';
 import type { TransactItem } from '../domain/incidents/model';
@@ -30,6 +30,27 @@ export async function getDisposition(alertId: string): Promise<Disposition | und
   if (!r.Item) return undefined;
   const { pk: _pk, sk: _sk, type: _t, ...rest } = r.Item;
   return rest as Disposition;
+}
+
+/** The dispositions of several alerts at once (alerts not placed yet are left out). */
+export async function getDispositions(alertIds: string[]): Promise<Map<string, Disposition>> {
+  const out = new Map<string, Disposition>();
+  const unique = [...new Set(alertIds)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Array<Record<string, unknown>> | undefined = unique.slice(i, i + 100).map((id) => incidentKeys.disposition(id));
+    for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
+      const request = keys;
+      const r = await guard('get dispositions', () =>
+        documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request, ConsistentRead: true } } })),
+      );
+      for (const item of r.Responses?.[tableName()] ?? []) {
+        const { pk: _pk, sk: _sk, type: _t, ...rest } = item;
+        out.set(String(rest.alertId), rest as Disposition);
+      }
+      keys = r.UnprocessedKeys?.[tableName()]?.Keys as Array<Record<string, unknown>> | undefined;
+    }
+  }
+  return out;
 }
 
 /**

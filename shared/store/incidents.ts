@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../domain/errors';
 import type { AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from '../domain/incidents/model';
 export type { Actor, AlertLink, Incident, LastChange, Mutation, TimelineEntry } from '../domain/incidents/model';
 import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from './client';
-import { dayOf, incidentKeys } from './keys';
+import { dayOf, incidentKeys, ticketKeys } from './keys';
 import { listByDay } from './day-index';
 import type { Page } from './pagination';
 
@@ -70,7 +70,17 @@ export async function requireIncident(id: string): Promise<Incident> {
 }
 
 /** The incident with its timeline (oldest first) and alert links. */
-export async function getIncidentDetail(id: string): Promise<{ incident: Incident; timeline: TimelineEntry[]; alerts: AlertLink[] } | undefined> {
+/** A ticket linked to an incident (by hand or as its follow-up). */
+export interface IncidentTicket {
+  ticketId: string;
+  ticketNumber?: number;
+  linkedAt?: string;
+  followUp: boolean;
+}
+
+export async function getIncidentDetail(
+  id: string,
+): Promise<{ incident: Incident; timeline: TimelineEntry[]; alerts: AlertLink[]; tickets: IncidentTicket[] } | undefined> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -94,6 +104,15 @@ export async function getIncidentDetail(id: string): Promise<{ incident: Inciden
     incident: strip<Incident>(head),
     timeline: items.filter((i) => String(i.sk).startsWith('TL#')).map((i) => strip<TimelineEntry & { incidentId: string }>(i)),
     alerts: items.filter((i) => String(i.sk).startsWith('ALERT#')).map((i) => strip<AlertLink>(i)),
+    // The ticket links and the follow-up marker live in the incident's partition (ticketKeys).
+    tickets: items
+      .filter((i) => String(i.sk).startsWith('TICKET#'))
+      .map((i) => ({
+        ticketId: String(i.ticketId),
+        ticketNumber: i.ticketNumber as number | undefined,
+        linkedAt: i.linkedAt as string | undefined,
+        followUp: items.some((f) => f.sk === ticketKeys.incidentFollowUp(id).sk && f.ticketId === i.ticketId),
+      })),
   };
 }
 

@@ -3,6 +3,8 @@ import { handler as ingest } from '../../functions/ingest/handler';
 import { handler as opsAlerts } from '../../functions/ops-alerts/handler';
 import { call, type Handler } from '../support/http-event';
 import { givenIntegration } from '../support/store';
+import { placeAlert } from '../../shared/app/incidents/engine';
+import { invalidateQuietRules, silences } from '../../shared/store/silences';
 
 const list = (query: Record<string, string>, role: 'viewer' | null = 'viewer') =>
   call(opsAlerts as Handler, { routeKey: 'GET /alerts', query, role });
@@ -42,5 +44,39 @@ describe('GET /alerts', () => {
     const r = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: 'NOPE' }, role: 'viewer' });
     expect(r.status).toBe(404);
     expect(r.body.detail).toContain('NOPE');
+  });
+});
+
+describe('why an alert opened no incident', () => {
+  it('GET /alerts/{id} says what became of the alert, and GET /alerts filters by it', async () => {
+    const { id, token } = await givenIntegration('generic');
+    const send = (body: object) =>
+      call(ingest as Handler, { routeKey: 'POST /hooks/{integrationId}', params: { integrationId: id }, headers: { authorization: `Bearer ${token}` }, body });
+    const tag = `disp-${Date.now()}`;
+    const now = new Date();
+    await silences.create(
+      { id: `${tag}-sil`, matchers: [{ label: 'quiet', op: '=', value: tag }], startsAt: new Date(now.getTime() - 60_000).toISOString(), endsAt: new Date(now.getTime() + 3600_000).toISOString(), comment: 'known noise', createdBy: 't' },
+      now.toISOString(),
+    );
+    invalidateQuietRules();
+    const quiet = (await send({ dedupKey: `${tag}-q`, summary: 'noisy', labels: { quiet: tag } })).body.alerts[0].alertId as string;
+    const loud = (await send({ dedupKey: `${tag}-l`, summary: 'real', labels: { alertname: tag } })).body.alerts[0].alertId as string;
+    const waiting = (await send({ dedupKey: `${tag}-w`, summary: 'not placed yet' })).body.alerts[0].alertId as string;
+    await placeAlert(quiet, new Date());
+    await placeAlert(loud, new Date());
+
+    const q = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: quiet }, role: 'viewer' });
+    expect(q.body.disposition).toMatchObject({ kind: 'silenced', silenceId: `${tag}-sil`, reason: expect.stringContaining('silenced by') });
+    const l = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: loud }, role: 'viewer' });
+    expect(l.body.disposition).toMatchObject({ kind: 'incident', incidentId: expect.any(String) });
+    const w = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: waiting }, role: 'viewer' });
+    expect(w.body.disposition).toMatchObject({ kind: 'pending' });
+
+    const silenced = await list({ integration: id, disposition: 'silenced' });
+    expect(silenced.status).toBe(200);
+    expect(silenced.body.items.map((a: { id: string }) => a.id)).toEqual([quiet]);
+    expect(silenced.body.items[0].disposition).toMatchObject({ kind: 'silenced' });
+    expect((await list({ integration: id, disposition: 'pending' })).body.items.map((a: { id: string }) => a.id)).toEqual([waiting]);
+    expect((await list({ disposition: 'nonsense' })).status).toBe(422);
   });
 });

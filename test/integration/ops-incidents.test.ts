@@ -6,6 +6,9 @@ import { onAlertOpened } from '../../shared/app/incidents/engine';
 import { call, type Handler } from '../support/http-event';
 import { givenServices, setRules, snap, sweepAt } from '../support/incidents';
 import { useOwnTable } from '../support/store';
+import { handler as ticketIncidents } from '../../functions/ticket-incidents/handler';
+import { seedTicketDemo } from '../../infra/local/demo/tickets';
+import openedExample from '../../events/examples/incident-opened.json';
 
 useOwnTable();
 beforeAll(async () => {
@@ -45,6 +48,17 @@ describe('incident actions', () => {
     const detail = await api(ops, 'GET /incidents/{id}', { id, role: 'viewer' });
     expect(detail.body.timeline.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['opened', 'acknowledged', 'resolved']));
     expect(detail.body.alerts).toHaveLength(1);
+  });
+
+  it('shows the incident’s tickets, its follow-up marked, in GET /incidents/{id}', async () => {
+    await seedTicketDemo(new Date().toISOString());
+    const id = await givenIncident();
+    const detail = { ...openedExample, incident: { ...openedExample.incident, id, severity: 'P1' } };
+    const event = { version: '0', id: `ev-${id}`, 'detail-type': 'Incident Opened', source: 'nocturne.incidents', account: '0', time: '', region: 'us-east-1', resources: [], detail };
+    expect(await ticketIncidents(event as never)).toMatch(/opened ticket/);
+    const r = await api(ops, 'GET /incidents/{id}', { id, role: 'viewer' });
+    expect(r.status).toBe(200);
+    expect(r.body.tickets).toEqual([expect.objectContaining({ ticketId: expect.any(String), ticketNumber: expect.any(Number), followUp: true })]);
   });
 
   it('rejects an action on a stale version with 409 and applies it on the current one', async () => {

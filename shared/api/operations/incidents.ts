@@ -18,7 +18,20 @@ import { errors, page, type Operation } from '../operation';
 
 const incident = incidentSnapshotSchema.extend({ routeId: z.string(), groupKey: z.string(), notifiedAt: z.string().optional() }).meta({ id: 'Incident' });
 const timelineEntry = z.object({ at: z.string(), actor: z.object({ type: z.string(), id: z.string(), name: z.string().optional() }), kind: z.string(), message: z.string(), reason: z.string().optional() });
-const alertLink = z.object({ alertId: z.string(), summary: z.string(), status: z.string(), relation: z.enum(['member', 'related']), joinedAt: z.string() });
+const alertLink = z.object({
+  alertId: z.string(),
+  summary: z.string(),
+  status: z.string(),
+  relation: z.enum(['member', 'related']),
+  joinedAt: z.string(),
+  movedTo: z.string().optional().describe('A related alert placed on its own incident when this (upstream) incident resolved'),
+});
+const incidentTicket = z.object({
+  ticketId: z.string(),
+  ticketNumber: z.number().int().optional(),
+  linkedAt: z.string().optional(),
+  followUp: z.boolean().describe('The follow-up ticket opened by rule (on opening, or when raised to a matching severity)'),
+});
 const team = createTeamSchema.extend({ version: z.number().int(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'Team' });
 const service = createServiceSchema.extend({ version: z.number().int(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'Service' });
 const silence = z.object({ id: z.string(), matchers: z.array(z.unknown()), startsAt: z.string(), endsAt: z.string(), comment: z.string(), createdBy: z.string() }).meta({ id: 'Silence' });
@@ -39,11 +52,11 @@ export const incidentOperations: Operation[] = [
   {
     method: 'get',
     path: '/incidents/{id}',
-    summary: 'An incident with its alerts and timeline',
+    summary: 'An incident with its alerts, timeline and tickets',
     tag: 'Incidents',
     auth: 'jwt',
     role: 'viewer',
-    responses: { 200: { description: 'The incident', schema: incident.extend({ alerts: z.array(alertLink), timeline: z.array(timelineEntry) }) }, ...errors(401, 403, 404) },
+    responses: { 200: { description: 'The incident', schema: incident.extend({ alerts: z.array(alertLink), timeline: z.array(timelineEntry), tickets: z.array(incidentTicket) }) }, ...errors(401, 403, 404) },
   },
   action('/incidents/{id}/acknowledge', 'Acknowledge (stops escalation)', ackBodySchema),
   action('/incidents/{id}/resolve', 'Resolve with an optional resolution note', resolveBodySchema),
