@@ -1,5 +1,10 @@
 // Provisioning: product catalog, customers, product orders as sagas on state machines (issue 11).
-import type { CatalogFeature } from './types';
+import { customerOperations, productCatalogOperations } from '../../shared/api/operations/provisioning';
+import type { Operation } from '../../shared/api/operation';
+import type { CatalogFeature, HttpMethod, HttpTrigger } from './types';
+
+const routesOf = (ops: readonly Operation[]): HttpTrigger[] =>
+  ops.map((op) => ({ kind: 'http', method: op.method.toUpperCase() as HttpMethod, path: op.path, auth: op.auth, ...(op.role ? { role: op.role } : {}) }));
 
 // ---- Product orders (docs/orders.md, docs/decisions/0012-product-orders-as-sagas.md) ----
 const ORDER_MACHINES = ['order-new-customer', 'order-change-services', 'order-terminate'];
@@ -16,6 +21,26 @@ const orderMachine = (name: string, description: string) => ({
 export const provisioningFeature: CatalogFeature = {
   name: 'provisioning',
   functions: [
+    // ---- Product catalog and customers (docs/provisioning.md, docs/decisions/0011-provisioning-catalog-and-drivers.md) ----
+    {
+      name: 'ops-catalog',
+      description: 'TMF620 product catalog: product specifications (features, drivers) and offerings (plans, add-ons: prices, allowances, spend cap).',
+      entry: 'functions/ops-catalog/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      table: 'readwrite',
+      triggers: routesOf(productCatalogOperations),
+    },
+    {
+      name: 'ops-customers',
+      description: 'Realms, organizations, sites, customer users and accounts (realm-scoped), the customer view, customers on a platform service.',
+      entry: 'functions/ops-customers/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      table: 'readwrite',
+      triggers: routesOf(customerOperations),
+    },
+    // ---- Product orders ----
     {
       name: 'ops-orders',
       description: 'TMF622 product orders: place (each order runs as a saga), list, read with history and step timeline, cancel, redrive.',

@@ -12,6 +12,8 @@ export interface EventInput {
   body?: string | object;
   role?: Role | null;
   sub?: string;
+  /** Extra JWT claims, e.g. { 'custom:realm': 'acme' } for a realm-scoped role. */
+  claims?: Record<string, string>;
 }
 
 export function apiEvent(input: EventInput): APIGatewayProxyEventV2 {
@@ -45,7 +47,7 @@ export function apiEvent(input: EventInput): APIGatewayProxyEventV2 {
   };
   if (input.role !== undefined && input.role !== null) {
     (event.requestContext as unknown as Record<string, unknown>).authorizer = {
-      jwt: { claims: { sub: input.sub ?? `user-${input.role}`, email: `${input.role}@example.com`, 'cognito:groups': `[${input.role}]` }, scopes: null },
+      jwt: { claims: { sub: input.sub ?? `user-${input.role}`, email: `${input.role}@example.com`, 'cognito:groups': `[${input.role}]`, ...(input.claims ?? {}) }, scopes: null },
     };
   }
   return event;

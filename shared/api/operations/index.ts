@@ -6,5 +6,6 @@ import { probeOperations } from './probes';
 import { ticketOperations } from './tickets';
 import { oncallOperations } from './oncall';
 import { orderOperations } from './orders';
+import { customerOperations, productCatalogOperations } from './provisioning';
 
-export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations, ...probeOperations, ...oncallOperations, ...orderOperations];
+export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations, ...probeOperations, ...oncallOperations, ...productCatalogOperations, ...customerOperations, ...orderOperations];

@@ -175,3 +175,18 @@ export function checkOfferingReferences(
   });
   if (issues.length) throw new ValidationError('The offering refers to things that do not exist.', issues);
 }
+
+/** TMF620 lifecycle moves we allow: design → active → retired (→ active again) → obsolete (final). */
+const LIFECYCLE_MOVES: Record<LifecycleStatus, readonly LifecycleStatus[]> = {
+  'In design': ['Active', 'Obsolete'],
+  Active: ['Retired'],
+  Retired: ['Active', 'Obsolete'],
+  Obsolete: [],
+};
+
+export function checkLifecycleMove(from: LifecycleStatus, to: LifecycleStatus | undefined): void {
+  if (to === undefined || to === from || LIFECYCLE_MOVES[from].includes(to)) return;
+  throw new ValidationError('This lifecycle change is not allowed.', [
+    { field: 'lifecycleStatus', message: `${from} → ${to} is not allowed (from ${from}: ${LIFECYCLE_MOVES[from].join(', ') || 'nothing, it is final'})` },
+  ]);
+}
