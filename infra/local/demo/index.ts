@@ -18,6 +18,8 @@ export interface DemoIntegration {
   name: string;
   token: string;
   allowedTopicArns: string[];
+  /** The service of alerts whose format names none (PagerDuty events carry no service). */
+  service?: string;
 }
 
 const DISPLAY_NAMES: Record<AlertSource, string> = {
@@ -40,6 +42,7 @@ export const demoIntegrations: DemoIntegration[] = ALERT_SOURCES.map((type) => (
   name: `Demo ${DISPLAY_NAMES[type]}`,
   token: `demo-${type}-token`,
   allowedTopicArns: type === 'cloudwatch' ? [DEMO_CLOUDWATCH_TOPIC_ARN] : [],
+  ...(type === 'pagerduty' ? { service: 'billing-api' } : {}),
 }));
 
 /** Bearer tokens the emulated JWT authorizer accepts, and who they stand for. */
@@ -68,7 +71,7 @@ export type DemoSeeder = (ctx: DemoSeedContext) => Promise<void>;
 async function seedIntegrations({ now }: DemoSeedContext): Promise<void> {
   for (const d of demoIntegrations) {
     await ensureIntegration(
-      { id: d.id, type: d.type, name: d.name, service: undefined, enabled: true, allowedTopicArns: d.allowedTopicArns },
+      { id: d.id, type: d.type, name: d.name, service: d.service, enabled: true, allowedTopicArns: d.allowedTopicArns },
       d.token,
       now,
     );

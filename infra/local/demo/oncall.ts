@@ -62,6 +62,19 @@ export const demoPolicy: New<EscalationPolicy> = {
   ackTimeoutMinutes: 30,
 };
 
+/** The database team's own policy: its members (Bob), then the platform's primary on call; twice. */
+export const demoDbaPolicy: New<EscalationPolicy> = {
+  id: 'dba-default',
+  name: 'Databases default',
+  description: 'The database team first, then the platform primary on call; twice; re-trigger after 30 minutes.',
+  levels: [
+    { targets: [{ type: 'team', id: 'dba' }], delayMinutes: 10 },
+    { targets: [{ type: 'schedule', id: 'platform-primary' }], delayMinutes: 10 },
+  ],
+  repeat: 1,
+  ackTimeoutMinutes: 30,
+};
+
 const ignoreExisting = (err: unknown) => {
   if (!(err instanceof ConflictError)) throw err;
 };
@@ -72,8 +85,11 @@ export async function seedOncallDemo({ now }: { now: string }): Promise<void> {
   await schedules.create(demoSchedule, now).catch(ignoreExisting);
   await policies.create(demoPolicy, now).catch(ignoreExisting);
   await teamOncall.create({ id: 'platform', members: ['alice', 'bob'], escalationPolicyId: demoPolicy.id }, now).catch(ignoreExisting);
-  // The databases team (if the incidents demo has it) escalates the same way, so every demo alert pages someone.
-  if (await teams.get('dba')) await teamOncall.create({ id: 'dba', members: ['bob'], escalationPolicyId: demoPolicy.id }, now).catch(ignoreExisting);
+  // The databases team (if the incidents demo has it) has its own policy, so every demo alert pages someone.
+  if (await teams.get('dba')) {
+    await policies.create(demoDbaPolicy, now).catch(ignoreExisting);
+    await teamOncall.create({ id: 'dba', members: ['bob'], escalationPolicyId: demoDbaPolicy.id }, now).catch(ignoreExisting);
+  }
   if (await services.get('billing-api')) {
     const subscriber = { type: 'email' as const, address: 'finance@example.com' };
     await createSubscription({
