@@ -38,6 +38,8 @@ async function main(): Promise<void> {
   const runtime = (up.runtime = await startLocalRuntime({
     port,
     host: process.env.HOST,
+    // Opt-in HTTPS with a self-signed certificate (infra/local/tls.ts), e.g. HTTPS_PORT=3443.
+    httpsPort: process.env.HTTPS_PORT ? Number(process.env.HTTPS_PORT) : undefined,
     dataDir,
     dynamoEndpoint: dynamo.endpoint,
     seedDemo: true,
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Nocturne is running at ${url}  (started in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    ...(runtime.https ? [`  and at ${runtime.https.url} (self-signed certificate: ${rel(path.relative(dataDir, runtime.https.certFile))})`] : []),
     '',
     'Demo integrations (webhook URL, token):',
     ...demoIntegrations.map((d) => `  ${d.name.padEnd(pad)}  POST ${url}${webhookPathOf(d)}  token ${d.token}`),
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     'Try it:',
     `  curl -i -X POST ${url}/hooks/demo-generic \\`,
     `    -H 'Authorization: Bearer demo-generic-token' -H 'Content-Type: application/json' \\`,
-    `    -d '{"dedupKey":"disk-full-db1","severity":"critical","summary":"Disk full on db1"}'`,
+    `    -d '{"dedupKey":"disk-full-db1","severity":"critical","summary":"Disk full on db1","service":"billing-db"}'`,
     `  curl -s ${url}/alerts -H 'Authorization: Bearer demo-viewer-token'`,
     '',
     'Ctrl-C to stop.',

@@ -5,7 +5,8 @@
 // EventBridge adapters are swapped for in-process ones. Handlers are the very same modules
 // that run in Lambda, called with the very same event shapes.
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -32,6 +33,7 @@ import { LocalScheduler, type RegisteredSchedule } from './schedules';
 import { LocalSns, localTopicArn, type SnsSubscription } from './sns';
 import { StreamPoller, checkpointStore } from './streams';
 import { ensureTables, tableNamesFor, type TableNames } from './tables';
+import { localCertificate } from './tls';
 
 export interface LocalRuntimeOptions {
   /** The charging system the ocs driver calls (OCS_CONFIG): by default a simulator this runtime
@@ -41,6 +43,8 @@ export interface LocalRuntimeOptions {
   port?: number;
   /** Interface to listen on (default 127.0.0.1). */
   host?: string;
+  /** Also serve the API over HTTPS on this port (0: a free one), with a self-signed certificate (tls.ts). */
+  httpsPort?: number;
   /** sns.jsonl, events.jsonl, dlq.jsonl, stream-checkpoints.json, subscriptions.json live here. */
   dataDir: string;
   dynamoEndpoint: string;
@@ -89,6 +93,8 @@ export interface LocalRuntime {
   /** The OCS simulator it started (absent when `ocs` named an external one). */
   ocs?: OcsSimulator;
   port: number;
+  /** https://localhost:<port> when httpsPort was given, with the certificate clients may trust. */
+  https?: { url: string; port: number; certFile: string };
   dataDir: string;
   tables: TableNames;
   bus: LocalEventBus;
@@ -284,21 +290,39 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       ),
   );
 
-  const server: Server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     gateway.handle(req, res).catch((err: unknown) => {
       log(`[http] gateway error: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
       res.end(JSON.stringify({ type: 'https://nocturne.dev/problems/internal', title: 'Internal Server Error', status: 500 }));
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1', () => {
-      server.removeListener('error', reject);
-      resolve();
+  };
+  const listen = (srv: Server, p: number) =>
+    new Promise<number>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(p, opts.host ?? '127.0.0.1', () => {
+        srv.removeListener('error', reject);
+        resolve((srv.address() as AddressInfo).port);
+      });
     });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server: Server = createServer(serve);
+  const port = await listen(server, opts.port ?? 3000);
+  // Opt-in HTTPS beside HTTP, same routes (for clients that insist on https:// URLs).
+  let https: LocalRuntime['https'];
+  let tlsServer: Server | undefined;
+  if (opts.httpsPort !== undefined) {
+    const cert = localCertificate(dataDir);
+    tlsServer = createHttpsServer({ cert: cert.cert, key: cert.key }, serve);
+    const tlsPort = await listen(tlsServer, opts.httpsPort).catch((err: unknown) => {
+      server.close();
+      throw err;
+    });
+    https = { url: `https://localhost:${tlsPort}`, port: tlsPort, certFile: cert.certFile };
+  }
+  const closeTls = () => {
+    tlsServer?.close();
+    tlsServer?.closeAllConnections();
+  };
   const url = `http://localhost:${port}`;
   active = url;
 
@@ -354,6 +378,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   } catch (err) {
     server.close();
     server.closeAllConnections();
+    closeTls();
     restore();
     ddb.destroy();
     await ocs?.stop();
@@ -384,6 +409,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     url,
     ocs,
     port,
+    https,
     dataDir,
     tables,
     bus,
@@ -439,6 +465,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         if (abandoned) log(`[lambda] stopped with ${abandoned} invocation(s) still running; they were abandoned`);
         await Promise.all(pollers.map((p) => p.stop()));
         server.closeAllConnections();
+        closeTls();
         ddb.destroy();
         await ocs?.stop();
         restore();
