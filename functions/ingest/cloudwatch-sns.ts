@@ -18,7 +18,13 @@ const certCache = new Map<string, string>();
 async function signingCertificate(url: string): Promise<string> {
   const cached = certCache.get(url);
   if (cached) return cached;
-  const r = await httpGetter().get(url, { timeoutMs: 3000 });
+  // Unreachable (timeout, DNS, refused) is as retryable as a bad answer: SNS redelivers on a 5xx.
+  const r = await httpGetter()
+    .get(url, { timeoutMs: 3000 })
+    .catch((err: unknown) => {
+      logger.warn('SNS signing certificate fetch failed', { url, error: String(err) });
+      return { status: 0, body: '' };
+    });
   if (r.status !== 200 || !r.body.includes('BEGIN CERTIFICATE'))
     throw problem(503, 'The SNS signing certificate could not be fetched; SNS will retry the delivery.', { headers: { 'retry-after': '10' } });
   certCache.set(url, r.body);
@@ -45,7 +51,9 @@ export async function handleSnsDelivery(body: string, integration: Integration, 
       throw problem(422, 'The subscription confirmation has no SubscribeURL on amazonaws.com.', {
         errors: [{ field: 'SubscribeURL', message: 'must be an https URL on sns.<region>.amazonaws.com' }],
       });
-    const r = await httpGetter().get(subscribeUrl, { timeoutMs: 5000 });
+    const r = await httpGetter()
+      .get(subscribeUrl, { timeoutMs: 5000 })
+      .catch(() => ({ status: 0, body: '' }));
     if (r.status !== 200) throw problem(503, 'SNS did not accept the subscription confirmation; it will resend it.', { headers: { 'retry-after': '30' } });
     logger.info('confirmed SNS subscription', { topicArn: envelope.TopicArn, integrationId: integration.id });
     return { kind: 'confirmed', topicArn: envelope.TopicArn };
