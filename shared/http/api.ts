@@ -131,6 +131,8 @@ function checkRequestTarget(event: APIGatewayProxyEventV2): void {
 
 export interface HttpApiOptions {
   maxBodyBytes?: number;
+  /** Answer 503 this long before the Lambda deadline (default 1000 ms). */
+  timeoutEarlyMs?: number;
   /** Clock, injectable for tests. */
   clock?: () => Date;
 }
@@ -158,7 +160,14 @@ export function httpApi(routes: Record<string, Route>, opts: HttpApiOptions = {}
     return route.handler(req);
   };
 
-  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
+  // A handler nearing its Lambda timeout (a stalled store) answers 503 + Retry-After one second
+  // before the deadline instead of a gateway 500/504; writes are ordered so a retry completes them.
+  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>({
+    timeoutEarlyInMillis: opts.timeoutEarlyMs ?? 1000,
+    timeoutEarlyResponse: () => {
+      throw problem(503, 'Nocturne could not finish the request in time (the store is slow); retry shortly.', { headers: { 'retry-after': '5' } });
+    },
+  })
     .use({
       onError: async (request) => {
         const p = toProblem(request.error);

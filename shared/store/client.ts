@@ -10,7 +10,8 @@ const extra: Array<(c: DynamoDBClient) => void> = [];
 
 export function documentClient(): DynamoDBDocumentClient {
   if (!client) {
-    const base = new DynamoDBClient({ maxAttempts: 3 });
+    // A stalled store fails the call (and the HTTP answer is a 503) instead of hanging to the function timeout.
+    const base = new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 } });
     configure?.(base);
     for (const fn of extra) fn(base);
     client = DynamoDBDocumentClient.from(base, {
@@ -58,14 +59,22 @@ export function cancellationCodes(err: unknown): string[] {
   return (e?.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
 }
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The store could not be reached or did not answer in time (no AWS response at all). */
+export function isNetworkFailure(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; cause?: { code?: string } } | undefined;
+  return NETWORK_CODES.has(e?.code ?? '') || NETWORK_CODES.has(e?.cause?.code ?? '') || e?.name === 'TimeoutError' || e?.name === 'RequestTimeout';
+}
+
 /** Wrap infrastructure failures so the HTTP layer answers 503 (retry) instead of 500. */
 export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (isConditionalCheckFailed(err) || isTransactionConflict(err)) throw err;
-    // Only failures of the AWS call itself (they carry $metadata) are infrastructure failures.
-    if (!(err as { $metadata?: unknown }).$metadata) throw err;
+    // Failures of the AWS call itself (they carry $metadata) and of the connection to it are infrastructure failures.
+    if (!(err as { $metadata?: unknown }).$metadata && !isNetworkFailure(err)) throw err;
     const name = (err as { name?: string }).name ?? 'Error';
     if (name === 'ValidationException') throw err;
     throw new StoreUnavailableError(`DynamoDB ${what} failed: ${name}`, { cause: err });

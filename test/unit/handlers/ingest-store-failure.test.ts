@@ -4,7 +4,8 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { hashToken } from '../../../shared/domain/integration';
-import { call, type Handler } from '../../support/http-event';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiEvent, call, type Handler } from '../../support/http-event';
 
 process.env.TABLE_NAME = 'unit-test';
 process.env.AWS_REGION = 'us-east-1';
@@ -72,6 +73,26 @@ describe('ingest when DynamoDB fails', () => {
     // The completion mark was never written, so the sender's retry is processed in full.
     const completes = ddb.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.UpdateExpression).includes('processedAt'));
     expect(completes).toHaveLength(0);
+  });
+});
+
+describe('ingest when DynamoDB stalls or cannot be reached', () => {
+  it('answers 503 with Retry-After before the function times out when the store does not answer', async () => {
+    ddb.on(GetCommand).callsFake(() => new Promise(() => {}));
+    const deadline = Date.now() + 1500;
+    const context = { functionName: 'ingest', awsRequestId: 'r', getRemainingTimeInMillis: () => deadline - Date.now() } as unknown as Context;
+    const event = apiEvent({ routeKey: 'POST /hooks/{integrationId}', params: { integrationId: 'int-1' }, headers: { authorization: 'Bearer secret-token' }, body: { dedupKey: 'a', summary: 'b' } });
+    const r = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(r.statusCode).toBe(503);
+    expect((r.headers ?? {})['retry-after']).toBeDefined();
+  });
+
+  it('answers 503 when the connection to the store fails (no AWS response at all)', async () => {
+    ddb.on(GetCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }));
+    const r = await send({ dedupKey: 'a', summary: 'b' });
+    expect(r.status).toBe(503);
+    expect(r.headers['retry-after']).toBeDefined();
   });
 });
 
