@@ -1,8 +1,11 @@
 // The DynamoDB document client every store module uses. The endpoint comes from the standard
 // AWS_ENDPOINT_URL_DYNAMODB variable (the local runtime points it at DynamoDB Local).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from './errors';
+
+/** One write of a TransactWriteItems call (Put, Update, Delete or ConditionCheck). */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 let client: DynamoDBDocumentClient | undefined;
 let configure: ((c: DynamoDBClient) => void) | undefined;

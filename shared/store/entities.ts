@@ -1,10 +1,13 @@
 // Generic storage for small configuration entities (teams, services, silences, users, ...):
 // one item each under `<TYPE>#<id>`, listed through gsi1 `<TYPE>S`, versioned with optimistic
 // locking. Entities with richer access patterns get their own store module.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
-import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+import { entityKeys } from './keys';
+import type { Page } from './pagination';
+import { queryPage } from './query';
+import { updateVersioned } from './versioned';
 
 export interface Versioned {
   id: string;
@@ -33,8 +36,7 @@ export interface EntityStore<T extends Versioned> {
 }
 
 export function entityStore<T extends Versioned>(type: string, label: string): EntityStore<T> {
-  const upper = type.toUpperCase();
-  const key = (id: string) => ({ pk: `${upper}#${id}`, sk: upper });
+  const key = (id: string) => entityKeys.entity(type, id);
   const strip = (item: Record<string, unknown>) => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(item)) if (!META.includes(k)) out[k] = v;
@@ -50,7 +52,7 @@ export function entityStore<T extends Versioned>(type: string, label: string): E
           documentClient().send(
             new PutCommand({
               TableName: tableName(),
-              Item: { ...key(entity.id), gsi1pk: `${upper}S`, gsi1sk: entity.id, type, ...entity },
+              Item: { ...key(entity.id), gsi1pk: entityKeys.list(type), gsi1sk: entity.id, type, ...entity },
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
           ),
@@ -71,21 +73,8 @@ export function entityStore<T extends Versioned>(type: string, label: string): E
       return e;
     },
     async list(limit, cursor) {
-      const start = decodeCursor(cursor);
-      if (start && typeof start.gsi1pk !== 'string') throw invalidCursor();
-      const r = await guard(`list ${label}s`, () =>
-        documentClient().send(
-          new QueryCommand({
-            TableName: tableName(),
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': `${upper}S` },
-            Limit: limit,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      return { items: (r.Items ?? []).map(strip), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+      const page = await queryPage({ what: `list ${label}s`, index: 'gsi1', pk: entityKeys.list(type), limit, cursor });
+      return { items: page.items.map(strip), nextCursor: page.nextCursor };
     },
     async all() {
       const out: T[] = [];
@@ -98,45 +87,16 @@ export function entityStore<T extends Versioned>(type: string, label: string): E
       return out;
     },
     async update(id, patch, now, expectedVersion) {
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = { ':now': now, ':one': 1 };
-      const sets = ['updatedAt = :now', 'version = version + :one'];
-      const removes: string[] = [];
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === undefined) continue;
-        names[`#${k}`] = k;
-        if (v === null) removes.push(`#${k}`);
-        else {
-          sets.push(`#${k} = :${k}`);
-          values[`:${k}`] = v;
-        }
-      }
-      let condition = 'attribute_exists(pk)';
-      if (expectedVersion !== undefined) {
-        condition += ' AND version = :expected';
-        values[':expected'] = expectedVersion;
-      }
-      try {
-        const r = await guard(`update ${label}`, () =>
-          documentClient().send(
-            new UpdateCommand({
-              TableName: tableName(),
-              Key: key(id),
-              UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-              ExpressionAttributeValues: values,
-              ReturnValues: 'ALL_NEW',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
-          ),
-        );
-        return strip(r.Attributes!);
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw err;
-        if (!(err as { Item?: unknown }).Item) throw notFound(id);
-        throw new ConflictError(`The ${label} ${id} changed since version ${expectedVersion}; reload it and apply your change again.`);
-      }
+      const item = await updateVersioned({
+        what: `update ${label}`,
+        key: key(id),
+        patch,
+        now,
+        expectedVersion,
+        missing: () => notFound(id),
+        stale: () => new ConflictError(`The ${label} ${id} changed since version ${expectedVersion}; reload it and apply your change again.`),
+      });
+      return strip(item);
     },
     async remove(id, expectedVersion) {
       try {

@@ -1,10 +1,12 @@
 // Integration items and their token pointers (token hash → integration, for /v2/enqueue).
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { hashToken, tokenHint, type CreateIntegration, type Integration, type UpdateIntegration } from '../domain/integration';
-import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, cancellationCodes, tableName } from './client';
+import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from './client';
 import { ENTITY, keys } from './keys';
-import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+import type { Page } from './pagination';
+import { queryPage } from './query';
+import { updateVersioned } from './versioned';
 
 const tokenKey = (hash: string) => ({ pk: `TOKEN#${hash}`, sk: 'TOKEN' });
 
@@ -81,69 +83,22 @@ export async function integrationByToken(token: string): Promise<Integration | u
 }
 
 export async function listIntegrations(limit: number, cursor?: string): Promise<Page<Integration>> {
-  const start = decodeCursor(cursor);
-  if (start && (typeof start.pk !== 'string' || typeof start.gsi1pk !== 'string')) throw invalidCursor();
-  const r = await guard('list integrations', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.integrationList().gsi1pk },
-        Limit: limit,
-        ExclusiveStartKey: start,
-      }),
-    ),
-  );
-  return { items: (r.Items ?? []).map(toIntegration), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  const page = await queryPage({ what: 'list integrations', index: 'gsi1', pk: keys.integrationList().gsi1pk, limit, cursor });
+  return { items: page.items.map(toIntegration), nextCursor: page.nextCursor };
 }
 
 export async function updateIntegration(id: string, patch: UpdateIntegration, now: string): Promise<Integration> {
-  const sets = ['updatedAt = :now', 'version = version + :one'];
-  const removes: string[] = [];
-  const values: Record<string, unknown> = { ':now': now, ':one': 1 };
-  const names: Record<string, string> = {};
-  for (const field of ['name', 'service', 'enabled', 'allowedTopicArns'] as const) {
-    const v = patch[field];
-    if (v === undefined) continue;
-    names[`#${field}`] = field;
-    if (v === null) removes.push(`#${field}`);
-    else {
-      sets.push(`#${field} = :${field}`);
-      values[`:${field}`] = v;
-    }
-  }
-  let condition = 'attribute_exists(pk)';
-  if (patch.version !== undefined) {
-    condition += ' AND version = :expected';
-    values[':expected'] = patch.version;
-  }
-  try {
-    const r = await guard('update integration', () =>
-      documentClient().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: keys.integration(id),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      ),
-    );
-    return toIntegration(r.Attributes!);
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) {
-      const old = (err as { Item?: Record<string, unknown> }).Item;
-      if (!old) throw new NotFoundError(`No integration with id ${id}.`);
-      throw new ConflictError(
-        `Integration ${id} is at version ${String(old.version)}, not ${String(patch.version)}; reload it and apply your change again.`,
-      );
-    }
-    throw err;
-  }
+  const item = await updateVersioned({
+    what: 'update integration',
+    key: keys.integration(id),
+    patch: { name: patch.name, service: patch.service, enabled: patch.enabled, allowedTopicArns: patch.allowedTopicArns },
+    now,
+    expectedVersion: patch.version,
+    missing: () => new NotFoundError(`No integration with id ${id}.`),
+    stale: (old) =>
+      new ConflictError(`Integration ${id} is at version ${String(old.version)}, not ${String(patch.version)}; reload it and apply your change again.`),
+  });
+  return toIntegration(item);
 }
 
 export async function rotateIntegrationToken(id: string, token: string, now: string): Promise<Integration> {

@@ -18,6 +18,12 @@ export const keys = {
   rawPayload: (payloadId: string, chunk: number) => ({ pk: `RAW#${payloadId}`, sk: `CHUNK#${String(chunk).padStart(3, '0')}` }),
 };
 
+/** Generic configuration entities (entities.ts): one item under `<TYPE>#<id>`, listed on gsi1 `<TYPE>S`. */
+export const entityKeys = {
+  entity: (type: string, id: string) => ({ pk: `${type.toUpperCase()}#${id}`, sk: type.toUpperCase() }),
+  list: (type: string) => `${type.toUpperCase()}S`,
+};
+
 export function dayOf(iso: string): string {
   return iso.slice(0, 10);
 }
@@ -45,6 +51,17 @@ export const incidentKeys = {
   stormMinute: (teamId: string, minute: string) => ({ pk: `STORM#${teamId}#${minute}`, sk: 'COUNT' }),
   stormIncident: (teamId: string) => ({ pk: `STORMINC#${teamId}`, sk: 'OPEN' }),
   inhibitor: (ruleId: string, key: string, alertId: string) => ({ pk: `INHIB#${ruleId}#${key}`, sk: alertId }),
+  /** Sort-key prefixes of what hangs off an incident. */
+  timelinePrefix: () => 'TL#',
+  linkPrefix: () => 'ALERT#',
+};
+
+/** The incident ruleset: the current document and one item per version (shared/store/rules.ts). */
+export const ruleKeys = {
+  current: () => ({ pk: 'RULESET', sk: 'CURRENT' }),
+  version: (v: number) => ({ pk: 'RULESET', sk: `V#${String(v).padStart(8, '0')}` }),
+  partition: () => 'RULESET',
+  versionPrefix: () => 'V#',
 };
 
 /** Service probes, monitored jobs and their history (shared/store/probes.ts, probe-jobs.ts). */
@@ -57,11 +74,13 @@ export const probeKeys = {
   /** gsi2 on the state item: probes by next due time, in shards. */
   probeDue: (shard: number, dueAt: string, id: string) => ({ gsi2pk: `PROBEDUE#${shard}`, gsi2sk: `${dueAt}#${id}` }),
   probeResult: (id: string, at: string) => ({ pk: `PROBE#${id}`, sk: `RESULT#${at}` }),
+  resultPrefix: () => 'RESULT#',
   job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
   jobState: (id: string) => ({ pk: `JOB#${id}`, sk: 'STATE' }),
   /** gsi1: jobs by service, then id. */
   jobList: (service: string | undefined, id: string) => ({ gsi1pk: 'JOBS', gsi1sk: `${service ?? '-'}#${id}` }),
   jobPing: (id: string, at: string, nonce: string) => ({ pk: `JOB#${id}`, sk: `PING#${at}#${nonce}` }),
+  pingPrefix: () => 'PING#',
   /** Ping key → job; the key itself is never a table key, only its SHA-256. */
   pingKey: (keyHash: string) => ({ pk: `PINGKEY#${keyHash}`, sk: 'PINGKEY' }),
   /** A status/certificate/error-level change of a probe or job (history, and the outbox source of its event). */
@@ -130,6 +149,7 @@ export const oncallKeys = {
   /** A service's stakeholder subscriptions. */
   subscription: (serviceId: string, id: string) => ({ pk: `SVCSUBS#${serviceId}`, sk: `SUB#${id}` }),
   subscriptions: (serviceId: string) => `SVCSUBS#${serviceId}`,
+  subscriptionPrefix: () => 'SUB#',
   /** A stakeholder update already sent: incident revision, subscription, destination. */
   stakeholderSent: (incidentId: string, revision: number, subscriptionId: string, destination: string) => ({
     pk: `INCIDENT#${incidentId}`,

@@ -3,12 +3,13 @@
 // check that the incident is still triggered: an acknowledge or resolve that commits first
 // makes every later claim fail, and the same incident/epoch/round/level/person/channel can be
 // claimed only once. The escalation item's `next` step moves forward only conditionally.
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../domain/oncall/people';
 import type { Level, Step } from '../domain/oncall/policy';
 import type { Incident, TransactItem } from '../domain/incidents/model';
 import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
 import { incidentKeys, oncallKeys } from './keys';
+import { queryAll, queryPage } from './query';
 
 export const PAGE_TTL_DAYS = 400;
 
@@ -318,24 +319,8 @@ export async function getPage(incidentId: string, key: string): Promise<PageAtte
 
 /** Every page attempt of an incident, in key order (epoch, round, level, person, channel). */
 export async function pagesOf(incidentId: string): Promise<PageAttempt[]> {
-  const out: PageAttempt[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await guard('list pages', () =>
-      documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :page)',
-          ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId).pk, ':page': oncallKeys.pagePrefix() },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    out.push(...(r.Items ?? []).map((i) => strip<PageAttempt>(i)));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll({ what: 'list pages', pk: incidentKeys.incident(incidentId).pk, skPrefix: oncallKeys.pagePrefix(), consistentRead: true });
+  return items.map((i) => strip<PageAttempt>(i));
 }
 
 // ---- Stakeholder updates ----
@@ -376,15 +361,6 @@ export async function releaseStakeholderUpdate(incidentId: string, revision: num
 
 /** The alerts linked to an incident (for the text of a page). */
 export async function incidentAlerts(incidentId: string): Promise<Array<{ summary: string; severity: string; status: string; relation: string }>> {
-  const r = await guard('incident alerts', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-        ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId).pk, ':a': 'ALERT#' },
-        Limit: 100,
-      }),
-    ),
-  );
-  return (r.Items ?? []).map((i) => ({ summary: String(i.summary ?? ''), severity: String(i.severity ?? ''), status: String(i.status ?? ''), relation: String(i.relation ?? 'member') }));
+  const page = await queryPage({ what: 'incident alerts', pk: incidentKeys.incident(incidentId).pk, skPrefix: incidentKeys.linkPrefix(), limit: 100 });
+  return page.items.map((i) => ({ summary: String(i.summary ?? ''), severity: String(i.severity ?? ''), status: String(i.status ?? ''), relation: String(i.relation ?? 'member') }));
 }

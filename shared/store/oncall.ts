@@ -1,7 +1,7 @@
 // On-call configuration: users, team on-call configs, schedules and escalation policies (generic
 // versioned entities), stakeholder subscriptions per service, and the directory a level needs.
 import { createHash } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { TeamOncall, User } from '../domain/oncall/people';
 import type { Directory, EscalationPolicy, Level } from '../domain/oncall/policy';
@@ -11,6 +11,7 @@ import type { Subscription } from '../domain/oncall/stakeholders';
 import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
 import { entityStore } from './entities';
 import { oncallKeys } from './keys';
+import { queryAll } from './query';
 
 export const users = entityStore<User>('User', 'user');
 export const teamOncall = entityStore<TeamOncall>('TeamOncall', 'team on-call configuration');
@@ -96,23 +97,8 @@ export async function createSubscription(s: Subscription): Promise<Subscription>
 }
 
 export async function subscriptionsOf(serviceId: string): Promise<Subscription[]> {
-  const out: Subscription[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await guard('list subscriptions', () =>
-      documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
-          ExpressionAttributeValues: { ':pk': oncallKeys.subscriptions(serviceId), ':sub': 'SUB#' },
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    out.push(...(r.Items ?? []).map((i) => strip<Subscription>(i)));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll({ what: 'list subscriptions', pk: oncallKeys.subscriptions(serviceId), skPrefix: oncallKeys.subscriptionPrefix() });
+  return items.map((i) => strip<Subscription>(i));
 }
 
 export async function deleteSubscription(serviceId: string, id: string): Promise<void> {

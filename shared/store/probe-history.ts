@@ -1,11 +1,10 @@
 // What service probes and monitored jobs share in the table: the flip history (one item per
 // status / certificate / error-level change, kept 400 days for availability reports, and the
 // outbox source of the `nocturne.probes` events) and a builder for attribute-wise updates.
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Flip } from '../domain/probes/probe-state';
-import { documentClient, guard, tableName } from './client';
 import { probeKeys, PROBE_ENTITY } from './keys';
-import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+import type { Page } from './pagination';
+import { queryAll, queryPage } from './query';
 
 export const FLIP_TTL_DAYS = 400;
 export const RESULT_TTL_DAYS = 35;
@@ -62,22 +61,9 @@ function toFlip(item: Record<string, unknown>): StoredFlip {
 
 /** Newest first. */
 export async function listFlips(kind: 'probe' | 'job', id: string, limit: number, cursor?: string): Promise<Page<StoredFlip>> {
-  const start = decodeCursor(cursor);
-  if (start && (typeof start.pk !== 'string' || typeof start.sk !== 'string')) throw invalidCursor();
   const pk = probeKeys.flip(kind, id, '', 0, '').pk;
-  const r = await guard('list flips', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': pk, ':p': probeKeys.flipPrefix() },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: start,
-      }),
-    ),
-  );
-  return { items: (r.Items ?? []).map(toFlip), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  const page = await queryPage({ what: 'list flips', pk, skPrefix: probeKeys.flipPrefix(), newestFirst: true, limit, cursor });
+  return { items: page.items.map(toFlip), nextCursor: page.nextCursor };
 }
 
 /** Status flips decided in [from, to), oldest first, and the status before `from`. */
@@ -85,34 +71,12 @@ export async function statusFlipsBetween(kind: 'probe' | 'job', id: string, from
   const pk = probeKeys.flip(kind, id, '', 0, '').pk;
   const lo = `${probeKeys.flipPrefix()}${from.toISOString()}`;
   const hi = `${probeKeys.flipPrefix()}${to.toISOString()}`;
+  const statusOnly = { expression: '#c = :status', names: { '#c': 'condition' }, values: { ':status': 'status' } };
   const [before, within] = await Promise.all([
-    queryAll('flips before', {
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-      FilterExpression: '#c = :status',
-      ExpressionAttributeNames: { '#c': 'condition' },
-      ExpressionAttributeValues: { ':pk': pk, ':a': probeKeys.flipPrefix(), ':b': lo, ':status': 'status' },
-      ScanIndexForward: false,
-      Limit: 25,
-    }, 1),
-    queryAll('flips within', {
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-      FilterExpression: '#c = :status',
-      ExpressionAttributeNames: { '#c': 'condition' },
-      ExpressionAttributeValues: { ':pk': pk, ':a': lo, ':b': hi, ':status': 'status' },
-    }),
+    queryAll({ what: 'flips before', pk, skBetween: [probeKeys.flipPrefix(), lo], filter: statusOnly, newestFirst: true, pageSize: 25, max: 1 }),
+    queryAll({ what: 'flips within', pk, skBetween: [lo, hi], filter: statusOnly }),
   ]);
   return { statusBefore: before[0] ? (before[0].to as string) : undefined, flips: within.map(toFlip) };
-}
-
-async function queryAll(what: string, input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, want = Infinity): Promise<Array<Record<string, unknown>>> {
-  const out: Array<Record<string, unknown>> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await guard(what, () => documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })));
-    out.push(...((r.Items ?? []) as Array<Record<string, unknown>>));
-    start = r.LastEvaluatedKey;
-  } while (start && out.length < want);
-  return out;
 }
 
 /** `SET a = :a, … REMOVE b, …` for the given attributes (undefined values are removed). */
@@ -138,10 +102,11 @@ export function updateOf(attrs: Record<string, unknown>, extraValues: Record<str
 
 const ITEM_KEYS = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt']);
 
-export function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
+/** A stored item as the value it holds: keys and bookkeeping off (the one place the item is typed). */
+export function withoutKeys<T = Record<string, unknown>>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!ITEM_KEYS.has(k)) out[k] = v;
-  return out;
+  return out as T;
 }
 
 /** Apply a PATCH body to a stored definition: null removes a field, version is not a field. */
@@ -168,31 +133,23 @@ export async function listDefinitionsPage<T>(q: {
   cursor?: string;
   map: (item: Record<string, unknown>) => T;
 }): Promise<Page<T>> {
-  const start = decodeCursor(q.cursor);
-  if (start && (typeof start.pk !== 'string' || typeof start.gsi1pk !== 'string')) throw invalidCursor();
   const filters: string[] = [];
   const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':pk': q.listPk };
+  const values: Record<string, unknown> = {};
   for (const [attr, v] of Object.entries(q.filters)) {
     if (v === undefined) continue;
     filters.push(`#${attr} = :${attr}`);
     names[`#${attr}`] = attr;
     values[`:${attr}`] = v;
   }
-  if (q.service) values[':svc'] = `${q.service}#`;
-  const r = await guard(q.what, () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: q.service ? 'gsi1pk = :pk AND begins_with(gsi1sk, :svc)' : 'gsi1pk = :pk',
-        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-        ExpressionAttributeValues: values,
-        Limit: q.limit,
-        ExclusiveStartKey: start,
-      }),
-    ),
-  );
-  return { items: (r.Items ?? []).map(q.map), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  const page = await queryPage({
+    what: q.what,
+    index: 'gsi1',
+    pk: q.listPk,
+    skPrefix: q.service ? `${q.service}#` : undefined,
+    filter: filters.length ? { expression: filters.join(' AND '), names, values } : undefined,
+    limit: q.limit,
+    cursor: q.cursor,
+  });
+  return { items: page.items.map(q.map), nextCursor: page.nextCursor };
 }

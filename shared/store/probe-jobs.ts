@@ -4,7 +4,7 @@
 // is driven by one durable timer per job (`probe-job#<id>`, kind `probe-job-check`), moved to
 // the next moment the job's status can change on its own (docs/decisions/0006).
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { JobSubject } from '../domain/probes/alerts';
 import { createJobSchema, LOG_EXCERPT_MAX, type JobSpec, type PingKind } from '../domain/probes/definitions';
@@ -21,9 +21,10 @@ import {
 } from '../domain/probes/job-state';
 import type { Flip } from '../domain/probes/probe-state';
 import { describeSchedule } from '../domain/probes/schedule';
-import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
+import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName, type TransactItem } from './client';
 import { probeKeys, PROBE_ENTITY } from './keys';
-import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+import type { Page } from './pagination';
+import { queryPage } from './query';
 import { epochPlusDays, flipItem, mergePatch, PING_TTL_DAYS, updateOf, withoutKeys, type SubjectLabels, listDefinitionsPage } from './probe-history';
 import { cancelTimer, scheduleTimer } from './timers';
 
@@ -67,8 +68,8 @@ function toDefinition(item: Record<string, unknown>): JobDefinition {
 
 const stateItem = (id: string, s: JobState) => ({ ...probeKeys.jobState(id), type: PROBE_ENTITY.jobState, id, ...s });
 const toState = (item: Record<string, unknown>): JobState => {
-  const { id: _id, ...rest } = withoutKeys(item);
-  return rest as unknown as JobState;
+  const { id: _id, ...rest } = withoutKeys<JobState & { id: string }>(item);
+  return rest;
 };
 
 export const pingPath = (key: string, kind: PingKind = 'success') => `/pings/${key}${kind === 'success' ? '' : `/${kind}`}`;
@@ -184,7 +185,7 @@ interface CommitOptions {
   definition?: { next: JobDefinition; expectedVersion: number };
   /** Count as an edit of the definition (pause/resume). */
   bumpVersion?: boolean;
-  extraItems?: unknown[];
+  extraItems?: TransactItem[];
 }
 
 /** Point the job's durable timer at the state's next check (or remove it). */
@@ -196,7 +197,7 @@ async function syncTimer(id: string, s: JobState): Promise<void> {
 async function commit(d: JobDefinition, before: JobState, t: JobTransition, at: string, opts: CommitOptions = {}): Promise<void> {
   const after = t.state;
   const def = opts.definition?.next ?? d;
-  const items: unknown[] = [
+  const items: TransactItem[] = [
     {
       Put: {
         TableName: tableName(),
@@ -230,7 +231,7 @@ async function commit(d: JobDefinition, before: JobState, t: JobTransition, at: 
       },
     });
   }
-  await guard('record job state', () => documentClient().send(new TransactWriteCommand({ TransactItems: items as never })));
+  await guard('record job state', () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
 }
 
 const MAX_ATTEMPTS = 6;
@@ -410,19 +411,6 @@ export interface StoredPing {
 
 /** Newest first. */
 export async function listPings(id: string, limit: number, cursor?: string): Promise<Page<StoredPing>> {
-  const start = decodeCursor(cursor);
-  if (start && (typeof start.pk !== 'string' || typeof start.sk !== 'string')) throw invalidCursor();
-  const r = await guard('list pings', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': probeKeys.job(id).pk, ':p': 'PING#' },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: start,
-      }),
-    ),
-  );
-  return { items: (r.Items ?? []).map((i) => withoutKeys(i) as unknown as StoredPing), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  const page = await queryPage({ what: 'list pings', pk: probeKeys.job(id).pk, skPrefix: probeKeys.pingPrefix(), newestFirst: true, limit, cursor });
+  return { items: page.items.map((i) => withoutKeys<StoredPing>(i)), nextCursor: page.nextCursor };
 }

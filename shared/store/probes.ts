@@ -18,9 +18,10 @@ import {
   type Flip,
   type ProbeState,
 } from '../domain/probes/probe-state';
-import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName, type TransactItem } from './client';
 import { probeKeys, PROBE_ENTITY } from './keys';
-import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+import type { Page } from './pagination';
+import { queryPage } from './query';
 import { epochPlusDays, flipItem, mergePatch, RESULT_TTL_DAYS, updateOf, withoutKeys, type SubjectLabels, listDefinitionsPage } from './probe-history';
 
 export const PROBE_DUE_SHARDS = 8;
@@ -82,10 +83,10 @@ function stateItem(id: string, s: StoredProbeState) {
   return { ...probeKeys.probeState(id), ...due, type: PROBE_ENTITY.probeState, id, ...s };
 }
 
-const toDefinition = (item: Record<string, unknown>) => withoutKeys(item) as unknown as ProbeDefinition;
-const toState = (item: Record<string, unknown>) => {
-  const { id: _id, ...rest } = withoutKeys(item);
-  return rest as unknown as StoredProbeState;
+const toDefinition = (item: Record<string, unknown>) => withoutKeys<ProbeDefinition>(item);
+const toState = (item: Record<string, unknown>): StoredProbeState => {
+  const { id: _id, ...rest } = withoutKeys<StoredProbeState & { id: string }>(item);
+  return rest;
 };
 
 function view(d: ProbeDefinition, s: StoredProbeState): Probe {
@@ -283,9 +284,9 @@ async function commitStateChange(
   before: StoredProbeState,
   after: StoredProbeState,
   flips: Flip[],
-  opts: { bumpVersion?: boolean; extraCondition?: { expression: string; values: Record<string, unknown> }; extraItems?: unknown[] } = {},
+  opts: { bumpVersion?: boolean; extraCondition?: { expression: string; values: Record<string, unknown> }; extraItems?: TransactItem[] } = {},
 ): Promise<void> {
-  const items: unknown[] = [
+  const items: TransactItem[] = [
     {
       Put: {
         TableName: tableName(),
@@ -313,7 +314,7 @@ async function commitStateChange(
       },
     });
   }
-  await guard('record probe state', () => documentClient().send(new TransactWriteCommand({ TransactItems: items as never })));
+  await guard('record probe state', () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
 }
 
 export async function pauseProbe(id: string, now: Date): Promise<Probe> {
@@ -474,19 +475,6 @@ export interface StoredResult extends CheckResult {
 
 /** Newest first. */
 export async function listProbeResults(id: string, limit: number, cursor?: string): Promise<Page<StoredResult>> {
-  const start = decodeCursor(cursor);
-  if (start && (typeof start.pk !== 'string' || typeof start.sk !== 'string')) throw invalidCursor();
-  const r = await guard('list probe results', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': probeKeys.probe(id).pk, ':p': 'RESULT#' },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: start,
-      }),
-    ),
-  );
-  return { items: (r.Items ?? []).map((i) => withoutKeys(i) as unknown as StoredResult), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  const page = await queryPage({ what: 'list probe results', pk: probeKeys.probe(id).pk, skPrefix: probeKeys.resultPrefix(), newestFirst: true, limit, cursor });
+  return { items: page.items.map((i) => withoutKeys<StoredResult>(i)), nextCursor: page.nextCursor };
 }

@@ -1,9 +1,11 @@
 // Small DynamoDB helpers the provisioning stores share (catalog, customers): items carry their
 // keys and type next to the value; `strip` takes the keys off again.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
-import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
+import { decodeCursor, invalidCursor, type Page } from './pagination';
+import { queryPage } from './query';
+import { updateVersioned as updateVersionedItem } from './versioned';
 
 const META = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt']);
 
@@ -51,28 +53,16 @@ export async function listGsi1<T>(
 ): Promise<Page<T>> {
   const start = decodeCursor(opts.cursor);
   if (start && start.gsi1pk !== gsi1pk) throw invalidCursor();
-  const values: Record<string, unknown> = { ':pk': gsi1pk };
-  let condition = 'gsi1pk = :pk';
-  if (opts.prefix) {
-    condition += ' AND begins_with(gsi1sk, :prefix)';
-    values[':prefix'] = opts.prefix;
-  }
-  if (opts.filter) values[':f'] = opts.filter.value;
-  const r = await guard(`list ${what}s`, () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: condition,
-        FilterExpression: opts.filter ? '#f = :f' : undefined,
-        ExpressionAttributeNames: opts.filter ? { '#f': opts.filter.attribute } : undefined,
-        ExpressionAttributeValues: values,
-        Limit: opts.limit,
-        ExclusiveStartKey: start,
-      }),
-    ),
-  );
-  return { items: (r.Items ?? []).map((i) => strip<T>(i)), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  const page = await queryPage({
+    what: `list ${what}s`,
+    index: 'gsi1',
+    pk: gsi1pk,
+    skPrefix: opts.prefix || undefined,
+    filter: opts.filter ? { expression: '#f = :f', names: { '#f': opts.filter.attribute }, values: { ':f': opts.filter.value } } : undefined,
+    limit: opts.limit,
+    cursor: opts.cursor,
+  });
+  return { items: page.items.map((i) => strip<T>(i)), nextCursor: page.nextCursor };
 }
 
 /** Apply a patch at an expected version (optimistic lock); null removes an attribute. */
@@ -84,38 +74,14 @@ export async function updateVersioned<T>(
   now: string,
   expectedVersion: number,
 ): Promise<T> {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':now': now, ':one': 1, ':expected': expectedVersion };
-  const sets = ['updatedAt = :now', 'version = version + :one'];
-  const removes: string[] = [];
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) continue;
-    names[`#${k}`] = k;
-    if (v === null) removes.push(`#${k}`);
-    else {
-      sets.push(`#${k} = :${k}`);
-      values[`:${k}`] = v;
-    }
-  }
-  try {
-    const r = await guard(`update ${what}`, () =>
-      documentClient().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: key,
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      ),
-    );
-    return strip<T>(r.Attributes!);
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    if (!(err as { Item?: unknown }).Item) throw new NotFoundError(`No ${what} with id ${id}.`);
-    throw new ConflictError(`The ${what} ${id} changed since version ${expectedVersion}; reload it and apply your change again.`);
-  }
+  const item = await updateVersionedItem({
+    what: `update ${what}`,
+    key,
+    patch,
+    now,
+    expectedVersion,
+    missing: () => new NotFoundError(`No ${what} with id ${id}.`),
+    stale: () => new ConflictError(`The ${what} ${id} changed since version ${expectedVersion}; reload it and apply your change again.`),
+  });
+  return strip<T>(item);
 }

@@ -4,9 +4,10 @@
 // `processedAt` says the alerts it carried were stored, so a retried delivery changes nothing.
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { PutCommand, QueryCommand, UpdateCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
 import { ENTITY, keys } from './keys';
+import { queryAll } from './query';
 
 export const RAW_PAYLOAD_TTL_DAYS = 30;
 /** A byte-identical delivery within this window is a retry, not a new notification. */
@@ -84,22 +85,7 @@ export async function completePayload(id: string, processedAt: string): Promise<
 }
 
 export async function getPayload(id: string): Promise<RawPayload | undefined> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await guard('read raw payload', () =>
-      documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.rawPayload(id, 0).pk },
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    items.push(...(r.Items ?? []));
-    start = r.LastEvaluatedKey;
-  } while (start);
+  const items = await queryAll({ what: 'read raw payload', pk: keys.rawPayload(id, 0).pk });
   const head = items[0];
   if (!head || items.length !== head.chunks) return undefined;
   const body = gunzipSync(Buffer.concat(items.map((i) => Buffer.from(i.data as Uint8Array)))).toString('utf8');

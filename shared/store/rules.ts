@@ -1,8 +1,10 @@
 // The incident ruleset: one current document plus its history, versioned.
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../domain/errors';
 import { DEFAULT_RULESET, rulesetSchema, type Ruleset } from '../domain/incidents/rules';
 import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
+import { ruleKeys } from './keys';
+import { queryPage } from './query';
 
 export interface StoredRuleset {
   version: number;
@@ -12,8 +14,8 @@ export interface StoredRuleset {
   comment?: string;
 }
 
-const CURRENT = { pk: 'RULESET', sk: 'CURRENT' };
-const versionKey = (v: number) => ({ pk: 'RULESET', sk: `V#${String(v).padStart(8, '0')}` });
+const CURRENT = ruleKeys.current();
+const versionKey = ruleKeys.version;
 
 let cache: { at: number; value: StoredRuleset } | undefined;
 
@@ -58,18 +60,14 @@ export async function putRules(rules: Ruleset, expectedVersion: number, by: stri
 }
 
 export async function ruleHistory(limit: number): Promise<StoredRuleset[]> {
-  const r = await guard('rules history', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-        ExpressionAttributeValues: { ':pk': 'RULESET', ':v': 'V#' },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    ),
-  );
-  return (r.Items ?? []).map((i) => ({ version: i.version, rules: i.rules, updatedAt: i.updatedAt, updatedBy: i.updatedBy, comment: i.comment }));
+  const page = await queryPage({ what: 'rules history', pk: ruleKeys.partition(), skPrefix: ruleKeys.versionPrefix(), newestFirst: true, limit });
+  return page.items.map((i) => ({
+    version: i.version as number,
+    rules: i.rules as Ruleset,
+    updatedAt: i.updatedAt as string | undefined,
+    updatedBy: i.updatedBy as string | undefined,
+    comment: i.comment as string | undefined,
+  }));
 }
 
 export function invalidateRulesCache(): void {

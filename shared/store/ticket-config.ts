@@ -2,13 +2,14 @@
 // and the requester directory. One item per entry (`TCONFIG#<kind>#<id>`), listed per kind on
 // gsi1, versioned for optimistic locking. Reads may be cached for a few seconds per container
 // (TICKET_CONFIG_CACHE_SECONDS): configuration changes rarely and every ticket write reads it.
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { BusinessCalendar } from '../domain/tickets/business-time';
 import type { Category, IncidentRule, Queue, Requester } from '../domain/tickets/config';
 import type { SlaPolicy } from '../domain/tickets/sla';
 import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
 import { ticketKeys } from './keys';
+import { queryAll } from './query';
 
 export interface ConfigKinds {
   category: Category;
@@ -137,24 +138,8 @@ export async function getConfigs<K extends ConfigKind>(kind: K, ids: string[]): 
 }
 
 export async function listConfig<K extends ConfigKind>(kind: K): Promise<Array<Versioned<ConfigKinds[K]>>> {
-  const items: Array<Versioned<ConfigKinds[K]>> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await guard(`list ${kind}`, () =>
-      documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': ticketKeys.configList(kind) },
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    items.push(...(r.Items ?? []).map((i) => strip<ConfigKinds[K]>(i)));
-    start = r.LastEvaluatedKey;
-  } while (start && items.length < 5000);
-  return items;
+  const items = await queryAll({ what: `list ${kind}`, index: 'gsi1', pk: ticketKeys.configList(kind), max: 5000 });
+  return items.map((i) => strip<ConfigKinds[K]>(i));
 }
 
 export async function deleteConfig(kind: ConfigKind, id: string): Promise<void> {
