@@ -21,7 +21,7 @@ import {
   type RoutingDecision,
   type Ruleset,
 } from '../../domain/incidents/rules';
-import { activeMaintenance, matchingSilence } from '../../domain/incidents/silences';
+import { groupPlan, quietPlan, stormPlan, type QuietSnapshot } from '../../domain/incidents/placement';
 import { upstreamOf, type Service } from '../../domain/services';
 import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, cancellationCodes, tableName } from '../../store/client';
 import { createIncident, getIncident, mutateIncident, nextIncidentNumber, openIncidentIdsForService, timelinePut } from '../../store/incidents';
@@ -129,32 +129,22 @@ export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Ou
 }
 
 async function place(ctx: Context): Promise<Outcome> {
-  const { now } = ctx;
-
-  // Silences and maintenance windows: recorded and linked, never dropped, no incident.
+  // Load what the decision needs (lazily: a silenced alert registers no inhibitor and queries
+  // nothing more), decide with the pure placement rules, then commit that plan.
   const quiet = await quietRules();
-  const silence = matchingSilence(quiet.silences, ctx.labels, now);
-  const maintenance = silence ? undefined : activeMaintenance(quiet.windows, ctx.decision.serviceId, now);
-  if (silence || maintenance) {
-    const reason = silence ? `silenced by ${silence.id} (${silence.comment})` : `maintenance window ${maintenance!.id} (${maintenance!.name}) on ${ctx.decision.serviceId}`;
-    const ok = await transactOnce([placed(ctx, { kind: 'silenced', silenceId: silence?.id, maintenanceId: maintenance?.id, reason })], 'record silenced alert');
-    return ok ? { kind: 'silenced', reason } : { kind: 'duplicate', reason: 'already processed' };
+  const snapshot: QuietSnapshot = { labels: ctx.labels, serviceId: ctx.decision.serviceId, silences: quiet.silences, maintenance: quiet.windows, replaces: ctx.replaces };
+  let plan = quietPlan(snapshot, ctx.now);
+  if (!plan) {
+    // Inhibition (Alertmanager semantics): register as a source, then check as a target.
+    await registerInhibitor(ctx);
+    plan = quietPlan({ ...snapshot, inhibitor: await findInhibitor(ctx), upstream: await upstreamIncident(ctx) }, ctx.now);
   }
-
-  // Inhibition (Alertmanager semantics): register as a source, then check as a target.
-  await registerInhibitor(ctx);
-  const inhibitor = await findInhibitor(ctx);
-  if (inhibitor) {
-    const reason = `inhibited by alert ${inhibitor.alertId} (rule ${inhibitor.ruleId})`;
-    const ok = await transactOnce([placed(ctx, { kind: 'inhibited', inhibitedBy: inhibitor.alertId, ruleId: inhibitor.ruleId, reason })], 'record inhibited alert');
-    return ok ? { kind: 'inhibited', reason } : { kind: 'duplicate', reason: 'already processed' };
-  }
-
-  // Dependency correlation: an open incident upstream explains this alert.
-  const upstream = await upstreamIncident(ctx);
-  if (upstream && upstream.incidentId !== ctx.replaces) return correlate(ctx, upstream.incidentId, `upstream ${upstream.serviceId} has incident open`);
-
-  return joinOrOpen(ctx);
+  if (!plan) return joinOrOpen(ctx);
+  if (plan.kind === 'correlated') return correlate(ctx, plan.incidentId, plan.reason);
+  // Silenced, in a maintenance window, or inhibited: recorded and linked, never dropped, no incident.
+  const { kind, reason } = plan;
+  const ok = await transactOnce([placed(ctx, plan)], `record ${kind} alert`);
+  return ok ? { kind, reason } : { kind: 'duplicate', reason: 'already processed' };
 }
 
 async function registerInhibitor(ctx: Context): Promise<void> {
@@ -232,18 +222,10 @@ async function joinOrOpen(ctx: Context): Promise<Outcome> {
   for (let attempt = 0; attempt < 8; attempt++) {
     const g = await guard('get group', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: groupKey, ConsistentRead: true })));
     const current = g.Item ? await followMerges(g.Item.incidentId as string) : undefined;
-    if (current) {
-      const open = current.status !== 'resolved';
-      const reopenable =
-        !open && !current.storm && !current.mergedInto && current.resolvedAt !== undefined && ctx.now.getTime() - Date.parse(current.resolvedAt) <= current.grouping.reopenWindowMinutes * 60000;
-      if (open || reopenable) {
-        const joined = await join(ctx, current.id);
-        if (joined) return joined;
-        continue;
-      }
-    }
-    const opened = await open(ctx, (g.Item?.incidentId as string | undefined) ?? null);
-    if (opened) return opened;
+    const plan = groupPlan(current, (g.Item?.incidentId as string | undefined) ?? null, ctx.now);
+    // join() joins an open incident atomically, or reopens a resolved one within its window.
+    const placedNow = plan.kind === 'open' ? await open(ctx, plan.previousIncidentId) : await join(ctx, plan.incidentId);
+    if (placedNow) return placedNow;
   }
   throw new Error(`Could not place alert ${ctx.alert.id} after repeated races`);
 }
@@ -444,16 +426,17 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
   // the slots of the previous minute count too, so a storm straddling a minute boundary does
   // not get X more incidents.
   const storm = await guard('get storm', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(teamId), ConsistentRead: true })));
-  if (storm.Item) {
-    const open = await getIncident(storm.Item.incidentId as string);
-    if (open && open.status !== 'resolved') return joinStorm(ctx, teamId, previousIncidentId);
-  }
-  const previous = await guard('read storm slots', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.stormMinute(teamId, minuteOf(new Date(now.getTime() - 60_000))), ConsistentRead: true })),
-  );
-  const previousGroups = previous.Item?.groups instanceof Set ? (previous.Item.groups as Set<string>) : new Set<string>();
-  const allowed = ctx.rules.storm.maxIncidentsPerMinute - [...previousGroups].filter((g) => g !== decision.groupHash).length;
-  if (allowed <= 0) return joinStorm(ctx, teamId, previousIncidentId);
+  const stormIncident = storm.Item ? await getIncident(storm.Item.incidentId as string) : undefined;
+  const stormOpen = stormIncident !== undefined && stormIncident.status !== 'resolved';
+  const previous = stormOpen
+    ? undefined
+    : await guard('read storm slots', () =>
+        documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.stormMinute(teamId, minuteOf(new Date(now.getTime() - 60_000))), ConsistentRead: true })),
+      );
+  const previousMinuteGroups = previous?.Item?.groups instanceof Set ? (previous.Item.groups as Set<string>) : new Set<string>();
+  const slot = stormPlan({ stormOpen, previousMinuteGroups, groupHash: decision.groupHash, maxIncidentsPerMinute: ctx.rules.storm.maxIncidentsPerMinute });
+  if (slot.kind === 'storm-join') return joinStorm(ctx, teamId, previousIncidentId);
+  const allowed = slot.allowed;
   const stormKey = incidentKeys.stormMinute(teamId, minuteOf(now));
   try {
     await guard('take storm slot', () =>
