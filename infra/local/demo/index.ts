@@ -11,6 +11,7 @@ import { seedTicketDemo } from './tickets';
 import { seedIncidentDemo } from './incidents';
 import { seedProbeDemo } from './probes';
 import { seedOncallDemo } from './oncall';
+import { seedProvisioningDemo } from './provisioning';
 
 export interface DemoIntegration {
   id: string;
@@ -85,6 +86,7 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
   { name: 'ticketing (calendars, SLA policies, queues, categories, requesters)', seed: ({ now }) => seedTicketDemo(now) },
   { name: 'on-call (users alice and bob, weekly schedule, escalation policy, status subscription)', seed: seedOncallDemo },
   { name: 'probes and jobs (built-in alert integration, demo probes, demo jobs with fixed ping keys)', seed: seedProbeDemo },
+  { name: 'product catalog (mobile plans, add-ons) and customers (realms acme and globex)', seed: seedProvisioningDemo },
 ];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {
