@@ -4,7 +4,7 @@
 // to the HTTP response as API Gateway does. Errors the gateway itself produces are
 // problem+json and carry `x-amzn-errortype`, so a caller (and the tests) can tell them from
 // the handler's own answers.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Catalog, FunctionDefinition, HttpTrigger } from '../catalog';
@@ -184,12 +184,20 @@ export class HttpGateway {
     this.routes = compileRoutes(o.functions);
   }
 
-  private bucket(route: GatewayRoute): TokenBucket {
-    let b = this.buckets.get(route.routeKey);
+  /**
+   * Webhook routes are limited per credential (the integration token, wherever the sender puts it):
+   * requests with a missing or wrong token fill their own bucket, never a paying sender's. Ops routes
+   * count only requests the authorizer accepted. See docs/decisions/0009 for the API Gateway mapping.
+   */
+  private bucket(route: GatewayRoute, credential = ''): TokenBucket {
+    const key = route.webhook ? `${route.routeKey}#${createHash('sha256').update(credential).digest('base64url').slice(0, 22)}` : route.routeKey;
+    let b = this.buckets.get(key);
     if (!b) {
       const t = this.o.throttle;
       b = route.webhook ? new TokenBucket(t.webhookRateLimit, t.webhookBurstLimit) : new TokenBucket(t.rateLimit, t.burstLimit);
-      this.buckets.set(route.routeKey, b);
+      // Bounded: a flood of made-up tokens recycles the oldest buckets.
+      if (this.buckets.size >= 10_000) this.buckets.delete(this.buckets.keys().next().value!);
+      this.buckets.set(key, b);
     }
     return b;
   }
@@ -246,14 +254,6 @@ export class HttpGateway {
     }
     const { route, params } = match;
 
-    const throttled = this.bucket(route).take();
-    if (!throttled.ok) {
-      logLine(429, 'gateway');
-      return this.sendProblem(res, requestId, 429, 'TooManyRequestsException', `Rate limit exceeded for ${route.routeKey}; retry later.`, rawPath, {
-        'retry-after': String(throttled.retryAfterSeconds),
-      });
-    }
-
     let authorizer: Record<string, unknown> | undefined;
     if (route.trigger.auth === 'jwt') {
       const raw = String(req.headers.authorization ?? '').trim();
@@ -272,6 +272,15 @@ export class HttpGateway {
         );
       }
       authorizer = { jwt: { claims: claimsFor(identity), scopes: null } };
+    }
+
+    // Counted only now: a request the authorizer refused never uses up an authenticated caller's limit.
+    const throttled = this.bucket(route, route.webhook ? webhookCredential(req, rawQueryString, params, chunks) : '').take();
+    if (!throttled.ok) {
+      logLine(429, 'gateway');
+      return this.sendProblem(res, requestId, 429, 'TooManyRequestsException', `Rate limit exceeded for ${route.routeKey}; retry later.`, rawPath, {
+        'retry-after': String(throttled.retryAfterSeconds),
+      });
     }
 
     const body = Buffer.concat(chunks);
@@ -430,4 +439,18 @@ export function toHttpResponse(result: unknown): { statusCode: number; headers: 
     return { statusCode: r.statusCode, headers, body };
   }
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(serialized) };
+}
+
+/** The credential a webhook sender presents (header, query or PagerDuty routing_key), '' when none. */
+function webhookCredential(req: IncomingMessage, rawQueryString: string, params: Record<string, string>, chunks: Buffer[]): string {
+  const h = req.headers;
+  const header = String(h.authorization ?? h['x-nocturne-token'] ?? '');
+  const query = new URLSearchParams(rawQueryString).get('token') ?? '';
+  let routingKey = '';
+  if (!header && !query && chunks.length) {
+    const m = /"routing_key"\s*:\s*"([^"]{1,200})"/.exec(Buffer.concat(chunks).subarray(0, 64 * 1024).toString('utf8'));
+    routingKey = m?.[1] ?? '';
+  }
+  const token = header || query || routingKey;
+  return token ? `${params.integrationId ?? ''}#${token}` : '';
 }

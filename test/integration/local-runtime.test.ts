@@ -398,6 +398,19 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
       expect((await rt.request('GET', '/plain')).status).toBe(200);
     });
 
+    it('never lets unauthenticated webhook requests use up an authenticated sender’s limit (buckets per credential)', async () => {
+      // Requests without a token (or with a wrong one) exhaust their own bucket...
+      const anonymous: number[] = [];
+      for (let i = 0; i < 4; i++) anonymous.push((await rt.request('POST', '/hooks/other', { body: {} })).status);
+      expect(anonymous).toContain(429);
+      const wrong: number[] = [];
+      for (let i = 0; i < 4; i++) wrong.push((await rt.request('POST', '/hooks/other', { token: 'made-up', body: {} })).status);
+      expect(wrong).toContain(429);
+      // ...while the sender with its token still gets through, whether in the header, the query or a PagerDuty routing_key.
+      expect((await rt.request('POST', '/hooks/other', { token: 'real-token', body: {} })).status).toBe(202);
+      expect((await rt.request('POST', '/hooks/other?token=query-token', { body: {} })).status).toBe(202);
+    });
+
     it('records Step Functions task answers only from functions with stepFunctionsCallbacks, as IAM would', async () => {
       expect((await rt.request('POST', '/task-answerer')).status).toBe(204);
       expect((await rt.request('POST', '/task-denied')).status).toBe(500);
