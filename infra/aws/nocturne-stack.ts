@@ -124,7 +124,7 @@ export class NocturneStack extends Stack {
     const handRotated = (secret: secretsmanager.Secret, how: string) =>
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: `${how}; the functions get the value by a CloudFormation dynamic reference, resolved at deploy (docs/decisions/0011).`,
+        reason: `${how}; the functions get the value by a CloudFormation dynamic reference, resolved at deploy (docs/decisions/0014).`,
       });
     if (catalog.functions.some((f) => f.needs?.includes('ocsConfig'))) {
       // The operator puts the real base URL and key after the first deploy (docs/provisioning.md).

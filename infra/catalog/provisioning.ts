@@ -21,7 +21,7 @@ const orderMachine = (name: string, description: string) => ({
 export const provisioningFeature: CatalogFeature = {
   name: 'provisioning',
   functions: [
-    // ---- Product catalog and customers (docs/provisioning.md, docs/decisions/0011-provisioning-catalog-and-drivers.md) ----
+    // ---- Product catalog and customers (docs/provisioning.md, docs/decisions/0014-provisioning-catalog-customers-drivers.md) ----
     {
       name: 'ops-catalog',
       description: 'TMF620 product catalog: product specifications (features, drivers) and offerings (plans, add-ons: prices, allowances, spend cap).',
