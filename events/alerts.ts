@@ -1,6 +1,6 @@
 // Alert events (source `nocturne.alerts`), one per committed change of an alert item.
 import { z } from 'zod';
-import { eventEnvelopeSchema, type EventContract } from './common';
+import { contractsOf, eventEnvelopeSchema } from './common';
 import opened from './examples/alert-opened.json';
 import repeated from './examples/alert-repeated.json';
 import acknowledged from './examples/alert-acknowledged.json';
@@ -63,16 +63,9 @@ export const ALERT_DETAIL_TYPES = {
   resolved: 'Alert Resolved',
 } as const;
 
-const contract = (detailType: string, example: unknown): EventContract<typeof alertEventDetailSchema> => ({
-  source: ALERT_EVENT_SOURCE,
-  detailType,
-  schema: alertEventDetailSchema,
-  example,
-});
-
-export const alertEventContracts = [
-  contract(ALERT_DETAIL_TYPES.opened, opened),
-  contract(ALERT_DETAIL_TYPES.repeated, repeated),
-  contract(ALERT_DETAIL_TYPES.acknowledged, acknowledged),
-  contract(ALERT_DETAIL_TYPES.resolved, resolved),
-];
+export const alertEventContracts = contractsOf(ALERT_EVENT_SOURCE, alertEventDetailSchema, [
+  [ALERT_DETAIL_TYPES.opened, opened],
+  [ALERT_DETAIL_TYPES.repeated, repeated],
+  [ALERT_DETAIL_TYPES.acknowledged, acknowledged],
+  [ALERT_DETAIL_TYPES.resolved, resolved],
+]);

@@ -2,7 +2,7 @@
 // `notify` says whether people should hear of this change now: false while a group window is
 // open, while the incident flaps, or when a storm incident already told them.
 import { z } from 'zod';
-import { eventEnvelopeSchema, type EventContract } from './common';
+import { contractsOf, eventEnvelopeSchema } from './common';
 import opened from './examples/incident-opened.json';
 import acknowledged from './examples/incident-acknowledged.json';
 import escalated from './examples/incident-escalated.json';
@@ -69,20 +69,13 @@ export const INCIDENT_DETAIL_TYPES = {
 } as const;
 export type IncidentChangeKind = keyof typeof INCIDENT_DETAIL_TYPES;
 
-const contract = (detailType: string, example: unknown): EventContract<typeof incidentEventDetailSchema> => ({
-  source: INCIDENT_EVENT_SOURCE,
-  detailType,
-  schema: incidentEventDetailSchema,
-  example,
-});
-
-export const incidentEventContracts = [
-  contract(INCIDENT_DETAIL_TYPES.opened, opened),
-  contract(INCIDENT_DETAIL_TYPES.acknowledged, acknowledged),
-  contract(INCIDENT_DETAIL_TYPES.escalated, escalated),
-  contract(INCIDENT_DETAIL_TYPES.resolved, resolved),
-  contract(INCIDENT_DETAIL_TYPES.reopened, reopened),
-  contract(INCIDENT_DETAIL_TYPES.merged, merged),
-  contract(INCIDENT_DETAIL_TYPES.severityChanged, severityChanged),
-  contract(INCIDENT_DETAIL_TYPES.reassigned, reassigned),
-];
+export const incidentEventContracts = contractsOf(INCIDENT_EVENT_SOURCE, incidentEventDetailSchema, [
+  [INCIDENT_DETAIL_TYPES.opened, opened],
+  [INCIDENT_DETAIL_TYPES.acknowledged, acknowledged],
+  [INCIDENT_DETAIL_TYPES.escalated, escalated],
+  [INCIDENT_DETAIL_TYPES.resolved, resolved],
+  [INCIDENT_DETAIL_TYPES.reopened, reopened],
+  [INCIDENT_DETAIL_TYPES.merged, merged],
+  [INCIDENT_DETAIL_TYPES.severityChanged, severityChanged],
+  [INCIDENT_DETAIL_TYPES.reassigned, reassigned],
+]);

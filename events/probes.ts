@@ -2,7 +2,7 @@
 // a monitored job changed status, certificate standing or error level. The built-in alert
 // integration consumes them (functions/probe-alerts), and any other system may.
 import { z } from 'zod';
-import { eventEnvelopeSchema, type EventContract } from './common';
+import { contractsOf, eventEnvelopeSchema, type EventContract } from './common';
 import probeChanged from './examples/probe-state-changed.json';
 import jobChanged from './examples/job-state-changed.json';
 import batchDue from './examples/probe-batch-due.json';
@@ -60,14 +60,10 @@ export const probeEventDetailSchema = eventEnvelopeSchema.extend({
 });
 export type ProbeEventDetail = z.infer<typeof probeEventDetailSchema>;
 
-const contract = (detailType: string, example: unknown): EventContract<typeof probeEventDetailSchema> => ({
-  source: PROBE_EVENT_SOURCE,
-  detailType,
-  schema: probeEventDetailSchema,
-  example,
-});
-
-export const probeEventContracts = [contract(PROBE_DETAIL_TYPES.probe, probeChanged), contract(PROBE_DETAIL_TYPES.job, jobChanged)];
+export const probeEventContracts = contractsOf(PROBE_EVENT_SOURCE, probeEventDetailSchema, [
+  [PROBE_DETAIL_TYPES.probe, probeChanged],
+  [PROBE_DETAIL_TYPES.job, jobChanged],
+]);
 
 // The scheduler's fan-out of a probe round to workers (internal, but on the bus like any event).
 export const probeRoundContracts: Array<EventContract<typeof probeBatchDetailSchema>> = [

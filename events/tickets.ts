@@ -2,7 +2,7 @@
 // of a ticket. The detail carries a snapshot of the ticket (never its workflow task token nor
 // its description), who acted, what changed, and for comments the comment itself.
 import { z } from 'zod';
-import { eventEnvelopeSchema, type EventContract } from './common';
+import { contractsOf, eventEnvelopeSchema } from './common';
 import created from './examples/ticket-created.json';
 import assigned from './examples/ticket-assigned.json';
 import commented from './examples/ticket-commented.json';
@@ -95,21 +95,14 @@ export const TICKET_DETAIL_TYPES = {
   'sla-breached': 'Ticket SLA Breached',
 } as const;
 
-const contract = (detailType: string, example: unknown): EventContract<typeof ticketEventDetailSchema> => ({
-  source: TICKET_EVENT_SOURCE,
-  detailType,
-  schema: ticketEventDetailSchema,
-  example,
-});
-
-export const ticketEventContracts = [
-  contract(TICKET_DETAIL_TYPES.created, created),
-  contract(TICKET_DETAIL_TYPES.assigned, assigned),
-  contract(TICKET_DETAIL_TYPES.commented, commented),
-  contract(TICKET_DETAIL_TYPES.status, statusChanged),
-  contract(TICKET_DETAIL_TYPES.priority, priorityChanged),
-  contract(TICKET_DETAIL_TYPES.updated, updated),
-  contract(TICKET_DETAIL_TYPES.time, timeLogged),
-  contract(TICKET_DETAIL_TYPES['sla-warning'], slaWarning),
-  contract(TICKET_DETAIL_TYPES['sla-breached'], slaBreached),
-];
+export const ticketEventContracts = contractsOf(TICKET_EVENT_SOURCE, ticketEventDetailSchema, [
+  [TICKET_DETAIL_TYPES.created, created],
+  [TICKET_DETAIL_TYPES.assigned, assigned],
+  [TICKET_DETAIL_TYPES.commented, commented],
+  [TICKET_DETAIL_TYPES.status, statusChanged],
+  [TICKET_DETAIL_TYPES.priority, priorityChanged],
+  [TICKET_DETAIL_TYPES.updated, updated],
+  [TICKET_DETAIL_TYPES.time, timeLogged],
+  [TICKET_DETAIL_TYPES['sla-warning'], slaWarning],
+  [TICKET_DETAIL_TYPES['sla-breached'], slaBreached],
+]);
