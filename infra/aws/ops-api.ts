@@ -1,7 +1,8 @@
 // The HTTP API in front of every http trigger of the catalog: a Cognito user pool whose groups
 // are the ops roles, a JWT authorizer for 'jwt' routes, stage-wide and webhook throttling, and
 // JSON access logs.
-import { Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Duration, Lazy, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -22,6 +23,12 @@ export function routeKey(trigger: HttpTrigger): string {
   return `${trigger.method} ${trigger.path}`;
 }
 
+/** A construct id per route, readable and unique: "GET /incidents/{id}" → "GETincidentsid" + a hash of the route key. */
+function routeConstructId(trigger: HttpTrigger): string {
+  const hash = createHash('sha256').update(routeKey(trigger)).digest('hex').slice(0, 8);
+  return `${trigger.method}${trigger.path.replace(/[^A-Za-z0-9]/g, '')}${hash}`;
+}
+
 export interface OpsApiProps {
   throttle: Catalog['throttle'];
 }
@@ -32,6 +39,10 @@ export class OpsApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogGroup: logs.LogGroup;
+  /** Routes, their integrations, invoke permissions and the authorizer live in a nested stack of their own:
+   * at one route per catalog operation they would otherwise push the main stack past CloudFormation's
+   * 500-resource limit (docs/decisions/0020-api-routes-nested-stack.md). */
+  readonly routesStack: NestedStack;
   private readonly authorizer: HttpUserPoolAuthorizer;
   private readonly webhookThrottle: { rateLimit: number; burstLimit: number };
   private readonly integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
@@ -119,6 +130,7 @@ export class OpsApi extends Construct {
       produce: () => (Object.keys(this.webhookRouteSettings).length ? this.webhookRouteSettings : undefined),
     });
     this.webhookThrottle = { rateLimit: props.throttle.webhookRateLimit, burstLimit: props.throttle.webhookBurstLimit };
+    this.routesStack = new NestedStack(this, 'Routes', { description: 'Nocturne: the HTTP API routes, one per catalog operation' });
   }
 
   get url(): string {
@@ -134,13 +146,12 @@ export class OpsApi extends Construct {
       integration = new HttpLambdaIntegration(integrationId, fn, { scopePermissionToRoute: false });
       this.integrations.set(fn, integration);
     }
-    const [route] = this.httpApi.addRoutes({
-      path: trigger.path,
-      methods: [apigw.HttpMethod[trigger.method]],
+    const route = new apigw.HttpRoute(this.routesStack, routeConstructId(trigger), {
+      httpApi: this.httpApi,
+      routeKey: apigw.HttpRouteKey.with(trigger.path, apigw.HttpMethod[trigger.method]),
       integration,
       authorizer: trigger.auth === 'jwt' ? this.authorizer : undefined,
     });
-    if (!route) throw new Error(`No route created for ${routeKey(trigger)}`);
 
     if (trigger.auth !== 'jwt') {
       Validations.of(route).acknowledge({

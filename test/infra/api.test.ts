@@ -1,5 +1,6 @@
 // The HTTP API: Cognito-backed JWT authorizer for ops routes, throttling from the catalog
 // (webhook routes get their own limits), access logs.
+import { Template } from 'aws-cdk-lib/assertions';
 import { isWebhookRoute, routeKey } from '../../infra/aws/ops-api';
 import { ROLES } from '../../shared/http/auth';
 import { catalogsUnderTest } from './support/exercise-catalog';
@@ -41,12 +42,18 @@ describe.each(catalogsUnderTest)('API of %s', (_title, catalog) => {
     expect(webhookRoutes).toEqual(expect.arrayContaining(['POST /hooks/{integrationId}', 'POST /v2/enqueue']));
   });
 
-  it('deploys the stage after the routes its settings name', () => {
-    const routeIds = resourcesOfType(s, 'AWS::ApiGatewayV2::Route')
-      .filter(([, r]) => webhookRoutes.includes(r.Properties!.RouteKey))
-      .map(([id]) => id);
+  it('deploys the stage after the routes its settings name (their nested stack)', () => {
+    const routeKeys = resourcesOfType(s, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey);
+    expect(routeKeys).toEqual(expect.arrayContaining(webhookRoutes));
+    const routesStackId = logicalId(s.stack.api.routesStack.nestedStackResource!);
     const stageResource = resourcesOfType(s, 'AWS::ApiGatewayV2::Stage')[0]![1];
-    expect(stageResource.DependsOn).toEqual(expect.arrayContaining(routeIds));
+    expect(stageResource.DependsOn).toEqual(expect.arrayContaining([routesStackId]));
+  });
+
+  it('keeps the main stack and the routes stack each under CloudFormation\'s 500-resource limit, with room to grow', () => {
+    const main = Object.keys(Template.fromStack(s.stack).toJSON().Resources).length;
+    const routes = Object.keys(Template.fromStack(s.stack.api.routesStack).toJSON().Resources).length;
+    expect({ main: main < 450, routes: routes < 450 }).toEqual({ main: true, routes: true });
   });
 
   it('writes JSON access logs with the request id to a log group with retention', () => {

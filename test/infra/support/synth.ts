@@ -1,7 +1,7 @@
 // Fast in-process synthesis (no bundling, no cdk-nag) and helpers to read the template in
 // catalog terms: which Lambda function is catalog function X, what its role may do, which
 // queues are whose dead-letter queues.
-import { Stack, type CfnElement } from 'aws-cdk-lib';
+import { NestedStack, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { isAsyncTrigger, type Catalog, type FunctionDefinition } from '../../../infra/catalog';
@@ -33,12 +33,42 @@ export function synth(catalog: Catalog): Synthesized {
   let s = cache.get(catalog);
   if (!s) {
     const { stack } = buildApp({ catalog, bundle: false, nag: false });
-    const template = Template.fromStack(stack);
-    const json = template.toJSON() as { Resources: Synthesized['resources']; Outputs: Synthesized['outputs'] };
+    const json = withNestedStacks(stack);
+    const template = Template.fromJSON(json);
     s = { stack, template, resources: json.Resources, outputs: json.Outputs };
     cache.set(catalog, s);
   }
   return s;
+}
+
+type TemplateJson = { Resources: Synthesized['resources']; Outputs: Synthesized['outputs'] } & Record<string, unknown>;
+
+/**
+ * The stack's template with its nested stacks' resources folded in, each nested parameter replaced by the
+ * expression the parent passes for it: the tests read one template whatever stack a resource sits in
+ * (the API routes have a nested stack of their own; infra/aws/ops-api.ts).
+ */
+function withNestedStacks(stack: Stack): TemplateJson {
+  const parent = Template.fromStack(stack).toJSON() as TemplateJson;
+  const resources = { ...parent.Resources };
+  for (const nested of stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c))) {
+    const holderId = stack.getLogicalId(nested.nestedStackResource as CfnElement);
+    const passed = (parent.Resources[holderId]?.Properties?.Parameters ?? {}) as Record<string, Json>;
+    const substitute = (x: Json): Json => {
+      if (Array.isArray(x)) return x.map(substitute);
+      if (x && typeof x === 'object') {
+        const keys = Object.keys(x);
+        if (keys.length === 1 && keys[0] === 'Ref' && typeof x.Ref === 'string' && x.Ref in passed) return passed[x.Ref];
+        return Object.fromEntries(keys.map((k) => [k, substitute(x[k])]));
+      }
+      return x;
+    };
+    for (const [id, r] of Object.entries((Template.fromStack(nested).toJSON() as TemplateJson).Resources)) {
+      if (id in resources) throw new Error(`Logical id ${id} is in the stack and in nested stack ${nested.node.path}`);
+      resources[id] = substitute(r);
+    }
+  }
+  return { ...parent, Resources: resources };
 }
 
 export function logicalId(construct: IConstruct): string {
