@@ -29,6 +29,8 @@ export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   pid: number | undefined;
+  /** Resolves when the Java process exits; `expected` is false when it died without stop(). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; expected: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -103,7 +105,9 @@ async function spawnOnce(port: number, dataDir: string | undefined, timeoutMs: n
   };
   process.once('exit', killOnExit);
 
+  let stopRequested = false;
   const stop = async () => {
+    stopRequested = true;
     process.removeListener('exit', killOnExit);
     if (exited || spawnError) return;
     child.kill('SIGTERM');
@@ -151,7 +155,8 @@ async function spawnOnce(port: number, dataDir: string | undefined, timeoutMs: n
   child.stderr?.removeListener('data', collect);
   child.stdout?.resume();
   child.stderr?.resume();
-  return { endpoint, port, pid: child.pid, stop };
+  const exitedInfo = exitedPromise.then(() => ({ code: exited?.code ?? null, signal: exited?.signal ?? null, expected: stopRequested }));
+  return { endpoint, port, pid: child.pid, exited: exitedInfo, stop };
 }
 
 /** Start DynamoDB Local and resolve once it answers ListTables. */

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const up: { dynamo?: DynamoDbLocal; runtime?: LocalRuntime } = {};
   let stopping = false;
 
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping Nocturne...`);
@@ -29,12 +29,21 @@ async function main(): Promise<void> {
       await up.dynamo?.stop();
     }
     console.log('stopped.');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   const dynamo = (up.dynamo = await startDynamoDbLocal({ dataDir: path.join(dataDir, 'dynamodb') }));
+  // Supervision: without its store Nocturne can only answer 503; say so once and stop rather than limp on.
+  void dynamo.exited.then(({ code, signal, expected }) => {
+    if (expected || stopping) return;
+    console.error(
+      `\nDynamoDB Local (pid ${dynamo.pid}) exited unexpectedly (code ${code}, signal ${signal}); Nocturne cannot store anything and stops now. ` +
+        `Run npm start again: the data under ${path.join(dataDir, 'dynamodb')} is kept, and failed deliveries in dlq.jsonl are replayed at start.`,
+    );
+    void shutdown('DynamoDB Local exited', 1);
+  });
   const runtime = (up.runtime = await startLocalRuntime({
     port,
     host: process.env.HOST,
