@@ -8,8 +8,8 @@ import { bounded, cleanLabels, details, firstText, link, links, MAX_ALERTS_PER_R
 import { parseJson, validate } from './parse';
 import type { Normalizer } from './types';
 
-const stringMap = z.record(z.string(), z.string());
-const statusSchema = z.enum(['firing', 'resolved']);
+export const stringMap = z.record(z.string(), z.string());
+export const statusSchema = z.enum(['firing', 'resolved']);
 
 export const alertmanagerAlertSchema = z.object({
   status: statusSchema.optional(),

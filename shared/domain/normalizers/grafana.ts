@@ -2,21 +2,12 @@
 // Alertmanager's plus Grafana's links and values. Documented in docs/monitors/grafana.md.
 import { z } from 'zod';
 import { firstText, link, MAX_ALERTS_PER_REQUEST, text } from './fields';
-import { prometheusStyleAlert } from './alertmanager';
+import { alertmanagerAlertSchema, prometheusStyleAlert, statusSchema, stringMap } from './alertmanager';
 import { parseJson, validate } from './parse';
 import type { Normalizer } from './types';
 
-const stringMap = z.record(z.string(), z.string());
-const statusSchema = z.enum(['firing', 'resolved']);
-
-export const grafanaAlertSchema = z.object({
-  status: statusSchema.optional(),
-  labels: stringMap.nullish(),
-  annotations: stringMap.nullish(),
-  startsAt: z.string().nullish(),
-  endsAt: z.string().nullish(),
-  generatorURL: z.string().nullish(),
-  fingerprint: z.string().nullish(),
+/** Alertmanager's alert, plus Grafana's links and values. */
+export const grafanaAlertSchema = alertmanagerAlertSchema.extend({
   silenceURL: z.string().nullish(),
   dashboardURL: z.string().nullish(),
   panelURL: z.string().nullish(),
