@@ -71,5 +71,11 @@ export function toProblem(err: unknown): HttpProblem {
     return problem(503, 'Nocturne could not store the request right now; nothing was kept. Retry shortly.', {
       headers: { 'retry-after': '5' },
     });
+  // middy's early timeout (the function was about to reach its Lambda timeout, e.g. on a loaded
+  // host): transient, and the sender's retry is idempotent, so 503 with Retry-After, never 500.
+  if (err instanceof Error && err.name === 'TimeoutError')
+    return problem(503, 'Nocturne ran out of time answering; retry shortly (a retry of the same request is safe).', {
+      headers: { 'retry-after': '5' },
+    });
   return problem(500, 'An unexpected error occurred; it has been logged. Retry, and report it if it persists.');
 }

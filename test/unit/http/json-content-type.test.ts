@@ -45,3 +45,20 @@ describe('JSON content type', () => {
     expect(isJsonMediaType('text/json+xml')).toBe(false);
   });
 });
+
+describe('a handler nearing its timeout', () => {
+  it('answers 503 with Retry-After, never 500 (middy early timeout)', async () => {
+    const slow = httpApi({
+      'POST /things': {
+        handler: async () => {
+          const e = new Error('[AbortError]: The operation was aborted.');
+          e.name = 'TimeoutError';
+          throw e;
+        },
+      },
+    });
+    const res = (await slow(apiEvent({ routeKey: 'POST /things', body: {} }), lambdaContext)) as { statusCode: number; headers: Record<string, string> };
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+  });
+});
