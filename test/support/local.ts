@@ -11,7 +11,7 @@ import type { SnsRecord } from '../../infra/local/sns';
 
 export interface TestRuntime extends LocalRuntime {
   /** fetch against the runtime: `request('GET', '/alerts', { token: 'demo-viewer-token' })`. */
-  request(method: string, urlPath: string, init?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  request(method: string, urlPath: string, init?: { token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<Response>;
   /** Lines of $dataDir/sns.jsonl. */
   snsMessages(): SnsRecord[];
   /** Lines of $dataDir/events.jsonl. */
@@ -53,7 +53,7 @@ export async function startTestRuntime(opts: Partial<LocalRuntimeOptions> = {}):
       await stop();
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-    request(method: string, urlPath: string, init: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+    request(method: string, urlPath: string, init: { token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}) {
       const headers: Record<string, string> = { ...(init.headers ?? {}) };
       if (init.token) headers.authorization = `Bearer ${init.token}`;
       let body: string | Buffer | undefined;
@@ -61,7 +61,7 @@ export async function startTestRuntime(opts: Partial<LocalRuntimeOptions> = {}):
         body = typeof init.body === 'string' || Buffer.isBuffer(init.body) ? init.body : JSON.stringify(init.body);
         headers['content-type'] ??= 'application/json';
       }
-      return fetch(`${rt.url}${urlPath}`, { method, headers, body });
+      return fetch(`${rt.url}${urlPath}`, { method, headers, body, signal: init.signal });
     },
     snsMessages: () => readJsonl<SnsRecord>(path.join(dataDir, 'sns.jsonl')),
     busEvents: () => readJsonl<BusEventEnvelope & { bus: string }>(path.join(dataDir, 'events.jsonl')),
