@@ -46,6 +46,8 @@ export function deadLetterId(entry: DeadLetter, line: number): string {
 
 export class DeadLetterReplayer {
   private readonly file: string;
+  /** Invocations a stop cut short (lambda.ts): not failures, replayed the same way. */
+  private readonly interruptedFile: string;
   private readonly stateFile: string;
   private readonly settled: Record<string, Settlement>;
   private readonly inFlight = new Set<string>();
@@ -57,6 +59,7 @@ export class DeadLetterReplayer {
     private readonly opts: DeadLetterReplayOptions,
   ) {
     this.file = path.join(opts.dataDir, 'dlq.jsonl');
+    this.interruptedFile = path.join(opts.dataDir, 'interrupted.jsonl');
     this.stateFile = path.join(opts.dataDir, 'dlq-replayed.json');
     this.settled = readJson<{ settled?: Record<string, Settlement> }>(this.stateFile, {}).settled ?? {};
   }
@@ -82,14 +85,15 @@ export class DeadLetterReplayer {
   }
 
   private entries(): Array<DeadLetter & { id: string }> {
-    let lines: DeadLetter[];
-    try {
-      lines = readJsonl<DeadLetter>(this.file);
-    } catch (err) {
-      this.opts.log(`[dlq] cannot read ${this.file}: ${(err as Error).message}`);
-      return [];
-    }
-    return lines.map((e, i) => ({ ...e, id: deadLetterId(e, i) }));
+    const read = (file: string, prefix: string) => {
+      try {
+        return readJsonl<DeadLetter>(file).map((e, i) => ({ ...e, id: `${prefix}${deadLetterId(e, i)}` }));
+      } catch (err) {
+        this.opts.log(`[dlq] cannot read ${file}: ${(err as Error).message}`);
+        return [];
+      }
+    };
+    return [...read(this.file, ''), ...read(this.interruptedFile, 'interrupted:')];
   }
 
   /**

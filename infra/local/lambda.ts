@@ -265,6 +265,11 @@ export class LambdaHost {
       }
       // A redrive cut short by stop() stays where it was (its entry is replayed on the next start).
       if (stopped && opts.redrives) return 'abandoned';
+      // Cut short by stop() (Ctrl-C) is not a failure: no dead letter; handed back on the next start.
+      if (stopped) {
+        this.interrupted({ kind: source, function: name, error: describe(lastError), redrives: 0, event });
+        return 'abandoned';
+      }
       this.deadLetter({ kind: source.replace(/^redrive:/, ''), function: name, error: describe(lastError), redrives: opts.redrives ?? 0, event });
       return 'dead-lettered';
     };
@@ -292,6 +297,12 @@ export class LambdaHost {
       slot.active--;
       slot.waiting.shift()?.();
     }
+  }
+
+  /** An invocation the runtime's stop cut short: interrupted.jsonl, which the replayer hands back on start. */
+  interrupted(entry: Record<string, unknown>): void {
+    appendJsonl(path.join(this.opts.dataDir, 'interrupted.jsonl'), { id: randomUUID(), time: new Date().toISOString(), ...entry });
+    this.opts.log(`[lambda] ${String(entry.function)} (${String(entry.kind)}) interrupted by stop; handed back on the next start`);
   }
 
   deadLetter(entry: Record<string, unknown>): void {
@@ -323,7 +334,7 @@ export class LambdaHost {
   }
 
   /**
-   * Stop retrying (pending retries go to the dead-letter file) and wait for running handlers,
+   * Stop retrying (pending retries go to interrupted.jsonl, replayed on the next start) and wait for running handlers,
    * at most graceMs: a handler still running then is abandoned (returns how many were).
    */
   async shutdown(graceMs = Infinity): Promise<number> {
