@@ -4,6 +4,7 @@
 // link scanners and previews that fetch links act on nothing; POST (the button) acts, through the
 // same incident actions as the ops API. A bad, changed or expired link gets a 4xx problem+json.
 import { ActLinkError, verifyLink, type ActLink } from '../../shared/domain/oncall/links';
+import { actOperations } from '../../shared/api/operations/oncall';
 import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/api';
 import { HttpProblem, PROBLEM_BASE, problem } from '../../shared/http/problem';
 import { acknowledgeIncident, resolveIncident } from '../../shared/app/incidents/actions';
@@ -34,28 +35,24 @@ const HTML_HEADERS = {
 const html = (statusCode: number, body: string): HttpResult => ({ statusCode, headers: HTML_HEADERS, body });
 const wantsHtml = (req: HttpRequest) => /text\/html/.test(req.headers.accept ?? '');
 
-export const handler = httpApi({
-  'GET /act/{token}': {
-    handler: async (req) => {
-      const link = linkOf(req);
-      const incident = await getIncident(link.incidentId);
-      if (!incident) throw problem(404, 'The incident of this link no longer exists.');
-      const user = await users.get(link.userId);
-      return html(200, confirmationPage(link, incident, user?.name ?? link.userId));
-    },
+export const handler = httpApi(actOperations, {
+  'GET /act/{token}': async (req) => {
+    const link = linkOf(req);
+    const incident = await getIncident(link.incidentId);
+    if (!incident) throw problem(404, 'The incident of this link no longer exists.');
+    const user = await users.get(link.userId);
+    return html(200, confirmationPage(link, incident, user?.name ?? link.userId));
   },
-  'POST /act/{token}': {
-    handler: async (req) => {
-      const link = linkOf(req);
-      const user = await users.get(link.userId);
-      const actor = { type: 'user' as const, id: link.userId, name: user?.name ?? link.userId };
-      const incident =
-        link.action === 'acknowledge' ? await acknowledgeIncident(link.incidentId, actor, req.now) : await resolveIncident(link.incidentId, actor, req.now, 'resolved from a page link');
-      if (wantsHtml(req)) return html(200, donePage(link, incident));
-      return json(200, {
-        action: link.action,
-        incident: { id: incident.id, number: incident.number, title: incident.title, status: incident.status, severity: incident.severity, revision: incident.revision },
-      });
-    },
+  'POST /act/{token}': async (req) => {
+    const link = linkOf(req);
+    const user = await users.get(link.userId);
+    const actor = { type: 'user' as const, id: link.userId, name: user?.name ?? link.userId };
+    const incident =
+      link.action === 'acknowledge' ? await acknowledgeIncident(link.incidentId, actor, req.now) : await resolveIncident(link.incidentId, actor, req.now, 'resolved from a page link');
+    if (wantsHtml(req)) return html(200, donePage(link, incident));
+    return json(200, {
+      action: link.action,
+      incident: { id: incident.id, number: incident.number, title: incident.title, status: incident.status, severity: incident.severity, revision: incident.revision },
+    });
   },
 });

@@ -4,6 +4,7 @@
 // comment from the ticket's requester, or is rejected with a logged reason and nothing stored.
 import type { APIGatewayProxyEventV2, Context, SESEvent } from 'aws-lambda';
 import { EmailRejectedError } from '../../shared/domain/tickets/email';
+import { inboundEmailOperations } from '../../shared/api/operations/tickets';
 import { httpApi, json } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import { logger } from '../../shared/observability/logger';
@@ -26,23 +27,21 @@ const STATUS: Record<EmailRejectedError['reason'], number> = {
 };
 
 const http = httpApi(
+  inboundEmailOperations,
   {
-    'POST /inbound-email': {
-      role: 'admin',
-      handler: async (req) => {
-        const ev = req.event;
-        const raw = ev.body ? Buffer.from(ev.body, ev.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
-        try {
-          const r = await receiveEmail(raw, { now: req.now });
-          return json(r.status === 'created' ? 201 : 200, r);
-        } catch (err) {
-          if (!(err instanceof EmailRejectedError)) throw err;
-          logRejection(err, { via: 'http', bytes: raw.length });
-          throw problem(STATUS[err.reason], `The message was rejected: ${err.message}. Nothing was stored.`, {
-            type: `https://nocturne.dev/problems/email-${err.reason}`,
-          });
-        }
-      },
+    'POST /inbound-email': async (req) => {
+      const ev = req.event;
+      const raw = ev.body ? Buffer.from(ev.body, ev.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+      try {
+        const r = await receiveEmail(raw, { now: req.now });
+        return json(r.status === 'created' ? 201 : 200, r);
+      } catch (err) {
+        if (!(err instanceof EmailRejectedError)) throw err;
+        logRejection(err, { via: 'http', bytes: raw.length });
+        throw problem(STATUS[err.reason], `The message was rejected: ${err.message}. Nothing was stored.`, {
+          type: `https://nocturne.dev/problems/email-${err.reason}`,
+        });
+      }
     },
   },
   // The handler applies the email limit itself, with its own reason (and API Gateway caps at 10 MB).

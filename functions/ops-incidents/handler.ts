@@ -1,5 +1,6 @@
 // Lambda entry for the incidents ops API (see infra/catalog.ts: "ops-incidents").
-import { httpApi, json, parseBody, parseQuery, type HttpRequest } from '../../shared/http/api';
+import { incidentOperations } from '../../shared/api/operations/incidents';
+import { httpApi, json, type HttpRequest } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import {
   ackBodySchema,
@@ -25,70 +26,46 @@ const DAY = 86400000;
 const actor = (req: HttpRequest) => actorOf(req.principal!);
 const id = (req: HttpRequest) => req.params.id!;
 
-export const handler = httpApi({
-  'GET /incidents': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, incidentQuerySchema);
-      const to = q.to ? new Date(q.to) : req.now;
-      const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * DAY);
-      if (to.getTime() - from.getTime() > 366 * DAY || from > to)
-        throw problem(422, 'from must be before to, at most 366 days apart.', { errors: [{ field: 'from', message: 'at most 366 days before to' }] });
-      const page = await listIncidents({ status: q.status, teamId: q.team, serviceId: q.service, severity: q.severity, from, to, limit: q.limit, cursor: q.cursor });
-      // Flapping bookkeeping is internal; the list shows the incident as GET /incidents/{id} does.
-      return json(200, { ...page, items: page.items.map(({ transitions: _t, ...i }) => i) });
-    },
+export const handler = httpApi(incidentOperations, {
+  'GET /incidents': async (req) => {
+    const q = req.input.query;
+    const to = q.to ? new Date(q.to) : req.now;
+    const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * DAY);
+    if (to.getTime() - from.getTime() > 366 * DAY || from > to)
+      throw problem(422, 'from must be before to, at most 366 days apart.', { errors: [{ field: 'from', message: 'at most 366 days before to' }] });
+    const page = await listIncidents({ status: q.status, teamId: q.team, serviceId: q.service, severity: q.severity, from, to, limit: q.limit, cursor: q.cursor });
+    // Flapping bookkeeping is internal; the list shows the incident as GET /incidents/{id} does.
+    return json(200, { ...page, items: page.items.map(({ transitions: _t, ...i }) => i) });
   },
-  'GET /incidents/{id}': {
-    role: 'viewer',
-    handler: async (req) => {
-      const detail = await getIncidentDetail(id(req));
-      if (!detail) throw problem(404, `No incident with id ${id(req)}.`);
-      const { transitions: _t, ...incident } = detail.incident;
-      const alerts = detail.alerts.map(({ labels: _l, ...a }: typeof detail.alerts[number] & { labels?: unknown }) => a);
-      return json(200, { ...incident, alerts, timeline: detail.timeline, tickets: detail.tickets });
-    },
+  'GET /incidents/{id}': async (req) => {
+    const detail = await getIncidentDetail(id(req));
+    if (!detail) throw problem(404, `No incident with id ${id(req)}.`);
+    const { transitions: _t, ...incident } = detail.incident;
+    const alerts = detail.alerts.map(({ labels: _l, ...a }: typeof detail.alerts[number] & { labels?: unknown }) => a);
+    return json(200, { ...incident, alerts, timeline: detail.timeline, tickets: detail.tickets });
   },
-  'POST /incidents/{id}/acknowledge': {
-    role: 'responder',
-    handler: async (req) => {
-      const b = parseBody(req, ackBodySchema);
-      return json(200, await acknowledgeIncident(id(req), actor(req), req.now, b.version));
-    },
+  'POST /incidents/{id}/acknowledge': async (req) => {
+    const b = req.input.body;
+    return json(200, await acknowledgeIncident(id(req), actor(req), req.now, b.version));
   },
-  'POST /incidents/{id}/resolve': {
-    role: 'responder',
-    handler: async (req) => {
-      const b = parseBody(req, resolveBodySchema);
-      return json(200, await resolveIncident(id(req), actor(req), req.now, b.note, b.version));
-    },
+  'POST /incidents/{id}/resolve': async (req) => {
+    const b = req.input.body;
+    return json(200, await resolveIncident(id(req), actor(req), req.now, b.note, b.version));
   },
-  'POST /incidents/{id}/reassign': {
-    role: 'responder',
-    handler: async (req) => {
-      const b = parseBody(req, reassignBodySchema);
-      return json(200, await reassignIncident(id(req), b.teamId, actor(req), req.now, b.reason, b.version));
-    },
+  'POST /incidents/{id}/reassign': async (req) => {
+    const b = req.input.body;
+    return json(200, await reassignIncident(id(req), b.teamId, actor(req), req.now, b.reason, b.version));
   },
-  'POST /incidents/{id}/severity': {
-    role: 'responder',
-    handler: async (req) => {
-      const b = parseBody(req, severityBodySchema);
-      return json(200, await changeIncidentSeverity(id(req), b.severity, actor(req), req.now, b.reason, b.version));
-    },
+  'POST /incidents/{id}/severity': async (req) => {
+    const b = req.input.body;
+    return json(200, await changeIncidentSeverity(id(req), b.severity, actor(req), req.now, b.reason, b.version));
   },
-  'POST /incidents/{id}/merge': {
-    role: 'responder',
-    handler: async (req) => {
-      const b = parseBody(req, mergeBodySchema);
-      return json(200, await mergeIncident(id(req), b.into, actor(req), req.now, b.reason, b.version));
-    },
+  'POST /incidents/{id}/merge': async (req) => {
+    const b = req.input.body;
+    return json(200, await mergeIncident(id(req), b.into, actor(req), req.now, b.reason, b.version));
   },
-  'POST /incidents/{id}/notes': {
-    role: 'responder',
-    handler: async (req) => {
-      const b = parseBody(req, noteBodySchema);
-      return json(201, await noteIncident(id(req), (b.note ?? b.text)!, actor(req), req.now));
-    },
+  'POST /incidents/{id}/notes': async (req) => {
+    const b = req.input.body;
+    return json(201, await noteIncident(id(req), (b.note ?? b.text)!, actor(req), req.now));
   },
 });

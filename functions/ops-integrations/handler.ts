@@ -7,7 +7,8 @@ import {
   publicIntegration,
   updateIntegrationSchema,
 } from '../../shared/domain/integration';
-import { httpApi, json, noContent, parseBody, parseQuery } from '../../shared/http/api';
+import { integrationOperations } from '../../shared/api/operations/ingest';
+import { httpApi, json, noContent } from '../../shared/http/api';
 import { pageQuerySchema } from '../../shared/http/schemas';
 import {
   createIntegration,
@@ -18,48 +19,30 @@ import {
   updateIntegration,
 } from '../../shared/store/integrations';
 
-export const handler = httpApi({
-  'POST /integrations': {
-    role: 'admin',
-    handler: async (req) => {
-      const input = parseBody(req, createIntegrationSchema);
-      const token = newToken();
-      const created = await createIntegration({ ...input, id: input.id ?? `int-${ulid().toLowerCase()}` }, token, req.now.toISOString());
-      return json(201, { ...publicIntegration(created), token }, { location: `/integrations/${created.id}` });
-    },
+export const handler = httpApi(integrationOperations, {
+  'POST /integrations': async (req) => {
+    const input = req.input.body;
+    const token = newToken();
+    const created = await createIntegration({ ...input, id: input.id ?? `int-${ulid().toLowerCase()}` }, token, req.now.toISOString());
+    return json(201, { ...publicIntegration(created), token }, { location: `/integrations/${created.id}` });
   },
-  'GET /integrations': {
-    role: 'admin',
-    handler: async (req) => {
-      const q = parseQuery(req, pageQuerySchema);
-      const page = await listIntegrations(q.limit, q.cursor);
-      return json(200, { items: page.items.map(publicIntegration), nextCursor: page.nextCursor });
-    },
+  'GET /integrations': async (req) => {
+    const q = req.input.query;
+    const page = await listIntegrations(q.limit, q.cursor);
+    return json(200, { items: page.items.map(publicIntegration), nextCursor: page.nextCursor });
   },
-  'GET /integrations/{id}': {
-    role: 'admin',
-    handler: async (req) => json(200, publicIntegration(await requireIntegration(req.params.id!))),
+  'GET /integrations/{id}': async (req) => json(200, publicIntegration(await requireIntegration(req.params.id!))),
+  'PATCH /integrations/{id}': async (req) => {
+    const patch = req.input.body;
+    return json(200, publicIntegration(await updateIntegration(req.params.id!, patch, req.now.toISOString())));
   },
-  'PATCH /integrations/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      const patch = parseBody(req, updateIntegrationSchema);
-      return json(200, publicIntegration(await updateIntegration(req.params.id!, patch, req.now.toISOString())));
-    },
+  'DELETE /integrations/{id}': async (req) => {
+    await deleteIntegration(req.params.id!);
+    return noContent();
   },
-  'DELETE /integrations/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      await deleteIntegration(req.params.id!);
-      return noContent();
-    },
-  },
-  'POST /integrations/{id}/rotate-token': {
-    role: 'admin',
-    handler: async (req) => {
-      const token = newToken();
-      const rotated = await rotateIntegrationToken(req.params.id!, token, req.now.toISOString());
-      return json(200, { ...publicIntegration(rotated), token });
-    },
+  'POST /integrations/{id}/rotate-token': async (req) => {
+    const token = newToken();
+    const rotated = await rotateIntegrationToken(req.params.id!, token, req.now.toISOString());
+    return json(200, { ...publicIntegration(rotated), token });
   },
 });

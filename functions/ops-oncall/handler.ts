@@ -21,7 +21,8 @@ import {
   type Shift,
 } from '../../shared/domain/oncall/schedule';
 import { createSubscriptionSchema } from '../../shared/domain/oncall/stakeholders';
-import { httpApi, json, noContent, parseBody, parseQuery, type HttpRequest, type Route } from '../../shared/http/api';
+import { oncallOperations } from '../../shared/api/operations/oncall';
+import { httpApi, json, noContent, type HttpRequest, type HttpResult, type OperationHandlers } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import { noQuerySchema, pageQuerySchema } from '../../shared/http/schemas';
 import { getIncident } from '../../shared/store/incidents';
@@ -94,260 +95,193 @@ async function changeOverrides(scheduleId: string, now: string, fn: (current: Ov
 }
 
 
-const routes: Record<string, Route> = {
+const routes: OperationHandlers<typeof oncallOperations> = {
   // ---- Users ----
-  'POST /users': {
-    role: 'admin',
-    handler: async (req) => {
-      const b = parseBody(req, createUserSchema);
-      checkUser(b);
-      return json(201, await users.create(b, req.now.toISOString()), { location: `/users/${b.id}` });
-    },
+  'POST /users': async (req) => {
+    const b = req.input.body;
+    checkUser(b);
+    return json(201, await users.create(b, req.now.toISOString()), { location: `/users/${b.id}` });
   },
-  'GET /users': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, pageQuerySchema);
-      return json(200, await users.list(q.limit, q.cursor));
-    },
+  'GET /users': async (req) => {
+    const q = req.input.query;
+    return json(200, await users.list(q.limit, q.cursor));
   },
-  'GET /users/{id}': { role: 'viewer', handler: async (req) => json(200, await users.require(id(req))) },
-  'PATCH /users/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      const { version, ...patch } = parseBody(req, updateUserSchema);
-      const current = await users.require(id(req));
-      checkUser({ contactMethods: patch.contactMethods ?? current.contactMethods, notificationRules: patch.notificationRules ?? current.notificationRules });
-      return json(200, await users.update(id(req), patch, req.now.toISOString(), version ?? current.version));
-    },
+  'GET /users/{id}': async (req) => json(200, await users.require(id(req))),
+  'PATCH /users/{id}': async (req) => {
+    const { version, ...patch } = req.input.body;
+    const current = await users.require(id(req));
+    checkUser({ contactMethods: patch.contactMethods ?? current.contactMethods, notificationRules: patch.notificationRules ?? current.notificationRules });
+    return json(200, await users.update(id(req), patch, req.now.toISOString(), version ?? current.version));
   },
-  'DELETE /users/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      const u = id(req);
-      await users.require(u);
-      const [allSchedules, allPolicies, allTeams] = await Promise.all([schedules.all(), policies.all(), teamOncall.all()]);
-      inUse(`User ${u}`, [
-        ...allSchedules.filter((s) => s.layers.some((l) => l.participants.includes(u)) || s.overrides.some((o) => o.userId === u)).map((s) => `schedule ${s.id}`),
-        ...allPolicies.filter((p) => p.levels.some((l) => l.targets.some((t) => t.type === 'user' && t.id === u))).map((p) => `escalation policy ${p.id}`),
-        ...allTeams.filter((t) => t.members.includes(u)).map((t) => `team ${t.id}`),
-      ]);
-      await users.remove(u);
-      return noContent();
-    },
+  'DELETE /users/{id}': async (req) => {
+    const u = id(req);
+    await users.require(u);
+    const [allSchedules, allPolicies, allTeams] = await Promise.all([schedules.all(), policies.all(), teamOncall.all()]);
+    inUse(`User ${u}`, [
+      ...allSchedules.filter((s) => s.layers.some((l) => l.participants.includes(u)) || s.overrides.some((o) => o.userId === u)).map((s) => `schedule ${s.id}`),
+      ...allPolicies.filter((p) => p.levels.some((l) => l.targets.some((t) => t.type === 'user' && t.id === u))).map((p) => `escalation policy ${p.id}`),
+      ...allTeams.filter((t) => t.members.includes(u)).map((t) => `team ${t.id}`),
+    ]);
+    await users.remove(u);
+    return noContent();
   },
 
   // ---- Teams' on-call configuration ----
-  'GET /teams/{id}/oncall': {
-    role: 'viewer',
-    handler: async (req) => {
-      await teams.require(id(req));
-      const cfg = await teamOncall.get(id(req));
-      return json(200, cfg ?? { id: id(req), members: [], version: 0 });
-    },
+  'GET /teams/{id}/oncall': async (req) => {
+    await teams.require(id(req));
+    const cfg = await teamOncall.get(id(req));
+    return json(200, cfg ?? { id: id(req), members: [], version: 0 });
   },
-  'PUT /teams/{id}/oncall': {
-    role: 'admin',
-    handler: async (req) => {
-      const b = parseBody(req, teamOncallSchema);
-      await teams.require(id(req));
-      await requireUsers(b.members.map((m, i) => ({ id: m, field: `members.${i}` })));
-      if (b.escalationPolicyId && !(await policies.get(b.escalationPolicyId)))
-        throw new ValidationError('Unknown escalation policy.', [{ field: 'escalationPolicyId', message: `no escalation policy ${b.escalationPolicyId}` }]);
-      const now = req.now.toISOString();
-      const current = await teamOncall.get(id(req));
-      if (!current) {
-        if (b.version) throw new ConflictError(`Team ${id(req)} has no on-call configuration yet; send version 0 or none.`);
-        const created = await teamOncall.create({ id: id(req), members: b.members, ...(b.escalationPolicyId ? { escalationPolicyId: b.escalationPolicyId } : {}) }, now);
-        return json(201, created);
-      }
-      if (b.version === 0) throw new ConflictError(`Team ${id(req)} already has an on-call configuration (version ${current.version}).`);
-      return json(200, await teamOncall.update(id(req), { members: b.members, escalationPolicyId: b.escalationPolicyId ?? null }, now, b.version ?? current.version));
-    },
+  'PUT /teams/{id}/oncall': async (req) => {
+    const b = req.input.body;
+    await teams.require(id(req));
+    await requireUsers(b.members.map((m, i) => ({ id: m, field: `members.${i}` })));
+    if (b.escalationPolicyId && !(await policies.get(b.escalationPolicyId)))
+      throw new ValidationError('Unknown escalation policy.', [{ field: 'escalationPolicyId', message: `no escalation policy ${b.escalationPolicyId}` }]);
+    const now = req.now.toISOString();
+    const current = await teamOncall.get(id(req));
+    if (!current) {
+      if (b.version) throw new ConflictError(`Team ${id(req)} has no on-call configuration yet; send version 0 or none.`);
+      const created = await teamOncall.create({ id: id(req), members: b.members, ...(b.escalationPolicyId ? { escalationPolicyId: b.escalationPolicyId } : {}) }, now);
+      return json(201, created);
+    }
+    if (b.version === 0) throw new ConflictError(`Team ${id(req)} already has an on-call configuration (version ${current.version}).`);
+    return json(200, await teamOncall.update(id(req), { members: b.members, escalationPolicyId: b.escalationPolicyId ?? null }, now, b.version ?? current.version));
   },
 
   // ---- Schedules ----
-  'POST /schedules': {
-    role: 'admin',
-    handler: async (req) => {
-      const b = parseBody(req, createScheduleSchema);
-      await requireUsers(scheduleUserRefs(b));
-      return json(201, await schedules.create(b, req.now.toISOString()), { location: `/schedules/${b.id}` });
-    },
+  'POST /schedules': async (req) => {
+    const b = req.input.body;
+    await requireUsers(scheduleUserRefs(b));
+    return json(201, await schedules.create(b, req.now.toISOString()), { location: `/schedules/${b.id}` });
   },
-  'GET /schedules': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, pageQuerySchema);
-      return json(200, await schedules.list(q.limit, q.cursor));
-    },
+  'GET /schedules': async (req) => {
+    const q = req.input.query;
+    return json(200, await schedules.list(q.limit, q.cursor));
   },
-  'GET /schedules/{id}': { role: 'viewer', handler: async (req) => json(200, await schedules.require(id(req))) },
-  'PATCH /schedules/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      const { version, ...patch } = parseBody(req, updateScheduleSchema);
-      const current = await schedules.require(id(req));
-      await requireUsers(scheduleUserRefs(patch));
-      return json(200, await schedules.update(id(req), patch, req.now.toISOString(), version ?? current.version));
-    },
+  'GET /schedules/{id}': async (req) => json(200, await schedules.require(id(req))),
+  'PATCH /schedules/{id}': async (req) => {
+    const { version, ...patch } = req.input.body;
+    const current = await schedules.require(id(req));
+    await requireUsers(scheduleUserRefs(patch));
+    return json(200, await schedules.update(id(req), patch, req.now.toISOString(), version ?? current.version));
   },
-  'DELETE /schedules/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      await schedules.require(id(req));
-      const used = (await policies.all()).filter((p) => p.levels.some((l) => l.targets.some((t) => t.type === 'schedule' && t.id === id(req))));
-      inUse(`Schedule ${id(req)}`, used.map((p) => `escalation policy ${p.id}`));
-      await schedules.remove(id(req));
-      return noContent();
-    },
+  'DELETE /schedules/{id}': async (req) => {
+    await schedules.require(id(req));
+    const used = (await policies.all()).filter((p) => p.levels.some((l) => l.targets.some((t) => t.type === 'schedule' && t.id === id(req))));
+    inUse(`Schedule ${id(req)}`, used.map((p) => `escalation policy ${p.id}`));
+    await schedules.remove(id(req));
+    return noContent();
   },
-  'GET /schedules/{id}/oncall': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, onCallQuerySchema);
-      const s = await schedules.require(id(req));
-      const at = q.at ? new Date(q.at) : req.now;
-      const shift = onCallAt(s, at);
-      const names = shift ? await usersById([shift.userId]) : new Map<string, User>();
-      return json(200, { scheduleId: s.id, timeZone: s.timeZone, at: at.toISOString(), onCall: shift ? withNames([shift], s.timeZone, names)[0] : null });
-    },
+  'GET /schedules/{id}/oncall': async (req) => {
+    const q = req.input.query;
+    const s = await schedules.require(id(req));
+    const at = q.at ? new Date(q.at) : req.now;
+    const shift = onCallAt(s, at);
+    const names = shift ? await usersById([shift.userId]) : new Map<string, User>();
+    return json(200, { scheduleId: s.id, timeZone: s.timeZone, at: at.toISOString(), onCall: shift ? withNames([shift], s.timeZone, names)[0] : null });
   },
-  'GET /schedules/{id}/shifts': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, shiftsQuerySchema);
-      const s = await schedules.require(id(req));
-      const from = q.from ? new Date(q.from) : req.now;
-      const to = q.to ? new Date(q.to) : new Date(from.getTime() + 7 * DAY);
-      if (!(from < to) || to.getTime() - from.getTime() > 92 * DAY)
-        throw problem(422, 'from must be before to, at most 92 days apart.', { errors: [{ field: 'to', message: 'after from, at most 92 days later' }] });
-      const shifts = finalShifts(s, from, to);
-      const names = await usersById(shifts.map((x) => x.userId));
-      return json(200, { scheduleId: s.id, timeZone: s.timeZone, from: from.toISOString(), to: to.toISOString(), shifts: withNames(shifts, s.timeZone, names) });
-    },
+  'GET /schedules/{id}/shifts': async (req) => {
+    const q = req.input.query;
+    const s = await schedules.require(id(req));
+    const from = q.from ? new Date(q.from) : req.now;
+    const to = q.to ? new Date(q.to) : new Date(from.getTime() + 7 * DAY);
+    if (!(from < to) || to.getTime() - from.getTime() > 92 * DAY)
+      throw problem(422, 'from must be before to, at most 92 days apart.', { errors: [{ field: 'to', message: 'after from, at most 92 days later' }] });
+    const shifts = finalShifts(s, from, to);
+    const names = await usersById(shifts.map((x) => x.userId));
+    return json(200, { scheduleId: s.id, timeZone: s.timeZone, from: from.toISOString(), to: to.toISOString(), shifts: withNames(shifts, s.timeZone, names) });
   },
-  'POST /schedules/{id}/overrides': {
-    role: 'responder',
-    handler: async (req) => {
-      const b = parseBody(req, newOverrideSchema);
-      await schedules.require(id(req));
-      await requireUsers([{ id: b.userId, field: 'userId' }]);
-      const override: Override = { ...b, id: b.id ?? `ovr-${randomBytes(5).toString('hex')}` };
-      const updated = await changeOverrides(id(req), req.now.toISOString(), (current) => {
-        if (current.some((o) => o.id === override.id)) throw new ConflictError(`Schedule ${id(req)} already has an override ${override.id}.`);
-        if (current.length >= 200) throw new ValidationError('Too many overrides.', [{ field: 'id', message: 'a schedule keeps at most 200 overrides; delete old ones' }]);
-        return [...current, override];
-      });
-      return json(201, { override, schedule: updated }, { location: `/schedules/${id(req)}/overrides/${override.id}` });
-    },
+  'POST /schedules/{id}/overrides': async (req) => {
+    const b = req.input.body;
+    await schedules.require(id(req));
+    await requireUsers([{ id: b.userId, field: 'userId' }]);
+    const override: Override = { ...b, id: b.id ?? `ovr-${randomBytes(5).toString('hex')}` };
+    const updated = await changeOverrides(id(req), req.now.toISOString(), (current) => {
+      if (current.some((o) => o.id === override.id)) throw new ConflictError(`Schedule ${id(req)} already has an override ${override.id}.`);
+      if (current.length >= 200) throw new ValidationError('Too many overrides.', [{ field: 'id', message: 'a schedule keeps at most 200 overrides; delete old ones' }]);
+      return [...current, override];
+    });
+    return json(201, { override, schedule: updated }, { location: `/schedules/${id(req)}/overrides/${override.id}` });
   },
-  'DELETE /schedules/{id}/overrides/{overrideId}': {
-    role: 'responder',
-    handler: async (req) => {
-      const overrideId = req.params.overrideId!;
-      await changeOverrides(id(req), req.now.toISOString(), (current) => {
-        if (!current.some((o) => o.id === overrideId)) throw problem(404, `Schedule ${id(req)} has no override ${overrideId}.`);
-        return current.filter((o) => o.id !== overrideId);
-      });
-      return noContent();
-    },
+  'DELETE /schedules/{id}/overrides/{overrideId}': async (req) => {
+    const overrideId = req.params.overrideId!;
+    await changeOverrides(id(req), req.now.toISOString(), (current) => {
+      if (!current.some((o) => o.id === overrideId)) throw problem(404, `Schedule ${id(req)} has no override ${overrideId}.`);
+      return current.filter((o) => o.id !== overrideId);
+    });
+    return noContent();
   },
 
   // ---- Escalation policies ----
-  'POST /escalation-policies': {
-    role: 'admin',
-    handler: async (req) => {
-      const b = parseBody(req, createPolicySchema);
-      await checkTargets(b.levels);
-      return json(201, await policies.create(b, req.now.toISOString()), { location: `/escalation-policies/${b.id}` });
-    },
+  'POST /escalation-policies': async (req) => {
+    const b = req.input.body;
+    await checkTargets(b.levels);
+    return json(201, await policies.create(b, req.now.toISOString()), { location: `/escalation-policies/${b.id}` });
   },
-  'GET /escalation-policies': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, pageQuerySchema);
-      return json(200, await policies.list(q.limit, q.cursor));
-    },
+  'GET /escalation-policies': async (req) => {
+    const q = req.input.query;
+    return json(200, await policies.list(q.limit, q.cursor));
   },
-  'GET /escalation-policies/{id}': { role: 'viewer', handler: async (req) => json(200, await policies.require(id(req))) },
-  'PATCH /escalation-policies/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      const { version, ...patch } = parseBody(req, updatePolicySchema);
-      const current = await policies.require(id(req));
-      if (patch.levels) await checkTargets(patch.levels);
-      return json(200, await policies.update(id(req), patch, req.now.toISOString(), version ?? current.version));
-    },
+  'GET /escalation-policies/{id}': async (req) => json(200, await policies.require(id(req))),
+  'PATCH /escalation-policies/{id}': async (req) => {
+    const { version, ...patch } = req.input.body;
+    const current = await policies.require(id(req));
+    if (patch.levels) await checkTargets(patch.levels);
+    return json(200, await policies.update(id(req), patch, req.now.toISOString(), version ?? current.version));
   },
-  'DELETE /escalation-policies/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      await policies.require(id(req));
-      const used = (await teamOncall.all()).filter((t) => t.escalationPolicyId === id(req));
-      inUse(`Escalation policy ${id(req)}`, used.map((t) => `team ${t.id}`));
-      await policies.remove(id(req));
-      return noContent();
-    },
+  'DELETE /escalation-policies/{id}': async (req) => {
+    await policies.require(id(req));
+    const used = (await teamOncall.all()).filter((t) => t.escalationPolicyId === id(req));
+    inUse(`Escalation policy ${id(req)}`, used.map((t) => `team ${t.id}`));
+    await policies.remove(id(req));
+    return noContent();
   },
 
   // ---- Stakeholder subscriptions ----
-  'POST /services/{id}/subscriptions': {
-    role: 'admin',
-    handler: async (req) => {
-      const b = parseBody(req, createSubscriptionSchema);
-      await services.require(id(req));
-      if (b.subscriber.type === 'user') await requireUsers([{ id: b.subscriber.userId, field: 'subscriber.userId' }]);
-      const sub = await createSubscription({
-        id: b.id ?? subscriptionIdFor(id(req), b.subscriber),
-        serviceId: id(req),
-        ...(b.name ? { name: b.name } : {}),
-        subscriber: b.subscriber,
-        events: b.events,
-        createdAt: req.now.toISOString(),
-      });
-      return json(201, sub, { location: `/services/${id(req)}/subscriptions/${sub.id}` });
-    },
+  'POST /services/{id}/subscriptions': async (req) => {
+    const b = req.input.body;
+    await services.require(id(req));
+    if (b.subscriber.type === 'user') await requireUsers([{ id: b.subscriber.userId, field: 'subscriber.userId' }]);
+    const sub = await createSubscription({
+      id: b.id ?? subscriptionIdFor(id(req), b.subscriber),
+      serviceId: id(req),
+      ...(b.name ? { name: b.name } : {}),
+      subscriber: b.subscriber,
+      events: b.events,
+      createdAt: req.now.toISOString(),
+    });
+    return json(201, sub, { location: `/services/${id(req)}/subscriptions/${sub.id}` });
   },
-  'GET /services/{id}/subscriptions': {
-    role: 'viewer',
-    handler: async (req) => {
-      parseQuery(req, noQuerySchema);
-      await services.require(id(req));
-      return json(200, { items: await subscriptionsOf(id(req)) });
-    },
+  'GET /services/{id}/subscriptions': async (req) => {
+    await services.require(id(req));
+    return json(200, { items: await subscriptionsOf(id(req)) });
   },
-  'DELETE /services/{id}/subscriptions/{subscriptionId}': {
-    role: 'admin',
-    handler: async (req) => {
-      await deleteSubscription(id(req), req.params.subscriptionId!);
-      return noContent();
-    },
+  'DELETE /services/{id}/subscriptions/{subscriptionId}': async (req) => {
+    await deleteSubscription(id(req), req.params.subscriptionId!);
+    return noContent();
   },
 
   // ---- An incident's escalation and page log ----
-  'GET /incidents/{id}/pages': {
-    role: 'viewer',
-    handler: async (req) => {
-      parseQuery(req, noQuerySchema);
-      if (!(await getIncident(id(req)))) throw problem(404, `No incident with id ${id(req)}.`);
-      const [escalation, pages] = await Promise.all([getEscalation(id(req)), pagesOf(id(req))]);
-      return json(200, { escalation: escalation ?? null, pages: pages.map(({ message: _m, ...p }) => p) });
-    },
+  'GET /incidents/{id}/pages': async (req) => {
+    if (!(await getIncident(id(req)))) throw problem(404, `No incident with id ${id(req)}.`);
+    const [escalation, pages] = await Promise.all([getEscalation(id(req)), pagesOf(id(req))]);
+    return json(200, { escalation: escalation ?? null, pages: pages.map(({ message: _m, ...p }) => p) });
   },
 };
 
 // Escalation reads people, schedules and teams through a short per-process cache; a write here
 // drops it so this process (the whole local runtime, for one) pages with the new configuration at once.
-for (const [key, route] of Object.entries(routes))
-  if (!key.startsWith('GET '))
-    routes[key] = {
-      ...route,
-      handler: async (req) => {
-        const r = await route.handler(req);
-        invalidateDirectoryCache();
-        return r;
-      },
-    };
+const invalidating = Object.fromEntries(
+  Object.entries(routes).map(([key, route]) => {
+    const run = route as (req: HttpRequest) => Promise<HttpResult>;
+    if (key.startsWith('GET ')) return [key, run];
+    return [key, async (req: HttpRequest) => {
+      const r = await run(req);
+      invalidateDirectoryCache();
+      return r;
+    }];
+  }),
+) as typeof routes;
 
-export const handler = httpApi(routes);
+export const handler = httpApi(oncallOperations, invalidating);

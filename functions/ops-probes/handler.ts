@@ -4,7 +4,8 @@
 import { ulid } from 'ulid';
 import { createJobSchema, createProbeSchema, updateJobSchema, updateProbeSchema, type PingKind } from '../../shared/domain/probes/definitions';
 import { listJobsQuerySchema, listProbesQuerySchema } from '../../shared/domain/probes/queries';
-import { httpApi, json, noContent, parseBody, parseQuery, type HttpResult } from '../../shared/http/api';
+import { probeOperations } from '../../shared/api/operations/probes';
+import { httpApi, json, noContent, type HttpResult } from '../../shared/http/api';
 import { pageQuerySchema } from '../../shared/http/schemas';
 import { listFlips } from '../../shared/store/probe-history';
 import {
@@ -33,117 +34,60 @@ function withPingUrls<T extends JobDefinition>(j: T): T & { pingUrls: Record<Pin
 
 const jobResponse = (status: number, j: Job, headers: Record<string, string> = {}): HttpResult => json(status, withPingUrls(j), headers);
 
-export const handler = httpApi({
+export const handler = httpApi(probeOperations, {
   // ------------------------------------------------------------------ service probes
-  'POST /probes': {
-    role: 'admin',
-    handler: async (req) => {
-      const input = parseBody(req, createProbeSchema);
-      const created = await createProbe({ ...input, id: input.id ?? `prb-${ulid().toLowerCase()}` }, req.now);
-      return json(201, created, { location: `/probes/${created.id}` });
-    },
+  'POST /probes': async (req) => {
+    const input = req.input.body;
+    const created = await createProbe({ ...input, id: input.id ?? `prb-${ulid().toLowerCase()}` }, req.now);
+    return json(201, created, { location: `/probes/${created.id}` });
   },
-  'GET /probes': {
-    role: 'viewer',
-    handler: async (req) => json(200, await listProbes(parseQuery(req, listProbesQuerySchema))),
+  'GET /probes': async (req) => json(200, await listProbes(req.input.query)),
+  'GET /probes/{id}': async (req) => json(200, await requireProbe(req.params.id!)),
+  'PATCH /probes/{id}': async (req) => json(200, await updateProbe(req.params.id!, req.input.body, req.now)),
+  'DELETE /probes/{id}': async (req) => {
+    await deleteProbe(req.params.id!, req.now);
+    return noContent();
   },
-  'GET /probes/{id}': {
-    role: 'viewer',
-    handler: async (req) => json(200, await requireProbe(req.params.id!)),
+  'POST /probes/{id}/pause': async (req) => json(200, await pauseProbe(req.params.id!, req.now)),
+  'POST /probes/{id}/resume': async (req) => json(200, await resumeProbe(req.params.id!, req.now)),
+  'GET /probes/{id}/results': async (req) => {
+    const q = req.input.query;
+    await requireProbe(req.params.id!);
+    return json(200, await listProbeResults(req.params.id!, q.limit, q.cursor));
   },
-  'PATCH /probes/{id}': {
-    role: 'admin',
-    handler: async (req) => json(200, await updateProbe(req.params.id!, parseBody(req, updateProbeSchema), req.now)),
-  },
-  'DELETE /probes/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      await deleteProbe(req.params.id!, req.now);
-      return noContent();
-    },
-  },
-  'POST /probes/{id}/pause': {
-    role: 'responder',
-    handler: async (req) => json(200, await pauseProbe(req.params.id!, req.now)),
-  },
-  'POST /probes/{id}/resume': {
-    role: 'responder',
-    handler: async (req) => json(200, await resumeProbe(req.params.id!, req.now)),
-  },
-  'GET /probes/{id}/results': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, pageQuerySchema);
-      await requireProbe(req.params.id!);
-      return json(200, await listProbeResults(req.params.id!, q.limit, q.cursor));
-    },
-  },
-  'GET /probes/{id}/flips': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, pageQuerySchema);
-      await requireProbe(req.params.id!);
-      return json(200, await listFlips('probe', req.params.id!, q.limit, q.cursor));
-    },
+  'GET /probes/{id}/flips': async (req) => {
+    const q = req.input.query;
+    await requireProbe(req.params.id!);
+    return json(200, await listFlips('probe', req.params.id!, q.limit, q.cursor));
   },
 
   // ------------------------------------------------------------------ jobs and daemons
-  'POST /jobs': {
-    role: 'admin',
-    handler: async (req) => {
-      const input = parseBody(req, createJobSchema);
-      const created = await createJob({ ...input, id: input.id ?? `job-${ulid().toLowerCase()}` }, newPingKey(), req.now);
-      return jobResponse(201, created, { location: `/jobs/${created.id}` });
-    },
+  'POST /jobs': async (req) => {
+    const input = req.input.body;
+    const created = await createJob({ ...input, id: input.id ?? `job-${ulid().toLowerCase()}` }, newPingKey(), req.now);
+    return jobResponse(201, created, { location: `/jobs/${created.id}` });
   },
-  'GET /jobs': {
-    role: 'viewer',
-    handler: async (req) => {
-      const page = await listJobs(parseQuery(req, listJobsQuerySchema));
-      return json(200, { ...page, items: page.items.map(withPingUrls) });
-    },
+  'GET /jobs': async (req) => {
+    const page = await listJobs(req.input.query);
+    return json(200, { ...page, items: page.items.map(withPingUrls) });
   },
-  'GET /jobs/{id}': {
-    role: 'viewer',
-    handler: async (req) => jobResponse(200, await requireJob(req.params.id!)),
+  'GET /jobs/{id}': async (req) => jobResponse(200, await requireJob(req.params.id!)),
+  'PATCH /jobs/{id}': async (req) => jobResponse(200, await updateJob(req.params.id!, req.input.body, req.now)),
+  'DELETE /jobs/{id}': async (req) => {
+    await deleteJob(req.params.id!, req.now);
+    return noContent();
   },
-  'PATCH /jobs/{id}': {
-    role: 'admin',
-    handler: async (req) => jobResponse(200, await updateJob(req.params.id!, parseBody(req, updateJobSchema), req.now)),
+  'POST /jobs/{id}/pause': async (req) => jobResponse(200, await pauseJob(req.params.id!, req.now)),
+  'POST /jobs/{id}/resume': async (req) => jobResponse(200, await resumeJob(req.params.id!, req.now)),
+  'POST /jobs/{id}/rotate-key': async (req) => jobResponse(200, await rotatePingKey(req.params.id!, newPingKey(), req.now)),
+  'GET /jobs/{id}/pings': async (req) => {
+    const q = req.input.query;
+    await requireJob(req.params.id!);
+    return json(200, await listPings(req.params.id!, q.limit, q.cursor));
   },
-  'DELETE /jobs/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      await deleteJob(req.params.id!, req.now);
-      return noContent();
-    },
-  },
-  'POST /jobs/{id}/pause': {
-    role: 'responder',
-    handler: async (req) => jobResponse(200, await pauseJob(req.params.id!, req.now)),
-  },
-  'POST /jobs/{id}/resume': {
-    role: 'responder',
-    handler: async (req) => jobResponse(200, await resumeJob(req.params.id!, req.now)),
-  },
-  'POST /jobs/{id}/rotate-key': {
-    role: 'admin',
-    handler: async (req) => jobResponse(200, await rotatePingKey(req.params.id!, newPingKey(), req.now)),
-  },
-  'GET /jobs/{id}/pings': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, pageQuerySchema);
-      await requireJob(req.params.id!);
-      return json(200, await listPings(req.params.id!, q.limit, q.cursor));
-    },
-  },
-  'GET /jobs/{id}/flips': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, pageQuerySchema);
-      await requireJob(req.params.id!);
-      return json(200, await listFlips('job', req.params.id!, q.limit, q.cursor));
-    },
+  'GET /jobs/{id}/flips': async (req) => {
+    const q = req.input.query;
+    await requireJob(req.params.id!);
+    return json(200, await listFlips('job', req.params.id!, q.limit, q.cursor));
   },
 });

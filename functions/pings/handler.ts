@@ -4,7 +4,8 @@
 // body: JSON `{ "processed", "errored", "log" }`, or any other body as the log excerpt.
 import { PING_KINDS, pingPayloadSchema, type PingKind } from '../../shared/domain/probes/definitions';
 import { ValidationError } from '../../shared/domain/errors';
-import { httpApi, json, type HttpRequest, type Route } from '../../shared/http/api';
+import { pingOperations } from '../../shared/api/operations/probes';
+import { httpApi, json, type HttpRequest, type HttpResult, type OperationHandlers } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import { jobIdByPingKey, recordPing } from '../../shared/store/probe-jobs';
 
@@ -32,33 +33,31 @@ function payloadOf(req: HttpRequest) {
   return r.data;
 }
 
-function ping(kind: PingKind): Route {
-  return {
-    handler: async (req) => {
-      const key = req.params.key ?? '';
-      const jobId = KEY_PATTERN.test(key) ? await jobIdByPingKey(key) : undefined;
-      if (!jobId) throw problem(404, 'No job has this ping key. Check the URL (the job may have been deleted or its key rotated).');
-      const payload = payloadOf(req);
-      const r = await recordPing(
-        jobId,
-        {
-          kind,
-          ...payload,
-          sourceIp: req.event.requestContext?.http?.sourceIp,
-          userAgent: req.headers['user-agent'],
-        },
-        req.now,
-      );
-      if (!r) throw problem(404, 'No job has this ping key. Check the URL (the job may have been deleted or its key rotated).');
-      return json(200, { ok: true, received: kind, at: req.now.toISOString(), status: r.job.state.status });
-    },
+function ping(kind: PingKind): (req: HttpRequest) => Promise<HttpResult> {
+  return async (req) => {
+    const key = req.params.key ?? '';
+    const jobId = KEY_PATTERN.test(key) ? await jobIdByPingKey(key) : undefined;
+    if (!jobId) throw problem(404, 'No job has this ping key. Check the URL (the job may have been deleted or its key rotated).');
+    const payload = payloadOf(req);
+    const r = await recordPing(
+      jobId,
+      {
+        kind,
+        ...payload,
+        sourceIp: req.event.requestContext?.http?.sourceIp,
+        userAgent: req.headers['user-agent'],
+      },
+      req.now,
+    );
+    if (!r) throw problem(404, 'No job has this ping key. Check the URL (the job may have been deleted or its key rotated).');
+    return json(200, { ok: true, received: kind, at: req.now.toISOString(), status: r.job.state.status });
   };
 }
 
-const routes: Record<string, Route> = {};
+const routes: Record<string, (req: HttpRequest) => Promise<HttpResult>> = {};
 for (const kind of PING_KINDS) {
   const suffix = kind === 'success' ? '' : `/${kind}`;
   for (const method of ['GET', 'POST']) routes[`${method} /pings/{key}${suffix}`] = ping(kind);
 }
 
-export const handler = httpApi(routes);
+export const handler = httpApi(pingOperations, routes as OperationHandlers<typeof pingOperations>);

@@ -5,10 +5,9 @@ import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../../shared/domain/errors';
 import { calendarSchema } from '../../shared/domain/tickets/business-time';
 import { categorySchema, incidentRuleSchema, queueSchema, requesterSchema } from '../../shared/domain/tickets/config';
-import { memberAvailabilitySchema } from '../../shared/domain/tickets/requests';
 import { slaPolicySchema } from '../../shared/domain/tickets/sla';
-import { httpApi, json, noContent, parseBody, parseQuery, type HttpRequest } from '../../shared/http/api';
-import { noQuerySchema } from '../../shared/http/schemas';
+import { ticketConfigOperations } from '../../shared/api/operations/tickets';
+import { httpApi, json, noContent, parseBody, type HttpRequest } from '../../shared/http/api';
 import { hasRole } from '../../shared/http/auth';
 import {
   deleteConfig,
@@ -47,67 +46,46 @@ function put<K extends ConfigKind>(kind: K, schema: z.ZodType<ConfigKinds[K]>, r
   };
 }
 
-const list = (kind: ConfigKind) => async (req: HttpRequest) => {
-  parseQuery(req, noQuerySchema);
-  return json(200, { items: await listConfig(kind) });
-};
+// List routes take no query parameters (their operations say so: any is a 400 naming it).
+const list = (kind: ConfigKind) => async () => json(200, { items: await listConfig(kind) });
 const get = (kind: ConfigKind) => async (req: HttpRequest) => json(200, await requireConfig(kind, req.params.id!));
 
-export const handler = httpApi({
-  'PUT /ticket-categories/{id}': {
-    role: 'admin',
-    handler: put('category', categorySchema as never, (c: ConfigKinds['category']) => [
-      ['defaultQueueId', 'queue', c.defaultQueueId],
-      ['slaPolicyId', 'sla-policy', c.slaPolicyId],
-    ]),
+export const handler = httpApi(ticketConfigOperations, {
+  'PUT /ticket-categories/{id}': put('category', categorySchema as never, (c: ConfigKinds['category']) => [
+    ['defaultQueueId', 'queue', c.defaultQueueId],
+    ['slaPolicyId', 'sla-policy', c.slaPolicyId],
+  ]),
+  'GET /ticket-categories': async (req) => {
+    const items = await listConfig('category');
+    const agentish = hasRole(req.principal!, 'viewer');
+    return json(200, { items: agentish ? items : items.filter((c) => c.requesterVisible).map(({ id, name, description, fields }) => ({ id, name, description, fields })) });
   },
-  'GET /ticket-categories': {
-    role: 'requester',
-    handler: async (req) => {
-      parseQuery(req, noQuerySchema);
-      const items = await listConfig('category');
-      const agentish = hasRole(req.principal!, 'viewer');
-      return json(200, { items: agentish ? items : items.filter((c) => c.requesterVisible).map(({ id, name, description, fields }) => ({ id, name, description, fields })) });
-    },
-  },
-  'GET /ticket-categories/{id}': { role: 'viewer', handler: get('category') },
+  'GET /ticket-categories/{id}': get('category'),
 
-  'PUT /ticket-queues/{id}': { role: 'admin', handler: put('queue', queueSchema as never) },
-  'GET /ticket-queues': { role: 'viewer', handler: list('queue') },
-  'GET /ticket-queues/{id}': { role: 'viewer', handler: get('queue') },
-  'PUT /ticket-queues/{id}/members/{memberId}/availability': {
-    role: 'responder',
-    handler: async (req) => {
-      const { available } = parseBody(req, memberAvailabilitySchema);
-      return json(200, await setMemberAvailability(req.params.id!, req.params.memberId!, available, req.now.toISOString()));
-    },
+  'PUT /ticket-queues/{id}': put('queue', queueSchema as never),
+  'GET /ticket-queues': list('queue'),
+  'GET /ticket-queues/{id}': get('queue'),
+  'PUT /ticket-queues/{id}/members/{memberId}/availability': async (req) => {
+    const { available } = req.input.body;
+    return json(200, await setMemberAvailability(req.params.id!, req.params.memberId!, available, req.now.toISOString()));
   },
 
-  'PUT /ticket-calendars/{id}': { role: 'admin', handler: put('calendar', calendarSchema as never) },
-  'GET /ticket-calendars': { role: 'viewer', handler: list('calendar') },
+  'PUT /ticket-calendars/{id}': put('calendar', calendarSchema as never),
+  'GET /ticket-calendars': list('calendar'),
 
-  'PUT /ticket-sla-policies/{id}': {
-    role: 'admin',
-    handler: put('sla-policy', slaPolicySchema as never, (p: ConfigKinds['sla-policy']) => [['calendarId', 'calendar', p.calendarId]]),
-  },
-  'GET /ticket-sla-policies': { role: 'viewer', handler: list('sla-policy') },
+  'PUT /ticket-sla-policies/{id}': put('sla-policy', slaPolicySchema as never, (p: ConfigKinds['sla-policy']) => [['calendarId', 'calendar', p.calendarId]]),
+  'GET /ticket-sla-policies': list('sla-policy'),
 
-  'PUT /ticket-incident-rules/{id}': {
-    role: 'admin',
-    handler: put('incident-rule', incidentRuleSchema as never, (r: ConfigKinds['incident-rule']) => [
-      ['categoryId', 'category', r.categoryId],
-      ['queueId', 'queue', r.queueId],
-    ]),
-  },
-  'GET /ticket-incident-rules': { role: 'viewer', handler: list('incident-rule') },
-  'DELETE /ticket-incident-rules/{id}': {
-    role: 'admin',
-    handler: async (req) => {
-      await deleteConfig('incident-rule', req.params.id!);
-      return noContent();
-    },
+  'PUT /ticket-incident-rules/{id}': put('incident-rule', incidentRuleSchema as never, (r: ConfigKinds['incident-rule']) => [
+    ['categoryId', 'category', r.categoryId],
+    ['queueId', 'queue', r.queueId],
+  ]),
+  'GET /ticket-incident-rules': list('incident-rule'),
+  'DELETE /ticket-incident-rules/{id}': async (req) => {
+    await deleteConfig('incident-rule', req.params.id!);
+    return noContent();
   },
 
-  'PUT /requesters/{id}': { role: 'admin', handler: put('requester', requesterSchema as never) },
-  'GET /requesters': { role: 'admin', handler: list('requester') },
+  'PUT /requesters/{id}': put('requester', requesterSchema as never),
+  'GET /requesters': list('requester'),
 });

@@ -8,17 +8,14 @@ import { ValidationError } from '../../shared/domain/errors';
 import { openWorkflowTask } from '../../shared/app/tickets/workflow-task';
 import { workflowTaskSchema } from '../../shared/domain/tickets/requests';
 import { ticketView } from '../../shared/domain/tickets/ticket';
-import { httpApi, json, parseBody } from '../../shared/http/api';
+import { workflowTaskOperations } from '../../shared/api/operations/tickets';
+import { httpApi, json } from '../../shared/http/api';
 import { logger } from '../../shared/observability/logger';
 
-const http = httpApi({
-  'POST /workflow-tasks': {
-    role: 'admin',
-    handler: async (req) => {
-      const input = parseBody(req, workflowTaskSchema);
-      const { ticket, created } = await openWorkflowTask(input, req.now, req.principal!.id);
-      return json(created ? 201 : 200, ticketView(ticket, { kind: 'agent', id: req.principal!.id }), { location: `/tickets/${ticket.id}` });
-    },
+const http = httpApi(workflowTaskOperations, {
+  'POST /workflow-tasks': async (req) => {
+    const { ticket, created } = await openWorkflowTask(req.input.body, req.now, req.principal!.id);
+    return json(created ? 201 : 200, ticketView(ticket, { kind: 'agent', id: req.principal!.id }), { location: `/tickets/${ticket.id}` });
   },
 });
 

@@ -1,4 +1,7 @@
 // Incidents: the engine that turns alert events into incidents, and the ops API over incidents, teams, services and rules.
+import { incidentOperations, ruleOperations, serviceOperations } from '../../shared/api/operations/incidents';
+import { ALERT_DETAIL_TYPES as A, ALERT_EVENT_SOURCE } from '../../events/alerts';
+import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
 export const incidentsFeature: CatalogFeature = {
@@ -12,7 +15,7 @@ export const incidentsFeature: CatalogFeature = {
       timeoutSeconds: 30,
       table: 'readwrite',
       triggers: [
-        { kind: 'event', pattern: { source: ['nocturne.alerts'], 'detail-type': ['Alert Opened', 'Alert Repeated', 'Alert Resolved', 'Alert Acknowledged'] } },
+        { kind: 'event', pattern: { source: [ALERT_EVENT_SOURCE], 'detail-type': [A.opened, A.repeated, A.resolved, A.acknowledged] } },
       ],
     },
     {
@@ -22,16 +25,7 @@ export const incidentsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [
-        { kind: 'http', method: 'GET', path: '/incidents', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/incidents/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'POST', path: '/incidents/{id}/acknowledge', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/incidents/{id}/resolve', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/incidents/{id}/reassign', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/incidents/{id}/severity', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/incidents/{id}/merge', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/incidents/{id}/notes', auth: 'jwt', role: 'responder' },
-      ],
+      triggers: httpRoutes(incidentOperations),
     },
     {
       name: 'ops-services',
@@ -40,18 +34,7 @@ export const incidentsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [
-        { kind: 'http', method: 'POST', path: '/teams', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/teams', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/teams/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PATCH', path: '/teams/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'DELETE', path: '/teams/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'POST', path: '/services', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/services', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/services/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PATCH', path: '/services/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'DELETE', path: '/services/{id}', auth: 'jwt', role: 'admin' },
-      ],
+      triggers: httpRoutes(serviceOperations),
     },
     {
       name: 'ops-rules',
@@ -60,17 +43,7 @@ export const incidentsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [
-        { kind: 'http', method: 'GET', path: '/rules', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PUT', path: '/rules', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'POST', path: '/silences', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'GET', path: '/silences', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/silences/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'POST', path: '/silences/{id}/expire', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/maintenance-windows', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'GET', path: '/maintenance-windows', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'DELETE', path: '/maintenance-windows/{id}', auth: 'jwt', role: 'responder' },
-      ],
+      triggers: httpRoutes(ruleOperations),
     },
   ],
   stateMachines: [],

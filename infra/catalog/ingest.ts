@@ -1,4 +1,6 @@
 // Alert intake: monitor webhooks and PagerDuty Events v2, the integrations that authenticate them, and the alerts they stored (docs/decisions/0001).
+import { alertOperations, ingestOperations, integrationOperations } from '../../shared/api/operations/ingest';
+import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
 export const ingestFeature: CatalogFeature = {
@@ -11,10 +13,7 @@ export const ingestFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [
-        { kind: 'http', method: 'POST', path: '/hooks/{integrationId}', auth: 'token' },
-        { kind: 'http', method: 'POST', path: '/v2/enqueue', auth: 'token' },
-      ],
+      triggers: httpRoutes(ingestOperations),
     },
     {
       name: 'ops-integrations',
@@ -23,14 +22,7 @@ export const ingestFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [
-        { kind: 'http', method: 'POST', path: '/integrations', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/integrations', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/integrations/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'PATCH', path: '/integrations/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'DELETE', path: '/integrations/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'POST', path: '/integrations/{id}/rotate-token', auth: 'jwt', role: 'admin' },
-      ],
+      triggers: httpRoutes(integrationOperations),
     },
     {
       name: 'ops-alerts',
@@ -39,10 +31,7 @@ export const ingestFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'read',
-      triggers: [
-        { kind: 'http', method: 'GET', path: '/alerts', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/alerts/{id}', auth: 'jwt', role: 'viewer' },
-      ],
+      triggers: httpRoutes(alertOperations),
     },
   ],
   stateMachines: [],

@@ -1,4 +1,7 @@
 // On-call: schedules, escalation, paging (docs/oncall.md, docs/decisions/0008-escalation.md).
+import { actOperations, oncallOperations, responseReportOperations } from '../../shared/api/operations/oncall';
+import { INCIDENT_DETAIL_TYPES as I, INCIDENT_EVENT_SOURCE } from '../../events/incidents';
+import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
 export const oncallFeature: CatalogFeature = {
@@ -11,33 +14,7 @@ export const oncallFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [
-        { kind: 'http', method: 'POST', path: '/users', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/users', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/users/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PATCH', path: '/users/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'DELETE', path: '/users/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/teams/{id}/oncall', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PUT', path: '/teams/{id}/oncall', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'POST', path: '/schedules', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/schedules', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/schedules/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PATCH', path: '/schedules/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'DELETE', path: '/schedules/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/schedules/{id}/oncall', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/schedules/{id}/shifts', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'POST', path: '/schedules/{id}/overrides', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'DELETE', path: '/schedules/{id}/overrides/{overrideId}', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/escalation-policies', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/escalation-policies', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/escalation-policies/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PATCH', path: '/escalation-policies/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'DELETE', path: '/escalation-policies/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'POST', path: '/services/{id}/subscriptions', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/services/{id}/subscriptions', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'DELETE', path: '/services/{id}/subscriptions/{subscriptionId}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/incidents/{id}/pages', auth: 'jwt', role: 'viewer' },
-      ],
+      triggers: httpRoutes(oncallOperations),
     },
     {
       name: 'paging',
@@ -51,7 +28,7 @@ export const oncallFeature: CatalogFeature = {
       triggers: [
         {
           kind: 'event',
-          pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident Opened', 'Incident Reopened', 'Incident Reassigned', 'Incident Acknowledged'] },
+          pattern: { source: [INCIDENT_EVENT_SOURCE], 'detail-type': [I.opened, I.reopened, I.reassigned, I.acknowledged] },
         },
       ],
     },
@@ -66,7 +43,7 @@ export const oncallFeature: CatalogFeature = {
       triggers: [
         {
           kind: 'event',
-          pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident Opened', 'Incident Severity Changed', 'Incident Resolved'], detail: { notify: [true] } },
+          pattern: { source: [INCIDENT_EVENT_SOURCE], 'detail-type': [I.opened, I.severityChanged, I.resolved], detail: { notify: [true] } },
         },
       ],
     },
@@ -78,10 +55,7 @@ export const oncallFeature: CatalogFeature = {
       timeoutSeconds: 10,
       table: 'readwrite',
       needs: ['actLinkSecret'],
-      triggers: [
-        { kind: 'http', method: 'GET', path: '/act/{token}', auth: 'public' },
-        { kind: 'http', method: 'POST', path: '/act/{token}', auth: 'public' },
-      ],
+      triggers: httpRoutes(actOperations),
     },
     {
       name: 'reports-response',
@@ -90,7 +64,7 @@ export const oncallFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 30,
       table: 'read',
-      triggers: [{ kind: 'http', method: 'GET', path: '/reports/response', auth: 'jwt', role: 'viewer' }],
+      triggers: httpRoutes(responseReportOperations),
     },
   ],
   stateMachines: [],

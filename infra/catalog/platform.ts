@@ -1,4 +1,6 @@
 // Platform: what every feature relies on (the OpenAPI document, durable timers, the outbox, the reconciler).
+import { openapiOperations } from '../../shared/api/operations/ingest';
+import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
 export const platformFeature: CatalogFeature = {
@@ -10,7 +12,7 @@ export const platformFeature: CatalogFeature = {
       entry: 'functions/openapi/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 5,
-      triggers: [{ kind: 'http', method: 'GET', path: '/openapi.json', auth: 'public' }],
+      triggers: httpRoutes(openapiOperations),
     },
     {
       name: 'timer-sweeper',

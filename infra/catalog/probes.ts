@@ -1,4 +1,7 @@
 // Probes and job monitoring (docs/probes.md, docs/decisions/0006).
+import { availabilityOperations, pingOperations, probeOperations } from '../../shared/api/operations/probes';
+import { PROBE_BATCH_DETAIL_TYPE, PROBE_DETAIL_TYPES, PROBE_EVENT_SOURCE, PROBE_ROUND_SOURCE } from '../../events/probes';
+import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
 export const probesFeature: CatalogFeature = {
@@ -12,27 +15,7 @@ export const probesFeature: CatalogFeature = {
       timeoutSeconds: 10,
       table: 'readwrite',
       needs: ['publicBaseUrl'],
-      triggers: [
-        { kind: 'http', method: 'POST', path: '/probes', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/probes', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/probes/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PATCH', path: '/probes/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'DELETE', path: '/probes/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'POST', path: '/probes/{id}/pause', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/probes/{id}/resume', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'GET', path: '/probes/{id}/results', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/probes/{id}/flips', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'POST', path: '/jobs', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/jobs', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/jobs/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PATCH', path: '/jobs/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'DELETE', path: '/jobs/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'POST', path: '/jobs/{id}/pause', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/jobs/{id}/resume', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/jobs/{id}/rotate-key', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/jobs/{id}/pings', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/jobs/{id}/flips', auth: 'jwt', role: 'viewer' },
-      ],
+      triggers: httpRoutes(probeOperations),
     },
     {
       name: 'pings',
@@ -41,14 +24,7 @@ export const probesFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [
-        { kind: 'http', method: 'GET', path: '/pings/{key}', auth: 'public' },
-        { kind: 'http', method: 'POST', path: '/pings/{key}', auth: 'public' },
-        { kind: 'http', method: 'GET', path: '/pings/{key}/start', auth: 'public' },
-        { kind: 'http', method: 'POST', path: '/pings/{key}/start', auth: 'public' },
-        { kind: 'http', method: 'GET', path: '/pings/{key}/fail', auth: 'public' },
-        { kind: 'http', method: 'POST', path: '/pings/{key}/fail', auth: 'public' },
-      ],
+      triggers: httpRoutes(pingOperations),
     },
     {
       name: 'probe-scheduler',
@@ -67,7 +43,7 @@ export const probesFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 90,
       table: 'readwrite',
-      triggers: [{ kind: 'event', pattern: { source: ['nocturne.probe-scheduler'], 'detail-type': ['Probe Batch Due'] } }],
+      triggers: [{ kind: 'event', pattern: { source: [PROBE_ROUND_SOURCE], 'detail-type': [PROBE_BATCH_DETAIL_TYPE] } }],
     },
     {
       name: 'probe-alerts',
@@ -76,7 +52,7 @@ export const probesFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 30,
       table: 'readwrite',
-      triggers: [{ kind: 'event', pattern: { source: ['nocturne.probes'], 'detail-type': ['Probe State Changed', 'Job State Changed'] } }],
+      triggers: [{ kind: 'event', pattern: { source: [PROBE_EVENT_SOURCE], 'detail-type': [PROBE_DETAIL_TYPES.probe, PROBE_DETAIL_TYPES.job] } }],
     },
     {
       name: 'availability',
@@ -85,10 +61,7 @@ export const probesFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 30,
       table: 'read',
-      triggers: [
-        { kind: 'http', method: 'GET', path: '/services/{id}/availability', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/reports/availability', auth: 'jwt', role: 'viewer' },
-      ],
+      triggers: httpRoutes(availabilityOperations),
     },
   ],
   stateMachines: [],

@@ -1,10 +1,8 @@
 // Provisioning: product catalog, customers, product orders as sagas on state machines (issue 11).
+import { orderOperations } from '../../shared/api/operations/orders';
 import { customerOperations, productCatalogOperations } from '../../shared/api/operations/provisioning';
-import type { Operation } from '../../shared/api/operation';
-import type { CatalogFeature, HttpMethod, HttpTrigger } from './types';
-
-const routesOf = (ops: readonly Operation[]): HttpTrigger[] =>
-  ops.map((op) => ({ kind: 'http', method: op.method.toUpperCase() as HttpMethod, path: op.path, auth: op.auth, ...(op.role ? { role: op.role } : {}) }));
+import { httpRoutes } from './routes';
+import type { CatalogFeature } from './types';
 
 // ---- Product orders (docs/orders.md, docs/decisions/0012-product-orders-as-sagas.md) ----
 const ORDER_MACHINES = ['order-new-customer', 'order-change-services', 'order-terminate'];
@@ -29,7 +27,7 @@ export const provisioningFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: routesOf(productCatalogOperations),
+      triggers: httpRoutes(productCatalogOperations),
     },
     {
       name: 'ops-customers',
@@ -38,7 +36,7 @@ export const provisioningFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: routesOf(customerOperations),
+      triggers: httpRoutes(customerOperations),
     },
     // ---- Product orders ----
     {
@@ -48,15 +46,9 @@ export const provisioningFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 15,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       stateMachines: { start: ORDER_MACHINES, read: ORDER_MACHINES, redrive: ORDER_MACHINES, callbacks: ORDER_MACHINES },
-      triggers: [
-        { kind: 'http', method: 'POST', path: '/productOrder', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'GET', path: '/productOrder', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/productOrder/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'POST', path: '/productOrder/{id}/redrive', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/cancelProductOrder', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'GET', path: '/cancelProductOrder/{id}', auth: 'jwt', role: 'viewer' },
-      ],
+      triggers: httpRoutes(orderOperations),
     },
     {
       name: 'order-steps',

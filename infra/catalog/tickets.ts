@@ -1,4 +1,8 @@
 // Tickets (docs/tickets.md, docs/decisions/0005-ticketing.md).
+import { inboundEmailOperations, ticketConfigOperations, ticketOperations, ticketReportOperations, workflowTaskOperations } from '../../shared/api/operations/tickets';
+import { INCIDENT_DETAIL_TYPES as I, INCIDENT_EVENT_SOURCE } from '../../events/incidents';
+import { TICKET_DETAIL_TYPES as T, TICKET_EVENT_SOURCE } from '../../events/tickets';
+import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
 export const ticketsFeature: CatalogFeature = {
@@ -12,17 +16,7 @@ export const ticketsFeature: CatalogFeature = {
       timeoutSeconds: 10,
       table: 'readwrite',
       environment: { TICKET_CONFIG_CACHE_SECONDS: '15' },
-      triggers: [
-        { kind: 'http', method: 'POST', path: '/tickets', auth: 'jwt', role: 'requester' },
-        { kind: 'http', method: 'GET', path: '/tickets', auth: 'jwt', role: 'requester' },
-        { kind: 'http', method: 'GET', path: '/tickets/{id}', auth: 'jwt', role: 'requester' },
-        { kind: 'http', method: 'PATCH', path: '/tickets/{id}', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'POST', path: '/tickets/{id}/comments', auth: 'jwt', role: 'requester' },
-        { kind: 'http', method: 'GET', path: '/tickets/{id}/comments', auth: 'jwt', role: 'requester' },
-        { kind: 'http', method: 'POST', path: '/tickets/{id}/time-entries', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'GET', path: '/tickets/{id}/time-entries', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/tickets/{id}/history', auth: 'jwt', role: 'viewer' },
-      ],
+      triggers: httpRoutes(ticketOperations),
     },
     {
       name: 'ticket-config',
@@ -31,24 +25,7 @@ export const ticketsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [
-        { kind: 'http', method: 'PUT', path: '/ticket-categories/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/ticket-categories', auth: 'jwt', role: 'requester' },
-        { kind: 'http', method: 'GET', path: '/ticket-categories/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PUT', path: '/ticket-queues/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/ticket-queues', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'GET', path: '/ticket-queues/{id}', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PUT', path: '/ticket-queues/{id}/members/{memberId}/availability', auth: 'jwt', role: 'responder' },
-        { kind: 'http', method: 'PUT', path: '/ticket-calendars/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/ticket-calendars', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PUT', path: '/ticket-sla-policies/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/ticket-sla-policies', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'PUT', path: '/ticket-incident-rules/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/ticket-incident-rules', auth: 'jwt', role: 'viewer' },
-        { kind: 'http', method: 'DELETE', path: '/ticket-incident-rules/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'PUT', path: '/requesters/{id}', auth: 'jwt', role: 'admin' },
-        { kind: 'http', method: 'GET', path: '/requesters', auth: 'jwt', role: 'admin' },
-      ],
+      triggers: httpRoutes(ticketConfigOperations),
     },
     {
       name: 'ticket-reports',
@@ -57,7 +34,7 @@ export const ticketsFeature: CatalogFeature = {
       memoryMb: 1024,
       timeoutSeconds: 29,
       table: 'read',
-      triggers: [{ kind: 'http', method: 'GET', path: '/reports/tickets', auth: 'jwt', role: 'viewer' }],
+      triggers: httpRoutes(ticketReportOperations),
     },
     {
       name: 'ticket-notifier',
@@ -73,8 +50,8 @@ export const ticketsFeature: CatalogFeature = {
         {
           kind: 'event',
           pattern: {
-            source: ['nocturne.tickets'],
-            'detail-type': ['Ticket Created', 'Ticket Assigned', 'Ticket Commented', 'Ticket Status Changed', 'Ticket SLA Warning', 'Ticket SLA Breached'],
+            source: [TICKET_EVENT_SOURCE],
+            'detail-type': [T.created, T.assigned, T.commented, T.status, T['sla-warning'], T['sla-breached']],
           },
         },
       ],
@@ -89,8 +66,8 @@ export const ticketsFeature: CatalogFeature = {
       environment: { TICKET_CONFIG_CACHE_SECONDS: '15' },
       triggers: [
         // Once per revision that moved a clock, and on status changes that did not (auto-close).
-        { kind: 'event', pattern: { source: ['nocturne.tickets'], detail: { slaChanged: [true], primary: [true] } } },
-        { kind: 'event', pattern: { source: ['nocturne.tickets'], 'detail-type': ['Ticket Status Changed'], detail: { slaChanged: [false] } } },
+        { kind: 'event', pattern: { source: [TICKET_EVENT_SOURCE], detail: { slaChanged: [true], primary: [true] } } },
+        { kind: 'event', pattern: { source: [TICKET_EVENT_SOURCE], 'detail-type': [T.status], detail: { slaChanged: [false] } } },
       ],
     },
     {
@@ -100,7 +77,7 @@ export const ticketsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 30,
       table: 'readwrite',
-      triggers: [{ kind: 'event', pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident Opened', 'Incident Severity Changed', 'Incident Resolved'] } }],
+      triggers: [{ kind: 'event', pattern: { source: [INCIDENT_EVENT_SOURCE], 'detail-type': [I.opened, I.severityChanged, I.resolved] } }],
     },
     {
       name: 'workflow-tasks',
@@ -109,7 +86,7 @@ export const ticketsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
-      triggers: [{ kind: 'http', method: 'POST', path: '/workflow-tasks', auth: 'jwt', role: 'admin' }],
+      triggers: httpRoutes(workflowTaskOperations),
     },
     {
       name: 'ticket-workflow-callback',
@@ -122,7 +99,7 @@ export const ticketsFeature: CatalogFeature = {
       triggers: [
         {
           kind: 'event',
-          pattern: { source: ['nocturne.tickets'], 'detail-type': ['Ticket Status Changed'], detail: { ticket: { workflowTask: [true], status: ['resolved'] } } },
+          pattern: { source: [TICKET_EVENT_SOURCE], 'detail-type': [T.status], detail: { ticket: { workflowTask: [true], status: ['resolved'] } } },
         },
       ],
     },
@@ -136,7 +113,7 @@ export const ticketsFeature: CatalogFeature = {
       environment: { INBOUND_EMAIL_MAX_BYTES: '5242880', INBOUND_EMAIL_DEFAULT_CATEGORY: 'general-support' },
       triggers: [
         { kind: 'inboundEmail', prefix: 'inbound/' },
-        { kind: 'http', method: 'POST', path: '/inbound-email', auth: 'jwt', role: 'admin' },
+        ...httpRoutes(inboundEmailOperations),
       ],
     },
   ],

@@ -1,5 +1,8 @@
-// What one HTTP operation looks like in the OpenAPI document, and the shared response pieces.
-// Feature modules describe their routes in shared/api/operations/<feature>.ts with these.
+// One HTTP operation: THE declaration of a route. Feature modules describe their routes in
+// shared/api/operations/<feature>.ts, one list per function that serves them. From that one
+// declaration the catalog derives the function's HTTP triggers (infra/catalog/routes.ts), the HTTP
+// layer checks the role and parses the query and body before the handler runs (shared/http/api.ts),
+// and the OpenAPI document is generated (shared/api/openapi.ts).
 import { z } from 'zod';
 
 import type { Role } from '../http/auth';
@@ -9,13 +12,25 @@ export interface Operation {
   path: string;
   summary: string;
   tag: string;
+  /** jwt: ops route behind the JWT authorizer, role checked before the handler runs; token: webhook
+   * authenticated by the integration token in the handler; public: no authentication. */
   auth: 'jwt' | 'token' | 'public';
+  /** Least role the caller needs (jwt routes); checked by httpApi before the handler runs. */
   role?: Role;
+  /** Query string schema: httpApi parses it and hands the result to the handler (req.input.query). */
   query?: z.ZodObject;
+  /** JSON body schema: httpApi parses it and hands the result to the handler (req.input.body). */
   body?: z.ZodType;
+  /** 'handler': the handler reads the raw query and body itself (webhook formats, pings, raw mail,
+   * entries validated with their path id); `query` and `body` then only document the route. */
+  input?: 'handler';
   bodyDescription?: string;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
+
+/** API Gateway's route key of an operation: "POST /integrations/{id}". */
+export type RouteKey<O extends Operation> = `${Uppercase<O['method']>} ${O['path']}`;
+export const routeKeyOf = (op: Operation): string => `${op.method.toUpperCase()} ${op.path}`;
 
 export const problemSchema = z
   .object({

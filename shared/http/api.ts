@@ -1,11 +1,13 @@
 // The HTTP handler shape every API function uses: middy with a problem+json error boundary,
-// a body-size guard, routing on API Gateway's routeKey, role checks, and zod-validated input.
+// a body-size guard, routing on API Gateway's routeKey to the operations a function serves, the
+// operation's role check, and its query and body parsed with zod before the handler runs.
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { MalformedPayloadError, ValidationError } from '../domain/errors';
+import { routeKeyOf, type Operation, type RouteKey } from '../api/operation';
 import { logger } from '../observability/logger';
-import { requireRole, type Principal, type Role } from './auth';
+import { requireRole, type Principal } from './auth';
 import { problem, problemResponse, toProblem } from './problem';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -13,6 +15,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface HttpRequest {
   event: APIGatewayProxyEventV2;
   params: Record<string, string>;
+  /** The raw query string parameters (the parsed ones are in `input.query`). */
   query: Record<string, string | undefined>;
   headers: Record<string, string | undefined>;
   /** The body as text (base64 decoded). */
@@ -20,13 +23,24 @@ export interface HttpRequest {
   principal?: Principal;
   /** Time of the request, read once at the edge and passed into the domain. */
   now: Date;
+  /** The query and body parsed with the operation's schemas, before the handler runs. */
+  input: { query: unknown; body: unknown };
 }
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
-export interface Route {
-  role?: Role;
-  handler: (req: HttpRequest) => Promise<HttpResult>;
-}
+
+type RawQuery = Record<string, string | undefined>;
+type BodyOf<O> = O extends { input: 'handler' } ? undefined : O extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+type QueryOf<O> = O extends { input: 'handler' } ? RawQuery : O extends { query: infer Q extends z.ZodType } ? z.output<Q> : RawQuery;
+
+/** What the handler of operation O receives: the request with O's query and body parsed. */
+export type OperationRequest<O extends Operation> = HttpRequest & { input: { query: QueryOf<O>; body: BodyOf<O> } };
+export type OperationHandler<O extends Operation> = (req: OperationRequest<O>) => Promise<HttpResult>;
+
+/** One handler per operation of the list, keyed by its route key ("POST /integrations"). */
+export type OperationHandlers<Ops extends readonly Operation[]> = {
+  [O in Ops[number] as RouteKey<O>]: OperationHandler<O>;
+};
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
@@ -137,17 +151,33 @@ export interface HttpApiOptions {
   clock?: () => Date;
 }
 
-/** Build a Lambda handler from routes keyed by API Gateway routeKey ("POST /integrations/{id}"). */
-export function httpApi(routes: Record<string, Route>, opts: HttpApiOptions = {}) {
+/**
+ * Build a Lambda handler for the operations a function serves (shared/api/operations/*), one
+ * handler per operation keyed by its route key. Before a handler runs: the route must be one of
+ * the operations (404), the body at most maxBodyBytes (413), the caller must hold the operation's
+ * role (401/403), and its query and body must parse with the operation's schemas (400/415/422).
+ */
+export function httpApi<const Ops extends readonly Operation[]>(operations: Ops, handlers: NoInfer<OperationHandlers<Ops>>, opts: HttpApiOptions = {}) {
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const clock = opts.clock ?? (() => new Date());
+  const byKey = handlers as unknown as Record<string, (req: HttpRequest) => Promise<HttpResult>>;
+  const routes = new Map<string, { op: Operation; handler: (req: HttpRequest) => Promise<HttpResult> }>();
+  for (const op of operations) {
+    const key = routeKeyOf(op);
+    const handler = byKey[key];
+    if (!handler) throw new Error(`httpApi: no handler for the operation ${key}`);
+    routes.set(key, { op, handler });
+  }
+  const unknown = Object.keys(byKey).filter((k) => !routes.has(k));
+  if (unknown.length) throw new Error(`httpApi: handlers for routes no operation declares: ${unknown.join(', ')}`);
 
   const dispatch = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    const route = routes[event.routeKey];
+    const route = routes.get(event.routeKey);
     if (!route) throw problem(404, `No route for ${event.routeKey}.`);
     if (bodyBytes(event) > maxBody)
       throw problem(413, `The request body is larger than ${maxBody} bytes; split it into smaller requests.`);
     checkRequestTarget(event);
+    const { op } = route;
     const req: HttpRequest = {
       event,
       params: (event.pathParameters ?? {}) as Record<string, string>,
@@ -155,8 +185,11 @@ export function httpApi(routes: Record<string, Route>, opts: HttpApiOptions = {}
       headers: lowerHeaders(event.headers),
       rawBody: bodyText(event),
       now: clock(),
+      input: { query: undefined, body: undefined },
     };
-    if (route.role) req.principal = requireRole(event, route.role);
+    if (op.role) req.principal = requireRole(event, op.role);
+    if (op.input === 'handler') req.input = { query: req.query, body: undefined };
+    else req.input = { query: op.query ? parseQuery(req, op.query) : req.query, body: op.body ? parseBody(req, op.body) : undefined };
     return route.handler(req);
   };
 

@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the incident, service and rule routes.
+// Operations of the incident, service and rule routes (functions/ops-incidents, ops-services, ops-rules).
 import { z } from 'zod';
 import { incidentSnapshotSchema } from '../../../events/incidents';
 import { rulesetSchema } from '../../domain/incidents/rules';
@@ -36,18 +36,20 @@ const team = createTeamSchema.extend({ version: z.number().int(), createdAt: z.s
 const service = createServiceSchema.extend({ version: z.number().int(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'Service' });
 const silence = z.object({ id: z.string(), matchers: z.array(z.unknown()), startsAt: z.string(), endsAt: z.string(), comment: z.string(), createdBy: z.string() }).meta({ id: 'Silence' });
 
-const action = (path: string, summary: string, body: z.ZodType): Operation => ({
-  method: 'post',
-  path,
-  summary,
-  tag: 'Incidents',
-  auth: 'jwt',
-  role: 'responder',
-  body,
-  responses: { 200: { description: 'The incident after the action', schema: incident }, ...errors(400, 401, 403, 404, 409, 422) },
-});
+const action = <const P extends string, B extends z.ZodType>(path: P, summary: string, body: B) =>
+  ({
+    method: 'post',
+    path,
+    summary,
+    tag: 'Incidents',
+    auth: 'jwt',
+    role: 'responder',
+    body,
+    responses: { 200: { description: 'The incident after the action', schema: incident }, ...errors(400, 401, 403, 404, 409, 422) },
+  }) as const satisfies Operation;
 
-export const incidentOperations: Operation[] = [
+/** functions/ops-incidents */
+export const incidentOperations = [
   { method: 'get', path: '/incidents', summary: 'List incidents, newest first', tag: 'Incidents', auth: 'jwt', role: 'viewer', query: incidentQuerySchema, responses: { 200: { description: 'A page', schema: page(incident) }, ...errors(401, 403, 422) } },
   {
     method: 'get',
@@ -64,7 +66,10 @@ export const incidentOperations: Operation[] = [
   action('/incidents/{id}/severity', 'Change severity', severityBodySchema),
   action('/incidents/{id}/merge', 'Merge this incident into another (this one resolves)', mergeBodySchema),
   { ...action('/incidents/{id}/notes', 'Add a note to the timeline', noteBodySchema), responses: { 201: { description: 'Noted', schema: incident }, ...errors(400, 401, 403, 404, 422) } },
+] as const satisfies readonly Operation[];
 
+/** functions/ops-services */
+export const serviceOperations = [
   { method: 'post', path: '/teams', summary: 'Create a team', tag: 'Services', auth: 'jwt', role: 'admin', body: createTeamSchema, responses: { 201: { description: 'Created', schema: team }, ...errors(400, 401, 403, 409, 422) } },
   { method: 'get', path: '/teams', summary: 'List teams', tag: 'Services', auth: 'jwt', role: 'viewer', query: pageQuerySchema, responses: { 200: { description: 'A page', schema: page(team) }, ...errors(401, 403, 422) } },
   { method: 'get', path: '/teams/{id}', summary: 'Get a team', tag: 'Services', auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The team', schema: team }, ...errors(401, 403, 404) } },
@@ -75,7 +80,10 @@ export const incidentOperations: Operation[] = [
   { method: 'get', path: '/services/{id}', summary: 'Get a service', tag: 'Services', auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The service', schema: service }, ...errors(401, 403, 404) } },
   { method: 'patch', path: '/services/{id}', summary: 'Change a service (dependencies are checked for cycles)', tag: 'Services', auth: 'jwt', role: 'admin', body: updateServiceSchema, responses: { 200: { description: 'Changed', schema: service }, ...errors(400, 401, 403, 404, 409, 422) } },
   { method: 'delete', path: '/services/{id}', summary: 'Delete a service nothing depends on', tag: 'Services', auth: 'jwt', role: 'admin', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 422) } },
+] as const satisfies readonly Operation[];
 
+/** functions/ops-rules */
+export const ruleOperations = [
   { method: 'get', path: '/rules', summary: 'The current incident rules (history=true for past versions)', tag: 'Rules', auth: 'jwt', role: 'viewer', query: z.object({ history: z.enum(['true', 'false']).optional() }), responses: { 200: { description: 'Rules', schema: z.object({ version: z.number().int(), rules: rulesetSchema }) }, ...errors(401, 403) } },
   {
     method: 'put',
@@ -94,4 +102,4 @@ export const incidentOperations: Operation[] = [
   { method: 'post', path: '/maintenance-windows', summary: 'Create a one-off or recurring (cron, time zone) maintenance window for a service', tag: 'Rules', auth: 'jwt', role: 'responder', body: createMaintenanceSchema, responses: { 201: { description: 'Created' }, ...errors(400, 401, 403, 422) } },
   { method: 'get', path: '/maintenance-windows', summary: 'List maintenance windows', tag: 'Rules', auth: 'jwt', role: 'viewer', query: pageQuerySchema, responses: { 200: { description: 'A page' }, ...errors(401, 403, 422) } },
   { method: 'delete', path: '/maintenance-windows/{id}', summary: 'Delete a maintenance window', tag: 'Rules', auth: 'jwt', role: 'responder', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
-];
+] as const satisfies readonly Operation[];

@@ -1,11 +1,44 @@
-// Every feature's operations, in the order they appear in the OpenAPI document.
-// A feature adds `export const xOperations: Operation[]` in its own file and lists it here.
+// Every operation, in the order they appear in the OpenAPI document. A feature adds its lists
+// (one per function, `export const xOperations = [...] as const satisfies readonly Operation[]`)
+// in shared/api/operations/<feature>.ts and lists them here; the function's catalog entry derives
+// its HTTP triggers from the same list (infra/catalog/routes.ts). Handlers import their own list
+// from the feature file, never this index (it would bundle every feature's schemas).
 import type { Operation } from '../operation';
-import { incidentOperations } from './incidents';
-import { probeOperations } from './probes';
-import { ticketOperations } from './tickets';
-import { oncallOperations } from './oncall';
+import { alertOperations, ingestOperations, integrationOperations, openapiOperations } from './ingest';
+import { incidentOperations, ruleOperations, serviceOperations } from './incidents';
+import { pingOperations, probeOperations, availabilityOperations } from './probes';
+import {
+  inboundEmailOperations,
+  ticketConfigOperations,
+  ticketOperations,
+  ticketReportOperations,
+  workflowTaskOperations,
+} from './tickets';
+import { actOperations, oncallOperations, responseReportOperations } from './oncall';
 import { orderOperations } from './orders';
 import { customerOperations, productCatalogOperations } from './provisioning';
+import { customerOperations, productCatalogOperations } from './provisioning';
 
-export const featureOperations: Operation[] = [...incidentOperations, ...ticketOperations, ...probeOperations, ...oncallOperations, ...productCatalogOperations, ...customerOperations, ...orderOperations];
+export const allOperations: readonly Operation[] = [
+  ...ingestOperations,
+  ...integrationOperations,
+  ...alertOperations,
+  ...openapiOperations,
+  ...incidentOperations,
+  ...serviceOperations,
+  ...ruleOperations,
+  ...ticketOperations,
+  ...ticketReportOperations,
+  ...workflowTaskOperations,
+  ...inboundEmailOperations,
+  ...ticketConfigOperations,
+  ...probeOperations,
+  ...pingOperations,
+  ...availabilityOperations,
+  ...oncallOperations,
+  ...actOperations,
+  ...responseReportOperations,
+  ...productCatalogOperations,
+  ...customerOperations,
+  ...orderOperations,
+];

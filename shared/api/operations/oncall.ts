@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the on-call routes (functions/ops-oncall, functions/act,
+// Operations of the on-call routes (functions/ops-oncall, functions/act,
 // functions/reports-response), from the same zod schemas the handlers validate with.
 import { z } from 'zod';
 import { responseQuerySchema } from '../../domain/oncall/metrics';
@@ -6,7 +6,8 @@ import { contactMethodSchema, createUserSchema, notificationRuleSchema, teamOnca
 import { createPolicySchema, levelSchema, updatePolicySchema } from '../../domain/oncall/policy';
 import { createScheduleSchema, layerSchema, newOverrideSchema, onCallQuerySchema, overrideSchema, shiftsQuerySchema, updateScheduleSchema } from '../../domain/oncall/schedule';
 import { createSubscriptionSchema, subscriberSchema } from '../../domain/oncall/stakeholders';
-import { pageQuerySchema } from '../../http/schemas';
+import { noQuerySchema, pageQuerySchema } from '../../http/schemas';
+import type { Role } from '../../http/auth';
 import { errors, page, type Operation } from '../operation';
 
 const meta = { version: z.number().int(), createdAt: z.string(), updatedAt: z.string() };
@@ -75,8 +76,9 @@ const responseGroup = z.object({
   acknowledgedWithinTarget: z.object({ count: z.number().int(), ratio: z.number().optional() }),
 });
 
-type Method = Operation['method'];
-const op = (method: Method, path: string, summary: string, role: Operation['role'], extra: Partial<Operation> & Pick<Operation, 'responses'>): Operation => ({
+type Extra = Omit<Partial<Operation>, 'method' | 'path' | 'role'> & Pick<Operation, 'responses'>;
+type OncallOperation<M, P, R, E> = { method: M; path: P; summary: string; tag: 'On-call'; auth: 'jwt'; role: R } & E;
+const op = <M extends Operation['method'], P extends string, R extends Role, E extends Extra>(method: M, path: P, summary: string, role: R, extra: E): OncallOperation<M, P, R, E> => ({
   method,
   path,
   summary,
@@ -85,17 +87,19 @@ const op = (method: Method, path: string, summary: string, role: Operation['role
   role,
   ...extra,
 });
-const crud = (path: string, label: string, create: z.ZodType, update: z.ZodType, item: z.ZodType, createdAlso: Array<404 | 409> = [409]): Operation[] => [
-  op('post', path, `Create ${label}`, 'admin', { body: create, responses: { 201: { description: 'Created', schema: item }, ...errors(400, 401, 403, 422, ...createdAlso) } }),
-  op('get', path, `List ${label}s`, 'viewer', { query: pageQuerySchema, responses: { 200: { description: 'A page', schema: page(item) }, ...errors(401, 403, 422) } }),
-  op('get', `${path}/{id}`, `Get ${label}`, 'viewer', { responses: { 200: { description: `The ${label}`, schema: item }, ...errors(401, 403, 404) } }),
-  op('patch', `${path}/{id}`, `Change ${label} (optimistic lock on version)`, 'admin', { body: update, responses: { 200: { description: 'Changed', schema: item }, ...errors(400, 401, 403, 404, 409, 422) } }),
-  op('delete', `${path}/{id}`, `Delete ${label} nothing refers to`, 'admin', { responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 422) } }),
-];
+const crud = <const P extends string, C extends z.ZodType, U extends z.ZodType>(path: P, label: string, create: C, update: U, item: z.ZodType, createdAlso: Array<404 | 409> = [409]) =>
+  [
+    op('post', path, `Create ${label}`, 'admin', { body: create, responses: { 201: { description: 'Created', schema: item }, ...errors(400, 401, 403, 422, ...createdAlso) } }),
+    op('get', path, `List ${label}s`, 'viewer', { query: pageQuerySchema, responses: { 200: { description: 'A page', schema: page(item) }, ...errors(401, 403, 422) } }),
+    op('get', `${path}/{id}` as `${P}/{id}`, `Get ${label}`, 'viewer', { responses: { 200: { description: `The ${label}`, schema: item }, ...errors(401, 403, 404) } }),
+    op('patch', `${path}/{id}` as `${P}/{id}`, `Change ${label} (optimistic lock on version)`, 'admin', { body: update, responses: { 200: { description: 'Changed', schema: item }, ...errors(400, 401, 403, 404, 409, 422) } }),
+    op('delete', `${path}/{id}` as `${P}/{id}`, `Delete ${label} nothing refers to`, 'admin', { responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 422) } }),
+  ] as const;
 
 const html = z.string().meta({ description: 'text/html page' });
 
-export const oncallOperations: Operation[] = [
+/** functions/ops-oncall */
+export const oncallOperations = [
   ...crud('/users', 'user', createUserSchema, updateUserSchema, user),
   op('get', '/teams/{id}/oncall', "A team's on-call members and default escalation policy", 'viewer', { responses: { 200: { description: 'The configuration (version 0: none yet)', schema: teamOncall }, ...errors(401, 403, 404) } }),
   op('put', '/teams/{id}/oncall', "Set a team's on-call members and default escalation policy", 'admin', {
@@ -121,11 +125,16 @@ export const oncallOperations: Operation[] = [
     body: createSubscriptionSchema,
     responses: { 201: { description: 'Subscribed', schema: subscription }, ...errors(400, 401, 403, 404, 409, 422) },
   }),
-  op('get', '/services/{id}/subscriptions', "A service's status subscriptions", 'viewer', { responses: { 200: { description: 'All of them', schema: z.object({ items: z.array(subscription) }) }, ...errors(401, 403, 404) } }),
+  op('get', '/services/{id}/subscriptions', "A service's status subscriptions", 'viewer', { query: noQuerySchema, responses: { 200: { description: 'All of them', schema: z.object({ items: z.array(subscription) }) }, ...errors(401, 403, 404) } }),
   op('delete', '/services/{id}/subscriptions/{subscriptionId}', 'Unsubscribe', 'admin', { responses: { 204: { description: 'Removed' }, ...errors(401, 403, 404) } }),
   op('get', '/incidents/{id}/pages', "An incident's escalation state and every page attempt", 'viewer', {
+    query: noQuerySchema,
     responses: { 200: { description: 'Escalation and page log', schema: z.object({ escalation: escalation.nullable(), pages: z.array(pageAttempt) }) }, ...errors(401, 403, 404) },
   }),
+] as const satisfies readonly Operation[];
+
+/** functions/act: the signed token in the path is the credential; the handler checks it. */
+export const actOperations = [
   {
     method: 'get',
     path: '/act/{token}',
@@ -149,6 +158,10 @@ export const oncallOperations: Operation[] = [
       410: { ...errors(404)[404]!, description: 'Link expired' },
     },
   },
+] as const satisfies readonly Operation[];
+
+/** functions/reports-response */
+export const responseReportOperations = [
   {
     method: 'get',
     path: '/reports/response',
@@ -162,4 +175,4 @@ export const oncallOperations: Operation[] = [
       ...errors(401, 403, 422),
     },
   },
-];
+] as const satisfies readonly Operation[];

@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the product order routes (TMF622 subset; docs/orders.md lists the fields).
+// Operations of the product order routes (TMF622 subset; docs/orders.md lists the fields).
 import { z } from 'zod';
 import { ORDER_ITEM_STATES, PRODUCT_ORDER_STATES } from '../../../events/orders';
 import { cancelProductOrderCreateSchema, listOrdersQuerySchema, productOrderCreateSchema } from '../../domain/orders/requests';
@@ -79,7 +79,8 @@ const cancelOrder = z
 
 const O = 'Product orders';
 
-export const orderOperations: Operation[] = [
+/** functions/ops-orders */
+export const orderOperations = [
   {
     method: 'post',
     path: '/productOrder',
@@ -137,4 +138,4 @@ export const orderOperations: Operation[] = [
     role: 'viewer',
     responses: { 200: { description: 'The request', schema: cancelOrder }, ...errors(401, 403, 404) },
   },
-];
+] as const satisfies readonly Operation[];

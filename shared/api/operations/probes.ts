@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the probe, job, ping and availability routes (functions/ops-probes,
+// Operations of the probe, job, ping and availability routes (functions/ops-probes,
 // functions/pings, functions/availability), from the same zod schemas the handlers validate with.
 import { z } from 'zod';
 import { createJobSchema, createProbeSchema, pingPayloadSchema, updateJobSchema, updateProbeSchema } from '../../domain/probes/definitions';
@@ -104,34 +104,38 @@ const availabilityReport = z
 
 const tagP = 'Probes';
 const tagJ = 'Jobs';
-const read = (path: string, summary: string, tag: string, schema: z.ZodType, query?: z.ZodObject): Operation => ({
-  method: 'get',
-  path,
-  summary,
-  tag,
-  auth: 'jwt',
-  role: 'viewer',
-  query,
-  responses: { 200: { description: 'OK', schema }, ...errors(401, 403, 404, 422) },
-});
-const act = (path: string, summary: string, tag: string, schema: z.ZodType, role: 'responder' | 'admin'): Operation => ({
-  method: 'post',
-  path,
-  summary,
-  tag,
-  auth: 'jwt',
-  role,
-  responses: { 200: { description: 'After the action', schema }, ...errors(401, 403, 404, 409) },
-});
+const read = <const P extends string, Q extends z.ZodObject | undefined = undefined>(path: P, summary: string, tag: string, schema: z.ZodType, query?: Q) =>
+  ({
+    method: 'get',
+    path,
+    summary,
+    tag,
+    auth: 'jwt',
+    role: 'viewer',
+    query: query as Q,
+    responses: { 200: { description: 'OK', schema }, ...errors(401, 403, 404, 422) },
+  }) as const satisfies Operation;
+const act = <const P extends string>(path: P, summary: string, tag: string, schema: z.ZodType, role: 'responder' | 'admin') =>
+  ({
+    method: 'post',
+    path,
+    summary,
+    tag,
+    auth: 'jwt',
+    role,
+    responses: { 200: { description: 'After the action', schema }, ...errors(401, 403, 404, 409) },
+  }) as const satisfies Operation;
 
-const pingOps: Operation[] = (['', '/start', '/fail'] as const).flatMap((suffix) =>
+/** functions/pings: the handler reads the query and an optional body (JSON or any text) itself. */
+export const pingOperations = (['', '/start', '/fail'] as const).flatMap((suffix) =>
   (['get', 'post'] as const).map(
-    (method): Operation => ({
+    (method) => ({
       method,
-      path: `/pings/{key}${suffix}`,
+      path: `/pings/{key}${suffix}` as const,
       summary: `Ping a job: ${suffix === '' ? 'success' : suffix.slice(1)} (the key in the URL is the credential)`,
       tag: 'Pings',
       auth: 'public',
+      input: 'handler' as const,
       query: pingQuerySchema,
       body: method === 'post' ? pingPayloadSchema : undefined,
       bodyDescription: 'Optional. JSON {processed, errored, log}, or any text as the log excerpt (first 1000 characters kept). The same fields may be query parameters.',
@@ -139,11 +143,12 @@ const pingOps: Operation[] = (['', '/start', '/fail'] as const).flatMap((suffix)
         200: { description: 'Recorded', schema: z.object({ ok: z.literal(true), received: z.enum(['success', 'start', 'fail']), at: z.string(), status: z.string() }) },
         ...errors(404, 413, 422, 429, 503),
       },
-    }),
+    }) satisfies Operation,
   ),
 );
 
-export const probeOperations: Operation[] = [
+/** functions/ops-probes */
+export const probeOperations = [
   {
     method: 'post',
     path: '/probes',
@@ -215,7 +220,10 @@ export const probeOperations: Operation[] = [
   act('/jobs/{id}/rotate-key', 'Issue a new ping key; the old URLs stop working at once', tagJ, job, 'admin'),
   read('/jobs/{id}/pings', 'Pings, newest first (kept 30 days)', tagJ, page(ping), pageQuerySchema),
   read('/jobs/{id}/flips', 'Status and error-level changes, newest first (kept 400 days)', tagJ, page(flip), pageQuerySchema),
-  ...pingOps,
+] as const satisfies readonly Operation[];
+
+/** functions/availability */
+export const availabilityOperations = [
   read('/services/{id}/availability', 'Availability of a service in a month (downtime from probes and P1/P2 incidents, against its SLA)', 'Availability', availabilityReport, availabilityQuerySchema),
   read(
     '/reports/availability',
@@ -224,4 +232,4 @@ export const probeOperations: Operation[] = [
     z.object({ month: z.string(), services: z.array(availabilityReport.omit({ intervals: true }).extend({ tier: z.number().int().optional() })), breached: z.array(z.string()) }),
     availabilityQuerySchema,
   ),
-];
+] as const satisfies readonly Operation[];

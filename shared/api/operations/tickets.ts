@@ -1,4 +1,4 @@
-// OpenAPI descriptions of the ticket routes: tickets, configuration, reports, workflow tasks and
+// Operations of the ticket routes: tickets, configuration, reports, workflow tasks and
 // inbound email.
 import { z } from 'zod';
 import { ticketSnapshotSchema } from '../../../events/tickets';
@@ -7,6 +7,8 @@ import { categorySchema, incidentRuleSchema, queueObjectSchema, requesterSchema 
 import { listTicketsQuerySchema, memberAvailabilitySchema, ticketPageQuerySchema, ticketReportQuerySchema, workflowTaskSchema } from '../../domain/tickets/requests';
 import { slaPolicySchema } from '../../domain/tickets/sla';
 import { addCommentSchema, addTimeEntrySchema, createTicketSchema, updateTicketSchema } from '../../domain/tickets/ticket';
+import type { Role } from '../../http/auth';
+import { noQuerySchema } from '../../http/schemas';
 import { errors, page, type Operation } from '../operation';
 
 const actor = z.object({ type: z.string(), id: z.string(), name: z.string().optional(), email: z.string().optional() });
@@ -44,31 +46,38 @@ const putBody = <S extends z.ZodObject>(s: S, idKey: string) => s.omit({ [idKey]
 const T = 'Tickets';
 const C = 'Ticket configuration';
 
-const put = (path: string, summary: string, schema: z.ZodObject, id: string, idKey = 'id', role: Operation['role'] = 'admin'): Operation => ({
-  method: 'put',
-  path,
-  summary,
-  tag: C,
-  auth: 'jwt',
-  role,
-  body: putBody(schema, idKey),
-  responses: { 201: { description: 'Created', schema: versioned(schema, id) }, 200: { description: 'Replaced', schema: versioned(schema, id) }, ...errors(400, 401, 403, 409, 422) },
-});
-const list = (path: string, summary: string, schema: z.ZodObject, id: string, role: Operation['role'] = 'viewer'): Operation => ({
-  method: 'get',
-  path,
-  summary,
-  tag: C,
-  auth: 'jwt',
-  role,
-  responses: { 200: { description: 'All entries', schema: z.object({ items: z.array(versioned(schema, id)) }) }, ...errors(401, 403) },
-});
+// A PUT's body is the entry without its id (taken from the path): the handler validates it with the id
+// from the path, so the errors name the entry's fields (input: 'handler').
+const put = <const P extends string>(path: P, summary: string, schema: z.ZodObject, id: string, idKey = 'id') =>
+  ({
+    method: 'put',
+    path,
+    summary,
+    tag: C,
+    auth: 'jwt',
+    role: 'admin',
+    input: 'handler',
+    body: putBody(schema, idKey),
+    responses: { 201: { description: 'Created', schema: versioned(schema, id) }, 200: { description: 'Replaced', schema: versioned(schema, id) }, ...errors(400, 401, 403, 409, 422) },
+  }) as const satisfies Operation;
+const list = <const P extends string, const R extends Role = 'viewer'>(path: P, summary: string, schema: z.ZodObject, id: string, role?: R) =>
+  ({
+    method: 'get',
+    path,
+    summary,
+    tag: C,
+    auth: 'jwt',
+    role: (role ?? 'viewer') as R,
+    query: noQuerySchema,
+    responses: { 200: { description: 'All entries', schema: z.object({ items: z.array(versioned(schema, id)) }) }, ...errors(401, 403) },
+  }) as const satisfies Operation;
 
 const categoryObject = categorySchema;
 const queueObject = queueObjectSchema;
 const calendarObject = calendarObjectSchema;
 
-export const ticketOperations: Operation[] = [
+/** functions/ops-tickets */
+export const ticketOperations = [
   {
     method: 'post',
     path: '/tickets',
@@ -145,6 +154,7 @@ export const ticketOperations: Operation[] = [
     tag: T,
     auth: 'jwt',
     role: 'viewer',
+    query: noQuerySchema,
     responses: { 200: { description: 'Entries and their total', schema: z.object({ items: z.array(timeEntry), totalMinutes: z.number().int() }) }, ...errors(401, 403, 404) },
   },
   {
@@ -157,6 +167,10 @@ export const ticketOperations: Operation[] = [
     query: ticketPageQuerySchema,
     responses: { 200: { description: 'A page', schema: page(history) }, ...errors(401, 403, 404, 422) },
   },
+] as const satisfies readonly Operation[];
+
+/** functions/ticket-reports */
+export const ticketReportOperations = [
   {
     method: 'get',
     path: '/reports/tickets',
@@ -170,6 +184,10 @@ export const ticketOperations: Operation[] = [
       ...errors(401, 403, 422),
     },
   },
+] as const satisfies readonly Operation[];
+
+/** functions/workflow-tasks */
+export const workflowTaskOperations = [
   {
     method: 'post',
     path: '/workflow-tasks',
@@ -180,6 +198,10 @@ export const ticketOperations: Operation[] = [
     body: workflowTaskSchema,
     responses: { 201: { description: 'Opened', schema: ticket }, 200: { description: 'This token already opened this ticket', schema: ticket }, ...errors(400, 401, 403, 422) },
   },
+] as const satisfies readonly Operation[];
+
+/** functions/inbound-email */
+export const inboundEmailOperations = [
   {
     method: 'post',
     path: '/inbound-email',
@@ -187,6 +209,7 @@ export const ticketOperations: Operation[] = [
     tag: T,
     auth: 'jwt',
     role: 'admin',
+    input: 'handler',
     bodyDescription: 'The raw message (Content-Type message/rfc822). In AWS, SES receipt rules deliver mail to the same function.',
     responses: {
       201: { description: 'Ticket opened', schema: z.object({ status: z.literal('created'), ticketId: z.string(), number: z.number().int(), messageId: z.string() }) },
@@ -194,6 +217,10 @@ export const ticketOperations: Operation[] = [
       ...errors(400, 401, 403, 409, 413, 422),
     },
   },
+] as const satisfies readonly Operation[];
+
+/** functions/ticket-config */
+export const ticketConfigOperations = [
   put('/ticket-categories/{id}', 'Create or replace a category (custom fields, defaults, SLA policy, notifications)', categoryObject, 'TicketCategory'),
   list('/ticket-categories', 'List categories (requesters: those they may use)', categoryObject, 'TicketCategory', 'requester'),
   { method: 'get', path: '/ticket-categories/{id}', summary: 'Get a category', tag: C, auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The category', schema: versioned(categoryObject, 'TicketCategory') }, ...errors(401, 403, 404) } },
@@ -219,4 +246,4 @@ export const ticketOperations: Operation[] = [
   { method: 'delete', path: '/ticket-incident-rules/{id}', summary: 'Delete an incident follow-up rule', tag: C, auth: 'jwt', role: 'admin', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
   put('/requesters/{id}', 'Add or replace a requester or contact (by email; only known senders may open tickets by email)', requesterSchema, 'Requester', 'email'),
   list('/requesters', 'The requester directory', requesterSchema, 'Requester', 'admin'),
-];
+] as const satisfies readonly Operation[];

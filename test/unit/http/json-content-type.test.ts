@@ -1,10 +1,15 @@
 // JSON routes refuse a body sent as anything but JSON with 415 problem+json (issue 10 §4).
 import { z } from 'zod';
-import { httpApi, isJsonMediaType, json, parseBody } from '../../../shared/http/api';
+import type { Operation } from '../../../shared/api/operation';
+import { httpApi, isJsonMediaType, json } from '../../../shared/http/api';
 import { apiEvent, lambdaContext } from '../../support/http-event';
 
-const handler = httpApi({
-  'POST /things': { handler: async (req) => json(201, parseBody(req, z.object({ name: z.string() }))) },
+const thingOperations = [
+  { method: 'post', path: '/things', summary: 'Create a thing', tag: 'Test', auth: 'public', body: z.object({ name: z.string() }), responses: { 201: { description: 'Created' } } },
+] as const satisfies readonly Operation[];
+
+const handler = httpApi(thingOperations, {
+  'POST /things': async (req) => json(201, req.input.body),
 });
 
 async function post(contentType: string | undefined, body = '{"name":"x"}') {
