@@ -83,6 +83,9 @@ export const ticketEventDetailSchema = eventEnvelopeSchema.extend({
 });
 export type TicketEventDetail = z.infer<typeof ticketEventDetailSchema>;
 
+/** The part of a ticket event a consumer that reads the committed ticket again needs: its id. */
+export const ticketRefDetailSchema = z.object({ ticket: ticketSnapshotSchema.pick({ id: true }) });
+
 export const TICKET_DETAIL_TYPES = {
   created: 'Ticket Created',
   assigned: 'Ticket Assigned',

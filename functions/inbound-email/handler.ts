@@ -10,6 +10,7 @@ import { problem } from '../../shared/http/problem';
 import { logger } from '../../shared/observability/logger';
 import { mailSource } from './mail-source';
 import { logRejection, maxEmailBytes, receiveEmail } from './process';
+import { lambdaHandler } from '../../shared/http/event-handler';
 
 const STATUS: Record<EmailRejectedError['reason'], number> = {
   oversized: 413,
@@ -80,7 +81,7 @@ async function fromSes(event: SESEvent): Promise<{ results: Array<Record<string,
   return { results };
 }
 
-export const handler = async (event: APIGatewayProxyEventV2 | SESEvent, context: Context): Promise<unknown> => {
+export const handler = lambdaHandler(async (event: APIGatewayProxyEventV2 | SESEvent, context: Context): Promise<unknown> => {
   if ('Records' in event && Array.isArray(event.Records)) return fromSes(event);
   return http(event as APIGatewayProxyEventV2, context);
-};
+});

@@ -1,19 +1,13 @@
 // Lambda entry for the incident engine (see infra/catalog.ts: "incident-engine"): alert events
 // from the bus become incidents, silenced, inhibited or correlated alerts. EventBridge retries a
 // failed invocation and then sends it to the DLQ; every step is idempotent, so a retry is safe.
-import type { EventBridgeEvent } from 'aws-lambda';
 import { ALERT_DETAIL_TYPES, alertEventDetailSchema } from '../../events/alerts';
 import { onAlertAcknowledged, onAlertOpened, onAlertRepeated, onAlertResolved } from '../../shared/app/incidents/engine';
+import { eventHandler } from '../../shared/http/event-handler';
 import { logger } from '../../shared/observability/logger';
 
-export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
-  const parsed = alertEventDetailSchema.safeParse(event.detail);
-  if (!parsed.success) {
-    // A malformed event will never become valid: log it and do not retry.
-    logger.error('ignoring malformed alert event', { id: event.id, issues: parsed.error.issues });
-    return;
-  }
-  const { alert } = parsed.data;
+export const handler = eventHandler(alertEventDetailSchema, async (event): Promise<void> => {
+  const { alert } = event.detail;
   const now = new Date();
   switch (event['detail-type']) {
     case ALERT_DETAIL_TYPES.opened: {
@@ -37,4 +31,4 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     default:
       return;
   }
-};
+});

@@ -3,15 +3,6 @@ import { incidentOperations } from '../../shared/api/operations/incidents';
 import { httpApi, json, type HttpRequest } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import {
-  ackBodySchema,
-  incidentQuerySchema,
-  mergeBodySchema,
-  noteBodySchema,
-  reassignBodySchema,
-  resolveBodySchema,
-  severityBodySchema,
-} from '../../shared/http/schemas';
-import {
   acknowledgeIncident,
   actorOf,
   changeIncidentSeverity,

@@ -1,15 +1,9 @@
 // Lambda entry for the integrations ops API (see infra/catalog.ts: "ops-integrations").
 // Tokens are returned only by create and rotate-token; afterwards only a hint is visible.
 import { ulid } from 'ulid';
-import {
-  createIntegrationSchema,
-  newToken,
-  publicIntegration,
-  updateIntegrationSchema,
-} from '../../shared/domain/integration';
+import { newToken, publicIntegration } from '../../shared/domain/integration';
 import { integrationOperations } from '../../shared/api/operations/ingest';
 import { httpApi, json, noContent } from '../../shared/http/api';
-import { pageQuerySchema } from '../../shared/http/schemas';
 import {
   createIntegration,
   deleteIntegration,

@@ -4,27 +4,12 @@
 // write, viewers read; overrides (shift swaps) are open to responders.
 import { randomBytes } from 'node:crypto';
 import { ConflictError, ValidationError, type FieldIssue } from '../../shared/domain/errors';
-import { checkUser, createUserSchema, teamOncallSchema, updateUserSchema, type User } from '../../shared/domain/oncall/people';
-import { createPolicySchema, updatePolicySchema, type Level } from '../../shared/domain/oncall/policy';
-import {
-  createScheduleSchema,
-  finalShifts,
-  inZone,
-  newOverrideSchema,
-  onCallAt,
-  onCallQuerySchema,
-  shiftsQuerySchema,
-  updateScheduleSchema,
-  type Layer,
-  type Override,
-  type Schedule,
-  type Shift,
-} from '../../shared/domain/oncall/schedule';
-import { createSubscriptionSchema } from '../../shared/domain/oncall/stakeholders';
+import { checkUser, type User } from '../../shared/domain/oncall/people';
+import { type Level } from '../../shared/domain/oncall/policy';
+import { finalShifts, inZone, onCallAt, type Layer, type Override, type Schedule, type Shift } from '../../shared/domain/oncall/schedule';
 import { oncallOperations } from '../../shared/api/operations/oncall';
 import { httpApi, json, noContent, type HttpRequest, type HttpResult, type OperationHandlers } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
-import { noQuerySchema, pageQuerySchema } from '../../shared/http/schemas';
 import { getIncident } from '../../shared/store/incidents';
 import {
   createSubscription,
@@ -93,7 +78,6 @@ async function changeOverrides(scheduleId: string, now: string, fn: (current: Ov
   }
   throw new ConflictError(`Schedule ${scheduleId} is changing too fast; try again.`);
 }
-
 
 const routes: OperationHandlers<typeof oncallOperations> = {
   // ---- Users ----

@@ -2,11 +2,9 @@
 // read, responders pause and resume, admins create, edit and delete. Edits carry the version
 // they read (optimistic locking, 409 when stale).
 import { ulid } from 'ulid';
-import { createJobSchema, createProbeSchema, updateJobSchema, updateProbeSchema, type PingKind } from '../../shared/domain/probes/definitions';
-import { listJobsQuerySchema, listProbesQuerySchema } from '../../shared/domain/probes/queries';
+import { type PingKind } from '../../shared/domain/probes/definitions';
 import { probeOperations } from '../../shared/api/operations/probes';
 import { httpApi, json, noContent, type HttpResult } from '../../shared/http/api';
-import { pageQuerySchema } from '../../shared/http/schemas';
 import { listFlips } from '../../shared/store/probe-history';
 import {
   createJob,

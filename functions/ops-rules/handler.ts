@@ -1,20 +1,11 @@
 // Lambda entry for incident rules, silences and maintenance windows (see infra/catalog.ts: "ops-rules").
 import { ulid } from 'ulid';
-import { z } from 'zod';
-import { rulesetSchema } from '../../shared/domain/incidents/rules';
-import { createMaintenanceSchema, createSilenceSchema, silenceActive } from '../../shared/domain/incidents/silences';
+import { silenceActive } from '../../shared/domain/incidents/silences';
 import { ruleOperations } from '../../shared/api/operations/incidents';
 import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
-import { pageQuerySchema } from '../../shared/http/schemas';
 import { getRules, putRules, ruleHistory } from '../../shared/store/rules';
 import { invalidateQuietRules, maintenanceWindows, silences } from '../../shared/store/silences';
-
-const putRulesSchema = z.object({
-  version: z.number().int().min(0).describe('The version you edited (0 for the first); a stale one gets 409.'),
-  comment: z.string().max(2000).optional(),
-  rules: rulesetSchema,
-});
 
 const id = (req: HttpRequest) => req.params.id!;
 

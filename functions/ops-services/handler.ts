@@ -1,9 +1,8 @@
 // Lambda entry for teams and services (see infra/catalog.ts: "ops-services").
 import { ValidationError } from '../../shared/domain/errors';
-import { checkDependencies, createServiceSchema, createTeamSchema, updateServiceSchema, updateTeamSchema } from '../../shared/domain/services';
+import { checkDependencies } from '../../shared/domain/services';
 import { serviceOperations } from '../../shared/api/operations/incidents';
 import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/api';
-import { pageQuerySchema } from '../../shared/http/schemas';
 import { invalidateServiceCache, services, teams } from '../../shared/store/services';
 
 const id = (req: HttpRequest) => req.params.id!;

@@ -2,17 +2,7 @@
 // comment on and log time against tickets; requesters open their own tickets, read them and
 // comment on them. Every change is optimistic-locked on the ticket's version.
 import { ValidationError } from '../../shared/domain/errors';
-import {
-  addCommentSchema,
-  addTimeEntrySchema,
-  commentVisible,
-  createTicketSchema,
-  ticketView,
-  viewVersion,
-  updateTicketSchema,
-  type Ticket,
-} from '../../shared/domain/tickets/ticket';
-import { listTicketsQuerySchema, ticketPageQuerySchema } from '../../shared/domain/tickets/requests';
+import { commentVisible, ticketView, viewVersion, type Ticket } from '../../shared/domain/tickets/ticket';
 import { ticketOperations } from '../../shared/api/operations/tickets';
 import { httpApi, json, type HttpRequest } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';

@@ -6,8 +6,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { eventPublisher, type BusEvent } from '../../shared/adapters/events';
 import { eventsForChange } from './mappers';
 import { logger } from '../../shared/observability/logger';
+import { lambdaHandler } from '../../shared/http/event-handler';
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+export const handler = lambdaHandler(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   for (const record of event.Records) {
     try {
       const oldImage = record.dynamodb?.OldImage ? unmarshall(record.dynamodb.OldImage as never) : undefined;
@@ -20,4 +21,4 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     }
   }
   return { batchItemFailures: [] };
-};
+});

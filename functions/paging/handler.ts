@@ -3,18 +3,12 @@
 // team while triggered) and page its first level at once; Acknowledged arms the ack timeout. Later
 // steps run on durable timers (timer-sweeper). EventBridge delivers at least once and in any order:
 // a chain is keyed by the incident revision that started it, so a redelivery starts nothing twice.
-import type { EventBridgeEvent } from 'aws-lambda';
 import { INCIDENT_DETAIL_TYPES, incidentEventDetailSchema } from '../../events/incidents';
-import { logger } from '../../shared/observability/logger';
+import { eventHandler } from '../../shared/http/event-handler';
 import { onAcknowledged, startEscalation } from '../../shared/app/oncall/escalation';
 
-export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
-  const parsed = incidentEventDetailSchema.safeParse(event.detail);
-  if (!parsed.success) {
-    logger.error('ignoring malformed incident event', { id: event.id, issues: parsed.error.issues });
-    return;
-  }
-  const d = parsed.data;
+export const handler = eventHandler(incidentEventDetailSchema, async (event): Promise<void> => {
+  const d = event.detail;
   const now = new Date();
   switch (event['detail-type']) {
     case INCIDENT_DETAIL_TYPES.opened:
@@ -32,4 +26,4 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
     default:
       return;
   }
-};
+});

@@ -4,9 +4,10 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { eventPublisher } from '../../shared/adapters/events';
 import { logger } from '../../shared/observability/logger';
 import { scheduleRound } from './schedule';
+import { lambdaHandler } from '../../shared/http/event-handler';
 
-export const handler = async (_event: ScheduledEvent): Promise<{ due: number; batches: number }> => {
+export const handler = lambdaHandler(async (_event: ScheduledEvent): Promise<{ due: number; batches: number }> => {
   const r = await scheduleRound(new Date(), eventPublisher());
   if (r.due) logger.info('probe round', r);
   return r;
-};
+});

@@ -1,7 +1,7 @@
 // Lambda entry for the response report (see infra/catalog.ts: "reports-response"): incidents
 // opened in [from, to], grouped by team, service or severity, with counts, mean and p90 time to
 // detect, acknowledge and resolve, and how many were acknowledged within target.
-import { responseQuerySchema, responseReport, responseTimes, type IncidentTimes } from '../../shared/domain/oncall/metrics';
+import { responseReport, responseTimes, type IncidentTimes } from '../../shared/domain/oncall/metrics';
 import { responseReportOperations } from '../../shared/api/operations/oncall';
 import { httpApi, json } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';

@@ -4,13 +4,13 @@
 // Changed the same (an incident raised to P1 later gets the follow-up it would have had, once); on Incident Resolved,
 // every linked ticket gets a note. Both are retry-safe: one follow-up per incident (conditional
 // marker) and one note per incident revision (deterministic comment id).
-import type { EventBridgeEvent } from 'aws-lambda';
 import { INCIDENT_DETAIL_TYPES, incidentEventDetailSchema, type IncidentSnapshot } from '../../events/incidents';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/domain/errors';
 import { firstMatchingRule, type IncidentRule } from '../../shared/domain/tickets/config';
 import { deterministicUlid } from '../../shared/domain/tickets/ids';
 import type { Priority } from '../../shared/domain/tickets/sla';
 import type { Actor } from '../../shared/domain/tickets/ticket';
+import { eventHandler } from '../../shared/http/event-handler';
 import { logger } from '../../shared/observability/logger';
 import { addComment, openTicket } from '../../shared/app/tickets/commands';
 import { getConfig, listConfig } from '../../shared/store/ticket-config';
@@ -99,17 +99,12 @@ async function noteResolution(i: IncidentSnapshot, reason: string | undefined, r
   return `noted on ${ticketIds.length} ticket(s)`;
 }
 
-export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<string> => {
-  const parsed = incidentEventDetailSchema.safeParse(event.detail);
-  if (!parsed.success) {
-    logger.error('incident event does not match its contract; dropped', { detailType: event['detail-type'], issues: parsed.error.issues });
-    return 'invalid event';
-  }
-  const d = parsed.data;
+export const handler = eventHandler(incidentEventDetailSchema, async (event): Promise<string> => {
+  const d = event.detail;
   const now = new Date();
   if (event['detail-type'] === INCIDENT_DETAIL_TYPES.opened) return openFollowUp(d.incident, d.reason, now);
   if (event['detail-type'] === INCIDENT_DETAIL_TYPES.severityChanged)
     return openFollowUp(d.incident, `severity raised to ${d.incident.severity}${d.reason ? ` (${d.reason})` : ''}`, now);
   if (event['detail-type'] === INCIDENT_DETAIL_TYPES.resolved) return noteResolution(d.incident, d.reason, d.incident.revision, now);
   return 'ignored';
-};
+});

@@ -2,21 +2,16 @@
 // from the bus become email-format SNS messages on the `notifications` topic, one per recipient
 // (filter policies route them by the `recipient` attribute). At least once in, once out: each
 // (event, recipient) is marked after it is published and skipped when marked.
-import type { EventBridgeEvent } from 'aws-lambda';
 import { getNotifier } from '../../shared/adapters/notifier';
 import { ticketEventDetailSchema } from '../../events/tickets';
 import { ticketMessages } from '../../shared/domain/tickets/notifications';
+import { eventHandler } from '../../shared/http/event-handler';
 import { logger } from '../../shared/observability/logger';
 import { getConfig } from '../../shared/store/ticket-config';
 import { markNotified, notifiedRecipients } from '../../shared/store/tickets';
 
-export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<{ sent: number; skipped: number }> => {
-  const parsed = ticketEventDetailSchema.safeParse(event.detail);
-  if (!parsed.success) {
-    logger.error('ticket event does not match its contract; dropped', { detailType: event['detail-type'], issues: parsed.error.issues });
-    return { sent: 0, skipped: 0 };
-  }
-  const d = parsed.data;
+export const handler = eventHandler(ticketEventDetailSchema, async (event): Promise<{ sent: number; skipped: number }> => {
+  const d = event.detail;
   const [category, queue] = await Promise.all([
     getConfig('category', d.ticket.categoryId),
     d.ticket.queueId ? getConfig('queue', d.ticket.queueId) : undefined,
@@ -53,4 +48,4 @@ export const handler = async (event: EventBridgeEvent<string, unknown>): Promise
   const skipped = messages.length - sent;
   if (sent) logger.debug('ticket notifications sent', { eventId: d.eventId, sent, skipped });
   return { sent, skipped };
-};
+});

@@ -3,7 +3,6 @@
 // or priority over a window; JSON, or CSV with format=csv or Accept: text/csv.
 import { ValidationError } from '../../shared/domain/errors';
 import { buildReport, reportCsv, type BacklogFact } from '../../shared/domain/tickets/reports';
-import { ticketReportQuerySchema } from '../../shared/domain/tickets/requests';
 import { ticketReportOperations } from '../../shared/api/operations/tickets';
 import { httpApi, json } from '../../shared/http/api';
 import { listConfig } from '../../shared/store/ticket-config';

@@ -3,9 +3,10 @@
 // success with the ticket's outcome fields, or task failure when it was rejected. Driven by the
 // committed change (outbox → bus → here), read again from the table, marked once sent; a failed
 // send throws, so the event is retried and finally dead-lettered.
-import type { EventBridgeEvent } from 'aws-lambda';
+import { ticketRefDetailSchema } from '../../events/tickets';
 import { taskCallbacks, TaskTokenGoneError } from '../../shared/adapters/stepfunctions';
 import type { Ticket } from '../../shared/domain/tickets/ticket';
+import { eventHandler } from '../../shared/http/event-handler';
 import { logger } from '../../shared/observability/logger';
 import { recordCallback } from '../../shared/app/tickets/commands';
 import { getTicket } from '../../shared/store/tickets';
@@ -25,10 +26,8 @@ export function taskOutput(t: Ticket): Record<string, unknown> {
   };
 }
 
-export const handler = async (event: EventBridgeEvent<string, { ticket?: { id?: string } }>): Promise<string> => {
-  const id = event.detail?.ticket?.id;
-  if (!id) return 'no ticket';
-  const t = await getTicket(id);
+export const handler = eventHandler(ticketRefDetailSchema, async (event): Promise<string> => {
+  const t = await getTicket(event.detail.ticket.id);
   if (!t?.workflow) return 'not a workflow task';
   if (t.workflow.callback !== 'pending') return `already ${t.workflow.callback}`;
   if (t.status !== 'resolved') return `ticket is ${t.status}`;
@@ -50,4 +49,4 @@ export const handler = async (event: EventBridgeEvent<string, { ticket?: { id?: 
   await recordCallback(t.id, rejected ? 'failure' : 'success', new Date());
   logger.info('workflow task answered', { ticketId: t.id, number: t.number, kind: rejected ? 'failure' : 'success' });
   return rejected ? 'failure' : 'success';
-};
+});

@@ -5,11 +5,12 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/observability/logger';
 import { timerHandlers } from './registry';
 import { sweepOnce } from './sweep';
+import { lambdaHandler } from '../../shared/http/event-handler';
 
 const loopSeconds = Number(process.env.SWEEP_LOOP_SECONDS ?? '50');
 const pollSeconds = Number(process.env.SWEEP_POLL_SECONDS ?? '5');
 
-export const handler = async (_event: ScheduledEvent): Promise<{ ran: number; failed: number }> => {
+export const handler = lambdaHandler(async (_event: ScheduledEvent): Promise<{ ran: number; failed: number }> => {
   const started = Date.now();
   let ran = 0;
   let failed = 0;
@@ -22,4 +23,4 @@ export const handler = async (_event: ScheduledEvent): Promise<{ ran: number; fa
   } while (Date.now() - started < loopSeconds * 1000);
   if (ran || failed) logger.info('timer sweep', { ran, failed });
   return { ran, failed };
-};
+});

@@ -11,6 +11,7 @@ import { ticketView } from '../../shared/domain/tickets/ticket';
 import { workflowTaskOperations } from '../../shared/api/operations/tickets';
 import { httpApi, json } from '../../shared/http/api';
 import { logger } from '../../shared/observability/logger';
+import { lambdaHandler } from '../../shared/http/event-handler';
 
 const http = httpApi(workflowTaskOperations, {
   'POST /workflow-tasks': async (req) => {
@@ -26,7 +27,7 @@ export interface TaskAccepted {
   created: boolean;
 }
 
-export const handler = async (event: APIGatewayProxyEventV2 | Record<string, unknown>, context: Context): Promise<unknown> => {
+export const handler = lambdaHandler(async (event: APIGatewayProxyEventV2 | Record<string, unknown>, context: Context): Promise<unknown> => {
   if ('routeKey' in event && 'requestContext' in event) return http(event as APIGatewayProxyEventV2, context);
   const r = workflowTaskSchema.safeParse(event);
   if (!r.success) {
@@ -37,4 +38,4 @@ export const handler = async (event: APIGatewayProxyEventV2 | Record<string, unk
   }
   const { ticket, created } = await openWorkflowTask(r.data, new Date(), context?.invokedFunctionArn ?? 'state-machine');
   return { ticketId: ticket.id, number: ticket.number, created } satisfies TaskAccepted;
-};
+});

@@ -25,6 +25,7 @@ export const incidentsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       triggers: httpRoutes(incidentOperations),
     },
     {
@@ -34,6 +35,7 @@ export const incidentsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       triggers: httpRoutes(serviceOperations),
     },
     {
@@ -43,6 +45,7 @@ export const incidentsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       triggers: httpRoutes(ruleOperations),
     },
   ],

@@ -22,6 +22,7 @@ export const ingestFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       triggers: httpRoutes(integrationOperations),
     },
     {

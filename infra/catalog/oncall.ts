@@ -14,6 +14,7 @@ export const oncallFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       triggers: httpRoutes(oncallOperations),
     },
     {

@@ -14,6 +14,7 @@ export const probesFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       needs: ['publicBaseUrl'],
       triggers: httpRoutes(probeOperations),
     },

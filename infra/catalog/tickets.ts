@@ -15,6 +15,7 @@ export const ticketsFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       environment: { TICKET_CONFIG_CACHE_SECONDS: '15' },
       triggers: httpRoutes(ticketOperations),
     },
@@ -86,6 +87,7 @@ export const ticketsFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       triggers: httpRoutes(workflowTaskOperations),
     },
     {
@@ -110,6 +112,7 @@ export const ticketsFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 30,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       environment: { INBOUND_EMAIL_MAX_BYTES: '5242880', INBOUND_EMAIL_DEFAULT_CATEGORY: 'general-support' },
       triggers: [
         { kind: 'inboundEmail', prefix: 'inbound/' },

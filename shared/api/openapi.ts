@@ -3,7 +3,7 @@
 // The catalog's HTTP routes are derived from the same operations (infra/catalog/routes.ts).
 // Only functions/openapi imports this module: other handlers import their operations only.
 import { z } from 'zod';
-import { problemSchema, type Operation } from './operation';
+import { isCreateOperation, problemSchema, type Operation } from './operation';
 import { allOperations } from './operations';
 
 function schemaOf(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -13,7 +13,8 @@ function schemaOf(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown>
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of allOperations as readonly Operation[]) {
-    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params: Array<Record<string, unknown>> = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (isCreateOperation(op)) params.push({ $ref: '#/components/parameters/IdempotencyKey' });
     if (op.query) {
       const shape = op.query.shape as Record<string, z.ZodType>;
       for (const [name, s] of Object.entries(shape)) {
@@ -46,6 +47,16 @@ export function buildOpenApi(): Record<string, unknown> {
       description: 'Alert ingestion webhooks and the ops API of Nocturne. Errors are RFC 9457 problem+json documents naming the field at fault.',
     },
     components: {
+      parameters: {
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            'Makes a create request safe to retry: the first answer (status and body) is kept 24 hours per caller, route and key, and a retry with the same key and body gets it again without creating anything twice. The same key with a different body is a 422 naming this header; a retry while the first is still running is a 409 with Retry-After.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+      },
       securitySchemes: {
         opsJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token; roles from cognito:groups (viewer, responder, admin).' },
         integrationToken: { type: 'http', scheme: 'bearer', description: 'The integration token.' },

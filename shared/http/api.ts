@@ -1,13 +1,15 @@
 // The HTTP handler shape every API function uses: middy with a problem+json error boundary,
 // a body-size guard, routing on API Gateway's routeKey to the operations a function serves, the
 // operation's role check, and its query and body parsed with zod before the handler runs.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { MalformedPayloadError, ValidationError } from '../domain/errors';
-import { routeKeyOf, type Operation, type RouteKey } from '../api/operation';
+import { isCreateOperation, routeKeyOf, type Operation, type RouteKey } from '../api/operation';
 import { logger } from '../observability/logger';
 import { requireRole, type Principal } from './auth';
+import { idempotencyKeyOf, runIdempotent } from './idempotency';
 import { problem, problemResponse, toProblem } from './problem';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -156,6 +158,8 @@ export interface HttpApiOptions {
  * handler per operation keyed by its route key. Before a handler runs: the route must be one of
  * the operations (404), the body at most maxBodyBytes (413), the caller must hold the operation's
  * role (401/403), and its query and body must parse with the operation's schemas (400/415/422).
+ * A create operation (POST answering 201) with an Idempotency-Key header runs once per caller,
+ * route and key (shared/http/idempotency.ts).
  */
 export function httpApi<const Ops extends readonly Operation[]>(operations: Ops, handlers: NoInfer<OperationHandlers<Ops>>, opts: HttpApiOptions = {}) {
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -171,7 +175,7 @@ export function httpApi<const Ops extends readonly Operation[]>(operations: Ops,
   const unknown = Object.keys(byKey).filter((k) => !routes.has(k));
   if (unknown.length) throw new Error(`httpApi: handlers for routes no operation declares: ${unknown.join(', ')}`);
 
-  const dispatch = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  const dispatch = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> => {
     const route = routes.get(event.routeKey);
     if (!route) throw problem(404, `No route for ${event.routeKey}.`);
     if (bodyBytes(event) > maxBody)
@@ -190,7 +194,10 @@ export function httpApi<const Ops extends readonly Operation[]>(operations: Ops,
     if (op.role) req.principal = requireRole(event, op.role);
     if (op.input === 'handler') req.input = { query: req.query, body: undefined };
     else req.input = { query: op.query ? parseQuery(req, op.query) : req.query, body: op.body ? parseBody(req, op.body) : undefined };
-    return route.handler(req);
+    const key = isCreateOperation(op) ? idempotencyKeyOf(req.headers) : undefined;
+    if (key === undefined) return route.handler(req);
+    const body = op.input === 'handler' ? req.rawBody : req.input.body;
+    return runIdempotent({ principal: req.principal?.id ?? 'anonymous', route: event.routeKey, key, body }, context, () => route.handler(req));
   };
 
   // A handler nearing its Lambda timeout (a stalled store) answers 503 + Retry-After one second
@@ -201,6 +208,7 @@ export function httpApi<const Ops extends readonly Operation[]>(operations: Ops,
       throw problem(503, 'Nocturne could not finish the request in time (the store is slow); retry shortly.', { headers: { 'retry-after': '5' } });
     },
   })
+    .use(injectLambdaContext(logger))
     .use({
       onError: async (request) => {
         const p = toProblem(request.error);

@@ -8,6 +8,7 @@ import { StoreUnavailableError } from './errors';
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 let client: DynamoDBDocumentClient | undefined;
+let baseClient: DynamoDBClient | undefined;
 let configure: ((c: DynamoDBClient) => void) | undefined;
 const extra: Array<(c: DynamoDBClient) => void> = [];
 
@@ -17,11 +18,18 @@ export function documentClient(): DynamoDBDocumentClient {
     const base = new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 } });
     configure?.(base);
     for (const fn of extra) fn(base);
+    baseClient = base;
     client = DynamoDBDocumentClient.from(base, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     });
   }
   return client;
+}
+
+/** The low-level client under documentClient() (same configuration: endpoint, local grants), for libraries that take one. */
+export function dynamoDBClient(): DynamoDBClient {
+  documentClient();
+  return baseClient!;
 }
 
 /** Hook for the local runtime and benchmarks (e.g. a request-counting middleware). */

@@ -156,7 +156,7 @@ describe('probe rounds', () => {
       ['nocturne.probe-scheduler', 'Probe Batch Due', 5],
     ]);
     const results = await Promise.all(published.map((e) => worker({ detail: e.detail } as EventBridgeEvent<string, ProbeBatchDetail>)));
-    expect(results.reduce((a, b) => a + b.recorded, 0)).toBe(30);
+    expect(results.reduce((a, b) => a + b!.recorded, 0)).toBe(30);
     const p = await getProbe('round-0');
     expect(p?.state).toEqual(expect.objectContaining({ status: 'up', consecutiveSuccesses: 1 }));
     expect(p?.status).toBe('up');

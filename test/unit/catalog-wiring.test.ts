@@ -6,7 +6,7 @@ import { incidentEventContracts } from '../../events/incidents';
 import { probeEventContracts, probeRoundContracts } from '../../events/probes';
 import { ticketEventContracts } from '../../events/tickets';
 import { catalog, type EventTrigger, type FunctionDefinition, type HttpTrigger } from '../../infra/catalog';
-import { routeKeyOf } from '../../shared/api/operation';
+import { isCreateOperation, routeKeyOf } from '../../shared/api/operation';
 import { allOperations } from '../../shared/api/operations';
 
 const contracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts, ...probeEventContracts, ...probeRoundContracts];
@@ -82,5 +82,17 @@ describe('catalog event patterns come from the events/ contracts', () => {
 describe('state machines', () => {
   it('each feature file has a place for them', () => {
     expect(Array.isArray(catalog.stateMachines)).toBe(true);
+  });
+});
+
+describe('Idempotency-Key on create routes', () => {
+  it('every function serving a create operation may write the idempotency table', () => {
+    const creates = new Set(allOperations.filter(isCreateOperation).map(routeKeyOf));
+    const missing = httpRoutesOf(catalog.functions)
+      .filter((r) => creates.has(r.key))
+      .filter((r) => catalog.functions.find((f) => f.name === r.fn)!.idempotencyTable !== 'readwrite')
+      .map((r) => `${r.fn}: ${r.key}`);
+    expect(creates.size).toBeGreaterThan(10);
+    expect(missing).toEqual([]);
   });
 });

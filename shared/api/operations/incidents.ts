@@ -36,6 +36,12 @@ const team = createTeamSchema.extend({ version: z.number().int(), createdAt: z.s
 const service = createServiceSchema.extend({ version: z.number().int(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'Service' });
 const silence = z.object({ id: z.string(), matchers: z.array(z.unknown()), startsAt: z.string(), endsAt: z.string(), comment: z.string(), createdBy: z.string() }).meta({ id: 'Silence' });
 
+const putRulesSchema = z.object({
+  version: z.number().int().min(0).describe('The version you edited (0 for the first); a stale one gets 409.'),
+  comment: z.string().max(2000).optional(),
+  rules: rulesetSchema,
+});
+
 const action = <const P extends string, B extends z.ZodType>(path: P, summary: string, body: B) =>
   ({
     method: 'post',
@@ -92,7 +98,7 @@ export const ruleOperations = [
     tag: 'Rules',
     auth: 'jwt',
     role: 'admin',
-    body: z.object({ version: z.number().int().min(0), comment: z.string().optional(), rules: rulesetSchema }),
+    body: putRulesSchema,
     responses: { 200: { description: 'Stored as a new version', schema: z.object({ version: z.number().int(), rules: rulesetSchema }) }, ...errors(400, 401, 403, 409, 422) },
   },
   { method: 'post', path: '/silences', summary: 'Silence alerts matching the matchers until endsAt', tag: 'Rules', auth: 'jwt', role: 'responder', body: createSilenceSchema, responses: { 201: { description: 'Created', schema: silence }, ...errors(400, 401, 403, 422) } },
