@@ -1,67 +1,49 @@
 // Lambda entry for product orders (see infra/catalog.ts: "ops-orders"): TMF622 productOrder and
 // cancelProductOrder, plus a redrive of a failed order. Bad input is refused before anything is
 // stored or started (docs/orders.md).
-import { cancelProductOrderCreateSchema, listOrdersQuerySchema, productOrderCreateSchema } from '../../shared/domain/orders/requests';
 import { orderView } from '../../shared/domain/orders/order';
-import { httpApi, json, parseBody, parseQuery, type HttpRequest } from '../../shared/http/api';
+import { orderOperations } from '../../shared/api/operations/orders';
+import { httpApi, json, type HttpRequest } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import { DuplicateOrderError, cancelOrder, listOrders, placeOrder, readCancel, readOrder, redriveOrder, type Caller } from '../../shared/app/orders/commands';
 import '../../shared/app/orders/wiring';
 
 const caller = (req: HttpRequest): Caller => ({ id: req.principal!.id, name: req.principal!.name, email: req.principal!.name.includes('@') ? req.principal!.name : undefined });
 
-export const handler = httpApi({
-  'POST /productOrder': {
-    role: 'responder',
-    handler: async (req) => {
-      const body = parseBody(req, productOrderCreateSchema);
-      try {
-        const order = await placeOrder(body, caller(req), req.now);
-        return json(201, orderView(order), { location: `/productOrder/${order.id}` });
-      } catch (err) {
-        if (err instanceof DuplicateOrderError)
-          throw problem(409, `${err.message} Read it at /productOrder/${err.orderId ?? ''}; nothing new was started.`, { errors: [{ field: 'externalId', message: `already used by order ${err.orderId}` }] });
-        throw err;
-      }
-    },
+export const handler = httpApi(orderOperations, {
+  'POST /productOrder': async (req) => {
+    const body = req.input.body;
+    try {
+      const order = await placeOrder(body, caller(req), req.now);
+      return json(201, orderView(order), { location: `/productOrder/${order.id}` });
+    } catch (err) {
+      if (err instanceof DuplicateOrderError)
+        throw problem(409, `${err.message} Read it at /productOrder/${err.orderId ?? ''}; nothing new was started.`, { errors: [{ field: 'externalId', message: `already used by order ${err.orderId}` }] });
+      throw err;
+    }
   },
-  'GET /productOrder': {
-    role: 'viewer',
-    handler: async (req) => {
-      const q = parseQuery(req, listOrdersQuerySchema);
-      if (q.externalId) {
-        const { orderIdByExternalId, getOrder } = await import('../../shared/store/orders');
-        const id = await orderIdByExternalId(q.externalId);
-        const o = id ? await getOrder(id) : undefined;
-        return json(200, { items: o ? [orderView(o)] : [] });
-      }
-      const page = await listOrders(q);
-      return json(200, { items: page.items.map((o) => orderView(o)), nextCursor: page.nextCursor });
-    },
+  'GET /productOrder': async (req) => {
+    const q = req.input.query;
+    if (q.externalId) {
+      const { orderIdByExternalId, getOrder } = await import('../../shared/store/orders');
+      const id = await orderIdByExternalId(q.externalId);
+      const o = id ? await getOrder(id) : undefined;
+      return json(200, { items: o ? [orderView(o)] : [] });
+    }
+    const page = await listOrders(q);
+    return json(200, { items: page.items.map((o) => orderView(o)), nextCursor: page.nextCursor });
   },
-  'GET /productOrder/{id}': {
-    role: 'viewer',
-    handler: async (req) => {
-      const d = await readOrder(req.params.id!);
-      return json(200, orderView(d.order, { history: d.history, steps: d.steps }));
-    },
+  'GET /productOrder/{id}': async (req) => {
+    const d = await readOrder(req.params.id!);
+    return json(200, orderView(d.order, { history: d.history, steps: d.steps }));
   },
-  'POST /productOrder/{id}/redrive': {
-    role: 'responder',
-    handler: async (req) => json(202, orderView(await redriveOrder(req.params.id!, caller(req), req.now))),
+  'POST /productOrder/{id}/redrive': async (req) => json(202, orderView(await redriveOrder(req.params.id!, caller(req), req.now))),
+  'POST /cancelProductOrder': async (req) => {
+    const body = req.input.body;
+    const c = await cancelOrder(body, caller(req), req.now);
+    return json(201, { ...cancelView(c) }, { location: `/cancelProductOrder/${c.id}` });
   },
-  'POST /cancelProductOrder': {
-    role: 'responder',
-    handler: async (req) => {
-      const body = parseBody(req, cancelProductOrderCreateSchema);
-      const c = await cancelOrder(body, caller(req), req.now);
-      return json(201, { ...cancelView(c) }, { location: `/cancelProductOrder/${c.id}` });
-    },
-  },
-  'GET /cancelProductOrder/{id}': {
-    role: 'viewer',
-    handler: async (req) => json(200, cancelView(await readCancel(req.params.id!))),
-  },
+  'GET /cancelProductOrder/{id}': async (req) => json(200, cancelView(await readCancel(req.params.id!))),
 });
 
 function cancelView(c: Awaited<ReturnType<typeof readCancel>>) {

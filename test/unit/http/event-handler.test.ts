@@ -51,13 +51,14 @@ describe('eventHandler', () => {
 
   it('puts the Lambda request id on every log line of the handler', async () => {
     const lines: string[] = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    jest.spyOn(console, 'info').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+    for (const stream of [process.stdout, process.stderr])
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+    jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
     const handler = eventHandler(incidentEventDetailSchema, async () => {
-      logger.info('inside the handler');
+      logger.warn('inside the handler'); // tests log at WARN and above
     });
     await handler(busEvent(example), { ...lambdaContext, awsRequestId: 'req-42' });
     const line = lines.find((l) => l.includes('inside the handler'));

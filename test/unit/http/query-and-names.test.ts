@@ -13,7 +13,8 @@ import { handler as ticketConfig } from '../../../functions/ticket-config/handle
 import { handler as ticketReports } from '../../../functions/ticket-reports/handler';
 import { handler as responseReport } from '../../../functions/reports-response/handler';
 import { handler as availability } from '../../../functions/availability/handler';
-import { httpApi, json, parseQuery } from '../../../shared/http/api';
+import type { Operation } from '../../../shared/api/operation';
+import { httpApi, json } from '../../../shared/http/api';
 import { noteBodySchema } from '../../../shared/http/schemas';
 import { call, type Handler } from '../../support/http-event';
 
@@ -55,7 +56,10 @@ describe('unknown query parameters', () => {
   });
 
   it('names every unknown parameter and what the route takes; known ones pass', async () => {
-    const h = httpApi({ 'GET /things': { handler: async (req) => json(200, parseQuery(req, z.object({ status: z.string().optional() }))) } });
+    const ops = [
+      { method: 'get', path: '/things', summary: 'Things', tag: 'Test', auth: 'public', query: z.object({ status: z.string().optional() }), responses: { 200: { description: 'OK' } } },
+    ] as const satisfies readonly Operation[];
+    const h = httpApi(ops, { 'GET /things': async (req) => json(200, req.input.query) });
     const bad = await call(h, { routeKey: 'GET /things', query: { status: 'a', colour: 'b', size: 'c' } });
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toBe('Unknown query parameters colour, size: this route takes status.');
