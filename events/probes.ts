@@ -7,8 +7,6 @@ import probeChanged from './examples/probe-state-changed.json';
 import jobChanged from './examples/job-state-changed.json';
 import batchDue from './examples/probe-batch-due.json';
 
-export { PROBE_BATCH_DETAIL_TYPE, PROBE_ROUND_SOURCE };
-
 export const PROBE_EVENT_SOURCE = 'nocturne.probes';
 
 /** A probe round fanned out: one `Probe Batch Due` event per batch of due probes (shared/domain/probes/rounds.ts). */

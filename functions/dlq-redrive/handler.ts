@@ -7,6 +7,7 @@
 // queue for a person. Handlers are idempotent, so a redrive never pages twice.
 // Locally the runtime replays dlq.jsonl itself (infra/local/dead-letters.ts); this entry is AWS's.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { lambdaHandler } from '../../shared/http/event-handler';
 import { redriveBatch } from './redrive';
 
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> => redriveBatch(event);
+export const handler = lambdaHandler((event: SQSEvent): Promise<SQSBatchResponse> => redriveBatch(event));

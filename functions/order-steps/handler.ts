@@ -3,14 +3,15 @@
 // manual step, its task token). Errors keep their names, which the state machines Retry/Catch on.
 import type { StepEvent } from '../../shared/app/orders/steps';
 import { runStep } from '../../shared/app/orders/steps';
+import { lambdaHandler } from '../../shared/http/event-handler';
 import { logger } from '../../shared/observability/logger';
 import '../../shared/app/orders/wiring';
 
-export const handler = async (event: StepEvent): Promise<unknown> => {
+export const handler = lambdaHandler(async (event: StepEvent): Promise<unknown> => {
   try {
     return await runStep(event);
   } catch (err) {
     logger.warn('order step failed', { step: event.step, orderId: event.input?.orderId, error: err as Error });
     throw err;
   }
-};
+});
