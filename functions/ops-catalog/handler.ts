@@ -9,7 +9,6 @@ import {
 import { productCatalogOperations } from '../../shared/api/operations/provisioning';
 import { httpApi, json, type HttpRequest } from '../../shared/http/api';
 import { requireUnscoped } from '../../shared/http/auth';
-import { operationRoutes } from '../../shared/http/operation-routes';
 import {
   listProductOfferings,
   listProductSpecifications,
@@ -20,29 +19,27 @@ import {
 const id = (req: HttpRequest) => req.params.id!;
 const now = (req: HttpRequest) => req.now.toISOString();
 
-export const handler = httpApi(
-  operationRoutes(productCatalogOperations, {
-    'POST /productSpecification': async (req) => {
-      requireUnscoped(req.principal, 'The product catalog');
-      const spec = await newProductSpecification(req.input.body, now(req));
-      return json(201, spec, { location: spec.href });
-    },
-    'GET /productSpecification': async (req) => json(200, await listProductSpecifications(req.input.query)),
-    'GET /productSpecification/{id}': async (req) => json(200, await requireProductSpecification(id(req))),
-    'PATCH /productSpecification/{id}': async (req) => {
-      requireUnscoped(req.principal, 'The product catalog');
-      return json(200, await changeProductSpecification(id(req), req.input.body, now(req)));
-    },
-    'POST /productOffering': async (req) => {
-      requireUnscoped(req.principal, 'The product catalog');
-      const offering = await newProductOffering(req.input.body, now(req));
-      return json(201, offering, { location: offering.href });
-    },
-    'GET /productOffering': async (req) => json(200, await listProductOfferings(req.input.query)),
-    'GET /productOffering/{id}': async (req) => json(200, await requireProductOffering(id(req))),
-    'PATCH /productOffering/{id}': async (req) => {
-      requireUnscoped(req.principal, 'The product catalog');
-      return json(200, await changeProductOffering(id(req), req.input.body, now(req)));
-    },
-  }),
-);
+export const handler = httpApi(productCatalogOperations, {
+  'POST /productSpecification': async (req) => {
+    requireUnscoped(req.principal, 'The product catalog');
+    const spec = await newProductSpecification(req.input.body, now(req));
+    return json(201, spec, { location: spec.href });
+  },
+  'GET /productSpecification': async (req) => json(200, await listProductSpecifications(req.input.query)),
+  'GET /productSpecification/{id}': async (req) => json(200, await requireProductSpecification(id(req))),
+  'PATCH /productSpecification/{id}': async (req) => {
+    requireUnscoped(req.principal, 'The product catalog');
+    return json(200, await changeProductSpecification(id(req), req.input.body, now(req)));
+  },
+  'POST /productOffering': async (req) => {
+    requireUnscoped(req.principal, 'The product catalog');
+    const offering = await newProductOffering(req.input.body, now(req));
+    return json(201, offering, { location: offering.href });
+  },
+  'GET /productOffering': async (req) => json(200, await listProductOfferings(req.input.query)),
+  'GET /productOffering/{id}': async (req) => json(200, await requireProductOffering(id(req))),
+  'PATCH /productOffering/{id}': async (req) => {
+    requireUnscoped(req.principal, 'The product catalog');
+    return json(200, await changeProductOffering(id(req), req.input.body, now(req)));
+  },
+});

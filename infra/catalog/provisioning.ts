@@ -27,6 +27,7 @@ export const provisioningFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       triggers: httpRoutes(productCatalogOperations),
     },
     {
@@ -36,6 +37,7 @@ export const provisioningFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 10,
       table: 'readwrite',
+      idempotencyTable: 'readwrite',
       triggers: httpRoutes(customerOperations),
     },
     // ---- Product orders ----
