@@ -17,7 +17,6 @@ import {
 import { actOperations, oncallOperations, responseReportOperations } from './oncall';
 import { orderOperations } from './orders';
 import { customerOperations, productCatalogOperations } from './provisioning';
-import { customerOperations, productCatalogOperations } from './provisioning';
 
 export const allOperations: readonly Operation[] = [
   ...ingestOperations,
