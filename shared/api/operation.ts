@@ -33,7 +33,7 @@ export type RouteKey<O extends Operation> = `${Uppercase<O['method']>} ${O['path
 export const routeKeyOf = (op: Operation): string => `${op.method.toUpperCase()} ${op.path}`;
 
 /** A create route: a POST answering 201 Created. Every one honours the Idempotency-Key header
- * (shared/http/idempotency.ts, docs/decisions/0021-idempotency-key.md). */
+ * (shared/http/idempotency.ts, docs/decisions/0031-idempotency-key.md). */
 export const isCreateOperation = (op: Operation): boolean => op.method === 'post' && 201 in op.responses;
 
 export const problemSchema = z

@@ -2,7 +2,7 @@
 // runs through middy with the Powertools Logger's Lambda context (each log line carries the
 // request id), and an EventBridge handler gets its detail validated against its events/ contract.
 //
-// One policy for an event whose detail does not validate (docs/decisions/0020-invalid-events.md):
+// One policy for an event whose detail does not validate (docs/decisions/0030-invalid-events.md):
 // it is logged at error with the reason, the event id, source and detail-type, counted as the
 // InvalidEvents metric (CloudWatch embedded metric format, in the same log line), and dropped:
 // the invocation succeeds, so neither EventBridge nor the async retries redeliver it (a retry

@@ -1,4 +1,4 @@
-// Idempotency-Key on create routes (docs/decisions/0021-idempotency-key.md). A client that sends
+// Idempotency-Key on create routes (docs/decisions/0031-idempotency-key.md). A client that sends
 // `Idempotency-Key: <key>` with a POST that creates something may retry it safely: the first
 // answer (status, headers, body) is kept for 24 hours in the idempotency table (Powertools
 // idempotency) and returned again for the same key and body, and nothing is created twice. Keys

@@ -1,4 +1,4 @@
-// Idempotency-Key on create routes, against DynamoDB Local (docs/decisions/0021-idempotency-key.md):
+// Idempotency-Key on create routes, against DynamoDB Local (docs/decisions/0031-idempotency-key.md):
 // a retried POST with the same key and body gets the first answer and creates nothing twice; the
 // same key with another body is a 422 naming the header and creates nothing; a duplicate while
 // the first is running is a 409 with Retry-After; keys are per caller; no key, no change.
