@@ -53,13 +53,14 @@ describe('JSON content type', () => {
 
 describe('a handler nearing its timeout', () => {
   it('answers 503 with Retry-After, never 500 (middy early timeout)', async () => {
-    const slow = httpApi({
-      'POST /things': {
-        handler: async () => {
-          const e = new Error('[AbortError]: The operation was aborted.');
-          e.name = 'TimeoutError';
-          throw e;
-        },
+    const slowOperations = [
+      { method: 'post', path: '/things', summary: 'Slowly', tag: 'Test', auth: 'public', responses: { 200: { description: 'OK' } } },
+    ] as const satisfies readonly Operation[];
+    const slow = httpApi(slowOperations, {
+      'POST /things': async () => {
+        const e = new Error('[AbortError]: The operation was aborted.');
+        e.name = 'TimeoutError';
+        throw e;
       },
     });
     const res = (await slow(apiEvent({ routeKey: 'POST /things', body: {} }), lambdaContext)) as { statusCode: number; headers: Record<string, string> };
