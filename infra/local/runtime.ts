@@ -10,12 +10,14 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { setEventPublisher } from '../../shared/adapters/events';
 import { setNotifier } from '../../shared/adapters/notifier';
-import { RecordingTaskCallbacks, setTaskCallbacks, type TaskCallbacks } from '../../shared/adapters/stepfunctions';
+import { configureSfnClient } from '../../shared/adapters/stepfunctions';
 import { configureDynamoClient } from '../../shared/store/client';
 import {
   catalog as realCatalog,
+  stateMachineEnvName,
   topicEnvName,
   type Catalog,
   type FunctionDefinition,
@@ -24,7 +26,7 @@ import {
 } from '../catalog';
 import { DeadLetterReplayer, type ReplayReport } from './dead-letters';
 import { demoOpsTokens, seedDemo } from './demo';
-import { localDynamoClient } from './dynamodb-local';
+import { localDynamoClient, PROJECT_ROOT } from './dynamodb-local';
 import { LocalEventBus, type BusRule } from './event-bus';
 import { HttpGateway, type OpsIdentity } from './http-gateway';
 import { AccessDeniedError, LambdaHost, checkGrant, currentInvocation, type InvocationRecord, type LambdaHandler } from './lambda';
@@ -32,6 +34,9 @@ import { startOcsSimulator, type OcsSimulator, type OcsSimulatorOptions } from '
 import { LocalScheduler, type RegisteredSchedule } from './schedules';
 import { LocalSns, localTopicArn, type SnsSubscription } from './sns';
 import { StreamPoller, checkpointStore } from './streams';
+import { loadLocalMachines } from './stepfunctions/definitions';
+import { startSfnServer } from './stepfunctions/server';
+import { StepFunctionsService } from './stepfunctions/service';
 import { ensureTables, tableNamesFor, type TableNames } from './tables';
 import { localCertificate } from './tls';
 
@@ -62,6 +67,12 @@ export interface LocalRuntimeOptions {
   /** HTTP/HTTPS subscribers, in addition to $dataDir/subscriptions.json. */
   subscriptions?: SnsSubscription[];
   region?: string;
+  stepFunctions?: {
+    /** Port of the Step Functions API (AWS JSON 1.0; default 0: a free one). */
+    port?: number;
+    /** Multiplies the durations definitions state (Wait, Retry, timeouts, heartbeats); tests use < 1 (default 1). */
+    timeScale?: number;
+  };
   /** Replace parts of the catalog (tests: extra functions, tighter throttling). */
   catalog?: Partial<Pick<Catalog, 'functions' | 'topics' | 'throttle' | 'busName' | 'stateMachines'>>;
   /** Handlers to call instead of loading a function's entry (tests). */
@@ -109,6 +120,8 @@ export interface LocalRuntime {
   streams: Array<{ function: string; batchSize: number; tableName: string; status: string; delivered: number }>;
   /** Every inboundEmail trigger. No SES here: raw messages are posted to the function's POST routes. */
   mailboxes: Array<{ function: string; prefix: string; routes: string[] }>;
+  /** The Step Functions API (set as AWS_ENDPOINT_URL_SFN for handlers), its machines and executions. */
+  stepFunctions: { endpoint: string; machines: Array<{ name: string; arn: string }>; service: StepFunctionsService };
   /** Recent invocations (newest last). */
   invocations: InvocationRecord[];
   /** Recent runtime log lines (kept even when quiet). */
@@ -175,19 +188,49 @@ function tableGrantMiddleware(tables: TableNames, log: (l: string) => void) {
   };
 }
 
-/** Step Functions task-token answers, recorded (sfn-callbacks.jsonl) only for functions granted them, as IAM would. */
-function grantCheckedTaskCallbacks(recorder: TaskCallbacks): TaskCallbacks {
-  const check = (action: string) =>
-    checkGrant((fn) => fn.stepFunctionsCallbacks === true, `states:${action} on resource: *`, 'set stepFunctionsCallbacks: true');
-  return {
-    success: async (taskToken, output) => {
-      check('SendTaskSuccess');
-      return recorder.success(taskToken, output);
-    },
-    failure: async (taskToken, error, cause) => {
-      check('SendTaskFailure');
-      return recorder.failure(taskToken, error, cause);
-    },
+const SFN_ACCESS: Record<string, 'start' | 'read' | 'redrive' | 'stop' | 'callbacks'> = {
+  StartExecution: 'start',
+  DescribeExecution: 'read',
+  GetExecutionHistory: 'read',
+  ListExecutions: 'read',
+  DescribeStateMachine: 'read',
+  ListStateMachines: 'read',
+  RedriveExecution: 'redrive',
+  StopExecution: 'stop',
+  SendTaskSuccess: 'callbacks',
+  SendTaskFailure: 'callbacks',
+  SendTaskHeartbeat: 'callbacks',
+};
+
+/** IAM, locally: a function may call Step Functions only as its catalog entry declares (stateMachines, stepFunctionsCallbacks). */
+function sfnGrantMiddleware(service: StepFunctionsService, log: (l: string) => void) {
+  return (client: SFNClient) => {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const op = String(context.commandName ?? '').replace(/Command$/, '');
+        const need = SFN_ACCESS[op];
+        if (currentInvocation.getStore() && need) {
+          const input = args.input as { stateMachineArn?: string; executionArn?: string; taskToken?: string };
+          const machine = service.machineNameOf(input);
+          const resource = input.stateMachineArn ?? input.executionArn ?? (machine ? `stateMachine:${machine}` : '*');
+          try {
+            checkGrant(
+              (fn) =>
+                (need === 'callbacks' && fn.stepFunctionsCallbacks === true) ||
+                (machine !== undefined && (fn.stateMachines?.[need] ?? []).includes(machine)) ||
+                (op === 'ListStateMachines' && Object.keys(fn.stateMachines ?? {}).length > 0),
+              `states:${op} on resource: ${resource}`,
+              need === 'callbacks' ? `set stateMachines: { callbacks: ['${machine ?? '<machine>'}'] } (or stepFunctionsCallbacks: true)` : `set stateMachines: { ${need}: ['${machine ?? '<machine>'}'] }`,
+            );
+          } catch (err) {
+            if (err instanceof AccessDeniedError) log(`[grants] ${err.message}`);
+            throw err;
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'nocturneLocalSfnGrants' },
+    );
   };
 }
 
@@ -248,6 +291,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     asyncRetryDelaysMs: opts.retry?.asyncDelaysMs,
     log,
   });
+  // Step Functions: the catalog's machines run here, durable under <dataDir>/stepfunctions/.
+  const stateMachines = loadLocalMachines(PROJECT_ROOT, cat.stateMachines ?? [], functions, region);
+  const sfnService = new StepFunctionsService({
+    machines: stateMachines,
+    dataDir,
+    region,
+    invoke: (fn, payload, source) => host.invoke(fn, payload, source) as Promise<unknown>,
+    timeScale: opts.stepFunctions?.timeScale,
+    log,
+  });
+  const sfnServer = await startSfnServer(sfnService, { port: opts.stepFunctions?.port, host: opts.host, log });
   const bus = new LocalEventBus(functions, host, { region, busName: cat.busName, dataDir, log });
   const sns = new LocalSns(cat.topics, host, {
     dataDir,
@@ -340,12 +394,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: opts.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
     PUBLIC_BASE_URL: url,
     NOCTURNE_DATA_DIR: dataDir,
     NOCTURNE_RUNTIME: 'local',
     OCS_CONFIG: JSON.stringify(ocsConfig),
   };
   for (const t of cat.topics) env[topicEnvName(t.name)] = localTopicArn(t.name);
+  for (const m of stateMachines) env[stateMachineEnvName(m.decl.name)] = m.arn;
   // Per-function environment is merged: one process holds every function.
   for (const fn of functions)
     for (const [k, v] of Object.entries(fn.environment ?? {})) {
@@ -358,13 +414,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
   setEventPublisher(bus);
   setNotifier(sns);
-  setTaskCallbacks(grantCheckedTaskCallbacks(new RecordingTaskCallbacks(path.join(dataDir, 'sfn-callbacks.jsonl'))));
+  configureSfnClient(sfnGrantMiddleware(sfnService, log));
   configureDynamoClient(opts.enforceGrants === false ? () => {} : tableGrantMiddleware(tables, log));
 
   const restore = () => {
     setEventPublisher(undefined);
     setNotifier(undefined);
-    setTaskCallbacks(undefined);
+    configureSfnClient(() => {});
     configureDynamoClient(() => {});
     for (const [k, v] of Object.entries(previousEnv)) {
       if (v === undefined) delete process.env[k];
@@ -379,6 +435,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     server.close();
     server.closeAllConnections();
     closeTls();
+    await sfnServer.close();
     restore();
     ddb.destroy();
     await ocs?.stop();
@@ -399,6 +456,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     intervalMs: opts.retry?.deadLetterReplayMs,
   });
   replayer.start();
+  // Executions that were running when the runtime last stopped carry on from their journals.
+  sfnService.start();
 
   let stopping: Promise<void> | undefined;
   const drainStreams = async () => {
@@ -427,6 +486,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       }));
     },
     mailboxes,
+    stepFunctions: { endpoint: sfnServer.endpoint, machines: stateMachines.map((m) => ({ name: m.decl.name, arn: m.arn })), service: sfnService },
     invocations: host.invocations,
     logs,
     missingHandlers,
@@ -461,6 +521,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         scheduler.stop();
         replayer.stop();
         for (const p of pollers) p.halt();
+        await sfnService.shutdown();
+        await sfnServer.close();
         const abandoned = await host.shutdown(opts.stopGraceMs ?? 5000);
         if (abandoned) log(`[lambda] stopped with ${abandoned} invocation(s) still running; they were abandoned`);
         await Promise.all(pollers.map((p) => p.stop()));

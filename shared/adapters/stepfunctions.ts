@@ -1,10 +1,35 @@
-// Answering Step Functions task tokens (waitForTaskToken): a ticket that stands for a workflow's
-// manual step sends task success or failure when it is resolved. In AWS it is SendTaskSuccess /
-// SendTaskFailure; the local runtime (NOCTURNE_RUNTIME=local) records each call as one JSON line
-// in $NOCTURNE_DATA_DIR/sfn-callbacks.jsonl, and tests swap in their own with setTaskCallbacks().
+// Step Functions from handlers: one SFN client (sfnClient) for starting and reading executions, and
+// answering task tokens (waitForTaskToken): a ticket that stands for a workflow's manual step sends
+// task success or failure when it is resolved. The same SDK calls run in both runtimes: in AWS they
+// reach Step Functions; in the local runtime (which sets AWS_ENDPOINT_URL_SFN) they reach its
+// durable Step Functions emulator (infra/local/stepfunctions/). Tests swap the callbacks with
+// setTaskCallbacks().
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+
+let client: SFNClient | undefined;
+let clientEndpoint: string | undefined;
+let configure: (c: SFNClient) => void = () => {};
+
+/** The Step Functions client every handler shares (the endpoint follows AWS_ENDPOINT_URL_SFN). */
+export function sfnClient(): SFNClient {
+  const endpoint = process.env.AWS_ENDPOINT_URL_SFN;
+  if (!client || clientEndpoint !== endpoint) {
+    client?.destroy();
+    client = new SFNClient(endpoint ? { endpoint } : {});
+    clientEndpoint = endpoint;
+    configure(client);
+  }
+  return client;
+}
+
+/** The local runtime adds its grant checks (IAM, locally) to the shared client. */
+export function configureSfnClient(fn: (c: SFNClient) => void): void {
+  configure = fn;
+  client?.destroy();
+  client = undefined;
+}
 
 export interface TaskCallbacks {
   success(taskToken: string, output: Record<string, unknown>): Promise<void>;
@@ -19,11 +44,11 @@ export class TaskTokenGoneError extends Error {
 const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export class SfnTaskCallbacks implements TaskCallbacks {
-  constructor(private readonly client = new SFNClient({})) {}
+  constructor(private readonly client?: SFNClient) {}
 
-  private async send(fn: () => Promise<unknown>): Promise<void> {
+  private async send(fn: (c: SFNClient) => Promise<unknown>): Promise<void> {
     try {
-      await fn();
+      await fn(this.client ?? sfnClient());
     } catch (err) {
       const name = (err as { name?: string }).name ?? '';
       if (GONE.has(name)) throw new TaskTokenGoneError(`${name}: ${(err as Error).message}`);
@@ -32,12 +57,16 @@ export class SfnTaskCallbacks implements TaskCallbacks {
   }
 
   success(taskToken: string, output: Record<string, unknown>): Promise<void> {
-    return this.send(() => this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
+    return this.send((c) => c.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
   }
 
   failure(taskToken: string, error: string, cause: string): Promise<void> {
     // Step Functions limits error to 256 and cause to 32768 characters.
-    return this.send(() => this.client.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) })));
+    return this.send((c) => c.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) })));
+  }
+
+  heartbeat(taskToken: string): Promise<void> {
+    return this.send((c) => c.send(new SendTaskHeartbeatCommand({ taskToken })));
   }
 }
 
@@ -50,7 +79,7 @@ export interface RecordedCallback {
   cause?: string;
 }
 
-/** Records calls in memory (and, when given a file, as JSON lines) instead of calling AWS. */
+/** Records calls in memory (and, when given a file, as JSON lines) instead of calling Step Functions (tests). */
 export class RecordingTaskCallbacks implements TaskCallbacks {
   readonly calls: RecordedCallback[] = [];
   constructor(private readonly file?: string) {}
@@ -73,21 +102,12 @@ export class RecordingTaskCallbacks implements TaskCallbacks {
 }
 
 let callbacks: TaskCallbacks | undefined;
-let aws: SfnTaskCallbacks | undefined;
-const localFiles = new Map<string, RecordingTaskCallbacks>();
+let sdk: SfnTaskCallbacks | undefined;
 
 export function taskCallbacks(): TaskCallbacks {
   if (callbacks) return callbacks;
-  // Chosen per call: a local runtime sets NOCTURNE_RUNTIME and its data dir while it runs.
-  const dataDir = process.env.NOCTURNE_DATA_DIR;
-  if (process.env.NOCTURNE_RUNTIME === 'local' && dataDir) {
-    const file = path.join(dataDir, 'sfn-callbacks.jsonl');
-    let local = localFiles.get(file);
-    if (!local) localFiles.set(file, (local = new RecordingTaskCallbacks(file)));
-    return local;
-  }
-  aws ??= new SfnTaskCallbacks();
-  return aws;
+  sdk ??= new SfnTaskCallbacks();
+  return sdk;
 }
 
 export function setTaskCallbacks(c: TaskCallbacks | undefined): void {
