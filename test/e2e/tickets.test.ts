@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { timerHandlers } from '../../functions/timer-sweeper/registry';
 import { sweepOnce } from '../../functions/timer-sweeper/sweep';
-import { readJsonl } from '../../infra/local/jsonl';
-import type { RecordedCallback } from '../../shared/adapters/stepfunctions';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { getTicket } from '../../shared/store/tickets';
 import { startTestRuntime, type TestRuntime } from '../support/local';
 
@@ -19,9 +18,28 @@ const eml = (name: string, vars: Record<string, string> = {}) => readFileSync(pa
 
 let rt: TestRuntime;
 
+// A test-only state machine whose manual step is a workflow task ticket.
+const workflowTaskMachine = {
+  name: 'workflow-task',
+  description: 'Test: one manual step as a ticket',
+  definitionFile: 'test/fixtures/state-machines/workflow-task.asl.json',
+  type: 'STANDARD' as const,
+  substitutions: { WorkflowTasksFn: { function: 'workflow-tasks' } },
+};
+
 beforeAll(async () => {
-  rt = await startTestRuntime({ seedDemo: true });
+  rt = await startTestRuntime({ seedDemo: true, catalog: { stateMachines: [workflowTaskMachine] } });
 }, 60_000);
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 afterAll(async () => {
   await rt?.stop();
 });
@@ -83,28 +101,45 @@ describe('tickets through the local runtime', () => {
     expect(rt.deadLetters()).toEqual([]);
   });
 
-  it('a workflow task ticket resolves and its task token receives success', async () => {
-    const token = `AQCEAAAAKgAAAAMAAAAA-e2e-${Date.now()}`;
-    const created = await json(
-      await rt.request('POST', '/workflow-tasks', {
-        token: ADMIN,
-        body: { taskToken: token, subject: 'Verify ID documents for acct-1001', categoryId: 'provisioning-task', fields: { accountId: 'acct-1001' }, stateName: 'VerifyIdentity', outputFields: ['approved'] },
+  it('a workflow task ticket resolves and the waiting execution resumes with its outcome', async () => {
+    // A state machine's manual step (lambda:invoke.waitForTaskToken → workflow-tasks) opens a ticket.
+    const sfn = new SFNClient({ endpoint: rt.stepFunctions.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: rt.stepFunctions.machines.find((m) => m.name === 'workflow-task')!.arn,
+        name: `verify-acct-1001-${Date.now()}`,
+        input: JSON.stringify({ subject: 'Verify ID documents for acct-1001', fields: { accountId: 'acct-1001' } }),
       }),
     );
-    expect(created.status).toBe(201);
-    expect(JSON.stringify(created.body)).not.toContain(token);
+    const events = await waitFor(async () => {
+      const all = (await sfn.send(new GetExecutionHistoryCommand({ executionArn }))).events ?? [];
+      return all.some((e) => e.type === 'TaskSubmitted') ? all : undefined;
+    });
+    const submitted = events.find((e) => e.type === 'TaskSubmitted')!;
+    const token = JSON.parse(events.find((e) => e.type === 'TaskScheduled')!.taskScheduledEventDetails!.parameters!).Payload.taskToken as string;
+    const accepted = JSON.parse(submitted.taskSubmittedEventDetails!.output!).Payload as { ticketId: string };
+    const ticket = (await json(await rt.request('GET', `/tickets/${accepted.ticketId}`, { token: AGENT }))).body;
+    expect(ticket).toMatchObject({ subject: 'Verify ID documents for acct-1001' });
+    expect(JSON.stringify(ticket)).not.toContain(token);
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+    // The agent resolves it: the committed resolution answers the token and the execution carries on.
     const resolved = await json(
-      await rt.request('PATCH', `/tickets/${created.body.id}`, { token: AGENT, body: { version: created.body.version, fields: { approved: true }, resolution: { code: 'done', note: 'passport checked' } } }),
+      await rt.request('PATCH', `/tickets/${accepted.ticketId}`, { token: AGENT, body: { version: ticket.version, fields: { approved: true }, resolution: { code: 'done', note: 'passport checked' } } }),
     );
     expect(resolved.status).toBe(200);
     await rt.settle();
-    const calls = readJsonl<RecordedCallback>(path.join(rt.dataDir, 'sfn-callbacks.jsonl')).filter((c) => c.taskToken === token);
-    expect(calls).toEqual([
-      expect.objectContaining({ kind: 'success', output: expect.objectContaining({ ticketId: created.body.id, resolution: { code: 'done', note: 'passport checked' }, fields: { approved: true } }) }),
-    ]);
+    const done = await waitFor(async () => {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return d.status === 'RUNNING' ? undefined : d;
+    });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output!).verification).toEqual(
+      expect.objectContaining({ ticketId: accepted.ticketId, resolution: { code: 'done', note: 'passport checked' }, fields: { approved: true } }),
+    );
     expect(rt.busEvents().some((e) => JSON.stringify(e).includes(token))).toBe(false);
-    const after = (await json(await rt.request('GET', `/tickets/${created.body.id}`, { token: AGENT }))).body;
+    const after = (await json(await rt.request('GET', `/tickets/${accepted.ticketId}`, { token: AGENT }))).body;
     expect(after.workflow).toMatchObject({ callback: 'sent' });
+    sfn.destroy();
   });
 
   it('requesters open and follow their own tickets over the gateway', async () => {
