@@ -292,7 +292,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     log,
   });
   // Step Functions: the catalog's machines run here, durable under <dataDir>/stepfunctions/.
-  const stateMachines = loadLocalMachines(PROJECT_ROOT, cat.stateMachines ?? [], functions, region);
+  // A test that replaces the functions keeps only the machines whose functions it still has.
+  const servable = (cat.stateMachines ?? []).filter((sm) => {
+    const missing = Object.values(sm.substitutions).filter((s) => !functions.some((f) => f.name === s.function));
+    if (missing.length) log(`[sfn] state machine ${sm.name} not served: its functions ${missing.map((m) => m.function).join(', ')} are not in this catalog`);
+    return !missing.length;
+  });
+  const stateMachines = loadLocalMachines(PROJECT_ROOT, servable, functions, region);
   const sfnService = new StepFunctionsService({
     machines: stateMachines,
     dataDir,
