@@ -162,11 +162,12 @@ export async function reconcile(order: ProductOrder): Promise<ProductOrder> {
 /** POST /productOrder/{id}/redrive: the failed execution resumes from the failed step. */
 export async function redriveOrder(id: string, caller: Caller, now: Date): Promise<ProductOrder> {
   const current = await reconcile(await requireOrder(id));
-  const next = redrive(current, now.toISOString(), userActor(caller));
   const arn = current.cancellation && current.execution.rollbackArn ? current.execution.rollbackArn : current.execution.arn;
   if (!arn) throw new ConflictError(`The order ${id} has no execution to redrive.`);
+  // The order moves first: the redriven steps find it in progress. Should the redrive call fail,
+  // the next read sees the execution still failed and marks the order failed again.
+  const { order } = await updateOrder(id, (o) => redrive(o, now.toISOString(), userActor(caller)));
   await orderExecutions().redrive(arn);
-  const { order } = await updateOrder(id, (o) => (o.revision === current.revision ? next : o.state === 'failed' ? redrive(o, now.toISOString(), userActor(caller)) : undefined));
   return order;
 }
 
