@@ -49,11 +49,18 @@ export function executionArnOf(machineArn: string, name: string): string {
 
 export class SfnOrderExecutions implements OrderExecutions {
   private clientInstance?: SFNClient;
+  private clientEndpoint?: string;
   constructor(private readonly make: () => SFNClient = () => new SFNClient({})) {}
 
   private get client(): SFNClient {
-    // Made on first use, so a runtime that sets the endpoint after import is honoured.
-    this.clientInstance ??= this.make();
+    // Made on first use and again when the endpoint moves (a restarted local runtime serves the
+    // Step Functions API on a new port); in AWS it is made once per container.
+    const endpoint = process.env.AWS_ENDPOINT_URL_SFN;
+    if (!this.clientInstance || endpoint !== this.clientEndpoint) {
+      this.clientInstance?.destroy();
+      this.clientInstance = this.make();
+      this.clientEndpoint = endpoint;
+    }
     return this.clientInstance;
   }
 
