@@ -3,10 +3,10 @@
 // tickets for manual steps, and the outbox's ProductOrderStateChangeEvents. Every path of the
 // saga: happy, OCS down then back (retries), permanent OCS rejection (compensation leaves nothing),
 // manual step resolved and rejected, restart while held, cancel while in progress, redrive, and
-// bad input that starts nothing. Step Functions durations run 50× faster (timeScale).
+// bad input that starts nothing. Step Functions durations run 50× faster (timeScale); the OCS is
+// the simulator the runtime starts (its state survives the restart).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startOcsSimulator, type OcsSimulator } from '../../infra/local/ocs-simulator';
 import { customerPartition } from '../../shared/store/customers';
 import { givenOrderCatalog, newCustomerOrderBody, type OrderCatalogFixture } from '../support/orders';
 import { startTestRuntime, tempDataDir, uniqueTablePrefix, type TestRuntime } from '../support/local';
@@ -16,7 +16,6 @@ const VIEWER = 'demo-viewer-token';
 const TIME_SCALE = 0.02;
 
 let rt: TestRuntime;
-let ocs: OcsSimulator;
 let hooks: Server;
 let webhookCalls = 0;
 let cat: OrderCatalogFixture;
@@ -26,26 +25,23 @@ const tablePrefix = uniqueTablePrefix();
 const start = () => startTestRuntime({ seedDemo: true, dataDir, tablePrefix, stepFunctions: { timeScale: TIME_SCALE } } as Parameters<typeof startTestRuntime>[0]);
 
 beforeAll(async () => {
-  ocs = await startOcsSimulator({ port: 0 });
   hooks = createServer((req, res) => {
     webhookCalls += 1;
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   });
   await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-  process.env.OCS_CONFIG = JSON.stringify({ baseUrl: ocs.url, apiKey: ocs.apiKey, timeoutMs: 2000 });
   rt = await start();
   cat = await givenOrderCatalog({ webhookUrl: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/voicemail` });
 }, 60_000);
 
 afterAll(async () => {
   await rt?.stop();
-  await ocs?.stop();
   hooks?.close();
-  delete process.env.OCS_CONFIG;
 });
 
-beforeEach(() => ocs.configure({ faults: [] }));
+const ocs = () => rt.ocs!;
+beforeEach(() => ocs().configure({ faults: [] }));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -63,7 +59,7 @@ async function until(id: string, done: (o: Json) => boolean, timeoutMs = 30_000)
   }
 }
 const settled = (o: Json) => ['completed', 'partial', 'failed', 'cancelled'].includes(o.state);
-const subscribersOf = (customerId: string) => ocs.subscribers().filter((s) => s.customerId === customerId);
+const subscribersOf = (customerId: string) => ocs().subscribers().filter((s) => s.customerId === customerId);
 const stateEvents = (id: string) =>
   rt
     .busEvents()
@@ -99,7 +95,7 @@ describe('product orders through the local runtime', () => {
   });
 
   it('bad input starts nothing: unknown offering, malformed body, duplicate externalId', async () => {
-    const calls = JSON.stringify(ocs.calls());
+    const calls = JSON.stringify(ocs().calls());
     const unknown = await place({ ...newCustomerOrderBody(cat), productOrderItem: [{ id: '1', action: 'add', productOffering: { id: 'no-such-plan' } }] });
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors).toEqual([{ field: 'productOrderItem.0.productOffering.id', message: 'No product offering no-such-plan in the catalog.' }]);
@@ -109,13 +105,13 @@ describe('product orders through the local runtime', () => {
     const dup = await place(newCustomerOrderBody(cat, { externalId: `happy-${tablePrefix}` }));
     expect(dup.status).toBe(409);
     expect(dup.body.errors).toEqual([{ field: 'externalId', message: expect.stringContaining('already used by order') }]);
-    expect(JSON.stringify(ocs.calls())).toBe(calls);
+    expect(JSON.stringify(ocs().calls())).toBe(calls);
     const list = await rt.request('GET', '/productOrder?limit=200', { token: VIEWER }).then(json);
     expect(list.body.items).toHaveLength(1);
   });
 
   it('OCS down, then back: the step is retried with back-off and the order completes', async () => {
-    ocs.configure({ faults: [{ operation: 'createSubscriber', kind: 'error5xx', times: 2 }] });
+    ocs().configure({ faults: [{ operation: 'createSubscriber', kind: 'error5xx', times: 2 }] });
     const placed = await place(newCustomerOrderBody(cat));
     const done = await until(placed.body.id, settled);
     expect(done.state).toBe('completed');
@@ -123,7 +119,7 @@ describe('product orders through the local runtime', () => {
   });
 
   it('permanent OCS rejection: every completed step undone, nothing left in the OCS or the store', async () => {
-    ocs.configure({ faults: [{ operation: 'createSubscriber', kind: 'reject' }] });
+    ocs().configure({ faults: [{ operation: 'createSubscriber', kind: 'reject' }] });
     const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.voicemail] }));
     const done = await until(placed.body.id, settled);
     expect(done).toMatchObject({ state: 'failed', failure: { error: 'PermanentDriverError', step: 'activateNetwork', redrivable: false } });
@@ -171,11 +167,11 @@ describe('product orders through the local runtime', () => {
   });
 
   it('retries run out: the order fails redrivable at its step; after the OCS is back, a redrive completes it', async () => {
-    ocs.configure({ faults: [{ operation: 'createSubscriber', kind: 'error5xx' }] });
+    ocs().configure({ faults: [{ operation: 'createSubscriber', kind: 'error5xx' }] });
     const placed = await place(newCustomerOrderBody(cat));
     const failed = await until(placed.body.id, (o) => o.state === 'failed');
     expect(failed.failure).toMatchObject({ redrivable: true, step: 'ActivateOnNetwork' });
-    ocs.configure({ faults: [] });
+    ocs().configure({ faults: [] });
     const redriven = await rt.request('POST', `/productOrder/${placed.body.id}/redrive`, { token: AGENT }).then(json);
     expect(redriven.status).toBe(202);
     const done = await until(placed.body.id, settled);
