@@ -4,7 +4,7 @@ import { customerOperations, productCatalogOperations } from '../../shared/api/o
 import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
-// ---- Product orders (docs/orders.md, docs/decisions/0012-product-orders-as-sagas.md) ----
+// ---- Product orders (docs/orders.md, docs/decisions/0016-product-orders-as-sagas.md) ----
 const ORDER_MACHINES = ['order-new-customer', 'order-change-services', 'order-terminate'];
 const orderMachine = (name: string, description: string) => ({
   name,
