@@ -6,6 +6,7 @@ import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
 import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import { StoreUnavailableError } from './errors';
 import { dayOf, ENTITY, keys } from './keys';
 import { listByDay } from './day-index';
 import type { Page } from './pagination';
@@ -48,6 +49,23 @@ function oldItem(err: unknown): Record<string, unknown> | undefined {
   return item ? unmarshall(item as never) : undefined;
 }
 
+/**
+ * Concurrent deliveries on one dedup key (a resolve racing triggers) make conditional writes fail;
+ * each such loser reads again and retries, after a short jittered pause so racers spread out.
+ * Exhausted retries are a transient store condition (503 + Retry-After; the sender retries), never a 500.
+ */
+const CONTENDED_ATTEMPTS = 8;
+
+function pauseBeforeRetry(attempt: number): Promise<void> {
+  if (attempt === 0) return Promise.resolve();
+  const ms = Math.random() * Math.min(200, 10 * 2 ** attempt);
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+function contended(dedupKey: string): StoreUnavailableError {
+  return new StoreUnavailableError(`Alert ${dedupKey} kept changing under concurrent writes (${CONTENDED_ATTEMPTS} attempts)`);
+}
+
 export interface RecordInput {
   integrationId: string;
   alert: CanonicalAlert;
@@ -70,7 +88,8 @@ export async function recordAlert(input: RecordInput): Promise<AlertOutcome> {
 
 async function trigger({ integrationId, alert, payloadId, receivedAt, newId }: RecordInput): Promise<AlertOutcome> {
   const key = keys.liveAlert(integrationId, alert.dedupKey);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < CONTENDED_ATTEMPTS; attempt++) {
+    await pauseBeforeRetry(attempt);
     // Most deliveries repeat an open alert: try the one-write update first.
     try {
       const r = await guard('update alert', () =>
@@ -145,7 +164,7 @@ async function trigger({ integrationId, alert, payloadId, receivedAt, newId }: R
       // Another delivery created it between our two writes: go round and count as a repeat.
     }
   }
-  throw new Error(`Alert ${alert.dedupKey} kept changing under concurrent writes`);
+  throw contended(alert.dedupKey);
 }
 
 async function acknowledge({ integrationId, alert, payloadId, receivedAt }: RecordInput): Promise<AlertOutcome> {
@@ -174,7 +193,8 @@ async function acknowledge({ integrationId, alert, payloadId, receivedAt }: Reco
 
 async function resolve({ integrationId, alert, payloadId, receivedAt }: RecordInput): Promise<AlertOutcome> {
   const key = keys.liveAlert(integrationId, alert.dedupKey);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < CONTENDED_ATTEMPTS; attempt++) {
+    await pauseBeforeRetry(attempt);
     const r = await guard('read alert', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true })));
     if (!r.Item) return { outcome: 'dropped', reason: 'no-open-alert' };
     const live = toAlert(r.Item);
@@ -225,7 +245,7 @@ async function resolve({ integrationId, alert, payloadId, receivedAt }: RecordIn
       // Changed (repeat, ack) or resolved by a concurrent delivery: read again.
     }
   }
-  throw new Error(`Alert ${alert.dedupKey} kept changing under concurrent writes`);
+  throw contended(alert.dedupKey);
 }
 
 export async function getAlert(id: string): Promise<StoredAlert | undefined> {
