@@ -17,7 +17,7 @@ import {
   listTimeEntries,
   openTicketsOfQueue,
 } from '../../shared/store/tickets';
-import { callerOf, expectedVersion, requireAgent, requireWriter, visibleOr404, type Caller } from './access';
+import { callerOf, expectedVersion, inScopeOnly, requireAgent, requireLinksInScope, requireWriter, scopedOr404, type Caller } from './access';
 
 const DEFAULT_WINDOW_DAYS = 30;
 const MAX_WINDOW_DAYS = 366;
@@ -28,7 +28,7 @@ function withEtag(statusCode: number, t: Ticket, c: Caller, extra: Record<string
 
 async function load(req: HttpRequest, c: Caller): Promise<Ticket> {
   const ref = req.params.id!;
-  return visibleOr404(await findTicket(ref), ref, c);
+  return scopedOr404(await findTicket(ref), ref, c);
 }
 
 export const handler = httpApi(ticketOperations, {
@@ -52,6 +52,7 @@ export const handler = httpApi(ticketOperations, {
     const known = await getConfig('requester', requester.email);
     if (known?.accountId && !input.links.some((l) => l.kind === 'account'))
       input = { ...input, links: [...input.links, { kind: 'account', ref: known.accountId }] };
+    await requireLinksInScope(input.links, c, 'links', true);
     if (!known) await ensureConfig('requester', { email: requester.email, name: requester.name, blocked: false }, req.now.toISOString());
     const t = await openTicket({ input, requester: { email: requester.email, name: requester.name ?? known?.name }, source: 'api', actor: c.actor, now: req.now });
     return withEtag(201, t, c, {}, { location: `/tickets/${t.id}` });
@@ -62,12 +63,14 @@ export const handler = httpApi(ticketOperations, {
     const q = req.input.query;
     if (c.viewer.kind === 'requester') {
       const page = await listRequesterTickets(c.viewer.email ?? '', q.limit, q.cursor);
-      const items = page.items.filter((t) => !q.status || t.status === q.status).map((t) => ticketView(t, c.viewer));
+      const mine = await inScopeOnly(page.items, c);
+      const items = mine.filter((t) => !q.status || t.status === q.status).map((t) => ticketView(t, c.viewer));
       return json(200, { items, nextCursor: page.nextCursor });
     }
     if (q.open === 'true') {
       const page = await openTicketsOfQueue(q.queue, q.limit, q.cursor);
-      return json(200, { items: page.items.map((t) => ticketView(t, c.viewer)), nextCursor: page.nextCursor });
+      const items = await inScopeOnly(page.items, c);
+      return json(200, { items: items.map((t) => ticketView(t, c.viewer)), nextCursor: page.nextCursor });
     }
     const since = q.since ? new Date(q.since) : new Date(req.now.getTime() - DEFAULT_WINDOW_DAYS * 86400_000);
     if (req.now.getTime() - since.getTime() > MAX_WINDOW_DAYS * 86400_000)
@@ -83,7 +86,10 @@ export const handler = httpApi(ticketOperations, {
       limit: q.limit,
       cursor: q.cursor,
     });
-    return json(200, { items: page.items.map((t) => ticketView(t, c.viewer)), nextCursor: page.nextCursor });
+    // A scoped caller gets only its realm's tickets; a page may then hold fewer than `limit`
+    // (follow nextCursor until it is absent).
+    const items = await inScopeOnly(page.items, c);
+    return json(200, { items: items.map((t) => ticketView(t, c.viewer)), nextCursor: page.nextCursor });
   },
 
   'GET /tickets/{id}': async (req) => {
@@ -101,6 +107,7 @@ export const handler = httpApi(ticketOperations, {
     const patch = req.input.body;
     const version = expectedVersion(req, patch.version);
     const t = await load(req, c);
+    await requireLinksInScope(patch.addLinks ?? [], c, 'addLinks', false);
     const after = await changeTicket(t, patch, c.actor, req.now, version);
     return withEtag(200, after, c);
   },
