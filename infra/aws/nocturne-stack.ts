@@ -16,9 +16,19 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { catalog as defaultCatalog, FUNCTION_NEEDS, topicEnvName, type Catalog, type EventTrigger, type FunctionNeed, type TopicName } from '../catalog';
+import {
+  catalog as defaultCatalog,
+  FUNCTION_NEEDS,
+  stateMachineEnvName,
+  topicEnvName,
+  type Catalog,
+  type EventTrigger,
+  type FunctionNeed,
+  type TopicName,
+} from '../catalog';
 import type { TableDefinition } from '../../shared/store/table-definition';
 import { CatalogFunction, PROJECT_ROOT, pascalCase } from './catalog-function';
+import { CatalogStateMachine, stateMachineArn, stateMachinePhysicalName, stateMachineStatements } from './catalog-state-machine';
 import { InboundEmail } from './inbound-email';
 import { OpsApi, routeKey } from './ops-api';
 
@@ -60,6 +70,8 @@ export class NocturneStack extends Stack {
   readonly alarmTopic: sns.Topic;
   readonly api: OpsApi;
   readonly functions: ReadonlyMap<string, CatalogFunction>;
+  /** The catalog's state machines by name (infra/aws/catalog-state-machine.ts). */
+  readonly stateMachines: ReadonlyMap<string, CatalogStateMachine>;
   /** Dead letters redriven DEAD_LETTER_MAX_RECEIVES times end here, alarmed; only with a `deadLetters` function. */
   readonly parkedDeadLetters?: sqs.Queue;
   /** Bucket and SES receipt rules; only when a catalog function has an inboundEmail trigger. */
@@ -178,6 +190,14 @@ export class NocturneStack extends Stack {
       functions.set(definition.name, fn);
     }
     this.functions = functions;
+    this.stateMachines = new Map(
+      (catalog.stateMachines ?? []).map((definition) => [
+        definition.name,
+        new CatalogStateMachine(this, { definition, functions, alarmTopic: this.alarmTopic }),
+      ]),
+    );
+    for (const m of this.stateMachines.values())
+      new CfnOutput(this, `StateMachineArn${pascalCase(m.definition.name)}`, { value: m.stateMachine.stateMachineArn });
     for (const fn of functions.values()) if (fn.definition.triggers.some((t) => t.kind === 'deadLetters')) this.wireRedrive(fn);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the webhooks and the ops API' });
@@ -214,9 +234,20 @@ export class NocturneStack extends Stack {
     }
     if (def.publishEvents) this.bus.grantPutEventsTo(fn.function);
     for (const name of def.topics ?? []) this.topics.get(name)!.grantPublish(fn.function);
-    if (def.stepFunctionsCallbacks) {
+    if (def.stepFunctionsCallbacks || def.stateMachines?.callbacks?.length) {
       fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: STEP_FUNCTIONS_CALLBACK_ACTIONS, resources: ['*'] }));
       wildcardReasons.push('Step Functions task tokens are not resources: SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat accept only "*".');
+    }
+    if (def.stateMachines) {
+      // Exactly the machines it lists: StartExecution on the machine, execution actions on its executions.
+      for (const statement of stateMachineStatements(this, def.stateMachines)) fn.role.addToPrincipalPolicy(statement);
+      const { start = [], read = [], redrive = [], stop = [] } = def.stateMachines;
+      for (const name of new Set([...start, ...read, ...redrive, ...stop])) fn.function.addEnvironment(stateMachineEnvName(name), stateMachineArn(this, name));
+      for (const name of new Set([...read, ...redrive, ...stop]))
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(this, name)}:*]`,
+          reason: `Execution actions on the executions of state machine ${name} only (execution:<machine>:*): execution names are chosen at run time.`,
+        });
     }
 
     if (def.triggers.some((t) => t.kind === 'tableStream'))
@@ -400,6 +431,17 @@ function checkCatalog(catalog: Catalog, bundle: boolean, inboundEmailDomain: str
     }
     if (bundle && !fs.existsSync(path.join(PROJECT_ROOT, fn.entry))) problems.push(`${fn.name}: entry ${fn.entry} does not exist`);
   }
+  const machines = new Set<string>();
+  for (const sm of catalog.stateMachines ?? []) {
+    if (machines.has(sm.name)) problems.push(`state machine ${sm.name} is declared twice`);
+    machines.add(sm.name);
+    if (!fs.existsSync(path.join(PROJECT_ROOT, sm.definitionFile))) problems.push(`state machine ${sm.name}: ${sm.definitionFile} does not exist`);
+    for (const [n, sub] of Object.entries(sm.substitutions))
+      if (!names.has(sub.function)) problems.push(`state machine ${sm.name}: \${${n}} names unknown function ${sub.function}`);
+  }
+  for (const fn of catalog.functions)
+    for (const [kind, list] of Object.entries(fn.stateMachines ?? {}))
+      for (const m of list ?? []) if (!machines.has(m)) problems.push(`${fn.name}: stateMachines.${kind} names unknown state machine ${m}`);
   if (prefixes.length && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(inboundEmailDomain))
     problems.push(`inboundEmailDomain "${inboundEmailDomain}" is not a domain name (set it with -c inboundEmailDomain=support.example.org)`);
   if (problems.length) throw new Error(`infra/catalog.ts cannot be deployed:\n- ${problems.join('\n- ')}`);

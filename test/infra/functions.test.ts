@@ -262,9 +262,11 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
       }
     });
 
-    it('may read inbound email and answer Step Functions task tokens only if its entry says so', () => {
+    it('may read inbound email and use Step Functions (task tokens, executions) only if its entry says so', () => {
       const grants = grantsOf(s, name);
-      expect(grants.filter((g) => g.startsWith('states:')).length > 0).toBe(def.stepFunctionsCallbacks === true);
+      const declaresStates =
+        def.stepFunctionsCallbacks === true || Object.values(def.stateMachines ?? {}).some((machines) => (machines?.length ?? 0) > 0);
+      expect(grants.filter((g) => g.startsWith('states:')).length > 0).toBe(declaresStates);
       const reads = grants.filter((g) => g.startsWith('s3:'));
       expect(reads).toEqual(def.triggers.flatMap((t) => (t.kind === 'inboundEmail' ? [`s3:GetObject on inbound-email-bucket/${t.prefix}*`] : [])));
     });

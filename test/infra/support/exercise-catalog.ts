@@ -1,7 +1,7 @@
 // The real catalog plus fixture functions that use every trigger kind and every kind of grant,
 // so the generic wiring is checked even for kinds the real catalog does not use yet. The
 // fixtures are synthesized without bundling, so their entries need not exist.
-import { catalog, type Catalog, type FunctionDefinition } from '../../../infra/catalog';
+import { catalog, type Catalog, type FunctionDefinition, type StateMachineDefinition } from '../../../infra/catalog';
 
 const fixtures: FunctionDefinition[] = [
   {
@@ -15,6 +15,7 @@ const fixtures: FunctionDefinition[] = [
     publishEvents: true,
     topics: ['pages', 'alerts'],
     stepFunctionsCallbacks: true,
+    stateMachines: { start: ['fixture-saga'], read: ['fixture-saga'], redrive: ['fixture-saga'], stop: ['fixture-saga'] },
     environment: { SWEEP_WINDOW_MINUTES: '15' },
     triggers: [
       { kind: 'schedule', expression: 'rate(1 minute)' },
@@ -51,7 +52,23 @@ const fixtures: FunctionDefinition[] = [
   },
 ];
 
-export const exerciseCatalog: Catalog = { ...catalog, functions: [...catalog.functions, ...fixtures] };
+/** A machine whose Tasks invoke two fixture functions (direct ARN and lambda:invoke). */
+const fixtureMachines: StateMachineDefinition[] = [
+  {
+    name: 'fixture-saga',
+    description: 'Fixture: a saga whose Tasks invoke fixture-notifier and fixture-mixed.',
+    definitionFile: 'test/fixtures/state-machines/saga.asl.json',
+    type: 'STANDARD',
+    substitutions: { ValidateFn: { function: 'fixture-notifier' }, StepFn: { function: 'fixture-mixed' } },
+    timeoutSeconds: 3600,
+  },
+];
+
+export const exerciseCatalog: Catalog = {
+  ...catalog,
+  functions: [...catalog.functions, ...fixtures],
+  stateMachines: [...catalog.stateMachines, ...fixtureMachines],
+};
 
 /** Every catalog the infra tests run against, by a name that reads well in test titles. */
 export const catalogsUnderTest: Array<[string, Catalog]> = [

@@ -7,6 +7,7 @@ import type { IConstruct } from 'constructs';
 import { isAsyncTrigger, type Catalog, type FunctionDefinition } from '../../../infra/catalog';
 import { buildApp } from '../../../infra/aws/build-app';
 import { FUNCTION_TAG, type CatalogFunction } from '../../../infra/aws/catalog-function';
+import { stateMachinePhysicalName } from '../../../infra/aws/catalog-state-machine';
 import type { NocturneStack } from '../../../infra/aws/nocturne-stack';
 
 /** Template JSON, read loosely: the assertions check the shapes. */
@@ -110,6 +111,12 @@ function labels(s: Synthesized, self: CatalogFunction): Map<string, string> {
   m.set(logicalId(s.stack.alarmTopic), 'alarm-topic');
   for (const [name, topic] of s.stack.topics) m.set(logicalId(topic), `topic:${name}`);
   if (s.stack.inboundEmail) m.set(logicalId(s.stack.inboundEmail.bucket), 'inbound-email-bucket');
+  // State machines are named, and granted, by ARNs built from their physical names.
+  for (const name of s.stack.stateMachines.keys()) {
+    const physical = stateMachinePhysicalName(s.stack, name);
+    m.set(`stateMachine:${physical}`, `state-machine:${name}`);
+    m.set(`execution:${physical}:*`, `state-machine:${name}:executions`);
+  }
   for (const [name, fn] of s.stack.functions) {
     const owner = fn === self ? 'own' : `function:${name}`;
     m.set(logicalId(fn.logGroup), `${owner}:log-group`);
@@ -131,9 +138,16 @@ function label(expr: unknown, names: Map<string, string>): string {
     if (getAtt[1] === 'StreamArn') return `${base}/stream`;
   }
   const join = e?.['Fn::Join'] as [string, unknown[]] | undefined;
+  const states = join && join[0] === '' ? /^arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:(.+)$/.exec(joined(join[1])) : null;
+  if (states) return names.get(states[1]!) ?? `?${states[1]}`;
   if (join && join[0] === '' && join[1].length === 2 && typeof join[1][1] === 'string')
     return label(join[1][0], names) + join[1][1];
   return JSON.stringify(expr);
+}
+
+/** An Fn::Join's parts as text, pseudo parameters as <AWS::Region> and the like. */
+function joined(parts: unknown[]): string {
+  return parts.map((p) => (typeof p === 'string' ? p : (p as Json)?.Ref ? `<${(p as Json).Ref}>` : JSON.stringify(p))).join('');
 }
 
 const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
@@ -203,7 +217,15 @@ export function expectedGrants(def: FunctionDefinition, catalog: Catalog): strin
     allow([...TABLE_READ, ...TABLE_WRITE], tableResources('idempotency-table', catalog.tables.idempotency.indexes.length));
   if (def.publishEvents) allow(['events:PutEvents'], ['bus']);
   for (const topic of def.topics ?? []) allow(['sns:Publish'], [`topic:${topic}`]);
-  if (def.stepFunctionsCallbacks) allow(STEP_FUNCTIONS_CALLBACKS, ['*']);
+  const machines = def.stateMachines ?? {};
+  if (def.stepFunctionsCallbacks || machines.callbacks?.length) allow(STEP_FUNCTIONS_CALLBACKS, ['*']);
+  for (const n of machines.start ?? []) allow(['states:StartExecution'], [`state-machine:${n}`]);
+  for (const n of machines.read ?? []) {
+    allow(['states:ListExecutions', 'states:DescribeStateMachine'], [`state-machine:${n}`]);
+    allow(['states:DescribeExecution', 'states:GetExecutionHistory'], [`state-machine:${n}:executions`]);
+  }
+  for (const n of machines.redrive ?? []) allow(['states:RedriveExecution'], [`state-machine:${n}:executions`]);
+  for (const n of machines.stop ?? []) allow(['states:StopExecution'], [`state-machine:${n}:executions`]);
 
   // What its triggers need: the stream to read, the raw messages to read, the dead-letter queues to write.
   if (def.triggers.some(isAsyncTrigger)) allow(['sqs:SendMessage'], ['own:async-dlq']);

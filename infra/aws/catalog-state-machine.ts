@@ -1,0 +1,137 @@
+// One catalog state machine as deployed: the ASL file with its ${Substitutions} filled in with the
+// ARNs of the catalog functions they name (definitionSubstitutions), a role that may invoke exactly
+// those functions, every execution event logged (level ALL) to its own log group, X-Ray tracing,
+// and alarms on failed and timed-out executions. The machine has a physical name derived from the
+// stack, so functions get its ARN without a reference to it (a function may both be a Task of a
+// machine and start or answer it without a dependency cycle).
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { StateMachineAccess, StateMachineDefinition } from '../catalog';
+import { PROJECT_ROOT, pascalCase, type CatalogFunction } from './catalog-function';
+
+/** The physical name of a catalog machine in a stack (at most 80 characters, as Step Functions allows). */
+export function stateMachinePhysicalName(stack: Stack, name: string): string {
+  return `${stack.stackName}-${name}`.slice(0, 80);
+}
+
+/** ARN of a catalog machine, or of its executions (`executions: true`), built from its physical name. */
+export function stateMachineArn(stack: Stack, name: string, executions = false): string {
+  return stack.formatArn({
+    service: 'states',
+    resource: executions ? 'execution' : 'stateMachine',
+    resourceName: executions ? `${stateMachinePhysicalName(stack, name)}:*` : stateMachinePhysicalName(stack, name),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+export interface CatalogStateMachineProps {
+  definition: StateMachineDefinition;
+  /** Every catalog function by name (its substitutions name some of them). */
+  functions: ReadonlyMap<string, CatalogFunction>;
+  alarmTopic: sns.ITopic;
+}
+
+export class CatalogStateMachine extends Construct {
+  readonly definition: StateMachineDefinition;
+  readonly stateMachine: sfn.StateMachine;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly failedAlarm: cloudwatch.Alarm;
+  readonly timedOutAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, props: CatalogStateMachineProps) {
+    const def = props.definition;
+    super(scope, `Sm${pascalCase(def.name)}`);
+    this.definition = def;
+    const stack = Stack.of(this);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: `Nocturne state machine ${def.name}`,
+    });
+
+    const substitutions: Record<string, string> = {};
+    const granted = new Set<string>();
+    for (const [name, sub] of Object.entries(def.substitutions)) {
+      const fn = props.functions.get(sub.function);
+      if (!fn) throw new Error(`State machine ${def.name}: \${${name}} names function ${sub.function}, which the catalog does not declare`);
+      substitutions[name] = fn.function.functionArn;
+      if (granted.has(sub.function)) continue;
+      granted.add(sub.function);
+      fn.function.grantInvoke(this.role);
+      const fnId = stack.getLogicalId(fn.function.node.defaultChild as CfnElement);
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
+        reason: `lambda:InvokeFunction on ${sub.function} includes its versions and aliases (<function arn>:*), as grantInvoke writes it; no other function.`,
+      });
+    }
+
+    const file = path.join(PROJECT_ROOT, def.definitionFile);
+    const asl = JSON.parse(readFileSync(file, 'utf8')) as { TimeoutSeconds?: number };
+    // The file is the definition; only a catalog timeout the file does not state is added to it.
+    const definitionBody =
+      def.timeoutSeconds !== undefined && asl.TimeoutSeconds === undefined
+        ? sfn.DefinitionBody.fromString(JSON.stringify({ ...asl, TimeoutSeconds: def.timeoutSeconds }))
+        : sfn.DefinitionBody.fromFile(file);
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: stateMachinePhysicalName(stack, def.name),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: def.description,
+      definitionBody,
+      definitionSubstitutions: substitutions,
+      role: this.role,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'CloudWatch Logs delivery (logs:CreateLogDelivery, ...) and X-Ray (xray:PutTraceSegments, ...) for the state machine accept only "*".',
+    });
+
+    const alarm = (id: string, what: string, metric: cloudwatch.Metric) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmDescription: `Nocturne state machine ${def.name}: ${what} (see its log group and execution history).`,
+        metric,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      const action = new cloudwatchActions.SnsAction(props.alarmTopic);
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+      return a;
+    };
+    const period = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    this.failedAlarm = alarm('ExecutionsFailedAlarm', 'executions failed', this.stateMachine.metricFailed(period));
+    this.timedOutAlarm = alarm('ExecutionsTimedOutAlarm', 'executions timed out', this.stateMachine.metricTimedOut(period));
+  }
+}
+
+/** What a catalog function may do with the machines it lists (StateMachineAccess), as IAM statements. */
+export function stateMachineStatements(stack: Stack, access: StateMachineAccess): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  const onMachines = (names: string[] | undefined, actions: string[]) => {
+    if (names?.length) statements.push(new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(stack, n)) }));
+  };
+  const onExecutions = (names: string[] | undefined, actions: string[]) => {
+    if (names?.length) statements.push(new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(stack, n, true)) }));
+  };
+  onMachines(access.start, ['states:StartExecution']);
+  onMachines(access.read, ['states:ListExecutions', 'states:DescribeStateMachine']);
+  onExecutions(access.read, ['states:DescribeExecution', 'states:GetExecutionHistory']);
+  onExecutions(access.redrive, ['states:RedriveExecution']);
+  onExecutions(access.stop, ['states:StopExecution']);
+  return statements;
+}
