@@ -11,15 +11,35 @@ const upward = (message, ...dirs) => ({ regex: relativeInto(...dirs), message })
 const layerRule = (patterns, paths = []) => ['error', { patterns, paths }];
 const noIo = [
   { name: 'node:fs', message: 'The domain does no I/O: read files in store/adapters/infra and pass the data in.' },
-  { name: 'node:fs/promises', message: 'The domain does no I/O: read files in store/adapters/infra and pass the data in.' },
+  {
+    name: 'node:fs/promises',
+    message: 'The domain does no I/O: read files in store/adapters/infra and pass the data in.',
+  },
   { name: 'node:http', message: 'The domain does no I/O: HTTP clients live in shared/adapters/.' },
   { name: 'node:https', message: 'The domain does no I/O: HTTP clients live in shared/adapters/.' },
   // isIP is a pure check; sockets are I/O.
-  { name: 'node:net', allowImportNames: ['isIP'], message: 'The domain does no I/O: sockets live in functions/ or shared/adapters/.' },
+  {
+    name: 'node:net',
+    allowImportNames: ['isIP'],
+    message: 'The domain does no I/O: sockets live in functions/ or shared/adapters/.',
+  },
 ];
-const noAwsSdk = { group: ['@aws-sdk/*'], message: 'No AWS SDK in the domain: DynamoDB lives in shared/store/, other services in shared/adapters/.' };
+const noAwsSdk = {
+  group: ['@aws-sdk/*'],
+  message: 'No AWS SDK in the domain: DynamoDB lives in shared/store/, other services in shared/adapters/.',
+};
 const domainPatterns = [
-  upward('shared/domain/ is pure: it imports only the domain and events/ (contracts sit below the domain).', 'store', 'adapters', 'app', 'http', 'api', 'observability', 'functions', 'infra'),
+  upward(
+    'shared/domain/ is pure: it imports only the domain and events/ (contracts sit below the domain).',
+    'store',
+    'adapters',
+    'app',
+    'http',
+    'api',
+    'observability',
+    'functions',
+    'infra',
+  ),
 ];
 
 export default tseslint.config(
@@ -34,7 +54,14 @@ export default tseslint.config(
   },
   {
     files: ['events/**/*.ts'],
-    rules: { 'no-restricted-imports': layerRule([{ regex: '^\\.\\./', message: 'events/ (the published contracts) imports nothing from the rest of the project.' }]) },
+    rules: {
+      'no-restricted-imports': layerRule([
+        {
+          regex: '^\\.\\./',
+          message: 'events/ (the published contracts) imports nothing from the rest of the project.',
+        },
+      ]),
+    },
   },
   {
     files: ['shared/domain/**/*.ts'],
@@ -50,7 +77,14 @@ export default tseslint.config(
     files: ['shared/store/**/*.ts', 'shared/adapters/**/*.ts', 'shared/observability/**/*.ts'],
     rules: {
       'no-restricted-imports': layerRule([
-        upward('shared/store/, shared/adapters/ and shared/observability/ sit below the application layer: no app/, http/, api/ or functions/.', 'app', 'http', 'api', 'functions', 'infra'),
+        upward(
+          'shared/store/, shared/adapters/ and shared/observability/ sit below the application layer: no app/, http/, api/ or functions/.',
+          'app',
+          'http',
+          'api',
+          'functions',
+          'infra',
+        ),
       ]),
     },
   },
@@ -58,27 +92,47 @@ export default tseslint.config(
     files: ['shared/app/**/*.ts'],
     rules: {
       'no-restricted-imports': layerRule([
-        upward('shared/app/ (orchestration) sits below the HTTP layer and the function entries: no http/, api/ or functions/.', 'http', 'api', 'functions', 'infra'),
+        upward(
+          'shared/app/ (orchestration) sits below the HTTP layer and the function entries: no http/, api/ or functions/.',
+          'http',
+          'api',
+          'functions',
+          'infra',
+        ),
       ]),
     },
   },
   {
     files: ['shared/http/**/*.ts', 'shared/api/**/*.ts'],
-    rules: { 'no-restricted-imports': layerRule([upward('shared/ never imports functions/ or infra/.', 'functions', 'infra')]) },
+    rules: {
+      'no-restricted-imports': layerRule([upward('shared/ never imports functions/ or infra/.', 'functions', 'infra')]),
+    },
   },
   {
     // A function's folder is its own: what two functions share goes to shared/.
     files: ['functions/**/*.ts'],
     rules: {
       'no-restricted-imports': layerRule([
-        { regex: '^\\.\\./(?!\\.)', message: 'A function imports no other function\'s folder: move what they share to shared/app/ (or below).' },
+        {
+          regex: '^\\.\\./(?!\\.)',
+          message: "A function imports no other function's folder: move what they share to shared/app/ (or below).",
+        },
         upward('functions/ do not import infra/: the catalog wires them, not the other way round.', 'infra'),
       ]),
     },
   },
   {
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

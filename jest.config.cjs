@@ -1,6 +1,9 @@
 // Three projects, one command: `npm test` runs them all (see README).
 const transform = {
-  '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'commonjs' } }],
+  '^.+\\.(t|j)sx?$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'commonjs' } },
+  ],
 };
 // @middy/* and a few other dependencies ship ES modules only: transform them too.
 const transformIgnorePatterns = ['/node_modules/(?!(@middy|ulid)/)'];

@@ -75,5 +75,7 @@ export async function measureBundles(names?: string[]): Promise<BundleFigure[]> 
 }
 
 if (require.main === module) {
-  measureBundles(process.argv.slice(2).length ? process.argv.slice(2) : undefined).then((r) => console.log(JSON.stringify({ bench: 'bundles', functions: r })));
+  measureBundles(process.argv.slice(2).length ? process.argv.slice(2) : undefined).then((r) =>
+    console.log(JSON.stringify({ bench: 'bundles', functions: r })),
+  );
 }

@@ -14,9 +14,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
 async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
@@ -52,12 +54,54 @@ async function main(): Promise<void> {
     const setupStarted = performance.now();
     const now = new Date().toISOString();
     await teams.create({ id: 'platform', name: 'Platform' }, now);
-    await services.create({ id: 'billing-api', name: 'Billing API', teamId: 'platform', tier: 1, slaTarget: 99.95, dependsOn: [] }, now);
-    for (const [id, n] of [['alice', 101], ['bob', 102]] as const)
-      await users.create({ id, name: id, contactMethods: [{ id: 'phone', type: 'sms', address: `+1555555${String(n).padStart(4, '0')}` }, { id: 'mail', type: 'email', address: `${id}@example.com` }], notificationRules: [] }, now);
-    await schedules.create({ id: 'primary', name: 'Primary', timeZone: 'Europe/London', layers: [{ id: 'w', participants: ['alice', 'bob'], rotation: { every: 1, unit: 'weeks' }, start: '2026-01-05T09:00', restrictions: [] }], overrides: [] }, now);
+    await services.create(
+      { id: 'billing-api', name: 'Billing API', teamId: 'platform', tier: 1, slaTarget: 99.95, dependsOn: [] },
+      now,
+    );
+    for (const [id, n] of [
+      ['alice', 101],
+      ['bob', 102],
+    ] as const)
+      await users.create(
+        {
+          id,
+          name: id,
+          contactMethods: [
+            { id: 'phone', type: 'sms', address: `+1555555${String(n).padStart(4, '0')}` },
+            { id: 'mail', type: 'email', address: `${id}@example.com` },
+          ],
+          notificationRules: [],
+        },
+        now,
+      );
+    await schedules.create(
+      {
+        id: 'primary',
+        name: 'Primary',
+        timeZone: 'Europe/London',
+        layers: [
+          {
+            id: 'w',
+            participants: ['alice', 'bob'],
+            rotation: { every: 1, unit: 'weeks' },
+            start: '2026-01-05T09:00',
+            restrictions: [],
+          },
+        ],
+        overrides: [],
+      },
+      now,
+    );
     const policy = await policies.create(
-      { id: 'default', name: 'Default', levels: [{ targets: [{ type: 'schedule', id: 'primary' }], delayMinutes: 5 }, { targets: [{ type: 'team', id: 'platform' }], delayMinutes: 10 }], repeat: 1 },
+      {
+        id: 'default',
+        name: 'Default',
+        levels: [
+          { targets: [{ type: 'schedule', id: 'primary' }], delayMinutes: 5 },
+          { targets: [{ type: 'team', id: 'platform' }], delayMinutes: 10 },
+        ],
+        repeat: 1,
+      },
       now,
     );
     await teamOncall.create({ id: 'platform', members: ['bob'], escalationPolicyId: 'default' }, now);
@@ -114,7 +158,12 @@ async function main(): Promise<void> {
         startedAt: now,
         updatedAt: now,
       });
-      await scheduleTimer({ id: escalationTimerId(id, 2), kind: ESCALATION_STEP_TIMER, dueAt: due, payload: { incidentId: id, epoch: 2, round: 1, level: 2 } });
+      await scheduleTimer({
+        id: escalationTimerId(id, 2),
+        kind: ESCALATION_STEP_TIMER,
+        dueAt: due,
+        payload: { incidentId: id, epoch: 2, round: 1, level: 2 },
+      });
     });
     const setupMs = performance.now() - setupStarted;
 
@@ -131,7 +180,10 @@ async function main(): Promise<void> {
     });
     const started = performance.now();
     const offset = D - Date.now();
-    const result = await sweepOnce(() => new Date(Date.now() + offset), { handlers: timerHandlers, concurrency: CONCURRENCY });
+    const result = await sweepOnce(() => new Date(Date.now() + offset), {
+      handlers: timerHandlers,
+      concurrency: CONCURRENCY,
+    });
     const sweepMs = performance.now() - started;
 
     // Assess
@@ -149,7 +201,12 @@ async function main(): Promise<void> {
         sweepSeconds: Math.round(sweepMs) / 1000,
         stepsPerSecond: Math.round(result.ran / (sweepMs / 1000)),
         pagesPerSecond: Math.round(pages / (sweepMs / 1000)),
-        dueToFirstPageMs: { min: delays[0] ?? 0, p50: pct(delays, 0.5), p99: pct(delays, 0.99), max: delays.at(-1) ?? 0 },
+        dueToFirstPageMs: {
+          min: delays[0] ?? 0,
+          p50: pct(delays, 0.5),
+          p99: pct(delays, 0.99),
+          max: delays.at(-1) ?? 0,
+        },
         setupSeconds: Math.round(setupMs) / 1000,
         store: 'DynamoDB Local 1.25, in memory, one JVM on this machine',
         note: 'every step due at the same instant, so the delay is queueing behind one sweeper; in AWS add up to SWEEP_POLL_SECONDS (5 s) before the sweep wakes',

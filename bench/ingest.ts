@@ -13,7 +13,13 @@ const TOKEN = 'demo-alertmanager-token';
 
 let seq = 0;
 const alertFor = (key: number): AmAlert => ({
-  labels: { alertname: `BenchAlert${key % 50}`, instance: `host-${key}:9100`, service: `svc-${key % 20}`, severity: 'warning', bench: String(key) },
+  labels: {
+    alertname: `BenchAlert${key % 50}`,
+    instance: `host-${key}:9100`,
+    service: `svc-${key % 20}`,
+    severity: 'warning',
+    bench: String(key),
+  },
   summary: `bench ${key} seq ${seq++}`,
   startsAt: '2026-11-21T00:00:00Z',
 });
@@ -83,7 +89,12 @@ async function main(): Promise<void> {
       while (fastSent < fastTarget) {
         const n = Math.min(1 + Math.floor(Math.random() * 50), fastTarget - fastSent);
         fastSent += n;
-        fastLatency.push(await post(url, Array.from({ length: n }, () => alertFor(pick()))));
+        fastLatency.push(
+          await post(
+            url,
+            Array.from({ length: n }, () => alertFor(pick())),
+          ),
+        );
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
@@ -95,13 +106,36 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: 'ingest',
         alerts: TOTAL,
-        steady: { alertsPerSecond: round(steadyTarget / steadySeconds, 1), requests: steadyLatency.length, p50Ms: round(percentile(steadyLatency, 50), 1), p99Ms: round(percentile(steadyLatency, 99), 1) },
-        maxRate: { alertsPerSecond: round(fastTarget / fastSeconds, 1), requests: fastLatency.length, p50Ms: round(percentile(fastLatency, 50), 1), p99Ms: round(percentile(fastLatency, 99), 1) },
+        steady: {
+          alertsPerSecond: round(steadyTarget / steadySeconds, 1),
+          requests: steadyLatency.length,
+          p50Ms: round(percentile(steadyLatency, 50), 1),
+          p99Ms: round(percentile(steadyLatency, 99), 1),
+        },
+        maxRate: {
+          alertsPerSecond: round(fastTarget / fastSeconds, 1),
+          requests: fastLatency.length,
+          p50Ms: round(percentile(fastLatency, 50), 1),
+          p99Ms: round(percentile(fastLatency, 99), 1),
+        },
         dynamodb: {
-          perNewAlert: { writes: round((newCal.writes - 2 * newCal.requests) / newCal.alerts), requests: round((newCal.total - 3 * newCal.requests) / newCal.alerts) },
-          perRepeatedAlert: { writes: round((repCal.writes - 2 * repCal.requests) / repCal.alerts), requests: round((repCal.total - 3 * repCal.requests) / repCal.alerts) },
-          perRequestOverhead: { writes: 2, reads: 1, note: 'integration read, payload claim, completion mark; shared by every alert in the request' },
-          amortizedAtBatch10: { newAlertWrites: round(newCal.writes / newCal.alerts), repeatedAlertWrites: round(repCal.writes / repCal.alerts) },
+          perNewAlert: {
+            writes: round((newCal.writes - 2 * newCal.requests) / newCal.alerts),
+            requests: round((newCal.total - 3 * newCal.requests) / newCal.alerts),
+          },
+          perRepeatedAlert: {
+            writes: round((repCal.writes - 2 * repCal.requests) / repCal.alerts),
+            requests: round((repCal.total - 3 * repCal.requests) / repCal.alerts),
+          },
+          perRequestOverhead: {
+            writes: 2,
+            reads: 1,
+            note: 'integration read, payload claim, completion mark; shared by every alert in the request',
+          },
+          amortizedAtBatch10: {
+            newAlertWrites: round(newCal.writes / newCal.alerts),
+            repeatedAlertWrites: round(repCal.writes / repCal.alerts),
+          },
         },
         bundle: bundles[0],
       }),

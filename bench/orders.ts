@@ -21,7 +21,10 @@ function memorySampler() {
   let rss = 0;
   const t = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 100);
   t.unref();
-  return { peakMb: () => Math.round(Math.max(rss, process.memoryUsage().rss) / 1024 / 1024), stop: () => clearInterval(t) };
+  return {
+    peakMb: () => Math.round(Math.max(rss, process.memoryUsage().rss) / 1024 / 1024),
+    stop: () => clearInterval(t),
+  };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -33,7 +36,9 @@ async function main(): Promise<void> {
   const env = await startBench({
     ocs: { latencyMs: OCS_LATENCY_MS },
     // 1,000 orders in one burst: lift the emulated API throttle for the benchmark's client.
-    catalog: { throttle: { rateLimit: 100_000, burstLimit: 100_000, webhookRateLimit: 100_000, webhookBurstLimit: 100_000 } },
+    catalog: {
+      throttle: { rateLimit: 100_000, burstLimit: 100_000, webhookRateLimit: 100_000, webhookBurstLimit: 100_000 },
+    },
   });
   const { rt } = env;
   const ocs = rt.ocs!;
@@ -71,7 +76,12 @@ async function main(): Promise<void> {
           ids.slice(i, i + 50).map(async (id) => {
             const o = await getOrder(id);
             if (o && FINAL.has(o.state) && !(o.state === 'failed' && o.failure?.redrivable)) {
-              done.push({ id, state: o.state, ms: Date.parse(o.completionDate ?? o.updatedAt) - pending.get(id)!.sent, customerId: o.customerId });
+              done.push({
+                id,
+                state: o.state,
+                ms: Date.parse(o.completionDate ?? o.updatedAt) - pending.get(id)!.sent,
+                customerId: o.customerId,
+              });
               pending.delete(id);
             }
           }),
@@ -88,7 +98,9 @@ async function main(): Promise<void> {
     let storeOrphans = 0;
     for (const c of failedCustomers) if ((await customerPartition(c)).customer) storeOrphans += 1;
     const completedCustomers = new Set(done.filter((d) => d.state === 'completed').map((d) => d.customerId!));
-    const missingLines = [...completedCustomers].filter((c) => ocs.subscribers().filter((s) => s.customerId === c).length !== 3).length;
+    const missingLines = [...completedCustomers].filter(
+      (c) => ocs.subscribers().filter((s) => s.customerId === c).length !== 3,
+    ).length;
     return {
       orders: ORDERS,
       acceptedInMs: Math.round(acceptedMs),
@@ -109,7 +121,16 @@ async function main(): Promise<void> {
   const clean = await run('clean');
   ocs.configure({ latencyMs: OCS_LATENCY_MS, seed: 11, faults: [{ kind: 'reject', rate: 0.05 }] });
   const faults = await run('faults');
-  console.log(JSON.stringify({ bench: 'orders', ocsLatencyMs: OCS_LATENCY_MS, servicesPerOrder: 3, clean, withFivePercentPermanentFaults: faults, goal: { p99Ms: 10_000, orphans: 0 } }));
+  console.log(
+    JSON.stringify({
+      bench: 'orders',
+      ocsLatencyMs: OCS_LATENCY_MS,
+      servicesPerOrder: 3,
+      clean,
+      withFivePercentPermanentFaults: faults,
+      goal: { p99Ms: 10_000, orphans: 0 },
+    }),
+  );
   await env.stop();
   process.exit(0);
 }

@@ -22,7 +22,14 @@ import { runCheck } from '../functions/probe-worker/checks';
 import { runProbeBatch, type BatchResult } from '../functions/probe-worker/round';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { documentClient } from '../shared/store/client';
-import { createProbe, dueProbes, listProbes, specOf, type DueProbe, type ProbeDefinition } from '../shared/store/probes';
+import {
+  createProbe,
+  dueProbes,
+  listProbes,
+  specOf,
+  type DueProbe,
+  type ProbeDefinition,
+} from '../shared/store/probes';
 import { checkJobOnTimer } from '../shared/app/probes/timers';
 import { createJob, JOB_TIMER_KIND, newPingKey, recordPing } from '../shared/store/probe-jobs';
 
@@ -90,12 +97,15 @@ if (!isMainThread) {
   });
 }
 
-function startWorker(env: Record<string, string>): Promise<{ run: (p: DueProbe[]) => Promise<WorkerReply>; stop: () => Promise<number> }> {
+function startWorker(
+  env: Record<string, string>,
+): Promise<{ run: (p: DueProbe[]) => Promise<WorkerReply>; stop: () => Promise<number> }> {
   const w = new Worker(__filename, { workerData: env });
-  const ask = <T>(msg: unknown) => new Promise<T>((resolve) => {
-    w.once('message', resolve);
-    w.postMessage(msg);
-  });
+  const ask = <T>(msg: unknown) =>
+    new Promise<T>((resolve) => {
+      w.once('message', resolve);
+      w.postMessage(msg);
+    });
   return ask('warm').then(() => ({ run: (p: DueProbe[]) => ask<WorkerReply>(p), stop: () => w.terminate() }));
 }
 
@@ -162,7 +172,8 @@ async function main(): Promise<void> {
     const checksOnlyMs = performance.now() - k0;
     const checkMemory = checkMem.stop();
     const reasons: Record<string, number> = {};
-    for (const c of checks) if (!c.ok) reasons[c.reason.replace(/\d+ ms/g, 'N ms')] = (reasons[c.reason.replace(/\d+ ms/g, 'N ms')] ?? 0) + 1;
+    for (const c of checks)
+      if (!c.ok) reasons[c.reason.replace(/\d+ ms/g, 'N ms')] = (reasons[c.reason.replace(/\d+ ms/g, 'N ms')] ?? 0) + 1;
     dropConnections();
 
     // Warm workers, one per batch of the round.
@@ -175,7 +186,9 @@ async function main(): Promise<void> {
     const started = performance.now();
     const round = await scheduleRound(new Date(), { publish: async (e) => void published.push(...e) });
     const schedulerMs = performance.now() - started;
-    const replies = await Promise.all(published.map((e, i) => workers[i % workers.length]!.run((e.detail as unknown as ProbeBatchDetail).probes)));
+    const replies = await Promise.all(
+      published.map((e, i) => workers[i % workers.length]!.run((e.detail as unknown as ProbeBatchDetail).probes)),
+    );
     const roundMs = performance.now() - started;
     const memory = mem.stop();
     // One batch with the machine to itself (the next round's first 25), as one invocation runs it.
@@ -212,18 +225,32 @@ async function main(): Promise<void> {
     };
 
     // ---------------------------------------------------------------- 2. 10,000 jobs, one lateness sweep
-    const spec = createJobSchema.parse({ name: 'bench job', type: 'Load', category: 'Billing', team: 'bench', schedule: { kind: 'period', minutes: 60 }, graceMinutes: 15 });
+    const spec = createJobSchema.parse({
+      name: 'bench job',
+      type: 'Load',
+      category: 'Billing',
+      team: 'bench',
+      schedule: { kind: 'period', minutes: 60 },
+      graceMinutes: 15,
+    });
     const pingAt = new Date();
     const r0 = performance.now();
-    await bounded(64, JOBS, (i) => createJob({ ...spec, name: `bench job ${i}`, id: `bench-job-${i}` }, newPingKey(), pingAt));
+    await bounded(64, JOBS, (i) =>
+      createJob({ ...spec, name: `bench job ${i}`, id: `bench-job-${i}` }, newPingKey(), pingAt),
+    );
     const registerMs = performance.now() - r0;
     const p0 = performance.now();
-    await bounded(64, JOBS, (i) => recordPing(`bench-job-${i}`, { kind: 'success', processed: 1000, errored: 1 }, pingAt));
+    await bounded(64, JOBS, (i) =>
+      recordPing(`bench-job-${i}`, { kind: 'success', processed: 1000, errored: 1 }, pingAt),
+    );
     const pingMs = performance.now() - p0;
 
     // Everyone missed the next run: the sweep at the expected time + 1 s makes all of them late.
     const late = new Date(pingAt.getTime() + 60 * 60_000 + 1000);
-    const handlers = { [JOB_TIMER_KIND]: async (t: { payload: Record<string, unknown> }, now: Date) => void (await checkJobOnTimer(String(t.payload.jobId), now)) };
+    const handlers = {
+      [JOB_TIMER_KIND]: async (t: { payload: Record<string, unknown> }, now: Date) =>
+        void (await checkJobOnTimer(String(t.payload.jobId), now)),
+    };
     const s0 = performance.now();
     const sweep = await sweepOnce(() => late, { handlers });
     const sweepMs = performance.now() - s0;
@@ -250,9 +277,20 @@ async function main(): Promise<void> {
     // What DynamoDB Local itself serves here, to read the figures above against (a late job costs
     // 8 requests: claim, 2 reads, timer move, a 3-item transaction, timer completion).
     const c0 = performance.now();
-    await bounded(16, 2000, (i) => documentClient().send(new PutCommand({ TableName: tables.main, Item: { pk: `CAL#${i}`, sk: 'CAL', v: i } })));
+    await bounded(16, 2000, (i) =>
+      documentClient().send(new PutCommand({ TableName: tables.main, Item: { pk: `CAL#${i}`, sk: 'CAL', v: i } })),
+    );
     const dynamoLocalPutsPerSecond = Math.round(2000 / ((performance.now() - c0) / 1000));
-    console.log(JSON.stringify({ bench: 'probes', dynamodb: 'DynamoDB Local (in memory)', dynamoLocalPutsPerSecond, node: process.version, probes, jobs }));
+    console.log(
+      JSON.stringify({
+        bench: 'probes',
+        dynamodb: 'DynamoDB Local (in memory)',
+        dynamoLocalPutsPerSecond,
+        node: process.version,
+        probes,
+        jobs,
+      }),
+    );
   } finally {
     dropConnections();
     await ddb.stop();

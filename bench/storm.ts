@@ -14,7 +14,18 @@ import { percentile, requestsOf, round, sleep, startBench } from './support';
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 500);
 const PER_HOST = 10;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const NAMES = ['HostUnreachable', 'ScrapeFailed', 'ProbeTimeout', 'HighPacketLoss', 'BgpSessionDown', 'NtpUnsynced', 'DiskIoStalled', 'ServiceDown', 'HighLatency', 'ErrorRate'];
+const NAMES = [
+  'HostUnreachable',
+  'ScrapeFailed',
+  'ProbeTimeout',
+  'HighPacketLoss',
+  'BgpSessionDown',
+  'NtpUnsynced',
+  'DiskIoStalled',
+  'ServiceDown',
+  'HighLatency',
+  'ErrorRate',
+];
 const SERVICES = Array.from({ length: 10 }, (_, i) => `edge-${i}`);
 
 async function scanAll(filter: string, values: Record<string, unknown>): Promise<Record<string, unknown>[]> {
@@ -22,7 +33,13 @@ async function scanAll(filter: string, values: Record<string, unknown>): Promise
   let start: Record<string, unknown> | undefined;
   do {
     const r = await documentClient().send(
-      new ScanCommand({ TableName: tableName(), FilterExpression: filter, ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: values, ExclusiveStartKey: start }),
+      new ScanCommand({
+        TableName: tableName(),
+        FilterExpression: filter,
+        ExpressionAttributeNames: { '#t': 'type' },
+        ExpressionAttributeValues: values,
+        ExclusiveStartKey: start,
+      }),
     );
     out.push(...(r.Items ?? []));
     start = r.LastEvaluatedKey;
@@ -37,7 +54,15 @@ async function main(): Promise<void> {
     const alerts: AmAlert[] = [];
     for (let h = 0; h < HOSTS; h++)
       for (let k = 0; k < PER_HOST; k++)
-        alerts.push({ labels: { alertname: NAMES[k]!, host: `node-${h}`, service: SERVICES[h % SERVICES.length]!, severity: 'critical', partition: 'dc-2' } });
+        alerts.push({
+          labels: {
+            alertname: NAMES[k]!,
+            host: `node-${h}`,
+            service: SERVICES[h % SERVICES.length]!,
+            severity: 'critical',
+            partition: 'dc-2',
+          },
+        });
     // Alertmanager sends one notification per group every few hundred ms during a partition.
     const batches: AmAlert[][] = [];
     for (let i = 0; i < alerts.length; i += 50) batches.push(alerts.slice(i, i + 50));
@@ -64,8 +89,14 @@ async function main(): Promise<void> {
     const dispositions = await scanAll('#t = :t', { ':t': 'AlertDisposition' });
     const stored = await scanAll('#t = :t', { ':t': 'Alert' });
     const receivedAt = new Map(stored.map((a) => [a.id as string, Date.parse(a.firstReceivedAt as string)]));
-    const lag = dispositions.map((d) => Date.parse(d.at as string) - (receivedAt.get(d.alertId as string) ?? Date.parse(d.at as string)));
-    const incidentEvents = readJsonl<{ source: string; "detail-type": string; detail: { notify: boolean; incident: { id: string } } }>(path.join(env.rt.dataDir, 'events.jsonl')).filter((e) => e.source === 'nocturne.incidents');
+    const lag = dispositions.map(
+      (d) => Date.parse(d.at as string) - (receivedAt.get(d.alertId as string) ?? Date.parse(d.at as string)),
+    );
+    const incidentEvents = readJsonl<{
+      source: string;
+      'detail-type': string;
+      detail: { notify: boolean; incident: { id: string } };
+    }>(path.join(env.rt.dataDir, 'events.jsonl')).filter((e) => e.source === 'nocturne.incidents');
     const opened = new Set<string>();
     let notifications = 0;
     for (const e of incidentEvents) {
@@ -75,7 +106,8 @@ async function main(): Promise<void> {
     const byKind: Record<string, number> = {};
     for (const d of dispositions) byKind[d.kind as string] = (byKind[d.kind as string] ?? 0) + 1;
     const perFunction: Record<string, number> = {};
-    for (const [fn, ops] of env.byFunction) perFunction[fn] = round([...ops.values()].reduce((a, b) => a + b, 0) / alerts.length);
+    for (const [fn, ops] of env.byFunction)
+      perFunction[fn] = round([...ops.values()].reduce((a, b) => a + b, 0) / alerts.length);
     console.log(
       JSON.stringify({
         bench: 'storm',
@@ -87,7 +119,11 @@ async function main(): Promise<void> {
         incidents: opened.size,
         notifications,
         dispositions: byKind,
-        receivedToIncidentStoredMs: { p50: round(percentile(lag, 50)), p99: round(percentile(lag, 99)), max: round(Math.max(...lag)) },
+        receivedToIncidentStoredMs: {
+          p50: round(percentile(lag, 50)),
+          p99: round(percentile(lag, 99)),
+          max: round(Math.max(...lag)),
+        },
         dynamodbRequestsPerAlert: round(requestsOf(env.counts) / alerts.length),
         dynamodbRequestsPerAlertByFunction: perFunction,
       }),

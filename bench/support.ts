@@ -25,7 +25,15 @@ export async function startBench(opts: Partial<LocalRuntimeOptions> = {}): Promi
   const dataDir = mkdtempSync(path.join(tmpdir(), 'nocturne-bench-'));
   // Full JIT: a benchmark runs long enough for C2 to pay off.
   const dynamo = await startDynamoDbLocal({ port: 0, jvmArgs: [], startTimeoutMs: 120_000 });
-  const rt = await startLocalRuntime({ port: 0, dataDir, dynamoEndpoint: dynamo.endpoint, seedDemo: true, quiet: true, schedules: false, ...opts });
+  const rt = await startLocalRuntime({
+    port: 0,
+    dataDir,
+    dynamoEndpoint: dynamo.endpoint,
+    seedDemo: true,
+    quiet: true,
+    schedules: false,
+    ...opts,
+  });
   const counts = new Map<string, number>();
   const byFunction = new Map<string, Map<string, number>>();
   addDynamoClientConfigurer((c) =>

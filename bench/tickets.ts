@@ -50,10 +50,18 @@ async function main(): Promise<void> {
     streamPollMs: 50,
     catalog: { throttle: { ...catalog.throttle, rateLimit: 100_000, burstLimit: 100_000 } },
   });
-  const request = async (method: string, p: string, body: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }> => {
+  const request = async (
+    method: string,
+    p: string,
+    body: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown>; ms: number }> => {
     for (;;) {
       const t0 = performance.now();
-      const r = await fetch(`${rt.url}${p}`, { method, headers: { authorization: `Bearer ${AGENT}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`${rt.url}${p}`, {
+        method,
+        headers: { authorization: `Bearer ${AGENT}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const json = (await r.json()) as Record<string, unknown>;
       const ms = performance.now() - t0;
       if (r.status !== 429 && r.status !== 503) return { status: r.status, json, ms };
@@ -82,9 +90,12 @@ async function main(): Promise<void> {
           failures[`POST /tickets ${t.status}`] = (failures[`POST /tickets ${t.status}`] ?? 0) + 1;
           continue;
         }
-        const c = await request('POST', `/tickets/${String(t.json.id)}/comments`, { body: 'Thanks, we are looking into it.' });
+        const c = await request('POST', `/tickets/${String(t.json.id)}/comments`, {
+          body: 'Thanks, we are looking into it.',
+        });
         latencies.push(c.ms);
-        if (c.status !== 201) failures[`POST /comments ${c.status}`] = (failures[`POST /comments ${c.status}`] ?? 0) + 1;
+        if (c.status !== 201)
+          failures[`POST /comments ${c.status}`] = (failures[`POST /comments ${c.status}`] ?? 0) + 1;
         else created++;
       }
     }),
@@ -129,7 +140,8 @@ async function main(): Promise<void> {
     },
     failures,
     outboxDrainSeconds: Math.round(drainSeconds * 10) / 10,
-    notificationsSent: rt.sns.messages.length >= 1000 ? `${rt.sns.messages.length}+ (in memory: last 1000)` : rt.sns.messages.length,
+    notificationsSent:
+      rt.sns.messages.length >= 1000 ? `${rt.sns.messages.length}+ (in memory: last 1000)` : rt.sns.messages.length,
     slaSweep: {
       openTickets: open.length,
       clock: sweepAt.toISOString(),

@@ -17,6 +17,10 @@ export interface EventContract<S extends z.ZodType> {
 }
 
 /** The contracts of one source whose detail-types share one schema: one per detail-type, with its example. */
-export function contractsOf<S extends z.ZodType>(source: string, schema: S, examples: Array<[detailType: string, example: unknown]>): Array<EventContract<S>> {
+export function contractsOf<S extends z.ZodType>(
+  source: string,
+  schema: S,
+  examples: Array<[detailType: string, example: unknown]>,
+): Array<EventContract<S>> {
   return examples.map(([detailType, example]) => ({ source, detailType, schema, example }));
 }

@@ -60,5 +60,10 @@ export const orderEventDetailSchema = eventEnvelopeSchema.extend({
 export type OrderEventDetail = z.infer<typeof orderEventDetailSchema>;
 
 export const orderEventContracts: Array<EventContract<typeof orderEventDetailSchema>> = [
-  { source: ORDER_EVENT_SOURCE, detailType: ORDER_DETAIL_TYPES.stateChange, schema: orderEventDetailSchema, example: stateChange },
+  {
+    source: ORDER_EVENT_SOURCE,
+    detailType: ORDER_DETAIL_TYPES.stateChange,
+    schema: orderEventDetailSchema,
+    example: stateChange,
+  },
 ];

@@ -67,5 +67,10 @@ export const probeEventContracts = contractsOf(PROBE_EVENT_SOURCE, probeEventDet
 
 // The scheduler's fan-out of a probe round to workers (internal, but on the bus like any event).
 export const probeRoundContracts: Array<EventContract<typeof probeBatchDetailSchema>> = [
-  { source: PROBE_ROUND_SOURCE, detailType: PROBE_BATCH_DETAIL_TYPE, schema: probeBatchDetailSchema, example: batchDue },
+  {
+    source: PROBE_ROUND_SOURCE,
+    detailType: PROBE_BATCH_DETAIL_TYPE,
+    schema: probeBatchDetailSchema,
+    example: batchDue,
+  },
 ];

@@ -58,7 +58,13 @@ export const ticketSnapshotSchema = z.object({
   closedAt: z.string().optional(),
   resolution: z.object({ code: z.string(), note: z.string().optional() }).optional(),
   sla: z
-    .object({ policyId: z.string(), calendarId: z.string(), warnAtPercent: z.number(), firstResponse: clockSchema, resolution: clockSchema })
+    .object({
+      policyId: z.string(),
+      calendarId: z.string(),
+      warnAtPercent: z.number(),
+      firstResponse: clockSchema,
+      resolution: clockSchema,
+    })
     .optional(),
   /** The ticket is a workflow task (its token stays in the table). */
   workflowTask: z.boolean(),

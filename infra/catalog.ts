@@ -11,7 +11,14 @@ import { platformFeature } from './catalog/platform';
 import { probesFeature } from './catalog/probes';
 import { provisioningFeature } from './catalog/provisioning';
 import { ticketsFeature } from './catalog/tickets';
-import type { Catalog, CatalogFeature, FunctionDefinition, HttpTrigger, StateMachineDefinition, TopicName } from './catalog/types';
+import type {
+  Catalog,
+  CatalogFeature,
+  FunctionDefinition,
+  HttpTrigger,
+  StateMachineDefinition,
+  TopicName,
+} from './catalog/types';
 
 export * from './catalog/types';
 

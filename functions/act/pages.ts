@@ -2,7 +2,8 @@
 import type { ActLink } from '../../shared/domain/oncall/links';
 import type { Incident } from '../../shared/store/incidents';
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escape = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const verb = (a: ActLink['action']) => (a === 'acknowledge' ? 'Acknowledge' : 'Resolve');
 
@@ -17,7 +18,8 @@ h1{font-size:1.3rem;margin-top:0}.sev{font-weight:700}button{font-size:1.1rem;pa
 
 function applies(link: ActLink, i: Incident): string | undefined {
   if (i.status === 'resolved') return `Incident #${i.number} is already resolved.`;
-  if (link.action === 'acknowledge' && i.status === 'acknowledged') return `Incident #${i.number} is already acknowledged.`;
+  if (link.action === 'acknowledge' && i.status === 'acknowledged')
+    return `Incident #${i.number} is already acknowledged.`;
   return undefined;
 }
 
@@ -40,5 +42,8 @@ ${
 
 export function donePage(link: ActLink, i: Incident): string {
   const did = link.action === 'acknowledge' ? 'acknowledged — escalation stopped' : 'resolved';
-  return layout(`Incident #${i.number} ${did}`, `<h1>Incident #${i.number} ${escape(did)}</h1><p><span class="sev">${escape(i.severity)}</span> ${escape(i.title)}</p>`);
+  return layout(
+    `Incident #${i.number} ${did}`,
+    `<h1>Incident #${i.number} ${escape(did)}</h1><p><span class="sev">${escape(i.severity)}</span> ${escape(i.title)}</p>`,
+  );
 }

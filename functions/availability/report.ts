@@ -1,6 +1,11 @@
 // Gathering what availability needs: the service (SLA target), the status flips of its probes
 // and its P1/P2 incidents in the month; shared/domain/probes/availability.ts does the sums.
-import { availability, currentMonth, monthRange, type AvailabilityReport } from '../../shared/domain/probes/availability';
+import {
+  availability,
+  currentMonth,
+  monthRange,
+  type AvailabilityReport,
+} from '../../shared/domain/probes/availability';
 import { NotFoundError } from '../../shared/domain/errors';
 import type { Service } from '../../shared/domain/services';
 import { incidentDowntimeIntervals } from '../../shared/store/incidents';
@@ -31,13 +36,28 @@ export async function serviceAvailability(service: Service, month: string, now: 
   const until = new Date(Math.min(to.getTime(), now.getTime()));
   const probes = await probesOfService(service.id);
   const [flips, incidents] = await Promise.all([
-    mapBounded(probes, CONCURRENCY, async (p) => ({ id: p.id, ...(await statusFlipsBetween('probe', p.id, from, new Date(until.getTime() + LATE_FLIP_MS))) })),
+    mapBounded(probes, CONCURRENCY, async (p) => ({
+      id: p.id,
+      ...(await statusFlipsBetween('probe', p.id, from, new Date(until.getTime() + LATE_FLIP_MS))),
+    })),
     incidentDowntimeIntervals(service.id, from, until),
   ]);
-  return availability({ serviceId: service.id, serviceName: service.name, month, now, slaTarget: service.slaTarget, probes: flips, incidents });
+  return availability({
+    serviceId: service.id,
+    serviceName: service.name,
+    month,
+    now,
+    slaTarget: service.slaTarget,
+    probes: flips,
+    incidents,
+  });
 }
 
-export async function availabilityOf(serviceId: string, month: string | undefined, now: Date): Promise<AvailabilityReport> {
+export async function availabilityOf(
+  serviceId: string,
+  month: string | undefined,
+  now: Date,
+): Promise<AvailabilityReport> {
   const service = await getService(serviceId);
   if (!service) throw new NotFoundError(`No service with id ${serviceId}.`);
   return serviceAvailability(service, month ?? currentMonth(now), now);

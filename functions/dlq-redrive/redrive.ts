@@ -35,14 +35,23 @@ export async function redriveBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       continue;
     }
     try {
-      const r = await client.send(new InvokeCommand({ FunctionName: target, InvocationType: 'RequestResponse', Payload: Buffer.from(record.body) }));
+      const r = await client.send(
+        new InvokeCommand({
+          FunctionName: target,
+          InvocationType: 'RequestResponse',
+          Payload: Buffer.from(record.body),
+        }),
+      );
       if (r.FunctionError) {
         const detail = r.Payload ? Buffer.from(r.Payload).toString('utf8').slice(0, 500) : '';
         throw new Error(`${r.FunctionError}: ${detail}`);
       }
       logger.info('dead letter redriven', where);
     } catch (err) {
-      logger.warn('redrive failed; the message comes back later, then is parked for a person', { ...where, error: String(err) });
+      logger.warn('redrive failed; the message comes back later, then is parked for a person', {
+        ...where,
+        error: String(err),
+      });
       failures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -58,7 +58,8 @@ async function fromSes(event: SESEvent): Promise<{ results: Array<Record<string,
     const mail = record.ses.mail;
     const receipt = record.ses.receipt;
     const meta = { via: 'ses', sesMessageId: mail.messageId, source: mail.source };
-    if (!bucket) throw new Error('INBOUND_EMAIL_BUCKET is not set: the SES receipt rule must store messages in S3 first');
+    if (!bucket)
+      throw new Error('INBOUND_EMAIL_BUCKET is not set: the SES receipt rule must store messages in S3 first');
     const key = `${prefix}${mail.messageId}`;
     try {
       // Size first: an oversized message is never downloaded.
@@ -81,7 +82,9 @@ async function fromSes(event: SESEvent): Promise<{ results: Array<Record<string,
   return { results };
 }
 
-export const handler = lambdaHandler(async (event: APIGatewayProxyEventV2 | SESEvent, context: Context): Promise<unknown> => {
-  if ('Records' in event && Array.isArray(event.Records)) return fromSes(event);
-  return http(event as APIGatewayProxyEventV2, context);
-});
+export const handler = lambdaHandler(
+  async (event: APIGatewayProxyEventV2 | SESEvent, context: Context): Promise<unknown> => {
+    if ('Records' in event && Array.isArray(event.Records)) return fromSes(event);
+    return http(event as APIGatewayProxyEventV2, context);
+  },
+);

@@ -32,12 +32,16 @@ export interface InboundResult {
 
 function addresses(a: AddressObject | AddressObject[] | undefined): Array<{ address: string; name?: string }> {
   const list = Array.isArray(a) ? a : a ? [a] : [];
-  return list.flatMap((x) => x.value).filter((v): v is { address: string; name: string } => !!v.address).map((v) => ({ address: v.address.toLowerCase(), name: v.name || undefined }));
+  return list
+    .flatMap((x) => x.value)
+    .filter((v): v is { address: string; name: string } => !!v.address)
+    .map((v) => ({ address: v.address.toLowerCase(), name: v.name || undefined }));
 }
 
 function headerMap(m: ParsedMail): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of m.headers) out[k.toLowerCase()] = typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
+  for (const [k, v] of m.headers)
+    out[k.toLowerCase()] = typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v);
   return out;
 }
 
@@ -48,11 +52,17 @@ function looksLikeMessage(raw: Buffer): boolean {
 }
 
 export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
-  if (raw.length > maxEmailBytes()) throw new EmailRejectedError('oversized', `${raw.length} bytes, limit ${maxEmailBytes()}`);
+  if (raw.length > maxEmailBytes())
+    throw new EmailRejectedError('oversized', `${raw.length} bytes, limit ${maxEmailBytes()}`);
   if (raw.length === 0 || !looksLikeMessage(raw)) throw new EmailRejectedError('malformed', 'no header section');
   let m: ParsedMail;
   try {
-    m = await simpleParser(raw, { skipHtmlToText: false, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 });
+    m = await simpleParser(raw, {
+      skipHtmlToText: false,
+      skipTextLinks: true,
+      skipImageLinks: true,
+      maxHtmlLengthToParse: 2 * 1024 * 1024,
+    });
   } catch (err) {
     throw new EmailRejectedError('malformed', (err as Error).message);
   }
@@ -74,7 +84,11 @@ async function categoryFor(recipients: string[]) {
   if (byAddress) return byAddress;
   const fallback = process.env.INBOUND_EMAIL_DEFAULT_CATEGORY ?? 'general-support';
   const c = categories.find((x) => x.id === fallback);
-  if (!c) throw new EmailRejectedError('noCategory', `${recipients.join(', ') || 'no recipient'}; default category ${fallback} does not exist`);
+  if (!c)
+    throw new EmailRejectedError(
+      'noCategory',
+      `${recipients.join(', ') || 'no recipient'}; default category ${fallback} does not exist`,
+    );
   return c;
 }
 
@@ -93,10 +107,12 @@ export interface InboundContext {
 
 /** Handle one message; throws EmailRejectedError (nothing stored) for a message that must not be accepted. */
 export async function receiveEmail(raw: Buffer, ctx: InboundContext): Promise<InboundResult> {
-  if (ctx.verdicts?.spam === 'FAIL' || ctx.verdicts?.virus === 'FAIL') throw new EmailRejectedError('spam', JSON.stringify(ctx.verdicts));
+  if (ctx.verdicts?.spam === 'FAIL' || ctx.verdicts?.virus === 'FAIL')
+    throw new EmailRejectedError('spam', JSON.stringify(ctx.verdicts));
   const e = await parseEmail(raw);
   if (!e.from) throw new EmailRejectedError('noSender');
-  if (isAutoReply(e.headers)) throw new EmailRejectedError('autoReply', e.headers['auto-submitted'] ?? e.headers.precedence);
+  if (isAutoReply(e.headers))
+    throw new EmailRejectedError('autoReply', e.headers['auto-submitted'] ?? e.headers.precedence);
   const messageId = e.messageId ?? `<sha256-${createHash('sha256').update(raw).digest('hex')}@nocturne.local>`;
   const seen = await handledEmail(messageId);
   if (seen) return { status: 'duplicate', ticketId: seen.ticketId, commentId: seen.commentId, messageId };
@@ -110,7 +126,8 @@ export async function receiveEmail(raw: Buffer, ctx: InboundContext): Promise<In
   if (intent.kind === 'comment') {
     const t = await findTicket(String(intent.ticketNumber));
     if (t) {
-      if (t.requester.email !== sender) throw new EmailRejectedError('notRequester', `${sender} wrote about ticket ${intent.ticketNumber}`);
+      if (t.requester.email !== sender)
+        throw new EmailRejectedError('notRequester', `${sender} wrote about ticket ${intent.ticketNumber}`);
       const body = replyText(e.text ?? '') || cleanSubject(e.subject);
       if (!body) throw new EmailRejectedError('empty');
       try {
@@ -123,8 +140,10 @@ export async function receiveEmail(raw: Buffer, ctx: InboundContext): Promise<In
         });
         return { status: 'commented', ticketId: t.id, number: t.number, commentId: r.commentId, messageId };
       } catch (err) {
-        if (err instanceof DuplicateMessageError) return { status: 'duplicate', ticketId: t.id, number: t.number, messageId };
-        if (err instanceof ConflictError) throw new EmailRejectedError('closedTicket', `ticket ${t.number}: ${err.message}`);
+        if (err instanceof DuplicateMessageError)
+          return { status: 'duplicate', ticketId: t.id, number: t.number, messageId };
+        if (err instanceof ConflictError)
+          throw new EmailRejectedError('closedTicket', `ticket ${t.number}: ${err.message}`);
         throw err;
       }
     }
@@ -169,4 +188,3 @@ export async function receiveEmail(raw: Buffer, ctx: InboundContext): Promise<In
 export function logRejection(err: EmailRejectedError, meta: Record<string, unknown>): void {
   logger.warn('inbound email rejected', { reason: err.reason, detail: err.message, ...meta });
 }
-

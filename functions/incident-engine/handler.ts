@@ -2,7 +2,12 @@
 // from the bus become incidents, silenced, inhibited or correlated alerts. EventBridge retries a
 // failed invocation and then sends it to the DLQ; every step is idempotent, so a retry is safe.
 import { ALERT_DETAIL_TYPES, alertEventDetailSchema } from '../../events/alerts';
-import { onAlertAcknowledged, onAlertOpened, onAlertRepeated, onAlertResolved } from '../../shared/app/incidents/engine';
+import {
+  onAlertAcknowledged,
+  onAlertOpened,
+  onAlertRepeated,
+  onAlertResolved,
+} from '../../shared/app/incidents/engine';
 import { eventHandler } from '../../shared/http/event-handler';
 import { logger } from '../../shared/observability/logger';
 

@@ -26,7 +26,9 @@ async function signingCertificate(url: string): Promise<string> {
       return { status: 0, body: '' };
     });
   if (r.status !== 200 || !r.body.includes('BEGIN CERTIFICATE'))
-    throw problem(503, 'The SNS signing certificate could not be fetched; SNS will retry the delivery.', { headers: { 'retry-after': '10' } });
+    throw problem(503, 'The SNS signing certificate could not be fetched; SNS will retry the delivery.', {
+      headers: { 'retry-after': '10' },
+    });
   certCache.set(url, r.body);
   return r.body;
 }
@@ -36,14 +38,22 @@ export type SnsOutcome =
   | { kind: 'confirmed'; topicArn: string }
   | { kind: 'ignored'; reason: string };
 
-export async function handleSnsDelivery(body: string, integration: Integration, ctx: NormalizeContext): Promise<SnsOutcome> {
+export async function handleSnsDelivery(
+  body: string,
+  integration: Integration,
+  ctx: NormalizeContext,
+): Promise<SnsOutcome> {
   const envelope = parseSnsEnvelope(body);
   if (!isTrustedSigningCertUrl(envelope.SigningCertURL))
     throw problem(403, 'The SNS message names a signing certificate outside amazonaws.com; it was not trusted.');
   const cert = await signingCertificate(envelope.SigningCertURL);
-  if (!verifySnsSignature(envelope, cert)) throw problem(403, 'The SNS message signature does not verify; the message was not accepted.');
+  if (!verifySnsSignature(envelope, cert))
+    throw problem(403, 'The SNS message signature does not verify; the message was not accepted.');
   if (!integration.allowedTopicArns.includes(envelope.TopicArn))
-    throw problem(403, `Topic ${envelope.TopicArn} is not allowed on integration ${integration.id}; add it to allowedTopicArns to accept it.`);
+    throw problem(
+      403,
+      `Topic ${envelope.TopicArn} is not allowed on integration ${integration.id}; add it to allowedTopicArns to accept it.`,
+    );
 
   if (envelope.Type === 'SubscriptionConfirmation') {
     const subscribeUrl = envelope.SubscribeURL;
@@ -54,7 +64,10 @@ export async function handleSnsDelivery(body: string, integration: Integration, 
     const r = await httpGetter()
       .get(subscribeUrl, { timeoutMs: 5000 })
       .catch(() => ({ status: 0, body: '' }));
-    if (r.status !== 200) throw problem(503, 'SNS did not accept the subscription confirmation; it will resend it.', { headers: { 'retry-after': '30' } });
+    if (r.status !== 200)
+      throw problem(503, 'SNS did not accept the subscription confirmation; it will resend it.', {
+        headers: { 'retry-after': '30' },
+      });
     logger.info('confirmed SNS subscription', { topicArn: envelope.TopicArn, integrationId: integration.id });
     return { kind: 'confirmed', topicArn: envelope.TopicArn };
   }

@@ -19,9 +19,13 @@ export async function receiveWebhook(req: HttpRequest): Promise<HttpResult> {
     throw problem(404, `No enabled integration ${integrationId}. Check the webhook URL, or enable the integration.`);
   const token = presentedToken(req);
   if (!token || !tokenMatches(token, integration.tokenHash))
-    throw problem(401, `The token for integration ${integrationId} is missing or wrong. Send it as Authorization: Bearer, X-Nocturne-Token, or ?token=.`, {
-      headers: { 'www-authenticate': 'Bearer' },
-    });
+    throw problem(
+      401,
+      `The token for integration ${integrationId} is missing or wrong. Send it as Authorization: Bearer, X-Nocturne-Token, or ?token=.`,
+      {
+        headers: { 'www-authenticate': 'Bearer' },
+      },
+    );
 
   const receivedAt = req.now.toISOString();
   const ctx: NormalizeContext = { integrationId, defaultService: integration.service, receivedAt };
@@ -29,7 +33,8 @@ export async function receiveWebhook(req: HttpRequest): Promise<HttpResult> {
   let alerts;
   if (integration.type === 'cloudwatch') {
     const outcome = await handleSnsDelivery(req.rawBody, integration, ctx);
-    if (outcome.kind === 'confirmed') return json(200, { status: 'subscription-confirmed', topicArn: outcome.topicArn });
+    if (outcome.kind === 'confirmed')
+      return json(200, { status: 'subscription-confirmed', topicArn: outcome.topicArn });
     if (outcome.kind === 'ignored') return json(200, { status: 'ignored', reason: outcome.reason });
     alerts = outcome.alerts;
   } else {
@@ -59,7 +64,8 @@ export async function enqueuePagerDuty(req: HttpRequest): Promise<HttpResult> {
   const checked = validatePagerDutyEvent(value);
   if (!checked.ok) return pdInvalid(checked.errors);
   const integration = await integrationByToken(checked.event.routing_key);
-  if (!integration || !integration.enabled || integration.type !== 'pagerduty') return pdInvalid(['Invalid routing key']);
+  if (!integration || !integration.enabled || integration.type !== 'pagerduty')
+    return pdInvalid(['Invalid routing key']);
 
   const receivedAt = req.now.toISOString();
   const ctx: NormalizeContext = { integrationId: integration.id, defaultService: integration.service, receivedAt };
@@ -72,6 +78,12 @@ export async function enqueuePagerDuty(req: HttpRequest): Promise<HttpResult> {
     if (err instanceof MalformedPayloadError) return pdInvalid([err.message]);
     throw err;
   }
-  await storeDelivery({ integrationId: integration.id, body: req.rawBody, contentType: 'application/json', receivedAt, alerts });
+  await storeDelivery({
+    integrationId: integration.id,
+    body: req.rawBody,
+    contentType: 'application/json',
+    receivedAt,
+    alerts,
+  });
   return json(202, { status: 'success', message: 'Event processed', dedup_key: alerts[0]?.dedupKey });
 }

@@ -23,7 +23,14 @@ export const handler = httpApi(alertOperations, {
     // `limit` items (never more); follow nextCursor for the rest.
     let cursor = q.cursor;
     for (let read = 1; ; read++) {
-      const page = await listAlerts({ status: q.status, integrationId: q.integration, since, until: req.now, limit: q.limit, cursor });
+      const page = await listAlerts({
+        status: q.status,
+        integrationId: q.integration,
+        since,
+        until: req.now,
+        limit: q.limit,
+        cursor,
+      });
       const items = await withDispositions(page.items, q.disposition);
       if (items.length || !page.nextCursor || read >= MAX_FILTER_PAGES) return json(200, { ...page, items });
       cursor = page.nextCursor;
@@ -38,7 +45,9 @@ export const handler = httpApi(alertOperations, {
       ...alert,
       disposition: await dispositionOf(alert.id),
       rawPayload: raw ? { id: raw.id, contentType: raw.contentType, receivedAt: raw.receivedAt, body: raw.body } : null,
-      lastRawPayload: last ? { id: last.id, contentType: last.contentType, receivedAt: last.receivedAt, body: last.body } : undefined,
+      lastRawPayload: last
+        ? { id: last.id, contentType: last.contentType, receivedAt: last.receivedAt, body: last.body }
+        : undefined,
     });
   },
 });

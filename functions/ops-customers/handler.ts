@@ -43,7 +43,8 @@ async function visibleOrganization(p: Principal | undefined, organizationId: str
 function realmToList(p: Principal | undefined, asked: string | undefined): string | undefined {
   const mine = p?.scope?.realmId;
   if (mine) return asked === undefined || asked === mine ? mine : undefined;
-  if (!asked) throw new ValidationError('Name the realm to list.', [{ field: 'realm', message: 'required (e.g. ?realm=acme)' }]);
+  if (!asked)
+    throw new ValidationError('Name the realm to list.', [{ field: 'realm', message: 'required (e.g. ?realm=acme)' }]);
   return asked;
 }
 
@@ -64,7 +65,16 @@ export const handler = httpApi(customerOperations, {
     return json(200, await listRealms(req.input.query.limit, req.input.query.cursor));
   },
   'GET /realms/{id}': async (req) =>
-    json(200, requireVisible(req.principal, await getRealm(id(req)).then((r) => r && { ...r, ...ownerOfRealm(r.id), organizationId: req.principal?.scope?.organizationId }), `No realm with id ${id(req)}.`)),
+    json(
+      200,
+      requireVisible(
+        req.principal,
+        await getRealm(id(req)).then(
+          (r) => r && { ...r, ...ownerOfRealm(r.id), organizationId: req.principal?.scope?.organizationId },
+        ),
+        `No realm with id ${id(req)}.`,
+      ),
+    ),
 
   'POST /organizations': async (req) => {
     const b = req.input.body;
@@ -79,11 +89,17 @@ export const handler = httpApi(customerOperations, {
     const realm = realmToList(req.principal, q.realm);
     if (!realm) return empty();
     const page = await listOrganizations(realm, q.limit, q.cursor);
-    return json(200, { ...page, items: page.items.filter((o) => canSee(req.principal, { realmId: o.realmId, organizationId: o.id })) });
+    return json(200, {
+      ...page,
+      items: page.items.filter((o) => canSee(req.principal, { realmId: o.realmId, organizationId: o.id })),
+    });
   },
   'GET /organizations/{id}': async (req) => {
     const org = await getOrganization(id(req));
-    return json(200, requireVisible(req.principal, org && { ...org, organizationId: org.id }, `No organization with id ${id(req)}.`));
+    return json(
+      200,
+      requireVisible(req.principal, org && { ...org, organizationId: org.id }, `No organization with id ${id(req)}.`),
+    );
   },
 
   'POST /sites': async (req) => {
@@ -94,11 +110,13 @@ export const handler = httpApi(customerOperations, {
   },
   'GET /sites': async (req) => {
     const q = req.input.query;
-    if (!q.organization) throw new ValidationError('Name the organization.', [{ field: 'organization', message: 'required' }]);
+    if (!q.organization)
+      throw new ValidationError('Name the organization.', [{ field: 'organization', message: 'required' }]);
     await visibleOrganization(req.principal, q.organization, 'organization');
     return json(200, await listSites(q.organization, q.limit, q.cursor));
   },
-  'GET /sites/{id}': async (req) => json(200, requireVisible(req.principal, await getSite(id(req)), `No site with id ${id(req)}.`)),
+  'GET /sites/{id}': async (req) =>
+    json(200, requireVisible(req.principal, await getSite(id(req)), `No site with id ${id(req)}.`)),
 
   'POST /customer-users': async (req) => {
     const b = req.input.body;
@@ -106,14 +124,17 @@ export const handler = httpApi(customerOperations, {
     if (b.siteId) {
       const site = await getSite(b.siteId);
       if (!site || site.organizationId !== org.id)
-        throw new ValidationError('Unknown site.', [{ field: 'siteId', message: `no site ${b.siteId} in organization ${org.id}` }]);
+        throw new ValidationError('Unknown site.', [
+          { field: 'siteId', message: `no site ${b.siteId} in organization ${org.id}` },
+        ]);
     }
     const user = await createCustomerUser({ ...b, realmId: org.realmId }, now(req));
     return json(201, user, { location: `/customer-users/${user.id}` });
   },
   'GET /customer-users': async (req) => {
     const q = req.input.query;
-    if (!q.organization) throw new ValidationError('Name the organization.', [{ field: 'organization', message: 'required' }]);
+    if (!q.organization)
+      throw new ValidationError('Name the organization.', [{ field: 'organization', message: 'required' }]);
     await visibleOrganization(req.principal, q.organization, 'organization');
     return json(200, await listCustomerUsers(q.organization, q.limit, q.cursor));
   },
@@ -136,7 +157,10 @@ export const handler = httpApi(customerOperations, {
     if (!realm) return empty();
     const orgScope = req.principal?.scope?.organizationId;
     if (orgScope && q.organization && q.organization !== orgScope) return empty();
-    return json(200, await listCustomers(realm, { organizationId: orgScope ?? q.organization, limit: q.limit, cursor: q.cursor }));
+    return json(
+      200,
+      await listCustomers(realm, { organizationId: orgScope ?? q.organization, limit: q.limit, cursor: q.cursor }),
+    );
   },
   'GET /customers/{id}': async (req) => {
     const view = await customerView(id(req));
@@ -144,10 +168,20 @@ export const handler = httpApi(customerOperations, {
     return json(200, view);
   },
   'GET /services/{id}/customers': async (req) => {
-    const services = (await servicesOnPlatform(id(req), 1000)).filter((s) => s.state !== 'terminated' && canSee(req.principal, s));
-    const byCustomer = new Map<string, { customerId: string; realmId: string; organizationId: string; services: CustomerService[] }>();
+    const services = (await servicesOnPlatform(id(req), 1000)).filter(
+      (s) => s.state !== 'terminated' && canSee(req.principal, s),
+    );
+    const byCustomer = new Map<
+      string,
+      { customerId: string; realmId: string; organizationId: string; services: CustomerService[] }
+    >();
     for (const s of services) {
-      const entry = byCustomer.get(s.customerId) ?? { customerId: s.customerId, realmId: s.realmId, organizationId: s.organizationId, services: [] };
+      const entry = byCustomer.get(s.customerId) ?? {
+        customerId: s.customerId,
+        realmId: s.realmId,
+        organizationId: s.organizationId,
+        services: [],
+      };
       entry.services.push(s);
       byCustomer.set(s.customerId, entry);
     }

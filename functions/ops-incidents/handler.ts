@@ -23,8 +23,19 @@ export const handler = httpApi(incidentOperations, {
     const to = q.to ? new Date(q.to) : req.now;
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * DAY);
     if (to.getTime() - from.getTime() > 366 * DAY || from > to)
-      throw problem(422, 'from must be before to, at most 366 days apart.', { errors: [{ field: 'from', message: 'at most 366 days before to' }] });
-    const page = await listIncidents({ status: q.status, teamId: q.team, serviceId: q.service, severity: q.severity, from, to, limit: q.limit, cursor: q.cursor });
+      throw problem(422, 'from must be before to, at most 366 days apart.', {
+        errors: [{ field: 'from', message: 'at most 366 days before to' }],
+      });
+    const page = await listIncidents({
+      status: q.status,
+      teamId: q.team,
+      serviceId: q.service,
+      severity: q.severity,
+      from,
+      to,
+      limit: q.limit,
+      cursor: q.cursor,
+    });
     // Flapping bookkeeping is internal; the list shows the incident as GET /incidents/{id} does.
     return json(200, { ...page, items: page.items.map(({ transitions: _t, ...i }) => i) });
   },
@@ -32,7 +43,9 @@ export const handler = httpApi(incidentOperations, {
     const detail = await getIncidentDetail(id(req));
     if (!detail) throw problem(404, `No incident with id ${id(req)}.`);
     const { transitions: _t, ...incident } = detail.incident;
-    const alerts = detail.alerts.map(({ labels: _l, ...a }: typeof detail.alerts[number] & { labels?: unknown }) => a);
+    const alerts = detail.alerts.map(
+      ({ labels: _l, ...a }: (typeof detail.alerts)[number] & { labels?: unknown }) => a,
+    );
     return json(200, { ...incident, alerts, timeline: detail.timeline, tickets: detail.tickets });
   },
   'POST /incidents/{id}/acknowledge': async (req) => {

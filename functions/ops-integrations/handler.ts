@@ -17,7 +17,11 @@ export const handler = httpApi(integrationOperations, {
   'POST /integrations': async (req) => {
     const input = req.input.body;
     const token = newToken();
-    const created = await createIntegration({ ...input, id: input.id ?? `int-${ulid().toLowerCase()}` }, token, req.now.toISOString());
+    const created = await createIntegration(
+      { ...input, id: input.id ?? `int-${ulid().toLowerCase()}` },
+      token,
+      req.now.toISOString(),
+    );
     return json(201, { ...publicIntegration(created), token }, { location: `/integrations/${created.id}` });
   },
   'GET /integrations': async (req) => {

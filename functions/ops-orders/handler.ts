@@ -5,10 +5,23 @@ import { orderView } from '../../shared/domain/orders/order';
 import { orderOperations } from '../../shared/api/operations/orders';
 import { httpApi, json, type HttpRequest } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
-import { DuplicateOrderError, cancelOrder, listOrders, placeOrder, readCancel, readOrder, redriveOrder, type Caller } from '../../shared/app/orders/commands';
+import {
+  DuplicateOrderError,
+  cancelOrder,
+  listOrders,
+  placeOrder,
+  readCancel,
+  readOrder,
+  redriveOrder,
+  type Caller,
+} from '../../shared/app/orders/commands';
 import '../../shared/app/orders/wiring';
 
-const caller = (req: HttpRequest): Caller => ({ id: req.principal!.id, name: req.principal!.name, email: req.principal!.name.includes('@') ? req.principal!.name : undefined });
+const caller = (req: HttpRequest): Caller => ({
+  id: req.principal!.id,
+  name: req.principal!.name,
+  email: req.principal!.name.includes('@') ? req.principal!.name : undefined,
+});
 
 export const handler = httpApi(orderOperations, {
   'POST /productOrder': async (req) => {
@@ -18,7 +31,9 @@ export const handler = httpApi(orderOperations, {
       return json(201, orderView(order), { location: `/productOrder/${order.id}` });
     } catch (err) {
       if (err instanceof DuplicateOrderError)
-        throw problem(409, `${err.message} Read it at /productOrder/${err.orderId ?? ''}; nothing new was started.`, { errors: [{ field: 'externalId', message: `already used by order ${err.orderId}` }] });
+        throw problem(409, `${err.message} Read it at /productOrder/${err.orderId ?? ''}; nothing new was started.`, {
+          errors: [{ field: 'externalId', message: `already used by order ${err.orderId}` }],
+        });
       throw err;
     }
   },
@@ -37,7 +52,8 @@ export const handler = httpApi(orderOperations, {
     const d = await readOrder(req.params.id!);
     return json(200, orderView(d.order, { history: d.history, steps: d.steps }));
   },
-  'POST /productOrder/{id}/redrive': async (req) => json(202, orderView(await redriveOrder(req.params.id!, caller(req), req.now))),
+  'POST /productOrder/{id}/redrive': async (req) =>
+    json(202, orderView(await redriveOrder(req.params.id!, caller(req), req.now))),
   'POST /cancelProductOrder': async (req) => {
     const body = req.input.body;
     const c = await cancelOrder(body, caller(req), req.now);

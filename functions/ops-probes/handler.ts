@@ -21,7 +21,16 @@ import {
   type Job,
   type JobDefinition,
 } from '../../shared/store/probe-jobs';
-import { createProbe, deleteProbe, listProbeResults, listProbes, pauseProbe, requireProbe, resumeProbe, updateProbe } from '../../shared/store/probes';
+import {
+  createProbe,
+  deleteProbe,
+  listProbeResults,
+  listProbes,
+  pauseProbe,
+  requireProbe,
+  resumeProbe,
+  updateProbe,
+} from '../../shared/store/probes';
 
 /** Ping URLs of a job; absolute when the deployment knows its public base URL. */
 function withPingUrls<T extends JobDefinition>(j: T): T & { pingUrls: Record<PingKind, string> } {
@@ -30,7 +39,8 @@ function withPingUrls<T extends JobDefinition>(j: T): T & { pingUrls: Record<Pin
   return { ...j, pingUrls: { success: url('success'), start: url('start'), fail: url('fail') } };
 }
 
-const jobResponse = (status: number, j: Job, headers: Record<string, string> = {}): HttpResult => json(status, withPingUrls(j), headers);
+const jobResponse = (status: number, j: Job, headers: Record<string, string> = {}): HttpResult =>
+  json(status, withPingUrls(j), headers);
 
 export const handler = httpApi(probeOperations, {
   // ------------------------------------------------------------------ service probes
@@ -77,7 +87,8 @@ export const handler = httpApi(probeOperations, {
   },
   'POST /jobs/{id}/pause': async (req) => jobResponse(200, await pauseJob(req.params.id!, req.now)),
   'POST /jobs/{id}/resume': async (req) => jobResponse(200, await resumeJob(req.params.id!, req.now)),
-  'POST /jobs/{id}/rotate-key': async (req) => jobResponse(200, await rotatePingKey(req.params.id!, newPingKey(), req.now)),
+  'POST /jobs/{id}/rotate-key': async (req) =>
+    jobResponse(200, await rotatePingKey(req.params.id!, newPingKey(), req.now)),
   'GET /jobs/{id}/pings': async (req) => {
     const q = req.input.query;
     await requireJob(req.params.id!);

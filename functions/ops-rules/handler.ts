@@ -22,9 +22,18 @@ export const handler = httpApi(ruleOperations, {
   'POST /silences': async (req) => {
     const b = req.input.body;
     if (Date.parse(b.endsAt) <= req.now.getTime())
-      throw problem(422, 'The silence would already be over.', { errors: [{ field: 'endsAt', message: 'must be in the future' }] });
+      throw problem(422, 'The silence would already be over.', {
+        errors: [{ field: 'endsAt', message: 'must be in the future' }],
+      });
     const silence = await silences.create(
-      { id: ulid(req.now.getTime()), matchers: b.matchers, startsAt: b.startsAt ?? req.now.toISOString(), endsAt: b.endsAt, comment: b.comment, createdBy: req.principal!.name },
+      {
+        id: ulid(req.now.getTime()),
+        matchers: b.matchers,
+        startsAt: b.startsAt ?? req.now.toISOString(),
+        endsAt: b.endsAt,
+        comment: b.comment,
+        createdBy: req.principal!.name,
+      },
       req.now.toISOString(),
     );
     invalidateQuietRules();
@@ -33,19 +42,31 @@ export const handler = httpApi(ruleOperations, {
   'GET /silences': async (req) => {
     const q = req.input.query;
     const page = await silences.list(q.limit, q.cursor);
-    return json(200, q.active === 'true' ? { ...page, items: page.items.filter((s) => silenceActive(s, req.now)) } : page);
+    return json(
+      200,
+      q.active === 'true' ? { ...page, items: page.items.filter((s) => silenceActive(s, req.now)) } : page,
+    );
   },
   'GET /silences/{id}': async (req) => json(200, await silences.require(id(req))),
   'POST /silences/{id}/expire': async (req) => {
     const s = await silences.require(id(req));
-    if (!silenceActive(s, req.now) && Date.parse(s.startsAt) <= req.now.getTime()) throw problem(409, `Silence ${s.id} is not active.`);
-    const expired = await silences.update(s.id, { expiredAt: req.now.toISOString(), endsAt: req.now.toISOString() }, req.now.toISOString(), s.version);
+    if (!silenceActive(s, req.now) && Date.parse(s.startsAt) <= req.now.getTime())
+      throw problem(409, `Silence ${s.id} is not active.`);
+    const expired = await silences.update(
+      s.id,
+      { expiredAt: req.now.toISOString(), endsAt: req.now.toISOString() },
+      req.now.toISOString(),
+      s.version,
+    );
     invalidateQuietRules();
     return json(200, expired);
   },
   'POST /maintenance-windows': async (req) => {
     const b = req.input.body;
-    const w = await maintenanceWindows.create({ ...b, id: ulid(req.now.getTime()), createdBy: req.principal!.name }, req.now.toISOString());
+    const w = await maintenanceWindows.create(
+      { ...b, id: ulid(req.now.getTime()), createdBy: req.principal!.name },
+      req.now.toISOString(),
+    );
     invalidateQuietRules();
     return json(201, w, { location: `/maintenance-windows/${w.id}` });
   },

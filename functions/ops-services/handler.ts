@@ -28,7 +28,9 @@ export const handler = httpApi(serviceOperations, {
   'DELETE /teams/{id}': async (req) => {
     const owned = (await services.all()).filter((s) => s.teamId === id(req));
     if (owned.length)
-      throw new ValidationError(`Team ${id(req)} still owns services; move them first.`, [{ field: 'id', message: `owns ${owned.map((s) => s.id).join(', ')}` }]);
+      throw new ValidationError(`Team ${id(req)} still owns services; move them first.`, [
+        { field: 'id', message: `owns ${owned.map((s) => s.id).join(', ')}` },
+      ]);
     await teams.remove(id(req));
     return noContent();
   },

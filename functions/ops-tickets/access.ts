@@ -72,14 +72,23 @@ export async function inScopeOnly(items: Ticket[], c: Caller): Promise<Ticket[]>
  * A scoped caller may link tickets only to customers inside its scope, and a ticket it opens must
  * name one (otherwise it could neither see it afterwards nor keep it inside its realm).
  */
-export async function requireLinksInScope(links: Pick<TicketLink, 'kind' | 'ref'>[], c: Caller, field: string, mustHaveOne: boolean) {
+export async function requireLinksInScope(
+  links: Pick<TicketLink, 'kind' | 'ref'>[],
+  c: Caller,
+  field: string,
+  mustHaveOne: boolean,
+) {
   if (!isScoped(c.principal.scope)) return;
   const accounts = links.filter((l) => l.kind === 'account');
   for (const l of accounts)
     if (!(await linkInScope(l, c)))
-      throw new ValidationError('Link tickets only to customers inside your realm.', [{ field, message: `no customer ${l.ref} in your scope` }]);
+      throw new ValidationError('Link tickets only to customers inside your realm.', [
+        { field, message: `no customer ${l.ref} in your scope` },
+      ]);
   if (mustHaveOne && accounts.length === 0)
-    throw new ValidationError('A realm-scoped role opens tickets for a customer of its realm.', [{ field, message: 'needs an account link to a customer in your scope' }]);
+    throw new ValidationError('A realm-scoped role opens tickets for a customer of its realm.', [
+      { field, message: 'needs an account link to a customer in your scope' },
+    ]);
 }
 
 export function requireAgent(c: Caller): void {
@@ -88,7 +97,8 @@ export function requireAgent(c: Caller): void {
 
 /** Viewers read; requesters write only their own tickets (checked by visibleOr404). */
 export function requireWriter(c: Caller): void {
-  if (c.viewer.kind === 'viewer') throw problem(403, 'Viewers may read tickets but not change them; this needs the responder role.');
+  if (c.viewer.kind === 'viewer')
+    throw problem(403, 'Viewers may read tickets but not change them; this needs the responder role.');
 }
 
 /** The version a change is based on: body.version or an If-Match header ("3", W/"3"). */
@@ -96,7 +106,11 @@ export function expectedVersion(req: HttpRequest, bodyVersion: number | undefine
   if (bodyVersion !== undefined) return bodyVersion;
   const m = /^(?:W\/)?"?(\d+)"?$/.exec((req.headers['if-match'] ?? '').trim());
   if (m) return Number(m[1]);
-  throw problem(428, 'Send the version you read (body "version" or an If-Match header) so concurrent changes cannot overwrite each other.', {
-    errors: [{ field: 'version', message: 'required: the ticket version this change is based on' }],
-  });
+  throw problem(
+    428,
+    'Send the version you read (body "version" or an If-Match header) so concurrent changes cannot overwrite each other.',
+    {
+      errors: [{ field: 'version', message: 'required: the ticket version this change is based on' }],
+    },
+  );
 }

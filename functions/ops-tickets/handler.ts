@@ -17,13 +17,32 @@ import {
   listTimeEntries,
   openTicketsOfQueue,
 } from '../../shared/store/tickets';
-import { callerOf, expectedVersion, inScopeOnly, requireAgent, requireLinksInScope, requireWriter, scopedOr404, type Caller } from './access';
+import {
+  callerOf,
+  expectedVersion,
+  inScopeOnly,
+  requireAgent,
+  requireLinksInScope,
+  requireWriter,
+  scopedOr404,
+  type Caller,
+} from './access';
 
 const DEFAULT_WINDOW_DAYS = 30;
 const MAX_WINDOW_DAYS = 366;
 
-function withEtag(statusCode: number, t: Ticket, c: Caller, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return json(statusCode, { ...ticketView(t, c.viewer), ...extra }, { etag: `"${viewVersion(t, c.viewer)}"`, ...headers });
+function withEtag(
+  statusCode: number,
+  t: Ticket,
+  c: Caller,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  return json(
+    statusCode,
+    { ...ticketView(t, c.viewer), ...extra },
+    { etag: `"${viewVersion(t, c.viewer)}"`, ...headers },
+  );
 }
 
 async function load(req: HttpRequest, c: Caller): Promise<Ticket> {
@@ -38,23 +57,39 @@ export const handler = httpApi(ticketOperations, {
     let input = req.input.body;
     let requester = input.requester;
     if (c.viewer.kind === 'requester') {
-      if (!c.viewer.email) throw problem(403, 'Your identity carries no email address; a requester needs one to own tickets.');
+      if (!c.viewer.email)
+        throw problem(403, 'Your identity carries no email address; a requester needs one to own tickets.');
       const category = await getConfig('category', input.categoryId);
       if (category && !category.requesterVisible)
-        throw new ValidationError('This category is for agents only.', [{ field: 'categoryId', message: `requesters cannot open ${input.categoryId} tickets` }]);
+        throw new ValidationError('This category is for agents only.', [
+          { field: 'categoryId', message: `requesters cannot open ${input.categoryId} tickets` },
+        ]);
       // Requesters file for themselves; routing, priority and links are the agents' call.
       input = { ...input, priority: undefined, queueId: undefined, assignee: undefined, watchers: [], links: [] };
       requester = { email: c.viewer.email, name: c.principal.name };
     }
     if (!requester)
-      throw new ValidationError('Say whom the ticket is for.', [{ field: 'requester', message: 'required when an agent opens a ticket' }]);
+      throw new ValidationError('Say whom the ticket is for.', [
+        { field: 'requester', message: 'required when an agent opens a ticket' },
+      ]);
     // Known requesters get their customer account linked; new ones join the directory.
     const known = await getConfig('requester', requester.email);
     if (known?.accountId && !input.links.some((l) => l.kind === 'account'))
       input = { ...input, links: [...input.links, { kind: 'account', ref: known.accountId }] };
     await requireLinksInScope(input.links, c, 'links', true);
-    if (!known) await ensureConfig('requester', { email: requester.email, name: requester.name, blocked: false }, req.now.toISOString());
-    const t = await openTicket({ input, requester: { email: requester.email, name: requester.name ?? known?.name }, source: 'api', actor: c.actor, now: req.now });
+    if (!known)
+      await ensureConfig(
+        'requester',
+        { email: requester.email, name: requester.name, blocked: false },
+        req.now.toISOString(),
+      );
+    const t = await openTicket({
+      input,
+      requester: { email: requester.email, name: requester.name ?? known?.name },
+      source: 'api',
+      actor: c.actor,
+      now: req.now,
+    });
     return withEtag(201, t, c, {}, { location: `/tickets/${t.id}` });
   },
 
@@ -74,7 +109,9 @@ export const handler = httpApi(ticketOperations, {
     }
     const since = q.since ? new Date(q.since) : new Date(req.now.getTime() - DEFAULT_WINDOW_DAYS * 86400_000);
     if (req.now.getTime() - since.getTime() > MAX_WINDOW_DAYS * 86400_000)
-      throw new ValidationError('The window is too long.', [{ field: 'since', message: `at most ${MAX_WINDOW_DAYS} days before now` }]);
+      throw new ValidationError('The window is too long.', [
+        { field: 'since', message: `at most ${MAX_WINDOW_DAYS} days before now` },
+      ]);
     const page = await listTickets({
       since,
       until: req.now,
@@ -118,7 +155,9 @@ export const handler = httpApi(ticketOperations, {
     const input = req.input.body;
     const t = await load(req, c);
     if (c.viewer.kind === 'requester' && input.visibility === 'internal')
-      throw new ValidationError('Requesters cannot write internal comments.', [{ field: 'visibility', message: 'must be public' }]);
+      throw new ValidationError('Requesters cannot write internal comments.', [
+        { field: 'visibility', message: 'must be public' },
+      ]);
     const r = await addComment(t, { input, actor: c.actor, now: req.now, source: 'api' });
     return withEtag(201, r.ticket, c, { commentId: r.commentId }, { location: `/tickets/${t.id}/comments` });
   },

@@ -16,7 +16,10 @@ export const handler = lambdaHandler(async (event: DynamoDBStreamEvent): Promise
       const events: BusEvent[] = eventsForChange(oldImage, newImage);
       if (events.length) await eventPublisher().publish(events);
     } catch (err) {
-      logger.error('outbox record failed; the stream will retry from it', { error: err as Error, eventID: record.eventID });
+      logger.error('outbox record failed; the stream will retry from it', {
+        error: err as Error,
+        eventID: record.eventID,
+      });
       return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? record.eventID ?? '' }] };
     }
   }

@@ -18,5 +18,6 @@ export const handler = eventHandler(incidentEventDetailSchema, async (event): Pr
   const kind = EVENTS[event['detail-type']];
   if (!kind) return;
   const r = await publishStakeholderUpdate(kind, event.detail, new Date());
-  if (r.sent || r.skipped) logger.info('stakeholder updates', { incidentId: event.detail.incident.id, event: kind, ...r });
+  if (r.sent || r.skipped)
+    logger.info('stakeholder updates', { incidentId: event.detail.incident.id, event: kind, ...r });
 });

@@ -26,7 +26,10 @@ function payloadOf(req: HttpRequest) {
         parsed = undefined;
       }
     }
-    fromBody = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { log: req.rawBody };
+    fromBody =
+      parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : { log: req.rawBody };
   }
   const r = pingPayloadSchema.safeParse({ ...fromBody, ...fromQuery });
   if (!r.success) throw ValidationError.fromZod('The ping carries invalid counts.', r.error);
@@ -37,7 +40,8 @@ function ping(kind: PingKind): (req: HttpRequest) => Promise<HttpResult> {
   return async (req) => {
     const key = req.params.key ?? '';
     const jobId = KEY_PATTERN.test(key) ? await jobIdByPingKey(key) : undefined;
-    if (!jobId) throw problem(404, 'No job has this ping key. Check the URL (the job may have been deleted or its key rotated).');
+    if (!jobId)
+      throw problem(404, 'No job has this ping key. Check the URL (the job may have been deleted or its key rotated).');
     const payload = payloadOf(req);
     const r = await recordPing(
       jobId,
@@ -49,7 +53,8 @@ function ping(kind: PingKind): (req: HttpRequest) => Promise<HttpResult> {
       },
       req.now,
     );
-    if (!r) throw problem(404, 'No job has this ping key. Check the URL (the job may have been deleted or its key rotated).');
+    if (!r)
+      throw problem(404, 'No job has this ping key. Check the URL (the job may have been deleted or its key rotated).');
     return json(200, { ok: true, received: kind, at: req.now.toISOString(), status: r.job.state.status });
   };
 }

@@ -2,10 +2,20 @@
 // claims nothing: workers claim each probe's round, so a scheduler that runs twice, or finds a
 // probe a worker has not reached yet, causes no second check.
 import type { BusEvent, EventPublisher } from '../../shared/adapters/events';
-import { batchesOf, PROBE_BATCH_DETAIL_TYPE, PROBE_BATCH_SIZE, PROBE_ROUND_SOURCE, type ProbeBatchDetail } from '../../shared/domain/probes/rounds';
+import {
+  batchesOf,
+  PROBE_BATCH_DETAIL_TYPE,
+  PROBE_BATCH_SIZE,
+  PROBE_ROUND_SOURCE,
+  type ProbeBatchDetail,
+} from '../../shared/domain/probes/rounds';
 import { dueProbes } from '../../shared/store/probes';
 
-export async function scheduleRound(now: Date, publisher: EventPublisher, batchSize = PROBE_BATCH_SIZE): Promise<{ due: number; batches: number }> {
+export async function scheduleRound(
+  now: Date,
+  publisher: EventPublisher,
+  batchSize = PROBE_BATCH_SIZE,
+): Promise<{ due: number; batches: number }> {
   const due = await dueProbes(now);
   const round = now.toISOString();
   const events: BusEvent[] = batchesOf(due, batchSize).map((probes) => {

@@ -7,7 +7,13 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { parseResolver, type DnsProbeSpec, type HttpProbeSpec, type ProbeSpec, type TcpProbeSpec } from '../../shared/domain/probes/definitions';
+import {
+  parseResolver,
+  type DnsProbeSpec,
+  type HttpProbeSpec,
+  type ProbeSpec,
+  type TcpProbeSpec,
+} from '../../shared/domain/probes/definitions';
 import { dnsProblem, httpProblem } from '../../shared/domain/probes/expectations';
 import type { CheckResult } from '../../shared/domain/probes/probe-state';
 
@@ -75,7 +81,11 @@ export function checkHttp(spec: HttpProbeSpec, clock: Clock = () => new Date()):
     };
     const options: https.RequestOptions = {
       method: spec.method,
-      headers: { 'user-agent': USER_AGENT, ...spec.headers, ...(spec.body !== undefined ? { 'content-length': Buffer.byteLength(spec.body) } : {}) },
+      headers: {
+        'user-agent': USER_AGENT,
+        ...spec.headers,
+        ...(spec.body !== undefined ? { 'content-length': Buffer.byteLength(spec.body) } : {}),
+      },
       agent: false,
     };
     if (secure) {
@@ -89,7 +99,12 @@ export function checkHttp(spec: HttpProbeSpec, clock: Clock = () => new Date()):
         const latencyMs = elapsed(t0);
         const body = Buffer.concat(chunks).toString('utf8');
         const problem = httpProblem(spec, { statusCode: res.statusCode ?? 0, body, latencyMs });
-        finish({ ok: problem === undefined, reason: problem ?? `status ${res.statusCode}`, latencyMs, statusCode: res.statusCode });
+        finish({
+          ok: problem === undefined,
+          reason: problem ?? `status ${res.statusCode}`,
+          latencyMs,
+          statusCode: res.statusCode,
+        });
       };
       res.on('data', (c: Buffer) => {
         if (size >= MAX_BODY_BYTES) return;
@@ -98,7 +113,14 @@ export function checkHttp(spec: HttpProbeSpec, clock: Clock = () => new Date()):
         if (size >= MAX_BODY_BYTES) complete();
       });
       res.on('end', complete);
-      res.on('error', (err) => finish({ ok: false, reason: describeError(err, timeoutMs), latencyMs: elapsed(t0), statusCode: res.statusCode }));
+      res.on('error', (err) =>
+        finish({
+          ok: false,
+          reason: describeError(err, timeoutMs),
+          latencyMs: elapsed(t0),
+          statusCode: res.statusCode,
+        }),
+      );
     });
     req.on('socket', (socket) => {
       if (!secure) return;
@@ -110,7 +132,9 @@ export function checkHttp(spec: HttpProbeSpec, clock: Clock = () => new Date()):
         }
       });
     });
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, reason: describeError(err, timeoutMs), latencyMs: elapsed(t0) }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish({ ok: false, reason: describeError(err, timeoutMs), latencyMs: elapsed(t0) }),
+    );
     const timer = setTimeout(() => {
       req.destroy(new ProbeTimeoutError('timeout'));
       finish({ ok: false, reason: `timeout after ${timeoutMs} ms`, latencyMs: elapsed(t0) });
@@ -133,9 +157,16 @@ export function checkTcp(spec: TcpProbeSpec, clock: Clock = () => new Date()): P
       socket.destroy();
       resolve({ at, ...r });
     };
-    socket.once('connect', () => finish({ ok: true, reason: `connected to ${spec.host}:${spec.port}`, latencyMs: elapsed(t0) }));
-    socket.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, reason: describeError(err, timeoutMs), latencyMs: elapsed(t0) }));
-    const timer = setTimeout(() => finish({ ok: false, reason: `timeout after ${timeoutMs} ms`, latencyMs: elapsed(t0) }), timeoutMs);
+    socket.once('connect', () =>
+      finish({ ok: true, reason: `connected to ${spec.host}:${spec.port}`, latencyMs: elapsed(t0) }),
+    );
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      finish({ ok: false, reason: describeError(err, timeoutMs), latencyMs: elapsed(t0) }),
+    );
+    const timer = setTimeout(
+      () => finish({ ok: false, reason: `timeout after ${timeoutMs} ms`, latencyMs: elapsed(t0) }),
+      timeoutMs,
+    );
   });
 }
 
@@ -176,7 +207,12 @@ export async function checkDns(spec: DnsProbeSpec, clock: Clock = () => new Date
   try {
     const answers = await Promise.race([resolveAnswers(resolver, spec), deadline]);
     const problem = dnsProblem(spec, answers);
-    return { at, ok: problem === undefined, reason: problem ?? `${spec.recordType} ${spec.hostname}: ${answers.slice(0, 3).join(', ')}`, latencyMs: elapsed(t0) };
+    return {
+      at,
+      ok: problem === undefined,
+      reason: problem ?? `${spec.recordType} ${spec.hostname}: ${answers.slice(0, 3).join(', ')}`,
+      latencyMs: elapsed(t0),
+    };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const reason =

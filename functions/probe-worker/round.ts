@@ -50,6 +50,10 @@ export async function runProbeBatch(probes: DueProbe[], opts: BatchOptions = {})
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? probes.length, probes.length) }, worker));
-  if (errors.length) throw new AggregateError(errors, `${errors.length} of ${probes.length} probes could not be stored; the batch will be retried`);
+  if (errors.length)
+    throw new AggregateError(
+      errors,
+      `${errors.length} of ${probes.length} probes could not be stored; the batch will be retried`,
+    );
   return result;
 }

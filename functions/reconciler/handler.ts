@@ -8,6 +8,9 @@ import { lambdaHandler } from '../../shared/http/event-handler';
 export const handler = lambdaHandler(async (_event: ScheduledEvent): Promise<ReconcileReport> => {
   const report = await reconcile(new Date());
   // A failure to repair is retried by the schedule's next run; the async retries and DLQ tell a person.
-  if (report.failures.length) throw new Error(`reconciler could not repair ${report.failures.length} item(s): ${JSON.stringify(report.failures).slice(0, 1000)}`);
+  if (report.failures.length)
+    throw new Error(
+      `reconciler could not repair ${report.failures.length} item(s): ${JSON.stringify(report.failures).slice(0, 1000)}`,
+    );
   return report;
 });

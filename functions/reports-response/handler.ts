@@ -17,7 +17,9 @@ export const handler = httpApi(responseReportOperations, {
     const to = q.to ? new Date(q.to) : req.now;
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * DAY);
     if (from > to || to.getTime() - from.getTime() > 366 * DAY)
-      throw problem(422, 'from must be before to, at most 366 days apart.', { errors: [{ field: 'from', message: 'at most 366 days before to' }] });
+      throw problem(422, 'from must be before to, at most 366 days apart.', {
+        errors: [{ field: 'from', message: 'at most 366 days before to' }],
+      });
     const incidents: IncidentTimes[] = [];
     let cursor: string | undefined;
     do {

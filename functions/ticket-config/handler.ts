@@ -33,7 +33,11 @@ async function references(checks: Array<[string, ConfigKind, string | undefined]
   if (issues.length) throw new ValidationError('The entry refers to configuration that does not exist.', issues);
 }
 
-function put<K extends ConfigKind>(kind: K, schema: z.ZodType<ConfigKinds[K]>, refs: (v: ConfigKinds[K]) => Array<[string, ConfigKind, string | undefined]> = () => []) {
+function put<K extends ConfigKind>(
+  kind: K,
+  schema: z.ZodType<ConfigKinds[K]>,
+  refs: (v: ConfigKinds[K]) => Array<[string, ConfigKind, string | undefined]> = () => [],
+) {
   const idKey = kind === 'requester' ? 'email' : 'id';
   return async (req: HttpRequest) => {
     const { version, ...value } = parseBody(req, putBodySchema);
@@ -58,7 +62,13 @@ export const handler = httpApi(ticketConfigOperations, {
   'GET /ticket-categories': async (req) => {
     const items = await listConfig('category');
     const agentish = hasRole(req.principal!, 'viewer');
-    return json(200, { items: agentish ? items : items.filter((c) => c.requesterVisible).map(({ id, name, description, fields }) => ({ id, name, description, fields })) });
+    return json(200, {
+      items: agentish
+        ? items
+        : items
+            .filter((c) => c.requesterVisible)
+            .map(({ id, name, description, fields }) => ({ id, name, description, fields })),
+    });
   },
   'GET /ticket-categories/{id}': get('category'),
 
@@ -67,19 +77,28 @@ export const handler = httpApi(ticketConfigOperations, {
   'GET /ticket-queues/{id}': get('queue'),
   'PUT /ticket-queues/{id}/members/{memberId}/availability': async (req) => {
     const { available } = req.input.body;
-    return json(200, await setMemberAvailability(req.params.id!, req.params.memberId!, available, req.now.toISOString()));
+    return json(
+      200,
+      await setMemberAvailability(req.params.id!, req.params.memberId!, available, req.now.toISOString()),
+    );
   },
 
   'PUT /ticket-calendars/{id}': put('calendar', calendarSchema as never),
   'GET /ticket-calendars': list('calendar'),
 
-  'PUT /ticket-sla-policies/{id}': put('sla-policy', slaPolicySchema as never, (p: ConfigKinds['sla-policy']) => [['calendarId', 'calendar', p.calendarId]]),
+  'PUT /ticket-sla-policies/{id}': put('sla-policy', slaPolicySchema as never, (p: ConfigKinds['sla-policy']) => [
+    ['calendarId', 'calendar', p.calendarId],
+  ]),
   'GET /ticket-sla-policies': list('sla-policy'),
 
-  'PUT /ticket-incident-rules/{id}': put('incident-rule', incidentRuleSchema as never, (r: ConfigKinds['incident-rule']) => [
-    ['categoryId', 'category', r.categoryId],
-    ['queueId', 'queue', r.queueId],
-  ]),
+  'PUT /ticket-incident-rules/{id}': put(
+    'incident-rule',
+    incidentRuleSchema as never,
+    (r: ConfigKinds['incident-rule']) => [
+      ['categoryId', 'category', r.categoryId],
+      ['queueId', 'queue', r.queueId],
+    ],
+  ),
   'GET /ticket-incident-rules': list('incident-rule'),
   'DELETE /ticket-incident-rules/{id}': async (req) => {
     await deleteConfig('incident-rule', req.params.id!);

@@ -16,15 +16,32 @@ import { addComment, openTicket } from '../../shared/app/tickets/commands';
 import { getConfig, listConfig } from '../../shared/store/ticket-config';
 import { DuplicateMessageError, followUpOf, ticketsOfIncident } from '../../shared/store/tickets';
 
-const PRIORITY_OF: Record<IncidentSnapshot['severity'], Priority> = { P1: 'P1', P2: 'P2', P3: 'P3', P4: 'P4', P5: 'P4' };
+const PRIORITY_OF: Record<IncidentSnapshot['severity'], Priority> = {
+  P1: 'P1',
+  P2: 'P2',
+  P3: 'P3',
+  P4: 'P4',
+  P5: 'P4',
+};
 
 const actorOf = (i: IncidentSnapshot): Actor => ({ type: 'incident', id: i.id, name: `Incident #${i.number}` });
 
 /** Known incident facts for the category's fields of the same name. */
 async function prefill(rule: IncidentRule, i: IncidentSnapshot): Promise<Record<string, unknown>> {
   const category = await getConfig('category', rule.categoryId);
-  const known: Record<string, unknown> = { incidentId: i.id, incidentNumber: i.number, severity: i.severity, serviceId: i.serviceId, teamId: i.teamId, incidentTitle: i.title };
-  return Object.fromEntries((category?.fields ?? []).filter((f) => known[f.key] !== undefined).map((f) => [f.key, f.type === 'text' ? String(known[f.key]) : known[f.key]]));
+  const known: Record<string, unknown> = {
+    incidentId: i.id,
+    incidentNumber: i.number,
+    severity: i.severity,
+    serviceId: i.serviceId,
+    teamId: i.teamId,
+    incidentTitle: i.title,
+  };
+  return Object.fromEntries(
+    (category?.fields ?? [])
+      .filter((f) => known[f.key] !== undefined)
+      .map((f) => [f.key, f.type === 'text' ? String(known[f.key]) : known[f.key]]),
+  );
 }
 
 async function openFollowUp(i: IncidentSnapshot, reason: string | undefined, now: Date): Promise<string> {
@@ -59,20 +76,33 @@ async function openFollowUp(i: IncidentSnapshot, reason: string | undefined, now
       now,
       extras: { followUpOfIncident: i.id },
     });
-    logger.info('follow-up ticket opened for incident', { incidentId: i.id, ticketId: t.id, number: t.number, rule: rule.id });
+    logger.info('follow-up ticket opened for incident', {
+      incidentId: i.id,
+      ticketId: t.id,
+      number: t.number,
+      rule: rule.id,
+    });
     return `opened ticket ${t.number}`;
   } catch (err) {
     if (err instanceof DuplicateMessageError) return 'follow-up already exists';
     // A rule pointing at a category whose required fields an incident cannot fill: retrying cannot help.
     if (err instanceof ValidationError) {
-      logger.error('follow-up rule cannot open a valid ticket; fix the rule or its category', { rule: rule.id, issues: err.issues });
+      logger.error('follow-up rule cannot open a valid ticket; fix the rule or its category', {
+        rule: rule.id,
+        issues: err.issues,
+      });
       return 'invalid rule';
     }
     throw err;
   }
 }
 
-async function noteResolution(i: IncidentSnapshot, reason: string | undefined, revision: number, now: Date): Promise<string> {
+async function noteResolution(
+  i: IncidentSnapshot,
+  reason: string | undefined,
+  revision: number,
+  now: Date,
+): Promise<string> {
   const ticketIds = await ticketsOfIncident(i.id);
   const at = Date.parse(i.resolvedAt ?? now.toISOString());
   for (const ticketId of ticketIds) {
@@ -104,7 +134,12 @@ export const handler = eventHandler(incidentEventDetailSchema, async (event): Pr
   const now = new Date();
   if (event['detail-type'] === INCIDENT_DETAIL_TYPES.opened) return openFollowUp(d.incident, d.reason, now);
   if (event['detail-type'] === INCIDENT_DETAIL_TYPES.severityChanged)
-    return openFollowUp(d.incident, `severity raised to ${d.incident.severity}${d.reason ? ` (${d.reason})` : ''}`, now);
-  if (event['detail-type'] === INCIDENT_DETAIL_TYPES.resolved) return noteResolution(d.incident, d.reason, d.incident.revision, now);
+    return openFollowUp(
+      d.incident,
+      `severity raised to ${d.incident.severity}${d.reason ? ` (${d.reason})` : ''}`,
+      now,
+    );
+  if (event['detail-type'] === INCIDENT_DETAIL_TYPES.resolved)
+    return noteResolution(d.incident, d.reason, d.incident.revision, now);
   return 'ignored';
 });

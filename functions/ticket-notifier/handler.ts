@@ -10,42 +10,54 @@ import { logger } from '../../shared/observability/logger';
 import { getConfig } from '../../shared/store/ticket-config';
 import { markNotified, notifiedRecipients } from '../../shared/store/tickets';
 
-export const handler = eventHandler(ticketEventDetailSchema, async (event): Promise<{ sent: number; skipped: number }> => {
-  const d = event.detail;
-  const [category, queue] = await Promise.all([
-    getConfig('category', d.ticket.categoryId),
-    d.ticket.queueId ? getConfig('queue', d.ticket.queueId) : undefined,
-  ]);
-  const messages = ticketMessages(event['detail-type'], d, category ?? { notify: {} }, queue, process.env.PUBLIC_BASE_URL);
-  if (!messages.length) return { sent: 0, skipped: 0 };
-  const done = await notifiedRecipients(d.eventId, messages.map((m) => m.recipient));
-  const todo = messages.filter((m) => !done.has(m.recipient));
-  // Publish, then mark: a crash in between sends a message twice rather than never.
-  const results = await Promise.allSettled(
-    todo.map((m) =>
-      getNotifier().publish({
-        topic: 'notifications',
-        subject: m.subject,
-        structure: 'json',
-        message: JSON.stringify({ default: m.short, email: `${m.body}\n`, sms: m.short }),
-        attributes: {
-          recipient: m.recipient,
-          audience: m.audience,
-          kind: event['detail-type'],
-          ticketId: d.ticket.id,
-          ticketNumber: String(d.ticket.number),
-        },
-        deduplicationId: `${d.eventId}:${m.recipient}`,
-      }),
-    ),
-  );
-  const delivered = todo.filter((_, i) => results[i]!.status === 'fulfilled').map((m) => m.recipient);
-  if (delivered.length) await markNotified(d.eventId, delivered, new Date());
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  // The event is retried; the recipients already told are skipped then.
-  if (failed) throw failed.reason;
-  const sent = todo.length;
-  const skipped = messages.length - sent;
-  if (sent) logger.debug('ticket notifications sent', { eventId: d.eventId, sent, skipped });
-  return { sent, skipped };
-});
+export const handler = eventHandler(
+  ticketEventDetailSchema,
+  async (event): Promise<{ sent: number; skipped: number }> => {
+    const d = event.detail;
+    const [category, queue] = await Promise.all([
+      getConfig('category', d.ticket.categoryId),
+      d.ticket.queueId ? getConfig('queue', d.ticket.queueId) : undefined,
+    ]);
+    const messages = ticketMessages(
+      event['detail-type'],
+      d,
+      category ?? { notify: {} },
+      queue,
+      process.env.PUBLIC_BASE_URL,
+    );
+    if (!messages.length) return { sent: 0, skipped: 0 };
+    const done = await notifiedRecipients(
+      d.eventId,
+      messages.map((m) => m.recipient),
+    );
+    const todo = messages.filter((m) => !done.has(m.recipient));
+    // Publish, then mark: a crash in between sends a message twice rather than never.
+    const results = await Promise.allSettled(
+      todo.map((m) =>
+        getNotifier().publish({
+          topic: 'notifications',
+          subject: m.subject,
+          structure: 'json',
+          message: JSON.stringify({ default: m.short, email: `${m.body}\n`, sms: m.short }),
+          attributes: {
+            recipient: m.recipient,
+            audience: m.audience,
+            kind: event['detail-type'],
+            ticketId: d.ticket.id,
+            ticketNumber: String(d.ticket.number),
+          },
+          deduplicationId: `${d.eventId}:${m.recipient}`,
+        }),
+      ),
+    );
+    const delivered = todo.filter((_, i) => results[i]!.status === 'fulfilled').map((m) => m.recipient);
+    if (delivered.length) await markNotified(d.eventId, delivered, new Date());
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // The event is retried; the recipients already told are skipped then.
+    if (failed) throw failed.reason;
+    const sent = todo.length;
+    const skipped = messages.length - sent;
+    if (sent) logger.debug('ticket notifications sent', { eventId: d.eventId, sent, skipped });
+    return { sent, skipped };
+  },
+);

@@ -13,14 +13,16 @@ const DAY = 86400_000;
 
 function days(from: Date, to: Date): string[] {
   const out: string[] = [];
-  for (let t = Date.parse(from.toISOString().slice(0, 10)); t < to.getTime(); t += DAY) out.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(from.toISOString().slice(0, 10)); t < to.getTime(); t += DAY)
+    out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
 
 /** Run per-day reads a few at a time. */
 async function perDay<T>(list: string[], read: (day: string) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < list.length; i += 8) (await Promise.all(list.slice(i, i + 8).map(read))).forEach((x) => out.push(...x));
+  for (let i = 0; i < list.length; i += 8)
+    (await Promise.all(list.slice(i, i + 8).map(read))).forEach((x) => out.push(...x));
   return out;
 }
 
@@ -29,9 +31,12 @@ export const handler = httpApi(ticketReportOperations, {
     const q = req.input.query;
     const to = q.to ? new Date(q.to) : req.now;
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * DAY);
-    if (!(from < to)) throw new ValidationError('The window is empty.', [{ field: 'from', message: 'must be before to' }]);
+    if (!(from < to))
+      throw new ValidationError('The window is empty.', [{ field: 'from', message: 'must be before to' }]);
     if (to.getTime() - from.getTime() > MAX_DAYS * DAY)
-      throw new ValidationError('The window is too long.', [{ field: 'from', message: `at most ${MAX_DAYS} days before to` }]);
+      throw new ValidationError('The window is too long.', [
+        { field: 'from', message: `at most ${MAX_DAYS} days before to` },
+      ]);
     const inWindow = (iso: string) => iso >= from.toISOString() && iso < to.toISOString();
     const window = days(from, to);
 
@@ -45,12 +50,24 @@ export const handler = httpApi(ticketReportOperations, {
     const open = (await Promise.all([undefined, ...queues.map((x) => x.id)].map((id) => allOpenTickets(id)))).flat();
     const backlog: BacklogFact[] = open
       .filter((t) => t.createdAt < to.toISOString())
-      .map((t) => ({ categoryId: t.categoryId, queueId: t.queueId, assigneeId: t.assignee?.id, priority: t.priority, createdAt: t.createdAt }));
+      .map((t) => ({
+        categoryId: t.categoryId,
+        queueId: t.queueId,
+        assigneeId: t.assignee?.id,
+        priority: t.priority,
+        createdAt: t.createdAt,
+      }));
     if (to < req.now) {
       const since = await perDay(days(to, req.now), resolvedOn);
       for (const r of since)
         if (r.resolvedAt >= to.toISOString() && r.createdAt < to.toISOString())
-          backlog.push({ categoryId: r.categoryId, queueId: r.queueId, assigneeId: r.assigneeId, priority: r.priority, createdAt: r.createdAt });
+          backlog.push({
+            categoryId: r.categoryId,
+            queueId: r.queueId,
+            assigneeId: r.assigneeId,
+            priority: r.priority,
+            createdAt: r.createdAt,
+          });
     }
 
     const report = buildReport({
@@ -69,7 +86,13 @@ export const handler = httpApi(ticketReportOperations, {
         })),
       resolved: resolved.filter((r) => inWindow(r.resolvedAt)),
       backlog,
-      time: time.map((t) => ({ categoryId: t.categoryId, queueId: t.queueId, assigneeId: t.assigneeId, priority: t.priority, minutes: t.minutes })),
+      time: time.map((t) => ({
+        categoryId: t.categoryId,
+        queueId: t.queueId,
+        assigneeId: t.assigneeId,
+        priority: t.priority,
+        minutes: t.minutes,
+      })),
     });
 
     const wantsCsv = q.format === 'csv' || (q.format === undefined && /text\/csv/.test(req.headers.accept ?? ''));

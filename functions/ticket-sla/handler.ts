@@ -7,10 +7,13 @@ import { eventHandler } from '../../shared/http/event-handler';
 import { getTicket } from '../../shared/store/tickets';
 import { syncTicketTimers } from '../../shared/app/tickets/timers';
 
-export const handler = eventHandler(ticketRefDetailSchema, async (event): Promise<{ scheduled: number; cancelled: number }> => {
-  // A warning only marks its clock: the warning timer is the one completing, nothing else moves.
-  if (event['detail-type'] === TICKET_DETAIL_TYPES['sla-warning']) return { scheduled: 0, cancelled: 0 };
-  const t = await getTicket(event.detail.ticket.id);
-  if (!t) return { scheduled: 0, cancelled: 0 };
-  return syncTicketTimers(t);
-});
+export const handler = eventHandler(
+  ticketRefDetailSchema,
+  async (event): Promise<{ scheduled: number; cancelled: number }> => {
+    // A warning only marks its clock: the warning timer is the one completing, nothing else moves.
+    if (event['detail-type'] === TICKET_DETAIL_TYPES['sla-warning']) return { scheduled: 0, cancelled: 0 };
+    const t = await getTicket(event.detail.ticket.id);
+    if (!t) return { scheduled: 0, cancelled: 0 };
+    return syncTicketTimers(t);
+  },
+);

@@ -18,4 +18,9 @@ export function assembleTimerHandlers(...features: Array<Record<string, TimerHan
   return all;
 }
 
-export const timerHandlers = assembleTimerHandlers(incidentTimerHandlers, ticketTimerHandlers, probeTimerHandlers, oncallTimerHandlers);
+export const timerHandlers = assembleTimerHandlers(
+  incidentTimerHandlers,
+  ticketTimerHandlers,
+  probeTimerHandlers,
+  oncallTimerHandlers,
+);

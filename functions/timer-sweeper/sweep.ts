@@ -48,7 +48,13 @@ export async function sweepOnce(now: () => Date, opts: SweepOptions): Promise<Sw
           result.failed++;
           const outcome = await failTimer(t, now(), (err as Error).message ?? String(err), opts.maxAttempts ?? 10);
           if (outcome === 'parked') result.parked++;
-          logger.error('timer handler failed', { timerId: t.id, kind: t.kind, attempts: t.attempts + 1, outcome, error: err as Error });
+          logger.error('timer handler failed', {
+            timerId: t.id,
+            kind: t.kind,
+            attempts: t.attempts + 1,
+            outcome,
+            error: err as Error,
+          });
         }
       }
     };

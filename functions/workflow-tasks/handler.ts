@@ -16,7 +16,9 @@ import { lambdaHandler } from '../../shared/http/event-handler';
 const http = httpApi(workflowTaskOperations, {
   'POST /workflow-tasks': async (req) => {
     const { ticket, created } = await openWorkflowTask(req.input.body, req.now, req.principal!.id);
-    return json(created ? 201 : 200, ticketView(ticket, { kind: 'agent', id: req.principal!.id }), { location: `/tickets/${ticket.id}` });
+    return json(created ? 201 : 200, ticketView(ticket, { kind: 'agent', id: req.principal!.id }), {
+      location: `/tickets/${ticket.id}`,
+    });
   },
 });
 
@@ -27,15 +29,21 @@ export interface TaskAccepted {
   created: boolean;
 }
 
-export const handler = lambdaHandler(async (event: APIGatewayProxyEventV2 | Record<string, unknown>, context: Context): Promise<unknown> => {
-  if ('routeKey' in event && 'requestContext' in event) return http(event as APIGatewayProxyEventV2, context);
-  const r = workflowTaskSchema.safeParse(event);
-  if (!r.success) {
-    // Not retryable: the state machine's Catch should route this (States.TaskFailed with this name).
-    const err = ValidationError.fromZod('The workflow task input is not valid.', r.error);
-    logger.error('workflow task rejected', { issues: err.issues });
-    throw err;
-  }
-  const { ticket, created } = await openWorkflowTask(r.data, new Date(), context?.invokedFunctionArn ?? 'state-machine');
-  return { ticketId: ticket.id, number: ticket.number, created } satisfies TaskAccepted;
-});
+export const handler = lambdaHandler(
+  async (event: APIGatewayProxyEventV2 | Record<string, unknown>, context: Context): Promise<unknown> => {
+    if ('routeKey' in event && 'requestContext' in event) return http(event as APIGatewayProxyEventV2, context);
+    const r = workflowTaskSchema.safeParse(event);
+    if (!r.success) {
+      // Not retryable: the state machine's Catch should route this (States.TaskFailed with this name).
+      const err = ValidationError.fromZod('The workflow task input is not valid.', r.error);
+      logger.error('workflow task rejected', { issues: err.issues });
+      throw err;
+    }
+    const { ticket, created } = await openWorkflowTask(
+      r.data,
+      new Date(),
+      context?.invokedFunctionArn ?? 'state-machine',
+    );
+    return { ticketId: ticket.id, number: ticket.number, created } satisfies TaskAccepted;
+  },
+);

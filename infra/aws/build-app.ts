@@ -25,7 +25,9 @@ export const STACK_ID = 'Nocturne';
 /** cdk.json's context (feature flags...), so in-process synthesis matches `cdk synth`. */
 function cdkJsonContext(): Record<string, unknown> {
   const file = path.join(PROJECT_ROOT, 'cdk.json');
-  return fs.existsSync(file) ? ((JSON.parse(fs.readFileSync(file, 'utf8')) as { context?: Record<string, unknown> }).context ?? {}) : {};
+  return fs.existsSync(file)
+    ? ((JSON.parse(fs.readFileSync(file, 'utf8')) as { context?: Record<string, unknown> }).context ?? {})
+    : {};
 }
 
 export function buildApp(opts: BuildAppOptions = {}): { app: App; stack: NocturneStack } {

@@ -71,7 +71,11 @@ export function esbuildOptions(entry: string, opts: BundleOptions = {}): BuildOp
 
 /** Bundles one function into memory: `index.mjs` and its source map. */
 export async function bundleFunction(entry: string, opts: BundleOptions = {}): Promise<{ code: string; map: string }> {
-  const r = await build({ ...esbuildOptions(entry, opts), outfile: path.join(ROOT, '.tools', 'bundle', BUNDLE_FILE), write: false });
+  const r = await build({
+    ...esbuildOptions(entry, opts),
+    outfile: path.join(ROOT, '.tools', 'bundle', BUNDLE_FILE),
+    write: false,
+  });
   const code = r.outputFiles.find((f) => f.path.endsWith('.mjs'))!.text;
   const map = r.outputFiles.find((f) => f.path.endsWith('.mjs.map'))!.text;
   return { code, map };
@@ -85,7 +89,11 @@ export async function bundleFunctionTo(entry: string, outdir: string, opts: Bund
 /** Synchronous bundling for CDK synthesis: runs this file in a child Node process (tsx). */
 export function bundleFunctionSync(entry: string, outdir: string): void {
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', __filename, entry, outdir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    execFileSync(process.execPath, ['--import', 'tsx', __filename, entry, outdir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
     throw new Error(`Bundling ${entry} failed: ${(e.stderr || e.stdout || e.message).trim()}`);

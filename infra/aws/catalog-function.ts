@@ -2,7 +2,15 @@
 // alarms. Everything here is the same for every function; what differs (memory, timeout,
 // environment, which DLQs exist) comes from the function's catalog entry.
 import * as path from 'node:path';
-import { AssetHashType, DockerImage, Duration, Tags, Validations, type BundlingOptions, type ILocalBundling } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  DockerImage,
+  Duration,
+  Tags,
+  Validations,
+  type BundlingOptions,
+  type ILocalBundling,
+} from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -83,7 +91,8 @@ export class CatalogFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     const triggeredAsync = def.triggers.some(isAsyncTrigger);
-    if (triggeredAsync) this.asyncDeadLetterQueue = this.deadLetterQueue('AsyncDlq', 'events or async invocations', props.redrive);
+    if (triggeredAsync)
+      this.asyncDeadLetterQueue = this.deadLetterQueue('AsyncDlq', 'events or async invocations', props.redrive);
     if (def.triggers.some((t) => t.kind === 'tableStream'))
       this.streamDeadLetterQueue = this.deadLetterQueue('StreamDlq', 'table stream batches');
 
@@ -136,7 +145,10 @@ export class CatalogFunction extends Construct {
       // Redriven by the dlq-redrive function: a failed redrive comes back after `interval`, and after
       // maxReceives it is parked for a person (docs/decisions/0009).
       ...(redrive
-        ? { visibilityTimeout: redrive.interval, deadLetterQueue: { queue: redrive.parkedQueue, maxReceiveCount: redrive.maxReceives } }
+        ? {
+            visibilityTimeout: redrive.interval,
+            deadLetterQueue: { queue: redrive.parkedQueue, maxReceiveCount: redrive.maxReceives },
+          }
         : {}),
     });
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
@@ -147,8 +159,14 @@ export class CatalogFunction extends Construct {
         label: 'Dead letters (visible + in flight)',
         period: Duration.minutes(1),
         usingMetrics: {
-          visible: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-          inflight: queue.metricApproximateNumberOfMessagesNotVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+          visible: queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          inflight: queue.metricApproximateNumberOfMessagesNotVisible({
+            period: Duration.minutes(1),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
         },
       }),
       threshold: 0,
@@ -159,7 +177,8 @@ export class CatalogFunction extends Construct {
     this.notify(alarm);
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue (Lambda DLQ / rule target DLQ / stream on-failure destination); it is alarmed instead.',
+      reason:
+        'This queue is itself a dead-letter queue (Lambda DLQ / rule target DLQ / stream on-failure destination); it is alarmed instead.',
     });
     return queue;
   }
@@ -177,7 +196,10 @@ export class CatalogFunction extends Construct {
  * hash is the bundle's, so an unchanged bundle is not uploaded again.
  */
 function bundledCode(def: FunctionDefinition): lambda.Code {
-  return lambda.Code.fromAsset(PROJECT_ROOT, { assetHashType: AssetHashType.OUTPUT, bundling: new LocalBundling(def.entry) });
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: new LocalBundling(def.entry),
+  });
 }
 
 class LocalBundling implements BundlingOptions {

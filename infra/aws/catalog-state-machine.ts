@@ -63,7 +63,10 @@ export class CatalogStateMachine extends Construct {
     const granted = new Set<string>();
     for (const [name, sub] of Object.entries(def.substitutions)) {
       const fn = props.functions.get(sub.function);
-      if (!fn) throw new Error(`State machine ${def.name}: \${${name}} names function ${sub.function}, which the catalog does not declare`);
+      if (!fn)
+        throw new Error(
+          `State machine ${def.name}: \${${name}} names function ${sub.function}, which the catalog does not declare`,
+        );
       substitutions[name] = fn.function.functionArn;
       if (granted.has(sub.function)) continue;
       granted.add(sub.function);
@@ -115,7 +118,11 @@ export class CatalogStateMachine extends Construct {
     };
     const period = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
     this.failedAlarm = alarm('ExecutionsFailedAlarm', 'executions failed', this.stateMachine.metricFailed(period));
-    this.timedOutAlarm = alarm('ExecutionsTimedOutAlarm', 'executions timed out', this.stateMachine.metricTimedOut(period));
+    this.timedOutAlarm = alarm(
+      'ExecutionsTimedOutAlarm',
+      'executions timed out',
+      this.stateMachine.metricTimedOut(period),
+    );
   }
 }
 
@@ -123,10 +130,14 @@ export class CatalogStateMachine extends Construct {
 export function stateMachineStatements(stack: Stack, access: StateMachineAccess): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
   const onMachines = (names: string[] | undefined, actions: string[]) => {
-    if (names?.length) statements.push(new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(stack, n)) }));
+    if (names?.length)
+      statements.push(new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(stack, n)) }));
   };
   const onExecutions = (names: string[] | undefined, actions: string[]) => {
-    if (names?.length) statements.push(new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(stack, n, true)) }));
+    if (names?.length)
+      statements.push(
+        new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(stack, n, true)) }),
+      );
   };
   onMachines(access.start, ['states:StartExecution']);
   onMachines(access.read, ['states:ListExecutions', 'states:DescribeStateMachine']);

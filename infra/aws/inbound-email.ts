@@ -52,7 +52,8 @@ export class InboundEmail extends Construct {
     });
     Validations.of(this.accessLogBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket holds the server access logs of the inbound email bucket; logging it into itself (or a third bucket) adds nothing.',
+      reason:
+        'This bucket holds the server access logs of the inbound email bucket; logging it into itself (or a third bucket) adds nothing.',
     });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...common,
@@ -82,7 +83,12 @@ export class InboundEmail extends Construct {
 
     // The SES event carries the message id only; the function reads <prefix><messageId>
     // (HeadObject for the size, then GetObject), nothing else in the bucket.
-    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${trigger.prefix}*`)] }));
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(`${trigger.prefix}*`)],
+      }),
+    );
     fn.function.addEnvironment('INBOUND_EMAIL_BUCKET', this.bucket.bucketName);
     fn.function.addEnvironment('INBOUND_EMAIL_PREFIX', trigger.prefix);
     return rule;

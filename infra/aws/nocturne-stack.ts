@@ -28,7 +28,12 @@ import {
 } from '../catalog';
 import type { TableDefinition } from '../../shared/store/table-definition';
 import { CatalogFunction, PROJECT_ROOT, pascalCase } from './catalog-function';
-import { CatalogStateMachine, stateMachineArn, stateMachinePhysicalName, stateMachineStatements } from './catalog-state-machine';
+import {
+  CatalogStateMachine,
+  stateMachineArn,
+  stateMachinePhysicalName,
+  stateMachineStatements,
+} from './catalog-state-machine';
 import { InboundEmail } from './inbound-email';
 import { OpsApi, routeKey } from './ops-api';
 
@@ -46,7 +51,11 @@ export interface NocturneStackProps extends StackProps {
 export const DEFAULT_INBOUND_EMAIL_DOMAIN = 'support.example.com';
 
 /** Step Functions task-token answers (`stepFunctionsCallbacks` in the catalog). */
-export const STEP_FUNCTIONS_CALLBACK_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
+export const STEP_FUNCTIONS_CALLBACK_ACTIONS = [
+  'states:SendTaskSuccess',
+  'states:SendTaskFailure',
+  'states:SendTaskHeartbeat',
+];
 
 /** EventBridge retries and event age for rule targets (schedules and bus events). */
 const RULE_TARGET_RETRIES = 4;
@@ -87,7 +96,9 @@ export class NocturneStack extends Stack {
     super(scope, id, props);
     const catalog = (this.catalog = props.catalog ?? defaultCatalog);
     const bundle = props.bundle ?? true;
-    const inboundEmailDomain = String(props.inboundEmailDomain ?? this.node.tryGetContext('inboundEmailDomain') ?? DEFAULT_INBOUND_EMAIL_DOMAIN);
+    const inboundEmailDomain = String(
+      props.inboundEmailDomain ?? this.node.tryGetContext('inboundEmailDomain') ?? DEFAULT_INBOUND_EMAIL_DOMAIN,
+    );
     checkCatalog(catalog, bundle, inboundEmailDomain);
 
     this.mainTable = tableFrom(this, catalog.tables.main);
@@ -124,7 +135,8 @@ export class NocturneStack extends Stack {
     if (catalog.functions.some((f) => f.needs?.includes('actLinkSecret'))) {
       // No punctuation: the value is one secret of a comma-separated list (shared/app/oncall/page-links.ts).
       this.actLinkSecret = new secretsmanager.Secret(this, 'ActLinkSecret', {
-        description: 'Nocturne: HMAC key(s) of signed page links (/act/{token}), comma-separated; the first signs, all verify.',
+        description:
+          'Nocturne: HMAC key(s) of signed page links (/act/{token}), comma-separated; the first signs, all verify.',
         generateSecretString: { passwordLength: 64, excludePunctuation: true },
       });
       Validations.of(this.actLinkSecret).acknowledge({
@@ -141,21 +153,29 @@ export class NocturneStack extends Stack {
     if (catalog.functions.some((f) => f.needs?.includes('ocsConfig'))) {
       // The operator puts the real base URL and key after the first deploy (docs/provisioning.md).
       this.ocsConfigSecret = new secretsmanager.Secret(this, 'OcsConfigSecret', {
-        description: 'Nocturne: the OCS (charging system) API for the ocs provisioning driver, as {"baseUrl","apiKey"}.',
+        description:
+          'Nocturne: the OCS (charging system) API for the ocs provisioning driver, as {"baseUrl","apiKey"}.',
         generateSecretString: {
           secretStringTemplate: JSON.stringify({ baseUrl: 'https://ocs.invalid' }),
           generateStringKey: 'apiKey',
           excludePunctuation: true,
         },
       });
-      handRotated(this.ocsConfigSecret, 'The key is issued by the charging system and rotated there; put the new value and redeploy');
+      handRotated(
+        this.ocsConfigSecret,
+        'The key is issued by the charging system and rotated there; put the new value and redeploy',
+      );
     }
     if (catalog.functions.some((f) => f.needs?.includes('webhookSigningSecret'))) {
       this.webhookSigningSecret = new secretsmanager.Secret(this, 'WebhookSigningSecret', {
-        description: 'Nocturne: HMAC key(s) of webhook provisioning calls, comma-separated; the first signs, receivers accept any.',
+        description:
+          'Nocturne: HMAC key(s) of webhook provisioning calls, comma-separated; the first signs, receivers accept any.',
         generateSecretString: { passwordLength: 64, excludePunctuation: true },
       });
-      handRotated(this.webhookSigningSecret, 'Rotated by hand: put "<new>,<old>", redeploy, tell the receivers, later put "<new>"');
+      handRotated(
+        this.webhookSigningSecret,
+        'Rotated by hand: put "<new>,<old>", redeploy, tell the receivers, later put "<new>"',
+      );
     }
     // Values that exist only once deployed, for the functions that declare them (catalog `needs`).
     const needed: Record<FunctionNeed, () => string> = {
@@ -168,7 +188,8 @@ export class NocturneStack extends Stack {
       webhookSigningSecret: () => this.webhookSigningSecret!.secretValue.unsafeUnwrap(),
     };
 
-    if (catalog.functions.some((f) => f.triggers.some((t) => t.kind === 'deadLetters'))) this.parkedDeadLetters = this.parkedQueue();
+    if (catalog.functions.some((f) => f.triggers.some((t) => t.kind === 'deadLetters')))
+      this.parkedDeadLetters = this.parkedQueue();
 
     const functions = new Map<string, CatalogFunction>();
     for (const definition of catalog.functions) {
@@ -182,7 +203,13 @@ export class NocturneStack extends Stack {
         alarmTopic: this.alarmTopic,
         bundle,
         ...(this.parkedDeadLetters
-          ? { redrive: { parkedQueue: this.parkedDeadLetters, maxReceives: DEAD_LETTER_MAX_RECEIVES, interval: DEAD_LETTER_REDRIVE_INTERVAL } }
+          ? {
+              redrive: {
+                parkedQueue: this.parkedDeadLetters,
+                maxReceives: DEAD_LETTER_MAX_RECEIVES,
+                interval: DEAD_LETTER_REDRIVE_INTERVAL,
+              },
+            }
           : {}),
       });
       this.grantFromCatalog(fn);
@@ -198,18 +225,21 @@ export class NocturneStack extends Stack {
     );
     for (const m of this.stateMachines.values())
       new CfnOutput(this, `StateMachineArn${pascalCase(m.definition.name)}`, { value: m.stateMachine.stateMachineArn });
-    for (const fn of functions.values()) if (fn.definition.triggers.some((t) => t.kind === 'deadLetters')) this.wireRedrive(fn);
+    for (const fn of functions.values())
+      if (fn.definition.triggers.some((t) => t.kind === 'deadLetters')) this.wireRedrive(fn);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the webhooks and the ops API' });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
-    for (const [name, topic] of this.topics) new CfnOutput(this, `TopicArn${pascalCase(name)}`, { value: topic.topicArn });
+    for (const [name, topic] of this.topics)
+      new CfnOutput(this, `TopicArn${pascalCase(name)}`, { value: topic.topicArn });
     if (this.actLinkSecret)
       new CfnOutput(this, 'ActLinkSecretArn', {
         value: this.actLinkSecret.secretArn,
-        description: 'Page-link HMAC secret(s); to rotate: put "<new>,<old>" as its value, redeploy, later put "<new>" and redeploy',
+        description:
+          'Page-link HMAC secret(s); to rotate: put "<new>,<old>" as its value, redeploy, later put "<new>" and redeploy',
       });
     if (this.inboundEmail) {
       new CfnOutput(this, 'InboundEmailRuleSetName', {
@@ -223,26 +253,35 @@ export class NocturneStack extends Stack {
   /** Exactly the access the catalog entry declares, nothing else. */
   private grantFromCatalog(fn: CatalogFunction): void {
     const def = fn.definition;
-    const wildcardReasons = ['X-Ray (tracing active) has no resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords need "*".'];
+    const wildcardReasons = [
+      'X-Ray (tracing active) has no resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords need "*".',
+    ];
 
     if (def.table === 'read') this.mainTable.grantReadData(fn.function);
     if (def.table === 'readwrite') this.mainTable.grantReadWriteData(fn.function);
-    if (def.table && this.catalog.tables.main.indexes.length > 0) acknowledgeIndexWildcard(fn, this.mainTable, def.table);
+    if (def.table && this.catalog.tables.main.indexes.length > 0)
+      acknowledgeIndexWildcard(fn, this.mainTable, def.table);
     if (def.idempotencyTable === 'readwrite') {
       this.idempotencyTable.grantReadWriteData(fn.function);
-      if (this.catalog.tables.idempotency.indexes.length > 0) acknowledgeIndexWildcard(fn, this.idempotencyTable, 'readwrite');
+      if (this.catalog.tables.idempotency.indexes.length > 0)
+        acknowledgeIndexWildcard(fn, this.idempotencyTable, 'readwrite');
     }
     if (def.publishEvents) this.bus.grantPutEventsTo(fn.function);
     for (const name of def.topics ?? []) this.topics.get(name)!.grantPublish(fn.function);
     if (def.stepFunctionsCallbacks || def.stateMachines?.callbacks?.length) {
-      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: STEP_FUNCTIONS_CALLBACK_ACTIONS, resources: ['*'] }));
-      wildcardReasons.push('Step Functions task tokens are not resources: SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat accept only "*".');
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: STEP_FUNCTIONS_CALLBACK_ACTIONS, resources: ['*'] }),
+      );
+      wildcardReasons.push(
+        'Step Functions task tokens are not resources: SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat accept only "*".',
+      );
     }
     if (def.stateMachines) {
       // Exactly the machines it lists: StartExecution on the machine, execution actions on its executions.
       for (const statement of stateMachineStatements(this, def.stateMachines)) fn.role.addToPrincipalPolicy(statement);
       const { start = [], read = [], redrive = [], stop = [] } = def.stateMachines;
-      for (const name of new Set([...start, ...read, ...redrive, ...stop])) fn.function.addEnvironment(stateMachineEnvName(name), stateMachineArn(this, name));
+      for (const name of new Set([...start, ...read, ...redrive, ...stop]))
+        fn.function.addEnvironment(stateMachineEnvName(name), stateMachineArn(this, name));
       for (const name of new Set([...read, ...redrive, ...stop]))
         Validations.of(fn.role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(this, name)}:*]`,
@@ -315,11 +354,15 @@ export class NocturneStack extends Stack {
     });
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the last dead-letter queue: messages redriven too often rest here for a person; it is alarmed.',
+      reason:
+        'This queue is the last dead-letter queue: messages redriven too often rest here for a person; it is alarmed.',
     });
     const alarm = new cloudwatch.Alarm(this, 'ParkedDeadLettersAlarm', {
       alarmDescription: `Nocturne: dead letters failed ${DEAD_LETTER_MAX_RECEIVES} redrives and wait for a person (ParkedDeadLetters queue).`,
-      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -410,9 +453,11 @@ function checkCatalog(catalog: Catalog, bundle: boolean, inboundEmailDomain: str
   for (const fn of catalog.functions) {
     if (names.has(fn.name)) problems.push(`function ${fn.name} is declared twice`);
     names.add(fn.name);
-    for (const topic of fn.topics ?? []) if (!topics.has(topic)) problems.push(`${fn.name} publishes to unknown topic ${topic}`);
+    for (const topic of fn.topics ?? [])
+      if (!topics.has(topic)) problems.push(`${fn.name} publishes to unknown topic ${topic}`);
     for (const [need, variable] of Object.entries(FUNCTION_NEEDS))
-      if (fn.environment && variable in fn.environment) problems.push(`${fn.name}: environment sets ${variable}; declare needs: ['${need}'] instead`);
+      if (fn.environment && variable in fn.environment)
+        problems.push(`${fn.name}: environment sets ${variable}; declare needs: ['${need}'] instead`);
     if (fn.triggers.some((t) => t.kind === 'tableStream') && !catalog.tables.main.stream)
       problems.push(`${fn.name} has a tableStream trigger but the main table has no stream`);
     for (const t of fn.triggers) {
@@ -421,7 +466,8 @@ function checkCatalog(catalog: Catalog, bundle: boolean, inboundEmailDomain: str
       routes.add(routeKey(t));
     }
     const inbound = fn.triggers.filter((t) => t.kind === 'inboundEmail');
-    if (inbound.length > 1) problems.push(`${fn.name} has ${inbound.length} inboundEmail triggers; one function reads one prefix`);
+    if (inbound.length > 1)
+      problems.push(`${fn.name} has ${inbound.length} inboundEmail triggers; one function reads one prefix`);
     for (const { prefix } of inbound) {
       if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(prefix))
         problems.push(`${fn.name}: inboundEmail prefix "${prefix}" must be a non-empty S3 key prefix ending in "/"`);
@@ -429,20 +475,26 @@ function checkCatalog(catalog: Catalog, bundle: boolean, inboundEmailDomain: str
       if (clash) problems.push(`${fn.name}: inboundEmail prefix "${prefix}" overlaps "${clash.prefix}" of ${clash.fn}`);
       prefixes.push({ fn: fn.name, prefix });
     }
-    if (bundle && !fs.existsSync(path.join(PROJECT_ROOT, fn.entry))) problems.push(`${fn.name}: entry ${fn.entry} does not exist`);
+    if (bundle && !fs.existsSync(path.join(PROJECT_ROOT, fn.entry)))
+      problems.push(`${fn.name}: entry ${fn.entry} does not exist`);
   }
   const machines = new Set<string>();
   for (const sm of catalog.stateMachines ?? []) {
     if (machines.has(sm.name)) problems.push(`state machine ${sm.name} is declared twice`);
     machines.add(sm.name);
-    if (!fs.existsSync(path.join(PROJECT_ROOT, sm.definitionFile))) problems.push(`state machine ${sm.name}: ${sm.definitionFile} does not exist`);
+    if (!fs.existsSync(path.join(PROJECT_ROOT, sm.definitionFile)))
+      problems.push(`state machine ${sm.name}: ${sm.definitionFile} does not exist`);
     for (const [n, sub] of Object.entries(sm.substitutions))
-      if (!names.has(sub.function)) problems.push(`state machine ${sm.name}: \${${n}} names unknown function ${sub.function}`);
+      if (!names.has(sub.function))
+        problems.push(`state machine ${sm.name}: \${${n}} names unknown function ${sub.function}`);
   }
   for (const fn of catalog.functions)
     for (const [kind, list] of Object.entries(fn.stateMachines ?? {}))
-      for (const m of list ?? []) if (!machines.has(m)) problems.push(`${fn.name}: stateMachines.${kind} names unknown state machine ${m}`);
+      for (const m of list ?? [])
+        if (!machines.has(m)) problems.push(`${fn.name}: stateMachines.${kind} names unknown state machine ${m}`);
   if (prefixes.length && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(inboundEmailDomain))
-    problems.push(`inboundEmailDomain "${inboundEmailDomain}" is not a domain name (set it with -c inboundEmailDomain=support.example.org)`);
+    problems.push(
+      `inboundEmailDomain "${inboundEmailDomain}" is not a domain name (set it with -c inboundEmailDomain=support.example.org)`,
+    );
   if (problems.length) throw new Error(`infra/catalog.ts cannot be deployed:\n- ${problems.join('\n- ')}`);
 }

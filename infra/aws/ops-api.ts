@@ -47,7 +47,8 @@ export class OpsApi extends Construct {
   private readonly webhookThrottle: { rateLimit: number; burstLimit: number };
   private readonly integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
   /** CfnStage.RouteSettings is a plain JSON map: its keys are written as CloudFormation spells them. */
-  private readonly webhookRouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+  private readonly webhookRouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> =
+    {};
 
   constructor(scope: Construct, id: string, props: OpsApiProps) {
     super(scope, id);
@@ -130,7 +131,9 @@ export class OpsApi extends Construct {
       produce: () => (Object.keys(this.webhookRouteSettings).length ? this.webhookRouteSettings : undefined),
     });
     this.webhookThrottle = { rateLimit: props.throttle.webhookRateLimit, burstLimit: props.throttle.webhookBurstLimit };
-    this.routesStack = new NestedStack(this, 'Routes', { description: 'Nocturne: the HTTP API routes, one per catalog operation' });
+    this.routesStack = new NestedStack(this, 'Routes', {
+      description: 'Nocturne: the HTTP API routes, one per catalog operation',
+    });
   }
 
   get url(): string {

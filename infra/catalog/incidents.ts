@@ -9,13 +9,17 @@ export const incidentsFeature: CatalogFeature = {
   functions: [
     {
       name: 'incident-engine',
-      description: 'Turns alert events into incidents: routing, grouping, severity, silences, inhibition, correlation, storms.',
+      description:
+        'Turns alert events into incidents: routing, grouping, severity, silences, inhibition, correlation, storms.',
       entry: 'functions/incident-engine/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 30,
       table: 'readwrite',
       triggers: [
-        { kind: 'event', pattern: { source: [ALERT_EVENT_SOURCE], 'detail-type': [A.opened, A.repeated, A.resolved, A.acknowledged] } },
+        {
+          kind: 'event',
+          pattern: { source: [ALERT_EVENT_SOURCE], 'detail-type': [A.opened, A.repeated, A.resolved, A.acknowledged] },
+        },
       ],
     },
     {
@@ -40,7 +44,8 @@ export const incidentsFeature: CatalogFeature = {
     },
     {
       name: 'ops-rules',
-      description: 'Ops API: incident rules (routing, grouping, severity, inhibition), silences and maintenance windows.',
+      description:
+        'Ops API: incident rules (routing, grouping, severity, inhibition), silences and maintenance windows.',
       entry: 'functions/ops-rules/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 10,

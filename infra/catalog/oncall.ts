@@ -9,7 +9,8 @@ export const oncallFeature: CatalogFeature = {
   functions: [
     {
       name: 'ops-oncall',
-      description: 'Ops API: users and contact methods, team on-call, schedules (on call now, shifts, overrides), escalation policies, status subscriptions, page log.',
+      description:
+        'Ops API: users and contact methods, team on-call, schedules (on call now, shifts, overrides), escalation policies, status subscriptions, page log.',
       entry: 'functions/ops-oncall/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 10,
@@ -19,7 +20,8 @@ export const oncallFeature: CatalogFeature = {
     },
     {
       name: 'paging',
-      description: 'Starts an incident’s escalation chain when it is announced (pages level 1 at once), restarts it on reassignment, arms ack timeouts.',
+      description:
+        'Starts an incident’s escalation chain when it is announced (pages level 1 at once), restarts it on reassignment, arms ack timeouts.',
       entry: 'functions/paging/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 30,
@@ -29,13 +31,17 @@ export const oncallFeature: CatalogFeature = {
       triggers: [
         {
           kind: 'event',
-          pattern: { source: [INCIDENT_EVENT_SOURCE], 'detail-type': [I.opened, I.reopened, I.reassigned, I.acknowledged] },
+          pattern: {
+            source: [INCIDENT_EVENT_SOURCE],
+            'detail-type': [I.opened, I.reopened, I.reassigned, I.acknowledged],
+          },
         },
       ],
     },
     {
       name: 'paging-stakeholders',
-      description: 'Tells the subscribers of a service’s status when its incidents open, change severity and resolve (stakeholders topic).',
+      description:
+        'Tells the subscribers of a service’s status when its incidents open, change severity and resolve (stakeholders topic).',
       entry: 'functions/paging-stakeholders/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 30,
@@ -44,13 +50,18 @@ export const oncallFeature: CatalogFeature = {
       triggers: [
         {
           kind: 'event',
-          pattern: { source: [INCIDENT_EVENT_SOURCE], 'detail-type': [I.opened, I.severityChanged, I.resolved], detail: { notify: [true] } },
+          pattern: {
+            source: [INCIDENT_EVENT_SOURCE],
+            'detail-type': [I.opened, I.severityChanged, I.resolved],
+            detail: { notify: [true] },
+          },
         },
       ],
     },
     {
       name: 'act',
-      description: 'Signed, expiring page links: GET shows a confirmation page, POST acknowledges or resolves the incident (no login).',
+      description:
+        'Signed, expiring page links: GET shows a confirmation page, POST acknowledges or resolves the incident (no login).',
       entry: 'functions/act/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 10,
@@ -60,7 +71,8 @@ export const oncallFeature: CatalogFeature = {
     },
     {
       name: 'reports-response',
-      description: 'Response report: time to detect, acknowledge and resolve (mean, p90), acknowledged within target, by team, service or severity.',
+      description:
+        'Response report: time to detect, acknowledge and resolve (mean, p90), acknowledged within target, by team, service or severity.',
       entry: 'functions/reports-response/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 30,

@@ -38,7 +38,8 @@ export const platformFeature: CatalogFeature = {
     },
     {
       name: 'reconciler',
-      description: 'Self-healing sweep: places firing alerts left without placement and starts the escalation of announced incidents left without one.',
+      description:
+        'Self-healing sweep: places firing alerts left without placement and starts the escalation of announced incidents left without one.',
       entry: 'functions/reconciler/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 120,
@@ -49,7 +50,8 @@ export const platformFeature: CatalogFeature = {
     },
     {
       name: 'dlq-redrive',
-      description: 'Redrives dead-lettered async invocations and events to their function (DLQ event source; parked after 5 receives).',
+      description:
+        'Redrives dead-lettered async invocations and events to their function (DLQ event source; parked after 5 receives).',
       entry: 'functions/dlq-redrive/handler.ts',
       memoryMb: 256,
       // Longer than any target's timeout: the target is invoked synchronously.

@@ -1,6 +1,11 @@
 // Probes and job monitoring (docs/probes.md, docs/decisions/0006).
 import { availabilityOperations, pingOperations, probeOperations } from '../../shared/api/operations/probes';
-import { PROBE_BATCH_DETAIL_TYPE, PROBE_DETAIL_TYPES, PROBE_EVENT_SOURCE, PROBE_ROUND_SOURCE } from '../../events/probes';
+import {
+  PROBE_BATCH_DETAIL_TYPE,
+  PROBE_DETAIL_TYPES,
+  PROBE_EVENT_SOURCE,
+  PROBE_ROUND_SOURCE,
+} from '../../events/probes';
 import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
@@ -20,7 +25,8 @@ export const probesFeature: CatalogFeature = {
     },
     {
       name: 'pings',
-      description: 'Job pings (success, start, fail) from cron and daemons; the unguessable key in the URL is the credential.',
+      description:
+        'Job pings (success, start, fail) from cron and daemons; the unguessable key in the URL is the credential.',
       entry: 'functions/pings/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 10,
@@ -29,7 +35,8 @@ export const probesFeature: CatalogFeature = {
     },
     {
       name: 'probe-scheduler',
-      description: 'Every minute: finds the due service probes and fans them out in batches to probe-worker (bus events).',
+      description:
+        'Every minute: finds the due service probes and fans them out in batches to probe-worker (bus events).',
       entry: 'functions/probe-scheduler/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 50,
@@ -44,16 +51,24 @@ export const probesFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 90,
       table: 'readwrite',
-      triggers: [{ kind: 'event', pattern: { source: [PROBE_ROUND_SOURCE], 'detail-type': [PROBE_BATCH_DETAIL_TYPE] } }],
+      triggers: [
+        { kind: 'event', pattern: { source: [PROBE_ROUND_SOURCE], 'detail-type': [PROBE_BATCH_DETAIL_TYPE] } },
+      ],
     },
     {
       name: 'probe-alerts',
-      description: 'Built-in alert integration: aligns the alert pipeline with each probe/job flip (storeDelivery as nocturne-probes).',
+      description:
+        'Built-in alert integration: aligns the alert pipeline with each probe/job flip (storeDelivery as nocturne-probes).',
       entry: 'functions/probe-alerts/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 30,
       table: 'readwrite',
-      triggers: [{ kind: 'event', pattern: { source: [PROBE_EVENT_SOURCE], 'detail-type': [PROBE_DETAIL_TYPES.probe, PROBE_DETAIL_TYPES.job] } }],
+      triggers: [
+        {
+          kind: 'event',
+          pattern: { source: [PROBE_EVENT_SOURCE], 'detail-type': [PROBE_DETAIL_TYPES.probe, PROBE_DETAIL_TYPES.job] },
+        },
+      ],
     },
     {
       name: 'availability',

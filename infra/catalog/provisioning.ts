@@ -22,7 +22,8 @@ export const provisioningFeature: CatalogFeature = {
     // ---- Product catalog and customers (docs/provisioning.md, docs/decisions/0014-provisioning-catalog-customers-drivers.md) ----
     {
       name: 'ops-catalog',
-      description: 'TMF620 product catalog: product specifications (features, drivers) and offerings (plans, add-ons: prices, allowances, spend cap).',
+      description:
+        'TMF620 product catalog: product specifications (features, drivers) and offerings (plans, add-ons: prices, allowances, spend cap).',
       entry: 'functions/ops-catalog/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 10,
@@ -32,7 +33,8 @@ export const provisioningFeature: CatalogFeature = {
     },
     {
       name: 'ops-customers',
-      description: 'Realms, organizations, sites, customer users and accounts (realm-scoped), the customer view, customers on a platform service.',
+      description:
+        'Realms, organizations, sites, customer users and accounts (realm-scoped), the customer view, customers on a platform service.',
       entry: 'functions/ops-customers/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 10,
@@ -43,18 +45,25 @@ export const provisioningFeature: CatalogFeature = {
     // ---- Product orders ----
     {
       name: 'ops-orders',
-      description: 'TMF622 product orders: place (each order runs as a saga), list, read with history and step timeline, cancel, redrive.',
+      description:
+        'TMF622 product orders: place (each order runs as a saga), list, read with history and step timeline, cancel, redrive.',
       entry: 'functions/ops-orders/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 15,
       table: 'readwrite',
       idempotencyTable: 'readwrite',
-      stateMachines: { start: ORDER_MACHINES, read: ORDER_MACHINES, redrive: ORDER_MACHINES, callbacks: ORDER_MACHINES },
+      stateMachines: {
+        start: ORDER_MACHINES,
+        read: ORDER_MACHINES,
+        redrive: ORDER_MACHINES,
+        callbacks: ORDER_MACHINES,
+      },
       triggers: httpRoutes(orderOperations),
     },
     {
       name: 'order-steps',
-      description: 'The steps of the product order sagas (every Task of state-machines/order-*.asl.json): customer records, drivers, payments, notifications.',
+      description:
+        'The steps of the product order sagas (every Task of state-machines/order-*.asl.json): customer records, drivers, payments, notifications.',
       entry: 'functions/order-steps/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
@@ -65,8 +74,17 @@ export const provisioningFeature: CatalogFeature = {
     },
   ],
   stateMachines: [
-    orderMachine('order-new-customer', 'Product order, new customer: customer, payment check, OCS line, services in parallel, notify; compensates in reverse.'),
-    orderMachine('order-change-services', 'Product order, add/remove a service, plan change, suspend/resume: each item applied or undone on its own.'),
-    orderMachine('order-terminate', 'Product order, terminate: point of no return, every service removed, account closed with its final bill flag.'),
+    orderMachine(
+      'order-new-customer',
+      'Product order, new customer: customer, payment check, OCS line, services in parallel, notify; compensates in reverse.',
+    ),
+    orderMachine(
+      'order-change-services',
+      'Product order, add/remove a service, plan change, suspend/resume: each item applied or undone on its own.',
+    ),
+    orderMachine(
+      'order-terminate',
+      'Product order, terminate: point of no return, every service removed, account closed with its final bill flag.',
+    ),
   ],
 };

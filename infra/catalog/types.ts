@@ -55,7 +55,8 @@ export interface DeadLettersTrigger {
   kind: 'deadLetters';
 }
 
-export type Trigger = HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger | InboundEmailTrigger | DeadLettersTrigger;
+export type Trigger =
+  HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger | InboundEmailTrigger | DeadLettersTrigger;
 
 /** Triggers that invoke the function asynchronously (retries, then its async dead-letter queue). */
 export function isAsyncTrigger(t: Trigger): boolean {

@@ -112,7 +112,9 @@ export class DeadLetterReplayer {
         // An SNS HTTP delivery (the subscriber's problem) or an entry naming no known function.
         this.settle(entry.id, 'not-replayable');
         report.leftForPerson++;
-        this.opts.log(`[dlq] ${entry.id} (${String(entry.kind)}) cannot be replayed: a person must look at it in dlq.jsonl`);
+        this.opts.log(
+          `[dlq] ${entry.id} (${String(entry.kind)}) cannot be replayed: a person must look at it in dlq.jsonl`,
+        );
         continue;
       }
       if (redrives >= max) {
@@ -126,7 +128,9 @@ export class DeadLetterReplayer {
       }
       this.inFlight.add(entry.id);
       report.replayed++;
-      this.opts.log(`[dlq] replaying ${entry.id} (${String(entry.kind)}) to ${entry.function}, redrive ${redrives + 1}/${max}`);
+      this.opts.log(
+        `[dlq] replaying ${entry.id} (${String(entry.kind)}) to ${entry.function}, redrive ${redrives + 1}/${max}`,
+      );
       runs.push(
         new Promise<void>((resolve) => {
           this.host.invokeAsync(entry.function!, entry.event, `redrive:${String(entry.kind)}`, {

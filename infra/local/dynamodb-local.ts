@@ -68,16 +68,33 @@ function checkInstalled(): { jar: string; lib: string } {
   const jar = path.join(DYNAMODB_LOCAL_DIR, 'DynamoDBLocal.jar');
   const lib = path.join(DYNAMODB_LOCAL_DIR, 'DynamoDBLocal_lib');
   if (!existsSync(jar) || !existsSync(lib))
-    throw new DynamoDbLocalUnavailableError(`DynamoDB Local is not installed (${path.relative(PROJECT_ROOT, jar)} is missing): run npm run setup.`);
+    throw new DynamoDbLocalUnavailableError(
+      `DynamoDB Local is not installed (${path.relative(PROJECT_ROOT, jar)} is missing): run npm run setup.`,
+    );
   return { jar, lib };
 }
 
-async function spawnOnce(port: number, dataDir: string | undefined, timeoutMs: number, jvmArgs: string[]): Promise<DynamoDbLocal> {
+async function spawnOnce(
+  port: number,
+  dataDir: string | undefined,
+  timeoutMs: number,
+  jvmArgs: string[],
+): Promise<DynamoDbLocal> {
   const { jar, lib } = checkInstalled();
   const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory'];
   const child: ChildProcess = spawn(
     'java',
-    [...jvmArgs, `-Djava.library.path=${lib}`, '-jar', jar, '-sharedDb', ...storage, '-port', String(port), '-disableTelemetry'],
+    [
+      ...jvmArgs,
+      `-Djava.library.path=${lib}`,
+      '-jar',
+      jar,
+      '-sharedDb',
+      ...storage,
+      '-port',
+      String(port),
+      '-disableTelemetry',
+    ],
     { cwd: DYNAMODB_LOCAL_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -140,7 +157,9 @@ async function spawnOnce(port: number, dataDir: string | undefined, timeoutMs: n
         break;
       } catch {
         if (Date.now() > deadline)
-          throw new DynamoDbLocalUnavailableError(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms:\n${output.trim()}`);
+          throw new DynamoDbLocalUnavailableError(
+            `DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms:\n${output.trim()}`,
+          );
         await sleep(100);
       }
     }
@@ -155,7 +174,11 @@ async function spawnOnce(port: number, dataDir: string | undefined, timeoutMs: n
   child.stderr?.removeListener('data', collect);
   child.stdout?.resume();
   child.stderr?.resume();
-  const exitedInfo = exitedPromise.then(() => ({ code: exited?.code ?? null, signal: exited?.signal ?? null, expected: stopRequested }));
+  const exitedInfo = exitedPromise.then(() => ({
+    code: exited?.code ?? null,
+    signal: exited?.signal ?? null,
+    expected: stopRequested,
+  }));
   return { endpoint, port, pid: child.pid, exited: exitedInfo, stop };
 }
 

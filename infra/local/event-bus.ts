@@ -63,8 +63,10 @@ export class LocalEventBus implements EventPublisher {
       if (!e.source || !e.detailType) throw new PutEventsValidationError('An event needs source and detailType.');
       if (typeof e.detail !== 'object' || e.detail === null || Array.isArray(e.detail))
         throw new PutEventsValidationError(`Event ${e.detailType}: detail must be a JSON object.`);
-      const size = Buffer.byteLength(JSON.stringify(e.detail)) + Buffer.byteLength(e.source) + Buffer.byteLength(e.detailType);
-      if (size > MAX_ENTRY_BYTES) throw new PutEventsValidationError(`Event ${e.detailType} is ${size} bytes; EventBridge takes at most 256 KB.`);
+      const size =
+        Buffer.byteLength(JSON.stringify(e.detail)) + Buffer.byteLength(e.source) + Buffer.byteLength(e.detailType);
+      if (size > MAX_ENTRY_BYTES)
+        throw new PutEventsValidationError(`Event ${e.detailType} is ${size} bytes; EventBridge takes at most 256 KB.`);
     }
     for (const e of events) this.put(e);
   }
@@ -93,7 +95,8 @@ export class LocalEventBus implements EventPublisher {
       }
     }
     for (const rule of this.rules) {
-      if (matchesEventPattern(rule.pattern, envelope)) this.host.invokeAsync(rule.function, envelope, `event:${rule.name}`);
+      if (matchesEventPattern(rule.pattern, envelope))
+        this.host.invokeAsync(rule.function, envelope, `event:${rule.name}`);
     }
   }
 }

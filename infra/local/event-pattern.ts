@@ -14,7 +14,8 @@ export class InvalidEventPatternError extends Error {
   override readonly name = 'InvalidEventPatternError';
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function wildcardToRegExp(pattern: string, flags = ''): RegExp {
   let re = '';
@@ -47,14 +48,24 @@ function matchesCidr(value: unknown, cidr: unknown): boolean {
 }
 
 function numericMatches(value: unknown, spec: unknown): boolean {
-  if (typeof value !== 'number' || !Array.isArray(spec) || spec.length === 0 || spec.length % 2 !== 0)
-    return false;
+  if (typeof value !== 'number' || !Array.isArray(spec) || spec.length === 0 || spec.length % 2 !== 0) return false;
   for (let i = 0; i < spec.length; i += 2) {
     const op = spec[i];
     const n = spec[i + 1];
-    if (typeof n !== 'number') throw new InvalidEventPatternError(`numeric: ${String(op)} needs a number, got ${JSON.stringify(n)}`);
+    if (typeof n !== 'number')
+      throw new InvalidEventPatternError(`numeric: ${String(op)} needs a number, got ${JSON.stringify(n)}`);
     const ok =
-      op === '=' ? value === n : op === '<' ? value < n : op === '<=' ? value <= n : op === '>' ? value > n : op === '>=' ? value >= n : undefined;
+      op === '='
+        ? value === n
+        : op === '<'
+          ? value < n
+          : op === '<='
+            ? value <= n
+            : op === '>'
+              ? value > n
+              : op === '>='
+                ? value >= n
+                : undefined;
     if (ok === undefined) throw new InvalidEventPatternError(`numeric: unknown operator ${JSON.stringify(op)}`);
     if (!ok) return false;
   }
@@ -74,7 +85,8 @@ function stringTest(kind: 'prefix' | 'suffix', arg: unknown): (s: string) => boo
 /** One content filter (an object inside a pattern's array) against one present leaf value. */
 function filterMatches(filter: Record<string, unknown>, value: unknown): boolean {
   const keys = Object.keys(filter);
-  if (keys.length !== 1) throw new InvalidEventPatternError(`A content filter has exactly one key, got ${JSON.stringify(filter)}`);
+  if (keys.length !== 1)
+    throw new InvalidEventPatternError(`A content filter has exactly one key, got ${JSON.stringify(filter)}`);
   const key = keys[0]!;
   const arg = filter[key];
   switch (key) {
@@ -107,10 +119,13 @@ function anythingButExcludes(arg: unknown, value: unknown): boolean {
   if (isPlainObject(arg)) {
     const [key, inner] = Object.entries(arg)[0] ?? [];
     if (key === 'prefix' || key === 'suffix') return typeof value === 'string' && stringTest(key, inner)(value);
-    if (key === 'wildcard' && typeof inner === 'string') return typeof value === 'string' && wildcardToRegExp(inner).test(value);
+    if (key === 'wildcard' && typeof inner === 'string')
+      return typeof value === 'string' && wildcardToRegExp(inner).test(value);
     if (key === 'equals-ignore-case') {
       const list = Array.isArray(inner) ? inner : [inner];
-      return typeof value === 'string' && list.some((x) => typeof x === 'string' && x.toLowerCase() === value.toLowerCase());
+      return (
+        typeof value === 'string' && list.some((x) => typeof x === 'string' && x.toLowerCase() === value.toLowerCase())
+      );
     }
     throw new InvalidEventPatternError(`anything-but does not take ${JSON.stringify(arg)}`);
   }
@@ -138,7 +153,8 @@ function leafMatches(alternatives: unknown[], value: unknown): boolean {
 function objectMatches(pattern: EventPattern, event: unknown): boolean {
   for (const [key, expected] of Object.entries(pattern)) {
     if (key === '$or') {
-      if (!Array.isArray(expected) || expected.length < 2) throw new InvalidEventPatternError('$or needs an array of at least two patterns');
+      if (!Array.isArray(expected) || expected.length < 2)
+        throw new InvalidEventPatternError('$or needs an array of at least two patterns');
       if (!expected.some((p) => isPlainObject(p) && objectMatches(p, event))) return false;
       continue;
     }
@@ -150,7 +166,9 @@ function objectMatches(pattern: EventPattern, event: unknown): boolean {
         if (!value.some((v) => objectMatches(expected, v))) return false;
       } else if (!objectMatches(expected, value)) return false;
     } else {
-      throw new InvalidEventPatternError(`Pattern field ${key} must be an array or an object, got ${JSON.stringify(expected)}`);
+      throw new InvalidEventPatternError(
+        `Pattern field ${key} must be an array or an object, got ${JSON.stringify(expected)}`,
+      );
     }
   }
   return true;
@@ -170,7 +188,8 @@ export function validateEventPattern(pattern: EventPattern): void {
     if (!isPlainObject(p)) throw new InvalidEventPatternError(`${where} must be an object`);
     for (const [key, v] of Object.entries(p)) {
       if (key === '$or') {
-        if (!Array.isArray(v) || v.length < 2) throw new InvalidEventPatternError(`${where}.$or needs at least two patterns`);
+        if (!Array.isArray(v) || v.length < 2)
+          throw new InvalidEventPatternError(`${where}.$or needs at least two patterns`);
         v.forEach((x, i) => walk(x, `${where}.$or[${i}]`));
       } else if (Array.isArray(v)) {
         for (const a of v) {

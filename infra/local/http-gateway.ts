@@ -190,11 +190,15 @@ export class HttpGateway {
    * count only requests the authorizer accepted. See docs/decisions/0009 for the API Gateway mapping.
    */
   private bucket(route: GatewayRoute, credential = ''): TokenBucket {
-    const key = route.webhook ? `${route.routeKey}#${createHash('sha256').update(credential).digest('base64url').slice(0, 22)}` : route.routeKey;
+    const key = route.webhook
+      ? `${route.routeKey}#${createHash('sha256').update(credential).digest('base64url').slice(0, 22)}`
+      : route.routeKey;
     let b = this.buckets.get(key);
     if (!b) {
       const t = this.o.throttle;
-      b = route.webhook ? new TokenBucket(t.webhookRateLimit, t.webhookBurstLimit) : new TokenBucket(t.rateLimit, t.burstLimit);
+      b = route.webhook
+        ? new TokenBucket(t.webhookRateLimit, t.webhookBurstLimit)
+        : new TokenBucket(t.rateLimit, t.burstLimit);
       // Bounded: a flood of made-up tokens recycles the oldest buckets.
       if (this.buckets.size >= 10_000) this.buckets.delete(this.buckets.keys().next().value!);
       this.buckets.set(key, b);
@@ -212,7 +216,14 @@ export class HttpGateway {
     headers: Record<string, string> = {},
   ): void {
     const [slug, title, message] = ERRORS[status] ?? ['error', 'Error', 'Error'];
-    const body = JSON.stringify({ type: `https://nocturne.dev/problems/${slug}`, title, status, detail, instance, message });
+    const body = JSON.stringify({
+      type: `https://nocturne.dev/problems/${slug}`,
+      title,
+      status,
+      detail,
+      instance,
+      message,
+    });
     res.writeHead(status, {
       'content-type': 'application/problem+json',
       'apigw-requestid': requestId,
@@ -244,7 +255,14 @@ export class HttpGateway {
     }
     if (tooLarge) {
       logLine(413, 'gateway');
-      return this.sendProblem(res, requestId, 413, 'RequestEntityTooLargeException', 'The request body is larger than 10 MB, the API Gateway limit.', rawPath);
+      return this.sendProblem(
+        res,
+        requestId,
+        413,
+        'RequestEntityTooLargeException',
+        'The request body is larger than 10 MB, the API Gateway limit.',
+        rawPath,
+      );
     }
 
     const match = matchRoute(this.routes, method, rawPath);
@@ -275,19 +293,37 @@ export class HttpGateway {
     }
 
     // Counted only now: a request the authorizer refused never uses up an authenticated caller's limit.
-    const throttled = this.bucket(route, route.webhook ? webhookCredential(req, rawQueryString, params, chunks) : '').take();
+    const throttled = this.bucket(
+      route,
+      route.webhook ? webhookCredential(req, rawQueryString, params, chunks) : '',
+    ).take();
     if (!throttled.ok) {
       logLine(429, 'gateway');
-      return this.sendProblem(res, requestId, 429, 'TooManyRequestsException', `Rate limit exceeded for ${route.routeKey}; retry later.`, rawPath, {
-        'retry-after': String(throttled.retryAfterSeconds),
-      });
+      return this.sendProblem(
+        res,
+        requestId,
+        429,
+        'TooManyRequestsException',
+        `Rate limit exceeded for ${route.routeKey}; retry later.`,
+        rawPath,
+        {
+          'retry-after': String(throttled.retryAfterSeconds),
+        },
+      );
     }
 
     const body = Buffer.concat(chunks);
     const event = buildEvent({ req, method, rawPath, rawQueryString, route, params, body, requestId, authorizer });
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_LAMBDA_PAYLOAD) {
       logLine(413, 'gateway');
-      return this.sendProblem(res, requestId, 413, 'RequestEntityTooLargeException', 'The request is larger than the 6 MB Lambda payload limit.', rawPath);
+      return this.sendProblem(
+        res,
+        requestId,
+        413,
+        'RequestEntityTooLargeException',
+        'The request is larger than the 6 MB Lambda payload limit.',
+        rawPath,
+      );
     }
 
     let result: unknown;
@@ -357,14 +393,21 @@ function buildEvent(a: {
   for (let i = 0; i < raw.length; i += 2) {
     const k = raw[i]!.toLowerCase();
     const v = raw[i + 1]!;
-    if (k === 'cookie') cookies.push(...v.split(';').map((c) => c.trim()).filter(Boolean));
+    if (k === 'cookie')
+      cookies.push(
+        ...v
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
     else headers[k] = k in headers ? `${headers[k]},${v}` : v;
   }
   const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
   headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
-  headers['x-amzn-trace-id'] = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+  headers['x-amzn-trace-id'] =
+    `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
 
   let queryStringParameters: Record<string, string> | undefined;
   if (a.rawQueryString) {
@@ -426,29 +469,44 @@ function apiGatewayTime(d: Date): string {
  * result ({statusCode, headers, cookies, body, isBase64Encoded}) is used as is; anything else
  * is a 200 application/json of the JSON-serialised result. undefined: malformed or too large.
  */
-export function toHttpResponse(result: unknown): { statusCode: number; headers: Record<string, string | string[]>; body: Buffer } | undefined {
+export function toHttpResponse(
+  result: unknown,
+): { statusCode: number; headers: Record<string, string | string[]>; body: Buffer } | undefined {
   const serialized = JSON.stringify(result ?? null);
   if (Buffer.byteLength(serialized) > MAX_LAMBDA_PAYLOAD) return undefined;
   if (typeof result === 'object' && result !== null && 'statusCode' in result) {
     const r = result as APIGatewayProxyStructuredResultV2;
-    if (typeof r.statusCode !== 'number' || !Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599) return undefined;
+    if (typeof r.statusCode !== 'number' || !Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599)
+      return undefined;
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = String(v);
     if (r.cookies?.length) headers['set-cookie'] = r.cookies;
-    const body = r.body === undefined || r.body === null ? Buffer.alloc(0) : Buffer.from(String(r.body), r.isBase64Encoded ? 'base64' : 'utf8');
+    const body =
+      r.body === undefined || r.body === null
+        ? Buffer.alloc(0)
+        : Buffer.from(String(r.body), r.isBase64Encoded ? 'base64' : 'utf8');
     return { statusCode: r.statusCode, headers, body };
   }
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(serialized) };
 }
 
 /** The credential a webhook sender presents (header, query or PagerDuty routing_key), '' when none. */
-function webhookCredential(req: IncomingMessage, rawQueryString: string, params: Record<string, string>, chunks: Buffer[]): string {
+function webhookCredential(
+  req: IncomingMessage,
+  rawQueryString: string,
+  params: Record<string, string>,
+  chunks: Buffer[],
+): string {
   const h = req.headers;
   const header = String(h.authorization ?? h['x-nocturne-token'] ?? '');
   const query = new URLSearchParams(rawQueryString).get('token') ?? '';
   let routingKey = '';
   if (!header && !query && chunks.length) {
-    const m = /"routing_key"\s*:\s*"([^"]{1,200})"/.exec(Buffer.concat(chunks).subarray(0, 64 * 1024).toString('utf8'));
+    const m = /"routing_key"\s*:\s*"([^"]{1,200})"/.exec(
+      Buffer.concat(chunks)
+        .subarray(0, 64 * 1024)
+        .toString('utf8'),
+    );
     routingKey = m?.[1] ?? '';
   }
   const token = header || query || routingKey;

@@ -13,8 +13,12 @@ import type { FunctionDefinition } from '../catalog';
 import { PROJECT_ROOT } from './dynamodb-local';
 import { appendJsonl } from './jsonl';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type LambdaHandler = (event: any, context: Context, callback?: (err?: unknown, result?: unknown) => void) => unknown;
+export type LambdaHandler = (
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  event: any,
+  context: Context,
+  callback?: (err?: unknown, result?: unknown) => void,
+) => unknown;
 
 export interface Invocation {
   fn: FunctionDefinition;
@@ -147,14 +151,16 @@ export class LambdaHost {
     const cached = this.loaded.get(fn.name);
     if (cached) return cached;
     const file = this.entryPath(fn);
-    if (!existsSync(file)) throw new HandlerMissingError(`${fn.entry} does not exist (function ${fn.name} in infra/catalog.ts)`);
+    if (!existsSync(file))
+      throw new HandlerMissingError(`${fn.entry} does not exist (function ${fn.name} in infra/catalog.ts)`);
     installEsmOnlyResolutionFallback();
     // require() of a .ts file: tsx (npm start) and jest (swc) both transform it. A dynamic
     // import would not go through jest's module registry.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(file) as { handler?: unknown; default?: { handler?: unknown } };
     const handler = mod.handler ?? mod.default?.handler;
-    if (typeof handler !== 'function') throw new HandlerMissingError(`${fn.entry} does not export a function named handler`);
+    if (typeof handler !== 'function')
+      throw new HandlerMissingError(`${fn.entry} does not export a function named handler`);
     this.loaded.set(fn.name, handler as LambdaHandler);
     return handler as LambdaHandler;
   }
@@ -205,22 +211,25 @@ export class LambdaHost {
     const context = this.context(fn, requestId, deadline);
     // Each invocation gets its own copy of the event, as it would after JSON on the wire.
     const payload: unknown = event === undefined ? {} : JSON.parse(JSON.stringify(event));
-    const call = currentInvocation.run({ fn, requestId }, () =>
-      new Promise<unknown>((resolve, reject) => {
-        try {
-          const r = handler(payload, context, (err, result) => (err ? reject(err) : resolve(result)));
-          if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(resolve, reject);
-          else if (handler.length < 3) resolve(r);
-        } catch (err) {
-          reject(err);
-        }
-      }),
+    const call = currentInvocation.run(
+      { fn, requestId },
+      () =>
+        new Promise<unknown>((resolve, reject) => {
+          try {
+            const r = handler(payload, context, (err, result) => (err ? reject(err) : resolve(result)));
+            if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(resolve, reject);
+            else if (handler.length < 3) resolve(r);
+          } catch (err) {
+            reject(err);
+          }
+        }),
     );
     if (this.opts.timeouts === false) return call;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new LambdaTimeoutError(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds (${fn.name})`)),
+        () =>
+          reject(new LambdaTimeoutError(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds (${fn.name})`)),
         timeoutMs,
       );
       timer.unref();
@@ -270,7 +279,13 @@ export class LambdaHost {
         this.interrupted({ kind: source, function: name, error: describe(lastError), redrives: 0, event });
         return 'abandoned';
       }
-      this.deadLetter({ kind: source.replace(/^redrive:/, ''), function: name, error: describe(lastError), redrives: opts.redrives ?? 0, event });
+      this.deadLetter({
+        kind: source.replace(/^redrive:/, ''),
+        function: name,
+        error: describe(lastError),
+        redrives: opts.redrives ?? 0,
+        event,
+      });
       return 'dead-lettered';
     };
     const run = attempt();
@@ -301,13 +316,25 @@ export class LambdaHost {
 
   /** An invocation the runtime's stop cut short: interrupted.jsonl, which the replayer hands back on start. */
   interrupted(entry: Record<string, unknown>): void {
-    appendJsonl(path.join(this.opts.dataDir, 'interrupted.jsonl'), { id: randomUUID(), time: new Date().toISOString(), ...entry });
-    this.opts.log(`[lambda] ${String(entry.function)} (${String(entry.kind)}) interrupted by stop; handed back on the next start`);
+    appendJsonl(path.join(this.opts.dataDir, 'interrupted.jsonl'), {
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      ...entry,
+    });
+    this.opts.log(
+      `[lambda] ${String(entry.function)} (${String(entry.kind)}) interrupted by stop; handed back on the next start`,
+    );
   }
 
   deadLetter(entry: Record<string, unknown>): void {
-    appendJsonl(path.join(this.opts.dataDir, 'dlq.jsonl'), { id: randomUUID(), time: new Date().toISOString(), ...entry });
-    this.opts.log(`[dlq] ${String(entry.kind)} for ${String(entry.function)} written to dlq.jsonl: ${String(entry.error)}`);
+    appendJsonl(path.join(this.opts.dataDir, 'dlq.jsonl'), {
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      ...entry,
+    });
+    this.opts.log(
+      `[dlq] ${String(entry.kind)} for ${String(entry.function)} written to dlq.jsonl: ${String(entry.error)}`,
+    );
   }
 
   track(p: Promise<unknown>): void {

@@ -65,13 +65,20 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Nocturne is running at ${url}  (started in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
-    ...(runtime.https ? [`  and at ${runtime.https.url} (self-signed certificate: ${rel(path.relative(dataDir, runtime.https.certFile))})`] : []),
+    ...(runtime.https
+      ? [
+          `  and at ${runtime.https.url} (self-signed certificate: ${rel(path.relative(dataDir, runtime.https.certFile))})`,
+        ]
+      : []),
     '',
     'Demo integrations (webhook URL, token):',
     ...demoIntegrations.map((d) => `  ${d.name.padEnd(pad)}  POST ${url}${webhookPathOf(d)}  token ${d.token}`),
     '',
     'Ops API bearer tokens:',
-    ...Object.entries(demoOpsTokens).map(([token, who]) => `  ${`${who.groups.join(',')}${who.realm ? `@${who.realm}` : ''}`.padEnd(10)}  Authorization: Bearer ${token}`),
+    ...Object.entries(demoOpsTokens).map(
+      ([token, who]) =>
+        `  ${`${who.groups.join(',')}${who.realm ? `@${who.realm}` : ''}`.padEnd(10)}  Authorization: Bearer ${token}`,
+    ),
     '',
     `OCS simulator (charging system of the ocs driver): ${runtime.ocs ? `${runtime.ocs.url}  key ${runtime.ocs.apiKey}  (GET /_sim/subscribers)` : 'external'}`,
     '',

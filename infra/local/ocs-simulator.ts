@@ -9,7 +9,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-export const OCS_OPERATIONS = ['createSubscriber', 'getSubscriber', 'setPlan', 'suspend', 'resume', 'deleteSubscriber'] as const;
+export const OCS_OPERATIONS = [
+  'createSubscriber',
+  'getSubscriber',
+  'setPlan',
+  'suspend',
+  'resume',
+  'deleteSubscriber',
+] as const;
 export type OcsOperation = (typeof OCS_OPERATIONS)[number];
 
 export interface OcsPlan {
@@ -105,7 +112,10 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
 
   if (opts.stateFile) {
     try {
-      const saved = JSON.parse(readFileSync(opts.stateFile, 'utf8')) as { subscribers: OcsSubscriber[]; idempotency: Array<[string, Remembered]> };
+      const saved = JSON.parse(readFileSync(opts.stateFile, 'utf8')) as {
+        subscribers: OcsSubscriber[];
+        idempotency: Array<[string, Remembered]>;
+      };
       for (const s of saved.subscribers) subscribers.set(s.subscriberId, s);
       for (const [k, v] of saved.idempotency) idempotency.set(k, v);
     } catch {
@@ -116,7 +126,10 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
   const saveNow = () => {
     if (!opts.stateFile) return;
     mkdirSync(path.dirname(opts.stateFile), { recursive: true });
-    writeFileSync(opts.stateFile, JSON.stringify({ subscribers: [...subscribers.values()], idempotency: [...idempotency.entries()] }));
+    writeFileSync(
+      opts.stateFile,
+      JSON.stringify({ subscribers: [...subscribers.values()], idempotency: [...idempotency.entries()] }),
+    );
   };
   const save = () => {
     if (!opts.stateFile || saveTimer) return;
@@ -142,7 +155,8 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     if (!plan || typeof plan !== 'object') return 'plan is required';
     const p = plan as OcsPlan;
     if (typeof p.offeringId !== 'string' || !p.offeringId) return 'plan.offeringId is required';
-    if (p.spendCap && (typeof p.spendCap.value !== 'number' || p.spendCap.value < 0)) return 'plan.spendCap.value must be a number ≥ 0';
+    if (p.spendCap && (typeof p.spendCap.value !== 'number' || p.spendCap.value < 0))
+      return 'plan.spendCap.value must be a number ≥ 0';
     return undefined;
   };
 
@@ -155,13 +169,23 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
         if (!sid) return { status: 400, body: { code: 'INVALID_REQUEST', message: 'subscriberId is required' } };
         const bad = planSchemaProblem(body.plan);
         if (bad) return { status: 400, body: { code: 'INVALID_REQUEST', message: bad } };
-        if (subscribers.has(sid)) return { status: 409, body: { code: 'SUBSCRIBER_EXISTS', message: `subscriber ${sid} exists` } };
-        const s: OcsSubscriber = { subscriberId: sid, customerId: String(body.customerId ?? ''), plan: body.plan as OcsPlan, state: 'active', createdAt: now, updatedAt: now };
+        if (subscribers.has(sid))
+          return { status: 409, body: { code: 'SUBSCRIBER_EXISTS', message: `subscriber ${sid} exists` } };
+        const s: OcsSubscriber = {
+          subscriberId: sid,
+          customerId: String(body.customerId ?? ''),
+          plan: body.plan as OcsPlan,
+          state: 'active',
+          createdAt: now,
+          updatedAt: now,
+        };
         subscribers.set(sid, s);
         return { status: 201, body: s };
       }
       case 'getSubscriber':
-        return existing ? { status: 200, body: existing } : { status: 404, body: { code: 'NOT_FOUND', message: `no subscriber ${id}` } };
+        return existing
+          ? { status: 200, body: existing }
+          : { status: 404, body: { code: 'NOT_FOUND', message: `no subscriber ${id}` } };
       case 'setPlan': {
         if (!existing) return { status: 404, body: { code: 'NOT_FOUND', message: `no subscriber ${id}` } };
         const bad = planSchemaProblem(body.plan);
@@ -189,7 +213,12 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     const id = m[1] ? decodeURIComponent(m[1]) : undefined;
     const tail = m[2];
     if (!id) return method === 'POST' ? { operation: 'createSubscriber' } : undefined;
-    if (!tail) return method === 'GET' ? { operation: 'getSubscriber', id } : method === 'DELETE' ? { operation: 'deleteSubscriber', id } : undefined;
+    if (!tail)
+      return method === 'GET'
+        ? { operation: 'getSubscriber', id }
+        : method === 'DELETE'
+          ? { operation: 'deleteSubscriber', id }
+          : undefined;
     if (tail === '/plan' && method === 'PUT') return { operation: 'setPlan', id };
     if (tail === '/suspend' && method === 'POST') return { operation: 'suspend', id };
     if (tail === '/resume' && method === 'POST') return { operation: 'resume', id };
@@ -216,7 +245,8 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     const url = req.url ?? '';
     if (req.method === 'GET' && url.startsWith('/_sim/subscribers'))
       return send(res, { status: 200, body: { count: subscribers.size, subscribers: [...subscribers.values()] } });
-    if (req.method === 'GET' && url.startsWith('/_sim/stats')) return send(res, { status: 200, body: { calls: callCounts, subscribers: subscribers.size, latencyMs, faults } });
+    if (req.method === 'GET' && url.startsWith('/_sim/stats'))
+      return send(res, { status: 200, body: { calls: callCounts, subscribers: subscribers.size, latencyMs, faults } });
     if (req.method === 'PUT' && url.startsWith('/_sim/config')) {
       try {
         sim.configure(JSON.parse(raw || '{}'));
@@ -238,7 +268,8 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
       return send(res, { status: 401, body: { code: 'UNAUTHORIZED', message: 'missing or wrong API key' } });
     if ((req.url ?? '').startsWith('/_sim/')) return inspect(req, res, raw);
     const r = route(req.method ?? 'GET', req.url ?? '');
-    if (!r) return send(res, { status: 404, body: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
+    if (!r)
+      return send(res, { status: 404, body: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
     let body: Record<string, unknown> = {};
     if (raw.trim()) {
       try {
@@ -261,7 +292,11 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
         }, hangMs).unref();
         return;
       }
-      if (f.kind === 'error5xx') return send(res, { status: 503, body: { code: 'UNAVAILABLE', message: 'injected fault: charging system unavailable' } });
+      if (f.kind === 'error5xx')
+        return send(res, {
+          status: 503,
+          body: { code: 'UNAVAILABLE', message: 'injected fault: charging system unavailable' },
+        });
       return send(res, { status: 422, body: { code: 'REJECTED', message: `injected fault: ${r.operation} rejected` } });
     };
     if (fault && fault.phase !== 'after') return fail(fault);
@@ -272,11 +307,15 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     const seen = typeof key === 'string' && r.operation !== 'getSubscriber' ? idempotency.get(key) : undefined;
     if (seen) {
       if (seen.fingerprint !== fingerprint)
-        answer = { status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key was used for a different request' } };
+        answer = {
+          status: 422,
+          body: { code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key was used for a different request' },
+        };
       else answer = { status: seen.status, body: seen.body };
     } else {
       answer = apply(r.operation, r.id, body);
-      if (typeof key === 'string' && r.operation !== 'getSubscriber' && answer.status < 500) idempotency.set(key, { ...answer, fingerprint });
+      if (typeof key === 'string' && r.operation !== 'getSubscriber' && answer.status < 500)
+        idempotency.set(key, { ...answer, fingerprint });
       if (r.operation !== 'getSubscriber') save();
     }
     if (fault) return fail(fault);

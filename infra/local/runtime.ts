@@ -29,7 +29,14 @@ import { demoOpsTokens, seedDemo } from './demo';
 import { localDynamoClient, PROJECT_ROOT } from './dynamodb-local';
 import { LocalEventBus, type BusRule } from './event-bus';
 import { HttpGateway, type OpsIdentity } from './http-gateway';
-import { AccessDeniedError, LambdaHost, checkGrant, currentInvocation, type InvocationRecord, type LambdaHandler } from './lambda';
+import {
+  AccessDeniedError,
+  LambdaHost,
+  checkGrant,
+  currentInvocation,
+  type InvocationRecord,
+  type LambdaHandler,
+} from './lambda';
 import { startOcsSimulator, type OcsSimulator, type OcsSimulatorOptions } from './ocs-simulator';
 import { LocalScheduler, type RegisteredSchedule } from './schedules';
 import { LocalSns, localTopicArn, type SnsSubscription } from './sns';
@@ -144,13 +151,34 @@ export interface LocalRuntime {
 const REGION_DEFAULT = 'us-east-1';
 let active: string | undefined;
 
-const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'Put', 'Update', 'Delete', 'BatchWrite', 'TransactWrite']);
-const READ_OPS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems', 'Get', 'BatchGet', 'TransactGet']);
+const WRITE_OPS = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+  'Put',
+  'Update',
+  'Delete',
+  'BatchWrite',
+  'TransactWrite',
+]);
+const READ_OPS = new Set([
+  'GetItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'TransactGetItems',
+  'Get',
+  'BatchGet',
+  'TransactGet',
+]);
 
 function tablesIn(input: Record<string, unknown>): string[] {
   const names = new Set<string>();
   if (typeof input.TableName === 'string') names.add(input.TableName);
-  if (input.RequestItems && typeof input.RequestItems === 'object') Object.keys(input.RequestItems).forEach((n) => names.add(n));
+  if (input.RequestItems && typeof input.RequestItems === 'object')
+    Object.keys(input.RequestItems).forEach((n) => names.add(n));
   if (Array.isArray(input.TransactItems))
     for (const item of input.TransactItems as Array<Record<string, { TableName?: string }>>)
       for (const op of Object.values(item)) if (op?.TableName) names.add(op.TableName);
@@ -174,7 +202,11 @@ function tableGrantMiddleware(tables: TableNames, log: (l: string) => void) {
                   write ? "set table: 'readwrite'" : "set table: 'read' (or 'readwrite')",
                 );
               else if (table === tables.idempotency)
-                checkGrant((fn) => fn.idempotencyTable === 'readwrite', `dynamodb:${op} on table ${table}`, "set idempotencyTable: 'readwrite'");
+                checkGrant(
+                  (fn) => fn.idempotencyTable === 'readwrite',
+                  `dynamodb:${op} on table ${table}`,
+                  "set idempotencyTable: 'readwrite'",
+                );
             } catch (err) {
               if (err instanceof AccessDeniedError) log(`[grants] ${err.message}`);
               throw err;
@@ -220,7 +252,9 @@ function sfnGrantMiddleware(service: StepFunctionsService, log: (l: string) => v
                 (machine !== undefined && (fn.stateMachines?.[need] ?? []).includes(machine)) ||
                 (op === 'ListStateMachines' && Object.keys(fn.stateMachines ?? {}).length > 0),
               `states:${op} on resource: ${resource}`,
-              need === 'callbacks' ? `set stateMachines: { callbacks: ['${machine ?? '<machine>'}'] } (or stepFunctionsCallbacks: true)` : `set stateMachines: { ${need}: ['${machine ?? '<machine>'}'] }`,
+              need === 'callbacks'
+                ? `set stateMachines: { callbacks: ['${machine ?? '<machine>'}'] } (or stepFunctionsCallbacks: true)`
+                : `set stateMachines: { ${need}: ['${machine ?? '<machine>'}'] }`,
             );
           } catch (err) {
             if (err instanceof AccessDeniedError) log(`[grants] ${err.message}`);
@@ -235,7 +269,10 @@ function sfnGrantMiddleware(service: StepFunctionsService, log: (l: string) => v
 }
 
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
-  if (active) throw new Error(`A local runtime is already running in this process (${active}); stop it first: handlers share one process.env.`);
+  if (active)
+    throw new Error(
+      `A local runtime is already running in this process (${active}); stop it first: handlers share one process.env.`,
+    );
   const region = opts.region ?? process.env.AWS_REGION ?? REGION_DEFAULT;
   const dataDir = path.resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -278,7 +315,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       })),
   );
   for (const m of mailboxes)
-    if (!m.routes.length) log(`[email] ${m.function} receives email through SES in AWS, but has no POST route to post raw messages to locally`);
+    if (!m.routes.length)
+      log(
+        `[email] ${m.function} receives email through SES in AWS, but has no POST route to post raw messages to locally`,
+      );
 
   await ensureTables(opts.dynamoEndpoint, tables, log);
 
@@ -295,7 +335,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   // A test that replaces the functions keeps only the machines whose functions it still has.
   const servable = (cat.stateMachines ?? []).filter((sm) => {
     const missing = Object.values(sm.substitutions).filter((s) => !functions.some((f) => f.name === s.function));
-    if (missing.length) log(`[sfn] state machine ${sm.name} not served: its functions ${missing.map((m) => m.function).join(', ')} are not in this catalog`);
+    if (missing.length)
+      log(
+        `[sfn] state machine ${sm.name} not served: its functions ${missing.map((m) => m.function).join(', ')} are not in this catalog`,
+      );
     return !missing.length;
   });
   const stateMachines = loadLocalMachines(PROJECT_ROOT, servable, functions, region);
@@ -354,7 +397,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     gateway.handle(req, res).catch((err: unknown) => {
       log(`[http] gateway error: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'https://nocturne.dev/problems/internal', title: 'Internal Server Error', status: 500 }));
+      res.end(
+        JSON.stringify({ type: 'https://nocturne.dev/problems/internal', title: 'Internal Server Error', status: 500 }),
+      );
     });
   };
   const listen = (srv: Server, p: number) =>
@@ -387,7 +432,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   active = url;
 
   const external = opts.ocs && 'baseUrl' in opts.ocs ? opts.ocs : undefined;
-  const ocs = external ? undefined : await startOcsSimulator({ stateFile: path.join(dataDir, 'ocs-simulator.json'), ...(opts.ocs as OcsSimulatorOptions) });
+  const ocs = external
+    ? undefined
+    : await startOcsSimulator({
+        stateFile: path.join(dataDir, 'ocs-simulator.json'),
+        ...(opts.ocs as OcsSimulatorOptions),
+      });
   const ocsConfig = external ?? { baseUrl: ocs!.url, apiKey: ocs!.apiKey };
 
   // The environment every handler reads, as the CDK app sets it on each function.
@@ -411,7 +461,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   // Per-function environment is merged: one process holds every function.
   for (const fn of functions)
     for (const [k, v] of Object.entries(fn.environment ?? {})) {
-      if (k in env && env[k] !== v) log(`[env] ${fn.name} sets ${k}=${v}, already ${env[k]}: one process cannot hold both; keeping the first`);
+      if (k in env && env[k] !== v)
+        log(`[env] ${fn.name} sets ${k}=${v}, already ${env[k]}: one process cannot hold both; keeping the first`);
       else env[k] = v;
     }
   const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -492,7 +543,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       }));
     },
     mailboxes,
-    stepFunctions: { endpoint: sfnServer.endpoint, machines: stateMachines.map((m) => ({ name: m.decl.name, arn: m.arn })), service: sfnService },
+    stepFunctions: {
+      endpoint: sfnServer.endpoint,
+      machines: stateMachines.map((m) => ({ name: m.decl.name, arn: m.arn })),
+      service: sfnService,
+    },
     invocations: host.invocations,
     logs,
     missingHandlers,

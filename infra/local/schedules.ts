@@ -21,7 +21,8 @@ const UNIT_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
 function parseRate(expression: string, body: string): ScheduleExpression {
   const m = /^\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*$/.exec(body);
-  if (!m) throw new InvalidScheduleExpressionError(`${expression}: expected rate(<n> minute|minutes|hour|hours|day|days)`);
+  if (!m)
+    throw new InvalidScheduleExpressionError(`${expression}: expected rate(<n> minute|minutes|hour|hours|day|days)`);
   const n = Number(m[1]);
   const unit = m[2]!;
   if (n < 1) throw new InvalidScheduleExpressionError(`${expression}: the value must be a positive integer`);
@@ -46,7 +47,8 @@ function convertDayOfWeek(field: string): string {
   const day = (x: string): string => {
     if (/^[A-Za-z]{3}$/.test(x)) return x.toUpperCase();
     const n = Number(x);
-    if (!Number.isInteger(n) || n < 1 || n > 7) throw new InvalidScheduleExpressionError(`day-of-week ${x} is not 1-7 or SUN-SAT`);
+    if (!Number.isInteger(n) || n < 1 || n > 7)
+      throw new InvalidScheduleExpressionError(`day-of-week ${x} is not 1-7 or SUN-SAT`);
     return String(n - 1);
   };
   return field
@@ -96,12 +98,16 @@ function weekdayNear(year: number, month0: number, spec: string): number | undef
 function parseCron(expression: string, body: string): ScheduleExpression {
   const fields = body.trim().split(/\s+/);
   if (fields.length !== 6)
-    throw new InvalidScheduleExpressionError(`${expression}: AWS cron has six fields (minutes hours day-of-month month day-of-week year)`);
+    throw new InvalidScheduleExpressionError(
+      `${expression}: AWS cron has six fields (minutes hours day-of-month month day-of-week year)`,
+    );
   const [minute, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
   if (dom !== '?' && dow !== '?')
     throw new InvalidScheduleExpressionError(`${expression}: one of day-of-month and day-of-week must be ?`);
   const weekday = /^(\d{1,2}W|LW)$/.test(dom) ? dom : undefined;
-  const parserExpr = ['0', minute, hour, weekday ? '*' : dom === '?' ? '*' : dom, month, convertDayOfWeek(dow)].join(' ');
+  const parserExpr = ['0', minute, hour, weekday ? '*' : dom === '?' ? '*' : dom, month, convertDayOfWeek(dow)].join(
+    ' ',
+  );
   const inYear = yearFilter(year);
   // Validate now, so a bad expression fails at start-up rather than at the first firing.
   try {
@@ -218,7 +224,10 @@ export class LocalScheduler {
   /** Invoke a function's schedule now and wait for the result (tests, the console). */
   async runNow(functionName: string, expression?: string): Promise<unknown> {
     const s = this.schedules.find((x) => x.function === functionName && (!expression || x.expression === expression));
-    if (!s) throw new Error(`Function ${functionName} has no schedule trigger${expression ? ` ${expression}` : ''} in the catalog`);
+    if (!s)
+      throw new Error(
+        `Function ${functionName} has no schedule trigger${expression ? ` ${expression}` : ''} in the catalog`,
+      );
     return this.host.invoke(functionName, this.scheduledEvent(s, new Date()), `schedule:${s.name}`);
   }
 

@@ -94,12 +94,19 @@ export class LocalSns implements Notifier {
   }
 
   async publish(n: Notification): Promise<{ messageId: string }> {
-    checkGrant((fn) => (fn.topics ?? []).includes(n.topic), `SNS:Publish on ${localTopicArn(n.topic)}`, `add '${n.topic}' to topics`);
-    if (!this.topics.has(n.topic)) throw new SnsInvalidParameterError(`Topic ${n.topic} is not declared in infra/catalog.ts topics.`);
+    checkGrant(
+      (fn) => (fn.topics ?? []).includes(n.topic),
+      `SNS:Publish on ${localTopicArn(n.topic)}`,
+      `add '${n.topic}' to topics`,
+    );
+    if (!this.topics.has(n.topic))
+      throw new SnsInvalidParameterError(`Topic ${n.topic} is not declared in infra/catalog.ts topics.`);
     // The SNS adapter cuts the subject at 100 characters; SNS refuses line breaks in it.
     const subject = n.subject?.slice(0, 100);
     if (subject !== undefined && (subject.trim() === '' || [...subject].some((c) => c.charCodeAt(0) < 0x20)))
-      throw new SnsInvalidParameterError('Invalid parameter: Subject must not be empty or contain line breaks or control characters.');
+      throw new SnsInvalidParameterError(
+        'Invalid parameter: Subject must not be empty or contain line breaks or control characters.',
+      );
     if (Buffer.byteLength(n.message) > MAX_MESSAGE_BYTES)
       throw new SnsInvalidParameterError('Invalid parameter: Message too long (SNS takes at most 256 KB).');
     let messages: Record<string, string> | undefined;
@@ -110,7 +117,9 @@ export class LocalSns implements Notifier {
         throw new SnsInvalidParameterError('Invalid parameter: Message Structure - JSON message body failed to parse');
       }
       if (typeof messages?.default !== 'string')
-        throw new SnsInvalidParameterError("Invalid parameter: Message Structure - No default entry in JSON message body");
+        throw new SnsInvalidParameterError(
+          'Invalid parameter: Message Structure - No default entry in JSON message body',
+        );
     }
     const attributes = { ...(n.attributes ?? {}), ...(n.deduplicationId ? { dedup: n.deduplicationId } : {}) };
     const record: SnsRecord = {
@@ -156,7 +165,11 @@ export class LocalSns implements Notifier {
       SigningCertURL: 'https://sns.local.amazonaws.com/local.pem',
       UnsubscribeURL: `https://sns.local.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${subscriptionArn}`,
       ...(Object.keys(m.attributes).length
-        ? { MessageAttributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, { Type: 'String', Value: v }])) }
+        ? {
+            MessageAttributes: Object.fromEntries(
+              Object.entries(m.attributes).map(([k, v]) => [k, { Type: 'String', Value: v }]),
+            ),
+          }
         : {}),
     };
     const delays = this.opts.retryDelaysMs ?? [500, 2000, 5000];
@@ -186,7 +199,9 @@ export class LocalSns implements Notifier {
       } catch (err) {
         lastError = describe(err);
       }
-      this.opts.log(`[sns] delivery of ${m.messageId} to ${sub.endpoint} failed (attempt ${i + 1}/${delays.length + 1}): ${lastError}`);
+      this.opts.log(
+        `[sns] delivery of ${m.messageId} to ${sub.endpoint} failed (attempt ${i + 1}/${delays.length + 1}): ${lastError}`,
+      );
     }
     appendJsonl(path.join(this.opts.dataDir, 'dlq.jsonl'), {
       time: new Date().toISOString(),

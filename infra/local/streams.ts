@@ -85,14 +85,18 @@ function toLambdaValue(v: AttributeValue): LambdaAttributeValue {
   return rest as LambdaAttributeValue;
 }
 
-function toLambdaImage(image: Record<string, AttributeValue> | undefined): Record<string, LambdaAttributeValue> | undefined {
+function toLambdaImage(
+  image: Record<string, AttributeValue> | undefined,
+): Record<string, LambdaAttributeValue> | undefined {
   if (!image) return undefined;
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toLambdaValue(v)]));
 }
 
 export function toLambdaRecord(r: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
   const d = r.dynamodb ?? {};
-  const created = d.ApproximateCreationDateTime ? new Date(d.ApproximateCreationDateTime).getTime() / 1000 : Date.now() / 1000;
+  const created = d.ApproximateCreationDateTime
+    ? new Date(d.ApproximateCreationDateTime).getTime() / 1000
+    : Date.now() / 1000;
   const record: DynamoDBRecord = {
     eventID: r.eventID,
     eventName: r.eventName as DynamoDBRecord['eventName'],
@@ -269,7 +273,9 @@ export class StreamPoller {
       if (!iterator) continue;
       let r;
       try {
-        r = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(this.o.batchSize, 1000) }));
+        r = await this.streams.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(this.o.batchSize, 1000) }),
+        );
       } catch (err) {
         const name = (err as { name?: string }).name;
         if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') {
@@ -320,15 +326,16 @@ export class StreamPoller {
       const event: DynamoDBStreamEvent = { Records: remaining };
       try {
         const result = (await this.o.host.invoke(this.o.fn.name, event, 'tableStream')) as
-          | { batchItemFailures?: Array<{ itemIdentifier?: string }> }
-          | undefined;
+          { batchItemFailures?: Array<{ itemIdentifier?: string }> } | undefined;
         const failures = result?.batchItemFailures ?? [];
         if (failures.length === 0) {
           checkpoint(remaining.at(-1)?.dynamodb?.SequenceNumber);
           return true;
         }
         // Retry from the first failed record; an identifier that names no record fails the batch.
-        const indexes = failures.map((f) => remaining.findIndex((rec) => rec.dynamodb?.SequenceNumber === f.itemIdentifier));
+        const indexes = failures.map((f) =>
+          remaining.findIndex((rec) => rec.dynamodb?.SequenceNumber === f.itemIdentifier),
+        );
         const first = indexes.some((i) => i < 0) ? 0 : Math.min(...indexes);
         if (first > 0) checkpoint(remaining[first - 1]!.dynamodb?.SequenceNumber);
         remaining = remaining.slice(first);
@@ -336,7 +343,9 @@ export class StreamPoller {
       } catch (err) {
         lastError = describe(err);
       }
-      this.o.log(`[streams] ${this.o.fn.name} failed on ${remaining.length} record(s) (attempt ${attempt}/${maxAttempts}): ${lastError}`);
+      this.o.log(
+        `[streams] ${this.o.fn.name} failed on ${remaining.length} record(s) (attempt ${attempt}/${maxAttempts}): ${lastError}`,
+      );
     }
     this.o.host.deadLetter({
       kind: 'tableStream',

@@ -42,7 +42,11 @@ function attributeDefinitions(def: TableDefinition, indexes: IndexDefinition[]):
 }
 
 function gsi(i: IndexDefinition) {
-  return { IndexName: i.name, KeySchema: keySchema(i.partitionKey, i.sortKey), Projection: { ProjectionType: 'ALL' as const } };
+  return {
+    IndexName: i.name,
+    KeySchema: keySchema(i.partitionKey, i.sortKey),
+    Projection: { ProjectionType: 'ALL' as const },
+  };
 }
 
 async function describe(client: DynamoDBClient, name: string): Promise<TableDescription | undefined> {
@@ -54,7 +58,12 @@ async function describe(client: DynamoDBClient, name: string): Promise<TableDesc
   }
 }
 
-async function ensureTable(client: DynamoDBClient, name: string, def: TableDefinition, log: (m: string) => void): Promise<void> {
+async function ensureTable(
+  client: DynamoDBClient,
+  name: string,
+  def: TableDefinition,
+  log: (m: string) => void,
+): Promise<void> {
   let table = await describe(client, name);
   if (!table) {
     try {
@@ -88,7 +97,10 @@ async function ensureTable(client: DynamoDBClient, name: string, def: TableDefin
     }
     if (def.stream && !table.StreamSpecification?.StreamEnabled) {
       await client.send(
-        new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }),
+        new UpdateTableCommand({
+          TableName: name,
+          StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        }),
       );
       log(`enabled the stream of table ${name}`);
     }
@@ -98,14 +110,21 @@ async function ensureTable(client: DynamoDBClient, name: string, def: TableDefin
     const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
     if (status !== 'ENABLED' && status !== 'ENABLING') {
       await client.send(
-        new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: def.ttlAttribute } }),
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: def.ttlAttribute },
+        }),
       );
     }
   }
 }
 
 /** Create (or bring up to date) every catalog table under the given physical names. */
-export async function ensureTables(endpoint: string, names: TableNames, log: (m: string) => void = () => {}): Promise<void> {
+export async function ensureTables(
+  endpoint: string,
+  names: TableNames,
+  log: (m: string) => void = () => {},
+): Promise<void> {
   const client = localDynamoClient(endpoint);
   try {
     for (const key of Object.keys(catalog.tables) as Array<keyof Catalog['tables']>)

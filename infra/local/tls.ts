@@ -23,14 +23,29 @@ export function localCertificate(dataDir: string): LocalCertificate {
       execFileSync(
         'openssl',
         [
-          'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '825',
-          '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-          '-keyout', keyFile, '-out', certFile,
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-sha256',
+          '-days',
+          '825',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+          '-keyout',
+          keyFile,
+          '-out',
+          certFile,
         ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
     } catch (err) {
-      throw new Error(`HTTPS_PORT is set but the self-signed certificate could not be made with openssl (is it installed?): ${(err as Error).message}`);
+      throw new Error(
+        `HTTPS_PORT is set but the self-signed certificate could not be made with openssl (is it installed?): ${(err as Error).message}`,
+      );
     }
   }
   return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };

@@ -32,7 +32,10 @@ export class SnsNotifier implements Notifier {
 
   async publish(n: Notification): Promise<{ messageId: string }> {
     const attributes: Record<string, { DataType: 'String'; StringValue: string }> = {};
-    for (const [k, v] of Object.entries({ ...(n.attributes ?? {}), ...(n.deduplicationId ? { dedup: n.deduplicationId } : {}) }))
+    for (const [k, v] of Object.entries({
+      ...(n.attributes ?? {}),
+      ...(n.deduplicationId ? { dedup: n.deduplicationId } : {}),
+    }))
       attributes[k] = { DataType: 'String', StringValue: v };
     const r = await this.client.send(
       new PublishCommand({

@@ -38,7 +38,8 @@ export function stateMachineArnEnv(machine: string): string {
 
 export function stateMachineArn(machine: string): string {
   const v = process.env[stateMachineArnEnv(machine)];
-  if (!v) throw new Error(`${stateMachineArnEnv(machine)} is not set: the catalog must let this function start ${machine}`);
+  if (!v)
+    throw new Error(`${stateMachineArnEnv(machine)} is not set: the catalog must let this function start ${machine}`);
   return v;
 }
 
@@ -67,7 +68,9 @@ export class SfnOrderExecutions implements OrderExecutions {
   async start(machine: string, name: string, input: unknown): Promise<string> {
     const arn = stateMachineArn(machine);
     try {
-      const r = await this.client.send(new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(input) }));
+      const r = await this.client.send(
+        new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(input) }),
+      );
       return r.executionArn!;
     } catch (err) {
       // Same name, other input: the execution exists (a retried create after the order changed).
@@ -79,7 +82,14 @@ export class SfnOrderExecutions implements OrderExecutions {
   async describe(arn: string): Promise<ExecutionStatus | undefined> {
     try {
       const r = await this.client.send(new DescribeExecutionCommand({ executionArn: arn }));
-      return { arn, status: r.status ?? 'UNKNOWN', error: r.error, cause: r.cause, startDate: r.startDate?.toISOString(), stopDate: r.stopDate?.toISOString() };
+      return {
+        arn,
+        status: r.status ?? 'UNKNOWN',
+        error: r.error,
+        cause: r.cause,
+        startDate: r.startDate?.toISOString(),
+        stopDate: r.stopDate?.toISOString(),
+      };
     } catch (err) {
       if ((err as { name?: string }).name === 'ExecutionDoesNotExist') return undefined;
       throw err;
@@ -90,7 +100,9 @@ export class SfnOrderExecutions implements OrderExecutions {
     const out: HistoryEvent[] = [];
     let nextToken: string | undefined;
     do {
-      const r = await this.client.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }));
+      const r = await this.client.send(
+        new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }),
+      );
       out.push(...((r.events ?? []) as Array<SfnHistoryEvent & HistoryEvent>));
       nextToken = r.nextToken;
     } while (nextToken && out.length < 10_000);

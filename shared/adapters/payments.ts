@@ -16,7 +16,8 @@ export interface Payments {
 
 export const simulatedPayments: Payments = {
   async creditCheck(_key, customer) {
-    if (/declined/i.test(customer.name ?? '')) return { approved: false, reason: 'credit score below the postpaid threshold' };
+    if (/declined/i.test(customer.name ?? ''))
+      return { approved: false, reason: 'credit score below the postpaid threshold' };
     return { approved: true };
   },
   async preAuthorize(_key, _customer, payment) {

@@ -6,7 +6,12 @@
 // setTaskCallbacks().
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 
 let client: SFNClient | undefined;
 let clientEndpoint: string | undefined;
@@ -62,7 +67,9 @@ export class SfnTaskCallbacks implements TaskCallbacks {
 
   failure(taskToken: string, error: string, cause: string): Promise<void> {
     // Step Functions limits error to 256 and cause to 32768 characters.
-    return this.send((c) => c.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) })));
+    return this.send((c) =>
+      c.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) })),
+    );
   }
 
   heartbeat(taskToken: string): Promise<void> {

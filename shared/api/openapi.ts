@@ -7,13 +7,21 @@ import { isCreateOperation, problemSchema, type Operation } from './operation';
 import { allOperations } from './operations';
 
 function schemaOf(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  return z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12', reused: 'inline' }) as Record<string, unknown>;
+  return z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12', reused: 'inline' }) as Record<
+    string,
+    unknown
+  >;
 }
 
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of allOperations as readonly Operation[]) {
-    const params: Array<Record<string, unknown>> = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params: Array<Record<string, unknown>> = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     if (isCreateOperation(op)) params.push({ $ref: '#/components/parameters/IdempotencyKey' });
     if (op.query) {
       const shape = op.query.shape as Record<string, z.ZodType>;
@@ -25,17 +33,37 @@ export function buildOpenApi(): Record<string, unknown> {
     }
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(op.responses)) {
-      const media = Number(status) >= 400 && r.schema === problemSchema ? 'application/problem+json' : 'application/json';
-      responses[status] = { description: r.description, ...(r.schema ? { content: { [media]: { schema: stripMeta(schemaOf(r.schema, 'output')) } } } : {}) };
+      const media =
+        Number(status) >= 400 && r.schema === problemSchema ? 'application/problem+json' : 'application/json';
+      responses[status] = {
+        description: r.description,
+        ...(r.schema ? { content: { [media]: { schema: stripMeta(schemaOf(r.schema, 'output')) } } } : {}),
+      };
     }
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       tags: [op.tag],
-      operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
-      security: op.auth === 'jwt' ? [{ opsJwt: [] }] : op.auth === 'token' ? [{ integrationToken: [] }, { integrationTokenHeader: [] }, { integrationTokenQuery: [] }] : [],
+      operationId: `${op.method}${op.path
+        .replace(/[{}]/g, '')
+        .replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase())
+        .replace(/[^A-Za-z0-9]/g, '')}`,
+      security:
+        op.auth === 'jwt'
+          ? [{ opsJwt: [] }]
+          : op.auth === 'token'
+            ? [{ integrationToken: [] }, { integrationTokenHeader: [] }, { integrationTokenQuery: [] }]
+            : [],
       ...(op.role ? { 'x-nocturne-role': op.role } : {}),
       ...(params.length ? { parameters: params } : {}),
-      ...(op.body ? { requestBody: { required: true, description: op.bodyDescription, content: { 'application/json': { schema: stripMeta(schemaOf(op.body, 'input')) } } } } : {}),
+      ...(op.body
+        ? {
+            requestBody: {
+              required: true,
+              description: op.bodyDescription,
+              content: { 'application/json': { schema: stripMeta(schemaOf(op.body, 'input')) } },
+            },
+          }
+        : {}),
       responses,
     };
   }
@@ -44,7 +72,8 @@ export function buildOpenApi(): Record<string, unknown> {
     info: {
       title: 'Nocturne API',
       version: '1',
-      description: 'Alert ingestion webhooks and the ops API of Nocturne. Errors are RFC 9457 problem+json documents naming the field at fault.',
+      description:
+        'Alert ingestion webhooks and the ops API of Nocturne. Errors are RFC 9457 problem+json documents naming the field at fault.',
     },
     components: {
       parameters: {
@@ -58,7 +87,12 @@ export function buildOpenApi(): Record<string, unknown> {
         },
       },
       securitySchemes: {
-        opsJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token; roles from cognito:groups (viewer, responder, admin).' },
+        opsJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Cognito access token; roles from cognito:groups (viewer, responder, admin).',
+        },
         integrationToken: { type: 'http', scheme: 'bearer', description: 'The integration token.' },
         integrationTokenHeader: { type: 'apiKey', in: 'header', name: 'X-Nocturne-Token' },
         integrationTokenQuery: { type: 'apiKey', in: 'query', name: 'token' },

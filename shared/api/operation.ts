@@ -48,9 +48,27 @@ export const problemSchema = z
   .meta({ id: 'Problem' });
 
 export const page = (item: z.ZodType) => z.object({ items: z.array(item), nextCursor: z.string().optional() });
-const std = { 400: 'Malformed request', 401: 'Missing or invalid credentials', 403: 'Role not sufficient', 422: 'Invalid field values' };
+const std = {
+  400: 'Malformed request',
+  401: 'Missing or invalid credentials',
+  403: 'Role not sufficient',
+  422: 'Invalid field values',
+};
 export const errors = (...codes: Array<keyof typeof std | 404 | 409 | 413 | 429 | 503>) =>
   Object.fromEntries(
-    codes.map((c) => [c, { description: (std as Record<number, string>)[c] ?? { 404: 'Not found', 409: 'Conflict', 413: 'Body over 1 MB', 429: 'Throttled (see Retry-After)', 503: 'Storage unavailable; retry' }[c as 404], schema: problemSchema }]),
+    codes.map((c) => [
+      c,
+      {
+        description:
+          (std as Record<number, string>)[c] ??
+          {
+            404: 'Not found',
+            409: 'Conflict',
+            413: 'Body over 1 MB',
+            429: 'Throttled (see Retry-After)',
+            503: 'Storage unavailable; retry',
+          }[c as 404],
+        schema: problemSchema,
+      },
+    ]),
   );
-

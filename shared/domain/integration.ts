@@ -33,7 +33,9 @@ export const updateIntegrationSchema = z
     version: z.number().int().positive().optional(),
   })
   .strict()
-  .refine((v) => Object.keys(v).some((k) => k !== 'version'), { message: 'Nothing to change: give at least one field.' });
+  .refine((v) => Object.keys(v).some((k) => k !== 'version'), {
+    message: 'Nothing to change: give at least one field.',
+  });
 export type UpdateIntegration = z.infer<typeof updateIntegrationSchema>;
 
 export interface Integration {

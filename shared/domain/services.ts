@@ -10,7 +10,11 @@ export const createTeamSchema = z.object({
   description: z.string().max(2000).optional(),
 });
 export const updateTeamSchema = z
-  .object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).nullable().optional(), version: z.number().int().positive().optional() })
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).nullable().optional(),
+    version: z.number().int().positive().optional(),
+  })
   .strict();
 
 export interface Team {
@@ -59,9 +63,16 @@ export interface Service {
 }
 
 /** Reject unknown dependencies and cycles (a service may not depend on itself through others). */
-export function checkDependencies(serviceId: string, dependsOn: string[], all: Map<string, Pick<Service, 'id' | 'dependsOn'>>): void {
+export function checkDependencies(
+  serviceId: string,
+  dependsOn: string[],
+  all: Map<string, Pick<Service, 'id' | 'dependsOn'>>,
+): void {
   const unknown = dependsOn.filter((d) => !all.has(d) && d !== serviceId);
-  if (unknown.length) throw new ValidationError('Unknown services in dependsOn.', [{ field: 'dependsOn', message: `no such service: ${unknown.join(', ')}` }]);
+  if (unknown.length)
+    throw new ValidationError('Unknown services in dependsOn.', [
+      { field: 'dependsOn', message: `no such service: ${unknown.join(', ')}` },
+    ]);
   const graph = new Map(all);
   graph.set(serviceId, { id: serviceId, dependsOn });
   const seen = new Set<string>();
@@ -69,7 +80,9 @@ export function checkDependencies(serviceId: string, dependsOn: string[], all: M
   while (stack.length) {
     const s = stack.pop()!;
     if (s === serviceId)
-      throw new ValidationError('Dependencies would form a cycle.', [{ field: 'dependsOn', message: `${serviceId} would depend on itself` }]);
+      throw new ValidationError('Dependencies would form a cycle.', [
+        { field: 'dependsOn', message: `${serviceId} would depend on itself` },
+      ]);
     if (seen.has(s)) continue;
     seen.add(s);
     stack.push(...(graph.get(s)?.dependsOn ?? []));
@@ -77,7 +90,11 @@ export function checkDependencies(serviceId: string, dependsOn: string[], all: M
 }
 
 /** Every service `serviceId` depends on, nearest first (breadth-first, bounded depth). */
-export function upstreamOf(serviceId: string, all: Map<string, Pick<Service, 'id' | 'dependsOn'>>, maxDepth = 10): string[] {
+export function upstreamOf(
+  serviceId: string,
+  all: Map<string, Pick<Service, 'id' | 'dependsOn'>>,
+  maxDepth = 10,
+): string[] {
   const out: string[] = [];
   const seen = new Set([serviceId]);
   let frontier = [serviceId];

@@ -32,8 +32,16 @@ export interface HttpRequest {
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 type RawQuery = Record<string, string | undefined>;
-type BodyOf<O> = O extends { input: 'handler' } ? undefined : O extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
-type QueryOf<O> = O extends { input: 'handler' } ? RawQuery : O extends { query: infer Q extends z.ZodType } ? z.output<Q> : RawQuery;
+type BodyOf<O> = O extends { input: 'handler' }
+  ? undefined
+  : O extends { body: infer B extends z.ZodType }
+    ? z.output<B>
+    : undefined;
+type QueryOf<O> = O extends { input: 'handler' }
+  ? RawQuery
+  : O extends { query: infer Q extends z.ZodType }
+    ? z.output<Q>
+    : RawQuery;
 
 /** What the handler of operation O receives: the request with O's query and body parsed. */
 export type OperationRequest<O extends Operation> = HttpRequest & { input: { query: QueryOf<O>; body: BodyOf<O> } };
@@ -75,10 +83,15 @@ export function isJsonMediaType(contentType: string): boolean {
 export function parseBody<S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> {
   const contentType = req.headers['content-type'];
   if (contentType !== undefined && contentType.trim() !== '' && !isJsonMediaType(contentType))
-    throw problem(415, `The request body must be JSON (Content-Type: application/json), not ${contentType.slice(0, 100)}.`, {
-      headers: { accept: 'application/json' },
-    });
-  if (req.rawBody.trim() === '') throw new MalformedPayloadError('The request body is empty; expected a JSON document.');
+    throw problem(
+      415,
+      `The request body must be JSON (Content-Type: application/json), not ${contentType.slice(0, 100)}.`,
+      {
+        headers: { accept: 'application/json' },
+      },
+    );
+  if (req.rawBody.trim() === '')
+    throw new MalformedPayloadError('The request body is empty; expected a JSON document.');
   let value: unknown;
   try {
     value = JSON.parse(req.rawBody);
@@ -130,13 +143,20 @@ function decodes(s: string): boolean {
 
 /** Malformed percent-encoding and path ids no item can have are bad requests (400), never a store error (500). */
 function checkRequestTarget(event: APIGatewayProxyEventV2): void {
-  if (!decodes(event.rawPath ?? '')) throw problem(400, 'The path has malformed percent-encoding (a % not followed by two hex digits of UTF-8).');
+  if (!decodes(event.rawPath ?? ''))
+    throw problem(400, 'The path has malformed percent-encoding (a % not followed by two hex digits of UTF-8).');
   for (const part of (event.rawQueryString ?? '').split('&')) {
     const [name = '', value = ''] = part.split('=');
     if (!decodes(name.replace(/\+/g, ' ')) || !decodes(value.replace(/\+/g, ' ')))
-      throw problem(400, `The query parameter ${decodes(name) ? decodeURIComponent(name) : 'name'} has malformed percent-encoding.`, {
-        errors: [{ field: decodes(name) ? decodeURIComponent(name) : 'query', message: 'Malformed percent-encoding.' }],
-      });
+      throw problem(
+        400,
+        `The query parameter ${decodes(name) ? decodeURIComponent(name) : 'name'} has malformed percent-encoding.`,
+        {
+          errors: [
+            { field: decodes(name) ? decodeURIComponent(name) : 'query', message: 'Malformed percent-encoding.' },
+          ],
+        },
+      );
   }
   for (const [name, value] of Object.entries(event.pathParameters ?? {}))
     if ((value ?? '').length > MAX_PATH_PARAMETER_LENGTH)
@@ -161,7 +181,11 @@ export interface HttpApiOptions {
  * A create operation (POST answering 201) with an Idempotency-Key header runs once per caller,
  * route and key (shared/http/idempotency.ts).
  */
-export function httpApi<const Ops extends readonly Operation[]>(operations: Ops, handlers: NoInfer<OperationHandlers<Ops>>, opts: HttpApiOptions = {}) {
+export function httpApi<const Ops extends readonly Operation[]>(
+  operations: Ops,
+  handlers: NoInfer<OperationHandlers<Ops>>,
+  opts: HttpApiOptions = {},
+) {
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const clock = opts.clock ?? (() => new Date());
   const byKey = handlers as unknown as Record<string, (req: HttpRequest) => Promise<HttpResult>>;
@@ -193,11 +217,19 @@ export function httpApi<const Ops extends readonly Operation[]>(operations: Ops,
     };
     if (op.role) req.principal = requireRole(event, op.role);
     if (op.input === 'handler') req.input = { query: req.query, body: undefined };
-    else req.input = { query: op.query ? parseQuery(req, op.query) : req.query, body: op.body ? parseBody(req, op.body) : undefined };
+    else
+      req.input = {
+        query: op.query ? parseQuery(req, op.query) : req.query,
+        body: op.body ? parseBody(req, op.body) : undefined,
+      };
     const key = isCreateOperation(op) ? idempotencyKeyOf(req.headers) : undefined;
     if (key === undefined) return route.handler(req);
     const body = op.input === 'handler' ? req.rawBody : req.input.body;
-    return runIdempotent({ principal: req.principal?.id ?? 'anonymous', route: event.routeKey, key, body }, context, () => route.handler(req));
+    return runIdempotent(
+      { principal: req.principal?.id ?? 'anonymous', route: event.routeKey, key, body },
+      context,
+      () => route.handler(req),
+    );
   };
 
   // A handler nearing its Lambda timeout (a stalled store) answers 503 + Retry-After one second
@@ -205,14 +237,17 @@ export function httpApi<const Ops extends readonly Operation[]>(operations: Ops,
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>({
     timeoutEarlyInMillis: opts.timeoutEarlyMs ?? 1000,
     timeoutEarlyResponse: () => {
-      throw problem(503, 'Nocturne could not finish the request in time (the store is slow); retry shortly.', { headers: { 'retry-after': '5' } });
+      throw problem(503, 'Nocturne could not finish the request in time (the store is slow); retry shortly.', {
+        headers: { 'retry-after': '5' },
+      });
     },
   })
     .use(injectLambdaContext(logger))
     .use({
       onError: async (request) => {
         const p = toProblem(request.error);
-        if (p.status >= 500) logger.error('request failed', { error: request.error as Error, routeKey: request.event.routeKey });
+        if (p.status >= 500)
+          logger.error('request failed', { error: request.error as Error, routeKey: request.event.routeKey });
         else logger.info('request rejected', { status: p.status, detail: p.detail, routeKey: request.event.routeKey });
         request.response = problemResponse(p, request.event.rawPath);
       },

@@ -62,14 +62,19 @@ export function canSee(p: Principal | undefined, owner: Owner | undefined): bool
  * The thing, if it exists and lies inside the principal's scope; otherwise a 404 with the same
  * message either way, so ids outside the scope do not leak (404 rather than 403).
  */
-export function requireVisible<T extends Owner>(p: Principal | undefined, thing: T | undefined, notFoundMessage: string): T {
+export function requireVisible<T extends Owner>(
+  p: Principal | undefined,
+  thing: T | undefined,
+  notFoundMessage: string,
+): T {
   if (!thing || !canSee(p, thing)) throw new NotFoundError(notFoundMessage);
   return thing;
 }
 
 /** Platform-wide changes (the product catalog, realms) are for unscoped principals only. */
 export function requireUnscoped(p: Principal | undefined, what: string): void {
-  if (p && isScoped(p.scope)) throw problem(403, `${what} is platform-wide; a realm- or organization-scoped role cannot change it.`);
+  if (p && isScoped(p.scope))
+    throw problem(403, `${what} is platform-wide; a realm- or organization-scoped role cannot change it.`);
 }
 
 export function hasRole(p: Principal, required: Role): boolean {
@@ -78,7 +83,10 @@ export function hasRole(p: Principal, required: Role): boolean {
 
 export function requireRole(event: APIGatewayProxyEventV2, required: Role): Principal {
   const p = principalOf(event);
-  if (!p) throw problem(401, 'This route needs a bearer token from the ops identity provider.', { headers: { 'www-authenticate': 'Bearer' } });
+  if (!p)
+    throw problem(401, 'This route needs a bearer token from the ops identity provider.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
   if (!hasRole(p, required))
     throw problem(403, `This action needs the ${required} role; your roles: ${p.roles.join(', ') || 'none'}.`);
   return p;

@@ -18,7 +18,9 @@ const METRIC_NAMESPACE = 'Nocturne';
 
 /** A Lambda handler with the logger's Lambda context injected (schedules, streams, direct invokes).
  * The context is optional so tests and in-process callers may call it with the event alone. */
-export function lambdaHandler<E, R>(fn: (event: E, context: Context) => Promise<R>): (event: E, context?: Context) => Promise<R> {
+export function lambdaHandler<E, R>(
+  fn: (event: E, context: Context) => Promise<R>,
+): (event: E, context?: Context) => Promise<R> {
   const wrapped = middy<E, R, Error, Context>().use(injectLambdaContext(logger)).handler(fn);
   return (event, context) => wrapped(event, context ?? ({} as Context));
 }
@@ -31,7 +33,10 @@ export type ContractEvent<D> = EventBridgeEvent<string, D>;
  * events/ contract it consumes (or a projection of it, naming only the fields it reads). An event
  * whose detail does not parse is dropped per the policy above and the handler is not called.
  */
-export function eventHandler<S extends z.ZodType, R>(schema: S, fn: (event: ContractEvent<z.output<S>>, context: Context) => Promise<R>) {
+export function eventHandler<S extends z.ZodType, R>(
+  schema: S,
+  fn: (event: ContractEvent<z.output<S>>, context: Context) => Promise<R>,
+) {
   return lambdaHandler<EventBridgeEvent<string, unknown>, R | undefined>(async (event, context) => {
     const parsed = schema.safeParse(event.detail);
     if (!parsed.success) {
@@ -53,7 +58,13 @@ function dropInvalidEvent(event: EventBridgeEvent<string, unknown>, error: z.Zod
     // Embedded metric format: CloudWatch counts InvalidEvents per source from this same line.
     _aws: {
       Timestamp: Date.now(),
-      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['source']], Metrics: [{ Name: INVALID_EVENTS_METRIC, Unit: 'Count' }] }],
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [['source']],
+          Metrics: [{ Name: INVALID_EVENTS_METRIC, Unit: 'Count' }],
+        },
+      ],
     },
     [INVALID_EVENTS_METRIC]: 1,
   });

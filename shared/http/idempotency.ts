@@ -34,9 +34,13 @@ export function idempotencyKeyOf(headers: Record<string, string | undefined>): s
   if (raw === undefined) return undefined;
   const key = raw.trim();
   if (key === '' || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key))
-    throw problem(400, `The ${IDEMPOTENCY_KEY_HEADER} header must be 1 to ${MAX_KEY_LENGTH} visible ASCII characters (a UUID is a good choice).`, {
-      errors: [{ field: IDEMPOTENCY_KEY_HEADER, message: `1 to ${MAX_KEY_LENGTH} visible ASCII characters` }],
-    });
+    throw problem(
+      400,
+      `The ${IDEMPOTENCY_KEY_HEADER} header must be 1 to ${MAX_KEY_LENGTH} visible ASCII characters (a UUID is a good choice).`,
+      {
+        errors: [{ field: IDEMPOTENCY_KEY_HEADER, message: `1 to ${MAX_KEY_LENGTH} visible ASCII characters` }],
+      },
+    );
   return key;
 }
 
@@ -64,17 +68,31 @@ export async function runIdempotent<R extends object>(
     dataIndexArgument: 0,
   });
   try {
-    return (await once({ principal: scope.principal, route: scope.route, key: scope.key, body: scope.body ?? null })) as R;
+    return (await once({
+      principal: scope.principal,
+      route: scope.route,
+      key: scope.key,
+      body: scope.body ?? null,
+    })) as R;
   } catch (err) {
     if (err instanceof IdempotencyValidationError)
-      throw problem(422, `The ${IDEMPOTENCY_KEY_HEADER} ${scope.key} was already used for this route with a different request body; send a new key for a new request.`, {
-        errors: [{ field: IDEMPOTENCY_KEY_HEADER, message: 'already used with a different request body' }],
-      });
+      throw problem(
+        422,
+        `The ${IDEMPOTENCY_KEY_HEADER} ${scope.key} was already used for this route with a different request body; send a new key for a new request.`,
+        {
+          errors: [{ field: IDEMPOTENCY_KEY_HEADER, message: 'already used with a different request body' }],
+        },
+      );
     if (err instanceof IdempotencyAlreadyInProgressError)
-      throw problem(409, `A request with the ${IDEMPOTENCY_KEY_HEADER} ${scope.key} is still in progress; retry after it has finished.`, {
-        headers: { 'retry-after': '2' },
-      });
-    if (err instanceof IdempotencyPersistenceLayerError) throw new StoreUnavailableError('idempotency table unavailable', { cause: err });
+      throw problem(
+        409,
+        `A request with the ${IDEMPOTENCY_KEY_HEADER} ${scope.key} is still in progress; retry after it has finished.`,
+        {
+          headers: { 'retry-after': '2' },
+        },
+      );
+    if (err instanceof IdempotencyPersistenceLayerError)
+      throw new StoreUnavailableError('idempotency table unavailable', { cause: err });
     throw err;
   }
 }

@@ -1,7 +1,13 @@
 // RFC 9457 problem details: every error an HTTP caller sees has this shape, names the field
 // at fault when there is one, and says what to do next.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ConflictError, MalformedPayloadError, NotFoundError, ValidationError, type FieldIssue } from '../domain/errors';
+import {
+  ConflictError,
+  MalformedPayloadError,
+  NotFoundError,
+  ValidationError,
+  type FieldIssue,
+} from '../domain/errors';
 import { StoreUnavailableError } from '../store/errors';
 
 export const PROBLEM_BASE = 'https://nocturne.dev/problems/';

@@ -41,7 +41,11 @@ export function toAlert(item: Record<string, unknown>): StoredAlert {
 }
 
 function indexKeys(a: StoredAlert) {
-  return { ...keys.alertById(a.id), gsi2pk: keys.alertsByDay(dayOf(a.firstReceivedAt)), gsi2sk: `${a.firstReceivedAt}#${a.id}` };
+  return {
+    ...keys.alertById(a.id),
+    gsi2pk: keys.alertsByDay(dayOf(a.firstReceivedAt)),
+    gsi2sk: `${a.firstReceivedAt}#${a.id}`,
+  };
 }
 
 function oldItem(err: unknown): Record<string, unknown> | undefined {
@@ -63,7 +67,9 @@ function pauseBeforeRetry(attempt: number): Promise<void> {
 }
 
 function contended(dedupKey: string): StoreUnavailableError {
-  return new StoreUnavailableError(`Alert ${dedupKey} kept changing under concurrent writes (${CONTENDED_ATTEMPTS} attempts)`);
+  return new StoreUnavailableError(
+    `Alert ${dedupKey} kept changing under concurrent writes (${CONTENDED_ATTEMPTS} attempts)`,
+  );
 }
 
 export interface RecordInput {
@@ -195,11 +201,14 @@ async function resolve({ integrationId, alert, payloadId, receivedAt }: RecordIn
   const key = keys.liveAlert(integrationId, alert.dedupKey);
   for (let attempt = 0; attempt < CONTENDED_ATTEMPTS; attempt++) {
     await pauseBeforeRetry(attempt);
-    const r = await guard('read alert', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true })));
+    const r = await guard('read alert', () =>
+      documentClient().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true })),
+    );
     if (!r.Item) return { outcome: 'dropped', reason: 'no-open-alert' };
     const live = toAlert(r.Item);
     // A resolve that ended before this alert started belongs to an earlier, already closed one.
-    if (alert.endsAt && Date.parse(alert.endsAt) < Date.parse(live.startsAt)) return { outcome: 'dropped', reason: 'stale-resolve' };
+    if (alert.endsAt && Date.parse(alert.endsAt) < Date.parse(live.startsAt))
+      return { outcome: 'dropped', reason: 'stale-resolve' };
     const resolved: StoredAlert = {
       ...live,
       status: 'resolved',
@@ -266,7 +275,9 @@ export async function getAlert(id: string): Promise<StoredAlert | undefined> {
 
 export async function getLiveAlert(integrationId: string, dedupKey: string): Promise<StoredAlert | undefined> {
   const r = await guard('get alert', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.liveAlert(integrationId, dedupKey), ConsistentRead: true })),
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: keys.liveAlert(integrationId, dedupKey), ConsistentRead: true }),
+    ),
   );
   return r.Item ? toAlert(r.Item) : undefined;
 }

@@ -15,7 +15,10 @@ const extra: Array<(c: DynamoDBClient) => void> = [];
 export function documentClient(): DynamoDBDocumentClient {
   if (!client) {
     // A stalled store fails the call (and the HTTP answer is a 503) instead of hanging to the function timeout.
-    const base = new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 } });
+    const base = new DynamoDBClient({
+      maxAttempts: 3,
+      requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
+    });
     configure?.(base);
     for (const fn of extra) fn(base);
     baseClient = base;
@@ -70,12 +73,26 @@ export function cancellationCodes(err: unknown): string[] {
   return (e?.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** The store could not be reached or did not answer in time (no AWS response at all). */
 export function isNetworkFailure(err: unknown): boolean {
   const e = err as { code?: string; name?: string; cause?: { code?: string } } | undefined;
-  return NETWORK_CODES.has(e?.code ?? '') || NETWORK_CODES.has(e?.cause?.code ?? '') || e?.name === 'TimeoutError' || e?.name === 'RequestTimeout';
+  return (
+    NETWORK_CODES.has(e?.code ?? '') ||
+    NETWORK_CODES.has(e?.cause?.code ?? '') ||
+    e?.name === 'TimeoutError' ||
+    e?.name === 'RequestTimeout'
+  );
 }
 
 /** Wrap infrastructure failures so the HTTP layer answers 503 (retry) instead of 500. */

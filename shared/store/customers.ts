@@ -3,7 +3,13 @@
 // (CUSTOMER#<id>), so the customer view is one Query. The writes a saga makes are idempotent by
 // operation key: each commits, in the same transaction, a PROVOP#<key> item holding its result,
 // and a replay with the same key answers that result without writing again.
-import { BatchWriteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type {
@@ -15,7 +21,14 @@ import type {
   Site,
   Subscription,
 } from '../domain/provisioning/customers';
-import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import {
+  cancellationCodes,
+  documentClient,
+  guard,
+  isConditionalCheckFailed,
+  isTransactionConflict,
+  tableName,
+} from './client';
 import { customerTicketKey, PROVISIONING_ENTITY as E, provisioningKeys as k } from './keys';
 import type { Page } from './pagination';
 import { getItem, listGsi1, putNew, requireItem, strip } from './provisioning-items';
@@ -39,7 +52,10 @@ export const getRealm = (id: string) => getItem<Realm>('realm', k.realm(id));
 export const requireRealm = (id: string) => requireItem<Realm>('realm', id, k.realm(id));
 export const listRealms = (limit: number, cursor?: string) => listGsi1<Realm>('realm', 'REALMS', { limit, cursor });
 
-export function createOrganization(o: Omit<Organization, 'version' | 'createdAt' | 'updatedAt'>, now: string): Promise<Organization> {
+export function createOrganization(
+  o: Omit<Organization, 'version' | 'createdAt' | 'updatedAt'>,
+  now: string,
+): Promise<Organization> {
   const v: Organization = { ...o, version: 1, createdAt: now, updatedAt: now };
   return putNew('organization', { ...k.organization(o.id), ...k.organizationList(o.realmId, o.id) }, E.organization, v);
 }
@@ -56,9 +72,17 @@ export const getSite = (id: string) => getItem<Site>('site', k.site(id));
 export const listSites = (organizationId: string, limit: number, cursor?: string) =>
   listGsi1<Site>('site', `ORGSITES#${organizationId}`, { limit, cursor });
 
-export function createCustomerUser(u: Omit<CustomerUser, 'version' | 'createdAt' | 'updatedAt'>, now: string): Promise<CustomerUser> {
+export function createCustomerUser(
+  u: Omit<CustomerUser, 'version' | 'createdAt' | 'updatedAt'>,
+  now: string,
+): Promise<CustomerUser> {
   const v: CustomerUser = { ...u, version: 1, createdAt: now, updatedAt: now };
-  return putNew('customer user', { ...k.customerUser(u.id), ...k.customerUserList(u.organizationId, u.id) }, E.customerUser, v);
+  return putNew(
+    'customer user',
+    { ...k.customerUser(u.id), ...k.customerUserList(u.organizationId, u.id) },
+    E.customerUser,
+    v,
+  );
 }
 export const getCustomerUser = (id: string) => getItem<CustomerUser>('customer user', k.customerUser(id));
 export const listCustomerUsers = (organizationId: string, limit: number, cursor?: string) =>
@@ -87,7 +111,14 @@ function operationItem(ctx: OperationContext, operation: string, result: unknown
   return {
     Put: {
       TableName: tableName(),
-      Item: { ...k.operation(ctx.operationKey), type: E.operation, operation, result, at: ctx.now, expiresAt } as Record<string, NativeAttributeValue>,
+      Item: {
+        ...k.operation(ctx.operationKey),
+        type: E.operation,
+        operation,
+        result,
+        at: ctx.now,
+        expiresAt,
+      } as Record<string, NativeAttributeValue>,
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -97,7 +128,9 @@ async function previousResult<T>(ctx: OperationContext, operation: string): Prom
   const rec = await getItem<OperationRecord>('operation', k.operation(ctx.operationKey), true);
   if (!rec) return undefined;
   if (rec.operation !== operation)
-    throw new OperationKeyReusedError(`Operation key ${ctx.operationKey} was already used for ${rec.operation}, not ${operation}.`);
+    throw new OperationKeyReusedError(
+      `Operation key ${ctx.operationKey} was already used for ${rec.operation}, not ${operation}.`,
+    );
   return { result: rec.result as T };
 }
 
@@ -116,7 +149,9 @@ async function commitOnce<T>(
   if (before) return before.result;
   try {
     await guard(operation, () =>
-      documentClient().send(new TransactWriteCommand({ TransactItems: [...writes, operationItem(ctx, operation, result)] })),
+      documentClient().send(
+        new TransactWriteCommand({ TransactItems: [...writes, operationItem(ctx, operation, result)] }),
+      ),
     );
     return result;
   } catch (err) {
@@ -132,7 +167,12 @@ async function commitOnce<T>(
   }
 }
 
-const put = (keys: Record<string, string>, type: string, value: object, condition = 'attribute_not_exists(pk)'): TransactItem => ({
+const put = (
+  keys: Record<string, string>,
+  type: string,
+  value: object,
+  condition = 'attribute_not_exists(pk)',
+): TransactItem => ({
   Put: { TableName: tableName(), Item: { ...keys, type, ...value }, ConditionExpression: condition },
 });
 
@@ -154,7 +194,10 @@ export async function createCustomer(c: NewCustomer, ctx: OperationContext): Pro
 export const getCustomer = (id: string) => getItem<Customer>('customer', k.customer(id));
 export const requireCustomer = (id: string) => requireItem<Customer>('customer', id, k.customer(id));
 
-export function listCustomers(realmId: string, q: { organizationId?: string; limit: number; cursor?: string }): Promise<Page<Customer>> {
+export function listCustomers(
+  realmId: string,
+  q: { organizationId?: string; limit: number; cursor?: string },
+): Promise<Page<Customer>> {
   return listGsi1<Customer>('customer', `REALMCUSTOMERS#${realmId}`, {
     limit: q.limit,
     cursor: q.cursor,
@@ -201,11 +244,24 @@ export async function closeCustomer(id: string, finalBill: boolean, ctx: Operati
   const before = await previousResult<Customer>(ctx, 'closeCustomer');
   if (before) return before.result;
   const current = await requireCustomer(id);
-  const closed: Customer = { ...current, status: 'closed', finalBill, version: current.version + 1, updatedAt: ctx.now };
+  const closed: Customer = {
+    ...current,
+    status: 'closed',
+    finalBill,
+    version: current.version + 1,
+    updatedAt: ctx.now,
+  };
   return commitOnce(
     ctx,
     'closeCustomer',
-    [put({ ...k.customer(id), ...k.customerList(current.realmId, current.organizationId, id) }, E.customer, closed, 'version = :v')].map((w) => ({
+    [
+      put(
+        { ...k.customer(id), ...k.customerList(current.realmId, current.organizationId, id) },
+        E.customer,
+        closed,
+        'version = :v',
+      ),
+    ].map((w) => ({
       Put: { ...w.Put!, ExpressionAttributeValues: { ':v': current.version } },
     })),
     closed,
@@ -263,7 +319,10 @@ export interface SubscriptionWithServices {
 }
 
 /** Add a subscription and its (inactive) services to an active account, in one transaction. */
-export async function addSubscription(value: SubscriptionWithServices, ctx: OperationContext): Promise<SubscriptionWithServices> {
+export async function addSubscription(
+  value: SubscriptionWithServices,
+  ctx: OperationContext,
+): Promise<SubscriptionWithServices> {
   const { subscription: s, services } = value;
   if (services.length > 50) throw new ConflictError('A subscription has at most 50 services.');
   return commitOnce(
@@ -278,7 +337,9 @@ export async function addSubscription(value: SubscriptionWithServices, ctx: Oper
     (i) =>
       i === 0
         ? new NotFoundError(`No active customer with id ${s.customerId}.`)
-        : new ConflictError(i === 1 ? `Subscription ${s.id} already exists.` : `Service ${services[i - 2]!.id} already exists.`),
+        : new ConflictError(
+            i === 1 ? `Subscription ${s.id} already exists.` : `Service ${services[i - 2]!.id} already exists.`,
+          ),
   );
 }
 
@@ -308,7 +369,11 @@ export async function addService(svc: CustomerService, ctx: OperationContext): P
   );
 }
 
-export async function getService(customerId: string, serviceId: string, consistent = false): Promise<CustomerService | undefined> {
+export async function getService(
+  customerId: string,
+  serviceId: string,
+  consistent = false,
+): Promise<CustomerService | undefined> {
   return getItem<CustomerService>('service', k.service(customerId, serviceId), consistent);
 }
 
@@ -385,12 +450,19 @@ export async function recordOperation<T>(result: T, operation: string, ctx: Oper
   return commitOnce(ctx, operation, [], result, () => new Error('unreachable'));
 }
 
-export async function previousOperation<T>(operation: string, ctx: OperationContext): Promise<{ result: T } | undefined> {
+export async function previousOperation<T>(
+  operation: string,
+  ctx: OperationContext,
+): Promise<{ result: T } | undefined> {
   return previousResult<T>(ctx, operation);
 }
 
 /** Delete a service (compensation of addService). Missing is fine. */
-export async function removeService(customerId: string, serviceId: string, ctx: OperationContext): Promise<{ removed: boolean }> {
+export async function removeService(
+  customerId: string,
+  serviceId: string,
+  ctx: OperationContext,
+): Promise<{ removed: boolean }> {
   const existing = await getService(customerId, serviceId, true);
   return commitOnce(
     ctx,
@@ -402,19 +474,32 @@ export async function removeService(customerId: string, serviceId: string, ctx: 
 }
 
 /** Delete a subscription and its services (compensation of addSubscription). Missing is fine. */
-export async function removeSubscription(customerId: string, subscriptionId: string, ctx: OperationContext): Promise<{ removed: number }> {
+export async function removeSubscription(
+  customerId: string,
+  subscriptionId: string,
+  ctx: OperationContext,
+): Promise<{ removed: number }> {
   const before = await previousResult<{ removed: number }>(ctx, 'removeSubscription');
   if (before) return before.result;
   const { subscriptions, services } = await customerPartition(customerId);
   const deletes: TransactItem[] = [
-    ...services.filter((s) => s.subscriptionId === subscriptionId).map((s) => ({ Delete: { TableName: tableName(), Key: k.service(customerId, s.id) } })),
-    ...subscriptions.filter((s) => s.id === subscriptionId).map(() => ({ Delete: { TableName: tableName(), Key: k.subscription(customerId, subscriptionId) } })),
+    ...services
+      .filter((s) => s.subscriptionId === subscriptionId)
+      .map((s) => ({ Delete: { TableName: tableName(), Key: k.service(customerId, s.id) } })),
+    ...subscriptions
+      .filter((s) => s.id === subscriptionId)
+      .map(() => ({ Delete: { TableName: tableName(), Key: k.subscription(customerId, subscriptionId) } })),
   ];
   return commitOnce(ctx, 'removeSubscription', deletes, { removed: deletes.length }, () => new Error('unreachable'));
 }
 
 /** Record the order that last changed a subscription (the customer view links to it). */
-export async function touchSubscription(customerId: string, subscriptionId: string, orderId: string, now: string): Promise<void> {
+export async function touchSubscription(
+  customerId: string,
+  subscriptionId: string,
+  orderId: string,
+  now: string,
+): Promise<void> {
   try {
     await guard('touch subscription', () =>
       documentClient().send(
@@ -428,7 +513,8 @@ export async function touchSubscription(customerId: string, subscriptionId: stri
       ),
     );
   } catch (err) {
-    if (isConditionalCheckFailed(err)) throw new NotFoundError(`Customer ${customerId} has no subscription ${subscriptionId}.`);
+    if (isConditionalCheckFailed(err))
+      throw new NotFoundError(`Customer ${customerId} has no subscription ${subscriptionId}.`);
     throw err;
   }
 }
@@ -437,7 +523,10 @@ export async function touchSubscription(customerId: string, subscriptionId: stri
 export async function linkTicketToCustomer(customerId: string, ticketId: string, now: string): Promise<void> {
   await guard('link ticket', () =>
     documentClient().send(
-      new PutCommand({ TableName: tableName(), Item: { ...customerTicketKey(customerId, ticketId), type: E.ticketLink, customerId, ticketId, at: now } }),
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...customerTicketKey(customerId, ticketId), type: E.ticketLink, customerId, ticketId, at: now },
+      }),
     ),
   );
 }

@@ -31,7 +31,12 @@ function previousDay(day: string): string {
 
 export async function listByDay<T>(q: DayQuery<T>): Promise<Page<T>> {
   const start = decodeCursor<DayCursor>(q.cursor);
-  if (start && (typeof start.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start.day) || (start.key !== undefined && typeof start.key.gsi2pk !== 'string')))
+  if (
+    start &&
+    (typeof start.day !== 'string' ||
+      !/^\d{4}-\d{2}-\d{2}$/.test(start.day) ||
+      (start.key !== undefined && typeof start.key.gsi2pk !== 'string'))
+  )
     throw invalidCursor();
   const fromIso = q.from.toISOString();
   const toIso = q.to.toISOString();

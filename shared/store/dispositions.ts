@@ -25,7 +25,9 @@ export interface Disposition {
 
 export async function getDisposition(alertId: string): Promise<Disposition | undefined> {
   const r = await guard('get disposition', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.disposition(alertId), ConsistentRead: true })),
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: incidentKeys.disposition(alertId), ConsistentRead: true }),
+    ),
   );
   if (!r.Item) return undefined;
   const { pk: _pk, sk: _sk, type: _t, ...rest } = r.Item;
@@ -37,11 +39,15 @@ export async function getDispositions(alertIds: string[]): Promise<Map<string, D
   const out = new Map<string, Disposition>();
   const unique = [...new Set(alertIds)];
   for (let i = 0; i < unique.length; i += 100) {
-    let keys: Array<Record<string, unknown>> | undefined = unique.slice(i, i + 100).map((id) => incidentKeys.disposition(id));
+    let keys: Array<Record<string, unknown>> | undefined = unique
+      .slice(i, i + 100)
+      .map((id) => incidentKeys.disposition(id));
     for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
       const request = keys;
       const r = await guard('get dispositions', () =>
-        documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request, ConsistentRead: true } } })),
+        documentClient().send(
+          new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request, ConsistentRead: true } } }),
+        ),
       );
       for (const item of r.Responses?.[tableName()] ?? []) {
         const { pk: _pk, sk: _sk, type: _t, ...rest } = item;
@@ -81,7 +87,8 @@ export function resolveDisposition(d: Pick<Disposition, 'alertId' | 'kind' | 'in
       Key: incidentKeys.disposition(d.alertId),
       UpdateExpression: 'SET resolvedAt = :at',
       ConditionExpression:
-        'attribute_exists(pk) AND attribute_not_exists(resolvedAt) AND #k = :kind' + (d.incidentId ? ' AND incidentId = :inc' : ''),
+        'attribute_exists(pk) AND attribute_not_exists(resolvedAt) AND #k = :kind' +
+        (d.incidentId ? ' AND incidentId = :inc' : ''),
       ExpressionAttributeNames: { '#k': 'kind' },
       ExpressionAttributeValues: { ':at': at, ':kind': d.kind, ...(d.incidentId ? { ':inc': d.incidentId } : {}) },
     },

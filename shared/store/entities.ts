@@ -64,7 +64,9 @@ export function entityStore<T extends Versioned>(type: string, label: string): E
       return entity;
     },
     async get(id) {
-      const r = await guard(`get ${label}`, () => documentClient().send(new GetCommand({ TableName: tableName(), Key: key(id) })));
+      const r = await guard(`get ${label}`, () =>
+        documentClient().send(new GetCommand({ TableName: tableName(), Key: key(id) })),
+      );
       return r.Item ? strip(r.Item) : undefined;
     },
     async require(id) {
@@ -94,7 +96,10 @@ export function entityStore<T extends Versioned>(type: string, label: string): E
         now,
         expectedVersion,
         missing: () => notFound(id),
-        stale: () => new ConflictError(`The ${label} ${id} changed since version ${expectedVersion}; reload it and apply your change again.`),
+        stale: () =>
+          new ConflictError(
+            `The ${label} ${id} changed since version ${expectedVersion}; reload it and apply your change again.`,
+          ),
       });
       return strip(item);
     },
@@ -105,7 +110,8 @@ export function entityStore<T extends Versioned>(type: string, label: string): E
             new DeleteCommand({
               TableName: tableName(),
               Key: key(id),
-              ConditionExpression: expectedVersion === undefined ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND version = :v',
+              ConditionExpression:
+                expectedVersion === undefined ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND version = :v',
               ExpressionAttributeValues: expectedVersion === undefined ? undefined : { ':v': expectedVersion },
             }),
           ),
@@ -113,7 +119,9 @@ export function entityStore<T extends Versioned>(type: string, label: string): E
       } catch (err) {
         if (!isConditionalCheckFailed(err)) throw err;
         if (!(await store.get(id))) throw notFound(id);
-        throw new ConflictError(`The ${label} ${id} changed since version ${expectedVersion}; reload it and try again.`);
+        throw new ConflictError(
+          `The ${label} ${id} changed since version ${expectedVersion}; reload it and try again.`,
+        );
       }
     },
   };

@@ -9,7 +9,8 @@ let store: { tableName: string; client: unknown; layer: DynamoDBPersistenceLayer
 
 export function idempotencyStore(): DynamoDBPersistenceLayer {
   const tableName = process.env.IDEMPOTENCY_TABLE_NAME;
-  if (!tableName) throw new Error('IDEMPOTENCY_TABLE_NAME is not set: grant the function idempotencyTable in the catalog');
+  if (!tableName)
+    throw new Error('IDEMPOTENCY_TABLE_NAME is not set: grant the function idempotencyTable in the catalog');
   const client = dynamoDBClient();
   if (store?.tableName !== tableName || store.client !== client)
     store = { tableName, client, layer: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client }) };

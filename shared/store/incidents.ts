@@ -11,7 +11,6 @@ import { dayOf, incidentKeys, ticketKeys } from './keys';
 import { listByDay } from './day-index';
 import type { Page } from './pagination';
 
-
 const META = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type'];
 const strip = <T>(item: Record<string, unknown>): T => {
   const out: Record<string, unknown> = {};
@@ -35,7 +34,12 @@ export function timelinePut(incidentId: string, e: TimelineEntry): TransactItem 
   return {
     Put: {
       TableName: tableName(),
-      Item: { ...incidentKeys.timeline(incidentId, e.at, randomBytes(4).toString('hex')), type: 'IncidentTimeline', incidentId, ...e },
+      Item: {
+        ...incidentKeys.timeline(incidentId, e.at, randomBytes(4).toString('hex')),
+        type: 'IncidentTimeline',
+        incidentId,
+        ...e,
+      },
     },
   };
 }
@@ -58,7 +62,9 @@ export async function nextIncidentNumber(): Promise<number> {
 
 export async function getIncident(id: string): Promise<Incident | undefined> {
   const r = await guard('get incident', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.incident(id), ConsistentRead: true })),
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: incidentKeys.incident(id), ConsistentRead: true }),
+    ),
   );
   return r.Item ? strip<Incident>(r.Item) : undefined;
 }
@@ -80,7 +86,9 @@ export interface IncidentTicket {
 
 export async function getIncidentDetail(
   id: string,
-): Promise<{ incident: Incident; timeline: TimelineEntry[]; alerts: AlertLink[]; tickets: IncidentTicket[] } | undefined> {
+): Promise<
+  { incident: Incident; timeline: TimelineEntry[]; alerts: AlertLink[]; tickets: IncidentTicket[] } | undefined
+> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -102,7 +110,9 @@ export async function getIncidentDetail(
   if (!head) return undefined;
   return {
     incident: strip<Incident>(head),
-    timeline: items.filter((i) => String(i.sk).startsWith('TL#')).map((i) => strip<TimelineEntry & { incidentId: string }>(i)),
+    timeline: items
+      .filter((i) => String(i.sk).startsWith('TL#'))
+      .map((i) => strip<TimelineEntry & { incidentId: string }>(i)),
     alerts: items.filter((i) => String(i.sk).startsWith('ALERT#')).map((i) => strip<AlertLink>(i)),
     // The ticket links and the follow-up marker live in the incident's partition (ticketKeys).
     tickets: items
@@ -116,12 +126,22 @@ export async function getIncidentDetail(
   };
 }
 
-export async function createIncident(incident: Incident, timeline: TimelineEntry[], extra: TransactItem[]): Promise<void> {
+export async function createIncident(
+  incident: Incident,
+  timeline: TimelineEntry[],
+  extra: TransactItem[],
+): Promise<void> {
   await guard('create incident', () =>
     documentClient().send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: tableName(), Item: incidentItem(incident), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: tableName(),
+              Item: incidentItem(incident),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
           ...timeline.map((e) => timelinePut(incident.id, e)),
           ...extra,
         ],
@@ -147,7 +167,9 @@ export async function mutateIncident(
   for (let attempt = 0; attempt < attempts; attempt++) {
     const current = await requireIncident(id);
     if (opts.expectedRevision !== undefined && current.revision !== opts.expectedRevision)
-      throw new StaleVersionError(`Incident #${current.number} is at revision ${current.revision}, not ${opts.expectedRevision}; reload it and try again.`);
+      throw new StaleVersionError(
+        `Incident #${current.number} is at revision ${current.revision}, not ${opts.expectedRevision}; reload it and try again.`,
+      );
     const m = fn(current);
     if (!m) return undefined;
     const revision = current.revision + 1;
@@ -180,7 +202,8 @@ export async function mutateIncident(
       if (!isTransactionConflict(err)) throw err;
       const codes = cancellationCodes(err);
       // Only a lost race on the incident itself is retried; a failed extra condition is the caller's.
-      const lostRace = codes.length === 0 || codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict');
+      const lostRace =
+        codes.length === 0 || codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict');
       if (!lostRace) throw err;
       if (opts.expectedRevision !== undefined)
         throw new StaleVersionError(`Incident ${id} changed while your action was applied; reload it and try again.`);
@@ -253,7 +276,12 @@ export async function incidentDowntimeIntervals(
       const i = strip<Incident>(raw);
       if (i.mergedInto || (i.severity !== 'P1' && i.severity !== 'P2')) continue;
       if (i.resolvedAt && Date.parse(i.resolvedAt) < from.getTime()) continue;
-      out.push({ start: i.detectedAt < i.openedAt ? i.detectedAt : i.openedAt, end: i.resolvedAt, incidentId: i.id, severity: i.severity });
+      out.push({
+        start: i.detectedAt < i.openedAt ? i.detectedAt : i.openedAt,
+        end: i.resolvedAt,
+        incidentId: i.id,
+        severity: i.severity,
+      });
     }
     start = r.LastEvaluatedKey;
   } while (start);

@@ -32,7 +32,8 @@ export async function storeDelivery(input: {
     body: input.body,
     receivedAt: input.receivedAt,
   });
-  if (!fresh && (await unchangedSince(input.integrationId, payloadId, input.alerts))) return { payloadId, duplicate: true, results: [] };
+  if (!fresh && (await unchangedSince(input.integrationId, payloadId, input.alerts)))
+    return { payloadId, duplicate: true, results: [] };
 
   const newId = monotonicFactory();
   const seed = Date.parse(input.receivedAt);
@@ -42,7 +43,13 @@ export async function storeDelivery(input: {
     while (next < input.alerts.length) {
       const i = next++;
       const alert = input.alerts[i]!;
-      const r = await recordAlert({ integrationId: input.integrationId, alert, payloadId, receivedAt: input.receivedAt, newId: () => newId(seed) });
+      const r = await recordAlert({
+        integrationId: input.integrationId,
+        alert,
+        payloadId,
+        receivedAt: input.receivedAt,
+        newId: () => newId(seed),
+      });
       results[i] = {
         dedupKey: alert.dedupKey,
         outcome: r.outcome,

@@ -1,7 +1,13 @@
 // Integration items and their token pointers (token hash → integration, for /v2/enqueue).
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
-import { hashToken, tokenHint, type CreateIntegration, type Integration, type UpdateIntegration } from '../domain/integration';
+import {
+  hashToken,
+  tokenHint,
+  type CreateIntegration,
+  type Integration,
+  type UpdateIntegration,
+} from '../domain/integration';
 import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from './client';
 import { ENTITY, keys } from './keys';
 import type { Page } from './pagination';
@@ -11,7 +17,15 @@ import { updateVersioned } from './versioned';
 const tokenKey = (hash: string) => ({ pk: `TOKEN#${hash}`, sk: 'TOKEN' });
 
 function toIntegration(item: Record<string, unknown>): Integration {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _t, sourceType, ...rest } = item as Record<string, unknown> & {
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _g1,
+    gsi1sk: _g2,
+    type: _t,
+    sourceType,
+    ...rest
+  } = item as Record<string, unknown> & {
     sourceType: Integration['type'];
   };
   return { ...(rest as Omit<Integration, 'type'>), type: sourceType };
@@ -19,10 +33,21 @@ function toIntegration(item: Record<string, unknown>): Integration {
 
 function toItem(i: Integration): Record<string, unknown> {
   const { type, ...rest } = i;
-  return { ...keys.integration(i.id), ...keys.integrationList(), gsi1sk: i.id, type: ENTITY.integration, sourceType: type, ...rest };
+  return {
+    ...keys.integration(i.id),
+    ...keys.integrationList(),
+    gsi1sk: i.id,
+    type: ENTITY.integration,
+    sourceType: type,
+    ...rest,
+  };
 }
 
-export async function createIntegration(input: CreateIntegration & { id: string }, token: string, now: string): Promise<Integration> {
+export async function createIntegration(
+  input: CreateIntegration & { id: string },
+  token: string,
+  now: string,
+): Promise<Integration> {
   const integration: Integration = {
     id: input.id,
     type: input.type,
@@ -41,7 +66,13 @@ export async function createIntegration(input: CreateIntegration & { id: string 
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: tableName(), Item: toItem(integration), ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: toItem(integration),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
             {
               Put: {
                 TableName: tableName(),
@@ -83,7 +114,13 @@ export async function integrationByToken(token: string): Promise<Integration | u
 }
 
 export async function listIntegrations(limit: number, cursor?: string): Promise<Page<Integration>> {
-  const page = await queryPage({ what: 'list integrations', index: 'gsi1', pk: keys.integrationList().gsi1pk, limit, cursor });
+  const page = await queryPage({
+    what: 'list integrations',
+    index: 'gsi1',
+    pk: keys.integrationList().gsi1pk,
+    limit,
+    cursor,
+  });
   return { items: page.items.map(toIntegration), nextCursor: page.nextCursor };
 }
 
@@ -91,12 +128,19 @@ export async function updateIntegration(id: string, patch: UpdateIntegration, no
   const item = await updateVersioned({
     what: 'update integration',
     key: keys.integration(id),
-    patch: { name: patch.name, service: patch.service, enabled: patch.enabled, allowedTopicArns: patch.allowedTopicArns },
+    patch: {
+      name: patch.name,
+      service: patch.service,
+      enabled: patch.enabled,
+      allowedTopicArns: patch.allowedTopicArns,
+    },
     now,
     expectedVersion: patch.version,
     missing: () => new NotFoundError(`No integration with id ${id}.`),
     stale: (old) =>
-      new ConflictError(`Integration ${id} is at version ${String(old.version)}, not ${String(patch.version)}; reload it and apply your change again.`),
+      new ConflictError(
+        `Integration ${id} is at version ${String(old.version)}, not ${String(patch.version)}; reload it and apply your change again.`,
+      ),
   });
   return toIntegration(item);
 }
@@ -115,7 +159,13 @@ export async function rotateIntegrationToken(id: string, token: string, now: str
                 Key: keys.integration(id),
                 UpdateExpression: 'SET tokenHash = :h, tokenHint = :hint, updatedAt = :now, version = version + :one',
                 ConditionExpression: 'version = :v',
-                ExpressionAttributeValues: { ':h': hash, ':hint': tokenHint(token), ':now': now, ':one': 1, ':v': current.version },
+                ExpressionAttributeValues: {
+                  ':h': hash,
+                  ':hint': tokenHint(token),
+                  ':now': now,
+                  ':one': 1,
+                  ':v': current.version,
+                },
               },
             },
             { Delete: { TableName: tableName(), Key: tokenKey(current.tokenHash) } },
@@ -131,7 +181,8 @@ export async function rotateIntegrationToken(id: string, token: string, now: str
       ),
     );
   } catch (err) {
-    if (isTransactionConflict(err)) throw new ConflictError(`Integration ${id} changed while its token was rotated; try again.`);
+    if (isTransactionConflict(err))
+      throw new ConflictError(`Integration ${id} changed while its token was rotated; try again.`);
     throw err;
   }
   return { ...current, tokenHash: hash, tokenHint: tokenHint(token), updatedAt: now, version: current.version + 1 };
@@ -158,13 +209,18 @@ export async function deleteIntegration(id: string): Promise<void> {
       ),
     );
   } catch (err) {
-    if (isTransactionConflict(err)) throw new ConflictError(`Integration ${id} changed while it was being deleted; try again.`);
+    if (isTransactionConflict(err))
+      throw new ConflictError(`Integration ${id} changed while it was being deleted; try again.`);
     throw err;
   }
 }
 
 /** Seeding helper for demo data: create or leave as is (never rotates an existing token). */
-export async function ensureIntegration(input: CreateIntegration & { id: string }, token: string, now: string): Promise<Integration> {
+export async function ensureIntegration(
+  input: CreateIntegration & { id: string },
+  token: string,
+  now: string,
+): Promise<Integration> {
   const existing = await getIntegration(input.id);
   if (existing) return existing;
   try {
@@ -174,4 +230,3 @@ export async function ensureIntegration(input: CreateIntegration & { id: string 
     throw err;
   }
 }
-

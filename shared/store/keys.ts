@@ -15,7 +15,10 @@ export const keys = {
   alertsByDay: (day: string) => `ALERTDAY#${day}`,
 
   /** Raw request bodies, content-addressed per integration; chunked past the item limit. */
-  rawPayload: (payloadId: string, chunk: number) => ({ pk: `RAW#${payloadId}`, sk: `CHUNK#${String(chunk).padStart(3, '0')}` }),
+  rawPayload: (payloadId: string, chunk: number) => ({
+    pk: `RAW#${payloadId}`,
+    sk: `CHUNK#${String(chunk).padStart(3, '0')}`,
+  }),
 };
 
 /** Generic configuration entities (entities.ts): one item under `<TYPE>#<id>`, listed on gsi1 `<TYPE>S`. */
@@ -107,7 +110,10 @@ export const ticketKeys = {
   ticket: (id: string) => ({ pk: `TICKET#${id}`, sk: 'TICKET' }),
   comment: (ticketId: string, commentId: string) => ({ pk: `TICKET#${ticketId}`, sk: `COMMENT#${commentId}` }),
   timeEntry: (ticketId: string, entryId: string) => ({ pk: `TICKET#${ticketId}`, sk: `TIME#${entryId}` }),
-  history: (ticketId: string, revision: number) => ({ pk: `TICKET#${ticketId}`, sk: `HISTORY#${String(revision).padStart(8, '0')}` }),
+  history: (ticketId: string, revision: number) => ({
+    pk: `TICKET#${ticketId}`,
+    sk: `HISTORY#${String(revision).padStart(8, '0')}`,
+  }),
   /** Ticket number → id (email subjects and URLs carry the number). */
   number: (n: number) => ({ pk: `TICKETNO#${n}`, sk: 'TICKETNO' }),
   counter: () => ({ pk: 'COUNTER#ticket', sk: 'COUNTER' }),
@@ -116,7 +122,10 @@ export const ticketKeys = {
   /** gsi2: tickets by the UTC day they were created. */
   byDay: (day: string) => `TICKETDAY#${day}`,
   /** A requester's own tickets, newest last. */
-  requesterTicket: (email: string, createdAt: string, ticketId: string) => ({ pk: `REQTICKETS#${email}`, sk: `${createdAt}#${ticketId}` }),
+  requesterTicket: (email: string, createdAt: string, ticketId: string) => ({
+    pk: `REQTICKETS#${email}`,
+    sk: `${createdAt}#${ticketId}`,
+  }),
   requesterTickets: (email: string) => `REQTICKETS#${email}`,
   /** Report fact written when a ticket is resolved, under the UTC day of resolution. */
   resolvedFact: (day: string, ticketId: string) => ({ pk: `TICKETRESOLVED#${day}`, sk: ticketId }),
@@ -178,7 +187,10 @@ export const provisioningKeys = {
   customer: (id: string) => ({ pk: `CUSTOMER#${id}`, sk: 'CUSTOMER' }),
   customerPartition: (id: string) => `CUSTOMER#${id}`,
   /** gsi1: a realm's customers, by organization then id. */
-  customerList: (realmId: string, organizationId: string, id: string) => ({ gsi1pk: `REALMCUSTOMERS#${realmId}`, gsi1sk: `${organizationId}#${id}` }),
+  customerList: (realmId: string, organizationId: string, id: string) => ({
+    gsi1pk: `REALMCUSTOMERS#${realmId}`,
+    gsi1sk: `${organizationId}#${id}`,
+  }),
   subscription: (customerId: string, id: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `SUB#${id}` }),
   service: (customerId: string, id: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `SVC#${id}` }),
   /** gsi1: a service by its id alone. */
@@ -207,13 +219,19 @@ export const PROVISIONING_ENTITY = {
 } as const;
 
 /** A ticket about a customer (e.g. a manual provisioning step), listed in the customer's partition. */
-export const customerTicketKey = (customerId: string, ticketId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `TICKET#${ticketId}` });
+export const customerTicketKey = (customerId: string, ticketId: string) => ({
+  pk: `CUSTOMER#${customerId}`,
+  sk: `TICKET#${ticketId}`,
+});
 
 /** Product orders (TMF622) and their history (shared/store/orders.ts; docs/data-model.md, "Product orders"). */
 export const orderKeys = {
   order: (id: string) => ({ pk: `ORDER#${id}`, sk: 'ORDER' }),
   /** One per state change, in revision order: the order's history and the outbox source of its event. */
-  history: (id: string, revision: number) => ({ pk: `ORDER#${id}`, sk: `HISTORY#${String(revision).padStart(8, '0')}` }),
+  history: (id: string, revision: number) => ({
+    pk: `ORDER#${id}`,
+    sk: `HISTORY#${String(revision).padStart(8, '0')}`,
+  }),
   historyPrefix: () => 'HISTORY#',
   /** gsi1: every order, by order date. */
   list: () => 'ORDERS',
@@ -225,4 +243,9 @@ export const orderKeys = {
   cancel: (id: string) => ({ pk: `CANCELORDER#${id}`, sk: 'CANCELORDER' }),
 };
 
-export const ORDER_ENTITY = { order: 'ProductOrder', history: 'ProductOrderHistory', externalId: 'ProductOrderExternalId', cancel: 'CancelProductOrder' } as const;
+export const ORDER_ENTITY = {
+  order: 'ProductOrder',
+  history: 'ProductOrderHistory',
+  externalId: 'ProductOrderExternalId',
+  cancel: 'CancelProductOrder',
+} as const;

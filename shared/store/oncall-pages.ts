@@ -3,18 +3,33 @@
 // check that the incident is still triggered: an acknowledge or resolve that commits first
 // makes every later claim fail, and the same incident/epoch/round/level/person/channel can be
 // claimed only once. The escalation item's `next` step moves forward only conditionally.
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../domain/oncall/people';
 import type { Level, Step } from '../domain/oncall/policy';
 import type { Incident, TransactItem } from '../domain/incidents/model';
-import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import {
+  cancellationCodes,
+  documentClient,
+  guard,
+  isConditionalCheckFailed,
+  isTransactionConflict,
+  tableName,
+} from './client';
 import { incidentKeys, oncallKeys } from './keys';
 import { queryAll, queryPage } from './query';
 
 export const PAGE_TTL_DAYS = 400;
 
 const META = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt']);
-const strip = <T>(item: Record<string, unknown>): T => Object.fromEntries(Object.entries(item).filter(([k]) => !META.has(k))) as T;
+const strip = <T>(item: Record<string, unknown>): T =>
+  Object.fromEntries(Object.entries(item).filter(([k]) => !META.has(k))) as T;
 
 // ---- Escalation state ----
 
@@ -43,18 +58,27 @@ export interface EscalationState {
 
 export async function getEscalation(incidentId: string): Promise<EscalationState | undefined> {
   const r = await guard('get escalation', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: oncallKeys.escalation(incidentId), ConsistentRead: true })),
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: oncallKeys.escalation(incidentId), ConsistentRead: true }),
+    ),
   );
   return r.Item ? strip<EscalationState>(r.Item) : undefined;
 }
 
 /** The incident and its escalation in one consistent read. */
-export async function incidentWithEscalation(incidentId: string): Promise<{ incident?: Incident; escalation?: EscalationState }> {
+export async function incidentWithEscalation(
+  incidentId: string,
+): Promise<{ incident?: Incident; escalation?: EscalationState }> {
   const out: { incident?: Incident; escalation?: EscalationState } = {};
-  let keys: Array<Record<string, unknown>> | undefined = [incidentKeys.incident(incidentId), oncallKeys.escalation(incidentId)];
+  let keys: Array<Record<string, unknown>> | undefined = [
+    incidentKeys.incident(incidentId),
+    oncallKeys.escalation(incidentId),
+  ];
   for (let tries = 0; keys?.length && tries < 5; tries++) {
     const r = await guard('get incident and escalation', () =>
-      documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } })),
+      documentClient().send(
+        new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }),
+      ),
     );
     for (const item of r.Responses?.[tableName()] ?? []) {
       if (item.sk === 'INCIDENT') out.incident = strip<Incident>(item);
@@ -103,7 +127,14 @@ export function replaceEscalationItem(s: EscalationState, oldEpoch: number): Tra
 }
 
 /** Move the chain from step `from` to `to` (or mark it exhausted): for a transaction with the timeline entry. */
-export function advanceEscalationItem(incidentId: string, epoch: number, from: Step, to: (Step & { dueAt: string }) | undefined, paged: number, now: string): TransactItem {
+export function advanceEscalationItem(
+  incidentId: string,
+  epoch: number,
+  from: Step,
+  to: (Step & { dueAt: string }) | undefined,
+  paged: number,
+  now: string,
+): TransactItem {
   return {
     Update: {
       TableName: tableName(),
@@ -112,7 +143,13 @@ export function advanceEscalationItem(incidentId: string, epoch: number, from: S
         ? 'SET #next = :next, #last = :last, updatedAt = :now'
         : 'SET #status = :exhausted, #last = :last, updatedAt = :now REMOVE #next',
       ConditionExpression: 'epoch = :e AND #next.#round = :r AND #next.#level = :l',
-      ExpressionAttributeNames: { '#next': 'next', '#last': 'last', '#round': 'round', '#level': 'level', ...(to ? {} : { '#status': 'status' }) },
+      ExpressionAttributeNames: {
+        '#next': 'next',
+        '#last': 'last',
+        '#round': 'round',
+        '#level': 'level',
+        ...(to ? {} : { '#status': 'status' }),
+      },
       ExpressionAttributeValues: {
         ':e': epoch,
         ':r': from.round,
@@ -126,7 +163,11 @@ export function advanceEscalationItem(incidentId: string, epoch: number, from: S
 }
 
 /** Remember when the incident was acknowledged in this chain (an ack of a later revision than the chain's start). */
-export async function recordAcknowledged(incidentId: string, ackRevision: number, at: string): Promise<EscalationState | undefined> {
+export async function recordAcknowledged(
+  incidentId: string,
+  ackRevision: number,
+  at: string,
+): Promise<EscalationState | undefined> {
   try {
     const r = await guard('record acknowledgement', () =>
       documentClient().send(
@@ -134,7 +175,8 @@ export async function recordAcknowledged(incidentId: string, ackRevision: number
           TableName: tableName(),
           Key: oncallKeys.escalation(incidentId),
           UpdateExpression: 'SET ackedAt = :at, updatedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND epoch < :rev AND (attribute_not_exists(ackedAt) OR ackedAt <= :at)',
+          ConditionExpression:
+            'attribute_exists(pk) AND epoch < :rev AND (attribute_not_exists(ackedAt) OR ackedAt <= :at)',
           ExpressionAttributeValues: { ':rev': ackRevision, ':at': at },
           ReturnValues: 'ALL_NEW',
         }),
@@ -177,7 +219,14 @@ export interface PageAttempt {
   message: string;
 }
 
-export function pageKey(p: { epoch: number; round: number; level: number; userId: string; channel: Channel; contactMethodId: string }): string {
+export function pageKey(p: {
+  epoch: number;
+  round: number;
+  level: number;
+  userId: string;
+  channel: Channel;
+  contactMethodId: string;
+}): string {
   return [String(p.epoch).padStart(8, '0'), p.round, p.level, p.userId, p.channel, p.contactMethodId].join('#');
 }
 
@@ -209,7 +258,12 @@ async function claimTransaction(items: TransactItem[], what: string): Promise<Cl
 const pagePut = (p: PageAttempt, now: Date): TransactItem => ({
   Put: {
     TableName: tableName(),
-    Item: { ...oncallKeys.page(p.incidentId, p.key), type: 'Page', ...p, expiresAt: Math.floor(now.getTime() / 1000) + PAGE_TTL_DAYS * 86400 },
+    Item: {
+      ...oncallKeys.page(p.incidentId, p.key),
+      type: 'Page',
+      ...p,
+      expiresAt: Math.floor(now.getTime() / 1000) + PAGE_TTL_DAYS * 86400,
+    },
     ConditionExpression: 'attribute_not_exists(pk)',
   },
 });
@@ -232,7 +286,11 @@ export async function claimPages(pages: PageAttempt[], now: Date): Promise<Claim
   }
   try {
     await guard('claim pages', () =>
-      documentClient().send(new TransactWriteCommand({ TransactItems: [...pages.map((p) => pagePut(p, now)), incidentTriggered(pages[0]!.incidentId)] })),
+      documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [...pages.map((p) => pagePut(p, now)), incidentTriggered(pages[0]!.incidentId)],
+        }),
+      ),
     );
     return pages.map(() => 'claimed');
   } catch (err) {
@@ -265,7 +323,13 @@ export function reclaimFailedPage(incidentId: string, key: string, attempts: num
   );
 }
 
-async function setPage(incidentId: string, key: string, expected: PageStatus, set: Record<string, unknown>, remove: string[] = []): Promise<boolean> {
+async function setPage(
+  incidentId: string,
+  key: string,
+  expected: PageStatus,
+  set: Record<string, unknown>,
+  remove: string[] = [],
+): Promise<boolean> {
   const names: Record<string, string> = { '#s': 'status' };
   const values: Record<string, unknown> = { ':expected': expected };
   const sets = Object.entries(set).map(([k, v]) => {
@@ -294,11 +358,23 @@ async function setPage(incidentId: string, key: string, expected: PageStatus, se
   }
 }
 
-export function markPageSent(incidentId: string, key: string, attempts: number, messageId: string, at: string): Promise<boolean> {
+export function markPageSent(
+  incidentId: string,
+  key: string,
+  attempts: number,
+  messageId: string,
+  at: string,
+): Promise<boolean> {
   return setPage(incidentId, key, 'claimed', { status: 'sent', sentAt: at, messageId, attempts }, ['lastError']);
 }
 
-export function markPageFailed(incidentId: string, key: string, attempts: number, error: string, nextRetryAt: string | undefined): Promise<boolean> {
+export function markPageFailed(
+  incidentId: string,
+  key: string,
+  attempts: number,
+  error: string,
+  nextRetryAt: string | undefined,
+): Promise<boolean> {
   return setPage(incidentId, key, 'claimed', {
     status: nextRetryAt ? 'failed' : 'abandoned',
     attempts,
@@ -313,20 +389,35 @@ export function cancelFailedPage(incidentId: string, key: string, why: string): 
 }
 
 export async function getPage(incidentId: string, key: string): Promise<PageAttempt | undefined> {
-  const r = await guard('get page', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: oncallKeys.page(incidentId, key), ConsistentRead: true })));
+  const r = await guard('get page', () =>
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: oncallKeys.page(incidentId, key), ConsistentRead: true }),
+    ),
+  );
   return r.Item ? strip<PageAttempt>(r.Item) : undefined;
 }
 
 /** Every page attempt of an incident, in key order (epoch, round, level, person, channel). */
 export async function pagesOf(incidentId: string): Promise<PageAttempt[]> {
-  const items = await queryAll({ what: 'list pages', pk: incidentKeys.incident(incidentId).pk, skPrefix: oncallKeys.pagePrefix(), consistentRead: true });
+  const items = await queryAll({
+    what: 'list pages',
+    pk: incidentKeys.incident(incidentId).pk,
+    skPrefix: oncallKeys.pagePrefix(),
+    consistentRead: true,
+  });
   return items.map((i) => strip<PageAttempt>(i));
 }
 
 // ---- Stakeholder updates ----
 
 /** Claim one stakeholder update (incident revision × subscription × destination); false when already sent. */
-export async function claimStakeholderUpdate(incidentId: string, revision: number, subscriptionId: string, destination: string, now: Date): Promise<boolean> {
+export async function claimStakeholderUpdate(
+  incidentId: string,
+  revision: number,
+  subscriptionId: string,
+  destination: string,
+  now: Date,
+): Promise<boolean> {
   try {
     await guard('claim stakeholder update', () =>
       documentClient().send(
@@ -353,14 +444,36 @@ export async function claimStakeholderUpdate(incidentId: string, revision: numbe
 }
 
 /** Give a claimed stakeholder update back after its publish failed (the retry may send it). */
-export async function releaseStakeholderUpdate(incidentId: string, revision: number, subscriptionId: string, destination: string): Promise<void> {
+export async function releaseStakeholderUpdate(
+  incidentId: string,
+  revision: number,
+  subscriptionId: string,
+  destination: string,
+): Promise<void> {
   await guard('release stakeholder update', () =>
-    documentClient().send(new DeleteCommand({ TableName: tableName(), Key: oncallKeys.stakeholderSent(incidentId, revision, subscriptionId, destination) })),
+    documentClient().send(
+      new DeleteCommand({
+        TableName: tableName(),
+        Key: oncallKeys.stakeholderSent(incidentId, revision, subscriptionId, destination),
+      }),
+    ),
   );
 }
 
 /** The alerts linked to an incident (for the text of a page). */
-export async function incidentAlerts(incidentId: string): Promise<Array<{ summary: string; severity: string; status: string; relation: string }>> {
-  const page = await queryPage({ what: 'incident alerts', pk: incidentKeys.incident(incidentId).pk, skPrefix: incidentKeys.linkPrefix(), limit: 100 });
-  return page.items.map((i) => ({ summary: String(i.summary ?? ''), severity: String(i.severity ?? ''), status: String(i.status ?? ''), relation: String(i.relation ?? 'member') }));
+export async function incidentAlerts(
+  incidentId: string,
+): Promise<Array<{ summary: string; severity: string; status: string; relation: string }>> {
+  const page = await queryPage({
+    what: 'incident alerts',
+    pk: incidentKeys.incident(incidentId).pk,
+    skPrefix: incidentKeys.linkPrefix(),
+    limit: 100,
+  });
+  return page.items.map((i) => ({
+    summary: String(i.summary ?? ''),
+    severity: String(i.severity ?? ''),
+    status: String(i.status ?? ''),
+    relation: String(i.relation ?? 'member'),
+  }));
 }

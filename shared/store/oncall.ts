@@ -19,16 +19,21 @@ export const schedules = entityStore<Schedule>('Schedule', 'schedule');
 export const policies = entityStore<EscalationPolicy>('EscalationPolicy', 'escalation policy');
 
 const META = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'type']);
-const strip = <T>(item: Record<string, unknown>): T => Object.fromEntries(Object.entries(item).filter(([k]) => !META.has(k))) as T;
+const strip = <T>(item: Record<string, unknown>): T =>
+  Object.fromEntries(Object.entries(item).filter(([k]) => !META.has(k))) as T;
 
 /** Several entities of one kind by id (missing ones are absent from the map). */
 async function many<T extends { id: string }>(type: string, ids: string[]): Promise<Map<string, T>> {
   const out = new Map<string, T>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 100) {
-    let keys: Array<Record<string, unknown>> | undefined = unique.slice(i, i + 100).map((id) => ({ pk: `${type.toUpperCase()}#${id}`, sk: type.toUpperCase() }));
+    let keys: Array<Record<string, unknown>> | undefined = unique
+      .slice(i, i + 100)
+      .map((id) => ({ pk: `${type.toUpperCase()}#${id}`, sk: type.toUpperCase() }));
     for (let tries = 0; keys?.length && tries < 5; tries++) {
-      const r = await guard(`get ${type}s`, () => documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys } } })));
+      const r = await guard(`get ${type}s`, () =>
+        documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys } } })),
+      );
       for (const item of r.Responses?.[tableName()] ?? []) out.set(item.id as string, strip<T>(item));
       keys = r.UnprocessedKeys?.[tableName()]?.Keys as Array<Record<string, unknown>> | undefined;
     }
@@ -63,10 +68,16 @@ export function invalidateDirectoryCache(): void {
 
 async function loadDirectory(levels: Level[]): Promise<Directory> {
   const refs = referencesOf(levels);
-  const [schedulesById, teamsById] = await Promise.all([many<Schedule>('Schedule', refs.schedules), many<TeamOncall>('TeamOncall', refs.teams)]);
+  const [schedulesById, teamsById] = await Promise.all([
+    many<Schedule>('Schedule', refs.schedules),
+    many<TeamOncall>('TeamOncall', refs.teams),
+  ]);
   const people = [
     ...refs.users,
-    ...[...schedulesById.values()].flatMap((s) => [...s.layers.flatMap((l) => l.participants), ...s.overrides.map((o) => o.userId)]),
+    ...[...schedulesById.values()].flatMap((s) => [
+      ...s.layers.flatMap((l) => l.participants),
+      ...s.overrides.map((o) => o.userId),
+    ]),
     ...[...teamsById.values()].flatMap((t) => t.members),
   ];
   return { users: await usersById(people), schedules: schedulesById, teams: teamsById };
@@ -75,7 +86,10 @@ async function loadDirectory(levels: Level[]): Promise<Directory> {
 // ---- Stakeholder subscriptions: SVCSUBS#<serviceId> / SUB#<id> ----
 
 export function subscriptionIdFor(serviceId: string, subscriber: Subscription['subscriber']): string {
-  return `sub-${createHash('sha256').update(`${serviceId}|${JSON.stringify(subscriber)}`).digest('hex').slice(0, 12)}`;
+  return `sub-${createHash('sha256')
+    .update(`${serviceId}|${JSON.stringify(subscriber)}`)
+    .digest('hex')
+    .slice(0, 12)}`;
 }
 
 export async function createSubscription(s: Subscription): Promise<Subscription> {
@@ -90,21 +104,32 @@ export async function createSubscription(s: Subscription): Promise<Subscription>
       ),
     );
   } catch (err) {
-    if (isConditionalCheckFailed(err)) throw new ConflictError(`Service ${s.serviceId} already has a subscription ${s.id} (the same subscriber).`);
+    if (isConditionalCheckFailed(err))
+      throw new ConflictError(`Service ${s.serviceId} already has a subscription ${s.id} (the same subscriber).`);
     throw err;
   }
   return s;
 }
 
 export async function subscriptionsOf(serviceId: string): Promise<Subscription[]> {
-  const items = await queryAll({ what: 'list subscriptions', pk: oncallKeys.subscriptions(serviceId), skPrefix: oncallKeys.subscriptionPrefix() });
+  const items = await queryAll({
+    what: 'list subscriptions',
+    pk: oncallKeys.subscriptions(serviceId),
+    skPrefix: oncallKeys.subscriptionPrefix(),
+  });
   return items.map((i) => strip<Subscription>(i));
 }
 
 export async function deleteSubscription(serviceId: string, id: string): Promise<void> {
   try {
     await guard('delete subscription', () =>
-      documentClient().send(new DeleteCommand({ TableName: tableName(), Key: oncallKeys.subscription(serviceId, id), ConditionExpression: 'attribute_exists(pk)' })),
+      documentClient().send(
+        new DeleteCommand({
+          TableName: tableName(),
+          Key: oncallKeys.subscription(serviceId, id),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
     );
   } catch (err) {
     if (isConditionalCheckFailed(err)) throw new NotFoundError(`Service ${serviceId} has no subscription ${id}.`);

@@ -5,7 +5,14 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { orderSnapshot, type OrderHistoryEntry, type ProductOrder } from '../domain/orders/order';
-import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import {
+  cancellationCodes,
+  documentClient,
+  guard,
+  isConditionalCheckFailed,
+  isTransactionConflict,
+  tableName,
+} from './client';
 import { ORDER_ENTITY, orderKeys } from './keys';
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 
@@ -35,8 +42,21 @@ function orderItem(o: ProductOrder): Item {
 }
 
 function historyItem(o: ProductOrder): Item {
-  const entry: OrderHistoryEntry = { revision: o.revision, at: o.lastChange.at, from: o.lastChange.from, to: o.lastChange.to, actor: o.lastChange.actor, reason: o.lastChange.reason };
-  return { ...orderKeys.history(o.id, o.revision), type: ORDER_ENTITY.history, orderId: o.id, ...entry, snapshot: orderSnapshot(o) };
+  const entry: OrderHistoryEntry = {
+    revision: o.revision,
+    at: o.lastChange.at,
+    from: o.lastChange.from,
+    to: o.lastChange.to,
+    actor: o.lastChange.actor,
+    reason: o.lastChange.reason,
+  };
+  return {
+    ...orderKeys.history(o.id, o.revision),
+    type: ORDER_ENTITY.history,
+    orderId: o.id,
+    ...entry,
+    snapshot: orderSnapshot(o),
+  };
 }
 
 export function toOrder(item: Item): ProductOrder {
@@ -53,7 +73,12 @@ export async function insertOrder(o: ProductOrder): Promise<ProductOrder> {
     items.push({
       Put: {
         TableName: tableName(),
-        Item: { ...orderKeys.externalId(o.externalId), type: ORDER_ENTITY.externalId, orderId: o.id, createdAt: o.orderDate },
+        Item: {
+          ...orderKeys.externalId(o.externalId),
+          type: ORDER_ENTITY.externalId,
+          orderId: o.id,
+          createdAt: o.orderDate,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
@@ -62,7 +87,8 @@ export async function insertOrder(o: ProductOrder): Promise<ProductOrder> {
   } catch (err) {
     if (!isTransactionConflict(err)) throw err;
     const codes = cancellationCodes(err);
-    if (o.externalId && codes[2] === 'ConditionalCheckFailed') throw new DuplicateOrderError(o.externalId, await orderIdByExternalId(o.externalId));
+    if (o.externalId && codes[2] === 'ConditionalCheckFailed')
+      throw new DuplicateOrderError(o.externalId, await orderIdByExternalId(o.externalId));
     if (codes[0] === 'ConditionalCheckFailed') throw new ConflictError(`An order with id ${o.id} exists already.`);
     throw new ConflictError('The order could not be stored because of a concurrent change; retry.');
   }
@@ -71,13 +97,17 @@ export async function insertOrder(o: ProductOrder): Promise<ProductOrder> {
 
 export async function orderIdByExternalId(externalId: string): Promise<string | undefined> {
   const r = await guard('get order by externalId', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: orderKeys.externalId(externalId), ConsistentRead: true })),
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: orderKeys.externalId(externalId), ConsistentRead: true }),
+    ),
   );
   return r.Item?.orderId as string | undefined;
 }
 
 export async function getOrder(id: string): Promise<ProductOrder | undefined> {
-  const r = await guard('get order', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: orderKeys.order(id), ConsistentRead: true })));
+  const r = await guard('get order', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: orderKeys.order(id), ConsistentRead: true })),
+  );
   return r.Item ? toOrder(r.Item) : undefined;
 }
 
@@ -100,7 +130,13 @@ export async function saveOrder(prev: ProductOrder, next: ProductOrder): Promise
   const stateChange = next.lastChange !== prev.lastChange;
   try {
     if (stateChange)
-      await guard('save order', () => documentClient().send(new TransactWriteCommand({ TransactItems: [put, { Put: { TableName: tableName(), Item: historyItem(next) } }] })));
+      await guard('save order', () =>
+        documentClient().send(
+          new TransactWriteCommand({
+            TransactItems: [put, { Put: { TableName: tableName(), Item: historyItem(next) } }],
+          }),
+        ),
+      );
     else await guard('save order', () => documentClient().send(new PutCommand(put.Put!)));
   } catch (err) {
     if (isConditionalCheckFailed(err) || isTransactionConflict(err)) throw new StaleOrderError(next.id, prev.revision);
@@ -119,7 +155,11 @@ export class StaleOrderError extends ConflictError {
  * Load, decide, commit: `decide` gets the current order and returns the next one (or undefined for
  * no change); a concurrent writer (parallel saga steps) makes it run again on the fresh order.
  */
-export async function updateOrder(id: string, decide: (o: ProductOrder) => ProductOrder | undefined, attempts = 8): Promise<{ order: ProductOrder; changed: boolean }> {
+export async function updateOrder(
+  id: string,
+  decide: (o: ProductOrder) => ProductOrder | undefined,
+  attempts = 8,
+): Promise<{ order: ProductOrder; changed: boolean }> {
   for (let i = 0; ; i++) {
     const current = await requireOrder(id);
     const next = decide(current);
@@ -148,14 +188,27 @@ export async function orderHistory(id: string): Promise<OrderHistoryEntry[]> {
         }),
       ),
     );
-    for (const it of r.Items ?? []) out.push({ revision: it.revision, at: it.at, from: it.from, to: it.to, actor: it.actor, reason: it.reason } as OrderHistoryEntry);
+    for (const it of r.Items ?? [])
+      out.push({
+        revision: it.revision,
+        at: it.at,
+        from: it.from,
+        to: it.to,
+        actor: it.actor,
+        reason: it.reason,
+      } as OrderHistoryEntry);
     start = r.LastEvaluatedKey;
   } while (start);
   return out;
 }
 
 /** Orders newest first, all or one customer's, optionally of one state. */
-export async function listOrders(q: { customerId?: string; state?: string; limit: number; cursor?: string }): Promise<Page<ProductOrder>> {
+export async function listOrders(q: {
+  customerId?: string;
+  state?: string;
+  limit: number;
+  cursor?: string;
+}): Promise<Page<ProductOrder>> {
   const start = decodeCursor(q.cursor);
   if (start && typeof start.pk !== 'string') throw invalidCursor();
   const index = q.customerId ? 'gsi2' : 'gsi1';
@@ -169,7 +222,10 @@ export async function listOrders(q: { customerId?: string; state?: string; limit
           TableName: tableName(),
           IndexName: index,
           KeyConditionExpression: `${index}pk = :pk`,
-          ExpressionAttributeValues: { ':pk': q.customerId ? orderKeys.byCustomer(q.customerId) : orderKeys.list(), ...(q.state ? { ':state': q.state } : {}) },
+          ExpressionAttributeValues: {
+            ':pk': q.customerId ? orderKeys.byCustomer(q.customerId) : orderKeys.list(),
+            ...(q.state ? { ':state': q.state } : {}),
+          },
           ...(q.state ? { FilterExpression: '#state = :state', ExpressionAttributeNames: { '#state': 'state' } } : {}),
           ScanIndexForward: false,
           Limit: q.limit - items.length,
@@ -196,12 +252,20 @@ export interface CancelRequest {
 
 export async function putCancelRequest(c: CancelRequest): Promise<void> {
   await guard('put cancel request', () =>
-    documentClient().send(new PutCommand({ TableName: tableName(), Item: { ...orderKeys.cancel(c.id), type: ORDER_ENTITY.cancel, ...c }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...orderKeys.cancel(c.id), type: ORDER_ENTITY.cancel, ...c },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
   );
 }
 
 export async function getCancelRequest(id: string): Promise<CancelRequest | undefined> {
-  const r = await guard('get cancel request', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: orderKeys.cancel(id) })));
+  const r = await guard('get cancel request', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: orderKeys.cancel(id) })),
+  );
   if (!r.Item) return undefined;
   const { pk: _pk, sk: _sk, type: _t, ...rest } = r.Item;
   return rest as CancelRequest;

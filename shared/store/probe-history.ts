@@ -27,7 +27,13 @@ export interface StoredFlip extends Flip {
   revision: number;
 }
 
-export function flipItem(kind: 'probe' | 'job', id: string, revision: number, flip: Flip | (Omit<Flip, 'condition'> & { condition: 'deleted' }), labels: SubjectLabels) {
+export function flipItem(
+  kind: 'probe' | 'job',
+  id: string,
+  revision: number,
+  flip: Flip | (Omit<Flip, 'condition'> & { condition: 'deleted' }),
+  labels: SubjectLabels,
+) {
   return {
     ...probeKeys.flip(kind, id, flip.at, revision, flip.condition),
     type: PROBE_ENTITY.flip,
@@ -60,20 +66,45 @@ function toFlip(item: Record<string, unknown>): StoredFlip {
 }
 
 /** Newest first. */
-export async function listFlips(kind: 'probe' | 'job', id: string, limit: number, cursor?: string): Promise<Page<StoredFlip>> {
+export async function listFlips(
+  kind: 'probe' | 'job',
+  id: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<StoredFlip>> {
   const pk = probeKeys.flip(kind, id, '', 0, '').pk;
-  const page = await queryPage({ what: 'list flips', pk, skPrefix: probeKeys.flipPrefix(), newestFirst: true, limit, cursor });
+  const page = await queryPage({
+    what: 'list flips',
+    pk,
+    skPrefix: probeKeys.flipPrefix(),
+    newestFirst: true,
+    limit,
+    cursor,
+  });
   return { items: page.items.map(toFlip), nextCursor: page.nextCursor };
 }
 
 /** Status flips decided in [from, to), oldest first, and the status before `from`. */
-export async function statusFlipsBetween(kind: 'probe' | 'job', id: string, from: Date, to: Date): Promise<{ statusBefore?: string; flips: StoredFlip[] }> {
+export async function statusFlipsBetween(
+  kind: 'probe' | 'job',
+  id: string,
+  from: Date,
+  to: Date,
+): Promise<{ statusBefore?: string; flips: StoredFlip[] }> {
   const pk = probeKeys.flip(kind, id, '', 0, '').pk;
   const lo = `${probeKeys.flipPrefix()}${from.toISOString()}`;
   const hi = `${probeKeys.flipPrefix()}${to.toISOString()}`;
   const statusOnly = { expression: '#c = :status', names: { '#c': 'condition' }, values: { ':status': 'status' } };
   const [before, within] = await Promise.all([
-    queryAll({ what: 'flips before', pk, skBetween: [probeKeys.flipPrefix(), lo], filter: statusOnly, newestFirst: true, pageSize: 25, max: 1 }),
+    queryAll({
+      what: 'flips before',
+      pk,
+      skBetween: [probeKeys.flipPrefix(), lo],
+      filter: statusOnly,
+      newestFirst: true,
+      pageSize: 25,
+      max: 1,
+    }),
     queryAll({ what: 'flips within', pk, skBetween: [lo, hi], filter: statusOnly }),
   ]);
   return { statusBefore: before[0] ? (before[0].to as string) : undefined, flips: within.map(toFlip) };
@@ -94,7 +125,12 @@ export function updateOf(attrs: Record<string, unknown>, extraValues: Record<str
     }
   });
   return {
-    UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' '),
+    UpdateExpression: [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      removes.length ? `REMOVE ${removes.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
   };

@@ -21,11 +21,27 @@ import {
 } from '../domain/probes/job-state';
 import type { Flip } from '../domain/probes/probe-state';
 import { describeSchedule } from '../domain/probes/schedule';
-import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName, type TransactItem } from './client';
+import {
+  cancellationCodes,
+  documentClient,
+  guard,
+  isTransactionConflict,
+  tableName,
+  type TransactItem,
+} from './client';
 import { probeKeys, PROBE_ENTITY } from './keys';
 import type { Page } from './pagination';
 import { queryPage } from './query';
-import { epochPlusDays, flipItem, mergePatch, PING_TTL_DAYS, updateOf, withoutKeys, type SubjectLabels, listDefinitionsPage } from './probe-history';
+import {
+  epochPlusDays,
+  flipItem,
+  mergePatch,
+  PING_TTL_DAYS,
+  updateOf,
+  withoutKeys,
+  type SubjectLabels,
+  listDefinitionsPage,
+} from './probe-history';
 import { cancelTimer, scheduleTimer } from './timers';
 
 export const JOB_TIMER_KIND = 'probe-job-check';
@@ -52,8 +68,19 @@ export function newPingKey(): string {
 
 const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
-export const jobSettingsOf = (d: JobSpec): JobSettings => ({ schedule: d.schedule, graceMinutes: d.graceMinutes, maxRunMinutes: d.maxRunMinutes, errorRatio: d.errorRatio });
-const labelsOf = (d: JobDefinition): SubjectLabels => ({ subjectName: d.name, jobType: d.type, category: d.category, service: d.service, team: d.team });
+export const jobSettingsOf = (d: JobSpec): JobSettings => ({
+  schedule: d.schedule,
+  graceMinutes: d.graceMinutes,
+  maxRunMinutes: d.maxRunMinutes,
+  errorRatio: d.errorRatio,
+});
+const labelsOf = (d: JobDefinition): SubjectLabels => ({
+  subjectName: d.name,
+  jobType: d.type,
+  category: d.category,
+  service: d.service,
+  team: d.team,
+});
 
 // The entity type lives in `type`; the job's own type (Transmission, Load…) is stored as jobType.
 function definitionItem(d: JobDefinition) {
@@ -72,18 +99,31 @@ const toState = (item: Record<string, unknown>): JobState => {
   return rest;
 };
 
-export const pingPath = (key: string, kind: PingKind = 'success') => `/pings/${key}${kind === 'success' ? '' : `/${kind}`}`;
+export const pingPath = (key: string, kind: PingKind = 'success') =>
+  `/pings/${key}${kind === 'success' ? '' : `/${kind}`}`;
 const view = (d: JobDefinition, s: JobState): Job => ({ ...d, pingPath: pingPath(d.pingKey), state: s });
 
 export function specOf(d: JobDefinition): JobSpec {
-  const { id: _i, pingKey: _k, status: _s, statusSince: _ss, errorLevel: _e, createdAt: _c, updatedAt: _u, version: _v, ...spec } = d;
+  const {
+    id: _i,
+    pingKey: _k,
+    status: _s,
+    statusSince: _ss,
+    errorLevel: _e,
+    createdAt: _c,
+    updatedAt: _u,
+    version: _v,
+    ...spec
+  } = d;
   return spec as JobSpec;
 }
 
 async function readBoth(id: string): Promise<{ d?: JobDefinition; s?: JobState }> {
   const [d, s] = await Promise.all(
     [probeKeys.job(id), probeKeys.jobState(id)].map((Key) =>
-      guard('get job', () => documentClient().send(new GetCommand({ TableName: tableName(), Key, ConsistentRead: true }))),
+      guard('get job', () =>
+        documentClient().send(new GetCommand({ TableName: tableName(), Key, ConsistentRead: true })),
+      ),
     ),
   );
   return { d: d!.Item && toDefinition(d!.Item), s: s!.Item && toState(s!.Item) };
@@ -92,14 +132,31 @@ async function readBoth(id: string): Promise<{ d?: JobDefinition; s?: JobState }
 export async function createJob(spec: JobSpec & { id: string }, key: string, now: Date): Promise<Job> {
   const at = now.toISOString();
   const state = initialJobState(at);
-  const d: JobDefinition = { ...spec, pingKey: key, status: state.status, statusSince: at, errorLevel: 'ok', createdAt: at, updatedAt: at, version: 1 };
+  const d: JobDefinition = {
+    ...spec,
+    pingKey: key,
+    status: state.status,
+    statusSince: at,
+    errorLevel: 'ok',
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
   try {
     await guard('create job', () =>
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: tableName(), Item: definitionItem(d), ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: tableName(), Item: stateItem(d.id, state), ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: { TableName: tableName(), Item: definitionItem(d), ConditionExpression: 'attribute_not_exists(pk)' },
+            },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: stateItem(d.id, state),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
             {
               Put: {
                 TableName: tableName(),
@@ -190,11 +247,18 @@ interface CommitOptions {
 
 /** Point the job's durable timer at the state's next check (or remove it). */
 async function syncTimer(id: string, s: JobState): Promise<void> {
-  if (s.nextCheckAt) await scheduleTimer({ id: jobTimerId(id), kind: JOB_TIMER_KIND, dueAt: s.nextCheckAt, payload: { jobId: id } });
+  if (s.nextCheckAt)
+    await scheduleTimer({ id: jobTimerId(id), kind: JOB_TIMER_KIND, dueAt: s.nextCheckAt, payload: { jobId: id } });
   else await cancelTimer(jobTimerId(id));
 }
 
-async function commit(d: JobDefinition, before: JobState, t: JobTransition, at: string, opts: CommitOptions = {}): Promise<void> {
+async function commit(
+  d: JobDefinition,
+  before: JobState,
+  t: JobTransition,
+  at: string,
+  opts: CommitOptions = {},
+): Promise<void> {
   const after = t.state;
   const def = opts.definition?.next ?? d;
   const items: TransactItem[] = [
@@ -206,7 +270,9 @@ async function commit(d: JobDefinition, before: JobState, t: JobTransition, at: 
         ExpressionAttributeValues: { ':rev': before.revision },
       },
     },
-    ...t.flips.map((f: Flip) => ({ Put: { TableName: tableName(), Item: flipItem('job', d.id, after.revision, f, labelsOf(def)) } })),
+    ...t.flips.map((f: Flip) => ({
+      Put: { TableName: tableName(), Item: flipItem('job', d.id, after.revision, f, labelsOf(def)) },
+    })),
     ...(opts.extraItems ?? []),
   ];
   const denormalised = { status: after.status, statusSince: after.statusSince, errorLevel: after.errorLevel };
@@ -220,7 +286,10 @@ async function commit(d: JobDefinition, before: JobState, t: JobTransition, at: 
       },
     });
   } else if (t.flips.length || opts.bumpVersion) {
-    const u = updateOf(opts.bumpVersion ? { ...denormalised, updatedAt: at } : denormalised, opts.bumpVersion ? { ':one': 1 } : {});
+    const u = updateOf(
+      opts.bumpVersion ? { ...denormalised, updatedAt: at } : denormalised,
+      opts.bumpVersion ? { ':one': 1 } : {},
+    );
     items.push({
       Update: {
         TableName: tableName(),
@@ -266,13 +335,21 @@ export async function transitionJob(
     } catch (err) {
       if (!isTransactionConflict(err)) throw err;
       if (opts?.definition && cancellationCodes(err).at(-1) === 'ConditionalCheckFailed')
-        throw new ConflictError(`Job ${id} is no longer at version ${opts.definition.expectedVersion}; reload it and apply your change again.`);
+        throw new ConflictError(
+          `Job ${id} is no longer at version ${opts.definition.expectedVersion}; reload it and apply your change again.`,
+        );
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
       continue;
     }
     if (!t.state.nextCheckAt && s.nextCheckAt) await syncTimer(id, t.state);
     const version = opts?.definition ? opts.definition.next.version : opts?.bumpVersion ? d.version + 1 : d.version;
-    return { job: view({ ...def, ...denorm, version, updatedAt: opts?.bumpVersion ? now.toISOString() : def.updatedAt }, t.state), flips: t.flips };
+    return {
+      job: view(
+        { ...def, ...denorm, version, updatedAt: opts?.bumpVersion ? now.toISOString() : def.updatedAt },
+        t.state,
+      ),
+      flips: t.flips,
+    };
   }
   throw new ConflictError(`Job ${id} kept changing under concurrent pings; retry.`);
 }
@@ -287,7 +364,11 @@ export interface PingInput {
 }
 
 /** Record a ping and what it changes. Undefined when the job does not exist (any more). */
-export async function recordPing(id: string, ping: PingInput, now: Date): Promise<{ job: Job; flips: Flip[] } | undefined> {
+export async function recordPing(
+  id: string,
+  ping: PingInput,
+  now: Date,
+): Promise<{ job: Job; flips: Flip[] } | undefined> {
   const at = now.toISOString();
   const nonce = randomBytes(4).toString('hex');
   const pingItem = {
@@ -329,15 +410,22 @@ export async function resumeJob(id: string, now: Date): Promise<Job> {
 }
 
 /** Apply a PATCH (merged, then validated whole) under the version the caller read; the state is re-evaluated with the new settings. */
-export async function updateJob(id: string, patch: Record<string, unknown> & { version: number }, now: Date): Promise<Job> {
+export async function updateJob(
+  id: string,
+  patch: Record<string, unknown> & { version: number },
+  now: Date,
+): Promise<Job> {
   const at = now.toISOString();
   const r = await transitionJob(id, now, (d, s) => {
     if (d.version !== patch.version)
-      throw new ConflictError(`Job ${id} is at version ${d.version}, not ${patch.version}; reload it and apply your change again.`);
+      throw new ConflictError(
+        `Job ${id} is at version ${d.version}, not ${patch.version}; reload it and apply your change again.`,
+      );
     const parsed = createJobSchema.safeParse(mergePatch({ ...specOf(d), id }, patch));
     if (!parsed.success) throw ValidationError.fromZod('The change would make the job invalid.', parsed.error);
     const next: JobDefinition = { ...d, ...parsed.data, id, updatedAt: at, version: d.version + 1 };
-    const t = s.status === 'paused' ? { state: s, flips: [], changed: false } : reevaluateJob(jobSettingsOf(next), s, now);
+    const t =
+      s.status === 'paused' ? { state: s, flips: [], changed: false } : reevaluateJob(jobSettingsOf(next), s, now);
     const forced: JobTransition = { ...t, state: { ...t.state, revision: s.revision + 1 }, changed: true };
     return { t: forced, opts: { definition: { next, expectedVersion: d.version } } };
   });
@@ -354,7 +442,14 @@ export async function rotatePingKey(id: string, key: string, now: Date): Promise
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: tableName(), Item: definitionItem(next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': d.version } } },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: definitionItem(next),
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':v': d.version },
+              },
+            },
             { Delete: { TableName: tableName(), Key: probeKeys.pingKey(hashKey(d.pingKey)) } },
             {
               Put: {
@@ -368,7 +463,8 @@ export async function rotatePingKey(id: string, key: string, now: Date): Promise
       ),
     );
   } catch (err) {
-    if (isTransactionConflict(err)) throw new ConflictError(`Job ${id} changed while its ping key was rotated; try again.`);
+    if (isTransactionConflict(err))
+      throw new ConflictError(`Job ${id} changed while its ping key was rotated; try again.`);
     throw err;
   }
   return view(next, s);
@@ -383,10 +479,28 @@ export async function deleteJob(id: string, now: Date): Promise<void> {
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: { TableName: tableName(), Key: probeKeys.job(id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': d.version } } },
+            {
+              Delete: {
+                TableName: tableName(),
+                Key: probeKeys.job(id),
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':v': d.version },
+              },
+            },
             { Delete: { TableName: tableName(), Key: probeKeys.jobState(id) } },
             { Delete: { TableName: tableName(), Key: probeKeys.pingKey(hashKey(d.pingKey)) } },
-            { Put: { TableName: tableName(), Item: flipItem('job', id, s.revision + 1, { condition: 'deleted', from: s.status, to: 'deleted', effectiveAt: at, at }, labelsOf(d)) } },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: flipItem(
+                  'job',
+                  id,
+                  s.revision + 1,
+                  { condition: 'deleted', from: s.status, to: 'deleted', effectiveAt: at, at },
+                  labelsOf(d),
+                ),
+              },
+            },
           ],
         }),
       ),
@@ -411,6 +525,13 @@ export interface StoredPing {
 
 /** Newest first. */
 export async function listPings(id: string, limit: number, cursor?: string): Promise<Page<StoredPing>> {
-  const page = await queryPage({ what: 'list pings', pk: probeKeys.job(id).pk, skPrefix: probeKeys.pingPrefix(), newestFirst: true, limit, cursor });
+  const page = await queryPage({
+    what: 'list pings',
+    pk: probeKeys.job(id).pk,
+    skPrefix: probeKeys.pingPrefix(),
+    newestFirst: true,
+    limit,
+    cursor,
+  });
   return { items: page.items.map((i) => withoutKeys<StoredPing>(i)), nextCursor: page.nextCursor };
 }

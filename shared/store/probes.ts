@@ -18,11 +18,28 @@ import {
   type Flip,
   type ProbeState,
 } from '../domain/probes/probe-state';
-import { cancellationCodes, documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName, type TransactItem } from './client';
+import {
+  cancellationCodes,
+  documentClient,
+  guard,
+  isConditionalCheckFailed,
+  isTransactionConflict,
+  tableName,
+  type TransactItem,
+} from './client';
 import { probeKeys, PROBE_ENTITY } from './keys';
 import type { Page } from './pagination';
 import { queryPage } from './query';
-import { epochPlusDays, flipItem, mergePatch, RESULT_TTL_DAYS, updateOf, withoutKeys, type SubjectLabels, listDefinitionsPage } from './probe-history';
+import {
+  epochPlusDays,
+  flipItem,
+  mergePatch,
+  RESULT_TTL_DAYS,
+  updateOf,
+  withoutKeys,
+  type SubjectLabels,
+  listDefinitionsPage,
+} from './probe-history';
 
 export const PROBE_DUE_SHARDS = 8;
 
@@ -111,14 +128,29 @@ export function thresholdsOf(d: ProbeSpec) {
 export async function createProbe(spec: ProbeSpec & { id: string }, now: Date): Promise<Probe> {
   const at = now.toISOString();
   const state: StoredProbeState = { ...initialProbeState(at), intervalMinutes: spec.intervalMinutes, nextDueAt: at };
-  const d: ProbeDefinition = { ...spec, status: state.status, statusSince: at, createdAt: at, updatedAt: at, version: 1 };
+  const d: ProbeDefinition = {
+    ...spec,
+    status: state.status,
+    statusSince: at,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
   try {
     await guard('create probe', () =>
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: tableName(), Item: definitionItem(d), ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: tableName(), Item: stateItem(d.id, state), ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: { TableName: tableName(), Item: definitionItem(d), ConditionExpression: 'attribute_not_exists(pk)' },
+            },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: stateItem(d.id, state),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
           ],
         }),
       ),
@@ -134,7 +166,9 @@ export async function createProbe(spec: ProbeSpec & { id: string }, now: Date): 
 async function readBoth(id: string): Promise<{ d?: ProbeDefinition; s?: StoredProbeState }> {
   const [d, s] = await Promise.all(
     [probeKeys.probe(id), probeKeys.probeState(id)].map((Key) =>
-      guard('get probe', () => documentClient().send(new GetCommand({ TableName: tableName(), Key, ConsistentRead: true }))),
+      guard('get probe', () =>
+        documentClient().send(new GetCommand({ TableName: tableName(), Key, ConsistentRead: true })),
+      ),
     ),
   );
   return { d: d!.Item && toDefinition(d!.Item), s: s!.Item && toState(s!.Item) };
@@ -155,7 +189,17 @@ export async function requireProbe(id: string): Promise<Probe> {
 export async function probeSubject(id: string): Promise<ProbeSubject | undefined> {
   const p = await getProbe(id);
   if (!p) return undefined;
-  return { kind: 'probe', id, name: p.name, probeKind: p.kind, target: probeTarget(p), service: p.service, team: p.team, labels: p.labels, state: p.state };
+  return {
+    kind: 'probe',
+    id,
+    name: p.name,
+    probeKind: p.kind,
+    target: probeTarget(p),
+    service: p.service,
+    team: p.team,
+    labels: p.labels,
+    state: p.state,
+  };
 }
 
 export interface ListProbesQuery {
@@ -205,17 +249,36 @@ function transactionFailed(err: unknown, id: string, expectedVersion?: number): 
 }
 
 /** Apply a PATCH (merged, then validated whole) under the version the caller read. */
-export async function updateProbe(id: string, patch: Record<string, unknown> & { version: number }, now: Date): Promise<Probe> {
+export async function updateProbe(
+  id: string,
+  patch: Record<string, unknown> & { version: number },
+  now: Date,
+): Promise<Probe> {
   const { d, s } = await readBoth(id);
   if (!d || !s) throw new NotFoundError(`No probe with id ${id}.`);
   if (d.version !== patch.version)
-    throw new ConflictError(`Probe ${id} is at version ${d.version}, not ${patch.version}; reload it and apply your change again.`);
+    throw new ConflictError(
+      `Probe ${id} is at version ${d.version}, not ${patch.version}; reload it and apply your change again.`,
+    );
   const parsed = createProbeSchema.safeParse(mergePatch({ ...specOf(d), id }, patch));
   if (!parsed.success) throw ValidationError.fromZod('The change would make the probe invalid.', parsed.error);
   const at = now.toISOString();
-  const next: ProbeDefinition = { ...parsed.data, id, status: d.status, statusSince: d.statusSince, createdAt: d.createdAt, updatedAt: at, version: d.version + 1 };
+  const next: ProbeDefinition = {
+    ...parsed.data,
+    id,
+    status: d.status,
+    statusSince: d.statusSince,
+    createdAt: d.createdAt,
+    updatedAt: at,
+    version: d.version + 1,
+  };
   // A new interval or target is checked soon rather than at the old cadence.
-  const nextState: StoredProbeState = { ...s, intervalMinutes: next.intervalMinutes, revision: s.revision + 1, ...(s.status === 'paused' ? {} : { nextDueAt: at }) };
+  const nextState: StoredProbeState = {
+    ...s,
+    intervalMinutes: next.intervalMinutes,
+    revision: s.revision + 1,
+    ...(s.status === 'paused' ? {} : { nextDueAt: at }),
+  };
   try {
     await guard('update probe', () =>
       documentClient().send(
@@ -237,7 +300,12 @@ export async function updateProbe(id: string, patch: Record<string, unknown> & {
                 ...updateOf(
                   s.status === 'paused'
                     ? { intervalMinutes: next.intervalMinutes, revision: nextState.revision }
-                    : { intervalMinutes: next.intervalMinutes, revision: nextState.revision, nextDueAt: at, ...probeKeys.probeDue(shardOf(id), at, id) },
+                    : {
+                        intervalMinutes: next.intervalMinutes,
+                        revision: nextState.revision,
+                        nextDueAt: at,
+                        ...probeKeys.probeDue(shardOf(id), at, id),
+                      },
                 ),
                 ConditionExpression: 'attribute_exists(pk)',
               },
@@ -261,13 +329,26 @@ export async function deleteProbe(id: string, now: Date): Promise<void> {
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: { TableName: tableName(), Key: probeKeys.probe(id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': d.version } } },
+            {
+              Delete: {
+                TableName: tableName(),
+                Key: probeKeys.probe(id),
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':v': d.version },
+              },
+            },
             { Delete: { TableName: tableName(), Key: probeKeys.probeState(id) } },
             // The deletion is a flip too: its event resolves whatever this probe had firing.
             {
               Put: {
                 TableName: tableName(),
-                Item: flipItem('probe', id, s.revision + 1, { condition: 'deleted', from: s.status, to: 'deleted', effectiveAt: at, at }, labelsOf(d)),
+                Item: flipItem(
+                  'probe',
+                  id,
+                  s.revision + 1,
+                  { condition: 'deleted', from: s.status, to: 'deleted', effectiveAt: at, at },
+                  labelsOf(d),
+                ),
               },
             },
           ],
@@ -284,7 +365,11 @@ async function commitStateChange(
   before: StoredProbeState,
   after: StoredProbeState,
   flips: Flip[],
-  opts: { bumpVersion?: boolean; extraCondition?: { expression: string; values: Record<string, unknown> }; extraItems?: TransactItem[] } = {},
+  opts: {
+    bumpVersion?: boolean;
+    extraCondition?: { expression: string; values: Record<string, unknown> };
+    extraItems?: TransactItem[];
+  } = {},
 ): Promise<void> {
   const items: TransactItem[] = [
     {
@@ -295,13 +380,19 @@ async function commitStateChange(
         ExpressionAttributeValues: { ':rev': before.revision, ...(opts.extraCondition?.values ?? {}) },
       },
     },
-    ...flips.map((f) => ({ Put: { TableName: tableName(), Item: flipItem('probe', d.id, after.revision, f, labelsOf(d)) } })),
+    ...flips.map((f) => ({
+      Put: { TableName: tableName(), Item: flipItem('probe', d.id, after.revision, f, labelsOf(d)) },
+    })),
     ...(opts.extraItems ?? []),
   ];
   // The definition carries the status for lists; pause/resume also count as an edit (version).
   if (flips.some((f) => f.condition === 'status') || opts.bumpVersion) {
     const u = updateOf(
-      { status: after.status, statusSince: after.statusSince, ...(opts.bumpVersion ? { updatedAt: after.statusSince } : {}) },
+      {
+        status: after.status,
+        statusSince: after.statusSince,
+        ...(opts.bumpVersion ? { updatedAt: after.statusSince } : {}),
+      },
       opts.bumpVersion ? { ':one': 1 } : {},
     );
     items.push({
@@ -326,7 +417,16 @@ export async function pauseProbe(id: string, now: Date): Promise<Probe> {
     const after: StoredProbeState = { ...r.state, ...carried(s), nextDueAt: undefined };
     try {
       await commitStateChange(d, s, after, r.flips, { bumpVersion: true });
-      return view({ ...d, status: after.status, statusSince: after.statusSince, updatedAt: now.toISOString(), version: d.version + 1 }, after);
+      return view(
+        {
+          ...d,
+          status: after.status,
+          statusSince: after.statusSince,
+          updatedAt: now.toISOString(),
+          version: d.version + 1,
+        },
+        after,
+      );
     } catch (err) {
       if (!isTransactionConflict(err)) throw err;
     }
@@ -343,7 +443,16 @@ export async function resumeProbe(id: string, now: Date): Promise<Probe> {
     const after: StoredProbeState = { ...r.state, ...carried(s), nextDueAt: now.toISOString() };
     try {
       await commitStateChange(d, s, after, r.flips, { bumpVersion: true });
-      return view({ ...d, status: after.status, statusSince: after.statusSince, updatedAt: now.toISOString(), version: d.version + 1 }, after);
+      return view(
+        {
+          ...d,
+          status: after.status,
+          statusSince: after.statusSince,
+          updatedAt: now.toISOString(),
+          version: d.version + 1,
+        },
+        after,
+      );
     } catch (err) {
       if (!isTransactionConflict(err)) throw err;
     }
@@ -398,9 +507,16 @@ export interface ClaimedRound {
  * Claim the round due at `dueAt`: move the probe's due time on, unless another worker already
  * did. A retry of a round that was claimed but never recorded (a crashed worker) may run it again.
  */
-export async function claimProbeRound(id: string, dueAt: string, now: Date, intervalFallbackMinutes = 5): Promise<ClaimedRound | undefined> {
+export async function claimProbeRound(
+  id: string,
+  dueAt: string,
+  now: Date,
+  intervalFallbackMinutes = 5,
+): Promise<ClaimedRound | undefined> {
   const cur = await guard('read probe state', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: probeKeys.probeState(id), ConsistentRead: true })),
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: probeKeys.probeState(id), ConsistentRead: true }),
+    ),
   );
   if (!cur.Item) return undefined;
   const interval = (cur.Item.intervalMinutes as number | undefined) ?? intervalFallbackMinutes;
@@ -412,7 +528,8 @@ export async function claimProbeRound(id: string, dueAt: string, now: Date, inte
         new UpdateCommand({
           TableName: tableName(),
           Key: probeKeys.probeState(id),
-          UpdateExpression: 'SET nextDueAt = :next, gsi2pk = :gpk, gsi2sk = :gsk, roundDue = :due, roundClaimedAt = :now',
+          UpdateExpression:
+            'SET nextDueAt = :next, gsi2pk = :gpk, gsi2sk = :gsk, roundDue = :due, roundClaimedAt = :now',
           ConditionExpression:
             'attribute_exists(pk) AND #status <> :paused AND (nextDueAt = :due OR (roundDue = :due AND (attribute_not_exists(roundDone) OR roundDone <> :due)))',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -433,7 +550,9 @@ export async function claimProbeRound(id: string, dueAt: string, now: Date, inte
     if (isConditionalCheckFailed(err)) return undefined;
     throw err;
   }
-  const def = await guard('get probe', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: probeKeys.probe(id) })));
+  const def = await guard('get probe', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: probeKeys.probe(id) })),
+  );
   if (!def.Item) return undefined;
   return { definition: toDefinition(def.Item), state, dueAt };
 }
@@ -458,7 +577,10 @@ export async function recordProbeResult(round: ClaimedRound, result: CheckResult
   };
   try {
     await commitStateChange(d, s, after, r.flips, {
-      extraCondition: { expression: 'roundDue = :due AND (attribute_not_exists(roundDone) OR roundDone <> :due)', values: { ':due': dueAt } },
+      extraCondition: {
+        expression: 'roundDue = :due AND (attribute_not_exists(roundDone) OR roundDone <> :due)',
+        values: { ':due': dueAt },
+      },
       extraItems: [{ Put: { TableName: tableName(), Item: resultItem } }],
     });
   } catch (err) {
@@ -475,6 +597,13 @@ export interface StoredResult extends CheckResult {
 
 /** Newest first. */
 export async function listProbeResults(id: string, limit: number, cursor?: string): Promise<Page<StoredResult>> {
-  const page = await queryPage({ what: 'list probe results', pk: probeKeys.probe(id).pk, skPrefix: probeKeys.resultPrefix(), newestFirst: true, limit, cursor });
+  const page = await queryPage({
+    what: 'list probe results',
+    pk: probeKeys.probe(id).pk,
+    skPrefix: probeKeys.resultPrefix(),
+    newestFirst: true,
+    limit,
+    cursor,
+  });
   return { items: page.items.map((i) => withoutKeys<StoredResult>(i)), nextCursor: page.nextCursor };
 }

@@ -21,7 +21,12 @@ export async function createProductSpecification(input: SpecInput, now: string):
     updatedAt: now,
     lastUpdate: now,
   };
-  return putNew('product specification', { ...k.productSpecification(spec.id), ...k.productSpecificationList(spec.id) }, PROVISIONING_ENTITY.productSpecification, spec);
+  return putNew(
+    'product specification',
+    { ...k.productSpecification(spec.id), ...k.productSpecificationList(spec.id) },
+    PROVISIONING_ENTITY.productSpecification,
+    spec,
+  );
 }
 
 export function getProductSpecification(id: string): Promise<ProductSpecification | undefined> {
@@ -32,15 +37,31 @@ export function requireProductSpecification(id: string): Promise<ProductSpecific
   return requireItem('product specification', id, k.productSpecification(id));
 }
 
-export function listProductSpecifications(q: { limit: number; cursor?: string; lifecycleStatus?: LifecycleStatus }): Promise<Page<ProductSpecification>> {
+export function listProductSpecifications(q: {
+  limit: number;
+  cursor?: string;
+  lifecycleStatus?: LifecycleStatus;
+}): Promise<Page<ProductSpecification>> {
   return listGsi1('product specification', 'PRODSPECS', {
     ...q,
     filter: q.lifecycleStatus ? { attribute: 'lifecycleStatus', value: q.lifecycleStatus } : undefined,
   });
 }
 
-export function updateProductSpecification(id: string, patch: Record<string, unknown>, now: string, expectedVersion: number): Promise<ProductSpecification> {
-  return updateVersioned('product specification', id, k.productSpecification(id), { ...patch, lastUpdate: now }, now, expectedVersion);
+export function updateProductSpecification(
+  id: string,
+  patch: Record<string, unknown>,
+  now: string,
+  expectedVersion: number,
+): Promise<ProductSpecification> {
+  return updateVersioned(
+    'product specification',
+    id,
+    k.productSpecification(id),
+    { ...patch, lastUpdate: now },
+    now,
+    expectedVersion,
+  );
 }
 
 export async function createProductOffering(input: ProductOfferingInput, now: string): Promise<ProductOffering> {
@@ -53,7 +74,12 @@ export async function createProductOffering(input: ProductOfferingInput, now: st
     updatedAt: now,
     lastUpdate: now,
   };
-  return putNew('product offering', { ...k.productOffering(offering.id), ...k.productOfferingList(offering.id) }, PROVISIONING_ENTITY.productOffering, offering);
+  return putNew(
+    'product offering',
+    { ...k.productOffering(offering.id), ...k.productOfferingList(offering.id) },
+    PROVISIONING_ENTITY.productOffering,
+    offering,
+  );
 }
 
 export function getProductOffering(id: string): Promise<ProductOffering | undefined> {
@@ -64,13 +90,29 @@ export function requireProductOffering(id: string): Promise<ProductOffering> {
   return requireItem('product offering', id, k.productOffering(id));
 }
 
-export function listProductOfferings(q: { limit: number; cursor?: string; lifecycleStatus?: LifecycleStatus }): Promise<Page<ProductOffering>> {
+export function listProductOfferings(q: {
+  limit: number;
+  cursor?: string;
+  lifecycleStatus?: LifecycleStatus;
+}): Promise<Page<ProductOffering>> {
   return listGsi1('product offering', 'OFFERINGS', {
     ...q,
     filter: q.lifecycleStatus ? { attribute: 'lifecycleStatus', value: q.lifecycleStatus } : undefined,
   });
 }
 
-export function updateProductOffering(id: string, patch: Record<string, unknown>, now: string, expectedVersion: number): Promise<ProductOffering> {
-  return updateVersioned('product offering', id, k.productOffering(id), { ...patch, lastUpdate: now }, now, expectedVersion);
+export function updateProductOffering(
+  id: string,
+  patch: Record<string, unknown>,
+  now: string,
+  expectedVersion: number,
+): Promise<ProductOffering> {
+  return updateVersioned(
+    'product offering',
+    id,
+    k.productOffering(id),
+    { ...patch, lastUpdate: now },
+    now,
+    expectedVersion,
+  );
 }

@@ -22,7 +22,11 @@ export async function putNew<T extends object>(what: string, keys: Keys, type: s
   try {
     await guard(`create ${what}`, () =>
       documentClient().send(
-        new PutCommand({ TableName: tableName(), Item: { ...keys, type, ...value }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...keys, type, ...value },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       ),
     );
   } catch (err) {
@@ -32,7 +36,11 @@ export async function putNew<T extends object>(what: string, keys: Keys, type: s
   return value;
 }
 
-export async function getItem<T>(what: string, key: { pk: string; sk: string }, consistent = false): Promise<T | undefined> {
+export async function getItem<T>(
+  what: string,
+  key: { pk: string; sk: string },
+  consistent = false,
+): Promise<T | undefined> {
   const r = await guard(`get ${what}`, () =>
     documentClient().send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: consistent })),
   );
@@ -58,7 +66,9 @@ export async function listGsi1<T>(
     index: 'gsi1',
     pk: gsi1pk,
     skPrefix: opts.prefix || undefined,
-    filter: opts.filter ? { expression: '#f = :f', names: { '#f': opts.filter.attribute }, values: { ':f': opts.filter.value } } : undefined,
+    filter: opts.filter
+      ? { expression: '#f = :f', names: { '#f': opts.filter.attribute }, values: { ':f': opts.filter.value } }
+      : undefined,
     limit: opts.limit,
     cursor: opts.cursor,
   });
@@ -81,7 +91,10 @@ export async function updateVersioned<T>(
     now,
     expectedVersion,
     missing: () => new NotFoundError(`No ${what} with id ${id}.`),
-    stale: () => new ConflictError(`The ${what} ${id} changed since version ${expectedVersion}; reload it and apply your change again.`),
+    stale: () =>
+      new ConflictError(
+        `The ${what} ${id} changed since version ${expectedVersion}; reload it and apply your change again.`,
+      ),
   });
   return strip<T>(item);
 }

@@ -62,7 +62,9 @@ function startKeyOf(q: PartitionQuery, cursor: string | undefined): Item | undef
 /** One page: at most `limit` items and the cursor of the next page, if there is one. */
 export async function queryPage(q: PartitionQuery & { limit: number; cursor?: string }): Promise<Page<Item>> {
   const ExclusiveStartKey = startKeyOf(q, q.cursor);
-  const r = await guard(q.what, () => documentClient().send(new QueryCommand({ ...inputOf(q), Limit: q.limit, ExclusiveStartKey })));
+  const r = await guard(q.what, () =>
+    documentClient().send(new QueryCommand({ ...inputOf(q), Limit: q.limit, ExclusiveStartKey })),
+  );
   return { items: r.Items ?? [], nextCursor: encodeCursor(r.LastEvaluatedKey) };
 }
 
@@ -75,7 +77,9 @@ export async function queryAll(q: PartitionQuery & { max?: number; pageSize?: nu
   const max = q.max ?? Infinity;
   let ExclusiveStartKey: Item | undefined;
   do {
-    const r = await guard(q.what, () => documentClient().send(new QueryCommand({ ...inputOf(q), Limit: q.pageSize, ExclusiveStartKey })));
+    const r = await guard(q.what, () =>
+      documentClient().send(new QueryCommand({ ...inputOf(q), Limit: q.pageSize, ExclusiveStartKey })),
+    );
     out.push(...(r.Items ?? []));
     ExclusiveStartKey = r.LastEvaluatedKey;
   } while (ExclusiveStartKey && out.length < max);

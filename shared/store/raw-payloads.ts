@@ -37,17 +37,33 @@ const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 export async function beginPayload(p: Omit<RawPayload, 'id' | 'processedAt'> & { id: string }): Promise<boolean> {
   const zipped = gzipSync(Buffer.from(p.body, 'utf8'));
   const chunks: Buffer[] = [];
-  for (let off = 0; off < zipped.length || chunks.length === 0; off += CHUNK_BYTES) chunks.push(zipped.subarray(off, off + CHUNK_BYTES));
+  for (let off = 0; off < zipped.length || chunks.length === 0; off += CHUNK_BYTES)
+    chunks.push(zipped.subarray(off, off + CHUNK_BYTES));
   const expiresAt = epoch(p.receivedAt) + RAW_PAYLOAD_TTL_DAYS * 86400;
-  const common = { type: ENTITY.rawPayload, payloadId: p.id, integrationId: p.integrationId, receivedAt: p.receivedAt, expiresAt };
+  const common = {
+    type: ENTITY.rawPayload,
+    payloadId: p.id,
+    integrationId: p.integrationId,
+    receivedAt: p.receivedAt,
+    expiresAt,
+  };
   try {
     await guard('store raw payload', () =>
       documentClient().send(
         new PutCommand({
           TableName: tableName(),
-          Item: { ...keys.rawPayload(p.id, 0), ...common, contentType: p.contentType, chunks: chunks.length, data: chunks[0] },
-          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(processedAt) OR processedAt < :windowStart',
-          ExpressionAttributeValues: { ':windowStart': new Date(Date.parse(p.receivedAt) - RETRY_WINDOW_SECONDS * 1000).toISOString() },
+          Item: {
+            ...keys.rawPayload(p.id, 0),
+            ...common,
+            contentType: p.contentType,
+            chunks: chunks.length,
+            data: chunks[0],
+          },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR attribute_not_exists(processedAt) OR processedAt < :windowStart',
+          ExpressionAttributeValues: {
+            ':windowStart': new Date(Date.parse(p.receivedAt) - RETRY_WINDOW_SECONDS * 1000).toISOString(),
+          },
         }),
       ),
     );

@@ -21,15 +21,29 @@ let cache: { at: number; value: StoredRuleset } | undefined;
 
 export async function getRules(opts: { fresh?: boolean } = {}): Promise<StoredRuleset> {
   if (!opts.fresh && cache && Date.now() - cache.at < 5000) return cache.value;
-  const r = await guard('get rules', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: CURRENT, ConsistentRead: true })));
+  const r = await guard('get rules', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: CURRENT, ConsistentRead: true })),
+  );
   const value: StoredRuleset = r.Item
-    ? { version: r.Item.version, rules: rulesetSchema.parse(r.Item.rules), updatedAt: r.Item.updatedAt, updatedBy: r.Item.updatedBy, comment: r.Item.comment }
+    ? {
+        version: r.Item.version,
+        rules: rulesetSchema.parse(r.Item.rules),
+        updatedAt: r.Item.updatedAt,
+        updatedBy: r.Item.updatedBy,
+        comment: r.Item.comment,
+      }
     : { version: 0, rules: DEFAULT_RULESET };
   cache = { at: Date.now(), value };
   return value;
 }
 
-export async function putRules(rules: Ruleset, expectedVersion: number, by: string, now: string, comment?: string): Promise<StoredRuleset> {
+export async function putRules(
+  rules: Ruleset,
+  expectedVersion: number,
+  by: string,
+  now: string,
+  comment?: string,
+): Promise<StoredRuleset> {
   const version = expectedVersion + 1;
   const body = { rules, version, updatedAt: now, updatedBy: by, comment };
   try {
@@ -52,7 +66,9 @@ export async function putRules(rules: Ruleset, expectedVersion: number, by: stri
     );
   } catch (err) {
     if (isTransactionConflict(err) && cancellationCodes(err)[0] === 'ConditionalCheckFailed')
-      throw new ConflictError(`The rules changed since version ${expectedVersion}; reload them and apply your change again.`);
+      throw new ConflictError(
+        `The rules changed since version ${expectedVersion}; reload them and apply your change again.`,
+      );
     throw err;
   }
   cache = undefined;
@@ -60,7 +76,13 @@ export async function putRules(rules: Ruleset, expectedVersion: number, by: stri
 }
 
 export async function ruleHistory(limit: number): Promise<StoredRuleset[]> {
-  const page = await queryPage({ what: 'rules history', pk: ruleKeys.partition(), skPrefix: ruleKeys.versionPrefix(), newestFirst: true, limit });
+  const page = await queryPage({
+    what: 'rules history',
+    pk: ruleKeys.partition(),
+    skPrefix: ruleKeys.versionPrefix(),
+    newestFirst: true,
+    limit,
+  });
   return page.items.map((i) => ({
     version: i.version as number,
     rules: i.rules as Ruleset,

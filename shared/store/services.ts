@@ -18,7 +18,8 @@ const TTL_MS = 5000;
 
 /** All services by id, cached for a few seconds per process (the engine reads it per alert). */
 export async function serviceMap(nowMs = Date.now()): Promise<Map<string, Service>> {
-  if (!cache || nowMs - cache.at > TTL_MS) cache = { at: nowMs, byId: new Map((await services.all()).map((s) => [s.id, s])) };
+  if (!cache || nowMs - cache.at > TTL_MS)
+    cache = { at: nowMs, byId: new Map((await services.all()).map((s) => [s.id, s])) };
   return cache.byId;
 }
 

@@ -15,7 +15,9 @@ const CACHE_MS = 2000;
  * Silences and maintenance windows as the engine reads them on every alert: cached for two
  * seconds per process (a new silence takes effect within that on other instances, at once here).
  */
-export async function quietRules(nowMs = Date.now()): Promise<{ silences: StoredSilence[]; windows: StoredMaintenance[] }> {
+export async function quietRules(
+  nowMs = Date.now(),
+): Promise<{ silences: StoredSilence[]; windows: StoredMaintenance[] }> {
   if (!cache || nowMs - cache.at > CACHE_MS || nowMs < cache.at) {
     const [s, w] = await Promise.all([silences.all(), maintenanceWindows.all()]);
     cache = { at: nowMs, silences: s, windows: w };

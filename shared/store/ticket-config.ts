@@ -60,10 +60,24 @@ function idOf(kind: ConfigKind, value: Record<string, unknown>): string {
  * Create (no version given: fails with 409 when it exists) or replace at a version (optimistic
  * lock: 409 when someone changed it since).
  */
-export async function putConfig<K extends ConfigKind>(kind: K, value: ConfigKinds[K], now: string, expectedVersion?: number): Promise<Versioned<ConfigKinds[K]>> {
+export async function putConfig<K extends ConfigKind>(
+  kind: K,
+  value: ConfigKinds[K],
+  now: string,
+  expectedVersion?: number,
+): Promise<Versioned<ConfigKinds[K]>> {
   const id = idOf(kind, value as Record<string, unknown>);
   const version = (expectedVersion ?? 0) + 1;
-  const item = { ...ticketKeys.config(kind, id), gsi1pk: ticketKeys.configList(kind), gsi1sk: id, type: TYPES[kind], kind, ...value, version, updatedAt: now };
+  const item = {
+    ...ticketKeys.config(kind, id),
+    gsi1pk: ticketKeys.configList(kind),
+    gsi1sk: id,
+    type: TYPES[kind],
+    kind,
+    ...value,
+    version,
+    updatedAt: now,
+  };
   try {
     await guard(`put ${kind}`, () =>
       documentClient().send(
@@ -98,12 +112,17 @@ export async function ensureConfig<K extends ConfigKind>(kind: K, value: ConfigK
   }
 }
 
-export async function getConfig<K extends ConfigKind>(kind: K, id: string): Promise<Versioned<ConfigKinds[K]> | undefined> {
+export async function getConfig<K extends ConfigKind>(
+  kind: K,
+  id: string,
+): Promise<Versioned<ConfigKinds[K]> | undefined> {
   const key = `${kind}#${id}`;
   const ttl = cacheMs();
   const hit = ttl > 0 ? cache.get(key) : undefined;
   if (hit && Date.now() - hit.at < ttl) return hit.value as Versioned<ConfigKinds[K]> | undefined;
-  const r = await guard(`get ${kind}`, () => documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.config(kind, id) })));
+  const r = await guard(`get ${kind}`, () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.config(kind, id) })),
+  );
   const value = r.Item ? strip<ConfigKinds[K]>(r.Item) : undefined;
   if (ttl > 0) cache.set(key, { at: Date.now(), value });
   return value;
@@ -116,7 +135,10 @@ export async function requireConfig<K extends ConfigKind>(kind: K, id: string): 
 }
 
 /** Several entries of one kind at once (missing ones are left out). */
-export async function getConfigs<K extends ConfigKind>(kind: K, ids: string[]): Promise<Map<string, Versioned<ConfigKinds[K]>>> {
+export async function getConfigs<K extends ConfigKind>(
+  kind: K,
+  ids: string[],
+): Promise<Map<string, Versioned<ConfigKinds[K]>>> {
   const out = new Map<string, Versioned<ConfigKinds[K]>>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 100) {
@@ -146,7 +168,11 @@ export async function deleteConfig(kind: ConfigKind, id: string): Promise<void> 
   try {
     await guard(`delete ${kind}`, () =>
       documentClient().send(
-        new DeleteCommand({ TableName: tableName(), Key: ticketKeys.config(kind, id), ConditionExpression: 'attribute_exists(pk)' }),
+        new DeleteCommand({
+          TableName: tableName(),
+          Key: ticketKeys.config(kind, id),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
       ),
     );
   } catch (err) {
@@ -177,11 +203,17 @@ export async function nextRoundRobinTurn(queueId: string): Promise<number> {
 }
 
 /** Change one member's availability (read, modify, write at version; retried on a race). */
-export async function setMemberAvailability(queueId: string, memberId: string, available: boolean, now: string): Promise<Versioned<Queue>> {
+export async function setMemberAvailability(
+  queueId: string,
+  memberId: string,
+  available: boolean,
+  now: string,
+): Promise<Versioned<Queue>> {
   for (let attempt = 0; ; attempt++) {
     cache.delete(`queue#${queueId}`);
     const q = await requireConfig('queue', queueId);
-    if (!q.members.some((m) => m.id === memberId)) throw new NotFoundError(`Queue ${queueId} has no member ${memberId}.`);
+    if (!q.members.some((m) => m.id === memberId))
+      throw new NotFoundError(`Queue ${queueId} has no member ${memberId}.`);
     const { version, updatedAt: _u, ...value } = q;
     const next = { ...value, members: value.members.map((m) => (m.id === memberId ? { ...m, available } : m)) };
     try {

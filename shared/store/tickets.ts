@@ -4,7 +4,14 @@
 // optimistic lock), its history entry, and whatever the change adds. The ticket item's stream
 // record is the outbox (functions/outbox/mappers.ts reads `lastChange`).
 import { createHash } from 'node:crypto';
-import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { OPEN_STATUSES, type Comment, type HistoryEntry, type Ticket, type TimeEntry } from '../domain/tickets/ticket';
 import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
@@ -104,7 +111,14 @@ function incidentLinkPuts(t: Ticket, incidentIds: string[]): TransactItem[] {
   return incidentIds.map((incidentId) => ({
     Put: {
       TableName: tableName(),
-      Item: { ...ticketKeys.incidentLink(incidentId, t.id), type: 'IncidentTicketLink', incidentId, ticketId: t.id, ticketNumber: t.number, linkedAt: t.updatedAt },
+      Item: {
+        ...ticketKeys.incidentLink(incidentId, t.id),
+        type: 'IncidentTicketLink',
+        incidentId,
+        ticketId: t.id,
+        ticketNumber: t.number,
+        linkedAt: t.updatedAt,
+      },
     },
   }));
 }
@@ -113,7 +127,14 @@ function emailMark(t: Ticket, messageId: string, commentId?: string): TransactIt
   return {
     Put: {
       TableName: tableName(),
-      Item: { ...ticketKeys.emailMessage(messageIdHash(messageId)), type: 'InboundEmail', messageId: messageId.slice(0, 1000), ticketId: t.id, commentId, at: t.updatedAt },
+      Item: {
+        ...ticketKeys.emailMessage(messageIdHash(messageId)),
+        type: 'InboundEmail',
+        messageId: messageId.slice(0, 1000),
+        ticketId: t.id,
+        commentId,
+        at: t.updatedAt,
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -133,7 +154,12 @@ export async function insertTicket(t: Ticket, extras: InsertExtras = {}): Promis
     {
       Put: {
         TableName: tableName(),
-        Item: { ...ticketKeys.requesterTicket(t.requester.email, t.createdAt, t.id), type: 'RequesterTicket', ticketId: t.id, number: t.number },
+        Item: {
+          ...ticketKeys.requesterTicket(t.requester.email, t.createdAt, t.id),
+          type: 'RequesterTicket',
+          ticketId: t.id,
+          number: t.number,
+        },
       },
     },
     { Put: { TableName: tableName(), Item: historyItem(t) } },
@@ -148,7 +174,12 @@ export async function insertTicket(t: Ticket, extras: InsertExtras = {}): Promis
     items.push({
       Put: {
         TableName: tableName(),
-        Item: { ...ticketKeys.incidentFollowUp(extras.followUpOfIncident), type: 'IncidentFollowUp', incidentId: extras.followUpOfIncident, ticketId: t.id },
+        Item: {
+          ...ticketKeys.incidentFollowUp(extras.followUpOfIncident),
+          type: 'IncidentFollowUp',
+          incidentId: extras.followUpOfIncident,
+          ticketId: t.id,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
@@ -162,7 +193,12 @@ export async function insertTicket(t: Ticket, extras: InsertExtras = {}): Promis
     items.push({
       Put: {
         TableName: tableName(),
-        Item: { ...ticketKeys.dedupe(messageIdHash(extras.dedupeKey)), type: 'TicketDedupe', ticketId: t.id, at: t.createdAt },
+        Item: {
+          ...ticketKeys.dedupe(messageIdHash(extras.dedupeKey)),
+          type: 'TicketDedupe',
+          ticketId: t.id,
+          at: t.createdAt,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
@@ -177,8 +213,12 @@ export async function insertTicket(t: Ticket, extras: InsertExtras = {}): Promis
       if (markerAt.email !== undefined && codes[markerAt.email] === 'ConditionalCheckFailed')
         throw new DuplicateMessageError(`Email ${extras.emailMessageId} was already handled.`);
       if (markerAt.dedupe !== undefined && codes[markerAt.dedupe] === 'ConditionalCheckFailed')
-        throw new DuplicateMessageError('This request already opened a ticket.', await ticketByDedupeKey(extras.dedupeKey!));
-      if (codes.includes('ConditionalCheckFailed')) throw new ConflictError(`Ticket ${t.number} (${t.id}) already exists.`);
+        throw new DuplicateMessageError(
+          'This request already opened a ticket.',
+          await ticketByDedupeKey(extras.dedupeKey!),
+        );
+      if (codes.includes('ConditionalCheckFailed'))
+        throw new ConflictError(`Ticket ${t.number} (${t.id}) already exists.`);
       throw new ConflictError('The ticket could not be stored because of a concurrent change; retry.');
     }
     throw err;
@@ -188,13 +228,17 @@ export async function insertTicket(t: Ticket, extras: InsertExtras = {}): Promis
 
 export async function getTicket(id: string, consistent = true): Promise<Ticket | undefined> {
   const r = await guard('get ticket', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.ticket(id), ConsistentRead: consistent })),
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: ticketKeys.ticket(id), ConsistentRead: consistent }),
+    ),
   );
   return r.Item ? toTicket(r.Item) : undefined;
 }
 
 export async function ticketIdByNumber(n: number): Promise<string | undefined> {
-  const r = await guard('find ticket by number', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.number(n) })));
+  const r = await guard('find ticket by number', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.number(n) })),
+  );
   return r.Item?.ticketId as string | undefined;
 }
 
@@ -267,12 +311,20 @@ export async function commitTicketChange(before: Ticket, after: Ticket, extras: 
       },
     });
   }
-  if (after.status === 'resolved' && before.status !== 'resolved') items.push({ Put: { TableName: tableName(), Item: resolvedFact(after) } });
+  if (after.status === 'resolved' && before.status !== 'resolved')
+    items.push({ Put: { TableName: tableName(), Item: resolvedFact(after) } });
   if (before.status === 'resolved' && after.status !== 'resolved' && after.status !== 'closed' && before.resolvedAt)
-    items.push({ Delete: { TableName: tableName(), Key: ticketKeys.resolvedFact(dayOf(before.resolvedAt), before.id) } });
+    items.push({
+      Delete: { TableName: tableName(), Key: ticketKeys.resolvedFact(dayOf(before.resolvedAt), before.id) },
+    });
   const beforeIncidents = new Set(before.links.filter((l) => l.kind === 'incident').map((l) => l.ref));
   const afterIncidents = new Set(after.links.filter((l) => l.kind === 'incident').map((l) => l.ref));
-  items.push(...incidentLinkPuts(after, [...afterIncidents].filter((i) => !beforeIncidents.has(i))));
+  items.push(
+    ...incidentLinkPuts(
+      after,
+      [...afterIncidents].filter((i) => !beforeIncidents.has(i)),
+    ),
+  );
   for (const gone of [...beforeIncidents].filter((i) => !afterIncidents.has(i)))
     items.push({ Delete: { TableName: tableName(), Key: ticketKeys.incidentLink(gone, after.id) } });
   const emailAt = extras.emailMessageId ? items.length : -1;
@@ -302,8 +354,17 @@ export async function commitTicketChange(before: Ticket, after: Ticket, extras: 
  */
 export async function mutateTicket(
   ref: string,
-  apply: (t: Ticket) => Promise<{ ticket: Ticket; extras?: ChangeExtras } | undefined> | { ticket: Ticket; extras?: ChangeExtras } | undefined,
-  opts: { expectedRevision?: number; attempts?: number; /** The ticket as just read (saves the first read). */ current?: Ticket } = {},
+  apply: (
+    t: Ticket,
+  ) =>
+    | Promise<{ ticket: Ticket; extras?: ChangeExtras } | undefined>
+    | { ticket: Ticket; extras?: ChangeExtras }
+    | undefined,
+  opts: {
+    expectedRevision?: number;
+    attempts?: number;
+    /** The ticket as just read (saves the first read). */ current?: Ticket;
+  } = {},
 ): Promise<{ before: Ticket; after: Ticket; changed: boolean }> {
   const attempts = opts.expectedRevision !== undefined ? 1 : (opts.attempts ?? 5);
   for (let i = 0; ; i++) {
@@ -330,7 +391,9 @@ async function queryAll(input: QueryInput, what: string, max = 10000): Promise<I
   const out: Item[] = [];
   let start: Item | undefined;
   do {
-    const r = await guard(what, () => documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })));
+    const r = await guard(what, () =>
+      documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })),
+    );
     out.push(...((r.Items ?? []) as Item[]));
     start = r.LastEvaluatedKey as Item | undefined;
   } while (start && out.length < max);
@@ -340,15 +403,26 @@ async function queryAll(input: QueryInput, what: string, max = 10000): Promise<I
 async function queryPage(input: QueryInput, what: string, cursor?: string): Promise<{ items: Item[]; next?: string }> {
   const start = decodeCursor(cursor);
   if (start && typeof start.pk !== 'string') throw invalidCursor();
-  const r = await guard(what, () => documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })));
+  const r = await guard(what, () =>
+    documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })),
+  );
   return { items: (r.Items ?? []) as Item[], next: encodeCursor(r.LastEvaluatedKey) };
 }
 
-export async function listComments(ticketId: string, limit: number, cursor?: string, publicOnly = false): Promise<Page<Comment>> {
+export async function listComments(
+  ticketId: string,
+  limit: number,
+  cursor?: string,
+  publicOnly = false,
+): Promise<Page<Comment>> {
   const r = await queryPage(
     {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-      ExpressionAttributeValues: { ':pk': ticketKeys.ticket(ticketId).pk, ':c': 'COMMENT#', ...(publicOnly ? { ':pub': 'public' } : {}) },
+      ExpressionAttributeValues: {
+        ':pk': ticketKeys.ticket(ticketId).pk,
+        ':c': 'COMMENT#',
+        ...(publicOnly ? { ':pub': 'public' } : {}),
+      },
       ...(publicOnly ? { FilterExpression: 'visibility = :pub' } : {}),
       Limit: limit,
     },
@@ -373,7 +447,10 @@ export async function listHistory(ticketId: string, limit: number, cursor?: stri
 
 export async function listTimeEntries(ticketId: string): Promise<TimeEntry[]> {
   const items = await queryAll(
-    { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)', ExpressionAttributeValues: { ':pk': ticketKeys.ticket(ticketId).pk, ':t': 'TIME#' } },
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)',
+      ExpressionAttributeValues: { ':pk': ticketKeys.ticket(ticketId).pk, ':t': 'TIME#' },
+    },
     'list time entries',
   );
   return items.map((i) => strip<TimeEntry>(i));
@@ -381,7 +458,9 @@ export async function listTimeEntries(ticketId: string): Promise<TimeEntry[]> {
 
 /** The comment an email reply or a retried request already made, by id. */
 export async function getComment(ticketId: string, commentId: string): Promise<Comment | undefined> {
-  const r = await guard('get comment', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.comment(ticketId, commentId) })));
+  const r = await guard('get comment', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.comment(ticketId, commentId) })),
+  );
   return r.Item ? strip<Comment>(r.Item) : undefined;
 }
 
@@ -391,7 +470,9 @@ async function batchGetTickets(ids: string[]): Promise<Ticket[]> {
     let keys: Item[] | undefined = ids.slice(i, i + 100).map((id) => ticketKeys.ticket(id));
     for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
       const request = keys;
-      const r = await guard('get tickets', () => documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request } } })));
+      const r = await guard('get tickets', () =>
+        documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request } } })),
+      );
       for (const item of r.Responses?.[tableName()] ?? []) {
         const t = toTicket(item);
         found.set(t.id, t);
@@ -425,7 +506,11 @@ export interface TicketFilter {
   priority?: Ticket['priority'];
 }
 
-function filterExpression(f: TicketFilter): { expr?: string; names: Record<string, string>; values: Record<string, unknown> } {
+function filterExpression(f: TicketFilter): {
+  expr?: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
   const parts: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -457,7 +542,9 @@ function filterExpression(f: TicketFilter): { expr?: string; names: Record<strin
  * Tickets newest first: the open tickets of one queue from the sparse open index, or tickets
  * created since `since` from the per-day index (walking back a day at a time).
  */
-export async function listTickets(opts: TicketFilter & { since: Date; until: Date; limit: number; cursor?: string }): Promise<Page<Ticket>> {
+export async function listTickets(
+  opts: TicketFilter & { since: Date; until: Date; limit: number; cursor?: string },
+): Promise<Page<Ticket>> {
   const cur = decodeCursor<{ day?: string; key?: Item }>(opts.cursor);
   const f = filterExpression(opts);
   const items: Ticket[] = [];
@@ -495,9 +582,18 @@ export async function listTickets(opts: TicketFilter & { since: Date; until: Dat
 }
 
 /** Open tickets (new, open, pending) of a queue ('-': no queue), oldest first. */
-export async function openTicketsOfQueue(queueId: string | undefined, limit: number, cursor?: string): Promise<Page<Ticket>> {
+export async function openTicketsOfQueue(
+  queueId: string | undefined,
+  limit: number,
+  cursor?: string,
+): Promise<Page<Ticket>> {
   const r = await queryPage(
-    { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': ticketKeys.openInQueue(queueId) }, Limit: limit },
+    {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': ticketKeys.openInQueue(queueId) },
+      Limit: limit,
+    },
     'list open tickets',
     cursor,
   );
@@ -505,7 +601,9 @@ export async function openTicketsOfQueue(queueId: string | undefined, limit: num
 }
 
 /** Every open ticket of a queue, with only the fields reports need. */
-export async function allOpenTickets(queueId: string | undefined): Promise<Array<Pick<Ticket, 'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status'>>> {
+export async function allOpenTickets(
+  queueId: string | undefined,
+): Promise<Array<Pick<Ticket, 'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status'>>> {
   const items = await queryAll(
     {
       IndexName: 'gsi1',
@@ -520,7 +618,10 @@ export async function allOpenTickets(queueId: string | undefined): Promise<Array
   return items as never;
 }
 
-export type TicketFacts = Pick<Ticket, 'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status' | 'resolvedAt' | 'sla'>;
+export type TicketFacts = Pick<
+  Ticket,
+  'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status' | 'resolvedAt' | 'sla'
+>;
 
 export async function ticketsCreatedOn(day: string): Promise<TicketFacts[]> {
   const items = await queryAll(
@@ -559,11 +660,20 @@ export async function resolvedOn(day: string): Promise<ResolvedFact[]> {
   return items.map((i) => strip<ResolvedFact>(i));
 }
 
-export type TimeFact = TimeEntry & { categoryId: string; queueId?: string; priority: Ticket['priority']; assigneeId?: string };
+export type TimeFact = TimeEntry & {
+  categoryId: string;
+  queueId?: string;
+  priority: Ticket['priority'];
+  assigneeId?: string;
+};
 
 export async function timeLoggedOn(day: string): Promise<TimeFact[]> {
   const items = await queryAll(
-    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': ticketKeys.timeByDay(day) } },
+    {
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': ticketKeys.timeByDay(day) },
+    },
     'time logged on a day',
     1_000_000,
   );
@@ -601,7 +711,9 @@ export async function followUpOf(incidentId: string): Promise<string | undefined
 /** Whether an inbound email was already handled (and into which ticket). */
 export async function handledEmail(messageId: string): Promise<{ ticketId: string; commentId?: string } | undefined> {
   const r = await guard('get inbound email mark', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: ticketKeys.emailMessage(messageIdHash(messageId)) })),
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: ticketKeys.emailMessage(messageIdHash(messageId)) }),
+    ),
   );
   return r.Item ? { ticketId: String(r.Item.ticketId), commentId: r.Item.commentId as string | undefined } : undefined;
 }
@@ -614,7 +726,9 @@ export async function notifiedRecipients(eventId: string, recipients: string[]):
     for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
       const request = keys;
       const r = await guard('get notification marks', () =>
-        documentClient().send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request, ProjectionExpression: 'sk' } } })),
+        documentClient().send(
+          new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request, ProjectionExpression: 'sk' } } }),
+        ),
       );
       for (const item of r.Responses?.[tableName()] ?? []) done.add(String(item.sk));
       keys = r.UnprocessedKeys?.[tableName()]?.Keys as Item[] | undefined;
@@ -628,11 +742,15 @@ export async function markNotified(eventId: string, recipients: string[], now: D
   const expiresAt = Math.floor(now.getTime() / 1000) + 14 * 86400;
   for (let i = 0; i < recipients.length; i += 25) {
     let writes: Item[] | undefined = recipients.slice(i, i + 25).map((r) => ({
-      PutRequest: { Item: { ...ticketKeys.notified(eventId, r), type: 'TicketNotification', at: now.toISOString(), expiresAt } },
+      PutRequest: {
+        Item: { ...ticketKeys.notified(eventId, r), type: 'TicketNotification', at: now.toISOString(), expiresAt },
+      },
     }));
     for (let attempt = 0; writes?.length && attempt < 5; attempt++) {
       const request = writes;
-      const r = await guard('mark notifications', () => documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName()]: request as never } })));
+      const r = await guard('mark notifications', () =>
+        documentClient().send(new BatchWriteCommand({ RequestItems: { [tableName()]: request as never } })),
+      );
       writes = r.UnprocessedItems?.[tableName()] as Item[] | undefined;
     }
   }

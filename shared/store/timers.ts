@@ -26,25 +26,53 @@ const dueIndex = (id: string, dueAt: string) => ({ gsi1pk: `DUE#${shardOf(id)}`,
 /** What runs when a timer of one kind is due; must be idempotent (a crash re-runs it once its lease expires). */
 export type TimerHandler = (timer: Timer, now: Date) => Promise<void>;
 
-export async function scheduleTimer(t: { id: string; kind: string; dueAt: string; payload?: Record<string, unknown> }): Promise<void> {
+export async function scheduleTimer(t: {
+  id: string;
+  kind: string;
+  dueAt: string;
+  payload?: Record<string, unknown>;
+}): Promise<void> {
   await guard('schedule timer', () =>
     documentClient().send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...timerKey(t.id), ...dueIndex(t.id, t.dueAt), type: 'Timer', id: t.id, kind: t.kind, dueAt: t.dueAt, payload: t.payload ?? {}, attempts: 0 },
+        Item: {
+          ...timerKey(t.id),
+          ...dueIndex(t.id, t.dueAt),
+          type: 'Timer',
+          id: t.id,
+          kind: t.kind,
+          dueAt: t.dueAt,
+          payload: t.payload ?? {},
+          attempts: 0,
+        },
       }),
     ),
   );
 }
 
 /** Create a timer only if none with this id exists (returns false when one does). */
-export async function scheduleTimerOnce(t: { id: string; kind: string; dueAt: string; payload?: Record<string, unknown> }): Promise<boolean> {
+export async function scheduleTimerOnce(t: {
+  id: string;
+  kind: string;
+  dueAt: string;
+  payload?: Record<string, unknown>;
+}): Promise<boolean> {
   try {
     await guard('schedule timer', () =>
       documentClient().send(
         new PutCommand({
           TableName: tableName(),
-          Item: { ...timerKey(t.id), ...dueIndex(t.id, t.dueAt), type: 'Timer', id: t.id, kind: t.kind, dueAt: t.dueAt, payload: t.payload ?? {}, attempts: 0 },
+          Item: {
+            ...timerKey(t.id),
+            ...dueIndex(t.id, t.dueAt),
+            type: 'Timer',
+            id: t.id,
+            kind: t.kind,
+            dueAt: t.dueAt,
+            payload: t.payload ?? {},
+            attempts: 0,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -57,7 +85,9 @@ export async function scheduleTimerOnce(t: { id: string; kind: string; dueAt: st
 }
 
 export async function cancelTimer(id: string): Promise<void> {
-  await guard('cancel timer', () => documentClient().send(new DeleteCommand({ TableName: tableName(), Key: timerKey(id) })));
+  await guard('cancel timer', () =>
+    documentClient().send(new DeleteCommand({ TableName: tableName(), Key: timerKey(id) })),
+  );
 }
 
 /** Due timers of every shard, oldest first, up to `limit` per shard. */
@@ -145,7 +175,9 @@ export async function failTimer(t: Timer, now: Date, error: string, maxAttempts:
         ExpressionAttributeValues: {
           ':err': error.slice(0, 1000),
           ':due': t.dueAt,
-          ...(parked ? { ':now': now.toISOString() } : { ':until': new Date(now.getTime() + backoffSeconds * 1000).toISOString() }),
+          ...(parked
+            ? { ':now': now.toISOString() }
+            : { ':until': new Date(now.getTime() + backoffSeconds * 1000).toISOString() }),
         },
       }),
     ),

@@ -74,7 +74,9 @@ describe('examples in README.md and docs/', () => {
 
   it('finds the examples', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
-    expect(examples.map((e) => e.file)).toEqual(expect.arrayContaining(['README.md', 'docs/oncall.md', 'docs/probes.md', 'docs/tickets.md']));
+    expect(examples.map((e) => e.file)).toEqual(
+      expect.arrayContaining(['README.md', 'docs/oncall.md', 'docs/probes.md', 'docs/tickets.md']),
+    );
   });
 
   it.each(examples.map((e) => [`${e.file}:${e.line}`, e] as const))('%s works as written', async (_where, ex) => {
@@ -102,11 +104,15 @@ describe('examples in README.md and docs/', () => {
     await rt.settle();
     await sweepOnce(() => new Date(Date.now() + 120_000), { handlers: timerHandlers });
     await rt.settle();
-    const { items: incidents } = await get<{ items: Array<{ title: string; serviceId?: string }> }>('/incidents?limit=200');
+    const { items: incidents } = await get<{ items: Array<{ title: string; serviceId?: string }> }>(
+      '/incidents?limit=200',
+    );
     expect(incidents.length).toBeGreaterThan(0);
     const known = demoServices.map((s) => s.id);
     for (const i of incidents) expect([i.title, known.includes(i.serviceId ?? 'none')]).toEqual([i.title, true]);
-    const firing = await get<{ items: Array<{ dedupKey: string; summary: string }> }>('/alerts?status=firing&limit=200');
+    const firing = await get<{ items: Array<{ dedupKey: string; summary: string }> }>(
+      '/alerts?status=firing&limit=200',
+    );
     expect(firing.items.map((a) => `${a.dedupKey}: ${a.summary}`)).toEqual([]);
   });
 });
@@ -115,14 +121,18 @@ describe('the demo as the docs describe it', () => {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
   it('the demo token table lists every demo token', () => {
-    for (const token of Object.keys(demoOpsTokens)) expect([token, readme.includes(`\`${token}\``)]).toEqual([token, true]);
+    for (const token of Object.keys(demoOpsTokens))
+      expect([token, readme.includes(`\`${token}\``)]).toEqual([token, true]);
     const row = readme.split('\n').find((l) => l.includes('`demo-<source>-token`'))!;
     for (const d of demoIntegrations) expect([d.type, row.includes(d.type)]).toEqual([d.type, true]);
   });
 
   it('the job table in docs/probes.md names every field of the API, and only those', () => {
     const probesDoc = readFileSync(path.join(ROOT, 'docs/probes.md'), 'utf8');
-    const section = probesDoc.slice(probesDoc.indexOf('## Jobs and daemons'), probesDoc.indexOf('### Pinging from cron'));
+    const section = probesDoc.slice(
+      probesDoc.indexOf('## Jobs and daemons'),
+      probesDoc.indexOf('### Pinging from cron'),
+    );
     const documented = new Set(
       section
         .split('\n')

@@ -85,10 +85,14 @@ describe('every format from its real payload shows up through GET /alerts', () =
     expect((await alertsOf('demo-pagerduty')).map((a) => a.dedupKey)).toContain(trig.dedup_key);
     expect((await send('acknowledge.json')).status).toBe(202);
     expect((await send('resolve.json')).status).toBe(202);
-    const bad = await rt.request('POST', '/v2/enqueue', { body: { routing_key: 'demo-pagerduty-token', event_action: 'trigger' } });
+    const bad = await rt.request('POST', '/v2/enqueue', {
+      body: { routing_key: 'demo-pagerduty-token', event_action: 'trigger' },
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ status: 'invalid event', errors: expect.any(Array) });
-    const wrongKey = await rt.request('POST', '/v2/enqueue', { body: { ...fixtureJson<Record<string, unknown>>('pagerduty', 'trigger.json'), routing_key: 'nope' } });
+    const wrongKey = await rt.request('POST', '/v2/enqueue', {
+      body: { ...fixtureJson<Record<string, unknown>>('pagerduty', 'trigger.json'), routing_key: 'nope' },
+    });
     expect(wrongKey.status).toBe(400);
   });
 
@@ -98,7 +102,10 @@ describe('every format from its real payload shows up through GET /alerts', () =
     const post = (envelope: unknown) =>
       rt.request('POST', '/hooks/demo-cloudwatch?token=demo-cloudwatch-token', {
         body: envelope,
-        headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': String((envelope as { Type: string }).Type) },
+        headers: {
+          'content-type': 'text/plain; charset=UTF-8',
+          'x-amz-sns-message-type': String((envelope as { Type: string }).Type),
+        },
       });
     // Not yet allowed: refused, and SNS is not told anything.
     expect((await post(signed(confirmation, aws, '1'))).status).toBe(403);
@@ -124,12 +131,7 @@ describe('mutated payloads through the real HTTP path', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...sources),
-        fc.oneof(
-          fc.constant('drop'),
-          fc.constant('truncate'),
-          fc.constant('retype'),
-          fc.constant('garbage'),
-        ),
+        fc.oneof(fc.constant('drop'), fc.constant('truncate'), fc.constant('retype'), fc.constant('garbage')),
         fc.nat(),
         fc.string({ maxLength: 40 }),
         async ([source, file], mutation, n, junk) => {
@@ -145,7 +147,11 @@ describe('mutated payloads through the real HTTP path', () => {
             else value[k] = [junk, n, null][n % 3];
             body = JSON.stringify(value);
           } else body = text.replace(/=[^&]*/, `=${encodeURIComponent(junk)}`);
-          const r = await rt.request('POST', `/hooks/demo-${source}`, { token: `demo-${source}-token`, body, headers: { 'content-type': contentTypeOf(file) } });
+          const r = await rt.request('POST', `/hooks/demo-${source}`, {
+            token: `demo-${source}-token`,
+            body,
+            headers: { 'content-type': contentTypeOf(file) },
+          });
           await r.arrayBuffer();
           expect(r.status).toBeLessThan(500);
         },

@@ -18,10 +18,15 @@ const VIEWER = 'demo-viewer-token';
 const generic = (body: unknown) => rt.request('POST', '/hooks/demo-generic', { token: 'demo-generic-token', body });
 
 async function storedAlert(dedupKey: string): Promise<{ id: string; details: Record<string, unknown> }> {
-  const list = (await (await rt.request('GET', '/alerts?limit=100', { token: VIEWER })).json()) as { items: Array<{ id: string; dedupKey: string }> };
+  const list = (await (await rt.request('GET', '/alerts?limit=100', { token: VIEWER })).json()) as {
+    items: Array<{ id: string; dedupKey: string }>;
+  };
   const item = list.items.find((a) => a.dedupKey === dedupKey);
   expect(item).toBeDefined();
-  return (await (await rt.request('GET', `/alerts/${item!.id}`, { token: VIEWER })).json()) as { id: string; details: Record<string, unknown> };
+  return (await (await rt.request('GET', `/alerts/${item!.id}`, { token: VIEWER })).json()) as {
+    id: string;
+    details: Record<string, unknown>;
+  };
 }
 
 describe('valid input never gets a 500', () => {
@@ -33,12 +38,23 @@ describe('valid input never gets a 500', () => {
     });
     expect(res.status).toBe(202);
     const alert = await storedAlert('big-numbers');
-    expect(alert.details).toMatchObject({ huge: '1e+200', tiny: '1e-200', unsafe: String(2 ** 60), nested: { list: [1, '1e+300', '-1e+130'] }, fine: 42.5 });
+    expect(alert.details).toMatchObject({
+      huge: '1e+200',
+      tiny: '1e-200',
+      unsafe: String(2 ** 60),
+      nested: { list: [1, '1e+300', '-1e+130'] },
+      fine: 42.5,
+    });
   });
 
   it('stores PagerDuty custom_details with out-of-range numbers', async () => {
     const res = await rt.request('POST', '/v2/enqueue', {
-      body: { routing_key: 'demo-pagerduty-token', event_action: 'trigger', dedup_key: 'pd-big', payload: { summary: 's', source: 'x', severity: 'error', custom_details: { n: 1e300 } } },
+      body: {
+        routing_key: 'demo-pagerduty-token',
+        event_action: 'trigger',
+        dedup_key: 'pd-big',
+        payload: { summary: 's', source: 'x', severity: 'error', custom_details: { n: 1e300 } },
+      },
     });
     expect(res.status).toBe(202);
   });
@@ -64,11 +80,17 @@ describe('valid input never gets a 500', () => {
       ['GET', `/integrations/${long}`, 'demo-admin-token'],
     ] as const) {
       const res = await rt.request(method, path, { token, ...(method === 'POST' ? { body: {} } : {}) });
-      expect({ path: path.slice(0, 30), status: res.status }).toEqual({ path: path.slice(0, 30), status: expect.any(Number) });
+      expect({ path: path.slice(0, 30), status: res.status }).toEqual({
+        path: path.slice(0, 30),
+        status: expect.any(Number),
+      });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }
-    const hook = await rt.request('POST', `/hooks/${long}`, { token: 'demo-generic-token', body: { dedupKey: 'k', summary: 's' } });
+    const hook = await rt.request('POST', `/hooks/${long}`, {
+      token: 'demo-generic-token',
+      body: { dedupKey: 'k', summary: 's' },
+    });
     expect(hook.status).toBeGreaterThanOrEqual(400);
     expect(hook.status).toBeLessThan(500);
   });
@@ -76,7 +98,9 @@ describe('valid input never gets a 500', () => {
   it('answers 400 naming `cursor` for a malformed cursor', async () => {
     for (const path of ['/alerts', '/incidents', '/tickets']) {
       for (const cursor of ['garbage', '%%%', 'eyJ4Ijox']) {
-        const res = await rt.request('GET', `${path}?cursor=${encodeURIComponent(cursor)}`, { token: 'demo-admin-token' });
+        const res = await rt.request('GET', `${path}?cursor=${encodeURIComponent(cursor)}`, {
+          token: 'demo-admin-token',
+        });
         expect({ path, cursor, status: res.status }).toEqual({ path, cursor, status: 400 });
         expect(JSON.stringify(await res.json())).toContain('cursor');
       }

@@ -25,12 +25,21 @@ it('serves the API over HTTPS with a self-signed certificate for localhost, trus
     expect(rt.https?.url).toMatch(/^https:\/\/localhost:\d+$/);
     const ca = readFileSync(rt.https!.certFile);
     certTime = statSync(rt.https!.certFile).mtimeMs;
-    const event = { routing_key: 'demo-pagerduty-token', event_action: 'trigger', dedup_key: 'tls-1', payload: { summary: 'over TLS', source: 'pdjs', severity: 'warning' } };
+    const event = {
+      routing_key: 'demo-pagerduty-token',
+      event_action: 'trigger',
+      dedup_key: 'tls-1',
+      payload: { summary: 'over TLS', source: 'pdjs', severity: 'warning' },
+    };
     const r = await post(`${rt.https!.url}/v2/enqueue`, ca, event);
     expect(r.status).toBe(202);
     expect(JSON.parse(r.body)).toMatchObject({ status: 'success', dedup_key: 'tls-1' });
     // Without trusting the certificate, a client refuses it (it is self-signed, not a public CA's).
-    await expect(post(`${rt.https!.url}/v2/enqueue`, Buffer.from(''), event).catch((e: Error) => Promise.reject(new Error(e.message)))).rejects.toThrow();
+    await expect(
+      post(`${rt.https!.url}/v2/enqueue`, Buffer.from(''), event).catch((e: Error) =>
+        Promise.reject(new Error(e.message)),
+      ),
+    ).rejects.toThrow();
     // Plain HTTP goes on as before.
     expect((await rt.request('GET', '/openapi.json')).status).toBe(200);
   } finally {

@@ -33,7 +33,11 @@ afterAll(async () => {
   await rt?.stop();
 });
 
-async function send(alerts: AmAlert[], status: 'firing' | 'resolved' = 'firing', on: TestRuntime = rt): Promise<Delivery> {
+async function send(
+  alerts: AmAlert[],
+  status: 'firing' | 'resolved' = 'firing',
+  on: TestRuntime = rt,
+): Promise<Delivery> {
   const d = await deliverLikeAlertmanager(on, amPayload(alerts, status));
   expect(d.status).toBe(202);
   return d;
@@ -56,14 +60,23 @@ async function deliverLikeAlertmanager(on: TestRuntime, payload: unknown, deadli
   for (;;) {
     let r: Response | undefined;
     try {
-      r = await on.request('POST', '/hooks/demo-alertmanager', { token: 'demo-alertmanager-token', body: payload, signal: AbortSignal.timeout(30_000) });
+      r = await on.request('POST', '/hooks/demo-alertmanager', {
+        token: 'demo-alertmanager-token',
+        body: payload,
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch (err) {
       if ((err as Error).name !== 'TimeoutError' || Date.now() > deadline) throw err;
       retried.push(0);
       continue;
     }
     const retryAfter = Number(r.headers.get('retry-after'));
-    if ((r.status === 429 || r.status === 503) && Number.isFinite(retryAfter) && retryAfter >= 0 && Date.now() < deadline) {
+    if (
+      (r.status === 429 || r.status === 503) &&
+      Number.isFinite(retryAfter) &&
+      retryAfter >= 0 &&
+      Date.now() < deadline
+    ) {
       retried.push(r.status);
       await r.arrayBuffer();
       await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 10) * 1000));
@@ -87,7 +100,14 @@ async function incidentsOf(service: string): Promise<IncidentView[]> {
 }
 
 const notifications = (filter: (d: IncidentDetail) => boolean) =>
-  rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as unknown as IncidentDetail).notify && filter(e.detail as unknown as IncidentDetail));
+  rt
+    .busEvents()
+    .filter(
+      (e) =>
+        e.source === 'nocturne.incidents' &&
+        (e.detail as unknown as IncidentDetail).notify &&
+        filter(e.detail as unknown as IncidentDetail),
+    );
 
 it('host down: the host alert pages, the alerts of services on that host are inhibited', async () => {
   const host = 'db-7';
@@ -108,7 +128,11 @@ it('host down: the host alert pages, the alerts of services on that host are inh
 });
 
 it('upstream database outage: dependent services correlate into the database incident', async () => {
-  await send([{ labels: { alertname: 'PostgresDown', instance: 'billing-db-1:5432', service: 'billing-db', severity: 'critical' } }]);
+  await send([
+    {
+      labels: { alertname: 'PostgresDown', instance: 'billing-db-1:5432', service: 'billing-db', severity: 'critical' },
+    },
+  ]);
   await rt.settle();
   await send([
     { labels: { alertname: 'ApiErrorRate', instance: 'api-1', service: 'billing-api', severity: 'critical' } },
@@ -123,7 +147,19 @@ it('upstream database outage: dependent services correlate into the database inc
   expect(notifications((d) => d.incident.id === db!.id && d.incident.status === 'triggered')).toHaveLength(1);
 
   // The database recovers: its incident resolves by itself and people hear of it once.
-  await send([{ labels: { alertname: 'PostgresDown', instance: 'billing-db-1:5432', service: 'billing-db', severity: 'critical' } }], 'resolved');
+  await send(
+    [
+      {
+        labels: {
+          alertname: 'PostgresDown',
+          instance: 'billing-db-1:5432',
+          service: 'billing-db',
+          severity: 'critical',
+        },
+      },
+    ],
+    'resolved',
+  );
   await rt.settle();
   const [after] = await incidentsOf('billing-db');
   expect(after).toMatchObject({ status: 'resolved' });
@@ -141,7 +177,11 @@ it('a flapping check marks its incident flapping and holds notifications', async
   }
   const [inc] = await incidentsOf('checkout-web');
   expect(inc).toMatchObject({ flapping: true });
-  const told = rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as unknown as IncidentDetail).incident.id === inc!.id);
+  const told = rt
+    .busEvents()
+    .filter(
+      (e) => e.source === 'nocturne.incidents' && (e.detail as unknown as IncidentDetail).incident.id === inc!.id,
+    );
   // Opened and the first resolve were told; once flapping, the changes go quiet.
   expect(told.filter((e) => (e.detail as unknown as IncidentDetail).notify).length).toBeLessThanOrEqual(4);
   expect(told.some((e) => !(e.detail as unknown as IncidentDetail).notify)).toBe(true);
@@ -150,13 +190,23 @@ it('a flapping check marks its incident flapping and holds notifications', async
 it('a maintenance window silences a service: alerts are stored and linked, no incident', async () => {
   const r = await rt.request('POST', '/maintenance-windows', {
     token: ADMIN,
-    body: { kind: 'one-off', serviceId: 'ocs-adaptor', name: 'OCS upgrade', startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString() },
+    body: {
+      kind: 'one-off',
+      serviceId: 'ocs-adaptor',
+      name: 'OCS upgrade',
+      startsAt: new Date(Date.now() - 60_000).toISOString(),
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+    },
   });
   expect(r.status).toBe(201);
-  await send([{ labels: { alertname: 'OcsLinkDown', instance: 'ocs-1', service: 'ocs-adaptor', severity: 'critical' } }]);
+  await send([
+    { labels: { alertname: 'OcsLinkDown', instance: 'ocs-1', service: 'ocs-adaptor', severity: 'critical' } },
+  ]);
   await settleAndSweep();
   expect((await incidentsOf('ocs-adaptor')).filter((i) => i.title.includes('OcsLinkDown'))).toEqual([]);
-  const alerts = (await (await rt.request('GET', '/alerts?integration=demo-alertmanager&status=firing&limit=200', { token: VIEWER })).json()) as { items: Array<{ labels: Record<string, string> }> };
+  const alerts = (await (
+    await rt.request('GET', '/alerts?integration=demo-alertmanager&status=firing&limit=200', { token: VIEWER })
+  ).json()) as { items: Array<{ labels: Record<string, string> }> };
   expect(alerts.items.some((a) => a.labels.alertname === 'OcsLinkDown')).toBe(true);
 });
 
@@ -165,19 +215,33 @@ function stormAlerts(partition: string): AmAlert[] {
   const names = ['HostUnreachable', 'ScrapeFailed', 'ProbeTimeout', 'HighPacketLoss'];
   const all: AmAlert[] = [];
   for (let h = 0; h < 500; h++)
-    for (const alertname of names) all.push({ labels: { alertname, host: `node-${h}`, service: services[h % services.length]!, severity: 'critical', partition } });
+    for (const alertname of names)
+      all.push({
+        labels: {
+          alertname,
+          host: `node-${h}`,
+          service: services[h % services.length]!,
+          severity: 'critical',
+          partition,
+        },
+      });
   return all;
 }
 
 /** Send a storm in batches of 50 (`parallel` deliveries at a time), settle, and judge what opened. */
 async function stormOn(on: TestRuntime, partition: string, parallel: number): Promise<Delivery[]> {
   const all = stormAlerts(partition);
-  const opened = () => on.busEvents().filter((e) => e['detail-type'] === 'Incident Opened').map((e) => e.detail as unknown as IncidentDetail);
+  const opened = () =>
+    on
+      .busEvents()
+      .filter((e) => e['detail-type'] === 'Incident Opened')
+      .map((e) => e.detail as unknown as IncidentDetail);
   const before = new Set(opened().map((d) => d.incident.id));
   const batches: AmAlert[][] = [];
   for (let i = 0; i < all.length; i += 50) batches.push(all.slice(i, i + 50));
   const deliveries: Delivery[] = [];
-  for (let i = 0; i < batches.length; i += parallel) deliveries.push(...(await Promise.all(batches.slice(i, i + parallel).map((b) => send(b, 'firing', on)))));
+  for (let i = 0; i < batches.length; i += parallel)
+    deliveries.push(...(await Promise.all(batches.slice(i, i + parallel).map((b) => send(b, 'firing', on)))));
   await on.settle();
   await sweepOnce(() => new Date(Date.now() + 31_000), { handlers: timerHandlers });
   await on.settle();

@@ -43,7 +43,12 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60
 }
 
 const alert = (alertname: string, service: string) =>
-  amPayload([{ labels: { alertname, service, instance: `${service}-1`, severity: 'critical' }, summary: `${alertname} on ${service}` }]);
+  amPayload([
+    {
+      labels: { alertname, service, instance: `${service}-1`, severity: 'critical' },
+      summary: `${alertname} on ${service}`,
+    },
+  ]);
 
 describe('the store dies right after a 202', () => {
   const dataDir = tempDataDir();
@@ -79,7 +84,9 @@ describe('the store dies right after a 202', () => {
       body: alert('LedgerWriteStalled', 'billing-api'),
     });
     expect(hook.status).toBe(202);
-    await until('the engine event in dlq.jsonl', () => runtime.deadLetters().find((d) => d.function === 'incident-engine'));
+    await until('the engine event in dlq.jsonl', () =>
+      runtime.deadLetters().find((d) => d.function === 'incident-engine'),
+    );
     unsubscribe();
     await runtime.stop();
     await dynamo!.stop();
@@ -138,7 +145,12 @@ describe('an event lost altogether', () => {
     // The group window closes (Incident Opened is dropped by paging): nobody paged yet.
     await sweepAhead(rt, 4 * MINUTE + 31_000);
     // Opened on the reconciler's clock, minutes ahead: read past the API's default window.
-    const { items } = await listIncidents({ serviceId: 'billing-api', from: new Date(Date.now() - MINUTE), to: new Date(Date.now() + 20 * MINUTE), limit: 10 });
+    const { items } = await listIncidents({
+      serviceId: 'billing-api',
+      from: new Date(Date.now() - MINUTE),
+      to: new Date(Date.now() + 20 * MINUTE),
+      limit: 10,
+    });
     expect(items).toHaveLength(1);
     const incident = items[0];
     expect(dropped).toContain('paging');
@@ -148,7 +160,11 @@ describe('an event lost altogether', () => {
     const escalated = await reconcile(new Date(Date.now() + 9 * MINUTE));
     expect(escalated.escalationsStarted).toEqual([incident!.id]);
     await rt.settle();
-    expect(pagesFor(rt, incident!.id).map((p) => p.attributes.channel).sort()).toEqual(['email', 'sms']);
+    expect(
+      pagesFor(rt, incident!.id)
+        .map((p) => p.attributes.channel)
+        .sort(),
+    ).toEqual(['email', 'sms']);
     expect((await reconcile(new Date(Date.now() + 10 * MINUTE))).escalationsStarted).toEqual([]);
     await rt.settle();
     expect(pagesFor(rt, incident!.id)).toHaveLength(2);

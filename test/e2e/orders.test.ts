@@ -22,7 +22,10 @@ let cat: OrderCatalogFixture;
 const dataDir = tempDataDir();
 const tablePrefix = uniqueTablePrefix();
 
-const start = () => startTestRuntime({ seedDemo: true, dataDir, tablePrefix, stepFunctions: { timeScale: TIME_SCALE } } as Parameters<typeof startTestRuntime>[0]);
+const start = () =>
+  startTestRuntime({ seedDemo: true, dataDir, tablePrefix, stepFunctions: { timeScale: TIME_SCALE } } as Parameters<
+    typeof startTestRuntime
+  >[0]);
 
 beforeAll(async () => {
   hooks = createServer((req, res) => {
@@ -46,7 +49,8 @@ beforeEach(() => ocs().configure({ faults: [] }));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const json = async (r: Response) => ({ status: r.status, body: (await r.json()) as Json });
-const place = (body: unknown, headers: Record<string, string> = {}) => rt.request('POST', '/productOrder', { token: AGENT, body, headers }).then(json);
+const place = (body: unknown, headers: Record<string, string> = {}) =>
+  rt.request('POST', '/productOrder', { token: AGENT, body, headers }).then(json);
 const read = (id: string) => rt.request('GET', `/productOrder/${id}`, { token: VIEWER }).then(json);
 
 async function until(id: string, done: (o: Json) => boolean, timeoutMs = 30_000): Promise<Json> {
@@ -54,28 +58,46 @@ async function until(id: string, done: (o: Json) => boolean, timeoutMs = 30_000)
   for (;;) {
     const { body } = await read(id);
     if (done(body)) return body;
-    if (Date.now() > deadline) throw new Error(`order ${id} stayed ${body.state}: ${JSON.stringify({ steps: body.steps, failure: body.failure })}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `order ${id} stayed ${body.state}: ${JSON.stringify({ steps: body.steps, failure: body.failure })}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 const settled = (o: Json) => ['completed', 'partial', 'failed', 'cancelled'].includes(o.state);
-const subscribersOf = (customerId: string) => ocs().subscribers().filter((s) => s.customerId === customerId);
+const subscribersOf = (customerId: string) =>
+  ocs()
+    .subscribers()
+    .filter((s) => s.customerId === customerId);
 const stateEvents = (id: string) =>
   rt
     .busEvents()
-    .filter((e) => e['detail-type'] === 'ProductOrderStateChangeEvent' && (e.detail as Json).event.productOrder.id === id)
+    .filter(
+      (e) => e['detail-type'] === 'ProductOrderStateChangeEvent' && (e.detail as Json).event.productOrder.id === id,
+    )
     .map((e) => `${(e.detail as Json).change.from ?? ''}>${(e.detail as Json).change.to}`);
 
 async function resolveTicket(ticketId: string, code: 'done' | 'rejected') {
   const t = await rt.request('GET', `/tickets/${ticketId}`, { token: AGENT }).then(json);
-  const r = await rt.request('PATCH', `/tickets/${ticketId}`, { token: AGENT, body: { version: t.body.version, resolution: { code, note: code === 'done' ? 'SIM posted' : 'address does not exist' } } }).then(json);
+  const r = await rt
+    .request('PATCH', `/tickets/${ticketId}`, {
+      token: AGENT,
+      body: {
+        version: t.body.version,
+        resolution: { code, note: code === 'done' ? 'SIM posted' : 'address does not exist' },
+      },
+    })
+    .then(json);
   expect(r.status).toBe(200);
 }
 
 describe('product orders through the local runtime', () => {
   it('happy path: customer, OCS line, add-on by webhook, notified; every state change is one event', async () => {
     const before = webhookCalls;
-    const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.voicemail], externalId: `happy-${tablePrefix}` }));
+    const placed = await place(
+      newCustomerOrderBody(cat, { addOns: [cat.voicemail], externalId: `happy-${tablePrefix}` }),
+    );
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ state: 'acknowledged', kind: 'newCustomer', '@type': 'ProductOrder' });
     const done = await until(placed.body.id, settled);
@@ -86,25 +108,47 @@ describe('product orders through the local runtime', () => {
     const { customer, services } = await customerPartition(customerId);
     expect(customer).toMatchObject({ status: 'active', paymentMethod: 'cash' });
     expect(services.map((s) => s.state)).toEqual(['active', 'active']);
-    expect(done.steps.map((s: Json) => s.name)).toEqual(expect.arrayContaining(['Validate', 'CreateCustomer', 'CreditCheck', 'ActivateOnNetwork', 'EnableServices', 'Complete']));
+    expect(done.steps.map((s: Json) => s.name)).toEqual(
+      expect.arrayContaining([
+        'Validate',
+        'CreateCustomer',
+        'CreditCheck',
+        'ActivateOnNetwork',
+        'EnableServices',
+        'Complete',
+      ]),
+    );
     expect(done.steps.every((s: Json) => s.status === 'succeeded')).toBe(true);
     expect(done.history.map((h: Json) => h.to)).toEqual(['acknowledged', 'inProgress', 'completed']);
     await rt.settle();
     expect(stateEvents(placed.body.id)).toEqual(['>acknowledged', 'acknowledged>inProgress', 'inProgress>completed']);
-    expect(rt.snsMessages().filter((m) => m.topic === 'notifications' && m.attributes.orderId === placed.body.id).map((m) => m.attributes.audience).sort()).toEqual(['customer', 'requester']);
+    expect(
+      rt
+        .snsMessages()
+        .filter((m) => m.topic === 'notifications' && m.attributes.orderId === placed.body.id)
+        .map((m) => m.attributes.audience)
+        .sort(),
+    ).toEqual(['customer', 'requester']);
   });
 
   it('bad input starts nothing: unknown offering, malformed body, duplicate externalId', async () => {
     const calls = JSON.stringify(ocs().calls());
-    const unknown = await place({ ...newCustomerOrderBody(cat), productOrderItem: [{ id: '1', action: 'add', productOffering: { id: 'no-such-plan' } }] });
+    const unknown = await place({
+      ...newCustomerOrderBody(cat),
+      productOrderItem: [{ id: '1', action: 'add', productOffering: { id: 'no-such-plan' } }],
+    });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.errors).toEqual([{ field: 'productOrderItem.0.productOffering.id', message: 'No product offering no-such-plan in the catalog.' }]);
+    expect(unknown.body.errors).toEqual([
+      { field: 'productOrderItem.0.productOffering.id', message: 'No product offering no-such-plan in the catalog.' },
+    ]);
     const malformed = await place({ ...newCustomerOrderBody(cat), productOrderItem: [{ id: '1', action: 'upgrade' }] });
     expect(malformed.status).toBe(422);
     expect(malformed.body.errors[0].field).toBe('productOrderItem.0.action');
     const dup = await place(newCustomerOrderBody(cat, { externalId: `happy-${tablePrefix}` }));
     expect(dup.status).toBe(409);
-    expect(dup.body.errors).toEqual([{ field: 'externalId', message: expect.stringContaining('already used by order') }]);
+    expect(dup.body.errors).toEqual([
+      { field: 'externalId', message: expect.stringContaining('already used by order') },
+    ]);
     expect(JSON.stringify(ocs().calls())).toBe(calls);
     const list = await rt.request('GET', '/productOrder?limit=200', { token: VIEWER }).then(json);
     expect(list.body.items).toHaveLength(1);
@@ -115,29 +159,46 @@ describe('product orders through the local runtime', () => {
     const placed = await place(newCustomerOrderBody(cat));
     const done = await until(placed.body.id, settled);
     expect(done.state).toBe('completed');
-    expect(done.steps.find((s: Json) => s.name === 'ActivateOnNetwork')).toMatchObject({ status: 'succeeded', attempts: 3, error: expect.stringContaining('TransientDriverError') });
+    expect(done.steps.find((s: Json) => s.name === 'ActivateOnNetwork')).toMatchObject({
+      status: 'succeeded',
+      attempts: 3,
+      error: expect.stringContaining('TransientDriverError'),
+    });
   });
 
   it('permanent OCS rejection: every completed step undone, nothing left in the OCS or the store', async () => {
     ocs().configure({ faults: [{ operation: 'createSubscriber', kind: 'reject' }] });
     const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.voicemail] }));
     const done = await until(placed.body.id, settled);
-    expect(done).toMatchObject({ state: 'failed', failure: { error: 'PermanentDriverError', step: 'activateNetwork', redrivable: false } });
+    expect(done).toMatchObject({
+      state: 'failed',
+      failure: { error: 'PermanentDriverError', step: 'activateNetwork', redrivable: false },
+    });
     const customerId = done.relatedParty.find((p: Json) => p.role === 'customer').id;
     expect(subscribersOf(customerId)).toEqual([]);
     expect((await customerPartition(customerId)).customer).toBeUndefined();
-    expect(done.steps.map((s: Json) => s.name)).toEqual(expect.arrayContaining(['UndoNetwork', 'UndoPayment', 'UndoCustomer', 'Finish']));
+    expect(done.steps.map((s: Json) => s.name)).toEqual(
+      expect.arrayContaining(['UndoNetwork', 'UndoPayment', 'UndoCustomer', 'Finish']),
+    );
   });
 
   it('a manual step holds the order on a ticket; resolved, the order completes', async () => {
     const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.simDelivery] }));
     const held = await until(placed.body.id, (o) => o.state === 'held');
-    expect(held.heldOn).toEqual([expect.objectContaining({ stateName: 'ManualService', ticketId: expect.any(String) })]);
+    expect(held.heldOn).toEqual([
+      expect.objectContaining({ stateName: 'ManualService', ticketId: expect.any(String) }),
+    ]);
     expect(JSON.stringify(held)).not.toMatch(/taskToken|heldTokens/);
     await resolveTicket(held.heldOn[0].ticketId, 'done');
     const done = await until(placed.body.id, settled);
     expect(done.state).toBe('completed');
-    expect(done.history.map((h: Json) => h.to)).toEqual(['acknowledged', 'inProgress', 'held', 'inProgress', 'completed']);
+    expect(done.history.map((h: Json) => h.to)).toEqual([
+      'acknowledged',
+      'inProgress',
+      'held',
+      'inProgress',
+      'completed',
+    ]);
   });
 
   it('a manual step marked irrecoverable (ticket rejected) rolls the order back', async () => {
@@ -154,15 +215,24 @@ describe('product orders through the local runtime', () => {
   it('cancel while in progress (held): compensated and cancelled; a completed order cannot be cancelled', async () => {
     const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.simDelivery] }));
     await until(placed.body.id, (o) => o.state === 'held');
-    const cancel = await rt.request('POST', '/cancelProductOrder', { token: AGENT, body: { productOrder: { id: placed.body.id }, cancellationReason: 'customer changed their mind' } }).then(json);
+    const cancel = await rt
+      .request('POST', '/cancelProductOrder', {
+        token: AGENT,
+        body: { productOrder: { id: placed.body.id }, cancellationReason: 'customer changed their mind' },
+      })
+      .then(json);
     expect(cancel.status).toBe(201);
     expect(cancel.body).toMatchObject({ state: 'inProgress', '@type': 'CancelProductOrder' });
     const done = await until(placed.body.id, settled);
     expect(done).toMatchObject({ state: 'cancelled', cancellationReason: 'customer changed their mind' });
     const customerId = done.relatedParty.find((p: Json) => p.role === 'customer').id;
     expect(subscribersOf(customerId)).toEqual([]);
-    expect((await rt.request('GET', `/cancelProductOrder/${cancel.body.id}`, { token: VIEWER }).then(json)).body.state).toBe('done');
-    const again = await rt.request('POST', '/cancelProductOrder', { token: AGENT, body: { productOrder: { id: placed.body.id } } }).then(json);
+    expect(
+      (await rt.request('GET', `/cancelProductOrder/${cancel.body.id}`, { token: VIEWER }).then(json)).body.state,
+    ).toBe('done');
+    const again = await rt
+      .request('POST', '/cancelProductOrder', { token: AGENT, body: { productOrder: { id: placed.body.id } } })
+      .then(json);
     expect(again.status).toBe(409);
   });
 

@@ -60,7 +60,9 @@ it('a probe round is fanned out over the bus to probe-worker, which checks the d
   expect(rt.busEvents().filter((e) => e['detail-type'] === 'Probe Batch Due')).toHaveLength(round.batches);
   expect(invoked('probe-worker').filter((i) => !i.error)).toHaveLength(round.batches);
   const self = await get('/probes/demo-nocturne-openapi');
-  expect(self.state).toEqual(expect.objectContaining({ status: 'up', lastResult: expect.objectContaining({ ok: true, statusCode: 200 }) }));
+  expect(self.state).toEqual(
+    expect.objectContaining({ status: 'up', lastResult: expect.objectContaining({ ok: true, statusCode: 200 }) }),
+  );
   expect((await get('/probes/demo-billing-db-tcp')).state.status).toBe('up');
   // new → up flips are events too (nothing fires for them).
   expect(rt.busEvents().filter((e) => e['detail-type'] === 'Probe State Changed').length).toBeGreaterThanOrEqual(2);
@@ -97,11 +99,17 @@ it('a job that stops pinging opens an incident and notifies; its next success re
     new UpdateCommand({
       TableName: rt.tables.main,
       Key: probeKeys.jobState('e2e-invoice-run'),
-      UpdateExpression: 'SET lastSuccessAt = :old, firstPingAt = :old, lastPingAt = :old, expectedAt = :exp, nextCheckAt = :exp',
+      UpdateExpression:
+        'SET lastSuccessAt = :old, firstPingAt = :old, lastPingAt = :old, expectedAt = :exp, nextCheckAt = :exp',
       ExpressionAttributeValues: { ':old': old, ':exp': expected },
     }),
   );
-  await scheduleTimer({ id: jobTimerId('e2e-invoice-run'), kind: JOB_TIMER_KIND, dueAt: expected, payload: { jobId: 'e2e-invoice-run' } });
+  await scheduleTimer({
+    id: jobTimerId('e2e-invoice-run'),
+    kind: JOB_TIMER_KIND,
+    dueAt: expected,
+    payload: { jobId: 'e2e-invoice-run' },
+  });
 
   // Act: the timer sweep runs; the flip travels through the outbox to the alert pipeline and
   // the incident engine (whose group window the sweeps below close).
@@ -111,13 +119,24 @@ it('a job that stops pinging opens an incident and notifies; its next success re
   // Assess: down, a critical alert from the built-in integration, an incident for the team, notified.
   const down = await get('/jobs/e2e-invoice-run');
   expect(down.state).toEqual(expect.objectContaining({ status: 'down', reason: 'not-on-time' }));
-  const flipEvents = rt.busEvents().filter((e) => e['detail-type'] === 'Job State Changed' && (e.detail as Doc).subject.id === 'e2e-invoice-run');
+  const flipEvents = rt
+    .busEvents()
+    .filter((e) => e['detail-type'] === 'Job State Changed' && (e.detail as Doc).subject.id === 'e2e-invoice-run');
   expect(flipEvents.map((e) => (e.detail as Doc).change.to)).toEqual(['up', 'down']);
   expect(invoked('probe-alerts').filter((i) => i.error)).toEqual([]);
   await eventually(async () => {
     const alerts = await get<{ items: Doc[] }>('/alerts?integration=nocturne-probes&status=firing');
     expect(alerts.items.find((a) => a.dedupKey === 'job:e2e-invoice-run')).toEqual(
-      expect.objectContaining({ severity: 'critical', service: 'billing-api', labels: expect.objectContaining({ job: 'e2e-invoice-run', type: 'Load', category: 'Billing', team: 'platform' }) }),
+      expect.objectContaining({
+        severity: 'critical',
+        service: 'billing-api',
+        labels: expect.objectContaining({
+          job: 'e2e-invoice-run',
+          type: 'Load',
+          category: 'Billing',
+          team: 'platform',
+        }),
+      }),
     );
   });
   let incident: Doc | undefined;
@@ -126,12 +145,20 @@ it('a job that stops pinging opens an incident and notifies; its next success re
     const incidents = await get<{ items: Doc[] }>('/incidents?service=billing-api&limit=50');
     incident = incidents.items.find((i) => i.status === 'triggered');
     expect(incident).toEqual(expect.objectContaining({ teamId: 'platform', status: 'triggered' }));
-    const notified = rt.busEvents().filter((e) => e.source === 'nocturne.incidents' && (e.detail as Doc).notify && (e.detail as Doc).incident.id === incident!.id);
+    const notified = rt
+      .busEvents()
+      .filter(
+        (e) =>
+          e.source === 'nocturne.incidents' &&
+          (e.detail as Doc).notify &&
+          (e.detail as Doc).incident.id === incident!.id,
+      );
     expect(notified.length).toBeGreaterThanOrEqual(1);
   });
   // Paging (the `pages` topic) follows the notified incident event; once it is wired, this incident pages.
   const pages = rt.snsMessages().filter((m) => m.topic === 'pages');
-  if (pages.length) expect(pages.filter((m) => JSON.stringify(m).includes(incident!.id)).length).toBeGreaterThanOrEqual(1);
+  if (pages.length)
+    expect(pages.filter((m) => JSON.stringify(m).includes(incident!.id)).length).toBeGreaterThanOrEqual(1);
 
   // Act: the job succeeds again.
   expect((await fetch(job.pingUrls.success, { method: 'POST', body: 'invoice run done' })).status).toBe(200);

@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { timerHandlers } from '../../functions/timer-sweeper/registry';
 import { sweepOnce } from '../../functions/timer-sweeper/sweep';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { getTicket } from '../../shared/store/tickets';
 import { startTestRuntime, type TestRuntime } from '../support/local';
 
@@ -14,7 +19,8 @@ const ADMIN = 'demo-admin-token';
 const AGENT = 'demo-responder-token';
 const REQUESTER = 'demo-requester-token';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'email');
-const eml = (name: string, vars: Record<string, string> = {}) => readFileSync(path.join(FIXTURES, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_m, k: string) => vars[k] ?? '');
+const eml = (name: string, vars: Record<string, string> = {}) =>
+  readFileSync(path.join(FIXTURES, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_m, k: string) => vars[k] ?? '');
 
 let rt: TestRuntime;
 
@@ -45,9 +51,15 @@ afterAll(async () => {
 });
 
 const json = async (r: Response) => ({ status: r.status, body: (await r.json()) as Record<string, any> }); // eslint-disable-line @typescript-eslint/no-explicit-any
-const mail = (raw: string) => rt.request('POST', '/inbound-email', { token: ADMIN, body: raw, headers: { 'content-type': 'message/rfc822' } }).then(json);
+const mail = (raw: string) =>
+  rt
+    .request('POST', '/inbound-email', { token: ADMIN, body: raw, headers: { 'content-type': 'message/rfc822' } })
+    .then(json);
 const emailsTo = (recipient: string) =>
-  rt.snsMessages().filter((m) => m.topic === 'notifications' && m.attributes.recipient === recipient).map((m) => ({ subject: m.subject ?? '', email: m.messages?.email ?? m.message }));
+  rt
+    .snsMessages()
+    .filter((m) => m.topic === 'notifications' && m.attributes.recipient === recipient)
+    .map((m) => ({ subject: m.subject ?? '', email: m.messages?.email ?? m.message }));
 
 describe('tickets through the local runtime', () => {
   it('email opens a ticket, an agent replies, the requester’s reply threads on, an SLA breach reaches the lead', async () => {
@@ -56,13 +68,26 @@ describe('tickets through the local runtime', () => {
     expect(opened.status).toBe(201);
     const { ticketId, number } = opened.body;
     await rt.settle();
-    expect(emailsTo('carla@customer.example').map((m) => m.subject)).toEqual([expect.stringMatching(new RegExp(`^\\[#${number}\\] .*We received your request`))]);
+    expect(emailsTo('carla@customer.example').map((m) => m.subject)).toEqual([
+      expect.stringMatching(new RegExp(`^\\[#${number}\\] .*We received your request`)),
+    ]);
     const t0 = (await json(await rt.request('GET', `/tickets/${ticketId}`, { token: AGENT }))).body;
-    expect(t0).toMatchObject({ source: 'email', categoryId: 'technical-support-l1', queueId: 'support-l1', status: 'open', fields: { msisdn: '+49 151 12345678' } });
+    expect(t0).toMatchObject({
+      source: 'email',
+      categoryId: 'technical-support-l1',
+      queueId: 'support-l1',
+      status: 'open',
+      fields: { msisdn: '+49 151 12345678' },
+    });
     expect(emailsTo(t0.assignee.email).some((m) => /Assigned to/.test(m.subject))).toBe(true);
 
     // 2. An agent replies publicly; Carla gets the reply by email.
-    const reply = await json(await rt.request('POST', `/tickets/${ticketId}/comments`, { token: AGENT, body: { body: 'Hi Carla, could you restart your phone once?' } }));
+    const reply = await json(
+      await rt.request('POST', `/tickets/${ticketId}/comments`, {
+        token: AGENT,
+        body: { body: 'Hi Carla, could you restart your phone once?' },
+      }),
+    );
     expect(reply.status).toBe(201);
     await rt.settle();
     expect(emailsTo('carla@customer.example').at(-1)!.email).toMatch(/could you restart your phone once\?/);
@@ -96,14 +121,20 @@ describe('tickets through the local runtime', () => {
     expect(emailsTo('carla@customer.example').some((m) => /SLA/.test(m.subject))).toBe(false);
     // Warning and breach were both overdue in this one sweep: whichever ran first, the breach is recorded once.
     const types = rt.busEvents().map((e) => e['detail-type']);
-    expect(types).toEqual(expect.arrayContaining(['Ticket Created', 'Ticket Assigned', 'Ticket Commented', 'Ticket SLA Breached']));
+    expect(types).toEqual(
+      expect.arrayContaining(['Ticket Created', 'Ticket Assigned', 'Ticket Commented', 'Ticket SLA Breached']),
+    );
     expect(types.filter((x) => x === 'Ticket SLA Breached')).toHaveLength(1);
     expect(rt.deadLetters()).toEqual([]);
   });
 
   it('a workflow task ticket resolves and the waiting execution resumes with its outcome', async () => {
     // A state machine's manual step (lambda:invoke.waitForTaskToken → workflow-tasks) opens a ticket.
-    const sfn = new SFNClient({ endpoint: rt.stepFunctions.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const sfn = new SFNClient({
+      endpoint: rt.stepFunctions.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const { executionArn } = await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: rt.stepFunctions.machines.find((m) => m.name === 'workflow-task')!.arn,
@@ -116,7 +147,8 @@ describe('tickets through the local runtime', () => {
       return all.some((e) => e.type === 'TaskSubmitted') ? all : undefined;
     });
     const submitted = events.find((e) => e.type === 'TaskSubmitted')!;
-    const token = JSON.parse(events.find((e) => e.type === 'TaskScheduled')!.taskScheduledEventDetails!.parameters!).Payload.taskToken as string;
+    const token = JSON.parse(events.find((e) => e.type === 'TaskScheduled')!.taskScheduledEventDetails!.parameters!)
+      .Payload.taskToken as string;
     const accepted = JSON.parse(submitted.taskSubmittedEventDetails!.output!).Payload as { ticketId: string };
     const ticket = (await json(await rt.request('GET', `/tickets/${accepted.ticketId}`, { token: AGENT }))).body;
     expect(ticket).toMatchObject({ subject: 'Verify ID documents for acct-1001' });
@@ -124,7 +156,14 @@ describe('tickets through the local runtime', () => {
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
     // The agent resolves it: the committed resolution answers the token and the execution carries on.
     const resolved = await json(
-      await rt.request('PATCH', `/tickets/${accepted.ticketId}`, { token: AGENT, body: { version: ticket.version, fields: { approved: true }, resolution: { code: 'done', note: 'passport checked' } } }),
+      await rt.request('PATCH', `/tickets/${accepted.ticketId}`, {
+        token: AGENT,
+        body: {
+          version: ticket.version,
+          fields: { approved: true },
+          resolution: { code: 'done', note: 'passport checked' },
+        },
+      }),
     );
     expect(resolved.status).toBe(200);
     await rt.settle();
@@ -134,7 +173,11 @@ describe('tickets through the local runtime', () => {
     });
     expect(done.status).toBe('SUCCEEDED');
     expect(JSON.parse(done.output!).verification).toEqual(
-      expect.objectContaining({ ticketId: accepted.ticketId, resolution: { code: 'done', note: 'passport checked' }, fields: { approved: true } }),
+      expect.objectContaining({
+        ticketId: accepted.ticketId,
+        resolution: { code: 'done', note: 'passport checked' },
+        fields: { approved: true },
+      }),
     );
     expect(rt.busEvents().some((e) => JSON.stringify(e).includes(token))).toBe(false);
     const after = (await json(await rt.request('GET', `/tickets/${accepted.ticketId}`, { token: AGENT }))).body;
@@ -143,12 +186,28 @@ describe('tickets through the local runtime', () => {
   });
 
   it('requesters open and follow their own tickets over the gateway', async () => {
-    const mine = await json(await rt.request('POST', '/tickets', { token: REQUESTER, body: { subject: 'Invoice 2026-11 too high', categoryId: 'billing', fields: { invoiceNumber: 'INV-2026-11-0042' } } }));
+    const mine = await json(
+      await rt.request('POST', '/tickets', {
+        token: REQUESTER,
+        body: {
+          subject: 'Invoice 2026-11 too high',
+          categoryId: 'billing',
+          fields: { invoiceNumber: 'INV-2026-11-0042' },
+        },
+      }),
+    );
     expect(mine.status).toBe(201);
     expect(mine.body.requester.email).toBe('requester@nocturne.local');
     const list = await json(await rt.request('GET', '/tickets', { token: REQUESTER }));
     expect(list.body.items.map((t: { id: string }) => t.id)).toEqual([mine.body.id]);
-    expect((await rt.request('PATCH', `/tickets/${mine.body.id}`, { token: REQUESTER, body: { version: 1, status: 'resolved' } })).status).toBe(403);
+    expect(
+      (
+        await rt.request('PATCH', `/tickets/${mine.body.id}`, {
+          token: REQUESTER,
+          body: { version: 1, status: 'resolved' },
+        })
+      ).status,
+    ).toBe(403);
     const report = await rt.request('GET', '/reports/tickets?groupBy=queue&format=csv', { token: 'demo-viewer-token' });
     expect(report.status).toBe(200);
     expect(await report.text()).toMatch(/^queue,created,resolved,backlog/);

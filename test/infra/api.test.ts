@@ -32,7 +32,10 @@ describe.each(catalogsUnderTest)('API of %s', (_title, catalog) => {
     const expected = Object.fromEntries(
       webhookRoutes.map((key) => [
         key,
-        { ThrottlingRateLimit: catalog.throttle.webhookRateLimit, ThrottlingBurstLimit: catalog.throttle.webhookBurstLimit },
+        {
+          ThrottlingRateLimit: catalog.throttle.webhookRateLimit,
+          ThrottlingBurstLimit: catalog.throttle.webhookBurstLimit,
+        },
       ]),
     );
     expect(stage().RouteSettings).toEqual(expected);
@@ -50,7 +53,7 @@ describe.each(catalogsUnderTest)('API of %s', (_title, catalog) => {
     expect(stageResource.DependsOn).toEqual(expect.arrayContaining([routesStackId]));
   });
 
-  it('keeps the main stack and the routes stack each under CloudFormation\'s 500-resource limit, with room to grow', () => {
+  it("keeps the main stack and the routes stack each under CloudFormation's 500-resource limit, with room to grow", () => {
     const main = Object.keys(Template.fromStack(s.stack).toJSON().Resources).length;
     const routes = Object.keys(Template.fromStack(s.stack.api.routesStack).toJSON().Resources).length;
     expect({ main: main < 450, routes: routes < 450 }).toEqual({ main: true, routes: true });
@@ -60,7 +63,11 @@ describe.each(catalogsUnderTest)('API of %s', (_title, catalog) => {
     const logGroupId = logicalId(s.stack.api.accessLogGroup);
     expect(stage().AccessLogSettings.DestinationArn).toEqual(arnOf(logGroupId));
     const format = JSON.parse(stage().AccessLogSettings.Format);
-    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+    });
     expect(s.resources[logGroupId]!.Properties!.RetentionInDays).toBeGreaterThan(0);
   });
 
@@ -75,7 +82,9 @@ describe.each(catalogsUnderTest)('API of %s', (_title, catalog) => {
   });
 
   it('puts the authorizer on every jwt route and on no other', () => {
-    const routes = Object.fromEntries(resourcesOfType(s, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties!.RouteKey, r.Properties!]));
+    const routes = Object.fromEntries(
+      resourcesOfType(s, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties!.RouteKey, r.Properties!]),
+    );
     for (const t of catalog.functions.flatMap((fn) => fn.triggers)) {
       if (t.kind !== 'http') continue;
       expect({ route: routeKey(t), type: routes[routeKey(t)]?.AuthorizationType }).toEqual({
@@ -101,7 +110,13 @@ describe('ops user pool', () => {
       MfaConfiguration: 'ON',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       Policies: {
-        PasswordPolicy: { MinimumLength: 14, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
+        PasswordPolicy: {
+          MinimumLength: 14,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
       },
       UserPoolTier: 'PLUS',
       UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },

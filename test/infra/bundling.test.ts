@@ -19,17 +19,28 @@ describe('bundling every catalog function', () => {
     outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocturne-synth-'));
     // As in Lambda, the AWS SDK v3 is found outside the bundle (there: the runtime's node_modules).
     fs.mkdirSync(path.join(outdir, 'node_modules'));
-    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules', '@aws-sdk'), path.join(outdir, 'node_modules', '@aws-sdk'), 'dir');
+    fs.symlinkSync(
+      path.join(PROJECT_ROOT, 'node_modules', '@aws-sdk'),
+      path.join(outdir, 'node_modules', '@aws-sdk'),
+      'dir',
+    );
   });
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   it('finds a handler file at every catalog entry', () => {
-    const missing = catalog.functions.filter((f) => !fs.existsSync(path.join(PROJECT_ROOT, f.entry))).map((f) => `${f.name}: ${f.entry}`);
+    const missing = catalog.functions
+      .filter((f) => !fs.existsSync(path.join(PROJECT_ROOT, f.entry)))
+      .map((f) => `${f.name}: ${f.entry}`);
     expect(missing).toEqual([]);
   });
 
   it('bundles each entry into a minified ES module with a source map that loads and exports handler', () => {
-    const { app, stack } = buildApp({ bundle: true, nag: false, outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+    const { app, stack } = buildApp({
+      bundle: true,
+      nag: false,
+      outdir,
+      context: { 'aws:cdk:enable-asset-metadata': true },
+    });
     const assembly = app.synth();
     const template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
     const s = { resources: template.toJSON().Resources } as Synthesized;
@@ -55,7 +66,10 @@ describe('bundling every catalog function', () => {
         if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); }
         console.log(process.versions.node);`;
       const env = Object.fromEntries(
-        Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : `stand-in-${k}`]),
+        Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : `stand-in-${k}`,
+        ]),
       );
       const nodeVersion = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
         env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...env, NODE_OPTIONS: '--enable-source-maps' },

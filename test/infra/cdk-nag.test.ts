@@ -18,29 +18,54 @@ interface Finding {
 }
 
 /** Synthesize with the checks on, collecting findings instead of failing synthesis. */
-function nagFindings(opts: BuildAppOptions, mutate?: (built: ReturnType<typeof buildApp>) => void): { app: App; findings: Finding[] } {
-  const built = buildApp({ ...opts, bundle: false, nag: true, context: { '@aws-cdk/core:failSynthOnValidationErrors': false } });
+function nagFindings(
+  opts: BuildAppOptions,
+  mutate?: (built: ReturnType<typeof buildApp>) => void,
+): { app: App; findings: Finding[] } {
+  const built = buildApp({
+    ...opts,
+    bundle: false,
+    nag: true,
+    context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
+  });
   mutate?.(built);
   const assembly = built.app.synth();
   const reportFile = path.join(assembly.directory, 'validation-report.json');
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as {
     pluginReports: Array<{
       pluginName: string;
-      violations: Array<{ ruleName: string; severity: string; description: string; violatingConstructs: Array<{ constructPath: string }> }>;
+      violations: Array<{
+        ruleName: string;
+        severity: string;
+        description: string;
+        violatingConstructs: Array<{ constructPath: string }>;
+      }>;
     }>;
   };
   const findings = report.pluginReports
     .filter((r) => r.pluginName === 'AwsSolutions')
     .flatMap((r) =>
       r.violations.flatMap((v) =>
-        v.violatingConstructs.map((c) => ({ rule: v.ruleName, severity: v.severity, at: c.constructPath, description: v.description })),
+        v.violatingConstructs.map((c) => ({
+          rule: v.ruleName,
+          severity: v.severity,
+          at: c.constructPath,
+          description: v.description,
+        })),
       ),
     );
   return { app: built.app, findings };
 }
 
 /** Rules we acknowledge somewhere, each explained in docs/decisions/0002. */
-const ACKNOWLEDGEABLE = ['AwsSolutions-L1', 'AwsSolutions-IAM5', 'AwsSolutions-APIG4', 'AwsSolutions-SQS3', 'AwsSolutions-S1', 'AwsSolutions-SMG4'];
+const ACKNOWLEDGEABLE = [
+  'AwsSolutions-L1',
+  'AwsSolutions-IAM5',
+  'AwsSolutions-APIG4',
+  'AwsSolutions-SQS3',
+  'AwsSolutions-S1',
+  'AwsSolutions-SMG4',
+];
 
 describe.each(catalogsUnderTest)('cdk-nag AwsSolutions on %s', (_title, catalog) => {
   const { app, findings } = nagFindings({ catalog });
@@ -52,9 +77,15 @@ describe.each(catalogsUnderTest)('cdk-nag AwsSolutions on %s', (_title, catalog)
   it('acknowledges only the documented rules, each with a specific reason', () => {
     const acknowledgements = app.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ at: c.node.path, data: m.data as Record<string, string> })))
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((m) => ({ at: c.node.path, data: m.data as Record<string, string> })),
+      )
       // CDK stores the id qualified by its namespace, e.g. "Annotation::AwsSolutions-L1".
-      .flatMap(({ at, data }) => Object.entries(data).map(([id, reason]) => ({ at, id: id.replace(/^\w+::/, ''), reason })));
+      .flatMap(({ at, data }) =>
+        Object.entries(data).map(([id, reason]) => ({ at, id: id.replace(/^\w+::/, ''), reason })),
+      );
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const a of acknowledgements) {
       const documented = ACKNOWLEDGEABLE.some((rule) => a.id === rule || a.id.startsWith(`${rule}[`));

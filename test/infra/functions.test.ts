@@ -60,7 +60,11 @@ function rulesOf(s: Synthesized, fnId: string): Json[] {
 function receiptRulesOf(s: Synthesized, fnId: string): Json[] {
   return resourcesOfType(s, 'AWS::SES::ReceiptRule')
     .map(([, r]) => r.Properties!)
-    .filter((p) => (p.Rule.Actions as Json[]).some((a) => JSON.stringify(a.LambdaAction?.FunctionArn) === JSON.stringify(arnOf(fnId))));
+    .filter((p) =>
+      (p.Rule.Actions as Json[]).some(
+        (a) => JSON.stringify(a.LambdaAction?.FunctionArn) === JSON.stringify(arnOf(fnId)),
+      ),
+    );
 }
 
 function streamMappingsOf(s: Synthesized, fnId: string): Json[] {
@@ -125,9 +129,13 @@ function expectTriggerWired(s: Synthesized, def: FunctionDefinition, trigger: Tr
       // One SQS event source per other function's async DLQ: one message at a time, partial failures;
       // the DLQ gives a failed redrive back after 15 minutes and parks it after 5 receives.
       const env = lambdaOf(s, def.name).props.Environment.Variables as Record<string, unknown>;
-      const owners = [...s.stack.functions.values()].filter((f) => f.asyncDeadLetterQueue && f.definition.name !== def.name);
+      const owners = [...s.stack.functions.values()].filter(
+        (f) => f.asyncDeadLetterQueue && f.definition.name !== def.name,
+      );
       expect(owners.length).toBeGreaterThan(0);
-      const sqsMappings = streamMappingsOf(s, fnId).filter((m) => JSON.stringify(m.EventSourceArn).includes('AsyncDlq'));
+      const sqsMappings = streamMappingsOf(s, fnId).filter((m) =>
+        JSON.stringify(m.EventSourceArn).includes('AsyncDlq'),
+      );
       expect(sqsMappings).toHaveLength(owners.length);
       for (const owner of owners) {
         const queueId = logicalId(owner.asyncDeadLetterQueue!);
@@ -151,7 +159,11 @@ function expectTriggerWired(s: Synthesized, def: FunctionDefinition, trigger: Tr
       expect(rules).toHaveLength(1);
       const bucket = logicalId(s.stack.inboundEmail!.bucket);
       expect(rules[0].RuleSetName).toEqual(ref(logicalId(s.stack.inboundEmail!.ruleSet)));
-      expect(rules[0].Rule).toMatchObject({ Enabled: true, ScanEnabled: true, Recipients: [s.stack.inboundEmail!.domain] });
+      expect(rules[0].Rule).toMatchObject({
+        Enabled: true,
+        ScanEnabled: true,
+        Recipients: [s.stack.inboundEmail!.domain],
+      });
       expect(rules[0].Rule.Actions).toEqual([
         { S3Action: { BucketName: ref(bucket), ObjectKeyPrefix: trigger.prefix } },
         { LambdaAction: { FunctionArn: arnOf(fnId), InvocationType: 'Event' } },
@@ -207,13 +219,16 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
         NODE_OPTIONS: '--enable-source-maps',
         ...def.environment,
       });
-      for (const topic of catalog.topics) expect(env[topicEnvName(topic.name)]).toEqual(ref(logicalId(s.stack.topics.get(topic.name)!)));
+      for (const topic of catalog.topics)
+        expect(env[topicEnvName(topic.name)]).toEqual(ref(logicalId(s.stack.topics.get(topic.name)!)));
     });
 
     it('gets the public API URL and the page-link secret only if its entry needs them, the secret by dynamic reference', () => {
       const env = lambdaOf(s, name).props.Environment.Variables;
       const needs = def.needs ?? [];
-      expect(env.PUBLIC_BASE_URL).toEqual(needs.includes('publicBaseUrl') ? { 'Fn::GetAtt': [logicalId(s.stack.api.httpApi), 'ApiEndpoint'] } : undefined);
+      expect(env.PUBLIC_BASE_URL).toEqual(
+        needs.includes('publicBaseUrl') ? { 'Fn::GetAtt': [logicalId(s.stack.api.httpApi), 'ApiEndpoint'] } : undefined,
+      );
       if (!needs.includes('actLinkSecret')) {
         expect(env.ACT_LINK_SECRET).toBeUndefined();
         return;
@@ -233,7 +248,9 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
       const writes = grants.filter((g) => TABLE_WRITE.some((a) => g.startsWith(`${a} on main-table`)));
       expect(writes.length > 0).toBe(def.table === 'readwrite');
       expect(grants.some((g) => g.startsWith('events:PutEvents'))).toBe(def.publishEvents === true);
-      const published = grants.filter((g) => g.startsWith('sns:Publish on ')).map((g) => g.replace('sns:Publish on topic:', ''));
+      const published = grants
+        .filter((g) => g.startsWith('sns:Publish on '))
+        .map((g) => g.replace('sns:Publish on topic:', ''));
       expect(published.sort()).toEqual([...(def.topics ?? [])].sort());
     });
 
@@ -253,7 +270,10 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
       // Only a deadLetters function reads queues: one mapping per other async function's DLQ.
       const queueMappings = streamMappingsOf(s, fnId).filter((m) => !fromStream(m));
       if (!count('deadLetters')) expect(queueMappings).toEqual([]);
-      else expect(queueMappings.length).toBe([...s.stack.functions.values()].filter((f) => f.asyncDeadLetterQueue && f.definition.name !== name).length);
+      else
+        expect(queueMappings.length).toBe(
+          [...s.stack.functions.values()].filter((f) => f.asyncDeadLetterQueue && f.definition.name !== name).length,
+        );
       expect(receiptRulesOf(s, fnId)).toHaveLength(count('inboundEmail'));
       if (!count('inboundEmail')) {
         const env = lambdaOf(s, name).props.Environment.Variables;
@@ -265,10 +285,15 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
     it('may read inbound email and use Step Functions (task tokens, executions) only if its entry says so', () => {
       const grants = grantsOf(s, name);
       const declaresStates =
-        def.stepFunctionsCallbacks === true || Object.values(def.stateMachines ?? {}).some((machines) => (machines?.length ?? 0) > 0);
+        def.stepFunctionsCallbacks === true ||
+        Object.values(def.stateMachines ?? {}).some((machines) => (machines?.length ?? 0) > 0);
       expect(grants.filter((g) => g.startsWith('states:')).length > 0).toBe(declaresStates);
       const reads = grants.filter((g) => g.startsWith('s3:'));
-      expect(reads).toEqual(def.triggers.flatMap((t) => (t.kind === 'inboundEmail' ? [`s3:GetObject on inbound-email-bucket/${t.prefix}*`] : [])));
+      expect(reads).toEqual(
+        def.triggers.flatMap((t) =>
+          t.kind === 'inboundEmail' ? [`s3:GetObject on inbound-email-bucket/${t.prefix}*`] : [],
+        ),
+      );
     });
 
     it('sends failed async invocations to its dead-letter queue when it has schedule, event or inbound email triggers', () => {
@@ -293,13 +318,20 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
     const secrets = resourcesOfType(s, 'AWS::SecretsManager::Secret');
     const needed = catalog.functions.some((f) => f.needs?.includes('actLinkSecret'));
     expect(secrets).toHaveLength(needed ? 1 : 0);
-    if (needed) expect(secrets[0]![1].Properties!.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
+    if (needed)
+      expect(secrets[0]![1].Properties!.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
   });
 
   it('declares every HTTP route once', () => {
-    const keys = catalog.functions.flatMap((f) => f.triggers.flatMap((t) => (t.kind === 'http' ? [`${t.method} ${t.path}`] : [])));
+    const keys = catalog.functions.flatMap((f) =>
+      f.triggers.flatMap((t) => (t.kind === 'http' ? [`${t.method} ${t.path}`] : [])),
+    );
     expect(new Set(keys).size).toBe(keys.length);
-    expect(resourcesOfType(s, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey).sort()).toEqual([...keys].sort());
+    expect(
+      resourcesOfType(s, 'AWS::ApiGatewayV2::Route')
+        .map(([, r]) => r.Properties!.RouteKey)
+        .sort(),
+    ).toEqual([...keys].sort());
   });
 });
 
@@ -308,6 +340,8 @@ describe('deployment values (catalog needs)', () => {
     const [, exercise] = catalogsUnderTest[1]!;
     const [first, ...rest] = exercise.functions;
     const catalog = { ...exercise, functions: [{ ...first!, environment: { ACT_LINK_SECRET: 'plaintext' } }, ...rest] };
-    expect(() => buildApp({ catalog, bundle: false, nag: false })).toThrow(/environment sets ACT_LINK_SECRET; declare needs: \['actLinkSecret'\]/);
+    expect(() => buildApp({ catalog, bundle: false, nag: false })).toThrow(
+      /environment sets ACT_LINK_SECRET; declare needs: \['actLinkSecret'\]/,
+    );
   });
 });

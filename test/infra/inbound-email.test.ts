@@ -10,12 +10,16 @@ import { catalogsUnderTest } from './support/exercise-catalog';
 import { arnOf, lambdaOf, logicalId, ref, resourcesOfType, synth, type Json, type Synthesized } from './support/synth';
 
 const inboundOf = (catalog: Catalog) =>
-  catalog.functions.flatMap((fn) => fn.triggers.flatMap((t) => (t.kind === 'inboundEmail' ? [{ fn: fn.name, prefix: t.prefix }] : [])));
+  catalog.functions.flatMap((fn) =>
+    fn.triggers.flatMap((t) => (t.kind === 'inboundEmail' ? [{ fn: fn.name, prefix: t.prefix }] : [])),
+  );
 
 const objectsUnder = (bucketId: string, suffix: string) => ({ 'Fn::Join': ['', [arnOf(bucketId), suffix]] });
 
 function bucketPolicy(s: Synthesized, bucketId: string): Json[] {
-  const policies = resourcesOfType(s, 'AWS::S3::BucketPolicy').filter(([, p]) => JSON.stringify(p.Properties!.Bucket) === JSON.stringify(ref(bucketId)));
+  const policies = resourcesOfType(s, 'AWS::S3::BucketPolicy').filter(
+    ([, p]) => JSON.stringify(p.Properties!.Bucket) === JSON.stringify(ref(bucketId)),
+  );
   expect(policies).toHaveLength(1);
   return policies[0]![1].Properties!.PolicyDocument.Statement as Json[];
 }
@@ -32,19 +36,37 @@ describe.each(catalogsUnderTest)('inbound email of %s', (_title, catalog) => {
   });
 
   it('keeps raw mail in a private, encrypted, TLS-only bucket that expires it and logs access', () => {
-    expect(resourcesOfType(s, 'AWS::S3::Bucket').map(([id]) => id).sort()).toEqual([bucketId(), logBucketId()].sort());
+    expect(
+      resourcesOfType(s, 'AWS::S3::Bucket')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([bucketId(), logBucketId()].sort());
     for (const id of [bucketId(), logBucketId()]) {
       const props = s.resources[id]!.Properties!;
-      expect(props.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
-      expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(props.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ]);
+      expect(props.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
       expect(props.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
       expect(props.AccessControl).toBeUndefined();
-      expect(props.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: expect.any(Number) }));
-      expect(bucketPolicy(s, id)).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+      expect(props.LifecycleConfiguration.Rules).toContainEqual(
+        expect.objectContaining({ Status: 'Enabled', ExpirationInDays: expect.any(Number) }),
+      );
+      expect(bucketPolicy(s, id)).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
     }
     const mail = s.resources[bucketId()]!.Properties!;
     expect(mail.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(30);
-    expect(mail.LoggingConfiguration).toEqual({ DestinationBucketName: ref(logBucketId()), LogFilePrefix: expect.stringMatching(/\/$/) });
+    expect(mail.LoggingConfiguration).toEqual({
+      DestinationBucketName: ref(logBucketId()),
+      LogFilePrefix: expect.stringMatching(/\/$/),
+    });
     // Log delivery by bucket policy (no ACLs), from this bucket only.
     expect(bucketPolicy(s, logBucketId())).toContainEqual(
       expect.objectContaining({
@@ -57,7 +79,9 @@ describe.each(catalogsUnderTest)('inbound email of %s', (_title, catalog) => {
   });
 
   it('lets SES write each function’s prefix of this account’s bucket, and nothing else', () => {
-    const sesStatements = bucketPolicy(s, bucketId()).filter((st) => JSON.stringify(st.Principal).includes('ses.amazonaws.com'));
+    const sesStatements = bucketPolicy(s, bucketId()).filter((st) =>
+      JSON.stringify(st.Principal).includes('ses.amazonaws.com'),
+    );
     expect(sesStatements).toEqual(
       inbound.map(({ prefix }) => ({
         Effect: 'Allow',
@@ -114,7 +138,9 @@ describe('inbound email settings', () => {
       ...catalog,
       functions: catalog.functions.map((f) => ({
         ...f,
-        triggers: f.triggers.map((t) => (t.kind === 'inboundEmail' ? { ...t, prefix: prefixes[i++ % prefixes.length]! } : t)),
+        triggers: f.triggers.map((t) =>
+          t.kind === 'inboundEmail' ? { ...t, prefix: prefixes[i++ % prefixes.length]! } : t,
+        ),
       })),
     };
   };
@@ -125,23 +151,32 @@ describe('inbound email settings', () => {
   };
 
   it('takes the recipient domain from the inboundEmailDomain context value', () => {
-    expect(recipientsOf({ context: { inboundEmailDomain: 'help.operator.example' } })).toEqual([['help.operator.example']]);
+    expect(recipientsOf({ context: { inboundEmailDomain: 'help.operator.example' } })).toEqual([
+      ['help.operator.example'],
+    ]);
   });
 
   it('refuses a recipient domain that is not a domain name', () => {
-    expect(() => buildApp({ bundle: false, nag: false, context: { inboundEmailDomain: 'not a domain' } })).toThrow(/inboundEmailDomain "not a domain"/);
+    expect(() => buildApp({ bundle: false, nag: false, context: { inboundEmailDomain: 'not a domain' } })).toThrow(
+      /inboundEmailDomain "not a domain"/,
+    );
   });
 
   it('refuses prefixes that overlap or do not end in "/"', () => {
     const [, exercise] = catalogsUnderTest[1]!;
-    expect(() => buildApp({ catalog: withPrefixes(exercise, ['mail/', 'mail/more/']), bundle: false, nag: false })).toThrow(/overlaps "mail\/"/);
-    expect(() => buildApp({ catalog: withPrefixes(exercise, ['mail']), bundle: false, nag: false })).toThrow(/prefix "mail" must be/);
+    expect(() =>
+      buildApp({ catalog: withPrefixes(exercise, ['mail/', 'mail/more/']), bundle: false, nag: false }),
+    ).toThrow(/overlaps "mail\/"/);
+    expect(() => buildApp({ catalog: withPrefixes(exercise, ['mail']), bundle: false, nag: false })).toThrow(
+      /prefix "mail" must be/,
+    );
   });
 
   it('creates no bucket, rule set or SES permission when no function receives email', () => {
     const s = synth(noInbound(catalogsUnderTest[0]![1]));
     expect(s.stack.inboundEmail).toBeUndefined();
-    for (const type of ['AWS::S3::Bucket', 'AWS::SES::ReceiptRuleSet', 'AWS::SES::ReceiptRule']) expect(resourcesOfType(s, type)).toEqual([]);
+    for (const type of ['AWS::S3::Bucket', 'AWS::SES::ReceiptRuleSet', 'AWS::SES::ReceiptRule'])
+      expect(resourcesOfType(s, type)).toEqual([]);
     expect(Object.keys(s.outputs).filter((k) => k.startsWith('InboundEmail'))).toEqual([]);
   });
 

@@ -36,7 +36,10 @@ describe.each(catalogsUnderTest)('state machines of %s', (_title, catalog: Catal
     });
 
     it('is a STANDARD machine with its physical name, from its file with each substitution the ARN of its function', () => {
-      expect(props).toMatchObject({ StateMachineType: 'STANDARD', StateMachineName: stateMachinePhysicalName(s.stack, name) });
+      expect(props).toMatchObject({
+        StateMachineType: 'STANDARD',
+        StateMachineName: stateMachinePhysicalName(s.stack, name),
+      });
       expect(props.DefinitionSubstitutions).toEqual(
         Object.fromEntries(Object.entries(def.substitutions).map(([k, v]) => [k, arnOf(lambdaOf(s, v.function).id)])),
       );
@@ -63,7 +66,9 @@ describe.each(catalogsUnderTest)('state machines of %s', (_title, catalog: Catal
 
     it('has a role that may invoke exactly its functions (and deliver logs and traces)', () => {
       const roleId = (props.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-      expect((s.resources[roleId]!.Properties!.AssumeRolePolicyDocument as Json).Statement[0].Principal).toEqual({ Service: 'states.amazonaws.com' });
+      expect((s.resources[roleId]!.Properties!.AssumeRolePolicyDocument as Json).Statement[0].Principal).toEqual({
+        Service: 'states.amazonaws.com',
+      });
       const statements = resourcesOfType(s, 'AWS::IAM::Policy')
         .filter(([, p]) => (p.Properties!.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
         .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as Json[]);
@@ -77,7 +82,9 @@ describe.each(catalogsUnderTest)('state machines of %s', (_title, catalog: Catal
         return [JSON.stringify(arnOf(fnId)), JSON.stringify({ 'Fn::Join': ['', [arnOf(fnId), ':*']] })];
       });
       expect(invoked.sort()).toEqual(expected.sort());
-      const other = statements.flatMap((st) => [st.Action].flat()).filter((a: string) => !a.startsWith('logs:') && !a.startsWith('xray:'));
+      const other = statements
+        .flatMap((st) => [st.Action].flat())
+        .filter((a: string) => !a.startsWith('logs:') && !a.startsWith('xray:'));
       expect([...new Set(other)]).toEqual(['lambda:InvokeFunction']);
     });
 
@@ -87,7 +94,12 @@ describe.each(catalogsUnderTest)('state machines of %s', (_title, catalog: Catal
         ['ExecutionsTimedOut', construct.timedOutAlarm],
       ] as const) {
         const p = s.resources[logicalId(alarm)]!.Properties!;
-        expect(p).toMatchObject({ MetricName: metric, Namespace: 'AWS/States', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+        expect(p).toMatchObject({
+          MetricName: metric,
+          Namespace: 'AWS/States',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
         expect(p.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: id } }]);
         expect(p.AlarmActions).toEqual([{ Ref: logicalId(s.stack.alarmTopic) }]);
       }
@@ -105,7 +117,15 @@ describe.each(catalogsUnderTest)('state machines of %s', (_title, catalog: Catal
         expect(env[stateMachineEnvName(name)]).toEqual({
           'Fn::Join': [
             '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:stateMachine:${stateMachinePhysicalName(s.stack, name)}`],
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':states:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              `:stateMachine:${stateMachinePhysicalName(s.stack, name)}`,
+            ],
           ],
         });
       }
@@ -131,9 +151,18 @@ describe('the wiring rules catch', () => {
   it('a Task that invokes a function the catalog does not grant the machine', () => {
     const problems = stateMachineProblems(
       PROJECT_ROOT,
-      { ...fixture, name: 'bad', definitionFile: 'test/fixtures/state-machines/ungranted-task.asl.json', substitutions: { StepFn: { function: 'fixture-mixed' } } },
+      {
+        ...fixture,
+        name: 'bad',
+        definitionFile: 'test/fixtures/state-machines/ungranted-task.asl.json',
+        substitutions: { StepFn: { function: 'fixture-mixed' } },
+      },
       exerciseCatalog.functions,
     );
-    expect(problems).toEqual([expect.stringMatching(/Task Sneaky invokes "arn:aws:lambda:us-east-1:123456789012:function:someone-else", not a function the catalog grants it/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /Task Sneaky invokes "arn:aws:lambda:us-east-1:123456789012:function:someone-else", not a function the catalog grants it/,
+      ),
+    ]);
   });
 });

@@ -24,8 +24,14 @@ describe('tables', () => {
         { AttributeName: def.partitionKey, KeyType: 'HASH' },
         ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' }] : []),
       ]);
-      const keyNames = [def.partitionKey, def.sortKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])].filter(Boolean);
-      expect(p.AttributeDefinitions).toEqual(expect.arrayContaining(keyNames.map((AttributeName) => ({ AttributeName, AttributeType: 'S' }))));
+      const keyNames = [
+        def.partitionKey,
+        def.sortKey,
+        ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+      ].filter(Boolean);
+      expect(p.AttributeDefinitions).toEqual(
+        expect.arrayContaining(keyNames.map((AttributeName) => ({ AttributeName, AttributeType: 'S' }))),
+      );
       expect(p.AttributeDefinitions).toHaveLength(new Set(keyNames).size);
     });
 
@@ -48,7 +54,9 @@ describe('tables', () => {
     });
 
     it('streams new and old images when declared', () => {
-      expect(table().Properties!.StreamSpecification).toEqual(def.stream ? { StreamViewType: 'NEW_AND_OLD_IMAGES' } : undefined);
+      expect(table().Properties!.StreamSpecification).toEqual(
+        def.stream ? { StreamViewType: 'NEW_AND_OLD_IMAGES' } : undefined,
+      );
     });
 
     it('is on-demand, point-in-time recoverable, encrypted, protected from deletion and retained', () => {

@@ -23,7 +23,10 @@ const def = (name: string, extra: Partial<FunctionDefinition> = {}): FunctionDef
 });
 
 const functions: FunctionDefinition[] = [
-  def('publisher', { triggers: [{ kind: 'http', method: 'POST', path: '/publish', auth: 'public' }], publishEvents: true }),
+  def('publisher', {
+    triggers: [{ kind: 'http', method: 'POST', path: '/publish', auth: 'public' }],
+    publishEvents: true,
+  }),
   def('consumer', { triggers: [{ kind: 'event', pattern: { 'detail-type': ['Work'] } }] }),
 ];
 
@@ -31,7 +34,9 @@ const functions: FunctionDefinition[] = [
 const state = { down: true, calls: [] as number[], done: [] as number[] };
 const handlers: Record<string, LambdaHandler> = {
   publisher: async (e: { body?: string }) => {
-    await eventPublisher().publish([{ source: 'nocturne.test', detailType: 'Work', detail: JSON.parse(e.body ?? '{}') as Record<string, unknown> }]);
+    await eventPublisher().publish([
+      { source: 'nocturne.test', detailType: 'Work', detail: JSON.parse(e.body ?? '{}') as Record<string, unknown> },
+    ]);
     return { statusCode: 202 };
   },
   consumer: async (e: { detail: { n: number } }) => {
@@ -64,7 +69,9 @@ it('replays a dead-lettered event on restart and periodically, exactly once per 
   expect((await rt.request('POST', '/publish', { body: { n: 1 } })).status).toBe(202);
   await rt.settle();
   expect(state.calls).toEqual([1, 1, 1]);
-  expect(rt.deadLetters()).toEqual([expect.objectContaining({ function: 'consumer', redrives: 0, id: expect.any(String) })]);
+  expect(rt.deadLetters()).toEqual([
+    expect.objectContaining({ function: 'consumer', redrives: 0, id: expect.any(String) }),
+  ]);
 
   // Still down: the replay fails its retries and writes one new entry, redrive 1; the first is settled.
   await rt.replayDeadLetters();
@@ -81,7 +88,9 @@ it('replays a dead-lettered event on restart and periodically, exactly once per 
   await rt.settle();
   expect(state.done).toEqual([1]);
   expect(state.calls).toEqual([1]);
-  const settled = readJson<{ settled: Record<string, string> }>(path.join(dataDir, 'dlq-replayed.json'), { settled: {} }).settled;
+  const settled = readJson<{ settled: Record<string, string> }>(path.join(dataDir, 'dlq-replayed.json'), {
+    settled: {},
+  }).settled;
   expect(Object.values(settled)).toEqual(['replayed', 'replayed']);
   await rt.stop();
 
@@ -107,7 +116,9 @@ it('leaves an event that keeps failing for a person after maxRedrives, with a lo
     // 3 attempts, then two redrives of 3 attempts each; nothing after.
     expect(state.calls).toEqual(Array(9).fill(2));
     expect(rt.deadLetters().map((d) => d.redrives)).toEqual([0, 1, 2]);
-    expect(rt.logs.some((l) => /consumer failed after 2 redrives .* left in dlq\.jsonl for a person/.test(l))).toBe(true);
+    expect(rt.logs.some((l) => /consumer failed after 2 redrives .* left in dlq\.jsonl for a person/.test(l))).toBe(
+      true,
+    );
   } finally {
     await rt?.stop();
     rt = undefined;

@@ -13,9 +13,19 @@ import { useOwnTable } from '../support/store';
 
 useOwnTable();
 
-const silence = (comment: string) => ({ matchers: [{ label: 'service', op: '=', value: `idem-${comment}` }], endsAt: new Date(Date.now() + 3600_000).toISOString(), comment });
+const silence = (comment: string) => ({
+  matchers: [{ label: 'service', op: '=', value: `idem-${comment}` }],
+  endsAt: new Date(Date.now() + 3600_000).toISOString(),
+  comment,
+});
 const post = (body: unknown, key?: string, sub = 'alice', role: Role = 'responder') =>
-  call(opsRules as Handler, { routeKey: 'POST /silences', body: body as object, role, sub, headers: key === undefined ? {} : { 'Idempotency-Key': key } });
+  call(opsRules as Handler, {
+    routeKey: 'POST /silences',
+    body: body as object,
+    role,
+    sub,
+    headers: key === undefined ? {} : { 'Idempotency-Key': key },
+  });
 const silencesFor = async (comment: string) => {
   const r = await call(opsRules as Handler, { routeKey: 'GET /silences', role: 'viewer', query: { limit: '100' } });
   return (r.body.items as Array<{ comment: string }>).filter((s) => s.comment === comment);
@@ -78,7 +88,16 @@ describe('Idempotency-Key on a create route (POST /silences)', () => {
 
 describe('a duplicate while the first request is still running', () => {
   const ops = [
-    { method: 'post', path: '/slow-things', summary: 'Create slowly', tag: 'Test', auth: 'jwt', role: 'responder', body: z.object({ n: z.number() }), responses: { 201: { description: 'Created' } } },
+    {
+      method: 'post',
+      path: '/slow-things',
+      summary: 'Create slowly',
+      tag: 'Test',
+      auth: 'jwt',
+      role: 'responder',
+      body: z.object({ n: z.number() }),
+      responses: { 201: { description: 'Created' } },
+    },
   ] as const satisfies readonly Operation[];
   let release!: () => void;
   let entered!: () => void;
@@ -92,7 +111,13 @@ describe('a duplicate while the first request is still running', () => {
       return json(201, { n: req.input.body.n, created });
     },
   });
-  const postSlow = (key: string) => call(handler as Handler, { routeKey: 'POST /slow-things', body: { n: 1 }, role: 'responder', headers: { 'Idempotency-Key': key } });
+  const postSlow = (key: string) =>
+    call(handler as Handler, {
+      routeKey: 'POST /slow-things',
+      body: { n: 1 },
+      role: 'responder',
+      headers: { 'Idempotency-Key': key },
+    });
 
   it('is a 409 with Retry-After; after the first finishes, a retry gets its answer', async () => {
     const key = randomUUID();

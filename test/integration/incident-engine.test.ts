@@ -15,7 +15,15 @@ const T = '2026-11-21T03:00:00.000Z';
 beforeAll(async () => {
   await givenServices();
   await setRules({
-    routes: [{ id: 'billing', name: 'billing', matchers: [{ label: 'service', op: '=~', value: '(checkout|billing-.*)' }], groupWaitSeconds: 30, reopenWindowMinutes: 30 }],
+    routes: [
+      {
+        id: 'billing',
+        name: 'billing',
+        matchers: [{ label: 'service', op: '=~', value: '(checkout|billing-.*)' }],
+        groupWaitSeconds: 30,
+        reopenWindowMinutes: 30,
+      },
+    ],
     inhibitRules: [
       {
         id: 'host-down',
@@ -42,7 +50,14 @@ describe('grouping and lifecycle', () => {
     expect(ra.kind).toBe('incident');
     expect(rb.incidentId).toBe(ra.incidentId);
     let inc = await getIncident(ra.incidentId!);
-    expect(inc).toMatchObject({ alertCount: 2, openAlertCount: 2, status: 'triggered', serviceId: 'checkout', teamId: 'platform', severity: 'P1' });
+    expect(inc).toMatchObject({
+      alertCount: 2,
+      openAlertCount: 2,
+      status: 'triggered',
+      serviceId: 'checkout',
+      teamId: 'platform',
+      severity: 'P1',
+    });
     expect(inc!.notifiedAt).toBeUndefined();
     await sweepAt(at(T, 29).toISOString());
     expect((await getIncident(ra.incidentId!))!.notifiedAt).toBeUndefined();
@@ -69,12 +84,18 @@ describe('grouping and lifecycle', () => {
     const first = await onAlertOpened(a, new Date(T));
     await sweepAt(at(T, 31).toISOString());
     await onAlertResolved(resolvedOf(a), at(T, 120));
-    expect((await getIncident(first.incidentId!))).toMatchObject({ status: 'resolved', lastChange: { kind: 'resolved', notify: true } });
+    expect(await getIncident(first.incidentId!)).toMatchObject({
+      status: 'resolved',
+      lastChange: { kind: 'resolved', notify: true },
+    });
 
     const again = snap({ labels: { alertname }, service: 'checkout', dedupKey: a.dedupKey });
     const r2 = await onAlertOpened(again, at(T, 600));
     expect(r2.incidentId).toBe(first.incidentId);
-    expect(await getIncident(first.incidentId!)).toMatchObject({ status: 'triggered', lastChange: { kind: 'reopened', notify: true } });
+    expect(await getIncident(first.incidentId!)).toMatchObject({
+      status: 'triggered',
+      lastChange: { kind: 'reopened', notify: true },
+    });
 
     await onAlertResolved(resolvedOf(again), at(T, 700));
     const late = snap({ labels: { alertname }, service: 'checkout', dedupKey: a.dedupKey });
@@ -108,19 +129,40 @@ describe('quiet rules', () => {
   it('records a silenced alert with the silence id and opens no incident', async () => {
     const alertname = unique('Silenced');
     await silences.create(
-      { id: unique('sil'), matchers: [{ label: 'alertname', op: '=', value: alertname }], startsAt: '2026-11-21T00:00:00Z', endsAt: '2026-11-22T00:00:00Z', comment: 'known issue', createdBy: 't' },
+      {
+        id: unique('sil'),
+        matchers: [{ label: 'alertname', op: '=', value: alertname }],
+        startsAt: '2026-11-21T00:00:00Z',
+        endsAt: '2026-11-22T00:00:00Z',
+        comment: 'known issue',
+        createdBy: 't',
+      },
       T,
     );
     invalidateQuietRules();
     const a = snap({ labels: { alertname }, service: 'checkout' });
     const r = await onAlertOpened(a, new Date(T));
     expect(r.kind).toBe('silenced');
-    expect(await getDisposition(a.id)).toMatchObject({ kind: 'silenced', reason: expect.stringContaining('known issue') });
+    expect(await getDisposition(a.id)).toMatchObject({
+      kind: 'silenced',
+      reason: expect.stringContaining('known issue'),
+    });
   });
 
   it('silences a service in a maintenance window', async () => {
     const { db } = await givenServicePair(unique('mw'));
-    await maintenanceWindows.create({ id: unique('mw'), kind: 'one-off', serviceId: db, name: 'upgrade', startsAt: '2026-11-21T02:00:00Z', endsAt: '2026-11-21T04:00:00Z', createdBy: 't' } as never, T);
+    await maintenanceWindows.create(
+      {
+        id: unique('mw'),
+        kind: 'one-off',
+        serviceId: db,
+        name: 'upgrade',
+        startsAt: '2026-11-21T02:00:00Z',
+        endsAt: '2026-11-21T04:00:00Z',
+        createdBy: 't',
+      } as never,
+      T,
+    );
     invalidateQuietRules();
     const a = snap({ labels: { alertname: unique('DbSlow') }, service: db });
     const r = await onAlertOpened(a, new Date(T));
@@ -148,7 +190,9 @@ describe('quiet rules', () => {
     expect(inc).toMatchObject({ status: 'resolved' });
     expect(inc!.notifiedAt).toBeUndefined();
     const detail = await getIncidentDetail(rt.incidentId!);
-    expect(detail!.timeline.map((e) => e.reason ?? '')).toEqual(expect.arrayContaining([expect.stringContaining('inhibited by alert')]));
+    expect(detail!.timeline.map((e) => e.reason ?? '')).toEqual(
+      expect.arrayContaining([expect.stringContaining('inhibited by alert')]),
+    );
   });
 
   it('correlates alerts of a dependent service with the open upstream incident', async () => {

@@ -21,9 +21,15 @@ beforeAll(async () => {
   await givenServices();
   const now = new Date().toISOString();
   await teams.create({ id: 'sem-team', name: 'Semantics' }, now);
-  await services.create({ id: 'sem-svc', name: 'Semantics service', teamId: 'sem-team', tier: 3, slaTarget: 99.9, dependsOn: [] }, now);
+  await services.create(
+    { id: 'sem-svc', name: 'Semantics service', teamId: 'sem-team', tier: 3, slaTarget: 99.9, dependsOn: [] },
+    now,
+  );
   invalidateServiceCache();
-  await setRules({ storm: { maxIncidentsPerMinute: 3 }, defaultRoute: { groupBy: ['service', 'alertname'], groupWaitSeconds: 30 } });
+  await setRules({
+    storm: { maxIncidentsPerMinute: 3 },
+    defaultRoute: { groupBy: ['service', 'alertname'], groupWaitSeconds: 30 },
+  });
 });
 
 describe('a repeat with a higher severity', () => {
@@ -33,11 +39,20 @@ describe('a repeat with a higher severity', () => {
     expect(await getIncident(r.incidentId!)).toMatchObject({ severity: 'P3' });
     await sweepAt(at(T, 31).toISOString());
 
-    const worse = { ...a, severity: 'critical' as const, count: 2, revision: 2, lastReceivedAt: at(T, 60).toISOString() };
+    const worse = {
+      ...a,
+      severity: 'critical' as const,
+      count: 2,
+      revision: 2,
+      lastReceivedAt: at(T, 60).toISOString(),
+    };
     const rr = await onAlertRepeated(worse, at(T, 60));
     expect(rr).toMatchObject({ kind: 'incident', incidentId: r.incidentId });
     const inc = await getIncident(r.incidentId!);
-    expect(inc).toMatchObject({ severity: 'P1', lastChange: { kind: 'severityChanged', notify: true, change: { severity: { from: 'P3', to: 'P1' } } } });
+    expect(inc).toMatchObject({
+      severity: 'P1',
+      lastChange: { kind: 'severityChanged', notify: true, change: { severity: { from: 'P3', to: 'P1' } } },
+    });
 
     // The same repeat delivered again, or a lower severity, changes nothing.
     const revision = inc!.revision;
@@ -54,14 +69,29 @@ describe('a repeat with a higher severity', () => {
     expect(inc).toMatchObject({ severity: 'P1' });
     expect(inc!.lastChange).toBeUndefined();
     await sweepAt(at(T, 40).toISOString());
-    expect(await getIncident(r.incidentId!)).toMatchObject({ severity: 'P1', lastChange: { kind: 'opened', notify: true } });
+    expect(await getIncident(r.incidentId!)).toMatchObject({
+      severity: 'P1',
+      lastChange: { kind: 'opened', notify: true },
+    });
   });
 });
 
 /** Store the alert as ingest would (re-placement reads the alert item), and return its snapshot. */
 async function stored(a: AlertSnapshot): Promise<AlertSnapshot> {
   const { id, integrationId, source, dedupKey, severity, summary, labels, service, startsAt, firstReceivedAt } = a;
-  const alert = { source, dedupKey, status: 'firing' as const, action: 'trigger' as const, severity, summary, details: {}, labels, service, startsAt, links: [] };
+  const alert = {
+    source,
+    dedupKey,
+    status: 'firing' as const,
+    action: 'trigger' as const,
+    severity,
+    summary,
+    details: {},
+    labels,
+    service,
+    startsAt,
+    links: [],
+  };
   await recordAlert({ integrationId, alert, payloadId: `p-${id}`, receivedAt: firstReceivedAt, newId: () => id });
   return a;
 }
@@ -111,24 +141,37 @@ describe('a correlated alert outliving its upstream incident', () => {
 describe('after an alert storm', () => {
   it('groups new alerts normally once the storm resolved: no reopening of the storm incident', async () => {
     const S = '2026-11-23T05:00:00.000Z';
-    const alerts = Array.from({ length: 6 }, (_, i) => snap({ labels: { alertname: `sem-storm-${i}` }, service: 'sem-svc' }));
+    const alerts = Array.from({ length: 6 }, (_, i) =>
+      snap({ labels: { alertname: `sem-storm-${i}` }, service: 'sem-svc' }),
+    );
     const placed = [];
     for (const [i, a] of alerts.entries()) placed.push(await onAlertOpened(a, at(S, i)));
-    const storm = (await Promise.all([...new Set(placed.map((p) => p.incidentId!))].map((id) => getIncident(id)))).find((i) => i!.storm)!;
+    const storm = (await Promise.all([...new Set(placed.map((p) => p.incidentId!))].map((id) => getIncident(id)))).find(
+      (i) => i!.storm,
+    )!;
     expect(storm.alertCount).toBe(3);
     for (const [i, a] of alerts.entries()) await onAlertResolved(resolvedOf(a), at(S, 60 + i));
     expect(await getIncident(storm.id)).toMatchObject({ status: 'resolved' });
 
     // Five minutes later (inside the 30 minute reopen window): a collapsed group fires again, and a new one.
     const again = await onAlertOpened(snap({ labels: { alertname: 'sem-storm-5' }, service: 'sem-svc' }), at(S, 300));
-    const fresh = await onAlertOpened(snap({ labels: { alertname: 'sem-after-storm' }, service: 'sem-svc' }), at(S, 301));
+    const fresh = await onAlertOpened(
+      snap({ labels: { alertname: 'sem-after-storm' }, service: 'sem-svc' }),
+      at(S, 301),
+    );
     expect(again.incidentId).not.toBe(storm.id);
     expect(fresh.incidentId).not.toBe(storm.id);
     expect(fresh.incidentId).not.toBe(again.incidentId);
     expect(await getIncident(storm.id)).toMatchObject({ status: 'resolved' });
-    expect(await getIncident(again.incidentId!)).toMatchObject({ storm: false, groupKey: 'service=sem-svc,alertname=sem-storm-5' });
+    expect(await getIncident(again.incidentId!)).toMatchObject({
+      storm: false,
+      groupKey: 'service=sem-svc,alertname=sem-storm-5',
+    });
     // And grouping works again: a second alert of that group joins it.
-    const joined = await onAlertOpened(snap({ labels: { alertname: 'sem-storm-5', instance: 'b' }, service: 'sem-svc' }), at(S, 302));
+    const joined = await onAlertOpened(
+      snap({ labels: { alertname: 'sem-storm-5', instance: 'b' }, service: 'sem-svc' }),
+      at(S, 302),
+    );
     expect(joined.incidentId).toBe(again.incidentId);
   });
 });

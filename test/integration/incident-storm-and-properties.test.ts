@@ -15,7 +15,10 @@ beforeAll(async () => {
   await givenServices();
   // The property runs on a team of its own: the storm test leaves team platform's storm open.
   await teams.create({ id: 'prop-team', name: 'Property' }, new Date().toISOString());
-  await services.create({ id: 'prop-svc', name: 'Property service', teamId: 'prop-team', tier: 3, slaTarget: 99.9, dependsOn: [] }, new Date().toISOString());
+  await services.create(
+    { id: 'prop-svc', name: 'Property service', teamId: 'prop-team', tier: 3, slaTarget: 99.9, dependsOn: [] },
+    new Date().toISOString(),
+  );
   invalidateServiceCache();
   await setRules({ storm: { maxIncidentsPerMinute: 3 }, defaultRoute: { groupBy: ['alertname'] } });
 });
@@ -24,7 +27,8 @@ describe('storm guard', () => {
   it('collapses new incidents past the per-minute limit into one storm incident that lists them', async () => {
     const T = '2026-11-21T05:00:00.000Z';
     const results = [];
-    for (let i = 0; i < 10; i++) results.push(await onAlertOpened(snap({ labels: { alertname: `storm-${i}` }, service: 'checkout' }), at(T, i)));
+    for (let i = 0; i < 10; i++)
+      results.push(await onAlertOpened(snap({ labels: { alertname: `storm-${i}` }, service: 'checkout' }), at(T, i)));
     const ids = [...new Set(results.map((r) => r.incidentId))];
     expect(ids).toHaveLength(4); // 3 ordinary + 1 storm
     const storm = (await Promise.all(ids.map((id) => getIncident(id!)))).find((i) => i!.storm)!;
@@ -46,12 +50,21 @@ describe('no alert is lost or duplicated', () => {
     let round = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ group: fc.integer({ min: 0, max: 2 }), resolves: fc.boolean(), dupes: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 6 }),
+        fc.array(
+          fc.record({
+            group: fc.integer({ min: 0, max: 2 }),
+            resolves: fc.boolean(),
+            dupes: fc.integer({ min: 1, max: 3 }),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
         fc.infiniteStream(fc.nat()),
         async (specs, order) => {
           round++;
           const T = new Date(Date.parse('2026-11-22T00:00:00Z') + round * 3600_000).toISOString();
-          const alerts: AlertSnapshot[] = specs.map((s) => snap({ labels: { alertname: `prop-${round}-${s.group}` }, service: 'prop-svc' }));
+          const alerts: AlertSnapshot[] = specs.map((s) =>
+            snap({ labels: { alertname: `prop-${round}-${s.group}` }, service: 'prop-svc' }),
+          );
           const deliveries: Array<() => Promise<unknown>> = [];
           specs.forEach((s, i) => {
             for (let d = 0; d < s.dupes; d++) {
@@ -82,7 +95,9 @@ describe('no alert is lost or duplicated', () => {
           expect(members).toBe(alerts.length);
           // Alerts of one group share one incident.
           const byGroup = new Map<number, Set<string>>();
-          specs.forEach((s, i) => byGroup.set(s.group, (byGroup.get(s.group) ?? new Set()).add(dispositions[i]!.incidentId!)));
+          specs.forEach((s, i) =>
+            byGroup.set(s.group, (byGroup.get(s.group) ?? new Set()).add(dispositions[i]!.incidentId!)),
+          );
           for (const set of byGroup.values()) expect(set.size).toBe(1);
         },
       ),

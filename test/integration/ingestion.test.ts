@@ -15,7 +15,12 @@ const hook = (id: string, token: string | undefined, body: unknown, headers: Rec
     body: body as object,
   });
 
-const generic = (dedupKey: string, extra: Record<string, unknown> = {}) => ({ dedupKey, summary: `Problem ${dedupKey}`, severity: 'critical', ...extra });
+const generic = (dedupKey: string, extra: Record<string, unknown> = {}) => ({
+  dedupKey,
+  summary: `Problem ${dedupKey}`,
+  severity: 'critical',
+  ...extra,
+});
 
 describe('POST /hooks/{integrationId} stores alerts', () => {
   it('creates an alert on first firing, counts repeats, and archives it on resolve', async () => {
@@ -29,13 +34,23 @@ describe('POST /hooks/{integrationId} stores alerts', () => {
     const second = await hook(id, token, generic('disk-full', { summary: 'Disk 99% full' }));
     expect(second.body.alerts[0]).toMatchObject({ outcome: 'repeated', alertId });
     const live = await getLiveAlert(id, 'disk-full');
-    expect(live).toMatchObject({ id: alertId, count: 2, summary: 'Disk 99% full', service: 'billing-api', status: 'firing' });
+    expect(live).toMatchObject({
+      id: alertId,
+      count: 2,
+      summary: 'Disk 99% full',
+      service: 'billing-api',
+      status: 'firing',
+    });
 
     const resolved = await hook(id, token, generic('disk-full', { status: 'resolved' }));
     expect(resolved.body.alerts[0]).toMatchObject({ outcome: 'resolved', alertId });
     expect(await getLiveAlert(id, 'disk-full')).toBeUndefined();
 
-    const read = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: alertId }, role: 'viewer' });
+    const read = await call(opsAlerts as Handler, {
+      routeKey: 'GET /alerts/{id}',
+      params: { id: alertId },
+      role: 'viewer',
+    });
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ id: alertId, status: 'resolved', count: 2 });
     expect(JSON.parse(read.body.rawPayload.body)).toMatchObject({ dedupKey: 'disk-full', labels: { host: 'db-1' } });
@@ -72,7 +87,9 @@ describe('POST /hooks/{integrationId} stores alerts', () => {
     const trigger = generic('again-and-again');
     const first = await hook(id, token, trigger);
     const firstId = first.body.alerts[0].alertId as string;
-    expect((await hook(id, token, generic('again-and-again', { status: 'resolved' }))).body.alerts[0].outcome).toBe('resolved');
+    expect((await hook(id, token, generic('again-and-again', { status: 'resolved' }))).body.alerts[0].outcome).toBe(
+      'resolved',
+    );
 
     const second = await hook(id, token, trigger);
     expect(second.status).toBe(202);
@@ -110,7 +127,9 @@ describe('POST /hooks/{integrationId} stores alerts', () => {
 
   it('counts 30 concurrent distinct deliveries of one alert exactly 30 times (no lost update)', async () => {
     const { id, token } = await givenIntegration('generic');
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => hook(id, token, generic('busy', { details: { n: i } }))));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => hook(id, token, generic('busy', { details: { n: i } }))),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(30).fill(202));
     expect(answers.filter((a) => a.body.alerts[0].outcome === 'created')).toHaveLength(1);
     expect((await getLiveAlert(id, 'busy'))?.count).toBe(30);

@@ -27,13 +27,16 @@ const isWritten = (fn: FunctionDefinition) => !missingEntries.includes(fn);
 describe('every catalog function and trigger is served', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
-    if (missingEntries.length) console.warn(`Not written yet (only their wiring is checked): ${missingEntries.map((f) => f.entry).join(', ')}`);
+    if (missingEntries.length)
+      console.warn(`Not written yet (only their wiring is checked): ${missingEntries.map((f) => f.entry).join(', ')}`);
     rt = await startTestRuntime({ seedDemo: true });
   });
   afterAll(() => rt?.stop());
 
   const httpCases = catalog.functions.flatMap((fn) =>
-    fn.triggers.filter((t): t is HttpTrigger => t.kind === 'http').map((t) => [`${t.method} ${t.path}`, fn, t] as const),
+    fn.triggers
+      .filter((t): t is HttpTrigger => t.kind === 'http')
+      .map((t) => [`${t.method} ${t.path}`, fn, t] as const),
   );
 
   it.each(httpCases)('%s is routed to its function', async (routeKey, fn, trigger) => {
@@ -51,7 +54,10 @@ describe('every catalog function and trigger is served', () => {
     const before = rt.invocations.length;
 
     // Act
-    const res = await rt.request(trigger.method, concrete, { body, token: trigger.auth === 'jwt' ? 'demo-admin-token' : undefined });
+    const res = await rt.request(trigger.method, concrete, {
+      body,
+      token: trigger.auth === 'jwt' ? 'demo-admin-token' : undefined,
+    });
     await res.arrayBuffer();
 
     // Assess: never the router's "no such route"; the function was invoked for this route.
@@ -67,7 +73,9 @@ describe('every catalog function and trigger is served', () => {
 
   it('registers every schedule trigger', () => {
     const declared = catalog.functions.flatMap((fn) =>
-      fn.triggers.filter((t) => t.kind === 'schedule').map((t) => ({ function: fn.name, expression: (t as { expression: string }).expression })),
+      fn.triggers
+        .filter((t) => t.kind === 'schedule')
+        .map((t) => ({ function: fn.name, expression: (t as { expression: string }).expression })),
     );
     expect(rt.schedules.map((s) => ({ function: s.function, expression: s.expression }))).toEqual(declared);
     for (const s of rt.schedules) expect(s.arn).toBe(`arn:aws:events:us-east-1:000000000000:rule/${s.name}`);
@@ -81,14 +89,18 @@ describe('every catalog function and trigger is served', () => {
 
   it('registers every event trigger with its pattern', () => {
     const declared = catalog.functions.flatMap((fn) =>
-      fn.triggers.filter((t) => t.kind === 'event').map((t) => ({ function: fn.name, pattern: (t as { pattern: unknown }).pattern })),
+      fn.triggers
+        .filter((t) => t.kind === 'event')
+        .map((t) => ({ function: fn.name, pattern: (t as { pattern: unknown }).pattern })),
     );
     expect(rt.rules.map((r) => ({ function: r.function, pattern: r.pattern }))).toEqual(declared);
   });
 
   it('polls the table stream for every tableStream function', async () => {
     const declared = catalog.functions.flatMap((fn) =>
-      fn.triggers.filter((t) => t.kind === 'tableStream').map((t) => ({ function: fn.name, batchSize: (t as { batchSize: number }).batchSize })),
+      fn.triggers
+        .filter((t) => t.kind === 'tableStream')
+        .map((t) => ({ function: fn.name, batchSize: (t as { batchSize: number }).batchSize })),
     );
     expect(rt.streams.map((s) => ({ function: s.function, batchSize: s.batchSize }))).toEqual(declared);
 
@@ -96,7 +108,10 @@ describe('every catalog function and trigger is served', () => {
     await rt.drainStreams();
     const before = rt.invocations.length;
     await documentClient().send(
-      new PutCommand({ TableName: rt.tables.main, Item: { pk: 'LOCAL-RUNTIME-PROBE', sk: 'PROBE', type: 'LocalRuntimeProbe' } }),
+      new PutCommand({
+        TableName: rt.tables.main,
+        Item: { pk: 'LOCAL-RUNTIME-PROBE', sk: 'PROBE', type: 'LocalRuntimeProbe' },
+      }),
     );
     await rt.drainStreams();
 
@@ -116,7 +131,8 @@ describe('every catalog function and trigger is served', () => {
     expect(rt.mailboxes.map((m) => ({ function: m.function, prefix: m.prefix }))).toEqual(declared);
     for (const m of rt.mailboxes) {
       expect(m.routes.length).toBeGreaterThan(0);
-      for (const route of m.routes) expect(rt.routes).toContainEqual(expect.objectContaining({ routeKey: route, function: m.function }));
+      for (const route of m.routes)
+        expect(rt.routes).toContainEqual(expect.objectContaining({ routeKey: route, function: m.function }));
     }
   });
 
@@ -129,7 +145,9 @@ describe('every catalog function and trigger is served', () => {
     const res = await rt.request('GET', '/integrations', { token: 'demo-admin-token' });
     if (!isWritten(catalog.functions.find((f) => f.name === 'ops-integrations')!)) return;
     const body = (await res.json()) as { items: Array<{ id: string }> };
-    expect(body.items.map((i) => i.id)).toEqual(expect.arrayContaining(['demo-alertmanager', 'demo-generic', 'demo-pagerduty']));
+    expect(body.items.map((i) => i.id)).toEqual(
+      expect.arrayContaining(['demo-alertmanager', 'demo-generic', 'demo-pagerduty']),
+    );
   });
 });
 
@@ -137,9 +155,22 @@ describe('every catalog function and trigger is served', () => {
 // Emulation details, checked with test functions injected next to a synthetic catalog.
 
 function def(name: string, triggers: Trigger[], extra: Partial<FunctionDefinition> = {}): FunctionDefinition {
-  return { name, description: name, entry: `test/none/${name}.ts`, memoryMb: 128, timeoutSeconds: 5, triggers, ...extra };
+  return {
+    name,
+    description: name,
+    entry: `test/none/${name}.ts`,
+    memoryMb: 128,
+    timeoutSeconds: 5,
+    triggers,
+    ...extra,
+  };
 }
-const http = (method: HttpTrigger['method'], p: string, auth: HttpTrigger['auth'] = 'public'): HttpTrigger => ({ kind: 'http', method, path: p, auth });
+const http = (method: HttpTrigger['method'], p: string, auth: HttpTrigger['auth'] = 'public'): HttpTrigger => ({
+  kind: 'http',
+  method,
+  path: p,
+  auth,
+});
 
 interface Captured {
   body: string;
@@ -147,7 +178,10 @@ interface Captured {
   url: string;
 }
 
-function rawRequest(url: string, rawHeaders: string[]): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function rawRequest(
+  url: string,
+  rawHeaders: string[],
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     // Raw headers replace Node's defaults: Host must be given (HTTP/1.1 requires it).
     const req = request(url, { headers: ['Host', new URL(url).host, ...rawHeaders] }, (res) => {
@@ -171,7 +205,9 @@ function captureServer(): Promise<{ server: Server; url: string; received: Captu
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }),
+    ),
   );
 }
 
@@ -199,15 +235,28 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
     def('sneaky', [http('POST', '/sneaky')]),
     def('task-answerer', [http('POST', '/task-answerer')], { stepFunctionsCallbacks: true }),
     def('task-denied', [http('POST', '/task-denied')]),
-    def('on-thing', [{ kind: 'event', pattern: { source: ['nocturne.test'], detail: { severity: [{ 'anything-but': 'info' }] } } }]),
+    def('on-thing', [
+      { kind: 'event', pattern: { source: ['nocturne.test'], detail: { severity: [{ 'anything-but': 'info' }] } } },
+    ]),
     def('flaky', [{ kind: 'event', pattern: { 'detail-type': ['Flaky'] } }]),
-    def('tick', [{ kind: 'schedule', expression: 'rate(1 minute)' }, { kind: 'schedule', expression: 'cron(0 9 ? * MON-FRI *)' }]),
+    def('tick', [
+      { kind: 'schedule', expression: 'rate(1 minute)' },
+      { kind: 'schedule', expression: 'cron(0 9 ? * MON-FRI *)' },
+    ]),
   ];
 
   const handlers: Record<string, LambdaHandler> = {
-    echo: capture('echo', () => ({ statusCode: 201, headers: { 'x-echo': 'yes' }, cookies: ['session=1; Path=/'], body: 'echoed' })),
+    echo: capture('echo', () => ({
+      statusCode: 201,
+      headers: { 'x-echo': 'yes' },
+      cookies: ['session=1; Path=/'],
+      body: 'echoed',
+    })),
     plain: capture('plain', () => ({ hello: 'world' })),
-    secure: capture('secure', (e) => ({ statusCode: 200, body: JSON.stringify(principalOf(e as APIGatewayProxyEventV2)) })),
+    secure: capture('secure', (e) => ({
+      statusCode: 200,
+      body: JSON.stringify(principalOf(e as APIGatewayProxyEventV2)),
+    })),
     hook: capture('hook', () => ({ statusCode: 202, body: '' })),
     boom: async () => {
       throw new Error('kaboom');
@@ -272,10 +321,14 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
     it('builds the v2 payload: route, raw and parsed query, path parameters, headers, cookies, context', async () => {
       // Act: node:http, because fetch merges repeated headers before sending them.
       const res = await rawRequest(`${rt.url}/echo/abc%20d?x=1&x=2&y=z`, [
-        'X-Multi', 'a',
-        'X-Multi', 'b',
-        'Cookie', 'a=1; b=2',
-        'User-Agent', 'local-runtime-test',
+        'X-Multi',
+        'a',
+        'X-Multi',
+        'b',
+        'Cookie',
+        'a=1; b=2',
+        'User-Agent',
+        'local-runtime-test',
       ]);
 
       // Assess: the event
@@ -292,7 +345,13 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
         requestContext: {
           accountId: '000000000000',
           apiId: 'local',
-          http: { method: 'GET', path: '/echo/abc%20d', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'local-runtime-test' },
+          http: {
+            method: 'GET',
+            path: '/echo/abc%20d',
+            protocol: 'HTTP/1.1',
+            sourceIp: '127.0.0.1',
+            userAgent: 'local-runtime-test',
+          },
           routeKey: 'GET /echo/{id}',
           stage: '$default',
         },
@@ -341,7 +400,12 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
         const res = await rt.request(method, p);
         expect(res.status).toBe(404);
         expect(res.headers.get('content-type')).toBe('application/problem+json');
-        expect(await res.json()).toMatchObject({ type: expect.any(String), title: 'Not found', status: 404, detail: expect.any(String) });
+        expect(await res.json()).toMatchObject({
+          type: expect.any(String),
+          title: 'Not found',
+          status: 404,
+          detail: expect.any(String),
+        });
       }
     });
 
@@ -356,14 +420,23 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
       expect(seen('secure')).toHaveLength(calls);
 
       const res = await rt.request('GET', '/secure', { token: 'demo-responder-token' });
-      expect(await res.json()).toEqual({ id: 'demo-responder', name: 'responder@nocturne.local', roles: ['responder'] });
+      expect(await res.json()).toEqual({
+        id: 'demo-responder',
+        name: 'responder@nocturne.local',
+        roles: ['responder'],
+      });
       const e = seen('secure').at(-1) as APIGatewayProxyEventV2 & { requestContext: { authorizer: unknown } };
-      expect(e.requestContext.authorizer).toMatchObject({ jwt: { claims: { sub: 'demo-responder', 'cognito:groups': '[responder]' }, scopes: null } });
+      expect(e.requestContext.authorizer).toMatchObject({
+        jwt: { claims: { sub: 'demo-responder', 'cognito:groups': '[responder]' }, scopes: null },
+      });
     });
 
     it('refuses a body over 10 MB with 413, before the handler', async () => {
       const calls = seen('echo').length;
-      const res = await rt.request('POST', '/echo/big', { body: Buffer.alloc(10 * 1024 * 1024 + 1, 97), headers: { 'content-type': 'text/plain' } });
+      const res = await rt.request('POST', '/echo/big', {
+        body: Buffer.alloc(10 * 1024 * 1024 + 1, 97),
+        headers: { 'content-type': 'text/plain' },
+      });
       expect(res.status).toBe(413);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       expect(seen('echo')).toHaveLength(calls);
@@ -373,11 +446,17 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
       const boom = await rt.request('GET', '/boom');
       expect(boom.status).toBe(500);
       expect(boom.headers.get('content-type')).toBe('application/problem+json');
-      expect(await boom.json()).toMatchObject({ title: 'Internal Server Error', status: 500, message: 'Internal Server Error' });
+      expect(await boom.json()).toMatchObject({
+        title: 'Internal Server Error',
+        status: 500,
+        message: 'Internal Server Error',
+      });
 
       const slow = await rt.request('GET', '/slow');
       expect(slow.status).toBe(500);
-      expect(rt.invocations.filter((i) => i.function === 'slow').at(-1)?.error).toMatch(/Task timed out after 1.00 seconds/);
+      expect(rt.invocations.filter((i) => i.function === 'slow').at(-1)?.error).toMatch(
+        /Task timed out after 1.00 seconds/,
+      );
     });
 
     it('throttles webhook routes with the webhook limits: 429 problem+json with Retry-After', async () => {
@@ -404,7 +483,8 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
       for (let i = 0; i < 4; i++) anonymous.push((await rt.request('POST', '/hooks/other', { body: {} })).status);
       expect(anonymous).toContain(429);
       const wrong: number[] = [];
-      for (let i = 0; i < 4; i++) wrong.push((await rt.request('POST', '/hooks/other', { token: 'made-up', body: {} })).status);
+      for (let i = 0; i < 4; i++)
+        wrong.push((await rt.request('POST', '/hooks/other', { token: 'made-up', body: {} })).status);
       expect(wrong).toContain(429);
       // ...while the sender with its token still gets through, whether in the header, the query or a PagerDuty routing_key.
       expect((await rt.request('POST', '/hooks/other', { token: 'real-token', body: {} })).status).toBe(202);
@@ -414,15 +494,21 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
     it('sends Step Functions task answers to its Step Functions API only from functions with stepFunctionsCallbacks, as IAM would', async () => {
       // Granted: the call reaches the local Step Functions API, which never issued this token.
       expect((await rt.request('POST', '/task-answerer')).status).toBe(500);
-      expect(rt.invocations.filter((i) => i.function === 'task-answerer').at(-1)?.error).toMatch(/TaskTokenGoneError: InvalidToken/);
+      expect(rt.invocations.filter((i) => i.function === 'task-answerer').at(-1)?.error).toMatch(
+        /TaskTokenGoneError: InvalidToken/,
+      );
       expect((await rt.request('POST', '/task-denied')).status).toBe(500);
-      expect(rt.invocations.filter((i) => i.function === 'task-denied').at(-1)?.error).toMatch(/AccessDeniedException.*states:SendTaskFailure/);
+      expect(rt.invocations.filter((i) => i.function === 'task-denied').at(-1)?.error).toMatch(
+        /AccessDeniedException.*states:SendTaskFailure/,
+      );
     });
 
     it('refuses table access the catalog does not grant, as IAM would', async () => {
       const res = await rt.request('POST', '/reader');
       expect(res.status).toBe(500);
-      expect(rt.invocations.filter((i) => i.function === 'reader').at(-1)?.error).toMatch(/AccessDeniedException.*dynamodb:PutItem/);
+      expect(rt.invocations.filter((i) => i.function === 'reader').at(-1)?.error).toMatch(
+        /AccessDeniedException.*dynamodb:PutItem/,
+      );
       expect(rt.logs.some((l) => l.includes("set table: 'readwrite'"))).toBe(true);
     });
   });
@@ -430,13 +516,24 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
   describe('SNS', () => {
     it('records each message in sns.jsonl and delivers it to matching HTTP subscribers with the SNS envelope', async () => {
       // Prepare: one more subscriber, from subscriptions.json
-      writeFileSync(path.join(rt.dataDir, 'subscriptions.json'), JSON.stringify([{ topic: 'pages', endpoint: `${sub.url}/from-file` }]));
+      writeFileSync(
+        path.join(rt.dataDir, 'subscriptions.json'),
+        JSON.stringify([{ topic: 'pages', endpoint: `${sub.url}/from-file` }]),
+      );
 
       // Act
       const sms = await rt.request('POST', '/notify', {
-        body: { topic: 'pages', subject: 'P1: db1 down', message: 'db1 is down', attributes: { channel: 'sms' }, deduplicationId: 'page-1' },
+        body: {
+          topic: 'pages',
+          subject: 'P1: db1 down',
+          message: 'db1 is down',
+          attributes: { channel: 'sms' },
+          deduplicationId: 'page-1',
+        },
       });
-      const email = await rt.request('POST', '/notify', { body: { topic: 'pages', message: 'by email', attributes: { channel: 'email' } } });
+      const email = await rt.request('POST', '/notify', {
+        body: { topic: 'pages', message: 'by email', attributes: { channel: 'email' } },
+      });
       await rt.settle();
 
       // Assess: sns.jsonl
@@ -471,16 +568,24 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
 
     it('with structure json records every protocol and delivers the http one (or default)', async () => {
       const message = JSON.stringify({ default: 'default text', sms: 'short', email: 'long email' });
-      await rt.request('POST', '/notify', { body: { topic: 'pages', message, structure: 'json', attributes: { channel: 'sms' } } });
+      await rt.request('POST', '/notify', {
+        body: { topic: 'pages', message, structure: 'json', attributes: { channel: 'sms' } },
+      });
       await rt.settle();
-      expect(rt.snsMessages().at(-1)).toMatchObject({ structure: 'json', message, messages: { default: 'default text', sms: 'short' } });
+      expect(rt.snsMessages().at(-1)).toMatchObject({
+        structure: 'json',
+        message,
+        messages: { default: 'default text', sms: 'short' },
+      });
       expect(JSON.parse(sub.received.filter((r) => r.url === '/sms-only').at(-1)!.body).Message).toBe('default text');
     });
 
     it('refuses a topic the function is not granted', async () => {
       const res = await rt.request('POST', '/notify-denied');
       expect(res.status).toBe(500);
-      expect(rt.invocations.filter((i) => i.function === 'notify-denied').at(-1)?.error).toMatch(/AccessDeniedException.*SNS:Publish/);
+      expect(rt.invocations.filter((i) => i.function === 'notify-denied').at(-1)?.error).toMatch(
+        /AccessDeniedException.*SNS:Publish/,
+      );
     });
   });
 
@@ -489,7 +594,12 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
       // Act
       const res = await rt.request('POST', '/publish', {
         body: [
-          { source: 'nocturne.test', detailType: 'Thing Happened', detail: { severity: 'critical', n: 1 }, resources: ['thing/1'] },
+          {
+            source: 'nocturne.test',
+            detailType: 'Thing Happened',
+            detail: { severity: 'critical', n: 1 },
+            resources: ['thing/1'],
+          },
           { source: 'nocturne.test', detailType: 'Thing Happened', detail: { severity: 'info', n: 2 } },
         ],
       });
@@ -499,7 +609,13 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
       // Assess
       const lines = rt.busEvents().filter((e) => e.source === 'nocturne.test');
       expect(lines.map((e) => e.detail.n)).toEqual([1, 2]);
-      expect(lines[0]).toMatchObject({ bus: 'nocturne', version: '0', account: '000000000000', region: 'us-east-1', resources: ['thing/1'] });
+      expect(lines[0]).toMatchObject({
+        bus: 'nocturne',
+        version: '0',
+        account: '000000000000',
+        region: 'us-east-1',
+        resources: ['thing/1'],
+      });
       expect(lines[0]!.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
       const delivered = seen('on-thing') as Array<EventBridgeEvent<string, { n: number }>>;
       expect(delivered.map((e) => e.detail.n)).toEqual([1]);
@@ -508,12 +624,17 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
     });
 
     it('retries a failing target, then writes the event to dlq.jsonl', async () => {
-      await rt.request('POST', '/publish', { body: [{ source: 'nocturne.test', detailType: 'Flaky', detail: { k: 'v' } }] });
+      await rt.request('POST', '/publish', {
+        body: [{ source: 'nocturne.test', detailType: 'Flaky', detail: { k: 'v' } }],
+      });
       await rt.settle();
       expect(seen('flaky')).toHaveLength(3);
       const dlq = rt.deadLetters().filter((d) => d.function === 'flaky');
       expect(dlq).toHaveLength(1);
-      expect(dlq[0]).toMatchObject({ kind: 'event:nocturne-flaky-rule0', error: expect.stringContaining('flaky consumer failed') });
+      expect(dlq[0]).toMatchObject({
+        kind: 'event:nocturne-flaky-rule0',
+        error: expect.stringContaining('flaky consumer failed'),
+      });
     });
 
     it('registers one rule per event trigger and refuses PutEvents from a function without publishEvents', async () => {
@@ -523,7 +644,9 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
       ]);
       const res = await rt.request('POST', '/sneaky');
       expect(res.status).toBe(500);
-      expect(rt.invocations.filter((i) => i.function === 'sneaky').at(-1)?.error).toMatch(/AccessDeniedException.*events:PutEvents/);
+      expect(rt.invocations.filter((i) => i.function === 'sneaky').at(-1)?.error).toMatch(
+        /AccessDeniedException.*events:PutEvents/,
+      );
     });
 
     it('runs schedules with a real Scheduled Event', async () => {
@@ -571,7 +694,9 @@ describe('DynamoDB Streams', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
   const start = () => startTestRuntime({ catalog: { functions }, handlers, dataDir, tablePrefix });
   const put = (n: number) =>
-    documentClient().send(new PutCommand({ TableName: tablePrefix, Item: { pk: `ITEM#${n}`, sk: 'ITEM', type: 'Probe', n } }));
+    documentClient().send(
+      new PutCommand({ TableName: tablePrefix, Item: { pk: `ITEM#${n}`, sk: 'ITEM', type: 'Probe', n } }),
+    );
 
   it('delivers committed changes in order, in batches, retrying from the first failed record', async () => {
     const rt = await start();
@@ -598,7 +723,9 @@ describe('DynamoDB Streams', () => {
         },
       });
       expect(first.eventID).toEqual(expect.any(String));
-      expect(rt.streams).toEqual([expect.objectContaining({ function: 'changes', batchSize: 2, tableName: tablePrefix })]);
+      expect(rt.streams).toEqual([
+        expect.objectContaining({ function: 'changes', batchSize: 2, tableName: tablePrefix }),
+      ]);
     } finally {
       await rt.stop();
     }

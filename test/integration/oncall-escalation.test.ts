@@ -53,10 +53,16 @@ class RecordingNotifier implements Notifier {
     return { reached: started, release };
   }
 
-  to(incidentId: string): Array<{ recipient: string; channel: string; address: string; message: string; subject?: string }> {
+  to(
+    incidentId: string,
+  ): Array<{ recipient: string; channel: string; address: string; message: string; subject?: string }> {
     return this.sent
       .filter((n) => n.topic === 'pages' && n.attributes?.incident === incidentId)
-      .map((n) => ({ ...(n.attributes as { recipient: string; channel: string; address: string }), message: n.message, subject: n.subject }));
+      .map((n) => ({
+        ...(n.attributes as { recipient: string; channel: string; address: string }),
+        message: n.message,
+        subject: n.subject,
+      }));
   }
 }
 
@@ -76,16 +82,36 @@ beforeAll(async () => {
   ])
     await services.create({ id: id!, name: id!, teamId: teamId!, tier: 2, slaTarget: 99.9, dependsOn: [] }, now);
   invalidateServiceCache();
-  await setRules({ routes: [{ id: 'all', name: 'all', matchers: [{ label: 'service', op: '=~', value: '.+' }], groupWaitSeconds: 0 }], storm: { maxIncidentsPerMinute: 10000 } });
+  await setRules({
+    routes: [{ id: 'all', name: 'all', matchers: [{ label: 'service', op: '=~', value: '.+' }], groupWaitSeconds: 0 }],
+    storm: { maxIncidentsPerMinute: 10000 },
+  });
 
   const phone = (n: number) => `+1555555${String(n).padStart(4, '0')}`;
-  await users.create({ id: 'alice', name: 'Alice', contactMethods: [{ id: 'phone', type: 'sms', address: phone(101) }, { id: 'mail', type: 'email', address: 'alice@example.com' }], notificationRules: [] }, now);
+  await users.create(
+    {
+      id: 'alice',
+      name: 'Alice',
+      contactMethods: [
+        { id: 'phone', type: 'sms', address: phone(101) },
+        { id: 'mail', type: 'email', address: 'alice@example.com' },
+      ],
+      notificationRules: [],
+    },
+    now,
+  );
   await users.create(
     {
       id: 'bob',
       name: 'Bob',
-      contactMethods: [{ id: 'phone', type: 'sms', address: phone(102) }, { id: 'mail', type: 'email', address: 'bob@example.com' }],
-      notificationRules: [{ contactMethodId: 'phone', delayMinutes: 0 }, { contactMethodId: 'mail', delayMinutes: 2 }],
+      contactMethods: [
+        { id: 'phone', type: 'sms', address: phone(102) },
+        { id: 'mail', type: 'email', address: 'bob@example.com' },
+      ],
+      notificationRules: [
+        { contactMethodId: 'phone', delayMinutes: 0 },
+        { contactMethodId: 'mail', delayMinutes: 2 },
+      ],
     },
     now,
   );
@@ -94,20 +120,62 @@ beforeAll(async () => {
     {
       id: 'dave',
       name: 'Dave',
-      contactMethods: [{ id: 'phone', type: 'sms', address: phone(104) }, { id: 'mail', type: 'email', address: 'dave@example.com' }],
-      notificationRules: [{ contactMethodId: 'phone', delayMinutes: 0 }, { contactMethodId: 'mail', delayMinutes: 5 }],
+      contactMethods: [
+        { id: 'phone', type: 'sms', address: phone(104) },
+        { id: 'mail', type: 'email', address: 'dave@example.com' },
+      ],
+      notificationRules: [
+        { contactMethodId: 'phone', delayMinutes: 0 },
+        { contactMethodId: 'mail', delayMinutes: 5 },
+      ],
     },
     now,
   );
-  await users.create({ id: 'erin', name: 'Erin', contactMethods: [{ id: 'phone', type: 'sms', address: phone(105) }], notificationRules: [] }, now);
+  await users.create(
+    {
+      id: 'erin',
+      name: 'Erin',
+      contactMethods: [{ id: 'phone', type: 'sms', address: phone(105) }],
+      notificationRules: [],
+    },
+    now,
+  );
 
   // Alice is on call from Monday 16 November 09:00 UTC for a week; every test runs on the 21st/22nd.
   await schedules.create(
-    { id: 'primary', name: 'Platform primary', timeZone: 'Europe/London', layers: [{ id: 'weekly', participants: ['alice', 'bob'], rotation: { every: 1, unit: 'weeks' }, start: '2026-11-16T09:00', restrictions: [] }], overrides: [] },
+    {
+      id: 'primary',
+      name: 'Platform primary',
+      timeZone: 'Europe/London',
+      layers: [
+        {
+          id: 'weekly',
+          participants: ['alice', 'bob'],
+          rotation: { every: 1, unit: 'weeks' },
+          start: '2026-11-16T09:00',
+          restrictions: [],
+        },
+      ],
+      overrides: [],
+    },
     now,
   );
   await schedules.create(
-    { id: 'empty', name: 'Not started', timeZone: 'UTC', layers: [{ id: 'later', participants: ['dave'], rotation: { every: 1, unit: 'weeks' }, start: '2030-01-07T09:00', restrictions: [] }], overrides: [] },
+    {
+      id: 'empty',
+      name: 'Not started',
+      timeZone: 'UTC',
+      layers: [
+        {
+          id: 'later',
+          participants: ['dave'],
+          rotation: { every: 1, unit: 'weeks' },
+          start: '2030-01-07T09:00',
+          restrictions: [],
+        },
+      ],
+      overrides: [],
+    },
     now,
   );
   await policies.create(
@@ -124,7 +192,15 @@ beforeAll(async () => {
     now,
   );
   await policies.create(
-    { id: 'race', name: 'Race', levels: [{ targets: [{ type: 'user', id: 'dave' }], delayMinutes: 5 }, { targets: [{ type: 'user', id: 'erin' }], delayMinutes: 5 }], repeat: 0 },
+    {
+      id: 'race',
+      name: 'Race',
+      levels: [
+        { targets: [{ type: 'user', id: 'dave' }], delayMinutes: 5 },
+        { targets: [{ type: 'user', id: 'erin' }], delayMinutes: 5 },
+      ],
+      repeat: 0,
+    },
     now,
   );
   await policies.create(
@@ -155,7 +231,15 @@ afterAll(() => {
 let n = 0;
 /** An announced incident (group window 0) of `service`, as the engine opens it at `now`. */
 async function openIncident(now: Date, service = 'checkout'): Promise<Incident> {
-  const r = await onAlertOpened(snap({ service, labels: { alertname: `Err${n++}` }, summary: `Error rate high #${n}`, lastReceivedAt: now.toISOString() }), now);
+  const r = await onAlertOpened(
+    snap({
+      service,
+      labels: { alertname: `Err${n++}` },
+      summary: `Error rate high #${n}`,
+      lastReceivedAt: now.toISOString(),
+    }),
+    now,
+  );
   const incident = (await getIncident(r.incidentId!))!;
   expect(incident).toMatchObject({ status: 'triggered', lastChange: { kind: 'opened', notify: true } });
   return incident;
@@ -198,8 +282,13 @@ describe('escalation chain', () => {
       [1, 1, 'alice', 'email', 'sent', 1],
       [1, 1, 'alice', 'sms', 'sent', 1],
     ]);
-    expect((await timelineOf(i.id)).find((e) => e.kind === 'escalation')!.message).toMatch(/Level 1 of Platform default: paged Alice \(sms sent, email sent\); next: level 2 in 5 min/);
-    expect(await getEscalation(i.id)).toMatchObject({ status: 'active', next: { round: 1, level: 2, dueAt: at(T.toISOString(), 300).toISOString() } });
+    expect((await timelineOf(i.id)).find((e) => e.kind === 'escalation')!.message).toMatch(
+      /Level 1 of Platform default: paged Alice \(sms sent, email sent\); next: level 2 in 5 min/,
+    );
+    expect(await getEscalation(i.id)).toMatchObject({
+      status: 'active',
+      next: { round: 1, level: 2, dueAt: at(T.toISOString(), 300).toISOString() },
+    });
     await resolveIncident(i.id, ADMIN, at(T.toISOString(), 60));
   });
 
@@ -210,7 +299,9 @@ describe('escalation chain', () => {
     expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email']);
     await sweepAt(at(T, 300).toISOString());
     expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email', 'bob:sms']);
-    expect(await getIncident(i.id)).toMatchObject({ lastChange: { kind: 'escalated', notify: true, change: { level: 2, round: 1, policyId: 'platform-default' } } });
+    expect(await getIncident(i.id)).toMatchObject({
+      lastChange: { kind: 'escalated', notify: true, change: { level: 2, round: 1, policyId: 'platform-default' } },
+    });
     // Bob's rule: email two minutes after he is paged.
     await sweepAt(at(T, 300 + 119).toISOString());
     expect(notifier.to(i.id)).toHaveLength(3);
@@ -239,7 +330,11 @@ describe('escalation chain', () => {
     expect(await getIncident(i.id)).toMatchObject({ status: 'acknowledged' });
     await sweepAt(at(T, 60 + 1800).toISOString());
     const after = (await getIncident(i.id))!;
-    expect(after).toMatchObject({ status: 'triggered', acknowledgedAt: at(T, 60).toISOString(), lastChange: { kind: 'escalated', reason: 'acknowledgement timed out after 30 min' } });
+    expect(after).toMatchObject({
+      status: 'triggered',
+      acknowledgedAt: at(T, 60).toISOString(),
+      lastChange: { kind: 'escalated', reason: 'acknowledgement timed out after 30 min' },
+    });
     expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email', 'alice:sms', 'alice:email']);
     const log = await pagesOf(i.id);
     expect(new Set(log.map((p) => p.epoch)).size).toBe(2);
@@ -258,10 +353,28 @@ describe('escalation chain', () => {
     const i = await announced(new Date(T));
     // Round 1: level 1 at 0, level 2 at 5 min; round 2: level 1 at 15, level 2 at 20; exhausted at 30.
     for (const s of [300, 420, 900, 1200, 1320, 1800, 3600, 7200]) await sweepAt(at(T, s).toISOString());
-    expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email', 'bob:sms', 'bob:email', 'alice:sms', 'alice:email', 'bob:sms', 'bob:email']);
+    expect(who(notifier.to(i.id))).toEqual([
+      'alice:sms',
+      'alice:email',
+      'bob:sms',
+      'bob:email',
+      'alice:sms',
+      'alice:email',
+      'bob:sms',
+      'bob:email',
+    ]);
     const log = await pagesOf(i.id);
     expect(log.map((p) => `${p.round}/${p.level}/${p.userId}/${p.channel}`).sort()).toEqual(
-      ['1/1/alice/sms', '1/1/alice/email', '1/2/bob/sms', '1/2/bob/email', '2/1/alice/sms', '2/1/alice/email', '2/2/bob/sms', '2/2/bob/email'].sort(),
+      [
+        '1/1/alice/sms',
+        '1/1/alice/email',
+        '1/2/bob/sms',
+        '1/2/bob/email',
+        '2/1/alice/sms',
+        '2/1/alice/email',
+        '2/2/bob/sms',
+        '2/2/bob/email',
+      ].sort(),
     );
     expect(await getEscalation(i.id)).toMatchObject({ status: 'exhausted', last: { round: 2, level: 2 } });
     expect((await timelineOf(i.id)).at(-1)!.message).toMatch(/the policy is exhausted after 2 round\(s\)/);
@@ -274,8 +387,12 @@ describe('escalation chain', () => {
     expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email']);
     const messages = (await timelineOf(i.id)).filter((e) => e.kind === 'escalation').map((e) => e.message);
     expect(messages).toEqual([
-      expect.stringMatching(/^Level 1 of Ghosts first: nobody reachable \(Carol \(directly\) has no contact method\); moving on — next: level 2 now\.$/),
-      expect.stringMatching(/^Level 2 of Ghosts first: nobody reachable \(schedule Not started: nobody on call at 2026-11-21T06:00:00\.001Z\); moving on/),
+      expect.stringMatching(
+        /^Level 1 of Ghosts first: nobody reachable \(Carol \(directly\) has no contact method\); moving on — next: level 2 now\.$/,
+      ),
+      expect.stringMatching(
+        /^Level 2 of Ghosts first: nobody reachable \(schedule Not started: nobody on call at 2026-11-21T06:00:00\.001Z\); moving on/,
+      ),
       expect.stringMatching(/^Level 3 of Ghosts first: paged Alice/),
     ]);
     await resolveIncident(i.id, ADMIN, at(T, 60));
@@ -287,7 +404,9 @@ describe('escalation chain', () => {
     const i = await openIncident(new Date(T), 'race-svc');
     const moved = await reassignIncident(i.id, 'lonely', ADMIN, at(T, 10));
     await startEscalation(i.id, moved.revision, at(T, 11));
-    expect((await timelineOf(i.id)).at(-1)!.message).toBe('Nobody is paged: team lonely has no default escalation policy.');
+    expect((await timelineOf(i.id)).at(-1)!.message).toBe(
+      'Nobody is paged: team lonely has no default escalation policy.',
+    );
     const back = await reassignIncident(i.id, 'platform', ADMIN, at(T, 20));
     await startEscalation(i.id, back.revision, at(T, 20));
     expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email']);
@@ -329,7 +448,12 @@ describe('never twice, never after the ack', () => {
     const i = await announced(new Date(T));
     expect(who(notifier.to(i.id))).toEqual(['alice:email']);
     let sms = (await pagesOf(i.id)).find((p) => p.channel === 'sms')!;
-    expect(sms).toMatchObject({ status: 'failed', attempts: 1, lastError: 'ThrottledException: Rate exceeded', nextRetryAt: at(T, 30).toISOString() });
+    expect(sms).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'ThrottledException: Rate exceeded',
+      nextRetryAt: at(T, 30).toISOString(),
+    });
     await sweepAt(at(T, 30).toISOString());
     expect(who(notifier.to(i.id))).toEqual(['alice:email', 'alice:sms']);
     sms = (await pagesOf(i.id)).find((p) => p.channel === 'sms')!;
@@ -343,7 +467,9 @@ describe('never twice, never after the ack', () => {
     expect((await pagesOf(i.id)).find((p) => p.userId === 'bob')).toMatchObject({ status: 'failed' });
     await ack(i.id, at(T, 310));
     await sweepAt(at(T, 400).toISOString());
-    expect((await pagesOf(i.id)).find((p) => p.userId === 'bob' && p.channel === 'sms')).toMatchObject({ status: 'cancelled' });
+    expect((await pagesOf(i.id)).find((p) => p.userId === 'bob' && p.channel === 'sms')).toMatchObject({
+      status: 'cancelled',
+    });
     expect(who(notifier.to(i.id))).toEqual(['alice:email', 'alice:sms']);
     await resolveIncident(i.id, ADMIN, at(T, 500));
   });

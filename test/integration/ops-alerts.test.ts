@@ -13,7 +13,12 @@ describe('GET /alerts', () => {
   it('lists an integration’s alerts newest first, filters by status, and pages without loss', async () => {
     const { id, token } = await givenIntegration('generic');
     const send = (body: object) =>
-      call(ingest as Handler, { routeKey: 'POST /hooks/{integrationId}', params: { integrationId: id }, headers: { authorization: `Bearer ${token}` }, body });
+      call(ingest as Handler, {
+        routeKey: 'POST /hooks/{integrationId}',
+        params: { integrationId: id },
+        headers: { authorization: `Bearer ${token}` },
+        body,
+      });
     for (let i = 0; i < 7; i++) await send({ dedupKey: `a${i}`, summary: `alert ${i}` });
     await send({ dedupKey: 'a0', summary: 'x', status: 'resolved' });
 
@@ -41,7 +46,11 @@ describe('GET /alerts', () => {
   });
 
   it('answers 404 problem+json for an unknown alert id', async () => {
-    const r = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: 'NOPE' }, role: 'viewer' });
+    const r = await call(opsAlerts as Handler, {
+      routeKey: 'GET /alerts/{id}',
+      params: { id: 'NOPE' },
+      role: 'viewer',
+    });
     expect(r.status).toBe(404);
     expect(r.body.detail).toContain('NOPE');
   });
@@ -51,32 +60,56 @@ describe('why an alert opened no incident', () => {
   it('GET /alerts/{id} says what became of the alert, and GET /alerts filters by it', async () => {
     const { id, token } = await givenIntegration('generic');
     const send = (body: object) =>
-      call(ingest as Handler, { routeKey: 'POST /hooks/{integrationId}', params: { integrationId: id }, headers: { authorization: `Bearer ${token}` }, body });
+      call(ingest as Handler, {
+        routeKey: 'POST /hooks/{integrationId}',
+        params: { integrationId: id },
+        headers: { authorization: `Bearer ${token}` },
+        body,
+      });
     const tag = `disp-${Date.now()}`;
     const now = new Date();
     await silences.create(
-      { id: `${tag}-sil`, matchers: [{ label: 'quiet', op: '=', value: tag }], startsAt: new Date(now.getTime() - 60_000).toISOString(), endsAt: new Date(now.getTime() + 3600_000).toISOString(), comment: 'known noise', createdBy: 't' },
+      {
+        id: `${tag}-sil`,
+        matchers: [{ label: 'quiet', op: '=', value: tag }],
+        startsAt: new Date(now.getTime() - 60_000).toISOString(),
+        endsAt: new Date(now.getTime() + 3600_000).toISOString(),
+        comment: 'known noise',
+        createdBy: 't',
+      },
       now.toISOString(),
     );
     invalidateQuietRules();
-    const quiet = (await send({ dedupKey: `${tag}-q`, summary: 'noisy', labels: { quiet: tag } })).body.alerts[0].alertId as string;
-    const loud = (await send({ dedupKey: `${tag}-l`, summary: 'real', labels: { alertname: tag } })).body.alerts[0].alertId as string;
+    const quiet = (await send({ dedupKey: `${tag}-q`, summary: 'noisy', labels: { quiet: tag } })).body.alerts[0]
+      .alertId as string;
+    const loud = (await send({ dedupKey: `${tag}-l`, summary: 'real', labels: { alertname: tag } })).body.alerts[0]
+      .alertId as string;
     const waiting = (await send({ dedupKey: `${tag}-w`, summary: 'not placed yet' })).body.alerts[0].alertId as string;
     await placeAlert(quiet, new Date());
     await placeAlert(loud, new Date());
 
     const q = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: quiet }, role: 'viewer' });
-    expect(q.body.disposition).toMatchObject({ kind: 'silenced', silenceId: `${tag}-sil`, reason: expect.stringContaining('silenced by') });
+    expect(q.body.disposition).toMatchObject({
+      kind: 'silenced',
+      silenceId: `${tag}-sil`,
+      reason: expect.stringContaining('silenced by'),
+    });
     const l = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: loud }, role: 'viewer' });
     expect(l.body.disposition).toMatchObject({ kind: 'incident', incidentId: expect.any(String) });
-    const w = await call(opsAlerts as Handler, { routeKey: 'GET /alerts/{id}', params: { id: waiting }, role: 'viewer' });
+    const w = await call(opsAlerts as Handler, {
+      routeKey: 'GET /alerts/{id}',
+      params: { id: waiting },
+      role: 'viewer',
+    });
     expect(w.body.disposition).toMatchObject({ kind: 'pending' });
 
     const silenced = await list({ integration: id, disposition: 'silenced' });
     expect(silenced.status).toBe(200);
     expect(silenced.body.items.map((a: { id: string }) => a.id)).toEqual([quiet]);
     expect(silenced.body.items[0].disposition).toMatchObject({ kind: 'silenced' });
-    expect((await list({ integration: id, disposition: 'pending' })).body.items.map((a: { id: string }) => a.id)).toEqual([waiting]);
+    expect(
+      (await list({ integration: id, disposition: 'pending' })).body.items.map((a: { id: string }) => a.id),
+    ).toEqual([waiting]);
     expect((await list({ disposition: 'nonsense' })).status).toBe(422);
   });
 });

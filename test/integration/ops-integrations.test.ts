@@ -4,7 +4,15 @@ import { handler as ops } from '../../functions/ops-integrations/handler';
 import { getIntegration } from '../../shared/store/integrations';
 import { call, type Handler } from '../support/http-event';
 
-const api = (routeKey: string, opts: { id?: string; body?: unknown; role?: 'viewer' | 'responder' | 'admin' | null; query?: Record<string, string> } = {}) =>
+const api = (
+  routeKey: string,
+  opts: {
+    id?: string;
+    body?: unknown;
+    role?: 'viewer' | 'responder' | 'admin' | null;
+    query?: Record<string, string>;
+  } = {},
+) =>
   call(ops as Handler, {
     routeKey,
     params: opts.id ? { id: opts.id } : undefined,
@@ -18,7 +26,9 @@ const uniq = () => `it-${Date.now().toString(36)}-${Math.random().toString(36).s
 describe('integrations ops API', () => {
   it('creates an integration, shows its token once and stores only its hash', async () => {
     const id = uniq();
-    const r = await api('POST /integrations', { body: { id, type: 'alertmanager', name: 'Prod Alertmanager', service: 'billing-api' } });
+    const r = await api('POST /integrations', {
+      body: { id, type: 'alertmanager', name: 'Prod Alertmanager', service: 'billing-api' },
+    });
     expect(r.status).toBe(201);
     expect(r.headers.location).toBe(`/integrations/${id}`);
     expect(r.body).toMatchObject({ id, type: 'alertmanager', enabled: true, webhookPath: `/hooks/${id}` });
@@ -88,7 +98,8 @@ describe('integrations ops API', () => {
   });
 
   it('lists with cursor pagination', async () => {
-    for (let i = 0; i < 3; i++) await api('POST /integrations', { body: { id: uniq(), type: 'generic', name: `p${i}` } });
+    for (let i = 0; i < 3; i++)
+      await api('POST /integrations', { body: { id: uniq(), type: 'generic', name: `p${i}` } });
     const seen = new Set<string>();
     let cursor: string | undefined;
     let pages = 0;

@@ -14,7 +14,10 @@ import { givenIntegration } from '../support/store';
 // early-timeout 503 does not hide the answer under test.
 const context = { ...lambdaContext, getRemainingTimeInMillis: () => 30_000 } as Context;
 const enqueue = async (body: object) => {
-  const r = (await (ingest as Handler)(apiEvent({ routeKey: 'POST /v2/enqueue', body }), context)) as APIGatewayProxyStructuredResultV2;
+  const r = (await (ingest as Handler)(
+    apiEvent({ routeKey: 'POST /v2/enqueue', body }),
+    context,
+  )) as APIGatewayProxyStructuredResultV2;
   return { status: r.statusCode ?? 200, body: JSON.parse(r.body ?? '{}') as Record<string, unknown> };
 };
 
@@ -26,9 +29,19 @@ describe('POST /v2/enqueue under concurrent resolves and triggers on one dedup k
       routing_key: token,
       event_action: 'trigger',
       dedup_key: dedupKey,
-      payload: { summary: `Disk full (trigger ${i})`, source: 'db-1', severity: 'critical', custom_details: { seq: i } },
+      payload: {
+        summary: `Disk full (trigger ${i})`,
+        source: 'db-1',
+        severity: 'critical',
+        custom_details: { seq: i },
+      },
     });
-    const resolve = (i: number) => ({ routing_key: token, event_action: 'resolve', dedup_key: dedupKey, payload: { summary: `resolve ${i}` } });
+    const resolve = (i: number) => ({
+      routing_key: token,
+      event_action: 'resolve',
+      dedup_key: dedupKey,
+      payload: { summary: `resolve ${i}` },
+    });
     // An alert is open before the storm so the first resolves have something to close.
     expect((await enqueue(trigger(-1))).status).toBe(202);
     const day = dayOf((await getLiveAlert(id, dedupKey))!.firstReceivedAt);
@@ -36,7 +49,10 @@ describe('POST /v2/enqueue under concurrent resolves and triggers on one dedup k
     const bodies = Array.from({ length: 25 }, (_, i) => [resolve(i), trigger(i)]).flat();
     const answers = await Promise.all(bodies.map((b) => enqueue(b)));
 
-    const byStatus = answers.reduce<Record<number, number>>((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {});
+    const byStatus = answers.reduce<Record<number, number>>(
+      (m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }),
+      {},
+    );
     expect(byStatus).toEqual({ 202: 50 });
     for (const a of answers) expect(a.body).toMatchObject({ status: 'success', dedup_key: dedupKey });
 

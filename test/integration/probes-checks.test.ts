@@ -11,17 +11,28 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createProbeSchema, type DnsProbeSpec, type HttpProbeSpec, type TcpProbeSpec } from '../../shared/domain/probes/definitions';
+import {
+  createProbeSchema,
+  type DnsProbeSpec,
+  type HttpProbeSpec,
+  type TcpProbeSpec,
+} from '../../shared/domain/probes/definitions';
 import { applyCheckResult, initialProbeState } from '../../shared/domain/probes/probe-state';
 import { checkDns, checkHttp, checkTcp } from '../../functions/probe-worker/checks';
 
 jest.setTimeout(30_000);
 
-const httpSpec = (over: Record<string, unknown>) => createProbeSchema.parse({ kind: 'http', name: 'test', timeoutSeconds: 2, ...over }) as HttpProbeSpec;
-const tcpSpec = (over: Record<string, unknown>) => createProbeSchema.parse({ kind: 'tcp', name: 'test', timeoutSeconds: 1, ...over }) as TcpProbeSpec;
-const dnsSpec = (over: Record<string, unknown>) => createProbeSchema.parse({ kind: 'dns', name: 'test', timeoutSeconds: 1, ...over }) as DnsProbeSpec;
+const httpSpec = (over: Record<string, unknown>) =>
+  createProbeSchema.parse({ kind: 'http', name: 'test', timeoutSeconds: 2, ...over }) as HttpProbeSpec;
+const tcpSpec = (over: Record<string, unknown>) =>
+  createProbeSchema.parse({ kind: 'tcp', name: 'test', timeoutSeconds: 1, ...over }) as TcpProbeSpec;
+const dnsSpec = (over: Record<string, unknown>) =>
+  createProbeSchema.parse({ kind: 'dns', name: 'test', timeoutSeconds: 1, ...over }) as DnsProbeSpec;
 
-const listen = (server: net.Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+const listen = (server: net.Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
 
 describe('HTTP probes', () => {
   let server: http.Server;
@@ -38,11 +49,14 @@ describe('HTTP probes', () => {
         res.statusCode = 503;
         return res.end('maintenance');
       }
-      if (url.pathname === '/slow') return setTimeout(() => res.end('late OK'), Number(url.searchParams.get('ms') ?? 3000));
+      if (url.pathname === '/slow')
+        return setTimeout(() => res.end('late OK'), Number(url.searchParams.get('ms') ?? 3000));
       if (url.pathname === '/echo') {
         let body = '';
         req.on('data', (c) => (body += c));
-        req.on('end', () => res.end(JSON.stringify({ method: req.method, auth: req.headers.authorization ?? null, body })));
+        req.on('end', () =>
+          res.end(JSON.stringify({ method: req.method, auth: req.headers.authorization ?? null, body })),
+        );
         return;
       }
       res.statusCode = 404;
@@ -71,7 +85,9 @@ describe('HTTP probes', () => {
   it('fails a JSON path with the wrong value', async () => {
     const r = await checkHttp(httpSpec({ url: `${base}/json`, jsonPath: { path: '$.status', equals: 'ok' } }));
     expect(r.reason).toBe('$.status is "degraded", expected "ok"');
-    expect((await checkHttp(httpSpec({ url: `${base}/json`, jsonPath: { path: '$.checks[0].ok', equals: true } }))).ok).toBe(true);
+    expect(
+      (await checkHttp(httpSpec({ url: `${base}/json`, jsonPath: { path: '$.checks[0].ok', equals: true } }))).ok,
+    ).toBe(true);
   });
 
   it('fails a slow answer over the latency threshold', async () => {
@@ -89,7 +105,13 @@ describe('HTTP probes', () => {
 
   it('sends the method, headers and body', async () => {
     const r = await checkHttp(
-      httpSpec({ url: `${base}/echo`, method: 'POST', headers: { authorization: 'Bearer probe' }, body: 'ping', jsonPath: { path: '$.auth', equals: 'Bearer probe' } }),
+      httpSpec({
+        url: `${base}/echo`,
+        method: 'POST',
+        headers: { authorization: 'Bearer probe' },
+        body: 'ping',
+        jsonPath: { path: '$.auth', equals: 'Bearer probe' },
+      }),
     );
     expect(r.ok).toBe(true);
   });
@@ -110,13 +132,31 @@ describe('HTTPS probes with a self-signed certificate about to expire', () => {
   let certPem: string;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'nocturne-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '3',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     certPem = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-    server = https.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: certPem }, (_req, res) => res.end('OK'));
+    server = https.createServer({ key: readFileSync(path.join(dir, 'key.pem')), cert: certPem }, (_req, res) =>
+      res.end('OK'),
+    );
     port = await listen(server);
   });
   afterAll(async () => {
@@ -137,7 +177,11 @@ describe('HTTPS probes with a self-signed certificate about to expire', () => {
     expect(daysLeft).toBeGreaterThan(2);
     expect(daysLeft).toBeLessThan(3.1);
     expect(r.certificateSubject).toBe('localhost');
-    const { state, flips } = applyCheckResult(initialProbeState(r.at), r, { failuresBeforeDown: 2, successesBeforeUp: 1, expiryWarningDays: 14 });
+    const { state, flips } = applyCheckResult(initialProbeState(r.at), r, {
+      failuresBeforeDown: 2,
+      successesBeforeUp: 1,
+      expiryWarningDays: 14,
+    });
     expect(state.certificate).toEqual(expect.objectContaining({ expiring: true }));
     expect(flips.map((f) => [f.condition, f.to])).toEqual([
       ['status', 'up'],
@@ -172,7 +216,9 @@ describe('TCP probes', () => {
       ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    stuckPort = await new Promise<number>((resolve) => stuck.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    stuckPort = await new Promise<number>((resolve) =>
+      stuck.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+    );
     for (let i = 0; i < 4; i++) {
       const s = net.connect({ host: '127.0.0.1', port: stuckPort });
       s.on('error', () => undefined);
@@ -187,14 +233,18 @@ describe('TCP probes', () => {
   });
 
   it('passes an open port', async () => {
-    expect(await checkTcp(tcpSpec({ host: '127.0.0.1', port: openPort }))).toEqual(expect.objectContaining({ ok: true }));
+    expect(await checkTcp(tcpSpec({ host: '127.0.0.1', port: openPort }))).toEqual(
+      expect.objectContaining({ ok: true }),
+    );
   });
 
   it('fails a refused port', async () => {
     const closed = net.createServer();
     const port = await listen(closed);
     await new Promise((r) => closed.close(r));
-    expect(await checkTcp(tcpSpec({ host: '127.0.0.1', port }))).toEqual(expect.objectContaining({ ok: false, reason: 'connection refused' }));
+    expect(await checkTcp(tcpSpec({ host: '127.0.0.1', port }))).toEqual(
+      expect.objectContaining({ ok: false, reason: 'connection refused' }),
+    );
   });
 
   it('times out a connect that hangs', async () => {
@@ -214,7 +264,10 @@ const CODE = Object.fromEntries(Object.entries(TYPE).map(([k, v]) => [v, Number(
 
 function encodeName(name: string): Buffer {
   const parts = name.replace(/\.$/, '').split('.').filter(Boolean);
-  return Buffer.concat([...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p)])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p)])),
+    Buffer.from([0]),
+  ]);
 }
 
 function rdata(type: keyof Records, value: string): Buffer {
@@ -222,7 +275,9 @@ function rdata(type: keyof Records, value: string): Buffer {
     case 'A':
       return Buffer.from(value.split('.').map(Number));
     case 'AAAA': {
-      const full = value.includes('::') ? value.replace('::', `:${'0:'.repeat(8 - value.split(':').filter(Boolean).length)}`).replace(/^:|:$/g, '') : value;
+      const full = value.includes('::')
+        ? value.replace('::', `:${'0:'.repeat(8 - value.split(':').filter(Boolean).length)}`).replace(/^:|:$/g, '')
+        : value;
       return Buffer.concat(full.split(':').map((h) => Buffer.from(h.padStart(4, '0'), 'hex')));
     }
     case 'MX': {
@@ -269,7 +324,9 @@ function answer(query: Buffer, zone: Record<string, Records>): Buffer {
   return Buffer.concat([header, query.subarray(12, qEnd), ...rrs]);
 }
 
-function udpServer(onMessage: (msg: Buffer, reply: (b: Buffer) => void) => void): Promise<{ socket: UdpSocket; port: number }> {
+function udpServer(
+  onMessage: (msg: Buffer, reply: (b: Buffer) => void) => void,
+): Promise<{ socket: UdpSocket; port: number }> {
   const socket = createSocket('udp4');
   socket.on('message', (msg, rinfo) => onMessage(msg, (b) => socket.send(b, rinfo.port, rinfo.address)));
   return new Promise((resolve) => socket.bind(0, '127.0.0.1', () => resolve({ socket, port: socket.address().port })));
@@ -301,7 +358,12 @@ describe('DNS probes against a loopback resolver', () => {
 
   it('fails when the answer differs', async () => {
     const r = await checkDns(dnsSpec({ hostname: 'billing.example.test', expected: '10.0.0.9', resolver: at() }));
-    expect(r).toEqual(expect.objectContaining({ ok: false, reason: 'A billing.example.test answered 10.0.0.7, 10.0.0.8, expected 10.0.0.9' }));
+    expect(r).toEqual(
+      expect.objectContaining({
+        ok: false,
+        reason: 'A billing.example.test answered 10.0.0.7, 10.0.0.8, expected 10.0.0.9',
+      }),
+    );
   });
 
   it.each([
@@ -322,7 +384,9 @@ describe('DNS probes against a loopback resolver', () => {
 
   it('times out a resolver that never answers', async () => {
     const t0 = Date.now();
-    const r = await checkDns(dnsSpec({ hostname: 'billing.example.test', resolver: `127.0.0.1:${silent.port}`, timeoutSeconds: 1 }));
+    const r = await checkDns(
+      dnsSpec({ hostname: 'billing.example.test', resolver: `127.0.0.1:${silent.port}`, timeoutSeconds: 1 }),
+    );
     expect(r).toEqual(expect.objectContaining({ ok: false, reason: 'timeout after 1000 ms' }));
     expect(Date.now() - t0).toBeLessThan(2500);
   });

@@ -63,7 +63,17 @@ async function deliverFlips(kind: 'probe' | 'job', id: string): Promise<void> {
   for (const f of flips.items.reverse()) {
     const item = { type: 'ProbeFlip', subjectName: id, ...f };
     for (const ev of eventsForChange(undefined, item)) {
-      const event = { version: '0', id: 'e', 'detail-type': ev.detailType, source: ev.source, account: '0', time: '', region: 'us-east-1', resources: [], detail: ev.detail };
+      const event = {
+        version: '0',
+        id: 'e',
+        'detail-type': ev.detailType,
+        source: ev.source,
+        account: '0',
+        time: '',
+        region: 'us-east-1',
+        resources: [],
+        detail: ev.detail,
+      };
       await probeAlerts(event as unknown as Parameters<typeof probeAlerts>[0]);
     }
   }
@@ -73,65 +83,138 @@ const mins = (base: Date, m: number) => new Date(base.getTime() + m * 60_000);
 
 describe('probes ops API', () => {
   it('creates a probe (admin), names bad fields (422), refuses a viewer (403)', async () => {
-    const bad = await call(opsProbes, { routeKey: 'POST /probes', role: 'admin', body: { kind: 'http', name: 'x', url: 'nope', intervalMinutes: 0 } });
+    const bad = await call(opsProbes, {
+      routeKey: 'POST /probes',
+      role: 'admin',
+      body: { kind: 'http', name: 'x', url: 'nope', intervalMinutes: 0 },
+    });
     expect(bad.status).toBe(422);
     expect(bad.headers['content-type']).toBe('application/problem+json');
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['intervalMinutes', 'url']);
 
-    const viewer = await call(opsProbes, { routeKey: 'POST /probes', role: 'viewer', body: { kind: 'tcp', name: 'x', host: 'db', port: 5432 } });
+    const viewer = await call(opsProbes, {
+      routeKey: 'POST /probes',
+      role: 'viewer',
+      body: { kind: 'tcp', name: 'x', host: 'db', port: 5432 },
+    });
     expect(viewer.status).toBe(403);
 
     const created = await call(opsProbes, {
       routeKey: 'POST /probes',
       role: 'admin',
-      body: { id: 'api-test-probe', kind: 'http', name: 'API', url: `${base}/health`, service: 'ops-api-test', intervalMinutes: 1 },
+      body: {
+        id: 'api-test-probe',
+        kind: 'http',
+        name: 'API',
+        url: `${base}/health`,
+        service: 'ops-api-test',
+        intervalMinutes: 1,
+      },
     });
     expect(created.status).toBe(201);
     expect(created.headers.location).toBe('/probes/api-test-probe');
-    expect(created.body).toEqual(expect.objectContaining({ id: 'api-test-probe', version: 1, status: 'new', state: expect.objectContaining({ status: 'new' }) }));
+    expect(created.body).toEqual(
+      expect.objectContaining({
+        id: 'api-test-probe',
+        version: 1,
+        status: 'new',
+        state: expect.objectContaining({ status: 'new' }),
+      }),
+    );
 
-    const dup = await call(opsProbes, { routeKey: 'POST /probes', role: 'admin', body: { id: 'api-test-probe', kind: 'tcp', name: 'x', host: 'db', port: 1 } });
+    const dup = await call(opsProbes, {
+      routeKey: 'POST /probes',
+      role: 'admin',
+      body: { id: 'api-test-probe', kind: 'tcp', name: 'x', host: 'db', port: 1 },
+    });
     expect(dup.status).toBe(409);
   });
 
   it('reads, lists by service, and 404s unknown ids', async () => {
-    expect((await call(opsProbes, { routeKey: 'GET /probes/{id}', params: { id: 'api-test-probe' }, role: 'viewer' })).status).toBe(200);
+    expect(
+      (await call(opsProbes, { routeKey: 'GET /probes/{id}', params: { id: 'api-test-probe' }, role: 'viewer' }))
+        .status,
+    ).toBe(200);
     const list = await call(opsProbes, { routeKey: 'GET /probes', query: { service: 'ops-api-test' }, role: 'viewer' });
     expect(list.body.items.map((p: { id: string }) => p.id)).toEqual(['api-test-probe']);
     const missing = await call(opsProbes, { routeKey: 'GET /probes/{id}', params: { id: 'no-such' }, role: 'viewer' });
     expect(missing.status).toBe(404);
     expect(missing.body.detail).toBe('No probe with id no-such.');
-    expect((await call(opsProbes, { routeKey: 'POST /probes/{id}/pause', params: { id: 'no-such' }, role: 'responder' })).status).toBe(404);
+    expect(
+      (await call(opsProbes, { routeKey: 'POST /probes/{id}/pause', params: { id: 'no-such' }, role: 'responder' }))
+        .status,
+    ).toBe(404);
   });
 
   it('edits under optimistic locking: a stale version is 409, an invalid result 422', async () => {
-    const ok = await call(opsProbes, { routeKey: 'PATCH /probes/{id}', params: { id: 'api-test-probe' }, role: 'admin', body: { version: 1, timeoutSeconds: 5 } });
+    const ok = await call(opsProbes, {
+      routeKey: 'PATCH /probes/{id}',
+      params: { id: 'api-test-probe' },
+      role: 'admin',
+      body: { version: 1, timeoutSeconds: 5 },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual(expect.objectContaining({ version: 2, timeoutSeconds: 5 }));
-    const stale = await call(opsProbes, { routeKey: 'PATCH /probes/{id}', params: { id: 'api-test-probe' }, role: 'admin', body: { version: 1, timeoutSeconds: 6 } });
+    const stale = await call(opsProbes, {
+      routeKey: 'PATCH /probes/{id}',
+      params: { id: 'api-test-probe' },
+      role: 'admin',
+      body: { version: 1, timeoutSeconds: 6 },
+    });
     expect(stale.status).toBe(409);
-    const invalid = await call(opsProbes, { routeKey: 'PATCH /probes/{id}', params: { id: 'api-test-probe' }, role: 'admin', body: { version: 2, timeoutSeconds: 99 } });
+    const invalid = await call(opsProbes, {
+      routeKey: 'PATCH /probes/{id}',
+      params: { id: 'api-test-probe' },
+      role: 'admin',
+      body: { version: 2, timeoutSeconds: 99 },
+    });
     expect(invalid.status).toBe(422);
     expect(invalid.body.errors).toEqual([expect.objectContaining({ field: 'timeoutSeconds' })]);
-    const kind = await call(opsProbes, { routeKey: 'PATCH /probes/{id}', params: { id: 'api-test-probe' }, role: 'admin', body: { version: 2, kind: 'tcp' } });
+    const kind = await call(opsProbes, {
+      routeKey: 'PATCH /probes/{id}',
+      params: { id: 'api-test-probe' },
+      role: 'admin',
+      body: { version: 2, kind: 'tcp' },
+    });
     expect(kind.status).toBe(422);
     expect(kind.body.errors).toEqual([expect.objectContaining({ field: 'kind' })]);
   });
 
   it('responders pause and resume; viewers cannot', async () => {
-    expect((await call(opsProbes, { routeKey: 'POST /probes/{id}/pause', params: { id: 'api-test-probe' }, role: 'viewer' })).status).toBe(403);
-    const paused = await call(opsProbes, { routeKey: 'POST /probes/{id}/pause', params: { id: 'api-test-probe' }, role: 'responder' });
+    expect(
+      (await call(opsProbes, { routeKey: 'POST /probes/{id}/pause', params: { id: 'api-test-probe' }, role: 'viewer' }))
+        .status,
+    ).toBe(403);
+    const paused = await call(opsProbes, {
+      routeKey: 'POST /probes/{id}/pause',
+      params: { id: 'api-test-probe' },
+      role: 'responder',
+    });
     expect(paused.body).toEqual(expect.objectContaining({ status: 'paused', version: 3 }));
     expect((await dueProbes(new Date(Date.now() + 3600_000))).map((d) => d.id)).not.toContain('api-test-probe');
-    const resumed = await call(opsProbes, { routeKey: 'POST /probes/{id}/resume', params: { id: 'api-test-probe' }, role: 'responder' });
+    const resumed = await call(opsProbes, {
+      routeKey: 'POST /probes/{id}/resume',
+      params: { id: 'api-test-probe' },
+      role: 'responder',
+    });
     expect(resumed.body).toEqual(expect.objectContaining({ status: 'new', version: 4 }));
-    const flips = await call(opsProbes, { routeKey: 'GET /probes/{id}/flips', params: { id: 'api-test-probe' }, role: 'viewer' });
+    const flips = await call(opsProbes, {
+      routeKey: 'GET /probes/{id}/flips',
+      params: { id: 'api-test-probe' },
+      role: 'viewer',
+    });
     expect(flips.body.items.map((f: { to: string }) => f.to)).toEqual(['new', 'paused']);
   });
 
   it('deletes (admin) and the id is gone', async () => {
-    expect((await call(opsProbes, { routeKey: 'DELETE /probes/{id}', params: { id: 'api-test-probe' }, role: 'admin' })).status).toBe(204);
-    expect((await call(opsProbes, { routeKey: 'GET /probes/{id}', params: { id: 'api-test-probe' }, role: 'viewer' })).status).toBe(404);
+    expect(
+      (await call(opsProbes, { routeKey: 'DELETE /probes/{id}', params: { id: 'api-test-probe' }, role: 'admin' }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await call(opsProbes, { routeKey: 'GET /probes/{id}', params: { id: 'api-test-probe' }, role: 'viewer' }))
+        .status,
+    ).toBe(404);
   });
 });
 
@@ -142,8 +225,21 @@ describe('probe rounds', () => {
   beforeAll(async () => {
     for (let i = 0; i < 30; i++)
       expect(
-        (await call(opsProbes, { routeKey: 'POST /probes', role: 'admin', body: { id: `round-${i}`, kind: 'http', name: `Round ${i}`, url: `${base}/health`, service: 'round-svc', intervalMinutes: 1, failuresBeforeDown: 2 } }))
-          .status,
+        (
+          await call(opsProbes, {
+            routeKey: 'POST /probes',
+            role: 'admin',
+            body: {
+              id: `round-${i}`,
+              kind: 'http',
+              name: `Round ${i}`,
+              url: `${base}/health`,
+              service: 'round-svc',
+              intervalMinutes: 1,
+              failuresBeforeDown: 2,
+            },
+          })
+        ).status,
       ).toBe(201);
   });
 
@@ -155,7 +251,9 @@ describe('probe rounds', () => {
       ['nocturne.probe-scheduler', 'Probe Batch Due', 25],
       ['nocturne.probe-scheduler', 'Probe Batch Due', 5],
     ]);
-    const results = await Promise.all(published.map((e) => worker({ detail: e.detail } as EventBridgeEvent<string, ProbeBatchDetail>)));
+    const results = await Promise.all(
+      published.map((e) => worker({ detail: e.detail } as EventBridgeEvent<string, ProbeBatchDetail>)),
+    );
     expect(results.reduce((a, b) => a + b!.recorded, 0)).toBe(30);
     const p = await getProbe('round-0');
     expect(p?.state).toEqual(expect.objectContaining({ status: 'up', consecutiveSuccesses: 1 }));
@@ -189,7 +287,9 @@ describe('probe rounds', () => {
       now = mins(now, 1.5);
     }
     const down = await getProbe('round-2');
-    expect(down?.state).toEqual(expect.objectContaining({ status: 'down', reason: 'status 503, expected 2xx', consecutiveFailures: 2 }));
+    expect(down?.state).toEqual(
+      expect.objectContaining({ status: 'down', reason: 'status 503, expected 2xx', consecutiveFailures: 2 }),
+    );
     await deliverFlips('probe', 'round-2');
     const live = await getLiveAlert(PROBES_INTEGRATION_ID, 'probe:round-2');
     expect(live).toEqual(
@@ -207,7 +307,12 @@ describe('probe rounds', () => {
     expect((await getProbe('round-2'))?.status).toBe('up');
     await deliverFlips('probe', 'round-2');
     expect(await getLiveAlert(PROBES_INTEGRATION_ID, 'probe:round-2')).toBeUndefined();
-    const results = await call(opsProbes, { routeKey: 'GET /probes/{id}/results', params: { id: 'round-2' }, role: 'viewer', query: { limit: '2' } });
+    const results = await call(opsProbes, {
+      routeKey: 'GET /probes/{id}/results',
+      params: { id: 'round-2' },
+      role: 'viewer',
+      query: { limit: '2' },
+    });
     expect(results.body.items.map((r: { ok: boolean }) => r.ok)).toEqual([true, false]);
   });
 
@@ -246,7 +351,11 @@ describe('jobs: pings, lateness and alerts', () => {
     jobId = r.body.id;
     key = r.body.pingKey;
     expect(key).toMatch(/^[0-9a-f]{32}$/);
-    expect(r.body.pingUrls).toEqual({ success: `/pings/${key}`, start: `/pings/${key}/start`, fail: `/pings/${key}/fail` });
+    expect(r.body.pingUrls).toEqual({
+      success: `/pings/${key}`,
+      start: `/pings/${key}/start`,
+      fail: `/pings/${key}/fail`,
+    });
     expect(r.body.state.status).toBe('new');
   });
 
@@ -258,7 +367,11 @@ describe('jobs: pings, lateness and alerts', () => {
   });
 
   it('bad counts are a 422 naming the field, and nothing is recorded', async () => {
-    const r = await call(pings, { routeKey: 'GET /pings/{key}', params: { key }, query: { processed: '10', errored: 'many' } });
+    const r = await call(pings, {
+      routeKey: 'GET /pings/{key}',
+      params: { key },
+      query: { processed: '10', errored: 'many' },
+    });
     expect(r.status).toBe(422);
     expect(r.body.errors).toEqual([expect.objectContaining({ field: 'errored' })]);
     expect((await getJob(jobId))?.state.lastPingAt).toBeUndefined();
@@ -266,15 +379,33 @@ describe('jobs: pings, lateness and alerts', () => {
 
   it('start then success (GET with counts, POST with a text log) make it up, with a timer at the expected time', async () => {
     expect((await call(pings, { routeKey: 'GET /pings/{key}/start', params: { key } })).status).toBe(200);
-    const ok = await call(pings, { routeKey: 'POST /pings/{key}', params: { key }, query: { processed: '1000', errored: '3' }, headers: { 'content-type': 'text/plain' }, body: 'extracted 1000 rows\n'.repeat(200) });
+    const ok = await call(pings, {
+      routeKey: 'POST /pings/{key}',
+      params: { key },
+      query: { processed: '1000', errored: '3' },
+      headers: { 'content-type': 'text/plain' },
+      body: 'extracted 1000 rows\n'.repeat(200),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual(expect.objectContaining({ ok: true, received: 'success', status: 'up' }));
     const job = (await getJob(jobId))!;
-    expect(job.state).toEqual(expect.objectContaining({ status: 'up', errorLevel: 'ok', lastRun: expect.objectContaining({ processed: 1000, errored: 3 }) }));
+    expect(job.state).toEqual(
+      expect.objectContaining({
+        status: 'up',
+        errorLevel: 'ok',
+        lastRun: expect.objectContaining({ processed: 1000, errored: 3 }),
+      }),
+    );
     const list = await call(opsProbes, { routeKey: 'GET /jobs/{id}/pings', params: { id: jobId }, role: 'viewer' });
     expect(list.body.items.map((p: { kind: string }) => p.kind)).toEqual(['success', 'start']);
     expect(list.body.items[0].log).toHaveLength(1000);
-    const timer = await documentClient().send(new QueryCommand({ TableName: process.env.TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `TIMER#${jobTimerId(jobId)}` } }));
+    const timer = await documentClient().send(
+      new QueryCommand({
+        TableName: process.env.TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `TIMER#${jobTimerId(jobId)}` },
+      }),
+    );
     expect(timer.Items?.[0]).toEqual(expect.objectContaining({ kind: 'probe-job-check', dueAt: job.state.expectedAt }));
   });
 
@@ -285,7 +416,16 @@ describe('jobs: pings, lateness and alerts', () => {
     expect((await getJob(jobId))?.state).toEqual(expect.objectContaining({ status: 'late', reason: 'not-on-time' }));
     await deliverFlips('job', jobId);
     expect(await getLiveAlert(PROBES_INTEGRATION_ID, `job:${jobId}`)).toEqual(
-      expect.objectContaining({ severity: 'error', labels: expect.objectContaining({ job: jobId, type: 'Extract', category: 'Billing', team: 'billing-ops', service: 'billing' }) }),
+      expect.objectContaining({
+        severity: 'error',
+        labels: expect.objectContaining({
+          job: jobId,
+          type: 'Extract',
+          category: 'Billing',
+          team: 'billing-ops',
+          service: 'billing',
+        }),
+      }),
     );
 
     await sweepOnce(() => mins(expectedAt, 10.1), { handlers: timerHandlers });
@@ -303,8 +443,16 @@ describe('jobs: pings, lateness and alerts', () => {
     expect(r?.job.state).toEqual(expect.objectContaining({ status: 'up', errorLevel: 'critical' }));
     await deliverFlips('job', jobId);
     expect(await getLiveAlert(PROBES_INTEGRATION_ID, `job:${jobId}`)).toBeUndefined();
-    expect(await getLiveAlert(PROBES_INTEGRATION_ID, `job:${jobId}:errors`)).toEqual(expect.objectContaining({ severity: 'error' }));
-    const resolved = await listAlerts({ status: 'resolved', integrationId: PROBES_INTEGRATION_ID, since: new Date(Date.now() - 3600_000), until: new Date(Date.now() + 60_000), limit: 50 });
+    expect(await getLiveAlert(PROBES_INTEGRATION_ID, `job:${jobId}:errors`)).toEqual(
+      expect.objectContaining({ severity: 'error' }),
+    );
+    const resolved = await listAlerts({
+      status: 'resolved',
+      integrationId: PROBES_INTEGRATION_ID,
+      since: new Date(Date.now() - 3600_000),
+      until: new Date(Date.now() + 60_000),
+      limit: 50,
+    });
     expect(resolved.items.map((a) => a.dedupKey)).toContain(`job:${jobId}`);
   });
 
@@ -313,30 +461,78 @@ describe('jobs: pings, lateness and alerts', () => {
   });
 
   it('pausing resolves its alerts; deleting stops its ping URL', async () => {
-    const paused = await call(opsProbes, { routeKey: 'POST /jobs/{id}/pause', params: { id: jobId }, role: 'responder' });
+    const paused = await call(opsProbes, {
+      routeKey: 'POST /jobs/{id}/pause',
+      params: { id: jobId },
+      role: 'responder',
+    });
     expect(paused.body.state.status).toBe('paused');
     await deliverFlips('job', jobId);
     expect(await getLiveAlert(PROBES_INTEGRATION_ID, `job:${jobId}:errors`)).toBeUndefined();
-    const stale = await call(opsProbes, { routeKey: 'PATCH /jobs/{id}', params: { id: jobId }, role: 'admin', body: { version: 1, graceMinutes: 20 } });
+    const stale = await call(opsProbes, {
+      routeKey: 'PATCH /jobs/{id}',
+      params: { id: jobId },
+      role: 'admin',
+      body: { version: 1, graceMinutes: 20 },
+    });
     expect(stale.status).toBe(409);
-    const edited = await call(opsProbes, { routeKey: 'PATCH /jobs/{id}', params: { id: jobId }, role: 'admin', body: { version: paused.body.version, graceMinutes: 20 } });
+    const edited = await call(opsProbes, {
+      routeKey: 'PATCH /jobs/{id}',
+      params: { id: jobId },
+      role: 'admin',
+      body: { version: paused.body.version, graceMinutes: 20 },
+    });
     expect(edited.status).toBe(200);
     expect(edited.body.graceMinutes).toBe(20);
-    const rotated = await call(opsProbes, { routeKey: 'POST /jobs/{id}/rotate-key', params: { id: jobId }, role: 'admin' });
+    const rotated = await call(opsProbes, {
+      routeKey: 'POST /jobs/{id}/rotate-key',
+      params: { id: jobId },
+      role: 'admin',
+    });
     expect(rotated.body.pingKey).not.toBe(key);
     expect((await call(pings, { routeKey: 'GET /pings/{key}', params: { key } })).status).toBe(404);
-    expect((await call(pings, { routeKey: 'GET /pings/{key}', params: { key: rotated.body.pingKey } })).status).toBe(200);
-    expect((await call(opsProbes, { routeKey: 'DELETE /jobs/{id}', params: { id: jobId }, role: 'admin' })).status).toBe(204);
-    expect((await call(pings, { routeKey: 'GET /pings/{key}', params: { key: rotated.body.pingKey } })).status).toBe(404);
-    expect((await call(opsProbes, { routeKey: 'GET /jobs/{id}', params: { id: jobId }, role: 'viewer' })).status).toBe(404);
+    expect((await call(pings, { routeKey: 'GET /pings/{key}', params: { key: rotated.body.pingKey } })).status).toBe(
+      200,
+    );
+    expect(
+      (await call(opsProbes, { routeKey: 'DELETE /jobs/{id}', params: { id: jobId }, role: 'admin' })).status,
+    ).toBe(204);
+    expect((await call(pings, { routeKey: 'GET /pings/{key}', params: { key: rotated.body.pingKey } })).status).toBe(
+      404,
+    );
+    expect((await call(opsProbes, { routeKey: 'GET /jobs/{id}', params: { id: jobId }, role: 'viewer' })).status).toBe(
+      404,
+    );
   });
 });
 
 describe('availability', () => {
   beforeAll(async () => {
     const now = new Date().toISOString();
-    await services.create({ id: 'avail-svc', name: 'Availability service', teamId: 'billing-ops', tier: 1, slaTarget: 99.95, dependsOn: [] }, now);
-    await call(opsProbes, { routeKey: 'POST /probes', role: 'admin', body: { id: 'avail-probe', kind: 'tcp', name: 'Avail', host: '127.0.0.1', port: 1, service: 'avail-svc', failuresBeforeDown: 1 } });
+    await services.create(
+      {
+        id: 'avail-svc',
+        name: 'Availability service',
+        teamId: 'billing-ops',
+        tier: 1,
+        slaTarget: 99.95,
+        dependsOn: [],
+      },
+      now,
+    );
+    await call(opsProbes, {
+      routeKey: 'POST /probes',
+      role: 'admin',
+      body: {
+        id: 'avail-probe',
+        kind: 'tcp',
+        name: 'Avail',
+        host: '127.0.0.1',
+        port: 1,
+        service: 'avail-svc',
+        failuresBeforeDown: 1,
+      },
+    });
   });
 
   it('counts the minutes a probe of the service was down, against its SLA', async () => {
@@ -354,22 +550,57 @@ describe('availability', () => {
     await recordProbeResult(good, { ok: true, reason: 'connected', at: t2.toISOString() });
 
     // Act
-    const r = await call(availabilityApi, { routeKey: 'GET /services/{id}/availability', params: { id: 'avail-svc' }, query: { month }, role: 'viewer' });
+    const r = await call(availabilityApi, {
+      routeKey: 'GET /services/{id}/availability',
+      params: { id: 'avail-svc' },
+      query: { month },
+      role: 'viewer',
+    });
 
     // Assess
     expect(r.status).toBe(200);
-    expect(r.body).toEqual(expect.objectContaining({ serviceId: 'avail-svc', month, downtimeMinutes: 30, slaTarget: 99.95, slaMet: false, probeCount: 1 }));
+    expect(r.body).toEqual(
+      expect.objectContaining({
+        serviceId: 'avail-svc',
+        month,
+        downtimeMinutes: 30,
+        slaTarget: 99.95,
+        slaMet: false,
+        probeCount: 1,
+      }),
+    );
     expect(r.body.intervals).toEqual([expect.objectContaining({ minutes: 30, sources: ['probe:avail-probe'] })]);
-    const summary = await call(availabilityApi, { routeKey: 'GET /reports/availability', query: { month }, role: 'viewer' });
+    const summary = await call(availabilityApi, {
+      routeKey: 'GET /reports/availability',
+      query: { month },
+      role: 'viewer',
+    });
     expect(summary.body.breached).toContain('avail-svc');
   });
 
   it('validates the month and 404s an unknown service', async () => {
-    const bad = await call(availabilityApi, { routeKey: 'GET /services/{id}/availability', params: { id: 'avail-svc' }, query: { month: '2026-13' }, role: 'viewer' });
+    const bad = await call(availabilityApi, {
+      routeKey: 'GET /services/{id}/availability',
+      params: { id: 'avail-svc' },
+      query: { month: '2026-13' },
+      role: 'viewer',
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'month' })]);
-    const future = await call(availabilityApi, { routeKey: 'GET /reports/availability', query: { month: '2999-01' }, role: 'viewer' });
+    const future = await call(availabilityApi, {
+      routeKey: 'GET /reports/availability',
+      query: { month: '2999-01' },
+      role: 'viewer',
+    });
     expect(future.status).toBe(422);
-    expect((await call(availabilityApi, { routeKey: 'GET /services/{id}/availability', params: { id: 'nope' }, role: 'viewer' })).status).toBe(404);
+    expect(
+      (
+        await call(availabilityApi, {
+          routeKey: 'GET /services/{id}/availability',
+          params: { id: 'nope' },
+          role: 'viewer',
+        })
+      ).status,
+    ).toBe(404);
   });
 });

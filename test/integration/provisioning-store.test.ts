@@ -10,7 +10,14 @@ import {
 } from '../../shared/app/provisioning/customers';
 import { ValidationError } from '../../shared/domain/errors';
 import { IllegalServiceTransitionError } from '../../shared/domain/provisioning/service-state';
-import { createOrganization, createRealm, customerPartition, findService, OperationKeyReusedError, servicesOnPlatform } from '../../shared/store/customers';
+import {
+  createOrganization,
+  createRealm,
+  customerPartition,
+  findService,
+  OperationKeyReusedError,
+  servicesOnPlatform,
+} from '../../shared/store/customers';
 import { createProductOffering, createProductSpecification } from '../../shared/store/product-catalog';
 
 let seq = 0;
@@ -46,7 +53,14 @@ beforeAll(async () => {
       lifecycleStatus: 'Active',
       offeringType: 'plan',
       productSpecification: { id: spec },
-      productOfferingPrice: [{ name: 'Monthly', priceType: 'recurring', recurringChargePeriodType: 'month', price: { taxIncludedAmount: { unit: 'EUR', value: 20 } } }],
+      productOfferingPrice: [
+        {
+          name: 'Monthly',
+          priceType: 'recurring',
+          recurringChargePeriodType: 'month',
+          price: { taxIncludedAmount: { unit: 'EUR', value: 20 } },
+        },
+      ],
       allowance: { dataMb: 10240, voiceMinutes: 500 },
       spendCap: { unit: 'EUR', value: 50 },
     },
@@ -63,21 +77,32 @@ async function givenCustomer() {
 describe('customer accounts', () => {
   it('a retried create with the same operation key creates one account and answers the same', async () => {
     const id = uid('cust');
-    const a = await createCustomerAccount({ id, organizationId: org, name: 'Jane', paymentMethod: 'card' }, ctx(`${id}:k`));
-    const b = await createCustomerAccount({ id, organizationId: org, name: 'Jane', paymentMethod: 'card' }, ctx(`${id}:k`));
+    const a = await createCustomerAccount(
+      { id, organizationId: org, name: 'Jane', paymentMethod: 'card' },
+      ctx(`${id}:k`),
+    );
+    const b = await createCustomerAccount(
+      { id, organizationId: org, name: 'Jane', paymentMethod: 'card' },
+      ctx(`${id}:k`),
+    );
     expect(b).toEqual(a);
     expect(a).toMatchObject({ realmId: realm, organizationId: org, status: 'active' });
   });
 
   it('a second create of the same id with another key is a conflict', async () => {
     const id = await givenCustomer();
-    await expect(createCustomerAccount({ id, organizationId: org, name: 'X', paymentMethod: 'card' }, ctx(uid('k')))).rejects.toMatchObject({
+    await expect(
+      createCustomerAccount({ id, organizationId: org, name: 'X', paymentMethod: 'card' }, ctx(uid('k'))),
+    ).rejects.toMatchObject({
       name: 'ConflictError',
     });
   });
 
   it('an unknown organization is refused naming the field', async () => {
-    const err = await createCustomerAccount({ id: uid('c'), organizationId: 'nope', name: 'X', paymentMethod: 'card' }, ctx(uid('k'))).catch((e: unknown) => e);
+    const err = await createCustomerAccount(
+      { id: uid('c'), organizationId: 'nope', name: 'X', paymentMethod: 'card' },
+      ctx(uid('k')),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues[0]!.field).toBe('organizationId');
   });
@@ -92,8 +117,14 @@ describe('subscriptions and services', () => {
   it('adds a subscription with one inactive service per feature, once per key', async () => {
     const id = await givenCustomer();
     const sub = `${id}-s1`;
-    const a = await addSubscription({ customerId: id, subscriptionId: sub, offeringId: plan, orderId: 'o1' }, ctx(`${id}:sub`));
-    const b = await addSubscription({ customerId: id, subscriptionId: sub, offeringId: plan, orderId: 'o1' }, ctx(`${id}:sub`));
+    const a = await addSubscription(
+      { customerId: id, subscriptionId: sub, offeringId: plan, orderId: 'o1' },
+      ctx(`${id}:sub`),
+    );
+    const b = await addSubscription(
+      { customerId: id, subscriptionId: sub, offeringId: plan, orderId: 'o1' },
+      ctx(`${id}:sub`),
+    );
     expect(b).toEqual(a);
     expect(a.services.map((s) => [s.id, s.driver, s.state])).toEqual([
       [`${sub}.mobile`, 'ocs', 'inactive'],
@@ -108,7 +139,10 @@ describe('subscriptions and services', () => {
 
   it('an unknown offering is refused naming the field', async () => {
     const id = await givenCustomer();
-    const err = await addSubscription({ customerId: id, subscriptionId: `${id}-s`, offeringId: 'nope' }, ctx(uid('k'))).catch((e: unknown) => e);
+    const err = await addSubscription(
+      { customerId: id, subscriptionId: `${id}-s`, offeringId: 'nope' },
+      ctx(uid('k')),
+    ).catch((e: unknown) => e);
     expect((err as ValidationError).issues[0]!.field).toBe('offeringId');
   });
 
@@ -124,7 +158,9 @@ describe('subscriptions and services', () => {
     expect(await setServiceState(id, svc, 'active', ctx(`${id}:act`), { externalId: 'ocs-1' })).toEqual(active);
     expect((await customerPartition(id)).services.find((s) => s.id === svc)!.state).toBe('suspended');
     await setServiceState(id, svc, 'terminated', ctx(`${id}:term`));
-    await expect(setServiceState(id, svc, 'active', ctx(`${id}:revive`))).rejects.toBeInstanceOf(IllegalServiceTransitionError);
+    await expect(setServiceState(id, svc, 'active', ctx(`${id}:revive`))).rejects.toBeInstanceOf(
+      IllegalServiceTransitionError,
+    );
   });
 
   it('concurrent state changes with different keys serialize on the version', async () => {
@@ -133,7 +169,9 @@ describe('subscriptions and services', () => {
     await addSubscription({ customerId: id, subscriptionId: sub, offeringId: plan }, ctx(`${id}:sub`));
     const svc = `${sub}.mobile`;
     await setServiceState(id, svc, 'active', ctx(`${id}:a`));
-    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => setServiceState(id, svc, 'suspended', ctx(`${id}:s${n}`))));
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4].map((n) => setServiceState(id, svc, 'suspended', ctx(`${id}:s${n}`))),
+    );
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     const final = (await customerPartition(id)).services.find((s) => s.id === svc)!;
     expect(final).toMatchObject({ state: 'suspended', version: 3 });
@@ -157,9 +195,15 @@ describe('subscriptions and services', () => {
     const id = await givenCustomer();
     await addSubscription({ customerId: id, subscriptionId: `${id}-s1`, offeringId: plan }, ctx(`${id}:s1`));
     await expect(closeCustomerAccount(id, true, ctx(`${id}:close1`))).rejects.toBeInstanceOf(ValidationError);
-    for (const f of ['mobile', 'voicemail']) await setServiceState(id, `${id}-s1.${f}`, 'terminated', ctx(`${id}:t-${f}`));
-    expect(await closeCustomerAccount(id, true, ctx(`${id}:close2`))).toMatchObject({ status: 'closed', finalBill: true });
-    await expect(addSubscription({ customerId: id, subscriptionId: `${id}-s2`, offeringId: plan }, ctx(`${id}:s2`))).rejects.toMatchObject({
+    for (const f of ['mobile', 'voicemail'])
+      await setServiceState(id, `${id}-s1.${f}`, 'terminated', ctx(`${id}:t-${f}`));
+    expect(await closeCustomerAccount(id, true, ctx(`${id}:close2`))).toMatchObject({
+      status: 'closed',
+      finalBill: true,
+    });
+    await expect(
+      addSubscription({ customerId: id, subscriptionId: `${id}-s2`, offeringId: plan }, ctx(`${id}:s2`)),
+    ).rejects.toMatchObject({
       name: 'NotFoundError',
     });
   });

@@ -21,13 +21,18 @@ const def = (name: string, extra: Partial<FunctionDefinition> = {}): FunctionDef
   ...extra,
 });
 const functions: FunctionDefinition[] = [
-  def('publisher', { triggers: [{ kind: 'http', method: 'POST', path: '/publish', auth: 'public' }], publishEvents: true }),
+  def('publisher', {
+    triggers: [{ kind: 'http', method: 'POST', path: '/publish', auth: 'public' }],
+    publishEvents: true,
+  }),
   def('consumer', { triggers: [{ kind: 'event', pattern: { 'detail-type': ['Work'] } }] }),
 ];
 const state = { down: true, calls: [] as number[], done: [] as number[] };
 const handlers: Record<string, LambdaHandler> = {
   publisher: async (e: { body?: string }) => {
-    await eventPublisher().publish([{ source: 'nocturne.test', detailType: 'Work', detail: JSON.parse(e.body ?? '{}') as Record<string, unknown> }]);
+    await eventPublisher().publish([
+      { source: 'nocturne.test', detailType: 'Work', detail: JSON.parse(e.body ?? '{}') as Record<string, unknown> },
+    ]);
     return { statusCode: 202 };
   },
   consumer: async (e: { detail: { n: number } }) => {
@@ -47,14 +52,23 @@ afterAll(async () => {
 it('a stop during the retries writes no dead letter; the next start hands the event back once', async () => {
   const prefix = uniqueTablePrefix();
   // Retries a minute apart: the stop comes while the first retry is waiting.
-  const start = () => startTestRuntime({ dataDir, tablePrefix: prefix, catalog: { functions }, handlers, retry: { asyncDelaysMs: [60_000, 60_000], deadLetterReplayMs: 0 } });
+  const start = () =>
+    startTestRuntime({
+      dataDir,
+      tablePrefix: prefix,
+      catalog: { functions },
+      handlers,
+      retry: { asyncDelaysMs: [60_000, 60_000], deadLetterReplayMs: 0 },
+    });
   rt = await start();
   expect((await rt.request('POST', '/publish', { body: { n: 7 } })).status).toBe(202);
   for (let i = 0; i < 100 && state.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   expect(state.calls).toEqual([7]);
   await rt.stop();
   expect(existsSync(path.join(dataDir, 'dlq.jsonl')) ? readJsonl(path.join(dataDir, 'dlq.jsonl')) : []).toEqual([]);
-  expect(readJsonl(path.join(dataDir, 'interrupted.jsonl'))).toEqual([expect.objectContaining({ function: 'consumer', event: expect.objectContaining({ detail: { n: 7 } }) })]);
+  expect(readJsonl(path.join(dataDir, 'interrupted.jsonl'))).toEqual([
+    expect.objectContaining({ function: 'consumer', event: expect.objectContaining({ detail: { n: 7 } }) }),
+  ]);
 
   state.down = false;
   rt = await start();

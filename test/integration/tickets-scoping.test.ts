@@ -13,7 +13,11 @@ type As = Omit<EventInput, 'routeKey'>;
 const tickets = (i: EventInput) => call(ticketsHandler as Handler, i);
 const admin = { role: 'admin' as const };
 const agent = { role: 'responder' as const };
-const scopedTo = (realm: string, role: 'responder' | 'viewer' = 'responder') => ({ role, claims: { 'custom:realm': realm }, sub: `scoped-${realm}` });
+const scopedTo = (realm: string, role: 'responder' | 'viewer' = 'responder') => ({
+  role,
+  claims: { 'custom:realm': realm },
+  sub: `scoped-${realm}`,
+});
 
 const acme = uid('acme');
 const globex = uid('globex');
@@ -42,9 +46,22 @@ beforeAll(async () => {
     [globex, globexCustomer],
   ] as const) {
     const org = `${realm}-org`;
-    expect((await customers({ routeKey: 'POST /realms', ...admin, body: { id: realm, name: realm } })).status).toBe(201);
-    expect((await customers({ routeKey: 'POST /organizations', ...admin, body: { id: org, realmId: realm, name: org } })).status).toBe(201);
-    expect((await customers({ routeKey: 'POST /customers', ...admin, body: { id: customer, organizationId: org, name: customer } })).status).toBe(201);
+    expect((await customers({ routeKey: 'POST /realms', ...admin, body: { id: realm, name: realm } })).status).toBe(
+      201,
+    );
+    expect(
+      (await customers({ routeKey: 'POST /organizations', ...admin, body: { id: org, realmId: realm, name: org } }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await customers({
+          routeKey: 'POST /customers',
+          ...admin,
+          body: { id: customer, organizationId: org, name: customer },
+        })
+      ).status,
+    ).toBe(201);
   }
   const a = await openFor(acmeCustomer);
   const g = await openFor(globexCustomer);
@@ -55,12 +72,23 @@ beforeAll(async () => {
 
 describe('tickets and realm scoping', () => {
   it('a realm-scoped role reads its own realm’s ticket (by id and by number)', async () => {
-    const byId = await tickets({ routeKey: 'GET /tickets/{id}', params: { id: acmeTicket.id }, ...scopedTo(acme, 'viewer') });
+    const byId = await tickets({
+      routeKey: 'GET /tickets/{id}',
+      params: { id: acmeTicket.id },
+      ...scopedTo(acme, 'viewer'),
+    });
     expect(byId.status).toBe(200);
     expect(byId.body.id).toBe(acmeTicket.id);
-    const byNumber = await tickets({ routeKey: 'GET /tickets/{id}', params: { id: String(acmeTicket.number) }, ...scopedTo(acme) });
+    const byNumber = await tickets({
+      routeKey: 'GET /tickets/{id}',
+      params: { id: String(acmeTicket.number) },
+      ...scopedTo(acme),
+    });
     expect(byNumber.body.id).toBe(acmeTicket.id);
-    expect((await tickets({ routeKey: 'GET /tickets/{id}/history', params: { id: acmeTicket.id }, ...scopedTo(acme) })).status).toBe(200);
+    expect(
+      (await tickets({ routeKey: 'GET /tickets/{id}/history', params: { id: acmeTicket.id }, ...scopedTo(acme) }))
+        .status,
+    ).toBe(200);
   });
 
   it('gets 404 for another realm’s ticket and for unlinked tickets, on every route, the same as a missing one', async () => {
@@ -68,9 +96,12 @@ describe('tickets and realm scoping', () => {
     expect(missing.status).toBe(404);
     for (const id of [globexTicket.id, String(globexTicket.number), unlinkedTicket.id]) {
       const reads = await Promise.all(
-        ['GET /tickets/{id}', 'GET /tickets/{id}/comments', 'GET /tickets/{id}/time-entries', 'GET /tickets/{id}/history'].map((routeKey) =>
-          tickets({ routeKey, params: { id }, ...scopedTo(acme) }),
-        ),
+        [
+          'GET /tickets/{id}',
+          'GET /tickets/{id}/comments',
+          'GET /tickets/{id}/time-entries',
+          'GET /tickets/{id}/history',
+        ].map((routeKey) => tickets({ routeKey, params: { id }, ...scopedTo(acme) })),
       );
       expect(reads.map((r) => r.status)).toEqual([404, 404, 404, 404]);
       expect(reads[0]!.body.detail).toBe(missing.body.detail.replace(/No ticket .*\./, `No ticket ${id}.`));
@@ -79,16 +110,36 @@ describe('tickets and realm scoping', () => {
 
   it('cannot change another realm’s ticket: PATCH, comments and time entries answer 404 and write nothing', async () => {
     const id = globexTicket.id;
-    const patch = await tickets({ routeKey: 'PATCH /tickets/{id}', params: { id }, ...scopedTo(acme), body: { priority: 'P1', version: 1 } });
-    const comment = await tickets({ routeKey: 'POST /tickets/{id}/comments', params: { id }, ...scopedTo(acme), body: { body: 'hello', visibility: 'public' } });
-    const time = await tickets({ routeKey: 'POST /tickets/{id}/time-entries', params: { id }, ...scopedTo(acme), body: { minutes: 5 } });
+    const patch = await tickets({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id },
+      ...scopedTo(acme),
+      body: { priority: 'P1', version: 1 },
+    });
+    const comment = await tickets({
+      routeKey: 'POST /tickets/{id}/comments',
+      params: { id },
+      ...scopedTo(acme),
+      body: { body: 'hello', visibility: 'public' },
+    });
+    const time = await tickets({
+      routeKey: 'POST /tickets/{id}/time-entries',
+      params: { id },
+      ...scopedTo(acme),
+      body: { minutes: 5 },
+    });
     expect([patch.status, comment.status, time.status]).toEqual([404, 404, 404]);
     const after = await tickets({ routeKey: 'GET /tickets/{id}', params: { id }, ...agent });
     expect(after.body).toMatchObject({ version: 1 });
     expect(after.body.priority).not.toBe('P1');
     expect(after.body.comments).toEqual([]);
     // The other realm changes its own ticket as before.
-    const own = await tickets({ routeKey: 'PATCH /tickets/{id}', params: { id }, ...scopedTo(globex), body: { priority: 'P2', version: 1 } });
+    const own = await tickets({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id },
+      ...scopedTo(globex),
+      body: { priority: 'P2', version: 1 },
+    });
     expect(own.status).toBe(200);
   });
 
@@ -114,7 +165,11 @@ describe('tickets and realm scoping', () => {
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const r = await tickets({ ...as, routeKey: 'GET /tickets', query: { ...query, limit: '100', ...(cursor ? { cursor } : {}) } });
+        const r = await tickets({
+          ...as,
+          routeKey: 'GET /tickets',
+          query: { ...query, limit: '100', ...(cursor ? { cursor } : {}) },
+        });
         expect(r.status).toBe(200);
         seen.push(...r.body.items.map((t: { id: string }) => t.id));
         cursor = r.body.nextCursor;

@@ -33,14 +33,31 @@ const FIXTURES = path.join(__dirname, '..', 'fixtures', 'email');
 const eml = (name: string, vars: Record<string, string> = {}) =>
   readFileSync(path.join(FIXTURES, name), 'utf8').replace(/\{\{(\w+)\}\}/g, (_m, k: string) => vars[k] ?? '');
 const postEmail = (raw: string | Buffer, as = admin) =>
-  callAs(inbound, { routeKey: 'POST /inbound-email', as, headers: { 'content-type': 'message/rfc822' }, body: Buffer.isBuffer(raw) ? raw.toString('utf8') : raw });
+  callAs(inbound, {
+    routeKey: 'POST /inbound-email',
+    as,
+    headers: { 'content-type': 'message/rfc822' },
+    body: Buffer.isBuffer(raw) ? raw.toString('utf8') : raw,
+  });
 
 const envelope = (detailType: string, source: string, detail: unknown): EventBridgeEvent<string, never> =>
-  ({ version: '0', id: uniq('ev'), 'detail-type': detailType, source, account: '0', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail }) as never;
+  ({
+    version: '0',
+    id: uniq('ev'),
+    'detail-type': detailType,
+    source,
+    account: '0',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  }) as never;
 
 /** The bus events of a committed change, as the outbox would publish them. */
 const eventsOf = (before: Ticket | undefined, after: Ticket) =>
-  ticketEventsFor(before ? { type: 'Ticket', ...before } : undefined, { type: 'Ticket', ...after }).map((e) => envelope(e.detailType, e.source, e.detail));
+  ticketEventsFor(before ? { type: 'Ticket', ...before } : undefined, { type: 'Ticket', ...after }).map((e) =>
+    envelope(e.detailType, e.source, e.detail),
+  );
 
 const sent: Notification[] = [];
 const now = new Date().toISOString();
@@ -48,8 +65,34 @@ const now = new Date().toISOString();
 beforeAll(async () => {
   setNotifier({ publish: async (n) => (sent.push(n), { messageId: String(sent.length) }) });
   await seedTicketDemo(now);
-  await ensureConfig('calendar', { id: 'src-24x7', name: '24x7', timeZone: 'UTC', workingHours: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ start: '00:00', end: '24:00' }]])), holidays: [] }, now);
-  await ensureConfig('sla-policy', { id: 'src-fast', name: 'Fast', calendarId: 'src-24x7', warnAtPercent: 80, targets: { P3: { firstResponseMinutes: 60, resolutionMinutes: 600 }, P2: { firstResponseMinutes: 30, resolutionMinutes: 300 } }, onBreach: { escalateToLead: true, raisePriority: true } }, now);
+  await ensureConfig(
+    'calendar',
+    {
+      id: 'src-24x7',
+      name: '24x7',
+      timeZone: 'UTC',
+      workingHours: Object.fromEntries(
+        ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]),
+      ),
+      holidays: [],
+    },
+    now,
+  );
+  await ensureConfig(
+    'sla-policy',
+    {
+      id: 'src-fast',
+      name: 'Fast',
+      calendarId: 'src-24x7',
+      warnAtPercent: 80,
+      targets: {
+        P3: { firstResponseMinutes: 60, resolutionMinutes: 600 },
+        P2: { firstResponseMinutes: 30, resolutionMinutes: 300 },
+      },
+      onBreach: { escalateToLead: true, raisePriority: true },
+    },
+    now,
+  );
 });
 afterAll(() => {
   setNotifier(undefined);
@@ -78,7 +121,11 @@ describe('inbound email', () => {
     expect((await listRequesterTickets(carla, 200)).items.length).toBe(before + 1);
 
     // The agent answers; the requester's email reply carries [#number] in its subject.
-    const answer = await callAs(ops, { routeKey: 'POST /tickets/{id}/comments', params: { id: t.id }, body: { body: 'Could you restart your phone once?' } });
+    const answer = await callAs(ops, {
+      routeKey: 'POST /tickets/{id}/comments',
+      params: { id: t.id },
+      body: { body: 'Could you restart your phone once?' },
+    });
     expect(answer.status).toBe(201);
     const reply = eml('reply.eml', { NUMBER: String(t.number) }).replace(`reply-${t.number}`, uniq('r'));
     const threaded = await postEmail(reply);
@@ -95,8 +142,15 @@ describe('inbound email', () => {
   });
 
   it('a reply from someone who is not the requester is refused and adds nothing', async () => {
-    const t = (await callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'x', categoryId: 'general-support', requester: { email: carla } } })).body;
-    const forged = eml('reply.eml', { NUMBER: String(t.number) }).replace('carla@customer.example', 'requester@nocturne.local').replace(`reply-${t.number}`, uniq('f'));
+    const t = (
+      await callAs(ops, {
+        routeKey: 'POST /tickets',
+        body: { subject: 'x', categoryId: 'general-support', requester: { email: carla } },
+      })
+    ).body;
+    const forged = eml('reply.eml', { NUMBER: String(t.number) })
+      .replace('carla@customer.example', 'requester@nocturne.local')
+      .replace(`reply-${t.number}`, uniq('f'));
     const r = await postEmail(forged);
     expect(r.status).toBe(403);
     expect(r.body.detail).toMatch(/not the ticket's requester/);
@@ -107,7 +161,12 @@ describe('inbound email', () => {
     ['an unknown sender', () => eml('unknown-sender.eml'), 422, /not a known requester/],
     ['a malformed message', () => readFileSync(path.join(FIXTURES, 'malformed.eml')), 400, /not a parsable/],
     ['an automatic reply', () => eml('auto-reply.eml'), 422, /automatic reply/],
-    ['an oversized message', () => `From: carla@customer.example\nSubject: big\nMessage-ID: <big@x>\n\n${'x'.repeat(5 * 1024 * 1024 + 10)}`, 413, /larger than the inbound limit/],
+    [
+      'an oversized message',
+      () => `From: carla@customer.example\nSubject: big\nMessage-ID: <big@x>\n\n${'x'.repeat(5 * 1024 * 1024 + 10)}`,
+      413,
+      /larger than the inbound limit/,
+    ],
   ])('rejects %s with a reason and no partial ticket', async (_name, raw, status, detail) => {
     const before = (await listRequesterTickets(carla, 200)).items.length;
     const r = await postEmail(raw() as string);
@@ -139,8 +198,21 @@ describe('inbound email', () => {
             eventSource: 'aws:ses',
             eventVersion: '1.0',
             ses: {
-              mail: { messageId, source: carla, timestamp: now, destination: ['tech@nocturne.local'], headersTruncated: false, headers: [], commonHeaders: {} },
-              receipt: { recipients: ['tech@nocturne.local'], spamVerdict: { status: spam }, virusVerdict: { status: 'PASS' }, action: { type: 'Lambda' } },
+              mail: {
+                messageId,
+                source: carla,
+                timestamp: now,
+                destination: ['tech@nocturne.local'],
+                headersTruncated: false,
+                headers: [],
+                commonHeaders: {},
+              },
+              receipt: {
+                recipients: ['tech@nocturne.local'],
+                spamVerdict: { status: spam },
+                virusVerdict: { status: 'PASS' },
+                action: { type: 'Lambda' },
+              },
             },
           },
         ],
@@ -149,7 +221,9 @@ describe('inbound email', () => {
     expect(r.results[0]).toMatchObject({ status: 'created' });
     const big = (await inbound(ses('ses-big') as never, lambdaContext)) as { results: Array<Record<string, unknown>> };
     expect(big.results[0]).toMatchObject({ status: 'rejected', reason: 'oversized' });
-    const spam = (await inbound(ses('ses-1', 'FAIL') as never, lambdaContext)) as { results: Array<Record<string, unknown>> };
+    const spam = (await inbound(ses('ses-1', 'FAIL') as never, lambdaContext)) as {
+      results: Array<Record<string, unknown>>;
+    };
     expect(spam.results[0]).toMatchObject({ status: 'rejected', reason: 'spam' });
     expect(reads).toEqual(['ses-1', 'ses-1']);
   });
@@ -199,15 +273,33 @@ describe('tickets from incidents', () => {
     expect(await incidents(raised)).toBe('follow-up already exists'); // redelivery
     const linked = await ticketsOfIncident(id);
     expect(linked).toHaveLength(1);
-    expect(await getTicket(linked[0]!)).toMatchObject({ source: 'incident', priority: 'P1', categoryId: 'incident-follow-up', links: [{ kind: 'incident', ref: id }] });
+    expect(await getTicket(linked[0]!)).toMatchObject({
+      source: 'incident',
+      priority: 'P1',
+      categoryId: 'incident-follow-up',
+      links: [{ kind: 'incident', ref: id }],
+    });
   });
 
   it('opens nothing when no rule matches, and links tickets agents link by hand', async () => {
     const id = uniq('INC');
     expect(await incidents(incidentEvent(openedExample, id, 'P4'))).toBe('no rule matches');
     expect(await ticketsOfIncident(id)).toEqual([]);
-    const t = (await callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'Customer impact', categoryId: 'general-support', requester: { email: 'carla@customer.example' } } })).body;
-    await callAs(ops, { routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: t.version, addLinks: [{ kind: 'incident', ref: id }] } });
+    const t = (
+      await callAs(ops, {
+        routeKey: 'POST /tickets',
+        body: {
+          subject: 'Customer impact',
+          categoryId: 'general-support',
+          requester: { email: 'carla@customer.example' },
+        },
+      })
+    ).body;
+    await callAs(ops, {
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: t.version, addLinks: [{ kind: 'incident', ref: id }] },
+    });
     expect(await ticketsOfIncident(id)).toEqual([t.id]);
     await incidents(incidentEvent(resolvedExample, id));
     expect((await listComments(t.id, 50)).items).toHaveLength(1);
@@ -220,13 +312,25 @@ describe('workflow tasks', () => {
 
   it('a Task invocation opens one ticket per token; resolving it sends task success with the outcome fields', async () => {
     const token = uniq('token');
-    const input = { taskToken: token, subject: 'Activate SIM for acct-77', fields: { accountId: 'acct-77' }, executionArn: 'arn:aws:states:us-east-1:1:execution:provision:abc', stateName: 'ManualActivation', outputFields: ['simIccid', 'approved'] };
+    const input = {
+      taskToken: token,
+      subject: 'Activate SIM for acct-77',
+      fields: { accountId: 'acct-77' },
+      executionArn: 'arn:aws:states:us-east-1:1:execution:provision:abc',
+      stateName: 'ManualActivation',
+      outputFields: ['simIccid', 'approved'],
+    };
     const first = (await workflowTasks(input as never, lambdaContext)) as { ticketId: string; created: boolean };
     const retry = (await workflowTasks(input as never, lambdaContext)) as { ticketId: string; created: boolean };
     expect(first.created).toBe(true);
     expect(retry).toEqual({ ...first, created: false });
     const t = (await getTicket(first.ticketId))!;
-    expect(t).toMatchObject({ source: 'workflow', categoryId: 'provisioning-task', workflow: { callback: 'pending' }, links: [{ kind: 'execution', ref: input.executionArn }] });
+    expect(t).toMatchObject({
+      source: 'workflow',
+      categoryId: 'provisioning-task',
+      workflow: { callback: 'pending' },
+      links: [{ kind: 'execution', ref: input.executionArn }],
+    });
 
     const read = await callAs(ops, { routeKey: 'GET /tickets/{id}', params: { id: t.id } });
     expect(JSON.stringify(read.body)).not.toContain(token);
@@ -234,7 +338,11 @@ describe('workflow tasks', () => {
     const resolved = await callAs(ops, {
       routeKey: 'PATCH /tickets/{id}',
       params: { id: t.id },
-      body: { version: t.revision, fields: { simIccid: '8949020000001234567', approved: true }, resolution: { code: 'done', note: 'activated' } },
+      body: {
+        version: t.revision,
+        fields: { simIccid: '8949020000001234567', approved: true },
+        resolution: { code: 'done', note: 'activated' },
+      },
     });
     expect(resolved.status).toBe(200);
     const after = (await getTicket(t.id))!;
@@ -246,7 +354,12 @@ describe('workflow tasks', () => {
     expect(calls).toEqual([
       expect.objectContaining({
         kind: 'success',
-        output: expect.objectContaining({ ticketId: t.id, number: t.number, resolution: { code: 'done', note: 'activated' }, fields: { simIccid: '8949020000001234567', approved: true } }),
+        output: expect.objectContaining({
+          ticketId: t.id,
+          number: t.number,
+          resolution: { code: 'done', note: 'activated' },
+          fields: { simIccid: '8949020000001234567', approved: true },
+        }),
       }),
     ]);
     expect((await getTicket(t.id))!.workflow).toMatchObject({ callback: 'sent', callbackKind: 'success' });
@@ -254,15 +367,41 @@ describe('workflow tasks', () => {
 
   it('a rejected task ticket fails the task; the HTTP route opens task tickets too', async () => {
     const token = uniq('token');
-    const r = await callAs(workflowTasks, { routeKey: 'POST /workflow-tasks', as: admin, body: { taskToken: token, subject: 'Approve port-in', categoryId: 'provisioning-task' } });
+    const r = await callAs(workflowTasks, {
+      routeKey: 'POST /workflow-tasks',
+      as: admin,
+      body: { taskToken: token, subject: 'Approve port-in', categoryId: 'provisioning-task' },
+    });
     expect(r.status).toBe(201);
-    expect((await callAs(workflowTasks, { routeKey: 'POST /workflow-tasks', as: agent, body: { taskToken: token, subject: 'x' } })).status).toBe(403);
-    expect((await callAs(workflowTasks, { routeKey: 'POST /workflow-tasks', as: admin, body: { subject: 'x' } })).status).toBe(422);
+    expect(
+      (
+        await callAs(workflowTasks, {
+          routeKey: 'POST /workflow-tasks',
+          as: agent,
+          body: { taskToken: token, subject: 'x' },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await callAs(workflowTasks, { routeKey: 'POST /workflow-tasks', as: admin, body: { subject: 'x' } })).status,
+    ).toBe(422);
     const t = (await getTicket(r.body.id))!;
-    await callAs(ops, { routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: t.revision, resolution: { code: 'rejected', note: 'number not portable' } } });
+    await callAs(ops, {
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: t.revision, resolution: { code: 'rejected', note: 'number not portable' } },
+    });
     const after = (await getTicket(t.id))!;
-    expect(await callback(eventsOf(t, after).find((e) => e['detail-type'] === 'Ticket Status Changed') as never)).toBe('failure');
-    expect(recorder.calls.filter((c) => c.taskToken === token)).toEqual([expect.objectContaining({ kind: 'failure', error: 'TicketRejected', cause: expect.stringContaining('number not portable') })]);
+    expect(await callback(eventsOf(t, after).find((e) => e['detail-type'] === 'Ticket Status Changed') as never)).toBe(
+      'failure',
+    );
+    expect(recorder.calls.filter((c) => c.taskToken === token)).toEqual([
+      expect.objectContaining({
+        kind: 'failure',
+        error: 'TicketRejected',
+        cause: expect.stringContaining('number not portable'),
+      }),
+    ]);
   });
 });
 
@@ -271,10 +410,44 @@ describe('notifications, SLA timers and escalation', () => {
 
   it('warns at 80 %, breaches, escalates to the queue lead and raises the priority', async () => {
     const queueId = uniq('q');
-    await putConfig('queue', { id: queueId, name: 'Escalations', assignmentMode: 'manual', members: [{ id: 'ana', email: 'ana@nocturne.local', skills: [], available: true }], lead: { id: 'lea', name: 'Lea Lead', email: 'lea@nocturne.local' } }, now);
+    await putConfig(
+      'queue',
+      {
+        id: queueId,
+        name: 'Escalations',
+        assignmentMode: 'manual',
+        members: [{ id: 'ana', email: 'ana@nocturne.local', skills: [], available: true }],
+        lead: { id: 'lea', name: 'Lea Lead', email: 'lea@nocturne.local' },
+      },
+      now,
+    );
     const categoryId = uniq('c');
-    await putConfig('category', { id: categoryId, name: 'Escalating', fields: [], defaultPriority: 'P3', defaultQueueId: queueId, slaPolicyId: 'src-fast', requiredSkills: [], reopenWindowHours: 1, notify: {}, requesterVisible: true, emailAddresses: [] }, now);
-    const created = await callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'Slow provisioning', categoryId, requester: { email: 'carla@customer.example' }, watchers: ['boss@customer.example'] } });
+    await putConfig(
+      'category',
+      {
+        id: categoryId,
+        name: 'Escalating',
+        fields: [],
+        defaultPriority: 'P3',
+        defaultQueueId: queueId,
+        slaPolicyId: 'src-fast',
+        requiredSkills: [],
+        reopenWindowHours: 1,
+        notify: {},
+        requesterVisible: true,
+        emailAddresses: [],
+      },
+      now,
+    );
+    const created = await callAs(ops, {
+      routeKey: 'POST /tickets',
+      body: {
+        subject: 'Slow provisioning',
+        categoryId,
+        requester: { email: 'carla@customer.example' },
+        watchers: ['boss@customer.example'],
+      },
+    });
     const t0 = (await getTicket(created.body.id))!;
     const start = Date.parse(t0.createdAt);
     const at = (minutes: number) => () => new Date(start + minutes * 60_000 + 1000);
@@ -285,7 +458,9 @@ describe('notifications, SLA timers and escalation', () => {
     expect(await notifier(createdEvent as never)).toEqual({ sent: 2, skipped: 0 });
     expect(await notifier(createdEvent as never)).toEqual({ sent: 0, skipped: 2 }); // redelivery
     expect(sent.map((n) => n.attributes?.recipient).sort()).toEqual(['ana@nocturne.local', 'carla@customer.example']);
-    expect(JSON.parse(sent.find((n) => n.attributes?.recipient === 'carla@customer.example')!.message).email).toMatch(/We received your request/);
+    expect(JSON.parse(sent.find((n) => n.attributes?.recipient === 'carla@customer.example')!.message).email).toMatch(
+      /We received your request/,
+    );
     expect(await sla(createdEvent as never)).toEqual({ scheduled: 4, cancelled: 0 });
 
     await sweepOnce(at(48), { handlers });
@@ -296,7 +471,11 @@ describe('notifications, SLA timers and escalation', () => {
     await sweepOnce(at(60), { handlers });
     const t2 = (await getTicket(t0.id))!;
     expect(t2.sla!.firstResponse.breachedAt).toBeDefined();
-    expect(t2.lastChange).toMatchObject({ kinds: ['sla-breached'], clock: 'firstResponse', escalatedTo: { email: 'lea@nocturne.local' } });
+    expect(t2.lastChange).toMatchObject({
+      kinds: ['sla-breached'],
+      clock: 'firstResponse',
+      escalatedTo: { email: 'lea@nocturne.local' },
+    });
     sent.length = 0;
     const breach = eventsOf(t1, t2).find((e) => e['detail-type'] === 'Ticket SLA Breached')!;
     await notifier(breach as never);
@@ -313,10 +492,23 @@ describe('notifications, SLA timers and escalation', () => {
   });
 
   it('a pause moves the deadline: a timer that fires early follows the new due time', async () => {
-    const t = (await callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'Waiting on customer', categoryId: 'technical-support-l1', requester: { email: 'carla@customer.example' } } })).body;
+    const t = (
+      await callAs(ops, {
+        routeKey: 'POST /tickets',
+        body: {
+          subject: 'Waiting on customer',
+          categoryId: 'technical-support-l1',
+          requester: { email: 'carla@customer.example' },
+        },
+      })
+    ).body;
     const stored = (await getTicket(t.id))!;
     await sla(eventsOf(undefined, stored)[0] as never);
-    const paused = await callAs(ops, { routeKey: 'POST /tickets/{id}/comments', params: { id: t.id }, body: { body: 'Which SIM?', status: 'pending' } });
+    const paused = await callAs(ops, {
+      routeKey: 'POST /tickets/{id}/comments',
+      params: { id: t.id },
+      body: { body: 'Which SIM?', status: 'pending' },
+    });
     expect(paused.body.status).toBe('pending');
     // The upkeep has not seen the pause yet: the old timers fire and find nothing to do.
     const far = () => new Date(Date.parse(stored.createdAt) + 30 * 86400_000);
@@ -327,11 +519,22 @@ describe('notifications, SLA timers and escalation', () => {
   });
 
   it('closes a resolved ticket by itself when its reopen window ends', async () => {
-    const t = (await callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'Done soon', categoryId: 'general-support', requester: { email: 'carla@customer.example' } } })).body;
-    await callAs(ops, { routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: t.version, status: 'resolved' } });
+    const t = (
+      await callAs(ops, {
+        routeKey: 'POST /tickets',
+        body: { subject: 'Done soon', categoryId: 'general-support', requester: { email: 'carla@customer.example' } },
+      })
+    ).body;
+    await callAs(ops, {
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: t.version, status: 'resolved' },
+    });
     const resolved = (await getTicket(t.id))!;
     // The Status Changed event reaches the timer upkeep, which schedules the auto-close.
-    expect(await sla(envelope('Ticket Status Changed', 'nocturne.tickets', { ticket: { id: t.id } }) as never)).toMatchObject({ scheduled: 1 });
+    expect(
+      await sla(envelope('Ticket Status Changed', 'nocturne.tickets', { ticket: { id: t.id } }) as never),
+    ).toMatchObject({ scheduled: 1 });
     const windowEnd = Date.parse(resolved.resolvedAt!) + 168 * 3600_000;
     await sweepOnce(() => new Date(windowEnd - 60_000), { handlers });
     expect((await getTicket(t.id))!.status).toBe('resolved');
@@ -341,17 +544,39 @@ describe('notifications, SLA timers and escalation', () => {
   });
 
   it('tells the assignee, the requester and the watchers what the category says, never the author', async () => {
-    const t = (await callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'Roaming', categoryId: 'general-support', requester: { email: 'carla@customer.example' }, watchers: ['boss@customer.example'] } })).body;
+    const t = (
+      await callAs(ops, {
+        routeKey: 'POST /tickets',
+        body: {
+          subject: 'Roaming',
+          categoryId: 'general-support',
+          requester: { email: 'carla@customer.example' },
+          watchers: ['boss@customer.example'],
+        },
+      })
+    ).body;
     const before = (await getTicket(t.id))!;
     // The assignee answers publicly: the requester and the watcher hear of it, the assignee (the author) does not.
-    await callAs(ops, { routeKey: 'POST /tickets/{id}/comments', as: { ...agent, sub: before.assignee!.id, email: before.assignee!.email! }, params: { id: t.id }, body: { body: 'Roaming is now enabled.' } });
+    await callAs(ops, {
+      routeKey: 'POST /tickets/{id}/comments',
+      as: { ...agent, sub: before.assignee!.id, email: before.assignee!.email! },
+      params: { id: t.id },
+      body: { body: 'Roaming is now enabled.' },
+    });
     const answered = (await getTicket(t.id))!;
     sent.length = 0;
     for (const e of eventsOf(before, answered)) await notifier(e as never);
-    expect(sent.map((n) => n.attributes?.recipient).sort()).toEqual(['boss@customer.example', 'carla@customer.example']);
+    expect(sent.map((n) => n.attributes?.recipient).sort()).toEqual([
+      'boss@customer.example',
+      'carla@customer.example',
+    ]);
     expect(JSON.parse(sent[0]!.message).email).toMatch(/Roaming is now enabled\./);
     // An internal note: nobody hears of it.
-    await callAs(ops, { routeKey: 'POST /tickets/{id}/comments', params: { id: t.id }, body: { body: 'internal only', visibility: 'internal' } });
+    await callAs(ops, {
+      routeKey: 'POST /tickets/{id}/comments',
+      params: { id: t.id },
+      body: { body: 'internal only', visibility: 'internal' },
+    });
     const noted = (await getTicket(t.id))!;
     sent.length = 0;
     for (const e of eventsOf(answered, noted)) await notifier(e as never);
@@ -364,30 +589,82 @@ describe('notifications, SLA timers and escalation', () => {
 describe('ticket report', () => {
   it('counts created, resolved, backlog with its age, SLA attainment and time per group, as JSON and CSV', async () => {
     const categoryId = uniq('rep');
-    await putConfig('category', { id: categoryId, name: 'Report', fields: [], defaultPriority: 'P3', defaultQueueId: 'support-l2', slaPolicyId: 'src-fast', requiredSkills: [], reopenWindowHours: 1, notify: {}, requesterVisible: true, emailAddresses: [] }, now);
+    await putConfig(
+      'category',
+      {
+        id: categoryId,
+        name: 'Report',
+        fields: [],
+        defaultPriority: 'P3',
+        defaultQueueId: 'support-l2',
+        slaPolicyId: 'src-fast',
+        requiredSkills: [],
+        reopenWindowHours: 1,
+        notify: {},
+        requesterVisible: true,
+        emailAddresses: [],
+      },
+      now,
+    );
     const from = new Date(Date.now() - 60_000).toISOString();
-    const make = () => callAs(ops, { routeKey: 'POST /tickets', body: { subject: 'r', categoryId, requester: { email: 'carla@customer.example' } } });
+    const make = () =>
+      callAs(ops, {
+        routeKey: 'POST /tickets',
+        body: { subject: 'r', categoryId, requester: { email: 'carla@customer.example' } },
+      });
     const [a, b, c] = [(await make()).body, (await make()).body, (await make()).body];
     await callAs(ops, { routeKey: 'POST /tickets/{id}/comments', params: { id: a.id }, body: { body: 'on it' } });
-    await callAs(ops, { routeKey: 'PATCH /tickets/{id}', params: { id: a.id }, body: { version: 2, status: 'resolved' } });
+    await callAs(ops, {
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: a.id },
+      body: { version: 2, status: 'resolved' },
+    });
     await callAs(ops, { routeKey: 'POST /tickets/{id}/time-entries', params: { id: b.id }, body: { minutes: 45 } });
     void c;
     const to = new Date(Date.now() + 60_000).toISOString();
-    const r = await callAs(reports, { routeKey: 'GET /reports/tickets', as: viewer, query: { from, to, groupBy: 'category' } });
+    const r = await callAs(reports, {
+      routeKey: 'GET /reports/tickets',
+      as: viewer,
+      query: { from, to, groupBy: 'category' },
+    });
     expect(r.status).toBe(200);
     const row = r.body.rows.find((x: { group: string }) => x.group === categoryId);
-    expect(row).toMatchObject({ created: 3, resolved: 1, backlog: 2, firstResponseAttainmentPct: 100, resolutionAttainmentPct: 100, timeTrackedMinutes: 45 });
+    expect(row).toMatchObject({
+      created: 3,
+      resolved: 1,
+      backlog: 2,
+      firstResponseAttainmentPct: 100,
+      resolutionAttainmentPct: 100,
+      timeTrackedMinutes: 45,
+    });
     expect(row.backlogMaxAgeHours).toBeGreaterThanOrEqual(0);
 
-    const csv = await callAs(reports, { routeKey: 'GET /reports/tickets', as: viewer, query: { from, to, groupBy: 'category', format: 'csv' } });
+    const csv = await callAs(reports, {
+      routeKey: 'GET /reports/tickets',
+      as: viewer,
+      query: { from, to, groupBy: 'category', format: 'csv' },
+    });
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(csv.body.split('\r\n')[0]).toBe('category,created,resolved,backlog,backlogAvgAgeHours,backlogMaxAgeHours,firstResponseAttainmentPct,resolutionAttainmentPct,timeTrackedMinutes');
+    expect(csv.body.split('\r\n')[0]).toBe(
+      'category,created,resolved,backlog,backlogAvgAgeHours,backlogMaxAgeHours,firstResponseAttainmentPct,resolutionAttainmentPct,timeTrackedMinutes',
+    );
     expect(csv.body).toContain(`${categoryId},3,1,2,`);
-    const accept = await callAs(reports, { routeKey: 'GET /reports/tickets', as: viewer, headers: { accept: 'text/csv' }, query: { from, to } });
+    const accept = await callAs(reports, {
+      routeKey: 'GET /reports/tickets',
+      as: viewer,
+      headers: { accept: 'text/csv' },
+      query: { from, to },
+    });
     expect(accept.headers['content-type']).toMatch(/text\/csv/);
 
-    expect((await callAs(reports, { routeKey: 'GET /reports/tickets', as: viewer, query: { groupBy: 'colour' } })).status).toBe(422);
-    expect((await callAs(reports, { routeKey: 'GET /reports/tickets', as: viewer, query: { from: to, to: from } })).status).toBe(422);
-    expect((await callAs(reports, { routeKey: 'GET /reports/tickets', as: requester('carla@customer.example') })).status).toBe(403);
+    expect(
+      (await callAs(reports, { routeKey: 'GET /reports/tickets', as: viewer, query: { groupBy: 'colour' } })).status,
+    ).toBe(422);
+    expect(
+      (await callAs(reports, { routeKey: 'GET /reports/tickets', as: viewer, query: { from: to, to: from } })).status,
+    ).toBe(422);
+    expect(
+      (await callAs(reports, { routeKey: 'GET /reports/tickets', as: requester('carla@customer.example') })).status,
+    ).toBe(403);
   });
 });

@@ -13,20 +13,82 @@ const now = new Date().toISOString();
 
 beforeAll(async () => {
   await seedTicketDemo(now);
-  await ensureConfig('calendar', { id: 'it-24x7', name: '24x7', timeZone: 'UTC', workingHours: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ start: '00:00', end: '24:00' }]])), holidays: [] }, now);
-  await ensureConfig('sla-policy', { id: 'it-fast', name: 'Fast', calendarId: 'it-24x7', warnAtPercent: 80, targets: { P3: { firstResponseMinutes: 60, resolutionMinutes: 600 }, P2: { firstResponseMinutes: 30, resolutionMinutes: 300 } }, onBreach: { escalateToLead: true, raisePriority: true } }, now);
-  await ensureConfig('category', { id: 'it-fast', name: 'Fast', fields: [{ key: 'msisdn', label: 'MSISDN', type: 'text', required: true, maxLength: 20 }, { key: 'count', label: 'Count', type: 'number', required: false, integer: true, min: 0 }], defaultPriority: 'P3', defaultQueueId: 'support-l2', slaPolicyId: 'it-fast', requiredSkills: [], reopenWindowHours: 1, notify: {}, requesterVisible: true, emailAddresses: [] }, now);
+  await ensureConfig(
+    'calendar',
+    {
+      id: 'it-24x7',
+      name: '24x7',
+      timeZone: 'UTC',
+      workingHours: Object.fromEntries(
+        ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ start: '00:00', end: '24:00' }]]),
+      ),
+      holidays: [],
+    },
+    now,
+  );
+  await ensureConfig(
+    'sla-policy',
+    {
+      id: 'it-fast',
+      name: 'Fast',
+      calendarId: 'it-24x7',
+      warnAtPercent: 80,
+      targets: {
+        P3: { firstResponseMinutes: 60, resolutionMinutes: 600 },
+        P2: { firstResponseMinutes: 30, resolutionMinutes: 300 },
+      },
+      onBreach: { escalateToLead: true, raisePriority: true },
+    },
+    now,
+  );
+  await ensureConfig(
+    'category',
+    {
+      id: 'it-fast',
+      name: 'Fast',
+      fields: [
+        { key: 'msisdn', label: 'MSISDN', type: 'text', required: true, maxLength: 20 },
+        { key: 'count', label: 'Count', type: 'number', required: false, integer: true, min: 0 },
+      ],
+      defaultPriority: 'P3',
+      defaultQueueId: 'support-l2',
+      slaPolicyId: 'it-fast',
+      requiredSkills: [],
+      reopenWindowHours: 1,
+      notify: {},
+      requesterVisible: true,
+      emailAddresses: [],
+    },
+    now,
+  );
 });
 
 const open = async (extra: Record<string, unknown> = {}, as = agent) =>
-  api({ routeKey: 'POST /tickets', as, body: { subject: 'No data on SIM', categoryId: 'it-fast', fields: { msisdn: '+4915112345' }, requester: { email: 'carla@customer.example' }, ...extra } });
+  api({
+    routeKey: 'POST /tickets',
+    as,
+    body: {
+      subject: 'No data on SIM',
+      categoryId: 'it-fast',
+      fields: { msisdn: '+4915112345' },
+      requester: { email: 'carla@customer.example' },
+      ...extra,
+    },
+  });
 
 describe('opening tickets', () => {
   it('opens a ticket with a number, the category defaults and an SLA', async () => {
     const r = await open();
     expect(r.status).toBe(201);
     expect(r.headers.etag).toBe('"1"');
-    expect(r.body).toMatchObject({ status: 'new', priority: 'P3', queueId: 'support-l2', categoryId: 'it-fast', version: 1, requester: { email: 'carla@customer.example' } });
+    expect(r.body).toMatchObject({
+      status: 'new',
+      priority: 'P3',
+      queueId: 'support-l2',
+      categoryId: 'it-fast',
+      version: 1,
+      requester: { email: 'carla@customer.example' },
+    });
     expect(r.body.number).toBeGreaterThan(0);
     expect(r.body.sla.firstResponse.dueAt).toBeDefined();
     expect(r.body.links).toEqual([{ kind: 'account', ref: 'acct-1002' }]); // from the requester directory
@@ -40,9 +102,16 @@ describe('opening tickets', () => {
     expect(missing.body.errors).toEqual([expect.objectContaining({ field: 'fields.msisdn' })]);
     const wrongType = await open({ fields: { msisdn: '+49151', count: 'three', color: 'red' } });
     expect(wrongType.status).toBe(422);
-    expect(wrongType.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['fields.color', 'fields.count']);
+    expect(wrongType.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'fields.color',
+      'fields.count',
+    ]);
     const t = (await open()).body;
-    const patch = await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, fields: { count: -1 } } });
+    const patch = await api({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: 1, fields: { count: -1 } },
+    });
     expect(patch.status).toBe(422);
     expect(patch.body.errors[0].field).toBe('fields.count');
   });
@@ -52,7 +121,10 @@ describe('opening tickets', () => {
     const unknown = await open({ categoryId: 'no-such-category' });
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors[0].field).toBe('categoryId');
-    const noRequester = await api({ routeKey: 'POST /tickets', body: { subject: 'x', categoryId: 'it-fast', fields: { msisdn: '1' } } });
+    const noRequester = await api({
+      routeKey: 'POST /tickets',
+      body: { subject: 'x', categoryId: 'it-fast', fields: { msisdn: '1' } },
+    });
     expect(noRequester.status).toBe(422);
     expect((await api({ routeKey: 'POST /tickets', as: null, body: {} })).status).toBe(401);
     expect((await open({}, viewer)).status).toBe(403);
@@ -66,7 +138,11 @@ describe('optimistic locking', () => {
     const t = (await open()).body;
     const [a, b] = await Promise.all([
       api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, priority: 'P2' } }),
-      api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, subject: 'Changed by the other agent' } }),
+      api({
+        routeKey: 'PATCH /tickets/{id}',
+        params: { id: t.id },
+        body: { version: 1, subject: 'Changed by the other agent' },
+      }),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const stored = await getTicket(t.id);
@@ -75,12 +151,30 @@ describe('optimistic locking', () => {
 
   it('a stale version is a 409, If-Match works, and a change without a version is refused', async () => {
     const t = (await open()).body;
-    expect((await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, priority: 'P2' } })).status).toBe(200);
-    const stale = await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, priority: 'P4' } });
+    expect(
+      (await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, priority: 'P2' } }))
+        .status,
+    ).toBe(200);
+    const stale = await api({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: 1, priority: 'P4' },
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.detail).toMatch(/version 2/);
-    expect((await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, headers: { 'if-match': '"2"' }, body: { priority: 'P4' } })).status).toBe(200);
-    expect((await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { priority: 'P1' } })).status).toBe(428);
+    expect(
+      (
+        await api({
+          routeKey: 'PATCH /tickets/{id}',
+          params: { id: t.id },
+          headers: { 'if-match': '"2"' },
+          body: { priority: 'P4' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { priority: 'P1' } })).status,
+    ).toBe(428);
   });
 });
 
@@ -89,7 +183,11 @@ describe('requesters', () => {
   const bob = requester(`bob-${uniq()}@customer.example`);
 
   it('see and comment only on their own tickets, and never internal comments', async () => {
-    const mine = await api({ routeKey: 'POST /tickets', as: alice, body: { subject: 'My router blinks red', categoryId: 'general-support', priority: 'P1', assignee: { id: 'x' } } });
+    const mine = await api({
+      routeKey: 'POST /tickets',
+      as: alice,
+      body: { subject: 'My router blinks red', categoryId: 'general-support', priority: 'P1', assignee: { id: 'x' } },
+    });
     expect(mine.status).toBe(201);
     expect(mine.body.requester.email).toBe(alice.email);
     expect(mine.body).toMatchObject({ priority: 'P3', status: 'open' }); // requesters cannot pick priority or assignee
@@ -97,8 +195,24 @@ describe('requesters', () => {
     const id = mine.body.id;
     expect((await getTicket(id))!.assignee?.id).not.toBe('x');
 
-    expect((await api({ routeKey: 'POST /tickets/{id}/comments', params: { id }, body: { body: 'Checked the logs: line card 3 flaps', visibility: 'internal' } })).status).toBe(201);
-    expect((await api({ routeKey: 'POST /tickets/{id}/comments', params: { id }, body: { body: 'Could you restart the router?' } })).status).toBe(201);
+    expect(
+      (
+        await api({
+          routeKey: 'POST /tickets/{id}/comments',
+          params: { id },
+          body: { body: 'Checked the logs: line card 3 flaps', visibility: 'internal' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api({
+          routeKey: 'POST /tickets/{id}/comments',
+          params: { id },
+          body: { body: 'Could you restart the router?' },
+        })
+      ).status,
+    ).toBe(201);
 
     const seen = await api({ routeKey: 'GET /tickets/{id}', as: alice, params: { id } });
     expect(seen.status).toBe(200);
@@ -108,38 +222,99 @@ describe('requesters', () => {
     expect(JSON.stringify(seen.body)).not.toMatch(/line card|sla|watchers/);
 
     expect((await api({ routeKey: 'GET /tickets/{id}', as: bob, params: { id } })).status).toBe(404);
-    expect((await api({ routeKey: 'GET /tickets/{id}', as: bob, params: { id: String(mine.body.number) } })).status).toBe(404);
-    expect((await api({ routeKey: 'POST /tickets/{id}/comments', as: bob, params: { id }, body: { body: 'hi' } })).status).toBe(404);
+    expect(
+      (await api({ routeKey: 'GET /tickets/{id}', as: bob, params: { id: String(mine.body.number) } })).status,
+    ).toBe(404);
+    expect(
+      (await api({ routeKey: 'POST /tickets/{id}/comments', as: bob, params: { id }, body: { body: 'hi' } })).status,
+    ).toBe(404);
     expect((await api({ routeKey: 'GET /tickets/{id}/comments', as: bob, params: { id } })).status).toBe(404);
     expect((await api({ routeKey: 'GET /tickets', as: bob })).body.items).toEqual([]);
-    expect((await api({ routeKey: 'GET /tickets', as: alice })).body.items.map((t: { id: string }) => t.id)).toEqual([id]);
+    expect((await api({ routeKey: 'GET /tickets', as: alice })).body.items.map((t: { id: string }) => t.id)).toEqual([
+      id,
+    ]);
 
-    expect((await api({ routeKey: 'POST /tickets/{id}/comments', as: alice, params: { id }, body: { body: 'secret', visibility: 'internal' } })).status).toBe(422);
-    expect((await api({ routeKey: 'POST /tickets/{id}/comments', as: alice, params: { id }, body: { body: 'Restarted, still red' } })).status).toBe(201);
+    expect(
+      (
+        await api({
+          routeKey: 'POST /tickets/{id}/comments',
+          as: alice,
+          params: { id },
+          body: { body: 'secret', visibility: 'internal' },
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await api({
+          routeKey: 'POST /tickets/{id}/comments',
+          as: alice,
+          params: { id },
+          body: { body: 'Restarted, still red' },
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('pass no viewer or agent check', async () => {
     const t = (await open()).body;
-    expect((await api({ routeKey: 'PATCH /tickets/{id}', as: alice, params: { id: t.id }, body: { version: 1, status: 'resolved' } })).status).toBe(403);
+    expect(
+      (
+        await api({
+          routeKey: 'PATCH /tickets/{id}',
+          as: alice,
+          params: { id: t.id },
+          body: { version: 1, status: 'resolved' },
+        })
+      ).status,
+    ).toBe(403);
     expect((await api({ routeKey: 'GET /tickets/{id}/history', as: alice, params: { id: t.id } })).status).toBe(403);
     expect((await callAs(config, { routeKey: 'GET /ticket-queues', as: alice })).status).toBe(403);
     const cats = await callAs(config, { routeKey: 'GET /ticket-categories', as: alice });
     expect(cats.status).toBe(200);
     expect(cats.body.items.map((c: { id: string }) => c.id)).not.toContain('incident-follow-up');
-    expect((await api({ routeKey: 'POST /tickets', as: alice, body: { subject: 'x', categoryId: 'incident-follow-up' } })).status).toBe(422);
+    expect(
+      (await api({ routeKey: 'POST /tickets', as: alice, body: { subject: 'x', categoryId: 'incident-follow-up' } }))
+        .status,
+    ).toBe(422);
   });
 });
 
 describe('round-robin assignment', () => {
   it('spreads concurrent tickets evenly over available members with the skills', async () => {
     const queueId = uniq('rr');
-    const members = ['m1', 'm2', 'm3', 'm4'].map((id) => ({ id, email: `${id}@nocturne.test`, skills: id === 'm4' ? [] : ['mobile'], available: true }));
+    const members = ['m1', 'm2', 'm3', 'm4'].map((id) => ({
+      id,
+      email: `${id}@nocturne.test`,
+      skills: id === 'm4' ? [] : ['mobile'],
+      available: true,
+    }));
     await putConfig('queue', { id: queueId, name: 'RR', assignmentMode: 'round-robin', members }, now);
     const categoryId = uniq('rrc');
-    await putConfig('category', { id: categoryId, name: 'RR', fields: [], defaultPriority: 'P3', defaultQueueId: queueId, requiredSkills: ['mobile'], reopenWindowHours: 1, notify: {}, requesterVisible: true, emailAddresses: [] }, now);
+    await putConfig(
+      'category',
+      {
+        id: categoryId,
+        name: 'RR',
+        fields: [],
+        defaultPriority: 'P3',
+        defaultQueueId: queueId,
+        requiredSkills: ['mobile'],
+        reopenWindowHours: 1,
+        notify: {},
+        requesterVisible: true,
+        emailAddresses: [],
+      },
+      now,
+    );
 
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => api({ routeKey: 'POST /tickets', body: { subject: `t${i}`, categoryId, requester: { email: 'carla@customer.example' } } })),
+      Array.from({ length: 30 }, (_, i) =>
+        api({
+          routeKey: 'POST /tickets',
+          body: { subject: `t${i}`, categoryId, requester: { email: 'carla@customer.example' } },
+        }),
+      ),
     );
     expect(results.every((r) => r.status === 201)).toBe(true);
     const counts: Record<string, number> = {};
@@ -147,10 +322,19 @@ describe('round-robin assignment', () => {
     expect(counts).toEqual({ m1: 10, m2: 10, m3: 10 }); // m4 lacks the skill
     expect(results.every((r) => r.body.status === 'open')).toBe(true);
 
-    const away = await callAs(config, { routeKey: 'PUT /ticket-queues/{id}/members/{memberId}/availability', params: { id: queueId, memberId: 'm2' }, body: { available: false } });
+    const away = await callAs(config, {
+      routeKey: 'PUT /ticket-queues/{id}/members/{memberId}/availability',
+      params: { id: queueId, memberId: 'm2' },
+      body: { available: false },
+    });
     expect(away.status).toBe(200);
     const more = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => api({ routeKey: 'POST /tickets', body: { subject: `u${i}`, categoryId, requester: { email: 'carla@customer.example' } } })),
+      Array.from({ length: 6 }, (_, i) =>
+        api({
+          routeKey: 'POST /tickets',
+          body: { subject: `u${i}`, categoryId, requester: { email: 'carla@customer.example' } },
+        }),
+      ),
     );
     expect(new Set(more.map((r) => r.body.assignee.id))).toEqual(new Set(['m1', 'm3']));
   });
@@ -161,14 +345,23 @@ describe('status, SLA pauses and reopening', () => {
     const carla = requester('carla@customer.example');
     const t = (await open()).body;
     const due = t.sla.resolution.dueAt;
-    const pending = await api({ routeKey: 'POST /tickets/{id}/comments', params: { id: t.id }, body: { body: 'Please send your IMEI', status: 'pending' } });
+    const pending = await api({
+      routeKey: 'POST /tickets/{id}/comments',
+      params: { id: t.id },
+      body: { body: 'Please send your IMEI', status: 'pending' },
+    });
     expect(pending.status).toBe(201);
     expect(pending.body).toMatchObject({ status: 'pending', firstResponseAt: expect.any(String) });
     expect(pending.body.sla.resolution.dueAt).toBeUndefined();
     expect(pending.body.sla.resolution.pausedSince).toBeDefined();
     expect(pending.body.sla.firstResponse.met).toBe(true);
     await new Promise((r) => setTimeout(r, 30));
-    const reply = await api({ routeKey: 'POST /tickets/{id}/comments', as: carla, params: { id: t.id }, body: { body: 'IMEI 35-209900-176148-1' } });
+    const reply = await api({
+      routeKey: 'POST /tickets/{id}/comments',
+      as: carla,
+      params: { id: t.id },
+      body: { body: 'IMEI 35-209900-176148-1' },
+    });
     expect(reply.status).toBe(201);
     expect(reply.body.status).toBe('open');
     const after = await getTicket(t.id);
@@ -178,36 +371,72 @@ describe('status, SLA pauses and reopening', () => {
 
   it('resolves with a resolution, refuses comments once closed, and refuses a reopen after the window', async () => {
     const t = (await open()).body;
-    const resolved = await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, resolution: { code: 'done', note: 'APN reset' } } });
+    const resolved = await api({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: 1, resolution: { code: 'done', note: 'APN reset' } },
+    });
     expect(resolved.status).toBe(200);
     expect(resolved.body).toMatchObject({ status: 'resolved', resolution: { code: 'done' } });
-    const reopened = await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 2, status: 'open' } });
+    const reopened = await api({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: 2, status: 'open' },
+    });
     expect(reopened.status).toBe(200);
     expect(reopened.body.reopenCount).toBe(1);
     await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 3, status: 'resolved' } });
-    const closed = await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 4, status: 'closed' } });
+    const closed = await api({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: 4, status: 'closed' },
+    });
     expect(closed.status).toBe(200);
-    expect((await api({ routeKey: 'POST /tickets/{id}/comments', params: { id: t.id }, body: { body: 'late' } })).status).toBe(409);
-    expect((await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 5, status: 'open' } })).status).toBe(409);
+    expect(
+      (await api({ routeKey: 'POST /tickets/{id}/comments', params: { id: t.id }, body: { body: 'late' } })).status,
+    ).toBe(409);
+    expect(
+      (await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 5, status: 'open' } }))
+        .status,
+    ).toBe(409);
 
     const old = (await open()).body;
     await api({ routeKey: 'PATCH /tickets/{id}', params: { id: old.id }, body: { version: 1, status: 'resolved' } });
     const stored = (await getTicket(old.id))!;
     const { commitTicketChange } = await import('../../shared/store/tickets');
     // The reopen window of it-fast is one hour: pretend it was resolved two hours ago.
-    await commitTicketChange(stored, { ...stored, resolvedAt: new Date(Date.now() - 2 * 3600_000).toISOString() }, { bookkeeping: true });
-    const late = await api({ routeKey: 'PATCH /tickets/{id}', params: { id: old.id }, body: { version: 2, status: 'open' } });
+    await commitTicketChange(
+      stored,
+      { ...stored, resolvedAt: new Date(Date.now() - 2 * 3600_000).toISOString() },
+      { bookkeeping: true },
+    );
+    const late = await api({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: old.id },
+      body: { version: 2, status: 'open' },
+    });
     expect(late.status).toBe(409);
     expect(late.body.detail).toMatch(/can no longer be reopened/);
   });
 
   it('refuses transitions that skip the rules and assignees outside the queue', async () => {
     const t = (await open()).body;
-    expect((await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, status: 'closed' } })).status).toBe(409);
-    const outsider = await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, assignee: { id: 'mallory' } } });
+    expect(
+      (await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, status: 'closed' } }))
+        .status,
+    ).toBe(409);
+    const outsider = await api({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: 1, assignee: { id: 'mallory' } },
+    });
     expect(outsider.status).toBe(422);
     expect(outsider.body.errors[0].field).toBe('assignee.id');
-    const assigned = await api({ routeKey: 'PATCH /tickets/{id}', params: { id: t.id }, body: { version: 1, assignee: { id: 'chen', name: 'Chen Cole', email: 'chen@nocturne.local' } } });
+    const assigned = await api({
+      routeKey: 'PATCH /tickets/{id}',
+      params: { id: t.id },
+      body: { version: 1, assignee: { id: 'chen', name: 'Chen Cole', email: 'chen@nocturne.local' } },
+    });
     expect(assigned.body).toMatchObject({ status: 'open', assignee: { id: 'chen' } });
   });
 });
@@ -215,10 +444,34 @@ describe('status, SLA pauses and reopening', () => {
 describe('time tracking and history', () => {
   it('logs time, sums it, and keeps every change in the history', async () => {
     const t = (await open()).body;
-    expect((await api({ routeKey: 'POST /tickets/{id}/time-entries', params: { id: t.id }, body: { minutes: 25, note: 'HLR check' } })).status).toBe(201);
-    expect((await api({ routeKey: 'POST /tickets/{id}/time-entries', params: { id: t.id }, body: { minutes: 0 } })).status).toBe(422);
-    expect((await api({ routeKey: 'POST /tickets/{id}/time-entries', as: viewer, params: { id: t.id }, body: { minutes: 5 } })).status).toBe(403);
-    await api({ routeKey: 'POST /tickets/{id}/time-entries', as: admin, params: { id: t.id }, body: { minutes: 35, workedOn: '2026-11-20' } });
+    expect(
+      (
+        await api({
+          routeKey: 'POST /tickets/{id}/time-entries',
+          params: { id: t.id },
+          body: { minutes: 25, note: 'HLR check' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await api({ routeKey: 'POST /tickets/{id}/time-entries', params: { id: t.id }, body: { minutes: 0 } })).status,
+    ).toBe(422);
+    expect(
+      (
+        await api({
+          routeKey: 'POST /tickets/{id}/time-entries',
+          as: viewer,
+          params: { id: t.id },
+          body: { minutes: 5 },
+        })
+      ).status,
+    ).toBe(403);
+    await api({
+      routeKey: 'POST /tickets/{id}/time-entries',
+      as: admin,
+      params: { id: t.id },
+      body: { minutes: 35, workedOn: '2026-11-20' },
+    });
     const entries = await api({ routeKey: 'GET /tickets/{id}/time-entries', as: viewer, params: { id: t.id } });
     expect(entries.body.totalMinutes).toBe(60);
     const history = await api({ routeKey: 'GET /tickets/{id}/history', as: viewer, params: { id: t.id } });

@@ -63,7 +63,9 @@ describe('durable timers', () => {
     const handlers = { [kind]: async (t: { id: string }) => void counts.set(t.id, (counts.get(t.id) ?? 0) + 1) };
     const ids = Array.from({ length: 40 }, () => uid('t'));
     await Promise.all(ids.map((id) => scheduleTimer({ id, kind, dueAt: '2034-01-01T00:00:00.000Z' })));
-    await Promise.all(Array.from({ length: 4 }, () => sweepOnce(at('2034-01-01T00:00:01.000Z'), { handlers, concurrency: 4 })));
+    await Promise.all(
+      Array.from({ length: 4 }, () => sweepOnce(at('2034-01-01T00:00:01.000Z'), { handlers, concurrency: 4 })),
+    );
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(counts.size).toBe(40);
   });

@@ -19,8 +19,10 @@ export interface EventInput {
 export function apiEvent(input: EventInput): APIGatewayProxyEventV2 {
   const [method, template] = input.routeKey.split(' ') as [string, string];
   const path =
-    input.path ?? template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(input.params?.[name] ?? name));
-  const body = input.body === undefined ? undefined : typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
+    input.path ??
+    template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(input.params?.[name] ?? name));
+  const body =
+    input.body === undefined ? undefined : typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(input.headers ?? {}) };
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
@@ -47,7 +49,15 @@ export function apiEvent(input: EventInput): APIGatewayProxyEventV2 {
   };
   if (input.role !== undefined && input.role !== null) {
     (event.requestContext as unknown as Record<string, unknown>).authorizer = {
-      jwt: { claims: { sub: input.sub ?? `user-${input.role}`, email: `${input.role}@example.com`, 'cognito:groups': `[${input.role}]`, ...(input.claims ?? {}) }, scopes: null },
+      jwt: {
+        claims: {
+          sub: input.sub ?? `user-${input.role}`,
+          email: `${input.role}@example.com`,
+          'cognito:groups': `[${input.role}]`,
+          ...(input.claims ?? {}),
+        },
+        scopes: null,
+      },
     };
   }
   return event;

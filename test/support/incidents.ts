@@ -32,7 +32,13 @@ export function snap(over: Partial<AlertSnapshot> & { labels?: Record<string, st
   };
 }
 
-export const resolvedOf = (a: AlertSnapshot, at?: string): AlertSnapshot => ({ ...a, status: 'resolved', resolvedAt: at, endsAt: at, revision: a.revision + 1 });
+export const resolvedOf = (a: AlertSnapshot, at?: string): AlertSnapshot => ({
+  ...a,
+  status: 'resolved',
+  resolvedAt: at,
+  endsAt: at,
+  revision: a.revision + 1,
+});
 
 export async function setRules(partial: Partial<Record<keyof Ruleset, unknown>>): Promise<void> {
   const current = await getRules({ fresh: true });
@@ -50,17 +56,39 @@ export async function givenServices(): Promise<void> {
   const now = new Date().toISOString();
   await teams.create({ id: 'platform', name: 'Platform' }, now).catch(() => undefined);
   await teams.create({ id: 'dba', name: 'Databases' }, now).catch(() => undefined);
-  await services.create({ id: 'billing-db', name: 'Billing DB', teamId: 'dba', tier: 1, slaTarget: 99.95, dependsOn: [] }, now).catch(() => undefined);
-  await services.create({ id: 'billing-api', name: 'Billing API', teamId: 'platform', tier: 2, slaTarget: 99.9, dependsOn: ['billing-db'] }, now).catch(() => undefined);
-  await services.create({ id: 'checkout', name: 'Checkout', teamId: 'platform', tier: 2, slaTarget: 99.9, dependsOn: [] }, now).catch(() => undefined);
+  await services
+    .create({ id: 'billing-db', name: 'Billing DB', teamId: 'dba', tier: 1, slaTarget: 99.95, dependsOn: [] }, now)
+    .catch(() => undefined);
+  await services
+    .create(
+      {
+        id: 'billing-api',
+        name: 'Billing API',
+        teamId: 'platform',
+        tier: 2,
+        slaTarget: 99.9,
+        dependsOn: ['billing-db'],
+      },
+      now,
+    )
+    .catch(() => undefined);
+  await services
+    .create({ id: 'checkout', name: 'Checkout', teamId: 'platform', tier: 2, slaTarget: 99.9, dependsOn: [] }, now)
+    .catch(() => undefined);
   invalidateServiceCache();
 }
 
 /** A fresh pair of services, `<p>-api` depending on `<p>-db`, for tests of correlation. */
 export async function givenServicePair(p: string): Promise<{ api: string; db: string }> {
   const now = new Date().toISOString();
-  await services.create({ id: `${p}-db`, name: `${p} DB`, teamId: 'dba', tier: 1, slaTarget: 99.95, dependsOn: [] }, now);
-  await services.create({ id: `${p}-api`, name: `${p} API`, teamId: 'platform', tier: 2, slaTarget: 99.9, dependsOn: [`${p}-db`] }, now);
+  await services.create(
+    { id: `${p}-db`, name: `${p} DB`, teamId: 'dba', tier: 1, slaTarget: 99.95, dependsOn: [] },
+    now,
+  );
+  await services.create(
+    { id: `${p}-api`, name: `${p} API`, teamId: 'platform', tier: 2, slaTarget: 99.9, dependsOn: [`${p}-db`] },
+    now,
+  );
   invalidateServiceCache();
   return { api: `${p}-api`, db: `${p}-db` };
 }

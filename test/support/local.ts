@@ -11,7 +11,11 @@ import type { SnsRecord } from '../../infra/local/sns';
 
 export interface TestRuntime extends LocalRuntime {
   /** fetch against the runtime: `request('GET', '/alerts', { token: 'demo-viewer-token' })`. */
-  request(method: string, urlPath: string, init?: { token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<Response>;
+  request(
+    method: string,
+    urlPath: string,
+    init?: { token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<Response>;
   /** Lines of $dataDir/sns.jsonl. */
   snsMessages(): SnsRecord[];
   /** Lines of $dataDir/events.jsonl. */
@@ -33,7 +37,9 @@ export function uniqueTablePrefix(): string {
 export async function startTestRuntime(opts: Partial<LocalRuntimeOptions> = {}): Promise<TestRuntime> {
   const dynamoEndpoint = opts.dynamoEndpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!dynamoEndpoint)
-    throw new Error('AWS_ENDPOINT_URL_DYNAMODB is not set: run this test in the jest "integration" project (its globalSetup starts DynamoDB Local).');
+    throw new Error(
+      'AWS_ENDPOINT_URL_DYNAMODB is not set: run this test in the jest "integration" project (its globalSetup starts DynamoDB Local).',
+    );
   const ownDataDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? tempDataDir();
   const rt = await startLocalRuntime({
@@ -43,7 +49,13 @@ export async function startTestRuntime(opts: Partial<LocalRuntimeOptions> = {}):
     schedules: false,
     streamPollMs: 50,
     ...opts,
-    retry: { asyncDelaysMs: [20, 50], streamMaxAttempts: 3, streamRetryBaseMs: 20, snsDelaysMs: [20, 50], ...opts.retry },
+    retry: {
+      asyncDelaysMs: [20, 50],
+      streamMaxAttempts: 3,
+      streamRetryBaseMs: 20,
+      snsDelaysMs: [20, 50],
+      ...opts.retry,
+    },
     dataDir,
     dynamoEndpoint,
   });
@@ -53,7 +65,11 @@ export async function startTestRuntime(opts: Partial<LocalRuntimeOptions> = {}):
       await stop();
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-    request(method: string, urlPath: string, init: { token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}) {
+    request(
+      method: string,
+      urlPath: string,
+      init: { token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+    ) {
       const headers: Record<string, string> = { ...(init.headers ?? {}) };
       if (init.token) headers.authorization = `Bearer ${init.token}`;
       let body: string | Buffer | undefined;

@@ -16,14 +16,22 @@ export function makeSigner(dir: string, name: string): Signer {
   const keyFile = join(dir, `${name}.key.pem`);
   const certFile = join(dir, `${name}.cert.pem`);
   writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-subj', `/CN=sns.${name}.test`, '-days', '1', '-out', certFile], {
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-new', '-key', keyFile, '-subj', `/CN=sns.${name}.test`, '-days', '1', '-out', certFile],
+    {
+      stdio: 'pipe',
+    },
+  );
   return { privateKey, certificatePem: readFileSync(certFile, 'utf8') };
 }
 
 export function signed(envelope: SnsEnvelope, signer: Signer, version: '1' | '2'): SnsEnvelope {
   const withVersion = { ...envelope, SignatureVersion: version } as SnsEnvelope;
-  const signature = sign(version === '1' ? 'sha1' : 'sha256', Buffer.from(snsStringToSign(withVersion), 'utf8'), signer.privateKey);
+  const signature = sign(
+    version === '1' ? 'sha1' : 'sha256',
+    Buffer.from(snsStringToSign(withVersion), 'utf8'),
+    signer.privateKey,
+  );
   return { ...withVersion, Signature: signature.toString('base64') };
 }

@@ -4,7 +4,10 @@ import { createIntegration } from '../../shared/store/integrations';
 
 let n = 0;
 
-export async function givenIntegration(type: AlertSource, opts: { enabled?: boolean; service?: string; allowedTopicArns?: string[] } = {}) {
+export async function givenIntegration(
+  type: AlertSource,
+  opts: { enabled?: boolean; service?: string; allowedTopicArns?: string[] } = {},
+) {
   const id = `t-${type}-${process.pid}-${Date.now().toString(36)}-${n++}`;
   const token = `tok-${id}`;
   const integration = await createIntegration(

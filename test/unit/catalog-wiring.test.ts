@@ -9,12 +9,24 @@ import { catalog, type EventTrigger, type FunctionDefinition, type HttpTrigger }
 import { isCreateOperation, routeKeyOf } from '../../shared/api/operation';
 import { allOperations } from '../../shared/api/operations';
 
-const contracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts, ...probeEventContracts, ...probeRoundContracts];
+const contracts = [
+  ...alertEventContracts,
+  ...incidentEventContracts,
+  ...ticketEventContracts,
+  ...probeEventContracts,
+  ...probeRoundContracts,
+];
 
 const httpRoutesOf = (fns: FunctionDefinition[]) =>
-  fns.flatMap((fn) => fn.triggers.filter((t): t is HttpTrigger => t.kind === 'http').map((t) => ({ fn: fn.name, key: `${t.method} ${t.path}`, t })));
+  fns.flatMap((fn) =>
+    fn.triggers
+      .filter((t): t is HttpTrigger => t.kind === 'http')
+      .map((t) => ({ fn: fn.name, key: `${t.method} ${t.path}`, t })),
+  );
 const eventPatternsOf = (fns: FunctionDefinition[]) =>
-  fns.flatMap((fn) => fn.triggers.filter((t): t is EventTrigger => t.kind === 'event').map((t) => ({ fn: fn.name, pattern: t.pattern })));
+  fns.flatMap((fn) =>
+    fn.triggers.filter((t): t is EventTrigger => t.kind === 'event').map((t) => ({ fn: fn.name, pattern: t.pattern })),
+  );
 
 /** Problems of a catalog's routes against the operations: an operation no function serves (or two
  * serve), a route no operation declares, a route whose auth or role differs from its operation. */
@@ -29,7 +41,8 @@ function routeProblems(fns: FunctionDefinition[]): string[] {
   for (const r of routes) {
     const op = ops.get(r.key);
     if (!op) problems.push(`${r.key} (${r.fn}): no operation declares it`);
-    else if (op.auth !== r.t.auth || op.role !== r.t.role) problems.push(`${r.key} (${r.fn}): auth/role differ from the operation`);
+    else if (op.auth !== r.t.auth || op.role !== r.t.role)
+      problems.push(`${r.key} (${r.fn}): auth/role differ from the operation`);
   }
   return problems;
 }
@@ -40,9 +53,11 @@ function patternProblems(fns: FunctionDefinition[]): string[] {
   for (const { fn, pattern } of eventPatternsOf(fns)) {
     const sources = pattern.source ?? [];
     if (sources.length === 0) problems.push(`${fn}: a pattern without a source`);
-    for (const source of sources) if (!contracts.some((c) => c.source === source)) problems.push(`${fn}: no contract has source ${source}`);
+    for (const source of sources)
+      if (!contracts.some((c) => c.source === source)) problems.push(`${fn}: no contract has source ${source}`);
     for (const dt of pattern['detail-type'] ?? [])
-      if (!contracts.some((c) => sources.includes(c.source) && c.detailType === dt)) problems.push(`${fn}: no contract declares "${dt}" for ${sources.join(', ')}`);
+      if (!contracts.some((c) => sources.includes(c.source) && c.detailType === dt))
+        problems.push(`${fn}: no contract declares "${dt}" for ${sources.join(', ')}`);
   }
   return problems;
 }
@@ -58,7 +73,11 @@ describe('catalog routes come from the operations', () => {
   });
 
   it("fails when a function's route has no operation", () => {
-    const extra: FunctionDefinition = { ...catalog.functions[0]!, name: 'stray', triggers: [{ kind: 'http', method: 'GET', path: '/stray', auth: 'public' }] };
+    const extra: FunctionDefinition = {
+      ...catalog.functions[0]!,
+      name: 'stray',
+      triggers: [{ kind: 'http', method: 'GET', path: '/stray', auth: 'public' }],
+    };
     expect(routeProblems([...catalog.functions, extra])).toEqual(['GET /stray (stray): no operation declares it']);
   });
 });
@@ -75,7 +94,9 @@ describe('catalog event patterns come from the events/ contracts', () => {
       name: 'stray',
       triggers: [{ kind: 'event', pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident Exploded'] } }],
     };
-    expect(patternProblems([stray])).toEqual(['stray: no contract declares "Incident Exploded" for nocturne.incidents']);
+    expect(patternProblems([stray])).toEqual([
+      'stray: no contract declares "Incident Exploded" for nocturne.incidents',
+    ]);
   });
 });
 

@@ -6,7 +6,14 @@ import { ticketEventContracts } from '../../events/tickets';
 import { probeEventContracts, probeRoundContracts } from '../../events/probes';
 import { orderEventContracts } from '../../events/orders';
 
-const allContracts = [...alertEventContracts, ...incidentEventContracts, ...ticketEventContracts, ...probeEventContracts, ...probeRoundContracts, ...orderEventContracts];
+const allContracts = [
+  ...alertEventContracts,
+  ...incidentEventContracts,
+  ...ticketEventContracts,
+  ...probeEventContracts,
+  ...probeRoundContracts,
+  ...orderEventContracts,
+];
 import { alertEventFor } from '../../shared/store/outbox/alert-events';
 
 describe('event contracts', () => {

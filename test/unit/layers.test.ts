@@ -23,7 +23,10 @@ function restrictedImports(cases: Case[]): string[][] {
     }
     process.stdout.write(JSON.stringify(out));
   `;
-  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], { cwd: root, encoding: 'utf8' });
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return JSON.parse(stdout) as string[][];
 }
 
@@ -38,17 +41,44 @@ test('an upward import fails the lint in every layer; a downward one passes', ()
     { file: 'shared/domain/x.ts', code: `import { readFileSync } from 'node:fs';${use('readFileSync')}` },
     { file: 'shared/domain/x.ts', code: `import { connect } from 'node:net';${use('connect')}` },
     { file: 'shared/store/x.ts', code: `import { problem } from '../http/problem';${use('problem')}` },
-    { file: 'shared/store/x.ts', code: `import { onAlertOpened } from '../app/incidents/engine';${use('onAlertOpened')}` },
-    { file: 'shared/adapters/x.ts', code: `import { handler } from '../../functions/paging/handler';${use('handler')}` },
-    { file: 'shared/app/incidents/x.ts', code: `import type { Principal } from '../../http/auth';\nexport type P = Principal;\n` },
-    { file: 'shared/app/tickets/x.ts', code: `import { handler } from '../../../functions/ticket-sla/handler';${use('handler')}` },
-    { file: 'functions/timer-sweeper/x.ts', code: `import { syncTicketTimers } from '../ticket-sla/handler';${use('syncTicketTimers')}` },
+    {
+      file: 'shared/store/x.ts',
+      code: `import { onAlertOpened } from '../app/incidents/engine';${use('onAlertOpened')}`,
+    },
+    {
+      file: 'shared/adapters/x.ts',
+      code: `import { handler } from '../../functions/paging/handler';${use('handler')}`,
+    },
+    {
+      file: 'shared/app/incidents/x.ts',
+      code: `import type { Principal } from '../../http/auth';\nexport type P = Principal;\n`,
+    },
+    {
+      file: 'shared/app/tickets/x.ts',
+      code: `import { handler } from '../../../functions/ticket-sla/handler';${use('handler')}`,
+    },
+    {
+      file: 'functions/timer-sweeper/x.ts',
+      code: `import { syncTicketTimers } from '../ticket-sla/handler';${use('syncTicketTimers')}`,
+    },
   ];
   const downward: Case[] = [
-    { file: 'shared/domain/x.ts', code: `import { ALERT_SOURCES } from '../../events/alerts';\nimport { isIP } from 'node:net';${use('ALERT_SOURCES', 'isIP')}` },
-    { file: 'shared/store/x.ts', code: `import { ConflictError } from '../domain/errors';\nimport type { BusEvent } from '../adapters/events';\nexport type B = BusEvent;${use('ConflictError')}` },
-    { file: 'shared/app/probes/x.ts', code: `import { getJob } from '../../store/probe-jobs';\nimport { checkJob } from '../../domain/probes/job-state';${use('getJob', 'checkJob')}` },
-    { file: 'functions/x/handler.ts', code: `import { ticketTimerHandlers } from '../../shared/app/tickets/timers';${use('ticketTimerHandlers')}` },
+    {
+      file: 'shared/domain/x.ts',
+      code: `import { ALERT_SOURCES } from '../../events/alerts';\nimport { isIP } from 'node:net';${use('ALERT_SOURCES', 'isIP')}`,
+    },
+    {
+      file: 'shared/store/x.ts',
+      code: `import { ConflictError } from '../domain/errors';\nimport type { BusEvent } from '../adapters/events';\nexport type B = BusEvent;${use('ConflictError')}`,
+    },
+    {
+      file: 'shared/app/probes/x.ts',
+      code: `import { getJob } from '../../store/probe-jobs';\nimport { checkJob } from '../../domain/probes/job-state';${use('getJob', 'checkJob')}`,
+    },
+    {
+      file: 'functions/x/handler.ts',
+      code: `import { ticketTimerHandlers } from '../../shared/app/tickets/timers';${use('ticketTimerHandlers')}`,
+    },
     { file: 'shared/adapters/drivers/x.ts', code: `import { post } from './http';${use('post')}` },
     { file: 'infra/local/x.ts', code: `import { handler } from '../../functions/paging/handler';${use('handler')}` },
   ];

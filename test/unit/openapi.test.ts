@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { httpTriggers } from '../../infra/catalog';
 import { buildOpenApi } from '../../shared/api/openapi';
 
-const doc = buildOpenApi() as { paths: Record<string, Record<string, { security: unknown[]; 'x-nocturne-role'?: string }>> };
+const doc = buildOpenApi() as {
+  paths: Record<string, Record<string, { security: unknown[]; 'x-nocturne-role'?: string }>>;
+};
 
 describe('OpenAPI document', () => {
   it.each(httpTriggers().map(({ fn, trigger }) => [`${trigger.method} ${trigger.path}`, fn.name, trigger]))(
@@ -20,7 +22,9 @@ describe('OpenAPI document', () => {
 
   it('documents no route the catalog lacks', () => {
     const routes = new Set(httpTriggers().map(({ trigger }) => `${trigger.method} ${trigger.path}`));
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(documented.filter((r) => !routes.has(r))).toEqual([]);
   });
 

@@ -14,17 +14,48 @@ export const demoTeams = [
 export const demoServices: Array<Omit<Service, 'version' | 'createdAt' | 'updatedAt'>> = [
   { id: 'billing-db', name: 'Billing database', teamId: 'dba', tier: 1, slaTarget: 99.95, dependsOn: [] },
   { id: 'billing-api', name: 'Billing API', teamId: 'platform', tier: 1, slaTarget: 99.95, dependsOn: ['billing-db'] },
-  { id: 'rating-engine', name: 'Rating engine', teamId: 'platform', tier: 2, slaTarget: 99.9, dependsOn: ['billing-db'] },
-  { id: 'ocs-adaptor', name: 'OCS adaptor', teamId: 'platform', tier: 2, slaTarget: 99.5, dependsOn: ['rating-engine'] },
+  {
+    id: 'rating-engine',
+    name: 'Rating engine',
+    teamId: 'platform',
+    tier: 2,
+    slaTarget: 99.9,
+    dependsOn: ['billing-db'],
+  },
+  {
+    id: 'ocs-adaptor',
+    name: 'OCS adaptor',
+    teamId: 'platform',
+    tier: 2,
+    slaTarget: 99.5,
+    dependsOn: ['rating-engine'],
+  },
 ];
 
 export const demoRules = rulesetSchema.parse({
   routes: [
-    { id: 'databases', name: 'Databases', matchers: [{ label: 'service', op: '=~', value: '.*-db' }], team: 'dba', groupBy: ['service', 'alertname'] },
-    { id: 'billing', name: 'Billing platform', matchers: [{ label: 'service', op: 'in', values: ['billing-api', 'rating-engine', 'ocs-adaptor'] }] },
+    {
+      id: 'databases',
+      name: 'Databases',
+      matchers: [{ label: 'service', op: '=~', value: '.*-db' }],
+      team: 'dba',
+      groupBy: ['service', 'alertname'],
+    },
+    {
+      id: 'billing',
+      name: 'Billing platform',
+      matchers: [{ label: 'service', op: 'in', values: ['billing-api', 'rating-engine', 'ocs-adaptor'] }],
+    },
   ],
   defaultRoute: { team: 'platform' },
-  severityRules: [{ id: 'watchdog', name: 'Watchdog is informational', matchers: [{ label: 'alertname', op: '=', value: 'Watchdog' }], severity: 'P5' }],
+  severityRules: [
+    {
+      id: 'watchdog',
+      name: 'Watchdog is informational',
+      matchers: [{ label: 'alertname', op: '=', value: 'Watchdog' }],
+      severity: 'P5',
+    },
+  ],
   // A team hears of at most 4 new incidents a minute; the 5th group on opens one storm incident.
   storm: { maxIncidentsPerMinute: 4 },
   inhibitRules: [

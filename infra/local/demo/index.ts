@@ -83,10 +83,22 @@ async function seedIntegrations({ now }: DemoSeedContext): Promise<void> {
 export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
   { name: 'integrations', seed: seedIntegrations },
   { name: 'teams, services and incident rules', seed: seedIncidentDemo },
-  { name: 'ticketing (calendars, SLA policies, queues, categories, requesters)', seed: ({ now }) => seedTicketDemo(now) },
-  { name: 'on-call (users alice and bob, weekly schedule, escalation policy, status subscription)', seed: seedOncallDemo },
-  { name: 'probes and jobs (built-in alert integration, demo probes, demo jobs with fixed ping keys)', seed: seedProbeDemo },
-  { name: 'product catalog (mobile plans, add-ons) and customers (realms acme and globex)', seed: seedProvisioningDemo },
+  {
+    name: 'ticketing (calendars, SLA policies, queues, categories, requesters)',
+    seed: ({ now }) => seedTicketDemo(now),
+  },
+  {
+    name: 'on-call (users alice and bob, weekly schedule, escalation policy, status subscription)',
+    seed: seedOncallDemo,
+  },
+  {
+    name: 'probes and jobs (built-in alert integration, demo probes, demo jobs with fixed ping keys)',
+    seed: seedProbeDemo,
+  },
+  {
+    name: 'product catalog (mobile plans, add-ons) and customers (realms acme and globex)',
+    seed: seedProvisioningDemo,
+  },
 ];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {

@@ -6,7 +6,14 @@ import { ConflictError } from '../../../shared/domain/errors';
 import type { EscalationPolicy } from '../../../shared/domain/oncall/policy';
 import type { User } from '../../../shared/domain/oncall/people';
 import type { Schedule } from '../../../shared/domain/oncall/schedule';
-import { createSubscription, policies, schedules, subscriptionIdFor, teamOncall, users } from '../../../shared/store/oncall';
+import {
+  createSubscription,
+  policies,
+  schedules,
+  subscriptionIdFor,
+  teamOncall,
+  users,
+} from '../../../shared/store/oncall';
 import { services, teams } from '../../../shared/store/services';
 
 type New<T> = Omit<T, 'version' | 'createdAt' | 'updatedAt'>;
@@ -46,7 +53,16 @@ export const demoSchedule: New<Schedule> = {
   name: 'Platform primary',
   description: 'Weekly rotation, handoff Monday 09:00 Europe/London',
   timeZone: 'Europe/London',
-  layers: [{ id: 'weekly', name: 'Weekly', participants: ['alice', 'bob'], rotation: { every: 1, unit: 'weeks' }, start: '2026-01-05T09:00', restrictions: [] }],
+  layers: [
+    {
+      id: 'weekly',
+      name: 'Weekly',
+      participants: ['alice', 'bob'],
+      rotation: { every: 1, unit: 'weeks' },
+      start: '2026-01-05T09:00',
+      restrictions: [],
+    },
+  ],
   overrides: [],
 };
 
@@ -80,15 +96,21 @@ const ignoreExisting = (err: unknown) => {
 };
 
 export async function seedOncallDemo({ now }: { now: string }): Promise<void> {
-  await teams.create({ id: 'platform', name: 'Platform', description: 'Billing platform on-call' }, now).catch(ignoreExisting);
+  await teams
+    .create({ id: 'platform', name: 'Platform', description: 'Billing platform on-call' }, now)
+    .catch(ignoreExisting);
   for (const u of demoUsers) await users.create(u, now).catch(ignoreExisting);
   await schedules.create(demoSchedule, now).catch(ignoreExisting);
   await policies.create(demoPolicy, now).catch(ignoreExisting);
-  await teamOncall.create({ id: 'platform', members: ['alice', 'bob'], escalationPolicyId: demoPolicy.id }, now).catch(ignoreExisting);
+  await teamOncall
+    .create({ id: 'platform', members: ['alice', 'bob'], escalationPolicyId: demoPolicy.id }, now)
+    .catch(ignoreExisting);
   // The databases team (if the incidents demo has it) has its own policy, so every demo alert pages someone.
   if (await teams.get('dba')) {
     await policies.create(demoDbaPolicy, now).catch(ignoreExisting);
-    await teamOncall.create({ id: 'dba', members: ['bob'], escalationPolicyId: demoDbaPolicy.id }, now).catch(ignoreExisting);
+    await teamOncall
+      .create({ id: 'dba', members: ['bob'], escalationPolicyId: demoDbaPolicy.id }, now)
+      .catch(ignoreExisting);
   }
   if (await services.get('billing-api')) {
     const subscriber = { type: 'email' as const, address: 'finance@example.com' };

@@ -37,7 +37,15 @@ export async function seedProbeDemo(ctx: { now: string; log: (line: string) => v
   }
   const ddb = process.env.AWS_ENDPOINT_URL_DYNAMODB ? new URL(process.env.AWS_ENDPOINT_URL_DYNAMODB) : undefined;
   if (ddb?.port) {
-    const spec = createProbeSchema.parse({ kind: 'tcp', name: 'Billing database port', host: ddb.hostname, port: Number(ddb.port), intervalMinutes: 1, service: 'billing-db', team: 'dba' });
+    const spec = createProbeSchema.parse({
+      kind: 'tcp',
+      name: 'Billing database port',
+      host: ddb.hostname,
+      port: Number(ddb.port),
+      intervalMinutes: 1,
+      service: 'billing-db',
+      team: 'dba',
+    });
     await createProbe({ ...spec, id: 'demo-billing-db-tcp' }, now).catch(ignoreExisting);
   }
   const jobs = [
@@ -70,6 +78,9 @@ export async function seedProbeDemo(ctx: { now: string; log: (line: string) => v
   for (const j of jobs) {
     const key = DEMO_JOB_KEYS[j.id as keyof typeof DEMO_JOB_KEYS];
     await createJob({ ...j, id: j.id! }, key, now).catch(ignoreExisting);
-    if (base) ctx.log(`[demo] job ${j.id}: curl -fsS -m 10 --retry 5 ${base}${pingPath(key)}  (also ${pingPath(key, 'start')}, ${pingPath(key, 'fail')})`);
+    if (base)
+      ctx.log(
+        `[demo] job ${j.id}: curl -fsS -m 10 --retry 5 ${base}${pingPath(key)}  (also ${pingPath(key, 'start')}, ${pingPath(key, 'fail')})`,
+      );
   }
 }

@@ -4,7 +4,13 @@
 // sees acme only. Create-if-missing: restarts keep what is there.
 import { ConflictError } from '../../../shared/domain/errors';
 import type { ProductOfferingInput } from '../../../shared/domain/provisioning/catalog';
-import { createCustomer, createCustomerUser, createOrganization, createRealm, createSite } from '../../../shared/store/customers';
+import {
+  createCustomer,
+  createCustomerUser,
+  createOrganization,
+  createRealm,
+  createSite,
+} from '../../../shared/store/customers';
 import { createProductOffering, createProductSpecification } from '../../../shared/store/product-catalog';
 import type { DemoSeedContext } from './index';
 
@@ -23,7 +29,10 @@ const offerings: ProductOfferingInput[] = [
     lifecycleStatus: 'Active',
     offeringType: 'plan',
     productSpecification: { id: 'mobile' },
-    productOfferingPrice: [monthly(20), { name: 'Activation', priceType: 'oneTime', price: { taxIncludedAmount: { unit: 'EUR', value: 10 } } }],
+    productOfferingPrice: [
+      monthly(20),
+      { name: 'Activation', priceType: 'oneTime', price: { taxIncludedAmount: { unit: 'EUR', value: 10 } } },
+    ],
     allowance: { dataMb: 10240, voiceMinutes: 500, sms: 100 },
     spendCap: { unit: 'EUR', value: 50 },
   },
@@ -55,7 +64,9 @@ const offerings: ProductOfferingInput[] = [
     lifecycleStatus: 'Active',
     offeringType: 'addOn',
     productSpecification: { id: 'sim-delivery' },
-    productOfferingPrice: [{ name: 'Delivery', priceType: 'oneTime', price: { taxIncludedAmount: { unit: 'EUR', value: 5 } } }],
+    productOfferingPrice: [
+      { name: 'Delivery', priceType: 'oneTime', price: { taxIncludedAmount: { unit: 'EUR', value: 5 } } },
+    ],
     addOnFor: ['mobile-m', 'mobile-l'],
   },
 ];
@@ -71,13 +82,23 @@ async function ignoreExisting(p: Promise<unknown>): Promise<void> {
 export async function seedProvisioningDemo({ now }: DemoSeedContext): Promise<void> {
   await ignoreExisting(
     createProductSpecification(
-      { id: 'mobile', name: 'Mobile line', lifecycleStatus: 'Active', feature: [{ id: 'line', name: 'Mobile line on the OCS', driver: 'ocs', platformServiceId: 'ocs-adaptor' }] },
+      {
+        id: 'mobile',
+        name: 'Mobile line',
+        lifecycleStatus: 'Active',
+        feature: [{ id: 'line', name: 'Mobile line on the OCS', driver: 'ocs', platformServiceId: 'ocs-adaptor' }],
+      },
       now,
     ),
   );
   await ignoreExisting(
     createProductSpecification(
-      { id: 'data-boost', name: 'Data boost', lifecycleStatus: 'Active', feature: [{ id: 'boost', name: 'Extra data on the OCS', driver: 'ocs', platformServiceId: 'ocs-adaptor' }] },
+      {
+        id: 'data-boost',
+        name: 'Data boost',
+        lifecycleStatus: 'Active',
+        feature: [{ id: 'boost', name: 'Extra data on the OCS', driver: 'ocs', platformServiceId: 'ocs-adaptor' }],
+      },
       now,
     ),
   );
@@ -95,15 +116,54 @@ export async function seedProvisioningDemo({ now }: DemoSeedContext): Promise<vo
   for (const o of offerings) await ignoreExisting(createProductOffering(o, now));
 
   for (const [realm, name, org, orgName, site, user, customer, customerName] of [
-    ['acme', 'Acme Mobile (MVNO)', 'acme-shop', 'Acme Corner Shop', 'acme-shop-hq', 'acme-shop-owner', 'acme-jane', 'Jane Doe'],
-    ['globex', 'Globex Telecom', 'globex-bank', 'Globex Bank', 'globex-bank-hq', 'globex-bank-it', 'globex-joe', 'Joe Bloggs'],
+    [
+      'acme',
+      'Acme Mobile (MVNO)',
+      'acme-shop',
+      'Acme Corner Shop',
+      'acme-shop-hq',
+      'acme-shop-owner',
+      'acme-jane',
+      'Jane Doe',
+    ],
+    [
+      'globex',
+      'Globex Telecom',
+      'globex-bank',
+      'Globex Bank',
+      'globex-bank-hq',
+      'globex-bank-it',
+      'globex-joe',
+      'Joe Bloggs',
+    ],
   ] as const) {
     await ignoreExisting(createRealm({ id: realm, name }, now));
     await ignoreExisting(createOrganization({ id: org, realmId: realm, name: orgName }, now));
     await ignoreExisting(createSite({ id: site, organizationId: org, realmId: realm, name: `${orgName} HQ` }, now));
-    await ignoreExisting(createCustomerUser({ id: user, organizationId: org, realmId: realm, siteId: site, name: `${orgName} admin`, email: `${user}@${realm}.example`, role: 'owner' }, now));
+    await ignoreExisting(
+      createCustomerUser(
+        {
+          id: user,
+          organizationId: org,
+          realmId: realm,
+          siteId: site,
+          name: `${orgName} admin`,
+          email: `${user}@${realm}.example`,
+          role: 'owner',
+        },
+        now,
+      ),
+    );
     await createCustomer(
-      { id: customer, organizationId: org, realmId: realm, siteId: site, name: customerName, contact: { email: `${customer}@${realm}.example` }, paymentMethod: 'card' },
+      {
+        id: customer,
+        organizationId: org,
+        realmId: realm,
+        siteId: site,
+        name: customerName,
+        contact: { email: `${customer}@${realm}.example` },
+        paymentMethod: 'card',
+      },
       { operationKey: `demo:customer:${customer}`, now },
     ).catch((err: unknown) => {
       if (!(err instanceof ConflictError)) throw err;

@@ -8,7 +8,8 @@ import type { Category, IncidentRule, Queue, Requester } from '../../../shared/d
 import type { SlaPolicy } from '../../../shared/domain/tickets/sla';
 import { ensureConfig } from '../../../shared/store/ticket-config';
 
-const office = (start: string, end: string) => Object.fromEntries(WEEKDAYS.slice(0, 5).map((d) => [d, [{ start, end }]]));
+const office = (start: string, end: string) =>
+  Object.fromEntries(WEEKDAYS.slice(0, 5).map((d) => [d, [{ start, end }]]));
 
 export const demoCalendars: BusinessCalendar[] = [
   {
@@ -16,7 +17,22 @@ export const demoCalendars: BusinessCalendar[] = [
     name: 'Berlin office hours',
     timeZone: 'Europe/Berlin',
     workingHours: office('08:00', '18:00'),
-    holidays: ['2026-12-24', '2026-12-25', '2026-12-26', '2026-12-31', '2027-01-01', '2027-03-26', '2027-03-29', '2027-05-01', '2027-05-06', '2027-05-17', '2027-10-03', '2027-12-24', '2027-12-25', '2027-12-26'],
+    holidays: [
+      '2026-12-24',
+      '2026-12-25',
+      '2026-12-26',
+      '2026-12-31',
+      '2027-01-01',
+      '2027-03-26',
+      '2027-03-29',
+      '2027-05-01',
+      '2027-05-06',
+      '2027-05-17',
+      '2027-10-03',
+      '2027-12-24',
+      '2027-12-25',
+      '2027-12-26',
+    ],
   },
   { ...ALWAYS_OPEN, id: 'around-the-clock', name: 'Around the clock (UTC)' },
 ];
@@ -50,7 +66,13 @@ export const demoSlaPolicies: SlaPolicy[] = [
   },
 ];
 
-const member = (id: string, name: string, email: string, skills: string[] = []) => ({ id, name, email, skills, available: true });
+const member = (id: string, name: string, email: string, skills: string[] = []) => ({
+  id,
+  name,
+  email,
+  skills,
+  available: true,
+});
 
 export const demoQueues: Queue[] = [
   {
@@ -68,7 +90,10 @@ export const demoQueues: Queue[] = [
     id: 'support-l2',
     name: 'Support L2',
     assignmentMode: 'manual',
-    members: [member('chen', 'Chen Cole', 'chen@nocturne.local', ['mobile', 'core-network']), member('dana', 'Dana Diaz', 'dana@nocturne.local', ['billing'])],
+    members: [
+      member('chen', 'Chen Cole', 'chen@nocturne.local', ['mobile', 'core-network']),
+      member('dana', 'Dana Diaz', 'dana@nocturne.local', ['billing']),
+    ],
     lead: { id: 'lea', name: 'Lea Lead', email: 'lea@nocturne.local' },
   },
   {
@@ -76,14 +101,20 @@ export const demoQueues: Queue[] = [
     name: 'Billing',
     email: 'billing-team@nocturne.local',
     assignmentMode: 'round-robin',
-    members: [member('dana', 'Dana Diaz', 'dana@nocturne.local', ['billing']), member('eli', 'Eli Evans', 'eli@nocturne.local', ['billing'])],
+    members: [
+      member('dana', 'Dana Diaz', 'dana@nocturne.local', ['billing']),
+      member('eli', 'Eli Evans', 'eli@nocturne.local', ['billing']),
+    ],
     lead: { id: 'finn', name: 'Finn Fox', email: 'finn@nocturne.local' },
   },
   {
     id: 'provisioning',
     name: 'Provisioning',
     assignmentMode: 'round-robin',
-    members: [member('gus', 'Gus Gray', 'gus@nocturne.local', ['provisioning']), member('demo-responder', 'Demo Responder', 'responder@nocturne.local', ['provisioning'])],
+    members: [
+      member('gus', 'Gus Gray', 'gus@nocturne.local', ['provisioning']),
+      member('demo-responder', 'Demo Responder', 'responder@nocturne.local', ['provisioning']),
+    ],
     lead: { id: 'lea', name: 'Lea Lead', email: 'lea@nocturne.local' },
   },
   {
@@ -91,7 +122,10 @@ export const demoQueues: Queue[] = [
     name: 'NOC',
     email: 'noc@nocturne.local',
     assignmentMode: 'manual',
-    members: [member('demo-responder', 'Demo Responder', 'responder@nocturne.local', ['core-network']), member('chen', 'Chen Cole', 'chen@nocturne.local', ['core-network'])],
+    members: [
+      member('demo-responder', 'Demo Responder', 'responder@nocturne.local', ['core-network']),
+      member('chen', 'Chen Cole', 'chen@nocturne.local', ['core-network']),
+    ],
     lead: { id: 'hana', name: 'Hana Hill', email: 'hana@nocturne.local' },
   },
 ];
@@ -108,7 +142,13 @@ const category = (c: Partial<Category> & Pick<Category, 'id' | 'name'>): Categor
 });
 
 export const demoCategories: Category[] = [
-  category({ id: 'general-support', name: 'General support', defaultQueueId: 'support-l1', slaPolicyId: 'standard', emailAddresses: ['support@nocturne.local'] }),
+  category({
+    id: 'general-support',
+    name: 'General support',
+    defaultQueueId: 'support-l1',
+    slaPolicyId: 'standard',
+    emailAddresses: ['support@nocturne.local'],
+  }),
   category({
     id: 'technical-support-l1',
     name: 'Technical support L1',
@@ -147,11 +187,23 @@ export const demoCategories: Category[] = [
     slaPolicyId: 'standard',
     fields: [
       { key: 'orderId', label: 'Order id', type: 'text', required: true, maxLength: 40 },
-      { key: 'product', label: 'Product', type: 'enum', required: true, options: ['mobile-postpaid', 'mobile-prepaid', 'fibre', 'iot'] },
+      {
+        key: 'product',
+        label: 'Product',
+        type: 'enum',
+        required: true,
+        options: ['mobile-postpaid', 'mobile-prepaid', 'fibre', 'iot'],
+      },
       { key: 'activationDate', label: 'Activation date', type: 'date', required: false },
     ],
   }),
-  category({ id: 'presales', name: 'Presales', defaultQueueId: 'support-l2', defaultPriority: 'P4', slaPolicyId: 'standard' }),
+  category({
+    id: 'presales',
+    name: 'Presales',
+    defaultQueueId: 'support-l2',
+    defaultPriority: 'P4',
+    slaPolicyId: 'standard',
+  }),
   category({
     id: 'server-administration',
     name: 'Server administration',
@@ -160,7 +212,13 @@ export const demoCategories: Category[] = [
     requesterVisible: false,
     fields: [
       { key: 'hostname', label: 'Hostname', type: 'text', required: true, maxLength: 253 },
-      { key: 'change', label: 'Change type', type: 'enum', required: false, options: ['patch', 'restart', 'capacity', 'access'] },
+      {
+        key: 'change',
+        label: 'Change type',
+        type: 'enum',
+        required: false,
+        options: ['patch', 'restart', 'capacity', 'access'],
+      },
     ],
   }),
   category({
@@ -194,11 +252,26 @@ export const demoCategories: Category[] = [
 ];
 
 export const demoIncidentRules: IncidentRule[] = [
-  { id: 'major-incidents', name: 'Post-incident review for P1 and P2', enabled: true, order: 10, match: { severities: ['P1', 'P2'] }, categoryId: 'incident-follow-up', queueId: 'noc', requesterEmail: 'noc@nocturne.local' },
+  {
+    id: 'major-incidents',
+    name: 'Post-incident review for P1 and P2',
+    enabled: true,
+    order: 10,
+    match: { severities: ['P1', 'P2'] },
+    categoryId: 'incident-follow-up',
+    queueId: 'noc',
+    requesterEmail: 'noc@nocturne.local',
+  },
 ];
 
 export const demoRequesters: Requester[] = [
-  { email: 'requester@nocturne.local', name: 'Demo Requester', accountId: 'acct-1001', sub: 'demo-requester', blocked: false },
+  {
+    email: 'requester@nocturne.local',
+    name: 'Demo Requester',
+    accountId: 'acct-1001',
+    sub: 'demo-requester',
+    blocked: false,
+  },
   { email: 'carla@customer.example', name: 'Carla Customer', accountId: 'acct-1002', blocked: false },
 ];
 

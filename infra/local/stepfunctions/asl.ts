@@ -147,7 +147,8 @@ function walk(data: Json, segs: Segment[]): Json | typeof NOT_FOUND {
       if (!Array.isArray(v) || s >= v.length) return NOT_FOUND;
       v = v[s];
     } else {
-      if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.prototype.hasOwnProperty.call(v, s)) return NOT_FOUND;
+      if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.prototype.hasOwnProperty.call(v, s))
+        return NOT_FOUND;
       v = (v as Record<string, Json>)[s];
     }
   }
@@ -172,7 +173,8 @@ async function runLibrary(sm: StateMachine, input: Json, context: Json): Promise
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return await sm.run(input as any, { context: context as any }).result;
   } catch (err) {
-    if (err instanceof ExecutionError && err.cause instanceof Error) throw new StatesError(err.cause.name, err.cause.message);
+    if (err instanceof ExecutionError && err.cause instanceof Error)
+      throw new StatesError(err.cause.name, err.cause.message);
     throw new StatesError('States.Runtime', (err as Error).message);
   }
 }
@@ -192,7 +194,11 @@ export async function evaluate(expr: string, input: Json, context: Json): Promis
   const segs = expr.startsWith('States.') ? null : parseSimplePath(expr);
   if (!segs) return viaLibrary(expr, input, context);
   const v = walk(expr.startsWith('$$') ? context : input, segs);
-  if (v === NOT_FOUND) throw new StatesError('States.Runtime', `The JSONPath '${expr}' could not be found in the input '${JSON.stringify(input)}'`);
+  if (v === NOT_FOUND)
+    throw new StatesError(
+      'States.Runtime',
+      `The JSONPath '${expr}' could not be found in the input '${JSON.stringify(input)}'`,
+    );
   return v;
 }
 
@@ -224,7 +230,10 @@ export function resultPath(path: string | null | undefined, rawInput: Json, resu
   if (!segs || path.startsWith('$$') || segs.some((s) => s === '*'))
     throw new StatesError('States.Runtime', `ResultPath '${path}' must be a reference path`);
   if (!rawInput || typeof rawInput !== 'object' || Array.isArray(rawInput))
-    throw new StatesError('States.ResultPathMatchFailure', `Unable to apply ResultPath '${path}' to input ${JSON.stringify(rawInput)}`);
+    throw new StatesError(
+      'States.ResultPathMatchFailure',
+      `Unable to apply ResultPath '${path}' to input ${JSON.stringify(rawInput)}`,
+    );
   const root = clone(rawInput) as Record<string, Json>;
   let target: Record<string | number, Json> = root;
   segs.forEach((s, i) => {
@@ -235,7 +244,10 @@ export function resultPath(path: string | null | undefined, rawInput: Json, resu
     let next = target[s as string];
     if (next === undefined) next = target[s as string] = {};
     if (!next || typeof next !== 'object')
-      throw new StatesError('States.ResultPathMatchFailure', `Unable to apply ResultPath '${path}' to input ${JSON.stringify(rawInput)}`);
+      throw new StatesError(
+        'States.ResultPathMatchFailure',
+        `Unable to apply ResultPath '${path}' to input ${JSON.stringify(rawInput)}`,
+      );
     target = next as Record<string | number, Json>;
   });
   return root;

@@ -28,12 +28,17 @@ export function loadLocalMachines(
     const fns = new Map<string, string>();
     for (const [name, sub] of Object.entries(decl.substitutions)) {
       if (!known.has(sub.function))
-        throw new Error(`State machine ${decl.name}: \${${name}} names function ${sub.function}, which the catalog does not declare`);
+        throw new Error(
+          `State machine ${decl.name}: \${${name}} names function ${sub.function}, which the catalog does not declare`,
+        );
       values[name] = localFunctionArn(region, sub.function);
       fns.set(values[name], sub.function);
     }
     const missing = substitutionNames(text).filter((n) => !(n in values));
-    if (missing.length) throw new Error(`State machine ${decl.name}: ${missing.map((n) => `\${${n}}`).join(', ')} not declared in its substitutions`);
+    if (missing.length)
+      throw new Error(
+        `State machine ${decl.name}: ${missing.map((n) => `\${${n}}`).join(', ')} not declared in its substitutions`,
+      );
     const definitionText = substitute(text, values);
     return {
       decl,

@@ -90,10 +90,13 @@ export class TokenWaiters {
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ExecutionAbortedSignal('aborted'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', aborted);
-      resolve();
-    }, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    const timer = setTimeout(
+      () => {
+        signal.removeEventListener('abort', aborted);
+        resolve();
+      },
+      Math.max(0, Math.min(ms, 2 ** 31 - 1)),
+    );
     const aborted = () => {
       clearTimeout(timer);
       reject(new ExecutionAbortedSignal('aborted'));
@@ -116,10 +119,13 @@ function race<T>(p: Promise<T>, signal: AbortSignal, timeoutMs?: number): Promis
     if (signal.aborted) return aborted();
     signal.addEventListener('abort', aborted, { once: true });
     if (timeoutMs !== undefined)
-      timer = setTimeout(() => {
-        cleanup();
-        reject(new StatesError('States.Timeout', `Task timed out after ${timeoutMs / 1000} seconds`));
-      }, Math.max(0, Math.min(timeoutMs, 2 ** 31 - 1)));
+      timer = setTimeout(
+        () => {
+          cleanup();
+          reject(new StatesError('States.Timeout', `Task timed out after ${timeoutMs / 1000} seconds`));
+        },
+        Math.max(0, Math.min(timeoutMs, 2 ** 31 - 1)),
+      );
     p.then(
       (v) => {
         cleanup();
@@ -141,7 +147,8 @@ export function makeToken(rec: ExecutionRecord, attemptId: string): string {
 export function parseToken(token: string): { m: string; n: string; a: string } | undefined {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { m?: unknown; n?: unknown; a?: unknown };
-    if (typeof t.m === 'string' && typeof t.n === 'string' && typeof t.a === 'string') return { m: t.m, n: t.n, a: t.a };
+    if (typeof t.m === 'string' && typeof t.n === 'string' && typeof t.a === 'string')
+      return { m: t.m, n: t.n, a: t.a };
   } catch {
     /* not one of ours */
   }
@@ -177,9 +184,18 @@ export class ExecutionRun {
 
   private async run(): Promise<void> {
     const rec = this.rec;
-    const top: Scope = { prefix: '', occ: new Map(), signal: this.controller.signal, lastId: rec.events.at(-1)?.id ?? 0 };
+    const top: Scope = {
+      prefix: '',
+      occ: new Map(),
+      signal: this.controller.signal,
+      lastId: rec.events.at(-1)?.id ?? 0,
+    };
     this.emit(top, 'exec|Started', 'ExecutionStarted', {
-      executionStartedEventDetails: { input: rec.input, inputDetails: { truncated: false }, roleArn: this.deps.roleArn },
+      executionStartedEventDetails: {
+        input: rec.input,
+        inputDetails: { truncated: false },
+        roleArn: this.deps.roleArn,
+      },
     });
     if (rec.redriveCount > 0)
       this.emit(top, `exec|Redriven|r${rec.redriveCount}`, 'ExecutionRedriven', {
@@ -210,8 +226,11 @@ export class ExecutionRun {
       } else if (this.reason) {
         // stopped: the service wrote ABORTED; shutdown/cancelled: the execution stays RUNNING in its journal.
       } else {
-        const e = err instanceof StatesError ? err : new StatesError('States.Runtime', (err as Error).message ?? String(err));
-        this.emit(top, `exec|Failed|r${r}`, 'ExecutionFailed', { executionFailedEventDetails: { error: e.error, cause: e.causeText } });
+        const e =
+          err instanceof StatesError ? err : new StatesError('States.Runtime', (err as Error).message ?? String(err));
+        this.emit(top, `exec|Failed|r${r}`, 'ExecutionFailed', {
+          executionFailedEventDetails: { error: e.error, cause: e.causeText },
+        });
         this.finish('FAILED', { error: e.error, cause: e.causeText });
       }
     } finally {
@@ -271,29 +290,47 @@ export class ExecutionRun {
     }
   }
 
-  private async runState(name: string, state: AslState, input: Json, key: string, scope: Scope): Promise<{ output: Json; next?: string; end?: boolean }> {
+  private async runState(
+    name: string,
+    state: AslState,
+    input: Json,
+    key: string,
+    scope: Scope,
+  ): Promise<{ output: Json; next?: string; end?: boolean }> {
     const r = this.rec.redriveCount;
     const type = state.Type;
     const memo = this.rec.memo.get(key);
     const compound = type === 'Task' || type === 'Map' || type === 'Parallel';
     // A memoised step left no trace to add: its events are in the history already.
-    if (!(compound && memo)) this.emit(scope, `${key}|Entered|r${r}`, `${type}StateEntered`, { stateEnteredEventDetails: { name, input: JSON.stringify(input) } });
+    if (!(compound && memo))
+      this.emit(scope, `${key}|Entered|r${r}`, `${type}StateEntered`, {
+        stateEnteredEventDetails: { name, input: JSON.stringify(input) },
+      });
     const exit = (output: Json) => {
-      this.emit(scope, `${key}|Exited|r${r}`, `${type}StateExited`, { stateExitedEventDetails: { name, output: JSON.stringify(output) } });
+      this.emit(scope, `${key}|Exited|r${r}`, `${type}StateExited`, {
+        stateExitedEventDetails: { name, output: JSON.stringify(output) },
+      });
       return state.End ? { output, end: true } : { output, next: state.Next };
     };
     const ctx = this.context(scope, name, 0);
     switch (type) {
       case 'Pass': {
         const eff = await inputPath(state.InputPath, input, ctx);
-        const result = 'Result' in state ? state.Result : state.Parameters !== undefined ? await applyTemplate(state.Parameters, eff, ctx) : eff;
+        const result =
+          'Result' in state
+            ? state.Result
+            : state.Parameters !== undefined
+              ? await applyTemplate(state.Parameters, eff, ctx)
+              : eff;
         return exit(await outputPath(state.OutputPath, resultPath(state.ResultPath, input, result), ctx));
       }
       case 'Choice': {
         const eff = await inputPath(state.InputPath, input, ctx);
         const next = await choose(key.replace(/#\d+$/, ''), state, eff, ctx);
         const output = await outputPath(state.OutputPath, eff, ctx);
-        this.emit(scope, `${key}|Exited|r${r}`, 'ChoiceStateExited', { stateExitedEventDetails: { name, output: JSON.stringify(output) } });
+        this.emit(scope, `${key}|Exited|r${r}`, 'ChoiceStateExited', {
+          stateExitedEventDetails: { name, output: JSON.stringify(output) },
+        });
         return { output, next };
       }
       case 'Wait': {
@@ -308,11 +345,15 @@ export class ExecutionRun {
       }
       case 'Succeed': {
         const output = await outputPath(state.OutputPath, await inputPath(state.InputPath, input, ctx), ctx);
-        this.emit(scope, `${key}|Exited|r${r}`, 'SucceedStateExited', { stateExitedEventDetails: { name, output: JSON.stringify(output) } });
+        this.emit(scope, `${key}|Exited|r${r}`, 'SucceedStateExited', {
+          stateExitedEventDetails: { name, output: JSON.stringify(output) },
+        });
         return { output, end: true };
       }
       case 'Fail': {
-        const error = state.ErrorPath ? String(await evaluate(state.ErrorPath, input, ctx)) : (state.Error ?? 'States.Fail');
+        const error = state.ErrorPath
+          ? String(await evaluate(state.ErrorPath, input, ctx))
+          : (state.Error ?? 'States.Fail');
         const cause = state.CausePath ? String(await evaluate(state.CausePath, input, ctx)) : (state.Cause ?? '');
         throw new StatesError(error, cause);
       }
@@ -329,9 +370,11 @@ export class ExecutionRun {
     const scale = this.deps.timeScale;
     if (state.Seconds !== undefined) return Date.now() + state.Seconds * 1000 * scale;
     if (state.SecondsPath) return Date.now() + Number(await evaluate(state.SecondsPath, eff, ctx)) * 1000 * scale;
-    const ts = state.Timestamp ?? (state.TimestampPath ? String(await evaluate(state.TimestampPath, eff, ctx)) : undefined);
+    const ts =
+      state.Timestamp ?? (state.TimestampPath ? String(await evaluate(state.TimestampPath, eff, ctx)) : undefined);
     const at = ts ? Date.parse(ts) : NaN;
-    if (Number.isNaN(at)) throw new StatesError('States.Runtime', `Wait state needs Seconds, SecondsPath, Timestamp or TimestampPath`);
+    if (Number.isNaN(at))
+      throw new StatesError('States.Runtime', `Wait state needs Seconds, SecondsPath, Timestamp or TimestampPath`);
     return at;
   }
 
@@ -347,7 +390,8 @@ export class ExecutionRun {
     const isTask = state.Type === 'Task';
     const finishResult = async (result: Json) => {
       const ctx = this.context(scope, name, 0);
-      const selected = state.ResultSelector !== undefined ? await applyTemplate(state.ResultSelector, result, ctx) : result;
+      const selected =
+        state.ResultSelector !== undefined ? await applyTemplate(state.ResultSelector, result, ctx) : result;
       return outputPath(state.OutputPath, resultPath(state.ResultPath, input, selected), ctx);
     };
     const caught = (error: { Error: string; Cause: string }) => {
@@ -359,7 +403,8 @@ export class ExecutionRun {
       });
       return { output, next: catcher.Next };
     };
-    if (memo && 'ok' in memo) return { ...(state.End ? { end: true } : { next: state.Next }), output: await finishResult(memo.ok) };
+    if (memo && 'ok' in memo)
+      return { ...(state.End ? { end: true } : { next: state.Next }), output: await finishResult(memo.ok) };
     if (memo && 'caught' in memo) {
       const c = caught(memo.caught);
       if (c) return c;
@@ -398,36 +443,59 @@ export class ExecutionRun {
     }
   }
 
-  private async runTask(name: string, state: AslState, input: Json, key: string, attempt: number, scope: Scope, ctx: Json): Promise<Json> {
+  private async runTask(
+    name: string,
+    state: AslState,
+    input: Json,
+    key: string,
+    attempt: number,
+    scope: Scope,
+    ctx: Json,
+  ): Promise<Json> {
     const rec = this.rec;
     const resource = state.Resource ?? '';
     const waitForToken = resource.endsWith('.waitForTaskToken');
     const integration = resource.startsWith(LAMBDA_INVOKE);
     if (!integration && !resource.startsWith('arn:aws:lambda:'))
-      throw new StatesError('States.Runtime', `The local runtime runs Lambda tasks only (a function ARN or ${LAMBDA_INVOKE}), not ${resource}`);
-    if (waitForToken && !integration) throw new StatesError('States.Runtime', `${resource}: .waitForTaskToken needs ${LAMBDA_INVOKE}`);
+      throw new StatesError(
+        'States.Runtime',
+        `The local runtime runs Lambda tasks only (a function ARN or ${LAMBDA_INVOKE}), not ${resource}`,
+      );
+    if (waitForToken && !integration)
+      throw new StatesError('States.Runtime', `${resource}: .waitForTaskToken needs ${LAMBDA_INVOKE}`);
     const attemptId = `${key}~${attempt}~r${rec.redriveCount}`;
     const token = waitForToken ? makeToken(rec, attemptId) : undefined;
     const tctx = token ? { ...(ctx as Record<string, unknown>), Task: { Token: token } } : ctx;
     const eff = await inputPath(state.InputPath, input, tctx);
     const params = state.Parameters !== undefined ? await applyTemplate(state.Parameters, eff, tctx) : eff;
-    const timeoutSeconds = state.TimeoutSeconds ?? (state.TimeoutSecondsPath ? Number(await evaluate(state.TimeoutSecondsPath, eff, tctx)) : undefined);
-    const heartbeatSeconds = state.HeartbeatSeconds ?? (state.HeartbeatSecondsPath ? Number(await evaluate(state.HeartbeatSecondsPath, eff, tctx)) : undefined);
+    const timeoutSeconds =
+      state.TimeoutSeconds ??
+      (state.TimeoutSecondsPath ? Number(await evaluate(state.TimeoutSecondsPath, eff, tctx)) : undefined);
+    const heartbeatSeconds =
+      state.HeartbeatSeconds ??
+      (state.HeartbeatSecondsPath ? Number(await evaluate(state.HeartbeatSecondsPath, eff, tctx)) : undefined);
     let functionArn = resource;
     let payload = params;
     if (integration) {
       const p = (params ?? {}) as { FunctionName?: unknown; Payload?: Json };
-      if (typeof p.FunctionName !== 'string') throw new StatesError('States.Runtime', `${name}: Parameters.FunctionName is required for ${LAMBDA_INVOKE}`);
+      if (typeof p.FunctionName !== 'string')
+        throw new StatesError('States.Runtime', `${name}: Parameters.FunctionName is required for ${LAMBDA_INVOKE}`);
       functionArn = p.FunctionName;
       payload = p.Payload ?? {};
     }
     const resourceName = integration ? resource.slice('arn:aws:states:::lambda:'.length) : resource;
     const ev = (suffix: string, kind: string, details: Record<string, unknown>) =>
       integration
-        ? this.emit(scope, `${attemptId}|${suffix}`, `Task${kind}`, { [`task${kind}EventDetails`]: { resourceType: 'lambda', resource: resourceName, ...details } })
-        : this.emit(scope, `${attemptId}|${suffix}`, `LambdaFunction${kind}`, { [`lambdaFunction${kind}EventDetails`]: details });
+        ? this.emit(scope, `${attemptId}|${suffix}`, `Task${kind}`, {
+            [`task${kind}EventDetails`]: { resourceType: 'lambda', resource: resourceName, ...details },
+          })
+        : this.emit(scope, `${attemptId}|${suffix}`, `LambdaFunction${kind}`, {
+            [`lambdaFunction${kind}EventDetails`]: details,
+          });
     ev('Scheduled', 'Scheduled', {
-      ...(integration ? { region: this.deps.region, parameters: JSON.stringify(params) } : { resource, input: JSON.stringify(payload) }),
+      ...(integration
+        ? { region: this.deps.region, parameters: JSON.stringify(params) }
+        : { resource, input: JSON.stringify(payload) }),
       ...(timeoutSeconds !== undefined ? { timeoutInSeconds: timeoutSeconds } : {}),
       ...(integration && heartbeatSeconds !== undefined ? { heartbeatInSeconds: heartbeatSeconds } : {}),
     });
@@ -449,25 +517,39 @@ export class ExecutionRun {
       } else {
         let sub = rec.submitted.get(attemptId);
         if (!sub) {
-          const deadline = timeoutSeconds !== undefined ? started + timeoutSeconds * 1000 * this.deps.timeScale : undefined;
+          const deadline =
+            timeoutSeconds !== undefined ? started + timeoutSeconds * 1000 * this.deps.timeScale : undefined;
           this.deps.tokens.pending.add(token);
-          const out = await race(this.deps.invokeFunction(rec, functionArn, payload), scope.signal, deadline !== undefined ? deadline - Date.now() : undefined);
+          const out = await race(
+            this.deps.invokeFunction(rec, functionArn, payload),
+            scope.signal,
+            deadline !== undefined ? deadline - Date.now() : undefined,
+          );
           sub = { key: attemptId, token, deadline, heartbeatSeconds, lastBeat: Date.now() };
           rec.submit(sub);
           ev('Submitted', 'Submitted', { output: JSON.stringify(envelope(out)) });
         }
         this.deps.tokens.pending.add(token);
-        const answer = await this.waitForAnswer(sub, scope.signal).finally(() => this.deps.tokens.pending.delete(token));
+        const answer = await this.waitForAnswer(sub, scope.signal).finally(() =>
+          this.deps.tokens.pending.delete(token),
+        );
         if ('ok' in answer) result = answer.ok;
         else if ('error' in answer) throw new StatesError(answer.error, answer.cause);
-        else throw new StatesError(answer.timedOut, answer.timedOut === 'States.HeartbeatTimeout' ? 'No heartbeat within HeartbeatSeconds' : 'Task timed out');
+        else
+          throw new StatesError(
+            answer.timedOut,
+            answer.timedOut === 'States.HeartbeatTimeout' ? 'No heartbeat within HeartbeatSeconds' : 'Task timed out',
+          );
       }
       ev('Succeeded', 'Succeeded', { output: JSON.stringify(result) });
       return result;
     } catch (err) {
       if (err instanceof StatesError) {
         const timedOut = err.error === 'States.Timeout' || err.error === 'States.HeartbeatTimeout';
-        ev(timedOut ? 'TimedOut' : 'Failed', timedOut ? 'TimedOut' : 'Failed', { error: err.error, cause: err.causeText });
+        ev(timedOut ? 'TimedOut' : 'Failed', timedOut ? 'TimedOut' : 'Failed', {
+          error: err.error,
+          cause: err.causeText,
+        });
       }
       throw err;
     }
@@ -479,7 +561,10 @@ export class ExecutionRun {
       const answer = this.rec.answers.get(sub.token);
       if (answer) return answer;
       const now = Date.now();
-      const beatDeadline = sub.heartbeatSeconds !== undefined ? sub.lastBeat + sub.heartbeatSeconds * 1000 * this.deps.timeScale : Infinity;
+      const beatDeadline =
+        sub.heartbeatSeconds !== undefined
+          ? sub.lastBeat + sub.heartbeatSeconds * 1000 * this.deps.timeScale
+          : Infinity;
       const deadline = sub.deadline ?? Infinity;
       if (now >= deadline || now >= beatDeadline) {
         const timedOut: TokenAnswer = { timedOut: now >= deadline ? 'States.Timeout' : 'States.HeartbeatTimeout' };
@@ -490,30 +575,55 @@ export class ExecutionRun {
     }
   }
 
-  private async runMap(name: string, state: AslState, input: Json, key: string, attempt: number, scope: Scope, ctx: Json): Promise<Json> {
-    if (state.ItemReader !== undefined) throw new StatesError('States.Runtime', `${name}: Distributed Map (ItemReader) is not run by the local runtime`);
+  private async runMap(
+    name: string,
+    state: AslState,
+    input: Json,
+    key: string,
+    attempt: number,
+    scope: Scope,
+    ctx: Json,
+  ): Promise<Json> {
+    if (state.ItemReader !== undefined)
+      throw new StatesError('States.Runtime', `${name}: Distributed Map (ItemReader) is not run by the local runtime`);
     const eff = await inputPath(state.InputPath, input, ctx);
     const items = state.ItemsPath ? await evaluate(state.ItemsPath, eff, ctx) : eff;
-    if (!Array.isArray(items)) throw new StatesError('States.Runtime', `${name}: the items (${state.ItemsPath ?? '$'}) are not an array`);
+    if (!Array.isArray(items))
+      throw new StatesError('States.Runtime', `${name}: the items (${state.ItemsPath ?? '$'}) are not an array`);
     const processor = state.ItemProcessor ?? state.Iterator;
     if (!processor) throw new StatesError('States.Runtime', `${name}: a Map needs ItemProcessor (or Iterator)`);
     const selector = state.ItemSelector ?? state.Parameters;
     const r = this.rec.redriveCount;
-    this.emit(scope, `${key}~${attempt}|MapStarted|r${r}`, 'MapStateStarted', { mapStateStartedEventDetails: { length: items.length } });
-    const results = await this.fanOut(items.length, state.MaxConcurrency || Infinity, scope, `${key}~${attempt}`, async (i, child) => {
-      const itemCtx = { ...(ctx as Record<string, unknown>), Map: { Item: { Index: i, Value: items[i] } } };
-      const itemInput = selector !== undefined ? await applyTemplate(selector, eff, itemCtx) : items[i];
-      this.emit(child, `${child.prefix}|IterationStarted|r${r}`, 'MapIterationStarted', { mapIterationStartedEventDetails: { name, index: i } });
-      try {
-        const out = await this.runMachine(processor, itemInput, child);
-        this.emit(child, `${child.prefix}|IterationSucceeded|r${r}`, 'MapIterationSucceeded', { mapIterationSucceededEventDetails: { name, index: i } });
-        return out;
-      } catch (err) {
-        if (err instanceof StatesError)
-          this.emit(child, `${child.prefix}|IterationFailed|r${r}`, 'MapIterationFailed', { mapIterationFailedEventDetails: { name, index: i } });
-        throw err;
-      }
-    }, (i) => `[${i}]/`).catch((err: unknown) => {
+    this.emit(scope, `${key}~${attempt}|MapStarted|r${r}`, 'MapStateStarted', {
+      mapStateStartedEventDetails: { length: items.length },
+    });
+    const results = await this.fanOut(
+      items.length,
+      state.MaxConcurrency || Infinity,
+      scope,
+      `${key}~${attempt}`,
+      async (i, child) => {
+        const itemCtx = { ...(ctx as Record<string, unknown>), Map: { Item: { Index: i, Value: items[i] } } };
+        const itemInput = selector !== undefined ? await applyTemplate(selector, eff, itemCtx) : items[i];
+        this.emit(child, `${child.prefix}|IterationStarted|r${r}`, 'MapIterationStarted', {
+          mapIterationStartedEventDetails: { name, index: i },
+        });
+        try {
+          const out = await this.runMachine(processor, itemInput, child);
+          this.emit(child, `${child.prefix}|IterationSucceeded|r${r}`, 'MapIterationSucceeded', {
+            mapIterationSucceededEventDetails: { name, index: i },
+          });
+          return out;
+        } catch (err) {
+          if (err instanceof StatesError)
+            this.emit(child, `${child.prefix}|IterationFailed|r${r}`, 'MapIterationFailed', {
+              mapIterationFailedEventDetails: { name, index: i },
+            });
+          throw err;
+        }
+      },
+      (i) => `[${i}]/`,
+    ).catch((err: unknown) => {
       if (err instanceof StatesError) this.emit(scope, `${key}~${attempt}|MapFailed|r${r}`, 'MapStateFailed', {});
       throw err;
     });
@@ -521,16 +631,30 @@ export class ExecutionRun {
     return results;
   }
 
-  private async runParallel(name: string, state: AslState, input: Json, key: string, attempt: number, scope: Scope, ctx: Json): Promise<Json> {
+  private async runParallel(
+    name: string,
+    state: AslState,
+    input: Json,
+    key: string,
+    attempt: number,
+    scope: Scope,
+    ctx: Json,
+  ): Promise<Json> {
     const eff = await inputPath(state.InputPath, input, ctx);
     const branchInput = state.Parameters !== undefined ? await applyTemplate(state.Parameters, eff, ctx) : eff;
     const branches = state.Branches ?? [];
     const r = this.rec.redriveCount;
     this.emit(scope, `${key}~${attempt}|ParallelStarted|r${r}`, 'ParallelStateStarted', {});
-    const results = await this.fanOut(branches.length, Infinity, scope, `${key}~${attempt}`, (i, child) =>
-      this.runMachine(branches[i]!, branchInput, child),
-    (i) => `{${i}}/`).catch((err: unknown) => {
-      if (err instanceof StatesError) this.emit(scope, `${key}~${attempt}|ParallelFailed|r${r}`, 'ParallelStateFailed', {});
+    const results = await this.fanOut(
+      branches.length,
+      Infinity,
+      scope,
+      `${key}~${attempt}`,
+      (i, child) => this.runMachine(branches[i]!, branchInput, child),
+      (i) => `{${i}}/`,
+    ).catch((err: unknown) => {
+      if (err instanceof StatesError)
+        this.emit(scope, `${key}~${attempt}|ParallelFailed|r${r}`, 'ParallelStateFailed', {});
       throw err;
     });
     this.emit(scope, `${key}~${attempt}|ParallelDone|r${r}`, 'ParallelStateSucceeded', {});
@@ -555,12 +679,18 @@ export class ExecutionRun {
     const worker = async () => {
       while (next < n && outcome.failed === undefined) {
         const i = next++;
-        const child: Scope = { prefix: `${prefix}${childPrefix(i)}`, occ: new Map(), signal: controller.signal, lastId: scope.lastId };
+        const child: Scope = {
+          prefix: `${prefix}${childPrefix(i)}`,
+          occ: new Map(),
+          signal: controller.signal,
+          lastId: scope.lastId,
+        };
         try {
           results[i] = await run(i, child);
         } catch (err) {
           const prev = outcome.failed as unknown;
-          if (prev === undefined || (prev instanceof ExecutionAbortedSignal && err instanceof StatesError)) outcome.failed = err as Error;
+          if (prev === undefined || (prev instanceof ExecutionAbortedSignal && err instanceof StatesError))
+            outcome.failed = err as Error;
           controller.abort();
         }
       }

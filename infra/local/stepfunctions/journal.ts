@@ -33,7 +33,16 @@ export interface SubmittedToken {
 export type TokenAnswer = { ok: Json } | { error: string; cause: string } | { timedOut: string };
 
 type Line =
-  | { t: 'start'; executionArn: string; stateMachineArn: string; machine: string; name: string; input: string; startDate: number; timeoutSeconds?: number }
+  | {
+      t: 'start';
+      executionArn: string;
+      stateMachineArn: string;
+      machine: string;
+      name: string;
+      input: string;
+      startDate: number;
+      timeoutSeconds?: number;
+    }
   | { t: 'event'; e: HistoryEvent; lkey: string }
   | { t: 'memo'; key: string; m: Memo }
   | { t: 'wait'; key: string; until: number }
@@ -173,7 +182,11 @@ export class ExecutionRecord {
     this.append({ t: 'redrive', count, date });
   }
 
-  setStatus(status: ExecutionStatus, date: number, detail: { output?: string; error?: string; cause?: string } = {}): void {
+  setStatus(
+    status: ExecutionStatus,
+    date: number,
+    detail: { output?: string; error?: string; cause?: string } = {},
+  ): void {
     this.append({ t: 'status', status, date, ...detail });
   }
 }

@@ -18,7 +18,10 @@ async function body(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startSfnServer(service: StepFunctionsService, opts: { port?: number; host?: string; log: (l: string) => void }): Promise<SfnServer> {
+export async function startSfnServer(
+  service: StepFunctionsService,
+  opts: { port?: number; host?: string; log: (l: string) => void },
+): Promise<SfnServer> {
   const server: Server = createServer((req, res) => {
     const send = (status: number, payload: unknown, errorType?: string) => {
       res.writeHead(status, {
@@ -31,7 +34,14 @@ export async function startSfnServer(service: StepFunctionsService, opts: { port
     void (async () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       if (req.method !== 'POST' || !target.startsWith('AWSStepFunctions.'))
-        return send(400, { __type: 'UnknownOperationException', message: 'Expected POST with X-Amz-Target: AWSStepFunctions.<Operation>' }, 'UnknownOperationException');
+        return send(
+          400,
+          {
+            __type: 'UnknownOperationException',
+            message: 'Expected POST with X-Amz-Target: AWSStepFunctions.<Operation>',
+          },
+          'UnknownOperationException',
+        );
       let input: Record<string, unknown>;
       try {
         const text = await body(req);
@@ -42,7 +52,12 @@ export async function startSfnServer(service: StepFunctionsService, opts: { port
       try {
         send(200, (await service.call(target.slice('AWSStepFunctions.'.length), input)) ?? {});
       } catch (err) {
-        if (err instanceof SfnApiError) return send(400, { __type: `com.amazonaws.swf.service.v2.model#${err.code}`, message: err.message }, err.code);
+        if (err instanceof SfnApiError)
+          return send(
+            400,
+            { __type: `com.amazonaws.swf.service.v2.model#${err.code}`, message: err.message },
+            err.code,
+          );
         opts.log(`[sfn] ${target} failed: ${(err as Error).stack ?? String(err)}`);
         send(500, { __type: 'InternalFailure', message: (err as Error).message }, 'InternalFailure');
       }

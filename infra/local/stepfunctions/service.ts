@@ -89,11 +89,15 @@ export class StepFunctionsService {
       if (rec.status !== 'RUNNING') continue;
       const machine = this.machinesByArn.get(rec.stateMachineArn);
       if (!machine) {
-        this.opts.log(`[sfn] ${rec.machine}/${rec.name} is RUNNING but the catalog no longer declares ${rec.machine}: left as it is`);
+        this.opts.log(
+          `[sfn] ${rec.machine}/${rec.name} is RUNNING but the catalog no longer declares ${rec.machine}: left as it is`,
+        );
         continue;
       }
       for (const s of rec.submitted.values()) if (!rec.answers.has(s.token)) this.tokens.pending.add(s.token);
-      this.opts.log(`[sfn] ${rec.machine}/${rec.name} RESUMED after restart (${rec.memo.size} completed step(s) replayed from the journal)`);
+      this.opts.log(
+        `[sfn] ${rec.machine}/${rec.name} RESUMED after restart (${rec.memo.size} completed step(s) replayed from the journal)`,
+      );
       this.launch(rec, machine);
     }
   }
@@ -112,19 +116,25 @@ export class StepFunctionsService {
   }
 
   private launch(rec: ExecutionRecord, machine: LocalMachine): void {
-    const run = new ExecutionRun(rec, machine.definition, {
-      region: this.opts.region,
-      account: LOCAL_ACCOUNT,
-      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/nocturne-local-${machine.decl.name}-role`,
-      tokens: this.tokens,
-      timeScale: this.opts.timeScale ?? 1,
-      log: this.opts.log,
-      invokeFunction: (r, arn, payload) => this.invokeFunction(machine, r, arn, payload),
-      onStatus: (r, status) => {
-        const detail = status === 'SUCCEEDED' ? '' : ` ${r.error ?? ''}${r.cause ? `: ${r.cause.slice(0, 200)}` : ''}`;
-        this.opts.log(`[sfn] ${r.machine}/${r.name} ${status}${detail}`);
+    const run = new ExecutionRun(
+      rec,
+      machine.definition,
+      {
+        region: this.opts.region,
+        account: LOCAL_ACCOUNT,
+        roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/nocturne-local-${machine.decl.name}-role`,
+        tokens: this.tokens,
+        timeScale: this.opts.timeScale ?? 1,
+        log: this.opts.log,
+        invokeFunction: (r, arn, payload) => this.invokeFunction(machine, r, arn, payload),
+        onStatus: (r, status) => {
+          const detail =
+            status === 'SUCCEEDED' ? '' : ` ${r.error ?? ''}${r.cause ? `: ${r.cause.slice(0, 200)}` : ''}`;
+          this.opts.log(`[sfn] ${r.machine}/${r.name} ${status}${detail}`);
+        },
       },
-    }, machine.decl.timeoutSeconds);
+      machine.decl.timeoutSeconds,
+    );
     this.runs.set(rec.executionArn, run);
     void run.done.then(() => {
       if (this.runs.get(rec.executionArn) === run) this.runs.delete(rec.executionArn);
@@ -145,20 +155,30 @@ export class StepFunctionsService {
       return await this.opts.invoke(fn, payload, `stepfunctions:${rec.machine}/${rec.name}`);
     } catch (err) {
       const e = err as Error;
-      const name = e.name === 'LambdaTimeoutError' ? 'Sandbox.Timedout' : e.name === 'HandlerMissingError' ? 'Lambda.ResourceNotFoundException' : e.name || 'Error';
-      throw new StatesError(name, JSON.stringify({ errorMessage: e.message, errorType: name, trace: (e.stack ?? '').split('\n').slice(0, 10) }));
+      const name =
+        e.name === 'LambdaTimeoutError'
+          ? 'Sandbox.Timedout'
+          : e.name === 'HandlerMissingError'
+            ? 'Lambda.ResourceNotFoundException'
+            : e.name || 'Error';
+      throw new StatesError(
+        name,
+        JSON.stringify({ errorMessage: e.message, errorType: name, trace: (e.stack ?? '').split('\n').slice(0, 10) }),
+      );
     }
   }
 
   private machine(arn: unknown): LocalMachine {
-    if (typeof arn !== 'string' || !arn.startsWith('arn:aws:states:')) throw new SfnApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+    if (typeof arn !== 'string' || !arn.startsWith('arn:aws:states:'))
+      throw new SfnApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
     const m = this.machinesByArn.get(arn);
     if (!m) throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return m;
   }
 
   private execution(arn: unknown): ExecutionRecord {
-    if (typeof arn !== 'string' || !arn.startsWith('arn:aws:states:')) throw new SfnApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+    if (typeof arn !== 'string' || !arn.startsWith('arn:aws:states:'))
+      throw new SfnApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
     const rec = this.executions.get(arn);
     if (!rec) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return rec;
@@ -174,7 +194,10 @@ export class StepFunctionsService {
 
   // ---- API operations (AWS JSON 1.0 shapes) ----
 
-  startExecution(input: { stateMachineArn?: string; name?: string; input?: string }): { executionArn: string; startDate: number } {
+  startExecution(input: { stateMachineArn?: string; name?: string; input?: string }): {
+    executionArn: string;
+    startDate: number;
+  } {
     if (this.stopped) throw new SfnApiError('ServiceUnavailable', 'The local runtime is stopping');
     const machine = this.machine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
@@ -189,11 +212,13 @@ export class StepFunctionsService {
     const existing = this.executions.get(executionArn);
     if (existing) {
       // As AWS (STANDARD): the same name and input while running is the same execution.
-      if (existing.status === 'RUNNING' && existing.input === text) return { executionArn, startDate: existing.startDate / 1000 };
+      if (existing.status === 'RUNNING' && existing.input === text)
+        return { executionArn, startDate: existing.startDate / 1000 };
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const file = journalFile(this.dir, machine.decl.name, name);
-    if (existsSync(file)) throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    if (existsSync(file))
+      throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     const rec = ExecutionRecord.create(file, {
       executionArn,
       stateMachineArn: machine.arn,
@@ -229,7 +254,13 @@ export class StepFunctionsService {
     };
   }
 
-  getExecutionHistory(input: { executionArn?: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean; includeExecutionData?: boolean }): {
+  getExecutionHistory(input: {
+    executionArn?: string;
+    maxResults?: number;
+    nextToken?: string;
+    reverseOrder?: boolean;
+    includeExecutionData?: boolean;
+  }): {
     events: Array<Record<string, unknown>>;
     nextToken?: string;
   } {
@@ -289,7 +320,10 @@ export class StepFunctionsService {
   async redriveExecution(input: { executionArn?: string }): Promise<{ redriveDate: number }> {
     const rec = this.execution(input.executionArn);
     if (!this.redrivable(rec) || this.runs.has(rec.executionArn))
-      throw new SfnApiError('ExecutionNotRedrivable', `Execution is ${rec.status}: only FAILED, TIMED_OUT or ABORTED executions can be redriven`);
+      throw new SfnApiError(
+        'ExecutionNotRedrivable',
+        `Execution is ${rec.status}: only FAILED, TIMED_OUT or ABORTED executions can be redriven`,
+      );
     const machine = this.machine(rec.stateMachineArn);
     const now = Date.now();
     rec.redrive(rec.redriveCount + 1, now);
@@ -352,7 +386,14 @@ export class StepFunctionsService {
   }
 
   listStateMachines(): { stateMachines: Array<Record<string, unknown>> } {
-    return { stateMachines: this.machines.map((m) => ({ stateMachineArn: m.arn, name: m.decl.name, type: m.decl.type, creationDate: 0 })) };
+    return {
+      stateMachines: this.machines.map((m) => ({
+        stateMachineArn: m.arn,
+        name: m.decl.name,
+        type: m.decl.type,
+        creationDate: 0,
+      })),
+    };
   }
 
   /** Dispatches one API operation by name (the X-Amz-Target suffix). */
@@ -381,7 +422,10 @@ export class StepFunctionsService {
       case 'ListStateMachines':
         return this.listStateMachines();
       default:
-        throw new SfnApiError('UnknownOperationException', `The local runtime does not serve AWSStepFunctions.${operation}`);
+        throw new SfnApiError(
+          'UnknownOperationException',
+          `The local runtime does not serve AWSStepFunctions.${operation}`,
+        );
     }
   }
 }

@@ -29,7 +29,13 @@ export interface DriverHttpCall {
 export async function driverFetch(c: DriverHttpCall): Promise<DriverHttpResponse> {
   let r: Response;
   try {
-    r = await fetch(c.url, { method: c.method, headers: c.headers, body: c.body, signal: AbortSignal.timeout(c.timeoutMs), redirect: 'error' });
+    r = await fetch(c.url, {
+      method: c.method,
+      headers: c.headers,
+      body: c.body,
+      signal: AbortSignal.timeout(c.timeoutMs),
+      redirect: 'error',
+    });
   } catch (err) {
     const e = err as Error;
     const why = e.name === 'TimeoutError' ? `no answer within ${c.timeoutMs} ms` : `${e.name}: ${e.message}`;
@@ -50,6 +56,7 @@ export async function driverFetch(c: DriverHttpCall): Promise<DriverHttpResponse
   const detail = typeof body === 'object' && body ? JSON.stringify(body).slice(0, 500) : String(body ?? '');
   const msg = `${c.driver} ${c.operation}: HTTP ${r.status} ${detail}`.trim();
   if (kind === 'transient') throw new TransientDriverError(msg, c.driver, c.operation);
-  const code = typeof body === 'object' && body && 'code' in body ? String((body as { code: unknown }).code) : `HTTP_${r.status}`;
+  const code =
+    typeof body === 'object' && body && 'code' in body ? String((body as { code: unknown }).code) : `HTTP_${r.status}`;
   throw new PermanentDriverError(msg, c.driver, c.operation, code);
 }

@@ -2,7 +2,12 @@
 // set plan, allowances and spend cap, suspend/resume, delete); every change carries the operation
 // key as Idempotency-Key. Configuration: OCS_CONFIG = {"baseUrl": ..., "apiKey": ...} (in AWS a
 // Secrets Manager secret, catalog need `ocsConfig`; locally the simulator's URL and key).
-import { PermanentDriverError, type DriverRequest, type DriverResult, type ProvisioningDriver } from '../../domain/provisioning/driver';
+import {
+  PermanentDriverError,
+  type DriverRequest,
+  type DriverResult,
+  type ProvisioningDriver,
+} from '../../domain/provisioning/driver';
 import { driverFetch, type DriverHttpCall } from './http';
 
 export interface OcsConfig {
@@ -18,7 +23,11 @@ export function ocsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OcsConfi
   try {
     const c = JSON.parse(raw) as Partial<OcsConfig>;
     if (typeof c.baseUrl !== 'string' || typeof c.apiKey !== 'string') return undefined;
-    return { baseUrl: c.baseUrl.replace(/\/$/, ''), apiKey: c.apiKey, timeoutMs: typeof c.timeoutMs === 'number' ? c.timeoutMs : undefined };
+    return {
+      baseUrl: c.baseUrl.replace(/\/$/, ''),
+      apiKey: c.apiKey,
+      timeoutMs: typeof c.timeoutMs === 'number' ? c.timeoutMs : undefined,
+    };
   } catch {
     return undefined;
   }
@@ -31,7 +40,14 @@ export class OcsDriver implements ProvisioningDriver {
   readonly name = 'ocs' as const;
   constructor(private readonly config: () => OcsConfig | undefined = () => ocsConfigFromEnv()) {}
 
-  private call(op: DriverHttpCall['operation'], req: DriverRequest, method: DriverHttpCall['method'], path: string, body?: unknown, accept?: number[]) {
+  private call(
+    op: DriverHttpCall['operation'],
+    req: DriverRequest,
+    method: DriverHttpCall['method'],
+    path: string,
+    body?: unknown,
+    accept?: number[],
+  ) {
     const c = this.config();
     if (!c) throw new PermanentDriverError('ocs: OCS_CONFIG is not set (baseUrl, apiKey)', 'ocs', op, 'NOT_CONFIGURED');
     const headers: Record<string, string> = { authorization: `Bearer ${c.apiKey}`, accept: 'application/json' };
@@ -56,13 +72,32 @@ export class OcsDriver implements ProvisioningDriver {
 
   async provision(req: DriverRequest): Promise<DriverResult> {
     const subscriberId = subscriberIdOf(req);
-    const r = await this.call('provision', req, 'POST', '/v1/subscribers', { subscriberId, customerId: req.customerId, plan: this.planOf(req, 'provision') }, [409]);
+    const r = await this.call(
+      'provision',
+      req,
+      'POST',
+      '/v1/subscribers',
+      { subscriberId, customerId: req.customerId, plan: this.planOf(req, 'provision') },
+      [409],
+    );
     if (r.status === 409) {
       // Created earlier under another key (e.g. a redrive): ours if it is this customer's.
-      const existing = await this.call('verify', req, 'GET', `/v1/subscribers/${encodeURIComponent(subscriberId)}`, undefined, [404]);
+      const existing = await this.call(
+        'verify',
+        req,
+        'GET',
+        `/v1/subscribers/${encodeURIComponent(subscriberId)}`,
+        undefined,
+        [404],
+      );
       const found = existing.body as { customerId?: string } | undefined;
       if (existing.status !== 200 || found?.customerId !== req.customerId)
-        throw new PermanentDriverError(`ocs provision: subscriber ${subscriberId} exists for another customer`, 'ocs', 'provision', 'SUBSCRIBER_EXISTS');
+        throw new PermanentDriverError(
+          `ocs provision: subscriber ${subscriberId} exists for another customer`,
+          'ocs',
+          'provision',
+          'SUBSCRIBER_EXISTS',
+        );
     }
     return { status: 'done', externalId: subscriberId };
   }
@@ -84,12 +119,30 @@ export class OcsDriver implements ProvisioningDriver {
   }
 
   async deprovision(req: DriverRequest): Promise<DriverResult> {
-    const r = await this.call('deprovision', req, 'DELETE', `/v1/subscribers/${encodeURIComponent(subscriberIdOf(req))}`, undefined, [404]);
+    const r = await this.call(
+      'deprovision',
+      req,
+      'DELETE',
+      `/v1/subscribers/${encodeURIComponent(subscriberIdOf(req))}`,
+      undefined,
+      [404],
+    );
     return { status: 'done', externalId: subscriberIdOf(req), details: { existed: r.status !== 404 } };
   }
 
   async verify(req: DriverRequest): Promise<DriverResult> {
-    const r = await this.call('verify', req, 'GET', `/v1/subscribers/${encodeURIComponent(subscriberIdOf(req))}`, undefined, [404]);
-    return { status: 'done', externalId: subscriberIdOf(req), details: { present: r.status === 200, subscriber: r.status === 200 ? r.body : undefined } };
+    const r = await this.call(
+      'verify',
+      req,
+      'GET',
+      `/v1/subscribers/${encodeURIComponent(subscriberIdOf(req))}`,
+      undefined,
+      [404],
+    );
+    return {
+      status: 'done',
+      externalId: subscriberIdOf(req),
+      details: { present: r.status === 200, subscriber: r.status === 200 ? r.body : undefined },
+    };
   }
 }

@@ -28,7 +28,13 @@ export function signWebhook(secret: string, body: string, unixSeconds: number): 
 }
 
 /** For receivers (and tests): the signature is ours and no older than `toleranceSeconds`. */
-export function verifyWebhookSignature(secret: string, header: string | undefined, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  header: string | undefined,
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
   if (!header) return false;
   const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
   const t = Number(parts.t);
@@ -47,9 +53,21 @@ export class WebhookDriver implements ProvisioningDriver {
 
   private async send(operation: DriverOperation, req: DriverRequest): Promise<DriverResult> {
     const url = typeof req.config?.url === 'string' ? req.config.url : undefined;
-    if (!url) throw new PermanentDriverError(`webhook ${operation}: the feature has no config.url`, 'webhook', operation, 'NOT_CONFIGURED');
+    if (!url)
+      throw new PermanentDriverError(
+        `webhook ${operation}: the feature has no config.url`,
+        'webhook',
+        operation,
+        'NOT_CONFIGURED',
+      );
     const secret = this.secret();
-    if (!secret) throw new PermanentDriverError(`webhook ${operation}: WEBHOOK_SIGNING_SECRET is not set`, 'webhook', operation, 'NOT_CONFIGURED');
+    if (!secret)
+      throw new PermanentDriverError(
+        `webhook ${operation}: WEBHOOK_SIGNING_SECRET is not set`,
+        'webhook',
+        operation,
+        'NOT_CONFIGURED',
+      );
     const body = JSON.stringify({
       operation,
       operationKey: req.operationKey,
@@ -78,7 +96,8 @@ export class WebhookDriver implements ProvisioningDriver {
     });
     const answer = (typeof r.body === 'object' && r.body ? r.body : {}) as { externalId?: unknown; present?: unknown };
     const externalId = typeof answer.externalId === 'string' ? answer.externalId : req.externalId;
-    if (operation === 'verify') return { status: 'done', externalId, details: { present: r.status < 300 && answer.present !== false } };
+    if (operation === 'verify')
+      return { status: 'done', externalId, details: { present: r.status < 300 && answer.present !== false } };
     return { status: 'done', externalId };
   }
 

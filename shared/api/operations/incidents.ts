@@ -16,25 +16,51 @@ import {
 } from '../../http/schemas';
 import { errors, page, type Operation } from '../operation';
 
-const incident = incidentSnapshotSchema.extend({ routeId: z.string(), groupKey: z.string(), notifiedAt: z.string().optional() }).meta({ id: 'Incident' });
-const timelineEntry = z.object({ at: z.string(), actor: z.object({ type: z.string(), id: z.string(), name: z.string().optional() }), kind: z.string(), message: z.string(), reason: z.string().optional() });
+const incident = incidentSnapshotSchema
+  .extend({ routeId: z.string(), groupKey: z.string(), notifiedAt: z.string().optional() })
+  .meta({ id: 'Incident' });
+const timelineEntry = z.object({
+  at: z.string(),
+  actor: z.object({ type: z.string(), id: z.string(), name: z.string().optional() }),
+  kind: z.string(),
+  message: z.string(),
+  reason: z.string().optional(),
+});
 const alertLink = z.object({
   alertId: z.string(),
   summary: z.string(),
   status: z.string(),
   relation: z.enum(['member', 'related']),
   joinedAt: z.string(),
-  movedTo: z.string().optional().describe('A related alert placed on its own incident when this (upstream) incident resolved'),
+  movedTo: z
+    .string()
+    .optional()
+    .describe('A related alert placed on its own incident when this (upstream) incident resolved'),
 });
 const incidentTicket = z.object({
   ticketId: z.string(),
   ticketNumber: z.number().int().optional(),
   linkedAt: z.string().optional(),
-  followUp: z.boolean().describe('The follow-up ticket opened by rule (on opening, or when raised to a matching severity)'),
+  followUp: z
+    .boolean()
+    .describe('The follow-up ticket opened by rule (on opening, or when raised to a matching severity)'),
 });
-const team = createTeamSchema.extend({ version: z.number().int(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'Team' });
-const service = createServiceSchema.extend({ version: z.number().int(), createdAt: z.string(), updatedAt: z.string() }).meta({ id: 'Service' });
-const silence = z.object({ id: z.string(), matchers: z.array(z.unknown()), startsAt: z.string(), endsAt: z.string(), comment: z.string(), createdBy: z.string() }).meta({ id: 'Silence' });
+const team = createTeamSchema
+  .extend({ version: z.number().int(), createdAt: z.string(), updatedAt: z.string() })
+  .meta({ id: 'Team' });
+const service = createServiceSchema
+  .extend({ version: z.number().int(), createdAt: z.string(), updatedAt: z.string() })
+  .meta({ id: 'Service' });
+const silence = z
+  .object({
+    id: z.string(),
+    matchers: z.array(z.unknown()),
+    startsAt: z.string(),
+    endsAt: z.string(),
+    comment: z.string(),
+    createdBy: z.string(),
+  })
+  .meta({ id: 'Silence' });
 
 const putRulesSchema = z.object({
   version: z.number().int().min(0).describe('The version you edited (0 for the first); a stale one gets 409.'),
@@ -51,12 +77,24 @@ const action = <const P extends string, B extends z.ZodType>(path: P, summary: s
     auth: 'jwt',
     role: 'responder',
     body,
-    responses: { 200: { description: 'The incident after the action', schema: incident }, ...errors(400, 401, 403, 404, 409, 422) },
+    responses: {
+      200: { description: 'The incident after the action', schema: incident },
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
   }) as const satisfies Operation;
 
 /** functions/ops-incidents */
 export const incidentOperations = [
-  { method: 'get', path: '/incidents', summary: 'List incidents, newest first', tag: 'Incidents', auth: 'jwt', role: 'viewer', query: incidentQuerySchema, responses: { 200: { description: 'A page', schema: page(incident) }, ...errors(401, 403, 422) } },
+  {
+    method: 'get',
+    path: '/incidents',
+    summary: 'List incidents, newest first',
+    tag: 'Incidents',
+    auth: 'jwt',
+    role: 'viewer',
+    query: incidentQuerySchema,
+    responses: { 200: { description: 'A page', schema: page(incident) }, ...errors(401, 403, 422) },
+  },
   {
     method: 'get',
     path: '/incidents/{id}',
@@ -64,33 +102,144 @@ export const incidentOperations = [
     tag: 'Incidents',
     auth: 'jwt',
     role: 'viewer',
-    responses: { 200: { description: 'The incident', schema: incident.extend({ alerts: z.array(alertLink), timeline: z.array(timelineEntry), tickets: z.array(incidentTicket) }) }, ...errors(401, 403, 404) },
+    responses: {
+      200: {
+        description: 'The incident',
+        schema: incident.extend({
+          alerts: z.array(alertLink),
+          timeline: z.array(timelineEntry),
+          tickets: z.array(incidentTicket),
+        }),
+      },
+      ...errors(401, 403, 404),
+    },
   },
   action('/incidents/{id}/acknowledge', 'Acknowledge (stops escalation)', ackBodySchema),
   action('/incidents/{id}/resolve', 'Resolve with an optional resolution note', resolveBodySchema),
   action('/incidents/{id}/reassign', 'Reassign to another team', reassignBodySchema),
   action('/incidents/{id}/severity', 'Change severity', severityBodySchema),
   action('/incidents/{id}/merge', 'Merge this incident into another (this one resolves)', mergeBodySchema),
-  { ...action('/incidents/{id}/notes', 'Add a note to the timeline', noteBodySchema), responses: { 201: { description: 'Noted', schema: incident }, ...errors(400, 401, 403, 404, 422) } },
+  {
+    ...action('/incidents/{id}/notes', 'Add a note to the timeline', noteBodySchema),
+    responses: { 201: { description: 'Noted', schema: incident }, ...errors(400, 401, 403, 404, 422) },
+  },
 ] as const satisfies readonly Operation[];
 
 /** functions/ops-services */
 export const serviceOperations = [
-  { method: 'post', path: '/teams', summary: 'Create a team', tag: 'Services', auth: 'jwt', role: 'admin', body: createTeamSchema, responses: { 201: { description: 'Created', schema: team }, ...errors(400, 401, 403, 409, 422) } },
-  { method: 'get', path: '/teams', summary: 'List teams', tag: 'Services', auth: 'jwt', role: 'viewer', query: pageQuerySchema, responses: { 200: { description: 'A page', schema: page(team) }, ...errors(401, 403, 422) } },
-  { method: 'get', path: '/teams/{id}', summary: 'Get a team', tag: 'Services', auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The team', schema: team }, ...errors(401, 403, 404) } },
-  { method: 'patch', path: '/teams/{id}', summary: 'Change a team', tag: 'Services', auth: 'jwt', role: 'admin', body: updateTeamSchema, responses: { 200: { description: 'Changed', schema: team }, ...errors(400, 401, 403, 404, 409, 422) } },
-  { method: 'delete', path: '/teams/{id}', summary: 'Delete a team that owns no service', tag: 'Services', auth: 'jwt', role: 'admin', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 422) } },
-  { method: 'post', path: '/services', summary: 'Create a service', tag: 'Services', auth: 'jwt', role: 'admin', body: createServiceSchema, responses: { 201: { description: 'Created', schema: service }, ...errors(400, 401, 403, 409, 422) } },
-  { method: 'get', path: '/services', summary: 'List services', tag: 'Services', auth: 'jwt', role: 'viewer', query: pageQuerySchema, responses: { 200: { description: 'A page', schema: page(service) }, ...errors(401, 403, 422) } },
-  { method: 'get', path: '/services/{id}', summary: 'Get a service', tag: 'Services', auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The service', schema: service }, ...errors(401, 403, 404) } },
-  { method: 'patch', path: '/services/{id}', summary: 'Change a service (dependencies are checked for cycles)', tag: 'Services', auth: 'jwt', role: 'admin', body: updateServiceSchema, responses: { 200: { description: 'Changed', schema: service }, ...errors(400, 401, 403, 404, 409, 422) } },
-  { method: 'delete', path: '/services/{id}', summary: 'Delete a service nothing depends on', tag: 'Services', auth: 'jwt', role: 'admin', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 422) } },
+  {
+    method: 'post',
+    path: '/teams',
+    summary: 'Create a team',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'admin',
+    body: createTeamSchema,
+    responses: { 201: { description: 'Created', schema: team }, ...errors(400, 401, 403, 409, 422) },
+  },
+  {
+    method: 'get',
+    path: '/teams',
+    summary: 'List teams',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'viewer',
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page', schema: page(team) }, ...errors(401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/teams/{id}',
+    summary: 'Get a team',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'viewer',
+    responses: { 200: { description: 'The team', schema: team }, ...errors(401, 403, 404) },
+  },
+  {
+    method: 'patch',
+    path: '/teams/{id}',
+    summary: 'Change a team',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'admin',
+    body: updateTeamSchema,
+    responses: { 200: { description: 'Changed', schema: team }, ...errors(400, 401, 403, 404, 409, 422) },
+  },
+  {
+    method: 'delete',
+    path: '/teams/{id}',
+    summary: 'Delete a team that owns no service',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'admin',
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 422) },
+  },
+  {
+    method: 'post',
+    path: '/services',
+    summary: 'Create a service',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'admin',
+    body: createServiceSchema,
+    responses: { 201: { description: 'Created', schema: service }, ...errors(400, 401, 403, 409, 422) },
+  },
+  {
+    method: 'get',
+    path: '/services',
+    summary: 'List services',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'viewer',
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page', schema: page(service) }, ...errors(401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/services/{id}',
+    summary: 'Get a service',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'viewer',
+    responses: { 200: { description: 'The service', schema: service }, ...errors(401, 403, 404) },
+  },
+  {
+    method: 'patch',
+    path: '/services/{id}',
+    summary: 'Change a service (dependencies are checked for cycles)',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'admin',
+    body: updateServiceSchema,
+    responses: { 200: { description: 'Changed', schema: service }, ...errors(400, 401, 403, 404, 409, 422) },
+  },
+  {
+    method: 'delete',
+    path: '/services/{id}',
+    summary: 'Delete a service nothing depends on',
+    tag: 'Services',
+    auth: 'jwt',
+    role: 'admin',
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 422) },
+  },
 ] as const satisfies readonly Operation[];
 
 /** functions/ops-rules */
 export const ruleOperations = [
-  { method: 'get', path: '/rules', summary: 'The current incident rules (history=true for past versions)', tag: 'Rules', auth: 'jwt', role: 'viewer', query: z.object({ history: z.enum(['true', 'false']).optional() }), responses: { 200: { description: 'Rules', schema: z.object({ version: z.number().int(), rules: rulesetSchema }) }, ...errors(401, 403) } },
+  {
+    method: 'get',
+    path: '/rules',
+    summary: 'The current incident rules (history=true for past versions)',
+    tag: 'Rules',
+    auth: 'jwt',
+    role: 'viewer',
+    query: z.object({ history: z.enum(['true', 'false']).optional() }),
+    responses: {
+      200: { description: 'Rules', schema: z.object({ version: z.number().int(), rules: rulesetSchema }) },
+      ...errors(401, 403),
+    },
+  },
   {
     method: 'put',
     path: '/rules',
@@ -99,13 +248,79 @@ export const ruleOperations = [
     auth: 'jwt',
     role: 'admin',
     body: putRulesSchema,
-    responses: { 200: { description: 'Stored as a new version', schema: z.object({ version: z.number().int(), rules: rulesetSchema }) }, ...errors(400, 401, 403, 409, 422) },
+    responses: {
+      200: {
+        description: 'Stored as a new version',
+        schema: z.object({ version: z.number().int(), rules: rulesetSchema }),
+      },
+      ...errors(400, 401, 403, 409, 422),
+    },
   },
-  { method: 'post', path: '/silences', summary: 'Silence alerts matching the matchers until endsAt', tag: 'Rules', auth: 'jwt', role: 'responder', body: createSilenceSchema, responses: { 201: { description: 'Created', schema: silence }, ...errors(400, 401, 403, 422) } },
-  { method: 'get', path: '/silences', summary: 'List silences (active=true for the ones in force)', tag: 'Rules', auth: 'jwt', role: 'viewer', query: pageQuerySchema.extend({ active: z.enum(['true', 'false']).optional() }), responses: { 200: { description: 'A page', schema: page(silence) }, ...errors(401, 403, 422) } },
-  { method: 'get', path: '/silences/{id}', summary: 'Get a silence', tag: 'Rules', auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The silence', schema: silence }, ...errors(401, 403, 404) } },
-  { method: 'post', path: '/silences/{id}/expire', summary: 'End a silence now', tag: 'Rules', auth: 'jwt', role: 'responder', responses: { 200: { description: 'Expired', schema: silence }, ...errors(401, 403, 404, 409) } },
-  { method: 'post', path: '/maintenance-windows', summary: 'Create a one-off or recurring (cron, time zone) maintenance window for a service', tag: 'Rules', auth: 'jwt', role: 'responder', body: createMaintenanceSchema, responses: { 201: { description: 'Created' }, ...errors(400, 401, 403, 422) } },
-  { method: 'get', path: '/maintenance-windows', summary: 'List maintenance windows', tag: 'Rules', auth: 'jwt', role: 'viewer', query: pageQuerySchema, responses: { 200: { description: 'A page' }, ...errors(401, 403, 422) } },
-  { method: 'delete', path: '/maintenance-windows/{id}', summary: 'Delete a maintenance window', tag: 'Rules', auth: 'jwt', role: 'responder', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
+  {
+    method: 'post',
+    path: '/silences',
+    summary: 'Silence alerts matching the matchers until endsAt',
+    tag: 'Rules',
+    auth: 'jwt',
+    role: 'responder',
+    body: createSilenceSchema,
+    responses: { 201: { description: 'Created', schema: silence }, ...errors(400, 401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/silences',
+    summary: 'List silences (active=true for the ones in force)',
+    tag: 'Rules',
+    auth: 'jwt',
+    role: 'viewer',
+    query: pageQuerySchema.extend({ active: z.enum(['true', 'false']).optional() }),
+    responses: { 200: { description: 'A page', schema: page(silence) }, ...errors(401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/silences/{id}',
+    summary: 'Get a silence',
+    tag: 'Rules',
+    auth: 'jwt',
+    role: 'viewer',
+    responses: { 200: { description: 'The silence', schema: silence }, ...errors(401, 403, 404) },
+  },
+  {
+    method: 'post',
+    path: '/silences/{id}/expire',
+    summary: 'End a silence now',
+    tag: 'Rules',
+    auth: 'jwt',
+    role: 'responder',
+    responses: { 200: { description: 'Expired', schema: silence }, ...errors(401, 403, 404, 409) },
+  },
+  {
+    method: 'post',
+    path: '/maintenance-windows',
+    summary: 'Create a one-off or recurring (cron, time zone) maintenance window for a service',
+    tag: 'Rules',
+    auth: 'jwt',
+    role: 'responder',
+    body: createMaintenanceSchema,
+    responses: { 201: { description: 'Created' }, ...errors(400, 401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/maintenance-windows',
+    summary: 'List maintenance windows',
+    tag: 'Rules',
+    auth: 'jwt',
+    role: 'viewer',
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page' }, ...errors(401, 403, 422) },
+  },
+  {
+    method: 'delete',
+    path: '/maintenance-windows/{id}',
+    summary: 'Delete a maintenance window',
+    tag: 'Rules',
+    auth: 'jwt',
+    role: 'responder',
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
+  },
 ] as const satisfies readonly Operation[];

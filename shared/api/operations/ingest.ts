@@ -40,7 +40,9 @@ const storedAlertSchema = canonicalAlertSchema
     disposition: z
       .object({
         kind: z.enum(alertDispositionKinds),
-        reason: z.string().describe('silenced by …, maintenance window …, inhibited by …, correlated: …, grouped by …, storm guard: …'),
+        reason: z
+          .string()
+          .describe('silenced by …, maintenance window …, inhibited by …, correlated: …, grouped by …, storm guard: …'),
         incidentId: z.string().optional(),
         silenceId: z.string().optional(),
         maintenanceId: z.string().optional(),
@@ -95,13 +97,19 @@ export const ingestOperations = [
   {
     method: 'post',
     path: '/hooks/{integrationId}',
-    summary: 'Receive a monitor webhook (Alertmanager, Grafana, Datadog, Zabbix, Nagios, CloudWatch via SNS, PagerDuty, generic JSON)',
+    summary:
+      'Receive a monitor webhook (Alertmanager, Grafana, Datadog, Zabbix, Nagios, CloudWatch via SNS, PagerDuty, generic JSON)',
     tag: 'Ingestion',
     auth: 'token',
     input: 'handler',
     body: genericPayloadSchema,
-    bodyDescription: "The monitor's own payload; the integration's type picks the format. Generic JSON is shown. Token in Authorization: Bearer, X-Nocturne-Token or ?token=.",
-    responses: { 202: { description: 'Stored durably', schema: webhookAcceptedSchema }, 200: { description: 'SNS subscription confirmed' }, ...errors(400, 401, 404, 413, 422, 429, 503) },
+    bodyDescription:
+      "The monitor's own payload; the integration's type picks the format. Generic JSON is shown. Token in Authorization: Bearer, X-Nocturne-Token or ?token=.",
+    responses: {
+      202: { description: 'Stored durably', schema: webhookAcceptedSchema },
+      200: { description: 'SNS subscription confirmed' },
+      ...errors(400, 401, 404, 413, 422, 429, 503),
+    },
   },
   {
     method: 'post',
@@ -112,8 +120,14 @@ export const ingestOperations = [
     input: 'handler',
     body: pdEventSchema,
     responses: {
-      202: { description: 'Event processed', schema: z.object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() }) },
-      400: { description: 'Invalid event', schema: z.object({ status: z.literal('invalid event'), message: z.string(), errors: z.array(z.string()) }) },
+      202: {
+        description: 'Event processed',
+        schema: z.object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() }),
+      },
+      400: {
+        description: 'Invalid event',
+        schema: z.object({ status: z.literal('invalid event'), message: z.string(), errors: z.array(z.string()) }),
+      },
       ...errors(413, 429, 503),
     },
   },
@@ -129,7 +143,10 @@ export const integrationOperations = [
     auth: 'jwt',
     role: 'admin',
     body: createIntegrationSchema,
-    responses: { 201: { description: 'Created', schema: integrationSchema.extend({ token: z.string() }) }, ...errors(400, 401, 403, 409, 422) },
+    responses: {
+      201: { description: 'Created', schema: integrationSchema.extend({ token: z.string() }) },
+      ...errors(400, 401, 403, 409, 422),
+    },
   },
   {
     method: 'get',
@@ -176,7 +193,10 @@ export const integrationOperations = [
     tag: 'Integrations',
     auth: 'jwt',
     role: 'admin',
-    responses: { 200: { description: 'Rotated', schema: integrationSchema.extend({ token: z.string() }) }, ...errors(401, 403, 404, 409) },
+    responses: {
+      200: { description: 'Rotated', schema: integrationSchema.extend({ token: z.string() }) },
+      ...errors(401, 403, 404, 409),
+    },
   },
 ] as const satisfies readonly Operation[];
 
@@ -199,7 +219,10 @@ export const alertOperations = [
     tag: 'Alerts',
     auth: 'jwt',
     role: 'viewer',
-    responses: { 200: { description: 'The alert', schema: storedAlertSchema.extend({ rawPayload: z.unknown() }) }, ...errors(401, 403, 404) },
+    responses: {
+      200: { description: 'The alert', schema: storedAlertSchema.extend({ rawPayload: z.unknown() }) },
+      ...errors(401, 403, 404),
+    },
   },
 ] as const satisfies readonly Operation[];
 

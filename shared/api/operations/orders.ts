@@ -1,7 +1,11 @@
 // Operations of the product order routes (TMF622 subset; docs/orders.md lists the fields).
 import { z } from 'zod';
 import { ORDER_ITEM_STATES, PRODUCT_ORDER_STATES } from '../../../events/orders';
-import { cancelProductOrderCreateSchema, listOrdersQuerySchema, productOrderCreateSchema } from '../../domain/orders/requests';
+import {
+  cancelProductOrderCreateSchema,
+  listOrdersQuerySchema,
+  productOrderCreateSchema,
+} from '../../domain/orders/requests';
 import { errors, page, type Operation } from '../operation';
 
 const ref = z.object({ id: z.string(), href: z.string().optional() });
@@ -39,7 +43,14 @@ const productOrder = z
     requestedCompletionDate: z.string().optional(),
     notificationContact: z.string().optional(),
     note: z.array(z.object({ text: z.string(), author: z.string().optional(), date: z.string() })),
-    relatedParty: z.array(z.object({ id: z.string().optional(), role: z.string(), name: z.string().optional(), '@referredType': z.string().optional() })),
+    relatedParty: z.array(
+      z.object({
+        id: z.string().optional(),
+        role: z.string(),
+        name: z.string().optional(),
+        '@referredType': z.string().optional(),
+      }),
+    ),
     billingAccount: ref.optional(),
     payment: z.array(z.object({ '@referredType': z.enum(['Cash', 'BankCard']) })).optional(),
     productOrderItem: z.array(
@@ -49,16 +60,40 @@ const productOrder = z
         quantity: z.literal(1),
         state: z.enum(ORDER_ITEM_STATES),
         productOffering: ref.optional(),
-        product: z.object({ id: z.string().optional(), status: z.string().optional(), productCharacteristic: z.array(z.object({ name: z.string(), value: z.unknown() })) }).optional(),
+        product: z
+          .object({
+            id: z.string().optional(),
+            status: z.string().optional(),
+            productCharacteristic: z.array(z.object({ name: z.string(), value: z.unknown() })),
+          })
+          .optional(),
         errorMessage: z.string().optional(),
       }),
     ),
     cancellationDate: z.string().optional(),
     cancellationReason: z.string().optional(),
-    failure: z.object({ at: z.string(), step: z.string().optional(), error: z.string(), cause: z.string().optional(), redrivable: z.boolean() }).optional(),
+    failure: z
+      .object({
+        at: z.string(),
+        step: z.string().optional(),
+        error: z.string(),
+        cause: z.string().optional(),
+        redrivable: z.boolean(),
+      })
+      .optional(),
     pointOfNoReturnAt: z.string().optional().describe('After it, the order can no longer be cancelled.'),
-    heldOn: z.array(z.object({ key: z.string(), stateName: z.string(), since: z.string(), ticketId: z.string().optional() })).optional().describe('The manual steps (tickets) a held order waits on.'),
-    execution: z.object({ name: z.string(), arn: z.string().optional(), startedAt: z.string().optional(), redriveCount: z.number().int(), rollbackArn: z.string().optional(), stateMachine: z.string() }),
+    heldOn: z
+      .array(z.object({ key: z.string(), stateName: z.string(), since: z.string(), ticketId: z.string().optional() }))
+      .optional()
+      .describe('The manual steps (tickets) a held order waits on.'),
+    execution: z.object({
+      name: z.string(),
+      arn: z.string().optional(),
+      startedAt: z.string().optional(),
+      redriveCount: z.number().int(),
+      rollbackArn: z.string().optional(),
+      stateMachine: z.string(),
+    }),
     revision: z.number().int(),
     lastUpdate: z.string(),
   })
@@ -84,12 +119,16 @@ export const orderOperations = [
   {
     method: 'post',
     path: '/productOrder',
-    summary: 'Place a product order (TMF622): 201 acknowledged, and its saga starts. Refused with 4xx before anything starts: unknown offering, malformed body, change to a terminated product, duplicate externalId (409)',
+    summary:
+      'Place a product order (TMF622): 201 acknowledged, and its saga starts. Refused with 4xx before anything starts: unknown offering, malformed body, change to a terminated product, duplicate externalId (409)',
     tag: O,
     auth: 'jwt',
     role: 'responder',
     body: productOrderCreateSchema,
-    responses: { 201: { description: 'Acknowledged; the saga runs', schema: productOrder }, ...errors(400, 401, 403, 409, 422, 503) },
+    responses: {
+      201: { description: 'Acknowledged; the saga runs', schema: productOrder },
+      ...errors(400, 401, 403, 409, 422, 503),
+    },
   },
   {
     method: 'get',
@@ -108,12 +147,19 @@ export const orderOperations = [
     tag: O,
     auth: 'jwt',
     role: 'viewer',
-    responses: { 200: { description: 'The order', schema: productOrder.extend({ history: z.array(historyEntry), steps: z.array(step) }) }, ...errors(401, 403, 404) },
+    responses: {
+      200: {
+        description: 'The order',
+        schema: productOrder.extend({ history: z.array(historyEntry), steps: z.array(step) }),
+      },
+      ...errors(401, 403, 404),
+    },
   },
   {
     method: 'post',
     path: '/productOrder/{id}/redrive',
-    summary: 'Redrive a failed order whose execution stopped at a step (retries ran out): it resumes from that step, completed steps are not run again',
+    summary:
+      'Redrive a failed order whose execution stopped at a step (retries ran out): it resumes from that step, completed steps are not run again',
     tag: O,
     auth: 'jwt',
     role: 'responder',
@@ -122,12 +168,16 @@ export const orderOperations = [
   {
     method: 'post',
     path: '/cancelProductOrder',
-    summary: 'Cancel a product order (TMF622): its completed steps are undone; refused (409) after its point of no return or once final',
+    summary:
+      'Cancel a product order (TMF622): its completed steps are undone; refused (409) after its point of no return or once final',
     tag: O,
     auth: 'jwt',
     role: 'responder',
     body: cancelProductOrderCreateSchema,
-    responses: { 201: { description: 'Accepted; the order is pendingCancellation', schema: cancelOrder }, ...errors(400, 401, 403, 404, 409, 422) },
+    responses: {
+      201: { description: 'Accepted; the order is pendingCancellation', schema: cancelOrder },
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
   },
   {
     method: 'get',

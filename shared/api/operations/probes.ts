@@ -1,8 +1,19 @@
 // Operations of the probe, job, ping and availability routes (functions/ops-probes,
 // functions/pings, functions/availability), from the same zod schemas the handlers validate with.
 import { z } from 'zod';
-import { createJobSchema, createProbeSchema, pingPayloadSchema, updateJobSchema, updateProbeSchema } from '../../domain/probes/definitions';
-import { availabilityQuerySchema, listJobsQuerySchema, listProbesQuerySchema, pingQuerySchema } from '../../domain/probes/queries';
+import {
+  createJobSchema,
+  createProbeSchema,
+  pingPayloadSchema,
+  updateJobSchema,
+  updateProbeSchema,
+} from '../../domain/probes/definitions';
+import {
+  availabilityQuerySchema,
+  listJobsQuerySchema,
+  listProbesQuerySchema,
+  pingQuerySchema,
+} from '../../domain/probes/queries';
 import { pageQuerySchema } from '../../http/schemas';
 import { errors, page, type Operation } from '../operation';
 
@@ -14,7 +25,15 @@ const probeState = z.object({
   consecutiveSuccesses: z.number().int(),
   lastCheckAt: z.string().optional(),
   lastResult: z.record(z.string(), z.unknown()).optional(),
-  certificate: z.object({ validTo: z.string(), subject: z.string().optional(), daysLeft: z.number(), expiring: z.boolean(), since: z.string() }).optional(),
+  certificate: z
+    .object({
+      validTo: z.string(),
+      subject: z.string().optional(),
+      daysLeft: z.number(),
+      expiring: z.boolean(),
+      since: z.string(),
+    })
+    .optional(),
   nextDueAt: z.string().optional(),
   revision: z.number().int(),
 });
@@ -74,10 +93,26 @@ const flip = z
   })
   .meta({ id: 'ProbeFlip' });
 const result = z
-  .object({ probeId: z.string(), ok: z.boolean(), reason: z.string(), at: z.string(), latencyMs: z.number().optional(), statusCode: z.number().int().optional(), certificateValidTo: z.string().optional() })
+  .object({
+    probeId: z.string(),
+    ok: z.boolean(),
+    reason: z.string(),
+    at: z.string(),
+    latencyMs: z.number().optional(),
+    statusCode: z.number().int().optional(),
+    certificateValidTo: z.string().optional(),
+  })
   .meta({ id: 'ProbeResult' });
 const ping = z
-  .object({ jobId: z.string(), kind: z.enum(['success', 'start', 'fail']), at: z.string(), processed: z.number().optional(), errored: z.number().optional(), log: z.string().optional(), sourceIp: z.string().optional() })
+  .object({
+    jobId: z.string(),
+    kind: z.enum(['success', 'start', 'fail']),
+    at: z.string(),
+    processed: z.number().optional(),
+    errored: z.number().optional(),
+    log: z.string().optional(),
+    sourceIp: z.string().optional(),
+  })
   .meta({ id: 'JobPing' });
 
 const availabilityReport = z
@@ -98,13 +133,21 @@ const availabilityReport = z
     bySource: z.object({ probeMinutes: z.number(), incidentMinutes: z.number() }),
     probeCount: z.number().int(),
     incidentCount: z.number().int(),
-    intervals: z.array(z.object({ start: z.string(), end: z.string(), minutes: z.number(), sources: z.array(z.string()) })),
+    intervals: z.array(
+      z.object({ start: z.string(), end: z.string(), minutes: z.number(), sources: z.array(z.string()) }),
+    ),
   })
   .meta({ id: 'Availability' });
 
 const tagP = 'Probes';
 const tagJ = 'Jobs';
-const read = <const P extends string, Q extends z.ZodObject | undefined = undefined>(path: P, summary: string, tag: string, schema: z.ZodType, query?: Q) =>
+const read = <const P extends string, Q extends z.ZodObject | undefined = undefined>(
+  path: P,
+  summary: string,
+  tag: string,
+  schema: z.ZodType,
+  query?: Q,
+) =>
   ({
     method: 'get',
     path,
@@ -115,7 +158,13 @@ const read = <const P extends string, Q extends z.ZodObject | undefined = undefi
     query: query as Q,
     responses: { 200: { description: 'OK', schema }, ...errors(401, 403, 404, 422) },
   }) as const satisfies Operation;
-const act = <const P extends string>(path: P, summary: string, tag: string, schema: z.ZodType, role: 'responder' | 'admin') =>
+const act = <const P extends string>(
+  path: P,
+  summary: string,
+  tag: string,
+  schema: z.ZodType,
+  role: 'responder' | 'admin',
+) =>
   ({
     method: 'post',
     path,
@@ -129,21 +178,31 @@ const act = <const P extends string>(path: P, summary: string, tag: string, sche
 /** functions/pings: the handler reads the query and an optional body (JSON or any text) itself. */
 export const pingOperations = (['', '/start', '/fail'] as const).flatMap((suffix) =>
   (['get', 'post'] as const).map(
-    (method) => ({
-      method,
-      path: `/pings/{key}${suffix}` as const,
-      summary: `Ping a job: ${suffix === '' ? 'success' : suffix.slice(1)} (the key in the URL is the credential)`,
-      tag: 'Pings',
-      auth: 'public',
-      input: 'handler' as const,
-      query: pingQuerySchema,
-      body: method === 'post' ? pingPayloadSchema : undefined,
-      bodyDescription: 'Optional. JSON {processed, errored, log}, or any text as the log excerpt (first 1000 characters kept). The same fields may be query parameters.',
-      responses: {
-        200: { description: 'Recorded', schema: z.object({ ok: z.literal(true), received: z.enum(['success', 'start', 'fail']), at: z.string(), status: z.string() }) },
-        ...errors(404, 413, 422, 429, 503),
-      },
-    }) satisfies Operation,
+    (method) =>
+      ({
+        method,
+        path: `/pings/{key}${suffix}` as const,
+        summary: `Ping a job: ${suffix === '' ? 'success' : suffix.slice(1)} (the key in the URL is the credential)`,
+        tag: 'Pings',
+        auth: 'public',
+        input: 'handler' as const,
+        query: pingQuerySchema,
+        body: method === 'post' ? pingPayloadSchema : undefined,
+        bodyDescription:
+          'Optional. JSON {processed, errored, log}, or any text as the log excerpt (first 1000 characters kept). The same fields may be query parameters.',
+        responses: {
+          200: {
+            description: 'Recorded',
+            schema: z.object({
+              ok: z.literal(true),
+              received: z.enum(['success', 'start', 'fail']),
+              at: z.string(),
+              status: z.string(),
+            }),
+          },
+          ...errors(404, 413, 422, 429, 503),
+        },
+      }) satisfies Operation,
   ),
 );
 
@@ -181,9 +240,21 @@ export const probeOperations = [
     responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404, 409) },
   },
   act('/probes/{id}/pause', 'Pause a probe: no checks, its alerts resolve', tagP, probe, 'responder'),
-  act('/probes/{id}/resume', 'Resume a probe: checked at once, status new until the first result', tagP, probe, 'responder'),
+  act(
+    '/probes/{id}/resume',
+    'Resume a probe: checked at once, status new until the first result',
+    tagP,
+    probe,
+    'responder',
+  ),
   read('/probes/{id}/results', 'Check results, newest first (kept 35 days)', tagP, page(result), pageQuerySchema),
-  read('/probes/{id}/flips', 'Status and certificate changes, newest first (kept 400 days)', tagP, page(flip), pageQuerySchema),
+  read(
+    '/probes/{id}/flips',
+    'Status and certificate changes, newest first (kept 400 days)',
+    tagP,
+    page(flip),
+    pageQuerySchema,
+  ),
   {
     method: 'post',
     path: '/jobs',
@@ -194,7 +265,13 @@ export const probeOperations = [
     body: createJobSchema,
     responses: { 201: { description: 'Created', schema: job }, ...errors(400, 401, 403, 409, 422) },
   },
-  read('/jobs', 'List jobs (filter by service, team, category, type, status)', tagJ, page(jobDefinition), listJobsQuerySchema),
+  read(
+    '/jobs',
+    'List jobs (filter by service, team, category, type, status)',
+    tagJ,
+    page(jobDefinition),
+    listJobsQuerySchema,
+  ),
   read('/jobs/{id}', 'Get a job with its state', tagJ, job),
   {
     method: 'patch',
@@ -219,17 +296,33 @@ export const probeOperations = [
   act('/jobs/{id}/resume', 'Resume a job: lateness counts from the next expected time', tagJ, job, 'responder'),
   act('/jobs/{id}/rotate-key', 'Issue a new ping key; the old URLs stop working at once', tagJ, job, 'admin'),
   read('/jobs/{id}/pings', 'Pings, newest first (kept 30 days)', tagJ, page(ping), pageQuerySchema),
-  read('/jobs/{id}/flips', 'Status and error-level changes, newest first (kept 400 days)', tagJ, page(flip), pageQuerySchema),
+  read(
+    '/jobs/{id}/flips',
+    'Status and error-level changes, newest first (kept 400 days)',
+    tagJ,
+    page(flip),
+    pageQuerySchema,
+  ),
 ] as const satisfies readonly Operation[];
 
 /** functions/availability */
 export const availabilityOperations = [
-  read('/services/{id}/availability', 'Availability of a service in a month (downtime from probes and P1/P2 incidents, against its SLA)', 'Availability', availabilityReport, availabilityQuerySchema),
+  read(
+    '/services/{id}/availability',
+    'Availability of a service in a month (downtime from probes and P1/P2 incidents, against its SLA)',
+    'Availability',
+    availabilityReport,
+    availabilityQuerySchema,
+  ),
   read(
     '/reports/availability',
     'Availability of every service in a month, worst first',
     'Availability',
-    z.object({ month: z.string(), services: z.array(availabilityReport.omit({ intervals: true }).extend({ tier: z.number().int().optional() })), breached: z.array(z.string()) }),
+    z.object({
+      month: z.string(),
+      services: z.array(availabilityReport.omit({ intervals: true }).extend({ tier: z.number().int().optional() })),
+      breached: z.array(z.string()),
+    }),
     availabilityQuerySchema,
   ),
 ] as const satisfies readonly Operation[];

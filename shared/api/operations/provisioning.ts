@@ -23,8 +23,12 @@ import { errors, page, type Operation } from '../operation';
 
 const stamps = { version: z.number().int(), createdAt: z.string(), updatedAt: z.string() };
 const tmf = { '@type': z.string(), href: z.string(), lastUpdate: z.string() };
-const productSpecification = createProductSpecificationSchema.extend({ ...stamps, ...tmf }).meta({ id: 'ProductSpecification' });
-const productOffering = z.intersection(createProductOfferingSchema, z.object({ ...stamps, ...tmf })).meta({ id: 'ProductOffering' });
+const productSpecification = createProductSpecificationSchema
+  .extend({ ...stamps, ...tmf })
+  .meta({ id: 'ProductSpecification' });
+const productOffering = z
+  .intersection(createProductOfferingSchema, z.object({ ...stamps, ...tmf }))
+  .meta({ id: 'ProductOffering' });
 const realm = createRealmSchema.extend(stamps).meta({ id: 'Realm' });
 const organization = createOrganizationSchema.extend(stamps).meta({ id: 'Organization' });
 const site = createSiteSchema.extend({ ...stamps, realmId: z.string() }).meta({ id: 'Site' });
@@ -67,8 +71,26 @@ const customerView = z
     organization: named.optional(),
     site: named.optional(),
     subscriptions: z.array(subscription),
-    openOrders: z.array(z.object({ id: z.string(), state: z.string(), kind: z.string(), href: z.string(), orderDate: z.string().optional() })),
-    tickets: z.array(z.object({ id: z.string(), number: z.number().int(), subject: z.string(), status: z.string(), priority: z.string(), createdAt: z.string(), href: z.string() })),
+    openOrders: z.array(
+      z.object({
+        id: z.string(),
+        state: z.string(),
+        kind: z.string(),
+        href: z.string(),
+        orderDate: z.string().optional(),
+      }),
+    ),
+    tickets: z.array(
+      z.object({
+        id: z.string(),
+        number: z.number().int(),
+        subject: z.string(),
+        status: z.string(),
+        priority: z.string(),
+        createdAt: z.string(),
+        href: z.string(),
+      }),
+    ),
     incidents: z.array(
       z.object({
         id: z.string(),
@@ -78,58 +100,143 @@ const customerView = z
         severity: z.string(),
         serviceId: z.string().optional(),
         href: z.string(),
-        affects: z.array(z.object({ serviceId: z.string(), platformServiceId: z.string(), via: z.string().optional() })),
+        affects: z.array(
+          z.object({ serviceId: z.string(), platformServiceId: z.string(), via: z.string().optional() }),
+        ),
       }),
     ),
   })
   .meta({ id: 'CustomerView' });
 const platformCustomers = z.object({
-  items: z.array(z.object({ customerId: z.string(), realmId: z.string(), organizationId: z.string(), services: z.array(customerService) })),
+  items: z.array(
+    z.object({
+      customerId: z.string(),
+      realmId: z.string(),
+      organizationId: z.string(),
+      services: z.array(customerService),
+    }),
+  ),
 });
 
 const CATALOG = 'Product catalog';
 const CUSTOMERS = 'Customers';
 
 export const productCatalogOperations = [
-  { method: 'post', path: '/productSpecification', summary: 'Create a product specification (features and their drivers)', tag: CATALOG, auth: 'jwt', role: 'admin', body: createProductSpecificationSchema, responses: { 201: { description: 'Created', schema: productSpecification }, ...errors(400, 401, 403, 409, 422) } },
-  { method: 'get', path: '/productSpecification', summary: 'List product specifications', tag: CATALOG, auth: 'jwt', role: 'viewer', query: catalogListQuerySchema, responses: { 200: { description: 'A page', schema: page(productSpecification) }, ...errors(400, 401, 403, 422) } },
-  { method: 'get', path: '/productSpecification/{id}', summary: 'Get a product specification', tag: CATALOG, auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The specification', schema: productSpecification }, ...errors(401, 403, 404) } },
-  { method: 'patch', path: '/productSpecification/{id}', summary: 'Change a product specification at the version you read', tag: CATALOG, auth: 'jwt', role: 'admin', body: updateProductSpecificationSchema, responses: { 200: { description: 'Changed', schema: productSpecification }, ...errors(400, 401, 403, 404, 409, 422) } },
-  { method: 'post', path: '/productOffering', summary: 'Create a product offering (plan or add-on: prices, allowances, spend cap)', tag: CATALOG, auth: 'jwt', role: 'admin', body: createProductOfferingSchema, responses: { 201: { description: 'Created', schema: productOffering }, ...errors(400, 401, 403, 409, 422) } },
-  { method: 'get', path: '/productOffering', summary: 'List product offerings', tag: CATALOG, auth: 'jwt', role: 'viewer', query: catalogListQuerySchema, responses: { 200: { description: 'A page', schema: page(productOffering) }, ...errors(400, 401, 403, 422) } },
-  { method: 'get', path: '/productOffering/{id}', summary: 'Get a product offering', tag: CATALOG, auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The offering', schema: productOffering }, ...errors(401, 403, 404) } },
-  { method: 'patch', path: '/productOffering/{id}', summary: 'Change a product offering at the version you read', tag: CATALOG, auth: 'jwt', role: 'admin', body: updateProductOfferingSchema, responses: { 200: { description: 'Changed', schema: productOffering }, ...errors(400, 401, 403, 404, 409, 422) } },
+  {
+    method: 'post',
+    path: '/productSpecification',
+    summary: 'Create a product specification (features and their drivers)',
+    tag: CATALOG,
+    auth: 'jwt',
+    role: 'admin',
+    body: createProductSpecificationSchema,
+    responses: { 201: { description: 'Created', schema: productSpecification }, ...errors(400, 401, 403, 409, 422) },
+  },
+  {
+    method: 'get',
+    path: '/productSpecification',
+    summary: 'List product specifications',
+    tag: CATALOG,
+    auth: 'jwt',
+    role: 'viewer',
+    query: catalogListQuerySchema,
+    responses: { 200: { description: 'A page', schema: page(productSpecification) }, ...errors(400, 401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/productSpecification/{id}',
+    summary: 'Get a product specification',
+    tag: CATALOG,
+    auth: 'jwt',
+    role: 'viewer',
+    responses: { 200: { description: 'The specification', schema: productSpecification }, ...errors(401, 403, 404) },
+  },
+  {
+    method: 'patch',
+    path: '/productSpecification/{id}',
+    summary: 'Change a product specification at the version you read',
+    tag: CATALOG,
+    auth: 'jwt',
+    role: 'admin',
+    body: updateProductSpecificationSchema,
+    responses: {
+      200: { description: 'Changed', schema: productSpecification },
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
+  },
+  {
+    method: 'post',
+    path: '/productOffering',
+    summary: 'Create a product offering (plan or add-on: prices, allowances, spend cap)',
+    tag: CATALOG,
+    auth: 'jwt',
+    role: 'admin',
+    body: createProductOfferingSchema,
+    responses: { 201: { description: 'Created', schema: productOffering }, ...errors(400, 401, 403, 409, 422) },
+  },
+  {
+    method: 'get',
+    path: '/productOffering',
+    summary: 'List product offerings',
+    tag: CATALOG,
+    auth: 'jwt',
+    role: 'viewer',
+    query: catalogListQuerySchema,
+    responses: { 200: { description: 'A page', schema: page(productOffering) }, ...errors(400, 401, 403, 422) },
+  },
+  {
+    method: 'get',
+    path: '/productOffering/{id}',
+    summary: 'Get a product offering',
+    tag: CATALOG,
+    auth: 'jwt',
+    role: 'viewer',
+    responses: { 200: { description: 'The offering', schema: productOffering }, ...errors(401, 403, 404) },
+  },
+  {
+    method: 'patch',
+    path: '/productOffering/{id}',
+    summary: 'Change a product offering at the version you read',
+    tag: CATALOG,
+    auth: 'jwt',
+    role: 'admin',
+    body: updateProductOfferingSchema,
+    responses: { 200: { description: 'Changed', schema: productOffering }, ...errors(400, 401, 403, 404, 409, 422) },
+  },
 ] as const satisfies readonly Operation[];
 
-const create = <P extends string, B extends z.ZodType>(path: P, what: string, body: B, schema: z.ZodType) => ({
-  method: 'post' as const,
-  path,
-  summary: `Create ${what}`,
-  tag: CUSTOMERS,
-  auth: 'jwt' as const,
-  role: 'admin' as const,
-  body,
-  responses: { 201: { description: 'Created', schema }, ...errors(400, 401, 403, 409, 422) },
-}) satisfies Operation;
-const list = <P extends string, Q extends z.ZodObject>(path: P, what: string, query: Q, schema: z.ZodType) => ({
-  method: 'get' as const,
-  path,
-  summary: `List ${what} (inside the caller's realm or organization when its role is scoped)`,
-  tag: CUSTOMERS,
-  auth: 'jwt' as const,
-  role: 'viewer' as const,
-  query,
-  responses: { 200: { description: 'A page', schema: page(schema) }, ...errors(400, 401, 403, 422) },
-}) satisfies Operation;
-const read = <P extends string>(path: P, what: string, schema: z.ZodType) => ({
-  method: 'get' as const,
-  path,
-  summary: `Get ${what} (404 when outside the caller's scope)`,
-  tag: CUSTOMERS,
-  auth: 'jwt' as const,
-  role: 'viewer' as const,
-  responses: { 200: { description: `The ${what}`, schema }, ...errors(401, 403, 404) },
-}) satisfies Operation;
+const create = <P extends string, B extends z.ZodType>(path: P, what: string, body: B, schema: z.ZodType) =>
+  ({
+    method: 'post' as const,
+    path,
+    summary: `Create ${what}`,
+    tag: CUSTOMERS,
+    auth: 'jwt' as const,
+    role: 'admin' as const,
+    body,
+    responses: { 201: { description: 'Created', schema }, ...errors(400, 401, 403, 409, 422) },
+  }) satisfies Operation;
+const list = <P extends string, Q extends z.ZodObject>(path: P, what: string, query: Q, schema: z.ZodType) =>
+  ({
+    method: 'get' as const,
+    path,
+    summary: `List ${what} (inside the caller's realm or organization when its role is scoped)`,
+    tag: CUSTOMERS,
+    auth: 'jwt' as const,
+    role: 'viewer' as const,
+    query,
+    responses: { 200: { description: 'A page', schema: page(schema) }, ...errors(400, 401, 403, 422) },
+  }) satisfies Operation;
+const read = <P extends string>(path: P, what: string, schema: z.ZodType) =>
+  ({
+    method: 'get' as const,
+    path,
+    summary: `Get ${what} (404 when outside the caller's scope)`,
+    tag: CUSTOMERS,
+    auth: 'jwt' as const,
+    role: 'viewer' as const,
+    responses: { 200: { description: `The ${what}`, schema }, ...errors(401, 403, 404) },
+  }) satisfies Operation;
 
 export const customerOperations = [
   create('/realms', 'a realm (one of our direct customers; unscoped admins only)', createRealmSchema, realm),
@@ -148,7 +255,8 @@ export const customerOperations = [
   list('/customers', 'customer accounts of a realm', customerListQuerySchema, customer),
   {
     ...read('/customers/{id}', 'customer view', customerView),
-    summary: 'A customer and every facet at once: subscriptions, services and their state, open orders, tickets, incidents touching its services',
+    summary:
+      'A customer and every facet at once: subscriptions, services and their state, open orders, tickets, incidents touching its services',
   },
   {
     ...read('/services/{id}/customers', 'customers on a platform service', platformCustomers),

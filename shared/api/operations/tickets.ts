@@ -4,9 +4,20 @@ import { z } from 'zod';
 import { ticketSnapshotSchema } from '../../../events/tickets';
 import { calendarObjectSchema } from '../../domain/tickets/business-time';
 import { categorySchema, incidentRuleSchema, queueObjectSchema, requesterSchema } from '../../domain/tickets/config';
-import { listTicketsQuerySchema, memberAvailabilitySchema, ticketPageQuerySchema, ticketReportQuerySchema, workflowTaskSchema } from '../../domain/tickets/requests';
+import {
+  listTicketsQuerySchema,
+  memberAvailabilitySchema,
+  ticketPageQuerySchema,
+  ticketReportQuerySchema,
+  workflowTaskSchema,
+} from '../../domain/tickets/requests';
 import { slaPolicySchema } from '../../domain/tickets/sla';
-import { addCommentSchema, addTimeEntrySchema, createTicketSchema, updateTicketSchema } from '../../domain/tickets/ticket';
+import {
+  addCommentSchema,
+  addTimeEntrySchema,
+  createTicketSchema,
+  updateTicketSchema,
+} from '../../domain/tickets/ticket';
 import type { Role } from '../../http/auth';
 import { noQuerySchema } from '../../http/schemas';
 import { errors, page, type Operation } from '../operation';
@@ -20,15 +31,43 @@ const ticket = ticketSnapshotSchema
     reopenCount: z.number().int(),
     commentCount: z.number().int(),
     timeSpentMinutes: z.number().int(),
-    workflow: z.object({ executionArn: z.string().optional(), stateName: z.string().optional(), callback: z.string(), callbackAt: z.string().optional() }).optional(),
+    workflow: z
+      .object({
+        executionArn: z.string().optional(),
+        stateName: z.string().optional(),
+        callback: z.string(),
+        callbackAt: z.string().optional(),
+      })
+      .optional(),
     version: z.number().int().describe('Send it back (body "version" or If-Match) when changing the ticket.'),
   })
   .meta({ id: 'Ticket', description: 'Requesters see a reduced view: no SLA, watchers, links, queue or history.' });
 const comment = z
-  .object({ id: z.string(), ticketId: z.string(), visibility: z.enum(['public', 'internal']), body: z.string(), author: actor, createdAt: z.string(), source: z.string() })
+  .object({
+    id: z.string(),
+    ticketId: z.string(),
+    visibility: z.enum(['public', 'internal']),
+    body: z.string(),
+    author: actor,
+    createdAt: z.string(),
+    source: z.string(),
+  })
   .meta({ id: 'TicketComment' });
-const timeEntry = z.object({ id: z.string(), minutes: z.number().int(), note: z.string().optional(), agent: actor, workedOn: z.string(), createdAt: z.string() });
-const history = z.object({ revision: z.number().int(), at: z.string(), actor, kinds: z.array(z.string()), changes: z.record(z.string(), z.unknown()) });
+const timeEntry = z.object({
+  id: z.string(),
+  minutes: z.number().int(),
+  note: z.string().optional(),
+  agent: actor,
+  workedOn: z.string(),
+  createdAt: z.string(),
+});
+const history = z.object({
+  revision: z.number().int(),
+  at: z.string(),
+  actor,
+  kinds: z.array(z.string()),
+  changes: z.record(z.string(), z.unknown()),
+});
 const reportRow = z.object({
   group: z.string(),
   created: z.number().int(),
@@ -40,8 +79,12 @@ const reportRow = z.object({
   resolutionAttainmentPct: z.number().nullable(),
   timeTrackedMinutes: z.number().int(),
 });
-const versioned = <S extends z.ZodObject>(s: S, id: string) => s.extend({ version: z.number().int(), updatedAt: z.string() }).meta({ id });
-const putBody = <S extends z.ZodObject>(s: S, idKey: string) => s.omit({ [idKey]: true } as never).extend({ version: z.number().int().positive().optional().describe('Current version, to replace; omit to create.') });
+const versioned = <S extends z.ZodObject>(s: S, id: string) =>
+  s.extend({ version: z.number().int(), updatedAt: z.string() }).meta({ id });
+const putBody = <S extends z.ZodObject>(s: S, idKey: string) =>
+  s.omit({ [idKey]: true } as never).extend({
+    version: z.number().int().positive().optional().describe('Current version, to replace; omit to create.'),
+  });
 
 const T = 'Tickets';
 const C = 'Ticket configuration';
@@ -58,9 +101,19 @@ const put = <const P extends string>(path: P, summary: string, schema: z.ZodObje
     role: 'admin',
     input: 'handler',
     body: putBody(schema, idKey),
-    responses: { 201: { description: 'Created', schema: versioned(schema, id) }, 200: { description: 'Replaced', schema: versioned(schema, id) }, ...errors(400, 401, 403, 409, 422) },
+    responses: {
+      201: { description: 'Created', schema: versioned(schema, id) },
+      200: { description: 'Replaced', schema: versioned(schema, id) },
+      ...errors(400, 401, 403, 409, 422),
+    },
   }) as const satisfies Operation;
-const list = <const P extends string, const R extends Role = 'viewer'>(path: P, summary: string, schema: z.ZodObject, id: string, role?: R) =>
+const list = <const P extends string, const R extends Role = 'viewer'>(
+  path: P,
+  summary: string,
+  schema: z.ZodObject,
+  id: string,
+  role?: R,
+) =>
   ({
     method: 'get',
     path,
@@ -69,7 +122,10 @@ const list = <const P extends string, const R extends Role = 'viewer'>(path: P, 
     auth: 'jwt',
     role: (role ?? 'viewer') as R,
     query: noQuerySchema,
-    responses: { 200: { description: 'All entries', schema: z.object({ items: z.array(versioned(schema, id)) }) }, ...errors(401, 403) },
+    responses: {
+      200: { description: 'All entries', schema: z.object({ items: z.array(versioned(schema, id)) }) },
+      ...errors(401, 403),
+    },
   }) as const satisfies Operation;
 
 const categoryObject = categorySchema;
@@ -101,16 +157,24 @@ export const ticketOperations = [
   {
     method: 'get',
     path: '/tickets/{id}',
-    summary: 'A ticket (by id or number) with its first comments; requesters see public comments of their own tickets only',
+    summary:
+      'A ticket (by id or number) with its first comments; requesters see public comments of their own tickets only',
     tag: T,
     auth: 'jwt',
     role: 'requester',
-    responses: { 200: { description: 'The ticket', schema: ticket.extend({ comments: z.array(comment), commentsNextCursor: z.string().optional() }) }, ...errors(401, 403, 404) },
+    responses: {
+      200: {
+        description: 'The ticket',
+        schema: ticket.extend({ comments: z.array(comment), commentsNextCursor: z.string().optional() }),
+      },
+      ...errors(401, 403, 404),
+    },
   },
   {
     method: 'patch',
     path: '/tickets/{id}',
-    summary: 'Change a ticket at a version (status, priority, assignee, queue, fields, watchers, links); a stale version is a 409',
+    summary:
+      'Change a ticket at a version (status, priority, assignee, queue, fields, watchers, links); a stale version is a 409',
     tag: T,
     auth: 'jwt',
     role: 'responder',
@@ -120,12 +184,16 @@ export const ticketOperations = [
   {
     method: 'post',
     path: '/tickets/{id}/comments',
-    summary: 'Comment (agents: public or internal, optionally setting the status; requesters: public, reopens a pending or recently resolved ticket)',
+    summary:
+      'Comment (agents: public or internal, optionally setting the status; requesters: public, reopens a pending or recently resolved ticket)',
     tag: T,
     auth: 'jwt',
     role: 'requester',
     body: addCommentSchema,
-    responses: { 201: { description: 'Commented', schema: ticket.extend({ commentId: z.string() }) }, ...errors(400, 401, 403, 404, 409, 422) },
+    responses: {
+      201: { description: 'Commented', schema: ticket.extend({ commentId: z.string() }) },
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
   },
   {
     method: 'get',
@@ -145,7 +213,10 @@ export const ticketOperations = [
     auth: 'jwt',
     role: 'responder',
     body: addTimeEntrySchema,
-    responses: { 201: { description: 'Logged', schema: ticket.extend({ timeEntryId: z.string() }) }, ...errors(400, 401, 403, 404, 422) },
+    responses: {
+      201: { description: 'Logged', schema: ticket.extend({ timeEntryId: z.string() }) },
+      ...errors(400, 401, 403, 404, 422),
+    },
   },
   {
     method: 'get',
@@ -155,7 +226,13 @@ export const ticketOperations = [
     auth: 'jwt',
     role: 'viewer',
     query: noQuerySchema,
-    responses: { 200: { description: 'Entries and their total', schema: z.object({ items: z.array(timeEntry), totalMinutes: z.number().int() }) }, ...errors(401, 403, 404) },
+    responses: {
+      200: {
+        description: 'Entries and their total',
+        schema: z.object({ items: z.array(timeEntry), totalMinutes: z.number().int() }),
+      },
+      ...errors(401, 403, 404),
+    },
   },
   {
     method: 'get',
@@ -174,13 +251,23 @@ export const ticketReportOperations = [
   {
     method: 'get',
     path: '/reports/tickets',
-    summary: 'Created, resolved, backlog and age, SLA attainment and time tracked per group (CSV with format=csv or Accept: text/csv)',
+    summary:
+      'Created, resolved, backlog and age, SLA attainment and time tracked per group (CSV with format=csv or Accept: text/csv)',
     tag: T,
     auth: 'jwt',
     role: 'viewer',
     query: ticketReportQuerySchema,
     responses: {
-      200: { description: 'The report', schema: z.object({ from: z.string(), to: z.string(), groupBy: z.string(), rows: z.array(reportRow), total: reportRow }) },
+      200: {
+        description: 'The report',
+        schema: z.object({
+          from: z.string(),
+          to: z.string(),
+          groupBy: z.string(),
+          rows: z.array(reportRow),
+          total: reportRow,
+        }),
+      },
       ...errors(401, 403, 422),
     },
   },
@@ -191,12 +278,17 @@ export const workflowTaskOperations = [
   {
     method: 'post',
     path: '/workflow-tasks',
-    summary: 'Open a ticket for a workflow’s manual step; resolving it answers the task token (rejecting it fails the task)',
+    summary:
+      'Open a ticket for a workflow’s manual step; resolving it answers the task token (rejecting it fails the task)',
     tag: T,
     auth: 'jwt',
     role: 'admin',
     body: workflowTaskSchema,
-    responses: { 201: { description: 'Opened', schema: ticket }, 200: { description: 'This token already opened this ticket', schema: ticket }, ...errors(400, 401, 403, 422) },
+    responses: {
+      201: { description: 'Opened', schema: ticket },
+      200: { description: 'This token already opened this ticket', schema: ticket },
+      ...errors(400, 401, 403, 422),
+    },
   },
 ] as const satisfies readonly Operation[];
 
@@ -205,15 +297,33 @@ export const inboundEmailOperations = [
   {
     method: 'post',
     path: '/inbound-email',
-    summary: 'Deliver a raw RFC 5322 message (.eml): opens a ticket, or comments when the subject carries [#number] and the sender is its requester',
+    summary:
+      'Deliver a raw RFC 5322 message (.eml): opens a ticket, or comments when the subject carries [#number] and the sender is its requester',
     tag: T,
     auth: 'jwt',
     role: 'admin',
     input: 'handler',
-    bodyDescription: 'The raw message (Content-Type message/rfc822). In AWS, SES receipt rules deliver mail to the same function.',
+    bodyDescription:
+      'The raw message (Content-Type message/rfc822). In AWS, SES receipt rules deliver mail to the same function.',
     responses: {
-      201: { description: 'Ticket opened', schema: z.object({ status: z.literal('created'), ticketId: z.string(), number: z.number().int(), messageId: z.string() }) },
-      200: { description: 'Comment added, or the message was already handled', schema: z.object({ status: z.enum(['commented', 'duplicate']), ticketId: z.string(), commentId: z.string().optional(), messageId: z.string() }) },
+      201: {
+        description: 'Ticket opened',
+        schema: z.object({
+          status: z.literal('created'),
+          ticketId: z.string(),
+          number: z.number().int(),
+          messageId: z.string(),
+        }),
+      },
+      200: {
+        description: 'Comment added, or the message was already handled',
+        schema: z.object({
+          status: z.enum(['commented', 'duplicate']),
+          ticketId: z.string(),
+          commentId: z.string().optional(),
+          messageId: z.string(),
+        }),
+      },
       ...errors(400, 401, 403, 409, 413, 422),
     },
   },
@@ -221,12 +331,50 @@ export const inboundEmailOperations = [
 
 /** functions/ticket-config */
 export const ticketConfigOperations = [
-  put('/ticket-categories/{id}', 'Create or replace a category (custom fields, defaults, SLA policy, notifications)', categoryObject, 'TicketCategory'),
-  list('/ticket-categories', 'List categories (requesters: those they may use)', categoryObject, 'TicketCategory', 'requester'),
-  { method: 'get', path: '/ticket-categories/{id}', summary: 'Get a category', tag: C, auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The category', schema: versioned(categoryObject, 'TicketCategory') }, ...errors(401, 403, 404) } },
-  put('/ticket-queues/{id}', 'Create or replace a queue (members, skills, assignment mode, lead)', queueObject, 'TicketQueue'),
+  put(
+    '/ticket-categories/{id}',
+    'Create or replace a category (custom fields, defaults, SLA policy, notifications)',
+    categoryObject,
+    'TicketCategory',
+  ),
+  list(
+    '/ticket-categories',
+    'List categories (requesters: those they may use)',
+    categoryObject,
+    'TicketCategory',
+    'requester',
+  ),
+  {
+    method: 'get',
+    path: '/ticket-categories/{id}',
+    summary: 'Get a category',
+    tag: C,
+    auth: 'jwt',
+    role: 'viewer',
+    responses: {
+      200: { description: 'The category', schema: versioned(categoryObject, 'TicketCategory') },
+      ...errors(401, 403, 404),
+    },
+  },
+  put(
+    '/ticket-queues/{id}',
+    'Create or replace a queue (members, skills, assignment mode, lead)',
+    queueObject,
+    'TicketQueue',
+  ),
   list('/ticket-queues', 'List queues', queueObject, 'TicketQueue'),
-  { method: 'get', path: '/ticket-queues/{id}', summary: 'Get a queue', tag: C, auth: 'jwt', role: 'viewer', responses: { 200: { description: 'The queue', schema: versioned(queueObject, 'TicketQueue') }, ...errors(401, 403, 404) } },
+  {
+    method: 'get',
+    path: '/ticket-queues/{id}',
+    summary: 'Get a queue',
+    tag: C,
+    auth: 'jwt',
+    role: 'viewer',
+    responses: {
+      200: { description: 'The queue', schema: versioned(queueObject, 'TicketQueue') },
+      ...errors(401, 403, 404),
+    },
+  },
   {
     method: 'put',
     path: '/ticket-queues/{id}/members/{memberId}/availability',
@@ -235,15 +383,47 @@ export const ticketConfigOperations = [
     auth: 'jwt',
     role: 'responder',
     body: memberAvailabilitySchema,
-    responses: { 200: { description: 'The queue', schema: versioned(queueObject, 'TicketQueue') }, ...errors(400, 401, 403, 404, 409, 422) },
+    responses: {
+      200: { description: 'The queue', schema: versioned(queueObject, 'TicketQueue') },
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
   },
-  put('/ticket-calendars/{id}', 'Create or replace a business calendar (IANA time zone, working hours, holidays)', calendarObject, 'TicketCalendar'),
+  put(
+    '/ticket-calendars/{id}',
+    'Create or replace a business calendar (IANA time zone, working hours, holidays)',
+    calendarObject,
+    'TicketCalendar',
+  ),
   list('/ticket-calendars', 'List business calendars', calendarObject, 'TicketCalendar'),
-  put('/ticket-sla-policies/{id}', 'Create or replace an SLA policy (targets per priority in business minutes)', slaPolicySchema, 'TicketSlaPolicy'),
+  put(
+    '/ticket-sla-policies/{id}',
+    'Create or replace an SLA policy (targets per priority in business minutes)',
+    slaPolicySchema,
+    'TicketSlaPolicy',
+  ),
   list('/ticket-sla-policies', 'List SLA policies', slaPolicySchema, 'TicketSlaPolicy'),
-  put('/ticket-incident-rules/{id}', 'Create or replace an incident follow-up rule', incidentRuleSchema, 'TicketIncidentRule'),
+  put(
+    '/ticket-incident-rules/{id}',
+    'Create or replace an incident follow-up rule',
+    incidentRuleSchema,
+    'TicketIncidentRule',
+  ),
   list('/ticket-incident-rules', 'List incident follow-up rules', incidentRuleSchema, 'TicketIncidentRule'),
-  { method: 'delete', path: '/ticket-incident-rules/{id}', summary: 'Delete an incident follow-up rule', tag: C, auth: 'jwt', role: 'admin', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
-  put('/requesters/{id}', 'Add or replace a requester or contact (by email; only known senders may open tickets by email)', requesterSchema, 'Requester', 'email'),
+  {
+    method: 'delete',
+    path: '/ticket-incident-rules/{id}',
+    summary: 'Delete an incident follow-up rule',
+    tag: C,
+    auth: 'jwt',
+    role: 'admin',
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
+  },
+  put(
+    '/requesters/{id}',
+    'Add or replace a requester or contact (by email; only known senders may open tickets by email)',
+    requesterSchema,
+    'Requester',
+    'email',
+  ),
   list('/requesters', 'The requester directory', requesterSchema, 'Requester', 'admin'),
 ] as const satisfies readonly Operation[];

@@ -15,7 +15,12 @@ export function actorOf(p: { id: string; name: string }): Actor {
   return { type: 'user', id: p.id, name: p.name };
 }
 
-async function apply(id: string, now: Date, expectedRevision: number | undefined, fn: (i: Incident) => Mutation): Promise<Incident> {
+async function apply(
+  id: string,
+  now: Date,
+  expectedRevision: number | undefined,
+  fn: (i: Incident) => Mutation,
+): Promise<Incident> {
   await requireIncident(id);
   const r = await mutateIncident(id, now.toISOString(), fn, { expectedRevision });
   if (!r) return requireIncident(id);
@@ -27,19 +32,41 @@ export function acknowledgeIncident(id: string, actor: Actor, now: Date, expecte
   return apply(id, now, expectedRevision, (i) => acknowledge(i, actor, now.toISOString()));
 }
 
-export function resolveIncident(id: string, actor: Actor, now: Date, note?: string, expectedRevision?: number): Promise<Incident> {
+export function resolveIncident(
+  id: string,
+  actor: Actor,
+  now: Date,
+  note?: string,
+  expectedRevision?: number,
+): Promise<Incident> {
   return apply(id, now, expectedRevision, (i) => ({
     ...resolve(i, actor, now.toISOString(), note, `resolved by ${actor.name ?? actor.id}`),
-    extra: i.serviceId ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(i.serviceId, i.id) } }] : [],
+    extra: i.serviceId
+      ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(i.serviceId, i.id) } }]
+      : [],
   }));
 }
 
-export async function reassignIncident(id: string, teamId: string, actor: Actor, now: Date, reason?: string, expectedRevision?: number): Promise<Incident> {
+export async function reassignIncident(
+  id: string,
+  teamId: string,
+  actor: Actor,
+  now: Date,
+  reason?: string,
+  expectedRevision?: number,
+): Promise<Incident> {
   await teams.require(teamId);
   return apply(id, now, expectedRevision, (i) => reassign(i, actor, now.toISOString(), teamId, reason));
 }
 
-export function changeIncidentSeverity(id: string, severity: IncidentSeverity, actor: Actor, now: Date, reason?: string, expectedRevision?: number): Promise<Incident> {
+export function changeIncidentSeverity(
+  id: string,
+  severity: IncidentSeverity,
+  actor: Actor,
+  now: Date,
+  reason?: string,
+  expectedRevision?: number,
+): Promise<Incident> {
   return apply(id, now, expectedRevision, (i) => changeSeverity(i, actor, now.toISOString(), severity, reason));
 }
 
@@ -47,12 +74,27 @@ export function noteIncident(id: string, text: string, actor: Actor, now: Date):
   return apply(id, now, undefined, (i) => addNote(i, actor, now.toISOString(), text));
 }
 
-export async function mergeIncident(sourceId: string, targetId: string, actor: Actor, now: Date, reason?: string, expectedRevision?: number): Promise<Incident> {
+export async function mergeIncident(
+  sourceId: string,
+  targetId: string,
+  actor: Actor,
+  now: Date,
+  reason?: string,
+  expectedRevision?: number,
+): Promise<Incident> {
   await requireIncident(sourceId);
   const target = await requireIncident(targetId);
   if (target.status === 'resolved') {
     throw new ConflictError(`Incident #${target.number} is resolved; merge into an open incident.`);
   }
-  await mergeInto(sourceId, targetId, actor, now, reason ?? `merged by ${actor.name ?? actor.id}`, true, expectedRevision);
+  await mergeInto(
+    sourceId,
+    targetId,
+    actor,
+    now,
+    reason ?? `merged by ${actor.name ?? actor.id}`,
+    true,
+    expectedRevision,
+  );
   return requireIncident(targetId);
 }

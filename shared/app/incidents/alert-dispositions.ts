@@ -23,7 +23,11 @@ export async function dispositionOf(alertId: string): Promise<DispositionView> {
   if (!d?.incidentId) return v;
   const incident = await getIncident(d.incidentId);
   if (!incident) return v;
-  return { ...v, ...(incident.storm ? { storm: true } : {}), ...(incident.flapping ? { notificationsHeld: 'flapping' as const } : {}) };
+  return {
+    ...v,
+    ...(incident.storm ? { storm: true } : {}),
+    ...(incident.flapping ? { notificationsHeld: 'flapping' as const } : {}),
+  };
 }
 
 /** A page of alerts with each one's disposition, optionally only those of one kind. */
@@ -32,5 +36,7 @@ export async function withDispositions<A extends { id: string }>(
   only?: DispositionView['kind'],
 ): Promise<Array<A & { disposition: DispositionView }>> {
   const found = await getDispositions(alerts.map((a) => a.id));
-  return alerts.map((a) => ({ ...a, disposition: view(found.get(a.id)) })).filter((a) => !only || a.disposition.kind === only);
+  return alerts
+    .map((a) => ({ ...a, disposition: view(found.get(a.id)) }))
+    .filter((a) => !only || a.disposition.kind === only);
 }

@@ -2,13 +2,28 @@
 // once, in any order, concurrently) and on durable timers, so every step is idempotent: the
 // alert's disposition is written once, in the same transaction as the incident change it
 // causes, and incident changes are conditional on the revision they were computed from.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { alertSnapshotSchema, type AlertSnapshot } from '../../../events/alerts';
 import { getAlert } from '../../store/alerts';
 import { flappingConfig, recordFlap } from '../../domain/incidents/flapping';
 import { matchLabels } from '../../domain/incidents/labels';
-import { acknowledge, mergeSource, mergeTarget, raiseSeverity, reopen, resolve, shouldNotify } from '../../domain/incidents/lifecycle';
+import {
+  acknowledge,
+  mergeSource,
+  mergeTarget,
+  raiseSeverity,
+  reopen,
+  resolve,
+  shouldNotify,
+} from '../../domain/incidents/lifecycle';
 import { NotFoundError } from '../../domain/errors';
 import type { Actor, AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from '../../domain/incidents/model';
 import {
@@ -23,8 +38,22 @@ import {
 } from '../../domain/incidents/rules';
 import { groupPlan, quietPlan, stormPlan, type QuietSnapshot } from '../../domain/incidents/placement';
 import { upstreamOf, type Service } from '../../domain/services';
-import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, cancellationCodes, tableName } from '../../store/client';
-import { createIncident, getIncident, mutateIncident, nextIncidentNumber, openIncidentIdsForService, timelinePut } from '../../store/incidents';
+import {
+  documentClient,
+  guard,
+  isConditionalCheckFailed,
+  isTransactionConflict,
+  cancellationCodes,
+  tableName,
+} from '../../store/client';
+import {
+  createIncident,
+  getIncident,
+  mutateIncident,
+  nextIncidentNumber,
+  openIncidentIdsForService,
+  timelinePut,
+} from '../../store/incidents';
 import { incidentKeys } from '../../store/keys';
 import { getRules } from '../../store/rules';
 import { serviceMap } from '../../store/services';
@@ -59,7 +88,10 @@ interface Context {
 function placed(ctx: Context, d: Omit<Disposition, 'alertId' | 'integrationId' | 'dedupKey' | 'at'>): TransactItem {
   const { alert, at, replaces } = ctx;
   const reason = replaces ? `upstream incident ${replaces} resolved while it still fired; ${d.reason}` : d.reason;
-  return putDisposition({ alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, at, ...d, reason }, replaces);
+  return putDisposition(
+    { alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, at, ...d, reason },
+    replaces,
+  );
 }
 
 /** After a lost race on the disposition: was the alert placed (or resolved) by someone else? */
@@ -69,7 +101,14 @@ async function alreadyPlaced(ctx: Pick<Context, 'alert' | 'replaces'>): Promise<
   return !(ctx.replaces && d.kind === 'correlated' && d.incidentId === ctx.replaces && !d.resolvedAt);
 }
 
-function linkItem(incidentId: string, alert: AlertSnapshot, at: string, relation: AlertLink['relation'], labels: Record<string, string>, reason?: string): TransactItem {
+function linkItem(
+  incidentId: string,
+  alert: AlertSnapshot,
+  at: string,
+  relation: AlertLink['relation'],
+  labels: Record<string, string>,
+  reason?: string,
+): TransactItem {
   const link: AlertLink & { labels: Record<string, string> } = {
     alertId: alert.id,
     integrationId: alert.integrationId,
@@ -82,7 +121,12 @@ function linkItem(incidentId: string, alert: AlertSnapshot, at: string, relation
     reason,
     labels,
   };
-  return { Put: { TableName: tableName(), Item: { ...incidentKeys.link(incidentId, alert.id), type: 'IncidentAlert', ...link } } };
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...incidentKeys.link(incidentId, alert.id), type: 'IncidentAlert', ...link },
+    },
+  };
 }
 
 function resolveLinkItem(incidentId: string, alertId: string, at: string): TransactItem {
@@ -105,7 +149,18 @@ async function context(alert: AlertSnapshot, now: Date): Promise<Context> {
   if (decision.serviceId) labels.service = decision.serviceId;
   const service = decision.serviceId ? services.get(decision.serviceId) : undefined;
   const { severity, reason } = severityFor(rules, labels, alert.severity, service?.tier);
-  return { alert, now, at: now.toISOString(), rules, services, labels, decision, service, severity, severityReason: reason };
+  return {
+    alert,
+    now,
+    at: now.toISOString(),
+    rules,
+    services,
+    labels,
+    decision,
+    service,
+    severity,
+    severityReason: reason,
+  };
 }
 
 /** Run a transaction whose first conditional item is the disposition; false when it already existed. */
@@ -119,7 +174,6 @@ async function transactOnce(items: TransactItem[], what: string): Promise<boolea
   }
 }
 
-
 export type Outcome = { kind: Disposition['kind'] | 'duplicate'; incidentId?: string; reason: string };
 
 export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Outcome> {
@@ -132,12 +186,21 @@ async function place(ctx: Context): Promise<Outcome> {
   // Load what the decision needs (lazily: a silenced alert registers no inhibitor and queries
   // nothing more), decide with the pure placement rules, then commit that plan.
   const quiet = await quietRules();
-  const snapshot: QuietSnapshot = { labels: ctx.labels, serviceId: ctx.decision.serviceId, silences: quiet.silences, maintenance: quiet.windows, replaces: ctx.replaces };
+  const snapshot: QuietSnapshot = {
+    labels: ctx.labels,
+    serviceId: ctx.decision.serviceId,
+    silences: quiet.silences,
+    maintenance: quiet.windows,
+    replaces: ctx.replaces,
+  };
   let plan = quietPlan(snapshot, ctx.now);
   if (!plan) {
     // Inhibition (Alertmanager semantics): register as a source, then check as a target.
     await registerInhibitor(ctx);
-    plan = quietPlan({ ...snapshot, inhibitor: await findInhibitor(ctx), upstream: await upstreamIncident(ctx) }, ctx.now);
+    plan = quietPlan(
+      { ...snapshot, inhibitor: await findInhibitor(ctx), upstream: await upstreamIncident(ctx) },
+      ctx.now,
+    );
   }
   if (!plan) return joinOrOpen(ctx);
   if (plan.kind === 'correlated') return correlate(ctx, plan.incidentId, plan.reason);
@@ -153,14 +216,21 @@ async function registerInhibitor(ctx: Context): Promise<void> {
       documentClient().send(
         new PutCommand({
           TableName: tableName(),
-          Item: { ...incidentKeys.inhibitor(rule.id, inhibitionKey(rule, ctx.labels), ctx.alert.id), type: 'Inhibitor', alertId: ctx.alert.id, at: ctx.at },
+          Item: {
+            ...incidentKeys.inhibitor(rule.id, inhibitionKey(rule, ctx.labels), ctx.alert.id),
+            type: 'Inhibitor',
+            alertId: ctx.alert.id,
+            at: ctx.at,
+          },
         }),
       ),
     );
   }
 }
 
-async function findInhibitor(ctx: Pick<Context, 'rules' | 'labels' | 'alert'>): Promise<{ alertId: string; ruleId: string } | undefined> {
+async function findInhibitor(
+  ctx: Pick<Context, 'rules' | 'labels' | 'alert'>,
+): Promise<{ alertId: string; ruleId: string } | undefined> {
   for (const rule of inhibitRulesAsTarget(ctx.rules, ctx.labels)) {
     const r = await guard('find inhibitor', () =>
       documentClient().send(
@@ -178,7 +248,9 @@ async function findInhibitor(ctx: Pick<Context, 'rules' | 'labels' | 'alert'>): 
   return undefined;
 }
 
-async function upstreamIncident(ctx: Pick<Context, 'service' | 'services'>): Promise<{ serviceId: string; incidentId: string } | undefined> {
+async function upstreamIncident(
+  ctx: Pick<Context, 'service' | 'services'>,
+): Promise<{ serviceId: string; incidentId: string } | undefined> {
   if (!ctx.service) return undefined;
   for (const up of upstreamOf(ctx.service.id, ctx.services)) {
     const ids = await openIncidentIdsForService(up);
@@ -201,7 +273,15 @@ async function correlate(ctx: Context, incidentId: string, why: string): Promise
       if (cur.status === 'resolved') return undefined;
       return {
         incident: { ...cur, relatedAlertCount: cur.relatedAlertCount + 1 },
-        timeline: [{ at, actor: SYSTEM, kind: 'correlated', message: `Related alert from ${ctx.decision.serviceId}: ${alert.summary}`, reason }],
+        timeline: [
+          {
+            at,
+            actor: SYSTEM,
+            kind: 'correlated',
+            message: `Related alert from ${ctx.decision.serviceId}: ${alert.summary}`,
+            reason,
+          },
+        ],
         extra: [
           placed(ctx, { kind: 'correlated', incidentId, reason }),
           linkItem(incidentId, alert, at, 'related', ctx.labels, reason),
@@ -212,7 +292,8 @@ async function correlate(ctx: Context, incidentId: string, why: string): Promise
     if (!r) return joinOrOpen(ctx);
     return { kind: 'correlated', incidentId, reason };
   } catch (err) {
-    if (isTransactionConflict(err) && (await alreadyPlaced(ctx))) return { kind: 'duplicate', reason: 'already processed' };
+    if (isTransactionConflict(err) && (await alreadyPlaced(ctx)))
+      return { kind: 'duplicate', reason: 'already processed' };
     throw err;
   }
 }
@@ -220,11 +301,14 @@ async function correlate(ctx: Context, incidentId: string, why: string): Promise
 async function joinOrOpen(ctx: Context): Promise<Outcome> {
   const groupKey = incidentKeys.group(ctx.decision.groupHash);
   for (let attempt = 0; attempt < 8; attempt++) {
-    const g = await guard('get group', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: groupKey, ConsistentRead: true })));
+    const g = await guard('get group', () =>
+      documentClient().send(new GetCommand({ TableName: tableName(), Key: groupKey, ConsistentRead: true })),
+    );
     const current = g.Item ? await followMerges(g.Item.incidentId as string) : undefined;
     const plan = groupPlan(current, (g.Item?.incidentId as string | undefined) ?? null, ctx.now);
     // join() joins an open incident atomically, or reopens a resolved one within its window.
-    const placedNow = plan.kind === 'open' ? await open(ctx, plan.previousIncidentId) : await join(ctx, plan.incidentId);
+    const placedNow =
+      plan.kind === 'open' ? await open(ctx, plan.previousIncidentId) : await join(ctx, plan.incidentId);
     if (placedNow) return placedNow;
   }
   throw new Error(`Could not place alert ${ctx.alert.id} after repeated races`);
@@ -268,7 +352,8 @@ function bumpIncident(
       TableName: tableName(),
       Key: incidentKeys.incident(incidentId),
       UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
-      ConditionExpression: condition === 'open' ? 'attribute_exists(pk) AND #status <> :resolved' : 'attribute_exists(pk)',
+      ConditionExpression:
+        condition === 'open' ? 'attribute_exists(pk) AND #status <> :resolved' : 'attribute_exists(pk)',
       ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
       ExpressionAttributeValues: values,
     },
@@ -276,7 +361,11 @@ function bumpIncident(
 }
 
 /** After an atomic change: raise severity, detect flapping and trim history (rare, read-modify-write). */
-async function reviewIncident(ctx: Pick<Context, 'rules' | 'now' | 'at'> & { severity?: IncidentSeverity; severityReason?: string }, incidentId: string, dedupKey: string): Promise<Incident | undefined> {
+async function reviewIncident(
+  ctx: Pick<Context, 'rules' | 'now' | 'at'> & { severity?: IncidentSeverity; severityReason?: string },
+  incidentId: string,
+  dedupKey: string,
+): Promise<Incident | undefined> {
   const inc = await getIncident(incidentId);
   if (!inc) return undefined;
   const cfg = flappingConfig(ctx.rules);
@@ -286,11 +375,19 @@ async function reviewIncident(ctx: Pick<Context, 'rules' | 'now' | 'at'> & { sev
   const raise = ctx.severity && raiseSeverity(inc, ctx.severity) !== inc.severity;
   if (!flaps && !raise && history.length <= cfg.transitions + 1) return inc;
   const r = await mutateIncident(incidentId, ctx.at, (cur) => {
-    const hist = (cur.transitions?.[dedupKey] ?? []).filter((t) => Date.parse(t) >= ctx.now.getTime() - cfg.windowMinutes * 60000).slice(-(cfg.transitions + 1));
+    const hist = (cur.transitions?.[dedupKey] ?? [])
+      .filter((t) => Date.parse(t) >= ctx.now.getTime() - cfg.windowMinutes * 60000)
+      .slice(-(cfg.transitions + 1));
     const startedFlapping = hist.length > cfg.transitions && !cur.flapping;
     const severity = ctx.severity ? raiseSeverity(cur, ctx.severity) : (cur.severity as IncidentSeverity);
     const timeline: TimelineEntry[] = [];
-    if (severity !== cur.severity) timeline.push({ at: ctx.at, actor: SYSTEM, kind: 'severity', message: `Severity ${cur.severity} → ${severity} (${ctx.severityReason})` });
+    if (severity !== cur.severity)
+      timeline.push({
+        at: ctx.at,
+        actor: SYSTEM,
+        kind: 'severity',
+        message: `Severity ${cur.severity} → ${severity} (${ctx.severityReason})`,
+      });
     if (startedFlapping)
       timeline.push({
         at: ctx.at,
@@ -299,11 +396,23 @@ async function reviewIncident(ctx: Pick<Context, 'rules' | 'now' | 'at'> & { sev
         message: `Flapping: more than ${cfg.transitions} state changes in ${cfg.windowMinutes} minutes; notifications held until stable for ${cfg.stableMinutes} minutes`,
       });
     return {
-      incident: { ...cur, severity, transitions: { ...cur.transitions, [dedupKey]: hist }, flapping: cur.flapping || startedFlapping, flapStableMinutes: cfg.stableMinutes },
+      incident: {
+        ...cur,
+        severity,
+        transitions: { ...cur.transitions, [dedupKey]: hist },
+        flapping: cur.flapping || startedFlapping,
+        flapStableMinutes: cfg.stableMinutes,
+      },
       timeline,
       change:
         severity !== cur.severity && shouldNotify(cur)
-          ? { kind: 'severityChanged', actor: SYSTEM, reason: ctx.severityReason, notify: !startedFlapping, change: { severity: { from: cur.severity, to: severity } } }
+          ? {
+              kind: 'severityChanged',
+              actor: SYSTEM,
+              reason: ctx.severityReason,
+              notify: !startedFlapping,
+              change: { severity: { from: cur.severity, to: severity } },
+            }
           : undefined,
     };
   });
@@ -323,7 +432,13 @@ async function join(ctx: Context, incidentId: string): Promise<Outcome | undefin
               placed(ctx, { kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}` }),
               bumpIncident(incidentId, at, { alerts: 1, open: 1, transition: alert.dedupKey }, 'open'),
               linkItem(incidentId, alert, at, 'member', ctx.labels),
-              timelinePut(incidentId, { at, actor: ruleActor(ctx.decision), kind: 'alert', message: `Alert joined: ${alert.summary}`, reason: `group ${ctx.decision.groupKey}` }),
+              timelinePut(incidentId, {
+                at,
+                actor: ruleActor(ctx.decision),
+                kind: 'alert',
+                message: `Alert joined: ${alert.summary}`,
+                reason: `group ${ctx.decision.groupKey}`,
+              }),
             ],
           }),
         ),
@@ -351,10 +466,26 @@ async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome 
       if (cur.storm) return undefined; // a storm incident that resolved stays resolved: groups open normally again
       let m: Mutation = { incident: { ...cur }, timeline: [] };
       if (cur.status === 'resolved') {
-        const withinWindow = cur.resolvedAt !== undefined && now.getTime() - Date.parse(cur.resolvedAt) <= cur.grouping.reopenWindowMinutes * 60000;
+        const withinWindow =
+          cur.resolvedAt !== undefined &&
+          now.getTime() - Date.parse(cur.resolvedAt) <= cur.grouping.reopenWindowMinutes * 60000;
         if (cur.mergedInto || !withinWindow) return undefined;
-        m = reopen(cur, ruleActor(ctx.decision), at, `alert "${alert.summary}" fired again within the ${cur.grouping.reopenWindowMinutes} minute reopen window`);
-        m.extra = cur.serviceId ? [{ Put: { TableName: tableName(), Item: { ...incidentKeys.openForService(cur.serviceId, cur.id), type: 'ServiceOpenIncident' } } }] : [];
+        m = reopen(
+          cur,
+          ruleActor(ctx.decision),
+          at,
+          `alert "${alert.summary}" fired again within the ${cur.grouping.reopenWindowMinutes} minute reopen window`,
+        );
+        m.extra = cur.serviceId
+          ? [
+              {
+                Put: {
+                  TableName: tableName(),
+                  Item: { ...incidentKeys.openForService(cur.serviceId, cur.id), type: 'ServiceOpenIncident' },
+                },
+              },
+            ]
+          : [];
         reopened = true;
       }
       const flap = recordFlap(m.incident, alert.dedupKey, now, flappingConfig(ctx.rules));
@@ -367,8 +498,23 @@ async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome 
       };
       const timeline: TimelineEntry[] = [
         ...(m.timeline ?? []),
-        { at, actor: ruleActor(ctx.decision), kind: 'alert', message: `Alert joined: ${alert.summary}`, reason: `group ${ctx.decision.groupKey}` },
-        ...(severity !== m.incident.severity ? [{ at, actor: SYSTEM, kind: 'severity', message: `Severity ${m.incident.severity} → ${severity} (${ctx.severityReason})` }] : []),
+        {
+          at,
+          actor: ruleActor(ctx.decision),
+          kind: 'alert',
+          message: `Alert joined: ${alert.summary}`,
+          reason: `group ${ctx.decision.groupKey}`,
+        },
+        ...(severity !== m.incident.severity
+          ? [
+              {
+                at,
+                actor: SYSTEM,
+                kind: 'severity',
+                message: `Severity ${m.incident.severity} → ${severity} (${ctx.severityReason})`,
+              },
+            ]
+          : []),
         ...flap.timeline,
       ];
       const change = m.change && flap.startedFlapping ? { ...m.change, notify: false } : m.change;
@@ -387,21 +533,32 @@ async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome 
     await afterChange(r.before, r.after, now);
     return { kind: 'incident', incidentId, reason: reopened ? 'reopened' : 'joined' };
   } catch (err) {
-    if (isTransactionConflict(err) && (await alreadyPlaced(ctx))) return { kind: 'duplicate', reason: 'already processed' };
+    if (isTransactionConflict(err) && (await alreadyPlaced(ctx)))
+      return { kind: 'duplicate', reason: 'already processed' };
     throw err;
   }
 }
 
 /** Timers follow committed changes: announce after the group window, watch flapping. */
 async function afterChange(before: Incident | undefined, after: Incident, now: Date): Promise<void> {
-  if (after.status === 'resolved' && before?.status !== 'resolved' && !after.mergedInto) await releaseCorrelated(after.id, now);
+  if (after.status === 'resolved' && before?.status !== 'resolved' && !after.mergedInto)
+    await releaseCorrelated(after.id, now);
   if (after.status === 'resolved') {
     await cancelTimer(notifyTimerId(after.id));
     if (after.storm && after.teamId)
-      await guard('clear storm pointer', () => documentClient().send(new DeleteCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(after.teamId!) })));
+      await guard('clear storm pointer', () =>
+        documentClient().send(
+          new DeleteCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(after.teamId!) }),
+        ),
+      );
   }
   if (before?.status === 'resolved' && after.status !== 'resolved' && !after.notifiedAt)
-    await scheduleTimer({ id: notifyTimerId(after.id), kind: NOTIFY_TIMER, dueAt: new Date(now.getTime() + after.grouping.groupWaitSeconds * 1000).toISOString(), payload: { incidentId: after.id } });
+    await scheduleTimer({
+      id: notifyTimerId(after.id),
+      kind: NOTIFY_TIMER,
+      dueAt: new Date(now.getTime() + after.grouping.groupWaitSeconds * 1000).toISOString(),
+      payload: { incidentId: after.id },
+    });
   if (after.flapping && after.lastTransitionAt)
     await scheduleTimer({
       id: flapTimerId(after.id),
@@ -425,16 +582,32 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
   // takes a slot in the team's minute (a string set, so duplicates of one group share a slot);
   // the slots of the previous minute count too, so a storm straddling a minute boundary does
   // not get X more incidents.
-  const storm = await guard('get storm', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(teamId), ConsistentRead: true })));
+  const storm = await guard('get storm', () =>
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(teamId), ConsistentRead: true }),
+    ),
+  );
   const stormIncident = storm.Item ? await getIncident(storm.Item.incidentId as string) : undefined;
   const stormOpen = stormIncident !== undefined && stormIncident.status !== 'resolved';
   const previous = stormOpen
     ? undefined
     : await guard('read storm slots', () =>
-        documentClient().send(new GetCommand({ TableName: tableName(), Key: incidentKeys.stormMinute(teamId, minuteOf(new Date(now.getTime() - 60_000))), ConsistentRead: true })),
+        documentClient().send(
+          new GetCommand({
+            TableName: tableName(),
+            Key: incidentKeys.stormMinute(teamId, minuteOf(new Date(now.getTime() - 60_000))),
+            ConsistentRead: true,
+          }),
+        ),
       );
-  const previousMinuteGroups = previous?.Item?.groups instanceof Set ? (previous.Item.groups as Set<string>) : new Set<string>();
-  const slot = stormPlan({ stormOpen, previousMinuteGroups, groupHash: decision.groupHash, maxIncidentsPerMinute: ctx.rules.storm.maxIncidentsPerMinute });
+  const previousMinuteGroups =
+    previous?.Item?.groups instanceof Set ? (previous.Item.groups as Set<string>) : new Set<string>();
+  const slot = stormPlan({
+    stormOpen,
+    previousMinuteGroups,
+    groupHash: decision.groupHash,
+    maxIncidentsPerMinute: ctx.rules.storm.maxIncidentsPerMinute,
+  });
   if (slot.kind === 'storm-join') return joinStorm(ctx, teamId, previousIncidentId);
   const allowed = slot.allowed;
   const stormKey = incidentKeys.stormMinute(teamId, minuteOf(now));
@@ -503,20 +676,36 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
     {
       Put: {
         TableName: tableName(),
-        Item: { ...incidentKeys.group(decision.groupHash), type: 'IncidentGroup', incidentId: id, routeId: decision.routeId, groupKey: decision.groupKey },
+        Item: {
+          ...incidentKeys.group(decision.groupHash),
+          type: 'IncidentGroup',
+          incidentId: id,
+          routeId: decision.routeId,
+          groupKey: decision.groupKey,
+        },
         ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
         ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
       },
     },
     placed(ctx, { kind: 'incident', incidentId: id, reason: `opened incident for group ${decision.groupKey}` }),
     linkItem(id, alert, at, 'member', ctx.labels),
-    ...(decision.serviceId ? [{ Put: { TableName: tableName(), Item: { ...incidentKeys.openForService(decision.serviceId, id), type: 'ServiceOpenIncident' } } }] : []),
+    ...(decision.serviceId
+      ? [
+          {
+            Put: {
+              TableName: tableName(),
+              Item: { ...incidentKeys.openForService(decision.serviceId, id), type: 'ServiceOpenIncident' },
+            },
+          },
+        ]
+      : []),
   ];
   try {
     await createIncident(withFlap, timeline, extra);
   } catch (err) {
     const codes = cancellationCodes(err);
-    if (isTransactionConflict(err) && codes[1 + timeline.length + 1] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
+    if (isTransactionConflict(err) && codes[1 + timeline.length + 1] === 'ConditionalCheckFailed')
+      return { kind: 'duplicate', reason: 'already processed' };
     if (isTransactionConflict(err)) return undefined; // the group changed under us: go round and join
     throw err;
   }
@@ -530,15 +719,26 @@ async function scheduleNotify(incident: Incident, now: Date): Promise<void> {
     await announce(incident.id, now);
     return;
   }
-  await scheduleTimer({ id: notifyTimerId(incident.id), kind: NOTIFY_TIMER, dueAt: new Date(now.getTime() + wait * 1000).toISOString(), payload: { incidentId: incident.id } });
+  await scheduleTimer({
+    id: notifyTimerId(incident.id),
+    kind: NOTIFY_TIMER,
+    dueAt: new Date(now.getTime() + wait * 1000).toISOString(),
+    payload: { incidentId: incident.id },
+  });
 }
 
-async function joinStorm(ctx: Context, teamId: string, previousIncidentId: string | null): Promise<Outcome | undefined> {
+async function joinStorm(
+  ctx: Context,
+  teamId: string,
+  previousIncidentId: string | null,
+): Promise<Outcome | undefined> {
   const { at, now, decision, alert } = ctx;
   const pointer = incidentKeys.stormIncident(teamId);
   let stormId: string | undefined;
   for (let attempt = 0; attempt < 5 && !stormId; attempt++) {
-    const p = await guard('get storm', () => documentClient().send(new GetCommand({ TableName: tableName(), Key: pointer, ConsistentRead: true })));
+    const p = await guard('get storm', () =>
+      documentClient().send(new GetCommand({ TableName: tableName(), Key: pointer, ConsistentRead: true })),
+    );
     const existing = p.Item ? await getIncident(p.Item.incidentId as string) : undefined;
     if (existing && existing.status !== 'resolved') {
       stormId = existing.id;
@@ -572,7 +772,15 @@ async function joinStorm(ctx: Context, teamId: string, previousIncidentId: strin
     try {
       await createIncident(
         storm,
-        [{ at, actor: SYSTEM, kind: 'opened', message: `Storm guard: new incidents for team ${teamId} collapse into this one`, reason: 'storm guard' }],
+        [
+          {
+            at,
+            actor: SYSTEM,
+            kind: 'opened',
+            message: `Storm guard: new incidents for team ${teamId} collapse into this one`,
+            reason: 'storm guard',
+          },
+        ],
         [
           {
             Put: {
@@ -596,18 +804,34 @@ async function joinStorm(ctx: Context, teamId: string, previousIncidentId: strin
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            placed(ctx, { kind: 'incident', incidentId: stormId, reason: `storm guard: group ${decision.groupKey} collapsed` }),
+            placed(ctx, {
+              kind: 'incident',
+              incidentId: stormId,
+              reason: `storm guard: group ${decision.groupKey} collapsed`,
+            }),
             bumpIncident(stormId!, at, { alerts: 1, open: 1, storm: 1, transition: alert.dedupKey }, 'open'),
             linkItem(stormId!, alert, at, 'member', ctx.labels),
             {
               Put: {
                 TableName: tableName(),
-                Item: { ...incidentKeys.group(decision.groupHash), type: 'IncidentGroup', incidentId: stormId, routeId: decision.routeId, groupKey: decision.groupKey },
+                Item: {
+                  ...incidentKeys.group(decision.groupHash),
+                  type: 'IncidentGroup',
+                  incidentId: stormId,
+                  routeId: decision.routeId,
+                  groupKey: decision.groupKey,
+                },
                 ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
                 ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
               },
             },
-            timelinePut(stormId!, { at, actor: SYSTEM, kind: 'storm', message: `Collapsed group ${decision.groupKey}: ${alert.summary}`, reason: 'storm guard' }),
+            timelinePut(stormId!, {
+              at,
+              actor: SYSTEM,
+              kind: 'storm',
+              message: `Collapsed group ${decision.groupKey}: ${alert.summary}`,
+              reason: 'storm guard',
+            }),
           ],
         }),
       ),
@@ -616,7 +840,8 @@ async function joinStorm(ctx: Context, teamId: string, previousIncidentId: strin
     return { kind: 'incident', incidentId: stormId, reason: 'storm' };
   } catch (err) {
     if (!isTransactionConflict(err)) throw err;
-    if (cancellationCodes(err)[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
+    if (cancellationCodes(err)[0] === 'ConditionalCheckFailed')
+      return { kind: 'duplicate', reason: 'already processed' };
     return undefined; // the storm incident closed or the group moved: go round
   }
 }
@@ -633,11 +858,18 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
   const links = await incidentLinks(incidentId);
   const firing = links.filter((l) => l.relation === 'member' && l.status === 'firing');
   if (!incident.storm && firing.length) {
-    const inhibitors = await Promise.all(firing.map((l) => findInhibitor({ rules, labels: l.labels, alert: { id: l.alertId } as AlertSnapshot })));
+    const inhibitors = await Promise.all(
+      firing.map((l) => findInhibitor({ rules, labels: l.labels, alert: { id: l.alertId } as AlertSnapshot })),
+    );
     if (inhibitors.every(Boolean)) {
       const by = inhibitors[0]!;
       await mutateIncident(incidentId, at, (cur) =>
-        cur.status === 'resolved' ? undefined : { ...resolve(cur, SYSTEM, at, undefined, `inhibited by alert ${by.alertId} (rule ${by.ruleId})`), change: undefined },
+        cur.status === 'resolved'
+          ? undefined
+          : {
+              ...resolve(cur, SYSTEM, at, undefined, `inhibited by alert ${by.alertId} (rule ${by.ruleId})`),
+              change: undefined,
+            },
       ).then((r) => r && afterChange(r.before, r.after, now));
       return;
     }
@@ -645,16 +877,41 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
   const service = incident.serviceId ? services.get(incident.serviceId) : undefined;
   const upstream = incident.storm ? undefined : await upstreamIncident({ service, services });
   if (upstream && upstream.incidentId !== incidentId) {
-    await mergeInto(incidentId, upstream.incidentId, SYSTEM, now, `upstream ${upstream.serviceId} has incident open`, false);
+    await mergeInto(
+      incidentId,
+      upstream.incidentId,
+      SYSTEM,
+      now,
+      `upstream ${upstream.serviceId} has incident open`,
+      false,
+    );
     return;
   }
   const r = await mutateIncident(incidentId, at, (cur) => {
     if (cur.notifiedAt || cur.status === 'resolved') return undefined;
-    const reason = cur.storm ? `storm guard collapsed ${cur.stormSize ?? 0} incidents` : `group window of ${cur.grouping.groupWaitSeconds}s closed with ${cur.alertCount} alert(s)`;
+    const reason = cur.storm
+      ? `storm guard collapsed ${cur.stormSize ?? 0} incidents`
+      : `group window of ${cur.grouping.groupWaitSeconds}s closed with ${cur.alertCount} alert(s)`;
     return {
       incident: { ...cur, notifiedAt: at },
-      timeline: [{ at, actor: SYSTEM, kind: 'announced', message: cur.flapping ? 'Group window closed; notifications held while flapping' : 'Group window closed; responders notified', reason }],
-      change: { kind: 'opened', actor: { type: 'rule', id: `route:${cur.routeId}` }, reason, notify: !cur.flapping, change: { groupKey: cur.groupKey } },
+      timeline: [
+        {
+          at,
+          actor: SYSTEM,
+          kind: 'announced',
+          message: cur.flapping
+            ? 'Group window closed; notifications held while flapping'
+            : 'Group window closed; responders notified',
+          reason,
+        },
+      ],
+      change: {
+        kind: 'opened',
+        actor: { type: 'rule', id: `route:${cur.routeId}` },
+        reason,
+        notify: !cur.flapping,
+        change: { groupKey: cur.groupKey },
+      },
     };
   });
   if (r) await afterChange(r.before, r.after, now);
@@ -675,7 +932,15 @@ async function incidentLinks(incidentId: string): Promise<Array<AlertLink & { la
 }
 
 /** Merge `sourceId` into `targetId` (ops action or automatic correlation). */
-export async function mergeInto(sourceId: string, targetId: string, actor: Actor, now: Date, reason: string, notify = false, expectedRevision?: number): Promise<void> {
+export async function mergeInto(
+  sourceId: string,
+  targetId: string,
+  actor: Actor,
+  now: Date,
+  reason: string,
+  notify = false,
+  expectedRevision?: number,
+): Promise<void> {
   const at = now.toISOString();
   const target = await getIncident(targetId);
   if (!target) throw new NotFoundError(`No incident with id ${targetId}.`);
@@ -687,13 +952,17 @@ export async function mergeInto(sourceId: string, targetId: string, actor: Actor
       return {
         ...m,
         change: m.change ? { ...m.change, notify } : undefined,
-        extra: cur.serviceId ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }] : [],
+        extra: cur.serviceId
+          ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }]
+          : [],
       };
     },
     { expectedRevision },
   );
   if (!src) return;
-  await mutateIncident(targetId, at, (cur) => (cur.status === 'resolved' ? undefined : mergeTarget(cur, src.before, actor, at)));
+  await mutateIncident(targetId, at, (cur) =>
+    cur.status === 'resolved' ? undefined : mergeTarget(cur, src.before, actor, at),
+  );
   await afterChange(src.before, src.after, now);
 }
 
@@ -711,13 +980,21 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
   const labels = matchLabels(alert);
   for (const rule of inhibitRulesAsSource(rules, labels))
     await guard('remove inhibitor', () =>
-      documentClient().send(new DeleteCommand({ TableName: tableName(), Key: incidentKeys.inhibitor(rule.id, inhibitionKey(rule, labels), alert.id) })),
+      documentClient().send(
+        new DeleteCommand({
+          TableName: tableName(),
+          Key: incidentKeys.inhibitor(rule.id, inhibitionKey(rule, labels), alert.id),
+        }),
+      ),
     );
 
   // The disposition changed between our read and our write (re-placed after its upstream resolved): again.
   const changedMeanwhile = async () => attempt < 3 && !(await getDisposition(alert.id))?.resolvedAt;
   if (!disposition.incidentId) {
-    if (!(await transactOnce([resolveDisposition(disposition, at)], 'resolve disposition')) && (await changedMeanwhile()))
+    if (
+      !(await transactOnce([resolveDisposition(disposition, at)], 'resolve disposition')) &&
+      (await changedMeanwhile())
+    )
       return onAlertResolved(alert, now, attempt + 1);
     return { kind: disposition.kind, reason: 'resolved' };
   }
@@ -732,7 +1009,12 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
             resolveDisposition(disposition!, at),
             resolveLinkItem(disposition!.incidentId!, alert.id, at),
             ...(member ? [bumpIncident(target.id, at, { open: -1, transition: alert.dedupKey })] : []),
-            timelinePut(target.id, { at, actor: SYSTEM, kind: 'alert-resolved', message: `Alert resolved: ${alert.summary}` }),
+            timelinePut(target.id, {
+              at,
+              actor: SYSTEM,
+              kind: 'alert-resolved',
+              message: `Alert resolved: ${alert.summary}`,
+            }),
           ],
         }),
       ),
@@ -750,11 +1032,19 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
     return { kind: 'incident', incidentId: target.id, reason: 'alert resolved' };
   const r = await mutateIncident(target.id, at, (cur) => {
     if (cur.openAlertCount > 0 || cur.status === 'resolved') return undefined;
-    const res = resolve(cur, { type: 'system', id: 'auto-resolve' }, at, undefined, `all ${cur.alertCount} alert(s) resolved`);
+    const res = resolve(
+      cur,
+      { type: 'system', id: 'auto-resolve' },
+      at,
+      undefined,
+      `all ${cur.alertCount} alert(s) resolved`,
+    );
     return {
       ...res,
       change: { ...res.change!, notify: shouldNotify(cur) },
-      extra: cur.serviceId ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }] : [],
+      extra: cur.serviceId
+        ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }]
+        : [],
     };
   });
   if (r) await afterChange(r.before, r.after, now);
@@ -767,8 +1057,14 @@ export async function onAlertAcknowledged(alert: AlertSnapshot, now: Date): Prom
   if (d?.kind !== 'incident' || !d.incidentId) return;
   const target = await followMerges(d.incidentId);
   if (!target || target.status !== 'triggered') return;
-  const actor: Actor = { type: 'system', id: `integration:${alert.integrationId}`, name: `${alert.source} acknowledgement` };
-  await mutateIncident(target.id, now.toISOString(), (cur) => (cur.status === 'triggered' ? acknowledge(cur, actor, now.toISOString()) : undefined));
+  const actor: Actor = {
+    type: 'system',
+    id: `integration:${alert.integrationId}`,
+    name: `${alert.source} acknowledgement`,
+  };
+  await mutateIncident(target.id, now.toISOString(), (cur) =>
+    cur.status === 'triggered' ? acknowledge(cur, actor, now.toISOString()) : undefined,
+  );
 }
 
 /** Flap check: once stable for K minutes, release held notifications with the current state. */
@@ -779,10 +1075,21 @@ export async function flapCheck(incidentId: string, now: Date): Promise<void> {
     const stableFor = (cur.flapStableMinutes ?? 15) * 60000;
     if (cur.lastTransitionAt && now.getTime() - Date.parse(cur.lastTransitionAt) < stableFor) return undefined;
     const next: Incident = { ...cur, flapping: false, transitions: {} };
-    const timeline: TimelineEntry[] = [{ at, actor: SYSTEM, kind: 'flapping', message: `Stable for ${cur.flapStableMinutes ?? 15} minutes; notifications resume` }];
+    const timeline: TimelineEntry[] = [
+      {
+        at,
+        actor: SYSTEM,
+        kind: 'flapping',
+        message: `Stable for ${cur.flapStableMinutes ?? 15} minutes; notifications resume`,
+      },
+    ];
     if (!cur.notifiedAt) return { incident: next, timeline };
     const kind = cur.status === 'resolved' ? 'resolved' : 'reopened';
-    return { incident: next, timeline, change: { kind, actor: SYSTEM, reason: 'flapping stopped', notify: true, change: { status: cur.status } } };
+    return {
+      incident: next,
+      timeline,
+      change: { kind, actor: SYSTEM, reason: 'flapping stopped', notify: true, change: { status: cur.status } },
+    };
   });
   if (r) return;
   const cur = await getIncident(incidentId);
@@ -813,14 +1120,19 @@ export async function placeAlert(alertId: string, now: Date): Promise<Outcome> {
 export async function onAlertRepeated(alert: AlertSnapshot, now: Date): Promise<Outcome> {
   const d = await getDisposition(alert.id);
   if (!d) return onAlertOpened(alert, now); // Opened not processed yet (events are unordered): place it now
-  if (d.kind !== 'incident' || !d.incidentId || d.resolvedAt) return { kind: 'duplicate', incidentId: d.incidentId, reason: 'repeat of an alert in no open incident' };
+  if (d.kind !== 'incident' || !d.incidentId || d.resolvedAt)
+    return { kind: 'duplicate', incidentId: d.incidentId, reason: 'repeat of an alert in no open incident' };
   const ctx = await context(alert, now);
   const target = await followMerges(d.incidentId);
   if (!target || target.status === 'resolved' || raiseSeverity(target, ctx.severity) === target.severity)
     return { kind: 'duplicate', incidentId: target?.id, reason: 'repeat: severity unchanged' };
   const severityReason = `alert ${alert.dedupKey} repeated with ${ctx.severityReason}`;
   const after = await reviewIncident({ ...ctx, severityReason }, target.id, alert.dedupKey);
-  return { kind: 'incident', incidentId: target.id, reason: `severity ${target.severity} → ${after?.severity ?? ctx.severity}` };
+  return {
+    kind: 'incident',
+    incidentId: target.id,
+    reason: `severity ${target.severity} → ${after?.severity ?? ctx.severity}`,
+  };
 }
 
 /**
@@ -828,7 +1140,9 @@ export async function onAlertRepeated(alert: AlertSnapshot, now: Date): Promise<
  * own (silence, inhibition, another upstream, its group, or a new incident that pages), once.
  */
 async function releaseCorrelated(incidentId: string, now: Date): Promise<void> {
-  const links = (await incidentLinks(incidentId)).filter((l) => l.relation === 'related' && l.status === 'firing' && !l.movedTo);
+  const links = (await incidentLinks(incidentId)).filter(
+    (l) => l.relation === 'related' && l.status === 'firing' && !l.movedTo,
+  );
   for (const link of links) {
     const stored = await getAlert(link.alertId);
     if (!stored || stored.status !== 'firing') continue;

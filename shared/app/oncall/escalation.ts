@@ -12,7 +12,14 @@
 // already moved forward only re-places the timer. Acknowledge or resolve stops the chain at
 // once because every page claim checks the incident's status in the same transaction.
 import type { Incident } from '../../domain/incidents/model';
-import { compareSteps, FIRST_STEP, nextStep, planLevel, type EscalationPolicy, type Step } from '../../domain/oncall/policy';
+import {
+  compareSteps,
+  FIRST_STEP,
+  nextStep,
+  planLevel,
+  type EscalationPolicy,
+  type Step,
+} from '../../domain/oncall/policy';
 import { isTransactionConflict } from '../../store/client';
 import { getIncident, mutateIncident } from '../../store/incidents';
 import { directoryFor, policies, teamOncall } from '../../store/oncall';
@@ -28,7 +35,15 @@ import {
 } from '../../store/oncall-pages';
 import { scheduleTimer, scheduleTimerOnce, type Timer } from '../../store/timers';
 import { logger } from '../../observability/logger';
-import { delayedPageTimerId, ESCALATION_ACTOR, incidentPageContext, note, PAGE_DELIVER_TIMER, preparePage, sendPages } from './paging';
+import {
+  delayedPageTimerId,
+  ESCALATION_ACTOR,
+  incidentPageContext,
+  note,
+  PAGE_DELIVER_TIMER,
+  preparePage,
+  sendPages,
+} from './paging';
 
 export const ESCALATION_STEP_TIMER = 'escalation-step';
 export const ACK_TIMEOUT_TIMER = 'escalation-ack-timeout';
@@ -51,13 +66,25 @@ async function policyFor(incident: Incident): Promise<{ policy?: EscalationPolic
 type TimerSpec = { kind: string; dueAt: string; payload: Record<string, unknown> };
 
 /** The one timer a chain needs given the incident's status: its next step, its ack timeout, or none. */
-function desiredTimer(incident: Incident | undefined, state: EscalationState | undefined, now: Date): TimerSpec | undefined {
+function desiredTimer(
+  incident: Incident | undefined,
+  state: EscalationState | undefined,
+  now: Date,
+): TimerSpec | undefined {
   if (!incident || !state) return undefined;
   if (incident.status === 'triggered' && state.status === 'active' && state.next)
-    return { kind: ESCALATION_STEP_TIMER, dueAt: state.next.dueAt, payload: { incidentId: state.incidentId, epoch: state.epoch, round: state.next.round, level: state.next.level } };
+    return {
+      kind: ESCALATION_STEP_TIMER,
+      dueAt: state.next.dueAt,
+      payload: { incidentId: state.incidentId, epoch: state.epoch, round: state.next.round, level: state.next.level },
+    };
   if (incident.status === 'acknowledged' && state.ackTimeoutMinutes && state.status !== 'no-policy') {
     const from = Date.parse(state.ackedAt ?? now.toISOString());
-    return { kind: ACK_TIMEOUT_TIMER, dueAt: iso(from + state.ackTimeoutMinutes * 60000), payload: { incidentId: state.incidentId, epoch: state.epoch } };
+    return {
+      kind: ACK_TIMEOUT_TIMER,
+      dueAt: iso(from + state.ackTimeoutMinutes * 60000),
+      payload: { incidentId: state.incidentId, epoch: state.epoch },
+    };
   }
   return undefined;
 }
@@ -67,7 +94,13 @@ function desiredTimer(incident: Incident | undefined, state: EscalationState | u
  * moved on, an ack arrived); otherwise it is only created when missing (recovery after a crash).
  * Timers are never cancelled: one that fires after the chain stopped or was replaced does nothing.
  */
-async function placeTimer(incident: Incident | undefined, state: EscalationState | undefined, now: Date, how: 'move' | 'ensure', running?: Timer): Promise<void> {
+async function placeTimer(
+  incident: Incident | undefined,
+  state: EscalationState | undefined,
+  now: Date,
+  how: 'move' | 'ensure',
+  running?: Timer,
+): Promise<void> {
   const spec = desiredTimer(incident, state, now);
   if (!spec || !state) return;
   const id = escalationTimerId(state.incidentId, state.epoch);
@@ -119,7 +152,13 @@ export async function startEscalation(incidentId: string, epoch: number, now: Da
 }
 
 /** Run a step, then any following step that is already due (a level that reached nobody moves on at once). */
-export async function runSteps(incidentId: string, epoch: number, step: Step, now: Date, running?: Timer): Promise<void> {
+export async function runSteps(
+  incidentId: string,
+  epoch: number,
+  step: Step,
+  now: Date,
+  running?: Timer,
+): Promise<void> {
   let next: (Step & { dueAt: string }) | undefined = { ...step, dueAt: now.toISOString() };
   // Each step that follows at once is stamped a millisecond later, so the timeline keeps their order.
   for (let k = 0; next && Date.parse(next.dueAt) <= now.getTime() + k && k < 100; k++) {
@@ -128,7 +167,13 @@ export async function runSteps(incidentId: string, epoch: number, step: Step, no
 }
 
 /** One step of the chain; returns the step after it when this call moved the chain forward. */
-async function runStep(incidentId: string, epoch: number, p: Step, now: Date, running?: Timer): Promise<(Step & { dueAt: string }) | undefined> {
+async function runStep(
+  incidentId: string,
+  epoch: number,
+  p: Step,
+  now: Date,
+  running?: Timer,
+): Promise<(Step & { dueAt: string }) | undefined> {
   const { incident, escalation: state } = await incidentWithEscalation(incidentId);
   if (!incident || !state) return undefined;
   if (state.epoch !== epoch) {
@@ -152,7 +197,9 @@ async function runStep(incidentId: string, epoch: number, p: Step, now: Date, ru
   // Everyone this level pages at once is claimed in one transaction (only while triggered), then published.
   const policyName = state.policyName ?? '';
   const immediate = plan.recipients.flatMap((r) =>
-    r.plan.filter((c) => c.delayMinutes === 0).map((c) => preparePage({ context: context!, epoch, step: p, policyName, user: r.user, method: c.method, now })),
+    r.plan
+      .filter((c) => c.delayMinutes === 0)
+      .map((c) => preparePage({ context: context!, epoch, step: p, policyName, user: r.user, method: c.method, now })),
   );
   const outcomes = await sendPages(immediate, now);
   if (outcomes.includes('not-triggered')) {
@@ -165,8 +212,11 @@ async function runStep(incidentId: string, epoch: number, p: Step, now: Date, ru
     const parts: string[] = [];
     for (const c of r.plan) {
       if (c.delayMinutes === 0) {
-        const outcome = outcomes[immediate.findIndex((x) => x.userId === r.user.id && x.contactMethodId === c.method.id)];
-        parts.push(`${c.method.type} ${outcome === 'duplicate' ? 'already paged' : outcome === 'failed' ? 'failed, retrying' : 'sent'}`);
+        const outcome =
+          outcomes[immediate.findIndex((x) => x.userId === r.user.id && x.contactMethodId === c.method.id)];
+        parts.push(
+          `${c.method.type} ${outcome === 'duplicate' ? 'already paged' : outcome === 'failed' ? 'failed, retrying' : 'sent'}`,
+        );
       } else {
         const key = pageKey({ epoch, ...p, userId: r.user.id, channel: c.method.type, contactMethodId: c.method.id });
         await scheduleTimerOnce({
@@ -200,10 +250,30 @@ async function runStep(incidentId: string, epoch: number, p: Step, now: Date, ru
       if (cur.status !== 'triggered') return undefined;
       return {
         incident: { ...cur },
-        timeline: [{ at, actor: ESCALATION_ACTOR, kind: 'escalation', message, change: { policyId: state.policyId, round: p.round, level: p.level, paged: plan.recipients.map((x) => x.user.id), unreachable: plan.unreachable } }],
+        timeline: [
+          {
+            at,
+            actor: ESCALATION_ACTOR,
+            kind: 'escalation',
+            message,
+            change: {
+              policyId: state.policyId,
+              round: p.round,
+              level: p.level,
+              paged: plan.recipients.map((x) => x.user.id),
+              unreachable: plan.unreachable,
+            },
+          },
+        ],
         change: first
           ? undefined
-          : { kind: 'escalated', actor: ESCALATION_ACTOR, reason: `not acknowledged; level ${p.level}${p.round > 1 ? `, round ${p.round}` : ''}`, notify: true, change: { level: p.level, round: p.round, policyId: state.policyId } },
+          : {
+              kind: 'escalated',
+              actor: ESCALATION_ACTOR,
+              reason: `not acknowledged; level ${p.level}${p.round > 1 ? `, round ${p.round}` : ''}`,
+              notify: true,
+              change: { level: p.level, round: p.round, policyId: state.policyId },
+            },
         extra: [advanceEscalationItem(incidentId, epoch, p, next, plan.recipients.length, at)],
       };
     });
@@ -225,7 +295,12 @@ async function runStep(incidentId: string, epoch: number, p: Step, now: Date, ru
 }
 
 /** Incident Acknowledged: remember when, and arm the ack timeout if the policy has one. */
-export async function onAcknowledged(incidentId: string, ackRevision: number, ackedAt: string, now: Date): Promise<void> {
+export async function onAcknowledged(
+  incidentId: string,
+  ackRevision: number,
+  ackedAt: string,
+  now: Date,
+): Promise<void> {
   const state = await recordAcknowledged(incidentId, ackRevision, ackedAt);
   if (!state?.ackTimeoutMinutes) return;
   await placeTimer(await getIncident(incidentId), state, now, 'move');

@@ -31,7 +31,10 @@ function ttlHours(): number {
 }
 
 export function actUrl(action: LinkAction, incidentId: string, userId: string, now: Date): string {
-  const token = signLink({ action, incidentId, userId, expiresAt: new Date(now.getTime() + ttlHours() * 3600000) }, actLinkSecrets());
+  const token = signLink(
+    { action, incidentId, userId, expiresAt: new Date(now.getTime() + ttlHours() * 3600000) },
+    actLinkSecrets(),
+  );
   return `${publicBaseUrl()}/act/${token}`;
 }
 
@@ -46,13 +49,22 @@ let warned = false;
  * out, pointing at the incident in the ops API instead of signed links: a page is never held
  * back for want of a link.
  */
-export function pageLinks(incidentId: string, userId: string, now: Date): { acknowledge: string; resolve: string; incident: string } {
+export function pageLinks(
+  incidentId: string,
+  userId: string,
+  now: Date,
+): { acknowledge: string; resolve: string; incident: string } {
   const incident = incidentUrl(incidentId);
   try {
-    return { acknowledge: actUrl('acknowledge', incidentId, userId, now), resolve: actUrl('resolve', incidentId, userId, now), incident };
+    return {
+      acknowledge: actUrl('acknowledge', incidentId, userId, now),
+      resolve: actUrl('resolve', incidentId, userId, now),
+      incident,
+    };
   } catch (err) {
     if (!(err instanceof ActLinkSecretMissingError)) throw err;
-    if (!warned) logger.error('ACT_LINK_SECRET is not set: pages carry the incident URL instead of acknowledge/resolve links');
+    if (!warned)
+      logger.error('ACT_LINK_SECRET is not set: pages carry the incident URL instead of acknowledge/resolve links');
     warned = true;
     return { acknowledge: incident, resolve: incident, incident };
   }

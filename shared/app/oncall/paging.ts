@@ -41,7 +41,10 @@ export type PageOutcome = 'sent' | 'failed' | 'duplicate' | 'not-triggered';
 export type IncidentPageContext = Omit<PageContext, 'recipient' | 'step' | 'policyName' | 'links'>;
 
 export async function incidentPageContext(incident: Incident, now: Date): Promise<IncidentPageContext> {
-  const [alerts, services] = await Promise.all([incidentAlerts(incident.id), incident.serviceId ? serviceMap(now.getTime()) : undefined]);
+  const [alerts, services] = await Promise.all([
+    incidentAlerts(incident.id),
+    incident.serviceId ? serviceMap(now.getTime()) : undefined,
+  ]);
   const members = alerts.filter((a) => a.relation === 'member');
   return {
     incident: {
@@ -74,7 +77,13 @@ export interface PageRequest {
 /** Render a page and its log entry (nothing is written yet). */
 export function preparePage(r: PageRequest): PageAttempt {
   const incidentId = r.context.incident.id;
-  const key = pageKey({ epoch: r.epoch, ...r.step, userId: r.user.id, channel: r.method.type, contactMethodId: r.method.id });
+  const key = pageKey({
+    epoch: r.epoch,
+    ...r.step,
+    userId: r.user.id,
+    channel: r.method.type,
+    contactMethodId: r.method.id,
+  });
   const msg = pageMessage(r.method.type, {
     ...r.context,
     recipient: { userId: r.user.id, name: r.user.name },
@@ -105,7 +114,9 @@ export function preparePage(r: PageRequest): PageAttempt {
 /** Claim pages of one incident together, then publish the ones this call claimed. Outcomes in order. */
 export async function sendPages(pages: PageAttempt[], now: Date): Promise<PageOutcome[]> {
   const claims = await claimPages(pages, now);
-  return Promise.all(pages.map((p, i) => (claims[i] === 'claimed' ? publishClaimed(p, 1, now) : Promise.resolve(claims[i]!))));
+  return Promise.all(
+    pages.map((p, i) => (claims[i] === 'claimed' ? publishClaimed(p, 1, now) : Promise.resolve(claims[i]!))),
+  );
 }
 
 export async function sendPage(r: PageRequest): Promise<PageOutcome> {
@@ -122,7 +133,12 @@ async function publishClaimed(p: PageAttempt, attempt: number, now: Date): Promi
       subject: p.subject,
       message: p.message,
       structure: 'json',
-      attributes: pageAttributes({ userId: p.userId, channel: p.channel, address: p.address, incidentId: p.incidentId }),
+      attributes: pageAttributes({
+        userId: p.userId,
+        channel: p.channel,
+        address: p.address,
+        incidentId: p.incidentId,
+      }),
       deduplicationId: `page:${p.incidentId}:${p.key}`,
     });
     await markPageSent(p.incidentId, p.key, attempt, r.messageId, now.toISOString());
@@ -133,7 +149,13 @@ async function publishClaimed(p: PageAttempt, attempt: number, now: Date): Promi
     const nextRetryAt = delay === undefined ? undefined : new Date(now.getTime() + delay * 1000).toISOString();
     logger.warn('page publish failed', { incidentId: p.incidentId, page: p.key, attempt, error, nextRetryAt });
     await markPageFailed(p.incidentId, p.key, attempt, error, nextRetryAt);
-    if (nextRetryAt) await scheduleTimer({ id: retryTimerId(p.incidentId, p.key), kind: PAGE_RETRY_TIMER, dueAt: nextRetryAt, payload: { incidentId: p.incidentId, key: p.key } });
+    if (nextRetryAt)
+      await scheduleTimer({
+        id: retryTimerId(p.incidentId, p.key),
+        kind: PAGE_RETRY_TIMER,
+        dueAt: nextRetryAt,
+        payload: { incidentId: p.incidentId, key: p.key },
+      });
     else
       await note(
         p.incidentId,
@@ -167,11 +189,16 @@ export interface DelayedPage {
   policyName: string;
 }
 
-export const delayedPageTimerId = (d: { incidentId: string; key: string }) => `${PAGE_DELIVER_TIMER}#${d.incidentId}#${d.key}`;
+export const delayedPageTimerId = (d: { incidentId: string; key: string }) =>
+  `${PAGE_DELIVER_TIMER}#${d.incidentId}#${d.key}`;
 
 /** Timer: a notification rule with a delay ("email after 2 minutes") comes due. */
 export async function deliverDelayedPage(d: DelayedPage, now: Date): Promise<void> {
-  const [incident, state, user] = await Promise.all([getIncident(d.incidentId), getEscalation(d.incidentId), users.get(d.userId)]);
+  const [incident, state, user] = await Promise.all([
+    getIncident(d.incidentId),
+    getEscalation(d.incidentId),
+    users.get(d.userId),
+  ]);
   if (!incident || incident.status !== 'triggered') return;
   // The chain was restarted (reopened, reassigned, ack timeout): the new chain pages afresh.
   if (!state || state.epoch !== d.epoch) return;
@@ -181,11 +208,28 @@ export async function deliverDelayedPage(d: DelayedPage, now: Date): Promise<voi
     return;
   }
   const context = await incidentPageContext(incident, now);
-  await sendPage({ context, epoch: d.epoch, step: { round: d.round, level: d.level }, policyName: d.policyName, user, method, now });
+  await sendPage({
+    context,
+    epoch: d.epoch,
+    step: { round: d.round, level: d.level },
+    policyName: d.policyName,
+    user,
+    method,
+    now,
+  });
 }
 
 /** A timeline entry that is not an event (no change people are told of). */
-export async function note(incidentId: string, now: Date, message: string, kind = 'escalation', change?: Record<string, unknown>): Promise<void> {
+export async function note(
+  incidentId: string,
+  now: Date,
+  message: string,
+  kind = 'escalation',
+  change?: Record<string, unknown>,
+): Promise<void> {
   const at = now.toISOString();
-  await mutateIncident(incidentId, at, (cur) => ({ incident: { ...cur }, timeline: [{ at, actor: ESCALATION_ACTOR, kind, message, ...(change ? { change } : {}) }] }));
+  await mutateIncident(incidentId, at, (cur) => ({
+    incident: { ...cur },
+    timeline: [{ at, actor: ESCALATION_ACTOR, kind, message, ...(change ? { change } : {}) }],
+  }));
 }

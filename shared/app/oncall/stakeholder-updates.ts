@@ -12,7 +12,11 @@ import { claimStakeholderUpdate, releaseStakeholderUpdate } from '../../store/on
 import { subscriptionsOf, usersById } from '../../store/oncall';
 import { serviceMap } from '../../store/services';
 
-export async function publishStakeholderUpdate(event: StakeholderEvent, d: IncidentEventDetail, now: Date): Promise<{ sent: number; skipped: number }> {
+export async function publishStakeholderUpdate(
+  event: StakeholderEvent,
+  d: IncidentEventDetail,
+  now: Date,
+): Promise<{ sent: number; skipped: number }> {
   const i = d.incident;
   if (!d.notify || !i.serviceId) return { sent: 0, skipped: 0 };
   const subs = (await subscriptionsOf(i.serviceId)).filter((s) => s.events.includes(event));
@@ -21,7 +25,16 @@ export async function publishStakeholderUpdate(event: StakeholderEvent, d: Incid
   const serviceName = (await serviceMap(now.getTime())).get(i.serviceId)?.name ?? i.serviceId;
   const update = {
     event,
-    incident: { id: i.id, number: i.number, title: i.title, severity: i.severity, status: i.status, serviceId: i.serviceId, openedAt: i.openedAt, resolvedAt: i.resolvedAt },
+    incident: {
+      id: i.id,
+      number: i.number,
+      title: i.title,
+      severity: i.severity,
+      status: i.status,
+      serviceId: i.serviceId,
+      openedAt: i.openedAt,
+      resolvedAt: i.resolvedAt,
+    },
     serviceName,
     change: d.change,
   };
@@ -58,7 +71,11 @@ export async function publishStakeholderUpdate(event: StakeholderEvent, d: Incid
         sent++;
       } catch (err) {
         failure = err;
-        logger.warn('stakeholder update failed; it will be retried', { incidentId: i.id, subscription: s.id, error: err as Error });
+        logger.warn('stakeholder update failed; it will be retried', {
+          incidentId: i.id,
+          subscription: s.id,
+          error: err as Error,
+        });
         await releaseStakeholderUpdate(i.id, i.revision, s.id, destination);
       }
     }

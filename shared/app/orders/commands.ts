@@ -74,7 +74,11 @@ export async function placeOrder(body: ProductOrderCreate, caller: Caller, now: 
   }
   const id = ulid(now.getTime());
   const lookups = await lookupsFor(body);
-  const planned = planOrder(body, lookups, { orderId: id, requester: caller, manualTimeoutSeconds: manualTimeoutSeconds() });
+  const planned = planOrder(body, lookups, {
+    orderId: id,
+    requester: caller,
+    manualTimeoutSeconds: manualTimeoutSeconds(),
+  });
   const at = now.toISOString();
   const order = createOrder(
     {
@@ -109,10 +113,19 @@ export async function placeOrder(body: ProductOrderCreate, caller: Caller, now: 
 export async function startExecution(order: ProductOrder): Promise<ProductOrder> {
   try {
     const arn = await orderExecutions().start(order.machine, order.execution.name, order.plan);
-    const { order: saved } = await updateOrder(order.id, (o) => (o.execution.arn ? undefined : touch(o, new Date().toISOString(), { execution: { ...o.execution, arn, startedAt: new Date().toISOString() } })));
+    const { order: saved } = await updateOrder(order.id, (o) =>
+      o.execution.arn
+        ? undefined
+        : touch(o, new Date().toISOString(), {
+            execution: { ...o.execution, arn, startedAt: new Date().toISOString() },
+          }),
+    );
     return saved;
   } catch (err) {
-    logger.error('order execution did not start; the reconciler retries it', { orderId: order.id, error: err as Error });
+    logger.error('order execution did not start; the reconciler retries it', {
+      orderId: order.id,
+      error: err as Error,
+    });
     return order;
   }
 }
@@ -147,14 +160,26 @@ export async function readOrder(id: string): Promise<OrderDetail> {
 export async function reconcile(order: ProductOrder): Promise<ProductOrder> {
   if (isFinal(order) || order.state === 'failed') return order;
   if (!order.execution.arn) return order.state === 'acknowledged' ? startExecution(order) : order;
-  const arn = order.state === 'pendingCancellation' && order.execution.rollbackArn ? order.execution.rollbackArn : order.execution.arn;
-  const status = await orderExecutions().describe(arn).catch(() => undefined);
-  if (!status || status.status === 'RUNNING' || status.status === 'PENDING_REDRIVE' || status.status === 'SUCCEEDED') return order;
+  const arn =
+    order.state === 'pendingCancellation' && order.execution.rollbackArn
+      ? order.execution.rollbackArn
+      : order.execution.arn;
+  const status = await orderExecutions()
+    .describe(arn)
+    .catch(() => undefined);
+  if (!status || status.status === 'RUNNING' || status.status === 'PENDING_REDRIVE' || status.status === 'SUCCEEDED')
+    return order;
   if (status.status === 'FAILED' && status.error === 'OrderFailed') return order;
-  const history = await orderExecutions().history(arn).catch(() => []);
+  const history = await orderExecutions()
+    .history(arn)
+    .catch(() => []);
   const step = failedStep(history);
   const { order: next } = await updateOrder(order.id, (o) =>
-    executionFailed(o, { step, error: status.error ?? status.status, cause: status.cause, status: status.status }, new Date().toISOString()),
+    executionFailed(
+      o,
+      { step, error: status.error ?? status.status, cause: status.cause, status: status.status },
+      new Date().toISOString(),
+    ),
   );
   return next;
 }
@@ -162,7 +187,8 @@ export async function reconcile(order: ProductOrder): Promise<ProductOrder> {
 /** POST /productOrder/{id}/redrive: the failed execution resumes from the failed step. */
 export async function redriveOrder(id: string, caller: Caller, now: Date): Promise<ProductOrder> {
   const current = await reconcile(await requireOrder(id));
-  const arn = current.cancellation && current.execution.rollbackArn ? current.execution.rollbackArn : current.execution.arn;
+  const arn =
+    current.cancellation && current.execution.rollbackArn ? current.execution.rollbackArn : current.execution.arn;
   if (!arn) throw new ConflictError(`The order ${id} has no execution to redrive.`);
   // The order moves first: the redriven steps find it in progress. Should the redrive call fail,
   // the next read sees the execution still failed and marks the order failed again.
@@ -178,7 +204,13 @@ export interface CancelView extends CancelRequest {
 
 function cancelView(c: CancelRequest, order: ProductOrder | undefined): CancelView {
   const state =
-    order?.state === 'cancelled' ? 'done' : order?.state === 'pendingCancellation' ? 'inProgress' : order && order.cancellation?.id === c.id ? 'terminatedWithError' : 'acknowledged';
+    order?.state === 'cancelled'
+      ? 'done'
+      : order?.state === 'pendingCancellation'
+        ? 'inProgress'
+        : order && order.cancellation?.id === c.id
+          ? 'terminatedWithError'
+          : 'acknowledged';
   return { ...c, state, effectiveCancellationDate: order?.state === 'cancelled' ? order.completionDate : undefined };
 }
 
@@ -187,7 +219,12 @@ export async function cancelOrder(body: CancelProductOrderCreate, caller: Caller
   const orderId = body.productOrder.id;
   const current = await reconcile(await requireOrder(orderId));
   const id = ulid(now.getTime());
-  const decision = requestCancellation(current, { id, reason: body.cancellationReason }, now.toISOString(), userActor(caller));
+  const decision = requestCancellation(
+    current,
+    { id, reason: body.cancellationReason },
+    now.toISOString(),
+    userActor(caller),
+  );
   const request: CancelRequest = {
     id,
     productOrderId: orderId,
@@ -197,14 +234,27 @@ export async function cancelOrder(body: CancelProductOrderCreate, caller: Caller
     requestedBy: caller.id,
   };
   await putCancelRequest(request);
-  let { order } = await updateOrder(orderId, (o) => (o.revision === current.revision ? decision.order : requestCancellation(o, { id, reason: body.cancellationReason }, now.toISOString(), userActor(caller)).order));
+  let { order } = await updateOrder(orderId, (o) =>
+    o.revision === current.revision
+      ? decision.order
+      : requestCancellation(o, { id, reason: body.cancellationReason }, now.toISOString(), userActor(caller)).order,
+  );
   if (decision.then.kind === 'signal') {
-    for (const token of Object.values(order.heldTokens)) await orderExecutions().failTask(token, 'OrderCancelledError', `The order ${orderId} was cancelled: ${body.cancellationReason ?? 'on request'}`);
+    for (const token of Object.values(order.heldTokens))
+      await orderExecutions().failTask(
+        token,
+        'OrderCancelledError',
+        `The order ${orderId} was cancelled: ${body.cancellationReason ?? 'on request'}`,
+      );
   } else {
     // The execution had stopped at a failed step: a rollback execution undoes what it did.
     const name = `${order.execution.name}-rollback`;
     const arn = await orderExecutions().start(order.machine, name, { ...order.plan, mode: 'rollback' });
-    order = (await updateOrder(orderId, (o) => touch(o, now.toISOString(), { execution: { ...o.execution, rollbackName: name, rollbackArn: arn } }))).order;
+    order = (
+      await updateOrder(orderId, (o) =>
+        touch(o, now.toISOString(), { execution: { ...o.execution, rollbackName: name, rollbackArn: arn } }),
+      )
+    ).order;
   }
   return cancelView(request, order);
 }

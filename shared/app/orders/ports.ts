@@ -45,7 +45,12 @@ export interface Provisioning {
     opts: { record: boolean; task?: { taskToken: string; executionArn?: string; stateName?: string } },
   ): Promise<{ ticketId?: string }>;
   /** Record a service's state (a manual step done). */
-  setServiceState(key: string, customerId: string, serviceId: string, state: 'active' | 'suspended' | 'terminated'): Promise<void>;
+  setServiceState(
+    key: string,
+    customerId: string,
+    serviceId: string,
+    state: 'active' | 'suspended' | 'terminated',
+  ): Promise<void>;
 }
 
 export type { Payments };

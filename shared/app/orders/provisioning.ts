@@ -61,7 +61,14 @@ export const provisioningCatalog: OrderCatalog = {
           role: s.offeringType,
           // Mixed (some services suspended, some not) counts as active: it can still be changed.
           state: state === 'mixed' ? 'active' : state,
-          services: own.map((x) => ({ id: x.id, specId: x.featureId, name: x.name, driver: x.driver, state: x.state, config: x.config })),
+          services: own.map((x) => ({
+            id: x.id,
+            specId: x.featureId,
+            name: x.name,
+            driver: x.driver,
+            state: x.state,
+            config: x.config,
+          })),
         };
       }),
     };
@@ -74,7 +81,14 @@ const STATE_AFTER = { provision: 'active', resume: 'active', suspend: 'suspended
 export const driverProvisioning: Provisioning = {
   async createCustomer(key, c, paymentMethod) {
     await createCustomerAccount(
-      { id: c.id, organizationId: c.organizationId!, siteId: c.siteId, name: c.name ?? c.id, contact: c.email ? { email: c.email } : undefined, paymentMethod },
+      {
+        id: c.id,
+        organizationId: c.organizationId!,
+        siteId: c.siteId,
+        name: c.name ?? c.id,
+        contact: c.email ? { email: c.email } : undefined,
+        paymentMethod,
+      },
       ctx(key),
     );
   },
@@ -85,7 +99,10 @@ export const driverProvisioning: Provisioning = {
     await closeCustomerAccount(customerId, finalBill, ctx(key));
   },
   async addSubscription(key, s) {
-    await addSubscription({ customerId: s.customerId, subscriptionId: s.subscriptionId, offeringId: s.offeringId, orderId: s.orderId }, ctx(key));
+    await addSubscription(
+      { customerId: s.customerId, subscriptionId: s.subscriptionId, offeringId: s.offeringId, orderId: s.orderId },
+      ctx(key),
+    );
   },
   async removeSubscription(key, s) {
     await removeCustomerSubscription(s.customerId, s.subscriptionId, ctx(key));
@@ -100,14 +117,20 @@ export const driverProvisioning: Provisioning = {
           Key: provisioningKeys.subscription(s.customerId, s.subscriptionId),
           UpdateExpression: 'SET offeringId = :o, offeringVersion = :v, orderId = :order, updatedAt = :now',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':o': s.offeringId, ':v': offering?.version ?? 1, ':order': s.orderId, ':now': new Date().toISOString() },
+          ExpressionAttributeValues: {
+            ':o': s.offeringId,
+            ':v': offering?.version ?? 1,
+            ':order': s.orderId,
+            ':now': new Date().toISOString(),
+          },
         }),
       ),
     );
   },
   async runService(key, customerId, s, op, opts) {
     const driver = s.driver as DriverName;
-    const plan = driver === 'ocs' && (op === 'provision' || op === 'modify') ? await chargingPlanOf(customerId) : undefined;
+    const plan =
+      driver === 'ocs' && (op === 'provision' || op === 'modify') ? await chargingPlanOf(customerId) : undefined;
     const current = opts.record || driver !== 'manual' ? await getService(customerId, s.serviceId, true) : undefined;
     const r = await runDriver(driver, op, {
       operationKey: key,

@@ -59,25 +59,45 @@ const now = () => new Date().toISOString();
 /** A forward step may start: moves the order to inProgress, stops when it is being cancelled. */
 async function begin(input: { orderId: string; kind: string }, step: string): Promise<ProductOrder> {
   const order = await requireOrder(input.orderId);
-  if (stepGate(order) === 'cancelled') throw new OrderCancelledError(`${step}: the order ${order.id} is being cancelled`);
+  if (stepGate(order) === 'cancelled')
+    throw new OrderCancelledError(`${step}: the order ${order.id} is being cancelled`);
   const moved = stepStarted(order, now(), actorOf(input), step);
   if (!moved) return order;
-  return (await updateOrder(order.id, (o) => (stepGate(o) === 'cancelled' ? undefined : stepStarted(o, now(), actorOf(input), step)))).order;
+  return (
+    await updateOrder(order.id, (o) =>
+      stepGate(o) === 'cancelled' ? undefined : stepStarted(o, now(), actorOf(input), step),
+    )
+  ).order;
 }
 
-const undoOf: Record<ServiceOp, ServiceOp> = { provision: 'deprovision', deprovision: 'provision', suspend: 'resume', resume: 'suspend', modify: 'modify' };
-const stateAfter: Partial<Record<ServiceOp, 'active' | 'suspended' | 'terminated'>> = { provision: 'active', resume: 'active', suspend: 'suspended', deprovision: 'terminated' };
+const undoOf: Record<ServiceOp, ServiceOp> = {
+  provision: 'deprovision',
+  deprovision: 'provision',
+  suspend: 'resume',
+  resume: 'suspend',
+  modify: 'modify',
+};
+const stateAfter: Partial<Record<ServiceOp, 'active' | 'suspended' | 'terminated'>> = {
+  provision: 'active',
+  resume: 'active',
+  suspend: 'suspended',
+  deprovision: 'terminated',
+};
 
 /** A forward service operation (its driver, then its recorded state). */
 async function serviceOp(input: IterationState): Promise<void> {
   const s = input.service!;
-  await orderPorts().provisioning.runService(key(input.orderId, 'do', s.key, s.op), input.customer.id, s, s.op, { record: true });
+  await orderPorts().provisioning.runService(key(input.orderId, 'do', s.key, s.op), input.customer.id, s, s.op, {
+    record: true,
+  });
 }
 
 /** Undo one service: the reverse driver operation. Manual services need a person: left to the ticket trail. */
 async function undoService(orderId: string, customerId: string, s: SagaService, record: boolean): Promise<void> {
   if (s.driver === 'manual') return;
-  await orderPorts().provisioning.runService(key(orderId, 'undo', s.key, undoOf[s.op]), customerId, s, undoOf[s.op], { record });
+  await orderPorts().provisioning.runService(key(orderId, 'undo', s.key, undoOf[s.op]), customerId, s, undoOf[s.op], {
+    record,
+  });
 }
 
 async function applyItem(input: IterationState): Promise<void> {
@@ -85,13 +105,19 @@ async function applyItem(input: IterationState): Promise<void> {
   const item = input.item!;
   const ref = { customerId: input.customer.id, subscriptionId: item.subscriptionId };
   const k = (what: string) => key(input.orderId, 'item', item.itemId, what);
-  if (item.op === 'add') await provisioning.addSubscription(k('add'), { ...ref, offeringId: item.offeringId!, orderId: input.orderId });
-  if (item.op === 'changePlan') await provisioning.changeOffering(k('offering'), { ...ref, offeringId: item.offeringId!, orderId: input.orderId });
+  if (item.op === 'add')
+    await provisioning.addSubscription(k('add'), { ...ref, offeringId: item.offeringId!, orderId: input.orderId });
+  if (item.op === 'changePlan')
+    await provisioning.changeOffering(k('offering'), { ...ref, offeringId: item.offeringId!, orderId: input.orderId });
 }
 
 async function completeItem(input: IterationState): Promise<void> {
   const item = input.item!;
-  if (item.op === 'remove') await orderPorts().provisioning.removeSubscription(key(input.orderId, 'item', item.itemId, 'remove'), { customerId: input.customer.id, subscriptionId: item.subscriptionId });
+  if (item.op === 'remove')
+    await orderPorts().provisioning.removeSubscription(key(input.orderId, 'item', item.itemId, 'remove'), {
+      customerId: input.customer.id,
+      subscriptionId: item.subscriptionId,
+    });
 }
 
 /** Undo one item of a change order: the subscription's offering back, every service back, an added subscription gone. Idempotent. */
@@ -100,7 +126,12 @@ async function undoItem(input: IterationState): Promise<void> {
   const item = input.item!;
   const ref = { customerId: input.customer.id, subscriptionId: item.subscriptionId };
   const k = (what: string) => key(input.orderId, 'undo-item', item.itemId, what);
-  if (item.op === 'changePlan') await provisioning.changeOffering(k('offering'), { ...ref, offeringId: item.fromOfferingId!, orderId: input.orderId });
+  if (item.op === 'changePlan')
+    await provisioning.changeOffering(k('offering'), {
+      ...ref,
+      offeringId: item.fromOfferingId!,
+      orderId: input.orderId,
+    });
   for (const s of item.services) await undoService(input.orderId, input.customer.id, s, item.op !== 'add');
   if (item.op === 'add') await provisioning.removeSubscription(k('remove'), ref);
 }
@@ -130,14 +161,23 @@ async function notify(input: SagaState, order: ProductOrder): Promise<void> {
 }
 
 async function end(input: SagaState, outcome: Parameters<typeof finish>[1]): Promise<{ state: string }> {
-  const { order } = await updateOrder(input.orderId, (o) => (['completed', 'partial', 'cancelled'].includes(o.state) || (o.state === 'failed' && !o.failure?.redrivable) ? undefined : finish(o, outcome, now(), actorOf(input))));
+  const { order } = await updateOrder(input.orderId, (o) =>
+    ['completed', 'partial', 'cancelled'].includes(o.state) || (o.state === 'failed' && !o.failure?.redrivable)
+      ? undefined
+      : finish(o, outcome, now(), actorOf(input)),
+  );
   return { state: order.state };
 }
 
 /** Other manual steps of the order stop waiting (a sibling failed): the Map can then finish. */
 async function abortHeld(order: ProductOrder, exceptKey?: string): Promise<void> {
   for (const [k, token] of Object.entries(order.heldTokens))
-    if (k !== exceptKey) await orderExecutions().failTask(token, 'PermanentStepError', `Another step of order ${order.id} failed; this manual step is no longer needed.`);
+    if (k !== exceptKey)
+      await orderExecutions().failTask(
+        token,
+        'PermanentStepError',
+        `Another step of order ${order.id} failed; this manual step is no longer needed.`,
+      );
 }
 
 export async function runStep(event: StepEvent): Promise<unknown> {
@@ -153,10 +193,22 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       case 'createCustomer': {
         await begin(input, step);
         await provisioning.createCustomer(k(), customer, input.payment?.method ?? 'card');
-        const subscriptions = [...new Map([...input.network, ...input.services].map((s) => [s.subscriptionId, s])).values()];
+        const subscriptions = [
+          ...new Map([...input.network, ...input.services].map((s) => [s.subscriptionId, s])).values(),
+        ];
         // The plan first: add-ons may only fit a plan the customer has.
-        subscriptions.sort((a, b) => Number(b.subscriptionId === input.plan?.subscriptionId) - Number(a.subscriptionId === input.plan?.subscriptionId));
-        for (const s of subscriptions) await provisioning.addSubscription(k(s.subscriptionId), { customerId: customer.id, subscriptionId: s.subscriptionId, offeringId: s.offeringId, orderId: input.orderId });
+        subscriptions.sort(
+          (a, b) =>
+            Number(b.subscriptionId === input.plan?.subscriptionId) -
+            Number(a.subscriptionId === input.plan?.subscriptionId),
+        );
+        for (const s of subscriptions)
+          await provisioning.addSubscription(k(s.subscriptionId), {
+            customerId: customer.id,
+            subscriptionId: s.subscriptionId,
+            offeringId: s.offeringId,
+            orderId: input.orderId,
+          });
         return {};
       }
       case 'creditCheck': {
@@ -171,7 +223,8 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         return {};
       case 'activateNetwork':
         await begin(input, step);
-        for (const s of input.network) await provisioning.runService(k(s.key), customer.id, s, 'provision', { record: true });
+        for (const s of input.network)
+          await provisioning.runService(k(s.key), customer.id, s, 'provision', { record: true });
         return {};
       case 'serviceOp':
         await begin(input, step);
@@ -181,8 +234,19 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         const order = await begin(input, step);
         const s = input.service!;
         const stateName = event.stateName ?? 'ManualService';
-        const r = await provisioning.runService(k(s.key), customer.id, s, s.op, { record: false, task: { taskToken: event.taskToken!, executionArn: event.executionArn, stateName } });
-        await updateOrder(order.id, (o) => holdOn(o, { key: s.key, stateName, since: now(), ticketId: r.ticketId }, event.taskToken!, now(), actorOf(input)));
+        const r = await provisioning.runService(k(s.key), customer.id, s, s.op, {
+          record: false,
+          task: { taskToken: event.taskToken!, executionArn: event.executionArn, stateName },
+        });
+        await updateOrder(order.id, (o) =>
+          holdOn(
+            o,
+            { key: s.key, stateName, since: now(), ticketId: r.ticketId },
+            event.taskToken!,
+            now(),
+            actorOf(input),
+          ),
+        );
         return { ticketId: r.ticketId };
       }
       case 'manualDone': {
@@ -202,13 +266,17 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       }
       case 'checkServices': {
         const failed = (input.serviceResults ?? []).filter((r) => !r.ok);
-        if (failed.length) throw new PermanentStepError(`${failed.length} service(s) failed: ${failed.map((r) => `${r.key} (${r.error})`).join(', ')}`);
+        if (failed.length)
+          throw new PermanentStepError(
+            `${failed.length} service(s) failed: ${failed.map((r) => `${r.key} (${r.error})`).join(', ')}`,
+          );
         return {};
       }
       case 'commit': {
         await begin(input, step);
         await updateOrder(input.orderId, (o) => {
-          if (stepGate(o) === 'cancelled') throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
+          if (stepGate(o) === 'cancelled')
+            throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
           return passPointOfNoReturn(o, now());
         });
         return {};
@@ -216,7 +284,8 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       case 'finalBill': {
         await begin(input, step);
         await updateOrder(input.orderId, (o) => {
-          if (stepGate(o) === 'cancelled') throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
+          if (stepGate(o) === 'cancelled')
+            throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
           return passPointOfNoReturn(o, now());
         });
         return {};
@@ -227,7 +296,9 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       case 'complete': {
         const r = await end(input, { items: input.itemResults });
         if (input.kind !== 'newCustomer' && input.kind !== 'terminate')
-          await notify(input, await requireOrder(input.orderId)).catch((err: unknown) => logger.warn('order notification failed', { orderId: input.orderId, error: err as Error }));
+          await notify(input, await requireOrder(input.orderId)).catch((err: unknown) =>
+            logger.warn('order notification failed', { orderId: input.orderId, error: err as Error }),
+          );
         return r;
       }
       case 'finish':

@@ -4,4 +4,8 @@ import { simulatedPayments } from '../../adapters/payments';
 import { registerOrderPorts } from './ports';
 import { driverProvisioning, provisioningCatalog } from './provisioning';
 
-registerOrderPorts(() => ({ catalog: provisioningCatalog, provisioning: driverProvisioning, payments: simulatedPayments }));
+registerOrderPorts(() => ({
+  catalog: provisioningCatalog,
+  provisioning: driverProvisioning,
+  payments: simulatedPayments,
+}));

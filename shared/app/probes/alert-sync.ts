@@ -5,7 +5,16 @@
 // difference, then reads again, so events that arrive late, twice or out of order still end with
 // the alerts matching the latest state.
 import { randomUUID } from 'node:crypto';
-import { PROBES_INTEGRATION_ID, PROBES_INTEGRATION_NAME, alertFor, dedupKeysFor, desiredAlerts, type DesiredAlert, type Subject, type SubjectKind } from '../../domain/probes/alerts';
+import {
+  PROBES_INTEGRATION_ID,
+  PROBES_INTEGRATION_NAME,
+  alertFor,
+  dedupKeysFor,
+  desiredAlerts,
+  type DesiredAlert,
+  type Subject,
+  type SubjectKind,
+} from '../../domain/probes/alerts';
 import { newToken, type Integration } from '../../domain/integration';
 import { logger } from '../../observability/logger';
 import { getLiveAlert } from '../../store/alerts';
@@ -19,7 +28,13 @@ export async function ensureProbesIntegration(now: Date): Promise<Integration> {
   return (
     (await getIntegration(PROBES_INTEGRATION_ID)) ??
     ensureIntegration(
-      { id: PROBES_INTEGRATION_ID, type: 'generic', name: PROBES_INTEGRATION_NAME, enabled: true, allowedTopicArns: [] },
+      {
+        id: PROBES_INTEGRATION_ID,
+        type: 'generic',
+        name: PROBES_INTEGRATION_NAME,
+        enabled: true,
+        allowedTopicArns: [],
+      },
       newToken(),
       now.toISOString(),
     )
@@ -47,7 +62,11 @@ export interface SyncResult {
 
 const MAX_PASSES = 5;
 
-export async function syncSubjectAlerts(kind: SubjectKind, id: string, clock: () => Date = () => new Date()): Promise<SyncResult> {
+export async function syncSubjectAlerts(
+  kind: SubjectKind,
+  id: string,
+  clock: () => Date = () => new Date(),
+): Promise<SyncResult> {
   const integ = await ensureProbesIntegration(clock());
   // An operator can silence every built-in alert by disabling the integration, as for any monitor.
   if (!integ.enabled) return { sent: [], skipped: 'integration-disabled' };
@@ -64,9 +83,26 @@ export async function syncSubjectAlerts(kind: SubjectKind, id: string, clock: ()
     const alerts = todo.map(({ d, live: l }) => alertFor(d, now, l));
     // Each delivery is its own body (a nonce): a retry of the same decision must not be
     // mistaken for an already-processed one, since the pass that follows decides again anyway.
-    const body = JSON.stringify({ subject: `${kind}:${id}`, revision: subject?.state.revision ?? null, nonce: randomUUID(), alerts });
-    const stored = await storeDelivery({ integrationId: integ.id, body, contentType: 'application/json', receivedAt: now, alerts });
-    stored.results.forEach((r, i) => result.sent.push({ dedupKey: r.dedupKey, action: alerts[i]!.action === 'resolve' ? 'resolve' : 'trigger', outcome: r.outcome }));
+    const body = JSON.stringify({
+      subject: `${kind}:${id}`,
+      revision: subject?.state.revision ?? null,
+      nonce: randomUUID(),
+      alerts,
+    });
+    const stored = await storeDelivery({
+      integrationId: integ.id,
+      body,
+      contentType: 'application/json',
+      receivedAt: now,
+      alerts,
+    });
+    stored.results.forEach((r, i) =>
+      result.sent.push({
+        dedupKey: r.dedupKey,
+        action: alerts[i]!.action === 'resolve' ? 'resolve' : 'trigger',
+        outcome: r.outcome,
+      }),
+    );
   }
   logger.warn('probe alerts did not settle; the next flip will converge them', { kind, id });
   return result;

@@ -3,7 +3,12 @@
 // open product orders, its tickets, and the open incidents touching the platform services its
 // services run on (or anything those depend on).
 import { FINAL_STATES, type ProductOrder } from '../../domain/orders/order';
-import { subscriptionState, type Customer, type CustomerService, type Subscription } from '../../domain/provisioning/customers';
+import {
+  subscriptionState,
+  type Customer,
+  type CustomerService,
+  type Subscription,
+} from '../../domain/provisioning/customers';
 import { upstreamOf } from '../../domain/services';
 import type { Ticket } from '../../domain/tickets/ticket';
 import { customerPartition, getOrganization, getRealm, getSite } from '../../store/customers';
@@ -40,7 +45,13 @@ async function openOrdersOf(customerId: string): Promise<CustomerView['openOrder
   const page = await listOrders({ customerId, limit: 100 });
   return page.items
     .filter((o) => !FINAL_STATES.includes(o.state))
-    .map((o) => ({ id: o.id, state: o.state, kind: o.kind, href: `/productOrder/${o.id}`, orderDate: (o as { orderDate?: string }).orderDate }));
+    .map((o) => ({
+      id: o.id,
+      state: o.state,
+      kind: o.kind,
+      href: `/productOrder/${o.id}`,
+      orderDate: (o as { orderDate?: string }).orderDate,
+    }));
 }
 
 async function ticketsOf(ids: string[], emails: string[]): Promise<CustomerView['tickets']> {
@@ -51,7 +62,15 @@ async function ticketsOf(ids: string[], emails: string[]): Promise<CustomerView[
   return [...all.values()]
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .slice(0, TICKET_LIMIT)
-    .map((t) => ({ id: t.id, number: t.number, subject: t.subject, status: t.status, priority: t.priority, createdAt: t.createdAt, href: `/tickets/${t.id}` }));
+    .map((t) => ({
+      id: t.id,
+      number: t.number,
+      subject: t.subject,
+      status: t.status,
+      priority: t.priority,
+      createdAt: t.createdAt,
+      href: `/tickets/${t.id}`,
+    }));
 }
 
 async function incidentsTouching(services: CustomerService[]): Promise<CustomerView['incidents']> {
@@ -71,7 +90,8 @@ async function incidentsTouching(services: CustomerService[]): Promise<CustomerV
   const byIncident = new Map<string, CustomerView['incidents'][number]['affects']>();
   await Promise.all(
     [...watched.entries()].map(async ([target, affects]) => {
-      for (const id of await openIncidentIdsForService(target)) byIncident.set(id, [...(byIncident.get(id) ?? []), ...affects]);
+      for (const id of await openIncidentIdsForService(target))
+        byIncident.set(id, [...(byIncident.get(id) ?? []), ...affects]);
     }),
   );
   const incidents = await Promise.all([...byIncident.keys()].map((id) => getIncident(id)));
@@ -109,5 +129,14 @@ export async function customerView(customerId: string): Promise<CustomerView | u
     return { ...s, state: subscriptionState(services), services };
   });
   const named = (x?: { id: string; name: string }) => (x ? { id: x.id, name: x.name } : undefined);
-  return { customer: c, realm: named(realm), organization: named(organization), site: named(site), subscriptions, openOrders, tickets, incidents };
+  return {
+    customer: c,
+    realm: named(realm),
+    organization: named(organization),
+    site: named(site),
+    subscriptions,
+    openOrders,
+    tickets,
+    incidents,
+  };
 }

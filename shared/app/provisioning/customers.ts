@@ -41,11 +41,16 @@ export async function createCustomerAccount(input: CustomerInput, ctx: Operation
   const replay = await previousOperation<Customer>('createCustomer', ctx);
   if (replay) return replay.result;
   const org = await getOrganization(input.organizationId);
-  if (!org) throw new ValidationError('Unknown organization.', [{ field: 'organizationId', message: `no organization ${input.organizationId}` }]);
+  if (!org)
+    throw new ValidationError('Unknown organization.', [
+      { field: 'organizationId', message: `no organization ${input.organizationId}` },
+    ]);
   if (input.siteId) {
     const site = await getSite(input.siteId);
     if (!site || site.organizationId !== org.id)
-      throw new ValidationError('Unknown site.', [{ field: 'siteId', message: `no site ${input.siteId} in organization ${org.id}` }]);
+      throw new ValidationError('Unknown site.', [
+        { field: 'siteId', message: `no site ${input.siteId} in organization ${org.id}` },
+      ]);
   }
   return createCustomer({ ...input, realmId: org.realmId }, ctx);
 }
@@ -58,13 +63,19 @@ export interface OrderableOffering {
 /** The offering and its specification, if they exist and can be ordered; errors name `field`. */
 export async function requireOrderableOffering(offeringId: string, field = 'offeringId'): Promise<OrderableOffering> {
   const offering = await getProductOffering(offeringId);
-  if (!offering) throw new ValidationError('Unknown product offering.', [{ field, message: `no product offering ${offeringId}` }]);
+  if (!offering)
+    throw new ValidationError('Unknown product offering.', [{ field, message: `no product offering ${offeringId}` }]);
   const specification = await getProductSpecification(offering.productSpecification.id);
   if (!specification)
-    throw new ValidationError('The offering’s specification is missing.', [{ field, message: `no product specification ${offering.productSpecification.id}` }]);
+    throw new ValidationError('The offering’s specification is missing.', [
+      { field, message: `no product specification ${offering.productSpecification.id}` },
+    ]);
   if (!orderable(offering, specification))
     throw new ValidationError('The offering cannot be ordered now.', [
-      { field, message: `offering is ${offering.lifecycleStatus}, specification is ${specification.lifecycleStatus}; both must be Active` },
+      {
+        field,
+        message: `offering is ${offering.lifecycleStatus}, specification is ${specification.lifecycleStatus}; both must be Active`,
+      },
     ]);
   return { offering, specification };
 }
@@ -78,7 +89,10 @@ export interface AddSubscriptionRequest {
 }
 
 /** Add a subscription to an offering, with one inactive service per feature of its specification. */
-export async function addSubscription(req: AddSubscriptionRequest, ctx: OperationContext): Promise<SubscriptionWithServices> {
+export async function addSubscription(
+  req: AddSubscriptionRequest,
+  ctx: OperationContext,
+): Promise<SubscriptionWithServices> {
   const replay = await previousOperation<SubscriptionWithServices>('addSubscription', ctx);
   if (replay) return replay.result;
   const { offering, specification } = await requireOrderableOffering(req.offeringId);
@@ -88,7 +102,10 @@ export async function addSubscription(req: AddSubscriptionRequest, ctx: Operatio
     const plans = subscriptions.filter((s) => s.offeringType === 'plan').map((s) => s.offeringId);
     if (offering.addOnFor?.length && !plans.some((p) => offering.addOnFor!.includes(p)))
       throw new ValidationError('The add-on does not fit the customer’s plans.', [
-        { field: 'offeringId', message: `${offering.id} fits ${offering.addOnFor.join(', ')}; the customer has ${plans.join(', ') || 'no plan'}` },
+        {
+          field: 'offeringId',
+          message: `${offering.id} fits ${offering.addOnFor.join(', ')}; the customer has ${plans.join(', ') || 'no plan'}`,
+        },
       ]);
   }
   const base = { version: 1, createdAt: ctx.now, updatedAt: ctx.now };
@@ -159,12 +176,20 @@ export async function setServiceState(
 }
 
 /** Compensation of a service added on its own. Missing is fine. */
-export function removeCustomerService(customerId: string, serviceId: string, ctx: OperationContext): Promise<{ removed: boolean }> {
+export function removeCustomerService(
+  customerId: string,
+  serviceId: string,
+  ctx: OperationContext,
+): Promise<{ removed: boolean }> {
   return removeService(customerId, serviceId, ctx);
 }
 
 /** Compensation of addSubscription: the subscription and its services go. Missing is fine. */
-export function removeCustomerSubscription(customerId: string, subscriptionId: string, ctx: OperationContext): Promise<{ removed: number }> {
+export function removeCustomerSubscription(
+  customerId: string,
+  subscriptionId: string,
+  ctx: OperationContext,
+): Promise<{ removed: number }> {
   return removeSubscription(customerId, subscriptionId, ctx);
 }
 
@@ -174,7 +199,11 @@ export function removeCustomerAccount(customerId: string, ctx: OperationContext)
 }
 
 /** Close an account whose services are all terminated (a cancel order's last step). */
-export async function closeCustomerAccount(customerId: string, finalBill: boolean, ctx: OperationContext): Promise<Customer> {
+export async function closeCustomerAccount(
+  customerId: string,
+  finalBill: boolean,
+  ctx: OperationContext,
+): Promise<Customer> {
   const replay = await previousOperation<Customer>('closeCustomer', ctx);
   if (replay) return replay.result;
   const { customer, services } = await customerPartition(customerId);
@@ -198,5 +227,8 @@ export async function chargingPlanOf(customerId: string): Promise<ChargingPlan |
   const plan = subs.find((s) => s.offeringType === 'plan');
   if (!plan) return undefined;
   const offerings = await Promise.all(subs.map((s) => getProductOffering(s.offeringId)));
-  return combinePlan(offerings.filter((o): o is ProductOffering => !!o), plan.offeringId);
+  return combinePlan(
+    offerings.filter((o): o is ProductOffering => !!o),
+    plan.offeringId,
+  );
 }

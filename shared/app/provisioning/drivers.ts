@@ -1,12 +1,21 @@
 // The driver registry: name → driver. Sagas call `driverFor(feature.driver)[operation](request)`;
 // tests swap a driver with setDriver.
 import type { DriverName } from '../../domain/provisioning/catalog';
-import type { DriverOperation, DriverRequest, DriverResult, ProvisioningDriver } from '../../domain/provisioning/driver';
+import type {
+  DriverOperation,
+  DriverRequest,
+  DriverResult,
+  ProvisioningDriver,
+} from '../../domain/provisioning/driver';
 import { OcsDriver } from '../../adapters/drivers/ocs';
 import { WebhookDriver } from '../../adapters/drivers/webhook';
 import { ManualDriver } from './manual-driver';
 
-const defaults = (): Record<DriverName, ProvisioningDriver> => ({ ocs: new OcsDriver(), webhook: new WebhookDriver(), manual: new ManualDriver() });
+const defaults = (): Record<DriverName, ProvisioningDriver> => ({
+  ocs: new OcsDriver(),
+  webhook: new WebhookDriver(),
+  manual: new ManualDriver(),
+});
 let drivers = defaults();
 
 export function driverFor(name: DriverName): ProvisioningDriver {

@@ -2,7 +2,12 @@
 // Step Functions task token (the saga's Task is .waitForTaskToken), linked to the customer; the
 // execution waits until the ticket is resolved (ticket-workflow-callback answers the token).
 // One token → at most one ticket, so a retried call opens nothing twice.
-import type { DriverOperation, DriverRequest, DriverResult, ProvisioningDriver } from '../../domain/provisioning/driver';
+import type {
+  DriverOperation,
+  DriverRequest,
+  DriverResult,
+  ProvisioningDriver,
+} from '../../domain/provisioning/driver';
 import { PermanentDriverError } from '../../domain/provisioning/driver';
 import { linkTicketToCustomer } from '../../store/customers';
 import { openWorkflowTask } from '../tickets/workflow-task';
@@ -21,7 +26,12 @@ export class ManualDriver implements ProvisioningDriver {
 
   private async open(operation: DriverOperation, req: DriverRequest): Promise<DriverResult> {
     if (!req.taskToken)
-      throw new PermanentDriverError(`manual ${operation}: no task token (call it from a .waitForTaskToken Task)`, 'manual', operation, 'NO_TASK_TOKEN');
+      throw new PermanentDriverError(
+        `manual ${operation}: no task token (call it from a .waitForTaskToken Task)`,
+        'manual',
+        operation,
+        'NO_TASK_TOKEN',
+      );
     const queueId = typeof req.config?.queueId === 'string' ? req.config.queueId : undefined;
     const categoryId = typeof req.config?.categoryId === 'string' ? req.config.categoryId : undefined;
     const { ticket } = await openWorkflowTask(

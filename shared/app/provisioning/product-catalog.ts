@@ -22,7 +22,14 @@ import {
 } from '../../store/product-catalog';
 
 export async function newProductSpecification(
-  input: { id: string; name: string; description?: string; brand?: string; lifecycleStatus: LifecycleStatus; feature: Feature[] },
+  input: {
+    id: string;
+    name: string;
+    description?: string;
+    brand?: string;
+    lifecycleStatus: LifecycleStatus;
+    feature: Feature[];
+  },
   now: string,
 ): Promise<ProductSpecification> {
   checkFeatureConfigs(input.feature);
@@ -47,7 +54,10 @@ async function plansExist(ids: string[]): Promise<Set<string>> {
 }
 
 export async function newProductOffering(input: ProductOfferingInput, now: string): Promise<ProductOffering> {
-  const [spec, plans] = await Promise.all([getProductSpecification(input.productSpecification.id), plansExist(input.addOnFor ?? [])]);
+  const [spec, plans] = await Promise.all([
+    getProductSpecification(input.productSpecification.id),
+    plansExist(input.addOnFor ?? []),
+  ]);
   checkOfferingReferences(input, !!spec, (id) => plans.has(id));
   return createProductOffering(input, now);
 }
@@ -62,9 +72,15 @@ export async function changeProductOffering(
   checkLifecycleMove(current.lifecycleStatus, rest.lifecycleStatus);
   if (rest.addOnFor) {
     if (current.offeringType !== 'addOn')
-      throw new ValidationError('Only add-ons name the plans they fit.', [{ field: 'addOnFor', message: `${id} is a ${current.offeringType}` }]);
+      throw new ValidationError('Only add-ons name the plans they fit.', [
+        { field: 'addOnFor', message: `${id} is a ${current.offeringType}` },
+      ]);
     const plans = await plansExist(rest.addOnFor);
-    checkOfferingReferences({ productSpecification: current.productSpecification, addOnFor: rest.addOnFor }, true, (p) => plans.has(p));
+    checkOfferingReferences(
+      { productSpecification: current.productSpecification, addOnFor: rest.addOnFor },
+      true,
+      (p) => plans.has(p),
+    );
   }
   return updateProductOffering(id, rest, now, version);
 }

@@ -30,10 +30,19 @@ export interface ReconcileReport {
   failures: Array<{ id: string; error: string }>;
 }
 
-export async function reconcile(now: Date, opts: { graceMs?: number; windowMs?: number } = {}): Promise<ReconcileReport> {
+export async function reconcile(
+  now: Date,
+  opts: { graceMs?: number; windowMs?: number } = {},
+): Promise<ReconcileReport> {
   const until = new Date(now.getTime() - (opts.graceMs ?? RECONCILE_GRACE_MS));
   const since = new Date(now.getTime() - (opts.windowMs ?? RECONCILE_WINDOW_MS));
-  const report: ReconcileReport = { alertsChecked: 0, alertsPlaced: [], incidentsChecked: 0, escalationsStarted: [], failures: [] };
+  const report: ReconcileReport = {
+    alertsChecked: 0,
+    alertsPlaced: [],
+    incidentsChecked: 0,
+    escalationsStarted: [],
+    failures: [],
+  };
 
   for await (const alert of pages((cursor) => listAlerts({ status: 'firing', since, until, limit: PAGE, cursor }))) {
     report.alertsChecked++;
@@ -44,7 +53,9 @@ export async function reconcile(now: Date, opts: { graceMs?: number; windowMs?: 
     }
   }
 
-  for await (const incident of pages((cursor) => listIncidents({ status: 'triggered', from: since, to: now, limit: PAGE, cursor }))) {
+  for await (const incident of pages((cursor) =>
+    listIncidents({ status: 'triggered', from: since, to: now, limit: PAGE, cursor }),
+  )) {
     report.incidentsChecked++;
     try {
       if (await escalateIfUnescalated(incident, until, now)) report.escalationsStarted.push(incident.id);

@@ -26,7 +26,13 @@ import {
 } from '../../domain/tickets/ticket';
 import { dueStage, type ClockName, type SlaStage } from '../../domain/tickets/sla';
 import { getConfig, nextRoundRobinTurn } from '../../store/ticket-config';
-import { allocateTicketNumber, insertTicket, mutateTicket, requireTicket, type InsertExtras } from '../../store/tickets';
+import {
+  allocateTicketNumber,
+  insertTicket,
+  mutateTicket,
+  requireTicket,
+  type InsertExtras,
+} from '../../store/tickets';
 
 async function categoryOrInvalid(id: string, field = 'categoryId'): Promise<Category> {
   const c = await getConfig('category', id);
@@ -50,7 +56,12 @@ export async function slaContextOf(category: Category): Promise<SlaContext | und
   return calendar ? { policy, calendar } : undefined;
 }
 
-async function contextFor(categoryId: string, queueId: string | undefined, now: Date, actor: Actor): Promise<CommandContext> {
+async function contextFor(
+  categoryId: string,
+  queueId: string | undefined,
+  now: Date,
+  actor: Actor,
+): Promise<CommandContext> {
   const category = await categoryOrInvalid(categoryId);
   const [queue, sla] = await Promise.all([queueOrInvalid(queueId ?? category.defaultQueueId), slaContextOf(category)]);
   return { now, actor, category, queue, sla };
@@ -80,13 +91,27 @@ export async function openTicket(r: OpenTicketRequest): Promise<Ticket> {
     }
   }
   const number = await allocateTicketNumber();
-  const n: NewTicket = { id: ulid(), number, input: { ...r.input, queueId: ctx.queue?.id }, requester: r.requester, source: r.source, autoAssignee, workflow: r.workflow };
+  const n: NewTicket = {
+    id: ulid(),
+    number,
+    input: { ...r.input, queueId: ctx.queue?.id },
+    requester: r.requester,
+    source: r.source,
+    autoAssignee,
+    workflow: r.workflow,
+  };
   const ticket = createTicket(n, ctx);
   return insertTicket(ticket, r.extras);
 }
 
 /** An agent's change at a known version: a stale version is a 409. */
-export async function changeTicket(ref: string | Ticket, patch: UpdateTicketInput, actor: Actor, now: Date, expectedRevision: number): Promise<Ticket> {
+export async function changeTicket(
+  ref: string | Ticket,
+  patch: UpdateTicketInput,
+  actor: Actor,
+  now: Date,
+  expectedRevision: number,
+): Promise<Ticket> {
   const r = await mutateTicket(
     typeof ref === 'string' ? ref : ref.id,
     async (t) => {
@@ -114,7 +139,10 @@ async function contextOfTicket(t: Ticket, now: Date, actor: Actor): Promise<Comm
     requesterVisible: false,
     emailAddresses: [],
   };
-  const [queue, sla] = await Promise.all([t.queueId ? getConfig('queue', t.queueId) : undefined, slaContextOf(category)]);
+  const [queue, sla] = await Promise.all([
+    t.queueId ? getConfig('queue', t.queueId) : undefined,
+    slaContextOf(category),
+  ]);
   return { now, actor, category, queue, sla };
 }
 
@@ -128,25 +156,45 @@ export interface CommentRequest {
   commentId?: string;
 }
 
-export async function addComment(ref: string | Ticket, r: CommentRequest): Promise<{ ticket: Ticket; commentId: string }> {
+export async function addComment(
+  ref: string | Ticket,
+  r: CommentRequest,
+): Promise<{ ticket: Ticket; commentId: string }> {
   const commentId = r.commentId ?? ulid();
   const current = typeof ref === 'string' ? undefined : ref;
-  const result = await mutateTicket(current?.id ?? (ref as string), async (t) => {
-    const ctx = await contextOfTicket(t, r.now, r.actor);
-    const { ticket, comment } = commentOn(t, { id: commentId, input: r.input, source: r.source, emailMessageId: r.emailMessageId }, ctx);
-    return { ticket, extras: { comment, emailMessageId: r.emailMessageId } };
-  }, { current });
+  const result = await mutateTicket(
+    current?.id ?? (ref as string),
+    async (t) => {
+      const ctx = await contextOfTicket(t, r.now, r.actor);
+      const { ticket, comment } = commentOn(
+        t,
+        { id: commentId, input: r.input, source: r.source, emailMessageId: r.emailMessageId },
+        ctx,
+      );
+      return { ticket, extras: { comment, emailMessageId: r.emailMessageId } };
+    },
+    { current },
+  );
   return { ticket: result.after, commentId };
 }
 
-export async function addTimeEntry(ref: string | Ticket, input: AddTimeEntryInput, actor: Actor, now: Date): Promise<{ ticket: Ticket; entryId: string }> {
+export async function addTimeEntry(
+  ref: string | Ticket,
+  input: AddTimeEntryInput,
+  actor: Actor,
+  now: Date,
+): Promise<{ ticket: Ticket; entryId: string }> {
   const id = ulid();
   const current = typeof ref === 'string' ? undefined : ref;
-  const r = await mutateTicket(current?.id ?? (ref as string), async (t) => {
-    const ctx = await contextOfTicket(t, now, actor);
-    const { ticket, entry } = logTime(t, { id, input }, ctx);
-    return { ticket, extras: { timeEntry: entry } };
-  }, { current });
+  const r = await mutateTicket(
+    current?.id ?? (ref as string),
+    async (t) => {
+      const ctx = await contextOfTicket(t, now, actor);
+      const { ticket, entry } = logTime(t, { id, input }, ctx);
+      return { ticket, extras: { timeEntry: entry } };
+    },
+    { current },
+  );
   return { ticket: r.after, entryId: id };
 }
 
@@ -156,7 +204,12 @@ const SYSTEM: Actor = { type: 'system', id: 'sla', name: 'SLA timer' };
  * An SLA timer is due: judge it on the committed ticket and record the warning or breach
  * (idempotent: a recorded stage is not recorded again; a moved deadline is reported back).
  */
-export async function fireSlaStage(ticketId: string, clock: ClockName, stage: SlaStage, now: Date): Promise<'recorded' | 'moot' | { notYet: string }> {
+export async function fireSlaStage(
+  ticketId: string,
+  clock: ClockName,
+  stage: SlaStage,
+  now: Date,
+): Promise<'recorded' | 'moot' | { notYet: string }> {
   let outcome: 'recorded' | 'moot' | { notYet: string } = 'moot';
   try {
     await mutateTicket(ticketId, async (t) => {
@@ -208,7 +261,11 @@ export async function autoClose(ticketId: string, now: Date): Promise<'closed' |
 }
 
 /** Record that the workflow callback went out (bookkeeping: no new revision, no event). */
-export async function recordCallback(ticketId: string, kind: 'success' | 'failure' | 'expired', now: Date): Promise<void> {
+export async function recordCallback(
+  ticketId: string,
+  kind: 'success' | 'failure' | 'expired',
+  now: Date,
+): Promise<void> {
   await mutateTicket(ticketId, (t) => {
     if (!t.workflow || t.workflow.callback !== 'pending') return undefined;
     return { ticket: markCallback(t, kind, now), extras: { bookkeeping: true } };

@@ -13,7 +13,8 @@ import { getConfig } from '../../store/ticket-config';
 export const SLA_TIMER_KIND = 'ticket-sla';
 export const AUTOCLOSE_TIMER_KIND = 'ticket-autoclose';
 
-export const slaTimerId = (ticketId: string, clock: ClockName, stage: SlaStage) => `ticket-sla#${ticketId}#${clock}#${stage}`;
+export const slaTimerId = (ticketId: string, clock: ClockName, stage: SlaStage) =>
+  `ticket-sla#${ticketId}#${clock}#${stage}`;
 export const autoCloseTimerId = (ticketId: string) => `ticket-autoclose#${ticketId}`;
 
 /** Make the ticket's timers match its committed state: schedule, move or cancel each one. */
@@ -61,12 +62,14 @@ export async function runSlaTimer(timer: Timer, now: Date): Promise<void> {
   const { ticketId, clock, stage } = timer.payload as { ticketId: string; clock: ClockName; stage: SlaStage };
   const outcome = await fireSlaStage(ticketId, clock, stage, now);
   // The deadline moved later (a pause, a new priority) and the sync has not caught up: follow it.
-  if (typeof outcome === 'object') await scheduleTimer({ id: timer.id, kind: timer.kind, dueAt: outcome.notYet, payload: timer.payload });
+  if (typeof outcome === 'object')
+    await scheduleTimer({ id: timer.id, kind: timer.kind, dueAt: outcome.notYet, payload: timer.payload });
 }
 
 export async function runAutoCloseTimer(timer: Timer, now: Date): Promise<void> {
   const outcome = await autoClose(String(timer.payload.ticketId), now);
-  if (typeof outcome === 'object') await scheduleTimer({ id: timer.id, kind: timer.kind, dueAt: outcome.notYet, payload: timer.payload });
+  if (typeof outcome === 'object')
+    await scheduleTimer({ id: timer.id, kind: timer.kind, dueAt: outcome.notYet, payload: timer.payload });
 }
 
 /** Tickets: SLA warning / breach and auto-close after the reopen window. */

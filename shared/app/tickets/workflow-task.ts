@@ -8,9 +8,14 @@ import { DuplicateMessageError, getTicket, ticketByDedupeKey } from '../../store
 
 const WORKFLOW_REQUESTER = 'workflows@nocturne.local';
 
-export async function openWorkflowTask(input: WorkflowTaskInput, now: Date, actorId: string): Promise<{ ticket: Ticket; created: boolean }> {
+export async function openWorkflowTask(
+  input: WorkflowTaskInput,
+  now: Date,
+  actorId: string,
+): Promise<{ ticket: Ticket; created: boolean }> {
   const links = [...input.links];
-  if (input.executionArn && !links.some((l) => l.kind === 'execution')) links.push({ kind: 'execution', ref: input.executionArn, title: input.stateName });
+  if (input.executionArn && !links.some((l) => l.kind === 'execution'))
+    links.push({ kind: 'execution', ref: input.executionArn, title: input.stateName });
   try {
     const ticket = await openTicket({
       input: {
@@ -28,7 +33,13 @@ export async function openWorkflowTask(input: WorkflowTaskInput, now: Date, acto
       source: 'workflow',
       actor: { type: 'workflow', id: actorId, name: input.stateName ?? 'workflow' },
       now,
-      workflow: { taskToken: input.taskToken, executionArn: input.executionArn, stateName: input.stateName, outputFields: input.outputFields, callback: 'pending' },
+      workflow: {
+        taskToken: input.taskToken,
+        executionArn: input.executionArn,
+        stateName: input.stateName,
+        outputFields: input.outputFields,
+        callback: 'pending',
+      },
       extras: { dedupeKey: `task-token:${input.taskToken}` },
     });
     return { ticket, created: true };

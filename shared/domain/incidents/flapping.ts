@@ -10,7 +10,11 @@ export interface FlapConfig {
 }
 
 /** Record a state change; keep only what the window needs. */
-export function recordTransition(history: string[], now: Date, cfg: FlapConfig): { history: string[]; flapping: boolean } {
+export function recordTransition(
+  history: string[],
+  now: Date,
+  cfg: FlapConfig,
+): { history: string[]; flapping: boolean } {
   const from = now.getTime() - cfg.windowMinutes * 60000;
   const kept = [...history, now.toISOString()].filter((t) => Date.parse(t) >= from).slice(-(cfg.transitions + 1));
   return { history: kept, flapping: kept.length > cfg.transitions };
@@ -26,7 +30,12 @@ export function flappingConfig(rules: Ruleset): FlapConfig {
   return rules.flapping;
 }
 
-export function recordFlap(i: Incident, dedupKey: string, now: Date, cfg: FlapConfig): { incident: Incident; timeline: TimelineEntry[]; startedFlapping: boolean } {
+export function recordFlap(
+  i: Incident,
+  dedupKey: string,
+  now: Date,
+  cfg: FlapConfig,
+): { incident: Incident; timeline: TimelineEntry[]; startedFlapping: boolean } {
   const { history, flapping } = recordTransition(i.transitions?.[dedupKey] ?? [], now, cfg);
   const at = now.toISOString();
   const startedFlapping = flapping && !i.flapping;

@@ -7,13 +7,21 @@ import { moreSevere, type IncidentSeverity } from './rules';
 
 const who = (a: Actor) => a.name ?? a.id;
 
-function entry(at: string, actor: Actor, kind: string, message: string, extra: Partial<TimelineEntry> = {}): TimelineEntry {
+function entry(
+  at: string,
+  actor: Actor,
+  kind: string,
+  message: string,
+  extra: Partial<TimelineEntry> = {},
+): TimelineEntry {
   return { at, actor, kind, message, ...extra };
 }
 
 function notResolved(i: Incident, action: string): void {
   if (i.status === 'resolved')
-    throw new ConflictError(`Incident #${i.number} is resolved${i.mergedInto ? ` (merged into ${i.mergedInto})` : ''}; it cannot be ${action}.`);
+    throw new ConflictError(
+      `Incident #${i.number} is resolved${i.mergedInto ? ` (merged into ${i.mergedInto})` : ''}; it cannot be ${action}.`,
+    );
 }
 
 /** People hear of a change only once the incident has been announced and while it is not flapping. */
@@ -23,12 +31,25 @@ export function shouldNotify(i: Incident): boolean {
 
 export function acknowledge(i: Incident, actor: Actor, at: string): Mutation {
   notResolved(i, 'acknowledged');
-  if (i.status === 'acknowledged') throw new ConflictError(`Incident #${i.number} is already acknowledged by ${i.acknowledgedBy ? who(i.acknowledgedBy) : 'someone'}.`);
-  const next: Incident = { ...i, status: 'acknowledged', acknowledgedAt: i.acknowledgedAt ?? at, acknowledgedBy: actor };
+  if (i.status === 'acknowledged')
+    throw new ConflictError(
+      `Incident #${i.number} is already acknowledged by ${i.acknowledgedBy ? who(i.acknowledgedBy) : 'someone'}.`,
+    );
+  const next: Incident = {
+    ...i,
+    status: 'acknowledged',
+    acknowledgedAt: i.acknowledgedAt ?? at,
+    acknowledgedBy: actor,
+  };
   return {
     incident: next,
     timeline: [entry(at, actor, 'acknowledged', `Acknowledged by ${who(actor)}`)],
-    change: { kind: 'acknowledged', actor, notify: shouldNotify(i), change: { status: { from: i.status, to: 'acknowledged' } } },
+    change: {
+      kind: 'acknowledged',
+      actor,
+      notify: shouldNotify(i),
+      change: { status: { from: i.status, to: 'acknowledged' } },
+    },
   };
 }
 
@@ -38,17 +59,37 @@ export function resolve(i: Incident, actor: Actor, at: string, note: string | un
   return {
     incident: next,
     timeline: [entry(at, actor, 'resolved', `Resolved by ${who(actor)}${note ? `: ${note}` : ''}`, { reason })],
-    change: { kind: 'resolved', actor, reason, notify: shouldNotify(i), change: { status: { from: i.status, to: 'resolved' }, ...(note ? { note } : {}) } },
+    change: {
+      kind: 'resolved',
+      actor,
+      reason,
+      notify: shouldNotify(i),
+      change: { status: { from: i.status, to: 'resolved' }, ...(note ? { note } : {}) },
+    },
   };
 }
 
 export function reopen(i: Incident, actor: Actor, at: string, reason: string): Mutation {
-  const next: Incident = { ...i, status: 'triggered', resolvedAt: undefined, resolvedBy: undefined, resolutionNote: undefined };
+  const next: Incident = {
+    ...i,
+    status: 'triggered',
+    resolvedAt: undefined,
+    resolvedBy: undefined,
+    resolutionNote: undefined,
+  };
   return {
     incident: next,
     timeline: [entry(at, actor, 'reopened', `Reopened: ${reason}`, { reason })],
     // An incident resolved before anyone heard of it is announced by its group-window timer instead.
-    change: i.notifiedAt ? { kind: 'reopened', actor, reason, notify: !i.flapping, change: { status: { from: 'resolved', to: 'triggered' } } } : undefined,
+    change: i.notifiedAt
+      ? {
+          kind: 'reopened',
+          actor,
+          reason,
+          notify: !i.flapping,
+          change: { status: { from: 'resolved', to: 'triggered' } },
+        }
+      : undefined,
   };
 }
 
@@ -58,7 +99,13 @@ export function changeSeverity(i: Incident, actor: Actor, at: string, to: Incide
   return {
     incident: { ...i, severity: to },
     timeline: [entry(at, actor, 'severity', `Severity ${i.severity} → ${to} by ${who(actor)}`, { reason })],
-    change: { kind: 'severityChanged', actor, reason, notify: shouldNotify(i), change: { severity: { from: i.severity, to } } },
+    change: {
+      kind: 'severityChanged',
+      actor,
+      reason,
+      notify: shouldNotify(i),
+      change: { severity: { from: i.severity, to } },
+    },
   };
 }
 
@@ -72,8 +119,18 @@ export function reassign(i: Incident, actor: Actor, at: string, teamId: string, 
   if (i.teamId === teamId) throw new ConflictError(`Incident #${i.number} already belongs to team ${teamId}.`);
   return {
     incident: { ...i, teamId },
-    timeline: [entry(at, actor, 'reassigned', `Reassigned from ${i.teamId ?? 'no team'} to ${teamId} by ${who(actor)}`, { reason })],
-    change: { kind: 'reassigned', actor, reason, notify: shouldNotify(i), change: { team: { from: i.teamId ?? null, to: teamId } } },
+    timeline: [
+      entry(at, actor, 'reassigned', `Reassigned from ${i.teamId ?? 'no team'} to ${teamId} by ${who(actor)}`, {
+        reason,
+      }),
+    ],
+    change: {
+      kind: 'reassigned',
+      actor,
+      reason,
+      notify: shouldNotify(i),
+      change: { team: { from: i.teamId ?? null, to: teamId } },
+    },
   };
 }
 
@@ -86,7 +143,14 @@ export function mergeSource(source: Incident, target: Incident, actor: Actor, at
   notResolved(source, 'merged');
   if (source.id === target.id) throw new ConflictError('An incident cannot be merged into itself.');
   return {
-    incident: { ...source, status: 'resolved', resolvedAt: at, resolvedBy: actor, mergedInto: target.id, openAlertCount: 0 },
+    incident: {
+      ...source,
+      status: 'resolved',
+      resolvedAt: at,
+      resolvedBy: actor,
+      mergedInto: target.id,
+      openAlertCount: 0,
+    },
     timeline: [entry(at, actor, 'merged', `Merged into incident #${target.number} by ${who(actor)}`, { reason })],
     change: { kind: 'merged', actor, reason, notify: false, change: { into: target.id } },
   };
@@ -105,6 +169,8 @@ export function mergeTarget(target: Incident, source: Incident, actor: Actor, at
       detectedAt: source.detectedAt < target.detectedAt ? source.detectedAt : target.detectedAt,
       mergedFrom: [...target.mergedFrom, source.id],
     },
-    timeline: [entry(at, actor, 'merged', `Incident #${source.number} merged in by ${who(actor)} (${source.alertCount} alerts)`)],
+    timeline: [
+      entry(at, actor, 'merged', `Incident #${source.number} merged in by ${who(actor)} (${source.alertCount} alerts)`),
+    ],
   };
 }

@@ -14,12 +14,17 @@ export const matcherSchema = z
   .superRefine((m, ctx) => {
     const list = m.op === 'in' || m.op === 'not-in';
     if (list && !m.values) ctx.addIssue({ code: 'custom', path: ['values'], message: `op ${m.op} needs values` });
-    if (!list && m.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: `op ${m.op} needs value` });
+    if (!list && m.value === undefined)
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `op ${m.op} needs value` });
     if ((m.op === '=~' || m.op === '!~') && m.value !== undefined) {
       try {
         RE2JS.compile(`^(?:${m.value})$`);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `not a valid RE2 pattern: ${(err as Error).message}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: `not a valid RE2 pattern: ${(err as Error).message}`,
+        });
       }
     }
   });

@@ -34,7 +34,12 @@ export interface Incident extends IncidentSnapshot {
   flapStableMinutes?: number;
   storm: boolean;
   mergedFrom: string[];
-  grouping: { groupWaitSeconds: number; groupIntervalSeconds: number; autoResolve: boolean; reopenWindowMinutes: number };
+  grouping: {
+    groupWaitSeconds: number;
+    groupIntervalSeconds: number;
+    autoResolve: boolean;
+    reopenWindowMinutes: number;
+  };
   lastChange?: LastChange;
 }
 
@@ -72,4 +77,3 @@ export interface Mutation {
   /** Set when this change is one people and systems hear about (an event is emitted). */
   change?: Omit<LastChange, 'revision' | 'at'>;
 }
-

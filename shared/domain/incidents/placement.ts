@@ -28,17 +28,35 @@ export type QuietPlan =
 /** Silence, then maintenance, then inhibition (Alertmanager order), then dependency correlation. */
 export function quietPlan(s: QuietSnapshot, now: Date): QuietPlan | undefined {
   const silence = matchingSilence(s.silences, s.labels, now);
-  if (silence) return { kind: 'silenced', silenceId: silence.id, reason: `silenced by ${silence.id} (${silence.comment})` };
+  if (silence)
+    return { kind: 'silenced', silenceId: silence.id, reason: `silenced by ${silence.id} (${silence.comment})` };
   const mw = activeMaintenance(s.maintenance, s.serviceId, now);
-  if (mw) return { kind: 'silenced', maintenanceId: mw.id, reason: `maintenance window ${mw.id} (${mw.name}) on ${s.serviceId}` };
+  if (mw)
+    return {
+      kind: 'silenced',
+      maintenanceId: mw.id,
+      reason: `maintenance window ${mw.id} (${mw.name}) on ${s.serviceId}`,
+    };
   if (s.inhibitor)
-    return { kind: 'inhibited', inhibitedBy: s.inhibitor.alertId, ruleId: s.inhibitor.ruleId, reason: `inhibited by alert ${s.inhibitor.alertId} (rule ${s.inhibitor.ruleId})` };
+    return {
+      kind: 'inhibited',
+      inhibitedBy: s.inhibitor.alertId,
+      ruleId: s.inhibitor.ruleId,
+      reason: `inhibited by alert ${s.inhibitor.alertId} (rule ${s.inhibitor.ruleId})`,
+    };
   if (s.upstream && s.upstream.incidentId !== s.replaces)
-    return { kind: 'correlated', incidentId: s.upstream.incidentId, reason: `upstream ${s.upstream.serviceId} has incident open` };
+    return {
+      kind: 'correlated',
+      incidentId: s.upstream.incidentId,
+      reason: `upstream ${s.upstream.serviceId} has incident open`,
+    };
   return undefined;
 }
 
-export type GroupPlan = { kind: 'join'; incidentId: string } | { kind: 'reopen'; incidentId: string } | { kind: 'open'; previousIncidentId: string | null };
+export type GroupPlan =
+  | { kind: 'join'; incidentId: string }
+  | { kind: 'reopen'; incidentId: string }
+  | { kind: 'open'; previousIncidentId: string | null };
 
 /**
  * The group's current incident (after following merges): join it while open, reopen it within its
@@ -67,9 +85,15 @@ export type StormPlan = { kind: 'storm-join'; reason: string } | { kind: 'take-s
  * otherwise the group needs one of `max` slots, counting the previous minute's groups (other
  * than itself) so a storm straddling a minute boundary gets no second burst.
  */
-export function stormPlan(s: { stormOpen: boolean; previousMinuteGroups: Iterable<string>; groupHash: string; maxIncidentsPerMinute: number }): StormPlan {
+export function stormPlan(s: {
+  stormOpen: boolean;
+  previousMinuteGroups: Iterable<string>;
+  groupHash: string;
+  maxIncidentsPerMinute: number;
+}): StormPlan {
   if (s.stormOpen) return { kind: 'storm-join', reason: 'the team’s storm incident is open' };
   const allowed = s.maxIncidentsPerMinute - [...s.previousMinuteGroups].filter((g) => g !== s.groupHash).length;
-  if (allowed <= 0) return { kind: 'storm-join', reason: `more than ${s.maxIncidentsPerMinute} new incidents a minute` };
+  if (allowed <= 0)
+    return { kind: 'storm-join', reason: `more than ${s.maxIncidentsPerMinute} new incidents a minute` };
   return { kind: 'take-slot', allowed };
 }

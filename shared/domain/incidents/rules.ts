@@ -57,7 +57,12 @@ export const rulesetSchema = z
     severityRules: z.array(severityRuleSchema).max(500).default([]),
     /** Source severity → incident severity when no severity rule matches. */
     severityMap: z
-      .object({ critical: incidentSeveritySchema, error: incidentSeveritySchema, warning: incidentSeveritySchema, info: incidentSeveritySchema })
+      .object({
+        critical: incidentSeveritySchema,
+        error: incidentSeveritySchema,
+        warning: incidentSeveritySchema,
+        info: incidentSeveritySchema,
+      })
       .default({ critical: 'P1', error: 'P2', warning: 'P3', info: 'P5' }),
     /** Most lenient severity a service of each tier may get, e.g. tier 1 → at least P2. */
     tierFloor: z.partialRecord(z.enum(['1', '2', '3', '4']), incidentSeveritySchema).default({ '1': 'P2', '2': 'P3' }),
@@ -170,5 +175,7 @@ export function inhibitRulesAsSource(rules: Ruleset, labels: Record<string, stri
 
 export function inhibitRulesAsTarget(rules: Ruleset, labels: Record<string, string>): InhibitRule[] {
   // An alert never inhibits itself through a rule it is the source of (Alertmanager semantics).
-  return rules.inhibitRules.filter((r) => matchesAll(r.targetMatchers, labels) && !matchesAll(r.sourceMatchers, labels));
+  return rules.inhibitRules.filter(
+    (r) => matchesAll(r.targetMatchers, labels) && !matchesAll(r.sourceMatchers, labels),
+  );
 }

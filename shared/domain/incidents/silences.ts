@@ -14,7 +14,10 @@ export const createSilenceSchema = z
     endsAt: iso,
     comment: z.string().trim().min(1).max(2000),
   })
-  .refine((s) => !s.startsAt || Date.parse(s.endsAt) > Date.parse(s.startsAt), { path: ['endsAt'], message: 'must be after startsAt' });
+  .refine((s) => !s.startsAt || Date.parse(s.endsAt) > Date.parse(s.startsAt), {
+    path: ['endsAt'],
+    message: 'must be after startsAt',
+  });
 
 export interface Silence {
   id: string;
@@ -64,7 +67,10 @@ export const createMaintenanceSchema = z.discriminatedUnion('kind', [
       endsAt: iso,
       comment: z.string().max(2000).optional(),
     })
-    .refine((m) => Date.parse(m.endsAt) > Date.parse(m.startsAt), { path: ['endsAt'], message: 'must be after startsAt' }),
+    .refine((m) => Date.parse(m.endsAt) > Date.parse(m.startsAt), {
+      path: ['endsAt'],
+      message: 'must be after startsAt',
+    }),
   z
     .object({
       kind: z.literal('recurring'),
@@ -73,10 +79,17 @@ export const createMaintenanceSchema = z.discriminatedUnion('kind', [
       /** Five-field cron of the window's start, in `timezone` (e.g. "0 2 * * SUN"). */
       cron: z.string().min(9).max(100),
       timezone: z.string().min(1).max(64).refine(validZone, 'an IANA time zone such as Europe/London'),
-      durationMinutes: z.number().int().min(1).max(7 * 24 * 60),
+      durationMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60),
       comment: z.string().max(2000).optional(),
     })
-    .refine((m) => validCron(m.cron, validZone(m.timezone) ? m.timezone : 'UTC'), { path: ['cron'], message: 'not a valid cron expression' }),
+    .refine((m) => validCron(m.cron, validZone(m.timezone) ? m.timezone : 'UTC'), {
+      path: ['cron'],
+      message: 'not a valid cron expression',
+    }),
 ]);
 export type CreateMaintenance = z.infer<typeof createMaintenanceSchema>;
 export type MaintenanceWindow = CreateMaintenance & { id: string; createdBy: string; createdAt: string };
@@ -90,7 +103,11 @@ export function maintenanceActive(w: MaintenanceWindow, now: Date): boolean {
   return start <= now.getTime() && now.getTime() < start + w.durationMinutes * 60000;
 }
 
-export function activeMaintenance(windows: MaintenanceWindow[], serviceId: string | undefined, now: Date): MaintenanceWindow | undefined {
+export function activeMaintenance(
+  windows: MaintenanceWindow[],
+  serviceId: string | undefined,
+  now: Date,
+): MaintenanceWindow | undefined {
   if (!serviceId) return undefined;
   return windows.find((w) => w.serviceId === serviceId && maintenanceActive(w, now));
 }

@@ -2,9 +2,28 @@
 // group carrying many alerts. Documented in docs/monitors/alertmanager.md. The alert-level
 // mapping is shared with Grafana, whose contact point sends the same alert shape.
 import { z } from 'zod';
-import { boundedKey, labelsKey, type AlertSeverity, type AlertSource, type CanonicalAlert, type NormalizeContext } from '../alert';
+import {
+  boundedKey,
+  labelsKey,
+  type AlertSeverity,
+  type AlertSource,
+  type CanonicalAlert,
+  type NormalizeContext,
+} from '../alert';
 import { ValidationError } from '../errors';
-import { bounded, cleanLabels, details, firstText, link, links, MAX_ALERTS_PER_REQUEST, severityFromWord, summaryOf, text, toIsoTime } from './fields';
+import {
+  bounded,
+  cleanLabels,
+  details,
+  firstText,
+  link,
+  links,
+  MAX_ALERTS_PER_REQUEST,
+  severityFromWord,
+  summaryOf,
+  text,
+  toIsoTime,
+} from './fields';
 import { parseJson, validate } from './parse';
 import type { Normalizer } from './types';
 
@@ -60,14 +79,20 @@ export function prometheusStyleAlert(
   index: number,
   groupStatus: 'firing' | 'resolved' | undefined,
   ctx: NormalizeContext,
-  extra: { links: (CanonicalAlert['links'][number] | undefined)[]; details: Record<string, unknown>; summaryFallback?: string },
+  extra: {
+    links: (CanonicalAlert['links'][number] | undefined)[];
+    details: Record<string, unknown>;
+    summaryFallback?: string;
+  },
 ): CanonicalAlert {
   const rawLabels = alert.labels ?? {};
   const annotations = alert.annotations ?? {};
   const labels = cleanLabels(Object.entries(rawLabels));
   const status = alert.status ?? groupStatus;
   if (!status) {
-    throw new ValidationError('The alert has no status.', [{ field: `alerts.${index}.status`, message: 'Expected "firing" or "resolved".' }]);
+    throw new ValidationError('The alert has no status.', [
+      { field: `alerts.${index}.status`, message: 'Expected "firing" or "resolved".' },
+    ]);
   }
   const fingerprint = text(alert.fingerprint);
   if (!fingerprint && Object.keys(labels).length === 0) {
@@ -83,7 +108,10 @@ export function prometheusStyleAlert(
     status,
     action: status === 'firing' ? 'trigger' : 'resolve',
     severity: severityFromLabels(rawLabels),
-    summary: summaryOf(firstText(annotations.summary, annotations.description, alertname, extra.summaryFallback), `${source} alert`),
+    summary: summaryOf(
+      firstText(annotations.summary, annotations.description, alertname, extra.summaryFallback),
+      `${source} alert`,
+    ),
     details: details({ annotations, fingerprint, ...extra.details }),
     labels,
     service: bounded(firstText(rawLabels.service, rawLabels.job, ctx.defaultService), 255),

@@ -5,7 +5,18 @@ import { createVerify, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { boundedKey, type AlertSeverity, type AlertStatus, type CanonicalAlert, type NormalizeContext } from '../alert';
 import { ValidationError } from '../errors';
-import { bounded, cleanLabels, clip, details, link, links, severityFromWord, summaryOf, text, toIsoTime } from './fields';
+import {
+  bounded,
+  cleanLabels,
+  clip,
+  details,
+  link,
+  links,
+  severityFromWord,
+  summaryOf,
+  text,
+  toIsoTime,
+} from './fields';
 import { parseJson, validate } from './parse';
 import type { Normalizer } from './types';
 
@@ -123,7 +134,10 @@ export const cloudWatchAlarmSchema = z.object({
     .object({
       MetricName: z.string().nullish(),
       Namespace: z.string().nullish(),
-      Dimensions: z.array(z.object({ name: scalar, value: scalar.nullish() })).max(100).nullish(),
+      Dimensions: z
+        .array(z.object({ name: scalar, value: scalar.nullish() }))
+        .max(100)
+        .nullish(),
     })
     .loose()
     .nullish(),
@@ -144,10 +158,15 @@ function alarmSeverity(alarm: CloudWatchAlarm): AlertSeverity {
 }
 
 /** The alarm JSON SNS carries in Message (text or parsed) to one canonical alert. */
-export function normalizeCloudWatchAlarm(message: unknown, ctx: NormalizeContext, sns?: Partial<SnsNotification>): CanonicalAlert[] {
+export function normalizeCloudWatchAlarm(
+  message: unknown,
+  ctx: NormalizeContext,
+  sns?: Partial<SnsNotification>,
+): CanonicalAlert[] {
   const value = typeof message === 'string' ? parseJson(message) : message;
   const parsed = cloudWatchAlarmSchema.safeParse(value);
-  if (!parsed.success) throw ValidationError.fromZod('The CloudWatch alarm in the SNS Message is not valid.', parsed.error, 'Message');
+  if (!parsed.success)
+    throw ValidationError.fromZod('The CloudWatch alarm in the SNS Message is not valid.', parsed.error, 'Message');
   const alarm = parsed.data;
 
   const arn = text(alarm.AlarmArn);
@@ -156,7 +175,9 @@ export function normalizeCloudWatchAlarm(message: unknown, ctx: NormalizeContext
   const region = arnInfo?.region ?? text(alarm.Region);
   const status: AlertStatus = alarm.NewStateValue === 'OK' ? 'resolved' : 'firing';
   const severity: AlertSeverity = alarm.NewStateValue === 'INSUFFICIENT_DATA' ? 'warning' : alarmSeverity(alarm);
-  const dimensions = (alarm.Trigger?.Dimensions ?? []).map((d) => [String(d.name), d.value == null ? '' : String(d.value)] as [string, string]);
+  const dimensions = (alarm.Trigger?.Dimensions ?? []).map(
+    (d) => [String(d.name), d.value == null ? '' : String(d.value)] as [string, string],
+  );
   const changedAt = toIsoTime(alarm.StateChangeTime);
   const reason = text(alarm.NewStateReason);
   const consoleUrl =
@@ -166,7 +187,9 @@ export function normalizeCloudWatchAlarm(message: unknown, ctx: NormalizeContext
 
   const alert: CanonicalAlert = {
     source: 'cloudwatch',
-    dedupKey: arn ? boundedKey([arn]) : boundedKey([account ?? 'unknown-account', region ?? 'unknown-region', alarm.AlarmName]),
+    dedupKey: arn
+      ? boundedKey([arn])
+      : boundedKey([account ?? 'unknown-account', region ?? 'unknown-region', alarm.AlarmName]),
     status,
     action: status === 'firing' ? 'trigger' : 'resolve',
     severity,
@@ -194,7 +217,10 @@ export function normalizeCloudWatchAlarm(message: unknown, ctx: NormalizeContext
       ...dimensions.map(([k, v]): [string, string] => [`dimension.${k}`, v]),
     ]),
     service: bounded(ctx.defaultService, 255),
-    resource: bounded(dimensions.length > 0 ? dimensions.map(([k, v]) => `${k}=${v}`).join(',') : (arn ?? alarm.AlarmName), 1024),
+    resource: bounded(
+      dimensions.length > 0 ? dimensions.map(([k, v]) => `${k}=${v}`).join(',') : (arn ?? alarm.AlarmName),
+      1024,
+    ),
     startsAt: changedAt ?? ctx.receivedAt,
     endsAt: status === 'resolved' ? (changedAt ?? ctx.receivedAt) : undefined,
     links: links(link(consoleUrl, 'CloudWatch alarm')),
@@ -209,13 +235,17 @@ export function normalizeCloudWatchAlarm(message: unknown, ctx: NormalizeContext
 export const normalizeCloudWatch: Normalizer = (payload, ctx) => {
   const envelope = parseSnsEnvelope(payload.body);
   if (envelope.Type !== 'Notification') {
-    throw new ValidationError('Only SNS Notification messages carry alarms.', [{ field: 'Type', message: `Expected "Notification", got "${envelope.Type}".` }]);
+    throw new ValidationError('Only SNS Notification messages carry alarms.', [
+      { field: 'Type', message: `Expected "Notification", got "${envelope.Type}".` },
+    ]);
   }
   let message: unknown;
   try {
     message = JSON.parse(envelope.Message);
   } catch {
-    throw new ValidationError('The SNS Message is not a CloudWatch alarm.', [{ field: 'Message', message: 'Expected the alarm as a JSON document.' }]);
+    throw new ValidationError('The SNS Message is not a CloudWatch alarm.', [
+      { field: 'Message', message: 'Expected the alarm as a JSON document.' },
+    ]);
   }
   return normalizeCloudWatchAlarm(message, ctx, envelope);
 };

@@ -3,7 +3,19 @@
 // `AGGREG_KEY` and `$AGGREG_KEY` all work, as JSON or with "Encode as form".
 import { boundedKey, type AlertSeverity, type AlertStatus, type CanonicalAlert } from '../alert';
 import { ValidationError } from '../errors';
-import { bounded, cleanLabels, details, firstText, link, links, looseFields, severityFromWord, summaryOf, text, toIsoTime } from './fields';
+import {
+  bounded,
+  cleanLabels,
+  details,
+  firstText,
+  link,
+  links,
+  looseFields,
+  severityFromWord,
+  summaryOf,
+  text,
+  toIsoTime,
+} from './fields';
 import { parseJsonOrForm } from './parse';
 import type { Normalizer } from './types';
 
@@ -70,7 +82,11 @@ function statusOf(transition: string | undefined, alertType: string | undefined)
   return alertType?.toLowerCase() === 'success' ? 'resolved' : 'firing';
 }
 
-function severityOf(transition: string | undefined, priority: string | undefined, alertType: string | undefined): AlertSeverity {
+function severityOf(
+  transition: string | undefined,
+  priority: string | undefined,
+  alertType: string | undefined,
+): AlertSeverity {
   const t = transition?.toLowerCase().replace(/[^a-z]/g, '');
   if (t === 'warn' || t === 'rewarn' || t === 'nodata' || t === 'renodata') return 'warning';
   const byPriority = severityFromWord(priority);
@@ -96,12 +112,15 @@ export const normalizeDatadog: Normalizer = (payload, ctx) => {
   const scope = get(FIELD.scope);
   if (!aggregKey && !alertId) {
     throw new ValidationError('The Datadog webhook payload is not valid.', [
-      { field: 'aggreg_key', message: 'Either aggreg_key ($AGGREG_KEY) or alert_id ($ALERT_ID) is required to identify the alert.' },
+      {
+        field: 'aggreg_key',
+        message: 'Either aggreg_key ($AGGREG_KEY) or alert_id ($ALERT_ID) is required to identify the alert.',
+      },
     ]);
   }
   const dedupKey = aggregKey
     ? boundedKey(hostname ? [aggregKey, hostname] : [aggregKey])
-    : boundedKey([`monitor-${alertId}`, ...(scope ?? hostname ? [scope ?? hostname ?? ''] : [])]);
+    : boundedKey([`monitor-${alertId}`, ...((scope ?? hostname) ? [scope ?? hostname ?? ''] : [])]);
 
   const transition = get(FIELD.transition);
   const alertType = get(FIELD.alertType);

@@ -17,7 +17,8 @@ export const MAX_LINKS = 50;
 // "unset" placeholders fall before it and read as "no time".
 const MIN_TIME_MS = Date.UTC(1970, 0, 2);
 const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
-const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_LIKE =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
  * A time from a monitor as an ISO 8601 UTC string, or undefined when absent or unusable.
@@ -195,7 +196,8 @@ const MAX_DETAIL_STRING = 4096;
 export function clip(value: unknown, depth = 0): unknown {
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string') return value.length <= MAX_DETAIL_STRING ? value : `${value.slice(0, MAX_DETAIL_STRING - 1)}…`;
+  if (typeof value === 'string')
+    return value.length <= MAX_DETAIL_STRING ? value : `${value.slice(0, MAX_DETAIL_STRING - 1)}…`;
   if (typeof value !== 'object') return undefined;
   if (depth >= MAX_DETAIL_DEPTH) return '[nested too deeply]';
   if (Array.isArray(value)) return value.slice(0, MAX_DETAIL_ENTRIES).map((v) => clip(v, depth + 1) ?? null);
@@ -230,9 +232,15 @@ export function looseKey(key: string): string {
  * level deep are flattened (`org.id` reads as `orgid`). The first spelling of a name wins.
  * Throws a ValidationError when the payload is not an object.
  */
-export function looseFields(value: unknown, what: string, rename: (key: string) => string = (k) => k): Map<string, unknown> {
+export function looseFields(
+  value: unknown,
+  what: string,
+  rename: (key: string) => string = (k) => k,
+): Map<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ValidationError(`The ${what} payload is not valid.`, [{ field: '', message: 'Expected an object of fields.' }]);
+    throw new ValidationError(`The ${what} payload is not valid.`, [
+      { field: '', message: 'Expected an object of fields.' },
+    ]);
   }
   const out = new Map<string, unknown>();
   const put = (k: string, v: unknown) => {

@@ -8,7 +8,11 @@ import type { Normalizer } from './types';
 const isoDate = z.iso.datetime({ offset: true });
 
 export const genericAlertSchema = z.object({
-  dedupKey: z.string().min(1).max(255).describe('Identity of the problem; repeats with the same key are counted, not duplicated.'),
+  dedupKey: z
+    .string()
+    .min(1)
+    .max(255)
+    .describe('Identity of the problem; repeats with the same key are counted, not duplicated.'),
   status: z.enum(['firing', 'resolved']).default('firing'),
   severity: alertSeveritySchema.default('error'),
   summary: z.string().min(1).max(4096),
@@ -29,22 +33,22 @@ export const normalizeGeneric: Normalizer = (payload, ctx) => {
   const body = parseJson(payload.body);
   // Pick the variant first so errors name the field (a union would only say "no variant matched").
   const isBatch = typeof body === 'object' && body !== null && 'alerts' in body;
-  const alerts = isBatch ? validate(genericBatchSchema, body, 'generic JSON').alerts : [validate(genericAlertSchema, body, 'generic JSON')];
-  return alerts.map(
-    (a): CanonicalAlert => ({
-      source: 'generic',
-      dedupKey: boundedKey([a.dedupKey]),
-      status: a.status,
-      action: a.status === 'firing' ? 'trigger' : 'resolve',
-      severity: a.severity,
-      summary: truncate(a.summary, 1024),
-      details: a.details ?? {},
-      labels: a.labels ?? {},
-      service: a.service ?? ctx.defaultService,
-      resource: a.resource,
-      startsAt: a.startsAt ?? ctx.receivedAt,
-      endsAt: a.endsAt ?? (a.status === 'resolved' ? ctx.receivedAt : undefined),
-      links: a.links ?? [],
-    }),
-  );
+  const alerts = isBatch
+    ? validate(genericBatchSchema, body, 'generic JSON').alerts
+    : [validate(genericAlertSchema, body, 'generic JSON')];
+  return alerts.map((a): CanonicalAlert => ({
+    source: 'generic',
+    dedupKey: boundedKey([a.dedupKey]),
+    status: a.status,
+    action: a.status === 'firing' ? 'trigger' : 'resolve',
+    severity: a.severity,
+    summary: truncate(a.summary, 1024),
+    details: a.details ?? {},
+    labels: a.labels ?? {},
+    service: a.service ?? ctx.defaultService,
+    resource: a.resource,
+    startsAt: a.startsAt ?? ctx.receivedAt,
+    endsAt: a.endsAt ?? (a.status === 'resolved' ? ctx.receivedAt : undefined),
+    links: a.links ?? [],
+  }));
 };

@@ -17,7 +17,9 @@ export const grafanaAlertSchema = alertmanagerAlertSchema.extend({
 });
 
 export const grafanaPayloadSchema = z.object({
-  version: z.literal('1', { error: 'Only Grafana webhook payload version "1" (unified alerting) is supported.' }).optional(),
+  version: z
+    .literal('1', { error: 'Only Grafana webhook payload version "1" (unified alerting) is supported.' })
+    .optional(),
   receiver: z.string().nullish(),
   status: statusSchema.optional(),
   orgId: z.union([z.number(), z.string()]).nullish(),

@@ -33,7 +33,10 @@ export const normalizers: Record<AlertSource, Normalizer> = {
  */
 export function normalize(source: AlertSource, payload: WebhookPayload, ctx: NormalizeContext): CanonicalAlert[] {
   const normalizer = Object.hasOwn(normalizers, source) ? normalizers[source] : undefined;
-  if (!normalizer) throw new ValidationError(`Unknown alert source "${source}".`, [{ field: 'source', message: 'Unknown alert source.' }]);
+  if (!normalizer)
+    throw new ValidationError(`Unknown alert source "${source}".`, [
+      { field: 'source', message: 'Unknown alert source.' },
+    ]);
   const alerts = normalizer(payload, ctx);
   if (alerts.length > MAX_ALERTS_PER_REQUEST) {
     throw new ValidationError('Too many alerts in one request.', [
@@ -43,7 +46,8 @@ export function normalize(source: AlertSource, payload: WebhookPayload, ctx: Nor
   const byKey = new Map<string, CanonicalAlert>();
   alerts.forEach((alert, i) => {
     const r = canonicalAlertSchema.safeParse(storable(withSafeLinks(alert)));
-    if (!r.success) throw ValidationError.fromZod(`Alert ${i} could not be normalized into a valid alert.`, r.error, `alerts.${i}`);
+    if (!r.success)
+      throw ValidationError.fromZod(`Alert ${i} could not be normalized into a valid alert.`, r.error, `alerts.${i}`);
     byKey.delete(r.data.dedupKey);
     byKey.set(r.data.dedupKey, r.data);
   });
@@ -72,7 +76,12 @@ export function storableNumbers(value: unknown, depth = 0): unknown {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return null;
     const abs = Math.abs(value);
-    if (abs > DYNAMO_MAX || (abs !== 0 && abs < DYNAMO_MIN) || (Number.isInteger(value) && !Number.isSafeInteger(value))) return String(value);
+    if (
+      abs > DYNAMO_MAX ||
+      (abs !== 0 && abs < DYNAMO_MIN) ||
+      (Number.isInteger(value) && !Number.isSafeInteger(value))
+    )
+      return String(value);
     return value;
   }
   if (value === null || typeof value !== 'object' || depth > 64) return value;

@@ -44,7 +44,10 @@ const macroKey = (k: string) => (k.startsWith('nagios') && k.length > 6 ? k.slic
  * FLAPPINGSTART fires (flapping is a problem even when the last check was OK); every other
  * type only reports a change around the problem, so it follows the current state.
  */
-function decide(type: NagiosNotificationType, problemState: boolean | undefined): { status: AlertStatus; action: AlertAction } {
+function decide(
+  type: NagiosNotificationType,
+  problemState: boolean | undefined,
+): { status: AlertStatus; action: AlertAction } {
   switch (type) {
     case 'PROBLEM':
     case 'FLAPPINGSTART':
@@ -54,7 +57,9 @@ function decide(type: NagiosNotificationType, problemState: boolean | undefined)
     case 'ACKNOWLEDGEMENT':
       return { status: 'firing', action: 'acknowledge' };
     default:
-      return problemState === false ? { status: 'resolved', action: 'resolve' } : { status: 'firing', action: 'trigger' };
+      return problemState === false
+        ? { status: 'resolved', action: 'resolve' }
+        : { status: 'firing', action: 'trigger' };
   }
 }
 
@@ -74,7 +79,10 @@ export const normalizeNagios: Normalizer = (payload, ctx) => {
   const host = get('hostname');
   const issues: FieldIssue[] = [];
   if (!type || !NAGIOS_NOTIFICATION_TYPES.includes(type)) {
-    issues.push({ field: 'NOTIFICATIONTYPE', message: `Expected one of ${NAGIOS_NOTIFICATION_TYPES.join(', ')} ($NOTIFICATIONTYPE$).` });
+    issues.push({
+      field: 'NOTIFICATIONTYPE',
+      message: `Expected one of ${NAGIOS_NOTIFICATION_TYPES.join(', ')} ($NOTIFICATIONTYPE$).`,
+    });
   }
   if (!host) issues.push({ field: 'HOSTNAME', message: 'Required: $HOSTNAME$.' });
   if (issues.length > 0 || !type || !host) throw new ValidationError('The Nagios notification is not valid.', issues);
@@ -101,7 +109,12 @@ export const normalizeNagios: Normalizer = (payload, ctx) => {
       state: stateName,
       hostgroup: get('hostgroupname'),
       servicegroup: isService ? get('servicegroupname') : undefined,
-      flapping: type === 'FLAPPINGSTART' ? 'true' : type === 'FLAPPINGSTOP' || type === 'FLAPPINGDISABLED' ? 'false' : undefined,
+      flapping:
+        type === 'FLAPPINGSTART'
+          ? 'true'
+          : type === 'FLAPPINGSTOP' || type === 'FLAPPINGDISABLED'
+            ? 'false'
+            : undefined,
       downtime: type.startsWith('DOWNTIME') ? type.slice('DOWNTIME'.length).toLowerCase() : undefined,
     }),
   );
@@ -123,7 +136,9 @@ export const normalizeNagios: Normalizer = (payload, ctx) => {
       attempt: isService ? get('serviceattempt') : get('hostattempt'),
       maxAttempts: isService ? get('maxserviceattempts') : get('maxhostattempts'),
       notificationNumber: get('notificationnumber', isService ? 'servicenotificationnumber' : 'hostnotificationnumber'),
-      problemId: isService ? get('serviceproblemid', 'lastserviceproblemid') : get('hostproblemid', 'lasthostproblemid'),
+      problemId: isService
+        ? get('serviceproblemid', 'lastserviceproblemid')
+        : get('hostproblemid', 'lasthostproblemid'),
       author: get('notificationauthor', isService ? 'serviceackauthor' : 'hostackauthor'),
       comment: get('notificationcomment', isService ? 'serviceackcomment' : 'hostackcomment'),
       longDateTime: get('longdatetime'),

@@ -62,8 +62,10 @@ function check(value: unknown): { issues: FieldIssue[]; event?: PagerDutyEvent }
     fail('event_action', `'event_action' is invalid (must be one of ${quoted(PAGERDUTY_EVENT_ACTIONS)})`);
 
   const dedup = value.dedup_key;
-  if (dedup !== undefined && dedup !== null && typeof dedup !== 'string') fail('dedup_key', "'dedup_key' must be a string");
-  else if (typeof dedup === 'string' && dedup.length > 255) fail('dedup_key', "'dedup_key' is too long (the maximum length is 255 characters)");
+  if (dedup !== undefined && dedup !== null && typeof dedup !== 'string')
+    fail('dedup_key', "'dedup_key' must be a string");
+  else if (typeof dedup === 'string' && dedup.length > 255)
+    fail('dedup_key', "'dedup_key' is too long (the maximum length is 255 characters)");
   else if ((action === 'acknowledge' || action === 'resolve') && blank(dedup))
     fail('dedup_key', `'dedup_key' is missing or blank (it is required for ${action} events)`);
 
@@ -77,10 +79,15 @@ function check(value: unknown): { issues: FieldIssue[]; event?: PagerDutyEvent }
       if (blank(p.severity)) fail('payload.severity', "'payload.severity' is missing or blank");
       else if (!ALERT_SEVERITIES.includes(p.severity as AlertSeverity))
         fail('payload.severity', `'payload.severity' is invalid (must be one of ${quoted(ALERT_SEVERITIES)})`);
-      if (p.timestamp !== undefined && p.timestamp !== null && toIsoTime(typeof p.timestamp === 'string' ? p.timestamp : undefined) === undefined)
+      if (
+        p.timestamp !== undefined &&
+        p.timestamp !== null &&
+        toIsoTime(typeof p.timestamp === 'string' ? p.timestamp : undefined) === undefined
+      )
         fail('payload.timestamp', "'payload.timestamp' is invalid (must be an ISO 8601 timestamp)");
       for (const f of ['component', 'group', 'class'] as const)
-        if (p[f] !== undefined && p[f] !== null && typeof p[f] !== 'string') fail(`payload.${f}`, `'payload.${f}' must be a string`);
+        if (p[f] !== undefined && p[f] !== null && typeof p[f] !== 'string')
+          fail(`payload.${f}`, `'payload.${f}' must be a string`);
       if (issues.length === 0)
         payload = {
           summary: p.summary as string,
@@ -117,7 +124,12 @@ function check(value: unknown): { issues: FieldIssue[]; event?: PagerDutyEvent }
 }
 
 /** `images` and `links`: optional arrays of objects whose `required` property is a non-blank string. */
-function checkList(list: unknown, name: string, required: string, fail: (field: string, message: string) => void): Obj[] | undefined {
+function checkList(
+  list: unknown,
+  name: string,
+  required: string,
+  fail: (field: string, message: string) => void,
+): Obj[] | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) {
     fail(name, `'${name}' must be an array`);
@@ -125,7 +137,8 @@ function checkList(list: unknown, name: string, required: string, fail: (field: 
   }
   if (list.length > 50) fail(name, `'${name}' has too many entries (the maximum is 50)`);
   list.slice(0, 50).forEach((item, i) => {
-    if (!isObject(item) || blank(item[required])) fail(`${name}.${i}.${required}`, `'${name}[${i}].${required}' is missing or blank`);
+    if (!isObject(item) || blank(item[required]))
+      fail(`${name}.${i}.${required}`, `'${name}[${i}].${required}' is missing or blank`);
   });
   return list as Obj[];
 }
@@ -146,7 +159,9 @@ export function derivedDedupKey(body: string): string {
 
 export const normalizePagerDuty: Normalizer = (payload, ctx) => {
   if (Buffer.byteLength(payload.body, 'utf8') > PAGERDUTY_MAX_EVENT_BYTES) {
-    throw new ValidationError('Event object is invalid', [{ field: '', message: 'Event object is too large (the maximum size is 512 KB)' }]);
+    throw new ValidationError('Event object is invalid', [
+      { field: '', message: 'Event object is too large (the maximum size is 512 KB)' },
+    ]);
   }
   const { issues, event } = check(parseJson(payload.body));
   if (!event) throw new ValidationError('Event object is invalid', issues);
@@ -194,7 +209,10 @@ export const normalizePagerDuty: Normalizer = (payload, ctx) => {
     status: resolved ? 'resolved' : 'firing',
     action: resolved ? 'resolve' : 'acknowledge',
     severity: 'info',
-    summary: summaryOf(`${resolved ? 'Resolved' : 'Acknowledged'} via Events API v2: ${event.dedup_key ?? dedupKey}`, dedupKey),
+    summary: summaryOf(
+      `${resolved ? 'Resolved' : 'Acknowledged'} via Events API v2: ${event.dedup_key ?? dedupKey}`,
+      dedupKey,
+    ),
     details: details({ eventAction: event.event_action, client: text(event.client) }),
     labels: {},
     startsAt: ctx.receivedAt,

@@ -45,7 +45,14 @@ export const zabbixPayloadSchema = z.object({
 export type ZabbixPayload = z.infer<typeof zabbixPayloadSchema>;
 
 /** Numeric severity ({EVENT.NSEVERITY}) to ours. */
-const BY_NUMBER: Record<string, AlertSeverity> = { '0': 'info', '1': 'info', '2': 'warning', '3': 'error', '4': 'error', '5': 'critical' };
+const BY_NUMBER: Record<string, AlertSeverity> = {
+  '0': 'info',
+  '1': 'info',
+  '2': 'warning',
+  '3': 'error',
+  '4': 'error',
+  '5': 'critical',
+};
 /** Default severity names ({EVENT.SEVERITY}); admins may rename them, so the number comes first. */
 const BY_NAME: Record<string, AlertSeverity> = {
   'not classified': 'info',
@@ -79,20 +86,29 @@ function tagsOf(raw: ZabbixPayload['event_tags']): [string, string][] {
     try {
       list = JSON.parse(s);
     } catch {
-      throw new ValidationError('The Zabbix webhook payload is not valid.', [{ field: 'event_tags', message: 'Expected {EVENT.TAGSJSON}: a JSON array of {tag, value}.' }]);
+      throw new ValidationError('The Zabbix webhook payload is not valid.', [
+        { field: 'event_tags', message: 'Expected {EVENT.TAGSJSON}: a JSON array of {tag, value}.' },
+      ]);
     }
     const parsed = z.array(zabbixTagSchema).max(1000).safeParse(list);
-    if (!parsed.success) throw ValidationError.fromZod('The Zabbix webhook payload is not valid.', parsed.error, 'event_tags');
+    if (!parsed.success)
+      throw ValidationError.fromZod('The Zabbix webhook payload is not valid.', parsed.error, 'event_tags');
     list = parsed.data;
   }
-  return (list as z.infer<typeof zabbixTagSchema>[]).map((t) => [String(t.tag), t.value == null ? '' : String(t.value)]);
+  return (list as z.infer<typeof zabbixTagSchema>[]).map((t) => [
+    String(t.tag),
+    t.value == null ? '' : String(t.value),
+  ]);
 }
 
 function severityOf(p: ZabbixPayload): AlertSeverity {
   const n = value(p.event_nseverity);
   if (n !== undefined) {
     const s = lookup(BY_NUMBER, n);
-    if (!s) throw new ValidationError('The Zabbix webhook payload is not valid.', [{ field: 'event_nseverity', message: 'Expected a severity from 0 to 5.' }]);
+    if (!s)
+      throw new ValidationError('The Zabbix webhook payload is not valid.', [
+        { field: 'event_nseverity', message: 'Expected a severity from 0 to 5.' },
+      ]);
     return s;
   }
   return lookup(BY_NAME, value(p.event_severity)?.toLowerCase()) ?? 'warning';
@@ -102,7 +118,10 @@ function statusOf(p: ZabbixPayload): AlertStatus {
   const v = value(p.event_value);
   if (v === '1') return 'firing';
   if (v === '0') return 'resolved';
-  if (v !== undefined) throw new ValidationError('The Zabbix webhook payload is not valid.', [{ field: 'event_value', message: 'Expected 1 (problem) or 0 (recovery).' }]);
+  if (v !== undefined)
+    throw new ValidationError('The Zabbix webhook payload is not valid.', [
+      { field: 'event_value', message: 'Expected 1 (problem) or 0 (recovery).' },
+    ]);
   return value(p.event_recovery_id) ? 'resolved' : 'firing';
 }
 
@@ -129,7 +148,9 @@ export const normalizeZabbix: Normalizer = (payload, ctx) => {
   const p = validate(zabbixPayloadSchema, parseJson(payload.body), 'Zabbix webhook');
   const eventId = value(p.event_id);
   if (!eventId) {
-    throw new ValidationError('The Zabbix webhook payload is not valid.', [{ field: 'event_id', message: 'Required: {EVENT.ID}, the problem event id.' }]);
+    throw new ValidationError('The Zabbix webhook payload is not valid.', [
+      { field: 'event_id', message: 'Required: {EVENT.ID}, the problem event id.' },
+    ]);
   }
   const status = statusOf(p);
   const tags = tagsOf(p.event_tags);
@@ -137,14 +158,18 @@ export const normalizeZabbix: Normalizer = (payload, ctx) => {
   const hostTechnical = value(p.host_host);
   const host = hostVisible ?? hostTechnical;
   const labels = cleanLabels(
-    tags.reduce((m, [k, v]) => m.set(k, m.has(k) && m.get(k) !== v ? `${m.get(k)},${v}` : v), new Map<string, string>()),
+    tags.reduce(
+      (m, [k, v]) => m.set(k, m.has(k) && m.get(k) !== v ? `${m.get(k)},${v}` : v),
+      new Map<string, string>(),
+    ),
   );
   if (hostTechnical && !Object.hasOwn(labels, 'host')) labels.host = bounded(hostTechnical, 1024) ?? hostTechnical;
   const name = firstText(value(p.event_name), value(p.trigger_name));
   const summary = name && host && !name.includes(host) ? `${host}: ${name}` : name;
   const triggerId = value(p.trigger_id);
   const startedAt = toIsoTime(value(p.event_started_at)) ?? zabbixDateTime(p.event_date, p.event_time);
-  const recoveredAt = toIsoTime(value(p.event_recovered_at)) ?? zabbixDateTime(p.event_recovery_date, p.event_recovery_time);
+  const recoveredAt =
+    toIsoTime(value(p.event_recovered_at)) ?? zabbixDateTime(p.event_recovery_date, p.event_recovery_time);
 
   const alert: CanonicalAlert = {
     source: 'zabbix',
@@ -172,7 +197,10 @@ export const normalizeZabbix: Normalizer = (payload, ctx) => {
     resource: bounded(host, 1024),
     startsAt: startedAt ?? ctx.receivedAt,
     endsAt: status === 'resolved' ? (recoveredAt ?? ctx.receivedAt) : undefined,
-    links: links(link(value(p.trigger_url), 'Trigger URL'), link(eventPage(value(p.zabbix_url), triggerId, eventId), 'Zabbix event')),
+    links: links(
+      link(value(p.trigger_url), 'Trigger URL'),
+      link(eventPage(value(p.zabbix_url), triggerId, eventId), 'Zabbix event'),
+    ),
   };
   return [alert];
 };

@@ -46,14 +46,28 @@ export function secretsOf(config: string): string[] {
 
 export function signLink(link: ActLink, secrets: string[]): string {
   if (!secrets[0]) throw new Error('No action link secret configured');
-  const body = [CODE[link.action], Math.floor(link.expiresAt.getTime() / 1000).toString(36), link.incidentId, link.userId].join('.');
+  const body = [
+    CODE[link.action],
+    Math.floor(link.expiresAt.getTime() / 1000).toString(36),
+    link.incidentId,
+    link.userId,
+  ].join('.');
   return `${body}.${sign(secrets[0], body)}`;
 }
 
 export function verifyLink(token: string, secrets: string[], now: Date): ActLink {
   const parts = token.split('.');
-  if (parts.length !== 5 || !/^[ar]$/.test(parts[0]!) || !/^[0-9a-z]{1,10}$/.test(parts[1]!) || !/^[0-9A-Za-z]{1,64}$/.test(parts[2]!) || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(parts[3]!))
-    throw new ActLinkError('malformed', 'This is not a Nocturne action link; copy the whole link from the page you received.');
+  if (
+    parts.length !== 5 ||
+    !/^[ar]$/.test(parts[0]!) ||
+    !/^[0-9a-z]{1,10}$/.test(parts[1]!) ||
+    !/^[0-9A-Za-z]{1,64}$/.test(parts[2]!) ||
+    !/^[a-z0-9][a-z0-9-]{0,63}$/.test(parts[3]!)
+  )
+    throw new ActLinkError(
+      'malformed',
+      'This is not a Nocturne action link; copy the whole link from the page you received.',
+    );
   const body = parts.slice(0, 4).join('.');
   const given = Buffer.from(parts[4]!);
   const valid = secrets.some((s) => {
@@ -63,6 +77,9 @@ export function verifyLink(token: string, secrets: string[], now: Date): ActLink
   if (!valid) throw new ActLinkError('signature', 'This link is not valid: it was changed or signed with another key.');
   const expiresAt = new Date(parseInt(parts[1]!, 36) * 1000);
   if (expiresAt.getTime() <= now.getTime())
-    throw new ActLinkError('expired', `This link expired at ${expiresAt.toISOString()}; act from the ops API or the link in a newer page.`);
+    throw new ActLinkError(
+      'expired',
+      `This link expired at ${expiresAt.toISOString()}; act from the ops API or the link in a newer page.`,
+    );
   return { action: ACTION[parts[0]!]!, incidentId: parts[2]!, userId: parts[3]!, expiresAt };
 }

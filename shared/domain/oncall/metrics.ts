@@ -80,7 +80,9 @@ function keyOf(t: ResponseTimes, by: GroupBy): string {
 }
 
 function group(key: string, items: ResponseTimes[], targetMinutes: (severity: string) => number): ResponseGroup {
-  const within = items.filter((t) => t.timeToAcknowledgeSeconds !== undefined && t.timeToAcknowledgeSeconds <= targetMinutes(t.severity) * 60).length;
+  const within = items.filter(
+    (t) => t.timeToAcknowledgeSeconds !== undefined && t.timeToAcknowledgeSeconds <= targetMinutes(t.severity) * 60,
+  ).length;
   return {
     key,
     incidents: items.length,
@@ -89,7 +91,10 @@ function group(key: string, items: ResponseTimes[], targetMinutes: (severity: st
     timeToDetect: stat(items.map((t) => t.timeToDetectSeconds)),
     timeToAcknowledge: stat(items.map((t) => t.timeToAcknowledgeSeconds)),
     timeToResolve: stat(items.map((t) => t.timeToResolveSeconds)),
-    acknowledgedWithinTarget: { count: within, ratio: items.length ? Math.round((within / items.length) * 10000) / 10000 : undefined },
+    acknowledgedWithinTarget: {
+      count: within,
+      ratio: items.length ? Math.round((within / items.length) * 10000) / 10000 : undefined,
+    },
   };
 }
 
@@ -104,8 +109,15 @@ export interface ResponseReport {
  * Incidents merged into another are left out (their time is the target's). The acknowledgement
  * target is per severity, or one figure for all when `ackTargetMinutes` is given.
  */
-export function responseReport(incidents: IncidentTimes[], groupBy: GroupBy, ackTargetMinutes?: number): ResponseReport {
-  const targets = ackTargetMinutes === undefined ? SEVERITY_ACK_TARGET_MINUTES : Object.fromEntries(Object.keys(SEVERITY_ACK_TARGET_MINUTES).map((s) => [s, ackTargetMinutes]));
+export function responseReport(
+  incidents: IncidentTimes[],
+  groupBy: GroupBy,
+  ackTargetMinutes?: number,
+): ResponseReport {
+  const targets =
+    ackTargetMinutes === undefined
+      ? SEVERITY_ACK_TARGET_MINUTES
+      : Object.fromEntries(Object.keys(SEVERITY_ACK_TARGET_MINUTES).map((s) => [s, ackTargetMinutes]));
   const targetOf = (severity: string) => targets[severity] ?? ackTargetMinutes ?? 60;
   const times = incidents.filter((i) => !i.mergedInto).map(responseTimes);
   const byKey = new Map<string, ResponseTimes[]>();
@@ -120,11 +132,20 @@ export function responseReport(incidents: IncidentTimes[], groupBy: GroupBy, ack
 
 /** GET /reports/response */
 export const responseQuerySchema = z.object({
-  from: z.iso.datetime({ offset: true }).optional().describe('Incidents opened at or after (default: 30 days before to)'),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Incidents opened at or after (default: 30 days before to)'),
   to: z.iso.datetime({ offset: true }).optional().describe('Incidents opened at or before (default: now)'),
   groupBy: z.enum(['team', 'service', 'severity']).default('team'),
   team: z.string().min(1).max(64).optional(),
   service: z.string().min(1).max(64).optional(),
-  ackTargetMinutes: z.coerce.number().int().min(1).max(1440).optional().describe('One target for all severities (default: P1 5, P2 15, P3 30, P4 60, P5 240)'),
+  ackTargetMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1440)
+    .optional()
+    .describe('One target for all severities (default: P1 5, P2 15, P3 30, P4 60, P5 240)'),
   incidents: z.enum(['true', 'false']).default('false').describe('true: include each incident’s times'),
 });

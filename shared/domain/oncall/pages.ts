@@ -54,7 +54,9 @@ export function smsText(c: PageContext): string {
 
 export function emailSubject(c: PageContext): string {
   const service = c.serviceName ?? c.incident.serviceId;
-  return `[Nocturne] #${c.incident.number} ${c.incident.severity}${service ? ` ${service}` : ''}: ${c.incident.title}`.replace(/[\r\n\t]+/g, ' ').slice(0, 100);
+  return `[Nocturne] #${c.incident.number} ${c.incident.severity}${service ? ` ${service}` : ''}: ${c.incident.title}`
+    .replace(/[\r\n\t]+/g, ' ')
+    .slice(0, 100);
 }
 
 export function emailBody(c: PageContext): string {
@@ -117,6 +119,18 @@ export function pageMessage(channel: Channel, c: PageContext): PageMessage {
 }
 
 /** Message attributes that route a page to one person's one contact method. */
-export function pageAttributes(a: { userId: string; channel: Channel; address: string; incidentId: string; kind?: string }): Record<string, string> {
-  return { kind: a.kind ?? 'page', recipient: a.userId, channel: a.channel, address: a.address, incident: a.incidentId };
+export function pageAttributes(a: {
+  userId: string;
+  channel: Channel;
+  address: string;
+  incidentId: string;
+  kind?: string;
+}): Record<string, string> {
+  return {
+    kind: a.kind ?? 'page',
+    recipient: a.userId,
+    channel: a.channel,
+    address: a.address,
+    incident: a.incidentId,
+  };
 }

@@ -5,7 +5,9 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 
-export const oncallIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes (max 64)');
+export const oncallIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes (max 64)');
 
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
 export const E164 = /^\+[1-9]\d{6,14}$/;
@@ -34,8 +36,17 @@ export const webhookUrlSchema = z
 const label = z.string().trim().min(1).max(100).optional();
 
 export const contactMethodSchema = z.discriminatedUnion('type', [
-  z.object({ id: oncallIdSchema, type: z.literal('sms'), address: z.string().regex(E164, 'an E.164 phone number, e.g. +15555550101'), label }).strict(),
-  z.object({ id: oncallIdSchema, type: z.literal('email'), address: z.email('an email address').max(254), label }).strict(),
+  z
+    .object({
+      id: oncallIdSchema,
+      type: z.literal('sms'),
+      address: z.string().regex(E164, 'an E.164 phone number, e.g. +15555550101'),
+      label,
+    })
+    .strict(),
+  z
+    .object({ id: oncallIdSchema, type: z.literal('email'), address: z.email('an email address').max(254), label })
+    .strict(),
   z.object({ id: oncallIdSchema, type: z.literal('webhook'), address: webhookUrlSchema, label }).strict(),
 ]);
 export type ContactMethod = z.infer<typeof contactMethodSchema>;
@@ -90,7 +101,11 @@ export function checkUser(u: Pick<User, 'contactMethods' | 'notificationRules'>)
     ids.add(m.id);
   });
   u.notificationRules.forEach((r, i) => {
-    if (!ids.has(r.contactMethodId)) issues.push({ field: `notificationRules.${i}.contactMethodId`, message: `no contact method ${r.contactMethodId}` });
+    if (!ids.has(r.contactMethodId))
+      issues.push({
+        field: `notificationRules.${i}.contactMethodId`,
+        message: `no contact method ${r.contactMethodId}`,
+      });
   });
   if (issues.length) throw new ValidationError('The user is not consistent.', issues);
 }
@@ -107,13 +122,17 @@ export interface ContactStep {
  */
 export function contactPlan(u: Pick<User, 'contactMethods' | 'notificationRules'>): ContactStep[] {
   const byId = new Map(u.contactMethods.map((m) => [m.id, m]));
-  const rules = u.notificationRules.length ? u.notificationRules : u.contactMethods.map((m) => ({ contactMethodId: m.id, delayMinutes: 0 }));
+  const rules = u.notificationRules.length
+    ? u.notificationRules
+    : u.contactMethods.map((m) => ({ contactMethodId: m.id, delayMinutes: 0 }));
   const earliest = new Map<string, number>();
   for (const r of rules) {
     if (!byId.has(r.contactMethodId)) continue;
     earliest.set(r.contactMethodId, Math.min(earliest.get(r.contactMethodId) ?? Infinity, r.delayMinutes));
   }
-  return [...earliest.entries()].map(([id, delayMinutes]) => ({ method: byId.get(id)!, delayMinutes })).sort((a, b) => a.delayMinutes - b.delayMinutes);
+  return [...earliest.entries()]
+    .map(([id, delayMinutes]) => ({ method: byId.get(id)!, delayMinutes }))
+    .sort((a, b) => a.delayMinutes - b.delayMinutes);
 }
 
 /** A team's on-call configuration (kept apart from the Team entity, keyed by the team id). */
@@ -121,7 +140,12 @@ export const teamOncallSchema = z
   .object({
     members: z.array(oncallIdSchema).max(100).default([]),
     escalationPolicyId: oncallIdSchema.nullable().optional(),
-    version: z.number().int().nonnegative().optional().describe('The version you read (0 when none exists yet); a stale one gets 409.'),
+    version: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('The version you read (0 when none exists yet); a stale one gets 409.'),
   })
   .strict();
 

@@ -29,7 +29,12 @@ const policyFields = {
   /** How many more times the whole policy runs after the first pass when nobody acknowledges. */
   repeat: z.number().int().min(0).max(9).default(0),
   /** An acknowledged incident that is still open this many minutes later triggers again (escalation restarts at level 1). */
-  ackTimeoutMinutes: z.number().int().min(1).max(7 * 1440).optional(),
+  ackTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 1440)
+    .optional(),
 };
 
 export const createPolicySchema = z.object({ id: oncallIdSchema, ...policyFields }).strict();
@@ -39,7 +44,13 @@ export const updatePolicySchema = z
     description: z.string().max(2000).nullable().optional(),
     levels: policyFields.levels.optional(),
     repeat: z.number().int().min(0).max(9).optional(),
-    ackTimeoutMinutes: z.number().int().min(1).max(7 * 1440).nullable().optional(),
+    ackTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 1440)
+      .nullable()
+      .optional(),
     version: z.number().int().positive().optional(),
   })
   .strict();
@@ -133,6 +144,7 @@ export function planLevel(level: Level, dir: Directory, at: Date): LevelPlan {
 export function referencesOf(levels: Level[]): { users: string[]; schedules: string[]; teams: string[] } {
   const out = { users: new Set<string>(), schedules: new Set<string>(), teams: new Set<string>() };
   for (const l of levels)
-    for (const t of l.targets) (t.type === 'user' ? out.users : t.type === 'schedule' ? out.schedules : out.teams).add(t.id);
+    for (const t of l.targets)
+      (t.type === 'user' ? out.users : t.type === 'schedule' ? out.schedules : out.teams).add(t.id);
   return { users: [...out.users], schedules: [...out.schedules], teams: [...out.teams] };
 }

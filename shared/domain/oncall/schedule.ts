@@ -19,7 +19,11 @@ const instant = z.iso.datetime({ offset: true });
 export const restrictionSchema = z
   .object({
     /** Days on which the window starts (default: every day). */
-    days: z.array(z.enum(WEEKDAYS)).min(1).max(7).default([...WEEKDAYS]),
+    days: z
+      .array(z.enum(WEEKDAYS))
+      .min(1)
+      .max(7)
+      .default([...WEEKDAYS]),
     start: hhmm,
     /** At or before start: the window ends the next day (22:00-06:00); equal to start: 24 hours. */
     end: hhmm,
@@ -31,7 +35,10 @@ const UNIT_MAX = { hours: 24 * 31, days: 90, weeks: 12 } as const;
 export const rotationSchema = z
   .object({ every: z.number().int().min(1), unit: z.enum(['hours', 'days', 'weeks']) })
   .strict()
-  .refine((r) => r.every <= UNIT_MAX[r.unit], { message: 'a shift is at most 744 hours, 90 days or 12 weeks', path: ['every'] });
+  .refine((r) => r.every <= UNIT_MAX[r.unit], {
+    message: 'a shift is at most 744 hours, 90 days or 12 weeks',
+    path: ['every'],
+  });
 export type Rotation = z.infer<typeof rotationSchema>;
 
 export const layerSchema = z
@@ -64,7 +71,10 @@ const overrideFields = z
 const overrideSpan = <T extends z.ZodType<{ start: string; end: string }>>(schema: T) =>
   schema
     .refine((o) => Date.parse(o.end) > Date.parse(o.start), { message: 'end must be after start', path: ['end'] })
-    .refine((o) => Date.parse(o.end) - Date.parse(o.start) <= 92 * 86400000, { message: 'an override covers at most 92 days', path: ['end'] });
+    .refine((o) => Date.parse(o.end) - Date.parse(o.start) <= 92 * 86400000, {
+      message: 'an override covers at most 92 days',
+      path: ['end'],
+    });
 export const overrideSchema = overrideSpan(overrideFields);
 /** POST /schedules/{id}/overrides: the id may be left to Nocturne. */
 export const newOverrideSchema = overrideSpan(overrideFields.extend({ id: oncallIdSchema.optional() }));
@@ -192,7 +202,12 @@ function rotationIntervals(layer: Layer, zone: string, from: number, to: number)
     const s = shiftStart(layer, zone, k);
     if (s >= hi) break;
     const e = shiftStart(layer, zone, k + 1);
-    out.push({ start: Math.max(s, lo), end: Math.min(e, hi), userId: layer.participants[k % n]!, source: `layer:${layer.id}` });
+    out.push({
+      start: Math.max(s, lo),
+      end: Math.min(e, hi),
+      userId: layer.participants[k % n]!,
+      source: `layer:${layer.id}`,
+    });
   }
   return out;
 }
@@ -203,7 +218,12 @@ function at(day: DateTime, time: string): DateTime {
 }
 
 /** The union of a layer's restriction windows over [from, to), sorted and merged. */
-function restrictionWindows(restrictions: Restriction[], zone: string, from: number, to: number): Array<[number, number]> {
+function restrictionWindows(
+  restrictions: Restriction[],
+  zone: string,
+  from: number,
+  to: number,
+): Array<[number, number]> {
   const windows: Array<[number, number]> = [];
   let day = DateTime.fromMillis(from, { zone }).startOf('day').minus({ days: 1 });
   const last = DateTime.fromMillis(to, { zone }).startOf('day');
@@ -275,7 +295,12 @@ export function finalShifts(s: ScheduleShape, from: Date, to: Date): Shift[] {
   if (!(f < t)) return [];
   const layers = s.layers.map((l) => layerIntervals(l, s.timeZone, f, t));
   const overrides: Interval[] = s.overrides
-    .map((o) => ({ start: Math.max(Date.parse(o.start), f), end: Math.min(Date.parse(o.end), t), userId: o.userId, source: `override:${o.id}` }))
+    .map((o) => ({
+      start: Math.max(Date.parse(o.start), f),
+      end: Math.min(Date.parse(o.end), t),
+      userId: o.userId,
+      source: `override:${o.id}`,
+    }))
     .filter((o) => o.start < o.end);
   const points = new Set<number>([f, t]);
   for (const iv of [...layers.flat(), ...overrides]) {
@@ -288,7 +313,8 @@ export function finalShifts(s: ScheduleShape, from: Date, to: Date): Shift[] {
     const a = sorted[i]!;
     const b = sorted[i + 1]!;
     let winner: Interval | undefined;
-    for (let o = overrides.length - 1; o >= 0 && !winner; o--) if (overrides[o]!.start <= a && a < overrides[o]!.end) winner = overrides[o];
+    for (let o = overrides.length - 1; o >= 0 && !winner; o--)
+      if (overrides[o]!.start <= a && a < overrides[o]!.end) winner = overrides[o];
     for (let l = layers.length - 1; l >= 0 && !winner; l--) winner = covering(layers[l]!, a);
     if (!winner) continue;
     const prev = pieces[pieces.length - 1];
@@ -310,12 +336,16 @@ export function onCallAt(s: ScheduleShape, when: Date): Shift | undefined {
   const longest = Math.max(...s.layers.map((l) => l.rotation.every * NOMINAL_MS[l.rotation.unit]), DAY_MS);
   const reach = Math.min(2 * longest, 120 * DAY_MS);
   const t = when.getTime();
-  return finalShifts(s, new Date(t - reach), new Date(t + reach)).find((sh) => Date.parse(sh.start) <= t && t < Date.parse(sh.end));
+  return finalShifts(s, new Date(t - reach), new Date(t + reach)).find(
+    (sh) => Date.parse(sh.start) <= t && t < Date.parse(sh.end),
+  );
 }
 
 /** An instant as wall-clock time with offset in a zone, for people reading shifts. */
 export function inZone(instantIso: string, zone: string): string {
-  return DateTime.fromISO(instantIso, { zone: 'utc' }).setZone(zone).toISO({ suppressMilliseconds: true }) ?? instantIso;
+  return (
+    DateTime.fromISO(instantIso, { zone: 'utc' }).setZone(zone).toISO({ suppressMilliseconds: true }) ?? instantIso
+  );
 }
 
 /** GET /schedules/{id}/oncall */

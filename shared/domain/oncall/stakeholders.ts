@@ -9,9 +9,21 @@ export type StakeholderEvent = (typeof STAKEHOLDER_EVENTS)[number];
 
 export const subscriberSchema = z.discriminatedUnion('type', [
   /** A Nocturne user, through their contact methods of these channels. */
-  z.object({ type: z.literal('user'), userId: oncallIdSchema, channels: z.array(z.enum(['sms', 'email', 'webhook'])).min(1).max(3).default(['email']) }).strict(),
+  z
+    .object({
+      type: z.literal('user'),
+      userId: oncallIdSchema,
+      channels: z
+        .array(z.enum(['sms', 'email', 'webhook']))
+        .min(1)
+        .max(3)
+        .default(['email']),
+    })
+    .strict(),
   z.object({ type: z.literal('email'), address: z.email('an email address').max(254) }).strict(),
-  z.object({ type: z.literal('sms'), address: z.string().regex(E164, 'an E.164 phone number, e.g. +15555550101') }).strict(),
+  z
+    .object({ type: z.literal('sms'), address: z.string().regex(E164, 'an E.164 phone number, e.g. +15555550101') })
+    .strict(),
   /** Another system: a JSON POST (through an SNS HTTPS subscription). */
   z.object({ type: z.literal('webhook'), address: webhookUrlSchema }).strict(),
 ]);
@@ -22,7 +34,11 @@ export const createSubscriptionSchema = z
     id: oncallIdSchema.optional(),
     name: z.string().trim().min(1).max(200).optional(),
     subscriber: subscriberSchema,
-    events: z.array(z.enum(STAKEHOLDER_EVENTS)).min(1).max(3).default([...STAKEHOLDER_EVENTS]),
+    events: z
+      .array(z.enum(STAKEHOLDER_EVENTS))
+      .min(1)
+      .max(3)
+      .default([...STAKEHOLDER_EVENTS]),
   })
   .strict();
 
@@ -57,7 +73,9 @@ function headline(u: Update): string {
   const i = u.incident;
   if (u.event === 'opened') return `${u.serviceName}: incident #${i.number} opened (${i.severity}): ${i.title}`;
   if (u.event === 'resolved') {
-    const minutes = i.resolvedAt ? Math.max(0, Math.round((Date.parse(i.resolvedAt) - Date.parse(i.openedAt)) / 60000)) : undefined;
+    const minutes = i.resolvedAt
+      ? Math.max(0, Math.round((Date.parse(i.resolvedAt) - Date.parse(i.openedAt)) / 60000))
+      : undefined;
     return `${u.serviceName}: incident #${i.number} resolved${minutes !== undefined ? ` after ${minutes} min` : ''}: ${i.title}`;
   }
   const sev = u.change.severity as { from?: string; to?: string } | undefined;
@@ -82,14 +100,31 @@ export function updateMessage(channel: Channel, u: Update): { subject?: string; 
       '',
       'You receive this because you subscribed to this service’s status in Nocturne.',
     ].join('\n');
-    return { subject: `[Nocturne status] ${text}`.replace(/[\r\n\t]+/g, ' ').slice(0, 100), message: JSON.stringify({ default: body, email: body }) };
+    return {
+      subject: `[Nocturne status] ${text}`.replace(/[\r\n\t]+/g, ' ').slice(0, 100),
+      message: JSON.stringify({ default: body, email: body }),
+    };
   }
-  const json = JSON.stringify({ type: 'nocturne.status-update', version: 1, event: u.event, service: { id: u.incident.serviceId, name: u.serviceName }, incident: u.incident, change: u.change, text });
+  const json = JSON.stringify({
+    type: 'nocturne.status-update',
+    version: 1,
+    event: u.event,
+    service: { id: u.incident.serviceId, name: u.serviceName },
+    incident: u.incident,
+    change: u.change,
+    text,
+  });
   return { message: JSON.stringify({ default: json, https: json, http: json }) };
 }
 
 /** Where one subscription's update goes: (channel, address) pairs. */
-export function destinationsOf(s: Subscriber, user?: { contactMethods: Array<{ type: Channel; address: string }> }): Array<{ channel: Channel; address: string }> {
-  if (s.type === 'user') return (user?.contactMethods ?? []).filter((m) => s.channels.includes(m.type)).map((m) => ({ channel: m.type, address: m.address }));
+export function destinationsOf(
+  s: Subscriber,
+  user?: { contactMethods: Array<{ type: Channel; address: string }> },
+): Array<{ channel: Channel; address: string }> {
+  if (s.type === 'user')
+    return (user?.contactMethods ?? [])
+      .filter((m) => s.channels.includes(m.type))
+      .map((m) => ({ channel: m.type, address: m.address }));
   return [{ channel: s.type, address: s.address }];
 }

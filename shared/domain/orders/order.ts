@@ -9,7 +9,15 @@ import type { SagaInput } from './plan';
 export type OrderState = ProductOrderSnapshot['state'];
 export type ItemState = ProductOrderSnapshot['productOrderItem'][number]['state'];
 
-export const ORDER_KINDS = ['newCustomer', 'addService', 'removeService', 'changePlan', 'suspend', 'resume', 'terminate'] as const;
+export const ORDER_KINDS = [
+  'newCustomer',
+  'addService',
+  'removeService',
+  'changePlan',
+  'suspend',
+  'resume',
+  'terminate',
+] as const;
 export type OrderKind = (typeof ORDER_KINDS)[number];
 
 /** The state machine (state-machines/<name>.asl.json) that runs each kind. */
@@ -108,7 +116,14 @@ export interface ProductOrder {
   plan: SagaInput;
   machine: OrderMachine;
   /** Execution name (the order id); its ARN once started. */
-  execution: { name: string; arn?: string; startedAt?: string; redriveCount: number; rollbackName?: string; rollbackArn?: string };
+  execution: {
+    name: string;
+    arn?: string;
+    startedAt?: string;
+    redriveCount: number;
+    rollbackName?: string;
+    rollbackArn?: string;
+  };
   failure?: OrderFailure;
   cancellation?: { id: string; reason?: string; requestedAt: string; requestedBy: string };
   /** Set when the saga passed its point of no return: no cancellation after it. */
@@ -206,8 +221,20 @@ export function stepGate(o: ProductOrder): 'proceed' | 'cancelled' {
 
 /** A step starts: the order is in progress (from acknowledged, or back from held). */
 export function stepStarted(o: ProductOrder, now: string, actor: OrderActor, step: string): ProductOrder | undefined {
-  if (o.state === 'acknowledged' || (o.state === 'held' && o.held.length === 0) || (o.state === 'failed' && o.failure?.redrivable))
-    return moveTo(o, 'inProgress', { now, actor, reason: `step ${step}` }, { failure: undefined, items: o.items.map((i) => (i.state === 'acknowledged' ? { ...i, state: 'inProgress' } : i)) });
+  if (
+    o.state === 'acknowledged' ||
+    (o.state === 'held' && o.held.length === 0) ||
+    (o.state === 'failed' && o.failure?.redrivable)
+  )
+    return moveTo(
+      o,
+      'inProgress',
+      { now, actor, reason: `step ${step}` },
+      {
+        failure: undefined,
+        items: o.items.map((i) => (i.state === 'acknowledged' ? { ...i, state: 'inProgress' } : i)),
+      },
+    );
   return undefined;
 }
 
@@ -215,14 +242,24 @@ export function holdOn(o: ProductOrder, task: HeldTask, token: string, now: stri
   const held = [...o.held.filter((h) => h.key !== task.key), task];
   const heldTokens = { ...o.heldTokens, [task.key]: token };
   if (o.state === 'held' || o.state === 'pendingCancellation') return touch(o, now, { held, heldTokens });
-  return moveTo(o, 'held', { now, actor, reason: `waiting on ${task.ticketNumber ? `ticket #${task.ticketNumber}` : 'a person'} (${task.stateName})` }, { held, heldTokens });
+  return moveTo(
+    o,
+    'held',
+    {
+      now,
+      actor,
+      reason: `waiting on ${task.ticketNumber ? `ticket #${task.ticketNumber}` : 'a person'} (${task.stateName})`,
+    },
+    { held, heldTokens },
+  );
 }
 
 export function release(o: ProductOrder, key: string, now: string, actor: OrderActor): ProductOrder | undefined {
   if (!o.held.some((h) => h.key === key)) return undefined;
   const held = o.held.filter((h) => h.key !== key);
   const { [key]: _gone, ...heldTokens } = o.heldTokens;
-  if (o.state === 'held' && held.length === 0) return moveTo(o, 'inProgress', { now, actor, reason: `manual step ${key} done` }, { held, heldTokens });
+  if (o.state === 'held' && held.length === 0)
+    return moveTo(o, 'inProgress', { now, actor, reason: `manual step ${key} done` }, { held, heldTokens });
   return touch(o, now, { held, heldTokens });
 }
 
@@ -246,19 +283,39 @@ export function finish(
 ): ProductOrder {
   const base = { held: [], heldTokens: {} } satisfies Partial<ProductOrder>;
   if (o.cancellation)
-    return moveTo(o, 'cancelled', { now, actor, reason: o.cancellation.reason ?? 'cancelled on request' }, {
-      ...base,
-      completionDate: now,
-      items: o.items.map((i) => ({ ...i, state: 'cancelled' })),
-    });
+    return moveTo(
+      o,
+      'cancelled',
+      { now, actor, reason: o.cancellation.reason ?? 'cancelled on request' },
+      {
+        ...base,
+        completionDate: now,
+        items: o.items.map((i) => ({ ...i, state: 'cancelled' })),
+      },
+    );
   if (outcome.error) {
-    const failure: OrderFailure = { at: now, step: outcome.error.step, error: outcome.error.error, cause: outcome.error.cause?.slice(0, 2000), redrivable: false };
-    return moveTo(o, 'failed', { now, actor, reason: `${outcome.error.error}${outcome.error.step ? ` at ${outcome.error.step}` : ''}; every completed step was undone` }, {
-      ...base,
-      failure,
-      completionDate: now,
-      items: o.items.map((i) => ({ ...i, state: 'failed' })),
-    });
+    const failure: OrderFailure = {
+      at: now,
+      step: outcome.error.step,
+      error: outcome.error.error,
+      cause: outcome.error.cause?.slice(0, 2000),
+      redrivable: false,
+    };
+    return moveTo(
+      o,
+      'failed',
+      {
+        now,
+        actor,
+        reason: `${outcome.error.error}${outcome.error.step ? ` at ${outcome.error.step}` : ''}; every completed step was undone`,
+      },
+      {
+        ...base,
+        failure,
+        completionDate: now,
+        items: o.items.map((i) => ({ ...i, state: 'failed' })),
+      },
+    );
   }
   const byItem = new Map((outcome.items ?? []).map((r) => [r.itemId, r]));
   const items = o.items.map((i): OrderItem => {
@@ -269,23 +326,49 @@ export function finish(
   const failed = items.filter((i) => i.state === 'failed').length;
   const to: OrderState = failed === 0 ? 'completed' : failed === items.length ? 'failed' : 'partial';
   const reason = failed === 0 ? 'every item done' : `${failed} of ${items.length} items failed and were undone`;
-  return moveTo(o, to, { now, actor, reason }, {
-    ...base,
-    items,
-    completionDate: now,
-    failure: to === 'failed' ? { at: now, error: 'AllItemsFailed', cause: items.map((i) => `${i.id}: ${i.error}`).join('; '), redrivable: false } : undefined,
-  });
+  return moveTo(
+    o,
+    to,
+    { now, actor, reason },
+    {
+      ...base,
+      items,
+      completionDate: now,
+      failure:
+        to === 'failed'
+          ? {
+              at: now,
+              error: 'AllItemsFailed',
+              cause: items.map((i) => `${i.id}: ${i.error}`).join('; '),
+              redrivable: false,
+            }
+          : undefined,
+    },
+  );
 }
 
 /** The execution stopped at a step without compensating (e.g. retries exhausted): failed, redrivable. */
-export function executionFailed(o: ProductOrder, f: { step?: string; error: string; cause?: string; status: string }, now: string): ProductOrder | undefined {
+export function executionFailed(
+  o: ProductOrder,
+  f: { step?: string; error: string; cause?: string; status: string },
+  now: string,
+): ProductOrder | undefined {
   if (isFinal(o) || o.state === 'failed') return undefined;
   const cancelling = o.state === 'pendingCancellation';
-  return moveTo(o, 'failed', { now, actor: { type: 'system', id: 'order-reconciler' }, reason: `execution ${f.status.toLowerCase()}${f.step ? ` at ${f.step}` : ''}: ${f.error}` }, {
-    failure: { at: now, step: f.step, error: f.error, cause: f.cause?.slice(0, 2000), redrivable: true },
-    // A failed rollback keeps its cancellation: a redrive finishes the rollback.
-    cancellation: cancelling ? o.cancellation : undefined,
-  });
+  return moveTo(
+    o,
+    'failed',
+    {
+      now,
+      actor: { type: 'system', id: 'order-reconciler' },
+      reason: `execution ${f.status.toLowerCase()}${f.step ? ` at ${f.step}` : ''}: ${f.error}`,
+    },
+    {
+      failure: { at: now, step: f.step, error: f.error, cause: f.cause?.slice(0, 2000), redrivable: true },
+      // A failed rollback keeps its cancellation: a redrive finishes the rollback.
+      cancellation: cancelling ? o.cancellation : undefined,
+    },
+  );
 }
 
 export function redrive(o: ProductOrder, now: string, actor: OrderActor): ProductOrder {
@@ -296,10 +379,15 @@ export function redrive(o: ProductOrder, now: string, actor: OrderActor): Produc
         : `Only a failed order can be redriven; the order ${o.id} is ${o.state}.`,
     );
   const to: OrderState = o.cancellation ? 'pendingCancellation' : 'inProgress';
-  return moveTo(o, to, { now, actor, reason: `redriven from ${o.failure.step ?? 'the failed step'}` }, {
-    failure: undefined,
-    execution: { ...o.execution, redriveCount: o.execution.redriveCount + 1 },
-  });
+  return moveTo(
+    o,
+    to,
+    { now, actor, reason: `redriven from ${o.failure.step ?? 'the failed step'}` },
+    {
+      failure: undefined,
+      execution: { ...o.execution, redriveCount: o.execution.redriveCount + 1 },
+    },
+  );
 }
 
 export type CancelFollowUp =
@@ -315,13 +403,21 @@ export function requestCancellation(
   now: string,
   actor: OrderActor,
 ): { order: ProductOrder; then: CancelFollowUp } {
-  if (o.cancellation) throw new ConflictError(`The order ${o.id} is already being cancelled (cancelProductOrder ${o.cancellation.id}).`);
+  if (o.cancellation)
+    throw new ConflictError(`The order ${o.id} is already being cancelled (cancelProductOrder ${o.cancellation.id}).`);
   if (FINAL_STATES.includes(o.state) || (o.state === 'failed' && !o.failure?.redrivable))
     throw new ConflictError(`The order ${o.id} is ${o.state}; there is nothing left to cancel.`);
   if (o.pointOfNoReturnAt)
-    throw new ConflictError(`The order ${o.id} passed its point of no return at ${o.pointOfNoReturnAt} (state ${o.state}); it can no longer be cancelled.`);
+    throw new ConflictError(
+      `The order ${o.id} passed its point of no return at ${o.pointOfNoReturnAt} (state ${o.state}); it can no longer be cancelled.`,
+    );
   const cancellation = { id: c.id, reason: c.reason, requestedAt: now, requestedBy: actor.id };
-  const order = moveTo(o, 'pendingCancellation', { now, actor, reason: c.reason ?? 'cancellation requested' }, { cancellation, failure: o.state === 'failed' ? undefined : o.failure });
+  const order = moveTo(
+    o,
+    'pendingCancellation',
+    { now, actor, reason: c.reason ?? 'cancellation requested' },
+    { cancellation, failure: o.state === 'failed' ? undefined : o.failure },
+  );
   if (o.state === 'failed') return { order, then: { kind: 'rollback' } };
   return { order, then: { kind: 'signal', tokens: Object.values(o.heldTokens) } };
 }
@@ -371,7 +467,10 @@ export interface OrderHistoryEntry {
 }
 
 /** TMF622 ProductOrder as the API shows it (no task tokens, no saga plan). */
-export function orderView(o: ProductOrder, extra: { history?: OrderHistoryEntry[]; steps?: StepView[] } = {}): Record<string, unknown> {
+export function orderView(
+  o: ProductOrder,
+  extra: { history?: OrderHistoryEntry[]; steps?: StepView[] } = {},
+): Record<string, unknown> {
   return {
     id: o.id,
     href: `/productOrder/${o.id}`,
@@ -389,7 +488,10 @@ export function orderView(o: ProductOrder, extra: { history?: OrderHistoryEntry[
     notificationContact: o.notificationContact,
     channel: o.channel,
     note: o.note,
-    relatedParty: [...o.relatedParty.filter((p) => p.role !== 'customer'), ...(o.customerId ? [{ id: o.customerId, role: 'customer', '@referredType': 'Customer' }] : [])],
+    relatedParty: [
+      ...o.relatedParty.filter((p) => p.role !== 'customer'),
+      ...(o.customerId ? [{ id: o.customerId, role: 'customer', '@referredType': 'Customer' }] : []),
+    ],
     billingAccount: o.billingAccountId ? { id: o.billingAccountId } : undefined,
     payment: o.paymentMethod ? [{ '@referredType': o.paymentMethod === 'card' ? 'BankCard' : 'Cash' }] : undefined,
     productOrderItem: o.items.map((i) => ({
@@ -413,7 +515,14 @@ export function orderView(o: ProductOrder, extra: { history?: OrderHistoryEntry[
     failure: o.failure,
     pointOfNoReturnAt: o.pointOfNoReturnAt,
     heldOn: o.held.length ? o.held : undefined,
-    execution: { name: o.execution.name, arn: o.execution.arn, startedAt: o.execution.startedAt, redriveCount: o.execution.redriveCount, rollbackArn: o.execution.rollbackArn, stateMachine: o.machine },
+    execution: {
+      name: o.execution.name,
+      arn: o.execution.arn,
+      startedAt: o.execution.startedAt,
+      redriveCount: o.execution.redriveCount,
+      rollbackArn: o.execution.rollbackArn,
+      stateMachine: o.machine,
+    },
     revision: o.revision,
     lastUpdate: o.updatedAt,
     ...(extra.history ? { history: extra.history } : {}),

@@ -38,7 +38,14 @@ export interface CustomerInfo {
     offeringId: string;
     role: 'plan' | 'addOn';
     state: ServiceState;
-    services: Array<{ id: string; specId: string; name?: string; driver: string; state: ServiceState; config?: Record<string, unknown> }>;
+    services: Array<{
+      id: string;
+      specId: string;
+      name?: string;
+      driver: string;
+      state: ServiceState;
+      config?: Record<string, unknown>;
+    }>;
   }>;
 }
 
@@ -82,7 +89,15 @@ export interface SagaInput {
   kind: OrderKind;
   /** rollback: undo whatever the order did (a cancelled order whose execution had stopped). */
   mode: 'run' | 'rollback';
-  customer: { id: string; name?: string; email?: string; realmId?: string; organizationId?: string; siteId?: string; existing: boolean };
+  customer: {
+    id: string;
+    name?: string;
+    email?: string;
+    realmId?: string;
+    organizationId?: string;
+    siteId?: string;
+    existing: boolean;
+  };
   payment?: { method: 'cash' | 'card'; reference?: string; amount?: { value: number; unit: string } };
   /** The plan subscription (its OCS subscriber). */
   plan?: { subscriptionId: string; offeringId: string; ocs?: Record<string, unknown> };
@@ -123,7 +138,10 @@ export const newIds = {
 };
 
 /** Which customer the order is about: relatedParty role "customer" (with id: existing; without: new). */
-function customerParty(body: ProductOrderCreate): { party?: ProductOrderCreate['relatedParty'][number]; index: number } {
+function customerParty(body: ProductOrderCreate): {
+  party?: ProductOrderCreate['relatedParty'][number];
+  index: number;
+} {
   const index = body.relatedParty.findIndex((p) => p.role === 'customer');
   return { party: index >= 0 ? body.relatedParty[index] : undefined, index };
 }
@@ -131,11 +149,27 @@ function customerParty(body: ProductOrderCreate): { party?: ProductOrderCreate['
 /** The order's kind from its items; one order has one kind (split mixed orders). */
 export function classify(body: ProductOrderCreate): { kind: OrderKind } | { issues: FieldIssue[] } {
   const { party, index } = customerParty(body);
-  if (!party) return { issues: [{ field: 'relatedParty', message: 'Name the customer: a relatedParty with role "customer" (with an id for an existing customer).' }] };
+  if (!party)
+    return {
+      issues: [
+        {
+          field: 'relatedParty',
+          message: 'Name the customer: a relatedParty with role "customer" (with an id for an existing customer).',
+        },
+      ],
+    };
   const items = body.productOrderItem;
   if (!party.id) {
     const bad = items.findIndex((i) => i.action !== 'add');
-    if (bad >= 0) return { issues: [{ field: `productOrderItem.${bad}.action`, message: 'A new customer (relatedParty customer without id) can only have items with action "add".' }] };
+    if (bad >= 0)
+      return {
+        issues: [
+          {
+            field: `productOrderItem.${bad}.action`,
+            message: 'A new customer (relatedParty customer without id) can only have items with action "add".',
+          },
+        ],
+      };
     return { kind: 'newCustomer' };
   }
   const kindOf = (i: ProductOrderCreate['productOrderItem'][number]): OrderKind | undefined => {
@@ -147,7 +181,14 @@ export function classify(body: ProductOrderCreate): { kind: OrderKind } | { issu
   };
   const kinds = new Set(items.map((i) => kindOf(i) ?? 'delete'));
   if (kinds.size > 1)
-    return { issues: [{ field: 'productOrderItem', message: `One order has one kind; this one mixes ${[...kinds].join(', ')}. Split it into one order per kind.` }] };
+    return {
+      issues: [
+        {
+          field: 'productOrderItem',
+          message: `One order has one kind; this one mixes ${[...kinds].join(', ')}. Split it into one order per kind.`,
+        },
+      ],
+    };
   void index;
   const only = [...kinds][0]!;
   return { kind: only === 'delete' ? 'removeService' : (only as OrderKind) };
@@ -160,14 +201,19 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
   const issues: FieldIssue[] = [];
   const { party } = customerParty(body);
   const items = body.productOrderItem;
-  const offeringAt = (i: number, id: string | undefined, field = `productOrderItem.${i}.productOffering.id`): OfferingInfo | undefined => {
+  const offeringAt = (
+    i: number,
+    id: string | undefined,
+    field = `productOrderItem.${i}.productOffering.id`,
+  ): OfferingInfo | undefined => {
     if (!id) {
       issues.push({ field: `productOrderItem.${i}.productOffering`, message: 'Name the product offering.' });
       return undefined;
     }
     const o = lookups.offerings.get(id);
     if (!o) issues.push({ field, message: `No product offering ${id} in the catalog.` });
-    else if (!o.sellable) issues.push({ field, message: `The product offering ${id} is not sellable (retired or not launched).` });
+    else if (!o.sellable)
+      issues.push({ field, message: `The product offering ${id} is not sellable (retired or not launched).` });
     return o && o.sellable ? o : undefined;
   };
   const orderItems: OrderItem[] = items.map((i) => ({
@@ -189,21 +235,44 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
     requester: { id: ctx.requester.id, name: ctx.requester.name },
     notify: { customer: body.notificationContact, requester: ctx.requester.email },
   };
-  const relatedParty: RelatedParty[] = body.relatedParty.map((p) => ({ id: p.id, role: p.role, name: p.name, '@referredType': p['@referredType'] }));
+  const relatedParty: RelatedParty[] = body.relatedParty.map((p) => ({
+    id: p.id,
+    role: p.role,
+    name: p.name,
+    '@referredType': p['@referredType'],
+  }));
 
   if (c.kind === 'newCustomer') {
     const customerId = newIds.customer(ctx.orderId);
-    if (!party?.name) issues.push({ field: 'relatedParty', message: 'A new customer needs a name (relatedParty role "customer", name).' });
-    if (!organization) issues.push({ field: 'relatedParty', message: 'Say where the new customer belongs: a relatedParty with role "organization" and its id.' });
-    if (!payment) issues.push({ field: 'payment', message: 'A new customer needs a payment method: payment[0]["@referredType"] "Cash" or "BankCard".' });
+    if (!party?.name)
+      issues.push({
+        field: 'relatedParty',
+        message: 'A new customer needs a name (relatedParty role "customer", name).',
+      });
+    if (!organization)
+      issues.push({
+        field: 'relatedParty',
+        message: 'Say where the new customer belongs: a relatedParty with role "organization" and its id.',
+      });
+    if (!payment)
+      issues.push({
+        field: 'payment',
+        message: 'A new customer needs a payment method: payment[0]["@referredType"] "Cash" or "BankCard".',
+      });
     const offerings = items.map((i, n) => offeringAt(n, i.productOffering?.id));
     const plans = offerings.map((o, n) => (o?.role === 'plan' ? n : -1)).filter((n) => n >= 0);
     if (offerings.every(Boolean) && plans.length !== 1)
-      issues.push({ field: 'productOrderItem', message: `A new customer orders exactly one plan (and any add-ons); this order has ${plans.length}.` });
+      issues.push({
+        field: 'productOrderItem',
+        message: `A new customer orders exactly one plan (and any add-ons); this order has ${plans.length}.`,
+      });
     const planOfferingId = plans.length === 1 ? offerings[plans[0]!]!.id : undefined;
     offerings.forEach((o, n) => {
       if (o?.role === 'addOn' && planOfferingId && o.addOnFor?.length && !o.addOnFor.includes(planOfferingId))
-        issues.push({ field: `productOrderItem.${n}.productOffering.id`, message: `${o.id} fits ${o.addOnFor.join(', ')}, not ${planOfferingId}.` });
+        issues.push({
+          field: `productOrderItem.${n}.productOffering.id`,
+          message: `${o.id} fits ${o.addOnFor.join(', ')}, not ${planOfferingId}.`,
+        });
     });
     if (issues.length) throw new ValidationError('The order cannot be accepted.', issues);
     const planIndex = plans[0]!;
@@ -239,7 +308,15 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
       plan: {
         ...base,
         kind: 'newCustomer',
-        customer: { id: customerId, name: party!.name, email: body.notificationContact, realmId: realm, organizationId: organization, siteId: body.relatedParty.find((p) => p.role === 'site')?.id, existing: false },
+        customer: {
+          id: customerId,
+          name: party!.name,
+          email: body.notificationContact,
+          realmId: realm,
+          organizationId: organization,
+          siteId: body.relatedParty.find((p) => p.role === 'site')?.id,
+          existing: false,
+        },
         payment: { method: payment!['@referredType'] === 'BankCard' ? 'card' : 'cash', reference: payment!.id, amount },
         plan: { subscriptionId: planSubscriptionId, offeringId: planOffering.id, ocs: planOffering.ocs },
         network: services.filter(isNetwork),
@@ -251,9 +328,14 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
 
   // Every other kind is about an existing customer and its products.
   const customer = lookups.customer;
-  if (!customer) throw new ValidationError('The order cannot be accepted.', [{ field: 'relatedParty', message: `No customer ${party!.id}.` }]);
+  if (!customer)
+    throw new ValidationError('The order cannot be accepted.', [
+      { field: 'relatedParty', message: `No customer ${party!.id}.` },
+    ]);
   if (customer.state === 'terminated')
-    throw new ValidationError('The order cannot be accepted.', [{ field: 'relatedParty', message: `The customer ${customer.id} is terminated; it cannot be changed.` }]);
+    throw new ValidationError('The order cannot be accepted.', [
+      { field: 'relatedParty', message: `The customer ${customer.id} is terminated; it cannot be changed.` },
+    ]);
   const planSub = customer.subscriptions.find((s) => s.role === 'plan' && s.state !== 'terminated');
   const subAt = (n: number, id: string | undefined) => {
     const field = `productOrderItem.${n}.product.id`;
@@ -263,7 +345,8 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
     }
     const s = customer.subscriptions.find((x) => x.id === id);
     if (!s) issues.push({ field, message: `The customer ${customer.id} has no product ${id}.` });
-    else if (s.state === 'terminated') issues.push({ field, message: `The product ${id} is terminated; it cannot be changed.` });
+    else if (s.state === 'terminated')
+      issues.push({ field, message: `The product ${id} is terminated; it cannot be changed.` });
     return s && s.state !== 'terminated' ? s : undefined;
   };
   let kind = c.kind;
@@ -301,27 +384,69 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
         }));
     if (c.kind === 'addService') {
       const o = offeringAt(n, i.productOffering?.id);
-      if (o && o.role !== 'addOn') issues.push({ field: `productOrderItem.${n}.productOffering.id`, message: `${o.id} is a plan; change plans with action "modify" on the plan product.` });
+      if (o && o.role !== 'addOn')
+        issues.push({
+          field: `productOrderItem.${n}.productOffering.id`,
+          message: `${o.id} is a plan; change plans with action "modify" on the plan product.`,
+        });
       else if (o && planSub && o.addOnFor?.length && !o.addOnFor.includes(planSub.offeringId))
-        issues.push({ field: `productOrderItem.${n}.productOffering.id`, message: `${o.id} fits ${o.addOnFor.join(', ')}, not ${planSub.offeringId}.` });
-      if (!planSub) issues.push({ field: 'relatedParty', message: `The customer ${customer.id} has no active plan to add to.` });
-      else if (planSub.state === 'suspended') issues.push({ field: 'relatedParty', message: `The customer ${customer.id} is suspended; resume it before adding services.` });
+        issues.push({
+          field: `productOrderItem.${n}.productOffering.id`,
+          message: `${o.id} fits ${o.addOnFor.join(', ')}, not ${planSub.offeringId}.`,
+        });
+      if (!planSub)
+        issues.push({ field: 'relatedParty', message: `The customer ${customer.id} has no active plan to add to.` });
+      else if (planSub.state === 'suspended')
+        issues.push({
+          field: 'relatedParty',
+          message: `The customer ${customer.id} is suspended; resume it before adding services.`,
+        });
       if (o) {
         const subscriptionId = newIds.subscription(ctx.orderId, i.id);
-        sagaItems.push({ itemId: i.id, op: 'add', subscriptionId, offeringId: o.id, services: svc(subscriptionId, o, 'provision') });
+        sagaItems.push({
+          itemId: i.id,
+          op: 'add',
+          subscriptionId,
+          offeringId: o.id,
+          services: svc(subscriptionId, o, 'provision'),
+        });
       }
     } else if (c.kind === 'removeService') {
       const s = subAt(n, i.product?.id);
       if (s?.role === 'plan') kind = 'terminate';
-      if (s) sagaItems.push({ itemId: i.id, op: 'remove', subscriptionId: s.id, offeringId: s.offeringId, services: existing(s, 'deprovision') });
+      if (s)
+        sagaItems.push({
+          itemId: i.id,
+          op: 'remove',
+          subscriptionId: s.id,
+          offeringId: s.offeringId,
+          services: existing(s, 'deprovision'),
+        });
     } else if (c.kind === 'changePlan') {
       const s = subAt(n, i.product?.id);
       const o = offeringAt(n, i.productOffering?.id);
-      if (s && s.role !== 'plan') issues.push({ field: `productOrderItem.${n}.product.id`, message: `${s.id} is an add-on; only the plan can be changed (remove and add add-ons).` });
-      if (s?.state === 'suspended') issues.push({ field: `productOrderItem.${n}.product.id`, message: `The product ${s.id} is suspended; resume it before changing its plan.` });
-      if (o && o.role !== 'plan') issues.push({ field: `productOrderItem.${n}.productOffering.id`, message: `${o.id} is an add-on, not a plan.` });
-      if (s && o && s.offeringId === o.id) issues.push({ field: `productOrderItem.${n}.productOffering.id`, message: `The product ${s.id} is already on ${o.id}.` });
-      if (s && o) sagaItems.push({
+      if (s && s.role !== 'plan')
+        issues.push({
+          field: `productOrderItem.${n}.product.id`,
+          message: `${s.id} is an add-on; only the plan can be changed (remove and add add-ons).`,
+        });
+      if (s?.state === 'suspended')
+        issues.push({
+          field: `productOrderItem.${n}.product.id`,
+          message: `The product ${s.id} is suspended; resume it before changing its plan.`,
+        });
+      if (o && o.role !== 'plan')
+        issues.push({
+          field: `productOrderItem.${n}.productOffering.id`,
+          message: `${o.id} is an add-on, not a plan.`,
+        });
+      if (s && o && s.offeringId === o.id)
+        issues.push({
+          field: `productOrderItem.${n}.productOffering.id`,
+          message: `The product ${s.id} is already on ${o.id}.`,
+        });
+      if (s && o)
+        sagaItems.push({
           itemId: i.id,
           op: 'changePlan',
           subscriptionId: s.id,
@@ -335,39 +460,79 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
       const s = subAt(n, i.product?.id);
       const want = c.kind === 'suspend' ? 'active' : 'suspended';
       if (s && s.state !== want)
-        issues.push({ field: `productOrderItem.${n}.product.status`, message: `The product ${s.id} is ${s.state}; it cannot be ${c.kind === 'suspend' ? 'suspended' : 'resumed'}.` });
-      if (s) sagaItems.push({ itemId: i.id, op: c.kind === 'suspend' ? 'suspend' : 'resume', subscriptionId: s.id, offeringId: s.offeringId, services: existing(s, c.kind === 'suspend' ? 'suspend' : 'resume') });
+        issues.push({
+          field: `productOrderItem.${n}.product.status`,
+          message: `The product ${s.id} is ${s.state}; it cannot be ${c.kind === 'suspend' ? 'suspended' : 'resumed'}.`,
+        });
+      if (s)
+        sagaItems.push({
+          itemId: i.id,
+          op: c.kind === 'suspend' ? 'suspend' : 'resume',
+          subscriptionId: s.id,
+          offeringId: s.offeringId,
+          services: existing(s, c.kind === 'suspend' ? 'suspend' : 'resume'),
+        });
     }
   });
   if (kind === 'terminate' && items.length > 1)
-    issues.push({ field: 'productOrderItem', message: 'Deleting the plan terminates the whole customer: send it as an order of its own.' });
+    issues.push({
+      field: 'productOrderItem',
+      message: 'Deleting the plan terminates the whole customer: send it as an order of its own.',
+    });
   if (issues.length) throw new ValidationError('The order cannot be accepted.', issues);
   if (kind === 'terminate') {
     // Everything the customer has goes, add-ons first, the plan (and its OCS subscriber) last.
     const all = customer.subscriptions.filter((s) => s.state !== 'terminated');
     const ordered = [...all.filter((s) => s.role !== 'plan'), ...all.filter((s) => s.role === 'plan')];
-    sagaItems.splice(0, sagaItems.length, ...ordered.map((s) => ({ itemId: items[0]!.id, op: 'remove' as const, subscriptionId: s.id, offeringId: s.offeringId, services: [] })));
-    const services = ordered.flatMap((s) =>
-      s.services.filter((x) => x.state !== 'terminated').map((x) => ({
-        key: `${s.id}.${x.specId}`,
+    sagaItems.splice(
+      0,
+      sagaItems.length,
+      ...ordered.map((s) => ({
         itemId: items[0]!.id,
+        op: 'remove' as const,
         subscriptionId: s.id,
-        serviceId: x.id,
         offeringId: s.offeringId,
-        specId: x.specId,
-        name: x.name ?? x.specId,
-        driver: x.driver,
-        op: 'deprovision' as const,
-        config: x.config,
-        characteristics: {},
+        services: [],
       })),
+    );
+    const services = ordered.flatMap((s) =>
+      s.services
+        .filter((x) => x.state !== 'terminated')
+        .map((x) => ({
+          key: `${s.id}.${x.specId}`,
+          itemId: items[0]!.id,
+          subscriptionId: s.id,
+          serviceId: x.id,
+          offeringId: s.offeringId,
+          specId: x.specId,
+          name: x.name ?? x.specId,
+          driver: x.driver,
+          op: 'deprovision' as const,
+          config: x.config,
+          characteristics: {},
+        })),
     );
     return {
       kind,
       items: orderItems,
       relatedParty,
       customerId: customer.id,
-      plan: { ...base, kind, customer: { id: customer.id, name: customer.name, email: customer.email ?? body.notificationContact, realmId: customer.realmId, existing: true }, plan: planSub ? { subscriptionId: planSub.id, offeringId: planSub.offeringId } : undefined, network: [], services, items: sagaItems, finalBill: true },
+      plan: {
+        ...base,
+        kind,
+        customer: {
+          id: customer.id,
+          name: customer.name,
+          email: customer.email ?? body.notificationContact,
+          realmId: customer.realmId,
+          existing: true,
+        },
+        plan: planSub ? { subscriptionId: planSub.id, offeringId: planSub.offeringId } : undefined,
+        network: [],
+        services,
+        items: sagaItems,
+        finalBill: true,
+      },
     };
   }
   return {
@@ -378,7 +543,13 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
     plan: {
       ...base,
       kind,
-      customer: { id: customer.id, name: customer.name, email: customer.email ?? body.notificationContact, realmId: customer.realmId, existing: true },
+      customer: {
+        id: customer.id,
+        name: customer.name,
+        email: customer.email ?? body.notificationContact,
+        realmId: customer.realmId,
+        existing: true,
+      },
       plan: planSub ? { subscriptionId: planSub.id, offeringId: planSub.offeringId } : undefined,
       network: [],
       services: [],

@@ -12,11 +12,22 @@ const tmfMarkers = {
 const idSchema = z.string().trim().min(1).max(128);
 
 export const refSchema = z
-  .object({ id: idSchema, href: z.string().max(2048).optional(), name: z.string().max(200).optional(), '@referredType': z.string().max(100).optional(), ...tmfMarkers })
+  .object({
+    id: idSchema,
+    href: z.string().max(2048).optional(),
+    name: z.string().max(200).optional(),
+    '@referredType': z.string().max(100).optional(),
+    ...tmfMarkers,
+  })
   .strict();
 
 export const characteristicSchema = z
-  .object({ name: z.string().trim().min(1).max(64), value: z.union([z.string().max(1000), z.number(), z.boolean()]), valueType: z.string().max(32).optional(), ...tmfMarkers })
+  .object({
+    name: z.string().trim().min(1).max(64),
+    value: z.union([z.string().max(1000), z.number(), z.boolean()]),
+    valueType: z.string().max(32).optional(),
+    ...tmfMarkers,
+  })
   .strict();
 
 export const PARTY_ROLES = ['customer', 'organization', 'site', 'realm', 'requester'] as const;
@@ -34,7 +45,13 @@ export const relatedPartySchema = z
 
 /** TMF622 PaymentRef; `@referredType` says how the customer pays: cash (credit check) or a bank card (pre-authorization). */
 export const paymentRefSchema = z
-  .object({ id: idSchema.optional(), name: z.string().max(200).optional(), '@referredType': z.enum(['Cash', 'BankCard']), href: z.string().max(2048).optional(), ...tmfMarkers })
+  .object({
+    id: idSchema.optional(),
+    name: z.string().max(200).optional(),
+    '@referredType': z.enum(['Cash', 'BankCard']),
+    href: z.string().max(2048).optional(),
+    ...tmfMarkers,
+  })
   .strict();
 
 export const productStatusSchema = z.enum(['active', 'suspended']);
@@ -61,7 +78,9 @@ export const productOrderItemSchema = z
   .strict();
 export type ProductOrderItemInput = z.infer<typeof productOrderItemSchema>;
 
-export const noteSchema = z.object({ text: z.string().trim().min(1).max(4000), author: z.string().max(200).optional(), ...tmfMarkers }).strict();
+export const noteSchema = z
+  .object({ text: z.string().trim().min(1).max(4000), author: z.string().max(200).optional(), ...tmfMarkers })
+  .strict();
 
 export const productOrderCreateSchema = z
   .object({
@@ -84,7 +103,9 @@ export const productOrderCreateSchema = z
       .array(productOrderItemSchema)
       .min(1)
       .max(20)
-      .refine((items) => new Set(items.map((i) => i.id)).size === items.length, { message: 'productOrderItem ids must be unique within the order.' }),
+      .refine((items) => new Set(items.map((i) => i.id)).size === items.length, {
+        message: 'productOrderItem ids must be unique within the order.',
+      }),
     ...tmfMarkers,
   })
   .strict();
@@ -101,7 +122,19 @@ export const cancelProductOrderCreateSchema = z
 export type CancelProductOrderCreate = z.infer<typeof cancelProductOrderCreateSchema>;
 
 export const listOrdersQuerySchema = z.object({
-  state: z.enum(['acknowledged', 'rejected', 'inProgress', 'held', 'pendingCancellation', 'cancelled', 'completed', 'failed', 'partial']).optional(),
+  state: z
+    .enum([
+      'acknowledged',
+      'rejected',
+      'inProgress',
+      'held',
+      'pendingCancellation',
+      'cancelled',
+      'completed',
+      'failed',
+      'partial',
+    ])
+    .optional(),
   customerId: z.string().min(1).max(128).optional(),
   externalId: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

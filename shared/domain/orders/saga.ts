@@ -6,9 +6,22 @@ import type { StepView } from './order';
 /** Error names the state machines match on (state-machines/order-*.asl.json). Keep in step with them. */
 export const SAGA_ERRORS = {
   /** A remote system is down or slow: retry with back-off; when retries run out the execution stops (redrivable). */
-  transient: ['TransientDriverError', 'TransientStepError', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException', 'Lambda.SdkClientException'],
+  transient: [
+    'TransientDriverError',
+    'TransientStepError',
+    'Lambda.ServiceException',
+    'Lambda.TooManyRequestsException',
+    'Lambda.SdkClientException',
+  ],
   /** The remote system refused, for good: compensate. */
-  permanent: ['PermanentDriverError', 'PermanentStepError', 'OrderCancelledError', 'TicketRejected', 'States.Timeout', 'States.HeartbeatTimeout'],
+  permanent: [
+    'PermanentDriverError',
+    'PermanentStepError',
+    'OrderCancelledError',
+    'TicketRejected',
+    'States.Timeout',
+    'States.HeartbeatTimeout',
+  ],
 } as const;
 
 /** Thrown by a step that could not reach a remote system; the state machine retries it. */
@@ -35,7 +48,10 @@ export function classifyError(err: unknown): 'transient' | 'permanent' {
 }
 
 /** A Catch's `$.error` ({ Error, Cause }) and the step it came from, for the order's failure. */
-export function failureFrom(error: { Error?: string; Cause?: string } | undefined, fallbackStep?: string): { error: string; cause?: string; step?: string } {
+export function failureFrom(
+  error: { Error?: string; Cause?: string } | undefined,
+  fallbackStep?: string,
+): { error: string; cause?: string; step?: string } {
   const raw = error?.Cause;
   let cause = raw;
   let step = fallbackStep;
@@ -84,7 +100,12 @@ export function stepsFromHistory(events: HistoryEvent[]): StepView[] {
   let lastTask: StepView | undefined;
   for (const e of events) {
     if ((e.type === 'TaskStateEntered' || e.type === 'MapStateEntered') && e.stateEnteredEventDetails?.name) {
-      const s: StepView = { name: e.stateEnteredEventDetails.name, status: 'running', enteredAt: iso(e.timestamp), attempts: 0 };
+      const s: StepView = {
+        name: e.stateEnteredEventDetails.name,
+        status: 'running',
+        enteredAt: iso(e.timestamp),
+        attempts: 0,
+      };
       steps.push(s);
       owner.set(e.id, s);
       openByName.set(s.name, [...(openByName.get(s.name) ?? []), s]);
@@ -97,7 +118,10 @@ export function stepsFromHistory(events: HistoryEvent[]): StepView[] {
       const queue = openByName.get(name) ?? [];
       const s = linked && linked.name === name && !linked.exitedAt ? linked : queue.find((x) => !x.exitedAt);
       if (!s) continue;
-      openByName.set(name, queue.filter((x) => x !== s));
+      openByName.set(
+        name,
+        queue.filter((x) => x !== s),
+      );
       s.exitedAt = iso(e.timestamp);
       s.durationMs = Date.parse(s.exitedAt) - Date.parse(s.enteredAt);
       if (s.status !== 'failed') s.status = 'succeeded';
@@ -111,9 +135,15 @@ export function stepsFromHistory(events: HistoryEvent[]): StepView[] {
       if (s.status === 'failed') s.status = 'running';
     } else if (e.type === 'TaskSubmitted') s.status = 'waiting';
     else {
-      const failure = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails ?? e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
+      const failure =
+        e.taskFailedEventDetails ??
+        e.taskTimedOutEventDetails ??
+        e.lambdaFunctionFailedEventDetails ??
+        e.lambdaFunctionTimedOutEventDetails;
       if (failure) {
-        s.error = [failure.error, failure.cause && failureFrom({ Error: failure.error, Cause: failure.cause }).cause].filter(Boolean).join(': ');
+        s.error = [failure.error, failure.cause && failureFrom({ Error: failure.error, Cause: failure.cause }).cause]
+          .filter(Boolean)
+          .join(': ');
         s.status = 'failed';
       }
     }

@@ -53,7 +53,10 @@ export interface DesiredAlert {
 }
 
 /** Every dedup key a subject can use (deleting it resolves them all). */
-export function dedupKeysFor(kind: SubjectKind, id: string): Array<{ dedupKey: string; condition: DesiredAlert['condition'] }> {
+export function dedupKeysFor(
+  kind: SubjectKind,
+  id: string,
+): Array<{ dedupKey: string; condition: DesiredAlert['condition'] }> {
   return kind === 'probe'
     ? [
         { dedupKey: `probe:${id}`, condition: 'status' },
@@ -104,7 +107,12 @@ export function desiredAlerts(s: Subject): DesiredAlert[] {
               severity: 'critical',
               summary: `Probe ${s.name} is down: ${st.reason ?? 'checks fail'}`,
               startsAt: st.statusSince,
-              details: { target: s.target, probeKind: s.probeKind, consecutiveFailures: st.consecutiveFailures, lastResult: st.lastResult },
+              details: {
+                target: s.target,
+                probeKind: s.probeKind,
+                consecutiveFailures: st.consecutiveFailures,
+                lastResult: st.lastResult,
+              },
             },
           }
         : status,
@@ -118,7 +126,12 @@ export function desiredAlerts(s: Subject): DesiredAlert[] {
               severity: 'warning',
               summary: `Certificate of ${s.name} expires in ${st.certificate.daysLeft} days (${st.certificate.validTo})`,
               startsAt: st.certificate.since,
-              details: { target: s.target, validTo: st.certificate.validTo, subject: st.certificate.subject, daysLeft: st.certificate.daysLeft },
+              details: {
+                target: s.target,
+                validTo: st.certificate.validTo,
+                subject: st.certificate.subject,
+                daysLeft: st.certificate.daysLeft,
+              },
             },
           }
         : cert,
@@ -163,7 +176,13 @@ export function desiredAlerts(s: Subject): DesiredAlert[] {
             severity: ERROR_SEVERITY[st.errorLevel],
             summary: `Job ${s.name}: too many records in error (${st.errorReason ?? st.errorLevel})`,
             startsAt: st.errorLevelSince,
-            details: { type: s.type, category: s.category, activity: s.activity, lastRun: st.lastRun, level: st.errorLevel },
+            details: {
+              type: s.type,
+              category: s.category,
+              activity: s.activity,
+              lastRun: st.lastRun,
+              level: st.errorLevel,
+            },
           },
         }
       : errors,

@@ -117,10 +117,17 @@ export function availability(input: AvailabilityInput): AvailabilityReport {
   const { from, to, minutes } = monthRange(input.month);
   const until = Math.min(to.getTime(), Math.max(from.getTime(), input.now.getTime()));
   const probeIntervals: SourcedInterval[] = input.probes.flatMap((p) =>
-    clip(downIntervals(p.statusBefore, p.flips, until), from.getTime(), until).map((i) => ({ ...i, source: `probe:${p.id}` })),
+    clip(downIntervals(p.statusBefore, p.flips, until), from.getTime(), until).map((i) => ({
+      ...i,
+      source: `probe:${p.id}`,
+    })),
   );
   const incidentIntervals: SourcedInterval[] = clip(
-    input.incidents.map((i) => ({ start: Date.parse(i.start), end: i.end ? Date.parse(i.end) : until, source: `incident:${i.incidentId}` })),
+    input.incidents.map((i) => ({
+      start: Date.parse(i.start),
+      end: i.end ? Date.parse(i.end) : until,
+      source: `incident:${i.incidentId}`,
+    })),
     from.getTime(),
     until,
   );

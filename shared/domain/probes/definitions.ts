@@ -21,7 +21,10 @@ export const refIdSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits, dots, colons, underscores and dashes');
 
 const labelsSchema = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a label name: letters, digits and underscores'), z.string().max(256))
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a label name: letters, digits and underscores'),
+    z.string().max(256),
+  )
   .refine((l) => Object.keys(l).length <= 20, 'at most 20 labels')
   .optional();
 
@@ -72,7 +75,9 @@ export const httpProbeSchema = z.object({
   /** `$.a.b[0].c` must equal the value (JSON scalar). */
   jsonPath: z
     .object({
-      path: z.string().regex(/^\$(\.[A-Za-z_$][\w$-]*|\[\d+\]|\["[^"]+"\])*$/, 'a JSON path like $.status or $.items[0].state'),
+      path: z
+        .string()
+        .regex(/^\$(\.[A-Za-z_$][\w$-]*|\[\d+\]|\["[^"]+"\])*$/, 'a JSON path like $.status or $.items[0].state'),
       equals: jsonScalar,
     })
     .optional(),
@@ -94,7 +99,14 @@ const hostSchema = z
   .string()
   .min(1)
   .max(253)
-  .refine((h) => isIP(h) !== 0 || /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/.test(h), 'a host name or IP address');
+  .refine(
+    (h) =>
+      isIP(h) !== 0 ||
+      /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/.test(
+        h,
+      ),
+    'a host name or IP address',
+  );
 
 export const tcpProbeSchema = z.object({
   kind: z.literal('tcp'),
@@ -109,11 +121,17 @@ export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS'] as con
 export const resolverSchema = z
   .string()
   .max(64)
-  .refine((r) => parseResolver(r) !== undefined, 'an IP address, optionally with :port (IPv6 in brackets when a port is given)');
+  .refine(
+    (r) => parseResolver(r) !== undefined,
+    'an IP address, optionally with :port (IPv6 in brackets when a port is given)',
+  );
 
 export function parseResolver(r: string): { host: string; port: number } | undefined {
   const bracket = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(r);
-  if (bracket) return isIP(bracket[1]!) === 6 && validPort(bracket[2]) ? { host: bracket[1]!, port: Number(bracket[2] ?? 53) } : undefined;
+  if (bracket)
+    return isIP(bracket[1]!) === 6 && validPort(bracket[2])
+      ? { host: bracket[1]!, port: Number(bracket[2] ?? 53) }
+      : undefined;
   if (isIP(r) !== 0) return { host: r, port: 53 };
   const v4 = /^([0-9.]+):(\d{1,5})$/.exec(r);
   if (v4 && isIP(v4[1]!) === 4 && validPort(v4[2])) return { host: v4[1]!, port: Number(v4[2]) };
@@ -148,8 +166,15 @@ export const updateProbeSchema = z
   .object({ version: z.number().int().positive() })
   .catchall(z.unknown())
   .superRefine((v, ctx) => {
-    for (const k of ['id', 'kind']) if (k in v) ctx.addIssue({ code: 'custom', path: [k], message: `${k} cannot change; create a new probe instead` });
-    if (Object.keys(v).length < 2) ctx.addIssue({ code: 'custom', path: [], message: 'Nothing to change: give at least one field besides version.' });
+    for (const k of ['id', 'kind'])
+      if (k in v)
+        ctx.addIssue({ code: 'custom', path: [k], message: `${k} cannot change; create a new probe instead` });
+    if (Object.keys(v).length < 2)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'Nothing to change: give at least one field besides version.',
+      });
   });
 
 // ---------------------------------------------------------------------------------------------
@@ -177,7 +202,8 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
       timezone: z.string().max(64).default('UTC'),
     })
     .superRefine((s, ctx) => {
-      if (!isValidTimeZone(s.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'an IANA time zone such as Europe/Paris' });
+      if (!isValidTimeZone(s.timezone))
+        ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'an IANA time zone such as Europe/Paris' });
       else {
         const p = cronProblem(s.expression, s.timezone);
         if (p) ctx.addIssue({ code: 'custom', path: ['expression'], message: p });
@@ -186,7 +212,11 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('period'),
     /** Expected every this many minutes (elapsed time, not wall clock). */
-    minutes: z.number().int().min(1).max(60 * 24 * 35),
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 35),
   }),
 ]);
 export type JobSchedule = z.output<typeof scheduleSchema>;
@@ -198,9 +228,17 @@ export const errorRatioSchema = z
     /** Runs (and windows) with fewer processed records are not judged. */
     minVolume: z.number().int().min(0).max(1e12).default(100),
     /** Rolling window over which errored/processed is also judged. */
-    windowMinutes: z.number().int().min(60).max(60 * 24 * 7).default(1440),
+    windowMinutes: z
+      .number()
+      .int()
+      .min(60)
+      .max(60 * 24 * 7)
+      .default(1440),
   })
-  .refine((e) => e.warningPercent <= e.criticalPercent, { path: ['warningPercent'], message: 'must not be above criticalPercent' });
+  .refine((e) => e.warningPercent <= e.criticalPercent, {
+    path: ['warningPercent'],
+    message: 'must not be above criticalPercent',
+  });
 export type ErrorRatioSpec = z.output<typeof errorRatioSchema>;
 
 const categoryLike = z
@@ -210,8 +248,24 @@ const categoryLike = z
   .max(64)
   .regex(/^[A-Za-z][A-Za-z0-9 _/-]*$/, 'a word such as Transmission, Load, Extract, Billing, Backup');
 
-export const JOB_TYPES_SUGGESTED = ['Transmission', 'Load', 'Extract', 'Transform', 'Daemon', 'Backup', 'Report'] as const;
-export const JOB_CATEGORIES_SUGGESTED = ['Provisioning', 'Billing', 'Rating', 'Collections', 'Mediation', 'Backup', 'Reporting'] as const;
+export const JOB_TYPES_SUGGESTED = [
+  'Transmission',
+  'Load',
+  'Extract',
+  'Transform',
+  'Daemon',
+  'Backup',
+  'Report',
+] as const;
+export const JOB_CATEGORIES_SUGGESTED = [
+  'Provisioning',
+  'Billing',
+  'Rating',
+  'Collections',
+  'Mediation',
+  'Backup',
+  'Reporting',
+] as const;
 
 export const createJobSchema = z.object({
   id: slugSchema.optional(),
@@ -226,9 +280,19 @@ export const createJobSchema = z.object({
   service: refIdSchema.optional(),
   schedule: scheduleSchema,
   /** After the expected time: late at once, down after this many minutes. */
-  graceMinutes: z.number().int().min(1).max(60 * 24 * 7).default(30),
+  graceMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 7)
+    .default(30),
   /** A run (start ping) not finished within this many minutes is too long. */
-  maxRunMinutes: z.number().int().min(1).max(60 * 24 * 7).optional(),
+  maxRunMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 7)
+    .optional(),
   /** The Normal probe: errored/processed thresholds; absent = not judged. */
   errorRatio: errorRatioSchema.optional(),
   labels: labelsSchema,

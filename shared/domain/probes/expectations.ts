@@ -10,11 +10,17 @@ export interface HttpObservation {
 }
 
 /** Undefined when the answer meets every expectation, else the first reason it does not. */
-export function httpProblem(spec: Pick<HttpProbeSpec, 'expectedStatus' | 'bodyContains' | 'jsonPath' | 'latencyThresholdMs'>, seen: HttpObservation): string | undefined {
-  const okStatus = spec.expectedStatus.length ? spec.expectedStatus.includes(seen.statusCode) : seen.statusCode >= 200 && seen.statusCode < 300;
+export function httpProblem(
+  spec: Pick<HttpProbeSpec, 'expectedStatus' | 'bodyContains' | 'jsonPath' | 'latencyThresholdMs'>,
+  seen: HttpObservation,
+): string | undefined {
+  const okStatus = spec.expectedStatus.length
+    ? spec.expectedStatus.includes(seen.statusCode)
+    : seen.statusCode >= 200 && seen.statusCode < 300;
   if (!okStatus)
     return `status ${seen.statusCode}, expected ${spec.expectedStatus.length ? spec.expectedStatus.join(' or ') : '2xx'}`;
-  if (spec.bodyContains !== undefined && !seen.body.includes(spec.bodyContains)) return `body does not contain ${JSON.stringify(spec.bodyContains)}`;
+  if (spec.bodyContains !== undefined && !seen.body.includes(spec.bodyContains))
+    return `body does not contain ${JSON.stringify(spec.bodyContains)}`;
   if (spec.jsonPath) {
     let doc: unknown;
     try {
@@ -39,14 +45,22 @@ function truncateJson(v: unknown): string {
 
 /** The small JSON path subset probes use: `$`, `.name`, `[0]`, `["name with spaces"]`. */
 export function readJsonPath(doc: unknown, path: string): { exists: boolean; value?: unknown } {
-  const steps = [...path.slice(1).matchAll(/\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\["([^"]+)"\]/g)].map((m) => m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]!));
+  const steps = [...path.slice(1).matchAll(/\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\["([^"]+)"\]/g)].map(
+    (m) => m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]!),
+  );
   let cur: unknown = doc;
   for (const step of steps) {
     if (typeof step === 'number') {
       if (!Array.isArray(cur) || step >= cur.length) return { exists: false };
       cur = cur[step];
     } else {
-      if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.prototype.hasOwnProperty.call(cur, step)) return { exists: false };
+      if (
+        cur === null ||
+        typeof cur !== 'object' ||
+        Array.isArray(cur) ||
+        !Object.prototype.hasOwnProperty.call(cur, step)
+      )
+        return { exists: false };
       cur = (cur as Record<string, unknown>)[step];
     }
   }
@@ -61,7 +75,10 @@ export function normaliseDnsAnswer(recordType: DnsProbeSpec['recordType'], answe
   return answer.trim().toLowerCase().replace(/\.$/, '');
 }
 
-export function dnsProblem(spec: Pick<DnsProbeSpec, 'recordType' | 'expected' | 'hostname'>, answers: string[]): string | undefined {
+export function dnsProblem(
+  spec: Pick<DnsProbeSpec, 'recordType' | 'expected' | 'hostname'>,
+  answers: string[],
+): string | undefined {
   if (answers.length === 0) return `no ${spec.recordType} record for ${spec.hostname}`;
   if (spec.expected === undefined) return undefined;
   const want = normaliseDnsAnswer(spec.recordType, spec.expected);

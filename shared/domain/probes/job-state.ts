@@ -75,7 +75,14 @@ const ms = (s: string) => Date.parse(s);
 const later = (a?: string, b?: string) => (a === undefined ? b : b === undefined ? a : a > b ? a : b);
 
 export function initialJobState(now: string, paused = false): JobState {
-  return { status: paused ? 'paused' : 'new', statusSince: now, buckets: [], errorLevel: 'ok', errorLevelSince: now, revision: 1 };
+  return {
+    status: paused ? 'paused' : 'new',
+    statusSince: now,
+    buckets: [],
+    errorLevel: 'ok',
+    errorLevelSince: now,
+    revision: 1,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,7 +99,8 @@ interface Punctual {
 
 function lateness(expected: number, graceMs: number, at: number, upSince: string): Punctual {
   if (at < expected) return { status: 'up', since: upSince, nextCheckAt: iso(expected) };
-  if (at < expected + graceMs) return { status: 'late', reason: 'not-on-time', since: iso(expected), nextCheckAt: iso(expected + graceMs) };
+  if (at < expected + graceMs)
+    return { status: 'late', reason: 'not-on-time', since: iso(expected), nextCheckAt: iso(expected + graceMs) };
   return { status: 'down', reason: 'not-on-time', since: iso(expected + graceMs) };
 }
 
@@ -118,7 +126,14 @@ export function evaluatePunctual(job: JobSettings, s: JobState, now: Date): Punc
       const atStart = lateness(expected, graceMs, ms(start), success ?? start);
       return { ...atStart, expectedAt, nextCheckAt: iso(deadline) };
     }
-    if (now.getTime() < deadline + graceMs) return { status: 'late', reason: 'too-long', since: iso(deadline), expectedAt, nextCheckAt: iso(deadline + graceMs) };
+    if (now.getTime() < deadline + graceMs)
+      return {
+        status: 'late',
+        reason: 'too-long',
+        since: iso(deadline),
+        expectedAt,
+        nextCheckAt: iso(deadline + graceMs),
+      };
     return { status: 'down', reason: 'too-long', since: iso(deadline + graceMs), expectedAt };
   }
   return { ...lateness(expected, graceMs, now.getTime(), success ?? s.firstPingAt), expectedAt };
@@ -137,7 +152,13 @@ function inWindow(buckets: VolumeBucket[], e: ErrorRatioSpec, now: Date): Volume
   return buckets.filter((b) => ms(b.start) + bucketMs(e) > from);
 }
 
-function addToBuckets(buckets: VolumeBucket[], e: ErrorRatioSpec, at: string, processed: number, errored: number): VolumeBucket[] {
+function addToBuckets(
+  buckets: VolumeBucket[],
+  e: ErrorRatioSpec,
+  at: string,
+  processed: number,
+  errored: number,
+): VolumeBucket[] {
   const size = bucketMs(e);
   const start = iso(Math.floor(ms(at) / size) * size);
   const out = buckets.map((b) => ({ ...b }));
@@ -158,7 +179,11 @@ function levelOf(e: ErrorRatioSpec, processed: number, errored: number): ErrorLe
 const RANK: Record<ErrorLevel, number> = { ok: 0, warning: 1, critical: 2 };
 const pct = (errored: number, processed: number) => `${Math.round((errored / processed) * 1000) / 10}%`;
 
-export function evaluateErrors(job: JobSettings, s: JobState, now: Date): { level: ErrorLevel; reason?: string; nextCheckAt?: string; buckets: VolumeBucket[] } {
+export function evaluateErrors(
+  job: JobSettings,
+  s: JobState,
+  now: Date,
+): { level: ErrorLevel; reason?: string; nextCheckAt?: string; buckets: VolumeBucket[] } {
   const e = job.errorRatio;
   if (!e) return { level: 'ok', buckets: [] };
   const buckets = inWindow(s.buckets, e, now);
@@ -193,7 +218,11 @@ function evaluate(job: JobSettings, prev: JobState, s: JobState, now: Date): Job
   const at = now.toISOString();
   if (s.status === 'paused') {
     const changed = JSON.stringify(prev) !== JSON.stringify(s);
-    return { state: { ...s, nextCheckAt: undefined, revision: changed ? prev.revision + 1 : prev.revision }, flips: [], changed };
+    return {
+      state: { ...s, nextCheckAt: undefined, revision: changed ? prev.revision + 1 : prev.revision },
+      flips: [],
+      changed,
+    };
   }
   const p = evaluatePunctual(job, s, now);
   const err = evaluateErrors(job, s, now);
@@ -236,7 +265,13 @@ export function applyPing(job: JobSettings, s: JobState, ping: Ping, now: Date):
       durationMs: runOpen ? ms(ping.at) - ms(s.lastStartAt!) : undefined,
     };
     if (job.errorRatio && ping.processed !== undefined)
-      n.buckets = addToBuckets(inWindow(s.buckets, job.errorRatio, now), job.errorRatio, ping.at, ping.processed, ping.errored ?? 0);
+      n.buckets = addToBuckets(
+        inWindow(s.buckets, job.errorRatio, now),
+        job.errorRatio,
+        ping.at,
+        ping.processed,
+        ping.errored ?? 0,
+      );
   }
   return evaluate(job, s, n, now);
 }
@@ -253,7 +288,8 @@ export function pauseJob(s: JobState, now: Date): JobTransition {
   if (s.status === 'paused') return { state: s, flips: [], changed: false };
   const at = now.toISOString();
   const flips: Flip[] = [{ condition: 'status', from: s.status, to: 'paused', effectiveAt: at, at }];
-  if (s.errorLevel !== 'ok') flips.push({ condition: 'errors', from: s.errorLevel, to: 'ok', effectiveAt: at, at, reason: 'paused' });
+  if (s.errorLevel !== 'ok')
+    flips.push({ condition: 'errors', from: s.errorLevel, to: 'ok', effectiveAt: at, at, reason: 'paused' });
   return {
     state: {
       ...s,
@@ -280,7 +316,10 @@ export function resumeJob(job: JobSettings, s: JobState, now: Date): JobTransiti
   const to = r.state.status;
   return {
     state: { ...r.state, statusSince: at, revision: s.revision + 1 },
-    flips: [{ condition: 'status', from: 'paused', to, effectiveAt: at, at }, ...r.flips.filter((f) => f.condition !== 'status')],
+    flips: [
+      { condition: 'status', from: 'paused', to, effectiveAt: at, at },
+      ...r.flips.filter((f) => f.condition !== 'status'),
+    ],
     changed: true,
   };
 }

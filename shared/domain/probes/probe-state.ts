@@ -61,7 +61,13 @@ export interface Flip {
 }
 
 export function initialProbeState(now: string, paused = false): ProbeState {
-  return { status: paused ? 'paused' : 'new', statusSince: now, consecutiveFailures: 0, consecutiveSuccesses: 0, revision: 1 };
+  return {
+    status: paused ? 'paused' : 'new',
+    statusSince: now,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+    revision: 1,
+  };
 }
 
 type Thresholds = Pick<ProbeSpec, 'failuresBeforeDown' | 'successesBeforeUp'> & { expiryWarningDays?: number };
@@ -69,7 +75,11 @@ type Thresholds = Pick<ProbeSpec, 'failuresBeforeDown' | 'successesBeforeUp'> & 
 const DAY_MS = 86_400_000;
 
 /** Apply one check result; returns the next state and what flipped. Paused probes ignore results. */
-export function applyCheckResult(state: ProbeState, result: CheckResult, t: Thresholds): { state: ProbeState; flips: Flip[] } {
+export function applyCheckResult(
+  state: ProbeState,
+  result: CheckResult,
+  t: Thresholds,
+): { state: ProbeState; flips: Flip[] } {
   if (state.status === 'paused') return { state, flips: [] };
   const flips: Flip[] = [];
   const next: ProbeState = {
@@ -93,7 +103,13 @@ export function applyCheckResult(state: ProbeState, result: CheckResult, t: Thre
     next.recoveringSince = state.consecutiveSuccesses === 0 ? result.at : (state.recoveringSince ?? result.at);
     const needed = state.status === 'down' ? t.successesBeforeUp : 1;
     if (state.status !== 'up' && next.consecutiveSuccesses >= needed) {
-      flips.push({ condition: 'status', from: state.status, to: 'up', effectiveAt: next.recoveringSince, at: result.at });
+      flips.push({
+        condition: 'status',
+        from: state.status,
+        to: 'up',
+        effectiveAt: next.recoveringSince,
+        at: result.at,
+      });
       next.status = 'up';
       next.statusSince = next.recoveringSince;
       next.reason = undefined;
@@ -105,7 +121,14 @@ export function applyCheckResult(state: ProbeState, result: CheckResult, t: Thre
     next.failingSince = state.consecutiveFailures === 0 ? result.at : (state.failingSince ?? result.at);
     if (state.status === 'down') next.reason = result.reason;
     else if (next.consecutiveFailures >= t.failuresBeforeDown) {
-      flips.push({ condition: 'status', from: state.status, to: 'down', effectiveAt: next.failingSince, at: result.at, reason: result.reason });
+      flips.push({
+        condition: 'status',
+        from: state.status,
+        to: 'down',
+        effectiveAt: next.failingSince,
+        at: result.at,
+        reason: result.reason,
+      });
       next.status = 'down';
       next.statusSince = next.failingSince;
       next.reason = result.reason;
@@ -131,7 +154,11 @@ export function applyCheckResult(state: ProbeState, result: CheckResult, t: Thre
         to: expiring ? 'expiring' : 'ok',
         effectiveAt: result.at,
         at: result.at,
-        reason: expiring ? `certificate expires in ${daysLeft} days (${result.certificateValidTo})` : renewed ? 'certificate renewed' : undefined,
+        reason: expiring
+          ? `certificate expires in ${daysLeft} days (${result.certificateValidTo})`
+          : renewed
+            ? 'certificate renewed'
+            : undefined,
       });
   }
   return { state: next, flips };
@@ -141,7 +168,11 @@ export function applyCheckResult(state: ProbeState, result: CheckResult, t: Thre
 export function pauseProbe(state: ProbeState, now: string): { state: ProbeState; flips: Flip[] } {
   if (state.status === 'paused') return { state, flips: [] };
   return {
-    state: { ...initialProbeState(now, true), certificate: state.certificate && { ...state.certificate, expiring: false }, revision: state.revision + 1 },
+    state: {
+      ...initialProbeState(now, true),
+      certificate: state.certificate && { ...state.certificate, expiring: false },
+      revision: state.revision + 1,
+    },
     flips: [{ condition: 'status', from: state.status, to: 'paused', effectiveAt: now, at: now }],
   };
 }

@@ -1,7 +1,12 @@
 // A probe round fanned out: the scheduler splits the due probes into batches and puts one
 // `Probe Batch Due` event per batch on the bus; each event invokes the worker, which EventBridge
 // retries and dead-letters, never drops (docs/decisions/0006). Pure.
-import { PROBE_BATCH_DETAIL_TYPE, PROBE_ROUND_SOURCE, probeBatchDetailSchema, type ProbeBatchDetail } from '../../../events/probes';
+import {
+  PROBE_BATCH_DETAIL_TYPE,
+  PROBE_ROUND_SOURCE,
+  probeBatchDetailSchema,
+  type ProbeBatchDetail,
+} from '../../../events/probes';
 
 export { PROBE_BATCH_DETAIL_TYPE, PROBE_ROUND_SOURCE, probeBatchDetailSchema };
 export type { ProbeBatchDetail };

@@ -15,7 +15,10 @@ export function nextExpectedAt(schedule: JobSchedule, after: Date): Date {
 /** The last expected time at or before `at` (for display: "the 02:00 run"). */
 export function previousExpectedAt(schedule: JobSchedule, at: Date): Date | undefined {
   if (schedule.kind === 'period') return undefined;
-  const it = CronExpressionParser.parse(schedule.expression, { currentDate: new Date(at.getTime() + 1), tz: schedule.timezone });
+  const it = CronExpressionParser.parse(schedule.expression, {
+    currentDate: new Date(at.getTime() + 1),
+    tz: schedule.timezone,
+  });
   try {
     return it.prev().toDate();
   } catch {

@@ -32,8 +32,13 @@ export const featureSchema = z
     driver: z.enum(DRIVER_NAMES).describe('The provisioning driver that enables this feature.'),
     platformServiceId: idSchema
       .optional()
-      .describe('The Nocturne service (GET /services/{id}) it runs on, e.g. ocs-adaptor: its incidents show on the customers using it.'),
-    config: z.record(z.string(), z.unknown()).optional().describe('Driver settings: webhook {url}, manual {queueId, categoryId?}.'),
+      .describe(
+        'The Nocturne service (GET /services/{id}) it runs on, e.g. ocs-adaptor: its incidents show on the customers using it.',
+      ),
+    config: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Driver settings: webhook {url}, manual {queueId, categoryId?}.'),
   })
   .strict();
 export type Feature = z.infer<typeof featureSchema>;
@@ -63,7 +68,11 @@ export const createProductSpecificationSchema = z
     description: z.string().max(2000).optional(),
     brand: z.string().max(200).optional(),
     lifecycleStatus: lifecycleStatus.default('In design'),
-    feature: z.array(featureSchema).min(1).max(20).describe('What is provisioned, one driver each (extension of TMF620).'),
+    feature: z
+      .array(featureSchema)
+      .min(1)
+      .max(20)
+      .describe('What is provisioned, one driver each (extension of TMF620).'),
   })
   .strict();
 export const updateProductSpecificationSchema = z
@@ -86,7 +95,9 @@ export interface ProductSpecification extends z.infer<typeof createProductSpecif
   lastUpdate: string;
 }
 
-const money = z.object({ unit: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code'), value: z.number().min(0).max(1_000_000) }).strict();
+const money = z
+  .object({ unit: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code'), value: z.number().min(0).max(1_000_000) })
+  .strict();
 
 export const offeringPriceSchema = z
   .object({
@@ -116,7 +127,9 @@ const offeringFields = {
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).optional(),
   lifecycleStatus: lifecycleStatus.default('In design'),
-  offeringType: z.enum(OFFERING_TYPES).describe('plan: the base subscription; addOn: bought on top of a plan (extension).'),
+  offeringType: z
+    .enum(OFFERING_TYPES)
+    .describe('plan: the base subscription; addOn: bought on top of a plan (extension).'),
   productSpecification: z.object({ id: idSchema }).strict(),
   productOfferingPrice: z.array(offeringPriceSchema).min(1).max(10),
   allowance: allowanceSchema.optional().describe('Included usage per period, set on the charging system (extension).'),
@@ -127,7 +140,10 @@ const offeringFields = {
 export const createProductOfferingSchema = z
   .object({ id: idSchema, ...offeringFields })
   .strict()
-  .refine((o) => o.offeringType === 'addOn' || o.addOnFor === undefined, { path: ['addOnFor'], message: 'only add-ons name the plans they fit' });
+  .refine((o) => o.offeringType === 'addOn' || o.addOnFor === undefined, {
+    path: ['addOnFor'],
+    message: 'only add-ons name the plans they fit',
+  });
 export const updateProductOfferingSchema = z
   .object({
     name: offeringFields.name.optional(),
@@ -158,7 +174,10 @@ export const catalogListQuerySchema = z.object({
 });
 
 /** An offering can be ordered only while it and its specification are Active. */
-export function orderable(offering: Pick<ProductOffering, 'lifecycleStatus'>, spec: Pick<ProductSpecification, 'lifecycleStatus'>): boolean {
+export function orderable(
+  offering: Pick<ProductOffering, 'lifecycleStatus'>,
+  spec: Pick<ProductSpecification, 'lifecycleStatus'>,
+): boolean {
   return offering.lifecycleStatus === 'Active' && spec.lifecycleStatus === 'Active';
 }
 
@@ -169,7 +188,8 @@ export function checkOfferingReferences(
   planExists: (id: string) => boolean,
 ): void {
   const issues: Array<{ field: string; message: string }> = [];
-  if (!specExists) issues.push({ field: 'productSpecification.id', message: `no product specification ${o.productSpecification.id}` });
+  if (!specExists)
+    issues.push({ field: 'productSpecification.id', message: `no product specification ${o.productSpecification.id}` });
   (o.addOnFor ?? []).forEach((id, i) => {
     if (!planExists(id)) issues.push({ field: `addOnFor.${i}`, message: `no plan offering ${id}` });
   });
@@ -187,6 +207,9 @@ const LIFECYCLE_MOVES: Record<LifecycleStatus, readonly LifecycleStatus[]> = {
 export function checkLifecycleMove(from: LifecycleStatus, to: LifecycleStatus | undefined): void {
   if (to === undefined || to === from || LIFECYCLE_MOVES[from].includes(to)) return;
   throw new ValidationError('This lifecycle change is not allowed.', [
-    { field: 'lifecycleStatus', message: `${from} → ${to} is not allowed (from ${from}: ${LIFECYCLE_MOVES[from].join(', ') || 'nothing, it is final'})` },
+    {
+      field: 'lifecycleStatus',
+      message: `${from} → ${to} is not allowed (from ${from}: ${LIFECYCLE_MOVES[from].join(', ') || 'nothing, it is final'})`,
+    },
   ]);
 }

@@ -7,7 +7,9 @@ import type { ServiceState } from './service-state';
 
 const name = z.string().trim().min(1).max(200);
 
-export const createRealmSchema = z.object({ id: idSchema, name, description: z.string().max(2000).optional() }).strict();
+export const createRealmSchema = z
+  .object({ id: idSchema, name, description: z.string().max(2000).optional() })
+  .strict();
 export const createOrganizationSchema = z.object({ id: idSchema, realmId: idSchema, name }).strict();
 export const createSiteSchema = z
   .object({ id: idSchema, organizationId: idSchema, name, address: z.string().max(500).optional() })
@@ -30,7 +32,10 @@ export const createCustomerSchema = z
     organizationId: idSchema,
     siteId: idSchema.optional(),
     name,
-    contact: z.object({ name: name.optional(), email: z.email().max(254), phone: z.string().max(40).optional() }).strict().optional(),
+    contact: z
+      .object({ name: name.optional(), email: z.email().max(254), phone: z.string().max(40).optional() })
+      .strict()
+      .optional(),
     paymentMethod: z.enum(PAYMENT_METHODS).default('card'),
   })
   .strict();

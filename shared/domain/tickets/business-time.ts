@@ -15,17 +15,20 @@ export const workingPeriodSchema = z
   .refine((p) => minutesOf(p.start) < minutesOf(p.end), { message: 'start must be before end', path: ['end'] });
 
 export const calendarObjectSchema = z.object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes'),
-    name: z.string().min(1).max(200),
-    timeZone: z.string().refine((tz) => DateTime.local().setZone(tz).isValid, 'not an IANA time zone'),
-    workingHours: z.partialRecord(z.enum(WEEKDAYS), z.array(workingPeriodSchema).max(6)),
-    /** Local dates (YYYY-MM-DD) on which no working time counts. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes'),
+  name: z.string().min(1).max(200),
+  timeZone: z.string().refine((tz) => DateTime.local().setZone(tz).isValid, 'not an IANA time zone'),
+  workingHours: z.partialRecord(z.enum(WEEKDAYS), z.array(workingPeriodSchema).max(6)),
+  /** Local dates (YYYY-MM-DD) on which no working time counts. */
   holidays: z.array(z.iso.date()).max(1000).default([]),
 });
-export const calendarSchema = calendarObjectSchema.refine((c) => Object.values(c.workingHours).some((p) => (p ?? []).length > 0), {
+export const calendarSchema = calendarObjectSchema.refine(
+  (c) => Object.values(c.workingHours).some((p) => (p ?? []).length > 0),
+  {
     message: 'a calendar needs at least one working period',
     path: ['workingHours'],
-  });
+  },
+);
 export type BusinessCalendar = z.infer<typeof calendarSchema>;
 
 /** Round the clock, every day: business time equals elapsed time. */
@@ -114,7 +117,9 @@ export function addBusinessMs(cal: BusinessCalendar, start: Date, ms: number): D
       remaining -= e - lo;
     }
   }
-  throw new ClosedCalendarError(`Calendar ${cal.id} has no working time within ${MAX_DAYS} days of ${start.toISOString()}`);
+  throw new ClosedCalendarError(
+    `Calendar ${cal.id} has no working time within ${MAX_DAYS} days of ${start.toISOString()}`,
+  );
 }
 
 /** Whether `at` falls inside working time. */

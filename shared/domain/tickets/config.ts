@@ -6,13 +6,23 @@ import { fieldDefinitionsSchema } from './fields';
 import { prioritySchema } from './sla';
 
 export const configId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes');
-const email = z.email().max(254).transform((e) => e.toLowerCase());
+const email = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase());
 
 export const RECIPIENTS = ['requester', 'assignee', 'queue', 'watchers', 'queueLead'] as const;
 export const recipientSchema = z.enum(RECIPIENTS);
 export type RecipientKind = z.infer<typeof recipientSchema>;
 
-export const NOTIFY_ON = ['created', 'assigned', 'publicComment', 'statusChanged', 'slaWarning', 'slaBreached'] as const;
+export const NOTIFY_ON = [
+  'created',
+  'assigned',
+  'publicComment',
+  'statusChanged',
+  'slaWarning',
+  'slaBreached',
+] as const;
 export type NotifyOn = (typeof NOTIFY_ON)[number];
 
 export const DEFAULT_NOTIFY: Record<NotifyOn, RecipientKind[]> = {
@@ -35,7 +45,12 @@ export const categorySchema = z.object({
   /** Skills a member needs to be picked by round-robin for this category. */
   requiredSkills: z.array(z.string().min(1).max(64)).max(20).default([]),
   /** How long after resolution a ticket may be reopened; then it closes by itself. */
-  reopenWindowHours: z.number().int().min(0).max(24 * 90).default(168),
+  reopenWindowHours: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 90)
+    .default(168),
   /** Who is told of what; missing entries take DEFAULT_NOTIFY. */
   notify: z.partialRecord(z.enum(NOTIFY_ON), z.array(recipientSchema).max(5)).default({}),
   /** Whether requesters may pick this category themselves (portal, email default). */
@@ -59,22 +74,23 @@ export const memberSchema = z.object({
 export type QueueMember = z.infer<typeof memberSchema>;
 
 export const queueObjectSchema = z.object({
-    id: configId,
-    name: z.string().min(1).max(200),
-    /** A shared mailbox that hears of the queue's tickets (else every member does). */
-    email: email.optional(),
-    members: z.array(memberSchema).max(500).default([]),
-    assignmentMode: z.enum(['manual', 'round-robin']).default('manual'),
-    /** Escalations (SLA breaches) go to the lead. */
+  id: configId,
+  name: z.string().min(1).max(200),
+  /** A shared mailbox that hears of the queue's tickets (else every member does). */
+  email: email.optional(),
+  members: z.array(memberSchema).max(500).default([]),
+  assignmentMode: z.enum(['manual', 'round-robin']).default('manual'),
+  /** Escalations (SLA breaches) go to the lead. */
   lead: z.object({ id: z.string().min(1).max(128), name: z.string().max(200).optional(), email }).optional(),
 });
 export const queueSchema = queueObjectSchema.superRefine((q, ctx) => {
-    const ids = new Set<string>();
-    q.members.forEach((m, i) => {
-      if (ids.has(m.id)) ctx.addIssue({ code: 'custom', path: ['members', i, 'id'], message: `duplicate member ${m.id}` });
-      ids.add(m.id);
-    });
+  const ids = new Set<string>();
+  q.members.forEach((m, i) => {
+    if (ids.has(m.id))
+      ctx.addIssue({ code: 'custom', path: ['members', i, 'id'], message: `duplicate member ${m.id}` });
+    ids.add(m.id);
   });
+});
 export type Queue = z.infer<typeof queueSchema>;
 
 /** Members round-robin may pick: available, with every skill the category needs. */

@@ -46,7 +46,12 @@ export function isAutoReply(headers: Record<string, string>): boolean {
   const auto = headers['auto-submitted'];
   if (auto && auto.toLowerCase() !== 'no') return true;
   const precedence = headers.precedence?.toLowerCase();
-  return precedence === 'bulk' || precedence === 'junk' || precedence === 'auto_reply' || headers['x-autoreply'] !== undefined;
+  return (
+    precedence === 'bulk' ||
+    precedence === 'junk' ||
+    precedence === 'auto_reply' ||
+    headers['x-autoreply'] !== undefined
+  );
 }
 
 const QUOTE_MARKERS = [
@@ -97,6 +102,10 @@ export function intentOf(e: ParsedEmail): EmailIntent {
 /** The subject without reply/forward prefixes and ticket tags. */
 export function cleanSubject(subject: string | undefined): string {
   let s = (subject ?? '').trim();
-  for (let i = 0; i < 5; i++) s = s.replace(/^(re|fwd?|aw|wg|sv|tr)\s*:\s*/i, '').replace(/\[#\d+\]\s*/g, '').trim();
+  for (let i = 0; i < 5; i++)
+    s = s
+      .replace(/^(re|fwd?|aw|wg|sv|tr)\s*:\s*/i, '')
+      .replace(/\[#\d+\]\s*/g, '')
+      .trim();
   return s;
 }

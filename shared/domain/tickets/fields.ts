@@ -5,11 +5,27 @@ import { ValidationError } from '../errors';
 
 const fieldKey = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,63}$/, 'start with a lower-case letter; letters, digits and _');
 
-const base = { key: fieldKey, label: z.string().min(1).max(200), required: z.boolean().default(false), description: z.string().max(1000).optional() };
+const base = {
+  key: fieldKey,
+  label: z.string().min(1).max(200),
+  required: z.boolean().default(false),
+  description: z.string().max(1000).optional(),
+};
 
 export const fieldDefinitionSchema = z.discriminatedUnion('type', [
-  z.object({ ...base, type: z.literal('text'), maxLength: z.number().int().min(1).max(10000).default(1000), pattern: z.string().max(200).optional() }),
-  z.object({ ...base, type: z.literal('number'), min: z.number().optional(), max: z.number().optional(), integer: z.boolean().default(false) }),
+  z.object({
+    ...base,
+    type: z.literal('text'),
+    maxLength: z.number().int().min(1).max(10000).default(1000),
+    pattern: z.string().max(200).optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal('number'),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    integer: z.boolean().default(false),
+  }),
   z.object({ ...base, type: z.literal('enum'), options: z.array(z.string().min(1).max(100)).min(1).max(200) }),
   z.object({ ...base, type: z.literal('date') }),
   z.object({ ...base, type: z.literal('boolean') }),

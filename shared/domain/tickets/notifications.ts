@@ -43,7 +43,9 @@ function headline(on: NotifyOn, d: TicketEventDetail, audience: TicketMessage['a
   const who = d.actor.name ?? d.actor.email ?? d.actor.id;
   switch (on) {
     case 'created':
-      return audience === 'requester' ? 'We received your request' : `New ${t.priority} ticket in ${t.queueId ?? 'no queue'}`;
+      return audience === 'requester'
+        ? 'We received your request'
+        : `New ${t.priority} ticket in ${t.queueId ?? 'no queue'}`;
     case 'assigned':
       return `Assigned to ${t.assignee?.name ?? t.assignee?.id ?? 'nobody'}`;
     case 'publicComment':
@@ -73,11 +75,21 @@ function body(on: NotifyOn, d: TicketEventDetail, audience: TicketMessage['audie
     if (t.sla) {
       const fr = t.sla.firstResponse;
       const res = t.sla.resolution;
-      lines.push(`SLA first response: ${fr.met !== undefined ? (fr.met ? 'met' : 'missed') : fr.breachedAt ? 'breached' : `due ${fr.dueAt ?? 'paused'}`}`);
-      lines.push(`SLA resolution: ${res.met !== undefined ? (res.met ? 'met' : 'missed') : res.breachedAt ? 'breached' : `due ${res.dueAt ?? 'paused'}`}`);
+      lines.push(
+        `SLA first response: ${fr.met !== undefined ? (fr.met ? 'met' : 'missed') : fr.breachedAt ? 'breached' : `due ${fr.dueAt ?? 'paused'}`}`,
+      );
+      lines.push(
+        `SLA resolution: ${res.met !== undefined ? (res.met ? 'met' : 'missed') : res.breachedAt ? 'breached' : `due ${res.dueAt ?? 'paused'}`}`,
+      );
     }
   }
-  if (on === 'publicComment' && d.comment) lines.push('', `${d.comment.author.name ?? d.comment.author.email ?? d.comment.author.id} wrote:`, '', d.comment.body);
+  if (on === 'publicComment' && d.comment)
+    lines.push(
+      '',
+      `${d.comment.author.name ?? d.comment.author.email ?? d.comment.author.id} wrote:`,
+      '',
+      d.comment.body,
+    );
   if (on === 'statusChanged' && t.resolution && audience === 'requester' && t.status === 'resolved')
     lines.push('', 'If this does not solve your problem, just reply to this email to reopen the ticket.');
   if (baseUrl && audience === 'agent') lines.push('', `${baseUrl}/tickets/${t.id}`);
@@ -105,7 +117,12 @@ export function ticketMessages(
     const recipient = email.toLowerCase();
     if (out.has(recipient)) return;
     // People do not hear of their own changes, except the confirmation of a request they filed.
-    if (d.actor.email && d.actor.email.toLowerCase() === recipient && (on === 'assigned' || on === 'publicComment' || on === 'statusChanged')) return;
+    if (
+      d.actor.email &&
+      d.actor.email.toLowerCase() === recipient &&
+      (on === 'assigned' || on === 'publicComment' || on === 'statusChanged')
+    )
+      return;
     const audience = as === 'requester' ? 'requester' : 'agent';
     const h = headline(on, d, audience);
     out.set(recipient, {

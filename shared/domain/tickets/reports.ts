@@ -73,7 +73,16 @@ interface Acc {
   minutes: number;
 }
 
-const empty = (): Acc => ({ created: 0, resolved: 0, ages: [], frMet: 0, frDecided: 0, resMet: 0, resDecided: 0, minutes: 0 });
+const empty = (): Acc => ({
+  created: 0,
+  resolved: 0,
+  ages: [],
+  frMet: 0,
+  frDecided: 0,
+  resMet: 0,
+  resDecided: 0,
+  minutes: 0,
+});
 const pct = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1000) / 10);
 const hours = (ms: number) => Math.round((ms / 3600_000) * 10) / 10;
 

@@ -33,9 +33,20 @@ export const workflowTaskSchema = z.object({
   taskToken: z.string().min(1).max(8192),
   categoryId: z.string().min(1).max(64).default('provisioning-task'),
   subject: z.string().trim().min(1).max(300),
-  description: z.string().max(64 * 1024).default(''),
+  description: z
+    .string()
+    .max(64 * 1024)
+    .default(''),
   fields: z.record(z.string(), z.unknown()).default({}),
-  requester: z.object({ email: z.email().max(254).transform((e) => e.toLowerCase()), name: z.string().max(200).optional() }).optional(),
+  requester: z
+    .object({
+      email: z
+        .email()
+        .max(254)
+        .transform((e) => e.toLowerCase()),
+      name: z.string().max(200).optional(),
+    })
+    .optional(),
   priority: prioritySchema.optional(),
   queueId: z.string().min(1).max(64).optional(),
   executionArn: z.string().max(2048).optional(),

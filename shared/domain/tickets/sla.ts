@@ -85,7 +85,13 @@ function startClock(cal: BusinessCalendar, targetMinutes: number, at: Date, warn
 }
 
 /** The SLA of a new ticket, or undefined when the policy has no target for its priority. */
-export function startSla(policy: SlaPolicy, cal: BusinessCalendar, priority: Priority, at: Date, paused = false): TicketSla | undefined {
+export function startSla(
+  policy: SlaPolicy,
+  cal: BusinessCalendar,
+  priority: Priority,
+  at: Date,
+  paused = false,
+): TicketSla | undefined {
   const target = policy.targets[priority];
   if (!target) return undefined;
   const sla: TicketSla = {
@@ -111,7 +117,11 @@ function pauseClock(c: SlaClock, at: Date): SlaClock {
 function resumeClock(cal: BusinessCalendar, c: SlaClock, at: Date, warnAtPercent: number): SlaClock {
   if (!c.pausedSince || c.metAt) return c;
   const { pausedSince, ...rest } = c;
-  return schedule(cal, { ...rest, pausedMs: c.pausedMs + businessMsBetween(cal, new Date(pausedSince), at) }, warnAtPercent);
+  return schedule(
+    cal,
+    { ...rest, pausedMs: c.pausedMs + businessMsBetween(cal, new Date(pausedSince), at) },
+    warnAtPercent,
+  );
 }
 
 /** Business ms the clock has counted at `now` (pauses excluded). */
@@ -150,7 +160,11 @@ export function meetFirstResponse(cal: BusinessCalendar, sla: TicketSla, at: Dat
 
 /** The ticket was resolved: the resolution clock stops (and first response counts as given). */
 export function meetResolution(cal: BusinessCalendar, sla: TicketSla, at: Date): TicketSla {
-  return { ...sla, firstResponse: meetClock(cal, sla.firstResponse, at), resolution: meetClock(cal, sla.resolution, at) };
+  return {
+    ...sla,
+    firstResponse: meetClock(cal, sla.firstResponse, at),
+    resolution: meetClock(cal, sla.resolution, at),
+  };
 }
 
 /** A resolved ticket reopened: the resolution clock counts again; time while resolved is excluded. */

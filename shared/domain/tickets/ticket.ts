@@ -56,7 +56,17 @@ export interface Assignee {
   email?: string;
 }
 
-export const CHANGE_KINDS = ['created', 'assigned', 'commented', 'status', 'priority', 'updated', 'sla-warning', 'sla-breached', 'time'] as const;
+export const CHANGE_KINDS = [
+  'created',
+  'assigned',
+  'commented',
+  'status',
+  'priority',
+  'updated',
+  'sla-warning',
+  'sla-breached',
+  'time',
+] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export interface CommentSummary {
@@ -164,12 +174,22 @@ export interface HistoryEntry extends TicketChange {
 
 // ---- request schemas ----
 
-const emailSchema = z.email().max(254).transform((e) => e.toLowerCase());
-const assigneeSchema = z.object({ id: z.string().min(1).max(128), name: z.string().max(200).optional(), email: emailSchema.optional() });
+const emailSchema = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase());
+const assigneeSchema = z.object({
+  id: z.string().min(1).max(128),
+  name: z.string().max(200).optional(),
+  email: emailSchema.optional(),
+});
 
 export const createTicketSchema = z.object({
   subject: z.string().trim().min(1).max(300),
-  description: z.string().max(64 * 1024).default(''),
+  description: z
+    .string()
+    .max(64 * 1024)
+    .default(''),
   categoryId: z.string().min(1).max(64),
   fields: z.record(z.string(), z.unknown()).default({}),
   /** Agents open tickets on behalf of a requester; a requester's own email is used otherwise. */
@@ -187,7 +207,10 @@ export const updateTicketSchema = z
     /** The revision the change is based on (optimistic lock); or send If-Match. */
     version: z.number().int().positive().optional(),
     subject: z.string().trim().min(1).max(300).optional(),
-    description: z.string().max(64 * 1024).optional(),
+    description: z
+      .string()
+      .max(64 * 1024)
+      .optional(),
     categoryId: z.string().min(1).max(64).optional(),
     fields: z.record(z.string(), z.unknown()).optional(),
     priority: prioritySchema.optional(),
@@ -197,13 +220,20 @@ export const updateTicketSchema = z
     assignee: assigneeSchema.nullable().optional(),
     watchers: z.array(emailSchema).max(50).optional(),
     addLinks: z.array(linkSchema).max(50).optional(),
-    removeLinks: z.array(linkSchema.pick({ kind: true, ref: true })).max(50).optional(),
+    removeLinks: z
+      .array(linkSchema.pick({ kind: true, ref: true }))
+      .max(50)
+      .optional(),
   })
   .refine((p) => Object.keys(p).some((k) => k !== 'version'), { message: 'nothing to change' });
 export type UpdateTicketInput = z.infer<typeof updateTicketSchema>;
 
 export const addCommentSchema = z.object({
-  body: z.string().trim().min(1).max(32 * 1024),
+  body: z
+    .string()
+    .trim()
+    .min(1)
+    .max(32 * 1024),
   visibility: z.enum(['public', 'internal']).default('public'),
   /** Agents may move the ticket in the same step (e.g. reply and set pending). */
   status: ticketStatusSchema.optional(),
@@ -211,7 +241,11 @@ export const addCommentSchema = z.object({
 export type AddCommentInput = z.infer<typeof addCommentSchema>;
 
 export const addTimeEntrySchema = z.object({
-  minutes: z.number().int().min(1).max(24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   note: z.string().max(2000).optional(),
   workedOn: z.iso.date().optional(),
 });
@@ -307,7 +341,8 @@ function change(
   const next = t.requesterActivity ?? shown;
   // The requester's revision moves only when something the requester sees moved.
   const seen =
-    next.commentCount !== shown.commentCount || JSON.stringify(requesterFields(t)) !== JSON.stringify(requesterFields(before));
+    next.commentCount !== shown.commentCount ||
+    JSON.stringify(requesterFields(t)) !== JSON.stringify(requesterFields(before));
   return {
     ...t,
     revision,
@@ -366,7 +401,13 @@ export function createTicket(n: NewTicket, ctx: CommandContext): Ticket {
     commentCount: 0,
     timeSpentMinutes: 0,
     revision: 1,
-    lastChange: { revision: 1, at, actor: ctx.actor, kinds: assignee ? ['created', 'assigned'] : ['created'], changes: {} },
+    lastChange: {
+      revision: 1,
+      at,
+      actor: ctx.actor,
+      kinds: assignee ? ['created', 'assigned'] : ['created'],
+      changes: {},
+    },
     requesterActivity: { revision: 1, updatedAt: at, commentCount: 0 },
   };
   return t;
@@ -380,7 +421,8 @@ function dedupeLinks(links: TicketLink[]): TicketLink[] {
 
 /** Apply an agent's PATCH. Category changes need the new category in ctx (fields are re-validated). */
 export function updateTicket(t: Ticket, p: UpdateTicketInput, ctx: CommandContext): Ticket {
-  if (t.status === 'closed') throw new ConflictError(`Ticket ${t.number} is closed; open a new ticket that links to it.`);
+  if (t.status === 'closed')
+    throw new ConflictError(`Ticket ${t.number} is closed; open a new ticket that links to it.`);
   const kinds = new Set<ChangeKind>();
   const changes: TicketChange['changes'] = {};
   let next: Ticket = { ...t };
@@ -407,7 +449,11 @@ export function updateTicket(t: Ticket, p: UpdateTicketInput, ctx: CommandContex
   }
   if (p.addLinks || p.removeLinks) {
     const removed = new Set((p.removeLinks ?? []).map((l) => `${l.kind}#${l.ref}`));
-    set('links', dedupeLinks([...t.links.filter((l) => !removed.has(`${l.kind}#${l.ref}`)), ...(p.addLinks ?? [])]), 'updated');
+    set(
+      'links',
+      dedupeLinks([...t.links.filter((l) => !removed.has(`${l.kind}#${l.ref}`)), ...(p.addLinks ?? [])]),
+      'updated',
+    );
   }
   if (p.priority !== undefined && p.priority !== t.priority) {
     set('priority', p.priority, 'priority');
@@ -437,11 +483,14 @@ export interface NewComment {
 
 /** Add a comment. A requester's comment on a pending or recently resolved ticket opens it again. */
 export function commentOn(t: Ticket, n: NewComment, ctx: CommandContext): { ticket: Ticket; comment: Comment } {
-  if (t.status === 'closed') throw new ConflictError(`Ticket ${t.number} is closed; open a new ticket that links to it.`);
+  if (t.status === 'closed')
+    throw new ConflictError(`Ticket ${t.number} is closed; open a new ticket that links to it.`);
   const byAgent = ctx.actor.type === 'agent' || ctx.actor.type === 'system' || ctx.actor.type === 'incident';
   const visibility = byAgent ? n.input.visibility : 'public';
   if (!byAgent && n.input.status !== undefined)
-    throw new ValidationError('Requesters cannot set the status.', [{ field: 'status', message: 'only agents may set it' }]);
+    throw new ValidationError('Requesters cannot set the status.', [
+      { field: 'status', message: 'only agents may set it' },
+    ]);
   let next: Ticket = { ...t, commentCount: t.commentCount + 1 };
   if (visibility === 'public') {
     const shown = requesterActivityOf(t);
@@ -479,7 +528,11 @@ export function commentOn(t: Ticket, n: NewComment, ctx: CommandContext): { tick
   return { ticket: change(t, next, ctx, kinds, changes, { comment: summary }), comment };
 }
 
-export function logTime(t: Ticket, entry: { id: string; input: AddTimeEntryInput }, ctx: CommandContext): { ticket: Ticket; entry: TimeEntry } {
+export function logTime(
+  t: Ticket,
+  entry: { id: string; input: AddTimeEntryInput },
+  ctx: CommandContext,
+): { ticket: Ticket; entry: TimeEntry } {
   const e: TimeEntry = {
     id: entry.id,
     ticketId: t.id,
@@ -490,7 +543,12 @@ export function logTime(t: Ticket, entry: { id: string; input: AddTimeEntryInput
     createdAt: ctx.now.toISOString(),
   };
   const next = { ...t, timeSpentMinutes: t.timeSpentMinutes + e.minutes };
-  return { ticket: change(t, next, ctx, ['time'], { timeSpentMinutes: { from: t.timeSpentMinutes, to: next.timeSpentMinutes } }), entry: e };
+  return {
+    ticket: change(t, next, ctx, ['time'], {
+      timeSpentMinutes: { from: t.timeSpentMinutes, to: next.timeSpentMinutes },
+    }),
+    entry: e,
+  };
 }
 
 /** An SLA timer fired on the committed ticket: record the warning or the breach (and escalate). */
@@ -503,7 +561,13 @@ export function recordSla(
   if (!t.sla) return t;
   const at = ctx.now.toISOString();
   const c = t.sla[clock];
-  let next: Ticket = { ...t, sla: { ...t.sla, [clock]: stage === 'warn' ? { ...c, warnedAt: at } : { ...c, breachedAt: at, warnedAt: c.warnedAt ?? at } } };
+  let next: Ticket = {
+    ...t,
+    sla: {
+      ...t.sla,
+      [clock]: stage === 'warn' ? { ...c, warnedAt: at } : { ...c, breachedAt: at, warnedAt: c.warnedAt ?? at },
+    },
+  };
   const changes: TicketChange['changes'] = {};
   const extra: Partial<TicketChange> = { clock };
   if (stage === 'breach') {
@@ -552,12 +616,26 @@ export function ticketView(t: Ticket, v: Viewer): Record<string, unknown> {
   const { workflow, lastChange: _lc, requesterActivity: _ra, ...rest } = t;
   const base: Record<string, unknown> = {
     ...rest,
-    ...(workflow ? { workflow: { executionArn: workflow.executionArn, stateName: workflow.stateName, callback: workflow.callback, callbackAt: workflow.callbackAt } } : {}),
+    ...(workflow
+      ? {
+          workflow: {
+            executionArn: workflow.executionArn,
+            stateName: workflow.stateName,
+            callback: workflow.callback,
+            callbackAt: workflow.callbackAt,
+          },
+        }
+      : {}),
     version: t.revision,
   };
   if (v.kind !== 'requester') return base;
   const shown = requesterActivityOf(t);
-  return { ...requesterFields(t), updatedAt: shown.updatedAt, commentCount: shown.commentCount, version: shown.revision };
+  return {
+    ...requesterFields(t),
+    updatedAt: shown.updatedAt,
+    commentCount: shown.commentCount,
+    version: shown.revision,
+  };
 }
 
 /** The version a viewer sees (and its ETag): a requester's moves only with what the requester sees. */

@@ -14,10 +14,19 @@ export function orderEventFor(oldImage: Image, newImage: Image): BusEvent | unde
     eventId: `${snapshot.id}:${String(newImage.revision)}`,
     occurredAt: String(newImage.at),
     eventType: 'ProductOrderStateChangeEvent',
-    change: { ...(newImage.from ? { from: newImage.from as OrderEventDetail['change']['to'] } : {}), to: newImage.to as OrderEventDetail['change']['to'] },
+    change: {
+      ...(newImage.from ? { from: newImage.from as OrderEventDetail['change']['to'] } : {}),
+      to: newImage.to as OrderEventDetail['change']['to'],
+    },
     ...(newImage.reason ? { reason: String(newImage.reason) } : {}),
     actor: newImage.actor as OrderEventDetail['actor'],
     event: { productOrder: snapshot },
   };
-  return { source: ORDER_EVENT_SOURCE, detailType: ORDER_DETAIL_TYPES.stateChange, detail, time: detail.occurredAt, resources: [snapshot.id] };
+  return {
+    source: ORDER_EVENT_SOURCE,
+    detailType: ORDER_DETAIL_TYPES.stateChange,
+    detail,
+    time: detail.occurredAt,
+    resources: [snapshot.id],
+  };
 }

@@ -2,7 +2,12 @@
 // images, return one event per kind of change in the new revision (from `lastChange`), or none
 // for bookkeeping writes that keep the revision.
 import type { BusEvent } from '../../adapters/events';
-import { TICKET_DETAIL_TYPES, TICKET_EVENT_SOURCE, type TicketEventDetail, type TicketSnapshot } from '../../../events/tickets';
+import {
+  TICKET_DETAIL_TYPES,
+  TICKET_EVENT_SOURCE,
+  type TicketEventDetail,
+  type TicketSnapshot,
+} from '../../../events/tickets';
 import type { ChangeKind, Ticket } from '../../domain/tickets/ticket';
 
 type Image = Record<string, unknown> | undefined;
@@ -35,7 +40,17 @@ export function ticketSnapshot(t: Ticket): TicketSnapshot {
 }
 
 /** Change kinds in the order consumers should see them. */
-const ORDER: ChangeKind[] = ['created', 'updated', 'priority', 'assigned', 'commented', 'time', 'status', 'sla-warning', 'sla-breached'];
+const ORDER: ChangeKind[] = [
+  'created',
+  'updated',
+  'priority',
+  'assigned',
+  'commented',
+  'time',
+  'status',
+  'sla-warning',
+  'sla-breached',
+];
 
 function pickChange(kind: ChangeKind, changes: Ticket['lastChange']['changes']): TicketEventDetail['change'] {
   const only = (...keys: string[]) => Object.fromEntries(keys.filter((k) => changes[k]).map((k) => [k, changes[k]!]));

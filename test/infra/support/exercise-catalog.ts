@@ -15,7 +15,12 @@ const fixtures: FunctionDefinition[] = [
     publishEvents: true,
     topics: ['pages', 'alerts'],
     stepFunctionsCallbacks: true,
-    stateMachines: { start: ['fixture-saga'], read: ['fixture-saga'], redrive: ['fixture-saga'], stop: ['fixture-saga'] },
+    stateMachines: {
+      start: ['fixture-saga'],
+      read: ['fixture-saga'],
+      redrive: ['fixture-saga'],
+      stop: ['fixture-saga'],
+    },
     environment: { SWEEP_WINDOW_MINUTES: '15' },
     triggers: [
       { kind: 'schedule', expression: 'rate(1 minute)' },
@@ -31,7 +36,10 @@ const fixtures: FunctionDefinition[] = [
     table: 'read',
     topics: ['stakeholders'],
     triggers: [
-      { kind: 'event', pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident.Opened', 'Incident.Resolved'] } },
+      {
+        kind: 'event',
+        pattern: { source: ['nocturne.incidents'], 'detail-type': ['Incident.Opened', 'Incident.Resolved'] },
+      },
       { kind: 'event', pattern: { source: ['nocturne.tickets'], detail: { priority: ['P1'] } } },
     ],
   },

@@ -59,7 +59,8 @@ function withNestedStacks(stack: Stack): TemplateJson {
       if (Array.isArray(x)) return x.map(substitute);
       if (x && typeof x === 'object') {
         const keys = Object.keys(x);
-        if (keys.length === 1 && keys[0] === 'Ref' && typeof x.Ref === 'string' && x.Ref in passed) return passed[x.Ref];
+        if (keys.length === 1 && keys[0] === 'Ref' && typeof x.Ref === 'string' && x.Ref in passed)
+          return passed[x.Ref];
         return Object.fromEntries(keys.map((k) => [k, substitute(x[k])]));
       }
       return x;
@@ -84,9 +85,12 @@ export function resourcesOfType(s: Synthesized, type: string): Array<[string, Cf
 /** The Lambda function that carries the catalog tag for this function name. */
 export function lambdaOf(s: Synthesized, name: string): { id: string; props: Record<string, Json> } {
   const found = resourcesOfType(s, 'AWS::Lambda::Function').filter(([, r]) =>
-    (r.Properties?.Tags as Array<{ Key: string; Value: string }> | undefined)?.some((t) => t.Key === FUNCTION_TAG && t.Value === name),
+    (r.Properties?.Tags as Array<{ Key: string; Value: string }> | undefined)?.some(
+      (t) => t.Key === FUNCTION_TAG && t.Value === name,
+    ),
   );
-  if (found.length !== 1) throw new Error(`Expected one Lambda function tagged ${FUNCTION_TAG}=${name}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`Expected one Lambda function tagged ${FUNCTION_TAG}=${name}, found ${found.length}`);
   const [id, r] = found[0]!;
   return { id, props: r.Properties! };
 }
@@ -138,7 +142,10 @@ function label(expr: unknown, names: Map<string, string>): string {
     if (getAtt[1] === 'StreamArn') return `${base}/stream`;
   }
   const join = e?.['Fn::Join'] as [string, unknown[]] | undefined;
-  const states = join && join[0] === '' ? /^arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:(.+)$/.exec(joined(join[1])) : null;
+  const states =
+    join && join[0] === ''
+      ? /^arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:(.+)$/.exec(joined(join[1]))
+      : null;
   if (states) return names.get(states[1]!) ?? `?${states[1]}`;
   if (join && join[0] === '' && join[1].length === 2 && typeof join[1][1] === 'string')
     return label(join[1][0], names) + join[1][1];
@@ -147,7 +154,9 @@ function label(expr: unknown, names: Map<string, string>): string {
 
 /** An Fn::Join's parts as text, pseudo parameters as <AWS::Region> and the like. */
 function joined(parts: unknown[]): string {
-  return parts.map((p) => (typeof p === 'string' ? p : (p as Json)?.Ref ? `<${(p as Json).Ref}>` : JSON.stringify(p))).join('');
+  return parts
+    .map((p) => (typeof p === 'string' ? p : (p as Json)?.Ref ? `<${(p as Json).Ref}>` : JSON.stringify(p)))
+    .join('');
 }
 
 const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
@@ -165,17 +174,25 @@ export function grantsOf(s: Synthesized, name: string): string[] {
   const { props } = lambdaOf(s, name);
   const roleId = (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   const role = s.resources[roleId]!;
-  if (role.Properties?.ManagedPolicyArns?.length) throw new Error(`${name}'s role has managed policies: ${JSON.stringify(role.Properties.ManagedPolicyArns)}`);
-  const statements: Statement[] = (role.Properties?.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement);
-  for (const [, policy] of [...resourcesOfType(s, 'AWS::IAM::Policy'), ...resourcesOfType(s, 'AWS::IAM::ManagedPolicy')]) {
+  if (role.Properties?.ManagedPolicyArns?.length)
+    throw new Error(`${name}'s role has managed policies: ${JSON.stringify(role.Properties.ManagedPolicyArns)}`);
+  const statements: Statement[] = (role.Properties?.Policies ?? []).flatMap(
+    (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
+  );
+  for (const [, policy] of [
+    ...resourcesOfType(s, 'AWS::IAM::Policy'),
+    ...resourcesOfType(s, 'AWS::IAM::ManagedPolicy'),
+  ]) {
     const roles = asArray(policy.Properties?.Roles) as Array<{ Ref?: string }>;
-    if (roles.some((r) => r.Ref === roleId)) statements.push(...(policy.Properties!.PolicyDocument.Statement as Statement[]));
+    if (roles.some((r) => r.Ref === roleId))
+      statements.push(...(policy.Properties!.PolicyDocument.Statement as Statement[]));
   }
   const names = labels(s, self);
   const grants = new Set<string>();
   for (const st of statements) {
     if (st.Effect !== 'Allow' || st.Condition) throw new Error(`${name}: unexpected statement ${JSON.stringify(st)}`);
-    for (const action of asArray(st.Action)) for (const res of asArray(st.Resource)) grants.add(`${action} on ${label(res, names)}`);
+    for (const action of asArray(st.Action))
+      for (const res of asArray(st.Resource)) grants.add(`${action} on ${label(res, names)}`);
   }
   return [...grants].sort();
 }
@@ -192,10 +209,25 @@ const TABLE_READ = [
   'dynamodb:Scan',
 ];
 /** Answering Step Functions task tokens; no resource-level permissions exist for these. */
-export const STEP_FUNCTIONS_CALLBACKS = ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'];
+export const STEP_FUNCTIONS_CALLBACKS = [
+  'states:SendTaskFailure',
+  'states:SendTaskHeartbeat',
+  'states:SendTaskSuccess',
+];
 /** What an SQS event source needs on its queue. */
-const DLQ_CONSUME = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-export const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const DLQ_CONSUME = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+  'sqs:ReceiveMessage',
+];
+export const TABLE_WRITE = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
 
 /** The permissions a catalog entry entitles its function to, in grantsOf's notation. */
 export function expectedGrants(def: FunctionDefinition, catalog: Catalog): string[] {
@@ -212,9 +244,15 @@ export function expectedGrants(def: FunctionDefinition, catalog: Catalog): strin
 
   // What the catalog entry grants.
   if (def.table)
-    allow(def.table === 'readwrite' ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ, tableResources('main-table', catalog.tables.main.indexes.length));
+    allow(
+      def.table === 'readwrite' ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ,
+      tableResources('main-table', catalog.tables.main.indexes.length),
+    );
   if (def.idempotencyTable === 'readwrite')
-    allow([...TABLE_READ, ...TABLE_WRITE], tableResources('idempotency-table', catalog.tables.idempotency.indexes.length));
+    allow(
+      [...TABLE_READ, ...TABLE_WRITE],
+      tableResources('idempotency-table', catalog.tables.idempotency.indexes.length),
+    );
   if (def.publishEvents) allow(['events:PutEvents'], ['bus']);
   for (const topic of def.topics ?? []) allow(['sns:Publish'], [`topic:${topic}`]);
   const machines = def.stateMachines ?? {};
@@ -229,7 +267,8 @@ export function expectedGrants(def: FunctionDefinition, catalog: Catalog): strin
 
   // What its triggers need: the stream to read, the raw messages to read, the dead-letter queues to write.
   if (def.triggers.some(isAsyncTrigger)) allow(['sqs:SendMessage'], ['own:async-dlq']);
-  for (const t of def.triggers) if (t.kind === 'inboundEmail') allow(['s3:GetObject'], [`inbound-email-bucket/${t.prefix}*`]);
+  for (const t of def.triggers)
+    if (t.kind === 'inboundEmail') allow(['s3:GetObject'], [`inbound-email-bucket/${t.prefix}*`]);
   if (def.triggers.some((t) => t.kind === 'deadLetters'))
     for (const other of catalog.functions) {
       if (other === def || !other.triggers.some(isAsyncTrigger)) continue;

@@ -26,7 +26,9 @@ describe('dlq-redrive', () => {
       send: (async (cmd: InvokeCommand) => {
         const payload = JSON.parse(Buffer.from(cmd.input.Payload as Uint8Array).toString('utf8')) as { fail?: boolean };
         calls.push({ FunctionName: cmd.input.FunctionName, InvocationType: cmd.input.InvocationType, payload });
-        return payload.fail ? { FunctionError: 'Unhandled', Payload: Buffer.from('{"errorMessage":"store down"}') } : { StatusCode: 200 };
+        return payload.fail
+          ? { FunctionError: 'Unhandled', Payload: Buffer.from('{"errorMessage":"store down"}') }
+          : { StatusCode: 200 };
       }) as never,
     });
   });
@@ -49,7 +51,11 @@ describe('dlq-redrive', () => {
     };
     const r = await redriveBatch(event);
     expect(calls).toEqual([
-      { FunctionName: 'nocturne-incident-engine', InvocationType: 'RequestResponse', payload: { 'detail-type': 'Alert Opened', detail: { n: 1 } } },
+      {
+        FunctionName: 'nocturne-incident-engine',
+        InvocationType: 'RequestResponse',
+        payload: { 'detail-type': 'Alert Opened', detail: { n: 1 } },
+      },
       { FunctionName: 'nocturne-paging', InvocationType: 'RequestResponse', payload: { fail: true } },
     ]);
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }, { itemIdentifier: 'm3' }]);

@@ -1,7 +1,13 @@
 // When DynamoDB fails, a webhook answers 503 with Retry-After so the sender retries, and
 // nothing is half-written (the raw payload write is the first write and it failed).
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { hashToken } from '../../../shared/domain/integration';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -48,7 +54,12 @@ beforeEach(() => {
 describe('ingest when DynamoDB fails', () => {
   it('answers 503 problem+json with Retry-After when the payload cannot be stored, and writes no alert', async () => {
     ddb.on(GetCommand).resolves({ Item: integrationItem });
-    ddb.on(PutCommand).rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } }));
+    ddb.on(PutCommand).rejects(
+      Object.assign(new Error('throttled'), {
+        name: 'ProvisionedThroughputExceededException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const r = await send({ dedupKey: 'a', summary: 'b' });
     expect(r.status).toBe(503);
     expect(r.headers['content-type']).toBe('application/problem+json');
@@ -58,7 +69,9 @@ describe('ingest when DynamoDB fails', () => {
   });
 
   it('answers 503 when the integration cannot be read', async () => {
-    ddb.on(GetCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }));
+    ddb
+      .on(GetCommand)
+      .rejects(Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }));
     const r = await send({ dedupKey: 'a', summary: 'b' });
     expect(r.status).toBe(503);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
@@ -67,11 +80,15 @@ describe('ingest when DynamoDB fails', () => {
   it('answers 503 (not 202) when an alert write fails after the payload was stored', async () => {
     ddb.on(GetCommand).resolves({ Item: integrationItem });
     ddb.on(PutCommand).resolves({});
-    ddb.on(UpdateCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
     const r = await send({ dedupKey: 'a', summary: 'b' });
     expect(r.status).toBe(503);
     // The completion mark was never written, so the sender's retry is processed in full.
-    const completes = ddb.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.UpdateExpression).includes('processedAt'));
+    const completes = ddb
+      .commandCalls(UpdateCommand)
+      .filter((c) => String(c.args[0].input.UpdateExpression).includes('processedAt'));
     expect(completes).toHaveLength(0);
   });
 });
@@ -80,8 +97,17 @@ describe('ingest when DynamoDB stalls or cannot be reached', () => {
   it('answers 503 with Retry-After before the function times out when the store does not answer', async () => {
     ddb.on(GetCommand).callsFake(() => new Promise(() => {}));
     const deadline = Date.now() + 1500;
-    const context = { functionName: 'ingest', awsRequestId: 'r', getRemainingTimeInMillis: () => deadline - Date.now() } as unknown as Context;
-    const event = apiEvent({ routeKey: 'POST /hooks/{integrationId}', params: { integrationId: 'int-1' }, headers: { authorization: 'Bearer secret-token' }, body: { dedupKey: 'a', summary: 'b' } });
+    const context = {
+      functionName: 'ingest',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+    } as unknown as Context;
+    const event = apiEvent({
+      routeKey: 'POST /hooks/{integrationId}',
+      params: { integrationId: 'int-1' },
+      headers: { authorization: 'Bearer secret-token' },
+      body: { dedupKey: 'a', summary: 'b' },
+    });
     const r = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
     expect(Date.now()).toBeLessThan(deadline);
     expect(r.statusCode).toBe(503);
@@ -89,7 +115,9 @@ describe('ingest when DynamoDB stalls or cannot be reached', () => {
   });
 
   it('answers 503 when the connection to the store fails (no AWS response at all)', async () => {
-    ddb.on(GetCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }));
+    ddb
+      .on(GetCommand)
+      .rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }));
     const r = await send({ dedupKey: 'a', summary: 'b' });
     expect(r.status).toBe(503);
     expect(r.headers['retry-after']).toBeDefined();

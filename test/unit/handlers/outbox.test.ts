@@ -54,14 +54,29 @@ describe('outbox', () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     const opened = alertItem();
     const repeated = alertItem({ count: 2, revision: 2 });
-    const resolved = alertItem({ pk: 'ALERT#01ALERT', sk: 'ALERT', status: 'resolved', resolvedAt: '2026-11-21T00:05:00Z', revision: 3 });
+    const resolved = alertItem({
+      pk: 'ALERT#01ALERT',
+      sk: 'ALERT',
+      status: 'resolved',
+      resolvedAt: '2026-11-21T00:05:00Z',
+      revision: 3,
+    });
     const event: DynamoDBStreamEvent = {
-      Records: [record('1', undefined, opened), record('2', opened, repeated), record('3', repeated, undefined), record('4', undefined, resolved)],
+      Records: [
+        record('1', undefined, opened),
+        record('2', opened, repeated),
+        record('3', repeated, undefined),
+        record('4', undefined, resolved),
+      ],
     };
     const r = await handler(event);
     expect(r.batchItemFailures).toEqual([]);
     const entries = eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
-    expect(entries.map((e) => e.DetailType)).toEqual([ALERT_DETAIL_TYPES.opened, ALERT_DETAIL_TYPES.repeated, ALERT_DETAIL_TYPES.resolved]);
+    expect(entries.map((e) => e.DetailType)).toEqual([
+      ALERT_DETAIL_TYPES.opened,
+      ALERT_DETAIL_TYPES.repeated,
+      ALERT_DETAIL_TYPES.resolved,
+    ]);
     for (const e of entries) {
       expect(e.EventBusName).toBe('nocturne-test');
       expect(e.Source).toBe('nocturne.alerts');
@@ -74,7 +89,13 @@ describe('outbox', () => {
     eb.on(PutEventsCommand)
       .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] })
       .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
-    const r = await handler({ Records: [record('10', undefined, alertItem()), record('11', undefined, alertItem({ id: '02' })), record('12', undefined, alertItem({ id: '03' }))] });
+    const r = await handler({
+      Records: [
+        record('10', undefined, alertItem()),
+        record('11', undefined, alertItem({ id: '02' })),
+        record('12', undefined, alertItem({ id: '03' })),
+      ],
+    });
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: '11' }]);
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(2);
   });

@@ -17,7 +17,12 @@ const envelope = {
   SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem',
   UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
 };
-const integration = { id: 'cw', type: 'cloudwatch', enabled: true, allowedTopicArns: [envelope.TopicArn] } as unknown as Integration;
+const integration = {
+  id: 'cw',
+  type: 'cloudwatch',
+  enabled: true,
+  allowedTopicArns: [envelope.TopicArn],
+} as unknown as Integration;
 const ctx = { integrationId: 'cw', receivedAt: '2026-11-30T01:00:01.000Z' };
 
 afterEach(() => {

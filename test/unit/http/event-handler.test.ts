@@ -2,13 +2,19 @@
 // handler runs; an invalid one is dropped per the one policy (logged at error with the reason and
 // event id, counted, no retry); every log line of a handler carries the Lambda request id.
 import type { EventBridgeEvent } from 'aws-lambda';
-import { INCIDENT_DETAIL_TYPES, INCIDENT_EVENT_SOURCE, incidentEventDetailSchema, type IncidentEventDetail } from '../../../events/incidents';
+import {
+  INCIDENT_DETAIL_TYPES,
+  INCIDENT_EVENT_SOURCE,
+  incidentEventDetailSchema,
+  type IncidentEventDetail,
+} from '../../../events/incidents';
 import { incidentEventContracts } from '../../../events/incidents';
 import { eventHandler, INVALID_EVENTS_METRIC } from '../../../shared/http/event-handler';
 import { logger } from '../../../shared/observability/logger';
 import { lambdaContext } from '../../support/http-event';
 
-const example = incidentEventContracts.find((c) => c.detailType === INCIDENT_DETAIL_TYPES.opened)!.example as IncidentEventDetail;
+const example = incidentEventContracts.find((c) => c.detailType === INCIDENT_DETAIL_TYPES.opened)!
+  .example as IncidentEventDetail;
 const busEvent = (detail: unknown): EventBridgeEvent<string, unknown> => ({
   version: '0',
   id: 'ev-123',
@@ -44,9 +50,16 @@ describe('eventHandler', () => {
     expect(errors).toHaveBeenCalledTimes(1);
     const [message, fields] = errors.mock.calls[0] as unknown as [string, Record<string, unknown>];
     expect(message).toMatch(/dropped/);
-    expect(fields).toMatchObject({ eventId: 'ev-123', source: INCIDENT_EVENT_SOURCE, detailType: INCIDENT_DETAIL_TYPES.opened, [INVALID_EVENTS_METRIC]: 1 });
+    expect(fields).toMatchObject({
+      eventId: 'ev-123',
+      source: INCIDENT_EVENT_SOURCE,
+      detailType: INCIDENT_DETAIL_TYPES.opened,
+      [INVALID_EVENTS_METRIC]: 1,
+    });
     expect(fields.reason).toMatch(/^incident: /);
-    expect(fields._aws).toMatchObject({ CloudWatchMetrics: [{ Metrics: [{ Name: INVALID_EVENTS_METRIC, Unit: 'Count' }] }] });
+    expect(fields._aws).toMatchObject({
+      CloudWatchMetrics: [{ Metrics: [{ Name: INVALID_EVENTS_METRIC, Unit: 'Count' }] }],
+    });
   });
 
   it('puts the Lambda request id on every log line of the handler', async () => {

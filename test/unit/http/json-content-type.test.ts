@@ -5,7 +5,15 @@ import { httpApi, isJsonMediaType, json } from '../../../shared/http/api';
 import { apiEvent, lambdaContext } from '../../support/http-event';
 
 const thingOperations = [
-  { method: 'post', path: '/things', summary: 'Create a thing', tag: 'Test', auth: 'public', body: z.object({ name: z.string() }), responses: { 201: { description: 'Created' } } },
+  {
+    method: 'post',
+    path: '/things',
+    summary: 'Create a thing',
+    tag: 'Test',
+    auth: 'public',
+    body: z.object({ name: z.string() }),
+    responses: { 201: { description: 'Created' } },
+  },
 ] as const satisfies readonly Operation[];
 
 const handler = httpApi(thingOperations, {
@@ -20,25 +28,31 @@ async function post(contentType: string | undefined, body = '{"name":"x"}') {
 }
 
 describe('JSON content type', () => {
-  it.each(['application/x-www-form-urlencoded', 'text/plain', 'text/plain; charset=utf-8', 'multipart/form-data; boundary=x', 'application/xml'])(
-    'refuses %s with 415 problem+json',
-    async (type) => {
-      const res = await post(type);
-      expect(res.statusCode).toBe(415);
-      expect(res.headers['content-type']).toBe('application/problem+json');
-      expect(res.headers.accept).toBe('application/json');
-      const body = JSON.parse(res.body) as { status: number; title: string; detail: string };
-      expect(body).toMatchObject({ status: 415, title: 'Unsupported media type' });
-      expect(body.detail).toContain('application/json');
-    },
-  );
+  it.each([
+    'application/x-www-form-urlencoded',
+    'text/plain',
+    'text/plain; charset=utf-8',
+    'multipart/form-data; boundary=x',
+    'application/xml',
+  ])('refuses %s with 415 problem+json', async (type) => {
+    const res = await post(type);
+    expect(res.statusCode).toBe(415);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.headers.accept).toBe('application/json');
+    const body = JSON.parse(res.body) as { status: number; title: string; detail: string };
+    expect(body).toMatchObject({ status: 415, title: 'Unsupported media type' });
+    expect(body.detail).toContain('application/json');
+  });
 
-  it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/merge-patch+json', undefined])(
-    'accepts %s',
-    async (type) => {
-      expect((await post(type)).statusCode).toBe(201);
-    },
-  );
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'Application/JSON',
+    'application/merge-patch+json',
+    undefined,
+  ])('accepts %s', async (type) => {
+    expect((await post(type)).statusCode).toBe(201);
+  });
 
   it('still refuses a JSON content type with a body that is not JSON with 400', async () => {
     expect((await post('application/json', 'name=x')).statusCode).toBe(400);
@@ -54,7 +68,14 @@ describe('JSON content type', () => {
 describe('a handler nearing its timeout', () => {
   it('answers 503 with Retry-After, never 500 (middy early timeout)', async () => {
     const slowOperations = [
-      { method: 'post', path: '/things', summary: 'Slowly', tag: 'Test', auth: 'public', responses: { 200: { description: 'OK' } } },
+      {
+        method: 'post',
+        path: '/things',
+        summary: 'Slowly',
+        tag: 'Test',
+        auth: 'public',
+        responses: { 200: { description: 'OK' } },
+      },
     ] as const satisfies readonly Operation[];
     const slow = httpApi(slowOperations, {
       'POST /things': async () => {
@@ -63,7 +84,10 @@ describe('a handler nearing its timeout', () => {
         throw e;
       },
     });
-    const res = (await slow(apiEvent({ routeKey: 'POST /things', body: {} }), lambdaContext)) as { statusCode: number; headers: Record<string, string> };
+    const res = (await slow(apiEvent({ routeKey: 'POST /things', body: {} }), lambdaContext)) as {
+      statusCode: number;
+      headers: Record<string, string>;
+    };
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
   });

@@ -57,14 +57,25 @@ describe('unknown query parameters', () => {
 
   it('names every unknown parameter and what the route takes; known ones pass', async () => {
     const ops = [
-      { method: 'get', path: '/things', summary: 'Things', tag: 'Test', auth: 'public', query: z.object({ status: z.string().optional() }), responses: { 200: { description: 'OK' } } },
+      {
+        method: 'get',
+        path: '/things',
+        summary: 'Things',
+        tag: 'Test',
+        auth: 'public',
+        query: z.object({ status: z.string().optional() }),
+        responses: { 200: { description: 'OK' } },
+      },
     ] as const satisfies readonly Operation[];
     const h = httpApi(ops, { 'GET /things': async (req) => json(200, req.input.query) });
     const bad = await call(h, { routeKey: 'GET /things', query: { status: 'a', colour: 'b', size: 'c' } });
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toBe('Unknown query parameters colour, size: this route takes status.');
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['colour', 'size']);
-    expect(await call(h, { routeKey: 'GET /things', query: { status: 'a' } })).toMatchObject({ status: 200, body: { status: 'a' } });
+    expect(await call(h, { routeKey: 'GET /things', query: { status: 'a' } })).toMatchObject({
+      status: 200,
+      body: { status: 'a' },
+    });
   });
 });
 
@@ -73,7 +84,9 @@ describe('note names', () => {
     expect(noteBodySchema.parse({ note: 'rolled back' })).toEqual({ note: 'rolled back' });
     expect(noteBodySchema.parse({ text: 'rolled back' })).toEqual({ text: 'rolled back' });
     expect(noteBodySchema.safeParse({}).error?.issues.map((i) => i.path.join('.'))).toEqual(['note']);
-    expect(noteBodySchema.safeParse({ note: 'a', text: 'b' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['text']);
+    expect(noteBodySchema.safeParse({ note: 'a', text: 'b' }).error?.issues.map((i) => i.path.join('.'))).toEqual([
+      'text',
+    ]);
     expect(noteBodySchema.safeParse({ note: 'a', body: 'b' }).success).toBe(false);
   });
 });

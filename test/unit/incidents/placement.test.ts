@@ -13,18 +13,39 @@ const silence: Silence = {
   createdBy: 't',
   createdAt: '2026-11-21T00:00:00Z',
 };
-const mw = { id: 'mw-1', kind: 'one-off', serviceId: 'db', name: 'upgrade', startsAt: '2026-11-21T02:00:00Z', endsAt: '2026-11-21T04:00:00Z', createdBy: 't', createdAt: 'x' } as unknown as MaintenanceWindow;
-const base: QuietSnapshot = { labels: { alertname: 'Disk', service: 'db' }, serviceId: 'db', silences: [silence], maintenance: [] };
+const mw = {
+  id: 'mw-1',
+  kind: 'one-off',
+  serviceId: 'db',
+  name: 'upgrade',
+  startsAt: '2026-11-21T02:00:00Z',
+  endsAt: '2026-11-21T04:00:00Z',
+  createdBy: 't',
+  createdAt: 'x',
+} as unknown as MaintenanceWindow;
+const base: QuietSnapshot = {
+  labels: { alertname: 'Disk', service: 'db' },
+  serviceId: 'db',
+  silences: [silence],
+  maintenance: [],
+};
 const grouping = { groupWaitSeconds: 30, groupIntervalSeconds: 300, autoResolve: true, reopenWindowMinutes: 30 };
 
 describe('quietPlan', () => {
   it('silences an alert a silence matches, before anything else', () => {
-    const plan = quietPlan({ ...base, labels: { alertname: 'Noisy' }, inhibitor: { alertId: 'a', ruleId: 'r' }, maintenance: [mw] }, now);
+    const plan = quietPlan(
+      { ...base, labels: { alertname: 'Noisy' }, inhibitor: { alertId: 'a', ruleId: 'r' }, maintenance: [mw] },
+      now,
+    );
     expect(plan).toEqual({ kind: 'silenced', silenceId: 'sil-1', reason: 'silenced by sil-1 (known issue)' });
   });
 
   it('silences a service in its maintenance window, and not after it', () => {
-    expect(quietPlan({ ...base, maintenance: [mw] }, now)).toEqual({ kind: 'silenced', maintenanceId: 'mw-1', reason: 'maintenance window mw-1 (upgrade) on db' });
+    expect(quietPlan({ ...base, maintenance: [mw] }, now)).toEqual({
+      kind: 'silenced',
+      maintenanceId: 'mw-1',
+      reason: 'maintenance window mw-1 (upgrade) on db',
+    });
     expect(quietPlan({ ...base, maintenance: [mw] }, new Date('2026-11-21T04:00:01Z'))).toBeUndefined();
   });
 
@@ -39,7 +60,11 @@ describe('quietPlan', () => {
 
   it('correlates to an open upstream incident, but never again to the one it is re-placed from', () => {
     const upstream = { serviceId: 'db', incidentId: 'inc-up' };
-    expect(quietPlan({ ...base, upstream }, now)).toEqual({ kind: 'correlated', incidentId: 'inc-up', reason: 'upstream db has incident open' });
+    expect(quietPlan({ ...base, upstream }, now)).toEqual({
+      kind: 'correlated',
+      incidentId: 'inc-up',
+      reason: 'upstream db has incident open',
+    });
     expect(quietPlan({ ...base, upstream, replaces: 'inc-up' }, now)).toBeUndefined();
   });
 
@@ -60,25 +85,44 @@ describe('groupPlan', () => {
   });
 
   it('reopens within the reopen window, opens a new one after it', () => {
-    expect(groupPlan(inc({ status: 'resolved', resolvedAt: '2026-11-21T02:40:00Z' }), 'inc-1', now)).toEqual({ kind: 'reopen', incidentId: 'inc-1' });
-    expect(groupPlan(inc({ status: 'resolved', resolvedAt: '2026-11-21T02:29:59Z' }), 'inc-1', now)).toEqual({ kind: 'open', previousIncidentId: 'inc-1' });
+    expect(groupPlan(inc({ status: 'resolved', resolvedAt: '2026-11-21T02:40:00Z' }), 'inc-1', now)).toEqual({
+      kind: 'reopen',
+      incidentId: 'inc-1',
+    });
+    expect(groupPlan(inc({ status: 'resolved', resolvedAt: '2026-11-21T02:29:59Z' }), 'inc-1', now)).toEqual({
+      kind: 'open',
+      previousIncidentId: 'inc-1',
+    });
   });
 
   it('never reopens a merged incident or a resolved storm incident', () => {
-    expect(groupPlan(inc({ status: 'resolved', resolvedAt: '2026-11-21T02:59:00Z', mergedInto: 'x' }), 'inc-1', now).kind).toBe('open');
-    expect(groupPlan(inc({ status: 'resolved', resolvedAt: '2026-11-21T02:59:00Z', storm: true }), 'storm-1', now)).toEqual({ kind: 'open', previousIncidentId: 'storm-1' });
+    expect(
+      groupPlan(inc({ status: 'resolved', resolvedAt: '2026-11-21T02:59:00Z', mergedInto: 'x' }), 'inc-1', now).kind,
+    ).toBe('open');
+    expect(
+      groupPlan(inc({ status: 'resolved', resolvedAt: '2026-11-21T02:59:00Z', storm: true }), 'storm-1', now),
+    ).toEqual({ kind: 'open', previousIncidentId: 'storm-1' });
   });
 });
 
 describe('stormPlan', () => {
   it('sends every new group to the open storm incident', () => {
-    expect(stormPlan({ stormOpen: true, previousMinuteGroups: [], groupHash: 'g', maxIncidentsPerMinute: 5 }).kind).toBe('storm-join');
+    expect(
+      stormPlan({ stormOpen: true, previousMinuteGroups: [], groupHash: 'g', maxIncidentsPerMinute: 5 }).kind,
+    ).toBe('storm-join');
   });
 
   it('counts the previous minute’s other groups against the limit', () => {
-    expect(stormPlan({ stormOpen: false, previousMinuteGroups: ['a', 'b'], groupHash: 'g', maxIncidentsPerMinute: 5 })).toEqual({ kind: 'take-slot', allowed: 3 });
-    expect(stormPlan({ stormOpen: false, previousMinuteGroups: ['a', 'b', 'g'], groupHash: 'g', maxIncidentsPerMinute: 3 })).toEqual({ kind: 'take-slot', allowed: 1 });
-    expect(stormPlan({ stormOpen: false, previousMinuteGroups: ['a', 'b', 'c'], groupHash: 'g', maxIncidentsPerMinute: 3 }).kind).toBe('storm-join');
+    expect(
+      stormPlan({ stormOpen: false, previousMinuteGroups: ['a', 'b'], groupHash: 'g', maxIncidentsPerMinute: 5 }),
+    ).toEqual({ kind: 'take-slot', allowed: 3 });
+    expect(
+      stormPlan({ stormOpen: false, previousMinuteGroups: ['a', 'b', 'g'], groupHash: 'g', maxIncidentsPerMinute: 3 }),
+    ).toEqual({ kind: 'take-slot', allowed: 1 });
+    expect(
+      stormPlan({ stormOpen: false, previousMinuteGroups: ['a', 'b', 'c'], groupHash: 'g', maxIncidentsPerMinute: 3 })
+        .kind,
+    ).toBe('storm-join');
   });
 });
 
@@ -87,7 +131,8 @@ describe('flapping', () => {
   it('flaps past N changes within M minutes, and is stable again after K quiet minutes', () => {
     let history: string[] = [];
     let flapping = false;
-    for (let i = 0; i < 5; i++) ({ history, flapping } = recordTransition(history, new Date(now.getTime() + i * 60_000), cfg));
+    for (let i = 0; i < 5; i++)
+      ({ history, flapping } = recordTransition(history, new Date(now.getTime() + i * 60_000), cfg));
     expect(flapping).toBe(true);
     expect(recordTransition([], now, cfg).flapping).toBe(false);
     const last = history.at(-1)!;

@@ -2,11 +2,30 @@
 // floors, inhibition keys, silences, maintenance windows across DST, flapping.
 import { matchesAll, matcherSchema } from '../../../shared/domain/incidents/matchers';
 import { matchLabels } from '../../../shared/domain/incidents/labels';
-import { inhibitionKey, inhibitRulesAsSource, inhibitRulesAsTarget, route, rulesetSchema, severityFor } from '../../../shared/domain/incidents/rules';
-import { maintenanceActive, matchingSilence, createMaintenanceSchema, type MaintenanceWindow, type Silence } from '../../../shared/domain/incidents/silences';
+import {
+  inhibitionKey,
+  inhibitRulesAsSource,
+  inhibitRulesAsTarget,
+  route,
+  rulesetSchema,
+  severityFor,
+} from '../../../shared/domain/incidents/rules';
+import {
+  maintenanceActive,
+  matchingSilence,
+  createMaintenanceSchema,
+  type MaintenanceWindow,
+  type Silence,
+} from '../../../shared/domain/incidents/silences';
 import { isStable, recordTransition } from '../../../shared/domain/incidents/flapping';
 
-const labels = { alertname: 'HighLatency', service: 'billing-api', instance: 'api-1:9100', severity: 'critical', source: 'alertmanager' };
+const labels = {
+  alertname: 'HighLatency',
+  service: 'billing-api',
+  instance: 'api-1:9100',
+  severity: 'critical',
+  source: 'alertmanager',
+};
 
 describe('matchers', () => {
   it('match equals, not-equals, anchored regex, not-regex and lists', () => {
@@ -37,24 +56,45 @@ describe('matchers', () => {
 describe('routing and severity', () => {
   const rules = rulesetSchema.parse({
     routes: [
-      { id: 'db', name: 'databases', matchers: [{ label: 'service', op: '=~', value: '.*-db' }], team: 'dba', groupBy: ['service'] },
+      {
+        id: 'db',
+        name: 'databases',
+        matchers: [{ label: 'service', op: '=~', value: '.*-db' }],
+        team: 'dba',
+        groupBy: ['service'],
+      },
       { id: 'billing', name: 'billing', matchers: [{ label: 'service', op: '=~', value: 'billing-.*' }] },
     ],
     defaultRoute: { team: 'noc' },
-    severityRules: [{ id: 'latency', name: 'latency is P2', matchers: [{ label: 'alertname', op: '=', value: 'HighLatency' }], severity: 'P2' }],
+    severityRules: [
+      {
+        id: 'latency',
+        name: 'latency is P2',
+        matchers: [{ label: 'alertname', op: '=', value: 'HighLatency' }],
+        severity: 'P2',
+      },
+    ],
     tierFloor: { '1': 'P2' },
   });
   const teamOf = (s: string) => ({ 'billing-api': 'billing-team' })[s];
 
   it('takes the first matching route, the service owner as team, and groups by service and alertname', () => {
     const d = route(rules, labels, teamOf);
-    expect(d).toMatchObject({ routeId: 'billing', serviceId: 'billing-api', teamId: 'billing-team', groupKey: 'service=billing-api,alertname=HighLatency' });
+    expect(d).toMatchObject({
+      routeId: 'billing',
+      serviceId: 'billing-api',
+      teamId: 'billing-team',
+      groupKey: 'service=billing-api,alertname=HighLatency',
+    });
     const db = route(rules, { ...labels, service: 'billing-db' }, teamOf);
     expect(db).toMatchObject({ routeId: 'db', teamId: 'dba', groupKey: 'service=billing-db' });
   });
 
   it('falls back to the default route and its team', () => {
-    expect(route(rules, { alertname: 'X', source: 'generic' }, teamOf)).toMatchObject({ routeId: 'default', teamId: 'noc' });
+    expect(route(rules, { alertname: 'X', source: 'generic' }, teamOf)).toMatchObject({
+      routeId: 'default',
+      teamId: 'noc',
+    });
   });
 
   it('gives the same group hash to the same group and a different one to another', () => {
@@ -75,7 +115,12 @@ describe('routing and severity', () => {
   });
 
   it('rejects duplicate rule ids with the path of the duplicate', () => {
-    const r = rulesetSchema.safeParse({ routes: [{ id: 'a', name: 'a' }, { id: 'a', name: 'b' }] });
+    const r = rulesetSchema.safeParse({
+      routes: [
+        { id: 'a', name: 'a' },
+        { id: 'a', name: 'b' },
+      ],
+    });
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(['routes', 1, 'id']);
   });
@@ -123,7 +168,14 @@ describe('silences and maintenance windows', () => {
   });
 
   const weekly = (tz: string): MaintenanceWindow => ({
-    ...(createMaintenanceSchema.parse({ kind: 'recurring', serviceId: 'billing-db', name: 'Sunday patching', cron: '0 2 * * 0', timezone: tz, durationMinutes: 120 }) as MaintenanceWindow),
+    ...(createMaintenanceSchema.parse({
+      kind: 'recurring',
+      serviceId: 'billing-db',
+      name: 'Sunday patching',
+      cron: '0 2 * * 0',
+      timezone: tz,
+      durationMinutes: 120,
+    }) as MaintenanceWindow),
     id: 'm1',
     createdBy: 'ops',
     createdAt: '2026-01-01T00:00:00Z',
@@ -146,10 +198,23 @@ describe('silences and maintenance windows', () => {
   });
 
   it('validates cron, zone and one-off ranges naming the field', () => {
-    const bad = createMaintenanceSchema.safeParse({ kind: 'recurring', serviceId: 's', name: 'n', cron: 'every sunday', timezone: 'Mars/Olympus', durationMinutes: 60 });
+    const bad = createMaintenanceSchema.safeParse({
+      kind: 'recurring',
+      serviceId: 's',
+      name: 'n',
+      cron: 'every sunday',
+      timezone: 'Mars/Olympus',
+      durationMinutes: 60,
+    });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => i.path[0])).toEqual(expect.arrayContaining(['timezone']));
-    const inverted = createMaintenanceSchema.safeParse({ kind: 'one-off', serviceId: 's', name: 'n', startsAt: '2026-01-02T00:00:00Z', endsAt: '2026-01-01T00:00:00Z' });
+    const inverted = createMaintenanceSchema.safeParse({
+      kind: 'one-off',
+      serviceId: 's',
+      name: 'n',
+      startsAt: '2026-01-02T00:00:00Z',
+      endsAt: '2026-01-01T00:00:00Z',
+    });
     expect(inverted.error!.issues[0]!.path).toEqual(['endsAt']);
   });
 });
@@ -163,7 +228,8 @@ describe('flapping', () => {
     for (let i = 0; i < 5; i++) ({ history: h, flapping } = recordTransition(h, new Date(t0 + i * 60000), cfg));
     expect(flapping).toBe(true);
     let slow: string[] = [];
-    for (let i = 0; i < 8; i++) ({ history: slow, flapping } = recordTransition(slow, new Date(t0 + i * 4 * 60000), cfg));
+    for (let i = 0; i < 8; i++)
+      ({ history: slow, flapping } = recordTransition(slow, new Date(t0 + i * 4 * 60000), cfg));
     expect(flapping).toBe(false);
     expect(slow.length).toBeLessThanOrEqual(5);
   });
@@ -175,7 +241,21 @@ describe('flapping', () => {
 
 describe('match labels', () => {
   it('adds canonical fields so rules can match on source, service and severity', () => {
-    const l = matchLabels({ integrationId: 'i', source: 'zabbix', severity: 'error', summary: 'Disk full', service: 'billing-db', labels: { host: 'db-1' } });
-    expect(l).toMatchObject({ source: 'zabbix', severity: 'error', service: 'billing-db', host: 'db-1', alertname: 'Disk full', integration: 'i' });
+    const l = matchLabels({
+      integrationId: 'i',
+      source: 'zabbix',
+      severity: 'error',
+      summary: 'Disk full',
+      service: 'billing-db',
+      labels: { host: 'db-1' },
+    });
+    expect(l).toMatchObject({
+      source: 'zabbix',
+      severity: 'error',
+      service: 'billing-db',
+      host: 'db-1',
+      alertname: 'Disk full',
+      integration: 'i',
+    });
   });
 });

@@ -1,6 +1,10 @@
 // EventBridge pattern matching as the local bus applies it (cases from the EventBridge docs).
 import { catalog } from '../../../infra/catalog';
-import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from '../../../infra/local/event-pattern';
+import {
+  InvalidEventPatternError,
+  matchesEventPattern,
+  validateEventPattern,
+} from '../../../infra/local/event-pattern';
 
 const event = {
   version: '0',
@@ -15,7 +19,10 @@ const event = {
     version: 1,
     alert: { severity: 'critical', source: 'Alertmanager', count: 3, service: 'billing-api', labels: { env: 'prod' } },
     tags: ['db', 'disk'],
-    items: [{ name: 'a', size: 1 }, { name: 'b', size: 10 }],
+    items: [
+      { name: 'a', size: 1 },
+      { name: 'b', size: 10 },
+    ],
     ip: '10.0.1.17',
     nothing: null,
     empty: [],
@@ -86,7 +93,9 @@ describe('content filters', () => {
     expect(m({ detail: { alert: { service: [{ 'anything-but': { prefix: 'billing-' } }] } } })).toBe(false);
     expect(m({ detail: { alert: { service: [{ 'anything-but': { prefix: 'crm-' } }] } } })).toBe(true);
     expect(m({ detail: { alert: { service: [{ 'anything-but': { suffix: '-api' } }] } } })).toBe(false);
-    expect(m({ detail: { alert: { source: [{ 'anything-but': { 'equals-ignore-case': ['alertmanager'] } }] } } })).toBe(false);
+    expect(m({ detail: { alert: { source: [{ 'anything-but': { 'equals-ignore-case': ['alertmanager'] } }] } } })).toBe(
+      false,
+    );
     expect(m({ detail: { version: [{ 'anything-but': 2 }] } })).toBe(true);
   });
 

@@ -1,7 +1,14 @@
 // The API Gateway emulation's pure parts: route selection, throttling buckets, body encoding,
 // and how a handler's result becomes a response.
 import { catalog } from '../../../infra/catalog';
-import { compileRoutes, isTextContentType, matchRoute, toHttpResponse, TokenBucket, claimsFor } from '../../../infra/local/http-gateway';
+import {
+  compileRoutes,
+  isTextContentType,
+  matchRoute,
+  toHttpResponse,
+  TokenBucket,
+  claimsFor,
+} from '../../../infra/local/http-gateway';
 import type { FunctionDefinition } from '../../../infra/catalog';
 
 const fn = (name: string, ...paths: Array<[string, string]>): FunctionDefinition => ({
@@ -10,7 +17,12 @@ const fn = (name: string, ...paths: Array<[string, string]>): FunctionDefinition
   entry: `functions/${name}/handler.ts`,
   memoryMb: 128,
   timeoutSeconds: 3,
-  triggers: paths.map(([method, path]) => ({ kind: 'http' as const, method: method as 'GET', path, auth: 'public' as const })),
+  triggers: paths.map(([method, path]) => ({
+    kind: 'http' as const,
+    method: method as 'GET',
+    path,
+    auth: 'public' as const,
+  })),
 });
 
 describe('route selection', () => {
@@ -21,7 +33,10 @@ describe('route selection', () => {
 
   it('prefers literal segments over parameters', () => {
     expect(matchRoute(routes, 'GET', '/alerts/stats')?.route.routeKey).toBe('GET /alerts/stats');
-    expect(matchRoute(routes, 'GET', '/alerts/123')).toMatchObject({ route: { routeKey: 'GET /alerts/{id}' }, params: { id: '123' } });
+    expect(matchRoute(routes, 'GET', '/alerts/123')).toMatchObject({
+      route: { routeKey: 'GET /alerts/{id}' },
+      params: { id: '123' },
+    });
   });
 
   it('decodes path parameters', () => {
@@ -67,22 +82,46 @@ describe('token bucket', () => {
 
 describe('body encoding', () => {
   it('passes text types as is and base64-encodes the rest, like API Gateway', () => {
-    for (const t of ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/problem+json', 'application/xml'])
+    for (const t of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/problem+json',
+      'application/xml',
+    ])
       expect(isTextContentType(t)).toBe(true);
-    for (const t of [undefined, 'application/octet-stream', 'application/x-www-form-urlencoded', 'image/png', 'application/x-protobuf'])
+    for (const t of [
+      undefined,
+      'application/octet-stream',
+      'application/x-www-form-urlencoded',
+      'image/png',
+      'application/x-protobuf',
+    ])
       expect(isTextContentType(t)).toBe(false);
   });
 });
 
 describe('handler result to response', () => {
   it('uses a structured result as is, cookies as Set-Cookie', () => {
-    const r = toHttpResponse({ statusCode: 201, headers: { 'Content-Type': 'text/plain', 'X-N': 1 }, body: 'ok', cookies: ['a=1', 'b=2'] });
-    expect(r).toMatchObject({ statusCode: 201, headers: { 'content-type': 'text/plain', 'x-n': '1', 'set-cookie': ['a=1', 'b=2'] } });
+    const r = toHttpResponse({
+      statusCode: 201,
+      headers: { 'Content-Type': 'text/plain', 'X-N': 1 },
+      body: 'ok',
+      cookies: ['a=1', 'b=2'],
+    });
+    expect(r).toMatchObject({
+      statusCode: 201,
+      headers: { 'content-type': 'text/plain', 'x-n': '1', 'set-cookie': ['a=1', 'b=2'] },
+    });
     expect(r!.body.toString()).toBe('ok');
   });
 
   it('decodes a base64 body', () => {
-    const r = toHttpResponse({ statusCode: 200, body: Buffer.from([0, 255]).toString('base64'), isBase64Encoded: true });
+    const r = toHttpResponse({
+      statusCode: 200,
+      body: Buffer.from([0, 255]).toString('base64'),
+      isBase64Encoded: true,
+    });
     expect([...r!.body]).toEqual([0, 255]);
   });
 

@@ -18,7 +18,11 @@ function firings(expression: string, n = 3): string[] {
 
 describe('rate()', () => {
   it('fires every period from when the rule starts', () => {
-    expect(firings('rate(5 minutes)')).toEqual(['2026-11-21T23:36:10.000Z', '2026-11-21T23:41:10.000Z', '2026-11-21T23:46:10.000Z']);
+    expect(firings('rate(5 minutes)')).toEqual([
+      '2026-11-21T23:36:10.000Z',
+      '2026-11-21T23:41:10.000Z',
+      '2026-11-21T23:46:10.000Z',
+    ]);
     expect(firings('rate(1 hour)', 1)).toEqual(['2026-11-22T00:31:10.000Z']);
     expect(firings('rate(2 days)', 1)).toEqual(['2026-11-23T23:31:10.000Z']);
   });
@@ -33,7 +37,11 @@ describe('rate()', () => {
 
 describe('cron()', () => {
   it('runs steps in UTC', () => {
-    expect(firings('cron(0/5 * * * ? *)')).toEqual(['2026-11-21T23:35:00.000Z', '2026-11-21T23:40:00.000Z', '2026-11-21T23:45:00.000Z']);
+    expect(firings('cron(0/5 * * * ? *)')).toEqual([
+      '2026-11-21T23:35:00.000Z',
+      '2026-11-21T23:40:00.000Z',
+      '2026-11-21T23:45:00.000Z',
+    ]);
   });
 
   it('reads day-of-week 1-7 as SUN-SAT', () => {
@@ -51,7 +59,11 @@ describe('cron()', () => {
   it('supports W (nearest weekday) and LW (last weekday)', () => {
     // 2027-02-15 is a Monday; 2027-05-15 a Saturday (→ Friday 14th); 2026-11-30 a Monday.
     expect(firings('cron(0 8 15W * ? *)', 6)).toContain('2027-05-14T08:00:00.000Z');
-    expect(firings('cron(0 8 LW * ? *)', 3)).toEqual(['2026-11-30T08:00:00.000Z', '2026-12-31T08:00:00.000Z', '2027-01-29T08:00:00.000Z']);
+    expect(firings('cron(0 8 LW * ? *)', 3)).toEqual([
+      '2026-11-30T08:00:00.000Z',
+      '2026-12-31T08:00:00.000Z',
+      '2027-01-29T08:00:00.000Z',
+    ]);
   });
 
   it('honours the year field', () => {
@@ -69,5 +81,6 @@ describe('cron()', () => {
 
 it('parses every schedule the catalog declares', () => {
   for (const fn of catalog.functions)
-    for (const t of fn.triggers) if (t.kind === 'schedule') expect(parseScheduleExpression(t.expression).next(after)).toBeInstanceOf(Date);
+    for (const t of fn.triggers)
+      if (t.kind === 'schedule') expect(parseScheduleExpression(t.expression).next(after)).toBeInstanceOf(Date);
 });

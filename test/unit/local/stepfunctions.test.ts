@@ -26,7 +26,14 @@ import { StepFunctionsService } from '../../../infra/local/stepfunctions/service
 const REGION = 'us-east-1';
 type Fn = (event: Record<string, unknown>) => Promise<unknown>;
 
-const fnDef = (name: string): FunctionDefinition => ({ name, description: name, entry: `test/${name}.ts`, memoryMb: 128, timeoutSeconds: 10, triggers: [] });
+const fnDef = (name: string): FunctionDefinition => ({
+  name,
+  description: name,
+  entry: `test/${name}.ts`,
+  memoryMb: 128,
+  timeoutSeconds: 10,
+  triggers: [],
+});
 const machine = (name: string, substitutions: Record<string, string>): StateMachineDefinition => ({
   name,
   description: `fixture ${name}`,
@@ -81,7 +88,11 @@ async function start(fns: Record<string, Fn>, dataDir?: string): Promise<Harness
   });
   const server = await startSfnServer(service, { log: (l) => logs.push(l) });
   service.start();
-  const sfn = new SFNClient({ endpoint: server.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sfn = new SFNClient({
+    endpoint: server.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const h: Harness = {
     service,
     server,
@@ -107,7 +118,9 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 const arnOf = (name: string) => `arn:aws:states:${REGION}:000000000000:stateMachine:${name}`;
 
 async function run(h: Harness, machineName: string, input: unknown, name?: string): Promise<string> {
-  const out = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: arnOf(machineName), input: JSON.stringify(input), name }));
+  const out = await h.sfn.send(
+    new StartExecutionCommand({ stateMachineArn: arnOf(machineName), input: JSON.stringify(input), name }),
+  );
   return out.executionArn!;
 }
 
@@ -132,19 +145,31 @@ async function history(h: Harness, executionArn: string): Promise<HistoryEvent[]
   return (await h.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
 }
 
-const entered = (events: HistoryEvent[]) => events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name);
+const entered = (events: HistoryEvent[]) =>
+  events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name);
 const steps = (h: Harness) => h.calls.filter((c) => c.fn === 'step').map((c) => String(c.event.step));
 
 /** The manual machine reads its timeout and heartbeat (seconds) from its input. */
-const asking = (extra: Record<string, unknown> = {}) => ({ question: 'approve?', timeout: 10_000, heartbeat: 10_000, ...extra });
+const asking = (extra: Record<string, unknown> = {}) => ({
+  question: 'approve?',
+  timeout: 10_000,
+  heartbeat: 10_000,
+  ...extra,
+});
 
 async function tokenOf(h: Harness): Promise<string> {
-  return until('the task token', async () => h.calls.find((c) => c.fn === 'ask')?.event.taskToken as string | undefined);
+  return until(
+    'the task token',
+    async () => h.calls.find((c) => c.fn === 'ask')?.event.taskToken as string | undefined,
+  );
 }
 
 describe('a saga: Task, lambda:invoke, Choice, Retry, Catch', () => {
   it('runs the happy path with AWS result shapes and history', async () => {
-    const h = await start({ validate: async (e) => ({ valid: true, orderId: e.orderId }), step: async (e) => ({ did: e.step }) });
+    const h = await start({
+      validate: async (e) => ({ valid: true, orderId: e.orderId }),
+      step: async (e) => ({ did: e.step }),
+    });
     const arn = await run(h, 'saga', { orderId: 'o-1', payment: 'card' }, 'order-o-1');
     const d = await finished(h, arn);
     expect(d.status).toBe('SUCCEEDED');
@@ -161,21 +186,42 @@ describe('a saga: Task, lambda:invoke, Choice, Retry, Catch', () => {
     const events = await history(h, arn);
     expect(events.map((e) => e.type)).toEqual([
       'ExecutionStarted',
-      'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited',
-      'ChoiceStateEntered', 'ChoiceStateExited',
-      'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited',
-      'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited',
-      'SucceedStateEntered', 'SucceedStateExited',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
       'ExecutionSucceeded',
     ]);
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
     expect(events.slice(1).every((e) => e.previousEventId === e.id! - 1)).toBe(true);
     const scheduled = events.find((e) => e.type === 'TaskScheduled')!.taskScheduledEventDetails!;
     expect(scheduled).toMatchObject({ resourceType: 'lambda', resource: 'invoke', region: REGION });
-    expect(JSON.parse(scheduled.parameters!).FunctionName).toBe('arn:aws:lambda:us-east-1:000000000000:function:nocturne-local-step');
+    expect(JSON.parse(scheduled.parameters!).FunctionName).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:nocturne-local-step',
+    );
     const succeeded = JSON.parse(events.find((e) => e.type === 'TaskSucceeded')!.taskSucceededEventDetails!.output!);
     expect(succeeded).toMatchObject({ Payload: { did: 'preauth' }, StatusCode: 200, ExecutedVersion: '$LATEST' });
-    expect(h.logs).toEqual(expect.arrayContaining([expect.stringMatching(/saga\/order-o-1 RUNNING/), expect.stringMatching(/saga\/order-o-1 SUCCEEDED/)]));
+    expect(h.logs).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/saga\/order-o-1 RUNNING/),
+        expect.stringMatching(/saga\/order-o-1 SUCCEEDED/),
+      ]),
+    );
   });
 
   it('takes the Choice default and retries a custom error until it succeeds', async () => {
@@ -213,7 +259,10 @@ describe('a saga: Task, lambda:invoke, Choice, Retry, Catch', () => {
     expect(h.calls.at(-1)!.event).toEqual({ step: 'compensate', orderId: 'o-3', error: 'PermanentError' });
     const events = await history(h, arn);
     expect(entered(events)).toEqual(['Validate', 'Route', 'CreditCheck', 'Activate', 'Compensate', 'OrderFailed']);
-    expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', executionFailedEventDetails: { error: 'OrderFailed', cause: 'compensated' } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'ExecutionFailed',
+      executionFailedEventDetails: { error: 'OrderFailed', cause: 'compensated' },
+    });
   });
 });
 
@@ -243,7 +292,16 @@ describe('Parallel, Map and Wait', () => {
     const types = (await history(h, arn)).map((e) => e.type);
     expect(types.filter((t) => t === 'MapIterationStarted')).toHaveLength(5);
     expect(types.filter((t) => t === 'MapIterationSucceeded')).toHaveLength(5);
-    expect(types).toEqual(expect.arrayContaining(['ParallelStateStarted', 'MapStateStarted', 'WaitStateEntered', 'WaitStateExited', 'MapStateSucceeded', 'ParallelStateSucceeded']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'ParallelStateStarted',
+        'MapStateStarted',
+        'WaitStateEntered',
+        'WaitStateExited',
+        'MapStateSucceeded',
+        'ParallelStateSucceeded',
+      ]),
+    );
   });
 
   it('fails the Map, and the execution, with the failing iteration’s error', async () => {
@@ -273,15 +331,27 @@ describe('waitForTaskToken', () => {
     expect(d.status).toBe('SUCCEEDED');
     expect(JSON.parse(d.output!)).toEqual({ recorded: { approved: true } });
     const types = (await history(h, arn)).map((e) => e.type);
-    expect(types.slice(0, 7)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded', 'TaskStateExited']);
+    expect(types.slice(0, 7)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSubmitted',
+      'TaskSucceeded',
+      'TaskStateExited',
+    ]);
     // A token answers once.
-    await expect(h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    await expect(h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
   });
 
   it('SendTaskFailure fails the task with the given error, which Catch takes', async () => {
     const h = await start({ ask, step: async () => ({}) });
     const arn = await run(h, 'manual', asking());
-    await h.sfn.send(new SendTaskFailureCommand({ taskToken: await tokenOf(h), error: 'Rejected', cause: 'agent said no' }));
+    await h.sfn.send(
+      new SendTaskFailureCommand({ taskToken: await tokenOf(h), error: 'Rejected', cause: 'agent said no' }),
+    );
     const d = await finished(h, arn);
     expect(d.status).toBe('SUCCEEDED');
     expect(JSON.parse(d.output!)).toEqual({ rejected: 'Rejected' });
@@ -300,8 +370,14 @@ describe('waitForTaskToken', () => {
     expect((await h.sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
     const d = await finished(h, arn);
     expect(d).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
-    expect((await history(h, arn)).some((e) => e.type === 'TaskTimedOut' && e.taskTimedOutEventDetails?.error === 'States.HeartbeatTimeout')).toBe(true);
-    await expect(h.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    expect(
+      (await history(h, arn)).some(
+        (e) => e.type === 'TaskTimedOut' && e.taskTimedOutEventDetails?.error === 'States.HeartbeatTimeout',
+      ),
+    ).toBe(true);
+    await expect(h.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
   });
 
   it('times out a waiting task after TimeoutSeconds (States.Timeout)', async () => {
@@ -313,10 +389,20 @@ describe('waitForTaskToken', () => {
 
   it('answers unknown and malformed tokens with AWS’s errors', async () => {
     const h = await start({});
-    await expect(h.sfn.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' }))).rejects.toMatchObject({ name: 'InvalidToken' });
+    await expect(
+      h.sfn.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' })),
+    ).rejects.toMatchObject({ name: 'InvalidToken' });
     const forged = Buffer.from(JSON.stringify({ m: 'manual', n: 'nope', a: 'Ask#0~0~r0' })).toString('base64url');
-    await expect(h.sfn.send(new SendTaskSuccessCommand({ taskToken: forged, output: '{}' }))).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
-    await expect(h.sfn.send(new DescribeExecutionCommand({ executionArn: `${arnOf('manual').replace(':stateMachine:', ':execution:')}:nope` }))).rejects.toMatchObject({
+    await expect(h.sfn.send(new SendTaskSuccessCommand({ taskToken: forged, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskDoesNotExist',
+    });
+    await expect(
+      h.sfn.send(
+        new DescribeExecutionCommand({
+          executionArn: `${arnOf('manual').replace(':stateMachine:', ':execution:')}:nope`,
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: 'ExecutionDoesNotExist',
     });
   });
@@ -327,9 +413,13 @@ describe('StartExecution, ListExecutions, StopExecution', () => {
     const h = await start({ ask: async () => ({}), step: async () => ({}) });
     const a = await run(h, 'manual', asking(), 'same-name');
     expect(await run(h, 'manual', asking(), 'same-name')).toBe(a);
-    await expect(run(h, 'manual', asking({ question: 'other' }), 'same-name')).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    await expect(run(h, 'manual', asking({ question: 'other' }), 'same-name')).rejects.toMatchObject({
+      name: 'ExecutionAlreadyExists',
+    });
     await expect(run(h, 'manual', {}, 'bad name')).rejects.toMatchObject({ name: 'InvalidName' });
-    await expect(h.sfn.send(new StartExecutionCommand({ stateMachineArn: arnOf('nope') }))).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(h.sfn.send(new StartExecutionCommand({ stateMachineArn: arnOf('nope') }))).rejects.toMatchObject({
+      name: 'StateMachineDoesNotExist',
+    });
   });
 
   it('stops a waiting execution (ABORTED); its token is gone; it lists by status', async () => {
@@ -340,10 +430,16 @@ describe('StartExecution, ListExecutions, StopExecution', () => {
     const d = await h.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
     expect(d).toMatchObject({ status: 'ABORTED', error: 'Cancelled' });
     expect((await history(h, arn)).at(-1)).toMatchObject({ type: 'ExecutionAborted' });
-    await expect(h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
-    const aborted = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: arnOf('manual'), statusFilter: 'ABORTED' }));
+    await expect(h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
+    const aborted = await h.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: arnOf('manual'), statusFilter: 'ABORTED' }),
+    );
     expect(aborted.executions!.map((e) => e.name)).toEqual(['to-stop']);
-    const running = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: arnOf('manual'), statusFilter: 'RUNNING' }));
+    const running = await h.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: arnOf('manual'), statusFilter: 'RUNNING' }),
+    );
     expect(running.executions).toEqual([]);
   });
 });
@@ -358,7 +454,11 @@ describe('RedriveExecution', () => {
       },
     });
     const arn = await run(h, 'steps', {}, 'redrive-me');
-    expect(await finished(h, arn)).toMatchObject({ status: 'FAILED', error: 'PermanentError', redriveStatus: 'REDRIVABLE' });
+    expect(await finished(h, arn)).toMatchObject({
+      status: 'FAILED',
+      error: 'PermanentError',
+      redriveStatus: 'REDRIVABLE',
+    });
     twoFails = false;
     await h.sfn.send(new RedriveExecutionCommand({ executionArn: arn }));
     const d = await finished(h, arn);
@@ -368,7 +468,9 @@ describe('RedriveExecution', () => {
     const events = await history(h, arn);
     expect(events.map((e) => e.type)).toContain('ExecutionRedriven');
     expect(entered(events)).toEqual(['One', 'Two', 'Two', 'Three']);
-    await expect(h.sfn.send(new RedriveExecutionCommand({ executionArn: arn }))).rejects.toMatchObject({ name: 'ExecutionNotRedrivable' });
+    await expect(h.sfn.send(new RedriveExecutionCommand({ executionArn: arn }))).rejects.toMatchObject({
+      name: 'ExecutionNotRedrivable',
+    });
   });
 });
 
@@ -396,8 +498,16 @@ describe('durability: a restart on the same data dir', () => {
     release();
     await stopping;
 
-    const second = await start({ ask: async () => ({ ticket: 'again' }), step: async (e) => `${String(e.step)}-done` }, dir);
-    expect(second.logs).toEqual(expect.arrayContaining([expect.stringMatching(/steps\/mid-way RESUMED/), expect.stringMatching(/manual\/waiting RESUMED/)]));
+    const second = await start(
+      { ask: async () => ({ ticket: 'again' }), step: async (e) => `${String(e.step)}-done` },
+      dir,
+    );
+    expect(second.logs).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/steps\/mid-way RESUMED/),
+        expect.stringMatching(/manual\/waiting RESUMED/),
+      ]),
+    );
     const d1 = await finished(second, mid);
     expect(d1.status).toBe('SUCCEEDED');
     expect(JSON.parse(d1.output!)).toEqual({ one: 'one-done', two: 'two-done', three: 'three-done' });
@@ -407,7 +517,10 @@ describe('durability: a restart on the same data dir', () => {
     await second.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
     const d2 = await finished(second, waiting);
     expect(JSON.parse(d2.output!)).toBe('record-done');
-    expect(second.calls.find((c) => c.event.step === 'record')!.event).toEqual({ step: 'record', answer: { approved: true } });
+    expect(second.calls.find((c) => c.event.step === 'record')!.event).toEqual({
+      step: 'record',
+      answer: { approved: true },
+    });
     for (const arn of [mid, waiting]) {
       const events = await history(second, arn);
       const names = entered(events);

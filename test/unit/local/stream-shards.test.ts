@@ -4,7 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { FunctionDefinition } from '../../../infra/catalog';
@@ -15,20 +20,34 @@ const STREAM = 'arn:aws:dynamodb:ddblocal:000000000000:table/t/stream/1';
 const rec = (seq: string) => ({
   eventID: `e${seq}`,
   eventName: 'INSERT' as const,
-  dynamodb: { Keys: { pk: { S: seq } }, SequenceNumber: seq, SizeBytes: 1, StreamViewType: 'NEW_AND_OLD_IMAGES' as const },
+  dynamodb: {
+    Keys: { pk: { S: seq } },
+    SequenceNumber: seq,
+    SizeBytes: 1,
+    StreamViewType: 'NEW_AND_OLD_IMAGES' as const,
+  },
 });
 
 describe('stream shards', () => {
   const ddb = mockClient(DynamoDBClient);
   const streams = mockClient(DynamoDBStreamsClient);
   let dataDir: string;
-  const fn: FunctionDefinition = { name: 'changes', description: '', entry: 'x.ts', memoryMb: 128, timeoutSeconds: 3, triggers: [] };
+  const fn: FunctionDefinition = {
+    name: 'changes',
+    description: '',
+    entry: 'x.ts',
+    memoryMb: 128,
+    timeoutSeconds: 3,
+    triggers: [],
+  };
 
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'nocturne-shards-'));
     ddb.reset();
     streams.reset();
-    ddb.on(DescribeTableCommand).resolves({ Table: { LatestStreamArn: STREAM, StreamSpecification: { StreamEnabled: true } } });
+    ddb
+      .on(DescribeTableCommand)
+      .resolves({ Table: { LatestStreamArn: STREAM, StreamSpecification: { StreamEnabled: true } } });
     // Listed child first: order in the listing must not matter.
     streams.on(DescribeStreamCommand).resolves({
       StreamDescription: {
@@ -38,9 +57,11 @@ describe('stream shards', () => {
         ],
       },
     });
-    streams.on(GetShardIteratorCommand).callsFake((input: { ShardId: string; ShardIteratorType: string; SequenceNumber?: string }) => ({
-      ShardIterator: `${input.ShardId}|${input.ShardIteratorType}|${input.SequenceNumber ?? ''}`,
-    }));
+    streams
+      .on(GetShardIteratorCommand)
+      .callsFake((input: { ShardId: string; ShardIteratorType: string; SequenceNumber?: string }) => ({
+        ShardIterator: `${input.ShardId}|${input.ShardIteratorType}|${input.SequenceNumber ?? ''}`,
+      }));
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -87,17 +108,24 @@ describe('stream shards', () => {
 
     expect(seen).toEqual([['100', '200'], ['300']]);
     const cp = JSON.parse(readFileSync(path.join(dataDir, 'stream-checkpoints.json'), 'utf8'));
-    expect(cp.changes).toEqual({ streamArn: STREAM, shards: { parent: { sequenceNumber: '200', done: true }, child: { sequenceNumber: '300' } } });
+    expect(cp.changes).toEqual({
+      streamArn: STREAM,
+      shards: { parent: { sequenceNumber: '200', done: true }, child: { sequenceNumber: '300' } },
+    });
   });
 
   it('resumes after the checkpoint on restart', async () => {
     // Prepare: a checkpoint that says the parent is done and the child read up to 300.
     const store = checkpointStore(dataDir);
-    store.get('changes', STREAM).shards = { parent: { sequenceNumber: '200', done: true }, child: { sequenceNumber: '300' } };
+    store.get('changes', STREAM).shards = {
+      parent: { sequenceNumber: '200', done: true },
+      child: { sequenceNumber: '300' },
+    };
     store.save();
     streams.on(GetRecordsCommand).callsFake((input: { ShardIterator: string }) => {
       const [shard, type, seq] = input.ShardIterator.split('|');
-      if (shard === 'child' && type === 'AFTER_SEQUENCE_NUMBER' && seq === '300') return { Records: [rec('301')], NextShardIterator: 'child|x|' };
+      if (shard === 'child' && type === 'AFTER_SEQUENCE_NUMBER' && seq === '300')
+        return { Records: [rec('301')], NextShardIterator: 'child|x|' };
       return { Records: [], NextShardIterator: 'child|x|' };
     });
 

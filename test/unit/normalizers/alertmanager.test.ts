@@ -13,7 +13,9 @@ describe('Alertmanager normalizer', () => {
 
     expectCanonical(alerts);
     expect(alerts.map((a) => a.dedupKey)).toEqual(['5f3a1c9e0b2d4e71', 'a47e2f6b18c3d950']);
-    expect(alerts.every((a) => a.status === 'firing' && a.action === 'trigger' && a.source === 'alertmanager')).toBe(true);
+    expect(alerts.every((a) => a.status === 'firing' && a.action === 'trigger' && a.source === 'alertmanager')).toBe(
+      true,
+    );
   });
 
   it('reads summary, service, resource, labels, links and details of the first alert', () => {
@@ -25,8 +27,17 @@ describe('Alertmanager normalizer', () => {
       service: 'billing',
       resource: 'rating-01.example.net:9100',
       startsAt: '2024-03-05T10:04:11.395Z',
-      labels: { alertname: 'RatingEngineDown', instance: 'rating-01.example.net:9100', job: 'rating-engine', severity: 'critical' },
-      details: { receiver: 'nocturne', groupKey: expect.stringContaining('RatingEngineDown'), annotations: expect.objectContaining({ summary: 'Rating engine rating-01 is down' }) },
+      labels: {
+        alertname: 'RatingEngineDown',
+        instance: 'rating-01.example.net:9100',
+        job: 'rating-engine',
+        severity: 'critical',
+      },
+      details: {
+        receiver: 'nocturne',
+        groupKey: expect.stringContaining('RatingEngineDown'),
+        annotations: expect.objectContaining({ summary: 'Rating engine rating-01 is down' }),
+      },
     });
     expect(a!.links).toEqual([
       { href: 'https://runbooks.example.net/rating-engine-down', text: 'Runbook' },
@@ -55,13 +66,26 @@ describe('Alertmanager normalizer', () => {
   it('resolves with the end time Alertmanager reports', () => {
     const [a] = normalizeAlertmanager(fixturePayload('alertmanager', 'resolved.json'), ctx);
 
-    expect(a).toMatchObject({ status: 'resolved', action: 'resolve', dedupKey: '5f3a1c9e0b2d4e71', endsAt: '2024-03-05T10:31:56.027Z' });
+    expect(a).toMatchObject({
+      status: 'resolved',
+      action: 'resolve',
+      dedupKey: '5f3a1c9e0b2d4e71',
+      endsAt: '2024-03-05T10:31:56.027Z',
+    });
   });
 
   it('keys an alert without fingerprint by its sorted labels and uses alertname as summary', () => {
     const [a] = normalizeAlertmanager(fixturePayload('alertmanager', 'without-fingerprint.json'), ctx);
 
-    expect(a!.dedupKey).toBe(labelsKey({ alertname: 'DiskFillingUp', dc: 'eu-west-1', instance: 'mediation-03:9100', job: 'node', severity: 'low' }));
+    expect(a!.dedupKey).toBe(
+      labelsKey({
+        alertname: 'DiskFillingUp',
+        dc: 'eu-west-1',
+        instance: 'mediation-03:9100',
+        job: 'node',
+        severity: 'low',
+      }),
+    );
     expect(a).toMatchObject({ summary: 'DiskFillingUp', severity: 'info', startsAt: '2024-03-05T08:52:26.739Z' });
   });
 
@@ -120,7 +144,9 @@ describe('Alertmanager normalizer', () => {
   });
 
   it('rejects a body that is not JSON with MalformedPayloadError', () => {
-    expect(thrown(() => normalizeAlertmanager(payload('receiver=x&status=firing'), ctx))).toBeInstanceOf(MalformedPayloadError);
+    expect(thrown(() => normalizeAlertmanager(payload('receiver=x&status=firing'), ctx))).toBeInstanceOf(
+      MalformedPayloadError,
+    );
     expect(thrown(() => normalizeAlertmanager(payload(''), ctx))).toBeInstanceOf(MalformedPayloadError);
   });
 

@@ -1,5 +1,10 @@
 import { MalformedPayloadError, ValidationError } from '../../../shared/domain/errors';
-import { normalizeCloudWatch, normalizeCloudWatchAlarm, parseSnsEnvelope, snsStringToSign } from '../../../shared/domain/normalizers/cloudwatch';
+import {
+  normalizeCloudWatch,
+  normalizeCloudWatchAlarm,
+  parseSnsEnvelope,
+  snsStringToSign,
+} from '../../../shared/domain/normalizers/cloudwatch';
 import { ctx, expectCanonical, fixtureJson, fixturePayload, fixtureText, payload, thrown } from './fixtures';
 
 const alarm = () => fixtureJson<Record<string, unknown>>('cloudwatch', 'alarm-message.json');
@@ -9,14 +14,28 @@ describe('SNS envelope', () => {
     const n = parseSnsEnvelope(fixtureText('cloudwatch', 'notification-alarm.json'));
     const c = parseSnsEnvelope(fixtureText('cloudwatch', 'subscription-confirmation.json'));
 
-    expect(n).toMatchObject({ Type: 'Notification', TopicArn: 'arn:aws:sns:eu-west-1:123456789012:nocturne-alarms', SignatureVersion: '1' });
-    expect(c).toMatchObject({ Type: 'SubscriptionConfirmation', SubscribeURL: expect.stringContaining('Action=ConfirmSubscription') });
+    expect(n).toMatchObject({
+      Type: 'Notification',
+      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:nocturne-alarms',
+      SignatureVersion: '1',
+    });
+    expect(c).toMatchObject({
+      Type: 'SubscriptionConfirmation',
+      SubscribeURL: expect.stringContaining('Action=ConfirmSubscription'),
+    });
   });
 
   it('builds the string to sign in AWS field order, with Subject only when present', () => {
     const n = parseSnsEnvelope(fixtureText('cloudwatch', 'notification-alarm.json'));
     const lines = snsStringToSign(n).split('\n');
-    expect(lines.filter((_, i) => i % 2 === 0).slice(0, 6)).toEqual(['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']);
+    expect(lines.filter((_, i) => i % 2 === 0).slice(0, 6)).toEqual([
+      'Message',
+      'MessageId',
+      'Subject',
+      'Timestamp',
+      'TopicArn',
+      'Type',
+    ]);
     expect(snsStringToSign(n).endsWith('Type\nNotification\n')).toBe(true);
 
     const { Subject: _, ...noSubject } = n as typeof n & { Subject?: string };
@@ -73,15 +92,28 @@ describe('CloudWatch alarm normalizer', () => {
         'dimension.ApiName': 'billing-api',
         'dimension.Stage': 'prod',
       },
-      links: [{ href: expect.stringContaining('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/'), text: 'CloudWatch alarm' }],
+      links: [
+        {
+          href: expect.stringContaining(
+            'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/',
+          ),
+          text: 'CloudWatch alarm',
+        },
+      ],
     });
   });
 
   it('reads the alarm from a Notification, keeping the SNS ids in details', () => {
     const [a] = normalizeCloudWatch(fixturePayload('cloudwatch', 'notification-alarm.json'), ctx);
 
-    expect(a).toMatchObject({ status: 'firing', dedupKey: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:billing-api-5xx-rate' });
-    expect(a!.details).toMatchObject({ snsMessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e', snsSubject: expect.stringContaining('ALARM') });
+    expect(a).toMatchObject({
+      status: 'firing',
+      dedupKey: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:billing-api-5xx-rate',
+    });
+    expect(a!.details).toMatchObject({
+      snsMessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+      snsSubject: expect.stringContaining('ALARM'),
+    });
   });
 
   it('resolves on OK at the state change time', () => {
@@ -93,12 +125,19 @@ describe('CloudWatch alarm normalizer', () => {
   it('fires INSUFFICIENT_DATA as a warning, keyed by account, region and name when the ARN is absent', () => {
     const [a] = normalizeCloudWatchAlarm(fixtureJson('cloudwatch', 'alarm-insufficient-data.json'), ctx);
 
-    expect(a).toMatchObject({ status: 'firing', severity: 'warning', dedupKey: '123456789012|US East (N. Virginia)|usage-export-heartbeat', links: [] });
+    expect(a).toMatchObject({
+      status: 'firing',
+      severity: 'warning',
+      dedupKey: '123456789012|US East (N. Virginia)|usage-export-heartbeat',
+      links: [],
+    });
   });
 
   it('defaults ALARM severity to error when the description names none', () => {
     expect(normalizeCloudWatchAlarm({ ...alarm(), AlarmDescription: null }, ctx)[0]!.severity).toBe('error');
-    expect(normalizeCloudWatchAlarm({ ...alarm(), AlarmDescription: 'severity=warning' }, ctx)[0]!.severity).toBe('warning');
+    expect(normalizeCloudWatchAlarm({ ...alarm(), AlarmDescription: 'severity=warning' }, ctx)[0]!.severity).toBe(
+      'warning',
+    );
   });
 
   it('accepts the alarm as JSON text too', () => {
@@ -117,7 +156,10 @@ describe('CloudWatch alarm normalizer', () => {
   });
 
   it('rejects a confirmation, and a Message that is not JSON, naming the field', () => {
-    expect(thrown(() => normalizeCloudWatch(fixturePayload('cloudwatch', 'subscription-confirmation.json'), ctx)).issues?.[0]?.field).toBe('Type');
+    expect(
+      thrown(() => normalizeCloudWatch(fixturePayload('cloudwatch', 'subscription-confirmation.json'), ctx)).issues?.[0]
+        ?.field,
+    ).toBe('Type');
 
     const body = { ...fixtureJson('cloudwatch', 'notification-alarm.json'), Message: 'Hello world!' };
     const err = thrown(() => normalizeCloudWatch(payload(JSON.stringify(body)), ctx));

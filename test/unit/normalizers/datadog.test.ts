@@ -28,14 +28,24 @@ describe('Datadog normalizer', () => {
         ],
       }),
     ]);
-    expect(alerts[0]!.details).toMatchObject({ alertId: '81234567', transition: 'Triggered', priority: 'P1', orgName: 'Example Telco' });
+    expect(alerts[0]!.details).toMatchObject({
+      alertId: '81234567',
+      transition: 'Triggered',
+      priority: 'P1',
+      orgName: 'Example Telco',
+    });
   });
 
   it('resolves the same alert on Recovered', () => {
     const [fired] = normalizeDatadog(fixturePayload('datadog', 'triggered.json'), ctx);
     const [recovered] = normalizeDatadog(fixturePayload('datadog', 'recovered.json'), ctx);
 
-    expect(recovered).toMatchObject({ status: 'resolved', action: 'resolve', dedupKey: fired!.dedupKey, endsAt: '2024-03-05T10:35:11.000Z' });
+    expect(recovered).toMatchObject({
+      status: 'resolved',
+      action: 'resolve',
+      dedupKey: fired!.dedupKey,
+      endsAt: '2024-03-05T10:35:11.000Z',
+    });
   });
 
   it('reads the form-encoded variant ("Encode as form"), a Warn transition as a warning', () => {
@@ -75,7 +85,13 @@ describe('Datadog normalizer', () => {
   });
 
   it('accepts the variable names themselves as keys, and ignores variables Datadog left unfilled', () => {
-    const [a] = run({ $AGGREG_KEY: 'k1', ALERT_TRANSITION: 'Triggered', ALERT_TITLE: 'Disk full', HOSTNAME: '$HOSTNAME', TAGS: 'env:prod' });
+    const [a] = run({
+      $AGGREG_KEY: 'k1',
+      ALERT_TRANSITION: 'Triggered',
+      ALERT_TITLE: 'Disk full',
+      HOSTNAME: '$HOSTNAME',
+      TAGS: 'env:prod',
+    });
 
     expect(a).toMatchObject({ dedupKey: 'k1', summary: 'Disk full', labels: { env: 'prod' } });
     expect(a!.resource).toBeUndefined();

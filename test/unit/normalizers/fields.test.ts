@@ -1,4 +1,12 @@
-import { clip, cleanLabels, link, lookup, severityFromWord, summaryOf, toIsoTime } from '../../../shared/domain/normalizers/fields';
+import {
+  clip,
+  cleanLabels,
+  link,
+  lookup,
+  severityFromWord,
+  summaryOf,
+  toIsoTime,
+} from '../../../shared/domain/normalizers/fields';
 
 describe('normalizer field helpers', () => {
   it.each([
@@ -31,12 +39,19 @@ describe('normalizer field helpers', () => {
   });
 
   it('bounds labels and drops prototype keys', () => {
-    const labels = cleanLabels([['__proto__', 'x'], ['a', 'v'.repeat(5000)], ['n', 3], ['o', { x: 1 }]]);
+    const labels = cleanLabels([
+      ['__proto__', 'x'],
+      ['a', 'v'.repeat(5000)],
+      ['n', 3],
+      ['o', { x: 1 }],
+    ]);
 
     expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
     expect(Object.keys(labels)).toEqual(['a', 'n']);
     expect(labels.a).toHaveLength(1024);
-    expect(Object.keys(cleanLabels(Array.from({ length: 300 }, (_, i): [string, string] => [`k${i}`, 'v'])))).toHaveLength(100);
+    expect(
+      Object.keys(cleanLabels(Array.from({ length: 300 }, (_, i): [string, string] => [`k${i}`, 'v']))),
+    ).toHaveLength(100);
   });
 
   it('clips deep and wide details', () => {

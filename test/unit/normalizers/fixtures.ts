@@ -2,7 +2,12 @@
 // what a normalizer returns is storable as is.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalAlertSchema, type AlertSource, type CanonicalAlert, type NormalizeContext } from '../../../shared/domain/alert';
+import {
+  canonicalAlertSchema,
+  type AlertSource,
+  type CanonicalAlert,
+  type NormalizeContext,
+} from '../../../shared/domain/alert';
 import type { WebhookPayload } from '../../../shared/domain/normalizers/types';
 
 export const FIXTURES_DIR = join(__dirname, '../../fixtures/payloads');
@@ -44,7 +49,8 @@ export function allFixtures(): { source: AlertSource; name: string }[] {
 export function expectCanonical(alerts: CanonicalAlert[]): void {
   for (const a of alerts) {
     const r = canonicalAlertSchema.safeParse(a);
-    if (!r.success) throw new Error(`not a canonical alert: ${JSON.stringify(r.error.issues)}\n${JSON.stringify(a).slice(0, 2000)}`);
+    if (!r.success)
+      throw new Error(`not a canonical alert: ${JSON.stringify(r.error.issues)}\n${JSON.stringify(a).slice(0, 2000)}`);
   }
 }
 

@@ -43,13 +43,15 @@ function pathsOf(value: Json, path: Path = [], out: Path[] = []): Path[] {
   out.push(path);
   if (path.length > 6) return out;
   if (Array.isArray(value)) value.slice(0, 5).forEach((v, i) => pathsOf(v, [...path, i], out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) pathsOf(v, [...path, k], out);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) pathsOf(v, [...path, k], out);
   return out;
 }
 
 function getAt(value: Json, path: Path): Json | undefined {
   let cur: Json | undefined = value;
-  for (const p of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, Json>)[p as string] : undefined;
+  for (const p of path)
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, Json>)[p as string] : undefined;
   return cur;
 }
 
@@ -86,21 +88,42 @@ type Mutation =
 const leafMutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constant<Mutation>({ kind: 'drop' }),
   fc.jsonValue({ maxDepth: 3 }).map((v): Mutation => ({ kind: 'replace', with: v as Json })),
-  fc.constantFrom<Json>(null, 0, -1, 1e308, true, '', ' ', [], {}, '0001-01-01T00:00:00Z', 'javascript:alert(1)', '$HOSTNAME$', '{EVENT.ID}', '__proto__').map(
-    (v): Mutation => ({ kind: 'replace', with: v }),
-  ),
-  fc.record({ size: fc.integer({ min: 1000, max: 120_000 }), char: fc.constantFrom('x', 'é', '😀', ',', ':', '\n', '%') }).map(
-    (r): Mutation => ({ kind: 'huge', ...r }),
-  ),
+  fc
+    .constantFrom<Json>(
+      null,
+      0,
+      -1,
+      1e308,
+      true,
+      '',
+      ' ',
+      [],
+      {},
+      '0001-01-01T00:00:00Z',
+      'javascript:alert(1)',
+      '$HOSTNAME$',
+      '{EVENT.ID}',
+      '__proto__',
+    )
+    .map((v): Mutation => ({ kind: 'replace', with: v })),
+  fc
+    .record({
+      size: fc.integer({ min: 1000, max: 120_000 }),
+      char: fc.constantFrom('x', 'é', '😀', ',', ':', '\n', '%'),
+    })
+    .map((r): Mutation => ({ kind: 'huge', ...r })),
   fc.string({ unit: 'binary', maxLength: 64 }).map((text): Mutation => ({ kind: 'weird-string', text })),
-  fc.record({ depth: fc.integer({ min: 10, max: 20_000 }), open: fc.constantFrom<'[' | '{"a":'>('[', '{"a":') }).map(
-    (r): Mutation => ({ kind: 'deep', ...r }),
-  ),
+  fc
+    .record({ depth: fc.integer({ min: 10, max: 20_000 }), open: fc.constantFrom<'[' | '{"a":'>('[', '{"a":') })
+    .map((r): Mutation => ({ kind: 'deep', ...r })),
   fc.integer({ min: 2, max: 700 }).map((times): Mutation => ({ kind: 'multiply', times })),
 );
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 5, arbitrary: leafMutation },
-  { weight: 1, arbitrary: fc.record({ mutation: leafMutation, pick: fc.nat() }).map((r): Mutation => ({ kind: 'inner', ...r })) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ mutation: leafMutation, pick: fc.nat() }).map((r): Mutation => ({ kind: 'inner', ...r })),
+  },
 );
 
 /** Apply one mutation at path; `deep` leaves a marker that the serialiser swaps for a nested literal. */
@@ -119,7 +142,13 @@ function mutate(value: Json, path: Path, m: Mutation, deep: string[]): Json | un
       deep.push(`${m.open.repeat(m.depth)}1${(m.open === '[' ? ']' : '}').repeat(m.depth)}`);
       return setAt(value, path, DEEP.replace('deep', `deep${deep.length - 1}`).slice(1, -1));
     case 'multiply':
-      return Array.isArray(current) && current.length > 0 ? setAt(value, path, Array.from({ length: m.times }, (_, i) => current[i % current.length]!)) : value;
+      return Array.isArray(current) && current.length > 0
+        ? setAt(
+            value,
+            path,
+            Array.from({ length: m.times }, (_, i) => current[i % current.length]!),
+          )
+        : value;
     case 'inner': {
       // A field holding JSON text (the SNS Message, Zabbix tags): mutate inside it.
       if (typeof current !== 'string') return value;
@@ -187,7 +216,8 @@ describe.each(fixtures)('fuzzing $source/$name', ({ source, name }) => {
     });
 
     it('survives each path being dropped in turn', () => {
-      for (const p of paths.filter((x) => x.length > 0)) expectAllowedOutcome(() => run(JSON.stringify(setAt(value, p, undefined)), contentType));
+      for (const p of paths.filter((x) => x.length > 0))
+        expectAllowedOutcome(() => run(JSON.stringify(setAt(value, p, undefined)), contentType));
     });
   } else {
     const fields = [...new URLSearchParams(original)];
@@ -202,7 +232,16 @@ describe.each(fixtures)('fuzzing $source/$name', ({ source, name }) => {
                 fc.constant<string | null>(null),
                 fc.string({ unit: 'binary', maxLength: 80 }),
                 fc.integer({ min: 1000, max: 200_000 }).map((n) => 'A'.repeat(n)),
-                fc.constantFrom('', '$HOSTNAME$', 'PROBLEM', 'RECOVERY', 'DOWN', 'CRITICAL', '-1', '99999999999999999999'),
+                fc.constantFrom(
+                  '',
+                  '$HOSTNAME$',
+                  'PROBLEM',
+                  'RECOVERY',
+                  'DOWN',
+                  'CRITICAL',
+                  '-1',
+                  '99999999999999999999',
+                ),
               ),
             ),
             { minLength: 1, maxLength: 6 },
@@ -226,11 +265,15 @@ describe.each(fixtures)('fuzzing $source/$name', ({ source, name }) => {
 
   it('survives the body cut short or with bytes flipped', () => {
     fc.assert(
-      fc.property(fc.nat({ max: original.length }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 5 }), (cut, flips) => {
-        const bytes = Buffer.from(original.slice(0, cut), 'utf8');
-        for (const [at, b] of flips) if (bytes.length > 0) bytes[at % bytes.length] = b;
-        expectAllowedOutcome(() => run(bytes.toString('utf8'), contentType));
-      }),
+      fc.property(
+        fc.nat({ max: original.length }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 5 }),
+        (cut, flips) => {
+          const bytes = Buffer.from(original.slice(0, cut), 'utf8');
+          for (const [at, b] of flips) if (bytes.length > 0) bytes[at % bytes.length] = b;
+          expectAllowedOutcome(() => run(bytes.toString('utf8'), contentType));
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -250,11 +293,50 @@ describe.each(Object.keys(normalizers) as AlertSource[])('fuzzing the %s normali
 
   it('survives random objects with the fields this format reads', () => {
     const keys = [
-      'alerts', 'status', 'labels', 'annotations', 'fingerprint', 'version', 'startsAt', 'endsAt', 'generatorURL', 'externalURL',
-      'aggreg_key', 'alert_id', 'transition', 'title', 'tags', 'date', 'hostname', 'priority',
-      'event_id', 'event_value', 'event_nseverity', 'event_tags', 'NOTIFICATIONTYPE', 'HOSTNAME', 'SERVICEDESC', 'SERVICESTATE', 'TIMET',
-      'Type', 'Message', 'MessageId', 'TopicArn', 'Timestamp', 'SignatureVersion', 'Signature', 'SigningCertURL',
-      'routing_key', 'event_action', 'dedup_key', 'payload', 'links', 'images', 'dedupKey', 'summary', 'severity',
+      'alerts',
+      'status',
+      'labels',
+      'annotations',
+      'fingerprint',
+      'version',
+      'startsAt',
+      'endsAt',
+      'generatorURL',
+      'externalURL',
+      'aggreg_key',
+      'alert_id',
+      'transition',
+      'title',
+      'tags',
+      'date',
+      'hostname',
+      'priority',
+      'event_id',
+      'event_value',
+      'event_nseverity',
+      'event_tags',
+      'NOTIFICATIONTYPE',
+      'HOSTNAME',
+      'SERVICEDESC',
+      'SERVICESTATE',
+      'TIMET',
+      'Type',
+      'Message',
+      'MessageId',
+      'TopicArn',
+      'Timestamp',
+      'SignatureVersion',
+      'Signature',
+      'SigningCertURL',
+      'routing_key',
+      'event_action',
+      'dedup_key',
+      'payload',
+      'links',
+      'images',
+      'dedupKey',
+      'summary',
+      'severity',
     ];
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 12 }), (obj) => {

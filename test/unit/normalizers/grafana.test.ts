@@ -46,7 +46,12 @@ describe('Grafana normalizer', () => {
   it('resolves with Grafana end time', () => {
     const [a] = normalizeGrafana(fixturePayload('grafana', 'resolved.json'), ctx);
 
-    expect(a).toMatchObject({ status: 'resolved', action: 'resolve', dedupKey: 'c6eadffa33fcdf37', endsAt: '2024-03-05T08:20:03.157Z' });
+    expect(a).toMatchObject({
+      status: 'resolved',
+      action: 'resolve',
+      dedupKey: 'c6eadffa33fcdf37',
+      endsAt: '2024-03-05T08:20:03.157Z',
+    });
   });
 
   it('keys by labels when the fingerprint is missing, and falls back to alertname then title for the summary', () => {
@@ -76,7 +81,13 @@ describe('Grafana normalizer', () => {
   });
 
   it('rejects the legacy (pre-unified alerting) payload with a ValidationError naming alerts', () => {
-    const legacy = { title: '[Alerting] Test notification', ruleId: 0, ruleName: 'Test notification', state: 'alerting', evalMatches: [] };
+    const legacy = {
+      title: '[Alerting] Test notification',
+      ruleId: 0,
+      ruleName: 'Test notification',
+      state: 'alerting',
+      evalMatches: [],
+    };
 
     const err = thrown(() => run(legacy));
     expect(err).toBeInstanceOf(ValidationError);

@@ -56,7 +56,9 @@ describe('normalize', () => {
   });
 
   it('rejects more than 500 alerts from any normalizer', () => {
-    jest.spyOn(normalizers, 'generic').mockReturnValue(Array.from({ length: 501 }, (_, i) => alert({ dedupKey: `k${i}` })));
+    jest
+      .spyOn(normalizers, 'generic')
+      .mockReturnValue(Array.from({ length: 501 }, (_, i) => alert({ dedupKey: `k${i}` })));
 
     const err = thrown(() => normalize('generic', payload('{}'), ctx));
     expect(err).toBeInstanceOf(ValidationError);
@@ -64,7 +66,16 @@ describe('normalize', () => {
   });
 
   it('keeps only absolute http(s) links, from any format', () => {
-    const hrefs = ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'data:text/html,<script>x</script>', 'vbscript:x', 'file:///etc/passwd', '/relative', 'https://ok.example/a', 'http://ok.example/b'];
+    const hrefs = [
+      'javascript:alert(1)',
+      'JAVASCRIPT:alert(1)',
+      'data:text/html,<script>x</script>',
+      'vbscript:x',
+      'file:///etc/passwd',
+      '/relative',
+      'https://ok.example/a',
+      'http://ok.example/b',
+    ];
     const body = { dedupKey: 'k', summary: 's', links: hrefs.map((href) => ({ href, text: 'x' })) };
     const [generic] = normalize('generic', payload(JSON.stringify(body)), ctx);
     expect(generic!.links.map((l) => l.href)).toEqual(['https://ok.example/a', 'http://ok.example/b']);

@@ -2,10 +2,22 @@ import { ValidationError } from '../../../shared/domain/errors';
 import { normalizeNagios } from '../../../shared/domain/normalizers/nagios';
 import { ctx, expectCanonical, fixturePayload, fixtureText, payload, thrown } from './fixtures';
 
-const form = (fields: Record<string, string>) => payload(new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
+const form = (fields: Record<string, string>) =>
+  payload(new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
 const service = (type: string, state: string, extra: Record<string, string> = {}) =>
-  normalizeNagios(form({ NOTIFICATIONTYPE: type, HOSTNAME: 'db-01', SERVICEDESC: 'Disk', SERVICESTATE: state, SERVICEOUTPUT: 'x', ...extra }), ctx)[0]!;
-const host = (type: string, state: string) => normalizeNagios(form({ NOTIFICATIONTYPE: type, HOSTNAME: 'db-01', HOSTSTATE: state }), ctx)[0]!;
+  normalizeNagios(
+    form({
+      NOTIFICATIONTYPE: type,
+      HOSTNAME: 'db-01',
+      SERVICEDESC: 'Disk',
+      SERVICESTATE: state,
+      SERVICEOUTPUT: 'x',
+      ...extra,
+    }),
+    ctx,
+  )[0]!;
+const host = (type: string, state: string) =>
+  normalizeNagios(form({ NOTIFICATIONTYPE: type, HOSTNAME: 'db-01', HOSTSTATE: state }), ctx)[0]!;
 
 describe('Nagios normalizer', () => {
   it('reads a form-encoded service PROBLEM', () => {
@@ -23,23 +35,42 @@ describe('Nagios normalizer', () => {
         resource: 'billing-db-01',
         service: 'billing-platform',
         startsAt: '2024-03-05T10:04:11.000Z',
-        labels: { host: 'billing-db-01', service: 'PostgreSQL replication lag', state: 'CRITICAL', hostgroup: 'billing-databases' },
+        labels: {
+          host: 'billing-db-01',
+          service: 'PostgreSQL replication lag',
+          state: 'CRITICAL',
+          hostgroup: 'billing-databases',
+        },
         links: [{ href: 'https://wiki.example.net/runs/pg-replication', text: 'Service notes' }],
       }),
     ]);
-    expect(alerts[0]!.details).toMatchObject({ notificationType: 'PROBLEM', perfData: 'lag=412s;60;300;0', attempt: '3', problemId: '48213' });
+    expect(alerts[0]!.details).toMatchObject({
+      notificationType: 'PROBLEM',
+      perfData: 'lag=412s;60;300;0',
+      attempt: '3',
+      problemId: '48213',
+    });
   });
 
   it('resolves the same service on RECOVERY at the state change', () => {
     const [a] = normalizeNagios(fixturePayload('nagios', 'service-recovery.txt'), ctx);
 
-    expect(a).toMatchObject({ dedupKey: 'billing-db-01|PostgreSQL replication lag', status: 'resolved', action: 'resolve', endsAt: '2024-03-05T10:35:11.000Z' });
+    expect(a).toMatchObject({
+      dedupKey: 'billing-db-01|PostgreSQL replication lag',
+      status: 'resolved',
+      action: 'resolve',
+      endsAt: '2024-03-05T10:35:11.000Z',
+    });
   });
 
   it('reads ACKNOWLEDGEMENT as an acknowledge with author and comment', () => {
     const [a] = normalizeNagios(fixturePayload('nagios', 'service-acknowledgement.txt'), ctx);
 
-    expect(a).toMatchObject({ status: 'firing', action: 'acknowledge', dedupKey: 'billing-db-01|PostgreSQL replication lag' });
+    expect(a).toMatchObject({
+      status: 'firing',
+      action: 'acknowledge',
+      dedupKey: 'billing-db-01|PostgreSQL replication lag',
+    });
     expect(a!.details).toMatchObject({ author: 'ada', comment: 'Looking into it, replica was rebuilding' });
   });
 
@@ -60,7 +91,12 @@ describe('Nagios normalizer', () => {
   it('fires on FLAPPINGSTART with a flapping label, at least a warning even when the last check was OK', () => {
     const [a] = normalizeNagios(fixturePayload('nagios', 'host-flapping.json'), ctx);
 
-    expect(a).toMatchObject({ status: 'firing', action: 'trigger', severity: 'warning', labels: { flapping: 'true', state: 'UP' } });
+    expect(a).toMatchObject({
+      status: 'firing',
+      action: 'trigger',
+      severity: 'warning',
+      labels: { flapping: 'true', state: 'UP' },
+    });
   });
 
   it.each([
@@ -103,12 +139,18 @@ describe('Nagios normalizer', () => {
   });
 
   it('accepts any case and the state id when the state name is missing', () => {
-    const [a] = normalizeNagios(form({ notificationtype: 'problem', HostName: 'db-01', servicedesc: 'Disk', SERVICESTATEID: '2' }), ctx);
+    const [a] = normalizeNagios(
+      form({ notificationtype: 'problem', HostName: 'db-01', servicedesc: 'Disk', SERVICESTATEID: '2' }),
+      ctx,
+    );
     expect(a).toMatchObject({ severity: 'critical', labels: { state: 'CRITICAL' } });
   });
 
   it('treats a macro Nagios left unexpanded as absent (a host notification)', () => {
-    const [a] = normalizeNagios(form({ NOTIFICATIONTYPE: 'PROBLEM', HOSTNAME: 'db-01', SERVICEDESC: '$SERVICEDESC$', HOSTSTATE: 'DOWN' }), ctx);
+    const [a] = normalizeNagios(
+      form({ NOTIFICATIONTYPE: 'PROBLEM', HOSTNAME: 'db-01', SERVICEDESC: '$SERVICEDESC$', HOSTSTATE: 'DOWN' }),
+      ctx,
+    );
     expect(a).toMatchObject({ dedupKey: 'db-01', severity: 'critical' });
   });
 
@@ -116,7 +158,9 @@ describe('Nagios normalizer', () => {
     const text = fixtureText('nagios', 'service-problem.txt');
     const asJson = JSON.stringify(Object.fromEntries(new URLSearchParams(text)));
 
-    expect(normalizeNagios(payload(asJson), ctx)).toEqual(normalizeNagios(payload(text, 'application/x-www-form-urlencoded'), ctx));
+    expect(normalizeNagios(payload(asJson), ctx)).toEqual(
+      normalizeNagios(payload(text, 'application/x-www-form-urlencoded'), ctx),
+    );
   });
 
   it.each([

@@ -19,26 +19,50 @@ describe('PagerDuty Events API v2 validation', () => {
 
   it('returns the event it validated', () => {
     const r = validatePagerDutyEvent(trigger());
-    expect(r.ok && r.event).toMatchObject({ routing_key: 'R0UT1NGKEY0000000000000000000001', event_action: 'trigger', dedup_key: 'invoice-run/2024-03' });
+    expect(r.ok && r.event).toMatchObject({
+      routing_key: 'R0UT1NGKEY0000000000000000000001',
+      event_action: 'trigger',
+      dedup_key: 'invoice-run/2024-03',
+    });
   });
 
   it.each([
     ['routing_key missing', (e: Event) => delete e.routing_key, "'routing_key' is missing or blank"],
     ['routing_key blank', (e: Event) => (e.routing_key = ' '), "'routing_key' is missing or blank"],
     ['event_action missing', (e: Event) => delete e.event_action, "'event_action' is missing or blank"],
-    ['event_action unknown', (e: Event) => (e.event_action = 'escalate'), "'event_action' is invalid (must be one of 'trigger', 'acknowledge', 'resolve')"],
+    [
+      'event_action unknown',
+      (e: Event) => (e.event_action = 'escalate'),
+      "'event_action' is invalid (must be one of 'trigger', 'acknowledge', 'resolve')",
+    ],
     ['payload missing', (e: Event) => delete (e as Partial<Event>).payload, "'payload' is missing or not an object"],
     ['summary missing', (e: Event) => delete e.payload.summary, "'payload.summary' is missing or blank"],
     ['source blank', (e: Event) => (e.payload.source = ''), "'payload.source' is missing or blank"],
     ['severity missing', (e: Event) => delete e.payload.severity, "'payload.severity' is missing or blank"],
-    ['severity unknown', (e: Event) => (e.payload.severity = 'fatal'), "'payload.severity' is invalid (must be one of 'critical', 'error', 'warning', 'info')"],
-    ['timestamp invalid', (e: Event) => (e.payload.timestamp = 'yesterday'), "'payload.timestamp' is invalid (must be an ISO 8601 timestamp)"],
-    ['dedup_key too long', (e: Event) => (e.dedup_key = 'k'.repeat(256)), "'dedup_key' is too long (the maximum length is 255 characters)"],
+    [
+      'severity unknown',
+      (e: Event) => (e.payload.severity = 'fatal'),
+      "'payload.severity' is invalid (must be one of 'critical', 'error', 'warning', 'info')",
+    ],
+    [
+      'timestamp invalid',
+      (e: Event) => (e.payload.timestamp = 'yesterday'),
+      "'payload.timestamp' is invalid (must be an ISO 8601 timestamp)",
+    ],
+    [
+      'dedup_key too long',
+      (e: Event) => (e.dedup_key = 'k'.repeat(256)),
+      "'dedup_key' is too long (the maximum length is 255 characters)",
+    ],
     ['dedup_key not a string', (e: Event) => (e.dedup_key = 42), "'dedup_key' must be a string"],
     ['component not a string', (e: Event) => (e.payload.component = ['a']), "'payload.component' must be a string"],
     ['links not an array', (e: Event) => (e.links = { href: 'x' }), "'links' must be an array"],
     ['a link without href', (e: Event) => (e.links = [{ text: 'x' }]), "'links[0].href' is missing or blank"],
-    ['an image without src', (e: Event) => (e.images = [{ href: 'https://x.example' }]), "'images[0].src' is missing or blank"],
+    [
+      'an image without src',
+      (e: Event) => (e.images = [{ href: 'https://x.example' }]),
+      "'images[0].src' is missing or blank",
+    ],
   ])('rejects a trigger with %s', (_, mutate, message) => {
     const event = trigger();
     mutate(event);
@@ -47,8 +71,12 @@ describe('PagerDuty Events API v2 validation', () => {
   });
 
   it('requires dedup_key on acknowledge and resolve, but not a payload', () => {
-    expect(errorsOf({ routing_key: 'k', event_action: 'acknowledge' })).toEqual(["'dedup_key' is missing or blank (it is required for acknowledge events)"]);
-    expect(errorsOf({ routing_key: 'k', event_action: 'resolve', dedup_key: '' })).toEqual(["'dedup_key' is missing or blank (it is required for resolve events)"]);
+    expect(errorsOf({ routing_key: 'k', event_action: 'acknowledge' })).toEqual([
+      "'dedup_key' is missing or blank (it is required for acknowledge events)",
+    ]);
+    expect(errorsOf({ routing_key: 'k', event_action: 'resolve', dedup_key: '' })).toEqual([
+      "'dedup_key' is missing or blank (it is required for resolve events)",
+    ]);
   });
 
   it('reports every problem at once', () => {
@@ -92,7 +120,10 @@ describe('PagerDuty normalizer', () => {
         ],
       }),
     ]);
-    expect(alerts[0]!.details).toMatchObject({ customDetails: { cycle: '2024-03', 'failed batch': 17 }, client: 'Batch Scheduler' });
+    expect(alerts[0]!.details).toMatchObject({
+      customDetails: { cycle: '2024-03', 'failed batch': 17 },
+      client: 'Batch Scheduler',
+    });
   });
 
   it('acknowledges and resolves by dedup_key', () => {
@@ -108,7 +139,10 @@ describe('PagerDuty normalizer', () => {
     const body = fixtureText('pagerduty', 'trigger-without-dedup-key.json');
     const [first] = normalizePagerDuty(payload(body), ctx);
     const [retry] = normalizePagerDuty(payload(body), { ...ctx, receivedAt: '2024-03-05T10:41:00.000Z' });
-    const [other] = run({ ...JSON.parse(body), payload: { ...JSON.parse(body).payload, summary: 'Probe failed again' } });
+    const [other] = run({
+      ...JSON.parse(body),
+      payload: { ...JSON.parse(body).payload, summary: 'Probe failed again' },
+    });
 
     expect(first!.dedupKey).toMatch(/^pd-[0-9a-f]{40}$/);
     expect(retry!.dedupKey).toBe(first!.dedupKey);
@@ -132,7 +166,9 @@ describe('PagerDuty normalizer', () => {
   });
 
   it('rejects a body over 512 KB before parsing, and a body that is not JSON', () => {
-    expect(thrown(() => normalizePagerDuty(payload(`{"x":"${'a'.repeat(513 * 1024)}"}`), ctx)).issues?.[0]?.message).toMatch(/too large/);
+    expect(
+      thrown(() => normalizePagerDuty(payload(`{"x":"${'a'.repeat(513 * 1024)}"}`), ctx)).issues?.[0]?.message,
+    ).toMatch(/too large/);
     expect(thrown(() => normalizePagerDuty(payload('routing_key=abc'), ctx))).toBeInstanceOf(MalformedPayloadError);
   });
 });

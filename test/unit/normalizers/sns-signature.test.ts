@@ -51,7 +51,9 @@ describe('verifySnsSignature', () => {
   it('rejects a tampered Subject, TopicArn or Token', () => {
     const n = signed(notification(), aws, '1');
     expect(verifySnsSignature({ ...n, Subject: 'OK: all good' } as SnsEnvelope, aws.certificatePem)).toBe(false);
-    expect(verifySnsSignature({ ...n, TopicArn: 'arn:aws:sns:eu-west-1:999999999999:evil' }, aws.certificatePem)).toBe(false);
+    expect(verifySnsSignature({ ...n, TopicArn: 'arn:aws:sns:eu-west-1:999999999999:evil' }, aws.certificatePem)).toBe(
+      false,
+    );
     const c = signed(confirmation(), aws, '2');
     expect(verifySnsSignature({ ...c, Token: 'other-token' } as SnsEnvelope, aws.certificatePem)).toBe(false);
   });

@@ -22,24 +22,40 @@ describe('Zabbix normalizer', () => {
         resource: 'Mediation server 03',
         startsAt: '2024-03-05T10:04:11.000Z',
         labels: { class: 'os', component: 'cpu', scope: 'performance', service: 'mediation', host: 'mediation-03' },
-        links: [{ href: 'https://zabbix.example.net/tr_events.php?triggerid=24571&eventid=2918734', text: 'Zabbix event' }],
+        links: [
+          { href: 'https://zabbix.example.net/tr_events.php?triggerid=24571&eventid=2918734', text: 'Zabbix event' },
+        ],
       }),
     ]);
-    expect(alerts[0]!.details).toMatchObject({ triggerId: '24571', operationalData: 'Current utilization: 97.2 %', hostIp: '10.20.4.13' });
+    expect(alerts[0]!.details).toMatchObject({
+      triggerId: '24571',
+      operationalData: 'Current utilization: 97.2 %',
+      hostIp: '10.20.4.13',
+    });
     expect(alerts[0]!.endsAt).toBeUndefined();
   });
 
   it('resolves the same problem on recovery, ending at the recovery time', () => {
     const [a] = normalizeZabbix(fixturePayload('zabbix', 'recovery.json'), ctx);
 
-    expect(a).toMatchObject({ dedupKey: '2918734', status: 'resolved', action: 'resolve', endsAt: '2024-03-05T10:27:40.000Z' });
+    expect(a).toMatchObject({
+      dedupKey: '2918734',
+      status: 'resolved',
+      action: 'resolve',
+      endsAt: '2024-03-05T10:27:40.000Z',
+    });
     expect(a!.details).toMatchObject({ recoveryEventId: '2918990' });
   });
 
   it('reads an acknowledgement update as an acknowledge, ignoring unexpanded macros and tags sent as JSON text', () => {
     const [a] = normalizeZabbix(fixturePayload('zabbix', 'acknowledged.json'), ctx);
 
-    expect(a).toMatchObject({ dedupKey: '2918734', status: 'firing', action: 'acknowledge', labels: { class: 'os', service: 'mediation' } });
+    expect(a).toMatchObject({
+      dedupKey: '2918734',
+      status: 'firing',
+      action: 'acknowledge',
+      labels: { class: 'os', service: 'mediation' },
+    });
     expect(a!.details.recoveryEventId).toBeUndefined();
     expect(a!.links).toEqual([]);
   });
@@ -63,7 +79,9 @@ describe('Zabbix normalizer', () => {
 
   it('falls back to the default severity names when the number is absent', () => {
     expect(run({ ...problem(), event_nseverity: '', event_severity: 'Disaster' })[0]!.severity).toBe('critical');
-    expect(run({ ...problem(), event_nseverity: '{EVENT.NSEVERITY}', event_severity: 'Average' })[0]!.severity).toBe('error');
+    expect(run({ ...problem(), event_nseverity: '{EVENT.NSEVERITY}', event_severity: 'Average' })[0]!.severity).toBe(
+      'error',
+    );
   });
 
   it('takes recovery from the recovery event id when event_value is absent', () => {
@@ -74,11 +92,15 @@ describe('Zabbix normalizer', () => {
 
   it('reads {EVENT.DATE} and {EVENT.TIME} as UTC when the script sent no ISO time', () => {
     expect(run({ ...problem(), event_started_at: '' })[0]!.startsAt).toBe('2024-03-05T11:04:11.000Z');
-    expect(run({ ...problem(), event_started_at: '', event_date: '', event_time: '' })[0]!.startsAt).toBe(ctx.receivedAt);
+    expect(run({ ...problem(), event_started_at: '', event_date: '', event_time: '' })[0]!.startsAt).toBe(
+      ctx.receivedAt,
+    );
   });
 
   it('prefixes the host only when the event name does not mention it', () => {
-    expect(run({ ...problem(), event_name: 'Mediation server 03 is unreachable' })[0]!.summary).toBe('Mediation server 03 is unreachable');
+    expect(run({ ...problem(), event_name: 'Mediation server 03 is unreachable' })[0]!.summary).toBe(
+      'Mediation server 03 is unreachable',
+    );
   });
 
   it.each([

@@ -14,7 +14,9 @@ const inc = (n: number, over: Partial<IncidentTimes>): IncidentTimes => ({
 
 describe('response metrics', () => {
   it('measures detect from the first alert, acknowledge and resolve from opening', () => {
-    expect(responseTimes(inc(1, { acknowledgedAt: '2026-11-01T10:04:00Z', resolvedAt: '2026-11-01T11:01:00Z' }))).toMatchObject({
+    expect(
+      responseTimes(inc(1, { acknowledgedAt: '2026-11-01T10:04:00Z', resolvedAt: '2026-11-01T11:01:00Z' })),
+    ).toMatchObject({
       timeToDetectSeconds: 60,
       timeToAcknowledgeSeconds: 180,
       timeToResolveSeconds: 3600,
@@ -40,10 +42,26 @@ describe('response metrics', () => {
       ],
       'severity',
     );
-    expect(r.total).toMatchObject({ incidents: 4, acknowledged: 3, resolved: 2, acknowledgedWithinTarget: { count: 2, ratio: 0.5 } });
+    expect(r.total).toMatchObject({
+      incidents: 4,
+      acknowledged: 3,
+      resolved: 2,
+      acknowledgedWithinTarget: { count: 2, ratio: 0.5 },
+    });
     const p1 = r.groups.find((g) => g.key === 'P1')!;
-    expect(p1).toMatchObject({ incidents: 3, acknowledged: 2, timeToAcknowledge: { count: 2, meanSeconds: 360, p90Seconds: 540 }, acknowledgedWithinTarget: { count: 1 } });
-    expect(r.groups.find((g) => g.key === 'P3')).toMatchObject({ incidents: 1, acknowledgedWithinTarget: { count: 1, ratio: 1 } });
-    expect(responseReport([inc(1, { acknowledgedAt: at(9) })], 'team', 10).groups[0]).toMatchObject({ key: 'platform', acknowledgedWithinTarget: { count: 1 } });
+    expect(p1).toMatchObject({
+      incidents: 3,
+      acknowledged: 2,
+      timeToAcknowledge: { count: 2, meanSeconds: 360, p90Seconds: 540 },
+      acknowledgedWithinTarget: { count: 1 },
+    });
+    expect(r.groups.find((g) => g.key === 'P3')).toMatchObject({
+      incidents: 1,
+      acknowledgedWithinTarget: { count: 1, ratio: 1 },
+    });
+    expect(responseReport([inc(1, { acknowledgedAt: at(9) })], 'team', 10).groups[0]).toMatchObject({
+      key: 'platform',
+      acknowledgedWithinTarget: { count: 1 },
+    });
   });
 });

@@ -56,9 +56,15 @@ describe('users and contact methods', () => {
   });
 
   it('rejects rules that name no contact method, and duplicate method ids', () => {
-    expect(() => checkUser({ contactMethods: [{ id: 'a', type: 'sms', address: '+15555550101' }, { id: 'a', type: 'email', address: 'a@example.com' }], notificationRules: [{ contactMethodId: 'b', delayMinutes: 1 }] })).toThrow(
-      ValidationError,
-    );
+    expect(() =>
+      checkUser({
+        contactMethods: [
+          { id: 'a', type: 'sms', address: '+15555550101' },
+          { id: 'a', type: 'email', address: 'a@example.com' },
+        ],
+        notificationRules: [{ contactMethodId: 'b', delayMinutes: 1 }],
+      }),
+    ).toThrow(ValidationError);
   });
 
   it('pages every method at once without rules; follows the rules when there are some', () => {
@@ -105,13 +111,26 @@ describe('escalation steps', () => {
       id: 'primary',
       name: 'Primary',
       timeZone: 'UTC',
-      layers: [{ id: 'l', participants: ['alice'], rotation: { every: 1, unit: 'weeks' }, start: '2026-11-16T09:00', restrictions: [] }],
+      layers: [
+        {
+          id: 'l',
+          participants: ['alice'],
+          rotation: { every: 1, unit: 'weeks' },
+          start: '2026-11-16T09:00',
+          restrictions: [],
+        },
+      ],
       overrides: [],
       version: 1,
       createdAt: '',
       updatedAt: '',
     };
-    const empty: Schedule = { ...schedule, id: 'empty', name: 'Empty', layers: [{ ...schedule.layers[0]!, start: '2030-01-01T00:00' }] };
+    const empty: Schedule = {
+      ...schedule,
+      id: 'empty',
+      name: 'Empty',
+      layers: [{ ...schedule.layers[0]!, start: '2030-01-01T00:00' }],
+    };
     const dir: Directory = {
       users: new Map([
         ['alice', user('alice')],
@@ -122,7 +141,9 @@ describe('escalation steps', () => {
         ['primary', schedule],
         ['empty', empty],
       ]),
-      teams: new Map([['platform', { id: 'platform', members: ['bob', 'mute', 'ghost'], version: 1, createdAt: '', updatedAt: '' }]]),
+      teams: new Map([
+        ['platform', { id: 'platform', members: ['bob', 'mute', 'ghost'], version: 1, createdAt: '', updatedAt: '' }],
+      ]),
     };
     const plan = planLevel(
       {
@@ -153,9 +174,20 @@ describe('escalation steps', () => {
 
 describe('page texts', () => {
   const ctx = (over: Partial<PageContext> = {}): PageContext => ({
-    incident: { id: '01JABCDEFGHJKMNPQRSTVWXYZ0', number: 1234, title: 'Billing API: ApiErrorRate', severity: 'P1', status: 'triggered', serviceId: 'billing-api', teamId: 'platform', openedAt: T.toISOString(), alertCount: 3 },
+    incident: {
+      id: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+      number: 1234,
+      title: 'Billing API: ApiErrorRate',
+      severity: 'P1',
+      status: 'triggered',
+      serviceId: 'billing-api',
+      teamId: 'platform',
+      openedAt: T.toISOString(),
+      alertCount: 3,
+    },
     serviceName: 'Billing API',
-    summary: 'Error rate above 5% on api-1 for the last 10 minutes while the rating engine backlog keeps growing beyond its limits',
+    summary:
+      'Error rate above 5% on api-1 for the last 10 minutes while the rating engine backlog keeps growing beyond its limits',
     alerts: [{ summary: 'Error rate above 5% on api-1', severity: 'critical', status: 'firing' }],
     recipient: { userId: 'alice', name: 'Alice' },
     step: { round: 1, level: 2 },
@@ -169,8 +201,15 @@ describe('page texts', () => {
   });
 
   it('keeps the SMS under 160 characters with number, severity, service, summary and the whole ack link', () => {
-    const token = signLink({ action: 'acknowledge', incidentId: '01JABCDEFGHJKMNPQRSTVWXYZ0', userId: 'alice', expiresAt: T }, ['s']);
-    for (const base of ['http://localhost:3000', 'https://noc.example.com', 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com']) {
+    const token = signLink(
+      { action: 'acknowledge', incidentId: '01JABCDEFGHJKMNPQRSTVWXYZ0', userId: 'alice', expiresAt: T },
+      ['s'],
+    );
+    for (const base of [
+      'http://localhost:3000',
+      'https://noc.example.com',
+      'https://abcdef1234.execute-api.eu-west-1.amazonaws.com',
+    ]) {
       const c = ctx({ links: { ...ctx().links, acknowledge: `${base}/act/${token}` } });
       const sms = smsText(c);
       expect(sms.length).toBeLessThan(160);
@@ -182,7 +221,12 @@ describe('page texts', () => {
     const long = smsText(ctx());
     expect(long.length).toBeLessThan(160);
     expect(long.endsWith(` Ack: ${ctx().links.acknowledge}`)).toBe(true);
-    const short = smsText(ctx({ summary: 'Disk full on db1', links: { ...ctx().links, acknowledge: 'http://localhost:3000/act/a.x.y.z.sig' } }));
+    const short = smsText(
+      ctx({
+        summary: 'Disk full on db1',
+        links: { ...ctx().links, acknowledge: 'http://localhost:3000/act/a.x.y.z.sig' },
+      }),
+    );
     expect(short).toBe('#1234 P1 Billing API: Disk full on db1 Ack: http://localhost:3000/act/a.x.y.z.sig');
   });
 
@@ -196,7 +240,12 @@ describe('page texts', () => {
     expect(email.subject).toBe('[Nocturne] #1234 P1 Billing API: Billing API: ApiErrorRate');
     expect(JSON.parse(email.message)).toEqual({ default: body, email: body });
     const hook = JSON.parse(JSON.parse(pageMessage('webhook', ctx()).message).https);
-    expect(hook).toMatchObject({ type: 'nocturne.page', incident: { number: 1234 }, escalation: { level: 2, round: 1 }, links: { resolve: 'https://x/act/r' } });
+    expect(hook).toMatchObject({
+      type: 'nocturne.page',
+      incident: { number: 1234 },
+      escalation: { level: 2, round: 1 },
+      links: { resolve: 'https://x/act/r' },
+    });
     expect(pageAttributes({ userId: 'alice', channel: 'sms', address: '+15555550101', incidentId: 'i' })).toEqual({
       kind: 'page',
       recipient: 'alice',
@@ -208,7 +257,12 @@ describe('page texts', () => {
 });
 
 describe('action links', () => {
-  const link = { action: 'acknowledge' as const, incidentId: '01JABCDEFGHJKMNPQRSTVWXYZ0', userId: 'alice', expiresAt: new Date('2026-11-22T03:00:00Z') };
+  const link = {
+    action: 'acknowledge' as const,
+    incidentId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+    userId: 'alice',
+    expiresAt: new Date('2026-11-22T03:00:00Z'),
+  };
 
   it('verifies its own links and rotates secrets without breaking links in flight', () => {
     const token = signLink(link, ['old']);

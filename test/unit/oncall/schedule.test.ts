@@ -1,12 +1,25 @@
 // Schedules: rotations, restrictions, layers and overrides, and daylight-saving changes in four
 // zones (handoffs keep their wall-clock time; the shift across a change is 23 or 25 real hours).
 import fc from 'fast-check';
-import { createScheduleSchema, finalShifts, inZone, onCallAt, type Layer, type ScheduleShape } from '../../../shared/domain/oncall/schedule';
+import {
+  createScheduleSchema,
+  finalShifts,
+  inZone,
+  onCallAt,
+  type Layer,
+  type ScheduleShape,
+} from '../../../shared/domain/oncall/schedule';
 
 const HOUR = 3600000;
 
 function layer(over: Partial<Layer> & Pick<Layer, 'start'>): Layer {
-  return { id: 'primary', participants: ['alice', 'bob'], rotation: { every: 1, unit: 'days' }, restrictions: [], ...over };
+  return {
+    id: 'primary',
+    participants: ['alice', 'bob'],
+    rotation: { every: 1, unit: 'days' },
+    restrictions: [],
+    ...over,
+  };
 }
 
 function schedule(timeZone: string, layers: Layer[], overrides: ScheduleShape['overrides'] = []): ScheduleShape {
@@ -26,7 +39,11 @@ describe('daily rotation across daylight-saving changes', () => {
       ['bob', '2026-03-30T08:00:00.000Z'],
     ]);
     expect(hoursOf(spring[1]!)).toBe(23);
-    expect(spring.slice(1).map((x) => inZone(x.start, 'Europe/London').slice(11, 16))).toEqual(['09:00', '09:00', '09:00']);
+    expect(spring.slice(1).map((x) => inZone(x.start, 'Europe/London').slice(11, 16))).toEqual([
+      '09:00',
+      '09:00',
+      '09:00',
+    ]);
 
     // Clocks go back on Sunday 25 October: Saturday's 09:00 BST shift ends Sunday 09:00 GMT.
     const autumn = finalShifts(s, new Date('2026-10-24T00:00:00Z'), new Date('2026-10-27T00:00:00Z'));
@@ -36,19 +53,33 @@ describe('daily rotation across daylight-saving changes', () => {
   });
 
   it('America/New_York: a 24-hour shift and a 1-day shift both hand off at 09:00 local, 23 real hours across spring-forward', () => {
-    for (const rotation of [{ every: 24, unit: 'hours' as const }, { every: 1, unit: 'days' as const }]) {
+    for (const rotation of [
+      { every: 24, unit: 'hours' as const },
+      { every: 1, unit: 'days' as const },
+    ]) {
       const s = schedule('America/New_York', [layer({ start: '2026-03-06T09:00', rotation })]);
       const shifts = finalShifts(s, new Date('2026-03-07T14:00:00Z'), new Date('2026-03-09T14:00:00Z'));
-      expect(shifts.map((x) => x.start)).toEqual(['2026-03-07T14:00:00.000Z', '2026-03-08T13:00:00.000Z', '2026-03-09T13:00:00.000Z']);
+      expect(shifts.map((x) => x.start)).toEqual([
+        '2026-03-07T14:00:00.000Z',
+        '2026-03-08T13:00:00.000Z',
+        '2026-03-09T13:00:00.000Z',
+      ]);
       expect(hoursOf(shifts[0]!)).toBe(23);
       expect(shifts.map((x) => x.userId)).toEqual(['bob', 'alice', 'bob']);
     }
   });
 
   it('America/New_York: 12-hour shifts keep 08:00 and 20:00 local across fall-back', () => {
-    const s = schedule('America/New_York', [layer({ start: '2026-10-30T08:00', rotation: { every: 12, unit: 'hours' } })]);
+    const s = schedule('America/New_York', [
+      layer({ start: '2026-10-30T08:00', rotation: { every: 12, unit: 'hours' } }),
+    ]);
     const shifts = finalShifts(s, new Date('2026-10-31T12:00:00Z'), new Date('2026-11-02T13:00:00Z'));
-    expect(shifts.map((x) => inZone(x.start, 'America/New_York').slice(11, 16))).toEqual(['08:00', '20:00', '08:00', '20:00']);
+    expect(shifts.map((x) => inZone(x.start, 'America/New_York').slice(11, 16))).toEqual([
+      '08:00',
+      '20:00',
+      '08:00',
+      '20:00',
+    ]);
     // 20:00 EDT Saturday → 08:00 EST Sunday is 13 real hours (the night is an hour longer).
     expect(hoursOf(shifts[1]!)).toBe(13);
   });
@@ -79,13 +110,21 @@ describe('daily rotation across daylight-saving changes', () => {
     const s = schedule('America/New_York', [layer({ start: '2026-03-06T02:30' })]);
     const shifts = finalShifts(s, new Date('2026-03-07T00:00:00Z'), new Date('2026-03-10T00:00:00Z'));
     for (let i = 1; i < shifts.length; i++) expect(shifts[i]!.start).toBe(shifts[i - 1]!.end);
-    expect(inZone(shifts.find((x) => x.start.startsWith('2026-03-08'))!.start, 'America/New_York')).toBe('2026-03-08T03:30:00-04:00');
+    expect(inZone(shifts.find((x) => x.start.startsWith('2026-03-08'))!.start, 'America/New_York')).toBe(
+      '2026-03-08T03:30:00-04:00',
+    );
   });
 });
 
 describe('weekly rotation', () => {
   it('hands off every Monday 09:00 local, in participant order, across the US change', () => {
-    const s = schedule('America/New_York', [layer({ start: '2026-02-23T09:00', rotation: { every: 1, unit: 'weeks' }, participants: ['alice', 'bob', 'carol'] })]);
+    const s = schedule('America/New_York', [
+      layer({
+        start: '2026-02-23T09:00',
+        rotation: { every: 1, unit: 'weeks' },
+        participants: ['alice', 'bob', 'carol'],
+      }),
+    ]);
     const shifts = finalShifts(s, new Date('2026-02-23T14:00:00Z'), new Date('2026-03-23T13:00:00Z'));
     expect(shifts.map((x) => [x.userId, inZone(x.start, 'America/New_York')])).toEqual([
       ['alice', '2026-02-23T09:00:00-05:00'],
@@ -107,8 +146,19 @@ describe('weekly rotation', () => {
 describe('layers, restrictions and overrides', () => {
   // Bottom: a weekly 24/7 rotation. Top: business hours, weekdays 09:00-18:00.
   const s = schedule('America/New_York', [
-    layer({ id: 'round-the-clock', participants: ['night-owl'], start: '2026-01-05T09:00', rotation: { every: 1, unit: 'weeks' } }),
-    layer({ id: 'business-hours', participants: ['alice', 'bob'], start: '2026-01-05T09:00', rotation: { every: 1, unit: 'days' }, restrictions: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '18:00' }] }),
+    layer({
+      id: 'round-the-clock',
+      participants: ['night-owl'],
+      start: '2026-01-05T09:00',
+      rotation: { every: 1, unit: 'weeks' },
+    }),
+    layer({
+      id: 'business-hours',
+      participants: ['alice', 'bob'],
+      start: '2026-01-05T09:00',
+      rotation: { every: 1, unit: 'days' },
+      restrictions: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '18:00' }],
+    }),
   ]);
 
   it('the higher layer wins where it has someone; the lower one covers the rest', () => {
@@ -123,9 +173,17 @@ describe('layers, restrictions and overrides', () => {
   });
 
   it('a window that ends at or before it starts runs past midnight', () => {
-    const nights = schedule('Europe/London', [layer({ participants: ['nora'], start: '2026-06-01T00:00', restrictions: [{ days: ['fri'], start: '22:00', end: '06:00' }] })]);
+    const nights = schedule('Europe/London', [
+      layer({
+        participants: ['nora'],
+        start: '2026-06-01T00:00',
+        restrictions: [{ days: ['fri'], start: '22:00', end: '06:00' }],
+      }),
+    ]);
     const shifts = finalShifts(nights, new Date('2026-06-01T00:00:00Z'), new Date('2026-06-08T00:00:00Z'));
-    expect(shifts.map((x) => [inZone(x.start, 'Europe/London'), inZone(x.end, 'Europe/London')])).toEqual([['2026-06-05T22:00:00+01:00', '2026-06-06T06:00:00+01:00']]);
+    expect(shifts.map((x) => [inZone(x.start, 'Europe/London'), inZone(x.end, 'Europe/London')])).toEqual([
+      ['2026-06-05T22:00:00+01:00', '2026-06-06T06:00:00+01:00'],
+    ]);
   });
 
   it('an override wins over every layer; the later of two overlapping overrides wins', () => {
@@ -137,14 +195,19 @@ describe('layers, restrictions and overrides', () => {
       ],
     };
     const shifts = finalShifts(withOverrides, new Date('2026-03-09T12:00:00Z'), new Date('2026-03-10T00:00:00Z'));
-    expect(shifts.map((x) => [x.userId, x.start.slice(11, 16), x.end.slice(11, 16), x.overrideId ?? x.layerId])).toEqual([
+    expect(
+      shifts.map((x) => [x.userId, x.start.slice(11, 16), x.end.slice(11, 16), x.overrideId ?? x.layerId]),
+    ).toEqual([
       ['night-owl', '12:00', '13:00', 'round-the-clock'],
       ['bob', '13:00', '15:00', 'business-hours'],
       ['carol', '15:00', '16:00', 'swap'],
       ['dave', '16:00', '23:00', 'later'],
       ['night-owl', '23:00', '00:00', 'round-the-clock'],
     ]);
-    expect(onCallAt(withOverrides, new Date('2026-03-09T15:30:00Z'))).toMatchObject({ userId: 'carol', overrideId: 'swap' });
+    expect(onCallAt(withOverrides, new Date('2026-03-09T15:30:00Z'))).toMatchObject({
+      userId: 'carol',
+      overrideId: 'swap',
+    });
   });
 
   it('final shifts never overlap, stay inside the range and join pieces of one person', () => {
@@ -157,10 +220,18 @@ describe('layers, restrictions and overrides', () => {
         fc.integer({ min: 0, max: 400 }),
         fc.integer({ min: 1, max: 40 }),
         (zone, every, unit, startDay, spanDays) => {
-          const rotation = { every: unit === 'hours' ? every : Math.min(every, 12), unit: unit as 'hours' | 'days' | 'weeks' };
+          const rotation = {
+            every: unit === 'hours' ? every : Math.min(every, 12),
+            unit: unit as 'hours' | 'days' | 'weeks',
+          };
           const sch = schedule(zone, [
             layer({ id: 'base', participants: ['a', 'b', 'c'], start: '2026-01-01T09:00', rotation }),
-            layer({ id: 'top', participants: ['d'], start: '2026-01-01T09:00', restrictions: [{ days: ['mon', 'wed'], start: '10:00', end: '16:30' }] }),
+            layer({
+              id: 'top',
+              participants: ['d'],
+              start: '2026-01-01T09:00',
+              restrictions: [{ days: ['mon', 'wed'], start: '10:00', end: '16:30' }],
+            }),
           ]);
           const from = new Date(Date.parse('2026-01-01T00:00:00Z') + startDay * 86400000);
           const to = new Date(from.getTime() + spanDays * 86400000);
@@ -195,11 +266,24 @@ describe('schedule validation', () => {
       timeZone: 'Mars/Olympus_Mons',
       layers: [
         { id: 'a', participants: ['x'], rotation: { every: 1, unit: 'weeks' }, start: '2026-02-30T09:00' },
-        { id: 'a', participants: ['y'], rotation: { every: 13, unit: 'weeks' }, start: '2026-01-05T09:00', restrictions: [{ start: '9am', end: '18:00' }] },
+        {
+          id: 'a',
+          participants: ['y'],
+          rotation: { every: 13, unit: 'weeks' },
+          start: '2026-01-05T09:00',
+          restrictions: [{ start: '9am', end: '18:00' }],
+        },
       ],
     });
     expect(r.success).toBe(false);
     const fields = r.error!.issues.map((i) => i.path.join('.'));
-    expect(fields).toEqual(expect.arrayContaining(['timeZone', 'layers.0.start', 'layers.1.rotation.every', 'layers.1.restrictions.0.start']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'timeZone',
+        'layers.0.start',
+        'layers.1.rotation.every',
+        'layers.1.restrictions.0.start',
+      ]),
+    );
   });
 });

@@ -16,9 +16,28 @@ export const offerings: OfferingInfo[] = [
       { specId: 'voice', name: 'Voice', driver: 'ocs' },
     ],
   },
-  { id: 'mobile-l', name: 'Mobile L', role: 'plan', sellable: true, ocs: { dataMb: 30720, voiceMinutes: 1000, spendCap: 80 }, features: [{ specId: 'data', name: 'Mobile data', driver: 'ocs' }] },
-  { id: 'roaming-pack', name: 'Roaming pack', role: 'addOn', sellable: true, features: [{ specId: 'roaming', name: 'Roaming', driver: 'webhook' }] },
-  { id: 'sim-delivery', name: 'SIM delivery', role: 'addOn', sellable: true, features: [{ specId: 'sim', name: 'SIM card', driver: 'manual' }] },
+  {
+    id: 'mobile-l',
+    name: 'Mobile L',
+    role: 'plan',
+    sellable: true,
+    ocs: { dataMb: 30720, voiceMinutes: 1000, spendCap: 80 },
+    features: [{ specId: 'data', name: 'Mobile data', driver: 'ocs' }],
+  },
+  {
+    id: 'roaming-pack',
+    name: 'Roaming pack',
+    role: 'addOn',
+    sellable: true,
+    features: [{ specId: 'roaming', name: 'Roaming', driver: 'webhook' }],
+  },
+  {
+    id: 'sim-delivery',
+    name: 'SIM delivery',
+    role: 'addOn',
+    sellable: true,
+    features: [{ specId: 'sim', name: 'SIM card', driver: 'manual' }],
+  },
   { id: 'mobile-xs-2019', name: 'Mobile XS (2019)', role: 'plan', sellable: false, features: [] },
 ];
 
@@ -28,8 +47,20 @@ export const customer: CustomerInfo = {
   realmId: 'acme',
   state: 'active',
   subscriptions: [
-    { id: 'sub-plan', offeringId: 'mobile-m', role: 'plan', state: 'active', services: [{ id: 'svc-data', specId: 'data', driver: 'ocs', state: 'active' }] },
-    { id: 'sub-roam', offeringId: 'roaming-pack', role: 'addOn', state: 'active', services: [{ id: 'svc-roam', specId: 'roaming', driver: 'webhook', state: 'active' }] },
+    {
+      id: 'sub-plan',
+      offeringId: 'mobile-m',
+      role: 'plan',
+      state: 'active',
+      services: [{ id: 'svc-data', specId: 'data', driver: 'ocs', state: 'active' }],
+    },
+    {
+      id: 'sub-roam',
+      offeringId: 'roaming-pack',
+      role: 'addOn',
+      state: 'active',
+      services: [{ id: 'svc-roam', specId: 'roaming', driver: 'webhook', state: 'active' }],
+    },
     { id: 'sub-old', offeringId: 'roaming-pack', role: 'addOn', state: 'terminated', services: [] },
   ],
 };
@@ -56,4 +87,8 @@ export function newCustomerOrder(overrides: Partial<ProductOrderCreate> = {}): P
   };
 }
 
-export const ctx = { orderId: '01ORDER', requester: { id: 'u1', name: 'Sam', email: 'sam@ops.example' }, manualTimeoutSeconds: 600 };
+export const ctx = {
+  orderId: '01ORDER',
+  requester: { id: 'u1', name: 'Sam', email: 'sam@ops.example' },
+  manualTimeoutSeconds: 600,
+};

@@ -28,27 +28,59 @@ const flow: OrderActor = { type: 'workflow', id: 'order-newCustomer' };
 
 function acknowledged(): ProductOrder {
   const p = planOrder(newCustomerOrder(), lookups(null), ctx);
-  return createOrder({ id: ctx.orderId, kind: p.kind, plan: p.plan, items: p.items, relatedParty: p.relatedParty, note: [], fields: { externalId: 'CRM-1', customerId: p.customerId } }, T0, user);
+  return createOrder(
+    {
+      id: ctx.orderId,
+      kind: p.kind,
+      plan: p.plan,
+      items: p.items,
+      relatedParty: p.relatedParty,
+      note: [],
+      fields: { externalId: 'CRM-1', customerId: p.customerId },
+    },
+    T0,
+    user,
+  );
 }
 const running = () => stepStarted(acknowledged(), at(1), flow, 'validate')!;
 
 describe('order state machine', () => {
   it('starts acknowledged; the first step moves it to inProgress once (items too)', () => {
     const o = acknowledged();
-    expect(o).toMatchObject({ state: 'acknowledged', revision: 1, machine: 'order-new-customer', execution: { name: ctx.orderId } });
+    expect(o).toMatchObject({
+      state: 'acknowledged',
+      revision: 1,
+      machine: 'order-new-customer',
+      execution: { name: ctx.orderId },
+    });
     const r = running();
-    expect(r).toMatchObject({ state: 'inProgress', revision: 2, lastChange: { from: 'acknowledged', to: 'inProgress', actor: flow } });
+    expect(r).toMatchObject({
+      state: 'inProgress',
+      revision: 2,
+      lastChange: { from: 'acknowledged', to: 'inProgress', actor: flow },
+    });
     expect(r.items.every((i) => i.state === 'inProgress')).toBe(true);
     expect(stepStarted(r, at(2), flow, 'createCustomer')).toBeUndefined();
   });
 
   it('final states have no way out', () => {
-    for (const s of ['completed', 'partial', 'cancelled', 'rejected'] as const) expect(['inProgress', 'failed', 'held'].some((t) => canMove(s, t as never))).toBe(false);
+    for (const s of ['completed', 'partial', 'cancelled', 'rejected'] as const)
+      expect(['inProgress', 'failed', 'held'].some((t) => canMove(s, t as never))).toBe(false);
   });
 
   it('is held while any manual step waits, and back in progress when the last is done', () => {
-    let o = holdOn(running(), { key: '2.sim', stateName: 'ManualService', since: at(2), ticketNumber: 7 }, 'tok-a', at(2), flow);
-    expect(o).toMatchObject({ state: 'held', heldTokens: { '2.sim': 'tok-a' }, lastChange: { reason: expect.stringContaining('ticket #7') } });
+    let o = holdOn(
+      running(),
+      { key: '2.sim', stateName: 'ManualService', since: at(2), ticketNumber: 7 },
+      'tok-a',
+      at(2),
+      flow,
+    );
+    expect(o).toMatchObject({
+      state: 'held',
+      heldTokens: { '2.sim': 'tok-a' },
+      lastChange: { reason: expect.stringContaining('ticket #7') },
+    });
     o = holdOn(o, { key: '3.sim', stateName: 'ManualService', since: at(3) }, 'tok-b', at(3), flow);
     expect(o.held).toHaveLength(2);
     o = release(o, '2.sim', at(4), flow)!;
@@ -60,12 +92,43 @@ describe('order state machine', () => {
 
   it('finish: completed; partial when some items failed; failed when all did or on error', () => {
     expect(finish(running(), {}, at(9), flow)).toMatchObject({ state: 'completed', completionDate: at(9) });
-    const partial = finish(running(), { items: [{ itemId: '1', ok: true }, { itemId: '2', ok: false, error: 'PermanentDriverError' }] }, at(9), flow);
+    const partial = finish(
+      running(),
+      {
+        items: [
+          { itemId: '1', ok: true },
+          { itemId: '2', ok: false, error: 'PermanentDriverError' },
+        ],
+      },
+      at(9),
+      flow,
+    );
     expect(partial.state).toBe('partial');
     expect(partial.items.map((i) => i.state)).toEqual(['completed', 'failed']);
-    expect(finish(running(), { items: [{ itemId: '1', ok: false }, { itemId: '2', ok: false }] }, at(9), flow).state).toBe('failed');
-    const failed = finish(running(), { error: { error: 'PermanentDriverError', cause: 'rejected', step: 'activateSubscriber' } }, at(9), flow);
-    expect(failed).toMatchObject({ state: 'failed', failure: { step: 'activateSubscriber', redrivable: false }, lastChange: { reason: expect.stringContaining('undone') } });
+    expect(
+      finish(
+        running(),
+        {
+          items: [
+            { itemId: '1', ok: false },
+            { itemId: '2', ok: false },
+          ],
+        },
+        at(9),
+        flow,
+      ).state,
+    ).toBe('failed');
+    const failed = finish(
+      running(),
+      { error: { error: 'PermanentDriverError', cause: 'rejected', step: 'activateSubscriber' } },
+      at(9),
+      flow,
+    );
+    expect(failed).toMatchObject({
+      state: 'failed',
+      failure: { step: 'activateSubscriber', redrivable: false },
+      lastChange: { reason: expect.stringContaining('undone') },
+    });
   });
 
   it('cancel: refused after the point of no return or when final; held tokens are failed', () => {
@@ -74,15 +137,24 @@ describe('order state machine', () => {
     expect(c.order).toMatchObject({ state: 'pendingCancellation', cancellation: { id: 'c1' } });
     expect(c.then).toEqual({ kind: 'signal', tokens: ['tok-a'] });
     expect(stepGate(c.order)).toBe('cancelled');
-    expect(finish(c.order, { error: { error: 'OrderCancelledError' } }, at(4), flow)).toMatchObject({ state: 'cancelled', items: [{ state: 'cancelled' }, { state: 'cancelled' }] });
+    expect(finish(c.order, { error: { error: 'OrderCancelledError' } }, at(4), flow)).toMatchObject({
+      state: 'cancelled',
+      items: [{ state: 'cancelled' }, { state: 'cancelled' }],
+    });
     expect(() => requestCancellation(c.order, { id: 'c2' }, at(4), user)).toThrow(/already being cancelled/);
     const committed = passPointOfNoReturn(running(), at(5))!;
     expect(() => requestCancellation(committed, { id: 'c3' }, at(6), user)).toThrow(ConflictError);
-    expect(() => requestCancellation(finish(running(), {}, at(9), flow), { id: 'c4' }, at(10), user)).toThrow(/completed/);
+    expect(() => requestCancellation(finish(running(), {}, at(9), flow), { id: 'c4' }, at(10), user)).toThrow(
+      /completed/,
+    );
   });
 
   it('an execution that stopped at a step: failed, redrivable; redrive or roll back', () => {
-    const f = executionFailed(running(), { step: 'ActivateOnNetwork', error: 'TransientDriverError', status: 'FAILED' }, at(20))!;
+    const f = executionFailed(
+      running(),
+      { step: 'ActivateOnNetwork', error: 'TransientDriverError', status: 'FAILED' },
+      at(20),
+    )!;
     expect(f).toMatchObject({ state: 'failed', failure: { step: 'ActivateOnNetwork', redrivable: true } });
     expect(executionFailed(f, { error: 'x', status: 'FAILED' }, at(21))).toBeUndefined();
     const r = redrive(f, at(30), user);
@@ -95,10 +167,21 @@ describe('order state machine', () => {
   });
 
   it('the view never shows task tokens or the saga plan', () => {
-    const held = holdOn(running(), { key: '2.sim', stateName: 'ManualService', since: at(2) }, 'secret-token', at(2), flow);
+    const held = holdOn(
+      running(),
+      { key: '2.sim', stateName: 'ManualService', since: at(2) },
+      'secret-token',
+      at(2),
+      flow,
+    );
     const text = JSON.stringify(orderView(held));
     expect(text).not.toContain('secret-token');
     expect(text).not.toContain('"plan"');
-    expect(orderView(held)).toMatchObject({ id: ctx.orderId, href: `/productOrder/${ctx.orderId}`, state: 'held', relatedParty: expect.arrayContaining([{ id: 'cust-01order', role: 'customer', '@referredType': 'Customer' }]) });
+    expect(orderView(held)).toMatchObject({
+      id: ctx.orderId,
+      href: `/productOrder/${ctx.orderId}`,
+      state: 'held',
+      relatedParty: expect.arrayContaining([{ id: 'cust-01order', role: 'customer', '@referredType': 'Customer' }]),
+    });
   });
 });

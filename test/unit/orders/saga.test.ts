@@ -2,7 +2,14 @@
 // the step timeline read from an execution's history (AWS GetExecutionHistory shapes).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SAGA_ERRORS, classifyError, failedStep, failureFrom, stepsFromHistory, type HistoryEvent } from '../../../shared/domain/orders/saga';
+import {
+  SAGA_ERRORS,
+  classifyError,
+  failedStep,
+  failureFrom,
+  stepsFromHistory,
+  type HistoryEvent,
+} from '../../../shared/domain/orders/saga';
 
 const T = (ms: number) => new Date(Date.parse('2026-11-30T01:00:00.000Z') + ms);
 
@@ -29,14 +36,31 @@ describe('saga errors', () => {
   });
 
   it('the failure names the step from the error message', () => {
-    const cause = JSON.stringify({ errorType: 'PermanentDriverError', errorMessage: 'activateSubscriber: OCS rejected the subscriber (403)' });
-    expect(failureFrom({ Error: 'PermanentDriverError', Cause: cause })).toEqual({ error: 'PermanentDriverError', cause: 'OCS rejected the subscriber (403)', step: 'activateSubscriber' });
-    expect(failureFrom({ Error: 'States.Timeout', Cause: 'no answer' }, 'ManualService')).toEqual({ error: 'States.Timeout', cause: 'no answer', step: 'ManualService' });
+    const cause = JSON.stringify({
+      errorType: 'PermanentDriverError',
+      errorMessage: 'activateSubscriber: OCS rejected the subscriber (403)',
+    });
+    expect(failureFrom({ Error: 'PermanentDriverError', Cause: cause })).toEqual({
+      error: 'PermanentDriverError',
+      cause: 'OCS rejected the subscriber (403)',
+      step: 'activateSubscriber',
+    });
+    expect(failureFrom({ Error: 'States.Timeout', Cause: 'no answer' }, 'ManualService')).toEqual({
+      error: 'States.Timeout',
+      cause: 'no answer',
+      step: 'ManualService',
+    });
   });
 });
 
 describe('step timeline from the execution history', () => {
-  const ev = (id: number, previousEventId: number | undefined, type: string, ms: number, extra: Partial<HistoryEvent> = {}): HistoryEvent => ({ id, previousEventId, type, timestamp: T(ms), ...extra });
+  const ev = (
+    id: number,
+    previousEventId: number | undefined,
+    type: string,
+    ms: number,
+    extra: Partial<HistoryEvent> = {},
+  ): HistoryEvent => ({ id, previousEventId, type, timestamp: T(ms), ...extra });
   const history: HistoryEvent[] = [
     ev(1, undefined, 'ExecutionStarted', 0),
     ev(2, 1, 'TaskStateEntered', 5, { stateEnteredEventDetails: { name: 'Validate' } }),
@@ -45,7 +69,12 @@ describe('step timeline from the execution history', () => {
     ev(5, 4, 'TaskStateExited', 41, { stateExitedEventDetails: { name: 'Validate' } }),
     ev(6, 5, 'TaskStateEntered', 42, { stateEnteredEventDetails: { name: 'ActivateOnNetwork' } }),
     ev(7, 6, 'TaskScheduled', 42),
-    ev(8, 7, 'TaskFailed', 150, { taskFailedEventDetails: { error: 'TransientDriverError', cause: '{"errorMessage":"activateSubscriber: OCS 503"}' } }),
+    ev(8, 7, 'TaskFailed', 150, {
+      taskFailedEventDetails: {
+        error: 'TransientDriverError',
+        cause: '{"errorMessage":"activateSubscriber: OCS 503"}',
+      },
+    }),
     ev(9, 8, 'TaskScheduled', 1150),
     ev(10, 9, 'TaskSucceeded', 1260),
     ev(11, 10, 'TaskStateExited', 1261, { stateExitedEventDetails: { name: 'ActivateOnNetwork' } }),
@@ -57,15 +86,33 @@ describe('step timeline from the execution history', () => {
 
   it('pairs entry and exit, counts attempts, keeps the last error, shows a waiting step', () => {
     expect(stepsFromHistory(history)).toEqual([
-      { name: 'Validate', status: 'succeeded', enteredAt: T(5).toISOString(), exitedAt: T(41).toISOString(), durationMs: 36, attempts: 1 },
-      { name: 'ActivateOnNetwork', status: 'succeeded', enteredAt: T(42).toISOString(), exitedAt: T(1261).toISOString(), durationMs: 1219, attempts: 2, error: 'TransientDriverError: OCS 503' },
+      {
+        name: 'Validate',
+        status: 'succeeded',
+        enteredAt: T(5).toISOString(),
+        exitedAt: T(41).toISOString(),
+        durationMs: 36,
+        attempts: 1,
+      },
+      {
+        name: 'ActivateOnNetwork',
+        status: 'succeeded',
+        enteredAt: T(42).toISOString(),
+        exitedAt: T(1261).toISOString(),
+        durationMs: 1219,
+        attempts: 2,
+        error: 'TransientDriverError: OCS 503',
+      },
       { name: 'EnableServices', status: 'running', enteredAt: T(1262).toISOString(), attempts: 0 },
       { name: 'ManualService', status: 'waiting', enteredAt: T(1263).toISOString(), attempts: 1 },
     ]);
   });
 
   it('the failed step is the last one entered and not left', () => {
-    const stopped = [...history.slice(0, 8), ev(9, 8, 'ExecutionFailed', 151, { executionFailedEventDetails: { error: 'TransientDriverError' } })];
+    const stopped = [
+      ...history.slice(0, 8),
+      ev(9, 8, 'ExecutionFailed', 151, { executionFailedEventDetails: { error: 'TransientDriverError' } }),
+    ];
     expect(failedStep(stopped)).toBe('ActivateOnNetwork');
     expect(stepsFromHistory(stopped)[1]).toMatchObject({ status: 'failed', attempts: 1 });
   });

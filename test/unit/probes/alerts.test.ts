@@ -27,7 +27,8 @@ const job = (over: Partial<JobSubject['state']> = {}): JobSubject => ({
   state: { ...initialJobState(now), ...over },
 });
 
-const firing = (d: ReturnType<typeof desiredAlerts>) => d.filter((a) => a.firing).map((a) => [a.dedupKey, a.firing!.severity]);
+const firing = (d: ReturnType<typeof desiredAlerts>) =>
+  d.filter((a) => a.firing).map((a) => [a.dedupKey, a.firing!.severity]);
 
 describe('probe alerts', () => {
   it('down is critical, with labels for routing', () => {
@@ -45,7 +46,12 @@ describe('probe alerts', () => {
   });
 
   it('an expiring certificate is a warning of its own', () => {
-    const d = desiredAlerts(probe({ status: 'up', certificate: { validTo: '2026-11-30T00:00:00.000Z', daysLeft: 8, expiring: true, since: now } }));
+    const d = desiredAlerts(
+      probe({
+        status: 'up',
+        certificate: { validTo: '2026-11-30T00:00:00.000Z', daysLeft: 8, expiring: true, since: now },
+      }),
+    );
     expect(firing(d)).toEqual([['probe:billing-api-health:certificate', 'warning']]);
   });
 
@@ -57,7 +63,9 @@ describe('probe alerts', () => {
 describe('job alerts', () => {
   it('late is an error, down is critical, on the same dedup key', () => {
     expect(firing(desiredAlerts(job({ status: 'late', reason: 'not-on-time' })))).toEqual([['job:ocs-cdr', 'error']]);
-    expect(firing(desiredAlerts(job({ status: 'down', reason: 'not-on-time' })))).toEqual([['job:ocs-cdr', 'critical']]);
+    expect(firing(desiredAlerts(job({ status: 'down', reason: 'not-on-time' })))).toEqual([
+      ['job:ocs-cdr', 'critical'],
+    ]);
   });
 
   it('too long is an error (late) with its own summary', () => {
@@ -66,8 +74,12 @@ describe('job alerts', () => {
   });
 
   it('error ratio: warning → warning, critical → error', () => {
-    expect(firing(desiredAlerts(job({ status: 'up', errorLevel: 'warning' })))).toEqual([['job:ocs-cdr:errors', 'warning']]);
-    expect(firing(desiredAlerts(job({ status: 'up', errorLevel: 'critical' })))).toEqual([['job:ocs-cdr:errors', 'error']]);
+    expect(firing(desiredAlerts(job({ status: 'up', errorLevel: 'warning' })))).toEqual([
+      ['job:ocs-cdr:errors', 'warning'],
+    ]);
+    expect(firing(desiredAlerts(job({ status: 'up', errorLevel: 'critical' })))).toEqual([
+      ['job:ocs-cdr:errors', 'error'],
+    ]);
   });
 
   it('labels carry job id, type, category, service and team', () => {
@@ -88,7 +100,15 @@ describe('canonical alerts', () => {
   it('a firing condition triggers from the time the status began', () => {
     const d = desiredAlerts(job({ status: 'down', reason: 'failed', statusSince: '2026-11-21T02:10:00.000Z' }))[0]!;
     expect(alertFor(d, now)).toEqual(
-      expect.objectContaining({ source: 'generic', action: 'trigger', status: 'firing', severity: 'critical', dedupKey: 'job:ocs-cdr', startsAt: '2026-11-21T02:10:00.000Z', service: 'rating' }),
+      expect.objectContaining({
+        source: 'generic',
+        action: 'trigger',
+        status: 'firing',
+        severity: 'critical',
+        dedupKey: 'job:ocs-cdr',
+        startsAt: '2026-11-21T02:10:00.000Z',
+        service: 'rating',
+      }),
     );
   });
 

@@ -1,6 +1,11 @@
 // Availability arithmetic: SLA allowances, the union of probe and incident downtime, clipping to
 // the month and to now.
-import { allowedDowntimeMinutes, availability, downIntervals, monthRange } from '../../../shared/domain/probes/availability';
+import {
+  allowedDowntimeMinutes,
+  availability,
+  downIntervals,
+  monthRange,
+} from '../../../shared/domain/probes/availability';
 
 const flip = (to: string, effectiveAt: string, at = effectiveAt) => ({ to, effectiveAt, at });
 
@@ -26,14 +31,25 @@ describe('downtime', () => {
       month: '2026-11',
       now,
       slaTarget: 99.95,
-      probes: [{ id: 'p1', statusBefore: 'up', flips: [flip('down', '2026-11-10T10:00:00.000Z', '2026-11-10T10:02:00.000Z'), flip('up', '2026-11-10T10:30:00.000Z')] }],
+      probes: [
+        {
+          id: 'p1',
+          statusBefore: 'up',
+          flips: [
+            flip('down', '2026-11-10T10:00:00.000Z', '2026-11-10T10:02:00.000Z'),
+            flip('up', '2026-11-10T10:30:00.000Z'),
+          ],
+        },
+      ],
       incidents: [],
     });
     expect(r.downtimeMinutes).toBe(30);
     expect(r.availabilityPercent).toBe(99.9306);
     expect(r.allowedDowntimeMinutes).toBe(21.6);
     expect(r.slaMet).toBe(false);
-    expect(r.intervals).toEqual([{ start: '2026-11-10T10:00:00.000Z', end: '2026-11-10T10:30:00.000Z', minutes: 30, sources: ['probe:p1'] }]);
+    expect(r.intervals).toEqual([
+      { start: '2026-11-10T10:00:00.000Z', end: '2026-11-10T10:30:00.000Z', minutes: 30, sources: ['probe:p1'] },
+    ]);
   });
 
   it('does not count overlapping probe and incident downtime twice', () => {
@@ -46,7 +62,9 @@ describe('downtime', () => {
         { id: 'p1', flips: [flip('down', '2026-11-10T10:00:00.000Z'), flip('up', '2026-11-10T10:30:00.000Z')] },
         { id: 'p2', flips: [flip('down', '2026-11-10T10:20:00.000Z'), flip('up', '2026-11-10T10:40:00.000Z')] },
       ],
-      incidents: [{ incidentId: 'i1', start: '2026-11-10T10:35:00.000Z', end: '2026-11-10T11:00:00.000Z', severity: 'P1' }],
+      incidents: [
+        { incidentId: 'i1', start: '2026-11-10T10:35:00.000Z', end: '2026-11-10T11:00:00.000Z', severity: 'P1' },
+      ],
     });
     expect(r.downtimeMinutes).toBe(60);
     expect(r.bySource).toEqual({ probeMinutes: 40, incidentMinutes: 25 });
@@ -64,7 +82,9 @@ describe('downtime', () => {
         { id: 'p1', statusBefore: 'down', flips: [flip('up', '2026-11-01T00:10:00.000Z')] },
         { id: 'p2', flips: [flip('down', '2026-11-30T23:50:00.000Z')] },
       ],
-      incidents: [{ incidentId: 'i1', start: '2026-10-31T23:00:00.000Z', end: '2026-11-01T00:05:00.000Z', severity: 'P2' }],
+      incidents: [
+        { incidentId: 'i1', start: '2026-10-31T23:00:00.000Z', end: '2026-11-01T00:05:00.000Z', severity: 'P2' },
+      ],
     });
     expect(r.downtimeMinutes).toBe(20);
     expect(r.slaTarget).toBeUndefined();
@@ -92,8 +112,16 @@ describe('downtime', () => {
   });
 
   it('paused and new periods are not downtime', () => {
-    expect(downIntervals('down', [flip('paused', '2026-11-02T00:00:00.000Z'), flip('new', '2026-11-03T00:00:00.000Z'), flip('up', '2026-11-03T00:01:00.000Z')], Infinity)).toEqual([
-      { start: Number.NEGATIVE_INFINITY, end: Date.parse('2026-11-02T00:00:00.000Z') },
-    ]);
+    expect(
+      downIntervals(
+        'down',
+        [
+          flip('paused', '2026-11-02T00:00:00.000Z'),
+          flip('new', '2026-11-03T00:00:00.000Z'),
+          flip('up', '2026-11-03T00:01:00.000Z'),
+        ],
+        Infinity,
+      ),
+    ).toEqual([{ start: Number.NEGATIVE_INFINITY, end: Date.parse('2026-11-02T00:00:00.000Z') }]);
   });
 });

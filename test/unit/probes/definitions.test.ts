@@ -1,19 +1,49 @@
 // Definition rules: bad input is rejected naming the field.
-import { createJobSchema, createProbeSchema, parseResolver, pingPayloadSchema } from '../../../shared/domain/probes/definitions';
+import {
+  createJobSchema,
+  createProbeSchema,
+  parseResolver,
+  pingPayloadSchema,
+} from '../../../shared/domain/probes/definitions';
 
-const fields = (r: { success: boolean; error?: { issues: Array<{ path: PropertyKey[] }> } }) => (r.error?.issues ?? []).map((i) => i.path.join('.'));
+const fields = (r: { success: boolean; error?: { issues: Array<{ path: PropertyKey[] }> } }) =>
+  (r.error?.issues ?? []).map((i) => i.path.join('.'));
 
 describe('probe definitions', () => {
   it('applies defaults', () => {
     const p = createProbeSchema.parse({ kind: 'http', name: 'API', url: 'https://api.example.com/health' });
-    expect(p).toEqual(expect.objectContaining({ method: 'GET', intervalMinutes: 5, timeoutSeconds: 10, failuresBeforeDown: 2, successesBeforeUp: 1, expectedStatus: [] }));
+    expect(p).toEqual(
+      expect.objectContaining({
+        method: 'GET',
+        intervalMinutes: 5,
+        timeoutSeconds: 10,
+        failuresBeforeDown: 2,
+        successesBeforeUp: 1,
+        expectedStatus: [],
+      }),
+    );
     expect(p.kind === 'http' && p.tls).toEqual({ verify: true, expiryWarningDays: 14 });
   });
 
   it('names the fields at fault', () => {
-    expect(fields(createProbeSchema.safeParse({ kind: 'http', name: 'x', url: 'ftp://x', intervalMinutes: 61 })).sort()).toEqual(['intervalMinutes', 'url']);
-    expect(fields(createProbeSchema.safeParse({ kind: 'tcp', name: 'x', host: 'db 1', port: 0 }))).toEqual(['host', 'port']);
-    expect(fields(createProbeSchema.safeParse({ kind: 'dns', name: 'x', hostname: 'a.test', recordType: 'SOA', resolver: 'dns.google' }))).toEqual(['recordType', 'resolver']);
+    expect(
+      fields(createProbeSchema.safeParse({ kind: 'http', name: 'x', url: 'ftp://x', intervalMinutes: 61 })).sort(),
+    ).toEqual(['intervalMinutes', 'url']);
+    expect(fields(createProbeSchema.safeParse({ kind: 'tcp', name: 'x', host: 'db 1', port: 0 }))).toEqual([
+      'host',
+      'port',
+    ]);
+    expect(
+      fields(
+        createProbeSchema.safeParse({
+          kind: 'dns',
+          name: 'x',
+          hostname: 'a.test',
+          recordType: 'SOA',
+          resolver: 'dns.google',
+        }),
+      ),
+    ).toEqual(['recordType', 'resolver']);
     expect(fields(createProbeSchema.safeParse({ kind: 'smtp', name: 'x' }))).toEqual(['kind']);
   });
 
@@ -30,17 +60,37 @@ describe('job definitions', () => {
   const base = { name: 'Nightly backup', type: 'Backup', category: 'Backup', team: 'infra' };
 
   it('takes a cron schedule with an IANA time zone', () => {
-    const j = createJobSchema.parse({ ...base, schedule: { kind: 'cron', expression: '0 2 * * *', timezone: 'Europe/Paris' } });
+    const j = createJobSchema.parse({
+      ...base,
+      schedule: { kind: 'cron', expression: '0 2 * * *', timezone: 'Europe/Paris' },
+    });
     expect(j.graceMinutes).toBe(30);
   });
 
   it('rejects a bad cron, a bad time zone, six fields, and inverted thresholds, naming each', () => {
-    expect(fields(createJobSchema.safeParse({ ...base, schedule: { kind: 'cron', expression: '61 2 * * *' } }))).toEqual(['schedule.expression']);
-    expect(fields(createJobSchema.safeParse({ ...base, schedule: { kind: 'cron', expression: '0 2 * * *', timezone: 'Mars/Olympus' } }))).toEqual(['schedule.timezone']);
-    expect(fields(createJobSchema.safeParse({ ...base, schedule: { kind: 'cron', expression: '0 0 2 * * *' } }))).toEqual(['schedule.expression']);
-    expect(fields(createJobSchema.safeParse({ ...base, schedule: { kind: 'period', minutes: 60 }, errorRatio: { warningPercent: 20, criticalPercent: 10 } }))).toEqual([
-      'errorRatio.warningPercent',
-    ]);
+    expect(
+      fields(createJobSchema.safeParse({ ...base, schedule: { kind: 'cron', expression: '61 2 * * *' } })),
+    ).toEqual(['schedule.expression']);
+    expect(
+      fields(
+        createJobSchema.safeParse({
+          ...base,
+          schedule: { kind: 'cron', expression: '0 2 * * *', timezone: 'Mars/Olympus' },
+        }),
+      ),
+    ).toEqual(['schedule.timezone']);
+    expect(
+      fields(createJobSchema.safeParse({ ...base, schedule: { kind: 'cron', expression: '0 0 2 * * *' } })),
+    ).toEqual(['schedule.expression']);
+    expect(
+      fields(
+        createJobSchema.safeParse({
+          ...base,
+          schedule: { kind: 'period', minutes: 60 },
+          errorRatio: { warningPercent: 20, criticalPercent: 10 },
+        }),
+      ),
+    ).toEqual(['errorRatio.warningPercent']);
   });
 
   it('ping counts: whole numbers, errored not above processed', () => {

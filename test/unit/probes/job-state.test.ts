@@ -3,15 +3,35 @@
 // over a rolling window with the minimum-volume gate, pause/resume, and cron schedules across
 // daylight-saving changes.
 import { createJobSchema, type JobSpec } from '../../../shared/domain/probes/definitions';
-import { applyPing, checkJob, initialJobState, pauseJob, resumeJob, type JobState, type Ping } from '../../../shared/domain/probes/job-state';
+import {
+  applyPing,
+  checkJob,
+  initialJobState,
+  pauseJob,
+  resumeJob,
+  type JobState,
+  type Ping,
+} from '../../../shared/domain/probes/job-state';
 import { nextExpectedAt } from '../../../shared/domain/probes/schedule';
 
 const at = (iso: string) => new Date(iso);
 const job = (over: Partial<Record<keyof JobSpec, unknown>> = {}): JobSpec =>
-  createJobSchema.parse({ name: 'Nightly billing extract', type: 'Extract', category: 'Billing', team: 'billing-ops', schedule: { kind: 'period', minutes: 60 }, graceMinutes: 15, ...over });
+  createJobSchema.parse({
+    name: 'Nightly billing extract',
+    type: 'Extract',
+    category: 'Billing',
+    team: 'billing-ops',
+    schedule: { kind: 'period', minutes: 60 },
+    graceMinutes: 15,
+    ...over,
+  });
 
 /** Feed pings and clock ticks in order; return the state and every flip. */
-function play(spec: JobSpec, steps: Array<{ ping?: Omit<Ping, 'at'>; at: string }>, from: JobState = initialJobState('2026-03-01T00:00:00.000Z')) {
+function play(
+  spec: JobSpec,
+  steps: Array<{ ping?: Omit<Ping, 'at'>; at: string }>,
+  from: JobState = initialJobState('2026-03-01T00:00:00.000Z'),
+) {
   let s = from;
   const flips = [];
   for (const step of steps) {
@@ -73,7 +93,9 @@ describe('Punctual probe (period)', () => {
     expect(r.state.status).toBe('down');
     expect(r.state.reason).toBe('failed');
     expect(r.state.nextCheckAt).toBeUndefined();
-    expect(play(spec, [{ ping: { kind: 'success' }, at: '2026-03-01T12:05:00.000Z' }], r.state).state.status).toBe('up');
+    expect(play(spec, [{ ping: { kind: 'success' }, at: '2026-03-01T12:05:00.000Z' }], r.state).state.status).toBe(
+      'up',
+    );
   });
 });
 
@@ -130,12 +152,17 @@ describe('Punctual probe: too long', () => {
 
 describe('Normal probe (error ratio)', () => {
   const spec = job({ errorRatio: { warningPercent: 5, criticalPercent: 10, minVolume: 100, windowMinutes: 1440 } });
-  const success = (processed: number, errored: number, iso: string) => ({ ping: { kind: 'success' as const, processed, errored }, at: iso });
+  const success = (processed: number, errored: number, iso: string) => ({
+    ping: { kind: 'success' as const, processed, errored },
+    at: iso,
+  });
 
   it('judges each run: warning at 5 %, critical at 10 %', () => {
     const warn = play(spec, [success(1000, 60, '2026-03-01T10:00:00.000Z')]);
     expect(warn.state.errorLevel).toBe('warning');
-    expect(warn.state.errorReason).toBe('last run: 60 of 1000 records errored (6%); thresholds warning 5%, critical 10%');
+    expect(warn.state.errorReason).toBe(
+      'last run: 60 of 1000 records errored (6%); thresholds warning 5%, critical 10%',
+    );
     const crit = play(spec, [success(1000, 100, '2026-03-01T11:00:00.000Z')], warn.state);
     expect(crit.state.errorLevel).toBe('critical');
     expect(crit.flips).toEqual([expect.objectContaining({ condition: 'errors', from: 'warning', to: 'critical' })]);
@@ -147,10 +174,7 @@ describe('Normal probe (error ratio)', () => {
   });
 
   it('judges the rolling window: small bad runs add up past the minimum volume', () => {
-    const r = play(spec, [
-      success(60, 9, '2026-03-01T10:00:00.000Z'),
-      success(60, 9, '2026-03-01T11:00:00.000Z'),
-    ]);
+    const r = play(spec, [success(60, 9, '2026-03-01T10:00:00.000Z'), success(60, 9, '2026-03-01T11:00:00.000Z')]);
     expect(r.state.errorLevel).toBe('critical');
     expect(r.state.errorReason).toMatch(/^last 24 h: 18 of 120 records errored \(15%\)/);
   });
@@ -165,11 +189,16 @@ describe('Normal probe (error ratio)', () => {
     expect(r.state.nextCheckAt! <= '2026-03-02T11:00:00.000Z').toBe(true);
     const later = play(spec, [{ at: '2026-03-02T12:30:00.000Z' }], r.state);
     expect(later.state.errorLevel).toBe('ok');
-    expect(later.flips).toEqual(expect.arrayContaining([expect.objectContaining({ condition: 'errors', from: 'critical', to: 'ok' })]));
+    expect(later.flips).toEqual(
+      expect.arrayContaining([expect.objectContaining({ condition: 'errors', from: 'critical', to: 'ok' })]),
+    );
   });
 
   it('a good run lowers the run level but the window still counts the bad one', () => {
-    const r = play(spec, [success(1000, 150, '2026-03-01T10:00:00.000Z'), success(1000, 0, '2026-03-01T11:00:00.000Z')]);
+    const r = play(spec, [
+      success(1000, 150, '2026-03-01T10:00:00.000Z'),
+      success(1000, 0, '2026-03-01T11:00:00.000Z'),
+    ]);
     expect(r.state.errorLevel).toBe('warning'); // 150 of 2000 = 7.5 % over the window
   });
 });
@@ -178,18 +207,29 @@ describe('pause and resume', () => {
   const spec = job();
 
   it('pausing stops lateness and clears the error level; pings are still recorded', () => {
-    const down = play(spec, [{ ping: { kind: 'success' }, at: '2026-03-01T10:00:00.000Z' }, { at: '2026-03-01T12:00:00.000Z' }]).state;
+    const down = play(spec, [
+      { ping: { kind: 'success' }, at: '2026-03-01T10:00:00.000Z' },
+      { at: '2026-03-01T12:00:00.000Z' },
+    ]).state;
     expect(down.status).toBe('down');
     const paused = pauseJob(down, at('2026-03-01T12:01:00.000Z'));
     expect(paused.flips).toEqual([expect.objectContaining({ from: 'down', to: 'paused' })]);
-    const pinged = applyPing(spec, paused.state, { kind: 'success', at: '2026-03-01T13:00:00.000Z' }, at('2026-03-01T13:00:00.000Z'));
+    const pinged = applyPing(
+      spec,
+      paused.state,
+      { kind: 'success', at: '2026-03-01T13:00:00.000Z' },
+      at('2026-03-01T13:00:00.000Z'),
+    );
     expect(pinged.state.status).toBe('paused');
     expect(pinged.state.lastSuccessAt).toBe('2026-03-01T13:00:00.000Z');
     expect(pinged.flips).toEqual([]);
   });
 
   it('resuming counts lateness from the next expected time after the resume', () => {
-    const down = play(spec, [{ ping: { kind: 'success' }, at: '2026-03-01T10:00:00.000Z' }, { at: '2026-03-01T12:00:00.000Z' }]).state;
+    const down = play(spec, [
+      { ping: { kind: 'success' }, at: '2026-03-01T10:00:00.000Z' },
+      { at: '2026-03-01T12:00:00.000Z' },
+    ]).state;
     const paused = pauseJob(down, at('2026-03-01T12:01:00.000Z')).state;
     const resumed = resumeJob(spec, paused, at('2026-03-02T09:00:00.000Z'));
     expect(resumed.state.status).toBe('up');
@@ -201,7 +241,10 @@ describe('pause and resume', () => {
 
 describe('cron schedules across daylight-saving changes', () => {
   it('spring forward (Europe/Berlin): a 02:30 job is expected at 03:30 CEST on the night 02:30 does not exist', () => {
-    const spec = job({ schedule: { kind: 'cron', expression: '30 2 * * *', timezone: 'Europe/Berlin' }, graceMinutes: 30 });
+    const spec = job({
+      schedule: { kind: 'cron', expression: '30 2 * * *', timezone: 'Europe/Berlin' },
+      graceMinutes: 30,
+    });
     // 2026-03-28 02:31 CET = 01:31Z; 2026-03-29 is the spring-forward night.
     const up = play(spec, [{ ping: { kind: 'success' }, at: '2026-03-28T01:31:00.000Z' }]);
     expect(up.state.expectedAt).toBe('2026-03-29T01:30:00.000Z'); // 03:30 CEST
@@ -215,7 +258,10 @@ describe('cron schedules across daylight-saving changes', () => {
   });
 
   it('fall back (Europe/Berlin): a 02:30 job runs once on the night 02:30 happens twice', () => {
-    const spec = job({ schedule: { kind: 'cron', expression: '30 2 * * *', timezone: 'Europe/Berlin' }, graceMinutes: 30 });
+    const spec = job({
+      schedule: { kind: 'cron', expression: '30 2 * * *', timezone: 'Europe/Berlin' },
+      graceMinutes: 30,
+    });
     // 2026-10-25 is the fall-back night: the first 02:30 CEST is 00:30Z, the second 02:30 CET 01:30Z.
     const ran = play(spec, [{ ping: { kind: 'success' }, at: '2026-10-25T00:35:00.000Z' }]);
     expect(ran.state.expectedAt).toBe('2026-10-26T01:30:00.000Z'); // next day 02:30 CET, not the repeated hour
@@ -229,6 +275,8 @@ describe('cron schedules across daylight-saving changes', () => {
   });
 
   it('a period is elapsed time: 24 h across the change is 23 or 25 wall-clock hours', () => {
-    expect(nextExpectedAt({ kind: 'period', minutes: 1440 }, at('2026-03-28T01:30:00.000Z')).toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    expect(nextExpectedAt({ kind: 'period', minutes: 1440 }, at('2026-03-28T01:30:00.000Z')).toISOString()).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
   });
 });

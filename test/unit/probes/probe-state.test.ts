@@ -1,9 +1,22 @@
 // The service probe state machine: thresholds against flapping, the certificate warning as its
 // own condition, pause/resume, and the round cadence. Pure: results carry their own times.
-import { applyCheckResult, initialProbeState, nextDueAt, pauseProbe, resumeProbe, type CheckResult, type ProbeState } from '../../../shared/domain/probes/probe-state';
+import {
+  applyCheckResult,
+  initialProbeState,
+  nextDueAt,
+  pauseProbe,
+  resumeProbe,
+  type CheckResult,
+  type ProbeState,
+} from '../../../shared/domain/probes/probe-state';
 
 const t = (min: number) => new Date(Date.UTC(2026, 10, 21, 2, min)).toISOString();
-const ok = (min: number, extra: Partial<CheckResult> = {}): CheckResult => ({ ok: true, reason: 'status 200', at: t(min), ...extra });
+const ok = (min: number, extra: Partial<CheckResult> = {}): CheckResult => ({
+  ok: true,
+  reason: 'status 200',
+  at: t(min),
+  ...extra,
+});
 const bad = (min: number, reason = 'status 503, expected 2xx'): CheckResult => ({ ok: false, reason, at: t(min) });
 const thresholds = { failuresBeforeDown: 2, successesBeforeUp: 2, expiryWarningDays: 14 };
 
@@ -70,7 +83,9 @@ describe('service probe state', () => {
     ]);
     const renewed = run([ok(3, { certificateValidTo: later })], first.state);
     expect(renewed.state.certificate?.expiring).toBe(false);
-    expect(renewed.flips).toEqual([expect.objectContaining({ condition: 'certificate', from: 'expiring', to: 'ok', reason: 'certificate renewed' })]);
+    expect(renewed.flips).toEqual([
+      expect.objectContaining({ condition: 'certificate', from: 'expiring', to: 'ok', reason: 'certificate renewed' }),
+    ]);
   });
 
   it('ignores results while paused; resume starts afresh', () => {

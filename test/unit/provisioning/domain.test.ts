@@ -9,7 +9,11 @@ import {
 import { subscriptionState } from '../../../shared/domain/provisioning/customers';
 import { combinePlan } from '../../../shared/domain/provisioning/plan';
 import { inScope } from '../../../shared/domain/provisioning/scope';
-import { checkTransition, IllegalServiceTransitionError, SERVICE_STATES } from '../../../shared/domain/provisioning/service-state';
+import {
+  checkTransition,
+  IllegalServiceTransitionError,
+  SERVICE_STATES,
+} from '../../../shared/domain/provisioning/service-state';
 
 describe('service state transitions (TMF638)', () => {
   it.each([
@@ -98,7 +102,9 @@ describe('product catalog validation', () => {
       name: 'Mobile M',
       offeringType: 'plan',
       productSpecification: { id: 'mobile' },
-      productOfferingPrice: [{ name: 'Monthly', priceType: 'recurring', price: { taxIncludedAmount: { unit: 'EUR', value: 20 } } }],
+      productOfferingPrice: [
+        { name: 'Monthly', priceType: 'recurring', price: { taxIncludedAmount: { unit: 'EUR', value: 20 } } },
+      ],
     };
     const r = createProductOfferingSchema.safeParse(base);
     expect(r.success).toBe(false);
@@ -127,6 +133,10 @@ describe('product catalog validation', () => {
         ],
         'mobile-m',
       ),
-    ).toEqual({ offeringId: 'mobile-m', allowance: { dataMb: 15360, voiceMinutes: 500 }, spendCap: { unit: 'EUR', value: 50 } });
+    ).toEqual({
+      offeringId: 'mobile-m',
+      allowance: { dataMb: 15360, voiceMinutes: 500 },
+      spendCap: { unit: 'EUR', value: 50 },
+    });
   });
 });

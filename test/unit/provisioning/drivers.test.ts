@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { startOcsSimulator, type OcsSimulator } from '../../../infra/local/ocs-simulator';
 import { OcsDriver } from '../../../shared/adapters/drivers/ocs';
 import { signWebhook, verifyWebhookSignature, WebhookDriver } from '../../../shared/adapters/drivers/webhook';
-import { PermanentDriverError, TransientDriverError, type DriverRequest } from '../../../shared/domain/provisioning/driver';
+import {
+  PermanentDriverError,
+  TransientDriverError,
+  type DriverRequest,
+} from '../../../shared/domain/provisioning/driver';
 
 const now = new Date('2026-11-30T01:00:00Z');
 const req = (over: Partial<DriverRequest> = {}): DriverRequest => ({
@@ -14,7 +18,11 @@ const req = (over: Partial<DriverRequest> = {}): DriverRequest => ({
   subscriptionId: 'sub-1',
   serviceId: 'sub-1.mobile',
   featureId: 'mobile',
-  plan: { offeringId: 'mobile-m', allowance: { dataMb: 10240, voiceMinutes: 500 }, spendCap: { unit: 'EUR', value: 50 } },
+  plan: {
+    offeringId: 'mobile-m',
+    allowance: { dataMb: 10240, voiceMinutes: 500 },
+    spendCap: { unit: 'EUR', value: 50 },
+  },
   now,
   ...over,
 });
@@ -33,13 +41,20 @@ describe('ocs driver with the OCS simulator', () => {
     const r = await driver.provision(req());
     expect(r).toMatchObject({ status: 'done', externalId: 'sub-1.mobile' });
     expect(sim.subscribers()).toEqual([
-      expect.objectContaining({ subscriberId: 'sub-1.mobile', customerId: 'cust-1', state: 'active', plan: req().plan }),
+      expect.objectContaining({
+        subscriberId: 'sub-1.mobile',
+        customerId: 'cust-1',
+        state: 'active',
+        plan: req().plan,
+      }),
     ]);
     await driver.suspend(req({ operationKey: 'op-2', externalId: r.externalId }));
     expect(sim.subscribers()[0]!.state).toBe('suspended');
     await driver.resume(req({ operationKey: 'op-3', externalId: r.externalId }));
     expect(sim.subscribers()[0]!.state).toBe('active');
-    await driver.modify(req({ operationKey: 'op-4', plan: { offeringId: 'mobile-l', spendCap: { unit: 'EUR', value: 80 } } }));
+    await driver.modify(
+      req({ operationKey: 'op-4', plan: { offeringId: 'mobile-l', spendCap: { unit: 'EUR', value: 80 } } }),
+    );
     expect(sim.subscribers()[0]!.plan.offeringId).toBe('mobile-l');
     expect((await driver.verify(req({ operationKey: 'op-5' }))).details).toMatchObject({ present: true });
     await driver.deprovision(req({ operationKey: 'op-6' }));
@@ -96,7 +111,13 @@ describe('ocs driver with the OCS simulator', () => {
       sim.reset();
       sim.configure({ seed: 42, faults: [{ kind: 'reject', rate: 0.3 }] });
       const out: boolean[] = [];
-      for (let i = 0; i < 20; i++) out.push(await driver.provision(req({ operationKey: `k${i}`, serviceId: `s${i}` })).then(() => true, () => false));
+      for (let i = 0; i < 20; i++)
+        out.push(
+          await driver.provision(req({ operationKey: `k${i}`, serviceId: `s${i}` })).then(
+            () => true,
+            () => false,
+          ),
+        );
       return out;
     };
     const a = await run();
@@ -139,11 +160,23 @@ describe('webhook driver', () => {
     const got = received[0]!;
     expect(got.headers['idempotency-key']).toBe('op-1');
     const nowSec = Math.floor(now.getTime() / 1000);
-    expect(verifyWebhookSignature('test-secret', String(got.headers['x-nocturne-signature']), got.body, nowSec)).toBe(true);
-    expect(verifyWebhookSignature('other-secret', String(got.headers['x-nocturne-signature']), got.body, nowSec)).toBe(false);
-    expect(verifyWebhookSignature('test-secret', String(got.headers['x-nocturne-signature']), got.body + ' ', nowSec)).toBe(false);
-    expect(verifyWebhookSignature('test-secret', String(got.headers['x-nocturne-signature']), got.body, nowSec + 3600)).toBe(false);
-    expect(JSON.parse(got.body)).toMatchObject({ operation: 'provision', customerId: 'cust-1', serviceId: 'sub-1.mobile' });
+    expect(verifyWebhookSignature('test-secret', String(got.headers['x-nocturne-signature']), got.body, nowSec)).toBe(
+      true,
+    );
+    expect(verifyWebhookSignature('other-secret', String(got.headers['x-nocturne-signature']), got.body, nowSec)).toBe(
+      false,
+    );
+    expect(
+      verifyWebhookSignature('test-secret', String(got.headers['x-nocturne-signature']), got.body + ' ', nowSec),
+    ).toBe(false);
+    expect(
+      verifyWebhookSignature('test-secret', String(got.headers['x-nocturne-signature']), got.body, nowSec + 3600),
+    ).toBe(false);
+    expect(JSON.parse(got.body)).toMatchObject({
+      operation: 'provision',
+      customerId: 'cust-1',
+      serviceId: 'sub-1.mobile',
+    });
   });
 
   it('a stable signature for a given body and time', () => {
@@ -163,6 +196,9 @@ describe('webhook driver', () => {
   });
 
   it('a feature without a URL is a permanent error', async () => {
-    await expect(driver.provision(req({ config: {} }))).rejects.toMatchObject({ name: 'PermanentDriverError', code: 'NOT_CONFIGURED' });
+    await expect(driver.provision(req({ config: {} }))).rejects.toMatchObject({
+      name: 'PermanentDriverError',
+      code: 'NOT_CONFIGURED',
+    });
   });
 });

@@ -13,7 +13,13 @@ import {
 const H = 3600_000;
 const M = 60_000;
 
-const weekdays = (periods: Array<{ start: string; end: string }>) => ({ mon: periods, tue: periods, wed: periods, thu: periods, fri: periods });
+const weekdays = (periods: Array<{ start: string; end: string }>) => ({
+  mon: periods,
+  tue: periods,
+  wed: periods,
+  thu: periods,
+  fri: periods,
+});
 
 const berlinOffice: BusinessCalendar = {
   id: 'berlin',
@@ -45,7 +51,13 @@ describe('business time within working hours', () => {
   });
 
   it('skips a lunch break between two working periods', () => {
-    const split: BusinessCalendar = { ...berlinOffice, workingHours: weekdays([{ start: '09:00', end: '12:00' }, { start: '13:00', end: '17:00' }]) };
+    const split: BusinessCalendar = {
+      ...berlinOffice,
+      workingHours: weekdays([
+        { start: '09:00', end: '12:00' },
+        { start: '13:00', end: '17:00' },
+      ]),
+    };
     expect(localIso(addBusinessMs(split, local('2026-11-23T11:00'), 2 * H))).toBe('2026-11-23T14:00');
     expect(businessMsBetween(split, local('2026-11-23T09:00'), local('2026-11-23T17:00'))).toBe(7 * H);
   });
@@ -77,7 +89,9 @@ describe('holidays', () => {
   it('holidays are local dates of the calendar’s zone', () => {
     const tokyo: BusinessCalendar = { ...berlinOffice, timeZone: 'Asia/Tokyo', holidays: ['2026-11-23'] };
     // Monday 2026-11-23 09:00 in Tokyo is Monday 01:00 in Berlin: the Tokyo holiday applies.
-    expect(businessMsBetween(tokyo, local('2026-11-23T09:00', 'Asia/Tokyo'), local('2026-11-23T17:00', 'Asia/Tokyo'))).toBe(0);
+    expect(
+      businessMsBetween(tokyo, local('2026-11-23T09:00', 'Asia/Tokyo'), local('2026-11-23T17:00', 'Asia/Tokyo')),
+    ).toBe(0);
   });
 });
 
@@ -114,7 +128,16 @@ describe('properties', () => {
     berlinOffice,
     { ...berlinOffice, timeZone: 'America/New_York', holidays: ['2026-11-26'] },
     { ...ALWAYS_OPEN, timeZone: 'Australia/Sydney' },
-    { ...berlinOffice, workingHours: { ...weekdays([{ start: '08:00', end: '12:30' }, { start: '13:15', end: '18:00' }]), sat: [{ start: '10:00', end: '14:00' }] } },
+    {
+      ...berlinOffice,
+      workingHours: {
+        ...weekdays([
+          { start: '08:00', end: '12:30' },
+          { start: '13:15', end: '18:00' },
+        ]),
+        sat: [{ start: '10:00', end: '14:00' }],
+      },
+    },
   );
   const instants = fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-31T00:00:00Z') });
 
@@ -143,7 +166,12 @@ describe('properties', () => {
 
 describe('calendar validation', () => {
   it('rejects an unknown time zone, a closed week and periods that end before they start', () => {
-    const r = calendarSchema.safeParse({ id: 'x', name: 'X', timeZone: 'Mars/Olympus', workingHours: { mon: [{ start: '17:00', end: '09:00' }] } });
+    const r = calendarSchema.safeParse({
+      id: 'x',
+      name: 'X',
+      timeZone: 'Mars/Olympus',
+      workingHours: { mon: [{ start: '17:00', end: '09:00' }] },
+    });
     expect(r.success).toBe(false);
     const fields = r.success ? [] : r.error.issues.map((i) => i.path.join('.'));
     expect(fields).toEqual(expect.arrayContaining(['timeZone', 'workingHours.mon.0.end']));
@@ -151,6 +179,13 @@ describe('calendar validation', () => {
   });
 
   it('accepts 24:00 as the end of a day', () => {
-    expect(calendarSchema.safeParse({ id: 'x', name: 'X', timeZone: 'UTC', workingHours: { sat: [{ start: '20:00', end: '24:00' }] } }).success).toBe(true);
+    expect(
+      calendarSchema.safeParse({
+        id: 'x',
+        name: 'X',
+        timeZone: 'UTC',
+        workingHours: { sat: [{ start: '20:00', end: '24:00' }] },
+      }).success,
+    ).toBe(true);
   });
 });

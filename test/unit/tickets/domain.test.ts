@@ -8,10 +8,26 @@ import type { Category, Queue } from '../../../shared/domain/tickets/config';
 import { eligibleMembers, firstMatchingRule, roundRobinPick } from '../../../shared/domain/tickets/config';
 import { cleanSubject, fieldLines, intentOf, isAutoReply, replyText } from '../../../shared/domain/tickets/email';
 import { ticketEventsFor } from '../../../shared/store/outbox/ticket-events';
-import { coerceFieldStrings, fieldDefinitionsSchema, validateFields, type FieldDefinition } from '../../../shared/domain/tickets/fields';
+import {
+  coerceFieldStrings,
+  fieldDefinitionsSchema,
+  validateFields,
+  type FieldDefinition,
+} from '../../../shared/domain/tickets/fields';
 import { ticketMessages } from '../../../shared/domain/tickets/notifications';
 import { buildReport, reportCsv } from '../../../shared/domain/tickets/reports';
-import { commentOn, createTicket, logTime, recordSla, ticketNumberInSubject, ticketView, updateTicket, viewVersion, type CommandContext, type Ticket } from '../../../shared/domain/tickets/ticket';
+import {
+  commentOn,
+  createTicket,
+  logTime,
+  recordSla,
+  ticketNumberInSubject,
+  ticketView,
+  updateTicket,
+  viewVersion,
+  type CommandContext,
+  type Ticket,
+} from '../../../shared/domain/tickets/ticket';
 import { ticketEventDetailSchema } from '../../../events/tickets';
 
 const fields: FieldDefinition[] = [
@@ -21,7 +37,18 @@ const fields: FieldDefinition[] = [
   { key: 'since', label: 'Since', type: 'date', required: false },
   { key: 'roaming', label: 'Roaming', type: 'boolean', required: false },
 ];
-const category: Category = { id: 'support', name: 'Support', fields, defaultPriority: 'P3', defaultQueueId: 'l1', requiredSkills: [], reopenWindowHours: 24, notify: {}, requesterVisible: true, emailAddresses: [] };
+const category: Category = {
+  id: 'support',
+  name: 'Support',
+  fields,
+  defaultPriority: 'P3',
+  defaultQueueId: 'l1',
+  requiredSkills: [],
+  reopenWindowHours: 24,
+  notify: {},
+  requesterVisible: true,
+  emailAddresses: [],
+};
 const queue: Queue = {
   id: 'l1',
   name: 'L1',
@@ -33,19 +60,57 @@ const queue: Queue = {
   ],
   lead: { id: 'lea', name: 'Lea', email: 'lea@x.test' },
 };
-const calendar = { id: 'c', name: 'c', timeZone: 'UTC', workingHours: { mon: [{ start: '00:00', end: '24:00' }], tue: [{ start: '00:00', end: '24:00' }] }, holidays: [] };
-const policy = { id: 'p', name: 'p', calendarId: 'c', warnAtPercent: 80, targets: { P3: { firstResponseMinutes: 60, resolutionMinutes: 240 } }, onBreach: { escalateToLead: true, raisePriority: true } };
+const calendar = {
+  id: 'c',
+  name: 'c',
+  timeZone: 'UTC',
+  workingHours: { mon: [{ start: '00:00', end: '24:00' }], tue: [{ start: '00:00', end: '24:00' }] },
+  holidays: [],
+};
+const policy = {
+  id: 'p',
+  name: 'p',
+  calendarId: 'c',
+  warnAtPercent: 80,
+  targets: { P3: { firstResponseMinutes: 60, resolutionMinutes: 240 } },
+  onBreach: { escalateToLead: true, raisePriority: true },
+};
 const agent = { type: 'agent' as const, id: 'ana', name: 'Ana', email: 'ana@x.test' };
-const ctx = (iso = '2026-11-23T09:00:00Z', actor: CommandContext['actor'] = agent): CommandContext => ({ now: new Date(iso), actor, category, queue, sla: { policy, calendar } });
+const ctx = (iso = '2026-11-23T09:00:00Z', actor: CommandContext['actor'] = agent): CommandContext => ({
+  now: new Date(iso),
+  actor,
+  category,
+  queue,
+  sla: { policy, calendar },
+});
 const newTicket = (): Ticket =>
   createTicket(
-    { id: 'T1', number: 7, input: { subject: 'No data', description: '', categoryId: 'support', fields: { msisdn: '+49 151' }, watchers: ['w@x.test'], links: [] }, requester: { email: 'carla@c.test' }, source: 'api' },
+    {
+      id: 'T1',
+      number: 7,
+      input: {
+        subject: 'No data',
+        description: '',
+        categoryId: 'support',
+        fields: { msisdn: '+49 151' },
+        watchers: ['w@x.test'],
+        links: [],
+      },
+      requester: { email: 'carla@c.test' },
+      source: 'api',
+    },
     ctx('2026-11-23T09:00:00Z', { type: 'requester', id: 'carla@c.test', email: 'carla@c.test' }),
   );
 
 describe('custom fields', () => {
   it('builds a schema from the definitions: required, types, enum, date, pattern, unknown keys', () => {
-    expect(validateFields(fields, { msisdn: '+49 151', amount: 9.5, plan: 'prepaid', since: '2026-11-01', roaming: true }, 'support')).toBeTruthy();
+    expect(
+      validateFields(
+        fields,
+        { msisdn: '+49 151', amount: 9.5, plan: 'prepaid', since: '2026-11-01', roaming: true },
+        'support',
+      ),
+    ).toBeTruthy();
     const err = (() => {
       try {
         validateFields(fields, { amount: -1, plan: 'gold', since: '1st of May', roaming: 'yes', extra: 1 }, 'support');
@@ -54,14 +119,29 @@ describe('custom fields', () => {
       }
     })();
     expect(err).toBeInstanceOf(ValidationError);
-    expect(err!.issues.map((i) => i.field).sort()).toEqual(['fields.amount', 'fields.extra', 'fields.msisdn', 'fields.plan', 'fields.roaming', 'fields.since']);
+    expect(err!.issues.map((i) => i.field).sort()).toEqual([
+      'fields.amount',
+      'fields.extra',
+      'fields.msisdn',
+      'fields.plan',
+      'fields.roaming',
+      'fields.since',
+    ]);
     expect(() => validateFields(fields, { msisdn: 'abc' }, 'support')).toThrow(ValidationError);
   });
 
   it('refuses duplicate keys and invalid patterns in definitions; coerces email strings', () => {
-    const r = fieldDefinitionsSchema.safeParse([fields[0], fields[0], { key: 'x', label: 'X', type: 'text', pattern: '(' }]);
+    const r = fieldDefinitionsSchema.safeParse([
+      fields[0],
+      fields[0],
+      { key: 'x', label: 'X', type: 'text', pattern: '(' },
+    ]);
     expect(r.success).toBe(false);
-    expect(coerceFieldStrings(fields, { amount: '12.5', roaming: 'Yes', plan: ' prepaid ' })).toEqual({ amount: 12.5, roaming: true, plan: 'prepaid' });
+    expect(coerceFieldStrings(fields, { amount: '12.5', roaming: 'Yes', plan: ' prepaid ' })).toEqual({
+      amount: 12.5,
+      roaming: true,
+      plan: 'prepaid',
+    });
   });
 });
 
@@ -73,7 +153,11 @@ describe('ticket commands', () => {
     expect(t).toMatchObject({ status: 'open', revision: 2, lastChange: { kinds: ['assigned', 'status'] } });
     t = updateTicket(t, { status: 'pending' }, ctx('2026-11-23T09:10:00Z'));
     expect(t.sla!.resolution.pausedSince).toBe('2026-11-23T09:10:00.000Z');
-    t = commentOn(t, { id: 'c1', input: { body: 'done', visibility: 'public' }, source: 'api' }, ctx('2026-11-23T10:10:00Z', { type: 'requester', id: 'carla@c.test', email: 'carla@c.test' })).ticket;
+    t = commentOn(
+      t,
+      { id: 'c1', input: { body: 'done', visibility: 'public' }, source: 'api' },
+      ctx('2026-11-23T10:10:00Z', { type: 'requester', id: 'carla@c.test', email: 'carla@c.test' }),
+    ).ticket;
     expect(t.status).toBe('open');
     expect(t.sla!.resolution.pausedMs).toBe(3600_000);
     t = updateTicket(t, { resolution: { code: 'done' } }, ctx('2026-11-23T11:00:00Z'));
@@ -87,16 +171,32 @@ describe('ticket commands', () => {
 
   it('an agent’s first public comment is the first response; an internal note is not', () => {
     const t = newTicket();
-    const noted = commentOn(t, { id: 'n', input: { body: 'x', visibility: 'internal' }, source: 'api' }, ctx('2026-11-23T09:20:00Z')).ticket;
+    const noted = commentOn(
+      t,
+      { id: 'n', input: { body: 'x', visibility: 'internal' }, source: 'api' },
+      ctx('2026-11-23T09:20:00Z'),
+    ).ticket;
     expect(noted.firstResponseAt).toBeUndefined();
-    const answered = commentOn(noted, { id: 'a', input: { body: 'y', visibility: 'public' }, source: 'api' }, ctx('2026-11-23T09:30:00Z')).ticket;
+    const answered = commentOn(
+      noted,
+      { id: 'a', input: { body: 'y', visibility: 'public' }, source: 'api' },
+      ctx('2026-11-23T09:30:00Z'),
+    ).ticket;
     expect(answered).toMatchObject({ firstResponseAt: '2026-11-23T09:30:00.000Z', status: 'open', commentCount: 2 });
     expect(answered.sla!.firstResponse.met).toBe(true);
   });
 
   it('a breach escalates to the queue lead and raises the priority of the resolution clock', () => {
-    const t = recordSla(newTicket(), 'resolution', 'breach', ctx('2026-11-23T13:00:00Z', { type: 'system', id: 'sla' }));
-    expect(t).toMatchObject({ priority: 'P2', lastChange: { kinds: ['sla-breached', 'priority'], escalatedTo: { email: 'lea@x.test' }, clock: 'resolution' } });
+    const t = recordSla(
+      newTicket(),
+      'resolution',
+      'breach',
+      ctx('2026-11-23T13:00:00Z', { type: 'system', id: 'sla' }),
+    );
+    expect(t).toMatchObject({
+      priority: 'P2',
+      lastChange: { kinds: ['sla-breached', 'priority'], escalatedTo: { email: 'lea@x.test' }, clock: 'resolution' },
+    });
   });
 
   it('round-robin picks among available members with the skills, in turn', () => {
@@ -116,10 +216,18 @@ describe('ticket commands', () => {
 
   it('the requester view reveals no internal comment in any field (count, version, updatedAt)', () => {
     const requester = { kind: 'requester' as const, id: 'r', email: 'carla@c.test' };
-    const t = commentOn(newTicket(), { id: 'p', input: { body: 'on it', visibility: 'public' }, source: 'api' }, ctx('2026-11-23T09:20:00Z')).ticket;
+    const t = commentOn(
+      newTicket(),
+      { id: 'p', input: { body: 'on it', visibility: 'public' }, source: 'api' },
+      ctx('2026-11-23T09:20:00Z'),
+    ).ticket;
     const before = ticketView(t, requester);
     expect(before).toMatchObject({ commentCount: 1, updatedAt: '2026-11-23T09:20:00.000Z' });
-    let noted = commentOn(t, { id: 'n', input: { body: 'customer is VIP', visibility: 'internal' }, source: 'api' }, ctx('2026-11-23T09:40:00Z')).ticket;
+    let noted = commentOn(
+      t,
+      { id: 'n', input: { body: 'customer is VIP', visibility: 'internal' }, source: 'api' },
+      ctx('2026-11-23T09:40:00Z'),
+    ).ticket;
     noted = logTime(noted, { id: 'e', input: { minutes: 5 } }, ctx('2026-11-23T09:45:00Z')).ticket;
     noted = updateTicket(noted, { watchers: ['lea@x.test'] }, ctx('2026-11-23T09:50:00Z'));
     expect(noted.commentCount).toBe(2);
@@ -127,10 +235,21 @@ describe('ticket commands', () => {
     expect(ticketView(noted, requester)).toEqual(before);
     expect(viewVersion(noted, requester)).toBe(viewVersion(t, requester));
     // What the requester does see moves the requester's view on.
-    const answered = commentOn(noted, { id: 'q', input: { body: 'fixed?', visibility: 'public' }, source: 'api' }, ctx('2026-11-23T10:00:00Z')).ticket;
-    expect(ticketView(answered, requester)).toMatchObject({ commentCount: 2, updatedAt: '2026-11-23T10:00:00.000Z', version: (before.version as number) + 1 });
+    const answered = commentOn(
+      noted,
+      { id: 'q', input: { body: 'fixed?', visibility: 'public' }, source: 'api' },
+      ctx('2026-11-23T10:00:00Z'),
+    ).ticket;
+    expect(ticketView(answered, requester)).toMatchObject({
+      commentCount: 2,
+      updatedAt: '2026-11-23T10:00:00.000Z',
+      version: (before.version as number) + 1,
+    });
     const reprioritised = updateTicket(answered, { priority: 'P2' }, ctx('2026-11-23T10:05:00Z'));
-    expect(ticketView(reprioritised, requester)).toMatchObject({ priority: 'P2', version: (before.version as number) + 2 });
+    expect(ticketView(reprioritised, requester)).toMatchObject({
+      priority: 'P2',
+      version: (before.version as number) + 2,
+    });
   });
 
   it('reads ticket numbers from subjects', () => {
@@ -148,7 +267,11 @@ describe('events from committed changes', () => {
     expect(ticketEventDetailSchema.safeParse(created[0]!.detail).success).toBe(true);
     const next = updateTicket(t, { assignee: { id: 'ana' }, priority: 'P2' }, ctx('2026-11-23T09:05:00Z'));
     const events = ticketEventsFor({ type: 'Ticket', ...t }, { type: 'Ticket', ...next });
-    expect(events.map((e) => e.detailType)).toEqual(['Ticket Priority Changed', 'Ticket Assigned', 'Ticket Status Changed']);
+    expect(events.map((e) => e.detailType)).toEqual([
+      'Ticket Priority Changed',
+      'Ticket Assigned',
+      'Ticket Status Changed',
+    ]);
     expect(events.every((e) => e.detail.slaChanged === false)).toBe(true); // no P2 target: the clocks did not move
     const book = { ...next, workflow: { taskToken: 'x', callback: 'sent' as const } };
     expect(ticketEventsFor({ type: 'Ticket', ...next }, { type: 'Ticket', ...book })).toEqual([]);
@@ -171,18 +294,36 @@ describe('notifications', () => {
     ]);
     expect(msgs[3]!.subject).toMatch(/^\[#7\] No data — We received your request/);
     expect(msgs[3]!.body).not.toMatch(/SLA|Priority/);
-    const custom = ticketMessages('Ticket Created', detail(t), { notify: { created: ['watchers'] } }, { ...queue, email: 'l1@x.test' });
+    const custom = ticketMessages(
+      'Ticket Created',
+      detail(t),
+      { notify: { created: ['watchers'] } },
+      { ...queue, email: 'l1@x.test' },
+    );
     expect(custom.map((m) => m.recipient)).toEqual(['w@x.test']);
   });
 
   it('internal comments notify nobody; SLA breaches reach the lead but never the requester', () => {
     const t = newTicket();
-    const internal = commentOn(t, { id: 'n', input: { body: 'x', visibility: 'internal' }, source: 'api' }, ctx()).ticket;
-    const ev = ticketEventsFor({ type: 'Ticket', ...t }, { type: 'Ticket', ...internal }).find((e) => e.detailType === 'Ticket Commented')!;
+    const internal = commentOn(
+      t,
+      { id: 'n', input: { body: 'x', visibility: 'internal' }, source: 'api' },
+      ctx(),
+    ).ticket;
+    const ev = ticketEventsFor({ type: 'Ticket', ...t }, { type: 'Ticket', ...internal }).find(
+      (e) => e.detailType === 'Ticket Commented',
+    )!;
     expect(ticketMessages('Ticket Commented', ev.detail as never, category, queue)).toEqual([]);
     const breached = recordSla(t, 'resolution', 'breach', ctx('2026-11-23T13:00:00Z', { type: 'system', id: 'sla' }));
-    const b = ticketEventsFor({ type: 'Ticket', ...t }, { type: 'Ticket', ...breached }).find((e) => e.detailType === 'Ticket SLA Breached')!;
-    const msgs = ticketMessages('Ticket SLA Breached', b.detail as never, { notify: { slaBreached: ['requester', 'assignee'] } }, queue);
+    const b = ticketEventsFor({ type: 'Ticket', ...t }, { type: 'Ticket', ...breached }).find(
+      (e) => e.detailType === 'Ticket SLA Breached',
+    )!;
+    const msgs = ticketMessages(
+      'Ticket SLA Breached',
+      b.detail as never,
+      { notify: { slaBreached: ['requester', 'assignee'] } },
+      queue,
+    );
     expect(msgs.map((m) => m.recipient)).toEqual(['lea@x.test']);
     expect(msgs[0]!.body).toMatch(/SLA BREACHED: resolution target missed \(escalated to Lea\)/);
   });
@@ -201,12 +342,38 @@ describe('report', () => {
         { ...g, queueId: undefined, createdAt: '2026-11-01T03:00:00Z' },
       ],
       resolved: [{ ...g, resolvedAt: '2026-11-01T05:00:00Z', resolutionMet: true }],
-      backlog: [{ ...g, createdAt: '2026-11-01T00:00:00Z' }, { ...g, createdAt: '2026-11-01T12:00:00Z' }],
-      time: [{ ...g, minutes: 30 }, { ...g, minutes: 15 }],
+      backlog: [
+        { ...g, createdAt: '2026-11-01T00:00:00Z' },
+        { ...g, createdAt: '2026-11-01T12:00:00Z' },
+      ],
+      time: [
+        { ...g, minutes: 30 },
+        { ...g, minutes: 15 },
+      ],
     });
     expect(r.rows).toEqual([
-      { group: '(no queue)', created: 1, resolved: 0, backlog: 0, backlogAvgAgeHours: null, backlogMaxAgeHours: null, firstResponseAttainmentPct: null, resolutionAttainmentPct: null, timeTrackedMinutes: 0 },
-      { group: 'l1', created: 2, resolved: 1, backlog: 2, backlogAvgAgeHours: 18, backlogMaxAgeHours: 24, firstResponseAttainmentPct: 50, resolutionAttainmentPct: 100, timeTrackedMinutes: 45 },
+      {
+        group: '(no queue)',
+        created: 1,
+        resolved: 0,
+        backlog: 0,
+        backlogAvgAgeHours: null,
+        backlogMaxAgeHours: null,
+        firstResponseAttainmentPct: null,
+        resolutionAttainmentPct: null,
+        timeTrackedMinutes: 0,
+      },
+      {
+        group: 'l1',
+        created: 2,
+        resolved: 1,
+        backlog: 2,
+        backlogAvgAgeHours: 18,
+        backlogMaxAgeHours: 24,
+        firstResponseAttainmentPct: 50,
+        resolutionAttainmentPct: 100,
+        timeTrackedMinutes: 45,
+      },
     ]);
     expect(r.total).toMatchObject({ created: 3, firstResponseAttainmentPct: 50 });
     const csv = reportCsv({ ...r, rows: [{ ...r.rows[1]!, group: '=HYPERLINK("x")' }] });
@@ -216,14 +383,22 @@ describe('report', () => {
 
 describe('email helpers', () => {
   it('keeps only the new text of a reply', () => {
-    expect(replyText('Still broken.\n\nOn Mon, 23 Nov 2026 at 09:40, Support <s@x> wrote:\n> old text')).toBe('Still broken.');
+    expect(replyText('Still broken.\n\nOn Mon, 23 Nov 2026 at 09:40, Support <s@x> wrote:\n> old text')).toBe(
+      'Still broken.',
+    );
     expect(replyText('Thanks!\n-- \nCarla\n+49 151')).toBe('Thanks!');
     expect(replyText('> quoted first\nNew line')).toBe('New line');
   });
 
   it('reads field lines, intents, auto-replies and subjects', () => {
-    expect(fieldLines('Hello\nMSISDN: +49 151\nplan: prepaid\nOther: x', fields)).toEqual({ msisdn: '+49 151', plan: 'prepaid' });
-    expect(intentOf({ subject: 'Re: [#12] x', to: [], headers: {}, attachments: [] })).toEqual({ kind: 'comment', ticketNumber: 12 });
+    expect(fieldLines('Hello\nMSISDN: +49 151\nplan: prepaid\nOther: x', fields)).toEqual({
+      msisdn: '+49 151',
+      plan: 'prepaid',
+    });
+    expect(intentOf({ subject: 'Re: [#12] x', to: [], headers: {}, attachments: [] })).toEqual({
+      kind: 'comment',
+      ticketNumber: 12,
+    });
     expect(isAutoReply({ 'auto-submitted': 'auto-replied' })).toBe(true);
     expect(isAutoReply({ 'auto-submitted': 'no' })).toBe(false);
     expect(isAutoReply({ precedence: 'bulk' })).toBe(true);
@@ -253,7 +428,10 @@ describe('Step Functions callbacks', () => {
     const c = new SfnTaskCallbacks(new SFNClient({ region: 'us-east-1' }));
     await c.success('tok', { ticketId: 'T1' });
     await c.failure('tok2', 'TicketRejected', 'x'.repeat(40000));
-    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input).toEqual({ taskToken: 'tok', output: '{"ticketId":"T1"}' });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input).toEqual({
+      taskToken: 'tok',
+      output: '{"ticketId":"T1"}',
+    });
     const failure = sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input;
     expect(failure.error).toBe('TicketRejected');
     expect(failure.cause).toHaveLength(32768);
@@ -261,7 +439,10 @@ describe('Step Functions callbacks', () => {
 
   it('a token that no longer waits is TaskTokenGoneError; other failures propagate for a retry', async () => {
     const gone = Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
-    sfn.on(SendTaskSuccessCommand).rejectsOnce(gone).rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    sfn
+      .on(SendTaskSuccessCommand)
+      .rejectsOnce(gone)
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     const c = new SfnTaskCallbacks(new SFNClient({ region: 'us-east-1', maxAttempts: 1 }));
     await expect(c.success('tok', {})).rejects.toBeInstanceOf(TaskTokenGoneError);
     await expect(c.success('tok', {})).rejects.toThrow('slow down');

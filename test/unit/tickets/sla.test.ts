@@ -21,7 +21,9 @@ const office: BusinessCalendar = {
   id: 'office',
   name: 'Office',
   timeZone: 'Europe/Berlin',
-  workingHours: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [{ start: '09:00', end: '17:00' }]])),
+  workingHours: Object.fromEntries(
+    ['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [{ start: '09:00', end: '17:00' }]]),
+  ),
   holidays: ['2026-12-25'],
 };
 const policy: SlaPolicy = {
@@ -29,11 +31,14 @@ const policy: SlaPolicy = {
   name: 'Standard',
   calendarId: 'office',
   warnAtPercent: 80,
-  targets: { P2: { firstResponseMinutes: 60, resolutionMinutes: 600 }, P3: { firstResponseMinutes: 240, resolutionMinutes: 2400 } },
+  targets: {
+    P2: { firstResponseMinutes: 60, resolutionMinutes: 600 },
+    P3: { firstResponseMinutes: 240, resolutionMinutes: 2400 },
+  },
   onBreach: { escalateToLead: true, raisePriority: true },
 };
 const at = (iso: string) => DateTime.fromISO(iso, { zone: 'Europe/Berlin' }).toJSDate();
-const wall = (iso?: string) => (iso ? DateTime.fromISO(iso).setZone('Europe/Berlin').toFormat("ccc HH:mm") : undefined);
+const wall = (iso?: string) => (iso ? DateTime.fromISO(iso).setZone('Europe/Berlin').toFormat('ccc HH:mm') : undefined);
 
 describe('SLA clocks', () => {
   it('starts both clocks with a warning at 80 % and a due time in business hours', () => {
@@ -42,7 +47,10 @@ describe('SLA clocks', () => {
     expect(wall(sla.firstResponse.dueAt)).toBe('Tue 09:30');
     // 600 business minutes = 10 h: 30 min Monday, 8 h Tuesday, 1.5 h Wednesday
     expect(wall(sla.resolution.dueAt)).toBe('Wed 10:30');
-    expect(wantedTimers(sla.firstResponse)).toEqual({ warn: sla.firstResponse.warnAt, breach: sla.firstResponse.dueAt });
+    expect(wantedTimers(sla.firstResponse)).toEqual({
+      warn: sla.firstResponse.warnAt,
+      breach: sla.firstResponse.dueAt,
+    });
   });
 
   it('has no clocks when the policy has no target for the priority', () => {
@@ -75,7 +83,10 @@ describe('SLA clocks', () => {
     const start = at('2026-11-23T09:00');
     const sla = startSla(policy, office, 'P2', start)!;
     expect(meetFirstResponse(office, sla, at('2026-11-23T09:45')).firstResponse).toMatchObject({ met: true });
-    const breached = { ...sla, firstResponse: { ...sla.firstResponse, breachedAt: at('2026-11-23T10:00').toISOString() } };
+    const breached = {
+      ...sla,
+      firstResponse: { ...sla.firstResponse, breachedAt: at('2026-11-23T10:00').toISOString() },
+    };
     const late = meetFirstResponse(office, breached, at('2026-11-23T10:30')).firstResponse;
     expect(late).toMatchObject({ met: false });
     expect(wantedTimers(late)).toEqual({});
@@ -107,7 +118,9 @@ describe('SLA clocks', () => {
     expect(dueStage(c, 'warn', at('2026-11-23T09:40'))).toBe('not-yet');
     expect(dueStage({ ...c, warnedAt: 'x' }, 'warn', at('2026-11-23T09:50'))).toBe('moot');
     expect(dueStage(c, 'breach', at('2026-11-23T10:00'))).toBe('fire');
-    expect(dueStage(pauseSla(sla, at('2026-11-23T09:30')).firstResponse, 'breach', at('2026-11-23T11:00'))).toBe('moot');
+    expect(dueStage(pauseSla(sla, at('2026-11-23T09:30')).firstResponse, 'breach', at('2026-11-23T11:00'))).toBe(
+      'moot',
+    );
   });
 
   it('raises priority one step, never past P1', () => {
