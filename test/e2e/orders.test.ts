@@ -99,7 +99,9 @@ describe('product orders through the local runtime', () => {
       newCustomerOrderBody(cat, { addOns: [cat.voicemail], externalId: `happy-${tablePrefix}` }),
     );
     expect(placed.status).toBe(201);
-    expect(placed.body).toMatchObject({ state: 'acknowledged', kind: 'newCustomer', '@type': 'ProductOrder' });
+    expect(placed.body).toMatchObject({ kind: 'newCustomer', '@type': 'ProductOrder' });
+    // The answer shows the order as stored when it returns: its execution may already have moved it on.
+    expect(['acknowledged', 'inProgress']).toContain(placed.body.state);
     const done = await until(placed.body.id, settled);
     expect(done.state).toBe('completed');
     const customerId = done.relatedParty.find((p: Json) => p.role === 'customer').id;
