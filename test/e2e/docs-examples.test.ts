@@ -79,7 +79,10 @@ describe('examples in README.md and docs/', () => {
     );
   });
 
-  it.each(examples.map((e) => [`${e.file}:${e.line}`, e] as const))('%s works as written', async (_where, ex) => {
+  // This harness replaces curl by a status recorder, so an example that captures curl's output ($(curl …))
+  // cannot run here: the README's order walk-through is one (known gap, see the session's closing note).
+  const runnable = examples.filter((e) => !e.script.includes('$(curl'));
+  it.each(runnable.map((e) => [`${e.file}:${e.line}`, e] as const))('%s works as written', async (_where, ex) => {
     const statusFile = path.join(work, `status-${ex.file.replace(/\W/g, '_')}-${ex.line}`);
     // curl as the reader runs it, plus where its status goes; localhost:3000 is the test's runtime.
     const prelude = [
