@@ -68,12 +68,6 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': layerRule([...domainPatterns, noAwsSdk], noIo) },
   },
   {
-    // TransactItem (a DynamoDB type) still rides on the incident Mutation; engineer "engine" moves it
-    // out of the domain with the pure incident decision (issue 9 §2). Everything else applies.
-    files: ['shared/domain/incidents/model.ts'],
-    rules: { 'no-restricted-imports': layerRule(domainPatterns, noIo) },
-  },
-  {
     files: ['shared/store/**/*.ts', 'shared/adapters/**/*.ts', 'shared/observability/**/*.ts'],
     rules: {
       'no-restricted-imports': layerRule([

@@ -4,7 +4,7 @@
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, guard, tableName } from './client';
 import { incidentKeys } from './keys';
-import type { TransactItem } from '../domain/incidents/model';
+import type { TransactItem } from './client';
 
 export type DispositionKind = 'incident' | 'silenced' | 'inhibited' | 'correlated';
 

@@ -4,8 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
-import type { AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from '../domain/incidents/model';
-export type { Actor, AlertLink, Incident, LastChange, Mutation, TimelineEntry } from '../domain/incidents/model';
+import type { AlertLink, Incident, Mutation as DomainMutation, TimelineEntry } from '../domain/incidents/model';
+import type { TransactItem } from './client';
+export type { Actor, AlertLink, Incident, LastChange, TimelineEntry } from '../domain/incidents/model';
+/** An incident change with the items the store writes in the same transaction. */
+export type Mutation = DomainMutation<TransactItem>;
 import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from './client';
 import { dayOf, incidentKeys, ticketKeys } from './keys';
 import { listByDay } from './day-index';

@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../domain/oncall/people';
 import type { Level, Step } from '../domain/oncall/policy';
-import type { Incident, TransactItem } from '../domain/incidents/model';
+import type { Incident } from '../domain/incidents/model';
+import type { TransactItem } from './client';
 import {
   cancellationCodes,
   documentClient,

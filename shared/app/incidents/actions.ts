@@ -2,7 +2,8 @@
 // transition applied with optimistic locking, followed by the timer housekeeping it implies.
 import { ConflictError } from '../../domain/errors';
 import { acknowledge, addNote, changeSeverity, reassign, resolve } from '../../domain/incidents/lifecycle';
-import type { Actor, Incident, Mutation } from '../../domain/incidents/model';
+import type { Actor, Incident } from '../../domain/incidents/model';
+import type { Mutation } from '../../store/incidents';
 import type { IncidentSeverity } from '../../domain/incidents/rules';
 import { incidentKeys } from '../../store/keys';
 import { tableName } from '../../store/client';

@@ -25,7 +25,16 @@ import {
   shouldNotify,
 } from '../../domain/incidents/lifecycle';
 import { NotFoundError } from '../../domain/errors';
-import type { Actor, AlertLink, Incident, Mutation, TimelineEntry, TransactItem } from '../../domain/incidents/model';
+import type {
+  Actor,
+  AlertLink,
+  Incident,
+  Mutation as DomainMutation,
+  TimelineEntry,
+} from '../../domain/incidents/model';
+import type { TransactItem } from '../../store/client';
+
+type Mutation = DomainMutation<TransactItem>;
 import {
   inhibitionKey,
   inhibitRulesAsSource,

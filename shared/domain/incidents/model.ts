@@ -1,5 +1,4 @@
 // The incident model: what an incident is, what a change to it is, and what hangs off it.
-import type { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { IncidentChangeKind, IncidentSnapshot } from '../../../events/incidents';
 
 export interface Actor {
@@ -68,12 +67,11 @@ export interface AlertLink {
   movedAt?: string;
 }
 
-export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-
-export interface Mutation {
+/** `Extra`: items the store writes in the same transaction (a store type; the domain never builds one). */
+export interface Mutation<Extra = never> {
   incident: Incident;
   timeline?: TimelineEntry[];
-  extra?: TransactItem[];
+  extra?: Extra[];
   /** Set when this change is one people and systems hear about (an event is emitted). */
   change?: Omit<LastChange, 'revision' | 'at'>;
 }
