@@ -134,7 +134,6 @@ async function main(): Promise<void> {
             openAlertCount: 1,
             relatedAlertCount: 0,
             flapping: false,
-            transitions: {},
             storm: false,
             mergedFrom: [],
             routeId: 'default',

@@ -37,12 +37,12 @@ export const handler = httpApi(incidentOperations, {
       cursor: q.cursor,
     });
     // Flapping bookkeeping is internal; the list shows the incident as GET /incidents/{id} does.
-    return json(200, { ...page, items: page.items.map(({ transitions: _t, ...i }) => i) });
+    return json(200, { ...page, items: page.items.map(({ transitionsResetAt: _t, ...i }) => i) });
   },
   'GET /incidents/{id}': async (req) => {
     const detail = await getIncidentDetail(id(req));
     if (!detail) throw problem(404, `No incident with id ${id(req)}.`);
-    const { transitions: _t, ...incident } = detail.incident;
+    const { transitionsResetAt: _t, ...incident } = detail.incident;
     const alerts = detail.alerts.map(
       ({ labels: _l, ...a }: (typeof detail.alerts)[number] & { labels?: unknown }) => a,
     );

@@ -9,12 +9,20 @@ import type { TransactItem } from './client';
 export type { Actor, AlertLink, Incident, LastChange, TimelineEntry } from '../domain/incidents/model';
 /** An incident change with the items the store writes in the same transaction. */
 export type Mutation = DomainMutation<TransactItem>;
-import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from './client';
+import {
+  documentClient,
+  guard,
+  isConditionalCheckFailed,
+  isTransactionConflict,
+  cancellationCodes,
+  tableName,
+} from './client';
 import { dayOf, incidentKeys, ticketKeys } from './keys';
 import { listByDay } from './day-index';
 import type { Page } from './pagination';
 
-const META = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type'];
+// `transitions`: incidents written before the per-key items carried every key's changes inline.
+const META = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'transitions'];
 const strip = <T>(item: Record<string, unknown>): T => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!META.includes(k)) out[k] = v;
@@ -45,6 +53,69 @@ export function timelinePut(incidentId: string, e: TimelineEntry): TransactItem 
       },
     },
   };
+}
+
+/**
+ * Append a state change of one alert key to its own item (created on first use). With
+ * `whileBelow`, the append is conditional on the key having fewer changes recorded than that
+ * (a cancelled transaction tells the caller to read the history: it may flap or need a trim).
+ */
+export function transitionAppend(incidentId: string, dedupKey: string, at: string, whileBelow?: number): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: incidentKeys.keyTransitions(incidentId, dedupKey),
+      UpdateExpression: 'SET times = list_append(if_not_exists(times, :empty), :now), #t = :type, dedupKey = :dk',
+      ConditionExpression: whileBelow === undefined ? undefined : 'attribute_not_exists(times) OR size(times) < :max',
+      ExpressionAttributeNames: { '#t': 'type' },
+      ExpressionAttributeValues: {
+        ':empty': [],
+        ':now': [at],
+        ':type': 'IncidentKeyTransitions',
+        ':dk': dedupKey,
+        ...(whileBelow === undefined ? {} : { ':max': whileBelow }),
+      },
+    },
+  };
+}
+
+/** One alert key's recorded state changes in the incident, oldest first. */
+export async function getKeyTransitions(incidentId: string, dedupKey: string): Promise<string[]> {
+  const r = await guard('get key transitions', () =>
+    documentClient().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: incidentKeys.keyTransitions(incidentId, dedupKey),
+        ProjectionExpression: 'times',
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return (r.Item?.times as string[] | undefined) ?? [];
+}
+
+/** Replace a key's changes by `kept`, unless one was appended since `seen` were read (then keep all). */
+export async function trimKeyTransitions(
+  incidentId: string,
+  dedupKey: string,
+  seen: number,
+  kept: string[],
+): Promise<void> {
+  try {
+    await guard('trim key transitions', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: incidentKeys.keyTransitions(incidentId, dedupKey),
+          UpdateExpression: 'SET times = :kept',
+          ConditionExpression: 'size(times) = :seen',
+          ExpressionAttributeValues: { ':kept': kept, ':seen': seen },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+  }
 }
 
 export async function nextIncidentNumber(): Promise<number> {

@@ -42,6 +42,8 @@ export const incidentKeys = {
   incident: (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' }),
   timeline: (id: string, at: string, seq: string) => ({ pk: `INCIDENT#${id}`, sk: `TL#${at}#${seq}` }),
   link: (id: string, alertId: string) => ({ pk: `INCIDENT#${id}`, sk: `ALERT#${alertId}` }),
+  /** One alert dedup key's recent state changes in the incident (flapping), apart from the incident item. */
+  keyTransitions: (id: string, dedupKey: string) => ({ pk: `INCIDENT#${id}`, sk: `KEY#${dedupKey}` }),
   /** gsi1: incidents of a service by open time. */
   byService: (serviceId: string | undefined) => `SVCINC#${serviceId ?? '-'}`,
   /** gsi2: incidents by the UTC day they opened. */

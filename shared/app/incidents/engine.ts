@@ -13,7 +13,14 @@ import {
 import { ulid } from 'ulid';
 import { alertSnapshotSchema, type AlertSnapshot } from '../../../events/alerts';
 import { getAlert } from '../../store/alerts';
-import { flappingConfig, recordFlap } from '../../domain/incidents/flapping';
+import {
+  flappingConfig,
+  flappingEntry,
+  keyHistory,
+  quietHistoryLimit,
+  recordFlap,
+  trimHistory,
+} from '../../domain/incidents/flapping';
 import { matchLabels } from '../../domain/incidents/labels';
 import {
   acknowledge,
@@ -58,10 +65,13 @@ import {
 import {
   createIncident,
   getIncident,
+  getKeyTransitions,
   mutateIncident,
   nextIncidentNumber,
   openIncidentIdsForService,
   timelinePut,
+  transitionAppend,
+  trimKeyTransitions,
 } from '../../store/incidents';
 import { incidentKeys } from '../../store/keys';
 import { getRules } from '../../store/rules';
@@ -317,7 +327,9 @@ async function joinOrOpen(ctx: Context): Promise<Outcome> {
     const plan = groupPlan(current, (g.Item?.incidentId as string | undefined) ?? null, ctx.now);
     // join() joins an open incident atomically, or reopens a resolved one within its window.
     const placedNow =
-      plan.kind === 'open' ? await open(ctx, plan.previousIncidentId) : await join(ctx, plan.incidentId);
+      plan.kind === 'open'
+        ? await open(ctx, plan.previousIncidentId)
+        : await join(ctx, plan.incidentId, plan.kind === 'join' ? current : undefined);
     if (placedNow) return placedNow;
   }
   throw new Error(`Could not place alert ${ctx.alert.id} after repeated races`);
@@ -331,7 +343,7 @@ async function joinOrOpen(ctx: Context): Promise<Outcome> {
 function bumpIncident(
   incidentId: string,
   at: string,
-  by: { alerts?: number; open: number; storm?: number; transition?: string },
+  by: { alerts?: number; open: number; storm?: number },
   condition?: 'open',
 ): TransactItem {
   const adds = ['openAlertCount :open', 'revision :one'];
@@ -346,12 +358,6 @@ function bumpIncident(
     values[':storm'] = by.storm;
   }
   const sets = ['lastTransitionAt = :at'];
-  if (by.transition) {
-    names['#dk'] = by.transition;
-    sets.push('transitions.#dk = list_append(if_not_exists(transitions.#dk, :empty), :now)');
-    values[':empty'] = [];
-    values[':now'] = [at];
-  }
   if (condition === 'open') {
     names['#status'] = 'status';
     values[':resolved'] = 'resolved';
@@ -369,25 +375,31 @@ function bumpIncident(
   };
 }
 
-/** After an atomic change: raise severity, detect flapping and trim history (rare, read-modify-write). */
+/**
+ * After an atomic change of one alert key: raise severity, detect flapping, trim the key's
+ * recorded changes (rare, read-modify-write). `known.incident` is the incident as read just
+ * before the change (so it is not read again); `known.quiet` says the key had too few changes
+ * recorded to flap or need a trim (the conditional append succeeded), so its history is not read.
+ */
 async function reviewIncident(
   ctx: Pick<Context, 'rules' | 'now' | 'at'> & { severity?: IncidentSeverity; severityReason?: string },
   incidentId: string,
   dedupKey: string,
+  known: { incident?: Incident; quiet?: boolean } = {},
 ): Promise<Incident | undefined> {
-  const inc = await getIncident(incidentId);
+  const [inc, times] = await Promise.all([
+    known.incident ?? getIncident(incidentId),
+    known.quiet ? undefined : getKeyTransitions(incidentId, dedupKey),
+  ]);
   if (!inc) return undefined;
   const cfg = flappingConfig(ctx.rules);
-  const history = inc.transitions?.[dedupKey] ?? [];
-  const recent = history.filter((t) => Date.parse(t) >= ctx.now.getTime() - cfg.windowMinutes * 60000);
-  const flaps = recent.length > cfg.transitions && !inc.flapping;
+  const kept = times ? trimHistory(keyHistory(times, inc.transitionsResetAt), ctx.now, cfg) : [];
+  if (times && kept.length < times.length) await trimKeyTransitions(incidentId, dedupKey, times.length, kept);
+  const flaps = kept.length > cfg.transitions && !inc.flapping;
   const raise = ctx.severity && raiseSeverity(inc, ctx.severity) !== inc.severity;
-  if (!flaps && !raise && history.length <= cfg.transitions + 1) return inc;
+  if (!flaps && !raise) return inc;
   const r = await mutateIncident(incidentId, ctx.at, (cur) => {
-    const hist = (cur.transitions?.[dedupKey] ?? [])
-      .filter((t) => Date.parse(t) >= ctx.now.getTime() - cfg.windowMinutes * 60000)
-      .slice(-(cfg.transitions + 1));
-    const startedFlapping = hist.length > cfg.transitions && !cur.flapping;
+    const startedFlapping = kept.length > cfg.transitions && !cur.flapping;
     const severity = ctx.severity ? raiseSeverity(cur, ctx.severity) : (cur.severity as IncidentSeverity);
     const timeline: TimelineEntry[] = [];
     if (severity !== cur.severity)
@@ -397,18 +409,11 @@ async function reviewIncident(
         kind: 'severity',
         message: `Severity ${cur.severity} → ${severity} (${ctx.severityReason})`,
       });
-    if (startedFlapping)
-      timeline.push({
-        at: ctx.at,
-        actor: { type: 'system', id: 'flap-detector' },
-        kind: 'flapping',
-        message: `Flapping: more than ${cfg.transitions} state changes in ${cfg.windowMinutes} minutes; notifications held until stable for ${cfg.stableMinutes} minutes`,
-      });
+    if (startedFlapping) timeline.push(flappingEntry(ctx.at, cfg));
     return {
       incident: {
         ...cur,
         severity,
-        transitions: { ...cur.transitions, [dedupKey]: hist },
         flapping: cur.flapping || startedFlapping,
         flapStableMinutes: cfg.stableMinutes,
       },
@@ -429,9 +434,16 @@ async function reviewIncident(
   return r?.after ?? inc;
 }
 
-/** Join an open incident (atomic), or reopen a recently resolved one. Undefined when the race was lost. */
-async function join(ctx: Context, incidentId: string): Promise<Outcome | undefined> {
+/**
+ * Join an open incident (atomic), or reopen a recently resolved one. Undefined when the race was
+ * lost. The cost does not depend on the incident's size: the incident item gets counter updates
+ * only, the alert's link, timeline entry and key history are items of their own, and `current`
+ * (the incident as just read) stands in for reading it again.
+ */
+async function join(ctx: Context, incidentId: string, current?: Incident): Promise<Outcome | undefined> {
   const { alert, at } = ctx;
+  const quietLimit = quietHistoryLimit(flappingConfig(ctx.rules));
+  let quiet = true;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await guard('join incident', () =>
@@ -439,7 +451,7 @@ async function join(ctx: Context, incidentId: string): Promise<Outcome | undefin
           new TransactWriteCommand({
             TransactItems: [
               placed(ctx, { kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}` }),
-              bumpIncident(incidentId, at, { alerts: 1, open: 1, transition: alert.dedupKey }, 'open'),
+              bumpIncident(incidentId, at, { alerts: 1, open: 1 }, 'open'),
               linkItem(incidentId, alert, at, 'member', ctx.labels),
               timelinePut(incidentId, {
                 at,
@@ -448,18 +460,21 @@ async function join(ctx: Context, incidentId: string): Promise<Outcome | undefin
                 message: `Alert joined: ${alert.summary}`,
                 reason: `group ${ctx.decision.groupKey}`,
               }),
+              transitionAppend(incidentId, alert.dedupKey, at, quiet ? quietLimit : undefined),
             ],
           }),
         ),
       );
-      await reviewIncident(ctx, incidentId, alert.dedupKey);
+      await reviewIncident(ctx, incidentId, alert.dedupKey, { incident: current, quiet });
       return { kind: 'incident', incidentId, reason: 'joined' };
     } catch (err) {
       if (!isTransactionConflict(err)) throw err;
       const codes = cancellationCodes(err);
       if (codes[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
       if (codes[1] === 'ConditionalCheckFailed') return reopenAndJoin(ctx, incidentId);
-      // TransactionConflict with a concurrent writer: try again.
+      // The key changed state often enough to flap or need a trim: append unconditionally, then review it.
+      if (codes[4] === 'ConditionalCheckFailed') quiet = false;
+      // Otherwise a TransactionConflict with a concurrent writer: try again.
     }
   }
   return undefined;
@@ -469,6 +484,7 @@ async function join(ctx: Context, incidentId: string): Promise<Outcome | undefin
 async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome | undefined> {
   const { alert, at, now } = ctx;
   let reopened = false;
+  const history = await getKeyTransitions(incidentId, alert.dedupKey);
   try {
     const r = await mutateIncident(incidentId, at, (cur) => {
       if (cur.status !== 'resolved') return undefined; // reopened meanwhile: the atomic join applies
@@ -497,7 +513,7 @@ async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome 
           : [];
         reopened = true;
       }
-      const flap = recordFlap(m.incident, alert.dedupKey, now, flappingConfig(ctx.rules));
+      const flap = recordFlap(m.incident, history, now, flappingConfig(ctx.rules));
       const severity = raiseSeverity(m.incident, ctx.severity);
       const next: Incident = {
         ...flap.incident,
@@ -535,6 +551,7 @@ async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome 
           placed(ctx, { kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}` }),
           linkItem(incidentId, alert, at, 'member', ctx.labels),
           ...(m.extra ?? []),
+          transitionAppend(incidentId, alert.dedupKey, at),
         ],
       };
     });
@@ -662,7 +679,6 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
     relatedAlertCount: 0,
     flapping: false,
     flapStableMinutes: flap.stableMinutes,
-    transitions: {},
     storm: false,
     mergedFrom: [],
     routeId: decision.routeId,
@@ -671,7 +687,7 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
     grouping: decision.grouping,
     revision: 1,
   };
-  const withFlap = recordFlap(incident, alert.dedupKey, now, flap).incident;
+  const withFlap = recordFlap(incident, [], now, flap).incident;
   const timeline: TimelineEntry[] = [
     {
       at,
@@ -708,6 +724,7 @@ async function open(ctx: Context, previousIncidentId: string | null): Promise<Ou
           },
         ]
       : []),
+    transitionAppend(id, alert.dedupKey, at),
   ];
   try {
     await createIncident(withFlap, timeline, extra);
@@ -744,6 +761,7 @@ async function joinStorm(
   const { at, now, decision, alert } = ctx;
   const pointer = incidentKeys.stormIncident(teamId);
   let stormId: string | undefined;
+  let known: Incident | undefined;
   for (let attempt = 0; attempt < 5 && !stormId; attempt++) {
     const p = await guard('get storm', () =>
       documentClient().send(new GetCommand({ TableName: tableName(), Key: pointer, ConsistentRead: true })),
@@ -751,6 +769,7 @@ async function joinStorm(
     const existing = p.Item ? await getIncident(p.Item.incidentId as string) : undefined;
     if (existing && existing.status !== 'resolved') {
       stormId = existing.id;
+      known = existing;
       break;
     }
     const id = ulid(now.getTime());
@@ -768,7 +787,6 @@ async function joinStorm(
       openAlertCount: 0,
       relatedAlertCount: 0,
       flapping: false,
-      transitions: {},
       storm: true,
       stormSize: 0,
       mergedFrom: [],
@@ -803,56 +821,64 @@ async function joinStorm(
       );
       await scheduleNotify(storm, now);
       stormId = id;
+      known = storm;
     } catch (err) {
       if (!isTransactionConflict(err)) throw err;
     }
   }
   if (!stormId) return undefined;
-  try {
-    await guard('join storm', () =>
-      documentClient().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            placed(ctx, {
-              kind: 'incident',
-              incidentId: stormId,
-              reason: `storm guard: group ${decision.groupKey} collapsed`,
-            }),
-            bumpIncident(stormId!, at, { alerts: 1, open: 1, storm: 1, transition: alert.dedupKey }, 'open'),
-            linkItem(stormId!, alert, at, 'member', ctx.labels),
-            {
-              Put: {
-                TableName: tableName(),
-                Item: {
-                  ...incidentKeys.group(decision.groupHash),
-                  type: 'IncidentGroup',
-                  incidentId: stormId,
-                  routeId: decision.routeId,
-                  groupKey: decision.groupKey,
+  const quietLimit = quietHistoryLimit(flappingConfig(ctx.rules));
+  for (const quiet of [true, false]) {
+    try {
+      await guard('join storm', () =>
+        documentClient().send(
+          new TransactWriteCommand({
+            TransactItems: [
+              placed(ctx, {
+                kind: 'incident',
+                incidentId: stormId,
+                reason: `storm guard: group ${decision.groupKey} collapsed`,
+              }),
+              bumpIncident(stormId!, at, { alerts: 1, open: 1, storm: 1 }, 'open'),
+              linkItem(stormId!, alert, at, 'member', ctx.labels),
+              {
+                Put: {
+                  TableName: tableName(),
+                  Item: {
+                    ...incidentKeys.group(decision.groupHash),
+                    type: 'IncidentGroup',
+                    incidentId: stormId,
+                    routeId: decision.routeId,
+                    groupKey: decision.groupKey,
+                  },
+                  ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
+                  ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
                 },
-                ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
-                ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
               },
-            },
-            timelinePut(stormId!, {
-              at,
-              actor: SYSTEM,
-              kind: 'storm',
-              message: `Collapsed group ${decision.groupKey}: ${alert.summary}`,
-              reason: 'storm guard',
-            }),
-          ],
-        }),
-      ),
-    );
-    await reviewIncident(ctx, stormId, alert.dedupKey);
-    return { kind: 'incident', incidentId: stormId, reason: 'storm' };
-  } catch (err) {
-    if (!isTransactionConflict(err)) throw err;
-    if (cancellationCodes(err)[0] === 'ConditionalCheckFailed')
-      return { kind: 'duplicate', reason: 'already processed' };
-    return undefined; // the storm incident closed or the group moved: go round
+              timelinePut(stormId!, {
+                at,
+                actor: SYSTEM,
+                kind: 'storm',
+                message: `Collapsed group ${decision.groupKey}: ${alert.summary}`,
+                reason: 'storm guard',
+              }),
+              transitionAppend(stormId!, alert.dedupKey, at, quiet ? quietLimit : undefined),
+            ],
+          }),
+        ),
+      );
+      await reviewIncident(ctx, stormId, alert.dedupKey, { incident: known, quiet });
+      return { kind: 'incident', incidentId: stormId, reason: 'storm' };
+    } catch (err) {
+      if (!isTransactionConflict(err)) throw err;
+      const codes = cancellationCodes(err);
+      if (codes[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
+      // Only the key's history was too long to append blindly: append it unconditionally and review it.
+      const onlyHistory = codes[5] === 'ConditionalCheckFailed' && codes.slice(0, 5).every((c) => c === 'None');
+      if (!onlyHistory) return undefined; // the storm incident closed or the group moved: go round
+    }
   }
+  return undefined;
 }
 
 /** End of the group window: announce the incident, unless it resolved, is inhibited or correlated meanwhile. */
@@ -1017,7 +1043,9 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
           TransactItems: [
             resolveDisposition(disposition!, at),
             resolveLinkItem(disposition!.incidentId!, alert.id, at),
-            ...(member ? [bumpIncident(target.id, at, { open: -1, transition: alert.dedupKey })] : []),
+            ...(member
+              ? [bumpIncident(target.id, at, { open: -1 }), transitionAppend(target.id, alert.dedupKey, at)]
+              : []),
             timelinePut(target.id, {
               at,
               actor: SYSTEM,
@@ -1083,7 +1111,8 @@ export async function flapCheck(incidentId: string, now: Date): Promise<void> {
     if (!cur.flapping) return undefined;
     const stableFor = (cur.flapStableMinutes ?? 15) * 60000;
     if (cur.lastTransitionAt && now.getTime() - Date.parse(cur.lastTransitionAt) < stableFor) return undefined;
-    const next: Incident = { ...cur, flapping: false, transitions: {} };
+    // The keys' recorded changes up to now no longer count (they live in items of their own).
+    const next: Incident = { ...cur, flapping: false, transitionsResetAt: at };
     const timeline: TimelineEntry[] = [
       {
         at,
@@ -1136,7 +1165,11 @@ export async function onAlertRepeated(alert: AlertSnapshot, now: Date): Promise<
   if (!target || target.status === 'resolved' || raiseSeverity(target, ctx.severity) === target.severity)
     return { kind: 'duplicate', incidentId: target?.id, reason: 'repeat: severity unchanged' };
   const severityReason = `alert ${alert.dedupKey} repeated with ${ctx.severityReason}`;
-  const after = await reviewIncident({ ...ctx, severityReason }, target.id, alert.dedupKey);
+  // A repeat is no change of state: the key's history is not read (`quiet`), only severity is raised.
+  const after = await reviewIncident({ ...ctx, severityReason }, target.id, alert.dedupKey, {
+    incident: target,
+    quiet: true,
+  });
   return {
     kind: 'incident',
     incidentId: target.id,

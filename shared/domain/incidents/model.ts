@@ -26,9 +26,12 @@ export interface Incident extends IncidentSnapshot {
   resolvedBy?: Actor;
   resolutionNote?: string;
   relatedAlertCount: number;
-  /** Per alert dedup key: recent state-change times (flapping detection). */
-  transitions: Record<string, string[]>;
   lastTransitionAt?: string;
+  /**
+   * When flapping last ended: a key's recorded state changes up to then no longer count. (The
+   * changes themselves live in one item per alert key, not in the incident: see the store.)
+   */
+  transitionsResetAt?: string;
   /** K of the flapping rule in force when flapping started. */
   flapStableMinutes?: number;
   storm: boolean;

@@ -1,6 +1,14 @@
 // The placement rules with plain values: every branch, no store, no clock.
 import { groupPlan, quietPlan, stormPlan, type QuietSnapshot } from '../../../shared/domain/incidents/placement';
-import { isStable, recordTransition } from '../../../shared/domain/incidents/flapping';
+import {
+  isStable,
+  keyHistory,
+  quietHistoryLimit,
+  recordFlap,
+  recordTransition,
+  trimHistory,
+} from '../../../shared/domain/incidents/flapping';
+import type { Incident } from '../../../shared/domain/incidents/model';
 import type { Silence, MaintenanceWindow } from '../../../shared/domain/incidents/silences';
 
 const now = new Date('2026-11-21T03:00:00Z');
@@ -138,5 +146,30 @@ describe('flapping', () => {
     const last = history.at(-1)!;
     expect(isStable(last, new Date(Date.parse(last) + 14 * 60_000), cfg)).toBe(false);
     expect(isStable(last, new Date(Date.parse(last) + 15 * 60_000), cfg)).toBe(true);
+  });
+  it('keeps each key apart from the incident: changes before the last reset do not count', () => {
+    const minutes = (m: number) => new Date(now.getTime() + m * 60_000).toISOString();
+    const history = [minutes(-3), minutes(-2), minutes(-1), minutes(0)];
+    const incident = { flapping: false } as Incident;
+    // Four changes recorded, a fifth flaps (N = 4)...
+    const flapped = recordFlap(incident, history, new Date(minutes(1)), cfg);
+    expect(flapped).toMatchObject({
+      startedFlapping: true,
+      incident: { flapping: true, lastTransitionAt: minutes(1) },
+    });
+    expect(flapped.history).toHaveLength(5);
+    expect(flapped.timeline.map((e) => e.kind)).toEqual(['flapping']);
+    // ...unless the incident became stable after the second of them.
+    const reset = { ...incident, transitionsResetAt: minutes(-2) };
+    expect(keyHistory(history, reset.transitionsResetAt)).toEqual([minutes(-1), minutes(0)]);
+    expect(recordFlap(reset, history, new Date(minutes(1)), cfg).startedFlapping).toBe(false);
+  });
+  it('appends blindly only while one more change can neither flap nor need a trim', () => {
+    const limit = quietHistoryLimit(cfg);
+    const times = Array.from({ length: limit - 1 }, (_, i) => new Date(now.getTime() + i * 1000).toISOString());
+    expect(recordTransition(times, new Date(now.getTime() + 60_000), cfg).flapping).toBe(false);
+    expect(trimHistory([...times, now.toISOString()], now, cfg)).toHaveLength(limit);
+    const old = new Date(now.getTime() - 11 * 60_000).toISOString();
+    expect(trimHistory([old, ...times], now, cfg)).toEqual(times);
   });
 });
