@@ -10,6 +10,7 @@ import { oncallFeature } from './catalog/oncall';
 import { platformFeature } from './catalog/platform';
 import { probesFeature } from './catalog/probes';
 import { provisioningFeature } from './catalog/provisioning';
+import { revenueFeature } from './catalog/revenue';
 import { ticketsFeature } from './catalog/tickets';
 import type {
   Catalog,
@@ -31,6 +32,7 @@ export const FEATURES: CatalogFeature[] = [
   ticketsFeature,
   oncallFeature,
   provisioningFeature,
+  revenueFeature,
 ];
 
 export const catalog: Catalog = {
@@ -45,6 +47,8 @@ export const catalog: Catalog = {
   ],
   functions: FEATURES.flatMap((f) => f.functions),
   stateMachines: FEATURES.flatMap((f) => f.stateMachines),
+  buckets: FEATURES.flatMap((f) => f.buckets ?? []),
+  keys: FEATURES.flatMap((f) => f.keys ?? []),
 };
 
 export function functionByName(name: string): FunctionDefinition {
@@ -68,6 +72,18 @@ export function stateMachineByName(name: string): StateMachineDefinition {
 /** Environment variable that carries a state machine's ARN (set on the functions that may start it). */
 export function stateMachineEnvName(name: string): string {
   return `STATE_MACHINE_ARN_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+const envSuffix = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+/** Environment variable that carries a catalog bucket's physical name (set on the functions it grants). */
+export function bucketEnvName(name: string): string {
+  return `BUCKET_${envSuffix(name)}`;
+}
+
+/** Environment variable that carries a catalog key's id (set on the functions it grants). */
+export function keyEnvName(name: string): string {
+  return `KMS_KEY_${envSuffix(name)}`;
 }
 
 /** Environment variable that carries a topic's ARN. */

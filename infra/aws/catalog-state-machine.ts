@@ -15,6 +15,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StateMachineAccess, StateMachineDefinition } from '../catalog';
+import type { CatalogStorage } from './buckets';
 import { PROJECT_ROOT, pascalCase, type CatalogFunction } from './catalog-function';
 
 /** The physical name of a catalog machine in a stack (at most 80 characters, as Step Functions allows). */
@@ -37,6 +38,8 @@ export interface CatalogStateMachineProps {
   /** Every catalog function by name (its substitutions name some of them). */
   functions: ReadonlyMap<string, CatalogFunction>;
   alarmTopic: sns.ITopic;
+  /** The catalog's buckets (the machine's `buckets` grants). */
+  storage: CatalogStorage;
 }
 
 export class CatalogStateMachine extends Construct {
@@ -77,6 +80,9 @@ export class CatalogStateMachine extends Construct {
         reason: `lambda:InvokeFunction on ${sub.function} includes its versions and aliases (<function arn>:*), as grantInvoke writes it; no other function.`,
       });
     }
+
+    for (const [name, access] of Object.entries(def.buckets ?? {}))
+      props.storage.grantBucket(this.role, name, access, `State machine ${def.name}`);
 
     const file = path.join(PROJECT_ROOT, def.definitionFile);
     const asl = JSON.parse(readFileSync(file, 'utf8')) as { TimeoutSeconds?: number };

@@ -17,8 +17,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
+  bucketEnvName,
   catalog as defaultCatalog,
   FUNCTION_NEEDS,
+  keyEnvName,
   stateMachineEnvName,
   topicEnvName,
   type Catalog,
@@ -27,6 +29,7 @@ import {
   type TopicName,
 } from '../catalog';
 import type { TableDefinition } from '../../shared/store/table-definition';
+import { CatalogStorage } from './buckets';
 import { CatalogFunction, PROJECT_ROOT, pascalCase } from './catalog-function';
 import {
   CatalogStateMachine,
@@ -85,6 +88,8 @@ export class NocturneStack extends Stack {
   readonly parkedDeadLetters?: sqs.Queue;
   /** Bucket and SES receipt rules; only when a catalog function has an inboundEmail trigger. */
   readonly inboundEmail?: InboundEmail;
+  /** The catalog's buckets and KMS keys (infra/aws/buckets.ts). */
+  readonly storage: CatalogStorage;
   /** HMAC secret(s) of signed page links; only when a catalog function needs `actLinkSecret`. */
   readonly actLinkSecret?: secretsmanager.Secret;
   /** The charging system's {"baseUrl","apiKey"}; only when a catalog function needs `ocsConfig`. */
@@ -123,6 +128,7 @@ export class NocturneStack extends Stack {
 
     if (catalog.functions.some((f) => f.triggers.some((t) => t.kind === 'inboundEmail')))
       this.inboundEmail = new InboundEmail(this, 'InboundEmail', { domain: inboundEmailDomain });
+    this.storage = new CatalogStorage(this, 'Storage', { buckets: catalog.buckets ?? [], keys: catalog.keys ?? [] });
 
     const sharedEnvironment: Record<string, string> = {
       TABLE_NAME: this.mainTable.tableName,
@@ -220,7 +226,7 @@ export class NocturneStack extends Stack {
     this.stateMachines = new Map(
       (catalog.stateMachines ?? []).map((definition) => [
         definition.name,
-        new CatalogStateMachine(this, { definition, functions, alarmTopic: this.alarmTopic }),
+        new CatalogStateMachine(this, { definition, functions, alarmTopic: this.alarmTopic, storage: this.storage }),
       ]),
     );
     for (const m of this.stateMachines.values())
@@ -241,6 +247,8 @@ export class NocturneStack extends Stack {
         description:
           'Page-link HMAC secret(s); to rotate: put "<new>,<old>" as its value, redeploy, later put "<new>" and redeploy',
       });
+    for (const [name, bucket] of this.storage.buckets)
+      new CfnOutput(this, `BucketName${pascalCase(name)}`, { value: bucket.bucketName });
     if (this.inboundEmail) {
       new CfnOutput(this, 'InboundEmailRuleSetName', {
         value: this.inboundEmail.ruleSet.receiptRuleSetName,
@@ -287,6 +295,15 @@ export class NocturneStack extends Stack {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(this, name)}:*]`,
           reason: `Execution actions on the executions of state machine ${name} only (execution:<machine>:*): execution names are chosen at run time.`,
         });
+    }
+
+    for (const [name, access] of Object.entries(def.buckets ?? {})) {
+      const bucket = this.storage.grantBucket(fn.role, name, access, `Function ${def.name}`);
+      fn.function.addEnvironment(bucketEnvName(name), bucket.bucketName);
+    }
+    for (const [name, access] of Object.entries(def.keys ?? {})) {
+      const key = this.storage.grantKey(fn.role, name, access, `Function ${def.name}`);
+      fn.function.addEnvironment(keyEnvName(name), key.keyArn);
     }
 
     if (def.triggers.some((t) => t.kind === 'tableStream'))

@@ -84,6 +84,10 @@ export interface FunctionDefinition {
   stepFunctionsCallbacks?: true;
   /** What it may do with catalog state machines (by name); see StateMachineAccess. */
   stateMachines?: StateMachineAccess;
+  /** Catalog buckets (by name) it may read, or read and write; BUCKET_<NAME> carries each one's name. */
+  buckets?: Record<string, BucketAccess>;
+  /** Catalog keys (by name) it may use for envelope encryption; KMS_KEY_<NAME> carries each one's id. */
+  keys?: Record<string, KeyAccess>;
   /** Extra environment (non-secret, static). */
   environment?: Record<string, string>;
   /** Deployment values it reads, set by each runtime (see FUNCTION_NEEDS). */
@@ -122,6 +126,35 @@ export interface StateMachineAccess {
   callbacks?: string[];
 }
 
+/** read: list and get objects; readwrite: also put and delete them. */
+export type BucketAccess = 'read' | 'readwrite';
+/** encrypt: new data keys (kms:GenerateDataKey); decrypt: open them (kms:Decrypt); both: either. */
+export type KeyAccess = 'encrypt' | 'decrypt' | 'both';
+
+/**
+ * An S3 bucket. AWS: encrypted with a KMS key of its own, SSL only, public access blocked, server
+ * access logs, objects expiring after expireDays. Locally: a bucket of the runtime's S3 API (s3rver),
+ * its objects under the data dir. Both runtimes read this declaration.
+ */
+export interface BucketDefinition {
+  /** kebab-case, 3 to 40 characters; BUCKET_<NAME> carries the bucket's physical name. */
+  name: string;
+  description: string;
+  /** Objects are deleted this many days after they were written (none: kept). */
+  expireDays?: number;
+}
+
+/**
+ * A key for envelope encryption (shared/adapters/envelope.ts): a customer-managed KMS key with
+ * yearly rotation in AWS; locally a 256-bit key file under the data dir. KMS_KEY_<NAME> carries the
+ * key's id (the key ARN in AWS, `local:<name>` locally).
+ */
+export interface KeyDefinition {
+  /** kebab-case. */
+  name: string;
+  description: string;
+}
+
 export interface TopicDefinition {
   name: TopicName;
   displayName: string;
@@ -144,6 +177,8 @@ export interface StateMachineDefinition {
   substitutions: Record<string, { function: string }>;
   /** Execution timeout (the definition's own top-level TimeoutSeconds wins when it sets one). */
   timeoutSeconds?: number;
+  /** Catalog buckets its own states touch (a Distributed Map's ItemReader reads, its ResultWriter writes). */
+  buckets?: Record<string, BucketAccess>;
 }
 
 /** One feature's part of the catalog (infra/catalog/<feature>.ts), assembled in infra/catalog.ts. */
@@ -152,6 +187,8 @@ export interface CatalogFeature {
   name: string;
   functions: FunctionDefinition[];
   stateMachines: StateMachineDefinition[];
+  buckets?: BucketDefinition[];
+  keys?: KeyDefinition[];
 }
 
 export interface Catalog {
@@ -160,6 +197,8 @@ export interface Catalog {
   topics: TopicDefinition[];
   functions: FunctionDefinition[];
   stateMachines: StateMachineDefinition[];
+  buckets: BucketDefinition[];
+  keys: KeyDefinition[];
   /** API-wide throttling, applied by API Gateway and emulated by the local HTTP server. */
   throttle: { rateLimit: number; burstLimit: number; webhookRateLimit: number; webhookBurstLimit: number };
 }

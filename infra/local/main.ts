@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     quiet: process.env.NOCTURNE_QUIET === '1',
     // A fixed port (OCS_PORT, default 3100) so the simulator's URL stays the same across restarts.
     ocs: { port: Number(process.env.OCS_PORT ?? 3100), latencyMs: Number(process.env.OCS_LATENCY_MS ?? 0) },
+    // S3 API (s3rver), objects under <data dir>/s3; a fixed port when S3_PORT is set.
+    s3Port: process.env.S3_PORT ? Number(process.env.S3_PORT) : undefined,
   }));
   if (stopping) return;
   const url = runtime.url;
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
     '',
     `OCS simulator (charging system of the ocs driver): ${runtime.ocs ? `${runtime.ocs.url}  key ${runtime.ocs.apiKey}  (GET /_sim/subscribers)` : 'external'}`,
     '',
+    `S3 (s3rver, objects under ${rel('s3')}): ${runtime.s3.endpoint}  buckets ${[...runtime.s3.buckets.values()].join(', ')}`,
     `Pages and notifications (SNS): ${rel('sns.jsonl')}   bus events: ${rel('events.jsonl')}   failed deliveries: ${rel('dlq.jsonl')}`,
     `HTTP subscribers: ${rel('subscriptions.json')} ([{"topic":"pages","endpoint":"https://..."}])   DynamoDB Local: ${dynamo.endpoint}`,
     '',

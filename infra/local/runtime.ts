@@ -10,13 +10,17 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { setEventPublisher } from '../../shared/adapters/events';
 import { setNotifier } from '../../shared/adapters/notifier';
+import { configureS3Client } from '../../shared/adapters/s3';
 import { configureSfnClient } from '../../shared/adapters/stepfunctions';
 import { configureDynamoClient } from '../../shared/store/client';
 import {
+  bucketEnvName,
   catalog as realCatalog,
+  keyEnvName,
   stateMachineEnvName,
   topicEnvName,
   type Catalog,
@@ -37,6 +41,7 @@ import {
   type InvocationRecord,
   type LambdaHandler,
 } from './lambda';
+import { startLocalS3, type LocalS3 } from './s3';
 import { startOcsSimulator, type OcsSimulator, type OcsSimulatorOptions } from './ocs-simulator';
 import { LocalScheduler, type RegisteredSchedule } from './schedules';
 import { LocalSns, localTopicArn, type SnsSubscription } from './sns';
@@ -74,6 +79,8 @@ export interface LocalRuntimeOptions {
   /** HTTP/HTTPS subscribers, in addition to $dataDir/subscriptions.json. */
   subscriptions?: SnsSubscription[];
   region?: string;
+  /** Port of the S3 API (s3rver; default 0: a free one). */
+  s3Port?: number;
   stepFunctions?: {
     /** Port of the Step Functions API (AWS JSON 1.0; default 0: a free one). */
     port?: number;
@@ -81,7 +88,9 @@ export interface LocalRuntimeOptions {
     timeScale?: number;
   };
   /** Replace parts of the catalog (tests: extra functions, tighter throttling). */
-  catalog?: Partial<Pick<Catalog, 'functions' | 'topics' | 'throttle' | 'busName' | 'stateMachines'>>;
+  catalog?: Partial<
+    Pick<Catalog, 'functions' | 'topics' | 'throttle' | 'busName' | 'stateMachines' | 'buckets' | 'keys'>
+  >;
   /** Handlers to call instead of loading a function's entry (tests). */
   handlers?: Record<string, LambdaHandler>;
   /** Enforce each function's timeoutSeconds (default true; turn off to sit in a debugger). */
@@ -127,6 +136,8 @@ export interface LocalRuntime {
   streams: Array<{ function: string; batchSize: number; tableName: string; status: string; delivered: number }>;
   /** Every inboundEmail trigger. No SES here: raw messages are posted to the function's POST routes. */
   mailboxes: Array<{ function: string; prefix: string; routes: string[] }>;
+  /** The S3 API (set as AWS_ENDPOINT_URL_S3 for handlers) and the catalog's buckets (name → physical name). */
+  s3: { endpoint: string; buckets: Map<string, string> };
   /** The Step Functions API (set as AWS_ENDPOINT_URL_SFN for handlers), its machines and executions. */
   stepFunctions: { endpoint: string; machines: Array<{ name: string; arn: string }>; service: StepFunctionsService };
   /** Recent invocations (newest last). */
@@ -268,6 +279,38 @@ function sfnGrantMiddleware(service: StepFunctionsService, log: (l: string) => v
   };
 }
 
+const S3_WRITE_OPS = new Set(['PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject', 'CreateMultipartUpload']);
+const S3_READ_OPS = new Set(['GetObject', 'HeadObject', 'ListObjectsV2', 'ListObjects']);
+
+/** IAM, locally: a function may touch a catalog bucket only as its entry's `buckets` grants. */
+function s3GrantMiddleware(buckets: Map<string, string>, log: (l: string) => void) {
+  const byPhysical = new Map([...buckets].map(([name, physical]) => [physical, name]));
+  return (client: S3Client) => {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const op = String(context.commandName ?? '').replace(/Command$/, '');
+        const write = S3_WRITE_OPS.has(op);
+        const input = args.input as { Bucket?: string; Key?: string };
+        const name = input.Bucket ? byPhysical.get(input.Bucket) : undefined;
+        if (currentInvocation.getStore() && name && (write || S3_READ_OPS.has(op))) {
+          try {
+            checkGrant(
+              (fn) => (write ? fn.buckets?.[name] === 'readwrite' : fn.buckets?.[name] !== undefined),
+              `s3:${op} on resource: arn:aws:s3:::${input.Bucket}${input.Key ? `/${input.Key}` : ''}`,
+              `set buckets: { '${name}': '${write ? 'readwrite' : 'read'}' }`,
+            );
+          } catch (err) {
+            if (err instanceof AccessDeniedError) log(`[grants] ${err.message}`);
+            throw err;
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'nocturneLocalS3Grants' },
+    );
+  };
+}
+
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   if (active)
     throw new Error(
@@ -321,6 +364,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       );
 
   await ensureTables(opts.dynamoEndpoint, tables, log);
+  const s3: LocalS3 = await startLocalS3({
+    dataDir,
+    buckets: cat.buckets ?? [],
+    prefix: opts.tablePrefix ?? 'nocturne',
+    port: opts.s3Port,
+    host: opts.host,
+  });
 
   const host = new LambdaHost({
     functions,
@@ -451,6 +501,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: opts.dynamoEndpoint,
     AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
     PUBLIC_BASE_URL: url,
     NOCTURNE_DATA_DIR: dataDir,
     NOCTURNE_RUNTIME: 'local',
@@ -458,6 +509,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   };
   for (const t of cat.topics) env[topicEnvName(t.name)] = localTopicArn(t.name);
   for (const m of stateMachines) env[stateMachineEnvName(m.decl.name)] = m.arn;
+  for (const [name, physical] of s3.buckets) env[bucketEnvName(name)] = physical;
+  // Locally a key is a file under the data dir (shared/adapters/envelope.ts reads `local:<name>`).
+  for (const k of cat.keys ?? []) env[keyEnvName(k.name)] = `local:${k.name}`;
   // Per-function environment is merged: one process holds every function.
   for (const fn of functions)
     for (const [k, v] of Object.entries(fn.environment ?? {})) {
@@ -472,12 +526,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   setEventPublisher(bus);
   setNotifier(sns);
   configureSfnClient(sfnGrantMiddleware(sfnService, log));
+  configureS3Client(opts.enforceGrants === false ? () => {} : s3GrantMiddleware(s3.buckets, log));
   configureDynamoClient(opts.enforceGrants === false ? () => {} : tableGrantMiddleware(tables, log));
 
   const restore = () => {
     setEventPublisher(undefined);
     setNotifier(undefined);
     configureSfnClient(() => {});
+    configureS3Client(() => {});
     configureDynamoClient(() => {});
     for (const [k, v] of Object.entries(previousEnv)) {
       if (v === undefined) delete process.env[k];
@@ -493,6 +549,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     server.closeAllConnections();
     closeTls();
     await sfnServer.close();
+    await s3.stop();
     restore();
     ddb.destroy();
     await ocs?.stop();
@@ -543,6 +600,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       }));
     },
     mailboxes,
+    s3: { endpoint: s3.endpoint, buckets: s3.buckets },
     stepFunctions: {
       endpoint: sfnServer.endpoint,
       machines: stateMachines.map((m) => ({ name: m.decl.name, arn: m.arn })),
@@ -591,6 +649,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         closeTls();
         ddb.destroy();
         await ocs?.stop();
+        await s3.stop();
         restore();
       })();
       return stopping;

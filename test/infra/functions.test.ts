@@ -288,12 +288,22 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
         def.stepFunctionsCallbacks === true ||
         Object.values(def.stateMachines ?? {}).some((machines) => (machines?.length ?? 0) > 0);
       expect(grants.filter((g) => g.startsWith('states:')).length > 0).toBe(declaresStates);
-      const reads = grants.filter((g) => g.startsWith('s3:'));
+      const reads = grants.filter((g) => g.startsWith('s3:') && g.includes(' on inbound-email-bucket'));
       expect(reads).toEqual(
         def.triggers.flatMap((t) =>
           t.kind === 'inboundEmail' ? [`s3:GetObject on inbound-email-bucket/${t.prefix}*`] : [],
         ),
       );
+    });
+
+    it('may touch catalog buckets and keys only as its entry lists them', () => {
+      const grants = grantsOf(s, name);
+      const buckets = new Set(grants.flatMap((g) => /^s3:\w+ on bucket:([^/]+)/.exec(g)?.[1] ?? []));
+      const keys = new Set(grants.flatMap((g) => /^kms:\w+ on key:(.+)$/.exec(g)?.[1] ?? []));
+      expect([...buckets].sort()).toEqual(Object.keys(def.buckets ?? {}).sort());
+      expect([...keys].sort()).toEqual(Object.keys(def.keys ?? {}).sort());
+      const writes = grants.filter((g) => /^s3:(PutObject|DeleteObject) on bucket:/.test(g));
+      expect(writes.length > 0).toBe(Object.values(def.buckets ?? {}).includes('readwrite'));
     });
 
     it('sends failed async invocations to its dead-letter queue when it has schedule, event or inbound email triggers', () => {

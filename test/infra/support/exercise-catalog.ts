@@ -22,6 +22,8 @@ const fixtures: FunctionDefinition[] = [
       stop: ['fixture-saga'],
     },
     environment: { SWEEP_WINDOW_MINUTES: '15' },
+    buckets: { 'fixture-files': 'readwrite' },
+    keys: { fixture: 'encrypt' },
     triggers: [
       { kind: 'schedule', expression: 'rate(1 minute)' },
       { kind: 'schedule', expression: 'cron(0/5 * * * ? *)' },
@@ -35,6 +37,8 @@ const fixtures: FunctionDefinition[] = [
     timeoutSeconds: 15,
     table: 'read',
     topics: ['stakeholders'],
+    buckets: { 'fixture-files': 'read' },
+    keys: { fixture: 'both' },
     triggers: [
       {
         kind: 'event',
@@ -76,6 +80,8 @@ export const exerciseCatalog: Catalog = {
   ...catalog,
   functions: [...catalog.functions, ...fixtures],
   stateMachines: [...catalog.stateMachines, ...fixtureMachines],
+  buckets: [...catalog.buckets, { name: 'fixture-files', description: 'Fixture: a bucket without expiry.' }],
+  keys: [...catalog.keys, { name: 'fixture', description: 'Fixture: an envelope key.' }],
 };
 
 /** Every catalog the infra tests run against, by a name that reads well in test titles. */

@@ -115,6 +115,8 @@ function labels(s: Synthesized, self: CatalogFunction): Map<string, string> {
   m.set(logicalId(s.stack.alarmTopic), 'alarm-topic');
   for (const [name, topic] of s.stack.topics) m.set(logicalId(topic), `topic:${name}`);
   if (s.stack.inboundEmail) m.set(logicalId(s.stack.inboundEmail.bucket), 'inbound-email-bucket');
+  for (const [name, bucket] of s.stack.storage.buckets) m.set(logicalId(bucket), `bucket:${name}`);
+  for (const [name, key] of s.stack.storage.keys) m.set(logicalId(key), `key:${name}`);
   // State machines are named, and granted, by ARNs built from their physical names.
   for (const name of s.stack.stateMachines.keys()) {
     const physical = stateMachinePhysicalName(s.stack, name);
@@ -264,6 +266,16 @@ export function expectedGrants(def: FunctionDefinition, catalog: Catalog): strin
   }
   for (const n of machines.redrive ?? []) allow(['states:RedriveExecution'], [`state-machine:${n}:executions`]);
   for (const n of machines.stop ?? []) allow(['states:StopExecution'], [`state-machine:${n}:executions`]);
+  for (const [name, access] of Object.entries(def.buckets ?? {})) {
+    allow(['s3:ListBucket'], [`bucket:${name}`]);
+    allow(['s3:GetObject'], [`bucket:${name}/*`]);
+    if (access === 'readwrite')
+      allow(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], [`bucket:${name}/*`]);
+  }
+  for (const [name, access] of Object.entries(def.keys ?? {})) {
+    if (access !== 'encrypt') allow(['kms:Decrypt'], [`key:${name}`]);
+    if (access !== 'decrypt') allow(['kms:GenerateDataKey'], [`key:${name}`]);
+  }
 
   // What its triggers need: the stream to read, the raw messages to read, the dead-letter queues to write.
   if (def.triggers.some(isAsyncTrigger)) allow(['sqs:SendMessage'], ['own:async-dlq']);
