@@ -70,6 +70,8 @@ export const provisioningFeature: CatalogFeature = {
       table: 'readwrite',
       topics: ['notifications'],
       stateMachines: { callbacks: ORDER_MACHINES },
+      // The drivers' configuration: the OCS API (ocs driver) and the webhook driver's signing key.
+      needs: ['ocsConfig', 'webhookSigningSecret'],
       triggers: [],
     },
   ],

@@ -7,11 +7,12 @@ import {
   GetExecutionHistoryCommand,
   RedriveExecutionCommand,
   SendTaskFailureCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   type HistoryEvent as SfnHistoryEvent,
 } from '@aws-sdk/client-sfn';
 import type { HistoryEvent } from '../domain/orders/saga';
+import { sfnClient } from './stepfunctions';
 
 export interface ExecutionStatus {
   arn: string;
@@ -49,20 +50,13 @@ export function executionArnOf(machineArn: string, name: string): string {
 }
 
 export class SfnOrderExecutions implements OrderExecutions {
-  private clientInstance?: SFNClient;
-  private clientEndpoint?: string;
-  constructor(private readonly make: () => SFNClient = () => new SFNClient({})) {}
+  // The shared client (sfnClient): its endpoint follows AWS_ENDPOINT_URL_SFN (a restarted local
+  // runtime serves the Step Functions API on a new port) and, in the local runtime, it carries the
+  // catalog's grant checks, as IAM does in AWS. Tests may pass their own.
+  constructor(private readonly make: () => SFNClient = sfnClient) {}
 
   private get client(): SFNClient {
-    // Made on first use and again when the endpoint moves (a restarted local runtime serves the
-    // Step Functions API on a new port); in AWS it is made once per container.
-    const endpoint = process.env.AWS_ENDPOINT_URL_SFN;
-    if (!this.clientInstance || endpoint !== this.clientEndpoint) {
-      this.clientInstance?.destroy();
-      this.clientInstance = this.make();
-      this.clientEndpoint = endpoint;
-    }
-    return this.clientInstance;
+    return this.make();
   }
 
   async start(machine: string, name: string, input: unknown): Promise<string> {

@@ -1,7 +1,15 @@
 // Every catalog function is deployed as declared: runtime, size, environment, exactly its grants
 // and exactly its triggers. The tests loop over the catalog, so a new entry is checked as soon as
 // it is added to infra/catalog.ts.
-import { isAsyncTrigger, topicEnvName, type Catalog, type FunctionDefinition, type Trigger } from '../../infra/catalog';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  isAsyncTrigger,
+  topicEnvName,
+  type Catalog,
+  type FunctionDefinition,
+  type FunctionNeed,
+  type Trigger,
+} from '../../infra/catalog';
 import { buildApp } from '../../infra/aws/build-app';
 import { catalogsUnderTest } from './support/exercise-catalog';
 import {
@@ -18,6 +26,11 @@ import {
   type Json,
   type Synthesized,
 } from './support/synth';
+
+/** A secret's value as a CloudFormation dynamic reference: resolved at deploy, never in the template. */
+function dynamicReference(secret: Secret): Json {
+  return { 'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(logicalId(secret)), ':SecretString:::}}']] };
+}
 
 function describeTrigger(t: Trigger): string {
   switch (t.kind) {
@@ -234,9 +247,18 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
         return;
       }
       // Resolved by CloudFormation at deploy: the template never holds the value.
-      expect(env.ACT_LINK_SECRET).toEqual({
-        'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(logicalId(s.stack.actLinkSecret!)), ':SecretString:::}}']],
-      });
+      expect(env.ACT_LINK_SECRET).toEqual(dynamicReference(s.stack.actLinkSecret!));
+    });
+
+    it('gets the OCS configuration and the webhook signing key only if its entry needs them, by dynamic reference', () => {
+      const env = lambdaOf(s, name).props.Environment.Variables;
+      const needs = def.needs ?? [];
+      expect(env.OCS_CONFIG).toEqual(
+        needs.includes('ocsConfig') ? dynamicReference(s.stack.ocsConfigSecret!) : undefined,
+      );
+      expect(env.WEBHOOK_SIGNING_SECRET).toEqual(
+        needs.includes('webhookSigningSecret') ? dynamicReference(s.stack.webhookSigningSecret!) : undefined,
+      );
     });
 
     it('has a role that holds exactly the grants its catalog entry declares', () => {
@@ -325,11 +347,32 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
   });
 
   it('creates the page-link secret iff a function needs it: generated, 64 characters, no punctuation (it is one of a comma-separated list)', () => {
-    const secrets = resourcesOfType(s, 'AWS::SecretsManager::Secret');
     const needed = catalog.functions.some((f) => f.needs?.includes('actLinkSecret'));
-    expect(secrets).toHaveLength(needed ? 1 : 0);
+    expect(s.stack.actLinkSecret !== undefined).toBe(needed);
     if (needed)
-      expect(secrets[0]![1].Properties!.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
+      expect(s.resources[logicalId(s.stack.actLinkSecret!)]!.Properties!.GenerateSecretString).toEqual({
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+      });
+  });
+
+  it('creates the OCS and webhook secrets iff a function needs them, and no other secret', () => {
+    const needs = (need: FunctionNeed) => catalog.functions.some((f) => f.needs?.includes(need));
+    expect(s.stack.ocsConfigSecret !== undefined).toBe(needs('ocsConfig'));
+    expect(s.stack.webhookSigningSecret !== undefined).toBe(needs('webhookSigningSecret'));
+    const expected = [s.stack.actLinkSecret, s.stack.ocsConfigSecret, s.stack.webhookSigningSecret]
+      .filter((x) => x !== undefined)
+      .map((x) => logicalId(x))
+      .sort();
+    expect(
+      resourcesOfType(s, 'AWS::SecretsManager::Secret')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(expected);
+    if (s.stack.ocsConfigSecret)
+      expect(s.resources[logicalId(s.stack.ocsConfigSecret)]!.Properties!.GenerateSecretString).toMatchObject({
+        GenerateStringKey: 'apiKey',
+      });
   });
 
   it('declares every HTTP route once', () => {
