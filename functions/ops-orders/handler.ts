@@ -5,10 +5,12 @@ import { orderView } from '../../shared/domain/orders/order';
 import { orderOperations } from '../../shared/api/operations/orders';
 import { httpApi, json, type HttpRequest } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
+import { inScope } from '../../shared/domain/provisioning/scope';
 import {
   DuplicateOrderError,
   cancelOrder,
   listOrders,
+  orderOwner,
   placeOrder,
   readCancel,
   readOrder,
@@ -21,6 +23,7 @@ const caller = (req: HttpRequest): Caller => ({
   id: req.principal!.id,
   name: req.principal!.name,
   email: req.principal!.name.includes('@') ? req.principal!.name : undefined,
+  scope: req.principal!.scope,
 });
 
 export const handler = httpApi(orderOperations, {
@@ -31,9 +34,17 @@ export const handler = httpApi(orderOperations, {
       return json(201, orderView(order), { location: `/productOrder/${order.id}` });
     } catch (err) {
       if (err instanceof DuplicateOrderError)
-        throw problem(409, `${err.message} Read it at /productOrder/${err.orderId ?? ''}; nothing new was started.`, {
-          errors: [{ field: 'externalId', message: `already used by order ${err.orderId}` }],
-        });
+        throw problem(
+          409,
+          err.orderId
+            ? `${err.message} Read it at /productOrder/${err.orderId}; nothing new was started.`
+            : `${err.message} Nothing new was started.`,
+          {
+            errors: [
+              { field: 'externalId', message: err.orderId ? `already used by order ${err.orderId}` : 'already used' },
+            ],
+          },
+        );
       throw err;
     }
   },
@@ -43,13 +54,13 @@ export const handler = httpApi(orderOperations, {
       const { orderIdByExternalId, getOrder } = await import('../../shared/store/orders');
       const id = await orderIdByExternalId(q.externalId);
       const o = id ? await getOrder(id) : undefined;
-      return json(200, { items: o ? [orderView(o)] : [] });
+      return json(200, { items: o && inScope(req.principal?.scope, orderOwner(o)) ? [orderView(o)] : [] });
     }
-    const page = await listOrders(q);
+    const page = await listOrders(q, req.principal?.scope);
     return json(200, { items: page.items.map((o) => orderView(o)), nextCursor: page.nextCursor });
   },
   'GET /productOrder/{id}': async (req) => {
-    const d = await readOrder(req.params.id!);
+    const d = await readOrder(req.params.id!, req.principal?.scope);
     return json(200, orderView(d.order, { history: d.history, steps: d.steps }));
   },
   'POST /productOrder/{id}/redrive': async (req) =>
@@ -59,7 +70,8 @@ export const handler = httpApi(orderOperations, {
     const c = await cancelOrder(body, caller(req), req.now);
     return json(201, { ...cancelView(c) }, { location: `/cancelProductOrder/${c.id}` });
   },
-  'GET /cancelProductOrder/{id}': async (req) => json(200, cancelView(await readCancel(req.params.id!))),
+  'GET /cancelProductOrder/{id}': async (req) =>
+    json(200, cancelView(await readCancel(req.params.id!, req.principal?.scope))),
 });
 
 function cancelView(c: Awaited<ReturnType<typeof readCancel>>) {

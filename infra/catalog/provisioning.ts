@@ -74,6 +74,17 @@ export const provisioningFeature: CatalogFeature = {
       needs: ['ocsConfig', 'webhookSigningSecret'],
       triggers: [],
     },
+    {
+      name: 'order-reconciler',
+      description:
+        'Keeps open product orders in step with their executions: starts one that never started or is gone, fails one whose execution stopped, ends one whose execution succeeded.',
+      entry: 'functions/order-reconciler/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 120,
+      table: 'readwrite',
+      stateMachines: { start: ORDER_MACHINES, read: ORDER_MACHINES },
+      triggers: [{ kind: 'schedule', expression: 'rate(5 minutes)' }],
+    },
   ],
   stateMachines: [
     orderMachine(

@@ -19,6 +19,8 @@ export interface ExecutionStatus {
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE' | string;
   error?: string;
   cause?: string;
+  /** The execution's output (JSON text) once it succeeded. */
+  output?: string;
   startDate?: string;
   stopDate?: string;
 }
@@ -81,6 +83,7 @@ export class SfnOrderExecutions implements OrderExecutions {
         status: r.status ?? 'UNKNOWN',
         error: r.error,
         cause: r.cause,
+        output: r.output,
         startDate: r.startDate?.toISOString(),
         stopDate: r.stopDate?.toISOString(),
       };

@@ -239,6 +239,35 @@ export async function listOrders(q: {
   return { items, nextCursor: encodeCursor(from) };
 }
 
+/** States whose execution may still be running (or should be): what the order reconciler checks. */
+export const OPEN_ORDER_STATES = ['acknowledged', 'inProgress', 'held', 'pendingCancellation'] as const;
+
+/** Open orders placed at or after `since` (gsi1, order date range, state filter), oldest first. */
+export async function* openOrdersPlacedSince(since: string): AsyncGenerator<ProductOrder> {
+  let from: Item | undefined;
+  do {
+    const r = await guard('list open orders', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk >= :since',
+          FilterExpression: '#state IN (:s0, :s1, :s2, :s3)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':pk': orderKeys.list(),
+            ':since': since,
+            ...Object.fromEntries(OPEN_ORDER_STATES.map((state, i) => [`:s${i}`, state])),
+          },
+          ExclusiveStartKey: from,
+        }),
+      ),
+    );
+    for (const item of r.Items ?? []) yield toOrder(item);
+    from = r.LastEvaluatedKey;
+  } while (from);
+}
+
 // ---- TMF622 CancelProductOrder ----
 
 export interface CancelRequest {

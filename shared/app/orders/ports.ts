@@ -10,6 +10,8 @@ import type { CustomerInfo, OfferingInfo, SagaInput, SagaService } from '../../d
 export interface OrderCatalog {
   offering(id: string): Promise<OfferingInfo | undefined>;
   customer(id: string): Promise<CustomerInfo | undefined>;
+  /** Where a new customer goes: the organization and the realm it belongs to. */
+  organization(id: string): Promise<{ id: string; realmId: string } | undefined>;
 }
 
 export interface SubscriptionRef {

@@ -6,7 +6,7 @@ import { orderable, type DriverName } from '../../domain/provisioning/catalog';
 import { subscriptionState } from '../../domain/provisioning/customers';
 import type { CustomerInfo, OfferingInfo } from '../../domain/orders/plan';
 import { documentClient, guard, tableName } from '../../store/client';
-import { customerPartition, getService } from '../../store/customers';
+import { customerPartition, getOrganization, getService } from '../../store/customers';
 import { provisioningKeys } from '../../store/keys';
 import { getProductOffering, getProductSpecification } from '../../store/product-catalog';
 import {
@@ -50,6 +50,7 @@ export const provisioningCatalog: OrderCatalog = {
       id: customer.id,
       name: customer.name,
       realmId: customer.realmId,
+      organizationId: customer.organizationId,
       email: customer.contact?.email,
       state: customer.status === 'closed' ? 'terminated' : 'active',
       subscriptions: subscriptions.map((s) => {
@@ -73,6 +74,10 @@ export const provisioningCatalog: OrderCatalog = {
       }),
     };
     return info;
+  },
+  async organization(id) {
+    const org = await getOrganization(id);
+    return org ? { id: org.id, realmId: org.realmId } : undefined;
   },
 };
 

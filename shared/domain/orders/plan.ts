@@ -31,6 +31,7 @@ export interface CustomerInfo {
   id: string;
   name?: string;
   realmId?: string;
+  organizationId?: string;
   email?: string;
   state: 'active' | 'suspended' | 'terminated';
   subscriptions: Array<{
@@ -525,6 +526,7 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
           name: customer.name,
           email: customer.email ?? body.notificationContact,
           realmId: customer.realmId,
+          organizationId: customer.organizationId,
           existing: true,
         },
         plan: planSub ? { subscriptionId: planSub.id, offeringId: planSub.offeringId } : undefined,
@@ -548,6 +550,7 @@ export function planOrder(body: ProductOrderCreate, lookups: PlanLookups, ctx: P
         name: customer.name,
         email: customer.email ?? body.notificationContact,
         realmId: customer.realmId,
+        organizationId: customer.organizationId,
         existing: true,
       },
       plan: planSub ? { subscriptionId: planSub.id, offeringId: planSub.offeringId } : undefined,

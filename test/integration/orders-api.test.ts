@@ -1,0 +1,329 @@
+// The product order API and the order reconciler against DynamoDB Local, with the executions
+// recorded instead of run (the sagas themselves run in test/e2e/orders*.test.ts): an
+// Idempotency-Key makes a retried POST /productOrder safe (decision 0031); a realm-scoped caller
+// sees, changes and places orders only for customers inside its realm (404 / 422 outside, so ids
+// do not leak); the scheduled reconciler brings stuck orders in step with their executions, once.
+import { randomUUID } from 'node:crypto';
+import { handler as customersHandler } from '../../functions/ops-customers/handler';
+import { handler as ordersHandler } from '../../functions/ops-orders/handler';
+import { handler as reconcilerHandler } from '../../functions/order-reconciler/handler';
+import { setOrderExecutions, type ExecutionStatus, type OrderExecutions } from '../../shared/adapters/order-executions';
+import { reconcileOpenOrders } from '../../shared/app/orders/reconciler';
+import type { HistoryEvent } from '../../shared/domain/orders/saga';
+import { stepStarted } from '../../shared/domain/orders/order';
+import { getOrder, updateOrder } from '../../shared/store/orders';
+import { createOrganization, createRealm } from '../../shared/store/customers';
+import { givenOrderCatalog, newCustomerOrderBody, type OrderCatalogFixture } from '../support/orders';
+import { call, type EventInput, type Handler } from '../support/http-event';
+import { useOwnTable } from '../support/store';
+
+useOwnTable();
+
+/** Executions as a map the test controls: start records the call and makes a RUNNING execution. */
+class RecordedExecutions implements OrderExecutions {
+  readonly started: Array<{ machine: string; name: string; input: unknown }> = [];
+  readonly statuses = new Map<string, ExecutionStatus>();
+  failNextStart = false;
+
+  async start(machine: string, name: string, input: unknown): Promise<string> {
+    if (this.failNextStart) {
+      this.failNextStart = false;
+      throw Object.assign(new Error('Step Functions unreachable'), { name: 'ServiceUnavailable' });
+    }
+    this.started.push({ machine, name, input });
+    const arn = `arn:aws:states:us-east-1:000000000000:execution:${machine}:${name}`;
+    if (!this.statuses.has(arn)) this.statuses.set(arn, { arn, status: 'RUNNING' });
+    return arn;
+  }
+  async describe(arn: string): Promise<ExecutionStatus | undefined> {
+    return this.statuses.get(arn);
+  }
+  async history(): Promise<HistoryEvent[]> {
+    return [];
+  }
+  async redrive(): Promise<void> {}
+  async failTask(): Promise<void> {}
+}
+
+const executions = new RecordedExecutions();
+beforeAll(() => setOrderExecutions(executions));
+afterAll(() => setOrderExecutions(undefined));
+
+const orders = (i: EventInput) => call(ordersHandler as Handler, i);
+const customers = (i: EventInput) => call(customersHandler as Handler, i);
+const admin = { role: 'admin' as const };
+const scopedTo = (realm: string) => ({ role: 'admin' as const, claims: { 'custom:realm': realm }, sub: `in-${realm}` });
+const startsOf = (orderId: string) => executions.started.filter((s) => s.name.includes(orderId));
+
+let cat: OrderCatalogFixture;
+let acme: string;
+let globex: string;
+let globexOrg: string;
+
+beforeAll(async () => {
+  const p = `oa${Date.now().toString(36)}`;
+  cat = await givenOrderCatalog({ prefix: p });
+  acme = `${p}-realm`;
+  globex = `${p}-globex`;
+  globexOrg = `${p}-globex-org`;
+  const now = new Date().toISOString();
+  await createRealm({ id: globex, name: 'Globex' }, now);
+  await createOrganization({ id: globexOrg, realmId: globex, name: 'Globex Bank' }, now);
+});
+
+describe('Idempotency-Key on POST /productOrder', () => {
+  it('the same key and body: one order, one execution, the identical answer', async () => {
+    const key = randomUUID();
+    const body = newCustomerOrderBody(cat);
+    const first = await orders({ routeKey: 'POST /productOrder', ...admin, body, headers: { 'Idempotency-Key': key } });
+    const again = await orders({ routeKey: 'POST /productOrder', ...admin, body, headers: { 'Idempotency-Key': key } });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.location).toBe(first.headers.location);
+    expect(startsOf(first.body.id)).toHaveLength(1);
+  });
+
+  it('the same key with another body: 422 naming the header; no order, no execution', async () => {
+    const key = randomUUID();
+    const first = await orders({
+      routeKey: 'POST /productOrder',
+      ...admin,
+      body: newCustomerOrderBody(cat, { name: 'First' }),
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(first.status).toBe(201);
+    const before = executions.started.length;
+    const other = await orders({
+      routeKey: 'POST /productOrder',
+      ...admin,
+      body: newCustomerOrderBody(cat, { name: 'Other' }),
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(other.status).toBe(422);
+    expect(other.headers['content-type']).toBe('application/problem+json');
+    expect(other.body.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
+    expect(executions.started.length).toBe(before);
+  });
+
+  it('a refused order is not kept: fixed and retried with the same key, it is placed', async () => {
+    const key = randomUUID();
+    const bad = {
+      ...newCustomerOrderBody(cat),
+      productOrderItem: [{ id: '1', action: 'add', productOffering: { id: 'nope' } }],
+    };
+    const refused = await orders({
+      routeKey: 'POST /productOrder',
+      ...admin,
+      body: bad,
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(refused.status).toBe(422);
+    const fixed = await orders({
+      routeKey: 'POST /productOrder',
+      ...admin,
+      body: newCustomerOrderBody(cat),
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(fixed.status).toBe(201);
+    expect(startsOf(fixed.body.id)).toHaveLength(1);
+  });
+});
+
+describe('realm scoping of orders', () => {
+  let acmeOrder: string;
+  let globexOrder: string;
+  let globexCustomer: string;
+
+  beforeAll(async () => {
+    const a = await orders({ routeKey: 'POST /productOrder', ...scopedTo(acme), body: newCustomerOrderBody(cat) });
+    expect(a.status).toBe(201);
+    acmeOrder = a.body.id;
+    const g = await orders({
+      routeKey: 'POST /productOrder',
+      ...admin,
+      body: {
+        ...newCustomerOrderBody(cat),
+        relatedParty: [
+          { role: 'customer', name: 'Joe' },
+          { role: 'organization', id: globexOrg },
+        ],
+      },
+    });
+    expect(g.status).toBe(201);
+    globexOrder = g.body.id;
+    globexCustomer = `${Date.now().toString(36)}-globex-customer`;
+    const c = await customers({
+      routeKey: 'POST /customers',
+      ...admin,
+      body: { id: globexCustomer, organizationId: globexOrg, name: 'Globex customer' },
+    });
+    expect(c.status).toBe(201);
+  });
+
+  it('a realm-scoped caller reads its own orders and gets 404 for another realm’s', async () => {
+    const own = await orders({ routeKey: 'GET /productOrder/{id}', params: { id: acmeOrder }, ...scopedTo(acme) });
+    expect(own.status).toBe(200);
+    const other = await orders({ routeKey: 'GET /productOrder/{id}', params: { id: globexOrder }, ...scopedTo(acme) });
+    const none = await orders({
+      routeKey: 'GET /productOrder/{id}',
+      params: { id: 'no-such-order' },
+      ...scopedTo(acme),
+    });
+    expect(other.status).toBe(404);
+    expect(other.headers['content-type']).toBe('application/problem+json');
+    expect(other.body.detail).toBe(none.body.detail.replace('no-such-order', globexOrder));
+    // Unscoped staff see both.
+    expect((await orders({ routeKey: 'GET /productOrder/{id}', params: { id: globexOrder }, ...admin })).status).toBe(
+      200,
+    );
+  });
+
+  it('lists only orders inside the realm', async () => {
+    const list = await orders({ routeKey: 'GET /productOrder', query: { limit: '100' }, ...scopedTo(acme) });
+    expect(list.status).toBe(200);
+    const ids = list.body.items.map((o: { id: string }) => o.id);
+    expect(ids).toContain(acmeOrder);
+    expect(ids).not.toContain(globexOrder);
+    const all = await orders({ routeKey: 'GET /productOrder', query: { limit: '100' }, ...admin });
+    expect(all.body.items.map((o: { id: string }) => o.id)).toEqual(expect.arrayContaining([acmeOrder, globexOrder]));
+  });
+
+  it('cannot cancel or redrive another realm’s order (404), and nothing changes', async () => {
+    const before = await getOrder(globexOrder);
+    const cancel = await orders({
+      routeKey: 'POST /cancelProductOrder',
+      ...scopedTo(acme),
+      body: { productOrder: { id: globexOrder }, cancellationReason: 'not mine' },
+    });
+    expect(cancel.status).toBe(404);
+    const redrive = await orders({
+      routeKey: 'POST /productOrder/{id}/redrive',
+      params: { id: globexOrder },
+      ...scopedTo(acme),
+    });
+    expect(redrive.status).toBe(404);
+    expect((await getOrder(globexOrder))!.revision).toBe(before!.revision);
+  });
+
+  it('cannot order for another realm’s organization or customer: the same 422 as for one that does not exist', async () => {
+    const before = executions.started.length;
+    const newInGlobex = await orders({
+      routeKey: 'POST /productOrder',
+      ...scopedTo(acme),
+      body: {
+        ...newCustomerOrderBody(cat),
+        relatedParty: [
+          { role: 'customer', name: 'Eve' },
+          { role: 'organization', id: globexOrg },
+        ],
+      },
+    });
+    expect(newInGlobex.status).toBe(422);
+    expect(newInGlobex.body.errors).toEqual([{ field: 'relatedParty', message: `No organization ${globexOrg}.` }]);
+    const change = await orders({
+      routeKey: 'POST /productOrder',
+      ...scopedTo(acme),
+      body: {
+        relatedParty: [{ role: 'customer', id: globexCustomer }],
+        productOrderItem: [{ id: '1', action: 'add', productOffering: { id: cat.voicemail } }],
+      },
+    });
+    expect(change.status).toBe(422);
+    expect(change.body.errors).toEqual([{ field: 'relatedParty', message: `No customer ${globexCustomer}.` }]);
+    expect(executions.started.length).toBe(before);
+  });
+
+  it('a new customer’s realm is its organization’s: a realm party that disagrees is refused', async () => {
+    const r = await orders({
+      routeKey: 'POST /productOrder',
+      ...admin,
+      body: {
+        ...newCustomerOrderBody(cat),
+        relatedParty: [
+          { role: 'customer', name: 'Mixed' },
+          { role: 'organization', id: globexOrg },
+          { role: 'realm', id: acme },
+        ],
+      },
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.errors[0].field).toBe('relatedParty');
+  });
+});
+
+describe('the order reconciler', () => {
+  const place = async () => {
+    const r = await orders({ routeKey: 'POST /productOrder', ...admin, body: newCustomerOrderBody(cat) });
+    expect(r.status).toBe(201);
+    return r.body.id as string;
+  };
+  /** The saga's first step ran (the order is in progress), as it would in the engine. */
+  const firstStepRan = (id: string) =>
+    updateOrder(id, (o) => stepStarted(o, new Date().toISOString(), { type: 'workflow', id: 'test' }, 'validate'));
+  const arnOf = async (id: string) => (await getOrder(id))!.execution.arn!;
+  // The reconciler leaves orders changed within its grace period alone: run it "ten minutes later".
+  const later = () => new Date(Date.now() + 10 * 60_000);
+
+  it('brings each stuck order to the right state, once', async () => {
+    // Never started: Step Functions was unreachable when the order was placed.
+    executions.failNextStart = true;
+    const neverStarted = await place();
+    expect((await getOrder(neverStarted))!.execution.arn).toBeUndefined();
+    // Gone: the engine no longer knows the execution.
+    const gone = await place();
+    executions.statuses.delete(await arnOf(gone));
+    // Stopped on its own (retries ran out): failed, redrivable.
+    const stopped = await place();
+    await firstStepRan(stopped);
+    executions.statuses.set(await arnOf(stopped), {
+      arn: await arnOf(stopped),
+      status: 'FAILED',
+      error: 'TransientDriverError',
+      cause: 'ocs: HTTP 503',
+    });
+    // Succeeded, but its end step's write was lost.
+    const succeeded = await place();
+    await firstStepRan(succeeded);
+    executions.statuses.set(await arnOf(succeeded), {
+      arn: await arnOf(succeeded),
+      status: 'SUCCEEDED',
+      output: JSON.stringify({ orderId: succeeded }),
+    });
+    // Still running: nothing to do.
+    const running = await place();
+
+    const report = await reconcileOpenOrders(later());
+    expect(report.failures).toEqual([]);
+    const changed = new Map(report.changed.map((c) => [c.orderId, c.to]));
+    expect(changed.get(neverStarted)).toBe('acknowledged');
+    expect(changed.get(stopped)).toBe('failed');
+    expect(changed.get(succeeded)).toBe('completed');
+    expect(changed.has(running)).toBe(false);
+
+    expect(startsOf(neverStarted)).toHaveLength(1);
+    expect((await getOrder(neverStarted))!.execution.arn).toBeDefined();
+    expect(startsOf(gone)).toHaveLength(2);
+    expect(startsOf(gone)[1]!.name).toBe(startsOf(gone)[0]!.name);
+    expect((await getOrder(stopped))!.failure).toMatchObject({ error: 'TransientDriverError', redrivable: true });
+    expect((await getOrder(succeeded))!.state).toBe('completed');
+
+    // Idempotent: the next run changes nothing and starts nothing.
+    const starts = executions.started.length;
+    const again = await reconcileOpenOrders(later());
+    expect(again.failures).toEqual([]);
+    expect(again.changed.filter((c) => [neverStarted, gone, stopped, succeeded, running].includes(c.orderId))).toEqual(
+      [],
+    );
+    expect(executions.started.length).toBe(starts);
+  });
+
+  it('leaves an order alone while its request or execution may still be handling it (grace period)', async () => {
+    executions.failNextStart = true;
+    const fresh = await place();
+    // The scheduled function runs it with the real clock.
+    const report = await reconcilerHandler({} as never);
+    expect(report.changed.map((c) => c.orderId)).not.toContain(fresh);
+    expect(startsOf(fresh)).toHaveLength(0);
+  });
+});
