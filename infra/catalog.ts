@@ -8,6 +8,7 @@ import { incidentsFeature } from './catalog/incidents';
 import { ingestFeature } from './catalog/ingest';
 import { oncallFeature } from './catalog/oncall';
 import { platformFeature } from './catalog/platform';
+import { postmortemsFeature } from './catalog/postmortems';
 import { probesFeature } from './catalog/probes';
 import { provisioningFeature } from './catalog/provisioning';
 import { revenueFeature } from './catalog/revenue';
@@ -33,6 +34,7 @@ export const FEATURES: CatalogFeature[] = [
   oncallFeature,
   provisioningFeature,
   revenueFeature,
+  postmortemsFeature,
 ];
 
 export const catalog: Catalog = {

@@ -3,6 +3,7 @@
 // two features declaring the same kind fail at load, not by one silently replacing the other.
 import { incidentTimerHandlers } from '../../shared/app/incidents/timers';
 import { oncallTimerHandlers } from '../../shared/app/oncall/timers';
+import { postmortemTimerHandlers } from '../../shared/app/postmortems/timers';
 import { probeTimerHandlers } from '../../shared/app/probes/timers';
 import { ticketTimerHandlers } from '../../shared/app/tickets/timers';
 import type { TimerHandler } from '../../shared/store/timers';
@@ -23,4 +24,5 @@ export const timerHandlers = assembleTimerHandlers(
   ticketTimerHandlers,
   probeTimerHandlers,
   oncallTimerHandlers,
+  postmortemTimerHandlers,
 );

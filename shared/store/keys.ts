@@ -251,3 +251,17 @@ export const ORDER_ENTITY = {
   externalId: 'ProductOrderExternalId',
   cancel: 'CancelProductOrder',
 } as const;
+
+/** Postmortems and their action items (shared/store/postmortems.ts; docs/data-model.md, "Postmortems"). */
+export const postmortemKeys = {
+  /** One per incident: the postmortem's id is the incident's id. */
+  postmortem: (id: string) => ({ pk: `POSTMORTEM#${id}`, sk: 'POSTMORTEM' }),
+  /** gsi1: postmortems by status, oldest first. */
+  byStatus: (status: string) => `POSTMORTEMS#${status}`,
+  /** One per action item, beside the postmortem: its ticket and due date. */
+  actionItem: (id: string, key: string) => ({ pk: `POSTMORTEM#${id}`, sk: `ITEM#${key}` }),
+  /** gsi1 of action items: every item by due date (the overdue report reads up to today). */
+  itemsByDue: () => 'PMITEMDUE',
+};
+
+export const POSTMORTEM_ENTITY = { postmortem: 'Postmortem', actionItem: 'PostmortemActionItem' } as const;

@@ -17,6 +17,7 @@ import {
 import { actOperations, oncallOperations, responseReportOperations } from './oncall';
 import { orderOperations } from './orders';
 import { customerOperations, productCatalogOperations } from './provisioning';
+import { postmortemOperations } from './postmortems';
 
 export const allOperations: readonly Operation[] = [
   ...ingestOperations,
@@ -40,4 +41,5 @@ export const allOperations: readonly Operation[] = [
   ...productCatalogOperations,
   ...customerOperations,
   ...orderOperations,
+  ...postmortemOperations,
 ];

@@ -34,7 +34,7 @@ export const resolutionSchema = z.object({
 });
 export type Resolution = z.infer<typeof resolutionSchema>;
 
-export const LINK_KINDS = ['incident', 'execution', 'account', 'ticket'] as const;
+export const LINK_KINDS = ['incident', 'execution', 'account', 'ticket', 'postmortem'] as const;
 export const linkSchema = z.object({
   kind: z.enum(LINK_KINDS),
   ref: z.string().min(1).max(2048),
