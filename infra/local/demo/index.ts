@@ -12,6 +12,7 @@ import { seedIncidentDemo } from './incidents';
 import { seedProbeDemo } from './probes';
 import { seedOncallDemo } from './oncall';
 import { seedProvisioningDemo } from './provisioning';
+import { seedPostmortemDemo } from './postmortems';
 
 export interface DemoIntegration {
   id: string;
@@ -98,6 +99,10 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
   {
     name: 'product catalog (mobile plans, add-ons) and customers (realms acme and globex)',
     seed: seedProvisioningDemo,
+  },
+  {
+    name: 'postmortems (action item ticket category, a resolved demo P1 incident and its postmortem draft)',
+    seed: seedPostmortemDemo,
   },
 ];
 
