@@ -61,7 +61,6 @@ export async function givenResolvedP1Incident(
     openAlertCount: 0,
     relatedAlertCount: 0,
     flapping: false,
-    transitions: {},
     storm: false,
     mergedFrom: [],
     routeId: 'billing',
