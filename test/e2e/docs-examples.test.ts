@@ -85,9 +85,11 @@ describe('examples in README.md and docs/', () => {
   it.each(runnable.map((e) => [`${e.file}:${e.line}`, e] as const))('%s works as written', async (_where, ex) => {
     const statusFile = path.join(work, `status-${ex.file.replace(/\W/g, '_')}-${ex.line}`);
     // curl as the reader runs it, plus where its status goes; localhost:3000 is the test's runtime.
+    // A 503/429 carrying Retry-After is an answer senders retry; curl does with --retry, honouring
+    // Retry-After. The status recorded is the final one.
     const prelude = [
       'set -u',
-      `curl() { command curl -sS -o /dev/null -w '%{http_code}\\n' "$@" >> ${JSON.stringify(statusFile)}; }`,
+      `curl() { command curl --retry 4 -sS -o /dev/null -w '%{http_code}\\n' "$@" >> ${JSON.stringify(statusFile)}; }`,
     ].join('\n');
     const script = ex.script.replace(/(https?:\/\/)?localhost:3000/g, rt.url);
     // Asynchronously: the runtime answering these requests lives in this process.
