@@ -1,0 +1,145 @@
+// npm run bench:reconcile — the revenue assurance engine from files (issue 12 §3/§5):
+//  1. generates two sides of N records (default 1,000,000 each; `--records 100000,1000000`) as CSV
+//     files with known problems of every class and traps (bench/ra-data.ts);
+//  2. reconciles them in a child process (so its wall time and peak RSS are its own) through the
+//     same code as `npm run ra -- reconcile` (reconcileUsageFiles → reconcilePartition);
+//  3. prints, per size, one JSON line: records/s, wall time, peak RSS, and recall and precision per
+//     class against the injected truth.
+// Options: --records <n[,n...]>, --partitions <n> (default: the config's 16), --rate <share per class>.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_RECONCILE_CONFIG, FINDING_CLASSES, reconcileConfigSchema } from '../shared/domain/revenue';
+import { reconcileUsageFiles } from '../shared/adapters/usage-file-run';
+import { generateSides } from './ra-data';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Child: reconcile the two files, write `recordId,class` per finding, print the figures. */
+async function measure(dir: string, partitions: number): Promise<void> {
+  const config = reconcileConfigSchema.parse({ ...DEFAULT_RECONCILE_CONFIG, partitions });
+  const out: string[] = [];
+  const t0 = performance.now();
+  const run = await reconcileUsageFiles({
+    billing: { path: path.join(dir, 'billing.csv') },
+    network: { path: path.join(dir, 'network.csv') },
+    config,
+    onPartition: (r) => {
+      for (const f of r.findings) out.push(`${f.recordId},${f.class}`);
+    },
+  });
+  const wallMs = performance.now() - t0;
+  writeFileSync(path.join(dir, 'found.csv'), out.join('\n'));
+  process.stdout.write(
+    JSON.stringify({
+      wallMs: Math.round(wallMs),
+      splitMs: Math.round(run.timings.splitMs),
+      reconcileMs: Math.round(run.timings.reconcileMs),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      counts: run.summary.counts,
+      leakagePct: run.summary.leakagePct,
+      badLines: run.errors.billing.count + run.errors.network.count,
+    }) + '\n',
+  );
+}
+
+async function bench(n: number, partitions: number, rate: number): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nocturne-bench-ra-'));
+  try {
+    const g = generateSides(n, path.join(dir, 'billing.csv'), path.join(dir, 'network.csv'), { rate });
+    const stdout = execFileSync(
+      process.execPath,
+      [...process.execArgv, __filename, '--measure', dir, '--partitions', String(partitions)],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        maxBuffer: 1 << 24,
+      },
+    );
+    const m = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      wallMs: number;
+      splitMs: number;
+      reconcileMs: number;
+      peakRssMb: number;
+      counts: Record<string, number>;
+      leakagePct: number;
+      badLines: number;
+    };
+    const found = new Map<string, string>();
+    for (const line of readFileSync(path.join(dir, 'found.csv'), 'utf8').split('\n')) {
+      if (line === '') continue;
+      const c = line.lastIndexOf(',');
+      found.set(line.slice(0, c), line.slice(c + 1));
+    }
+    const perClass: Record<string, { injected: number; found: number; recall: number; precision: number }> = {};
+    for (const cls of FINDING_CLASSES) {
+      if (cls === 'matched') continue;
+      let injected = 0;
+      let hit = 0;
+      for (const [id, c] of g.truth) {
+        if (c !== cls) continue;
+        injected++;
+        if (found.get(id) === cls) hit++;
+      }
+      let flagged = 0;
+      let right = 0;
+      for (const [id, c] of found) {
+        if (c !== cls) continue;
+        flagged++;
+        if (g.truth.get(id) === cls) right++;
+      }
+      perClass[cls] = {
+        injected,
+        found: flagged,
+        recall: injected === 0 ? 1 : Math.round((hit / injected) * 1e5) / 1e5,
+        precision: flagged === 0 ? (injected === 0 ? 1 : 0) : Math.round((right / flagged) * 1e5) / 1e5,
+      };
+    }
+    // Every record not injected must be matched, and so must the first copy of a duplicated one.
+    const expectedMatched = n - [...g.truth.values()].filter((c) => c !== 'duplicate').length;
+    const records = g.lines.billing + g.lines.network;
+    console.log(
+      JSON.stringify({
+        bench: 'reconcile',
+        recordsPerSide: n,
+        partitions,
+        fileMb: Math.round((g.bytes.billing + g.bytes.network) / 1e5) / 10,
+        wallMs: m.wallMs,
+        splitMs: m.splitMs,
+        reconcileMs: m.reconcileMs,
+        recordsPerSec: Math.round(records / (m.wallMs / 1000)),
+        peakRssMb: m.peakRssMb,
+        matched: { expected: expectedMatched, found: m.counts.matched },
+        traps: g.traps,
+        perClass,
+        badLines: m.badLines,
+        goals: {
+          under4sAt2x1M: n === 1_000_000 ? m.wallMs < 4000 : undefined,
+          rssUnder512Mb: m.peakRssMb < 512,
+          recallPrecision999: Object.values(perClass).every((c) => c.recall >= 0.999 && c.precision >= 0.999),
+        },
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const partitions = Number(arg('partitions') ?? DEFAULT_RECONCILE_CONFIG.partitions);
+  const measureDir = arg('measure');
+  if (measureDir !== undefined) return measure(measureDir, partitions);
+  const sizes = (arg('records') ?? '1000000').split(',').map((s) => Number(s.replaceAll('_', '')));
+  const rate = Number(arg('rate') ?? 0.002);
+  for (const n of sizes) await bench(n, partitions, rate);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
