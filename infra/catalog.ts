@@ -12,6 +12,7 @@ import { postmortemsFeature } from './catalog/postmortems';
 import { probesFeature } from './catalog/probes';
 import { provisioningFeature } from './catalog/provisioning';
 import { revenueFeature } from './catalog/revenue';
+import { sloFeature } from './catalog/slo';
 import { ticketsFeature } from './catalog/tickets';
 import type {
   Catalog,
@@ -35,6 +36,7 @@ export const FEATURES: CatalogFeature[] = [
   provisioningFeature,
   revenueFeature,
   postmortemsFeature,
+  sloFeature,
 ];
 
 export const catalog: Catalog = {

@@ -265,3 +265,14 @@ export const postmortemKeys = {
 };
 
 export const POSTMORTEM_ENTITY = { postmortem: 'Postmortem', actionItem: 'PostmortemActionItem' } as const;
+
+/** Service level objectives and their SLI minute counts (shared/store/slo.ts, docs/data-model.md "SLOs"). */
+export const sloKeys = {
+  /** The definition lives in the generic entity store (`SLO#<id>` / `SLO`, listed on gsi1 `SLOS`). */
+  entityType: 'Slo',
+  /** Pushed counts of one UTC hour: one attribute per (minute, source). */
+  sliHour: (sloId: string, hour: string) => ({ pk: `SLO#${sloId}`, sk: `SLI#${hour}` }),
+  sliHourPrefix: () => 'SLI#',
+};
+
+export const SLO_ENTITY = { sliHour: 'SliHour' } as const;

@@ -18,6 +18,7 @@ import { actOperations, oncallOperations, responseReportOperations } from './onc
 import { orderOperations } from './orders';
 import { customerOperations, productCatalogOperations } from './provisioning';
 import { postmortemOperations } from './postmortems';
+import { sloOperations } from './slo';
 
 export const allOperations: readonly Operation[] = [
   ...ingestOperations,
@@ -42,4 +43,5 @@ export const allOperations: readonly Operation[] = [
   ...customerOperations,
   ...orderOperations,
   ...postmortemOperations,
+  ...sloOperations,
 ];

@@ -1,0 +1,91 @@
+// Lambda entry for the SLO ops API (see infra/catalog/slo.ts: "ops-slo"). Viewers read SLOs with
+// their status and history, responders (and the systems they run) push SLI counts, admins create,
+// change and delete. Edits carry the version they read (optimistic locking, 409 when stale).
+import { ulid } from 'ulid';
+import { sloOperations } from '../../shared/api/operations/slo';
+import { measureHistory, measureSlo } from '../../shared/app/slo/measure';
+import { resolveSloAlerts } from '../../shared/app/slo/tick';
+import { floorMinute } from '../../shared/domain/slo/evaluate';
+import { httpApi, json, noContent } from '../../shared/http/api';
+import { problem } from '../../shared/http/problem';
+import { putSliCounts, slos } from '../../shared/store/slo';
+
+const MAX_HISTORY_POINTS = 2000;
+/** Counts may be pushed for the past 35 days (late batches) and at most 5 minutes ahead (clock skew). */
+const MAX_AGE_MS = 35 * 86_400_000;
+const MAX_AHEAD_MS = 5 * 60_000;
+
+export const handler = httpApi(sloOperations, {
+  'POST /slos': async (req) => {
+    const { id, ...input } = req.input.body;
+    const created = await slos.create({ ...input, id: id ?? `slo-${ulid().toLowerCase()}` }, req.now.toISOString());
+    return json(201, created, { location: `/slos/${created.id}` });
+  },
+  'GET /slos': async (req) => json(200, await slos.list(req.input.query.limit, req.input.query.cursor)),
+  'GET /slos/{id}': async (req) => {
+    const slo = await slos.require(req.params.id!);
+    return json(200, { ...slo, evaluation: await measureSlo(slo, req.now) });
+  },
+  'PATCH /slos/{id}': async (req) => {
+    const { version, ...patch } = req.input.body;
+    await slos.require(req.params.id!);
+    return json(200, await slos.update(req.params.id!, patch, req.now.toISOString(), version));
+  },
+  'DELETE /slos/{id}': async (req) => {
+    const slo = await slos.require(req.params.id!);
+    await slos.remove(slo.id);
+    await resolveSloAlerts(slo, req.now);
+    return noContent();
+  },
+  'POST /slos/{id}/events': async (req) => {
+    const slo = await slos.require(req.params.id!);
+    if (slo.sli.kind !== 'ratio')
+      throw problem(422, `SLO ${slo.id} measures availability from probes and incidents; it takes no pushed events.`, {
+        errors: [{ field: 'sli.kind', message: 'must be ratio to push events' }],
+      });
+    const { source, events } = req.input.body;
+    const now = req.now.getTime();
+    const points = events.map((e, i) => {
+      const minute = floorMinute(Date.parse(e.minute));
+      if (minute < now - MAX_AGE_MS || minute > now + MAX_AHEAD_MS)
+        throw problem(
+          422,
+          `events[${i}].minute ${e.minute} is outside the accepted range (35 days back, 5 minutes ahead).`,
+          {
+            errors: [
+              { field: `events[${i}].minute`, message: 'must be within the last 35 days and at most 5 minutes ahead' },
+            ],
+          },
+        );
+      return { minute, good: e.good, total: e.total };
+    });
+    await putSliCounts(slo.id, source, points);
+    const minutes = points.map((p) => p.minute);
+    return json(200, {
+      source,
+      minutes: new Set(minutes).size,
+      from: new Date(Math.min(...minutes)).toISOString(),
+      to: new Date(Math.max(...minutes)).toISOString(),
+    });
+  },
+  'GET /slos/{id}/history': async (req) => {
+    const slo = await slos.require(req.params.id!);
+    const q = req.input.query;
+    const to = q.to ? new Date(q.to) : req.now;
+    const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
+    if (from >= to)
+      throw problem(422, 'from must be before to.', { errors: [{ field: 'from', message: 'must be before to' }] });
+    if ((to.getTime() - from.getTime()) / 60_000 / q.stepMinutes > MAX_HISTORY_POINTS)
+      throw problem(422, `At most ${MAX_HISTORY_POINTS} points: widen stepMinutes or narrow from/to.`, {
+        errors: [{ field: 'stepMinutes', message: `(to - from) / stepMinutes must be at most ${MAX_HISTORY_POINTS}` }],
+      });
+    const points = await measureHistory(slo, from, to, q.stepMinutes);
+    return json(200, {
+      sloId: slo.id,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      stepMinutes: q.stepMinutes,
+      points,
+    });
+  },
+});

@@ -1,0 +1,91 @@
+// What an SLO's evaluation means for the alert pipeline: a firing `page` alert (critical, so P1 by
+// the default mapping) while a page condition holds, a firing `ticket` alert (warning, P3) while
+// only the slow-burn condition holds, and neither once the burn stops. Nocturne enters them as
+// the built-in integration `nocturne-slo`, as a monitor's webhook would, so incident rules,
+// routing and on-call treat them like any other alert. Pure.
+import type { AlertSeverity, CanonicalAlert } from '../alert';
+import type { SloEvaluation } from './evaluate';
+import type { Slo } from './model';
+
+export type SloAlertKind = 'page' | 'ticket';
+
+export interface DesiredSloAlert {
+  kind: SloAlertKind;
+  dedupKey: string;
+  firing?: { severity: AlertSeverity; summary: string; details: Record<string, unknown> };
+  labels: Record<string, string>;
+  service: string;
+}
+
+export const sloDedupKey = (sloId: string, kind: SloAlertKind): string => `slo:${sloId}:${kind}`;
+
+const SEVERITY: Record<SloAlertKind, AlertSeverity> = { page: 'critical', ticket: 'warning' };
+
+export function desiredSloAlerts(
+  slo: Pick<Slo, 'id' | 'name' | 'service' | 'team' | 'labels' | 'objective'>,
+  e: SloEvaluation,
+): DesiredSloAlert[] {
+  return (['page', 'ticket'] as const).map((kind) => {
+    const labels: Record<string, string> = {
+      ...(slo.labels ?? {}),
+      alertname: `SLO ${slo.name}`,
+      slo: slo.id,
+      slo_alert: kind,
+      service: slo.service,
+    };
+    if (slo.team) labels.team = slo.team;
+    const base = { kind, dedupKey: sloDedupKey(slo.id, kind), labels, service: slo.service };
+    // A page supersedes the ticket: one alert per SLO fires at a time.
+    const holding = e.conditions.filter((c) => c.firing && c.action === kind);
+    if (holding.length === 0 || (kind === 'ticket' && e.status === 'page')) return base;
+    const rates = Object.fromEntries(e.burnRates.map((b) => [b.window, b.burnRate]));
+    const c = holding[0]!;
+    return {
+      ...base,
+      firing: {
+        severity: SEVERITY[kind],
+        summary: `SLO ${slo.name} (${slo.objective}%) burns its error budget ${rates[c.short]}x over ${c.short} and ${rates[c.long]}x over ${c.long} (${c.factor}x ${kind === 'page' ? 'pages' : 'tickets'})`,
+        details: {
+          objective: slo.objective,
+          conditions: holding.map((h) => h.name),
+          burnRates: rates,
+          budgetRemaining: e.budgetRemaining,
+          sli: e.sli,
+          window: e.window.label,
+        },
+      },
+    };
+  });
+}
+
+/** The canonical alert that moves the pipeline to the desired state. */
+export function sloAlertFor(d: DesiredSloAlert, now: string, live?: { startsAt: string }): CanonicalAlert {
+  const base = {
+    source: 'generic' as const,
+    dedupKey: d.dedupKey,
+    labels: d.labels,
+    service: d.service,
+    resource: `slo:${d.labels.slo}`,
+    links: [{ href: `/slos/${d.labels.slo}`, text: 'Nocturne SLO' }],
+  };
+  if (d.firing)
+    return {
+      ...base,
+      status: 'firing',
+      action: 'trigger',
+      severity: d.firing.severity,
+      summary: d.firing.summary.slice(0, 1024),
+      details: d.firing.details,
+      startsAt: live?.startsAt ?? now,
+    };
+  return {
+    ...base,
+    status: 'resolved',
+    action: 'resolve',
+    severity: 'info',
+    summary: `${d.labels.alertname}: the error budget no longer burns (${d.kind})`,
+    details: {},
+    startsAt: live?.startsAt ?? now,
+    endsAt: live && live.startsAt > now ? live.startsAt : now,
+  };
+}
