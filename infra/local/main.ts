@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Nocturne is running at ${url}  (started in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `Command board: ${runtime.boardUrl}  (sign in with an ops token below)   public status page: ${url}/status`,
     ...(runtime.https
       ? [
           `  and at ${runtime.https.url} (self-signed certificate: ${rel(path.relative(dataDir, runtime.https.certFile))})`,
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
   if (missing.length) console.log(`\nNot written yet (their routes answer 500): ${missing.join(', ')}`);
   // Load (compile) every handler now rather than on its first request.
   setImmediate(() => {
+    void runtime.warmBoard();
     for (const f of runtime.preload()) console.error(`[lambda] ${f.function} does not load: ${f.error}`);
   });
 }

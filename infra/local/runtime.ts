@@ -28,6 +28,7 @@ import {
   type InboundEmailTrigger,
   type TableStreamTrigger,
 } from '../catalog';
+import { BOARD_PATH, LocalBoard } from './board';
 import { DeadLetterReplayer, type ReplayReport } from './dead-letters';
 import { demoOpsTokens, seedDemo } from './demo';
 import { localDynamoClient, PROJECT_ROOT } from './dynamodb-local';
@@ -117,6 +118,10 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   url: string;
+  /** The command board (web/, built at its first request or by warmBoard). */
+  boardUrl: string;
+  /** Build the board now rather than at its first request. */
+  warmBoard(): Promise<unknown>;
   /** The OCS simulator it started (absent when `ocs` named an external one). */
   ocs?: OcsSimulator;
   port: number;
@@ -443,8 +448,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       ),
   );
 
+  const board = new LocalBoard();
   const serve = (req: IncomingMessage, res: ServerResponse) => {
-    gateway.handle(req, res).catch((err: unknown) => {
+    (board.handles(req) ? board.serve(req, res) : gateway.handle(req, res)).catch((err: unknown) => {
       log(`[http] gateway error: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
       res.end(
@@ -580,6 +586,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
   return {
     url,
+    boardUrl: `${url}${BOARD_PATH}`,
+    warmBoard: () => board.warm(),
     ocs,
     port,
     https,
