@@ -13,6 +13,7 @@ import { probesFeature } from './catalog/probes';
 import { provisioningFeature } from './catalog/provisioning';
 import { revenueFeature } from './catalog/revenue';
 import { sloFeature } from './catalog/slo';
+import { statusPageFeature } from './catalog/statuspage';
 import { ticketsFeature } from './catalog/tickets';
 import type {
   Catalog,
@@ -37,6 +38,7 @@ export const FEATURES: CatalogFeature[] = [
   revenueFeature,
   postmortemsFeature,
   sloFeature,
+  statusPageFeature,
 ];
 
 export const catalog: Catalog = {

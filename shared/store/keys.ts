@@ -276,3 +276,16 @@ export const sloKeys = {
 };
 
 export const SLO_ENTITY = { sliHour: 'SliHour' } as const;
+/** The public status page (shared/store/statuspage.ts, docs/data-model.md "Status page"). */
+export const statusPageKeys = {
+  /** An incident's public face (its updates inside), beside the incident in its partition. */
+  publicIncident: (incidentId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: 'PUBLIC' }),
+  /** gsi1: every public incident by creation time (the page's history). */
+  list: () => 'STATUSPAGE',
+  listSort: (createdAt: string, incidentId: string) => `${createdAt}#${incidentId}`,
+  /** One status update already sent to one subscriber destination. */
+  updateSent: (incidentId: string, updateId: string, subscriptionId: string, destination: string) => ({
+    pk: `INCIDENT#${incidentId}`,
+    sk: `STATUSSENT#${updateId}#${subscriptionId}#${destination}`,
+  }),
+};

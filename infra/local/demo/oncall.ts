@@ -119,7 +119,7 @@ export async function seedOncallDemo({ now }: { now: string }): Promise<void> {
       serviceId: 'billing-api',
       name: 'Finance (billing-api status)',
       subscriber,
-      events: ['opened', 'severityChanged', 'resolved'],
+      events: ['opened', 'severityChanged', 'resolved', 'statusUpdate'],
       createdAt: now,
     }).catch(ignoreExisting);
   }

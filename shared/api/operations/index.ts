@@ -19,6 +19,7 @@ import { orderOperations } from './orders';
 import { customerOperations, productCatalogOperations } from './provisioning';
 import { postmortemOperations } from './postmortems';
 import { sloOperations } from './slo';
+import { statusPageOperations } from './statuspage';
 
 export const allOperations: readonly Operation[] = [
   ...ingestOperations,
@@ -44,4 +45,5 @@ export const allOperations: readonly Operation[] = [
   ...orderOperations,
   ...postmortemOperations,
   ...sloOperations,
+  ...statusPageOperations,
 ];

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { E164, oncallIdSchema, webhookUrlSchema, type Channel } from './people';
 
-export const STAKEHOLDER_EVENTS = ['opened', 'severityChanged', 'resolved'] as const;
+/** statusUpdate: a responder posted a public status update on one of the service's incidents. */
+export const STAKEHOLDER_EVENTS = ['opened', 'severityChanged', 'resolved', 'statusUpdate'] as const;
 export type StakeholderEvent = (typeof STAKEHOLDER_EVENTS)[number];
 
 export const subscriberSchema = z.discriminatedUnion('type', [
@@ -37,7 +38,7 @@ export const createSubscriptionSchema = z
     events: z
       .array(z.enum(STAKEHOLDER_EVENTS))
       .min(1)
-      .max(3)
+      .max(STAKEHOLDER_EVENTS.length)
       .default([...STAKEHOLDER_EVENTS]),
   })
   .strict();
@@ -77,6 +78,10 @@ function headline(u: Update): string {
       ? Math.max(0, Math.round((Date.parse(i.resolvedAt) - Date.parse(i.openedAt)) / 60000))
       : undefined;
     return `${u.serviceName}: incident #${i.number} resolved${minutes !== undefined ? ` after ${minutes} min` : ''}: ${i.title}`;
+  }
+  if (u.event === 'statusUpdate') {
+    const su = u.change.statusUpdate as { status?: string; body?: string } | undefined;
+    return `${u.serviceName}: incident #${i.number} ${su?.status ?? 'update'}: ${su?.body ?? i.title}`;
   }
   const sev = u.change.severity as { from?: string; to?: string } | undefined;
   return `${u.serviceName}: incident #${i.number} severity ${sev?.from ?? '?'} → ${sev?.to ?? i.severity}: ${i.title}`;
