@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // First-run set-up shared by `npm start` and `npm test` (their pre-scripts).
 // Runs under whatever Node the machine has; installs what the project needs from its own files:
-// npm dependencies (which bring the Node 22 binary), a Java runtime, and the DynamoDB Local jar.
+// npm dependencies (which bring the Node 22 binary), a Java runtime, and the DynamoDB Local jar;
+// for `npm test` only, Chromium for the browser tests (test/e2e/board.test.ts). `npm start` never needs it.
 'use strict';
 const { execSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -76,10 +77,29 @@ function ensureDynamoDbLocal() {
   log(`DynamoDB Local installed in ${path.relative(root, ddbDir)}`);
 }
 
+/** Where the browser tests find Chromium (CHROMIUM_PATH overrides; Debian's package by default). */
+const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+  Boolean,
+);
+
+function ensureChromium() {
+  if (process.env.npm_lifecycle_event !== 'pretest') return;
+  if (CHROMIUM_CANDIDATES.some((p) => fs.existsSync(p))) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    throw new Error(
+      'Chromium is required for the browser tests. Install it (e.g. apt-get install chromium) or set CHROMIUM_PATH, and retry.',
+    );
+  }
+  // playwright-core drives the system's Chromium; `npx playwright install` cannot download here.
+  run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium');
+}
+
 try {
   ensureNodeModules();
   ensureJava();
   ensureDynamoDbLocal();
+  ensureChromium();
 } catch (err) {
   log(`failed: ${err.message}`);
   process.exit(1);
