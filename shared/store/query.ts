@@ -22,12 +22,15 @@ export interface PartitionQuery {
   /** A filter applied after the key condition (a page may then hold fewer than `limit` items). */
   filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
   projection?: string;
+  /** Attribute names the projection uses (e.g. `#status` for a reserved word). */
+  projectionNames?: Record<string, string>;
 }
 
 function inputOf(q: PartitionQuery): QueryCommandInput {
   const pkName = q.index ? `${q.index}pk` : 'pk';
   const skName = q.index ? `${q.index}sk` : 'sk';
   const values: Record<string, unknown> = { ':pk': q.pk, ...(q.filter?.values ?? {}) };
+  const names = { ...(q.filter?.names ?? {}), ...(q.projectionNames ?? {}) };
   let condition = `${pkName} = :pk`;
   if (q.skPrefix !== undefined) {
     condition += ` AND begins_with(${skName}, :skPrefix)`;
@@ -42,7 +45,7 @@ function inputOf(q: PartitionQuery): QueryCommandInput {
     IndexName: q.index,
     KeyConditionExpression: condition,
     FilterExpression: q.filter?.expression,
-    ExpressionAttributeNames: q.filter?.names && Object.keys(q.filter.names).length ? q.filter.names : undefined,
+    ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
     ExpressionAttributeValues: values,
     ProjectionExpression: q.projection,
     ScanIndexForward: q.newestFirst ? false : undefined,

@@ -16,12 +16,12 @@ import { ConflictError, NotFoundError } from '../domain/errors';
 import { OPEN_STATUSES, type Comment, type HistoryEntry, type Ticket, type TimeEntry } from '../domain/tickets/ticket';
 import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
 import { dayOf, ticketKeys } from './keys';
+import { queryAll, queryPage } from './query';
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 
 export const ENTITY_TICKET = 'Ticket';
 
 type Item = Record<string, unknown>;
-type QueryInput = Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** An inbound email (or another source) already handled: a retry or a duplicate. */
@@ -387,72 +387,41 @@ export async function mutateTicket(
 
 // ---- reads ----
 
-async function queryAll(input: QueryInput, what: string, max = 10000): Promise<Item[]> {
-  const out: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const r = await guard(what, () =>
-      documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })),
-    );
-    out.push(...((r.Items ?? []) as Item[]));
-    start = r.LastEvaluatedKey as Item | undefined;
-  } while (start && out.length < max);
-  return out;
-}
-
-async function queryPage(input: QueryInput, what: string, cursor?: string): Promise<{ items: Item[]; next?: string }> {
-  const start = decodeCursor(cursor);
-  if (start && typeof start.pk !== 'string') throw invalidCursor();
-  const r = await guard(what, () =>
-    documentClient().send(new QueryCommand({ ...input, TableName: tableName(), ExclusiveStartKey: start })),
-  );
-  return { items: (r.Items ?? []) as Item[], next: encodeCursor(r.LastEvaluatedKey) };
-}
-
 export async function listComments(
   ticketId: string,
   limit: number,
   cursor?: string,
   publicOnly = false,
 ): Promise<Page<Comment>> {
-  const r = await queryPage(
-    {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-      ExpressionAttributeValues: {
-        ':pk': ticketKeys.ticket(ticketId).pk,
-        ':c': 'COMMENT#',
-        ...(publicOnly ? { ':pub': 'public' } : {}),
-      },
-      ...(publicOnly ? { FilterExpression: 'visibility = :pub' } : {}),
-      Limit: limit,
-    },
-    'list comments',
+  const r = await queryPage({
+    what: 'list comments',
+    pk: ticketKeys.ticket(ticketId).pk,
+    skPrefix: 'COMMENT#',
+    ...(publicOnly ? { filter: { expression: 'visibility = :pub', values: { ':pub': 'public' } } } : {}),
+    limit,
     cursor,
-  );
-  return { items: r.items.map((i) => strip<Comment>(i)), nextCursor: r.next };
+  });
+  return { items: r.items.map((i) => strip<Comment>(i)), nextCursor: r.nextCursor };
 }
 
 export async function listHistory(ticketId: string, limit: number, cursor?: string): Promise<Page<HistoryEntry>> {
-  const r = await queryPage(
-    {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
-      ExpressionAttributeValues: { ':pk': ticketKeys.ticket(ticketId).pk, ':h': 'HISTORY#' },
-      Limit: limit,
-    },
-    'list history',
+  const r = await queryPage({
+    what: 'list history',
+    pk: ticketKeys.ticket(ticketId).pk,
+    skPrefix: 'HISTORY#',
+    limit,
     cursor,
-  );
-  return { items: r.items.map((i) => strip<HistoryEntry>(i)), nextCursor: r.next };
+  });
+  return { items: r.items.map((i) => strip<HistoryEntry>(i)), nextCursor: r.nextCursor };
 }
 
 export async function listTimeEntries(ticketId: string): Promise<TimeEntry[]> {
-  const items = await queryAll(
-    {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)',
-      ExpressionAttributeValues: { ':pk': ticketKeys.ticket(ticketId).pk, ':t': 'TIME#' },
-    },
-    'list time entries',
-  );
+  const items = await queryAll({
+    what: 'list time entries',
+    pk: ticketKeys.ticket(ticketId).pk,
+    skPrefix: 'TIME#',
+    max: 10_000,
+  });
   return items.map((i) => strip<TimeEntry>(i));
 }
 
@@ -485,17 +454,14 @@ async function batchGetTickets(ids: string[]): Promise<Ticket[]> {
 
 /** A requester's own tickets, newest first. */
 export async function listRequesterTickets(email: string, limit: number, cursor?: string): Promise<Page<Ticket>> {
-  const r = await queryPage(
-    {
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': ticketKeys.requesterTickets(email.toLowerCase()) },
-      ScanIndexForward: false,
-      Limit: limit,
-    },
-    'list requester tickets',
+  const r = await queryPage({
+    what: 'list requester tickets',
+    pk: ticketKeys.requesterTickets(email.toLowerCase()),
+    newestFirst: true,
+    limit,
     cursor,
-  );
-  return { items: await batchGetTickets(r.items.map((i) => String(i.ticketId))), nextCursor: r.next };
+  });
+  return { items: await batchGetTickets(r.items.map((i) => String(i.ticketId))), nextCursor: r.nextCursor };
 }
 
 export interface TicketFilter {
@@ -587,35 +553,29 @@ export async function openTicketsOfQueue(
   limit: number,
   cursor?: string,
 ): Promise<Page<Ticket>> {
-  const r = await queryPage(
-    {
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': ticketKeys.openInQueue(queueId) },
-      Limit: limit,
-    },
-    'list open tickets',
+  const r = await queryPage({
+    what: 'list open tickets',
+    index: 'gsi1',
+    pk: ticketKeys.openInQueue(queueId),
+    limit,
     cursor,
-  );
-  return { items: r.items.map(toTicket), nextCursor: r.next };
+  });
+  return { items: r.items.map(toTicket), nextCursor: r.nextCursor };
 }
 
 /** Every open ticket of a queue, with only the fields reports need. */
 export async function allOpenTickets(
   queueId: string | undefined,
 ): Promise<Array<Pick<Ticket, 'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status'>>> {
-  const items = await queryAll(
-    {
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': ticketKeys.openInQueue(queueId) },
-      ProjectionExpression: 'id, categoryId, queueId, assignee, priority, createdAt, #status',
-      ExpressionAttributeNames: { '#status': 'status' },
-    },
-    'list open tickets',
-    1_000_000,
-  );
-  return items as never;
+  const items = await queryAll({
+    what: 'list open tickets',
+    index: 'gsi1',
+    pk: ticketKeys.openInQueue(queueId),
+    projection: 'id, categoryId, queueId, assignee, priority, createdAt, #status',
+    projectionNames: { '#status': 'status' },
+    max: 1_000_000,
+  });
+  return items.map((i) => strip<TicketFacts>(i));
 }
 
 export type TicketFacts = Pick<
@@ -624,18 +584,15 @@ export type TicketFacts = Pick<
 >;
 
 export async function ticketsCreatedOn(day: string): Promise<TicketFacts[]> {
-  const items = await queryAll(
-    {
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': ticketKeys.byDay(day) },
-      ProjectionExpression: 'id, categoryId, queueId, assignee, priority, createdAt, #status, resolvedAt, sla',
-      ExpressionAttributeNames: { '#status': 'status' },
-    },
-    'tickets created on a day',
-    1_000_000,
-  );
-  return items as never;
+  const items = await queryAll({
+    what: 'tickets created on a day',
+    index: 'gsi2',
+    pk: ticketKeys.byDay(day),
+    projection: 'id, categoryId, queueId, assignee, priority, createdAt, #status, resolvedAt, sla',
+    projectionNames: { '#status': 'status' },
+    max: 1_000_000,
+  });
+  return items.map((i) => strip<TicketFacts>(i));
 }
 
 export interface ResolvedFact {
@@ -652,11 +609,7 @@ export interface ResolvedFact {
 }
 
 export async function resolvedOn(day: string): Promise<ResolvedFact[]> {
-  const items = await queryAll(
-    { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ticketKeys.resolvedDay(day) } },
-    'tickets resolved on a day',
-    1_000_000,
-  );
+  const items = await queryAll({ what: 'tickets resolved on a day', pk: ticketKeys.resolvedDay(day), max: 1_000_000 });
   return items.map((i) => strip<ResolvedFact>(i));
 }
 
@@ -668,27 +621,23 @@ export type TimeFact = TimeEntry & {
 };
 
 export async function timeLoggedOn(day: string): Promise<TimeFact[]> {
-  const items = await queryAll(
-    {
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': ticketKeys.timeByDay(day) },
-    },
-    'time logged on a day',
-    1_000_000,
-  );
+  const items = await queryAll({
+    what: 'time logged on a day',
+    index: 'gsi2',
+    pk: ticketKeys.timeByDay(day),
+    max: 1_000_000,
+  });
   return items.map((i) => strip<TimeFact>(i));
 }
 
 /** Ticket ids linked to an incident (the link items the incidents side reads too). */
 export async function ticketsOfIncident(incidentId: string): Promise<string[]> {
-  const items = await queryAll(
-    {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)',
-      ExpressionAttributeValues: { ':pk': ticketKeys.incidentLink(incidentId, '').pk, ':t': 'TICKET#' },
-    },
-    'tickets of incident',
-  );
+  const items = await queryAll({
+    what: 'tickets of incident',
+    pk: ticketKeys.incidentLink(incidentId, '').pk,
+    skPrefix: 'TICKET#',
+    max: 10_000,
+  });
   return items.map((i) => String(i.ticketId));
 }
 

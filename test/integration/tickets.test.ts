@@ -308,18 +308,31 @@ describe('round-robin assignment', () => {
       now,
     );
 
-    const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        api({
+    // As a client does: a 503 (the store was slow on a busy machine) is retried with the same
+    // Idempotency-Key, and so is the 409 that says the first attempt is still in progress.
+    let timedOut = 0;
+    const create = async (i: number) => {
+      for (let attempt = 1; ; attempt++) {
+        const r = await api({
           routeKey: 'POST /tickets',
+          headers: { 'idempotency-key': `${categoryId}-${i}` },
           body: { subject: `t${i}`, categoryId, requester: { email: 'carla@customer.example' } },
-        }),
-      ),
-    );
-    expect(results.every((r) => r.status === 201)).toBe(true);
+        });
+        const inProgress = r.status === 409 && /in progress/.test(JSON.stringify(r.body));
+        if ((r.status !== 503 && !inProgress) || attempt === 60) return r;
+        if (r.status === 503) timedOut++;
+        await new Promise((done) => setTimeout(done, 500));
+      }
+    };
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => create(i)));
+    expect(results.filter((r) => r.status !== 201).map((r) => [r.status, r.body])).toEqual([]);
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.body.assignee.id] = (counts[r.body.assignee.id] ?? 0) + 1;
-    expect(counts).toEqual({ m1: 10, m2: 10, m3: 10 }); // m4 lacks the skill
+    // m4 lacks the skill. An attempt abandoned at its deadline may have used a turn: the spread is
+    // exact when none was, and off by at most one per abandoned attempt otherwise.
+    if (timedOut === 0) expect(counts).toEqual({ m1: 10, m2: 10, m3: 10 });
+    expect(Object.keys(counts).sort()).toEqual(['m1', 'm2', 'm3']);
+    for (const n of Object.values(counts)) expect(Math.abs(n - 10)).toBeLessThanOrEqual(timedOut);
     expect(results.every((r) => r.body.status === 'open')).toBe(true);
 
     const away = await callAs(config, {
