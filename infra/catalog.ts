@@ -14,6 +14,7 @@ import { provisioningFeature } from './catalog/provisioning';
 import { revenueFeature } from './catalog/revenue';
 import { sloFeature } from './catalog/slo';
 import { statusPageFeature } from './catalog/statuspage';
+import { runbooksFeature } from './catalog/runbooks';
 import { ticketsFeature } from './catalog/tickets';
 import type {
   Catalog,
@@ -39,6 +40,7 @@ export const FEATURES: CatalogFeature[] = [
   postmortemsFeature,
   sloFeature,
   statusPageFeature,
+  runbooksFeature,
 ];
 
 export const catalog: Catalog = {

@@ -289,3 +289,18 @@ export const statusPageKeys = {
     sk: `STATUSSENT#${updateId}#${subscriptionId}#${destination}`,
   }),
 };
+
+/** Runbooks (versioned definitions) and their runs with the audit trail (shared/store/runbooks.ts). */
+export const runbookKeys = {
+  /** The current version of a runbook; gsi1 lists runbooks. */
+  current: (id: string) => ({ pk: `RUNBOOK#${id}`, sk: 'CURRENT' }),
+  list: () => 'RUNBOOKS',
+  /** Every version, immutable once written. */
+  version: (id: string, v: number) => ({ pk: `RUNBOOK#${id}`, sk: `V#${String(v).padStart(8, '0')}` }),
+  run: (runId: string) => ({ pk: `RUNBOOKRUN#${runId}`, sk: 'RUN' }),
+  /** gsi1: an incident's runbook runs, oldest first. */
+  runsOfIncident: (incidentId: string) => `INCRUNBOOKRUNS#${incidentId}`,
+  /** Immutable audit records of a run (who started, approved, rejected): written once, never updated. */
+  audit: (runId: string, at: string, seq: string) => ({ pk: `RUNBOOKRUN#${runId}`, sk: `AUDIT#${at}#${seq}` }),
+  auditPrefix: () => 'AUDIT#',
+};

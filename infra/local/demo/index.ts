@@ -13,6 +13,7 @@ import { seedProbeDemo } from './probes';
 import { seedOncallDemo } from './oncall';
 import { seedProvisioningDemo } from './provisioning';
 import { seedPostmortemDemo } from './postmortems';
+import { seedRunbookDemo } from './runbooks';
 
 export interface DemoIntegration {
   id: string;
@@ -104,6 +105,7 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
     name: 'postmortems (action item ticket category, a resolved demo P1 incident and its postmortem draft)',
     seed: seedPostmortemDemo,
   },
+  { name: 'runbooks (restart-billing-api, with an approval)', seed: seedRunbookDemo },
 ];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {

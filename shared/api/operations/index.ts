@@ -20,6 +20,7 @@ import { customerOperations, productCatalogOperations } from './provisioning';
 import { postmortemOperations } from './postmortems';
 import { sloOperations } from './slo';
 import { statusPageOperations } from './statuspage';
+import { runbookOperations } from './runbooks';
 
 export const allOperations: readonly Operation[] = [
   ...ingestOperations,
@@ -46,4 +47,5 @@ export const allOperations: readonly Operation[] = [
   ...postmortemOperations,
   ...sloOperations,
   ...statusPageOperations,
+  ...runbookOperations,
 ];

@@ -1,0 +1,432 @@
+// Runbook runs, orchestrated (docs/runbooks.md): start a run from an incident (a Step Functions
+// execution of state-machines/runbook.asl.json), the interpreter's task operations (begin, run a
+// step, a wait ended, ask for an approval, an approval decided, finish, abort), and a person's
+// approval. Every step's output lands on the incident's timeline; starts and decisions get an
+// immutable audit record; the end writes a resolution report on the run and the timeline.
+import { ulid } from 'ulid';
+import { ConflictError, ValidationError } from '../../domain/errors';
+import {
+  approvalRefusal,
+  bindParameters,
+  nextStep,
+  render,
+  timeoutOf,
+  type Next,
+  type RunbookStep,
+  type StepOutcome,
+} from '../../domain/runbooks/definition';
+import { getNotifier } from '../../adapters/notifier';
+import { orderExecutions } from '../../adapters/order-executions';
+import { signWebhook, SIGNATURE_HEADER, webhookSecretFromEnv } from '../../adapters/drivers/webhook';
+import { taskCallbacks } from '../../adapters/stepfunctions';
+import { logger } from '../../observability/logger';
+import type { Actor, Incident } from '../../domain/incidents/model';
+import { mutateIncident, requireIncident } from '../../store/incidents';
+import {
+  appendAudit,
+  requireRun,
+  requireRunbook,
+  insertRun,
+  updateRun,
+  type Runbook,
+  type RunbookRun,
+  type StepRecord,
+} from '../../store/runbooks';
+import { openTicket } from '../tickets/commands';
+
+export const RUNBOOK_MACHINE = 'runbook';
+
+/** Where the interpreter goes next: a step (with how it is routed) or the end. */
+export interface Cursor {
+  done: boolean;
+  index: number;
+  /** wait and approval are states of the machine; anything else (and every step of a dry run) is "run". */
+  kind: 'run' | 'wait' | 'approval' | 'end';
+  waitSeconds: number;
+  timeoutSeconds: number;
+  outcome?: 'succeeded' | 'failed';
+}
+
+const RUNBOOK_ACTOR = (run: RunbookRun): Actor => ({
+  type: 'system',
+  id: `runbook:${run.runbookId}`,
+  name: run.runbookName,
+});
+
+function cursorFor(def: Runbook, run: RunbookRun, next: Next): Cursor {
+  if ('end' in next)
+    return { done: true, index: -1, kind: 'end', waitSeconds: 0, timeoutSeconds: 0, outcome: next.end };
+  const step = def.steps[next.index]!;
+  const kind = run.dryRun ? 'run' : step.kind === 'wait' ? 'wait' : step.kind === 'approval' ? 'approval' : 'run';
+  return {
+    done: false,
+    index: next.index,
+    kind,
+    waitSeconds: step.kind === 'wait' ? step.seconds : 0,
+    timeoutSeconds: timeoutOf(step),
+  };
+}
+
+async function onTimeline(run: RunbookRun, at: Date, kind: string, message: string): Promise<void> {
+  await mutateIncident(run.incidentId, at.toISOString(), (i) => ({
+    incident: { ...i },
+    timeline: [{ at: at.toISOString(), actor: RUNBOOK_ACTOR(run), kind, message: message.slice(0, 2000) }],
+  }));
+}
+
+const incidentVars = (i: Incident) => ({
+  id: i.id,
+  number: i.number,
+  title: i.title,
+  severity: i.severity,
+  serviceId: i.serviceId,
+  teamId: i.teamId,
+});
+
+export interface StartRun {
+  incidentId: string;
+  runbookId: string;
+  parameters: Record<string, unknown>;
+  dryRun: boolean;
+  by: { id: string; name?: string };
+  trigger?: 'manual' | 'rule';
+  now: Date;
+}
+
+/** Start a run: parameters checked (422 naming them) before anything is stored or started. */
+export async function startRun(r: StartRun): Promise<RunbookRun> {
+  const [incident, runbook] = await Promise.all([requireIncident(r.incidentId), requireRunbook(r.runbookId)]);
+  const parameters = bindParameters(runbook, r.parameters);
+  const at = r.now.toISOString();
+  const run: RunbookRun = {
+    id: ulid(r.now.getTime()),
+    runbookId: runbook.id,
+    runbookVersion: runbook.version,
+    runbookName: runbook.name,
+    incidentId: incident.id,
+    incidentNumber: incident.number,
+    trigger: { kind: r.trigger ?? 'manual', by: r.by.id, ...(r.by.name ? { name: r.by.name } : {}) },
+    dryRun: r.dryRun,
+    parameters,
+    status: 'running',
+    steps: [],
+    startedAt: at,
+    version: 1,
+    updatedAt: at,
+  };
+  await insertRun(run);
+  await appendAudit({
+    runId: run.id,
+    at,
+    action: 'started',
+    by: r.by.id,
+    detail: `${run.dryRun ? 'dry run of ' : ''}${runbook.id} v${runbook.version} on incident #${incident.number} with ${JSON.stringify(parameters)}`,
+  });
+  await onTimeline(
+    run,
+    r.now,
+    'runbook-started',
+    `Runbook ${runbook.name} (v${runbook.version})${run.dryRun ? ' dry run' : ''} started by ${r.by.name ?? r.by.id}`,
+  );
+  const arn = await orderExecutions().start(RUNBOOK_MACHINE, run.id, { runId: run.id });
+  return updateRun(run.id, { executionArn: arn }, at);
+}
+
+async function load(runId: string): Promise<{ run: RunbookRun; runbook: Runbook }> {
+  const run = await requireRun(runId);
+  return { run, runbook: await requireRunbook(run.runbookId, run.runbookVersion) };
+}
+
+/** Record a step's outcome (once per index: a re-run Task replaces its own record) and say what is next. */
+async function record(run: RunbookRun, runbook: Runbook, rec: StepRecord, now: Date): Promise<Cursor> {
+  const steps = [...run.steps.filter((s) => s.index !== rec.index), rec].sort((a, b) => a.index - b.index);
+  await updateRun(run.id, { steps, status: 'running', approval: null }, now.toISOString());
+  const step = runbook.steps[rec.index]!;
+  await onTimeline(
+    run,
+    now,
+    rec.status === 'failed' ? 'runbook-step-failed' : 'runbook-step',
+    `${run.runbookName} · ${step.name ?? step.id} (${step.kind}): ${rec.status}${rec.attempts > 1 ? ` after ${rec.attempts} attempts` : ''} — ${rec.output}`,
+  );
+  const outcome: StepOutcome = rec.status === 'failed' ? 'failed' : 'succeeded';
+  return cursorFor(runbook, { ...run, steps }, nextStep(runbook, rec.index, outcome));
+}
+
+export async function begin(runId: string): Promise<Cursor> {
+  const { run, runbook } = await load(runId);
+  return cursorFor(runbook, run, { index: 0 });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What a dry run says a step would do. */
+function describe(step: RunbookStep, text: (s: string) => string): string {
+  switch (step.kind) {
+    case 'http':
+      return `would ${step.method} ${text(step.url)} (signed)`;
+    case 'wait':
+      return `would wait ${step.seconds} s`;
+    case 'notify':
+      return `would notify ${step.topic}: ${text(step.subject)}`;
+    case 'approval':
+      return `would ask for approval: ${text(step.prompt)}`;
+    case 'ticket':
+      return `would open a ${step.categoryId} ticket: ${text(step.subject)}`;
+  }
+}
+
+/** One attempt of an acting step: its output, or an Error. */
+async function act(step: RunbookStep, run: RunbookRun, incident: Incident, text: (s: string) => string, now: Date) {
+  switch (step.kind) {
+    case 'http': {
+      const body = step.method === 'GET' ? undefined : text(step.body ?? '');
+      const secret = webhookSecretFromEnv();
+      if (!secret) throw new Error('WEBHOOK_SIGNING_SECRET is not set: HTTP steps are signed');
+      const res = await fetch(text(step.url), {
+        method: step.method,
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': `${run.id}:${step.id}`,
+          [SIGNATURE_HEADER]: signWebhook(secret, body ?? '', Math.floor(now.getTime() / 1000)),
+        },
+        body,
+        signal: AbortSignal.timeout(timeoutOf(step) * 1000),
+      });
+      const answer = (await res.text()).slice(0, 500);
+      const ok = step.expectStatus ? step.expectStatus.includes(res.status) : res.status >= 200 && res.status < 300;
+      if (!ok) throw new Error(`HTTP ${res.status}: ${answer}`);
+      return `HTTP ${res.status}${answer ? `: ${answer}` : ''}`;
+    }
+    case 'notify': {
+      const r = await getNotifier().publish({
+        topic: step.topic,
+        subject: text(step.subject),
+        message: text(step.message),
+        attributes: { kind: 'Runbook Notification', incident: incident.id, runbookRun: run.id },
+        deduplicationId: `${run.id}:${step.id}`,
+      });
+      return `published to ${step.topic} (${r.messageId})`;
+    }
+    case 'ticket': {
+      const t = await openTicket({
+        input: {
+          subject: text(step.subject),
+          description: text(step.description ?? ''),
+          categoryId: step.categoryId,
+          fields: {},
+          watchers: [],
+          links: [{ kind: 'incident', ref: incident.id, title: `Incident #${incident.number}` }],
+        },
+        requester: { email: 'runbooks@nocturne.local', name: `Runbook ${run.runbookName}` },
+        source: 'api',
+        actor: { type: 'system', id: `runbook:${run.runbookId}`, name: run.runbookName },
+        now,
+        extras: { dedupeKey: `runbook#${run.id}#${step.id}` },
+      });
+      return `opened ticket #${t.number} (${t.id})`;
+    }
+    case 'wait':
+    case 'approval':
+      throw new Error(`${step.kind} steps are states of the machine, not actions`);
+  }
+}
+
+/** Run an acting step (or describe any step in a dry run), with its retries. */
+export async function runStep(runId: string, index: number, now = new Date()): Promise<Cursor> {
+  const { run, runbook } = await load(runId);
+  const step = runbook.steps[index]!;
+  const incident = await requireIncident(run.incidentId);
+  const text = (s: string) => render(s, { params: run.parameters, incident: incidentVars(incident) });
+  const startedAt = now.toISOString();
+  if (run.dryRun)
+    return record(
+      run,
+      runbook,
+      {
+        index,
+        id: step.id,
+        kind: step.kind,
+        status: 'dry-run',
+        attempts: 0,
+        output: describe(step, text),
+        startedAt,
+        endedAt: startedAt,
+      },
+      now,
+    );
+  let attempts = 0;
+  let output = '';
+  let status: StepRecord['status'] = 'failed';
+  for (; attempts < step.retry.maxAttempts;) {
+    attempts++;
+    try {
+      output = await act(step, run, incident, text, new Date());
+      status = 'succeeded';
+      break;
+    } catch (err) {
+      output = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutOf(step)} s` : (err as Error).message;
+      if (err instanceof ValidationError)
+        output = `${err.message} ${err.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`;
+      logger.warn('runbook step attempt failed', { runId, step: step.id, attempts, error: output });
+      if (attempts < step.retry.maxAttempts) await sleep(step.retry.intervalSeconds * 1000);
+    }
+  }
+  return record(
+    run,
+    runbook,
+    { index, id: step.id, kind: step.kind, status, attempts, output, startedAt, endedAt: new Date().toISOString() },
+    new Date(),
+  );
+}
+
+/** A wait state ended. */
+export async function waited(runId: string, index: number, now = new Date()): Promise<Cursor> {
+  const { run, runbook } = await load(runId);
+  const step = runbook.steps[index]!;
+  const at = now.toISOString();
+  return record(
+    run,
+    runbook,
+    {
+      index,
+      id: step.id,
+      kind: step.kind,
+      status: 'succeeded',
+      attempts: 1,
+      output: `waited ${step.kind === 'wait' ? step.seconds : 0} s`,
+      startedAt: at,
+      endedAt: at,
+    },
+    now,
+  );
+}
+
+/** The approval step began: keep its task token and tell the approvers where to answer. */
+export async function requestApproval(
+  runId: string,
+  index: number,
+  taskToken: string,
+  now = new Date(),
+): Promise<void> {
+  const { run, runbook } = await load(runId);
+  const step = runbook.steps[index]! as Extract<RunbookStep, { kind: 'approval' }>;
+  await updateRun(
+    run.id,
+    {
+      status: 'waiting-approval',
+      approval: { index, stepId: step.id, requestedAt: now.toISOString(), taskToken },
+    },
+    now.toISOString(),
+  );
+  const incident = await requireIncident(run.incidentId);
+  const prompt = render(step.prompt, { params: run.parameters, incident: incidentVars(incident) });
+  const base = (process.env.PUBLIC_BASE_URL ?? '').replace(/\/$/, '');
+  const link = `${base}/runbook-runs/${run.id}/approval`;
+  await onTimeline(run, now, 'runbook-approval', `${run.runbookName} · ${step.id}: waiting for approval — ${prompt}`);
+  await getNotifier().publish({
+    topic: 'notifications',
+    subject: `Approve runbook step ${step.id} on incident #${run.incidentNumber}?`,
+    message: `${prompt}\n\nApprove or reject: POST ${link} {"decision":"approve"|"reject"} (not by ${run.trigger.by}, who started the run).`,
+    attributes: { kind: 'Runbook Approval Requested', incident: run.incidentId, runbookRun: run.id },
+    deduplicationId: `${run.id}:${step.id}:approval`,
+  });
+}
+
+/** The approval was answered (or timed out): its outcome is the step's. */
+export async function decided(runId: string, index: number, decision: unknown, now = new Date()): Promise<Cursor> {
+  const { run, runbook } = await load(runId);
+  const step = runbook.steps[index]!;
+  const d = (decision ?? {}) as { approved?: boolean; by?: string; reason?: string; Error?: string };
+  const approved = d.approved === true;
+  const output = d.Error
+    ? d.Error === 'States.Timeout'
+      ? `no decision within ${timeoutOf(step)} s`
+      : `failed: ${d.Error}`
+    : `${approved ? 'approved' : 'rejected'} by ${d.by ?? 'someone'}${d.reason ? `: ${d.reason}` : ''}`;
+  const at = now.toISOString();
+  return record(
+    run,
+    runbook,
+    {
+      index,
+      id: step.id,
+      kind: step.kind,
+      status: approved ? 'succeeded' : 'failed',
+      attempts: 1,
+      output,
+      startedAt: run.approval?.requestedAt ?? at,
+      endedAt: at,
+    },
+    now,
+  );
+}
+
+/** This person may not answer this approval (the HTTP layer answers `status`). */
+export class ApprovalRefusedError extends Error {
+  override readonly name = 'ApprovalRefusedError';
+  constructor(
+    message: string,
+    readonly status: 403 | 409,
+  ) {
+    super(message);
+  }
+}
+
+/** A person's answer to the pending approval: not the requester (403), only while waiting (409). */
+export async function answerApproval(
+  runId: string,
+  approve: boolean,
+  by: { id: string; name?: string },
+  reason: string | undefined,
+  now: Date,
+): Promise<RunbookRun> {
+  const { run, runbook } = await load(runId);
+  if (run.status !== 'waiting-approval' || !run.approval)
+    throw new ConflictError(`Run ${runId} is ${run.status}; it is not waiting for an approval.`);
+  const step = runbook.steps[run.approval.index]! as Extract<RunbookStep, { kind: 'approval' }>;
+  const refusal = approvalRefusal(step, run.trigger.by, by.id);
+  if (refusal) throw new ApprovalRefusedError(refusal.reason, refusal.status);
+  // Claim the answer first (optimistic lock): of two people answering at once, one wins.
+  await updateRun(run.id, { status: 'running', approval: null }, now.toISOString(), run.version);
+  await appendAudit({
+    runId,
+    at: now.toISOString(),
+    action: approve ? 'approved' : 'rejected',
+    by: by.id,
+    detail: `step ${step.id}${reason ? `: ${reason}` : ''}`,
+  });
+  await taskCallbacks().success(run.approval.taskToken, { approved: approve, by: by.name ?? by.id, reason });
+  return requireRun(runId);
+}
+
+/** The end: status, the resolution report on the run and on the timeline. */
+export async function finish(runId: string, now = new Date()): Promise<void> {
+  const { run } = await load(runId);
+  const incident = await requireIncident(run.incidentId);
+  const failed = run.steps.some((s) => s.status === 'failed');
+  const last = run.steps.at(-1);
+  const aborted = failed && last?.status === 'failed';
+  const status = aborted ? 'failed' : 'succeeded';
+  const report = [
+    `Runbook ${run.runbookName} v${run.runbookVersion}${run.dryRun ? ' (dry run)' : ''} on incident #${run.incidentNumber}`,
+    `Trigger: ${run.trigger.kind} by ${run.trigger.name ?? run.trigger.by} at ${run.startedAt}`,
+    'Steps:',
+    ...run.steps.map((s) => `  ${s.index + 1}. ${s.id} (${s.kind}): ${s.status} — ${s.output}`),
+    `Outcome: ${status}${failed && !aborted ? ' (with failed steps that continued)' : ''}`,
+    `Incident state: ${incident.status}`,
+  ].join('\n');
+  // The status last: whoever sees the run ended also finds its audit record and its report on the timeline.
+  await appendAudit({ runId, at: now.toISOString(), action: 'finished', by: 'runbook', detail: status });
+  await onTimeline(run, now, 'runbook-report', report);
+  await updateRun(run.id, { status, report, endedAt: now.toISOString() }, now.toISOString());
+}
+
+/** An unexpected error ended the run. */
+export async function abort(runId: string, error: unknown, now = new Date()): Promise<void> {
+  const run = await requireRun(runId);
+  const e = (error ?? {}) as { Error?: string; Cause?: string };
+  const report =
+    `Runbook ${run.runbookName} on incident #${run.incidentNumber} stopped: ${e.Error ?? 'error'} ${e.Cause ?? ''}`.trim();
+  await onTimeline(run, now, 'runbook-report', report);
+  await updateRun(run.id, { status: 'failed', report, endedAt: now.toISOString(), approval: null }, now.toISOString());
+}

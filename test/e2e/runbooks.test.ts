@@ -1,0 +1,192 @@
+// Runbooks end to end through the local runtime (one runtime, restarted once): a runbook with an
+// approval runs, pauses, resumes after another person approves, and every step lands on the
+// incident's timeline with a resolution report; the person who started it cannot approve it; a run
+// survives a restart of the runtime during its wait; a dry run acts on nothing; bad input is a 422.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LOCAL_WEBHOOK_SECRET, SIGNATURE_HEADER, verifyWebhookSignature } from '../../shared/adapters/drivers/webhook';
+import { DEMO_POSTMORTEM_INCIDENT_ID } from '../../infra/local/demo/postmortems';
+import { startTestRuntime, tempDataDir, uniqueTablePrefix, type TestRuntime } from '../support/local';
+
+const ADMIN = 'demo-admin-token';
+const RESPONDER = 'demo-responder-token';
+const VIEWER = 'demo-viewer-token';
+const INCIDENT = DEMO_POSTMORTEM_INCIDENT_ID;
+const TIME_SCALE = 0.02;
+
+let rt: TestRuntime;
+let hooks: Server;
+const calls: Array<{ body: string; signed: boolean }> = [];
+const dataDir = tempDataDir();
+const tablePrefix = uniqueTablePrefix();
+
+const start = () =>
+  startTestRuntime({ seedDemo: true, dataDir, tablePrefix, stepFunctions: { timeScale: TIME_SCALE } } as Parameters<
+    typeof startTestRuntime
+  >[0]);
+
+beforeAll(async () => {
+  hooks = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const header = req.headers[SIGNATURE_HEADER] as string | undefined;
+      calls.push({
+        body,
+        signed: verifyWebhookSignature(LOCAL_WEBHOOK_SECRET, header, body, Math.floor(Date.now() / 1000)),
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"restarted":true}');
+    });
+  });
+  await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
+  rt = await start();
+}, 90_000);
+
+afterAll(async () => {
+  await rt?.stop();
+  hooks?.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+const call = async (method: string, path: string, token: string, body?: unknown) => {
+  const r = await rt.request(method, path, { token, body });
+  return { status: r.status, body: (await r.json()) as Json };
+};
+const run = (id: string) => call('GET', `/runbook-runs/${id}`, VIEWER).then((r) => r.body);
+
+async function until(id: string, done: (r: Json) => boolean, timeoutMs = 45_000): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await run(id);
+    if (done(r)) return r;
+    if (Date.now() > deadline) throw new Error(`run ${id} never got there: ${JSON.stringify(r)}`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
+const hookUrl = () => `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/restart`;
+
+async function putRunbook(id: string, steps: unknown[]): Promise<void> {
+  const r = await call('PUT', `/runbooks/${id}`, ADMIN, {
+    name: `Runbook ${id}`,
+    parameters: [{ name: 'region', type: 'string' }],
+    steps,
+  });
+  expect(r.status).toBe(201);
+}
+
+describe('runbook runs', () => {
+  it('runs, pauses for an approval, resumes once another person approves, and lands on the timeline', async () => {
+    await putRunbook('e2e-restart', [
+      {
+        id: 'announce',
+        kind: 'notify',
+        subject: 'Restarting {{params.region}}',
+        message: 'Incident #{{incident.number}}',
+      },
+      { id: 'approve', kind: 'approval', prompt: 'Restart {{params.region}}?' },
+      { id: 'restart', kind: 'http', url: hookUrl(), body: '{"region":"{{params.region}}"}' },
+      { id: 'settle', kind: 'wait', seconds: 30 },
+    ]);
+    const started = await call('POST', `/incidents/${INCIDENT}/runbooks/e2e-restart/runs`, RESPONDER, {
+      parameters: { region: 'eu-1' },
+    });
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    const waiting = await until(id, (r) => r.status === 'waiting-approval');
+    expect(waiting.approval).toEqual(expect.objectContaining({ stepId: 'approve' }));
+    expect(waiting.approval.taskToken).toBeUndefined();
+    expect(waiting.steps.map((s: Json) => [s.id, s.status])).toEqual([['announce', 'succeeded']]);
+    expect(calls).toHaveLength(0);
+
+    // The person who started it cannot approve it.
+    expect((await call('POST', `/runbook-runs/${id}/approval`, RESPONDER, { decision: 'approve' })).status).toBe(403);
+    const approved = await call('POST', `/runbook-runs/${id}/approval`, ADMIN, { decision: 'approve', reason: 'go' });
+    expect(approved.status).toBe(200);
+    expect((await call('POST', `/runbook-runs/${id}/approval`, ADMIN, { decision: 'approve' })).status).toBe(409);
+
+    const done = await until(id, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((s: Json) => [s.id, s.status])).toEqual([
+      ['announce', 'succeeded'],
+      ['approve', 'succeeded'],
+      ['restart', 'succeeded'],
+      ['settle', 'succeeded'],
+    ]);
+    expect(calls).toEqual([{ body: '{"region":"eu-1"}', signed: true }]);
+    expect(done.report).toMatch(/Outcome: succeeded/);
+    expect(done.audit.map((a: Json) => [a.action, a.by])).toEqual([
+      ['started', 'demo-responder'],
+      ['approved', 'demo-admin'],
+      ['finished', 'runbook'],
+    ]);
+    const incident = (await call('GET', `/incidents/${INCIDENT}`, VIEWER)).body;
+    const kinds = (incident.timeline as Json[]).filter((e) => e.kind.startsWith('runbook')).map((e) => e.kind);
+    expect(kinds).toEqual([
+      'runbook-started',
+      'runbook-step',
+      'runbook-approval',
+      'runbook-step',
+      'runbook-step',
+      'runbook-step',
+      'runbook-report',
+    ]);
+    // The postmortem's facts pick the run up.
+    const pm = await call('POST', `/postmortems/${INCIDENT}/refresh`, RESPONDER, { version: 1 });
+    expect(pm.status).toBe(200);
+    expect(pm.body.facts.runbookRuns.length).toBeGreaterThanOrEqual(7);
+  }, 90_000);
+
+  it('carries on after a restart of the runtime during its wait, without running a step twice', async () => {
+    await putRunbook('e2e-wait', [
+      { id: 'before', kind: 'http', url: hookUrl(), body: 'before' },
+      { id: 'pause', kind: 'wait', seconds: 600 },
+      { id: 'after', kind: 'http', url: hookUrl(), body: 'after' },
+    ]);
+    const started = await call('POST', `/incidents/${INCIDENT}/runbooks/e2e-wait/runs`, RESPONDER, {
+      parameters: { region: 'eu-2' },
+    });
+    const id = started.body.id as string;
+    await until(id, (r) => r.steps.length === 1);
+    const before = calls.length;
+    await rt.stop();
+    rt = await start();
+    const done = await until(id, (r) => r.status === 'succeeded' || r.status === 'failed', 60_000);
+    expect(done.steps.map((s: Json) => [s.id, s.status])).toEqual([
+      ['before', 'succeeded'],
+      ['pause', 'succeeded'],
+      ['after', 'succeeded'],
+    ]);
+    expect(calls.slice(before - 1).map((c) => c.body)).toEqual(['before', 'after']);
+  }, 120_000);
+
+  it('a dry run describes every step and acts on none', async () => {
+    const before = calls.length;
+    const started = await call('POST', `/incidents/${INCIDENT}/runbooks/e2e-restart/runs`, RESPONDER, {
+      parameters: { region: 'eu-3' },
+      dryRun: true,
+    });
+    const done = await until(started.body.id, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(done.steps.map((s: Json) => s.status)).toEqual(['dry-run', 'dry-run', 'dry-run', 'dry-run']);
+    expect(done.steps[2].output).toContain('would POST');
+    expect(calls.length).toBe(before);
+  }, 60_000);
+
+  it('bad input is a 422 naming the field and starts nothing', async () => {
+    const noParam = await call('POST', `/incidents/${INCIDENT}/runbooks/e2e-restart/runs`, RESPONDER, {});
+    expect(noParam.status).toBe(422);
+    expect(noParam.body.errors.map((e: Json) => e.field)).toEqual(['parameters.region']);
+    const back = await call('PUT', '/runbooks/e2e-bad', ADMIN, {
+      name: 'bad',
+      steps: [
+        { id: 'a', kind: 'wait', seconds: 1 },
+        { id: 'b', kind: 'wait', seconds: 1, onFailure: 'a' },
+      ],
+    });
+    expect(back.status).toBe(422);
+    expect(back.body.errors[0].field).toBe('steps.1.onFailure');
+    expect((await call('GET', '/runbooks/e2e-bad', VIEWER)).status).toBe(404);
+    expect((await call('GET', `/incidents/${INCIDENT}/runbook-runs`, VIEWER)).body.items).toHaveLength(3);
+  });
+});
