@@ -5,7 +5,9 @@ import { ulid } from 'ulid';
 import { sloOperations } from '../../shared/api/operations/slo';
 import { measureHistory, measureSlo } from '../../shared/app/slo/measure';
 import { resolveSloAlerts } from '../../shared/app/slo/tick';
+import { ConflictError } from '../../shared/domain/errors';
 import { floorMinute } from '../../shared/domain/slo/evaluate';
+import { exportOpenSlo, importOpenSlo, OpenSloError, openSloYaml, parseOpenSlo } from '../../shared/domain/slo/openslo';
 import { httpApi, json, noContent } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
 import { putSliCounts, slos } from '../../shared/store/slo';
@@ -67,6 +69,34 @@ export const handler = httpApi(sloOperations, {
       from: new Date(Math.min(...minutes)).toISOString(),
       to: new Date(Math.max(...minutes)).toISOString(),
     });
+  },
+  'POST /slos/openslo': async (req) => {
+    let inputs;
+    try {
+      inputs = importOpenSlo(parseOpenSlo(req.rawBody));
+    } catch (err) {
+      if (!(err instanceof OpenSloError)) throw err;
+      throw problem(422, `The OpenSLO bundle does not validate: ${err.message}`, {
+        errors: [{ field: err.field, message: err.message.slice(err.field.length + 2) }],
+      });
+    }
+    // Every SLO is checked before any is stored, so a bundle is imported whole or not at all
+    // (barring a concurrent create of the same id, which answers 409 for that one).
+    const ids = inputs.map((i) => i.id!);
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup)
+      throw problem(422, `Two SLOs named ${dup}.`, { errors: [{ field: 'metadata.name', message: 'must be unique' }] });
+    const existing = (await Promise.all(ids.map((id) => slos.get(id)))).filter(Boolean);
+    if (existing.length) throw new ConflictError(`SLOs already exist: ${existing.map((e) => e!.id).join(', ')}.`);
+    const at = req.now.toISOString();
+    const items = [];
+    for (const { id, ...input } of inputs) items.push(await slos.create({ ...input, id: id! }, at));
+    return json(201, { items });
+  },
+  'GET /slos/{id}/openslo': async (req) => {
+    const docs = exportOpenSlo(await slos.require(req.params.id!));
+    if (req.input.query.format === 'json') return json(200, docs);
+    return { statusCode: 200, headers: { 'content-type': 'application/yaml' }, body: openSloYaml(docs) };
   },
   'GET /slos/{id}/history': async (req) => {
     const slo = await slos.require(req.params.id!);

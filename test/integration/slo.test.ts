@@ -198,3 +198,71 @@ describe('burn-rate alerts', () => {
     expect(await getLiveAlert(SLO_INTEGRATION_ID, `slo:${id}:page`)).toBeUndefined();
   });
 });
+
+describe('OpenSLO', () => {
+  const bundle = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: imported-slo
+  displayName: Imported SLO
+  annotations:
+    nocturne.io/team: platform
+spec:
+  service: billing-api
+  indicator:
+    metadata: { name: imported-sli }
+    spec:
+      ratioMetric:
+        counter: true
+        good: { metricSource: { type: nocturne-events } }
+        total: { metricSource: { type: nocturne-events } }
+  timeWindow:
+    - duration: 1M
+      isRolling: false
+      calendar: { startTime: "2026-01-01 00:00:00", timeZone: Europe/Berlin }
+  budgetingMethod: Occurrences
+  objectives: [{ target: 0.995 }]
+`;
+  const post = (body: string) =>
+    call(opsSlo, {
+      routeKey: 'POST /slos/openslo',
+      role: 'admin',
+      headers: { 'content-type': 'application/yaml' },
+      body,
+    });
+
+  it('a bundle that does not validate is a 422 naming the field, and nothing is stored', async () => {
+    const r = await post(bundle.replace('target: 0.995', 'target: 1.2'));
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([expect.objectContaining({ field: 'documents[0].spec.objectives[0].target' })]);
+    expect(
+      (await call(opsSlo, { routeKey: 'GET /slos/{id}', params: { id: 'imported-slo' }, role: 'viewer' })).status,
+    ).toBe(404);
+  });
+
+  it('imports YAML, exports it again, and the export imports to the same SLO', async () => {
+    const created = await post(bundle);
+    expect(created.status).toBe(201);
+    expect(created.body.items[0]).toMatchObject({
+      id: 'imported-slo',
+      team: 'platform',
+      objective: 99.5,
+      timeZone: 'Europe/Berlin',
+      window: { kind: 'calendar', unit: 'month' },
+    });
+    expect((await post(bundle)).status).toBe(409);
+    const exported = await call(opsSlo, {
+      routeKey: 'GET /slos/{id}/openslo',
+      params: { id: 'imported-slo' },
+      role: 'viewer',
+    });
+    expect(exported.headers['content-type']).toBe('application/yaml');
+    expect(exported.body).toContain('kind: SLO');
+    await call(opsSlo, { routeKey: 'DELETE /slos/{id}', params: { id: 'imported-slo' }, role: 'admin' });
+    const again = await post(exported.body);
+    expect(again.status).toBe(201);
+    const { createdAt: _a, updatedAt: _b, ...first } = created.body.items[0];
+    const { createdAt: _c, updatedAt: _d, ...second } = again.body.items[0];
+    expect(second).toEqual(first);
+  });
+});

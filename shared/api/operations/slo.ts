@@ -145,4 +145,34 @@ export const sloOperations = [
       ...errors(401, 403, 404, 422),
     },
   },
+  {
+    method: 'post',
+    path: '/slos/openslo',
+    summary:
+      'Import SLOs from an OpenSLO v1 bundle (YAML documents or JSON): SLO, SLI, Service, AlertPolicy, AlertCondition',
+    tag,
+    auth: 'jwt',
+    role: 'admin',
+    input: 'handler',
+    body: z.string(),
+    bodyDescription:
+      'OpenSLO v1 as YAML (one or more documents; application/yaml) or JSON (an object or an array). Every SLO is checked before any is stored: one that does not validate is a 422 naming the field (documents[i]...).',
+    responses: {
+      201: { description: 'Created', schema: z.object({ items: z.array(sloDefinition) }) },
+      ...errors(400, 401, 403, 409, 413, 422),
+    },
+  },
+  {
+    method: 'get',
+    path: '/slos/{id}/openslo',
+    summary: 'Export an SLO as an OpenSLO v1 bundle (YAML by default, ?format=json)',
+    tag,
+    auth: 'jwt',
+    role: 'viewer',
+    query: z.object({ format: z.enum(['yaml', 'json']).default('yaml') }),
+    responses: {
+      200: { description: 'The bundle: Service, SLI, AlertConditions and AlertPolicy (when alerting), SLO' },
+      ...errors(401, 403, 404, 422),
+    },
+  },
 ] as const satisfies readonly Operation[];
