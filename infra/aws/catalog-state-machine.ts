@@ -86,6 +86,22 @@ export class CatalogStateMachine extends Construct {
 
     const file = path.join(PROJECT_ROOT, def.definitionFile);
     const asl = JSON.parse(readFileSync(file, 'utf8')) as { TimeoutSeconds?: number };
+    if (hasDistributedMap(asl)) {
+      // A Distributed Map runs each child workflow as an execution of this very machine.
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn(stack, def.name)] }),
+      );
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [stateMachineArn(stack, def.name, true)],
+        }),
+      );
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(stack, def.name)}:*]`,
+        reason: `The Distributed Map's child executions of state machine ${def.name} only (execution:<machine>:*): their names are chosen by Step Functions.`,
+      });
+    }
     // The file is the definition; only a catalog timeout the file does not state is added to it.
     const definitionBody =
       def.timeoutSeconds !== undefined && asl.TimeoutSeconds === undefined
@@ -130,6 +146,16 @@ export class CatalogStateMachine extends Construct {
       this.stateMachine.metricTimedOut(period),
     );
   }
+}
+
+/** Whether a definition (at any depth) holds a Map whose ItemProcessor runs in DISTRIBUTED mode. */
+export function hasDistributedMap(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasDistributedMap);
+  if (!node || typeof node !== 'object') return false;
+  const o = node as Record<string, unknown>;
+  const config = (o.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined)?.ProcessorConfig;
+  if (o.Type === 'Map' && config?.Mode === 'DISTRIBUTED') return true;
+  return Object.values(o).some(hasDistributedMap);
 }
 
 /** What a catalog function may do with the machines it lists (StateMachineAccess), as IAM statements. */

@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { setEventPublisher } from '../../shared/adapters/events';
 import { setNotifier } from '../../shared/adapters/notifier';
@@ -42,7 +42,7 @@ import {
   type InvocationRecord,
   type LambdaHandler,
 } from './lambda';
-import { startLocalS3, type LocalS3 } from './s3';
+import { LOCAL_ACCESS_KEY, startLocalS3, type LocalS3 } from './s3';
 import { startOcsSimulator, type OcsSimulator, type OcsSimulatorOptions } from './ocs-simulator';
 import { LocalScheduler, type RegisteredSchedule } from './schedules';
 import { LocalSns, localTopicArn, type SnsSubscription } from './sns';
@@ -396,6 +396,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       );
     return !missing.length;
   });
+  const machineS3 = new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region,
+    credentials: LOCAL_ACCESS_KEY,
+  });
   const stateMachines = loadLocalMachines(PROJECT_ROOT, servable, functions, region);
   const sfnService = new StepFunctionsService({
     machines: stateMachines,
@@ -404,6 +410,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     invoke: (fn, payload, source) => host.invoke(fn, payload, source) as Promise<unknown>,
     timeScale: opts.stepFunctions?.timeScale,
     log,
+    // The machine's own S3 client (its role, not a function's): Distributed Map ItemReader / ResultWriter.
+    s3: { client: machineS3, buckets: s3.buckets },
   });
   const sfnServer = await startSfnServer(sfnService, { port: opts.stepFunctions?.port, host: opts.host, log });
   const bus = new LocalEventBus(functions, host, { region, busName: cat.busName, dataDir, log });
@@ -503,8 +511,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     EVENT_BUS_NAME: cat.busName,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_ACCESS_KEY.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: opts.dynamoEndpoint,
     AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -555,6 +563,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     server.closeAllConnections();
     closeTls();
     await sfnServer.close();
+    machineS3.destroy();
     await s3.stop();
     restore();
     ddb.destroy();
@@ -657,6 +666,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         closeTls();
         ddb.destroy();
         await ocs?.stop();
+        machineS3.destroy();
         await s3.stop();
         restore();
       })();

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import S3rver from 's3rver';
+import { DUMMY_ACCOUNT } from 's3rver/lib/models/account';
 import type { BucketDefinition } from '../catalog';
 
 export interface LocalS3 {
@@ -22,6 +23,9 @@ export function localBucketName(prefix: string, name: string): string {
   return physical;
 }
 
+/** The credentials the local runtime gives every handler (runtime.ts); s3rver accepts only keys it knows. */
+export const LOCAL_ACCESS_KEY = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 export async function startLocalS3(opts: {
   dataDir: string;
   buckets: BucketDefinition[];
@@ -32,6 +36,8 @@ export async function startLocalS3(opts: {
   const directory = path.join(opts.dataDir, 's3');
   mkdirSync(directory, { recursive: true });
   const buckets = new Map(opts.buckets.map((b) => [b.name, localBucketName(opts.prefix, b.name)]));
+  // s3rver checks the access key id (not v4 signatures): know the one handlers sign with.
+  DUMMY_ACCOUNT.createKeyPair(LOCAL_ACCESS_KEY.accessKeyId, LOCAL_ACCESS_KEY.secretAccessKey);
   const server = new S3rver({
     address: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,

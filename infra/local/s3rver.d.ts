@@ -14,3 +14,8 @@ declare module 's3rver' {
     close(): Promise<void>;
   }
 }
+
+// s3rver's account registry: the access key ids it accepts (only S3RVER out of the box).
+declare module 's3rver/lib/models/account' {
+  export const DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+}

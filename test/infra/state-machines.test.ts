@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stateMachineEnvName, type Catalog, type StateMachineDefinition } from '../../infra/catalog';
 import { PROJECT_ROOT } from '../../infra/aws/catalog-function';
-import { stateMachinePhysicalName } from '../../infra/aws/catalog-state-machine';
+import { hasDistributedMap, stateMachinePhysicalName } from '../../infra/aws/catalog-state-machine';
 import { loadLocalMachines } from '../../infra/local/stepfunctions/definitions';
 import { stateMachineProblems } from '../../infra/state-machine-checks';
 import { catalogsUnderTest, exerciseCatalog } from './support/exercise-catalog';
@@ -85,7 +85,22 @@ describe.each(catalogsUnderTest)('state machines of %s', (_title, catalog: Catal
       const other = statements
         .flatMap((st) => [st.Action].flat())
         .filter((a: string) => !a.startsWith('logs:') && !a.startsWith('xray:'));
-      expect([...new Set(other)]).toEqual(['lambda:InvokeFunction']);
+      const file = JSON.parse(readFileSync(path.join(PROJECT_ROOT, def.definitionFile), 'utf8')) as Json;
+      const buckets = Object.values(def.buckets ?? {});
+      expect([...new Set(other)].sort()).toEqual(
+        [
+          'lambda:InvokeFunction',
+          ...(buckets.length ? ['s3:ListBucket', 's3:GetObject'] : []),
+          ...(buckets.includes('readwrite') ? ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] : []),
+          ...(hasDistributedMap(file)
+            ? ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution']
+            : []),
+        ].sort(),
+      );
+      // A Distributed Map starts its child executions on this machine alone.
+      const starts = statements.filter((st) => [st.Action].flat().includes('states:StartExecution'));
+      for (const st of starts)
+        expect(JSON.stringify(st.Resource)).toContain(`:stateMachine:${stateMachinePhysicalName(s.stack, name)}`);
     });
 
     it('alarms on failed and on timed-out executions, to the alarm topic', () => {

@@ -67,8 +67,23 @@ export interface AslState {
   ItemProcessor?: AslMachine & { ProcessorConfig?: { Mode?: string } };
   ItemsPath?: string;
   ItemSelector?: Json;
-  ItemReader?: Json;
+  ItemReader?: { Resource?: string; Parameters?: Json; ReaderConfig?: Json };
   MaxConcurrency?: number;
+  MaxConcurrencyPath?: string;
+  /** Distributed Map only. */
+  ItemBatcher?: {
+    MaxItemsPerBatch?: number;
+    MaxItemsPerBatchPath?: string;
+    MaxInputBytesPerBatch?: number;
+    MaxInputBytesPerBatchPath?: string;
+    BatchInput?: Json;
+  };
+  ToleratedFailurePercentage?: number;
+  ToleratedFailurePercentagePath?: string;
+  ToleratedFailureCount?: number;
+  ToleratedFailureCountPath?: string;
+  ResultWriter?: { Resource?: string; Parameters?: Json };
+  Label?: string;
 }
 
 export interface AslMachine {

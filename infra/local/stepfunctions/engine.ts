@@ -20,6 +20,19 @@ import {
   type AslState,
   type Json,
 } from './asl';
+import {
+  batchItems,
+  exceedsTolerance,
+  GET_OBJECT,
+  LIST_OBJECTS,
+  mapRunId,
+  parseItems,
+  PUT_OBJECT,
+  resultFiles,
+  type ChildOutcome,
+  type MapS3,
+  type ReaderConfig,
+} from './distributed-map';
 import type { ExecutionRecord, ExecutionStatus, SubmittedToken, TokenAnswer } from './journal';
 
 /** Thrown inside an execution that was stopped, timed out or shut down: not a States error, never caught. */
@@ -41,6 +54,8 @@ export interface EngineDeps {
   onStatus(rec: ExecutionRecord, status: ExecutionStatus): void;
   /** Multiplies every duration the definition states (Wait, Retry intervals, timeouts, heartbeats); tests use < 1. */
   timeScale: number;
+  /** S3 for Distributed Maps (ItemReader, ResultWriter), with the machine's bucket grants; absent: no S3. */
+  s3?: MapS3;
 }
 
 interface Scope {
@@ -48,6 +63,8 @@ interface Scope {
   occ: Map<string, number>;
   signal: AbortSignal;
   lastId: number;
+  /** Inside a Distributed Map's child workflow: its steps are journaled, but not in the parent's history (as in AWS). */
+  quiet?: boolean;
 }
 
 /** Who waits on which task token; answers and heartbeats wake the waiter. */
@@ -246,6 +263,7 @@ export class ExecutionRun {
 
   /** Appends a history event unless the journal already has it (replay). */
   emit(scope: Scope, lkey: string, type: string, details: Record<string, unknown>): void {
+    if (scope.quiet) return;
     const existing = this.rec.lkeys.get(lkey);
     if (existing !== undefined) {
       scope.lastId = existing;
@@ -584,8 +602,13 @@ export class ExecutionRun {
     scope: Scope,
     ctx: Json,
   ): Promise<Json> {
+    const processorMode = (state.ItemProcessor?.ProcessorConfig as { Mode?: string } | undefined)?.Mode;
+    if (processorMode === 'DISTRIBUTED') return this.runDistributedMap(name, state, input, key, attempt, scope, ctx);
     if (state.ItemReader !== undefined)
-      throw new StatesError('States.Runtime', `${name}: Distributed Map (ItemReader) is not run by the local runtime`);
+      throw new StatesError(
+        'States.Runtime',
+        `${name}: an ItemReader needs ItemProcessor.ProcessorConfig.Mode DISTRIBUTED`,
+      );
     const eff = await inputPath(state.InputPath, input, ctx);
     const items = state.ItemsPath ? await evaluate(state.ItemsPath, eff, ctx) : eff;
     if (!Array.isArray(items))
@@ -629,6 +652,189 @@ export class ExecutionRun {
     });
     this.emit(scope, `${key}~${attempt}|MapDone|r${r}`, 'MapStateSucceeded', {});
     return results;
+  }
+
+  /**
+   * A Distributed Map: items from the ItemReader (S3) or the input, ItemSelector, ItemBatcher, child
+   * workflows at most MaxConcurrency at once, failures tolerated up to the threshold, results to S3
+   * (ResultWriter) or as the output array. Each child's outcome is journaled under its own key, so a
+   * restart (or a redrive) runs only the children that had not finished (or had failed).
+   */
+  private async runDistributedMap(
+    name: string,
+    state: AslState,
+    input: Json,
+    key: string,
+    attempt: number,
+    scope: Scope,
+    ctx: Json,
+  ): Promise<Json> {
+    const rec = this.rec;
+    const r = rec.redriveCount;
+    const processor = state.ItemProcessor!;
+    const eff = await inputPath(state.InputPath, input, ctx);
+    const num = async (value: number | undefined, path: string | undefined) =>
+      value ?? (path !== undefined ? Number(await evaluate(path, eff, ctx)) : undefined);
+    const s3 = () => {
+      if (!this.deps.s3)
+        throw new StatesError('States.Runtime', `${name}: this runtime has no S3 for the Distributed Map`);
+      return this.deps.s3;
+    };
+
+    let items: Json[];
+    if (state.ItemReader) {
+      const reader = state.ItemReader;
+      const params = (await applyTemplate(reader.Parameters ?? {}, eff, ctx)) as {
+        Bucket?: string;
+        Key?: string;
+        Prefix?: string;
+      };
+      const config = { ...((reader.ReaderConfig ?? {}) as ReaderConfig & { MaxItemsPath?: string }) };
+      if (config.MaxItemsPath !== undefined) config.MaxItems = Number(await evaluate(config.MaxItemsPath, eff, ctx));
+      if (typeof params.Bucket !== 'string')
+        throw new StatesError('States.ItemReaderFailed', `${name}: ItemReader Parameters.Bucket is required`);
+      try {
+        if (reader.Resource === LIST_OBJECTS) {
+          items = await s3().list(params.Bucket, params.Prefix ?? '');
+          if (config.MaxItems) items = items.slice(0, config.MaxItems);
+        } else if (reader.Resource === GET_OBJECT) {
+          if (typeof params.Key !== 'string')
+            throw new StatesError('States.ItemReaderFailed', `${name}: ItemReader Parameters.Key is required`);
+          items = parseItems((await s3().get(params.Bucket, params.Key)).toString('utf8'), config);
+        } else
+          throw new StatesError(
+            'States.ItemReaderFailed',
+            `${name}: ItemReader ${reader.Resource ?? '(none)'} is not run locally (${LIST_OBJECTS}, ${GET_OBJECT})`,
+          );
+      } catch (err) {
+        if (err instanceof StatesError) throw err;
+        throw new StatesError('States.ItemReaderFailed', `${name}: ${(err as Error).name}: ${(err as Error).message}`);
+      }
+    } else {
+      const found = state.ItemsPath ? await evaluate(state.ItemsPath, eff, ctx) : eff;
+      if (!Array.isArray(found))
+        throw new StatesError('States.Runtime', `${name}: the items (${state.ItemsPath ?? '$'}) are not an array`);
+      items = found;
+    }
+
+    const selector = state.ItemSelector ?? state.Parameters;
+    const selected: Json[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const itemCtx = { ...(ctx as Record<string, unknown>), Map: { Item: { Index: i, Value: items[i] } } };
+      selected.push(selector !== undefined ? await applyTemplate(selector, eff, itemCtx) : items[i]);
+    }
+    let inputs: Json[] = selected;
+    if (state.ItemBatcher) {
+      const b = state.ItemBatcher;
+      const batchInput = b.BatchInput !== undefined ? await applyTemplate(b.BatchInput, eff, ctx) : undefined;
+      inputs = batchItems(selected, {
+        MaxItemsPerBatch: await num(b.MaxItemsPerBatch, b.MaxItemsPerBatchPath),
+        MaxInputBytesPerBatch: await num(b.MaxInputBytesPerBatch, b.MaxInputBytesPerBatchPath),
+      }).map((batch) => (batchInput !== undefined ? { BatchInput: batchInput, Items: batch } : { Items: batch }));
+    }
+
+    const stepKey = `${key}~${attempt}`;
+    const runId = mapRunId(rec.executionArn, stepKey);
+    const mapRunArn = `${rec.stateMachineArn.replace(':stateMachine:', ':mapRun:')}/${state.Label ?? name}:${runId}`;
+    const toleratedCount = await num(state.ToleratedFailureCount, state.ToleratedFailureCountPath);
+    const toleratedPct = await num(state.ToleratedFailurePercentage, state.ToleratedFailurePercentagePath);
+    const limit = (await num(state.MaxConcurrency, state.MaxConcurrencyPath)) || 10_000;
+    this.emit(scope, `${stepKey}|MapStarted|r${r}`, 'MapStateStarted', {
+      mapStateStartedEventDetails: { length: inputs.length },
+    });
+    this.emit(scope, `${stepKey}|MapRunStarted|r${r}`, 'MapRunStarted', { mapRunStartedEventDetails: { mapRunArn } });
+
+    const outcomes: ChildOutcome[] = new Array<ChildOutcome>(inputs.length);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    scope.signal.addEventListener('abort', onAbort, { once: true });
+    let next = 0;
+    let failed = 0;
+    let exceeded = false;
+    let aborted: unknown;
+    const worker = async () => {
+      while (next < inputs.length && !exceeded && aborted === undefined) {
+        const i = next++;
+        const childKey = `${stepKey}[${i}]/`;
+        const ok = rec.memo.get(`${childKey}|child`);
+        const failedBefore = rec.memo.get(`${childKey}|child|r${r}`);
+        let outcome: ChildOutcome;
+        if (ok && 'ok' in ok) outcome = { index: i, input: inputs[i], output: ok.ok };
+        else if (failedBefore && 'caught' in failedBefore)
+          outcome = { index: i, input: inputs[i], error: failedBefore.caught };
+        else {
+          const child: Scope = { prefix: childKey, occ: new Map(), signal: controller.signal, lastId: 0, quiet: true };
+          try {
+            const output = await this.runMachine(processor, inputs[i], child);
+            rec.setMemo(`${childKey}|child`, { ok: output });
+            outcome = { index: i, input: inputs[i], output };
+          } catch (err) {
+            if (!(err instanceof StatesError)) {
+              aborted ??= err;
+              controller.abort();
+              return;
+            }
+            const error = { Error: err.error, Cause: err.causeText };
+            rec.setMemo(`${childKey}|child|r${r}`, { caught: error });
+            outcome = { index: i, input: inputs[i], error };
+          }
+        }
+        outcomes[i] = outcome;
+        if (outcome.error) {
+          failed++;
+          if (exceedsTolerance(failed, inputs.length, toleratedCount, toleratedPct)) {
+            exceeded = true;
+            controller.abort();
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(inputs.length, limit) }, worker));
+    scope.signal.removeEventListener('abort', onAbort);
+    if (scope.signal.aborted) throw new ExecutionAbortedSignal('aborted');
+    if (aborted !== undefined && !exceeded) throw aborted;
+    if (exceeded) {
+      const cause = `The specified tolerated failure threshold was exceeded: ${failed} of ${inputs.length} child workflow(s) failed`;
+      this.emit(scope, `${stepKey}|MapRunFailed|r${r}`, 'MapRunFailed', {
+        mapRunFailedEventDetails: { error: 'States.ExceedToleratedFailureThreshold', cause },
+      });
+      this.emit(scope, `${stepKey}|MapFailed|r${r}`, 'MapStateFailed', {});
+      throw new StatesError('States.ExceedToleratedFailureThreshold', cause);
+    }
+    this.emit(scope, `${stepKey}|MapRunSucceeded|r${r}`, 'MapRunSucceeded', {});
+
+    let result: Json;
+    if (state.ResultWriter) {
+      const w = state.ResultWriter;
+      const params = (await applyTemplate(w.Parameters ?? {}, eff, ctx)) as { Bucket?: string; Prefix?: string };
+      if (w.Resource !== PUT_OBJECT || typeof params.Bucket !== 'string')
+        throw new StatesError(
+          'States.ResultWriterFailed',
+          `${name}: ResultWriter needs ${PUT_OBJECT} and Parameters.Bucket`,
+        );
+      const { files, manifestKey } = resultFiles({
+        bucket: params.Bucket,
+        prefix: params.Prefix ?? '',
+        runId,
+        mapRunArn,
+        stateMachineArn: rec.stateMachineArn,
+        executionArn: rec.executionArn,
+        outcomes,
+        now: Date.now(),
+      });
+      try {
+        for (const f of files) await s3().put(params.Bucket, f.key, f.body);
+      } catch (err) {
+        if (err instanceof StatesError) throw err;
+        throw new StatesError(
+          'States.ResultWriterFailed',
+          `${name}: ${(err as Error).name}: ${(err as Error).message}`,
+        );
+      }
+      result = { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: params.Bucket, Key: manifestKey } };
+    } else result = outcomes.map((o) => (o.error ? o.error : o.output));
+    this.emit(scope, `${stepKey}|MapDone|r${r}`, 'MapStateSucceeded', {});
+    return result;
   }
 
   private async runParallel(
@@ -684,6 +890,7 @@ export class ExecutionRun {
           occ: new Map(),
           signal: controller.signal,
           lastId: scope.lastId,
+          quiet: scope.quiet,
         };
         try {
           results[i] = await run(i, child);

@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StateMachineDefinition } from '../../catalog';
 import { StatesError, type AslMachine, type Json } from './asl';
+import type { MapS3 } from './distributed-map';
 import { ExecutionRun, parseToken, TokenWaiters } from './engine';
 import { ExecutionRecord, journalFile, loadJournals, type ExecutionStatus, type HistoryEvent } from './journal';
 
@@ -44,6 +46,8 @@ export interface StepFunctionsServiceOptions {
   log(line: string): void;
   /** Multiplies every duration a definition states (Wait, Retry, timeouts, heartbeats); default 1, tests use less. */
   timeScale?: number;
+  /** The S3 API Distributed Maps read and write, and the catalog buckets (name → physical name) machines may be granted. */
+  s3?: { client: S3Client; buckets: Map<string, string> };
 }
 
 export type ExecutionLine = {
@@ -127,6 +131,7 @@ export class StepFunctionsService {
         timeScale: this.opts.timeScale ?? 1,
         log: this.opts.log,
         invokeFunction: (r, arn, payload) => this.invokeFunction(machine, r, arn, payload),
+        s3: this.mapS3(machine),
         onStatus: (r, status) => {
           const detail =
             status === 'SUCCEEDED' ? '' : ` ${r.error ?? ''}${r.cause ? `: ${r.cause.slice(0, 200)}` : ''}`;
@@ -140,6 +145,55 @@ export class StepFunctionsService {
       if (this.runs.get(rec.executionArn) === run) this.runs.delete(rec.executionArn);
     });
     run.start();
+  }
+
+  /** S3 for the machine's Distributed Maps: only the catalog buckets its `buckets` grants, as its role allows in AWS. */
+  private mapS3(machine: LocalMachine): MapS3 | undefined {
+    const s3 = this.opts.s3;
+    if (!s3) return undefined;
+    const byPhysical = new Map([...s3.buckets].map(([name, physical]) => [physical, name]));
+    const check = (bucket: string, action: string, write: boolean) => {
+      const name = byPhysical.get(bucket);
+      const access = name ? machine.decl.buckets?.[name] : undefined;
+      if (!access || (write && access !== 'readwrite'))
+        throw new StatesError(
+          'S3.AccessDeniedException',
+          `the role of state machine ${machine.decl.name} may not ${action} on bucket ${bucket}: ` +
+            `set buckets: { '${name ?? bucket}': '${write ? 'readwrite' : 'read'}' } on the machine in infra/catalog`,
+        );
+    };
+    return {
+      list: async (bucket, prefix) => {
+        check(bucket, 's3:ListBucket', false);
+        const out: Array<{ Key: string; Size: number; Etag: string; LastModified: number }> = [];
+        let token: string | undefined;
+        do {
+          const page = await s3.client.send(
+            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+          );
+          for (const o of page.Contents ?? [])
+            out.push({
+              Key: o.Key!,
+              Size: o.Size ?? 0,
+              Etag: o.ETag ?? '',
+              LastModified: Math.floor((o.LastModified?.getTime() ?? 0) / 1000),
+            });
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        return out;
+      },
+      get: async (bucket, key) => {
+        check(bucket, 's3:GetObject', false);
+        const out = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from(await out.Body!.transformToByteArray());
+      },
+      put: async (bucket, key, body) => {
+        check(bucket, 's3:PutObject', true);
+        await s3.client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
+        );
+      },
+    };
   }
 
   private async invokeFunction(machine: LocalMachine, rec: ExecutionRecord, arn: string, payload: Json): Promise<Json> {

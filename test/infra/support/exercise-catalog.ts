@@ -74,6 +74,14 @@ const fixtureMachines: StateMachineDefinition[] = [
     substitutions: { ValidateFn: { function: 'fixture-notifier' }, StepFn: { function: 'fixture-mixed' } },
     timeoutSeconds: 3600,
   },
+  {
+    name: 'fixture-distributed',
+    description: 'Fixture: a Distributed Map over the objects of a bucket, results written back to it.',
+    definitionFile: 'test/fixtures/state-machines/distributed-list.asl.json',
+    type: 'STANDARD',
+    substitutions: { StepFn: { function: 'fixture-mixed' } },
+    buckets: { 'fixture-files': 'readwrite' },
+  },
 ];
 
 export const exerciseCatalog: Catalog = {
