@@ -8,7 +8,7 @@
 // Options: --records <n[,n...]>, --partitions <n> (default: the config's 16), --rate <share per class>.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_RECONCILE_CONFIG, FINDING_CLASSES, reconcileConfigSchema } from '../shared/domain/revenue';
@@ -24,6 +24,7 @@ function arg(name: string): string | undefined {
 async function measure(dir: string, partitions: number): Promise<void> {
   const config = reconcileConfigSchema.parse({ ...DEFAULT_RECONCILE_CONFIG, partitions });
   const out: string[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const run = await reconcileUsageFiles({
     billing: { path: path.join(dir, 'billing.csv') },
@@ -34,10 +35,12 @@ async function measure(dir: string, partitions: number): Promise<void> {
     },
   });
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   writeFileSync(path.join(dir, 'found.csv'), out.join('\n'));
   process.stdout.write(
     JSON.stringify({
       wallMs: Math.round(wallMs),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       splitMs: Math.round(run.timings.splitMs),
       reconcileMs: Math.round(run.timings.reconcileMs),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -63,6 +66,7 @@ async function bench(n: number, partitions: number, rate: number): Promise<void>
     );
     const m = JSON.parse(stdout.trim().split('\n').pop()!) as {
       wallMs: number;
+      cpuMs: number;
       splitMs: number;
       reconcileMs: number;
       peakRssMb: number;
@@ -110,6 +114,9 @@ async function bench(n: number, partitions: number, rate: number): Promise<void>
         partitions,
         fileMb: Math.round((g.bytes.billing + g.bytes.network) / 1e5) / 10,
         wallMs: m.wallMs,
+        // CPU time of the run (all threads): on a shared, loaded machine wall time shows the load.
+        cpuMs: m.cpuMs,
+        loadAverage1m: Math.round(loadavg()[0]! * 10) / 10,
         splitMs: m.splitMs,
         reconcileMs: m.reconcileMs,
         recordsPerSec: Math.round(records / (m.wallMs / 1000)),

@@ -2,7 +2,7 @@
 // checking the engine on real files. The same partition code as a stored run.
 //
 //   npm run ra -- reconcile --billing <file> --network <file> [--config <json|file>] [--out <dir>] [--json]
-//                [--billing-mapping <json|file>] [--network-mapping <json|file>]
+//                [--billing-mapping <json|file>] [--network-mapping <json|file>] [--workers <n>]
 //   npm run ra -- backtest --volumes <file> [--config <json|file>] [--json]
 //
 // reconcile prints one JSON line (counts per class, then money, leakage and bad lines) and, with
@@ -101,6 +101,8 @@ async function reconcile(opts: Map<string, string>): Promise<void> {
   const billingMapping = jsonOption(opts, 'billing-mapping', usageMappingSchema);
   const networkMapping = jsonOption(opts, 'network-mapping', usageMappingSchema);
   const out = opts.get('out');
+  const workers = Number(opts.get('workers') ?? 0);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new UsageError('--workers must be 0 to 16');
   const tty = process.stdout.isTTY === true && !opts.has('json');
 
   let fd: number | undefined;
@@ -119,6 +121,7 @@ async function reconcile(opts: Map<string, string>): Promise<void> {
       billing: { path: billing, mapping: billingMapping },
       network: { path: network, mapping: networkMapping },
       config,
+      workers,
       onPartition: (result) => {
         if (fd === undefined) return;
         for (const f of result.findings) pending.push(findingRow(f));
@@ -168,7 +171,7 @@ async function backtest(opts: Map<string, string>): Promise<void> {
 
 const USAGE = `usage:
   npm run ra -- reconcile --billing <file> --network <file> [--config <json|file>] [--out <dir>] [--json]
-                          [--billing-mapping <json|file>] [--network-mapping <json|file>]
+                          [--billing-mapping <json|file>] [--network-mapping <json|file>] [--workers <n>]
   npm run ra -- backtest --volumes <file> [--config <json|file>]`;
 
 async function main(): Promise<number> {

@@ -2,28 +2,50 @@
 // files into partitions on raw bytes (usage-files.ts), then reconcile partition by partition with
 // the same domain code a stored run's Distributed Map items use (reconcilePartition, mergeResults).
 // Memory stays bounded: a line is kept as its bytes (not as a record) until its partition's turn,
-// and past `memoryBudgetBytes` the spooled lines go to temporary files.
+// and past `memoryBudgetBytes` the spooled lines go to temporary files. With `workers`, the two
+// files are split at the same time and partitions reconciled in parallel on worker threads
+// (usage-file-worker.ts); the spooled bytes move between threads without being copied.
 import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import { mergeResults } from '../domain/revenue/summary';
 import { reconcilePartition } from '../domain/revenue/match';
-import type { PartitionResult, ReconcileConfig, RunSummary, Side, UsageRecord } from '../domain/revenue/types';
+import {
+  MAX_PARTITIONS,
+  type PartitionResult,
+  type ReconcileConfig,
+  type RunSummary,
+  type Side,
+  type UsageRecord,
+} from '../domain/revenue/types';
 import {
   DEFAULT_USAGE_MAPPING,
   UsageErrorLog,
   UsageLineParser,
   splitUsageLines,
   type UsageLayout,
+  type UsageLineError,
   type UsageMapping,
 } from './usage-files';
 
-const BLOCK = 1 << 20;
+const BLOCK = 256 * 1024;
+/**
+ * Input bytes per partition at most: a run over big files uses more partitions than the config's
+ * minimum, so that one partition's records (parsed only when its turn comes) stay a few MiB. The
+ * classes do not depend on the partition count; only memory and parallelism do.
+ */
+export const PARTITION_INPUT_BYTES = 2 * 1024 * 1024;
+
+export interface SpoolData {
+  blocks: Uint8Array[];
+  spillFile?: string;
+}
 const HEADER = 8; // u32 line number, u32 byte length
 
 /** Lines of one side of one partition: length-prefixed byte records in 1 MiB blocks. */
-class LineSpool {
+export class LineSpool {
   blocks: Buffer[] = [];
   private current: Buffer | undefined;
   private used = 0;
@@ -77,6 +99,18 @@ class LineSpool {
     return all;
   }
 
+  /** What crosses to another thread: the blocks (transferable) and the spill file. */
+  export(): SpoolData {
+    return { blocks: this.takeBlocks(), spillFile: this.spillFile };
+  }
+
+  static from(data: SpoolData): LineSpool {
+    const s = new LineSpool();
+    s.blocks = data.blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    s.spillFile = data.spillFile;
+    return s;
+  }
+
   /** Every line (spilled ones first, in file order), then forgets them. */
   drain(onLine: (buf: Buffer, start: number, end: number, lineNo: number) => void): void {
     const all = this.takeBlocks();
@@ -106,7 +140,7 @@ export interface RunProgress {
 }
 
 export interface UsageFileInput {
-  /** A local path, or a stream with its size (for progress) when known. */
+  /** A local path (a stream cannot go to a worker thread: with a stream, the run stays in this thread). */
   path?: string;
   stream?: Readable;
   mapping?: UsageMapping;
@@ -118,7 +152,12 @@ export interface FileRunOptions {
   config: ReconcileConfig;
   /** Spooled line bytes kept in memory before spilling to temporary files (default 192 MiB). */
   memoryBudgetBytes?: number;
-  /** Each partition's result as it is done (its findings are dropped from memory afterwards). */
+  /**
+   * Worker threads (0 = all in this thread, the default). Workers load usage-file-worker.ts, so the
+   * process must run TypeScript (tsx), as `npm run ra` and the bench do.
+   */
+  workers?: number;
+  /** Each partition's result, in partition order (its findings are dropped from memory afterwards). */
   onPartition?(result: PartitionResult, partition: number): void;
   onProgress?(p: RunProgress): void;
   /** Milliseconds between progress calls (default 200). */
@@ -133,101 +172,302 @@ export interface FileRunResult {
   timings: { splitMs: number; reconcileMs: number; totalMs: number };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The two steps, as plain functions a worker thread runs too
+
+export interface SplitJob {
+  side: Side;
+  path?: string;
+  mapping: UsageMapping;
+  partitions: number;
+  keyField: 'recordId' | 'subscriber';
+  /** In-memory bytes for this side before its spools go to files under tmpDir. */
+  budget: number;
+  tmpDir: string;
+}
+
+export interface SplitOutcome {
+  layout?: UsageLayout;
+  lines: number;
+  errorCount: number;
+  errors: UsageLineError[];
+  spools: SpoolData[];
+}
+
+/** Step 1 for one side: its lines into per-partition spools. */
+export async function splitSide(
+  job: SplitJob,
+  stream: Readable | undefined,
+  onLines: (lines: number, bytesRead: number) => void,
+): Promise<SplitOutcome> {
+  const input = stream ?? createReadStream(job.path!, { highWaterMark: 1 << 20 });
+  const bytesRead = () => (input as Readable & { bytesRead?: number }).bytesRead ?? 0;
+  const spools = Array.from({ length: job.partitions }, () => new LineSpool());
+  const errors = new UsageErrorLog();
+  let inMemory = 0;
+  let lines = 0;
+  const { layout } = await splitUsageLines(input, {
+    mapping: job.mapping,
+    errors,
+    partitions: job.partitions,
+    keyField: job.keyField,
+    onLine: (p, buf, start, end, lineNo) => {
+      inMemory += spools[p]!.add(buf, start, end, lineNo);
+      if ((++lines & 0x3fff) === 0) {
+        if (inMemory > job.budget) {
+          for (const [q, sp] of spools.entries()) sp.spill(job.tmpDir, `${job.side}-${q}`);
+          inMemory = 0;
+        }
+        onLines(lines, bytesRead());
+      }
+    },
+  });
+  onLines(lines, bytesRead());
+  return { layout, lines, errorCount: errors.count, errors: errors.errors, spools: spools.map((s) => s.export()) };
+}
+
+export interface ReconcileJob {
+  partition: number;
+  billing: SpoolData;
+  network: SpoolData;
+  layouts: Partial<Record<Side, UsageLayout>>;
+  mappings: Record<Side, UsageMapping>;
+  config: ReconcileConfig;
+}
+
+export interface ReconcileOutcome {
+  partition: number;
+  result: PartitionResult;
+  errors: Record<Side, UsageLineError[]>;
+}
+
+/** Step 2 for one partition: parse its lines from both sides, reconcile them. */
+export function reconcileSpooled(job: ReconcileJob): ReconcileOutcome {
+  const errors: Record<Side, UsageLineError[]> = { billing: [], network: [] };
+  const parse = (side: Side): UsageRecord[] => {
+    const out: UsageRecord[] = [];
+    const layout = job.layouts[side];
+    const spool = LineSpool.from(job[side]);
+    if (layout === undefined) return out;
+    const parser = new UsageLineParser(job.mappings[side], layout);
+    spool.drain((buf, start, end, lineNo) => {
+      const r = parser.parse(buf.toString('utf8', start, end), lineNo);
+      if (typeof r === 'string') errors[side].push({ line: lineNo, reason: r });
+      else out.push(r);
+    });
+    return out;
+  };
+  const result = reconcilePartition(parse('billing'), parse('network'), job.config);
+  return { partition: job.partition, result, errors };
+}
+
+const transferables = (spools: SpoolData[]): ArrayBuffer[] => [
+  ...new Set(spools.flatMap((s) => s.blocks.map((b) => b.buffer as ArrayBuffer))),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Worker threads
+
+type WorkerReply =
+  | { kind: 'progress'; lines: number; bytesRead: number }
+  | { kind: 'split'; outcome: SplitOutcome }
+  | { kind: 'reconciled'; outcome: ReconcileOutcome }
+  | { kind: 'failed'; message: string };
+
+class RunWorker {
+  private readonly worker = new Worker(path.join(__dirname, 'usage-file-worker.ts'));
+  private pending:
+    { resolve(r: WorkerReply): void; reject(e: Error): void; onProgress?(r: WorkerReply): void } | undefined;
+
+  constructor() {
+    this.worker.on('message', (m: WorkerReply) => {
+      if (m.kind === 'progress') return this.pending?.onProgress?.(m);
+      const p = this.pending;
+      this.pending = undefined;
+      if (m.kind === 'failed') p?.reject(new Error(m.message));
+      else p?.resolve(m);
+    });
+    this.worker.on('error', (err) => {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(err);
+    });
+  }
+
+  call(message: unknown, transfer: ArrayBuffer[], onProgress?: (r: WorkerReply) => void): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject, onProgress };
+      this.worker.postMessage(message, transfer);
+    });
+  }
+
+  stop(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
 /** Reconciles two usage files; every partition goes through reconcilePartition. */
 export async function reconcileUsageFiles(opts: FileRunOptions): Promise<FileRunResult> {
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
-  const partitions = opts.config.partitions;
+  const sizes = (['billing', 'network'] as const).map((s) =>
+    opts[s].path !== undefined ? statSync(opts[s].path!).size : 0,
+  );
+  const totalSize = sizes[0]! + sizes[1]! || 1;
+  const partitions = Math.min(
+    MAX_PARTITIONS,
+    Math.max(opts.config.partitions, Math.ceil(totalSize / PARTITION_INPUT_BYTES)),
+  );
   const keyField = opts.config.fallback.enabled ? 'subscriber' : 'recordId';
   const budget = opts.memoryBudgetBytes ?? 192 * 1024 * 1024;
   const every = opts.progressEveryMs ?? 200;
-  const spools: Record<Side, LineSpool[]> = {
-    billing: Array.from({ length: partitions }, () => new LineSpool()),
-    network: Array.from({ length: partitions }, () => new LineSpool()),
+  const sides: Side[] = ['billing', 'network'];
+  const mappings: Record<Side, UsageMapping> = {
+    billing: opts.billing.mapping ?? DEFAULT_USAGE_MAPPING,
+    network: opts.network.mapping ?? DEFAULT_USAGE_MAPPING,
   };
+  const canUseWorkers = opts.billing.stream === undefined && opts.network.stream === undefined;
+  const workerCount = canUseWorkers ? Math.max(0, Math.min(opts.workers ?? 0, 16)) : 0;
   const errors: Record<Side, UsageErrorLog> = { billing: new UsageErrorLog(), network: new UsageErrorLog() };
-  const layouts: Partial<Record<Side, UsageLayout>> = {};
-  let tmp: string | undefined;
-  let inMemory = 0;
-  let recordsRead = 0;
+  const tmpDir = mkdtempSync(path.join(tmpdir(), 'nocturne-ra-'));
+  const workers = Array.from({ length: workerCount }, () => new RunWorker());
+  const linesRead: Record<Side, number> = { billing: 0, network: 0 };
+  const bytesRead: Record<Side, number> = { billing: 0, network: 0 };
   let partitionsDone = 0;
-  let lastProgress = 0;
-  const report = (phase: RunProgress['phase'], fraction: number, force = false) => {
+  let lastProgress = Number.NEGATIVE_INFINITY;
+  const report = (phase: RunProgress['phase'], force = false) => {
     if (opts.onProgress === undefined) return;
     const t = now();
     if (!force && t - lastProgress < every) return;
     lastProgress = t;
-    opts.onProgress({ phase, recordsRead, partitionsDone, partitions, fraction, elapsedMs: t - t0 });
+    const fraction =
+      phase === 'split'
+        ? (0.5 * (bytesRead.billing + bytesRead.network)) / totalSize
+        : 0.5 + (0.5 * partitionsDone) / partitions;
+    opts.onProgress({
+      phase,
+      recordsRead: linesRead.billing + linesRead.network,
+      partitionsDone,
+      partitions,
+      fraction: Math.min(1, fraction),
+      elapsedMs: t - t0,
+    });
+  };
+  const addErrors = (side: Side, list: UsageLineError[], count = list.length) => {
+    for (const e of list) errors[side].add(e.line, e.reason);
+    errors[side].count += count - list.length;
   };
 
   try {
-    const sides: Side[] = ['billing', 'network'];
-    const sizes = sides.map((s) => (opts[s].path !== undefined ? statSync(opts[s].path!).size : 0));
-    const totalSize = sizes[0]! + sizes[1]! || 1;
-    let doneSize = 0;
+    // Step 1: split.
+    const splitJob = (side: Side): SplitJob => ({
+      side,
+      path: opts[side].path,
+      mapping: mappings[side],
+      partitions,
+      keyField,
+      budget: budget / 2,
+      tmpDir,
+    });
+    const onLines = (side: Side) => (lines: number, read: number) => {
+      linesRead[side] = lines;
+      bytesRead[side] = read;
+      report('split');
+    };
+    let outcomes: SplitOutcome[];
+    if (workers.length === 0) {
+      outcomes = [];
+      for (const side of sides) outcomes.push(await splitSide(splitJob(side), opts[side].stream, onLines(side)));
+    } else {
+      outcomes = await Promise.all(
+        sides.map(async (side, i) => {
+          const w = workers[i % workers.length]!;
+          const job = splitJob(side);
+          // With one worker the two sides queue on it; RunWorker takes one call at a time.
+          if (i > 0 && workers.length === 1) await Promise.resolve();
+          const reply = await serialised(w, () =>
+            w.call({ kind: 'split', job }, [], (m) => m.kind === 'progress' && onLines(side)(m.lines, m.bytesRead)),
+          );
+          if (reply.kind !== 'split') throw new Error('unexpected worker reply');
+          return reply.outcome;
+        }),
+      );
+    }
+    const layouts: Partial<Record<Side, UsageLayout>> = {};
     for (const [i, side] of sides.entries()) {
-      const input = opts[side];
-      const stream = input.stream ?? createReadStream(input.path!, { highWaterMark: 1 << 20 });
-      const bytesRead = () => (stream as Readable & { bytesRead?: number }).bytesRead ?? 0;
-      const spool = spools[side];
-      const { layout } = await splitUsageLines(stream, {
-        mapping: input.mapping ?? DEFAULT_USAGE_MAPPING,
-        errors: errors[side],
-        partitions,
-        keyField,
-        onLine: (p, buf, start, end, lineNo) => {
-          inMemory += spool[p]!.add(buf, start, end, lineNo);
-          if ((++recordsRead & 0x3fff) === 0) {
-            if (inMemory > budget) {
-              tmp ??= mkdtempSync(path.join(tmpdir(), 'nocturne-ra-'));
-              for (const s of sides) for (const [q, sp] of spools[s].entries()) inMemory -= sp.spill(tmp, `${s}-${q}`);
-              inMemory = Math.max(0, inMemory);
-            }
-            report('split', (0.5 * (doneSize + bytesRead())) / totalSize);
-          }
-        },
-      });
-      doneSize += sizes[i]!;
-      if (layout !== undefined) layouts[side] = layout;
+      const o = outcomes[i]!;
+      if (o.layout !== undefined) layouts[side] = o.layout;
+      addErrors(side, o.errors, o.errorCount);
     }
     const tSplit = now();
-    report('split', 0.5, true);
+    report('split', true);
 
-    const results: PartitionResult[] = [];
-    const parsers: Partial<Record<Side, UsageLineParser>> = {};
-    for (const side of sides) {
-      const layout = layouts[side];
-      if (layout !== undefined)
-        parsers[side] = new UsageLineParser(opts[side].mapping ?? DEFAULT_USAGE_MAPPING, layout);
-    }
-    const parseSpool = (side: Side, p: number): UsageRecord[] => {
-      const out: UsageRecord[] = [];
-      const parser = parsers[side];
-      const spool = spools[side][p]!;
-      if (parser === undefined) return out;
-      spool.drain((buf, start, end, lineNo) => {
-        const r = parser.parse(buf.toString('utf8', start, end), lineNo);
-        if (typeof r === 'string') errors[side].add(lineNo, r);
-        else out.push(r);
-      });
-      return out;
-    };
-    for (let p = 0; p < partitions; p++) {
-      const result = reconcilePartition(parseSpool('billing', p), parseSpool('network', p), opts.config);
-      opts.onPartition?.(result, p);
-      result.findings = [];
-      results.push(result);
+    // Step 2: reconcile partitions (results handed on in partition order).
+    const results: PartitionResult[] = new Array(partitions);
+    const done = new Map<number, PartitionResult>();
+    let nextToEmit = 0;
+    const finish = (o: ReconcileOutcome) => {
+      for (const side of sides) addErrors(side, o.errors[side]);
+      done.set(o.partition, o.result);
+      while (done.has(nextToEmit)) {
+        const r = done.get(nextToEmit)!;
+        done.delete(nextToEmit);
+        opts.onPartition?.(r, nextToEmit);
+        r.findings = [];
+        results[nextToEmit] = r;
+        nextToEmit++;
+      }
       partitionsDone++;
-      report('reconcile', 0.5 + (0.5 * partitionsDone) / partitions);
+      report('reconcile');
+    };
+    const job = (p: number): ReconcileJob => ({
+      partition: p,
+      billing: outcomes[0]!.spools[p]!,
+      network: outcomes[1]!.spools[p]!,
+      layouts,
+      mappings,
+      config: opts.config,
+    });
+    if (workers.length === 0) {
+      for (let p = 0; p < partitions; p++) finish(reconcileSpooled(job(p)));
+    } else {
+      let next = 0;
+      await Promise.all(
+        workers.map(async (w) => {
+          while (next < partitions) {
+            const j = job(next++);
+            const reply = await w.call({ kind: 'reconcile', job: j }, transferables([j.billing, j.network]));
+            if (reply.kind !== 'reconciled') throw new Error('unexpected worker reply');
+            finish(reply.outcome);
+          }
+        }),
+      );
     }
     for (const side of sides) errors[side].errors.sort((a, b) => a.line - b.line);
     const tEnd = now();
+    report('reconcile', true);
     return {
       summary: mergeResults(results),
       errors,
       timings: { splitMs: tSplit - t0, reconcileMs: tEnd - tSplit, totalMs: tEnd - t0 },
     };
   } finally {
-    if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+    await Promise.all(workers.map((w) => w.stop()));
+    rmSync(tmpDir, { recursive: true, force: true });
   }
+}
+
+const queues = new WeakMap<RunWorker, Promise<unknown>>();
+/** Runs calls on one worker one after the other. */
+function serialised<T>(w: RunWorker, f: () => Promise<T>): Promise<T> {
+  const prev = queues.get(w) ?? Promise.resolve();
+  const run = prev.then(f, f);
+  queues.set(
+    w,
+    run.catch(() => undefined),
+  );
+  return run;
 }

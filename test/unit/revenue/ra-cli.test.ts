@@ -38,6 +38,24 @@ test('reconcile prints one JSON line of counts per class and writes findings.csv
     out,
   );
   expect(r.stderr).toBe('');
+  // The same run on two worker threads gives the same line and the same file.
+  const w = ra(
+    'reconcile',
+    '--billing',
+    path.join(fixtures, 'billing.csv'),
+    '--network',
+    path.join(dir, 'network.jsonl.gz'),
+    '--out',
+    `${out}-w`,
+    '--workers',
+    '2',
+  );
+  expect(w.code).toBe(0);
+  const withoutTime = (s: string) => s.replace(/"elapsedMs":\d+/, '');
+  expect(withoutTime(w.stdout)).toBe(withoutTime(r.stdout));
+  expect(readFileSync(path.join(`${out}-w`, 'findings.csv'), 'utf8')).toBe(
+    readFileSync(path.join(out, 'findings.csv'), 'utf8'),
+  );
   expect(r.code).toBe(0);
   const lines = r.stdout.trim().split('\n');
   expect(lines).toHaveLength(1);
