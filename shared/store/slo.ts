@@ -15,6 +15,7 @@ export const slos = entityStore<Slo>(sloKeys.entityType, 'SLO');
 /** Pushed counts are kept for a quarter and a half (the longest window plus the monthly report). */
 export const SLI_TTL_DAYS = 140;
 const HOUR_MS = 3_600_000;
+const WRITE_CONCURRENCY = 4;
 
 const hourOf = (minute: number) => new Date(Math.floor(minute / HOUR_MS) * HOUR_MS).toISOString().slice(0, 13);
 const attributeOf = (minute: number, source: string) =>
@@ -28,31 +29,37 @@ export async function putSliCounts(sloId: string, source: string, points: Minute
     if (!byHour.has(h)) byHour.set(h, new Map());
     byHour.get(h)!.set(attributeOf(p.minute, source), p); // the last of two for one minute wins
   }
+  const hours = [...byHour];
+  let next = 0;
+  const writeHour = ([hour, attrs]: [string, Map<string, MinutePoint>]) => {
+    const names: Record<string, string> = { '#type': 'type', '#exp': 'expiresAt', '#hour': 'hour' };
+    const values: Record<string, unknown> = {
+      ':type': SLO_ENTITY.sliHour,
+      ':exp': Math.floor(Date.parse(`${hour}:00:00Z`) / 1000) + SLI_TTL_DAYS * 86_400,
+      ':hour': hour,
+    };
+    const sets = ['#type = :type', '#exp = :exp', '#hour = :hour'];
+    [...attrs].forEach(([attr, p], i) => {
+      names[`#a${i}`] = attr;
+      values[`:v${i}`] = [p.good, p.total];
+      sets.push(`#a${i} = :v${i}`);
+    });
+    return guard('store SLI counts', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: sloKeys.sliHour(sloId, hour),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  };
+  // A few hours at a time: a month of history is 720 updates, which must not flood the table.
   await Promise.all(
-    [...byHour].map(([hour, attrs]) => {
-      const names: Record<string, string> = { '#type': 'type', '#exp': 'expiresAt', '#hour': 'hour' };
-      const values: Record<string, unknown> = {
-        ':type': SLO_ENTITY.sliHour,
-        ':exp': Math.floor(Date.parse(`${hour}:00:00Z`) / 1000) + SLI_TTL_DAYS * 86_400,
-        ':hour': hour,
-      };
-      const sets = ['#type = :type', '#exp = :exp', '#hour = :hour'];
-      [...attrs].forEach(([attr, p], i) => {
-        names[`#a${i}`] = attr;
-        values[`:v${i}`] = [p.good, p.total];
-        sets.push(`#a${i} = :v${i}`);
-      });
-      return guard('store SLI counts', () =>
-        documentClient().send(
-          new UpdateCommand({
-            TableName: tableName(),
-            Key: sloKeys.sliHour(sloId, hour),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
+    Array.from({ length: Math.min(WRITE_CONCURRENCY, hours.length) }, async () => {
+      while (next < hours.length) await writeHour(hours[next++]!);
     }),
   );
 }

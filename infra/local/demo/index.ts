@@ -14,6 +14,7 @@ import { seedOncallDemo } from './oncall';
 import { seedProvisioningDemo } from './provisioning';
 import { seedPostmortemDemo } from './postmortems';
 import { seedRunbookDemo } from './runbooks';
+import { seedSloDemo } from './slo';
 
 export interface DemoIntegration {
   id: string;
@@ -106,6 +107,10 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
     seed: seedPostmortemDemo,
   },
   { name: 'runbooks (restart-billing-api, with an approval)', seed: seedRunbookDemo },
+  {
+    name: 'SLOs (checkout with a week of history, rating failing for its first hour: it pages, billing availability)',
+    seed: seedSloDemo,
+  },
 ];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {
