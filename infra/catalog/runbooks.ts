@@ -1,6 +1,7 @@
 // Runbook automation (docs/runbooks.md): versioned runbooks, runs as executions of the generic
 // interpreter machine state-machines/runbook.asl.json (decision 0061), approvals by task token.
 import { runbookOperations } from '../../shared/api/operations/runbooks';
+import { INCIDENT_DETAIL_TYPES as I, INCIDENT_EVENT_SOURCE } from '../../events/incidents';
 import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
@@ -19,6 +20,16 @@ export const runbooksFeature: CatalogFeature = {
       idempotencyTable: 'readwrite',
       stateMachines: { start: MACHINES, read: MACHINES, callbacks: MACHINES },
       triggers: httpRoutes(runbookOperations),
+    },
+    {
+      name: 'runbook-triggers',
+      description: 'Starts the runbooks attached to an incident (service, alert labels) when it opens, once each.',
+      entry: 'functions/runbook-triggers/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 60,
+      table: 'readwrite',
+      stateMachines: { start: MACHINES },
+      triggers: [{ kind: 'event', pattern: { source: [INCIDENT_EVENT_SOURCE], 'detail-type': [I.opened] } }],
     },
     {
       name: 'runbook-steps',

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { RunbookDefinition } from '../domain/runbooks/definition';
-import { documentClient, guard, isTransactionConflict, tableName } from './client';
+import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
 import { runbookKeys } from './keys';
 import { queryAll, type Item } from './query';
 import { updateVersioned } from './versioned';
@@ -138,7 +138,18 @@ export interface RunbookRun {
   updatedAt: string;
 }
 
-export async function insertRun(run: RunbookRun): Promise<void> {
+/** Store a new run; false when a run with this id exists. */
+export async function insertRun(run: RunbookRun): Promise<boolean> {
+  try {
+    await insertRunItem(run);
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+async function insertRunItem(run: RunbookRun): Promise<void> {
   await guard('create runbook run', () =>
     documentClient().send(
       new PutCommand({

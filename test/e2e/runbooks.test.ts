@@ -1,11 +1,14 @@
 // Runbooks end to end through the local runtime (one runtime, restarted once): a runbook with an
 // approval runs, pauses, resumes after another person approves, and every step lands on the
 // incident's timeline with a resolution report; the person who started it cannot approve it; a run
-// survives a restart of the runtime during its wait; a dry run acts on nothing; bad input is a 422.
+// survives a restart of the runtime during its wait; a dry run acts on nothing; bad input is a 422;
+// the demo's attached runbook starts by itself on a matching incident.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_WEBHOOK_SECRET, SIGNATURE_HEADER, verifyWebhookSignature } from '../../shared/adapters/drivers/webhook';
 import { DEMO_POSTMORTEM_INCIDENT_ID } from '../../infra/local/demo/postmortems';
+import { sweepOnce } from '../../functions/timer-sweeper/sweep';
+import { timerHandlers } from '../../functions/timer-sweeper/registry';
 import { startTestRuntime, tempDataDir, uniqueTablePrefix, type TestRuntime } from '../support/local';
 
 const ADMIN = 'demo-admin-token';
@@ -149,6 +152,9 @@ describe('runbook runs', () => {
     });
     const id = started.body.id as string;
     await until(id, (r) => r.steps.length === 1);
+    // The first step's Task has returned; give the engine a moment to journal it and enter the
+    // wait (12 s at this time scale): a Task still in flight at a stop runs again, as Lambda retries do.
+    await new Promise((res) => setTimeout(res, 1500));
     const before = calls.length;
     await rt.stop();
     rt = await start();
@@ -189,4 +195,43 @@ describe('runbook runs', () => {
     expect((await call('GET', '/runbooks/e2e-bad', VIEWER)).status).toBe(404);
     expect((await call('GET', `/incidents/${INCIDENT}/runbook-runs`, VIEWER)).body.items).toHaveLength(3);
   });
+
+  it('starts an attached runbook by itself when a matching incident opens (the demo rule), once', async () => {
+    const hook = await rt.request('POST', '/hooks/demo-generic', {
+      token: 'demo-generic-token',
+      body: {
+        dedupKey: 'e2e-billing-api-down',
+        severity: 'critical',
+        summary: 'BillingApiDown',
+        service: 'billing-api',
+      },
+    });
+    expect(hook.status).toBe(202);
+    let runs: Json[] = [];
+    const deadline = Date.now() + 45_000;
+    while (Date.now() < deadline) {
+      await rt.settle();
+      await sweepOnce(() => new Date(Date.now() + 31_000), { handlers: timerHandlers });
+      await rt.settle();
+      const incidents = (await call('GET', '/incidents?service=billing-api', VIEWER)).body.items as Json[];
+      const opened = incidents.find((i) => i.title.includes('BillingApiDown'));
+      if (opened) runs = (await call('GET', `/incidents/${opened.id}/runbook-runs`, VIEWER)).body.items as Json[];
+      if (runs.length) break;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ runbookId: 'restart-billing-api', trigger: { kind: 'rule', by: 'rule' } });
+    expect(runs[0]!.parameters).toEqual({ region: 'eu-west-1' });
+    // Nobody started it by hand: the responder may approve it.
+    await until(runs[0]!.id, (r) => r.status === 'waiting-approval');
+    expect(
+      (await call('POST', `/runbook-runs/${runs[0]!.id}/approval`, RESPONDER, { decision: 'reject' })).status,
+    ).toBe(200);
+    const done = await until(runs[0]!.id, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(done.status).toBe('failed');
+    expect(done.steps.map((x: Json) => [x.id, x.status])).toEqual([
+      ['announce', 'succeeded'],
+      ['approve', 'failed'],
+    ]);
+  }, 90_000);
 });

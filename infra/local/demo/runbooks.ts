@@ -1,5 +1,6 @@
 // Demo runbook: "restart-billing-api" — tell the team, ask for an approval, wait for the restart to
-// settle, open a check ticket — run it by hand on the demo P1 (docs/runbooks.md). Create-if-missing.
+// settle, open a check ticket. Run it by hand on the demo P1, or let its attachment start it: a
+// billing-api incident of a BillingApiDown alert does (docs/runbooks.md). Create-if-missing.
 import { runbookSchema } from '../../../shared/domain/runbooks/definition';
 import { getRunbook, putRunbook } from '../../../shared/store/runbooks';
 import type { DemoSeedContext } from './index';
@@ -10,6 +11,13 @@ export const demoRunbook = runbookSchema.parse({
   name: 'Restart the billing API',
   description: 'Rolling restart of billing-api in one region, with an approval before it.',
   parameters: [{ name: 'region', type: 'string', description: 'Where to restart' }],
+  // Attached to billing-api incidents of a BillingApiDown alert (route "billing"): such an incident
+  // starts it by itself, and it waits for a responder's approval.
+  attach: {
+    services: ['billing-api'],
+    labels: { alertname: 'BillingApiDown' },
+    parameters: { region: 'eu-west-1' },
+  },
   steps: [
     {
       id: 'announce',

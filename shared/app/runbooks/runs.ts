@@ -3,10 +3,12 @@
 // step, a wait ended, ask for an approval, an approval decided, finish, abort), and a person's
 // approval. Every step's output lands on the incident's timeline; starts and decisions get an
 // immutable audit record; the end writes a resolution report on the run and the timeline.
+import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import {
   approvalRefusal,
+  attachedTo,
   bindParameters,
   nextStep,
   render,
@@ -21,12 +23,13 @@ import { signWebhook, SIGNATURE_HEADER, webhookSecretFromEnv } from '../../adapt
 import { taskCallbacks } from '../../adapters/stepfunctions';
 import { logger } from '../../observability/logger';
 import type { Actor, Incident } from '../../domain/incidents/model';
-import { mutateIncident, requireIncident } from '../../store/incidents';
+import { getIncidentDetail, mutateIncident, requireIncident } from '../../store/incidents';
 import {
   appendAudit,
   requireRun,
   requireRunbook,
   insertRun,
+  listRunbooks,
   updateRun,
   type Runbook,
   type RunbookRun,
@@ -35,6 +38,31 @@ import {
 import { openTicket } from '../tickets/commands';
 
 export const RUNBOOK_MACHINE = 'runbook';
+
+/** On Incident Opened: start every runbook attached to the incident (its service, its alerts' labels), once each. */
+export async function runAttached(incidentId: string, now: Date): Promise<string[]> {
+  const [detail, runbooks] = await Promise.all([getIncidentDetail(incidentId), listRunbooks()]);
+  if (!detail) return [];
+  const labels = detail.alerts
+    .filter((a) => a.relation === 'member')
+    .map((a) => ((a as { labels?: Record<string, string> }).labels ?? {}) as Record<string, string>);
+  const started: string[] = [];
+  for (const rb of runbooks.filter((r) => attachedTo(r.attach, detail.incident, labels))) {
+    const run = await startRun({
+      incidentId,
+      runbookId: rb.id,
+      parameters: rb.attach!.parameters,
+      dryRun: rb.attach!.dryRun,
+      by: { id: 'rule', name: `attached to ${rb.attach!.services.join(',') || 'labels'}` },
+      trigger: 'rule',
+      // Execution names are at most 80 characters of [A-Za-z0-9-_]: a hash keeps it one per pair.
+      runId: `rule-${createHash('sha256').update(`${incidentId}\n${rb.id}`).digest('hex').slice(0, 40)}`,
+      now,
+    });
+    started.push(run.id);
+  }
+  return started;
+}
 
 /** Where the interpreter goes next: a step (with how it is routed) or the end. */
 export interface Cursor {
@@ -90,6 +118,8 @@ export interface StartRun {
   dryRun: boolean;
   by: { id: string; name?: string };
   trigger?: 'manual' | 'rule';
+  /** A fixed run id (rule runs: one per incident and runbook); taken already → that run, nothing started. */
+  runId?: string;
   now: Date;
 }
 
@@ -99,7 +129,7 @@ export async function startRun(r: StartRun): Promise<RunbookRun> {
   const parameters = bindParameters(runbook, r.parameters);
   const at = r.now.toISOString();
   const run: RunbookRun = {
-    id: ulid(r.now.getTime()),
+    id: r.runId ?? ulid(r.now.getTime()),
     runbookId: runbook.id,
     runbookVersion: runbook.version,
     runbookName: runbook.name,
@@ -114,7 +144,13 @@ export async function startRun(r: StartRun): Promise<RunbookRun> {
     version: 1,
     updatedAt: at,
   };
-  await insertRun(run);
+  if (!(await insertRun(run))) {
+    // A retry: the run is stored; start its execution if the first attempt did not get that far.
+    const existing = await requireRun(run.id);
+    if (existing.executionArn) return existing;
+    const arn = await orderExecutions().start(RUNBOOK_MACHINE, run.id, { runId: run.id });
+    return updateRun(run.id, { executionArn: arn }, at);
+  }
   await appendAudit({
     runId: run.id,
     at,

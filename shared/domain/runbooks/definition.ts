@@ -81,11 +81,27 @@ export const stepSchema = z.discriminatedUnion('kind', [
 export type RunbookStep = z.infer<typeof stepSchema>;
 export type StepKind = RunbookStep['kind'];
 
+/** Runs the runbook by itself when an incident opens whose service is listed (if any are) and one of
+ * whose alerts carries every listed label (if any are); at least one of the two is required. */
+export const attachSchema = z
+  .object({
+    services: z.array(z.string().min(1).max(128)).max(50).default([]),
+    labels: z.record(z.string().min(1).max(100), z.string().max(500)).default({}),
+    /** The parameters of such a run (checked against the runbook's parameters when it is saved). */
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    dryRun: z.boolean().default(false),
+  })
+  .refine((a) => a.services.length > 0 || Object.keys(a.labels).length > 0, {
+    message: 'name services, labels or both',
+  });
+export type RunbookAttach = z.infer<typeof attachSchema>;
+
 export const runbookSchema = z.object({
   name: text(200),
   description: z.string().max(2000).optional(),
   parameters: z.array(parameterSchema).max(20).default([]),
   steps: z.array(stepSchema).min(1).max(50),
+  attach: attachSchema.optional(),
 });
 export type RunbookDefinition = z.infer<typeof runbookSchema>;
 
@@ -123,7 +139,26 @@ export function checkRunbook(def: RunbookDefinition): void {
     if (p.default !== undefined && typeof p.default !== p.type)
       issues.push({ field: `parameters.${i}.default`, message: `must be a ${p.type}` });
   });
+  if (!issues.length && def.attach)
+    try {
+      bindParameters(def, def.attach.parameters);
+    } catch (err) {
+      for (const i of (err as ValidationError).issues) issues.push({ field: `attach.${i.field}`, message: i.message });
+    }
   if (issues.length) throw new ValidationError('The runbook is not valid.', issues);
+}
+
+/** Whether an opened incident (its service, its alerts' labels) matches the runbook's attachment. */
+export function attachedTo(
+  attach: RunbookAttach | undefined,
+  incident: { serviceId?: string },
+  alertLabels: ReadonlyArray<Record<string, string>>,
+): boolean {
+  if (!attach) return false;
+  if (attach.services.length && !attach.services.includes(incident.serviceId ?? '')) return false;
+  const wanted = Object.entries(attach.labels);
+  if (wanted.length && !alertLabels.some((l) => wanted.every(([k, v]) => l[k] === v))) return false;
+  return true;
 }
 
 export type ParameterValues = Record<string, string | number | boolean>;

@@ -3,6 +3,7 @@
 import { ValidationError } from '../../../shared/domain/errors';
 import {
   approvalRefusal,
+  attachedTo,
   bindParameters,
   checkRunbook,
   nextStep,
@@ -113,5 +114,26 @@ describe('runbook definitions', () => {
     expect(approvalRefusal(step, 'ann', 'bob')).toBeUndefined();
     expect(approvalRefusal({ ...step, approvers: ['cy'] }, 'ann', 'bob')).toMatchObject({ status: 403 });
     expect(approvalRefusal({ ...step, approvers: ['cy'] }, 'ann', 'cy')).toBeUndefined();
+  });
+
+  it('an attachment matches the incident by service and by one alert carrying every label', () => {
+    const attach = def({
+      attach: { services: ['billing-api'], labels: { alertname: 'Down' }, parameters: { region: 'eu' } },
+    }).attach!;
+    expect(attachedTo(attach, { serviceId: 'billing-api' }, [{ alertname: 'Down', severity: 'critical' }])).toBe(true);
+    expect(attachedTo(attach, { serviceId: 'billing-api' }, [{ alertname: 'Up' }])).toBe(false);
+    expect(attachedTo(attach, { serviceId: 'rating' }, [{ alertname: 'Down' }])).toBe(false);
+    expect(attachedTo(undefined, { serviceId: 'billing-api' }, [])).toBe(false);
+    expect(runbookSchema.safeParse({ ...def(), attach: { parameters: {} } }).success).toBe(false);
+  });
+
+  it("an attachment's parameters must bind to the runbook's, named under attach", () => {
+    const d = def({ attach: { services: ['billing-api'], parameters: {} } });
+    expect(() => checkRunbook(d)).toThrow(ValidationError);
+    try {
+      checkRunbook(d);
+    } catch (err) {
+      expect((err as ValidationError).issues.map((i) => i.field)).toEqual(['attach.parameters.region']);
+    }
   });
 });
