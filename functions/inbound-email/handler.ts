@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2, Context, SESEvent } from 'aws-lambda';
 import { EmailRejectedError } from '../../shared/domain/tickets/email';
 import { inboundEmailOperations } from '../../shared/api/operations/tickets';
-import { httpApi, json } from '../../shared/http/api';
+import { httpApi, json } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { logger } from '../../shared/observability/logger';
 import { mailSource } from './mail-source';

@@ -7,7 +7,7 @@ import {
   newProductSpecification,
 } from '../../shared/app/provisioning/product-catalog';
 import { productCatalogOperations } from '../../shared/api/operations/provisioning';
-import { httpApi, json, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { requireUnscoped } from '../../shared/http/auth';
 import {
   listProductOfferings,

@@ -8,7 +8,7 @@ import { customerView } from '../../shared/app/provisioning/customer-view';
 import { customerOperations } from '../../shared/api/operations/provisioning';
 import { ValidationError } from '../../shared/domain/errors';
 import type { CustomerService } from '../../shared/domain/provisioning/customers';
-import { httpApi, json, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { canSee, requireUnscoped, requireVisible, type Principal } from '../../shared/http/auth';
 import {
   createCustomerUser,

@@ -1,6 +1,6 @@
 // Lambda entry for the incidents ops API (see infra/catalog.ts: "ops-incidents").
 import { incidentOperations } from '../../shared/api/operations/incidents';
-import { httpApi, json, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import {
   acknowledgeIncident,

@@ -3,7 +3,7 @@
 import { ulid } from 'ulid';
 import { newToken, publicIntegration } from '../../shared/domain/integration';
 import { integrationOperations } from '../../shared/api/operations/ingest';
-import { httpApi, json, noContent } from '../../shared/http/api';
+import { httpApi, json, noContent } from '../../shared/http/idempotent-api';
 import {
   createIntegration,
   deleteIntegration,

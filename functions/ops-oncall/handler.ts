@@ -23,7 +23,7 @@ import {
   type HttpRequest,
   type HttpResult,
   type OperationHandlers,
-} from '../../shared/http/api';
+} from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { getIncident } from '../../shared/store/incidents';
 import {

@@ -3,7 +3,7 @@
 // stored or started (docs/orders.md).
 import { orderView } from '../../shared/domain/orders/order';
 import { orderOperations } from '../../shared/api/operations/orders';
-import { httpApi, json, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { inScope } from '../../shared/domain/provisioning/scope';
 import {

@@ -4,7 +4,7 @@
 import { ulid } from 'ulid';
 import { type PingKind } from '../../shared/domain/probes/definitions';
 import { probeOperations } from '../../shared/api/operations/probes';
-import { httpApi, json, noContent, type HttpResult } from '../../shared/http/api';
+import { httpApi, json, noContent, type HttpResult } from '../../shared/http/idempotent-api';
 import { listFlips } from '../../shared/store/probe-history';
 import {
   createJob,

@@ -2,7 +2,7 @@
 import { ulid } from 'ulid';
 import { silenceActive } from '../../shared/domain/incidents/silences';
 import { ruleOperations } from '../../shared/api/operations/incidents';
-import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { getRules, putRules, ruleHistory } from '../../shared/store/rules';
 import { invalidateQuietRules, maintenanceWindows, silences } from '../../shared/store/silences';

@@ -2,7 +2,7 @@
 import { ValidationError } from '../../shared/domain/errors';
 import { checkDependencies } from '../../shared/domain/services';
 import { serviceOperations } from '../../shared/api/operations/incidents';
-import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/idempotent-api';
 import { invalidateServiceCache, services, teams } from '../../shared/store/services';
 
 const id = (req: HttpRequest) => req.params.id!;

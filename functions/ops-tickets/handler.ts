@@ -4,7 +4,7 @@
 import { ValidationError } from '../../shared/domain/errors';
 import { commentVisible, ticketView, viewVersion, type Ticket } from '../../shared/domain/tickets/ticket';
 import { ticketOperations } from '../../shared/api/operations/tickets';
-import { httpApi, json, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { addComment, addTimeEntry, changeTicket, openTicket } from '../../shared/app/tickets/commands';
 import { ensureConfig, getConfig } from '../../shared/store/ticket-config';

@@ -9,7 +9,7 @@ import { openWorkflowTask } from '../../shared/app/tickets/workflow-task';
 import { workflowTaskSchema } from '../../shared/domain/tickets/requests';
 import { ticketView } from '../../shared/domain/tickets/ticket';
 import { workflowTaskOperations } from '../../shared/api/operations/tickets';
-import { httpApi, json } from '../../shared/http/api';
+import { httpApi, json } from '../../shared/http/idempotent-api';
 import { logger } from '../../shared/observability/logger';
 import { lambdaHandler } from '../../shared/http/event-handler';
 

@@ -9,7 +9,9 @@
 // - zod 4 re-exports all of its ~40 locales (`z.locales`), and `import { z } from 'zod'` keeps them
 //   all; Nocturne only uses English, zod's default. The `zod-locales-en` plugin bundles `en` alone.
 import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 /** Repository root: catalog entries are relative to it. */
@@ -44,6 +46,26 @@ export const zodLocalesEnOnly: Plugin = {
   },
 };
 
+/**
+ * docs/openapi.json is data (~800 KB of JSON, ~19 KB brotli-compressed): the `openapi` function
+ * imports it, and the bundle carries it compressed, decompressed and parsed once at load.
+ */
+export const compressedOpenApiDocument: Plugin = {
+  name: 'compressed-openapi-document',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]docs[\\/]openapi\.json$/ }, async (args) => {
+      const packed = brotliCompressSync(JSON.stringify(JSON.parse(await readFile(args.path, 'utf8')))).toString(
+        'base64',
+      );
+      return {
+        contents: `import { brotliDecompressSync } from 'node:zlib';
+export default JSON.parse(brotliDecompressSync(Buffer.from(${JSON.stringify(packed)}, 'base64')).toString('utf8'));`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 export interface BundleOptions {
   /** Also bundle the AWS SDK (comparison figures only; never deployed). @default false */
   bundleAwsSdk?: boolean;
@@ -64,7 +86,7 @@ export function esbuildOptions(entry: string, opts: BundleOptions = {}): BuildOp
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_BANNER },
     external: opts.bundleAwsSdk ? [] : RUNTIME_PROVIDED_MODULES,
-    plugins: [zodLocalesEnOnly],
+    plugins: [zodLocalesEnOnly, compressedOpenApiDocument],
     logLevel: 'warning',
   };
 }

@@ -9,7 +9,7 @@ import { MalformedPayloadError, ValidationError } from '../domain/errors';
 import { isCreateOperation, routeKeyOf, type Operation, type RouteKey } from '../api/operation';
 import { logger } from '../observability/logger';
 import { requireRole, type Principal } from './auth';
-import { idempotencyKeyOf, runIdempotent } from './idempotency';
+import { idempotencyKeyOf, type IdempotentRunner } from './idempotency-key';
 import { problem, problemResponse, toProblem } from './problem';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -171,6 +171,11 @@ export interface HttpApiOptions {
   timeoutEarlyMs?: number;
   /** Clock, injectable for tests. */
   clock?: () => Date;
+  /**
+   * Required when an operation creates (POST answering 201): `runIdempotent` from
+   * shared/http/idempotency.ts. Passed in, so functions without create routes do not bundle it.
+   */
+  idempotency?: IdempotentRunner;
 }
 
 /**
@@ -198,6 +203,10 @@ export function httpApi<const Ops extends readonly Operation[]>(
   }
   const unknown = Object.keys(byKey).filter((k) => !routes.has(k));
   if (unknown.length) throw new Error(`httpApi: handlers for routes no operation declares: ${unknown.join(', ')}`);
+  const runIdempotent = opts.idempotency;
+  const creates = operations.filter(isCreateOperation).map(routeKeyOf);
+  if (creates.length && !runIdempotent)
+    throw new Error(`httpApi: create routes (${creates.join(', ')}) need opts.idempotency (runIdempotent)`);
 
   const dispatch = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> => {
     const route = routes.get(event.routeKey);
@@ -223,7 +232,7 @@ export function httpApi<const Ops extends readonly Operation[]>(
         body: op.body ? parseBody(req, op.body) : undefined,
       };
     const key = isCreateOperation(op) ? idempotencyKeyOf(req.headers) : undefined;
-    if (key === undefined) return route.handler(req);
+    if (key === undefined || !runIdempotent) return route.handler(req);
     const body = op.input === 'handler' ? req.rawBody : req.input.body;
     return runIdempotent(
       { principal: req.principal?.id ?? 'anonymous', route: event.routeKey, key, body },

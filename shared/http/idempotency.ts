@@ -5,7 +5,8 @@
 // are scoped per caller (principal) and route. The same key with another body is a 422 naming
 // the header; a retry while the first request is still running is a 409 with Retry-After.
 // Requests without the header behave as before. Failed requests (4xx/5xx thrown as problems) are
-// not kept: a retry runs again.
+// not kept: a retry runs again. Only functions with create routes bundle this module (and
+// Powertools idempotency): they hand `runIdempotent` to httpApi (shared/http/api.ts).
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
@@ -15,34 +16,11 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { idempotencyStore } from '../store/idempotency';
+import { IDEMPOTENCY_KEY_HEADER, type KeyedRequest } from './idempotency-key';
 import { problem, StoreUnavailableError } from './problem';
 
-export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
 export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 3600;
-const MAX_KEY_LENGTH = 255;
-
-interface KeyedRequest {
-  principal: string;
-  route: string;
-  key: string;
-  body: unknown;
-}
-
-/** The header's key, checked; undefined when the request carries none. */
-export function idempotencyKeyOf(headers: Record<string, string | undefined>): string | undefined {
-  const raw = headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
-  if (raw === undefined) return undefined;
-  const key = raw.trim();
-  if (key === '' || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key))
-    throw problem(
-      400,
-      `The ${IDEMPOTENCY_KEY_HEADER} header must be 1 to ${MAX_KEY_LENGTH} visible ASCII characters (a UUID is a good choice).`,
-      {
-        errors: [{ field: IDEMPOTENCY_KEY_HEADER, message: `1 to ${MAX_KEY_LENGTH} visible ASCII characters` }],
-      },
-    );
-  return key;
-}
 
 /**
  * Run `run` at most once per (principal, route, key): the first result is stored and returned for

@@ -59,10 +59,11 @@ describe('bundling every catalog function', () => {
       expect(bundle).not.toContain('x-amz-user-agent');
       // zod's locales: English only (the German one would bring "Ungültige Eingabe").
       expect(bundle).not.toContain('Ungültige Eingabe');
-      // The webhook's budget. Issue 15 asks for < 300 KB; the Idempotency-Key layer every httpApi function now
-      // bundles (Powertools idempotency + jmespath) took ingest from 269 KB to 330 KB. Held at 340 KB so it
-      // cannot grow further unnoticed until issue 15 takes it back under 300 KB.
-      if (def.name === 'ingest') expect(Buffer.byteLength(bundle)).toBeLessThan(340_000);
+      // The webhook's budget (issue 15: < 300 KB). Powertools idempotency is bundled only by functions with
+      // create routes (shared/http/idempotent-api.ts); the webhook has none.
+      if (def.name === 'ingest') expect(Buffer.byteLength(bundle)).toBeLessThan(300_000);
+      // The OpenAPI document is data, embedded compressed; the API's schemas are not bundled to build it.
+      if (def.name === 'openapi') expect(Buffer.byteLength(bundle)).toBeLessThan(300_000);
 
       // Import the bundle in a Node 22 child process, with stand-ins for the deployed environment.
       const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(assetDir, 'index.mjs')).href)});

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { handler as opsRules } from '../../functions/ops-rules/handler';
 import type { Operation } from '../../shared/api/operation';
-import { httpApi, json } from '../../shared/http/api';
+import { httpApi, json } from '../../shared/http/idempotent-api';
 import type { Role } from '../../shared/http/auth';
 import { call, type Handler } from '../support/http-event';
 import { useOwnTable } from '../support/store';

@@ -1,7 +1,7 @@
 // JSON routes refuse a body sent as anything but JSON with 415 problem+json (issue 10 §4).
 import { z } from 'zod';
 import type { Operation } from '../../../shared/api/operation';
-import { httpApi, isJsonMediaType, json } from '../../../shared/http/api';
+import { httpApi, isJsonMediaType, json } from '../../../shared/http/idempotent-api';
 import { apiEvent, lambdaContext } from '../../support/http-event';
 
 const thingOperations = [
