@@ -14,7 +14,7 @@ import {
 import { dayOf } from '../../shared/domain/postmortems/lifecycle';
 import { postmortemMarkdown } from '../../shared/domain/postmortems/markdown';
 import type { PersonRef } from '../../shared/domain/postmortems/model';
-import { httpApi, json, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { listPostmortems } from '../../shared/store/postmortems';
 
 const by = (req: HttpRequest): PersonRef => ({ type: 'user', id: req.principal!.id, name: req.principal!.name });

@@ -8,7 +8,7 @@ import { resolveSloAlerts } from '../../shared/app/slo/tick';
 import { ConflictError } from '../../shared/domain/errors';
 import { floorMinute } from '../../shared/domain/slo/evaluate';
 import { exportOpenSlo, importOpenSlo, OpenSloError, openSloYaml, parseOpenSlo } from '../../shared/domain/slo/openslo';
-import { httpApi, json, noContent } from '../../shared/http/api';
+import { httpApi, json, noContent } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { putSliCounts, slos } from '../../shared/store/slo';
 

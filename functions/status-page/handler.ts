@@ -11,7 +11,7 @@ import {
   summaryJson,
   type PageInfo,
 } from '../../shared/domain/statuspage/render';
-import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/api';
+import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/idempotent-api';
 import { IDEMPOTENCY_KEY_HEADER } from '../../shared/http/idempotency';
 import { problem } from '../../shared/http/problem';
 import { getIncident } from '../../shared/store/incidents';

@@ -206,7 +206,9 @@ export function httpApi<const Ops extends readonly Operation[]>(
   const runIdempotent = opts.idempotency;
   const creates = operations.filter(isCreateOperation).map(routeKeyOf);
   if (creates.length && !runIdempotent)
-    throw new Error(`httpApi: create routes (${creates.join(', ')}) need opts.idempotency (runIdempotent)`);
+    throw new Error(
+      `httpApi: create routes (${creates.join(', ')}) keep Idempotency-Key answers: import httpApi from shared/http/idempotent-api`,
+    );
 
   const dispatch = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> => {
     const route = routes.get(event.routeKey);
