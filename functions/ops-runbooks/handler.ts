@@ -3,7 +3,7 @@
 import { runbookOperations } from '../../shared/api/operations/runbooks';
 import { answerApproval, ApprovalRefusedError, startRun } from '../../shared/app/runbooks/runs';
 import { checkRunbook } from '../../shared/domain/runbooks/definition';
-import { httpApi, json, type HttpRequest } from '../../shared/http/api';
+import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import {
   auditOf,
