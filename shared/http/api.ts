@@ -13,6 +13,7 @@ import { idempotencyKeyOf, type IdempotentRunner } from './idempotency-key';
 import { problem, problemResponse, toProblem } from './problem';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+const NO_QUERY = z.object({});
 
 export interface HttpRequest {
   event: APIGatewayProxyEventV2;
@@ -230,7 +231,8 @@ export function httpApi<const Ops extends readonly Operation[]>(
     if (op.input === 'handler') req.input = { query: req.query, body: undefined };
     else
       req.input = {
-        query: op.query ? parseQuery(req, op.query) : req.query,
+        // A route that declares no query parameters refuses any (a misspelt filter is a 400, not ignored).
+        query: parseQuery(req, op.query ?? NO_QUERY),
         body: op.body ? parseBody(req, op.body) : undefined,
       };
     const key = isCreateOperation(op) ? idempotencyKeyOf(req.headers) : undefined;

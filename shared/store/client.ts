@@ -3,6 +3,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from './errors';
+import { invalidCursor } from './pagination';
 
 /** One write of a TransactWriteItems call (Put, Update, Delete or ConditionCheck). */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -104,7 +105,11 @@ export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
     // Failures of the AWS call itself (they carry $metadata) and of the connection to it are infrastructure failures.
     if (!(err as { $metadata?: unknown }).$metadata && !isNetworkFailure(err)) throw err;
     const name = (err as { name?: string }).name ?? 'Error';
-    if (name === 'ValidationException') throw err;
+    if (name === 'ValidationException') {
+      // A start key DynamoDB refuses came from a cursor the client altered: a bad request naming it.
+      if (/exclusive ?start ?key|starting key/i.test((err as Error).message ?? '')) throw invalidCursor();
+      throw err;
+    }
     throw new StoreUnavailableError(`DynamoDB ${what} failed: ${name}`, { cause: err });
   }
 }

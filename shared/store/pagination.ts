@@ -10,7 +10,7 @@ export function decodeCursor<T = Record<string, unknown>>(cursor: string | undef
   if (cursor === undefined || cursor === '') return undefined;
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (v === null || typeof v !== 'object') throw new Error('not an object');
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
     return v as T;
   } catch {
     throw invalidCursor();

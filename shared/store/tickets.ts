@@ -517,7 +517,13 @@ export async function listTickets(
   const sinceKey = opts.since.toISOString();
   let day = cur?.day ?? dayOf(opts.until.toISOString());
   let start = cur?.key;
-  if (cur && (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day))) throw invalidCursor();
+  if (
+    cur &&
+    (typeof cur.day !== 'string' ||
+      !/^\d{4}-\d{2}-\d{2}$/.test(cur.day) ||
+      (cur.key !== undefined && (cur.key === null || typeof cur.key !== 'object' || Array.isArray(cur.key))))
+  )
+    throw invalidCursor();
   const firstDay = dayOf(sinceKey);
   while (day >= firstDay && items.length < opts.limit) {
     const r = await guard('list tickets', () =>
