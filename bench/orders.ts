@@ -7,6 +7,7 @@
 //     deletes included): how the orders ended, and the orphans left — OCS subscribers or customer
 //     records of orders that did not complete (goal 0).
 // Prints one JSON line of figures.
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { getOrder } from '../shared/store/orders';
 import { customerPartition } from '../shared/store/customers';
@@ -49,17 +50,42 @@ async function main(): Promise<void> {
     const mem = memorySampler();
     const t0 = performance.now();
     const wall0 = Date.now();
+    const answers: Record<string, number> = {};
     const placed = await Promise.all(
       Array.from({ length: ORDERS }, async (_, i) => {
         const sent = Date.now();
-        const r = await fetch(`${rt.url}/productOrder`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(newCustomerOrderBody(cat, { name: `${label} ${i}` })),
-        });
-        const body = (await r.json()) as { id?: string };
-        if (r.status !== 201 || !body.id) throw new Error(`POST /productOrder: ${r.status} ${JSON.stringify(body)}`);
-        return { id: body.id, sent };
+        // As a careful client does: one Idempotency-Key per order, and a 503/429 (or a 409 while the
+        // first attempt still runs) retried after its Retry-After, so a retry never places it twice.
+        const key = randomUUID();
+        const orderBody = JSON.stringify(newCustomerOrderBody(cat, { name: `${label} ${i}` }));
+        for (let attempt = 1; ; attempt++) {
+          let r: Response;
+          try {
+            r = await fetch(`${rt.url}/productOrder`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${token}`,
+                'content-type': 'application/json',
+                'idempotency-key': key,
+              },
+              body: orderBody,
+            });
+          } catch (err) {
+            // A connection reset under the burst: the client retries with the same key.
+            answers.network = (answers.network ?? 0) + 1;
+            if (attempt >= 30) throw err;
+            await new Promise((done) => setTimeout(done, 1000));
+            continue;
+          }
+          answers[r.status] = (answers[r.status] ?? 0) + 1;
+          const body = (await r.json()) as { id?: string };
+          if (r.status === 201 && body.id) return { id: body.id, sent };
+          // A 500 is counted (the figures show it) and retried like a 503: the key keeps it single.
+          if (![409, 429, 500, 503].includes(r.status) || attempt >= 30)
+            throw new Error(`POST /productOrder: ${r.status} ${JSON.stringify(body)}`);
+          const wait = Number(r.headers.get('retry-after') ?? 1);
+          await new Promise((done) => setTimeout(done, (Number.isFinite(wait) ? wait : 1) * 1000));
+        }
       }),
     );
     const acceptedMs = performance.now() - t0;
@@ -104,6 +130,8 @@ async function main(): Promise<void> {
     return {
       orders: ORDERS,
       acceptedInMs: Math.round(acceptedMs),
+      // Every answer to POST /productOrder by status (retries included): never a 500.
+      postAnswers: answers,
       states,
       stuck: pending.size,
       p50Ms: pct(times, 50),

@@ -14,6 +14,9 @@ import { problem, problemResponse, toProblem } from './problem';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const NO_QUERY = z.object({});
+/** The 503 leaves this much of the Lambda's time (every HTTP function has at least 5 s): enough for
+ * the answer to get out even when the process is busy, so a slow request is a 503, never a timeout 500. */
+export const TIMEOUT_EARLY_MS = 2000;
 
 export interface HttpRequest {
   event: APIGatewayProxyEventV2;
@@ -168,7 +171,7 @@ function checkRequestTarget(event: APIGatewayProxyEventV2): void {
 
 export interface HttpApiOptions {
   maxBodyBytes?: number;
-  /** Answer 503 this long before the Lambda deadline (default 1000 ms). */
+  /** Answer 503 this long before the Lambda deadline (default TIMEOUT_EARLY_MS). */
   timeoutEarlyMs?: number;
   /** Clock, injectable for tests. */
   clock?: () => Date;
@@ -245,10 +248,10 @@ export function httpApi<const Ops extends readonly Operation[]>(
     );
   };
 
-  // A handler nearing its Lambda timeout (a stalled store) answers 503 + Retry-After one second
+  // A handler nearing its Lambda timeout (a stalled store) answers 503 + Retry-After two seconds
   // before the deadline instead of a gateway 500/504; writes are ordered so a retry completes them.
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>({
-    timeoutEarlyInMillis: opts.timeoutEarlyMs ?? 1000,
+    timeoutEarlyInMillis: opts.timeoutEarlyMs ?? TIMEOUT_EARLY_MS,
     timeoutEarlyResponse: () => {
       throw problem(503, 'Nocturne could not finish the request in time (the store is slow); retry shortly.', {
         headers: { 'retry-after': '5' },
