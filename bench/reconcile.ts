@@ -5,7 +5,8 @@
 //     same code as `npm run ra -- reconcile` (reconcileUsageFiles → reconcilePartition);
 //  3. prints, per size, one JSON line: records/s, wall time, peak RSS, and recall and precision per
 //     class against the injected truth.
-// Options: --records <n[,n...]>, --partitions <n> (default: the config's 16), --rate <share per class>.
+// Options: --records <n[,n...]>, --partitions <n> (the minimum; big files get more, see
+// usage-file-run.ts), --rate <share per class>.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ async function measure(dir: string, partitions: number): Promise<void> {
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       counts: run.summary.counts,
       leakagePct: run.summary.leakagePct,
+      partitions: run.summary.partitions,
       badLines: run.errors.billing.count + run.errors.network.count,
     }) + '\n',
   );
@@ -72,6 +74,7 @@ async function bench(n: number, partitions: number, rate: number): Promise<void>
       peakRssMb: number;
       counts: Record<string, number>;
       leakagePct: number;
+      partitions: number;
       badLines: number;
     };
     const found = new Map<string, string>();
@@ -111,7 +114,7 @@ async function bench(n: number, partitions: number, rate: number): Promise<void>
       JSON.stringify({
         bench: 'reconcile',
         recordsPerSide: n,
-        partitions,
+        partitions: m.partitions,
         fileMb: Math.round((g.bytes.billing + g.bytes.network) / 1e5) / 10,
         wallMs: m.wallMs,
         // CPU time of the run (all threads): on a shared, loaded machine wall time shows the load.
