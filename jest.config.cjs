@@ -14,6 +14,11 @@ const setupFiles = ['<rootDir>/test/support/log-level.ts', '<rootDir>/test/suppo
 const common = { transform, transformIgnorePatterns, moduleNameMapper, setupFiles, testEnvironment: 'node' };
 
 module.exports = {
+  // Every test file in a fresh worker process: a file that starts the local runtime can leave work in
+  // flight (a Step Functions task, a timer) that would otherwise write into the next file's table or
+  // fail after the run. A tiny idle-memory limit makes jest restart its worker after each file (and
+  // run in a worker even with one core to spare, rather than in band).
+  workerIdleMemoryLimit: '1MB',
   // Per-project testTimeout is not honoured by jest; integration and infra tests need minutes.
   testTimeout: 180000,
   projects: [
