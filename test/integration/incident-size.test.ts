@@ -11,7 +11,8 @@ import { at, setRules, snap } from '../support/incidents';
 import { useOwnTable } from '../support/store';
 
 useOwnTable();
-jest.setTimeout(120_000);
+// 20,000 memberships written to DynamoDB Local: about a minute alone, more after the rest of the suite.
+jest.setTimeout(600_000);
 
 const SIZE = 20_000;
 const JOINS = 20;
