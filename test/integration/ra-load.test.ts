@@ -1,0 +1,221 @@
+// The RA Load daemon through a real S3 API (s3rver) and DynamoDB Local: a good file becomes sealed
+// generic-format batches and moves to processed/; bad lines go to the file's error log and never
+// stop it; a tampered or wrongly keyed file is refused whole with an alert; a retried load
+// produces the same batches once; every run is a ping of the `ra-load` job, whose Normal probe
+// fires when too many lines are in error.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { LocalDataKeyProvider, openEnvelope, sealEnvelope } from '../../shared/adapters/envelope';
+import { configureS3Client, getObjectBytes, listObjects, putObject } from '../../shared/adapters/s3';
+import { loadInbox } from '../../shared/app/revenue/load';
+import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/alerts';
+import type { LoadManifest } from '../../shared/domain/revenue/files';
+import { getLiveAlert } from '../../shared/store/alerts';
+import { getJob } from '../../shared/store/probe-jobs';
+import { startLocalS3, type LocalS3 } from '../../infra/local/s3';
+import { useOwnTable } from '../support/store';
+
+jest.setTimeout(60_000);
+useOwnTable();
+
+const KEY = 'local:ra';
+let s3: LocalS3;
+let dataDir: string;
+let bucket: string;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'ra-load-'));
+  s3 = await startLocalS3({ dataDir, buckets: [{ name: 'ra-files', description: 'test' }], prefix: 'ratest' });
+  bucket = s3.buckets.get('ra-files')!;
+  Object.assign(process.env, { AWS_ENDPOINT_URL_S3: s3.endpoint, NOCTURNE_DATA_DIR: dataDir });
+});
+afterAll(async () => {
+  configureS3Client(() => {});
+  await s3?.stop();
+  process.env.AWS_ENDPOINT_URL_S3 = saved.AWS_ENDPOINT_URL_S3;
+  process.env.NOCTURNE_DATA_DIR = saved.NOCTURNE_DATA_DIR;
+  if (saved.AWS_ENDPOINT_URL_S3 === undefined) delete process.env.AWS_ENDPOINT_URL_S3;
+  if (saved.NOCTURNE_DATA_DIR === undefined) delete process.env.NOCTURNE_DATA_DIR;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const HEADER = 'record_id,subscriber,service,direction,start_time,quantity,unit,charge';
+const good = (n: number, from = 0) =>
+  Array.from(
+    { length: n },
+    (_, i) => `c${from + i},33600000${i % 10},voice,mo,2026-11-28T10:00:00Z,${60 + i},s,${(0.1 * (i + 1)).toFixed(2)}`,
+  );
+const csv = (lines: string[]) => `${[HEADER, ...lines].join('\n')}\n`;
+const deliver = async (key: string, text: string, keyId = KEY) =>
+  putObject(bucket, key, await sealEnvelope(Buffer.from(text), keyId));
+let clock = Date.parse('2026-11-29T02:00:00Z');
+const run = () => {
+  clock += 5 * 60_000;
+  return loadInbox({ bucket, keyId: KEY, now: new Date(clock) });
+};
+const keys = async (prefix: string) => (await listObjects(bucket, prefix)).map((o) => o.key);
+async function batchLines(prefix: string): Promise<Array<Record<string, unknown>>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const k of await keys(prefix)) {
+    const text = gunzipSync(await openEnvelope(await getObjectBytes(bucket, k), { expectedKeyId: KEY })).toString();
+    for (const line of text.split('\n')) if (line) out.push(JSON.parse(line) as Record<string, unknown>);
+  }
+  return out;
+}
+
+describe('RA Load daemon', () => {
+  it('loads a good file into sealed generic batches, moves it to processed/ and registers its job', async () => {
+    await deliver('inbox/billing/2026-11-28/bill-001.csv', csv(good(120)));
+    const r = await run();
+    expect(r.files).toEqual([
+      {
+        key: 'inbox/billing/2026-11-28/bill-001.csv',
+        outcome: 'loaded',
+        lines: 120,
+        records: 120,
+        errored: 0,
+        batches: 1,
+      },
+    ]);
+    expect(await keys('inbox/')).toEqual([]);
+    expect(await keys('processed/')).toEqual(['processed/billing/2026-11-28/bill-001.csv']);
+    const records = await batchLines('batches/billing/2026-11-28/bill-001.csv/');
+    expect(records).toHaveLength(120);
+    expect(records[0]).toEqual({
+      record_id: 'c0',
+      subscriber: '336000000',
+      service: 'voice',
+      direction: 'mo',
+      start_time: '2026-11-28T10:00:00Z',
+      quantity: 60,
+      charge: 0.1,
+    });
+    // Batches are sealed: the bucket never holds the records in the clear.
+    const [batchKey] = await keys('batches/billing/');
+    expect((await getObjectBytes(bucket, batchKey!)).subarray(0, 6).toString()).toBe('NOCENV');
+    const manifest = JSON.parse(
+      (await getObjectBytes(bucket, 'loads/billing/2026-11-28/bill-001.csv.json')).toString(),
+    ) as LoadManifest;
+    expect(manifest).toMatchObject({ status: 'loaded', lines: 120, records: 120, errored: 0, batches: [batchKey] });
+
+    const job = await getJob('ra-load');
+    expect(job).toMatchObject({ type: 'Load', category: 'Revenue assurance', status: 'up' });
+    expect(job!.state.lastRun).toMatchObject({ kind: 'success', processed: 120, errored: 0 });
+  });
+
+  it('keeps going past bad lines and lists them with line numbers and reasons', async () => {
+    const lines = good(200, 1000);
+    lines[4] = 'c1004,336000001,fax,mo,2026-11-28T10:00:00Z,60,s,0.1';
+    lines[9] = 'c1009,336000001,voice,mo,2026-11-28T10:00:00Z,-3,s,0.1';
+    lines[19] = 'c1019,too,few';
+    await deliver('inbox/network/2026-11-28/mno-001.csv', csv(lines));
+    const r = await run();
+    expect(r.files[0]).toMatchObject({ outcome: 'loaded', lines: 200, records: 197, errored: 3 });
+    const errors = (await getObjectBytes(bucket, 'errors/network/2026-11-28/mno-001.csv.jsonl'))
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; reason: string });
+    expect(errors).toEqual([
+      { line: 6, reason: "service 'fax' is not voice, sms or data" },
+      { line: 11, reason: 'quantity is not a number ≥ 0' },
+      { line: 21, reason: '3 columns where the header has 8' },
+    ]);
+    expect(await batchLines('batches/network/2026-11-28/mno-001.csv/')).toHaveLength(197);
+  });
+
+  it('refuses a tampered file whole, with a clear error and an alert; a later good delivery resolves it', async () => {
+    const sealed = await sealEnvelope(Buffer.from(csv(good(50, 2000))), KEY);
+    sealed[sealed.length - 30]! ^= 0x01;
+    await putObject(bucket, 'inbox/network/2026-11-28/mno-002.csv', sealed);
+    const r = await run();
+    expect(r.files).toEqual([
+      {
+        key: 'inbox/network/2026-11-28/mno-002.csv',
+        outcome: 'rejected',
+        reason: 'the file was changed after it was encrypted (authentication tag mismatch)',
+      },
+    ]);
+    expect(await keys('batches/network/2026-11-28/mno-002.csv/')).toEqual([]);
+    expect(await keys('rejected/')).toEqual(['rejected/network/2026-11-28/mno-002.csv']);
+    expect((await getObjectBytes(bucket, 'errors/network/2026-11-28/mno-002.csv.jsonl')).toString()).toContain(
+      'authentication tag mismatch',
+    );
+    const alert = await getLiveAlert(RA_INTEGRATION_ID, 'ra:file:network/2026-11-28/mno-002.csv');
+    expect(alert).toMatchObject({ status: 'firing', severity: 'error', service: 'revenue-assurance' });
+    expect(alert!.summary).toMatch(/rejected, nothing loaded: the file was changed after it was encrypted/);
+
+    await deliver('inbox/network/2026-11-28/mno-002.csv', csv(good(50, 2000)));
+    expect((await run()).files[0]).toMatchObject({ outcome: 'loaded', records: 50 });
+    expect(await keys('rejected/')).toEqual([]);
+    // Resolved: no live alert under the key any more.
+    expect(await getLiveAlert(RA_INTEGRATION_ID, 'ra:file:network/2026-11-28/mno-002.csv')).toBeUndefined();
+  });
+
+  it('refuses a file sealed under another key', async () => {
+    const other = new LocalDataKeyProvider(dataDir);
+    await putObject(
+      bucket,
+      'inbox/billing/2026-11-28/bill-002.csv',
+      await sealEnvelope(Buffer.from(csv(good(5))), 'local:partner', other),
+    );
+    const r = await run();
+    expect(r.files[0]).toMatchObject({
+      outcome: 'rejected',
+      reason: 'the file is encrypted for key local:partner, not local:ra',
+    });
+    expect(await keys('batches/billing/2026-11-28/bill-002.csv/')).toEqual([]);
+  });
+
+  it('loads a retried delivery once: the same batches, no second copy', async () => {
+    const text = csv(good(30, 3000));
+    const sealed = await sealEnvelope(Buffer.from(text), KEY);
+    await putObject(bucket, 'inbox/billing/2026-11-29/bill-003.csv', sealed);
+    await run();
+    const first = await keys('batches/billing/2026-11-29/');
+    // The partner delivers the same bytes again; then a new sealing of the same content.
+    await putObject(bucket, 'inbox/billing/2026-11-29/bill-003.csv', sealed);
+    expect((await run()).files).toEqual([{ key: 'inbox/billing/2026-11-29/bill-003.csv', outcome: 'duplicate' }]);
+    await deliver('inbox/billing/2026-11-29/bill-003.csv', text);
+    expect((await run()).files[0]).toMatchObject({ outcome: 'loaded', records: 30 });
+    expect(await keys('batches/billing/2026-11-29/')).toEqual(first);
+    expect(await batchLines('batches/billing/2026-11-29/')).toHaveLength(30);
+    expect(await keys('inbox/')).toEqual([]);
+  });
+
+  it("applies the side's schema mapping from config/mappings/<side>.json", async () => {
+    await putObject(
+      bucket,
+      'config/mappings/network.json',
+      JSON.stringify({
+        delimiter: ';',
+        columns: { recordId: 'cdr_id' },
+        services: { MOC: 'voice' },
+        units: { voice: 'min' },
+      }),
+    );
+    await deliver(
+      'inbox/network/2026-11-29/mno-003.csv',
+      'cdr_id;subscriber;service;direction;start_time;quantity;charge\nm1;3361;MOC;mo;2026-11-29T01:00:00Z;2;0.5\n',
+    );
+    expect((await run()).files[0]).toMatchObject({ outcome: 'loaded', records: 1, errored: 0 });
+    expect(await batchLines('batches/network/2026-11-29/mno-003.csv/')).toEqual([
+      expect.objectContaining({ record_id: 'm1', service: 'voice', quantity: 120 }),
+    ]);
+  });
+
+  it('reports errored lines to the job registry: the Normal probe fires past the threshold', async () => {
+    const lines = good(200, 4000);
+    for (let i = 0; i < 40; i++) lines[i * 5] = `x${i},,voice,mo,,60,s,0.1`;
+    await deliver('inbox/billing/2026-11-29/bill-004.csv', csv(lines));
+    const r = await run();
+    expect(r).toMatchObject({ processed: 200, errored: 40 });
+    expect(r.job).toMatchObject({ errorLevel: 'critical' });
+    const job = await getJob('ra-load');
+    expect(job!.state.lastRun).toMatchObject({ processed: 200, errored: 40 });
+    expect(job!.errorLevel).toBe('critical');
+  });
+});
