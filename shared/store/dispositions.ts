@@ -5,23 +5,8 @@ import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, guard, tableName } from './client';
 import { incidentKeys } from './keys';
 import type { TransactItem } from './client';
-
-export type DispositionKind = 'incident' | 'silenced' | 'inhibited' | 'correlated';
-
-export interface Disposition {
-  alertId: string;
-  integrationId: string;
-  dedupKey: string;
-  kind: DispositionKind;
-  incidentId?: string;
-  silenceId?: string;
-  maintenanceId?: string;
-  inhibitedBy?: string;
-  ruleId?: string;
-  reason: string;
-  at: string;
-  resolvedAt?: string;
-}
+import type { Disposition } from '../domain/incidents/model';
+export type { Disposition, DispositionKind } from '../domain/incidents/model';
 
 export async function getDisposition(alertId: string): Promise<Disposition | undefined> {
   const r = await guard('get disposition', () =>

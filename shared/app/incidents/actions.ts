@@ -3,11 +3,10 @@
 import { ConflictError } from '../../domain/errors';
 import { acknowledge, addNote, changeSeverity, reassign, resolve } from '../../domain/incidents/lifecycle';
 import type { Actor, Incident } from '../../domain/incidents/model';
-import type { Mutation } from '../../store/incidents';
+import type { EffectMutation } from '../../domain/incidents/decide';
 import type { IncidentSeverity } from '../../domain/incidents/rules';
-import { incidentKeys } from '../../store/keys';
-import { tableName } from '../../store/client';
-import { mutateIncident, requireIncident } from '../../store/incidents';
+import { requireIncident } from '../../store/incidents';
+import { mutateIncidentWith } from '../../store/incident-plans';
 import { teams } from '../../store/services';
 import { afterChange, mergeInto } from './engine';
 
@@ -20,10 +19,10 @@ async function apply(
   id: string,
   now: Date,
   expectedRevision: number | undefined,
-  fn: (i: Incident) => Mutation,
+  fn: (i: Incident) => EffectMutation,
 ): Promise<Incident> {
   await requireIncident(id);
-  const r = await mutateIncident(id, now.toISOString(), fn, { expectedRevision });
+  const r = await mutateIncidentWith(id, now.toISOString(), fn, { expectedRevision });
   if (!r) return requireIncident(id);
   await afterChange(r.before, r.after, now);
   return r.after;
@@ -42,9 +41,7 @@ export function resolveIncident(
 ): Promise<Incident> {
   return apply(id, now, expectedRevision, (i) => ({
     ...resolve(i, actor, now.toISOString(), note, `resolved by ${actor.name ?? actor.id}`),
-    extra: i.serviceId
-      ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(i.serviceId, i.id) } }]
-      : [],
+    effects: { serviceOpen: 'remove' },
   }));
 }
 

@@ -2,280 +2,194 @@
 // once, in any order, concurrently) and on durable timers, so every step is idempotent: the
 // alert's disposition is written once, in the same transaction as the incident change it
 // causes, and incident changes are conditional on the revision they were computed from.
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+//
+// The shape of a placement: load (staged: a silenced alert queries nothing more) → decide (the
+// pure `decide` in shared/domain/incidents/decide.ts returns either what to load next or a plan)
+// → commit (shared/store/incident-plans.ts turns the plan into one transaction) → schedule
+// timers. A lost race goes round: the group is read again and the alert decided again.
 import { ulid } from 'ulid';
 import { alertSnapshotSchema, type AlertSnapshot } from '../../../events/alerts';
 import { getAlert } from '../../store/alerts';
-import {
-  flappingConfig,
-  flappingEntry,
-  keyHistory,
-  quietHistoryLimit,
-  recordFlap,
-  trimHistory,
-} from '../../domain/incidents/flapping';
+import { flappingConfig, keyHistory, trimHistory } from '../../domain/incidents/flapping';
 import { matchLabels } from '../../domain/incidents/labels';
 import {
   acknowledge,
   mergeSource,
   mergeTarget,
   raiseSeverity,
-  reopen,
   resolve,
   shouldNotify,
 } from '../../domain/incidents/lifecycle';
 import { NotFoundError } from '../../domain/errors';
-import type {
-  Actor,
-  AlertLink,
-  Incident,
-  Mutation as DomainMutation,
-  TimelineEntry,
-} from '../../domain/incidents/model';
-import type { TransactItem } from '../../store/client';
-
-type Mutation = DomainMutation<TransactItem>;
+import type { Actor, Incident, TimelineEntry } from '../../domain/incidents/model';
 import {
-  inhibitionKey,
-  inhibitRulesAsSource,
-  inhibitRulesAsTarget,
-  route,
-  severityFor,
-  type IncidentSeverity,
-  type RoutingDecision,
-  type Ruleset,
-} from '../../domain/incidents/rules';
-import { groupPlan, quietPlan, stormPlan, type QuietSnapshot } from '../../domain/incidents/placement';
-import { upstreamOf, type Service } from '../../domain/services';
+  correlateInto,
+  decide,
+  ENGINE,
+  inhibitorKeys,
+  needsReview,
+  placementFacts,
+  reopenJoin,
+  reviewChange,
+  type JoinPlan,
+  type PlacementFacts,
+  type PlacementSnapshot,
+} from '../../domain/incidents/decide';
+import type { IncidentSeverity, Ruleset } from '../../domain/incidents/rules';
+import { upstreamOf } from '../../domain/services';
+import { isTransactionConflict } from '../../store/client';
 import {
-  documentClient,
-  guard,
-  isConditionalCheckFailed,
-  isTransactionConflict,
-  cancellationCodes,
-  tableName,
-} from '../../store/client';
-import {
-  createIncident,
   getIncident,
   getKeyTransitions,
   mutateIncident,
   nextIncidentNumber,
-  openIncidentIdsForService,
-  timelinePut,
-  transitionAppend,
   trimKeyTransitions,
 } from '../../store/incidents';
-import { incidentKeys } from '../../store/keys';
+import {
+  clearStormPointer,
+  commitAlertResolved,
+  commitDispositionResolved,
+  commitJoin,
+  commitOpen,
+  commitQuiet,
+  commitStormOpen,
+  findInhibitor,
+  groupPointer,
+  incidentLinks,
+  markLinkMoved,
+  mutateIncidentWith,
+  openUpstreamIncident,
+  registerInhibitor,
+  removeInhibitor,
+  stormState,
+  takeStormSlot,
+} from '../../store/incident-plans';
 import { getRules } from '../../store/rules';
 import { serviceMap } from '../../store/services';
 import { quietRules } from '../../store/silences';
 import { cancelTimer, scheduleTimer } from '../../store/timers';
-import { getDisposition, putDisposition, resolveDisposition, type Disposition } from '../../store/dispositions';
+import { getDisposition, type Disposition } from '../../store/dispositions';
 
 export const NOTIFY_TIMER = 'incident-notify';
 export const FLAP_TIMER = 'incident-flap-check';
 export const notifyTimerId = (incidentId: string) => `${NOTIFY_TIMER}#${incidentId}`;
 export const flapTimerId = (incidentId: string) => `${FLAP_TIMER}#${incidentId}`;
 
-const SYSTEM: Actor = { type: 'system', id: 'incident-engine' };
-const ruleActor = (d: RoutingDecision): Actor => ({ type: 'rule', id: `route:${d.routeId}`, name: d.routeName });
+const SYSTEM: Actor = ENGINE;
 
-interface Context {
-  alert: AlertSnapshot;
-  now: Date;
-  at: string;
-  rules: Ruleset;
-  services: Map<string, Service>;
-  labels: Record<string, string>;
-  decision: RoutingDecision;
-  service?: Service;
-  severity: IncidentSeverity;
-  severityReason: string;
-  /** Set when re-placing an alert that was correlated to this (now resolved) upstream incident. */
-  replaces?: string;
-}
+export type Outcome = { kind: Disposition['kind'] | 'duplicate'; incidentId?: string; reason: string };
+const DUPLICATE: Outcome = { kind: 'duplicate', reason: 'already processed' };
 
-/** The disposition item of this placement (replacing the correlated one when re-placing). */
-function placed(ctx: Context, d: Omit<Disposition, 'alertId' | 'integrationId' | 'dedupKey' | 'at'>): TransactItem {
-  const { alert, at, replaces } = ctx;
-  const reason = replaces ? `upstream incident ${replaces} resolved while it still fired; ${d.reason}` : d.reason;
-  return putDisposition(
-    { alertId: alert.id, integrationId: alert.integrationId, dedupKey: alert.dedupKey, at, ...d, reason },
-    replaces,
-  );
+/** Route and rate the alert with the rules and services in force now. */
+async function facts(alert: AlertSnapshot, now: Date, replaces?: string): Promise<PlacementFacts> {
+  const { rules } = await getRules();
+  const services = await serviceMap(now.getTime());
+  return placementFacts(alert, rules, services, now, replaces);
 }
 
 /** After a lost race on the disposition: was the alert placed (or resolved) by someone else? */
-async function alreadyPlaced(ctx: Pick<Context, 'alert' | 'replaces'>): Promise<boolean> {
-  const d = await getDisposition(ctx.alert.id);
+async function alreadyPlaced(f: Pick<PlacementFacts, 'alert' | 'replaces'>): Promise<boolean> {
+  const d = await getDisposition(f.alert.id);
   if (!d) return false;
-  return !(ctx.replaces && d.kind === 'correlated' && d.incidentId === ctx.replaces && !d.resolvedAt);
+  return !(f.replaces && d.kind === 'correlated' && d.incidentId === f.replaces && !d.resolvedAt);
 }
-
-function linkItem(
-  incidentId: string,
-  alert: AlertSnapshot,
-  at: string,
-  relation: AlertLink['relation'],
-  labels: Record<string, string>,
-  reason?: string,
-): TransactItem {
-  const link: AlertLink & { labels: Record<string, string> } = {
-    alertId: alert.id,
-    integrationId: alert.integrationId,
-    dedupKey: alert.dedupKey,
-    summary: alert.summary,
-    severity: alert.severity,
-    status: 'firing',
-    relation,
-    joinedAt: at,
-    reason,
-    labels,
-  };
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: { ...incidentKeys.link(incidentId, alert.id), type: 'IncidentAlert', ...link },
-    },
-  };
-}
-
-function resolveLinkItem(incidentId: string, alertId: string, at: string): TransactItem {
-  return {
-    Update: {
-      TableName: tableName(),
-      Key: incidentKeys.link(incidentId, alertId),
-      UpdateExpression: 'SET #s = :resolved, resolvedAt = :at',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':resolved': 'resolved', ':at': at },
-    },
-  };
-}
-
-async function context(alert: AlertSnapshot, now: Date): Promise<Context> {
-  const { rules } = await getRules();
-  const services = await serviceMap(now.getTime());
-  const labels = matchLabels(alert);
-  const decision = route(rules, labels, (id) => services.get(id)?.teamId);
-  if (decision.serviceId) labels.service = decision.serviceId;
-  const service = decision.serviceId ? services.get(decision.serviceId) : undefined;
-  const { severity, reason } = severityFor(rules, labels, alert.severity, service?.tier);
-  return {
-    alert,
-    now,
-    at: now.toISOString(),
-    rules,
-    services,
-    labels,
-    decision,
-    service,
-    severity,
-    severityReason: reason,
-  };
-}
-
-/** Run a transaction whose first conditional item is the disposition; false when it already existed. */
-async function transactOnce(items: TransactItem[], what: string): Promise<boolean> {
-  try {
-    await guard(what, () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
-    return true;
-  } catch (err) {
-    if (isTransactionConflict(err) && cancellationCodes(err)[0] === 'ConditionalCheckFailed') return false;
-    throw err;
-  }
-}
-
-export type Outcome = { kind: Disposition['kind'] | 'duplicate'; incidentId?: string; reason: string };
 
 export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Outcome> {
   const existing = await getDisposition(alert.id);
   if (existing) return { kind: 'duplicate', incidentId: existing.incidentId, reason: 'already processed' };
-  return place(await context(alert, now));
+  return place(await facts(alert, now));
 }
 
-async function place(ctx: Context): Promise<Outcome> {
-  // Load what the decision needs (lazily: a silenced alert registers no inhibitor and queries
-  // nothing more), decide with the pure placement rules, then commit that plan.
+const ROUNDS = 8;
+const STORM_OPEN_ATTEMPTS = 5;
+
+/** Load what the decision asks for, decide, commit; a lost race goes round (at most ROUNDS times). */
+async function place(f: PlacementFacts): Promise<Outcome> {
   const quiet = await quietRules();
-  const snapshot: QuietSnapshot = {
-    labels: ctx.labels,
-    serviceId: ctx.decision.serviceId,
-    silences: quiet.silences,
-    maintenance: quiet.windows,
-    replaces: ctx.replaces,
+  let s: PlacementSnapshot = { silences: quiet.silences, maintenance: quiet.windows };
+  let rounds = 0;
+  let stormOpenAttempts = 0;
+  const goRound = () => {
+    rounds++;
+    stormOpenAttempts = 0;
+    s = { ...s, group: undefined, storm: undefined, slot: undefined, ids: undefined };
   };
-  let plan = quietPlan(snapshot, ctx.now);
-  if (!plan) {
-    // Inhibition (Alertmanager semantics): register as a source, then check as a target.
-    await registerInhibitor(ctx);
-    plan = quietPlan(
-      { ...snapshot, inhibitor: await findInhibitor(ctx), upstream: await upstreamIncident(ctx) },
-      ctx.now,
-    );
-  }
-  if (!plan) return joinOrOpen(ctx);
-  if (plan.kind === 'correlated') return correlate(ctx, plan.incidentId, plan.reason);
-  // Silenced, in a maintenance window, or inhibited: recorded and linked, never dropped, no incident.
-  const { kind, reason } = plan;
-  const ok = await transactOnce([placed(ctx, plan)], `record ${kind} alert`);
-  return ok ? { kind, reason } : { kind: 'duplicate', reason: 'already processed' };
-}
-
-async function registerInhibitor(ctx: Context): Promise<void> {
-  for (const rule of inhibitRulesAsSource(ctx.rules, ctx.labels)) {
-    await guard('register inhibitor', () =>
-      documentClient().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: {
-            ...incidentKeys.inhibitor(rule.id, inhibitionKey(rule, ctx.labels), ctx.alert.id),
-            type: 'Inhibitor',
-            alertId: ctx.alert.id,
-            at: ctx.at,
+  while (rounds < ROUNDS) {
+    const plan = decide(f, s);
+    switch (plan.kind) {
+      case 'load-related':
+        // Inhibition (Alertmanager semantics): register as a source, then check as a target.
+        await registerInhibitor(plan.register, f.alert.id, f.at);
+        s = {
+          ...s,
+          related: {
+            inhibitor: await findInhibitor(plan.lookup, f.alert.id),
+            upstream: await openUpstreamIncident(plan.upstreamServices),
           },
-        }),
-      ),
-    );
+        };
+        break;
+      case 'load-group': {
+        const pointsAt = await groupPointer(plan.groupHash);
+        s = { ...s, group: { pointsAt, current: pointsAt ? await followMerges(pointsAt) : undefined } };
+        break;
+      }
+      case 'load-storm':
+        s = { ...s, storm: await stormState(plan.teamId, plan.previousMinute) };
+        break;
+      case 'take-slot':
+        s = { ...s, slot: (await takeStormSlot(plan)) ? 'taken' : 'refused' };
+        break;
+      case 'mint-ids':
+        s = { ...s, ids: { incidentId: ulid(f.now.getTime()), number: await nextIncidentNumber() } };
+        break;
+      case 'silenced':
+      case 'inhibited':
+        return (await commitQuiet(plan)) ? { kind: plan.kind, reason: plan.reason } : DUPLICATE;
+      case 'correlated': {
+        const r = await correlate(f, plan.incidentId, plan.reason);
+        if (r) return r;
+        // The upstream incident resolved meanwhile: treat the alert on its own.
+        s = { ...s, related: { ...s.related, upstream: undefined } };
+        break;
+      }
+      case 'join':
+      case 'storm-join': {
+        const r = await join(f, plan);
+        if (r === 'closed') {
+          const reopened = await reopenAndJoin(f, plan.incidentId);
+          if (reopened) return reopened;
+          goRound();
+        } else if (r) return r;
+        else goRound();
+        break;
+      }
+      case 'reopen': {
+        const r = await reopenAndJoin(f, plan.incidentId);
+        if (r) return r;
+        goRound();
+        break;
+      }
+      case 'open': {
+        const r = await commitOpen(plan);
+        if (r === 'duplicate') return DUPLICATE;
+        if (r === 'raced') {
+          goRound(); // the group changed under us: go round and join
+          break;
+        }
+        await scheduleNotify(plan.incident, f.now);
+        return { kind: 'incident', incidentId: plan.incident.id, reason: 'opened' };
+      }
+      case 'storm-open':
+        if (await commitStormOpen(plan)) {
+          await scheduleNotify(plan.incident, f.now);
+          s = { ...s, storm: { ...s.storm!, pointsAt: plan.incident.id, incident: plan.incident }, ids: undefined };
+        } else if (++stormOpenAttempts >= STORM_OPEN_ATTEMPTS) goRound();
+        // Someone else moved the storm pointer: read it again, still on the storm path.
+        else s = { ...s, storm: undefined, slot: 'refused', ids: undefined };
+        break;
+    }
   }
-}
-
-async function findInhibitor(
-  ctx: Pick<Context, 'rules' | 'labels' | 'alert'>,
-): Promise<{ alertId: string; ruleId: string } | undefined> {
-  for (const rule of inhibitRulesAsTarget(ctx.rules, ctx.labels)) {
-    const r = await guard('find inhibitor', () =>
-      documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': incidentKeys.inhibitor(rule.id, inhibitionKey(rule, ctx.labels), '').pk },
-          Limit: 5,
-        }),
-      ),
-    );
-    const source = (r.Items ?? []).find((i) => i.alertId !== ctx.alert.id);
-    if (source) return { alertId: source.alertId as string, ruleId: rule.id };
-  }
-  return undefined;
-}
-
-async function upstreamIncident(
-  ctx: Pick<Context, 'service' | 'services'>,
-): Promise<{ serviceId: string; incidentId: string } | undefined> {
-  if (!ctx.service) return undefined;
-  for (const up of upstreamOf(ctx.service.id, ctx.services)) {
-    const ids = await openIncidentIdsForService(up);
-    if (ids.length) return { serviceId: up, incidentId: ids.sort()[0]! };
-  }
-  return undefined;
+  throw new Error(`Could not place alert ${f.alert.id} after repeated races`);
 }
 
 async function followMerges(incidentId: string): Promise<Incident | undefined> {
@@ -284,95 +198,54 @@ async function followMerges(incidentId: string): Promise<Incident | undefined> {
   return inc;
 }
 
-async function correlate(ctx: Context, incidentId: string, why: string): Promise<Outcome> {
-  const { alert, at } = ctx;
-  const reason = `correlated: ${why}`;
+/** Correlate to the open upstream incident; undefined when it resolved meanwhile. */
+async function correlate(f: PlacementFacts, incidentId: string, why: string): Promise<Outcome | undefined> {
   try {
-    const r = await mutateIncident(incidentId, at, (cur) => {
-      if (cur.status === 'resolved') return undefined;
-      return {
-        incident: { ...cur, relatedAlertCount: cur.relatedAlertCount + 1 },
-        timeline: [
-          {
-            at,
-            actor: SYSTEM,
-            kind: 'correlated',
-            message: `Related alert from ${ctx.decision.serviceId}: ${alert.summary}`,
-            reason,
-          },
-        ],
-        extra: [
-          placed(ctx, { kind: 'correlated', incidentId, reason }),
-          linkItem(incidentId, alert, at, 'related', ctx.labels, reason),
-        ],
-      };
-    });
-    // The upstream incident resolved meanwhile: treat the alert on its own.
-    if (!r) return joinOrOpen(ctx);
-    return { kind: 'correlated', incidentId, reason };
+    const r = await mutateIncidentWith(incidentId, f.at, (cur) => correlateInto(cur, f, why));
+    return r ? { kind: 'correlated', incidentId, reason: `correlated: ${why}` } : undefined;
   } catch (err) {
-    if (isTransactionConflict(err) && (await alreadyPlaced(ctx)))
-      return { kind: 'duplicate', reason: 'already processed' };
+    if (isTransactionConflict(err) && (await alreadyPlaced(f))) return DUPLICATE;
     throw err;
   }
 }
 
-async function joinOrOpen(ctx: Context): Promise<Outcome> {
-  const groupKey = incidentKeys.group(ctx.decision.groupHash);
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const g = await guard('get group', () =>
-      documentClient().send(new GetCommand({ TableName: tableName(), Key: groupKey, ConsistentRead: true })),
-    );
-    const current = g.Item ? await followMerges(g.Item.incidentId as string) : undefined;
-    const plan = groupPlan(current, (g.Item?.incidentId as string | undefined) ?? null, ctx.now);
-    // join() joins an open incident atomically, or reopens a resolved one within its window.
-    const placedNow =
-      plan.kind === 'open'
-        ? await open(ctx, plan.previousIncidentId)
-        : await join(ctx, plan.incidentId, plan.kind === 'join' ? current : undefined);
-    if (placedNow) return placedNow;
+/**
+ * An atomic join (or storm join). The cost does not depend on the incident's size: the incident
+ * item gets counter updates only, the alert's link, timeline entry and key history are items of
+ * their own, and `plan.known` (the incident as just read) stands in for reading it again.
+ * `closed`: the incident resolved (a join then tries to reopen it); undefined: go round.
+ */
+async function join(f: PlacementFacts, plan: JoinPlan): Promise<Outcome | 'closed' | undefined> {
+  let quiet = true;
+  const attempts = plan.kind === 'join' ? 5 : 2;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const r = await commitJoin(plan, quiet);
+    if (r === 'joined') {
+      await reviewIncident(f, plan.incidentId, plan.dedupKey, { incident: plan.known, quiet });
+      return { kind: 'incident', incidentId: plan.incidentId, reason: plan.outcome };
+    }
+    if (r === 'duplicate') return DUPLICATE;
+    if (r === 'closed') return plan.kind === 'join' ? 'closed' : undefined;
+    // The key changed state often enough to flap or need a trim: append unconditionally, then review it.
+    if (r === 'history') quiet = false;
+    // Otherwise a TransactionConflict with a concurrent writer: a join tries again, a storm join goes round.
+    else if (plan.kind === 'storm-join') return undefined;
   }
-  throw new Error(`Could not place alert ${ctx.alert.id} after repeated races`);
+  return undefined;
 }
 
-/**
- * Atomic counter changes on an incident: no read-modify-write, so thousands of alerts joining
- * one incident in a storm do not serialise into retries. `revision` moves, so a concurrent
- * read-modify-write (mutateIncident) notices and retries; no event is emitted for a count change.
- */
-function bumpIncident(
-  incidentId: string,
-  at: string,
-  by: { alerts?: number; open: number; storm?: number },
-  condition?: 'open',
-): TransactItem {
-  const adds = ['openAlertCount :open', 'revision :one'];
-  const values: Record<string, unknown> = { ':open': by.open, ':one': 1, ':at': at };
-  const names: Record<string, string> = {};
-  if (by.alerts) {
-    adds.push('alertCount :alerts');
-    values[':alerts'] = by.alerts;
+/** The group's incident resolved: reopen it within the reopen window and join it. */
+async function reopenAndJoin(f: PlacementFacts, incidentId: string): Promise<Outcome | undefined> {
+  const history = await getKeyTransitions(incidentId, f.alert.dedupKey);
+  try {
+    const r = await mutateIncidentWith(incidentId, f.at, (cur) => reopenJoin(cur, history, f));
+    if (!r) return undefined;
+    await afterChange(r.before, r.after, f.now);
+    return { kind: 'incident', incidentId, reason: 'reopened' };
+  } catch (err) {
+    if (isTransactionConflict(err) && (await alreadyPlaced(f))) return DUPLICATE;
+    throw err;
   }
-  if (by.storm) {
-    adds.push('stormSize :storm');
-    values[':storm'] = by.storm;
-  }
-  const sets = ['lastTransitionAt = :at'];
-  if (condition === 'open') {
-    names['#status'] = 'status';
-    values[':resolved'] = 'resolved';
-  }
-  return {
-    Update: {
-      TableName: tableName(),
-      Key: incidentKeys.incident(incidentId),
-      UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
-      ConditionExpression:
-        condition === 'open' ? 'attribute_exists(pk) AND #status <> :resolved' : 'attribute_exists(pk)',
-      ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-      ExpressionAttributeValues: values,
-    },
-  };
 }
 
 /**
@@ -382,7 +255,7 @@ function bumpIncident(
  * recorded to flap or need a trim (the conditional append succeeded), so its history is not read.
  */
 async function reviewIncident(
-  ctx: Pick<Context, 'rules' | 'now' | 'at'> & { severity?: IncidentSeverity; severityReason?: string },
+  ctx: { rules: Ruleset; now: Date; at: string; severity?: IncidentSeverity; severityReason?: string },
   incidentId: string,
   dedupKey: string,
   known: { incident?: Incident; quiet?: boolean } = {},
@@ -395,174 +268,11 @@ async function reviewIncident(
   const cfg = flappingConfig(ctx.rules);
   const kept = times ? trimHistory(keyHistory(times, inc.transitionsResetAt), ctx.now, cfg) : [];
   if (times && kept.length < times.length) await trimKeyTransitions(incidentId, dedupKey, times.length, kept);
-  const flaps = kept.length > cfg.transitions && !inc.flapping;
-  const raise = ctx.severity && raiseSeverity(inc, ctx.severity) !== inc.severity;
-  if (!flaps && !raise) return inc;
-  const r = await mutateIncident(incidentId, ctx.at, (cur) => {
-    const startedFlapping = kept.length > cfg.transitions && !cur.flapping;
-    const severity = ctx.severity ? raiseSeverity(cur, ctx.severity) : (cur.severity as IncidentSeverity);
-    const timeline: TimelineEntry[] = [];
-    if (severity !== cur.severity)
-      timeline.push({
-        at: ctx.at,
-        actor: SYSTEM,
-        kind: 'severity',
-        message: `Severity ${cur.severity} → ${severity} (${ctx.severityReason})`,
-      });
-    if (startedFlapping) timeline.push(flappingEntry(ctx.at, cfg));
-    return {
-      incident: {
-        ...cur,
-        severity,
-        flapping: cur.flapping || startedFlapping,
-        flapStableMinutes: cfg.stableMinutes,
-      },
-      timeline,
-      change:
-        severity !== cur.severity && shouldNotify(cur)
-          ? {
-              kind: 'severityChanged',
-              actor: SYSTEM,
-              reason: ctx.severityReason,
-              notify: !startedFlapping,
-              change: { severity: { from: cur.severity, to: severity } },
-            }
-          : undefined,
-    };
-  });
+  const raise = ctx.severity ? { severity: ctx.severity, reason: ctx.severityReason } : undefined;
+  if (!needsReview(inc, kept, cfg, raise)) return inc;
+  const r = await mutateIncident(incidentId, ctx.at, (cur) => reviewChange(cur, kept, cfg, ctx.at, raise));
   if (r) await afterChange(r.before, r.after, ctx.now);
   return r?.after ?? inc;
-}
-
-/**
- * Join an open incident (atomic), or reopen a recently resolved one. Undefined when the race was
- * lost. The cost does not depend on the incident's size: the incident item gets counter updates
- * only, the alert's link, timeline entry and key history are items of their own, and `current`
- * (the incident as just read) stands in for reading it again.
- */
-async function join(ctx: Context, incidentId: string, current?: Incident): Promise<Outcome | undefined> {
-  const { alert, at } = ctx;
-  const quietLimit = quietHistoryLimit(flappingConfig(ctx.rules));
-  let quiet = true;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      await guard('join incident', () =>
-        documentClient().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              placed(ctx, { kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}` }),
-              bumpIncident(incidentId, at, { alerts: 1, open: 1 }, 'open'),
-              linkItem(incidentId, alert, at, 'member', ctx.labels),
-              timelinePut(incidentId, {
-                at,
-                actor: ruleActor(ctx.decision),
-                kind: 'alert',
-                message: `Alert joined: ${alert.summary}`,
-                reason: `group ${ctx.decision.groupKey}`,
-              }),
-              transitionAppend(incidentId, alert.dedupKey, at, quiet ? quietLimit : undefined),
-            ],
-          }),
-        ),
-      );
-      await reviewIncident(ctx, incidentId, alert.dedupKey, { incident: current, quiet });
-      return { kind: 'incident', incidentId, reason: 'joined' };
-    } catch (err) {
-      if (!isTransactionConflict(err)) throw err;
-      const codes = cancellationCodes(err);
-      if (codes[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
-      if (codes[1] === 'ConditionalCheckFailed') return reopenAndJoin(ctx, incidentId);
-      // The key changed state often enough to flap or need a trim: append unconditionally, then review it.
-      if (codes[4] === 'ConditionalCheckFailed') quiet = false;
-      // Otherwise a TransactionConflict with a concurrent writer: try again.
-    }
-  }
-  return undefined;
-}
-
-/** The group's incident resolved: reopen it within the reopen window and join it. */
-async function reopenAndJoin(ctx: Context, incidentId: string): Promise<Outcome | undefined> {
-  const { alert, at, now } = ctx;
-  let reopened = false;
-  const history = await getKeyTransitions(incidentId, alert.dedupKey);
-  try {
-    const r = await mutateIncident(incidentId, at, (cur) => {
-      if (cur.status !== 'resolved') return undefined; // reopened meanwhile: the atomic join applies
-      if (cur.storm) return undefined; // a storm incident that resolved stays resolved: groups open normally again
-      let m: Mutation = { incident: { ...cur }, timeline: [] };
-      if (cur.status === 'resolved') {
-        const withinWindow =
-          cur.resolvedAt !== undefined &&
-          now.getTime() - Date.parse(cur.resolvedAt) <= cur.grouping.reopenWindowMinutes * 60000;
-        if (cur.mergedInto || !withinWindow) return undefined;
-        m = reopen(
-          cur,
-          ruleActor(ctx.decision),
-          at,
-          `alert "${alert.summary}" fired again within the ${cur.grouping.reopenWindowMinutes} minute reopen window`,
-        );
-        m.extra = cur.serviceId
-          ? [
-              {
-                Put: {
-                  TableName: tableName(),
-                  Item: { ...incidentKeys.openForService(cur.serviceId, cur.id), type: 'ServiceOpenIncident' },
-                },
-              },
-            ]
-          : [];
-        reopened = true;
-      }
-      const flap = recordFlap(m.incident, history, now, flappingConfig(ctx.rules));
-      const severity = raiseSeverity(m.incident, ctx.severity);
-      const next: Incident = {
-        ...flap.incident,
-        alertCount: m.incident.alertCount + 1,
-        openAlertCount: m.incident.openAlertCount + 1,
-        severity,
-      };
-      const timeline: TimelineEntry[] = [
-        ...(m.timeline ?? []),
-        {
-          at,
-          actor: ruleActor(ctx.decision),
-          kind: 'alert',
-          message: `Alert joined: ${alert.summary}`,
-          reason: `group ${ctx.decision.groupKey}`,
-        },
-        ...(severity !== m.incident.severity
-          ? [
-              {
-                at,
-                actor: SYSTEM,
-                kind: 'severity',
-                message: `Severity ${m.incident.severity} → ${severity} (${ctx.severityReason})`,
-              },
-            ]
-          : []),
-        ...flap.timeline,
-      ];
-      const change = m.change && flap.startedFlapping ? { ...m.change, notify: false } : m.change;
-      return {
-        incident: next,
-        timeline,
-        change,
-        extra: [
-          placed(ctx, { kind: 'incident', incidentId, reason: `grouped by ${ctx.decision.groupKey}` }),
-          linkItem(incidentId, alert, at, 'member', ctx.labels),
-          ...(m.extra ?? []),
-          transitionAppend(incidentId, alert.dedupKey, at),
-        ],
-      };
-    });
-    if (!r) return undefined;
-    await afterChange(r.before, r.after, now);
-    return { kind: 'incident', incidentId, reason: reopened ? 'reopened' : 'joined' };
-  } catch (err) {
-    if (isTransactionConflict(err) && (await alreadyPlaced(ctx)))
-      return { kind: 'duplicate', reason: 'already processed' };
-    throw err;
-  }
 }
 
 /** Timers follow committed changes: announce after the group window, watch flapping. */
@@ -571,12 +281,7 @@ async function afterChange(before: Incident | undefined, after: Incident, now: D
     await releaseCorrelated(after.id, now);
   if (after.status === 'resolved') {
     await cancelTimer(notifyTimerId(after.id));
-    if (after.storm && after.teamId)
-      await guard('clear storm pointer', () =>
-        documentClient().send(
-          new DeleteCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(after.teamId!) }),
-        ),
-      );
+    if (after.storm && after.teamId) await clearStormPointer(after.teamId);
   }
   if (before?.status === 'resolved' && after.status !== 'resolved' && !after.notifiedAt)
     await scheduleTimer({
@@ -594,151 +299,6 @@ async function afterChange(before: Incident | undefined, after: Incident, now: D
     });
 }
 
-function minuteOf(d: Date): string {
-  return d.toISOString().slice(0, 16);
-}
-
-/** Open a new incident for the group (replacing `previousIncidentId` in the group item). */
-async function open(ctx: Context, previousIncidentId: string | null): Promise<Outcome | undefined> {
-  const { alert, at, now, decision } = ctx;
-  const teamId = decision.teamId ?? 'unassigned';
-
-  // Storm guard: past X new incidents a minute for one team, new groups collapse into one.
-  // While the team's storm incident is open every new group joins it. Otherwise each group
-  // takes a slot in the team's minute (a string set, so duplicates of one group share a slot);
-  // the slots of the previous minute count too, so a storm straddling a minute boundary does
-  // not get X more incidents.
-  const storm = await guard('get storm', () =>
-    documentClient().send(
-      new GetCommand({ TableName: tableName(), Key: incidentKeys.stormIncident(teamId), ConsistentRead: true }),
-    ),
-  );
-  const stormIncident = storm.Item ? await getIncident(storm.Item.incidentId as string) : undefined;
-  const stormOpen = stormIncident !== undefined && stormIncident.status !== 'resolved';
-  const previous = stormOpen
-    ? undefined
-    : await guard('read storm slots', () =>
-        documentClient().send(
-          new GetCommand({
-            TableName: tableName(),
-            Key: incidentKeys.stormMinute(teamId, minuteOf(new Date(now.getTime() - 60_000))),
-            ConsistentRead: true,
-          }),
-        ),
-      );
-  const previousMinuteGroups =
-    previous?.Item?.groups instanceof Set ? (previous.Item.groups as Set<string>) : new Set<string>();
-  const slot = stormPlan({
-    stormOpen,
-    previousMinuteGroups,
-    groupHash: decision.groupHash,
-    maxIncidentsPerMinute: ctx.rules.storm.maxIncidentsPerMinute,
-  });
-  if (slot.kind === 'storm-join') return joinStorm(ctx, teamId, previousIncidentId);
-  const allowed = slot.allowed;
-  const stormKey = incidentKeys.stormMinute(teamId, minuteOf(now));
-  try {
-    await guard('take storm slot', () =>
-      documentClient().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: stormKey,
-          UpdateExpression: 'ADD #groups :g SET expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(#groups) OR size(#groups) < :max OR contains(#groups, :gh)',
-          ExpressionAttributeNames: { '#groups': 'groups' },
-          ExpressionAttributeValues: {
-            ':g': new Set([decision.groupHash]),
-            ':gh': decision.groupHash,
-            ':max': allowed,
-            ':exp': Math.floor(now.getTime() / 1000) + 86400,
-          },
-        }),
-      ),
-    );
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    return joinStorm(ctx, teamId, previousIncidentId);
-  }
-
-  const id = ulid(now.getTime());
-  const number = await nextIncidentNumber();
-  const serviceName = ctx.service?.name ?? decision.serviceId ?? 'unrouted';
-  const flap = flappingConfig(ctx.rules);
-  const incident: Incident = {
-    id,
-    number,
-    title: `${serviceName}: ${ctx.labels.alertname ?? alert.summary}`.slice(0, 300),
-    status: 'triggered',
-    severity: ctx.severity,
-    serviceId: decision.serviceId,
-    teamId: decision.teamId,
-    detectedAt: alert.startsAt < at ? alert.startsAt : at,
-    openedAt: at,
-    alertCount: 1,
-    openAlertCount: 1,
-    relatedAlertCount: 0,
-    flapping: false,
-    flapStableMinutes: flap.stableMinutes,
-    storm: false,
-    mergedFrom: [],
-    routeId: decision.routeId,
-    groupKey: decision.groupKey,
-    groupHash: decision.groupHash,
-    grouping: decision.grouping,
-    revision: 1,
-  };
-  const withFlap = recordFlap(incident, [], now, flap).incident;
-  const timeline: TimelineEntry[] = [
-    {
-      at,
-      actor: ruleActor(decision),
-      kind: 'opened',
-      message: `Opened for ${alert.summary}; routed by ${decision.routeName} to ${decision.teamId ?? 'no team'}; severity ${ctx.severity} (${ctx.severityReason})`,
-      reason: `group ${decision.groupKey}`,
-    },
-  ];
-  const extra: TransactItem[] = [
-    {
-      Put: {
-        TableName: tableName(),
-        Item: {
-          ...incidentKeys.group(decision.groupHash),
-          type: 'IncidentGroup',
-          incidentId: id,
-          routeId: decision.routeId,
-          groupKey: decision.groupKey,
-        },
-        ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
-        ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
-      },
-    },
-    placed(ctx, { kind: 'incident', incidentId: id, reason: `opened incident for group ${decision.groupKey}` }),
-    linkItem(id, alert, at, 'member', ctx.labels),
-    ...(decision.serviceId
-      ? [
-          {
-            Put: {
-              TableName: tableName(),
-              Item: { ...incidentKeys.openForService(decision.serviceId, id), type: 'ServiceOpenIncident' },
-            },
-          },
-        ]
-      : []),
-    transitionAppend(id, alert.dedupKey, at),
-  ];
-  try {
-    await createIncident(withFlap, timeline, extra);
-  } catch (err) {
-    const codes = cancellationCodes(err);
-    if (isTransactionConflict(err) && codes[1 + timeline.length + 1] === 'ConditionalCheckFailed')
-      return { kind: 'duplicate', reason: 'already processed' };
-    if (isTransactionConflict(err)) return undefined; // the group changed under us: go round and join
-    throw err;
-  }
-  await scheduleNotify(withFlap, now);
-  return { kind: 'incident', incidentId: id, reason: 'opened' };
-}
-
 async function scheduleNotify(incident: Incident, now: Date): Promise<void> {
   const wait = incident.grouping.groupWaitSeconds;
   if (wait === 0) {
@@ -751,134 +311,6 @@ async function scheduleNotify(incident: Incident, now: Date): Promise<void> {
     dueAt: new Date(now.getTime() + wait * 1000).toISOString(),
     payload: { incidentId: incident.id },
   });
-}
-
-async function joinStorm(
-  ctx: Context,
-  teamId: string,
-  previousIncidentId: string | null,
-): Promise<Outcome | undefined> {
-  const { at, now, decision, alert } = ctx;
-  const pointer = incidentKeys.stormIncident(teamId);
-  let stormId: string | undefined;
-  let known: Incident | undefined;
-  for (let attempt = 0; attempt < 5 && !stormId; attempt++) {
-    const p = await guard('get storm', () =>
-      documentClient().send(new GetCommand({ TableName: tableName(), Key: pointer, ConsistentRead: true })),
-    );
-    const existing = p.Item ? await getIncident(p.Item.incidentId as string) : undefined;
-    if (existing && existing.status !== 'resolved') {
-      stormId = existing.id;
-      known = existing;
-      break;
-    }
-    const id = ulid(now.getTime());
-    const number = await nextIncidentNumber();
-    const storm: Incident = {
-      id,
-      number,
-      title: `Alert storm: team ${teamId} is getting more than ${ctx.rules.storm.maxIncidentsPerMinute} new incidents a minute`,
-      status: 'triggered',
-      severity: ctx.severity,
-      teamId: decision.teamId,
-      detectedAt: at,
-      openedAt: at,
-      alertCount: 0,
-      openAlertCount: 0,
-      relatedAlertCount: 0,
-      flapping: false,
-      storm: true,
-      stormSize: 0,
-      mergedFrom: [],
-      routeId: decision.routeId,
-      groupKey: `storm:${teamId}`,
-      groupHash: `storm-${teamId}`,
-      grouping: { ...decision.grouping, autoResolve: true },
-      revision: 1,
-    };
-    try {
-      await createIncident(
-        storm,
-        [
-          {
-            at,
-            actor: SYSTEM,
-            kind: 'opened',
-            message: `Storm guard: new incidents for team ${teamId} collapse into this one`,
-            reason: 'storm guard',
-          },
-        ],
-        [
-          {
-            Put: {
-              TableName: tableName(),
-              Item: { ...pointer, type: 'StormPointer', incidentId: id },
-              ConditionExpression: p.Item ? 'incidentId = :old' : 'attribute_not_exists(pk)',
-              ExpressionAttributeValues: p.Item ? { ':old': p.Item.incidentId } : undefined,
-            },
-          },
-        ],
-      );
-      await scheduleNotify(storm, now);
-      stormId = id;
-      known = storm;
-    } catch (err) {
-      if (!isTransactionConflict(err)) throw err;
-    }
-  }
-  if (!stormId) return undefined;
-  const quietLimit = quietHistoryLimit(flappingConfig(ctx.rules));
-  for (const quiet of [true, false]) {
-    try {
-      await guard('join storm', () =>
-        documentClient().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              placed(ctx, {
-                kind: 'incident',
-                incidentId: stormId,
-                reason: `storm guard: group ${decision.groupKey} collapsed`,
-              }),
-              bumpIncident(stormId!, at, { alerts: 1, open: 1, storm: 1 }, 'open'),
-              linkItem(stormId!, alert, at, 'member', ctx.labels),
-              {
-                Put: {
-                  TableName: tableName(),
-                  Item: {
-                    ...incidentKeys.group(decision.groupHash),
-                    type: 'IncidentGroup',
-                    incidentId: stormId,
-                    routeId: decision.routeId,
-                    groupKey: decision.groupKey,
-                  },
-                  ConditionExpression: previousIncidentId === null ? 'attribute_not_exists(pk)' : 'incidentId = :prev',
-                  ExpressionAttributeValues: previousIncidentId === null ? undefined : { ':prev': previousIncidentId },
-                },
-              },
-              timelinePut(stormId!, {
-                at,
-                actor: SYSTEM,
-                kind: 'storm',
-                message: `Collapsed group ${decision.groupKey}: ${alert.summary}`,
-                reason: 'storm guard',
-              }),
-              transitionAppend(stormId!, alert.dedupKey, at, quiet ? quietLimit : undefined),
-            ],
-          }),
-        ),
-      );
-      await reviewIncident(ctx, stormId, alert.dedupKey, { incident: known, quiet });
-      return { kind: 'incident', incidentId: stormId, reason: 'storm' };
-    } catch (err) {
-      if (!isTransactionConflict(err)) throw err;
-      const codes = cancellationCodes(err);
-      if (codes[0] === 'ConditionalCheckFailed') return { kind: 'duplicate', reason: 'already processed' };
-      // Only the key's history was too long to append blindly: append it unconditionally and review it.
-      const onlyHistory = codes[5] === 'ConditionalCheckFailed' && codes.slice(0, 5).every((c) => c === 'None');
-      if (!onlyHistory) return undefined; // the storm incident closed or the group moved: go round
-    }
-  }
-  return undefined;
 }
 
 /** End of the group window: announce the incident, unless it resolved, is inhibited or correlated meanwhile. */
@@ -894,7 +326,7 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
   const firing = links.filter((l) => l.relation === 'member' && l.status === 'firing');
   if (!incident.storm && firing.length) {
     const inhibitors = await Promise.all(
-      firing.map((l) => findInhibitor({ rules, labels: l.labels, alert: { id: l.alertId } as AlertSnapshot })),
+      firing.map((l) => findInhibitor(inhibitorKeys(rules, l.labels).targets, l.alertId)),
     );
     if (inhibitors.every(Boolean)) {
       const by = inhibitors[0]!;
@@ -910,7 +342,9 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
     }
   }
   const service = incident.serviceId ? services.get(incident.serviceId) : undefined;
-  const upstream = incident.storm ? undefined : await upstreamIncident({ service, services });
+  const upstream = incident.storm
+    ? undefined
+    : await openUpstreamIncident(service ? upstreamOf(service.id, services) : []);
   if (upstream && upstream.incidentId !== incidentId) {
     await mergeInto(
       incidentId,
@@ -952,20 +386,6 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
   if (r) await afterChange(r.before, r.after, now);
 }
 
-async function incidentLinks(incidentId: string): Promise<Array<AlertLink & { labels: Record<string, string> }>> {
-  const r = await guard('incident alerts', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-        ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId).pk, ':a': 'ALERT#' },
-        ConsistentRead: true,
-      }),
-    ),
-  );
-  return (r.Items ?? []) as Array<AlertLink & { labels: Record<string, string> }>;
-}
-
 /** Merge `sourceId` into `targetId` (ops action or automatic correlation). */
 export async function mergeInto(
   sourceId: string,
@@ -979,18 +399,12 @@ export async function mergeInto(
   const at = now.toISOString();
   const target = await getIncident(targetId);
   if (!target) throw new NotFoundError(`No incident with id ${targetId}.`);
-  const src = await mutateIncident(
+  const src = await mutateIncidentWith(
     sourceId,
     at,
     (cur) => {
       const m = mergeSource(cur, target, actor, at, reason);
-      return {
-        ...m,
-        change: m.change ? { ...m.change, notify } : undefined,
-        extra: cur.serviceId
-          ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }]
-          : [],
-      };
+      return { ...m, change: m.change ? { ...m.change, notify } : undefined, effects: { serviceOpen: 'remove' } };
     },
     { expectedRevision },
   );
@@ -1012,62 +426,34 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
   if (disposition.resolvedAt) return { kind: 'duplicate', reason: 'already resolved' };
   const at = now.toISOString();
   const { rules } = await getRules();
-  const labels = matchLabels(alert);
-  for (const rule of inhibitRulesAsSource(rules, labels))
-    await guard('remove inhibitor', () =>
-      documentClient().send(
-        new DeleteCommand({
-          TableName: tableName(),
-          Key: incidentKeys.inhibitor(rule.id, inhibitionKey(rule, labels), alert.id),
-        }),
-      ),
-    );
+  await removeInhibitor(inhibitorKeys(rules, matchLabels(alert)).sources, alert.id);
 
   // The disposition changed between our read and our write (re-placed after its upstream resolved): again.
   const changedMeanwhile = async () => attempt < 3 && !(await getDisposition(alert.id))?.resolvedAt;
   if (!disposition.incidentId) {
-    if (
-      !(await transactOnce([resolveDisposition(disposition, at)], 'resolve disposition')) &&
-      (await changedMeanwhile())
-    )
+    if (!(await commitDispositionResolved(disposition, at)) && (await changedMeanwhile()))
       return onAlertResolved(alert, now, attempt + 1);
     return { kind: disposition.kind, reason: 'resolved' };
   }
   const target = await followMerges(disposition.incidentId);
   if (!target) throw new Error(`incident ${disposition.incidentId} of alert ${alert.id} is missing`);
   const member = disposition.kind === 'incident';
-  try {
-    await guard('resolve alert of incident', () =>
-      documentClient().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            resolveDisposition(disposition!, at),
-            resolveLinkItem(disposition!.incidentId!, alert.id, at),
-            ...(member
-              ? [bumpIncident(target.id, at, { open: -1 }), transitionAppend(target.id, alert.dedupKey, at)]
-              : []),
-            timelinePut(target.id, {
-              at,
-              actor: SYSTEM,
-              kind: 'alert-resolved',
-              message: `Alert resolved: ${alert.summary}`,
-            }),
-          ],
-        }),
-      ),
-    );
-  } catch (err) {
-    if (isTransactionConflict(err) && cancellationCodes(err)[0] === 'ConditionalCheckFailed') {
-      if (await changedMeanwhile()) return onAlertResolved(alert, now, attempt + 1);
-      return { kind: 'duplicate', reason: 'already resolved' };
-    }
-    throw err;
+  const committed = await commitAlertResolved({
+    disposition,
+    incidentId: target.id,
+    member,
+    at,
+    timeline: { at, actor: SYSTEM, kind: 'alert-resolved', message: `Alert resolved: ${alert.summary}` },
+  });
+  if (!committed) {
+    if (await changedMeanwhile()) return onAlertResolved(alert, now, attempt + 1);
+    return { kind: 'duplicate', reason: 'already resolved' };
   }
   if (!member) return { kind: disposition.kind, incidentId: target.id, reason: 'alert resolved' };
   const reviewed = await reviewIncident({ rules, now, at }, target.id, alert.dedupKey);
   if (!reviewed || reviewed.openAlertCount > 0 || !reviewed.grouping.autoResolve || reviewed.status === 'resolved')
     return { kind: 'incident', incidentId: target.id, reason: 'alert resolved' };
-  const r = await mutateIncident(target.id, at, (cur) => {
+  const r = await mutateIncidentWith(target.id, at, (cur) => {
     if (cur.openAlertCount > 0 || cur.status === 'resolved') return undefined;
     const res = resolve(
       cur,
@@ -1079,9 +465,7 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
     return {
       ...res,
       change: { ...res.change!, notify: shouldNotify(cur) },
-      extra: cur.serviceId
-        ? [{ Delete: { TableName: tableName(), Key: incidentKeys.openForService(cur.serviceId, cur.id) } }]
-        : [],
+      effects: { serviceOpen: 'remove' },
     };
   });
   if (r) await afterChange(r.before, r.after, now);
@@ -1160,7 +544,7 @@ export async function onAlertRepeated(alert: AlertSnapshot, now: Date): Promise<
   if (!d) return onAlertOpened(alert, now); // Opened not processed yet (events are unordered): place it now
   if (d.kind !== 'incident' || !d.incidentId || d.resolvedAt)
     return { kind: 'duplicate', incidentId: d.incidentId, reason: 'repeat of an alert in no open incident' };
-  const ctx = await context(alert, now);
+  const ctx = await facts(alert, now);
   const target = await followMerges(d.incidentId);
   if (!target || target.status === 'resolved' || raiseSeverity(target, ctx.severity) === target.severity)
     return { kind: 'duplicate', incidentId: target?.id, reason: 'repeat: severity unchanged' };
@@ -1188,18 +572,9 @@ async function releaseCorrelated(incidentId: string, now: Date): Promise<void> {
   for (const link of links) {
     const stored = await getAlert(link.alertId);
     if (!stored || stored.status !== 'firing') continue;
-    const ctx = { ...(await context(alertSnapshotSchema.parse(stored), now)), replaces: incidentId };
-    const r = await place(ctx);
+    const f = await facts(alertSnapshotSchema.parse(stored), now, incidentId);
+    const r = await place(f);
     if (r.kind === 'duplicate' || !r.incidentId) continue;
-    await guard('mark moved alert', () =>
-      documentClient().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: incidentKeys.link(incidentId, link.alertId),
-          UpdateExpression: 'SET movedTo = :to, movedAt = :at',
-          ExpressionAttributeValues: { ':to': r.incidentId, ':at': ctx.at },
-        }),
-      ),
-    );
+    await markLinkMoved(incidentId, link.alertId, r.incidentId, f.at);
   }
 }

@@ -78,3 +78,21 @@ export interface Mutation<Extra = never> {
   /** Set when this change is one people and systems hear about (an event is emitted). */
   change?: Omit<LastChange, 'revision' | 'at'>;
 }
+
+export type DispositionKind = 'incident' | 'silenced' | 'inhibited' | 'correlated';
+
+/** What became of a firing alert (written once per alert, with the reason). */
+export interface Disposition {
+  alertId: string;
+  integrationId: string;
+  dedupKey: string;
+  kind: DispositionKind;
+  incidentId?: string;
+  silenceId?: string;
+  maintenanceId?: string;
+  inhibitedBy?: string;
+  ruleId?: string;
+  reason: string;
+  at: string;
+  resolvedAt?: string;
+}
