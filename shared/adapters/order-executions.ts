@@ -7,6 +7,7 @@ import {
   GetExecutionHistoryCommand,
   RedriveExecutionCommand,
   SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
   type HistoryEvent as SfnHistoryEvent,
@@ -32,7 +33,13 @@ export interface OrderExecutions {
   history(arn: string): Promise<HistoryEvent[]>;
   redrive(arn: string): Promise<void>;
   failTask(taskToken: string, error: string, cause: string): Promise<void>;
+  /** Answer a waiting task token with an output (no-op when the task no longer waits). */
+  succeedTask(taskToken: string, output: unknown): Promise<void>;
 }
+
+/** The task is no longer waiting (answered, timed out): nothing to answer. */
+const goneTask = (err: unknown) =>
+  ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes((err as { name?: string }).name ?? '');
 
 /** `order-new-customer` → STATE_MACHINE_ARN_ORDER_NEW_CUSTOMER. */
 export function stateMachineArnEnv(machine: string): string {
@@ -114,9 +121,16 @@ export class SfnOrderExecutions implements OrderExecutions {
     try {
       await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32768) }));
     } catch (err) {
-      const name = (err as { name?: string }).name ?? '';
-      // The task is no longer waiting (answered, timed out): nothing to stop.
-      if (['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(name)) return;
+      if (goneTask(err)) return;
+      throw err;
+    }
+  }
+
+  async succeedTask(taskToken: string, output: unknown): Promise<void> {
+    try {
+      await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    } catch (err) {
+      if (goneTask(err)) return;
       throw err;
     }
   }

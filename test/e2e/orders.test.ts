@@ -18,6 +18,21 @@ const TIME_SCALE = 0.02;
 let rt: TestRuntime;
 let hooks: Server;
 let webhookCalls = 0;
+let hookGate: { promise: Promise<number>; open: (status: number) => void } | undefined;
+function holdWebhooks() {
+  // Calls made while the gate is closed get the status it opens with; later calls (the undo) get 200.
+  let answer!: (status: number) => void;
+  const promise = new Promise<number>((r) => (answer = r));
+  const gate = {
+    promise,
+    open: (status: number) => {
+      hookGate = undefined;
+      answer(status);
+    },
+  };
+  hookGate = gate;
+  return gate;
+}
 let cat: OrderCatalogFixture;
 const dataDir = tempDataDir();
 const tablePrefix = uniqueTablePrefix();
@@ -31,7 +46,12 @@ beforeAll(async () => {
   hooks = createServer((req, res) => {
     webhookCalls += 1;
     req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    req.on('end', () => {
+      // A test may hold the webhook's answer until it opens the gate (and choose the status).
+      void (hookGate?.promise ?? Promise.resolve(200)).then((status) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{}'),
+      );
+    });
   });
   await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
   rt = await start();
@@ -44,7 +64,10 @@ afterAll(async () => {
 });
 
 const ocs = () => rt.ocs!;
-beforeEach(() => ocs().configure({ faults: [] }));
+beforeEach(() => {
+  ocs().configure({ faults: [] });
+  hookGate = undefined;
+});
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -212,6 +235,66 @@ describe('product orders through the local runtime', () => {
     const customerId = done.relatedParty.find((p: Json) => p.role === 'customer').id;
     expect(subscribersOf(customerId)).toEqual([]);
     expect((await customerPartition(customerId)).customer).toBeUndefined();
+  });
+
+  it('rollback after a manual step was done: a person undoes it on a second ticket, then the order fails clean', async () => {
+    // The voicemail webhook answers only when the test opens the gate: the manual SIM delivery is
+    // done first, then the webhook is refused for good, and the order must be rolled back.
+    const gate = holdWebhooks();
+    const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.simDelivery, cat.voicemail] }));
+    const held = await until(placed.body.id, (o) => o.state === 'held');
+    await resolveTicket(held.heldOn[0].ticketId, 'done');
+    await until(placed.body.id, (o) => o.state === 'inProgress');
+    gate.open(422);
+    // Rolling back, the order waits on a new ticket: undo the SIM delivery.
+    const undoing = await until(
+      placed.body.id,
+      (o) => o.state === 'held' && o.heldOn[0].stateName === 'UndoManualService',
+    );
+    const undoTicket = undoing.heldOn[0].ticketId as string;
+    expect(undoTicket).not.toBe(held.heldOn[0].ticketId);
+    const ticket = await rt.request('GET', `/tickets/${undoTicket}`, { token: AGENT }).then(json);
+    expect(ticket.body.subject).toMatch(/^Remove /);
+    await resolveTicket(undoTicket, 'done');
+    const done = await until(placed.body.id, settled);
+    expect(done).toMatchObject({ state: 'failed', failure: { redrivable: false } });
+    expect(done.outstandingUndo).toBeUndefined();
+    expect(done.history.map((h: Json) => h.to)).toEqual([
+      'acknowledged',
+      'inProgress',
+      'held',
+      'inProgress',
+      'held',
+      'inProgress',
+      'failed',
+    ]);
+    expect(done.history.at(-1).reason).toMatch(/every completed step was undone$/);
+    const customerId = done.relatedParty.find((p: Json) => p.role === 'customer').id;
+    expect(subscribersOf(customerId)).toEqual([]);
+    expect((await customerPartition(customerId)).customer).toBeUndefined();
+  });
+
+  it('rollback: a manual undo nobody confirms stays on the order, with its ticket, and the rest is undone', async () => {
+    const gate = holdWebhooks();
+    const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.simDelivery, cat.voicemail] }));
+    const held = await until(placed.body.id, (o) => o.state === 'held');
+    await resolveTicket(held.heldOn[0].ticketId, 'done');
+    await until(placed.body.id, (o) => o.state === 'inProgress');
+    gate.open(422);
+    const undoing = await until(
+      placed.body.id,
+      (o) => o.state === 'held' && o.heldOn[0].stateName === 'UndoManualService',
+    );
+    // The person says it cannot be undone: the rollback goes on and names what is left.
+    await resolveTicket(undoing.heldOn[0].ticketId, 'rejected');
+    const done = await until(placed.body.id, settled);
+    expect(done.state).toBe('failed');
+    expect(done.outstandingUndo).toEqual([
+      expect.objectContaining({ stateName: 'UndoManualService', ticketId: undoing.heldOn[0].ticketId }),
+    ]);
+    expect(done.history.at(-1).reason).toMatch(/1 manual step\(s\) nobody confirmed undone/);
+    const customerId = done.relatedParty.find((p: Json) => p.role === 'customer').id;
+    expect(subscribersOf(customerId)).toEqual([]);
   });
 
   it('cancel while in progress (held): compensated and cancelled; a completed order cannot be cancelled', async () => {

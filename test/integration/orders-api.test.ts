@@ -43,6 +43,7 @@ class RecordedExecutions implements OrderExecutions {
   }
   async redrive(): Promise<void> {}
   async failTask(): Promise<void> {}
+  async succeedTask(): Promise<void> {}
 }
 
 const executions = new RecordedExecutions();

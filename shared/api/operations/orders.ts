@@ -86,6 +86,12 @@ const productOrder = z
       .array(z.object({ key: z.string(), stateName: z.string(), since: z.string(), ticketId: z.string().optional() }))
       .optional()
       .describe('The manual steps (tickets) a held order waits on.'),
+    outstandingUndo: z
+      .array(z.object({ key: z.string(), stateName: z.string(), since: z.string(), ticketId: z.string().optional() }))
+      .optional()
+      .describe(
+        'Manual steps a person completed whose undo nobody confirmed during the rollback (ticket rejected or timed out): their tickets name what is left to undo by hand.',
+      ),
     execution: z.object({
       name: z.string(),
       arn: z.string().optional(),

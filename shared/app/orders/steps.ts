@@ -8,6 +8,9 @@ import { orderExecutions } from '../../adapters/order-executions';
 import {
   finish,
   holdOn,
+  manualStepDone,
+  manualUndoOutstanding,
+  needsManualUndo,
   passPointOfNoReturn,
   release,
   stepGate,
@@ -15,6 +18,7 @@ import {
   type ItemOutcome,
   type OrderActor,
   type ProductOrder,
+  undoHoldKey,
 } from '../../domain/orders/order';
 import type { SagaInput, SagaItem, SagaService, ServiceOp } from '../../domain/orders/plan';
 import { OrderCancelledError, PermanentStepError, failureFrom } from '../../domain/orders/saga';
@@ -92,7 +96,10 @@ async function serviceOp(input: IterationState): Promise<void> {
   });
 }
 
-/** Undo one service: the reverse driver operation. Manual services need a person: left to the ticket trail. */
+/**
+ * Undo one service: the reverse driver operation. A manual service is not undone here: a person
+ * must do it, so the machine's UndoManualService Task asks one on a ticket (openManualUndo).
+ */
 async function undoService(orderId: string, customerId: string, s: SagaService, record: boolean): Promise<void> {
   if (s.driver === 'manual') return;
   await orderPorts().provisioning.runService(key(orderId, 'undo', s.key, undoOf[s.op]), customerId, s, undoOf[s.op], {
@@ -120,8 +127,12 @@ async function completeItem(input: IterationState): Promise<void> {
     });
 }
 
-/** Undo one item of a change order: the subscription's offering back, every service back, an added subscription gone. Idempotent. */
-async function undoItem(input: IterationState): Promise<void> {
+/**
+ * Undo one item of a change order: the subscription's offering back, every automated service back,
+ * an added subscription gone. Idempotent. Returns the item's manual services a person completed:
+ * the machine asks a person to undo each of them (UndoManualService).
+ */
+async function undoItem(input: IterationState): Promise<{ manual: SagaService[] }> {
   const { provisioning } = orderPorts();
   const item = input.item!;
   const ref = { customerId: input.customer.id, subscriptionId: item.subscriptionId };
@@ -134,6 +145,41 @@ async function undoItem(input: IterationState): Promise<void> {
     });
   for (const s of item.services) await undoService(input.orderId, input.customer.id, s, item.op !== 'add');
   if (item.op === 'add') await provisioning.removeSubscription(k('remove'), ref);
+  const order = await requireOrder(input.orderId);
+  return { manual: item.services.filter((s) => s.driver === 'manual' && needsManualUndo(order, s.key)) };
+}
+
+/**
+ * Rolling back a manual step a person completed: a ticket asks a person to undo it, carrying this
+ * Task's token, and the order waits on it. A manual step nobody completed needs nothing: the Task is
+ * answered at once.
+ */
+async function openManualUndo(event: StepEvent): Promise<{ ticketId?: string }> {
+  const { input } = event;
+  const s = input.service!;
+  const order = await requireOrder(input.orderId);
+  if (!needsManualUndo(order, s.key)) {
+    await orderExecutions().succeedTask(event.taskToken!, { skipped: 'the manual step was never completed' });
+    return {};
+  }
+  const stateName = event.stateName ?? 'UndoManualService';
+  const r = await orderPorts().provisioning.runService(
+    key(input.orderId, 'undo', s.key, undoOf[s.op]),
+    input.customer.id,
+    s,
+    undoOf[s.op],
+    { record: false, task: { taskToken: event.taskToken!, executionArn: event.executionArn, stateName } },
+  );
+  await updateOrder(order.id, (o) =>
+    holdOn(
+      o,
+      { key: undoHoldKey(s.key), stateName, since: now(), ticketId: r.ticketId },
+      event.taskToken!,
+      now(),
+      actorOf(input),
+    ),
+  );
+  return { ticketId: r.ticketId };
 }
 
 async function notify(input: SagaState, order: ProductOrder): Promise<void> {
@@ -251,7 +297,7 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       }
       case 'manualDone': {
         const s = input.service!;
-        await updateOrder(input.orderId, (o) => release(o, s.key, now(), actorOf(input)));
+        await updateOrder(input.orderId, (o) => manualStepDone(o, s.key, now(), actorOf(input)));
         await begin(input, step);
         const state = stateAfter[s.op];
         if (state) await provisioning.setServiceState(k(s.key), customer.id, s.serviceId, state);
@@ -316,7 +362,23 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         await undoService(input.orderId, customer.id, input.service!, false);
         return {};
       case 'undoItem':
-        await undoItem(input);
+        return await undoItem(input);
+      case 'openManualUndo':
+        return await openManualUndo(event);
+      case 'manualUndone': {
+        // A person undid the manual step (or it was never done): the service's state after the undo.
+        const s = input.service!;
+        await updateOrder(input.orderId, (o) => release(o, undoHoldKey(s.key), now(), actorOf(input)));
+        const state = stateAfter[undoOf[s.op]];
+        const order = await requireOrder(input.orderId);
+        // An added subscription's record is gone with the rollback (undoItem removed it): no state to keep.
+        if (state && needsManualUndo(order, s.key) && input.item?.op !== 'add')
+          await provisioning.setServiceState(k(s.key), customer.id, s.serviceId, state);
+        return {};
+      }
+      case 'manualUndoOutstanding':
+        // Nobody confirmed the undo in time: the rollback goes on; the ticket stays open and escalates.
+        await updateOrder(input.orderId, (o) => manualUndoOutstanding(o, input.service!.key, now(), actorOf(input)));
         return {};
       case 'deactivateNetwork':
         for (const s of input.network) await undoService(input.orderId, customer.id, s, false);

@@ -129,6 +129,10 @@ export interface ProductOrder {
   /** Set when the saga passed its point of no return: no cancellation after it. */
   pointOfNoReturnAt?: string;
   held: HeldTask[];
+  /** Keys of the manual steps a person completed (their undo needs a person too). */
+  manualDone?: string[];
+  /** Manual undos nobody confirmed in time: their tickets stay open (and escalate) after the order ended. */
+  outstandingUndo?: HeldTask[];
   /** Task tokens of the held steps by key (kept in the table, never shown or published). */
   heldTokens: Record<string, string>;
   orderDate: string;
@@ -263,6 +267,33 @@ export function release(o: ProductOrder, key: string, now: string, actor: OrderA
   return touch(o, now, { held, heldTokens });
 }
 
+/** A manual step's ticket was resolved: released, and remembered as done (a rollback must undo it by hand). */
+export function manualStepDone(o: ProductOrder, key: string, now: string, actor: OrderActor): ProductOrder | undefined {
+  const released = release(o, key, now, actor);
+  if (o.manualDone?.includes(key)) return released;
+  return touch(released ?? o, now, { manualDone: [...(o.manualDone ?? []), key] });
+}
+
+/** The hold key of the manual undo of a step (never the same as the step's own). */
+export const undoHoldKey = (key: string) => `undo:${key}`;
+
+/** Whether rolling the order back must ask a person to undo this manual step. */
+export function needsManualUndo(o: ProductOrder, key: string): boolean {
+  return o.manualDone?.includes(key) ?? false;
+}
+
+/**
+ * A manual undo was not confirmed (its Task timed out or failed): the order stops waiting for it,
+ * and it stays on the order as outstanding, with its ticket, which is still open.
+ */
+export function manualUndoOutstanding(o: ProductOrder, key: string, now: string, actor: OrderActor): ProductOrder {
+  const hold = o.held.find((h) => h.key === undoHoldKey(key));
+  const released = release(o, undoHoldKey(key), now, actor) ?? o;
+  if (o.outstandingUndo?.some((u) => u.key === key)) return released;
+  const entry: HeldTask = { ...(hold ?? { stateName: 'UndoManualService', since: now }), key };
+  return touch(released, now, { outstandingUndo: [...(o.outstandingUndo ?? []), entry] });
+}
+
 export function passPointOfNoReturn(o: ProductOrder, now: string): ProductOrder | undefined {
   if (o.pointOfNoReturnAt) return undefined;
   return touch(o, now, { pointOfNoReturnAt: now });
@@ -272,6 +303,13 @@ export interface ItemOutcome {
   itemId: string;
   ok: boolean;
   error?: string;
+}
+
+function undoneText(o: ProductOrder): string {
+  const open = o.outstandingUndo ?? [];
+  if (!open.length) return 'every completed step was undone';
+  const tickets = open.map((u) => (u.ticketNumber ? `#${u.ticketNumber}` : (u.ticketId ?? u.key))).join(', ');
+  return `every completed step was undone except ${open.length} manual step(s) nobody confirmed undone (ticket(s) ${tickets})`;
 }
 
 /** The saga ends: the final state from the cancellation, the error, or the items' outcomes. */
@@ -286,7 +324,11 @@ export function finish(
     return moveTo(
       o,
       'cancelled',
-      { now, actor, reason: o.cancellation.reason ?? 'cancelled on request' },
+      {
+        now,
+        actor,
+        reason: `${o.cancellation.reason ?? 'cancelled on request'}${o.outstandingUndo?.length ? `; ${undoneText(o)}` : ''}`,
+      },
       {
         ...base,
         completionDate: now,
@@ -307,7 +349,7 @@ export function finish(
       {
         now,
         actor,
-        reason: `${outcome.error.error}${outcome.error.step ? ` at ${outcome.error.step}` : ''}; every completed step was undone`,
+        reason: `${outcome.error.error}${outcome.error.step ? ` at ${outcome.error.step}` : ''}; ${undoneText(o)}`,
       },
       {
         ...base,
@@ -515,6 +557,7 @@ export function orderView(
     failure: o.failure,
     pointOfNoReturnAt: o.pointOfNoReturnAt,
     heldOn: o.held.length ? o.held : undefined,
+    outstandingUndo: o.outstandingUndo?.length ? o.outstandingUndo : undefined,
     execution: {
       name: o.execution.name,
       arn: o.execution.arn,

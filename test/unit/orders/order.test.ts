@@ -8,6 +8,9 @@ import {
   executionFailed,
   finish,
   holdOn,
+  manualStepDone,
+  manualUndoOutstanding,
+  needsManualUndo,
   orderView,
   passPointOfNoReturn,
   redrive,
@@ -17,6 +20,7 @@ import {
   stepStarted,
   type OrderActor,
   type ProductOrder,
+  undoHoldKey,
 } from '../../../shared/domain/orders/order';
 import { planOrder } from '../../../shared/domain/orders/plan';
 import { ctx, lookups, newCustomerOrder } from './fixtures';
@@ -183,5 +187,51 @@ describe('order state machine', () => {
       state: 'held',
       relatedParty: expect.arrayContaining([{ id: 'cust-01order', role: 'customer', '@referredType': 'Customer' }]),
     });
+  });
+});
+
+describe('rolling back manual steps', () => {
+  const sim = { key: '3.sim', stateName: 'ManualService', since: at(2), ticketId: 'T1' };
+
+  it('remembers a manual step a person completed, once, and releases its hold', () => {
+    const heldOrder = holdOn(running(), sim, 'tok-a', at(2), flow);
+    expect(needsManualUndo(heldOrder, '3.sim')).toBe(false);
+    const done = manualStepDone(heldOrder, '3.sim', at(3), flow)!;
+    expect(done).toMatchObject({ state: 'inProgress', held: [], manualDone: ['3.sim'] });
+    expect(needsManualUndo(done, '3.sim')).toBe(true);
+    expect(needsManualUndo(done, '4.other')).toBe(false);
+    // A replayed step changes nothing more.
+    expect(manualStepDone(done, '3.sim', at(4), flow)).toBeUndefined();
+  });
+
+  it('an undo nobody confirmed stays on the order, and the final reason names its ticket', () => {
+    let o = manualStepDone(holdOn(running(), sim, 'tok-a', at(2), flow), '3.sim', at(3), flow)!;
+    o = holdOn(
+      o,
+      { key: undoHoldKey('3.sim'), stateName: 'UndoManualService', since: at(4), ticketId: 'T2' },
+      'tok-u',
+      at(4),
+      flow,
+    );
+    expect(o.state).toBe('held');
+    o = manualUndoOutstanding(o, '3.sim', at(5), flow);
+    expect(o).toMatchObject({
+      state: 'inProgress',
+      held: [],
+      outstandingUndo: [{ key: '3.sim', stateName: 'UndoManualService', ticketId: 'T2' }],
+    });
+    expect(o.heldTokens).toEqual({});
+    expect(manualUndoOutstanding(o, '3.sim', at(6), flow).outstandingUndo).toHaveLength(1);
+    const failed = finish(o, { error: { error: 'PermanentStepError', step: 'CheckServices' } }, at(7), flow);
+    expect(failed.state).toBe('failed');
+    expect(failed.lastChange.reason).toBe(
+      'PermanentStepError at CheckServices; every completed step was undone except 1 manual step(s) nobody confirmed undone (ticket(s) T2)',
+    );
+    expect(orderView(failed).outstandingUndo).toEqual([expect.objectContaining({ ticketId: 'T2' })]);
+  });
+
+  it('without outstanding undos the reason says everything was undone', () => {
+    const failed = finish(running(), { error: { error: 'PermanentDriverError' } }, at(7), flow);
+    expect(failed.lastChange.reason).toBe('PermanentDriverError; every completed step was undone');
   });
 });
