@@ -48,6 +48,7 @@ async function main(): Promise<void> {
 
   async function run(label: string): Promise<Record<string, unknown>> {
     const mem = memorySampler();
+    env.resetCounts();
     const t0 = performance.now();
     const wall0 = Date.now();
     const answers: Record<string, number> = {};
@@ -113,6 +114,15 @@ async function main(): Promise<void> {
           }),
         );
     }
+    // DynamoDB requests per order, by the function that made them (the benchmark's own polling,
+    // made outside any function, is left out).
+    const requestsPerOrder: Record<string, number> = {};
+    for (const [fn, ops] of env.byFunction) {
+      if (fn === '(outside)') continue;
+      if (process.env.BENCH_DETAIL)
+        console.error(fn, JSON.stringify(Object.fromEntries([...ops].map(([op, n]) => [op, n / ORDERS]))));
+      requestsPerOrder[fn] = Math.round(([...ops.values()].reduce((a, b) => a + b, 0) / ORDERS) * 10) / 10;
+    }
     const lastCompletion = Math.max(...done.map((d) => d.ms + placed.find((p) => p.id === d.id)!.sent));
     mem.stop();
     const states: Record<string, number> = {};
@@ -142,6 +152,7 @@ async function main(): Promise<void> {
       ocsOrphans,
       storeOrphans,
       completedWithoutTheirThreeLines: missingLines,
+      dynamoRequestsPerOrder: requestsPerOrder,
     };
   }
 
