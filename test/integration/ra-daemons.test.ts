@@ -1,14 +1,16 @@
-// The RA Load daemon through a real S3 API (s3rver) and DynamoDB Local: a good file becomes sealed
+// The RA daemons through a real S3 API (s3rver) and DynamoDB Local: a good file becomes sealed
 // generic-format batches and moves to processed/; bad lines go to the file's error log and never
 // stop it; a tampered or wrongly keyed file is refused whole with an alert; a retried load
 // produces the same batches once; every run is a ping of the `ra-load` job, whose Normal probe
-// fires when too many lines are in error.
+// fires when too many lines are in error. Extract writes each partner's findings to outbox/, sealed,
+// once per content of its source.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { LocalDataKeyProvider, openEnvelope, sealEnvelope } from '../../shared/adapters/envelope';
 import { configureS3Client, getObjectBytes, listObjects, putObject } from '../../shared/adapters/s3';
+import { extractResults } from '../../shared/app/revenue/extract';
 import { loadInbox } from '../../shared/app/revenue/load';
 import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/alerts';
 import type { LoadManifest } from '../../shared/domain/revenue/files';
@@ -217,5 +219,65 @@ describe('RA Load daemon', () => {
     const job = await getJob('ra-load');
     expect(job!.state.lastRun).toMatchObject({ processed: 200, errored: 40 });
     expect(job!.errorLevel).toBe('critical');
+  });
+});
+
+describe('RA Extract daemon', () => {
+  const findings = [
+    'record_id,class,billing_quantity,network_quantity,billing_charge,network_charge,value',
+    'c1,within_tolerance,60,61,0.1,0.1,0',
+    'c2,missing_in_billing,,120,,0.4,0.4',
+    'c3,quantity_mismatch,60,90,0.1,0.15,0.05',
+    '"c,4",rating_error,60,60,0.1,0.5,0.4',
+    'c5,no_such_class,1,1,1,1,0',
+  ].join('\n');
+  const extract = () => {
+    clock += 15 * 60_000;
+    return extractResults({ bucket, keyId: KEY, now: new Date(clock) });
+  };
+  const outbox = async (key: string) =>
+    (await openEnvelope(await getObjectBytes(bucket, key), { expectedKeyId: KEY })).toString().trim().split('\n');
+
+  it("writes each partner's findings, sealed, under outbox/<partner>/ and reports the run", async () => {
+    await putObject(bucket, 'config/partners/mno-a.json', JSON.stringify({ minAbsValue: 0.1 }));
+    await putObject(bucket, 'config/partners/auditor.json', JSON.stringify({ classes: ['rating_error'] }));
+    await putObject(bucket, 'results/2026-11-28/findings.csv', await sealEnvelope(Buffer.from(findings), KEY));
+    const r = await extract();
+    expect(r.written).toEqual([
+      expect.objectContaining({
+        partner: 'auditor',
+        key: 'outbox/auditor/findings-2026-11-28.csv',
+        rows: 1,
+        errored: 1,
+      }),
+      expect.objectContaining({ partner: 'mno-a', key: 'outbox/mno-a/findings-2026-11-28.csv', rows: 2, errored: 1 }),
+    ]);
+    expect(await outbox('outbox/mno-a/findings-2026-11-28.csv')).toEqual([
+      'record_id,class,billing_quantity,network_quantity,billing_charge,network_charge,value',
+      'c2,missing_in_billing,,120,,0.4,0.4',
+      '"c,4",rating_error,60,60,0.1,0.5,0.4',
+    ]);
+    expect((await outbox('outbox/auditor/findings-2026-11-28.csv')).slice(1)).toEqual([
+      '"c,4",rating_error,60,60,0.1,0.5,0.4',
+    ]);
+    const job = await getJob('ra-extract');
+    expect(job).toMatchObject({ type: 'Extract', category: 'Revenue assurance' });
+    expect(job!.state.lastRun).toMatchObject({ kind: 'success', processed: 10, errored: 2 });
+  });
+
+  it('writes a period again only when its findings changed', async () => {
+    expect(await extract()).toMatchObject({ written: [], unchanged: 2 });
+    await putObject(bucket, 'results/2026-11-28/findings.csv', `${findings.split('\n').slice(0, 3).join('\n')}\n`);
+    const r = await extract();
+    expect(r.written.map((w) => [w.partner, w.rows])).toEqual([
+      ['auditor', 0],
+      ['mno-a', 1],
+    ]);
+  });
+
+  it('fails the run, naming the field, when a partner configuration is wrong', async () => {
+    await putObject(bucket, 'config/partners/broken.json', JSON.stringify({ classes: ['leaks'] }));
+    await expect(extract()).rejects.toThrow(/config\/partners\/broken.json: classes.0: /);
+    expect((await getJob('ra-extract'))!.state.lastRun).toMatchObject({ kind: 'fail' });
   });
 });
