@@ -3,29 +3,15 @@
 // nocturne-probes do it).
 import { randomUUID } from 'node:crypto';
 import type { CanonicalAlert } from '../../domain/alert';
-import { newToken, type Integration } from '../../domain/integration';
+import type { Integration } from '../../domain/integration';
 import { RA_INTEGRATION_ID, RA_INTEGRATION_NAME, RA_SERVICE } from '../../domain/revenue/alerts';
 import { getLiveAlert } from '../../store/alerts';
 import { storeDelivery } from '../../store/ingestion';
-import { ensureIntegration, getIntegration } from '../../store/integrations';
+import { ensureBuiltInIntegration } from '../builtin-alerts';
 
 /** The built-in integration, created on first use with a random token nobody needs to know. */
 export async function ensureRaIntegration(now: Date): Promise<Integration> {
-  return (
-    (await getIntegration(RA_INTEGRATION_ID)) ??
-    ensureIntegration(
-      {
-        id: RA_INTEGRATION_ID,
-        type: 'generic',
-        name: RA_INTEGRATION_NAME,
-        enabled: true,
-        service: RA_SERVICE,
-        allowedTopicArns: [],
-      },
-      newToken(),
-      now.toISOString(),
-    )
-  );
+  return ensureBuiltInIntegration(RA_INTEGRATION_ID, RA_INTEGRATION_NAME, now, { service: RA_SERVICE });
 }
 
 /** Stores the alerts as one delivery of `nocturne-ra`; nothing when the integration is disabled. */
