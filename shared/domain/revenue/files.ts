@@ -80,6 +80,8 @@ export function genericLine(r: UsageRecord): string {
     quantity: r.quantity,
     charge: r.charge,
   };
+  // The quantity is as the file wrote it: its unit goes with it (mediation converts it).
+  if (r.unit !== undefined) o.unit = r.unit;
   if (r.part !== undefined) o.part = r.part;
   return JSON.stringify(o);
 }
