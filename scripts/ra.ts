@@ -12,8 +12,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { FINDING_CLASSES, reconcileConfigSchema, type Finding } from '../shared/domain/revenue';
+import { FINDING_CLASSES, reconcileConfigSchema } from '../shared/domain/revenue';
 import { anomalyConfigSchema, backtestVolumes } from '../shared/domain/revenue/anomalies';
+import { FINDINGS_HEADER, findingRow } from '../shared/domain/revenue/findings-csv';
 import { reconcileUsageFiles, type RunProgress } from '../shared/adapters/usage-file-run';
 import { usageMappingSchema } from '../shared/adapters/usage-files';
 import { readVolumeFile } from '../shared/adapters/usage-volumes';
@@ -70,21 +71,8 @@ function requiredFile(opts: Map<string, string>, name: string): string {
 }
 
 const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-const num = (v: number | undefined) => (v === undefined ? '' : String(Math.round(v * 1e6) / 1e6));
 
-export const FINDINGS_HEADER = 'record_id,class,billing_quantity,network_quantity,billing_charge,network_charge,value';
-
-function findingRow(f: Finding): string {
-  return [
-    csvCell(f.recordId),
-    f.class,
-    num(f.billing?.quantity),
-    num(f.network?.quantity),
-    num(f.billing?.charge),
-    num(f.network?.charge),
-    num(f.value),
-  ].join(',');
-}
+export { FINDINGS_HEADER };
 
 function progressLine(p: RunProgress): string {
   const left = p.fraction > 0.02 ? Math.max(0, (p.elapsedMs * (1 - p.fraction)) / p.fraction / 1000) : undefined;

@@ -304,3 +304,33 @@ export const runbookKeys = {
   audit: (runId: string, at: string, seq: string) => ({ pk: `RUNBOOKRUN#${runId}`, sk: `AUDIT#${at}#${seq}` }),
   auditPrefix: () => 'AUDIT#',
 };
+
+/** Revenue assurance: stored reconciliation runs, their findings and each period's current run (shared/store/revenue.ts). */
+export const revenueKeys = {
+  run: (runId: string) => ({ pk: `RARUN#${runId}`, sk: 'RUN' }),
+  /** gsi1: every run, by period then run id (newest period first when read backwards). */
+  runList: () => 'RARUNS',
+  runListSort: (period: string, runId: string) => `${period}#${runId}`,
+  /** One finding of a run; the class leads the sort key so a class filter is a key condition. */
+  finding: (runId: string, cls: string, partition: number, seq: number) => ({
+    pk: `RAFIND#${runId}`,
+    sk: `${cls}#${String(partition).padStart(4, '0')}#${String(seq).padStart(7, '0')}`,
+  }),
+  findings: (runId: string) => `RAFIND#${runId}`,
+  /** A period's current run (the last one that completed) and a copy of its summary. */
+  period: (period: string) => ({ pk: `RAPERIOD#${period}`, sk: 'PERIOD' }),
+  /** gsi1: periods with a completed run, by period. */
+  periodList: () => 'RAPERIODS',
+  /** An Idempotency-Key of POST /ra/runs (its SHA-256 with the caller) → the run it started. */
+  runKey: (keyHash: string) => ({ pk: `RARUNKEY#${keyHash}`, sk: 'KEY' }),
+  /** The RA settings (reconcile config, mappings, controls). */
+  settings: () => ({ pk: 'RASETTINGS', sk: 'CURRENT' }),
+};
+
+export const REVENUE_ENTITY = {
+  run: 'RaRun',
+  finding: 'RaFinding',
+  period: 'RaPeriod',
+  settings: 'RaSettings',
+  runKey: 'RaRunKey',
+} as const;
