@@ -3,14 +3,21 @@
 // stop it; a tampered or wrongly keyed file is refused whole with an alert; a retried load
 // produces the same batches once; every run is a ping of the `ra-load` job, whose Normal probe
 // fires when too many lines are in error. Extract writes each partner's findings to outbox/, sealed,
-// once per content of its source.
+// once per content of its source. Balance reconciliation compares the OCS balance file of a bill
+// cycle with what we sell each customer: findings, an alert and one ticket.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { LocalDataKeyProvider, openEnvelope, sealEnvelope } from '../../shared/adapters/envelope';
 import { configureS3Client, getObjectBytes, listObjects, putObject } from '../../shared/adapters/s3';
+import { reconcileNewBalanceFiles } from '../../shared/app/revenue/balance';
 import { extractResults } from '../../shared/app/revenue/extract';
+import { addSubscription, createCustomerAccount } from '../../shared/app/provisioning/customers';
+import { createOrganization, createRealm } from '../../shared/store/customers';
+import { createProductOffering, createProductSpecification } from '../../shared/store/product-catalog';
+import { getTicket } from '../../shared/store/tickets';
+import { seedTicketDemo } from '../../infra/local/demo/tickets';
 import { loadInbox } from '../../shared/app/revenue/load';
 import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/alerts';
 import type { LoadManifest } from '../../shared/domain/revenue/files';
@@ -279,5 +286,114 @@ describe('RA Extract daemon', () => {
     await putObject(bucket, 'config/partners/broken.json', JSON.stringify({ classes: ['leaks'] }));
     await expect(extract()).rejects.toThrow(/config\/partners\/broken.json: classes.0: /);
     expect((await getJob('ra-extract'))!.state.lastRun).toMatchObject({ kind: 'fail' });
+  });
+});
+
+describe('RA balance reconciliation', () => {
+  const at = '2026-11-30T01:00:00.000Z';
+  const ctx = (key: string) => ({ operationKey: key, now: at });
+  const reconcile = () => {
+    clock += 15 * 60_000;
+    return reconcileNewBalanceFiles({ bucket, keyId: KEY, now: new Date(clock) });
+  };
+
+  beforeAll(async () => {
+    await seedTicketDemo(at);
+    process.env.RA_TICKET_CATEGORY = 'general-support';
+    await createRealm({ id: 'bal-realm', name: 'Acme' }, at);
+    await createOrganization({ id: 'bal-org', realmId: 'bal-realm', name: 'Acme Shop' }, at);
+    await createProductSpecification(
+      {
+        id: 'bal-spec',
+        name: 'Mobile',
+        lifecycleStatus: 'Active',
+        feature: [{ id: 'mobile', name: 'Mobile line', driver: 'manual' }],
+      },
+      at,
+    );
+    await createProductOffering(
+      {
+        id: 'bal-plan',
+        name: 'Mobile M',
+        lifecycleStatus: 'Active',
+        offeringType: 'plan',
+        productSpecification: { id: 'bal-spec' },
+        productOfferingPrice: [
+          {
+            name: 'Monthly',
+            priceType: 'recurring',
+            recurringChargePeriodType: 'month',
+            price: { taxIncludedAmount: { unit: 'EUR', value: 20 } },
+          },
+        ],
+        allowance: { dataMb: 10240, voiceMinutes: 500 },
+        spendCap: { unit: 'EUR', value: 50 },
+      },
+      at,
+    );
+    for (const id of ['cust-a', 'cust-b']) {
+      await createCustomerAccount({ id, organizationId: 'bal-org', name: id, paymentMethod: 'card' }, ctx(`${id}:c`));
+      await addSubscription({ customerId: id, subscriptionId: `${id}-s1`, offeringId: 'bal-plan' }, ctx(`${id}:s`));
+    }
+  });
+  afterAll(() => {
+    delete process.env.RA_TICKET_CATEGORY;
+  });
+
+  const ocsFile = (lines: string[]) => `${['subscriber,bucket,value,unit', ...lines].join('\n')}\n`;
+  const clean = ['cust-a,dataMb,10240,', 'cust-a,voiceMinutes,500,', 'cust-a,spendCap,50,EUR'];
+
+  it('classifies each subscriber and bucket, stores the findings, raises one alert and opens one ticket', async () => {
+    await deliver(
+      'balances/2026-11-30/ocs.csv',
+      ocsFile([...clean, 'cust-b,dataMb,5120,', 'cust-b,spendCap,50,EUR', 'cust-z,sms,100,', 'cust-z,bogus,1,']),
+    );
+    const [s] = await reconcile();
+    expect(s).toMatchObject({
+      cycle: '2026-11-30',
+      status: 'reconciled',
+      // cust-a: 3 matched; cust-b: dataMb mismatch, spendCap matched, voiceMinutes missing at the OCS; cust-z: not ours.
+      counts: { matched: 4, mismatch: 1, missing_ocs: 1, missing_ours: 1 },
+      subscribers: { ours: 2, ocs: 3 },
+      badLines: 1,
+      errors: [{ line: 8, reason: "bucket 'bogus' is not dataMb, voiceMinutes, sms or spendCap" }],
+    });
+    const csvText = (await openEnvelope(await getObjectBytes(bucket, s!.findingsKey!), { expectedKeyId: KEY }))
+      .toString()
+      .trim()
+      .split('\n');
+    expect(csvText).toEqual([
+      'subscriber,bucket,class,ours,ocs,unit,difference,reason',
+      'cust-b,dataMb,mismatch,10240,5120,,-5120,"the OCS holds 5120, we sell 10240 (-5120)"',
+      'cust-b,voiceMinutes,missing_ocs,500,,,,we sell 500 of voiceMinutes; the OCS holds none',
+      'cust-z,sms,missing_ours,,100,,,the OCS holds 100 of sms; we sell none',
+    ]);
+    const alert = await getLiveAlert(RA_INTEGRATION_ID, 'ra:balance:2026-11-30');
+    expect(alert).toMatchObject({ status: 'firing', severity: 'warning' });
+    expect(s!.ticket).toBeDefined();
+    expect(await getTicket(s!.ticket!.id)).toMatchObject({ categoryId: 'general-support' });
+    // Nothing new: the same file is not reconciled twice.
+    expect(await reconcile()).toEqual([]);
+  });
+
+  it('resolves the alert when a corrected file of the cycle reconciles clean', async () => {
+    await deliver(
+      'balances/2026-11-30/ocs.csv',
+      ocsFile([...clean, 'cust-b,dataMb,10240,', 'cust-b,voiceMinutes,500,', 'cust-b,spendCap,50,EUR']),
+    );
+    const [s] = await reconcile();
+    expect(s!.counts).toEqual({ matched: 6, mismatch: 0, missing_ocs: 0, missing_ours: 0 });
+    expect(await getLiveAlert(RA_INTEGRATION_ID, 'ra:balance:2026-11-30')).toBeUndefined();
+  });
+
+  it('refuses a tampered balance file whole, with an alert', async () => {
+    const sealed = await sealEnvelope(Buffer.from(ocsFile(clean)), KEY);
+    sealed[sealed.length - 5]! ^= 0x01;
+    await putObject(bucket, 'balances/2026-12-01/ocs.csv', sealed);
+    const [s] = await reconcile();
+    expect(s).toMatchObject({ status: 'rejected', reason: expect.stringContaining('authentication tag mismatch') });
+    expect(await getLiveAlert(RA_INTEGRATION_ID, 'ra:balance-file:2026-12-01/ocs.csv')).toMatchObject({
+      severity: 'error',
+    });
   });
 });
