@@ -12,16 +12,10 @@ import { alertSnapshotSchema, type AlertSnapshot } from '../../../events/alerts'
 import { getAlert } from '../../store/alerts';
 import { flappingConfig, keyHistory, trimHistory } from '../../domain/incidents/flapping';
 import { matchLabels } from '../../domain/incidents/labels';
-import {
-  acknowledge,
-  mergeSource,
-  mergeTarget,
-  raiseSeverity,
-  resolve,
-  shouldNotify,
-} from '../../domain/incidents/lifecycle';
+import { acknowledge, mergeSource, mergeTarget, raiseSeverity } from '../../domain/incidents/lifecycle';
+import { announceChange, autoResolve, flapRelease, inhibitedAtAnnounce } from '../../domain/incidents/engine-changes';
 import { NotFoundError } from '../../domain/errors';
-import type { Actor, Incident, TimelineEntry } from '../../domain/incidents/model';
+import type { Actor, Incident } from '../../domain/incidents/model';
 import {
   correlateInto,
   decide,
@@ -330,14 +324,8 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
     );
     if (inhibitors.every(Boolean)) {
       const by = inhibitors[0]!;
-      await mutateIncident(incidentId, at, (cur) =>
-        cur.status === 'resolved'
-          ? undefined
-          : {
-              ...resolve(cur, SYSTEM, at, undefined, `inhibited by alert ${by.alertId} (rule ${by.ruleId})`),
-              change: undefined,
-            },
-      ).then((r) => r && afterChange(r.before, r.after, now));
+      const r = await mutateIncident(incidentId, at, (cur) => inhibitedAtAnnounce(cur, by, at));
+      if (r) await afterChange(r.before, r.after, now);
       return;
     }
   }
@@ -356,33 +344,7 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
     );
     return;
   }
-  const r = await mutateIncident(incidentId, at, (cur) => {
-    if (cur.notifiedAt || cur.status === 'resolved') return undefined;
-    const reason = cur.storm
-      ? `storm guard collapsed ${cur.stormSize ?? 0} incidents`
-      : `group window of ${cur.grouping.groupWaitSeconds}s closed with ${cur.alertCount} alert(s)`;
-    return {
-      incident: { ...cur, notifiedAt: at },
-      timeline: [
-        {
-          at,
-          actor: SYSTEM,
-          kind: 'announced',
-          message: cur.flapping
-            ? 'Group window closed; notifications held while flapping'
-            : 'Group window closed; responders notified',
-          reason,
-        },
-      ],
-      change: {
-        kind: 'opened',
-        actor: { type: 'rule', id: `route:${cur.routeId}` },
-        reason,
-        notify: !cur.flapping,
-        change: { groupKey: cur.groupKey },
-      },
-    };
-  });
+  const r = await mutateIncident(incidentId, at, (cur) => announceChange(cur, at));
   if (r) await afterChange(r.before, r.after, now);
 }
 
@@ -453,21 +415,7 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
   const reviewed = await reviewIncident({ rules, now, at }, target.id, alert.dedupKey);
   if (!reviewed || reviewed.openAlertCount > 0 || !reviewed.grouping.autoResolve || reviewed.status === 'resolved')
     return { kind: 'incident', incidentId: target.id, reason: 'alert resolved' };
-  const r = await mutateIncidentWith(target.id, at, (cur) => {
-    if (cur.openAlertCount > 0 || cur.status === 'resolved') return undefined;
-    const res = resolve(
-      cur,
-      { type: 'system', id: 'auto-resolve' },
-      at,
-      undefined,
-      `all ${cur.alertCount} alert(s) resolved`,
-    );
-    return {
-      ...res,
-      change: { ...res.change!, notify: shouldNotify(cur) },
-      effects: { serviceOpen: 'remove' },
-    };
-  });
+  const r = await mutateIncidentWith(target.id, at, (cur) => autoResolve(cur, at));
   if (r) await afterChange(r.before, r.after, now);
   return { kind: 'incident', incidentId: target.id, reason: r ? 'incident resolved' : 'alert resolved' };
 }
@@ -491,28 +439,7 @@ export async function onAlertAcknowledged(alert: AlertSnapshot, now: Date): Prom
 /** Flap check: once stable for K minutes, release held notifications with the current state. */
 export async function flapCheck(incidentId: string, now: Date): Promise<void> {
   const at = now.toISOString();
-  const r = await mutateIncident(incidentId, at, (cur) => {
-    if (!cur.flapping) return undefined;
-    const stableFor = (cur.flapStableMinutes ?? 15) * 60000;
-    if (cur.lastTransitionAt && now.getTime() - Date.parse(cur.lastTransitionAt) < stableFor) return undefined;
-    // The keys' recorded changes up to now no longer count (they live in items of their own).
-    const next: Incident = { ...cur, flapping: false, transitionsResetAt: at };
-    const timeline: TimelineEntry[] = [
-      {
-        at,
-        actor: SYSTEM,
-        kind: 'flapping',
-        message: `Stable for ${cur.flapStableMinutes ?? 15} minutes; notifications resume`,
-      },
-    ];
-    if (!cur.notifiedAt) return { incident: next, timeline };
-    const kind = cur.status === 'resolved' ? 'resolved' : 'reopened';
-    return {
-      incident: next,
-      timeline,
-      change: { kind, actor: SYSTEM, reason: 'flapping stopped', notify: true, change: { status: cur.status } },
-    };
-  });
+  const r = await mutateIncident(incidentId, at, (cur) => flapRelease(cur, now));
   if (r) return;
   const cur = await getIncident(incidentId);
   if (cur?.flapping && cur.lastTransitionAt)

@@ -12,6 +12,12 @@ import {
   type PlacementSnapshot,
   type Plan,
 } from '../../../shared/domain/incidents/decide';
+import {
+  announceChange,
+  autoResolve,
+  flapRelease,
+  inhibitedAtAnnounce,
+} from '../../../shared/domain/incidents/engine-changes';
 import type { Incident } from '../../../shared/domain/incidents/model';
 import { rulesetSchema, type Ruleset } from '../../../shared/domain/incidents/rules';
 import type { MaintenanceWindow, Silence } from '../../../shared/domain/incidents/silences';
@@ -425,5 +431,50 @@ describe('incident changes the engine applies', () => {
     expect(flapping.incident.flapping).toBe(true);
     expect(flapping.change).toBeUndefined();
     expect(flapping.timeline!.map((e) => e.kind)).toEqual(['flapping']);
+  });
+});
+
+describe('changes the engine makes on its own', () => {
+  it('announces once the group window closes, held while flapping, never twice or after resolving', () => {
+    const m = announceChange(incident(), at)!;
+    expect(m.incident.notifiedAt).toBe(at);
+    expect(m.change).toMatchObject({
+      kind: 'opened',
+      notify: true,
+      reason: 'group window of 30s closed with 2 alert(s)',
+    });
+    expect(announceChange(incident({ flapping: true }), at)!.change!.notify).toBe(false);
+    expect(announceChange(incident({ storm: true, stormSize: 12 }), at)!.change!.reason).toBe(
+      'storm guard collapsed 12 incidents',
+    );
+    expect(announceChange(incident({ notifiedAt: at }), at)).toBeUndefined();
+    expect(announceChange(incident({ status: 'resolved' }), at)).toBeUndefined();
+  });
+
+  it('resolves an incident inhibited at announce time without an event', () => {
+    const m = inhibitedAtAnnounce(incident(), { alertId: 'node-1', ruleId: 'node-down' }, at)!;
+    expect(m.incident.status).toBe('resolved');
+    expect(m.change).toBeUndefined();
+    expect(m.timeline![0]!.reason).toBe('inhibited by alert node-1 (rule node-down)');
+  });
+
+  it('auto-resolves when no alert is open, and drops the service index entry', () => {
+    expect(autoResolve(incident(), at)).toBeUndefined();
+    const m = autoResolve(incident({ openAlertCount: 0, notifiedAt: at }), at)!;
+    expect(m.incident).toMatchObject({ status: 'resolved', resolvedBy: { id: 'auto-resolve' } });
+    expect(m.change).toMatchObject({ kind: 'resolved', notify: true, reason: 'all 2 alert(s) resolved' });
+    expect(m.effects).toEqual({ serviceOpen: 'remove' });
+  });
+
+  it('releases flapping after K stable minutes, with the state people missed', () => {
+    const flapping = incident({ flapping: true, flapStableMinutes: 15, lastTransitionAt: '2026-11-21T02:50:00Z' });
+    expect(flapRelease(flapping, now)).toBeUndefined();
+    const later = new Date('2026-11-21T03:05:00Z');
+    const quiet = flapRelease(flapping, later)!;
+    expect(quiet.incident).toMatchObject({ flapping: false, transitionsResetAt: later.toISOString() });
+    expect(quiet.change).toBeUndefined();
+    const heard = flapRelease({ ...flapping, notifiedAt: at, status: 'resolved' }, later)!;
+    expect(heard.change).toMatchObject({ kind: 'resolved', notify: true, reason: 'flapping stopped' });
+    expect(flapRelease(incident(), later)).toBeUndefined();
   });
 });
