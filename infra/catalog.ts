@@ -53,8 +53,9 @@ export const catalog: Catalog = {
     { name: 'notifications', displayName: 'Nocturne ticket notifications' },
     { name: 'alerts', displayName: 'Nocturne alert feed' },
   ],
-  functions: FEATURES.flatMap((f) => f.functions),
-  stateMachines: FEATURES.flatMap((f) => f.stateMachines),
+  // Each function and machine carries its feature's name: in AWS, the nested stack that holds it.
+  functions: FEATURES.flatMap((f) => f.functions.map((fn) => ({ ...fn, feature: f.name }))),
+  stateMachines: FEATURES.flatMap((f) => f.stateMachines.map((sm) => ({ ...sm, feature: f.name }))),
   buckets: FEATURES.flatMap((f) => f.buckets ?? []),
   keys: FEATURES.flatMap((f) => f.keys ?? []),
 };

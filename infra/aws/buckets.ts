@@ -3,13 +3,14 @@
 // off, server access logs into one log bucket shared by the catalog's buckets, expiry from the
 // catalog. A key: a customer-managed KMS key with yearly rotation. Grants are explicit statements
 // (no CDK grant* wildcards such as s3:GetObject*): exactly what BucketAccess / KeyAccess mean.
-import { Duration, RemovalPolicy, Validations, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { BucketAccess, BucketDefinition, KeyAccess, KeyDefinition } from '../catalog';
 import { pascalCase } from './catalog-function';
+import { templateAttribute } from './cross-stack';
 
 /** Server access logs of the catalog's buckets are kept this long. */
 export const BUCKET_ACCESS_LOG_RETENTION = Duration.days(400);
@@ -98,9 +99,8 @@ export class CatalogStorage extends Construct {
         resources: [bucket.arnForObjects('*')],
       }),
     );
-    const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+      id: `AwsSolutions-IAM5[Resource::${templateAttribute(role, bucket)}/*]`,
       reason: `Object actions on the objects of catalog bucket ${name} (keys are chosen at run time: periods, partitions, files); no other bucket.`,
     });
     return bucket;

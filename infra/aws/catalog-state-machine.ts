@@ -2,33 +2,36 @@
 // ARNs of the catalog functions they name (definitionSubstitutions), a role that may invoke exactly
 // those functions, every execution event logged (level ALL) to its own log group, X-Ray tracing,
 // and alarms on failed and timed-out executions. The machine has a physical name derived from the
-// stack, so functions get its ARN without a reference to it (a function may both be a Task of a
-// machine and start or answer it without a dependency cycle).
+// deployed stack, so functions get its ARN without a reference to it (a function may both be a Task
+// of a machine and start or answer it without a dependency cycle, from any feature's nested stack).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { StateMachineAccess, StateMachineDefinition } from '../catalog';
 import type { CatalogStorage } from './buckets';
 import { PROJECT_ROOT, pascalCase, type CatalogFunction } from './catalog-function';
+import { rootStackOf, templateAttribute } from './cross-stack';
 
-/** The physical name of a catalog machine in a stack (at most 80 characters, as Step Functions allows). */
-export function stateMachinePhysicalName(stack: Stack, name: string): string {
-  return `${stack.stackName}-${name}`.slice(0, 80);
+/** The physical name of a catalog machine: the deployed stack's name and its own (at most 80 characters,
+ * as Step Functions allows), whichever nested stack `scope` is in. */
+export function stateMachinePhysicalName(scope: IConstruct, name: string): string {
+  return `${rootStackOf(scope).stackName}-${name}`.slice(0, 80);
 }
 
-/** ARN of a catalog machine, or of its executions (`executions: true`), built from its physical name. */
-export function stateMachineArn(stack: Stack, name: string, executions = false): string {
-  return stack.formatArn({
+/** ARN of a catalog machine, or of its executions (`executions: true`), built from its physical name in
+ * the template of `scope`'s stack. */
+export function stateMachineArn(scope: IConstruct, name: string, executions = false): string {
+  return Stack.of(scope).formatArn({
     service: 'states',
     resource: executions ? 'execution' : 'stateMachine',
-    resourceName: executions ? `${stateMachinePhysicalName(stack, name)}:*` : stateMachinePhysicalName(stack, name),
+    resourceName: executions ? `${stateMachinePhysicalName(scope, name)}:*` : stateMachinePhysicalName(scope, name),
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
 }
@@ -54,7 +57,6 @@ export class CatalogStateMachine extends Construct {
     const def = props.definition;
     super(scope, `Sm${pascalCase(def.name)}`);
     this.definition = def;
-    const stack = Stack.of(this);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH });
     this.role = new iam.Role(this, 'Role', {
@@ -74,9 +76,8 @@ export class CatalogStateMachine extends Construct {
       if (granted.has(sub.function)) continue;
       granted.add(sub.function);
       fn.function.grantInvoke(this.role);
-      const fnId = stack.getLogicalId(fn.function.node.defaultChild as CfnElement);
       Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
+        id: `AwsSolutions-IAM5[Resource::${templateAttribute(this.role, fn.function)}:*]`,
         reason: `lambda:InvokeFunction on ${sub.function} includes its versions and aliases (<function arn>:*), as grantInvoke writes it; no other function.`,
       });
     }
@@ -89,16 +90,16 @@ export class CatalogStateMachine extends Construct {
     if (hasDistributedMap(asl)) {
       // A Distributed Map runs each child workflow as an execution of this very machine.
       this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn(stack, def.name)] }),
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn(this, def.name)] }),
       );
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['states:DescribeExecution', 'states:StopExecution'],
-          resources: [stateMachineArn(stack, def.name, true)],
+          resources: [stateMachineArn(this, def.name, true)],
         }),
       );
       Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(stack, def.name)}:*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(this, def.name)}:*]`,
         reason: `The Distributed Map's child executions of state machine ${def.name} only (execution:<machine>:*): their names are chosen by Step Functions.`,
       });
     }
@@ -109,7 +110,7 @@ export class CatalogStateMachine extends Construct {
         : sfn.DefinitionBody.fromFile(file);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: stateMachinePhysicalName(stack, def.name),
+      stateMachineName: stateMachinePhysicalName(this, def.name),
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: def.description,
       definitionBody,
@@ -159,16 +160,16 @@ export function hasDistributedMap(node: unknown): boolean {
 }
 
 /** What a catalog function may do with the machines it lists (StateMachineAccess), as IAM statements. */
-export function stateMachineStatements(stack: Stack, access: StateMachineAccess): iam.PolicyStatement[] {
+export function stateMachineStatements(scope: IConstruct, access: StateMachineAccess): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
   const onMachines = (names: string[] | undefined, actions: string[]) => {
     if (names?.length)
-      statements.push(new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(stack, n)) }));
+      statements.push(new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(scope, n)) }));
   };
   const onExecutions = (names: string[] | undefined, actions: string[]) => {
     if (names?.length)
       statements.push(
-        new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(stack, n, true)) }),
+        new iam.PolicyStatement({ actions, resources: names.map((n) => stateMachineArn(scope, n, true)) }),
       );
   };
   onMachines(access.start, ['states:StartExecution']);

@@ -1,9 +1,11 @@
 // The whole of Nocturne on AWS, built by reading infra/catalog.ts. Nothing in this file names a
 // function: tables, bus, topics and API come from the catalog's declarations, and each catalog
-// function gets its triggers and exactly the grants its entry lists.
+// function gets its triggers and exactly the grants its entry lists. The shared things (tables, bus,
+// topics, secrets, buckets, keys, API) are in this stack; each catalog feature's functions and state
+// machines are in a nested stack of that feature's (docs/decisions/0021-per-feature-nested-stacks.md).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -37,6 +39,7 @@ import {
   stateMachinePhysicalName,
   stateMachineStatements,
 } from './catalog-state-machine';
+import { templateAttribute } from './cross-stack';
 import { InboundEmail } from './inbound-email';
 import { OpsApi, routeKey } from './ops-api';
 
@@ -84,6 +87,8 @@ export class NocturneStack extends Stack {
   readonly functions: ReadonlyMap<string, CatalogFunction>;
   /** The catalog's state machines by name (infra/aws/catalog-state-machine.ts). */
   readonly stateMachines: ReadonlyMap<string, CatalogStateMachine>;
+  /** One nested stack per catalog feature, holding its functions and state machines. */
+  readonly featureStacks: ReadonlyMap<string, NestedStack>;
   /** Dead letters redriven DEAD_LETTER_MAX_RECEIVES times end here, alarmed; only with a `deadLetters` function. */
   readonly parkedDeadLetters?: sqs.Queue;
   /** Bucket and SES receipt rules; only when a catalog function has an inboundEmail trigger. */
@@ -197,13 +202,26 @@ export class NocturneStack extends Stack {
     if (catalog.functions.some((f) => f.triggers.some((t) => t.kind === 'deadLetters')))
       this.parkedDeadLetters = this.parkedQueue();
 
+    const featureStacks = new Map<string, NestedStack>();
+    const featureStack = (feature: string): NestedStack => {
+      let nested = featureStacks.get(feature);
+      if (!nested) {
+        nested = new NestedStack(this, featureStackId(feature), {
+          description: `Nocturne: the ${feature} feature's functions and state machines (infra/catalog/${feature}.ts)`,
+        });
+        featureStacks.set(feature, nested);
+      }
+      return nested;
+    };
+    this.featureStacks = featureStacks;
+
     const functions = new Map<string, CatalogFunction>();
     for (const definition of catalog.functions) {
       const environment = {
         ...sharedEnvironment,
         ...Object.fromEntries((definition.needs ?? []).map((need) => [FUNCTION_NEEDS[need], needed[need]()])),
       };
-      const fn = new CatalogFunction(this, {
+      const fn = new CatalogFunction(featureStack(definition.feature!), {
         definition,
         sharedEnvironment: environment,
         alarmTopic: this.alarmTopic,
@@ -226,7 +244,12 @@ export class NocturneStack extends Stack {
     this.stateMachines = new Map(
       (catalog.stateMachines ?? []).map((definition) => [
         definition.name,
-        new CatalogStateMachine(this, { definition, functions, alarmTopic: this.alarmTopic, storage: this.storage }),
+        new CatalogStateMachine(featureStack(definition.feature!), {
+          definition,
+          functions,
+          alarmTopic: this.alarmTopic,
+          storage: this.storage,
+        }),
       ]),
     );
     for (const m of this.stateMachines.values())
@@ -286,13 +309,13 @@ export class NocturneStack extends Stack {
     }
     if (def.stateMachines) {
       // Exactly the machines it lists: StartExecution on the machine, execution actions on its executions.
-      for (const statement of stateMachineStatements(this, def.stateMachines)) fn.role.addToPrincipalPolicy(statement);
+      for (const statement of stateMachineStatements(fn, def.stateMachines)) fn.role.addToPrincipalPolicy(statement);
       const { start = [], read = [], redrive = [], stop = [] } = def.stateMachines;
       for (const name of new Set([...start, ...read, ...redrive, ...stop]))
-        fn.function.addEnvironment(stateMachineEnvName(name), stateMachineArn(this, name));
+        fn.function.addEnvironment(stateMachineEnvName(name), stateMachineArn(fn, name));
       for (const name of new Set([...read, ...redrive, ...stop]))
         Validations.of(fn.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(this, name)}:*]`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(fn, name)}:*]`,
           reason: `Execution actions on the executions of state machine ${name} only (execution:<machine>:*): execution names are chosen at run time.`,
         });
     }
@@ -347,9 +370,8 @@ export class NocturneStack extends Stack {
         case 'inboundEmail': {
           const inbound = this.inboundEmail!;
           inbound.addFunction(fn, trigger);
-          const bucketId = Stack.of(inbound.bucket).getLogicalId(inbound.bucket.node.defaultChild as CfnElement);
           Validations.of(fn.role).acknowledge({
-            id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${trigger.prefix}*]`,
+            id: `AwsSolutions-IAM5[Resource::${templateAttribute(fn.role, inbound.bucket)}/${trigger.prefix}*]`,
             reason: `s3:GetObject on the objects the SES receipt rule stores under ${trigger.prefix} (named by SES message id, unknown in advance); nothing else in the bucket.`,
           });
           return;
@@ -403,9 +425,8 @@ export class NocturneStack extends Stack {
       redrive.function.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }));
       target.function.grantInvoke(redrive.function);
       pairs.push(`${queue.queueName}=${target.function.functionName}`);
-      const targetId = Stack.of(target.function).getLogicalId(target.function.node.defaultChild as CfnElement);
       Validations.of(redrive.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${targetId}.Arn>:*]`,
+        id: `AwsSolutions-IAM5[Resource::${templateAttribute(redrive.role, target.function)}:*]`,
         reason: `lambda:InvokeFunction on ${target.definition.name} includes its versions and aliases (<function arn>:*), as grantInvoke writes it.`,
       });
     }
@@ -452,10 +473,14 @@ function eventPatternOf(pattern: EventTrigger['pattern']): events.EventPattern {
   return { ...(source && { source }), ...(detailType && { detailType }), ...(detail && { detail }) };
 }
 
+/** Construct id of a feature's nested stack: incidents -> FeatureIncidents. */
+export function featureStackId(feature: string): string {
+  return `Feature${pascalCase(feature)}`;
+}
+
 function acknowledgeIndexWildcard(fn: CatalogFunction, table: dynamodb.Table, access: 'read' | 'readwrite'): void {
-  const logicalId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
   Validations.of(fn.role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+    id: `AwsSolutions-IAM5[Resource::${templateAttribute(fn.role, table)}/index/*]`,
     reason: `${access} access to the table declared in infra/catalog.ts includes its GSIs; <table>/index/* names only that table's indexes.`,
   });
 }
@@ -467,9 +492,14 @@ function checkCatalog(catalog: Catalog, bundle: boolean, inboundEmailDomain: str
   const topics = new Set(catalog.topics.map((t) => t.name));
   const routes = new Set<string>();
   const prefixes: Array<{ fn: string; prefix: string }> = [];
+  const checkFeature = (what: string, feature: string | undefined) => {
+    if (!feature) problems.push(`${what} names no feature (infra/catalog.ts sets it from the feature file)`);
+    else if (!/^[a-z][a-z0-9-]*$/.test(feature)) problems.push(`${what}: feature "${feature}" is not kebab-case`);
+  };
   for (const fn of catalog.functions) {
     if (names.has(fn.name)) problems.push(`function ${fn.name} is declared twice`);
     names.add(fn.name);
+    checkFeature(`function ${fn.name}`, fn.feature);
     for (const topic of fn.topics ?? [])
       if (!topics.has(topic)) problems.push(`${fn.name} publishes to unknown topic ${topic}`);
     for (const [need, variable] of Object.entries(FUNCTION_NEEDS))
@@ -499,6 +529,7 @@ function checkCatalog(catalog: Catalog, bundle: boolean, inboundEmailDomain: str
   for (const sm of catalog.stateMachines ?? []) {
     if (machines.has(sm.name)) problems.push(`state machine ${sm.name} is declared twice`);
     machines.add(sm.name);
+    checkFeature(`state machine ${sm.name}`, sm.feature);
     if (!fs.existsSync(path.join(PROJECT_ROOT, sm.definitionFile)))
       problems.push(`state machine ${sm.name}: ${sm.definitionFile} does not exist`);
     for (const [n, sub] of Object.entries(sm.substitutions))

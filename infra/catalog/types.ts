@@ -68,6 +68,9 @@ export type { TopicName };
 export interface FunctionDefinition {
   /** kebab-case; also the folder under functions/. */
   name: string;
+  /** The catalog feature that declares it (infra/catalog/<feature>.ts), set by infra/catalog.ts; in AWS,
+   * the nested stack that holds it (infra/aws/feature-stack.ts). */
+  feature?: string;
   description: string;
   entry: string;
   memoryMb: number;
@@ -168,6 +171,8 @@ export interface TopicDefinition {
 export interface StateMachineDefinition {
   /** kebab-case; also the file name state-machines/<name>.asl.json. */
   name: string;
+  /** The catalog feature that declares it, set by infra/catalog.ts; in AWS, the nested stack that holds it. */
+  feature?: string;
   description: string;
   /** Relative to the project root: state-machines/<name>.asl.json. */
   definitionFile: string;

@@ -43,7 +43,14 @@ describe('bundling every catalog function', () => {
     });
     const assembly = app.synth();
     const template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
-    const s = { resources: template.toJSON().Resources } as Synthesized;
+    // The functions are in the features' nested stacks, whose templates are files of the assembly.
+    const resources = { ...template.toJSON().Resources };
+    for (const nested of stack.featureStacks.values())
+      Object.assign(
+        resources,
+        (JSON.parse(fs.readFileSync(path.join(assembly.directory, nested.templateFile), 'utf8')) as Json).Resources,
+      );
+    const s = { resources } as Synthesized;
 
     for (const def of catalog.functions) {
       const fn = s.resources[lambdaOf(s, def.name).id] as Json;

@@ -96,11 +96,16 @@ describe.each(catalogsUnderTest)('cdk-nag AwsSolutions on %s', (_title, catalog)
 });
 
 describe('cdk-nag wiring', () => {
-  it('does flag a non-compliant resource (the checks really run)', () => {
+  it("does flag a non-compliant resource, in the main stack and in a feature's nested stack (the checks really run)", () => {
     const { findings } = nagFindings({}, ({ stack }) => {
       new sqs.Queue(stack, 'PlainQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+      new sqs.Queue(stack.featureStacks.get('incidents')!, 'PlainQueue', {
+        encryption: sqs.QueueEncryption.UNENCRYPTED,
+      });
     });
-    expect(findings.map((f) => f.rule)).toEqual(expect.arrayContaining(['AwsSolutions-SQS2', 'AwsSolutions-SQS4']));
-    expect(findings.every((f) => f.at.startsWith('Nocturne/PlainQueue'))).toBe(true);
+    const at = (prefix: string) => findings.filter((f) => f.at.startsWith(prefix)).map((f) => f.rule);
+    for (const prefix of ['Nocturne/PlainQueue', 'Nocturne/FeatureIncidents/PlainQueue'])
+      expect(at(prefix)).toEqual(expect.arrayContaining(['AwsSolutions-SQS2', 'AwsSolutions-SQS4']));
+    expect(findings.every((f) => /^Nocturne\/(FeatureIncidents\/)?PlainQueue/.test(f.at))).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
 // Every catalog function is deployed as declared: runtime, size, environment, exactly its grants
 // and exactly its triggers. The tests loop over the catalog, so a new entry is checked as soon as
 // it is added to infra/catalog.ts.
+import { NestedStack, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   isAsyncTrigger,
@@ -11,6 +13,9 @@ import {
   type Trigger,
 } from '../../infra/catalog';
 import { buildApp } from '../../infra/aws/build-app';
+import { FUNCTION_TAG } from '../../infra/aws/catalog-function';
+import { stateMachinePhysicalName } from '../../infra/aws/catalog-state-machine';
+import { featureStackId } from '../../infra/aws/nocturne-stack';
 import { catalogsUnderTest } from './support/exercise-catalog';
 import {
   arnOf,
@@ -201,6 +206,35 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
     expect(resourcesOfType(s, 'AWS::Lambda::Function')).toHaveLength(catalog.functions.length);
   });
 
+  it("puts every function, and every state machine, in exactly one nested stack: its feature's", () => {
+    const stacks = [s.stack as Stack, ...s.stack.node.findAll().filter((c) => NestedStack.isNestedStack(c))];
+    const whereFunction = new Map<string, string[]>();
+    const whereMachine = new Map<string, string[]>();
+    for (const stack of stacks) {
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
+      for (const r of Object.values(resources)) {
+        const tag = (r.Properties?.Tags as Array<{ Key: string; Value: string }> | undefined)?.find(
+          (t) => t.Key === FUNCTION_TAG,
+        );
+        if (r.Type === 'AWS::Lambda::Function' && tag)
+          whereFunction.set(tag.Value, [...(whereFunction.get(tag.Value) ?? []), stack.node.path]);
+        if (r.Type === 'AWS::StepFunctions::StateMachine') {
+          const name = catalog.stateMachines.find(
+            (m) => r.Properties.StateMachineName === stateMachinePhysicalName(s.stack, m.name),
+          )?.name;
+          whereMachine.set(name ?? '?', [...(whereMachine.get(name ?? '?') ?? []), stack.node.path]);
+        }
+      }
+    }
+    const home = (feature: string | undefined) => [`Nocturne/${featureStackId(feature!)}`];
+    expect(Object.fromEntries(whereFunction)).toEqual(
+      Object.fromEntries(catalog.functions.map((f) => [f.name, home(f.feature)])),
+    );
+    expect(Object.fromEntries(whereMachine)).toEqual(
+      Object.fromEntries(catalog.stateMachines.map((m) => [m.name, home(m.feature)])),
+    );
+  });
+
   describe.each(catalog.functions.map((def) => [def.name, def] as const))('%s', (name, def) => {
     it('runs Node.js 22 on arm64 with the catalog memory, timeout and description', () => {
       const { props } = lambdaOf(s, name);
@@ -385,6 +419,17 @@ describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) =
         .map(([, r]) => r.Properties!.RouteKey)
         .sort(),
     ).toEqual([...keys].sort());
+  });
+});
+
+describe('feature stacks', () => {
+  it('refuses a function that names no feature (it would have no nested stack)', () => {
+    const [, exercise] = catalogsUnderTest[1]!;
+    const [first, ...rest] = exercise.functions;
+    const catalog = { ...exercise, functions: [{ ...first!, feature: undefined }, ...rest] };
+    expect(() => buildApp({ catalog, bundle: false, nag: false })).toThrow(
+      new RegExp(`function ${first!.name} names no feature`),
+    );
   });
 });
 

@@ -84,10 +84,13 @@ const fixtureMachines: StateMachineDefinition[] = [
   },
 ];
 
+/** The fixtures are a feature of their own: one more nested stack in AWS. */
+const FIXTURES_FEATURE = 'fixtures';
+
 export const exerciseCatalog: Catalog = {
   ...catalog,
-  functions: [...catalog.functions, ...fixtures],
-  stateMachines: [...catalog.stateMachines, ...fixtureMachines],
+  functions: [...catalog.functions, ...fixtures.map((f) => ({ ...f, feature: FIXTURES_FEATURE }))],
+  stateMachines: [...catalog.stateMachines, ...fixtureMachines.map((m) => ({ ...m, feature: FIXTURES_FEATURE }))],
   buckets: [...catalog.buckets, { name: 'fixture-files', description: 'Fixture: a bucket without expiry.' }],
   keys: [...catalog.keys, { name: 'fixture', description: 'Fixture: an envelope key.' }],
 };

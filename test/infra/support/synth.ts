@@ -46,31 +46,45 @@ type TemplateJson = { Resources: Synthesized['resources']; Outputs: Synthesized[
 
 /**
  * The stack's template with its nested stacks' resources folded in, each nested parameter replaced by the
- * expression the parent passes for it: the tests read one template whatever stack a resource sits in
- * (the API routes have a nested stack of their own; infra/aws/ops-api.ts).
+ * expression the parent passes for it and each nested output the parent reads (Fn::GetAtt
+ * <nested stack>.Outputs.X) by the expression behind it: the tests read one template whatever stack a
+ * resource sits in (each catalog feature and the API routes have a nested stack; infra/aws).
  */
 function withNestedStacks(stack: Stack): TemplateJson {
   const parent = Template.fromStack(stack).toJSON() as TemplateJson;
-  const resources = { ...parent.Resources };
-  for (const nested of stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c))) {
-    const holderId = stack.getLogicalId(nested.nestedStackResource as CfnElement);
-    const passed = (parent.Resources[holderId]?.Properties?.Parameters ?? {}) as Record<string, Json>;
-    const substitute = (x: Json): Json => {
-      if (Array.isArray(x)) return x.map(substitute);
-      if (x && typeof x === 'object') {
-        const keys = Object.keys(x);
-        if (keys.length === 1 && keys[0] === 'Ref' && typeof x.Ref === 'string' && x.Ref in passed)
-          return passed[x.Ref];
-        return Object.fromEntries(keys.map((k) => [k, substitute(x[k])]));
-      }
-      return x;
-    };
-    for (const [id, r] of Object.entries((Template.fromStack(nested).toJSON() as TemplateJson).Resources)) {
-      if (id in resources) throw new Error(`Logical id ${id} is in the stack and in nested stack ${nested.node.path}`);
-      resources[id] = substitute(r);
-    }
+  const nested = new Map<string, { path: string; template: TemplateJson; passed: Record<string, Json> }>();
+  for (const n of stack.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c))) {
+    const holderId = stack.getLogicalId(n.nestedStackResource as CfnElement);
+    nested.set(holderId, {
+      path: n.node.path,
+      template: Template.fromStack(n).toJSON() as TemplateJson,
+      passed: (parent.Resources[holderId]?.Properties?.Parameters ?? {}) as Record<string, Json>,
+    });
   }
-  return { ...parent, Resources: resources };
+  /** An expression as the parent would write it: parameters and nested outputs replaced by what they carry. */
+  const unfold = (x: Json, passed: Record<string, Json>): Json => {
+    if (Array.isArray(x)) return x.map((e) => unfold(e, passed));
+    if (!x || typeof x !== 'object') return x;
+    const keys = Object.keys(x);
+    if (keys.length === 1 && keys[0] === 'Ref' && typeof x.Ref === 'string' && x.Ref in passed)
+      return unfold(passed[x.Ref], {});
+    const getAtt = keys.length === 1 ? (x['Fn::GetAtt'] as [string, string] | undefined) : undefined;
+    const output = getAtt && /^Outputs\.(.+)$/.exec(getAtt[1]);
+    const holder = getAtt && nested.get(getAtt[0]);
+    if (output && holder) {
+      const value = (holder.template.Outputs as Record<string, { Value: Json }> | undefined)?.[output[1]!]?.Value;
+      if (value === undefined) throw new Error(`Nested stack ${holder.path} has no output ${output[1]}`);
+      return unfold(value, holder.passed);
+    }
+    return Object.fromEntries(keys.map((k) => [k, unfold(x[k], passed)]));
+  };
+  const resources: Synthesized['resources'] = unfold(parent.Resources, {});
+  for (const { path, template, passed } of nested.values())
+    for (const [id, r] of Object.entries(template.Resources)) {
+      if (id in resources) throw new Error(`Logical id ${id} is in the stack and in nested stack ${path}`);
+      resources[id] = unfold(r, passed);
+    }
+  return { ...parent, Resources: resources, Outputs: unfold(parent.Outputs ?? {}, {}) };
 }
 
 export function logicalId(construct: IConstruct): string {
