@@ -1,9 +1,9 @@
 // Lambda entry for product orders (see infra/catalog.ts: "ops-orders"): TMF622 productOrder and
 // cancelProductOrder, plus a redrive of a failed order. Bad input is refused before anything is
 // stored or started (docs/orders.md).
-import { orderView } from '../../shared/domain/orders/order';
+import { orderView, type ProductOrder } from '../../shared/domain/orders/order';
 import { orderOperations } from '../../shared/api/operations/orders';
-import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
+import { answerIfLate, httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { inScope } from '../../shared/domain/provisioning/scope';
 import {
@@ -30,8 +30,11 @@ export const handler = httpApi(orderOperations, {
   'POST /productOrder': async (req) => {
     const body = req.input.body;
     try {
-      const order = await placeOrder(body, caller(req), req.now);
-      return json(201, orderView(order), { location: `/productOrder/${order.id}` });
+      const created = (o: ProductOrder) => json(201, orderView(o), { location: `/productOrder/${o.id}` });
+      // Stored means placed: past this point a slow start answers 201 (the reconciler starts it), never a
+      // 503 whose retry without an Idempotency-Key would place the order twice.
+      const order = await placeOrder(body, caller(req), req.now, (o) => answerIfLate(created(o)));
+      return created(order);
     } catch (err) {
       if (err instanceof DuplicateOrderError)
         throw problem(

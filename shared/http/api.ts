@@ -1,6 +1,7 @@
 // The HTTP handler shape every API function uses: middy with a problem+json error boundary,
 // a body-size guard, routing on API Gateway's routeKey to the operations a function serves, the
 // operation's role check, and its query and body parsed with zod before the handler runs.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -17,6 +18,20 @@ const NO_QUERY = z.object({});
 /** The 503 leaves this much of the Lambda's time (every HTTP function has at least 5 s): enough for
  * the answer to get out even when the process is busy, so a slow request is a 503, never a timeout 500. */
 export const TIMEOUT_EARLY_MS = 2000;
+
+/** Per request: the answer to give if the deadline comes after the request's effect was committed. */
+const lateAnswers = new AsyncLocalStorage<{ result?: HttpResult }>();
+
+/**
+ * The request's effect is committed (e.g. the order is stored): should its deadline come from now
+ * on, the answer is `result`, not a 503 asking the client to retry (a retry without an
+ * Idempotency-Key would then do it twice). What is left undone is finished by whoever owns it (the
+ * order reconciler starts an execution that never started).
+ */
+export function answerIfLate(result: HttpResult): void {
+  const state = lateAnswers.getStore();
+  if (state) state.result = result;
+}
 
 export interface HttpRequest {
   event: APIGatewayProxyEventV2;
@@ -250,9 +265,14 @@ export function httpApi<const Ops extends readonly Operation[]>(
 
   // A handler nearing its Lambda timeout (a stalled store) answers 503 + Retry-After two seconds
   // before the deadline instead of a gateway 500/504; writes are ordered so a retry completes them.
-  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>({
+  const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>({
     timeoutEarlyInMillis: opts.timeoutEarlyMs ?? TIMEOUT_EARLY_MS,
     timeoutEarlyResponse: () => {
+      const late = lateAnswers.getStore()?.result;
+      if (late) {
+        logger.warn('request answered at its deadline with what it had committed', { status: late.statusCode });
+        return late;
+      }
       throw problem(503, 'Nocturne could not finish the request in time (the store is slow); retry shortly.', {
         headers: { 'retry-after': '5' },
       });
@@ -269,4 +289,7 @@ export function httpApi<const Ops extends readonly Operation[]>(
       },
     })
     .handler(dispatch);
+  // Each request gets its own late answer (the local runtime runs many requests in one process).
+  return (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> =>
+    lateAnswers.run({}, () => handler(event, context));
 }

@@ -14,7 +14,8 @@ import { stepStarted } from '../../shared/domain/orders/order';
 import { getOrder, updateOrder } from '../../shared/store/orders';
 import { createOrganization, createRealm } from '../../shared/store/customers';
 import { givenOrderCatalog, newCustomerOrderBody, type OrderCatalogFixture } from '../support/orders';
-import { call, type EventInput, type Handler } from '../support/http-event';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { apiEvent, call, lambdaContext, type EventInput, type Handler } from '../support/http-event';
 import { useOwnTable } from '../support/store';
 
 useOwnTable();
@@ -24,8 +25,19 @@ class RecordedExecutions implements OrderExecutions {
   readonly started: Array<{ machine: string; name: string; input: unknown }> = [];
   readonly statuses = new Map<string, ExecutionStatus>();
   failNextStart = false;
+  /** The next start hangs until `release` is called (a stalled Step Functions endpoint); `onHang` runs as it starts hanging. */
+  release?: () => void;
+  hangNextStart = false;
+  onHang?: () => void;
 
   async start(machine: string, name: string, input: unknown): Promise<string> {
+    if (this.hangNextStart) {
+      this.hangNextStart = false;
+      const hanging = new Promise<void>((r) => (this.release = r));
+      this.onHang?.();
+      await hanging;
+      throw Object.assign(new Error('Step Functions timed out'), { name: 'TimeoutError' });
+    }
     if (this.failNextStart) {
       this.failNextStart = false;
       throw Object.assign(new Error('Step Functions unreachable'), { name: 'ServiceUnavailable' });
@@ -70,6 +82,36 @@ beforeAll(async () => {
   const now = new Date().toISOString();
   await createRealm({ id: globex, name: 'Globex' }, now);
   await createOrganization({ id: globexOrg, realmId: globex, name: 'Globex Bank' }, now);
+});
+
+describe('a slow start after the order is stored', () => {
+  it('answers 201 with the stored order at the deadline, not a 503 whose retry would place it twice', async () => {
+    // The clock of timers is the test's: the deadline comes exactly when the start hangs, after the store.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    executions.hangNextStart = true;
+    executions.onHang = () => jest.advanceTimersByTime(10_000);
+    const event = apiEvent({ routeKey: 'POST /productOrder', ...admin, body: newCustomerOrderBody(cat) });
+    const context = { ...lambdaContext, getRemainingTimeInMillis: () => 5000 } as Context;
+    let r: APIGatewayProxyStructuredResultV2;
+    try {
+      r = (await (ordersHandler as Handler)(event, context)) as APIGatewayProxyStructuredResultV2;
+    } finally {
+      jest.useRealTimers();
+      executions.onHang = undefined;
+      executions.release?.();
+    }
+    expect({ status: r.statusCode, released: executions.release !== undefined }).toEqual({
+      status: 201,
+      released: true,
+    });
+    const body = JSON.parse(String(r.body)) as { id: string; state: string };
+    expect(r.headers?.location).toBe(`/productOrder/${body.id}`);
+    expect(body.state).toBe('acknowledged');
+    // Stored, not started: the reconciler (or a read of the order) starts it.
+    const stored = await getOrder(body.id);
+    expect(stored).toMatchObject({ id: body.id, state: 'acknowledged' });
+    expect(stored!.execution.arn).toBeUndefined();
+  });
 });
 
 describe('Idempotency-Key on POST /productOrder', () => {

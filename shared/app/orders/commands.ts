@@ -87,7 +87,16 @@ async function lookupsFor(body: ProductOrderCreate, scope: Scope | undefined): P
 }
 
 /** POST /productOrder: 201 with the acknowledged order; its saga starts at once. */
-export async function placeOrder(body: ProductOrderCreate, caller: Caller, now: Date): Promise<ProductOrder> {
+/**
+ * Place an order: validated and planned, stored, its execution started. `onStored` runs once the
+ * order is stored (the HTTP layer answers with it if the deadline comes before the start does).
+ */
+export async function placeOrder(
+  body: ProductOrderCreate,
+  caller: Caller,
+  now: Date,
+  onStored?: (order: ProductOrder) => void,
+): Promise<ProductOrder> {
   if (body.externalId) {
     const existing = await orderIdByExternalId(body.externalId);
     if (existing) {
@@ -145,6 +154,7 @@ export async function placeOrder(body: ProductOrderCreate, caller: Caller, now: 
     userActor(caller),
   );
   await insertOrder(order);
+  onStored?.(order);
   return startExecution(order);
 }
 
