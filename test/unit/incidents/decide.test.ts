@@ -371,6 +371,32 @@ describe('decide: a new group behind the storm guard', () => {
   });
 });
 
+describe('decide: staged loading from nothing to a plan', () => {
+  it('asks for exactly what it needs, in order, for a new group with room in the minute', () => {
+    const f = facts();
+    let s: PlacementSnapshot = empty;
+    const asked: string[] = [];
+    let plan = decide(f, s);
+    for (let step = 0; step < 10 && !['open', 'join', 'storm-join', 'storm-open'].includes(plan.kind); step++) {
+      asked.push(plan.kind);
+      if (plan.kind === 'load-related') s = { ...s, related: {} };
+      else if (plan.kind === 'load-group') s = { ...s, group: { pointsAt: null } };
+      else if (plan.kind === 'load-storm') s = { ...s, storm: { pointsAt: null, previousMinuteGroups: [] } };
+      else if (plan.kind === 'take-slot') s = { ...s, slot: 'taken' };
+      else if (plan.kind === 'mint-ids') s = { ...s, ids: { incidentId: 'inc-new', number: 1 } };
+      plan = decide(f, s);
+    }
+    expect(asked).toEqual(['load-related', 'load-group', 'load-storm', 'take-slot', 'mint-ids']);
+    expect(plan.kind).toBe('open');
+  });
+
+  it('a join asks for no storm state and mints nothing', () => {
+    const f = facts();
+    const s: PlacementSnapshot = { ...loaded, group: { pointsAt: 'inc-1', current: incident() } };
+    expect(decide(f, s).kind).toBe('join');
+  });
+});
+
 describe('incident changes the engine applies', () => {
   const f = facts();
 
