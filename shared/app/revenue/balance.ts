@@ -29,6 +29,7 @@ import { DuplicateMessageError } from '../../store/tickets';
 import { chargingPlanOf } from '../provisioning/customers';
 import { openTicket } from '../tickets/commands';
 import { liveRaAlert, sendRaAlerts } from './alerts';
+import { raTicketCategory } from './controls';
 
 const BALANCE_KEY = /^balances\/(\d{4}-\d{2}-\d{2})\/([A-Za-z0-9][A-Za-z0-9._-]{0,199})$/;
 
@@ -145,7 +146,7 @@ async function openBalanceTicket(
           `Findings (subscriber, bucket, class, ours, ocs): s3 ${s.findingsKey} in the RA bucket (sealed with the RA key).`,
           'The alert resolves when a later OCS file of this cycle reconciles clean.',
         ].join('\n\n'),
-        categoryId: process.env.RA_TICKET_CATEGORY ?? 'revenue-assurance',
+        categoryId: raTicketCategory(),
         fields: {},
         watchers: [],
         links: [],
