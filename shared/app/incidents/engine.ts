@@ -69,8 +69,6 @@ export const FLAP_TIMER = 'incident-flap-check';
 export const notifyTimerId = (incidentId: string) => `${NOTIFY_TIMER}#${incidentId}`;
 export const flapTimerId = (incidentId: string) => `${FLAP_TIMER}#${incidentId}`;
 
-const SYSTEM: Actor = ENGINE;
-
 export type Outcome = { kind: Disposition['kind'] | 'duplicate'; incidentId?: string; reason: string };
 const DUPLICATE: Outcome = { kind: 'duplicate', reason: 'already processed' };
 
@@ -337,7 +335,7 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
     await mergeInto(
       incidentId,
       upstream.incidentId,
-      SYSTEM,
+      ENGINE,
       now,
       `upstream ${upstream.serviceId} has incident open`,
       false,
@@ -405,7 +403,7 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
     incidentId: target.id,
     member,
     at,
-    timeline: { at, actor: SYSTEM, kind: 'alert-resolved', message: `Alert resolved: ${alert.summary}` },
+    timeline: { at, actor: ENGINE, kind: 'alert-resolved', message: `Alert resolved: ${alert.summary}` },
   });
   if (!committed) {
     if (await changedMeanwhile()) return onAlertResolved(alert, now, attempt + 1);
