@@ -65,6 +65,28 @@ describe('RA daemons in the local runtime', () => {
     );
   });
 
+  it("pages through the job's Normal probe when too many lines of a run are in error", async () => {
+    const rows = Array.from({ length: 200 }, (_, i) =>
+      i % 5 === 0 ? `e${i},,voice,mo,,60,s,0.1` : `e${i},336,voice,mo,,60,s,0.1`,
+    );
+    await put(
+      'inbox/billing/2026-11-29/errors.csv',
+      await seal(`record_id,subscriber,service,direction,start_time,quantity,unit,charge\n${rows.join('\n')}\n`),
+    );
+    const r = (await rt.invoke('ra-load', scheduled(5))) as { processed: number; errored: number };
+    expect(r).toMatchObject({ processed: 200, errored: 40 });
+    // The flip goes through the stream, the outbox and probe-alerts like any job's.
+    let alert: { dedupKey: string; severity: string } | undefined;
+    for (let i = 0; i < 100 && !alert; i++) {
+      const page = (await (
+        await rt.request('GET', '/alerts?integration=nocturne-probes', { token: VIEWER })
+      ).json()) as { items: Array<{ dedupKey: string; severity: string; status: string }> };
+      alert = page.items.find((a) => a.dedupKey === 'job:ra-load:errors' && a.status === 'firing');
+      if (!alert) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(alert).toMatchObject({ severity: 'error' });
+  });
+
   it("writes a partner's findings to the outbox, sealed, and registers the ra-extract job", async () => {
     await put('config/partners/mno.json', '{}');
     await put(
