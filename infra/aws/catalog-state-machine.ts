@@ -17,7 +17,7 @@ import { Construct, type IConstruct } from 'constructs';
 import type { StateMachineAccess, StateMachineDefinition } from '../catalog';
 import type { CatalogStorage } from './buckets';
 import { PROJECT_ROOT, pascalCase, type CatalogFunction } from './catalog-function';
-import { rootStackOf, templateAttribute } from './cross-stack';
+import { rootStackOf, templateAttribute, templateString } from './cross-stack';
 
 /** The physical name of a catalog machine: the deployed stack's name and its own (at most 80 characters,
  * as Step Functions allows), whichever nested stack `scope` is in. */
@@ -99,7 +99,7 @@ export class CatalogStateMachine extends Construct {
         }),
       );
       Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(this, def.name)}:*]`,
+        id: `AwsSolutions-IAM5[Resource::${templateString(this, stateMachineArn(this, def.name, true))}]`,
         reason: `The Distributed Map's child executions of state machine ${def.name} only (execution:<machine>:*): their names are chosen by Step Functions.`,
       });
     }

@@ -34,3 +34,21 @@ export function templateAttribute(consumer: IConstruct, target: IConstruct, attr
     `${consumer.node.path} references ${target.node.path} across stacks other than parent to nested or nested to sibling`,
   );
 }
+
+/**
+ * A value as `scope`'s template writes it, flattened as cdk-nag flattens a finding's resource: Fn::Join
+ * joined, `{Ref: X}` as `<X>`, so `arn:<AWS::Partition>:states:eu-west-1:<AWS::AccountId>:…` once the
+ * app has a region (the CDK CLI gives it one) and `…:states:<AWS::Region>:…` when it has none. For
+ * values built from pseudo parameters and literals (ARNs made from physical names), not references.
+ */
+export function templateString(scope: IConstruct, value: string): string {
+  const flat = (x: unknown): string => {
+    if (typeof x === 'string') return x;
+    const o = (x ?? {}) as Record<string, unknown>;
+    if (typeof o.Ref === 'string') return `<${o.Ref}>`;
+    const join = o['Fn::Join'] as [string, unknown[]] | undefined;
+    if (join) return join[1].map(flat).join(join[0]);
+    throw new Error(`${scope.node.path}: cannot write ${JSON.stringify(x)} as cdk-nag does`);
+  };
+  return flat(Stack.of(scope).resolve(value));
+}

@@ -33,13 +33,8 @@ import {
 import type { TableDefinition } from '../../shared/store/table-definition';
 import { CatalogStorage } from './buckets';
 import { CatalogFunction, PROJECT_ROOT, pascalCase } from './catalog-function';
-import {
-  CatalogStateMachine,
-  stateMachineArn,
-  stateMachinePhysicalName,
-  stateMachineStatements,
-} from './catalog-state-machine';
-import { templateAttribute } from './cross-stack';
+import { CatalogStateMachine, stateMachineArn, stateMachineStatements } from './catalog-state-machine';
+import { templateAttribute, templateString } from './cross-stack';
 import { InboundEmail } from './inbound-email';
 import { OpsApi, routeKey } from './ops-api';
 
@@ -315,7 +310,7 @@ export class NocturneStack extends Stack {
         fn.function.addEnvironment(stateMachineEnvName(name), stateMachineArn(fn, name));
       for (const name of new Set([...read, ...redrive, ...stop]))
         Validations.of(fn.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachinePhysicalName(fn, name)}:*]`,
+          id: `AwsSolutions-IAM5[Resource::${templateString(fn, stateMachineArn(fn, name, true))}]`,
           reason: `Execution actions on the executions of state machine ${name} only (execution:<machine>:*): execution names are chosen at run time.`,
         });
     }
