@@ -11,6 +11,7 @@ import { platformFeature } from './catalog/platform';
 import { postmortemsFeature } from './catalog/postmortems';
 import { probesFeature } from './catalog/probes';
 import { provisioningFeature } from './catalog/provisioning';
+import { reportsFeature } from './catalog/reports';
 import { revenueFeature } from './catalog/revenue';
 import { sloFeature } from './catalog/slo';
 import { statusPageFeature } from './catalog/statuspage';
@@ -41,6 +42,7 @@ export const FEATURES: CatalogFeature[] = [
   sloFeature,
   statusPageFeature,
   runbooksFeature,
+  reportsFeature,
 ];
 
 export const catalog: Catalog = {

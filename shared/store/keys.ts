@@ -334,3 +334,21 @@ export const REVENUE_ENTITY = {
   settings: 'RaSettings',
   runKey: 'RaRunKey',
 } as const;
+
+/** Monthly operations reports (shared/store/reports.ts, docs/data-model.md "Reports"). */
+export const reportKeys = {
+  /** One per month and time zone: regenerating replaces it (revision + 1). */
+  report: (id: string) => ({ pk: `REPORT#${id}`, sk: 'REPORT' }),
+  /** gsi1: every report by month, newest first. */
+  list: () => 'REPORTS',
+  listSort: (month: string, id: string) => `${month}#${id}`,
+  /** One delivery of one version of the figures on one channel (e-mail address or topic): written once. */
+  delivery: (id: string, digest: string, channel: string) => ({
+    pk: `REPORT#${id}`,
+    sk: `DELIVERY#${digest}#${channel}`,
+  }),
+  /** Subscribers live in the generic entity store (`REPORTSUBSCRIBER#<id>`, listed on gsi1). */
+  subscriberType: 'ReportSubscriber',
+};
+
+export const REPORT_ENTITY = { report: 'Report', delivery: 'ReportDelivery' } as const;

@@ -21,6 +21,7 @@ import { postmortemOperations } from './postmortems';
 import { sloOperations } from './slo';
 import { statusPageOperations } from './statuspage';
 import { runbookOperations } from './runbooks';
+import { reportOperations } from './reports';
 
 export const allOperations: readonly Operation[] = [
   ...ingestOperations,
@@ -48,4 +49,5 @@ export const allOperations: readonly Operation[] = [
   ...sloOperations,
   ...statusPageOperations,
   ...runbookOperations,
+  ...reportOperations,
 ];

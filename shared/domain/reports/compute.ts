@@ -13,7 +13,6 @@ import type {
   ReportAlertInput,
   ReportCheckInput,
   ReportInput,
-  ReportServiceInput,
   ReportSloInput,
   ServiceRow,
   SloRow,
@@ -63,7 +62,7 @@ export interface Availability {
  * allowance is the SLA's share of the whole month outside maintenance.
  */
 export function serviceAvailability(
-  s: Pick<ReportServiceInput, 'down' | 'maintenance' | 'slaTarget'>,
+  s: { down: Interval[]; maintenance: Interval[]; slaTarget: number },
   from: number,
   until: number,
   to: number,
@@ -150,10 +149,24 @@ export function computeMonthlyReport(input: ReportInput): MonthlyReport {
   const incidents = input.incidents.filter((i) => !i.mergedInto);
   const byService = new Map(responseReport(incidents, 'service').groups.map((g) => [g.key, g]));
 
+  const probeDown = new Map<string, Interval[]>();
+  for (const c of input.checks)
+    if (c.kind === 'probe' && c.service)
+      probeDown.set(c.service, [...(probeDown.get(c.service) ?? []), ...downIntervals(c.statusBefore, c.flips, until)]);
+
   let down = 0;
   let measured = 0;
   const services: ServiceRow[] = input.services.map((s) => {
-    const a = serviceAvailability(s, from, until, to);
+    const incidentDown = s.incidentDowntime.map((i) => ({
+      start: Date.parse(i.start),
+      end: i.end ? Date.parse(i.end) : until,
+    }));
+    const a = serviceAvailability(
+      { down: [...(probeDown.get(s.id) ?? []), ...incidentDown], maintenance: s.maintenance, slaTarget: s.slaTarget },
+      from,
+      until,
+      to,
+    );
     down += a.downtimeMinutes;
     measured += a.measuredMinutes;
     const g = byService.get(s.id);

@@ -1,7 +1,7 @@
 // The monthly operations and SLA report (docs/reports.md): what goes in (plain facts the app layer
 // loaded for one month in one time zone) and what comes out (the figures the HTML and PDF show).
 import type { IncidentTimes, ResponseGroup } from '../oncall/metrics';
-import type { Interval, SourcedInterval, StatusFlip } from '../probes/availability';
+import type { Interval, StatusFlip } from '../probes/availability';
 import type { TicketReport } from '../tickets/reports';
 
 export interface ReportServiceInput {
@@ -11,8 +11,9 @@ export interface ReportServiceInput {
   /** Monthly availability target in percent. */
   slaTarget: number;
   teamId?: string;
-  /** Down intervals (a probe down, a P1/P2 incident), epoch ms; they may reach outside the month. */
-  down: SourcedInterval[];
+  /** Its P1/P2 incidents that overlap the month (open ones have no end). Together with the down
+   * intervals of its probes (from `checks`) they make its downtime, as GET /services/{id}/availability counts it. */
+  incidentDowntime: Array<{ incidentId: string; start: string; end?: string }>;
   /** Maintenance windows (from the service's SLOs), epoch ms: they count neither as up nor as down. */
   maintenance: Interval[];
 }

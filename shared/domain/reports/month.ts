@@ -36,14 +36,3 @@ export function monthAt(now: Date, timeZone: string): string {
 export function previousMonth(now: Date, timeZone: string): string {
   return DateTime.fromJSDate(now, { zone: timeZone }).startOf('month').minus({ months: 1 }).toFormat('yyyy-LL');
 }
-
-/**
- * The month that has just ended in the zone, when its end (local midnight of the 1st) lies in
- * (now - withinMs, now]; otherwise undefined. An hourly schedule with withinMs of one hour sees
- * each zone's month end exactly once (zones with half- and quarter-hour offsets included).
- */
-export function monthJustEnded(now: Date, timeZone: string, withinMs: number): string | undefined {
-  const start = DateTime.fromJSDate(now, { zone: timeZone }).startOf('month');
-  const ago = now.getTime() - start.toMillis();
-  return ago >= 0 && ago < withinMs ? start.minus({ months: 1 }).toFormat('yyyy-LL') : undefined;
-}

@@ -6,7 +6,7 @@ import { computeMonthlyReport, serviceAvailability, subtract } from '../../../sh
 import { duration, reportDocument } from '../../../shared/domain/reports/document';
 import { reportHtml } from '../../../shared/domain/reports/html';
 import type { ReportInput } from '../../../shared/domain/reports/model';
-import { monthBounds, monthJustEnded, previousMonth } from '../../../shared/domain/reports/month';
+import { monthAt, monthBounds, previousMonth } from '../../../shared/domain/reports/month';
 import { reportPdf, winAnsi } from '../../../shared/domain/reports/pdf';
 import { buildReport } from '../../../shared/domain/tickets/reports';
 
@@ -24,12 +24,11 @@ describe('month bounds in a time zone', () => {
     expect(new Date(monthBounds('2026-01', 'America/New_York').from).toISOString()).toBe('2026-01-01T05:00:00.000Z');
   });
 
-  it('names the month that just ended in each zone, once per hour of schedule', () => {
+  it('names the previous month as each zone sees it', () => {
     const now = new Date('2026-03-31T22:20:00Z'); // 00:20 on 1 April in Berlin (CEST), 22:20 in UTC
-    expect(monthJustEnded(now, 'Europe/Berlin', 3600_000)).toBe('2026-03');
-    expect(monthJustEnded(now, 'UTC', 3600_000)).toBeUndefined();
-    expect(monthJustEnded(new Date('2026-03-31T23:20:00Z'), 'Europe/Berlin', 3600_000)).toBeUndefined();
-    expect(monthJustEnded(new Date('2026-04-01T00:00:00Z'), 'UTC', 3600_000)).toBe('2026-03');
+    expect(previousMonth(now, 'Europe/Berlin')).toBe('2026-03');
+    expect(previousMonth(now, 'UTC')).toBe('2026-02');
+    expect(monthAt(now, 'Europe/Berlin')).toBe('2026-04');
     expect(previousMonth(new Date('2026-01-01T02:00:00Z'), 'Europe/Berlin')).toBe('2025-12');
     expect(previousMonth(new Date('2026-01-01T02:00:00Z'), 'America/New_York')).toBe('2025-11');
     expect(() => monthBounds('2026-13', 'UTC')).toThrow();
@@ -47,9 +46,9 @@ describe('availability', () => {
         slaTarget: 99.95,
         // 60 minutes down, of which 20 in maintenance; a second outage before the month is ignored.
         down: [
-          { start: t('2026-04-10T10:00:00Z'), end: t('2026-04-10T11:00:00Z'), source: 'probe:p' },
-          { start: t('2026-04-10T10:30:00Z'), end: t('2026-04-10T10:50:00Z'), source: 'incident:i' },
-          { start: t('2026-03-30T00:00:00Z'), end: t('2026-03-31T00:00:00Z'), source: 'probe:p' },
+          { start: t('2026-04-10T10:00:00Z'), end: t('2026-04-10T11:00:00Z') },
+          { start: t('2026-04-10T10:30:00Z'), end: t('2026-04-10T10:50:00Z') },
+          { start: t('2026-03-30T00:00:00Z'), end: t('2026-03-31T00:00:00Z') },
         ],
         maintenance: [{ start: t('2026-04-10T10:40:00Z'), end: t('2026-04-10T11:40:00Z') }],
       },
@@ -98,10 +97,10 @@ const input = (): ReportInput => ({
       name: 'Billing <API>',
       tier: 1,
       slaTarget: 99.95,
-      down: [{ start: t('2026-04-03T10:00:00Z'), end: t('2026-04-03T10:30:00Z'), source: 'incident:i1' }],
+      incidentDowntime: [{ incidentId: 'i1', start: '2026-04-03T10:00:00Z', end: '2026-04-03T10:30:00Z' }],
       maintenance: [],
     },
-    { id: 'portal', name: 'Portal', tier: 2, slaTarget: 99.5, down: [], maintenance: [] },
+    { id: 'portal', name: 'Portal', tier: 2, slaTarget: 99.5, incidentDowntime: [], maintenance: [] },
   ],
   incidents: [
     {
@@ -184,9 +183,10 @@ describe('computeMonthlyReport', () => {
   it('puts the least available service first and names the breaches', () => {
     expect(r.complete).toBe(true);
     expect(r.services.map((s) => s.id)).toEqual(['billing', 'portal']);
-    expect(r.services[0]).toMatchObject({ downtimeMinutes: 30, slaMet: false, incidents: 2, mttrSeconds: 2700 });
-    expect(r.overall).toMatchObject({ services: 2, slaMet: 1, slaBreached: ['billing'], downtimeMinutes: 30 });
-    expect(r.overall.availabilityPercent).toBeCloseTo((1 - 30 / 86_400) * 100, 4);
+    expect(r.services[0]).toMatchObject({ downtimeMinutes: 45, slaMet: false, incidents: 2, mttrSeconds: 2700 });
+    expect(r.overall).toMatchObject({ services: 2, slaMet: 1, slaBreached: ['billing'], downtimeMinutes: 45 });
+    // 30 minutes of incident i1 and 15 of probe p1 (10 at the month's start, 5 on the 20th).
+    expect(r.overall.availabilityPercent).toBeCloseTo((1 - 45 / 86_400) * 100, 4);
   });
 
   it('reports MTTD/MTTA/MTTR per severity without merged incidents', () => {

@@ -1,0 +1,35 @@
+// The monthly schedule: run every hour, and for each time zone (the deployment's REPORT_TIME_ZONES
+// and those of the subscribers) make sure the month that last ended there has its complete report.
+// A zone's month ends at its own midnight, so each zone gets its report within the hour after; a
+// missed or failed hour is caught up by the next; a complete report is never generated twice.
+import { isTimeZone, previousMonth } from '../../domain/reports/month';
+import { getReport, reportSubscribers } from '../../store/reports';
+import { generateReport, reportId } from './generate';
+
+export function configuredZones(): string[] {
+  return (process.env.REPORT_TIME_ZONES ?? 'UTC')
+    .split(',')
+    .map((z) => z.trim())
+    .filter((z) => z && isTimeZone(z));
+}
+
+export interface ScheduleResult {
+  generated: string[];
+  upToDate: string[];
+}
+
+export async function runReportSchedule(now: Date): Promise<ScheduleResult> {
+  const zones = [...new Set([...configuredZones(), ...(await reportSubscribers.all()).map((s) => s.timeZone)])].sort();
+  const out: ScheduleResult = { generated: [], upToDate: [] };
+  for (const zone of zones) {
+    const month = previousMonth(now, zone);
+    const existing = await getReport(reportId(month, zone));
+    if (existing?.complete) {
+      out.upToDate.push(existing.id);
+      continue;
+    }
+    const { record } = await generateReport({ month, timeZone: zone, now, trigger: 'schedule' });
+    out.generated.push(record.id);
+  }
+  return out;
+}
