@@ -350,11 +350,11 @@ export async function getPeriod(period: string): Promise<RaPeriod | undefined> {
 export async function latestRunSummaries(
   from: string,
   to: string,
-): Promise<Array<{ period: string; runId: string; completedAt: string; summary: RunSummary }>> {
+): Promise<Array<{ period: string; runId: string; completedAt: string; summary: RunSummary; currency?: string }>> {
   const items = await queryAll({ what: 'RA periods', pk: k.periodList(), index: 'gsi1', skBetween: [from, to] });
   return items
     .map(toPeriod)
-    .map(({ period, runId, completedAt, summary }) => ({ period, runId, completedAt, summary }));
+    .map(({ period, runId, completedAt, summary, currency }) => ({ period, runId, completedAt, summary, currency }));
 }
 
 /** Daily volumes of the current runs of these periods (the anomaly baseline). */

@@ -4,12 +4,20 @@
 // first received in the month. shared/domain/reports/compute.ts does the arithmetic.
 import type { IncidentTimes } from '../../domain/oncall/metrics';
 import { monthBounds } from '../../domain/reports/month';
-import type { ReportAlertInput, ReportCheckInput, ReportInput, ReportSloInput } from '../../domain/reports/model';
+import type {
+  ReportAlertInput,
+  ReportCheckInput,
+  ReportInput,
+  ReportSloInput,
+  RevenueRunInput,
+} from '../../domain/reports/model';
+import { FINDING_CLASSES } from '../../domain/revenue/types';
 import { listAlerts } from '../../store/alerts';
 import { incidentDowntimeIntervals, listIncidents } from '../../store/incidents';
 import { statusFlipsBetween } from '../../store/probe-history';
 import { listJobs } from '../../store/probe-jobs';
 import { listProbes } from '../../store/probes';
+import { DEFAULT_CURRENCY, latestRunSummaries } from '../../store/revenue';
 import { listServices } from '../../store/services';
 import { slos as sloStore } from '../../store/slo';
 import { sloSeries } from '../slo/measure';
@@ -47,6 +55,22 @@ async function allPages<T>(read: (cursor?: string) => Promise<{ items: T[]; next
   return { items: items.slice(0, max), truncated: Boolean(cursor) || items.length > max };
 }
 
+/** Reconciliation classes that are findings (the others matched). */
+const FINDINGS = FINDING_CLASSES.filter((c) => c !== 'matched' && c !== 'within_tolerance');
+
+/** The current RA run of each day of the month (RA periods are calendar days). */
+async function revenueOfMonth(month: string): Promise<RevenueRunInput[]> {
+  const runs = await latestRunSummaries(`${month}-01`, `${month}-31`);
+  return runs.map((r) => ({
+    runId: r.runId,
+    period: r.period,
+    status: 'succeeded',
+    findings: FINDINGS.reduce((a, c) => a + (r.summary.counts[c] ?? 0), 0),
+    leakage: r.summary.leakage,
+    currency: r.currency ?? DEFAULT_CURRENCY,
+  }));
+}
+
 export async function loadReportInput(month: string, timeZone: string, now: Date): Promise<ReportInput> {
   const { from, to } = monthBounds(month, timeZone);
   const until = Math.min(to, now.getTime());
@@ -63,7 +87,7 @@ export async function loadReportInput(month: string, timeZone: string, now: Date
     ...jobs.items.map((j) => ({ kind: 'job' as const, id: j.id, name: j.name, service: j.service })),
   ];
 
-  const [checks, downtime, incidents, alerts, sloSums, tickets] = await Promise.all([
+  const [checks, downtime, incidents, alerts, sloSums, tickets, revenueRuns] = await Promise.all([
     mapBounded(definitions, CONCURRENCY, async (d): Promise<ReportCheckInput> => {
       const f = await statusFlipsBetween(d.kind, d.id, fromDate, new Date(until + LATE_FLIP_MS));
       return { ...d, statusBefore: f.statusBefore, flips: f.flips };
@@ -84,6 +108,7 @@ export async function loadReportInput(month: string, timeZone: string, now: Date
       };
     }),
     ticketReport(fromDate, toDate, 'queue', now),
+    revenueOfMonth(month),
   ]);
 
   const inMonth = (iso: string) => Date.parse(iso) >= from && Date.parse(iso) < to;
@@ -117,5 +142,6 @@ export async function loadReportInput(month: string, timeZone: string, now: Date
         count: a.count,
       })),
     alertsTruncated: alerts.truncated,
+    revenueRuns,
   };
 }
