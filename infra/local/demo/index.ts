@@ -15,6 +15,7 @@ import { seedProvisioningDemo } from './provisioning';
 import { seedPostmortemDemo } from './postmortems';
 import { seedRunbookDemo } from './runbooks';
 import { seedSloDemo } from './slo';
+import { seedReportDemo } from './reports';
 
 export interface DemoIntegration {
   id: string;
@@ -111,6 +112,7 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
     name: 'SLOs (checkout with a week of history, rating failing for its first hour: it pages, billing availability)',
     seed: seedSloDemo,
   },
+  { name: "monthly report (last month's, as the hourly schedule makes it)", seed: seedReportDemo },
 ];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {
