@@ -1,12 +1,17 @@
 // Revenue assurance (issue 12, docs/revenue-assurance.md): usage files of both sides (our billing /
 // mediation and the MNO) arrive in the RA bucket, envelope-encrypted with the RA key, and are
 // reconciled per period.
+import { revenueOperations } from '../../shared/api/operations/revenue';
+import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
 /** The RA bucket: inbox/ (files as partners deliver them), partitions, results and outbox/ (extracts). */
 export const RA_BUCKET = 'ra-files';
 /** The key that wraps each RA file's data key (envelope encryption, shared/adapters/envelope.ts). */
 export const RA_KEY = 'ra';
+
+/** A stored run of one period (docs/revenue-assurance.md, "Stored runs"). */
+export const RA_MACHINE = 'ra-reconcile';
 
 export const revenueFeature: CatalogFeature = {
   name: 'revenue',
@@ -47,8 +52,81 @@ export const revenueFeature: CatalogFeature = {
       keys: { [RA_KEY]: 'both' },
       triggers: [{ kind: 'schedule', expression: 'rate(15 minutes)' }],
     },
+    {
+      name: 'ops-revenue',
+      description:
+        'Revenue assurance API: start a period’s reconciliation run, runs with counts, money and controls, findings (filters, pages, CSV), settings.',
+      entry: 'functions/ops-revenue/handler.ts',
+      memoryMb: 512,
+      timeoutSeconds: 29,
+      table: 'readwrite',
+      stateMachines: { start: [RA_MACHINE] },
+      triggers: httpRoutes(revenueOperations),
+    },
+    {
+      name: 'ra-scheduler',
+      description: 'Every day at 02:30 UTC: starts the reconciliation run of yesterday.',
+      entry: 'functions/ra-scheduler/handler.ts',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      table: 'readwrite',
+      stateMachines: { start: [RA_MACHINE] },
+      triggers: [{ kind: 'schedule', expression: 'cron(30 2 * * ? *)' }],
+    },
+    {
+      name: 'ra-split',
+      description:
+        'ra-reconcile Split: opens the batches Load finished for the period on both sides (envelope, RA key) and cuts them into partitions.',
+      entry: 'functions/ra-split/handler.ts',
+      memoryMb: 3008,
+      timeoutSeconds: 900,
+      table: 'readwrite',
+      buckets: { [RA_BUCKET]: 'readwrite' },
+      keys: { [RA_KEY]: 'decrypt' },
+      triggers: [],
+    },
+    {
+      name: 'ra-partition',
+      description:
+        'ra-reconcile Distributed Map item: reconciles one partition (reconcilePartition) and stores its findings.',
+      entry: 'functions/ra-partition/handler.ts',
+      memoryMb: 1024,
+      timeoutSeconds: 300,
+      table: 'readwrite',
+      buckets: { [RA_BUCKET]: 'read' },
+      triggers: [],
+    },
+    {
+      name: 'ra-summarize',
+      description:
+        'ra-reconcile Summarize: merges the partitions’ results, applies the RA controls (alerts as nocturne-ra, tickets), replaces the period’s findings; or cleans up a failed run.',
+      entry: 'functions/ra-summarize/handler.ts',
+      memoryMb: 1024,
+      timeoutSeconds: 300,
+      table: 'readwrite',
+      buckets: { [RA_BUCKET]: 'readwrite' },
+      // The period's findings.csv for Extract is sealed with the RA key.
+      keys: { [RA_KEY]: 'encrypt' },
+      triggers: [],
+    },
   ],
-  stateMachines: [],
+  stateMachines: [
+    {
+      name: RA_MACHINE,
+      description:
+        'A reconciliation run of one period: split into partitions, a Distributed Map reconciling them in parallel, summary and controls.',
+      definitionFile: 'state-machines/ra-reconcile.asl.json',
+      type: 'STANDARD',
+      substitutions: {
+        RaSplitFunctionArn: { function: 'ra-split' },
+        RaPartitionFunctionArn: { function: 'ra-partition' },
+        RaSummarizeFunctionArn: { function: 'ra-summarize' },
+      },
+      timeoutSeconds: 6 * 3600,
+      // The Distributed Map reads the partition manifest and writes its result files.
+      buckets: { [RA_BUCKET]: 'readwrite' },
+    },
+  ],
   buckets: [
     {
       name: RA_BUCKET,

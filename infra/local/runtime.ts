@@ -557,7 +557,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   };
 
   try {
-    if (opts.seedDemo) await seedDemo({ now: new Date().toISOString(), log });
+    if (opts.seedDemo) await seedDemo({ now: new Date().toISOString(), log, background: opts.schedules !== false });
   } catch (err) {
     server.close();
     server.closeAllConnections();

@@ -16,6 +16,7 @@ import { seedPostmortemDemo } from './postmortems';
 import { seedRunbookDemo } from './runbooks';
 import { seedSloDemo } from './slo';
 import { seedReportDemo } from './reports';
+import { seedRevenueDemo } from './revenue';
 
 export interface DemoIntegration {
   id: string;
@@ -69,6 +70,9 @@ export function webhookPathOf(i: Pick<Integration, 'id' | 'type'>): string {
 export interface DemoSeedContext {
   now: string;
   log: (line: string) => void;
+  /** Whether the runtime runs schedules: the demo then also starts work of its own (a reconciliation
+   * run); tests run without schedules and get only the data. */
+  background?: boolean;
 }
 
 export type DemoSeeder = (ctx: DemoSeedContext) => Promise<void>;
@@ -113,6 +117,10 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
     seed: seedSloDemo,
   },
   { name: "monthly report (last month's, as the hourly schedule makes it)", seed: seedReportDemo },
+  {
+    name: 'revenue assurance (RA queue and category, three days of both sides’ usage files in S3, a run of yesterday)',
+    seed: seedRevenueDemo,
+  },
 ];
 
 export async function seedDemo(ctx: DemoSeedContext): Promise<void> {

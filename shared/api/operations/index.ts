@@ -22,6 +22,7 @@ import { sloOperations } from './slo';
 import { statusPageOperations } from './statuspage';
 import { runbookOperations } from './runbooks';
 import { reportOperations } from './reports';
+import { revenueOperations } from './revenue';
 
 export const allOperations: readonly Operation[] = [
   ...ingestOperations,
@@ -50,4 +51,5 @@ export const allOperations: readonly Operation[] = [
   ...statusPageOperations,
   ...runbookOperations,
   ...reportOperations,
+  ...revenueOperations,
 ];

@@ -50,6 +50,8 @@ export const raKeys = {
   processed: (f: InboxFile) => `processed/${place(f)}`,
   rejected: (f: InboxFile) => `rejected/${place(f)}`,
   outbox: (partner: string, name: string) => `outbox/${partner}/${name}`,
+  /** The findings of a period's current run (findings.csv, sealed), written when a run completes. */
+  results: (period: string) => `results/${period}/findings.csv`,
 };
 
 /** What Load records for a file once it is done with it (the manifest). */

@@ -1,0 +1,230 @@
+// Revenue assurance runs through the whole local runtime: both sides' sealed files in the local S3,
+// POST /ra/runs → the ra-reconcile machine (split, a Distributed Map over the partition manifest,
+// summarize) → a stored run whose counts are the injected truth, findings paged, filtered and
+// exported as CSV, a leakage violation raised as a nocturne-ra alert with its ticket in the RA
+// queue; a re-run replaces the period's findings (never doubles them); clean files clear the
+// violation; a tampered file fails the run whole with a clear error and an alert.
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { openEnvelope } from '../../shared/adapters/envelope';
+import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/controls';
+import { getLiveAlert } from '../../shared/store/alerts';
+import { revenueKeys } from '../../shared/store/keys';
+import { queryAll } from '../../shared/store/query';
+import { ensureConfig } from '../../shared/store/ticket-config';
+import { RA_CATEGORY, RA_QUEUE, demoUsageDay, deliverUsageDay, usageFileKey } from '../../infra/local/demo/revenue';
+import { startTestRuntime, type TestRuntime } from '../support/local';
+
+jest.setTimeout(120_000);
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const RESPONDER = 'demo-responder-token';
+const VIEWER = 'demo-viewer-token';
+const DAY = '2026-11-20';
+const TAMPERED_DAY = '2026-11-21';
+
+let rt: TestRuntime;
+let raw: S3Client;
+
+beforeAll(async () => {
+  rt = await startTestRuntime();
+  raw = new S3Client({
+    endpoint: rt.s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const now = new Date().toISOString();
+  await ensureConfig('queue', RA_QUEUE, now);
+  await ensureConfig('category', RA_CATEGORY, now);
+});
+afterAll(async () => {
+  raw?.destroy();
+  await rt?.stop();
+});
+
+async function get<T = Doc>(path: string, headers: Record<string, string> = {}): Promise<T> {
+  const r = await rt.request('GET', path, { token: VIEWER, headers });
+  expect(r.status).toBe(200);
+  return (await r.json()) as T;
+}
+
+/** Starts a run and waits for its execution to end; answers the stored run. */
+async function run(period: string, key?: string): Promise<Doc> {
+  const r = await rt.request('POST', '/ra/runs', {
+    token: RESPONDER,
+    body: { period },
+    headers: key ? { 'idempotency-key': key } : {},
+  });
+  expect(r.status).toBe(202);
+  const started = (await r.json()) as Doc;
+  expect(r.headers.get('location')).toBe(`/ra/runs/${started.id}`);
+  await rt.stepFunctions.service.idle();
+  return get(`/ra/runs/${started.id}`);
+}
+
+const findingItems = async (runId: string) =>
+  queryAll({ what: 'test', pk: revenueKeys.findings(runId), projection: 'pk' });
+
+describe('stored reconciliation runs', () => {
+  const day = demoUsageDay(DAY);
+  let first: Doc;
+
+  it('reconciles a period through the Distributed Map: counts are the injected truth', async () => {
+    await deliverUsageDay(DAY, day, new Date());
+    first = await run(DAY, 'e2e-first');
+    expect(first).toMatchObject({ period: DAY, status: 'succeeded', trigger: { kind: 'api', by: 'demo-responder' } });
+    expect(first.summary.counts).toEqual(day.expected);
+    expect(first.summary.partitions).toBe(16);
+    expect(first.summary.leakagePct).toBeGreaterThan(0.1);
+    expect(Object.keys(first.summary.byService).sort()).toEqual([
+      'data:mo',
+      'data:mt',
+      'sms:mo',
+      'sms:mt',
+      'voice:mo',
+      'voice:mt',
+    ]);
+    expect(first.files).toEqual({ billing: [usageFileKey('billing', DAY)], network: [usageFileKey('network', DAY)] });
+    expect(first.executionArn).toMatch(/:execution:ra-reconcile:/);
+    // The run's intermediate objects (partitions, manifest, map results) are gone.
+    const leftovers = await raw
+      .send(new GetObjectCommand({ Bucket: rt.s3.buckets.get('ra-files')!, Key: `runs/${first.id}/partitions.json` }))
+      .then(() => 'present')
+      .catch((err: Error) => err.name);
+    expect(leftovers).toBe('NoSuchKey');
+    // The period's findings.csv for Extract, sealed with the RA key.
+    const sealed = await raw.send(
+      new GetObjectCommand({ Bucket: rt.s3.buckets.get('ra-files')!, Key: `results/${DAY}/findings.csv` }),
+    );
+    const csv = (await openEnvelope(Buffer.from(await sealed.Body!.transformToByteArray()))).toString('utf8');
+    const notMatched = Object.entries(day.expected).reduce((n, [c, v]) => (c === 'matched' ? n : n + v), 0);
+    expect(csv.trim().split('\n')).toHaveLength(1 + notMatched);
+  });
+
+  it('answers the same run for a repeated Idempotency-Key', async () => {
+    const r = await rt.request('POST', '/ra/runs', {
+      token: RESPONDER,
+      body: { period: DAY },
+      headers: { 'idempotency-key': 'e2e-first' },
+    });
+    expect(r.status).toBe(202);
+    expect(((await r.json()) as Doc).id).toBe(first.id);
+  });
+
+  it('pages findings with filters and exports them as CSV', async () => {
+    const missing = await get(`/ra/runs/${first.id}/findings?class=missing_in_billing&limit=2`);
+    expect(missing.items).toHaveLength(2);
+    expect(missing.items[0]).toMatchObject({ class: 'missing_in_billing', network: { quantity: expect.any(Number) } });
+    expect(missing.items[0].billing).toBeUndefined();
+    const rest = await get(
+      `/ra/runs/${first.id}/findings?class=missing_in_billing&limit=50&cursor=${missing.nextCursor}`,
+    );
+    expect(missing.items.length + rest.items.length).toBe(day.expected.missing_in_billing);
+
+    const voice = await get(`/ra/runs/${first.id}/findings?service=voice&limit=200`);
+    expect(voice.items.every((f: Doc) => f.service === 'voice')).toBe(true);
+    expect(voice.items.some((f: Doc) => f.class === 'quantity_mismatch')).toBe(true);
+
+    const r = await rt.request('GET', `/ra/runs/${first.id}/findings?direction=mo`, {
+      token: VIEWER,
+      headers: { accept: 'text/csv' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await r.text()).trim().split('\n');
+    expect(lines[0]).toBe('record_id,class,billing_quantity,network_quantity,billing_charge,network_charge,value');
+    const all = Object.entries(day.expected).reduce((n, [c, v]) => (c === 'matched' ? n : n + v), 0);
+    expect(lines.length - 1).toBeGreaterThan(0);
+    expect(lines.length - 1).toBeLessThan(all);
+
+    const bad = await rt.request('GET', `/ra/runs/${first.id}/findings?class=leak`, { token: VIEWER });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(await bad.json())).toContain('class');
+  });
+
+  it('raises the leakage violation as a nocturne-ra alert and opens its ticket in the RA queue', async () => {
+    const alert = await getLiveAlert(RA_INTEGRATION_ID, 'ra:leakage');
+    expect(alert).toMatchObject({ status: 'firing', severity: 'warning', service: 'revenue-assurance' });
+    expect(await getLiveAlert(RA_INTEGRATION_ID, 'ra:missing-in-billing')).toBeUndefined();
+    expect(first.controls.find((c: Doc) => c.control === 'leakage')).toMatchObject({ breached: true });
+    const tickets = await get('/tickets?queue=revenue-assurance', {});
+    expect(tickets.items).toHaveLength(1);
+    expect(tickets.items[0]).toMatchObject({
+      categoryId: 'revenue-assurance',
+      subject: expect.stringContaining('leakage'),
+    });
+  });
+
+  it('a re-run of the period replaces its findings, never doubles them', async () => {
+    const before = (await findingItems(first.id)).length;
+    const again = await run(DAY);
+    expect(again.id).not.toBe(first.id);
+    expect(again.summary.counts).toEqual(day.expected);
+    expect((await findingItems(again.id)).length).toBe(before);
+    expect(await findingItems(first.id)).toHaveLength(0);
+    expect(await get(`/ra/runs/${first.id}`)).toMatchObject({ status: 'superseded', supersededBy: again.id });
+    const gone = await rt.request('GET', `/ra/runs/${first.id}/findings`, { token: VIEWER });
+    expect(gone.status).toBe(409);
+    // Still one violation and one ticket.
+    expect((await get('/tickets?queue=revenue-assurance')).items).toHaveLength(1);
+    const runs = await get(`/ra/runs?period=${DAY}`);
+    expect(runs.items.map((r: Doc) => r.id)).toEqual([again.id, first.id]);
+  });
+
+  it('clears the violation when a later run is back within range', async () => {
+    await deliverUsageDay(DAY, demoUsageDay(DAY, { clean: true }), new Date());
+    const clean = await run(DAY);
+    expect(clean.summary.counts.missing_in_billing).toBe(0);
+    expect(clean.summary.leakage).toBe(0);
+    expect(await getLiveAlert(RA_INTEGRATION_ID, 'ra:leakage')).toBeUndefined();
+  });
+
+  it('fails a run with a tampered batch whole: clear error, an alert, nothing loaded', async () => {
+    await deliverUsageDay(TAMPERED_DAY, demoUsageDay(TAMPERED_DAY), new Date());
+    const bucket = rt.s3.buckets.get('ra-files')!;
+    const manifest = JSON.parse(
+      await (
+        await raw.send(new GetObjectCommand({ Bucket: bucket, Key: `loads/network/${TAMPERED_DAY}/usage.jsonl.json` }))
+      ).Body!.transformToString(),
+    ) as { batches: string[] };
+    const key = manifest.batches[0]!;
+    const bytes = Buffer.from(
+      await (await raw.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray(),
+    );
+    bytes[bytes.length - 40]! ^= 0x01;
+    await raw.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+
+    const failed = await run(TAMPERED_DAY);
+    expect(failed.status).toBe('failed');
+    expect(failed.error.kind).toBe('RaFileRejected');
+    expect(failed.error.message).toContain(key);
+    expect(failed.error.message).toContain('tampered');
+    expect(failed.summary).toBeUndefined();
+    expect(await findingItems(failed.id)).toHaveLength(0);
+    const alert = await getLiveAlert(RA_INTEGRATION_ID, 'ra:file-rejected');
+    expect(alert?.summary).toContain('tampered');
+    const description = await rt.stepFunctions.service.describeExecution({ executionArn: failed.executionArn });
+    expect((description as Doc).status).toBe('FAILED');
+  });
+
+  it('fails a run of a day whose files were not loaded, saying so', async () => {
+    const none = await run('2026-11-01');
+    expect(none).toMatchObject({ status: 'failed', error: { kind: 'RaNoFiles' } });
+    expect(none.error.message).toContain('billing');
+  });
+});
+
+describe('bad input', () => {
+  it('names the field', async () => {
+    for (const body of [{ period: '2026-13-01' }, { period: 'yesterday' }, {}, { period: '2026-11-20', extra: 1 }]) {
+      const r = await rt.request('POST', '/ra/runs', { token: RESPONDER, body });
+      expect([400, 422]).toContain(r.status);
+      expect(JSON.stringify(await r.json())).toMatch(/period|extra/);
+    }
+    const future = await rt.request('POST', '/ra/runs', { token: RESPONDER, body: { period: '2999-01-01' } });
+    expect(future.status).toBe(422);
+    const missing = await rt.request('GET', '/ra/runs/nope', { token: VIEWER });
+    expect(missing.status).toBe(404);
+  });
+});
