@@ -89,6 +89,8 @@ export class StepFunctionsService {
   /** Loads the journals and resumes every execution that was running when the runtime stopped. */
   start(): void {
     for (const rec of loadJournals(this.dir)) {
+      // Started in this process before start() (e.g. by the demo seed): already running, not resumed twice.
+      if (this.runs.has(rec.executionArn)) continue;
       this.executions.set(rec.executionArn, rec);
       if (rec.status !== 'RUNNING') continue;
       const machine = this.machinesByArn.get(rec.stateMachineArn);

@@ -429,6 +429,8 @@ function causeOf(e: FailInput['error']): string {
 export async function failRun(input: FailInput, now = new Date()): Promise<{ runId: string; status: string }> {
   const run = await getRun(input.runId);
   if (!run) return { runId: input.runId, status: 'missing' };
+  // A run that completed keeps what it stored (a late or duplicated Abort must not undo it).
+  if (run.status === 'succeeded' || run.status === 'superseded') return { runId: run.id, status: run.status };
   const kind = input.error.Error ?? 'States.TaskFailed';
   const message = causeOf(input.error);
   // Nothing half loaded: whatever partitions stored for this run goes.
