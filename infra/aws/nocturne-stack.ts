@@ -33,6 +33,7 @@ import {
 import type { TableDefinition } from '../../shared/store/table-definition';
 import { CatalogStorage } from './buckets';
 import { CatalogFunction, PROJECT_ROOT, pascalCase } from './catalog-function';
+import { BoardSite } from './board-site';
 import { CatalogStateMachine, stateMachineArn, stateMachineStatements } from './catalog-state-machine';
 import { templateAttribute, templateString } from './cross-stack';
 import { InboundEmail } from './inbound-email';
@@ -79,6 +80,8 @@ export class NocturneStack extends Stack {
   /** Platform alarms (DLQs, function errors); see docs/decisions/0002. */
   readonly alarmTopic: sns.Topic;
   readonly api: OpsApi;
+  /** The board's static site and the CloudFront distribution in front of it and the API (decision 0050). */
+  readonly board: BoardSite;
   readonly functions: ReadonlyMap<string, CatalogFunction>;
   /** The catalog's state machines by name (infra/aws/catalog-state-machine.ts). */
   readonly stateMachines: ReadonlyMap<string, CatalogStateMachine>;
@@ -125,6 +128,11 @@ export class NocturneStack extends Stack {
     );
 
     this.api = new OpsApi(this, 'Api', { throttle: catalog.throttle });
+    this.board = new BoardSite(this, 'Board', {
+      api: this.api,
+      bundle,
+      authDomainPrefix: this.node.tryGetContext('boardAuthDomainPrefix') as string | undefined,
+    });
 
     if (catalog.functions.some((f) => f.triggers.some((t) => t.kind === 'inboundEmail')))
       this.inboundEmail = new InboundEmail(this, 'InboundEmail', { domain: inboundEmailDomain });
@@ -255,6 +263,13 @@ export class NocturneStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the webhooks and the ops API' });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'BoardUrl', { value: this.board.boardUrl, description: 'The command board (CloudFront)' });
+    new CfnOutput(this, 'StatusPageUrl', {
+      value: `https://${this.board.distribution.distributionDomainName}/status`,
+      description: 'The public status page (no sign-in)',
+    });
+    new CfnOutput(this, 'BoardClientId', { value: this.api.boardClient.userPoolClientId });
+    new CfnOutput(this, 'BoardSignInDomain', { value: this.board.authDomain });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     for (const [name, topic] of this.topics)

@@ -36,6 +36,9 @@ export interface OpsApiProps {
 export class OpsApi extends Construct {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
+  /** The board's client (hosted UI, authorization code with PKCE); its URLs are set by setBoardUrl. */
+  readonly boardClient: cognito.UserPoolClient;
+  private boardUrl?: string;
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogGroup: logs.LogGroup;
@@ -93,8 +96,32 @@ export class OpsApi extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.hours(12),
     });
+    // The command board signs in through the hosted UI: a public client (no secret), authorization
+    // code flow only (PKCE, decision 0050), ID tokens for the API. Its callback is the board's URL
+    // on the CloudFront distribution, known once the distribution exists (setBoardUrl).
+    const boardUrl = Lazy.string({
+      produce: () => {
+        if (!this.boardUrl) throw new Error('OpsApi.setBoardUrl was not called: the board client has no callback URL');
+        return this.boardUrl;
+      },
+    });
+    this.boardClient = this.userPool.addClient('BoardClient', {
+      authFlows: {},
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: [boardUrl],
+        logoutUrls: [boardUrl],
+      },
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+    });
     this.authorizer = new HttpUserPoolAuthorizer('OpsAuthorizer', this.userPool, {
-      userPoolClients: [this.userPoolClient],
+      userPoolClients: [this.userPoolClient, this.boardClient],
     });
 
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
@@ -138,6 +165,11 @@ export class OpsApi extends Construct {
 
   get url(): string {
     return this.stage.url;
+  }
+
+  /** Where the board is served (its hosted-UI callback and sign-out URL). */
+  setBoardUrl(url: string): void {
+    this.boardUrl = url;
   }
 
   /** Wire one http trigger of the catalog to its function (one integration per function). */

@@ -97,7 +97,10 @@ describe.each(catalogsUnderTest)('API of %s', (_title, catalog) => {
     const p = authorizers[0]![1].Properties!;
     expect(p.AuthorizerType).toBe('JWT');
     expect(p.IdentitySource).toEqual(['$request.header.Authorization']);
-    expect(p.JwtConfiguration.Audience).toEqual([ref(logicalId(s.stack.api.userPoolClient))]);
+    expect(p.JwtConfiguration.Audience).toEqual([
+      ref(logicalId(s.stack.api.userPoolClient)),
+      ref(logicalId(s.stack.api.boardClient)),
+    ]);
     expect(JSON.stringify(p.JwtConfiguration.Issuer)).toContain(JSON.stringify(ref(logicalId(s.stack.api.userPool))));
   });
 
@@ -147,7 +150,8 @@ describe('ops user pool', () => {
 
   it('has a public client for SRP sign-in and no OAuth flows', () => {
     const clients = resourcesOfType(s, 'AWS::Cognito::UserPoolClient');
-    expect(clients).toHaveLength(1);
+    expect(clients).toHaveLength(2); // and the board's hosted-UI client (test/infra/board-site.test.ts)
+    expect(clients[0]![0]).toBe(logicalId(s.stack.api.userPoolClient));
     expect(clients[0]![1].Properties).toMatchObject({
       ExplicitAuthFlows: expect.arrayContaining(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
       GenerateSecret: false,

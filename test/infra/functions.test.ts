@@ -202,8 +202,15 @@ function logicalIdOfAuthorizer(s: Synthesized): string {
 describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) => {
   const s = synth(catalog);
 
-  it('deploys one Lambda function per catalog entry, and no other', () => {
-    expect(resourcesOfType(s, 'AWS::Lambda::Function')).toHaveLength(catalog.functions.length);
+  it("deploys one Lambda function per catalog entry, and no other but aws-cdk-lib's upload of the board's files", () => {
+    const tagged = (r: Json) =>
+      (r.Properties?.Tags as Array<{ Key: string }> | undefined)?.some((t) => t.Key === FUNCTION_TAG) ?? false;
+    const lambdas = resourcesOfType(s, 'AWS::Lambda::Function');
+    expect(lambdas.filter(([, r]) => tagged(r))).toHaveLength(catalog.functions.length);
+    // The BucketDeployment's handler (decision 0050), known by its role.
+    expect(lambdas.filter(([, r]) => !tagged(r)).map(([, r]) => r.Properties!.Role)).toEqual([
+      arnOf(logicalId(s.stack.board.deployment.handlerRole)),
+    ]);
   });
 
   it("puts every function, and every state machine, in exactly one nested stack: its feature's", () => {
