@@ -15,7 +15,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { BOARD_SECURITY_HEADERS } from '../local/board';
 import { PROJECT_ROOT } from './catalog-function';
-import { templateAttribute } from './cross-stack';
+import { templateAttribute, templateString } from './cross-stack';
 import type { OpsApi } from './ops-api';
 
 /** The Content-Security-Policy of the board: the one the local runtime serves (infra/local/board.ts). */
@@ -202,7 +202,7 @@ function acknowledgeDeploymentHandler(stack: Stack, site: s3.Bucket): void {
         reason: `${why}aws-cdk-lib grants ${action} on exactly those two buckets.`,
       })),
       {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        id: `AwsSolutions-IAM5[Resource::${templateString(child, `arn:${Aws.PARTITION}:s3:::cdk-hnb659fds-assets-${stack.account}-${stack.region}/*`)}]`,
         reason: `${why}it reads the uploaded asset from the CDK asset bucket.`,
       },
       {
