@@ -80,3 +80,50 @@ export function labelsKey(labels: Record<string, string>): string {
       .map((k) => `${k}=${labels[k]}`),
   );
 }
+
+/** What a built-in source (probes, SLOs, revenue assurance) wants one of its alerts to be. */
+export interface BuiltinAlertState {
+  dedupKey: string;
+  labels: Record<string, string>;
+  service?: string;
+  resource: string;
+  link: { href: string; text: string };
+  firing?: { severity: AlertSeverity; summary: string; details: Record<string, unknown>; startsAt?: string };
+  /** Said when it resolves. */
+  resolved: { summary: string; details: Record<string, unknown> };
+}
+
+/**
+ * The canonical alert that moves the pipeline to a built-in source's desired state: a trigger while
+ * firing, else a resolve that ends no earlier than the live alert started (clocks may differ).
+ */
+export function builtinAlert(d: BuiltinAlertState, now: string, live?: { startsAt: string }): CanonicalAlert {
+  const base = {
+    source: 'generic' as const,
+    dedupKey: d.dedupKey,
+    labels: d.labels,
+    service: d.service,
+    resource: d.resource,
+    links: [d.link],
+  };
+  if (d.firing)
+    return {
+      ...base,
+      status: 'firing',
+      action: 'trigger',
+      severity: d.firing.severity,
+      summary: d.firing.summary.slice(0, 1024),
+      details: d.firing.details,
+      startsAt: d.firing.startsAt ?? live?.startsAt ?? now,
+    };
+  return {
+    ...base,
+    status: 'resolved',
+    action: 'resolve',
+    severity: 'info',
+    summary: d.resolved.summary,
+    details: d.resolved.details,
+    startsAt: live?.startsAt ?? now,
+    endsAt: live && live.startsAt > now ? live.startsAt : now,
+  };
+}

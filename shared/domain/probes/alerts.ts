@@ -3,7 +3,7 @@
 // enters these into the pipeline as the built-in integration `nocturne-probes`, exactly as an
 // external monitor's webhook would, so incidents, routing and paging treat them alike.
 // Pure: the store reads the state and the live alerts and applies the difference.
-import type { AlertSeverity, CanonicalAlert } from '../alert';
+import { builtinAlert, type AlertSeverity, type CanonicalAlert } from '../alert';
 import type { ProbeKind } from './definitions';
 import type { ErrorLevel, JobReason, JobState } from './job-state';
 import type { ProbeState } from './probe-state';
@@ -192,33 +192,17 @@ export function desiredAlerts(s: Subject): DesiredAlert[] {
 
 /** The canonical alert that moves the pipeline to the desired state for one condition. */
 export function alertFor(d: DesiredAlert, now: string, live?: { startsAt: string }): CanonicalAlert {
-  const base = {
-    source: 'generic' as const,
-    dedupKey: d.dedupKey,
-    labels: d.labels,
-    service: d.service,
-    resource: d.resource,
-    links: [{ href: d.link, text: 'Nocturne' }],
-  };
-  if (d.firing)
-    return {
-      ...base,
-      status: 'firing',
-      action: 'trigger',
-      severity: d.firing.severity,
-      summary: d.firing.summary.slice(0, 1024),
-      details: d.firing.details,
-      startsAt: d.firing.startsAt,
-    };
-  const endsAt = live && live.startsAt > now ? live.startsAt : now;
-  return {
-    ...base,
-    status: 'resolved',
-    action: 'resolve',
-    severity: 'info',
-    summary: `${d.labels.alertname ?? d.dedupKey}: ${d.condition} back to normal`,
-    details: {},
-    startsAt: live?.startsAt ?? now,
-    endsAt,
-  };
+  return builtinAlert(
+    {
+      dedupKey: d.dedupKey,
+      labels: d.labels,
+      service: d.service,
+      resource: d.resource,
+      link: { href: d.link, text: 'Nocturne' },
+      firing: d.firing,
+      resolved: { summary: `${d.labels.alertname ?? d.dedupKey}: ${d.condition} back to normal`, details: {} },
+    },
+    now,
+    live,
+  );
 }

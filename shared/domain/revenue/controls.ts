@@ -3,7 +3,7 @@
 // integration `nocturne-ra` and opens a ticket in the RA queue; it clears when a later run of the
 // same control is back within range. Pure: the run's summary and anomaly verdicts are passed in.
 import { z } from 'zod';
-import type { AlertSeverity, CanonicalAlert } from '../alert';
+import { builtinAlert, type AlertSeverity, type CanonicalAlert } from '../alert';
 import type { AnomalyVerdict } from './anomalies';
 import { RA_SERVICE } from './alerts';
 import type { RunSummary } from './types';
@@ -129,32 +129,20 @@ export function desiredRaAlerts(
 
 /** The canonical alert that moves the pipeline to the desired state of one control. */
 export function raAlertFor(d: DesiredRaAlert, now: string, live?: { startsAt: string }): CanonicalAlert {
-  const base = {
-    source: 'generic' as const,
-    dedupKey: d.dedupKey,
-    labels: d.labels,
-    service: RA_SERVICE,
-    resource: `ra:${d.control}`,
-    links: [{ href: `/ra/runs/${d.runId}`, text: 'Reconciliation run' }],
-  };
-  if (d.firing)
-    return {
-      ...base,
-      status: 'firing',
-      action: 'trigger',
-      severity: d.firing.severity,
-      summary: d.firing.summary.slice(0, 1024),
-      details: d.firing.details,
-      startsAt: live?.startsAt ?? now,
-    };
-  return {
-    ...base,
-    status: 'resolved',
-    action: 'resolve',
-    severity: 'info',
-    summary: `RA control ${d.control} is back within range (run ${d.runId})`,
-    details: { runId: d.runId },
-    startsAt: live?.startsAt ?? now,
-    endsAt: live && live.startsAt > now ? live.startsAt : now,
-  };
+  return builtinAlert(
+    {
+      dedupKey: d.dedupKey,
+      labels: d.labels,
+      service: RA_SERVICE,
+      resource: `ra:${d.control}`,
+      link: { href: `/ra/runs/${d.runId}`, text: 'Reconciliation run' },
+      firing: d.firing,
+      resolved: {
+        summary: `RA control ${d.control} is back within range (run ${d.runId})`,
+        details: { runId: d.runId },
+      },
+    },
+    now,
+    live,
+  );
 }

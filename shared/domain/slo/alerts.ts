@@ -3,7 +3,7 @@
 // only the slow-burn condition holds, and neither once the burn stops. Nocturne enters them as
 // the built-in integration `nocturne-slo`, as a monitor's webhook would, so incident rules,
 // routing and on-call treat them like any other alert. Pure.
-import type { AlertSeverity, CanonicalAlert } from '../alert';
+import { builtinAlert, type AlertSeverity, type CanonicalAlert } from '../alert';
 import type { SloEvaluation } from './evaluate';
 import type { Slo } from './model';
 
@@ -60,32 +60,17 @@ export function desiredSloAlerts(
 
 /** The canonical alert that moves the pipeline to the desired state. */
 export function sloAlertFor(d: DesiredSloAlert, now: string, live?: { startsAt: string }): CanonicalAlert {
-  const base = {
-    source: 'generic' as const,
-    dedupKey: d.dedupKey,
-    labels: d.labels,
-    service: d.service,
-    resource: `slo:${d.labels.slo}`,
-    links: [{ href: `/slos/${d.labels.slo}`, text: 'Nocturne SLO' }],
-  };
-  if (d.firing)
-    return {
-      ...base,
-      status: 'firing',
-      action: 'trigger',
-      severity: d.firing.severity,
-      summary: d.firing.summary.slice(0, 1024),
-      details: d.firing.details,
-      startsAt: live?.startsAt ?? now,
-    };
-  return {
-    ...base,
-    status: 'resolved',
-    action: 'resolve',
-    severity: 'info',
-    summary: `${d.labels.alertname}: the error budget no longer burns (${d.kind})`,
-    details: {},
-    startsAt: live?.startsAt ?? now,
-    endsAt: live && live.startsAt > now ? live.startsAt : now,
-  };
+  return builtinAlert(
+    {
+      dedupKey: d.dedupKey,
+      labels: d.labels,
+      service: d.service,
+      resource: `slo:${d.labels.slo}`,
+      link: { href: `/slos/${d.labels.slo}`, text: 'Nocturne SLO' },
+      firing: d.firing,
+      resolved: { summary: `${d.labels.alertname}: the error budget no longer burns (${d.kind})`, details: {} },
+    },
+    now,
+    live,
+  );
 }
