@@ -5,10 +5,8 @@
 // twice nor sends it twice: each delivery is claimed once per update, subscription and destination.
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
-import { getNotifier } from '../../adapters/notifier';
 import { NotFoundError } from '../../domain/errors';
 import { activeMaintenance } from '../../domain/incidents/silences';
-import { destinationsOf, updateMessage } from '../../domain/oncall/stakeholders';
 import {
   applyStatusUpdate,
   componentsOf,
@@ -17,10 +15,9 @@ import {
   type PublicUpdate,
   type StatusUpdateBody,
 } from '../../domain/statuspage/model';
-import { logger } from '../../observability/logger';
 import { getIncident } from '../../store/incidents';
-import { subscriptionsOf, usersById } from '../../store/oncall';
 import { listServices } from '../../store/services';
+import { deliverToStakeholders } from '../oncall/stakeholder-updates';
 import { maintenanceWindows } from '../../store/silences';
 import {
   claimStatusUpdateDelivery,
@@ -59,63 +56,33 @@ async function notifySubscribers(
   now: Date,
 ): Promise<number> {
   if (!pub.serviceId) return 0;
-  const subs = (await subscriptionsOf(pub.serviceId)).filter((s) => s.events.includes('statusUpdate'));
-  if (!subs.length) return 0;
-  const people = await usersById(subs.flatMap((s) => (s.subscriber.type === 'user' ? [s.subscriber.userId] : [])));
-  const service = (await listServices()).find((s) => s.id === pub.serviceId);
-  let sent = 0;
-  let failure: unknown;
-  for (const s of subs) {
-    const user = s.subscriber.type === 'user' ? people.get(s.subscriber.userId) : undefined;
-    for (const dest of destinationsOf(s.subscriber, user)) {
-      const destination = `${dest.channel}-${createHash('sha256').update(dest.address).digest('hex').slice(0, 16)}`;
-      if (!(await claimStatusUpdateDelivery(pub.incidentId, update.id, s.id, destination, now))) continue;
-      const msg = updateMessage(dest.channel, {
-        event: 'statusUpdate',
-        incident: {
-          id: pub.incidentId,
-          number,
-          title: pub.name,
-          severity,
-          status: update.status,
-          serviceId: pub.serviceId,
-          openedAt: pub.createdAt,
-          resolvedAt: pub.resolvedAt,
-        },
-        serviceName: service?.name ?? pub.serviceId,
-        change: { statusUpdate: { id: update.id, status: update.status, body: update.body } },
-      });
-      try {
-        await getNotifier().publish({
-          topic: 'stakeholders',
-          subject: msg.subject,
-          message: msg.message,
-          structure: 'json',
-          attributes: {
-            kind: 'status-update',
-            event: 'statusUpdate',
-            service: pub.serviceId,
-            incident: pub.incidentId,
-            subscription: s.id,
-            recipient: s.subscriber.type === 'user' ? s.subscriber.userId : s.id,
-            channel: dest.channel,
-            address: dest.address,
-          },
-          deduplicationId: `statusupdate:${pub.incidentId}:${update.id}:${s.id}:${destination}`,
-        });
-        sent++;
-      } catch (err) {
-        failure = err;
-        logger.warn('status update delivery failed; a retry of the request sends it', {
-          incidentId: pub.incidentId,
-          subscription: s.id,
-          error: err as Error,
-        });
-        await releaseStatusUpdateDelivery(pub.incidentId, update.id, s.id, destination);
-      }
-    }
-  }
-  if (failure) throw failure;
+  const serviceId = pub.serviceId;
+  const { sent } = await deliverToStakeholders({
+    serviceId,
+    event: 'statusUpdate',
+    incidentId: pub.incidentId,
+    deduplicationPrefix: `statusupdate:${pub.incidentId}:${update.id}`,
+    retryHint: 'a retry of the request sends it',
+    update: async () => ({
+      event: 'statusUpdate',
+      incident: {
+        id: pub.incidentId,
+        number,
+        title: pub.name,
+        severity,
+        status: update.status,
+        serviceId,
+        openedAt: pub.createdAt,
+        resolvedAt: pub.resolvedAt,
+      },
+      serviceName: (await listServices()).find((s) => s.id === serviceId)?.name ?? serviceId,
+      change: { statusUpdate: { id: update.id, status: update.status, body: update.body } },
+    }),
+    claim: (subscriptionId, destination) =>
+      claimStatusUpdateDelivery(pub.incidentId, update.id, subscriptionId, destination, now),
+    release: (subscriptionId, destination) =>
+      releaseStatusUpdateDelivery(pub.incidentId, update.id, subscriptionId, destination),
+  });
   return sent;
 }
 
