@@ -99,6 +99,8 @@ export class NocturneStack extends Stack {
   readonly ocsConfigSecret?: secretsmanager.Secret;
   /** HMAC key(s) of the webhook provisioning driver; only when a function needs `webhookSigningSecret`. */
   readonly webhookSigningSecret?: secretsmanager.Secret;
+  /** The SES sender of catalog functions that send e-mail (context `reportsEmailFrom`); none: they send none. */
+  readonly emailFrom?: string;
 
   constructor(scope: Construct, id: string, props: NocturneStackProps = {}) {
     super(scope, id, props);
@@ -108,6 +110,12 @@ export class NocturneStack extends Stack {
       props.inboundEmailDomain ?? this.node.tryGetContext('inboundEmailDomain') ?? DEFAULT_INBOUND_EMAIL_DOMAIN,
     );
     checkCatalog(catalog, bundle, inboundEmailDomain);
+    const emailFrom = this.node.tryGetContext('reportsEmailFrom') as string | undefined;
+    if (emailFrom !== undefined && !/^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(String(emailFrom)))
+      throw new Error(
+        `The reportsEmailFrom context value must be an e-mail address (a verified SES identity), not "${emailFrom}"`,
+      );
+    this.emailFrom = emailFrom;
 
     this.mainTable = tableFrom(this, catalog.tables.main);
     this.idempotencyTable = tableFrom(this, catalog.tables.idempotency);
@@ -223,6 +231,7 @@ export class NocturneStack extends Stack {
       const environment = {
         ...sharedEnvironment,
         ...Object.fromEntries((definition.needs ?? []).map((need) => [FUNCTION_NEEDS[need], needed[need]()])),
+        ...(definition.sendsEmail && this.emailFrom ? { REPORTS_EMAIL_FROM: this.emailFrom } : {}),
       };
       const fn = new CatalogFunction(featureStack(definition.feature!), {
         definition,
@@ -308,6 +317,18 @@ export class NocturneStack extends Stack {
         acknowledgeIndexWildcard(fn, this.idempotencyTable, 'readwrite');
     }
     if (def.publishEvents) this.bus.grantPutEventsTo(fn.function);
+    if (def.sendsEmail && this.emailFrom) {
+      // SES checks the identity the sender belongs to: the address itself, or its verified domain.
+      const domain = this.emailFrom.split('@')[1]!;
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: [this.emailFrom, domain].map((identity) =>
+            Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+          ),
+        }),
+      );
+    }
     for (const name of def.topics ?? []) this.topics.get(name)!.grantPublish(fn.function);
     if (def.stepFunctionsCallbacks || def.stateMachines?.callbacks?.length) {
       fn.role.addToPrincipalPolicy(

@@ -25,6 +25,7 @@ export const reportsFeature: CatalogFeature = {
       buckets: { [REPORTS_BUCKET]: 'readwrite' },
       environment: settings,
       needs: ['publicBaseUrl'],
+      sendsEmail: true,
       triggers: httpRoutes(reportOperations),
     },
     {
@@ -39,6 +40,7 @@ export const reportsFeature: CatalogFeature = {
       buckets: { [REPORTS_BUCKET]: 'readwrite' },
       environment: settings,
       needs: ['publicBaseUrl'],
+      sendsEmail: true,
       triggers: [{ kind: 'schedule', expression: 'cron(5 * * * ? *)' }],
     },
   ],

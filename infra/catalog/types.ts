@@ -95,6 +95,13 @@ export interface FunctionDefinition {
   environment?: Record<string, string>;
   /** Deployment values it reads, set by each runtime (see FUNCTION_NEEDS). */
   needs?: FunctionNeed[];
+  /**
+   * Sends e-mail through SES. In AWS, when the deployment names a verified sender (context
+   * `reportsEmailFrom`), the function gets REPORTS_EMAIL_FROM and ses:SendEmail/SendRawEmail on that
+   * identity (the address and its domain) only; without a sender it sends none. The local runtime
+   * has no SES: such functions deliver on the notifications topic.
+   */
+  sendsEmail?: true;
 }
 
 /**
