@@ -13,6 +13,7 @@ import { sweepOnce } from '../../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../../functions/timer-sweeper/registry';
 import { demoIntegrations, demoOpsTokens } from '../../infra/local/demo';
 import { demoServices } from '../../infra/local/demo/incidents';
+import { RA_SERVICE } from '../../shared/domain/revenue/alerts';
 import { createJobSchema } from '../../shared/domain/probes/definitions';
 import { startTestRuntime, type TestRuntime } from '../support/local';
 
@@ -113,12 +114,17 @@ describe('examples in README.md and docs/', () => {
       '/incidents?limit=200',
     );
     expect(incidents.length).toBeGreaterThan(0);
-    const known = demoServices.map((s) => s.id);
+    // RA violations (nocturne-ra) name the revenue-assurance service.
+    const known = [...demoServices.map((s) => s.id), RA_SERVICE];
     for (const i of incidents) expect([i.title, known.includes(i.serviceId ?? 'none')]).toEqual([i.title, true]);
     const firing = await get<{ items: Array<{ dedupKey: string; summary: string }> }>(
       '/alerts?status=firing&limit=200',
     );
-    expect(firing.items.map((a) => `${a.dedupKey}: ${a.summary}`)).toEqual([]);
+    // Except the RA leakage violation: the revenue-assurance demo shows one on purpose (issue 12), and
+    // the docs' RA example re-runs a demo day, which breaches the leakage control again.
+    expect(firing.items.filter((a) => a.dedupKey !== 'ra:leakage').map((a) => `${a.dedupKey}: ${a.summary}`)).toEqual(
+      [],
+    );
   });
 });
 
