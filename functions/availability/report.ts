@@ -12,24 +12,11 @@ import { incidentDowntimeIntervals } from '../../shared/store/incidents';
 import { statusFlipsBetween } from '../../shared/store/probe-history';
 import { probesOfService } from '../../shared/store/probes';
 import { getService, listServices } from '../../shared/store/services';
+import { mapBounded } from '../../shared/app/map-bounded';
 
 /** Flips decided this long after the month's end can still end a down interval inside it. */
 const LATE_FLIP_MS = 86_400_000;
 const CONCURRENCY = 8;
-
-async function mapBounded<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 export async function serviceAvailability(service: Service, month: string, now: Date): Promise<AvailabilityReport> {
   const { from, to } = monthRange(month);

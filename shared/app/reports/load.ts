@@ -22,6 +22,7 @@ import { listServices } from '../../store/services';
 import { slos as sloStore } from '../../store/slo';
 import { sloSeries } from '../slo/measure';
 import { ticketReport } from '../tickets/report';
+import { mapBounded } from '../map-bounded';
 
 /** Flips decided this long after the month's end can still end a down interval inside it. */
 const LATE_FLIP_MS = 86_400_000;
@@ -29,20 +30,6 @@ const CONCURRENCY = 8;
 /** Reading stops here; the report then says its alert counts are a lower bound. */
 export const MAX_ALERTS = 20_000;
 const MAX_INCIDENTS = 20_000;
-
-export async function mapBounded<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 async function allPages<T>(read: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>, max: number) {
   const items: T[] = [];
