@@ -115,6 +115,25 @@ async function resolveTicket(ticketId: string, code: 'done' | 'rejected') {
   expect(r.status).toBe(200);
 }
 
+/**
+ * A new-customer order whose manual SIM delivery a person completed, then whose voicemail webhook
+ * is refused for good (it answers only when the gate opens): the order is rolled back and waits on
+ * the ticket that asks a person to undo the SIM delivery.
+ */
+async function rollingBackAfterManualStep(): Promise<{ placed: { body: Json }; held: Json; undoing: Json }> {
+  const gate = holdWebhooks();
+  const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.simDelivery, cat.voicemail] }));
+  const held = await until(placed.body.id, (o) => o.state === 'held');
+  await resolveTicket(held.heldOn[0].ticketId, 'done');
+  await until(placed.body.id, (o) => o.state === 'inProgress');
+  gate.open(422);
+  const undoing = await until(
+    placed.body.id,
+    (o) => o.state === 'held' && o.heldOn[0].stateName === 'UndoManualService',
+  );
+  return { placed, held, undoing };
+}
+
 describe('product orders through the local runtime', () => {
   it('happy path: customer, OCS line, add-on by webhook, notified; every state change is one event', async () => {
     const before = webhookCalls;
@@ -238,19 +257,7 @@ describe('product orders through the local runtime', () => {
   });
 
   it('rollback after a manual step was done: a person undoes it on a second ticket, then the order fails clean', async () => {
-    // The voicemail webhook answers only when the test opens the gate: the manual SIM delivery is
-    // done first, then the webhook is refused for good, and the order must be rolled back.
-    const gate = holdWebhooks();
-    const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.simDelivery, cat.voicemail] }));
-    const held = await until(placed.body.id, (o) => o.state === 'held');
-    await resolveTicket(held.heldOn[0].ticketId, 'done');
-    await until(placed.body.id, (o) => o.state === 'inProgress');
-    gate.open(422);
-    // Rolling back, the order waits on a new ticket: undo the SIM delivery.
-    const undoing = await until(
-      placed.body.id,
-      (o) => o.state === 'held' && o.heldOn[0].stateName === 'UndoManualService',
-    );
+    const { placed, held, undoing } = await rollingBackAfterManualStep();
     const undoTicket = undoing.heldOn[0].ticketId as string;
     expect(undoTicket).not.toBe(held.heldOn[0].ticketId);
     const ticket = await rt.request('GET', `/tickets/${undoTicket}`, { token: AGENT }).then(json);
@@ -275,16 +282,7 @@ describe('product orders through the local runtime', () => {
   });
 
   it('rollback: a manual undo nobody confirms stays on the order, with its ticket, and the rest is undone', async () => {
-    const gate = holdWebhooks();
-    const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.simDelivery, cat.voicemail] }));
-    const held = await until(placed.body.id, (o) => o.state === 'held');
-    await resolveTicket(held.heldOn[0].ticketId, 'done');
-    await until(placed.body.id, (o) => o.state === 'inProgress');
-    gate.open(422);
-    const undoing = await until(
-      placed.body.id,
-      (o) => o.state === 'held' && o.heldOn[0].stateName === 'UndoManualService',
-    );
+    const { placed, undoing } = await rollingBackAfterManualStep();
     // The person says it cannot be undone: the rollback goes on and names what is left.
     await resolveTicket(undoing.heldOn[0].ticketId, 'rejected');
     const done = await until(placed.body.id, settled);
