@@ -53,6 +53,22 @@ export default tseslint.config(
     },
   },
   {
+    // Bundle size (docs/decisions/0011): esbuild drops the unused parts of zod only through a namespace
+    // import; `import { z } from 'zod'` (a re-exported namespace) keeps all of it, ~95 KB more per bundle.
+    files: ['**/*.ts', '**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value=/^zod/][importKind='value'] > ImportSpecifier[imported.name='z'][importKind='value']",
+          message:
+            "Import zod as `import * as z from 'zod'`: `import { z }` bundles all of zod (~95 KB more; docs/decisions/0011).",
+        },
+      ],
+    },
+  },
+  {
     files: ['events/**/*.ts'],
     rules: {
       'no-restricted-imports': layerRule([

@@ -1,5 +1,5 @@
 // Alert events (source `nocturne.alerts`), one per committed change of an alert item.
-import { z } from 'zod';
+import * as z from 'zod';
 import { contractsOf, eventEnvelopeSchema } from './common';
 import opened from './examples/alert-opened.json';
 import repeated from './examples/alert-repeated.json';

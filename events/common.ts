@@ -1,7 +1,7 @@
 // What every Nocturne event shares. Events are named `<Source>.<DetailType>`; the detail carries
 // a schema version, a deterministic eventId for consumers to de-duplicate (delivery is at least
 // once), and the time the state change was committed.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const eventEnvelopeSchema = z.object({
   version: z.literal(1),

@@ -1,7 +1,7 @@
 // Incident events (source `nocturne.incidents`), one per committed change of an incident.
 // `notify` says whether people should hear of this change now: false while a group window is
 // open, while the incident flaps, or when a storm incident already told them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { contractsOf, eventEnvelopeSchema } from './common';
 import opened from './examples/incident-opened.json';
 import acknowledged from './examples/incident-acknowledged.json';

@@ -2,7 +2,7 @@
 // change of a TMF622 product order, in the order it happened. The detail carries the order as it
 // was right after the change (TMF622 field names; no task tokens, no payment details) and the
 // change itself; consumers de-duplicate on `eventId` (`<orderId>:<revision>`).
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventEnvelopeSchema, type EventContract } from './common';
 import stateChange from './examples/product-order-state-change.json';
 

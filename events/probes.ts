@@ -1,7 +1,7 @@
 // Probe and job events (source `nocturne.probes`), one per committed flip: a service probe or
 // a monitored job changed status, certificate standing or error level. The built-in alert
 // integration consumes them (functions/probe-alerts), and any other system may.
-import { z } from 'zod';
+import * as z from 'zod';
 import { contractsOf, eventEnvelopeSchema, type EventContract } from './common';
 import probeChanged from './examples/probe-state-changed.json';
 import jobChanged from './examples/job-state-changed.json';

@@ -1,7 +1,7 @@
 // Ticket events (source `nocturne.tickets`), one per kind of change in each committed revision
 // of a ticket. The detail carries a snapshot of the ticket (never its workflow task token nor
 // its description), who acted, what changed, and for comments the comment itself.
-import { z } from 'zod';
+import * as z from 'zod';
 import { contractsOf, eventEnvelopeSchema } from './common';
 import created from './examples/ticket-created.json';
 import assigned from './examples/ticket-assigned.json';

@@ -1,7 +1,7 @@
 // Lambda entry for ticketing configuration (see infra/catalog.ts: "ticket-config"): categories
 // and their custom fields, queues and their members, business calendars, SLA policies, incident
 // follow-up rules and the requester directory. PUT creates (no version) or replaces at a version.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldIssue } from '../../shared/domain/errors';
 import { calendarSchema } from '../../shared/domain/tickets/business-time';
 import { categorySchema, incidentRuleSchema, queueSchema, requesterSchema } from '../../shared/domain/tickets/config';

@@ -10,7 +10,7 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fnv1a, fnv1aBytes } from '../domain/revenue/partition';
 import { BASE_UNITS, unitFactor } from '../domain/revenue/mediation';
 import { SERVICES, type Service, type UsageRecord } from '../domain/revenue/types';

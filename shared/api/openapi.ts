@@ -2,7 +2,7 @@
 // Served at GET /openapi.json and written to docs/openapi.json by `npm run openapi`.
 // The catalog's HTTP routes are derived from the same operations (infra/catalog/routes.ts).
 // Only functions/openapi imports this module: other handlers import their operations only.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCreateOperation, problemSchema, type Operation } from './operation';
 import { allOperations } from './operations';
 

@@ -3,7 +3,7 @@
 // declaration the catalog derives the function's HTTP triggers (infra/catalog/routes.ts), the HTTP
 // layer checks the role and parses the query and body before the handler runs (shared/http/api.ts),
 // and the OpenAPI document is generated (shared/api/openapi.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 
 import type { Role } from '../http/auth';
 

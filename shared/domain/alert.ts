@@ -1,6 +1,6 @@
 // The canonical alert: every monitor's payload is normalized into this one shape before
 // anything is stored. Pure: no I/O, no clock reads (receivedAt is passed in).
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The sources, severities and link shape are part of the published alert contract (events/alerts.ts);
 // the domain uses them from there (contracts sit below the domain).

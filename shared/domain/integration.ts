@@ -1,7 +1,7 @@
 // Integrations: one per monitor that sends to Nocturne. The token is a secret shown once;
 // only its SHA-256 is stored, and webhooks compare hashes in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { alertSourceSchema } from './alert';
 
 export const integrationIdSchema = z

@@ -1,5 +1,5 @@
 // Teams and services: who owns what, how critical it is, and what it depends on.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors';
 
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes (max 64)');

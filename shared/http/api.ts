@@ -5,7 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedPayloadError, ValidationError } from '../domain/errors';
 import { isCreateOperation, routeKeyOf, type Operation, type RouteKey } from '../api/operation';
 import { logger } from '../observability/logger';

@@ -1,5 +1,5 @@
 // Request schemas shared by list endpoints.
-import { z } from 'zod';
+import * as z from 'zod';
 import { cursorSchema, limitSchema, pageQuerySchema } from '../domain/page-query';
 
 export { cursorSchema, limitSchema, pageQuerySchema };

@@ -3,7 +3,7 @@
 // same key with another body is a 422 naming the header and creates nothing; a duplicate while
 // the first is running is a 409 with Retry-After; keys are per caller; no key, no change.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { handler as opsRules } from '../../functions/ops-rules/handler';
 import type { Operation } from '../../shared/api/operation';
 import { httpApi, json } from '../../shared/http/idempotent-api';

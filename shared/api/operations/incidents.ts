@@ -1,5 +1,5 @@
 // Operations of the incident, service and rule routes (functions/ops-incidents, ops-services, ops-rules).
-import { z } from 'zod';
+import * as z from 'zod';
 import { incidentSnapshotSchema } from '../../../events/incidents';
 import { rulesetSchema } from '../../domain/incidents/rules';
 import { createMaintenanceSchema, createSilenceSchema } from '../../domain/incidents/silences';

@@ -1,7 +1,7 @@
 // Operations of alert intake: monitor webhooks and PagerDuty Events v2 (functions/ingest), the
 // integrations that authenticate them (functions/ops-integrations), the alerts (functions/ops-alerts),
 // and the OpenAPI document itself (functions/openapi).
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalAlertSchema } from '../../domain/alert';
 import { createIntegrationSchema, updateIntegrationSchema } from '../../domain/integration';
 import { genericPayloadSchema } from '../../domain/normalizers/generic';

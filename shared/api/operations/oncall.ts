@@ -1,6 +1,6 @@
 // Operations of the on-call routes (functions/ops-oncall, functions/act,
 // functions/reports-response), from the same zod schemas the handlers validate with.
-import { z } from 'zod';
+import * as z from 'zod';
 import { responseQuerySchema } from '../../domain/oncall/metrics';
 import {
   contactMethodSchema,

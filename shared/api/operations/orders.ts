@@ -1,5 +1,5 @@
 // Operations of the product order routes (TMF622 subset; docs/orders.md lists the fields).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ORDER_ITEM_STATES, PRODUCT_ORDER_STATES } from '../../../events/orders';
 import {
   cancelProductOrderCreateSchema,

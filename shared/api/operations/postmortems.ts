@@ -1,5 +1,5 @@
 // Operations of the postmortem routes (functions/ops-postmortems; docs/postmortems.md).
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   analysisSchema,
   postmortemStatusSchema,

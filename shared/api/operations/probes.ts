@@ -1,6 +1,6 @@
 // Operations of the probe, job, ping and availability routes (functions/ops-probes,
 // functions/pings, functions/availability), from the same zod schemas the handlers validate with.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   createJobSchema,
   createProbeSchema,

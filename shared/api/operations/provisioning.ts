@@ -1,6 +1,6 @@
 // OpenAPI descriptions of the product catalog (TMF620 subset, functions/ops-catalog) and customer
 // routes (functions/ops-customers), from the same zod schemas the handlers validate with.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   catalogListQuerySchema,
   createProductOfferingSchema,

@@ -1,5 +1,5 @@
 // Operations of the monthly report routes (functions/ops-reports; docs/reports.md).
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   createSubscriberSchema,
   generateReportSchema,

@@ -1,5 +1,5 @@
 // Operations of the revenue assurance routes (functions/ops-revenue; docs/revenue-assurance.md).
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTROL_IDS, raControlsSchema } from '../../domain/revenue/controls';
 import { FINDING_CLASSES, SERVICES, reconcileConfigSchema } from '../../domain/revenue/types';
 import { cursorSchema, limitSchema, noQuerySchema } from '../../http/schemas';

@@ -1,5 +1,5 @@
 // Operations of the runbook routes (functions/ops-runbooks; docs/runbooks.md).
-import { z } from 'zod';
+import * as z from 'zod';
 import { runbookSchema } from '../../domain/runbooks/definition';
 import { noQuerySchema } from '../../http/schemas';
 import { errors, type Operation } from '../operation';

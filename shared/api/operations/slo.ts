@@ -1,6 +1,6 @@
 // Operations of the SLO routes (functions/ops-slo), from the same zod schemas the handler
 // validates with (shared/domain/slo/model.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { createSloSchema, pushSliEventsSchema, updateSloSchema } from '../../domain/slo/model';
 import { pageQuerySchema } from '../../http/schemas';
 import { errors, page, type Operation } from '../operation';

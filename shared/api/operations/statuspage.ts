@@ -1,7 +1,7 @@
 // Operations of the public status page (functions/status-page): public updates posted from an
 // incident (responders), and the page itself without sign-in: Atlassian Statuspage's API v2 JSON,
 // an HTML page and an Atom feed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { COMPONENT_STATUSES, PUBLIC_INCIDENT_STATUSES, statusUpdateBodySchema } from '../../domain/statuspage/model';
 import { errors, type Operation } from '../operation';
 

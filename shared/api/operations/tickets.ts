@@ -1,6 +1,6 @@
 // Operations of the ticket routes: tickets, configuration, reports, workflow tasks and
 // inbound email.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ticketSnapshotSchema } from '../../../events/tickets';
 import { calendarObjectSchema } from '../../domain/tickets/business-time';
 import { categorySchema, incidentRuleSchema, queueObjectSchema, requesterSchema } from '../../domain/tickets/config';

@@ -7,7 +7,7 @@
 // source's sha256, so a rerun changes nothing and a re-run period's new findings go out again.
 // Each run is reported to the job registry (processed = finding rows read, errored = bad rows).
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { openEnvelope, readEnvelopeHeader, sealEnvelope } from '../../adapters/envelope';
 import { getObjectBytes, listObjects, ObjectNotFoundError, putObject } from '../../adapters/s3';
 import { splitCsvLine } from '../../adapters/usage-files';

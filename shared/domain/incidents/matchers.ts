@@ -2,7 +2,7 @@
 // expressions run on RE2 (re2js): linear time, no backtracking, so a user's pattern cannot
 // stall the engine. Patterns are anchored, as in Alertmanager.
 import { RE2JS } from 're2js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const matcherSchema = z
   .object({

@@ -2,7 +2,7 @@
 // versioned, validated document (like an Alertmanager config). Users give data, never code:
 // matchers are label comparisons and RE2 patterns.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, incidentSeveritySchema } from '../../../events/incidents';
 import { matchesAll, matcherSchema } from './matchers';
 

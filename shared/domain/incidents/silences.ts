@@ -2,7 +2,7 @@
 // recurring cron in a time zone). Silenced alerts are still stored and linked; they open no
 // incident and page no one.
 import { CronExpressionParser } from 'cron-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { matchesAll, matcherSchema, type Matcher } from './matchers';
 
 const iso = z.iso.datetime({ offset: true });

@@ -1,7 +1,7 @@
 // Prometheus Alertmanager webhook_config payloads (version "4"): one request is one notification
 // group carrying many alerts. Documented in docs/monitors/alertmanager.md. The alert-level
 // mapping is shared with Grafana, whose contact point sends the same alert shape.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   boundedKey,
   labelsKey,

@@ -2,7 +2,7 @@
 // Three pure pieces the ingest handler composes: read the SNS envelope, check its signature
 // against a certificate the handler fetched, and turn the alarm JSON in Message into an alert.
 import { createVerify, X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { boundedKey, type AlertSeverity, type AlertStatus, type CanonicalAlert, type NormalizeContext } from '../alert';
 import { ValidationError } from '../errors';
 import {

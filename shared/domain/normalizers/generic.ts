@@ -1,6 +1,6 @@
 // Generic JSON: the format for anything without a native integration (scripts, cron jobs,
 // in-house tools). Documented in docs/monitors/generic.md; schema exported for the OpenAPI doc.
-import { z } from 'zod';
+import * as z from 'zod';
 import { alertLinkSchema, alertSeveritySchema, boundedKey, truncate, type CanonicalAlert } from '../alert';
 import { parseJson, validate } from './parse';
 import type { Normalizer } from './types';

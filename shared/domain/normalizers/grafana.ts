@@ -1,6 +1,6 @@
 // Grafana unified alerting, webhook contact point (payload version "1"). The alert shape is
 // Alertmanager's plus Grafana's links and values. Documented in docs/monitors/grafana.md.
-import { z } from 'zod';
+import * as z from 'zod';
 import { firstText, link, MAX_ALERTS_PER_REQUEST, text } from './fields';
 import { alertmanagerAlertSchema, prometheusStyleAlert, statusSchema, stringMap } from './alertmanager';
 import { parseJson, validate } from './parse';

@@ -1,5 +1,5 @@
 // Body parsing shared by the normalizers: JSON and form-encoded bodies, with errors that say why.
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedPayloadError, ValidationError } from '../errors';
 import type { WebhookPayload } from './types';
 

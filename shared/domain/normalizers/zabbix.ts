@@ -1,7 +1,7 @@
 // Zabbix webhook media type. Zabbix runs a script we publish (docs/monitors/zabbix.md) that
 // sends the event macros below as JSON. Problem, update (acknowledge) and recovery
 // notifications of one problem share {EVENT.ID}, the problem event id: that is the dedup key.
-import { z } from 'zod';
+import * as z from 'zod';
 import { boundedKey, type AlertSeverity, type AlertStatus, type CanonicalAlert } from '../alert';
 import { ValidationError } from '../errors';
 import { bounded, cleanLabels, details, firstText, link, links, lookup, summaryOf, text, toIsoTime } from './fields';

@@ -1,7 +1,7 @@
 // Response metrics, pure. Per incident: time to detect (first alert → incident opened), to
 // acknowledge (opened → first acknowledgement) and to resolve (opened → resolved). Per group:
 // counts, mean and p90 of each, and how many were acknowledged within their severity's target.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SEVERITY_ACK_TARGET_MINUTES: Record<string, number> = { P1: 5, P2: 15, P3: 30, P4: 60, P5: 240 };
 

@@ -2,7 +2,7 @@
 // rules ("SMS at once, email after 2 minutes"), and each team's on-call configuration (members
 // and default escalation policy). Pure: schemas and the rules that follow from them.
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors';
 
 export const oncallIdSchema = z

@@ -1,6 +1,6 @@
 // Escalation policies and the escalation of one incident, pure: which level comes next, when,
 // and who a level reaches. The durable part (state item, timers, pages) is shared/app/oncall/escalation.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { contactPlan, oncallIdSchema, type ContactStep, type TeamOncall, type User } from './people';
 import { onCallAt, type Schedule } from './schedule';
 

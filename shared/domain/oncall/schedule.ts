@@ -3,7 +3,7 @@
 // hand-written offsets: handoffs stay at the same wall-clock time across daylight-saving changes,
 // so a shift that spans a change is an hour shorter or longer in real time.
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { oncallIdSchema, timeZoneSchema } from './people';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

@@ -1,7 +1,7 @@
 // Stakeholder updates, pure: who subscribes to a service's status and what they are told when
 // one of its incidents opens, changes severity or resolves. Informational, never a page: no
 // action links, one message per subscriber and channel on the 'stakeholders' topic.
-import { z } from 'zod';
+import * as z from 'zod';
 import { E164, oncallIdSchema, webhookUrlSchema, type Channel } from './people';
 
 /** statusUpdate: a responder posted a public status update on one of the service's incidents. */

@@ -1,7 +1,7 @@
 // TMF622 request bodies (the subset Nocturne supports; docs/orders.md lists the fields). Unknown
 // fields are refused with a 422 naming them, except TMF's polymorphism markers (@type and friends),
 // so a typo never silently drops part of an order.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const tmfMarkers = {
   '@type': z.string().max(100).optional(),

@@ -3,7 +3,7 @@
 // notes, status updates, runbook runs, MTTA/MTTR) are generated from the incident's record, and
 // people add the analysis: a summary, the impact, a why-tree whose every leaf ends in an action
 // item or an explicitly accepted risk, contributing factors, and the action items (tickets).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const POSTMORTEM_STATUSES = ['draft', 'in-review', 'published'] as const;
 export const postmortemStatusSchema = z.enum(POSTMORTEM_STATUSES);

@@ -4,7 +4,7 @@
 import { IANAZone } from 'luxon';
 import { CronExpressionParser } from 'cron-parser';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Ids chosen by people: lower-case slug, as integration ids. */
 export const slugSchema = z

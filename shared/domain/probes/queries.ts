@@ -1,5 +1,5 @@
 // Query strings of the probes, jobs, pings and availability routes (handlers and OpenAPI).
-import { z } from 'zod';
+import * as z from 'zod';
 import { cursorSchema, limitSchema } from '../page-query';
 import { MONTH_PATTERN } from './availability';
 import { refIdSchema } from './definitions';

@@ -2,7 +2,7 @@
 // features, each with the driver that provisions it and the platform service it runs on) and
 // product offerings (what is sold: plans and add-ons with prices, allowances and a spend cap).
 // docs/provisioning.md lists the TMF fields we support and our extensions.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors';
 
 export const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes (max 64)');

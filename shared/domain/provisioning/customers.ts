@@ -1,7 +1,7 @@
 // Customers as the security model: realms (our direct customers) → organizations → sites →
 // users, and customer accounts (an organization's billing account) with their subscriptions (an
 // offering) and services (one per feature of the offering, each with a TMF638 state).
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema, type DriverName } from './catalog';
 import type { ServiceState } from './service-state';
 

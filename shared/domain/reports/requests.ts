@@ -1,6 +1,6 @@
 // Requests of the reports API (functions/ops-reports): what POST /reports and the subscriber routes
 // accept. zod schemas that validate the request and describe it in the OpenAPI document.
-import { z } from 'zod';
+import * as z from 'zod';
 import { pageQuerySchema } from '../page-query';
 import { timeZoneSchema } from '../slo/model';
 import { MONTH_PATTERN } from './month';

@@ -3,7 +3,7 @@
 // is flagged when its robust z-score, 0.6745·(x − median)/MAD over the same weekday (and hour) of
 // the previous `weeks` weeks, reaches `threshold`; a minimum-volume gate keeps tiny series quiet.
 // Pure: periods are strings (`YYYY-MM-DD` or `YYYY-MM-DDTHH`), nothing reads the clock.
-import { z } from 'zod';
+import * as z from 'zod';
 import { startEpochMs } from './mediation';
 import type { UsageRecord } from './types';
 

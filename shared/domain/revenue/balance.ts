@@ -6,7 +6,7 @@
 // bucket, values differ beyond tolerance, or spend caps in different currencies), `missing_ours`
 // (the OCS holds a bucket we do not sell the subscriber: a free allowance), `missing_ocs` (we sell
 // it, the OCS does not enforce it: usage not counted against the allowance, a cap not applied).
-import { z } from 'zod';
+import * as z from 'zod';
 import { toleranceSchema, type Tolerance } from './types';
 
 export const BALANCE_BUCKETS = ['dataMb', 'voiceMinutes', 'sms', 'spendCap'] as const;

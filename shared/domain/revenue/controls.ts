@@ -2,7 +2,7 @@
 // as configuration. A breach is a violation: it enters the alert pipeline as the built-in
 // integration `nocturne-ra` and opens a ticket in the RA queue; it clears when a later run of the
 // same control is back within range. Pure: the run's summary and anomaly verdicts are passed in.
-import { z } from 'zod';
+import * as z from 'zod';
 import { builtinAlert, type AlertSeverity, type CanonicalAlert } from '../alert';
 import type { AnomalyVerdict } from './anomalies';
 import { RA_SERVICE } from './alerts';

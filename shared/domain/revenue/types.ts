@@ -2,7 +2,7 @@
 // Usage records from two sides (our billing/mediation and the network operator, the MNO) are
 // matched on their key; every record ends in exactly one class. Pure: the engine, the CLI,
 // the bench and the stored runs (Distributed Map partitions) all speak these types.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SERVICES = ['voice', 'sms', 'data'] as const;
 export type Service = (typeof SERVICES)[number];

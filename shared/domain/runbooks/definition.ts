@@ -3,7 +3,7 @@
 // parameters of a run, the templates steps use, and which step comes next. A run is an execution
 // of the one generic interpreter machine (state-machines/runbook.asl.json) that asks this module
 // what to do next; see docs/decisions/0061-runbooks.md.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldIssue } from '../errors';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes, at most 64');

@@ -4,7 +4,7 @@
 // and maintenance windows that count neither for nor against it. These zod schemas validate the
 // ops API and are its OpenAPI description. Pure: no I/O.
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { refIdSchema, slugSchema } from '../probes/definitions';
 
 export const SLO_INTEGRATION_ID = 'nocturne-slo';

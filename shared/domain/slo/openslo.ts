@@ -4,7 +4,7 @@
 // OpenSLO has no place for (team, maintenance windows, the low-traffic guard, a rolling window's
 // zone) travel as `nocturne.io/...` annotations. Pure: text in, values out.
 import { parseAllDocuments, stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BURN_CONDITIONS } from './evaluate';
 import { createSloSchema, type CreateSloInput, type Slo } from './model';
 

@@ -3,7 +3,7 @@
 // their updates, and the page's overall status. Shapes follow Atlassian Statuspage's public API
 // v2 (summary.json, status.json, incidents.json) so that tools written for it read ours.
 // Time and ids are passed in.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PUBLIC_INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 export type PublicIncidentStatus = (typeof PUBLIC_INCIDENT_STATUSES)[number];

@@ -3,7 +3,7 @@
 // its working hours and holidays. Pure: instants in, instants out; daylight-saving changes are
 // handled by building each day's working intervals in the calendar's zone (luxon).
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

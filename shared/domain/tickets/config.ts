@@ -1,7 +1,7 @@
 // Ticketing configuration: categories (with their custom fields, defaults, SLA policy and who
 // hears of what), queues (talent pools), the requester directory and the rules that open
 // follow-up tickets for incidents. Calendars and SLA policies live in business-time.ts and sla.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { fieldDefinitionsSchema } from './fields';
 import { prioritySchema } from './sla';
 

@@ -1,6 +1,6 @@
 // Custom fields of a ticket category: their definitions, and the zod schema built from them that
 // validates a ticket's `fields` on every write (create, update, email, workflow task).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors';
 
 const fieldKey = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,63}$/, 'start with a lower-case letter; letters, digits and _');

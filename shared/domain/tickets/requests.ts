@@ -1,6 +1,6 @@
 // Request schemas of the ticket routes that are not ticket commands (lists, reports, workflow
 // tasks), shared by the handlers and the OpenAPI document.
-import { z } from 'zod';
+import * as z from 'zod';
 import { GROUP_BY } from './reports';
 import { prioritySchema } from './sla';
 import { linkSchema, ticketStatusSchema } from './ticket';

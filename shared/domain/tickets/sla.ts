@@ -2,7 +2,7 @@
 // resolution. A clock counts business time of the policy's calendar from the ticket's creation,
 // stops counting while the ticket waits on the requester (pending) or is resolved, and knows
 // its warning (default 80 %) and breach instants. Pure: callers pass the calendar and the time.
-import { z } from 'zod';
+import * as z from 'zod';
 import { addBusinessMs, businessMsBetween, type BusinessCalendar } from './business-time';
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;

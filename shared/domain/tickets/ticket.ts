@@ -2,7 +2,7 @@
 // command takes the current ticket and returns the next one with a `lastChange` (what changed,
 // by whom, at which revision) and the history entry to store beside it; the store commits both
 // with an optimistic lock on the revision, and the outbox turns `lastChange` into events.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, ValidationError } from '../errors';
 import type { BusinessCalendar } from './business-time';
 import type { Category, Queue, QueueMember } from './config';

@@ -1,5 +1,5 @@
 // JSON routes refuse a body sent as anything but JSON with 415 problem+json (issue 10 §4).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Operation } from '../../../shared/api/operation';
 import { httpApi, isJsonMediaType, json } from '../../../shared/http/idempotent-api';
 import { apiEvent, lambdaContext } from '../../support/http-event';

@@ -1,6 +1,6 @@
 // An unknown query filter is a 400 naming the parameter on every list route (never silently
 // ignored), and the note action takes `note` as /resolve does, with `text` as a documented alias.
-import { z } from 'zod';
+import * as z from 'zod';
 import { handler as alerts } from '../../../functions/ops-alerts/handler';
 import { handler as incidents } from '../../../functions/ops-incidents/handler';
 import { handler as integrations } from '../../../functions/ops-integrations/handler';
