@@ -8,6 +8,8 @@
 // - The AWS SDK v3 (`@aws-sdk/*`) is not bundled: the nodejs22.x runtime provides it (docs/decisions/0002).
 // - zod 4 re-exports all of its ~40 locales (`z.locales`), and `import { z } from 'zod'` keeps them
 //   all; Nocturne only uses English, zod's default. The `zod-locales-en` plugin bundles `en` alone.
+// - luxon ships an ES module and a CommonJS build; cron-parser requires the latter while our code
+//   imports the former. The `one-copy-of-dual-packages` plugin bundles one build only.
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -66,6 +68,29 @@ export default JSON.parse(brotliDecompressSync(Buffer.from(${JSON.stringify(pack
   },
 };
 
+/**
+ * Packages that ship an ES module build (for `import`) and a CommonJS build (for `require`). Our code
+ * imports them and a CommonJS dependency requires them (cron-parser requires luxon), so a bundle
+ * would carry both builds (luxon: 2 × ~71 KB). Resolving the `require` as an `import` keeps one.
+ */
+export const DUAL_PACKAGES = ['luxon'];
+
+export const oneCopyOfDualPackages: Plugin = {
+  name: 'one-copy-of-dual-packages',
+  setup(b) {
+    const filter = new RegExp(`^(${DUAL_PACKAGES.join('|')})$`);
+    b.onResolve({ filter }, async (args) => {
+      if (args.kind !== 'require-call') return undefined;
+      const r = await b.resolve(args.path, {
+        kind: 'import-statement',
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+      });
+      return r.errors.length ? { errors: r.errors } : { path: r.path, external: r.external };
+    });
+  },
+};
+
 export interface BundleOptions {
   /** Also bundle the AWS SDK (comparison figures only; never deployed). @default false */
   bundleAwsSdk?: boolean;
@@ -86,7 +111,7 @@ export function esbuildOptions(entry: string, opts: BundleOptions = {}): BuildOp
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_BANNER },
     external: opts.bundleAwsSdk ? [] : RUNTIME_PROVIDED_MODULES,
-    plugins: [zodLocalesEnOnly, compressedOpenApiDocument],
+    plugins: [zodLocalesEnOnly, oneCopyOfDualPackages, compressedOpenApiDocument],
     logLevel: 'warning',
   };
 }
