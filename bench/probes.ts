@@ -18,7 +18,7 @@ import { ensureTables } from '../infra/local/tables';
 import { createJobSchema, createProbeSchema } from '../shared/domain/probes/definitions';
 import type { ProbeBatchDetail } from '../shared/domain/probes/rounds';
 import { scheduleRound } from '../functions/probe-scheduler/schedule';
-import { runCheck } from '../functions/probe-worker/checks';
+import { runCheck } from '../shared/adapters/probe-checks';
 import { runProbeBatch, type BatchResult } from '../functions/probe-worker/round';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { documentClient } from '../shared/store/client';

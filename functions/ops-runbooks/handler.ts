@@ -2,13 +2,12 @@
 // runbook definitions, runs started by hand from an incident (or dry), and approvals.
 import { runbookOperations } from '../../shared/api/operations/runbooks';
 import { answerApproval, ApprovalRefusedError, startRun } from '../../shared/app/runbooks/runs';
-import { checkRunbook } from '../../shared/domain/runbooks/definition';
+import { saveRunbook } from '../../shared/app/runbooks/definitions';
 import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import {
   auditOf,
   listRunbooks,
-  putRunbook,
   requireRun,
   requireRunbook,
   runsOfIncident,
@@ -27,8 +26,7 @@ const view = ({ approval, ...run }: RunbookRun) => ({
 export const handler = httpApi(runbookOperations, {
   'PUT /runbooks/{id}': async (req) => {
     const { version, ...def } = req.input.body;
-    checkRunbook(def);
-    const r = await putRunbook(req.params.id!, def, req.principal!.id, req.now.toISOString(), version);
+    const r = await saveRunbook(req.params.id!, def, req.principal!.id, req.now, version);
     return json(r.created ? 201 : 200, r.runbook, { etag: `"${r.runbook.version}"` });
   },
   'GET /runbooks': async () => json(200, { items: await listRunbooks() }),

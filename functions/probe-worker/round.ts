@@ -6,7 +6,7 @@ import type { DueProbe } from '../../shared/store/probes';
 import { claimProbeRound, recordProbeResult, specOf } from '../../shared/store/probes';
 import type { ProbeSpec } from '../../shared/domain/probes/definitions';
 import type { CheckResult } from '../../shared/domain/probes/probe-state';
-import { runCheck as realRunCheck, type Clock } from './checks';
+import { runCheck as realRunCheck, type Clock } from '../../shared/adapters/probe-checks';
 
 export interface BatchOptions {
   clock?: Clock;

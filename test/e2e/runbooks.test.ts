@@ -2,7 +2,8 @@
 // approval runs, pauses, resumes after another person approves, and every step lands on the
 // incident's timeline with a resolution report; the person who started it cannot approve it; a run
 // survives a restart of the runtime during its wait; a dry run acts on nothing; bad input is a 422;
-// the demo's attached runbook starts by itself on a matching incident.
+// the demo's attached runbook starts by itself on a matching incident; a probe-check step runs the
+// probe now and branches on its result.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_WEBHOOK_SECRET, SIGNATURE_HEADER, verifyWebhookSignature } from '../../shared/adapters/drivers/webhook';
@@ -19,6 +20,8 @@ const TIME_SCALE = 0.02;
 
 let rt: TestRuntime;
 let hooks: Server;
+let health: Server;
+let healthy = true;
 const calls: Array<{ body: string; signed: boolean }> = [];
 const dataDir = tempDataDir();
 const tablePrefix = uniqueTablePrefix();
@@ -42,12 +45,15 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
+  health = createServer((_req, res) => res.writeHead(healthy ? 200 : 503).end(healthy ? 'ok' : 'overloaded'));
+  await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
   rt = await start();
 }, 90_000);
 
 afterAll(async () => {
   await rt?.stop();
   hooks?.close();
+  health?.close();
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -233,5 +239,74 @@ describe('runbook runs', () => {
       ['announce', 'succeeded'],
       ['approve', 'failed'],
     ]);
+  }, 90_000);
+
+  it('a probe-check step runs the probe now: up → its success branch, down → its failure branch, on the timeline', async () => {
+    const healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/health`;
+    const probe = await call('POST', '/probes', ADMIN, {
+      id: 'e2e-billing-health',
+      kind: 'http',
+      name: 'Billing health',
+      url: healthUrl,
+      intervalMinutes: 60,
+    });
+    expect(probe.status).toBe(201);
+    const unknown = await call('PUT', '/runbooks/e2e-probe-bad', ADMIN, {
+      name: 'bad',
+      steps: [{ id: 'check', kind: 'probe', probeId: 'no-such-probe' }],
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors.map((e: Json) => e.field)).toEqual(['steps.0.probeId']);
+    expect((await call('GET', '/runbooks/e2e-probe-bad', VIEWER)).status).toBe(404);
+
+    await putRunbook('e2e-probe', [
+      { id: 'check', kind: 'probe', probeId: 'e2e-billing-health', onSuccess: 'announce', onFailure: 'restart' },
+      { id: 'restart', kind: 'http', url: hookUrl(), body: 'restart {{params.region}}' },
+      { id: 'announce', kind: 'notify', subject: 'Billing checked', message: 'Incident #{{incident.number}}' },
+    ]);
+    const runIt = async () => {
+      const started = await call('POST', `/incidents/${INCIDENT}/runbooks/e2e-probe/runs`, RESPONDER, {
+        parameters: { region: 'eu-4' },
+      });
+      expect(started.status).toBe(201);
+      return until(started.body.id, (r) => r.status === 'succeeded' || r.status === 'failed');
+    };
+    const before = calls.length;
+
+    healthy = true;
+    const up = await runIt();
+    expect(up.steps.map((s: Json) => [s.id, s.status])).toEqual([
+      ['check', 'succeeded'],
+      ['announce', 'succeeded'],
+    ]);
+    expect(up.steps[0].output).toMatch(/^probe e2e-billing-health \(.*\) is up: /);
+    expect(calls.length).toBe(before);
+
+    healthy = false;
+    const down = await runIt();
+    expect(down.status).toBe('succeeded');
+    expect(down.steps.map((s: Json) => [s.id, s.status])).toEqual([
+      ['check', 'failed'],
+      ['restart', 'succeeded'],
+      ['announce', 'succeeded'],
+    ]);
+    expect(down.steps[0].output).toMatch(/is down: .*503/);
+    expect(calls.slice(before).map((c) => c.body)).toEqual(['restart eu-4']);
+    expect(down.report).toMatch(/with failed steps that continued/);
+
+    const timeline = (await call('GET', `/incidents/${INCIDENT}`, VIEWER)).body.timeline as Json[];
+    const checks = timeline.filter((e) => /e2e-billing-health/.test(e.message ?? '')).map((e) => e.kind);
+    expect(checks).toEqual(expect.arrayContaining(['runbook-step', 'runbook-step-failed']));
+    // The check is the run's, not a round of the probe: its history and state are untouched.
+    expect((await call('GET', '/probes/e2e-billing-health', VIEWER)).body.state?.lastResult).toBeUndefined();
+
+    // A dry run checks nothing and says what each branch would be.
+    const dry = await call('POST', `/incidents/${INCIDENT}/runbooks/e2e-probe/runs`, RESPONDER, {
+      parameters: { region: 'eu-4' },
+      dryRun: true,
+    });
+    const described = await until(dry.body.id, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(described.steps.map((s: Json) => s.status)).toEqual(['dry-run', 'dry-run', 'dry-run']);
+    expect(described.steps[0].output).toBe('would check probe e2e-billing-health now; up → announce, down → restart');
   }, 90_000);
 });

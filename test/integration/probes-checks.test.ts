@@ -18,7 +18,7 @@ import {
   type TcpProbeSpec,
 } from '../../shared/domain/probes/definitions';
 import { applyCheckResult, initialProbeState } from '../../shared/domain/probes/probe-state';
-import { checkDns, checkHttp, checkTcp } from '../../functions/probe-worker/checks';
+import { checkDns, checkHttp, checkTcp } from '../../shared/adapters/probe-checks';
 
 jest.setTimeout(30_000);
 

@@ -18,12 +18,14 @@ import {
   type StepOutcome,
 } from '../../domain/runbooks/definition';
 import { getNotifier } from '../../adapters/notifier';
+import { runCheck } from '../../adapters/probe-checks';
 import { orderExecutions } from '../../adapters/order-executions';
 import { signWebhook, SIGNATURE_HEADER, webhookSecretFromEnv } from '../../adapters/drivers/webhook';
 import { taskCallbacks } from '../../adapters/stepfunctions';
 import { logger } from '../../observability/logger';
 import type { Actor, Incident } from '../../domain/incidents/model';
 import { getIncidentDetail, mutateIncident, requireIncident } from '../../store/incidents';
+import { getProbe, probeTarget, specOf } from '../../store/probes';
 import {
   appendAudit,
   requireRun,
@@ -185,7 +187,13 @@ async function record(run: RunbookRun, runbook: Runbook, rec: StepRecord, now: D
     `${run.runbookName} · ${step.name ?? step.id} (${step.kind}): ${rec.status}${rec.attempts > 1 ? ` after ${rec.attempts} attempts` : ''} — ${rec.output}`,
   );
   const outcome: StepOutcome = rec.status === 'failed' ? 'failed' : 'succeeded';
-  return cursorFor(runbook, { ...run, steps }, nextStep(runbook, rec.index, outcome));
+  // A dry run describes every step in order, whatever branch a real run would take.
+  const next: Next = run.dryRun
+    ? rec.index + 1 < runbook.steps.length
+      ? { index: rec.index + 1 }
+      : { end: 'succeeded' }
+    : nextStep(runbook, rec.index, outcome);
+  return cursorFor(runbook, { ...run, steps }, next);
 }
 
 export async function begin(runId: string): Promise<Cursor> {
@@ -206,6 +214,11 @@ function describe(step: RunbookStep, text: (s: string) => string): string {
       return `would notify ${step.topic}: ${text(step.subject)}`;
     case 'approval':
       return `would ask for approval: ${text(step.prompt)}`;
+    case 'probe': {
+      const then = (to: string, fallback: string) =>
+        to === 'next' || to === 'continue' ? fallback : to === 'end' ? 'the end' : to === 'abort' ? 'abort' : to;
+      return `would check probe ${step.probeId} now; up → ${then(step.onSuccess, 'the next step')}, down → ${then(step.onFailure, 'the next step')}`;
+    }
     case 'ticket':
       return `would open a ${step.categoryId} ticket: ${text(step.subject)}`;
   }
@@ -260,6 +273,18 @@ async function act(step: RunbookStep, run: RunbookRun, incident: Incident, text:
         extras: { dedupeKey: `runbook#${run.id}#${step.id}` },
       });
       return `opened ticket #${t.number} (${t.id})`;
+    }
+    case 'probe': {
+      // The probe's own check (the probe worker's code), once, now. Its result is the step's
+      // output only: it is not recorded as a round of the probe (decision 0061, addendum).
+      const probe = await getProbe(step.probeId);
+      if (!probe) throw new Error(`probe ${step.probeId} no longer exists`);
+      const spec = specOf(probe);
+      const r = await runCheck({ ...spec, timeoutSeconds: Math.min(spec.timeoutSeconds, timeoutOf(step)) });
+      const what = `probe ${step.probeId} (${probeTarget(spec)})`;
+      const how = `${r.reason}${r.latencyMs !== undefined ? ` in ${r.latencyMs} ms` : ''}`;
+      if (!r.ok) throw new Error(`${what} is down: ${how}`);
+      return `${what} is up: ${how}`;
     }
     case 'wait':
     case 'approval':

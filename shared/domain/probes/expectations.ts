@@ -1,5 +1,5 @@
 // Judging an answer against a probe's expectations: HTTP status, body text, a JSON path value,
-// latency, DNS answers. Pure: the I/O side (functions/probe-worker/checks) hands in what it saw.
+// latency, DNS answers. Pure: the I/O side (shared/adapters/probe-checks) hands in what it saw.
 import type { DnsProbeSpec, HttpProbeSpec } from './definitions';
 
 export interface HttpObservation {

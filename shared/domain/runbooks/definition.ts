@@ -1,5 +1,5 @@
 // Runbooks, pure (docs/runbooks.md): the definition (typed parameters and steps — HTTP call, wait,
-// notify, approval, open ticket — each with timeout, retry and on-failure branch), its checks, the
+// probe check, notify, approval, open ticket — each with timeout, retry and on-failure branch), its checks, the
 // parameters of a run, the templates steps use, and which step comes next. A run is an execution
 // of the one generic interpreter machine (state-machines/runbook.asl.json) that asks this module
 // what to do next; see docs/decisions/0061-runbooks.md.
@@ -58,6 +58,18 @@ export const stepSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     ...common,
+    kind: z.literal('probe'),
+    /** An existing probe (checked when the runbook is saved); it is checked once now, up → success, down → failure. */
+    probeId: z
+      .string()
+      .min(3)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'a probe id'),
+    /** Where an up probe goes: next (default), end (the run ends, succeeded), or the id of a later step. */
+    onSuccess: z.string().min(1).max(64).default('next'),
+  }),
+  z.object({
+    ...common,
     kind: z.literal('notify'),
     topic: z.enum(['notifications', 'stakeholders']).default('notifications'),
     subject: text(100),
@@ -105,12 +117,18 @@ export const runbookSchema = z.object({
 });
 export type RunbookDefinition = z.infer<typeof runbookSchema>;
 
-/** Default timeouts per kind (seconds): an approval waits an hour, anything else a minute. */
+/** Default timeouts per kind (seconds): an approval waits an hour, a wait its length and a minute, anything else 30 s. */
 export function timeoutOf(step: RunbookStep): number {
   return step.timeoutSeconds ?? (step.kind === 'approval' ? 3600 : step.kind === 'wait' ? step.seconds + 60 : 30);
 }
 
-/** Ids unique; onFailure is abort, continue, or a LATER step (so every run ends); parameter names unique. */
+/** The probes a runbook's probe steps name, with the field that names each (their existence is checked by the caller). */
+export function probesOf(def: RunbookDefinition): Array<{ field: string; probeId: string }> {
+  return def.steps.flatMap((s, i) => (s.kind === 'probe' ? [{ field: `steps.${i}.probeId`, probeId: s.probeId }] : []));
+}
+
+/** Ids unique; onFailure is abort, continue, or a LATER step (so every run ends), and a probe's
+ * onSuccess next, end or a later step; parameter names unique. */
 export function checkRunbook(def: RunbookDefinition): void {
   const issues: FieldIssue[] = [];
   const index = new Map<string, number>();
@@ -130,6 +148,17 @@ export function checkRunbook(def: RunbookDefinition): void {
       issues.push({
         field: `steps.${i}.onFailure`,
         message: `"${s.onFailure}" does not come after this step (only later steps, so every run ends)`,
+      });
+  });
+  def.steps.forEach((s, i) => {
+    if (s.kind !== 'probe' || s.onSuccess === 'next' || s.onSuccess === 'end') return;
+    const target = index.get(s.onSuccess);
+    if (target === undefined)
+      issues.push({ field: `steps.${i}.onSuccess`, message: `next, end, or a step id; "${s.onSuccess}" is none` });
+    else if (target <= i)
+      issues.push({
+        field: `steps.${i}.onSuccess`,
+        message: `"${s.onSuccess}" does not come after this step (only later steps, so every run ends)`,
       });
   });
   const names = new Set<string>();
@@ -201,6 +230,9 @@ export function nextStep(def: RunbookDefinition, index: number, outcome: StepOut
   if (outcome === 'failed') {
     if (step.onFailure === 'abort') return { end: 'failed' };
     if (step.onFailure !== 'continue') return { index: def.steps.findIndex((s) => s.id === step.onFailure) };
+  } else if (step.kind === 'probe' && step.onSuccess !== 'next') {
+    if (step.onSuccess === 'end') return { end: 'succeeded' };
+    return { index: def.steps.findIndex((s) => s.id === step.onSuccess) };
   }
   return index + 1 < def.steps.length ? { index: index + 1 } : { end: 'succeeded' };
 }

@@ -7,6 +7,7 @@ import {
   bindParameters,
   checkRunbook,
   nextStep,
+  probesOf,
   render,
   runbookSchema,
   timeoutOf,
@@ -135,5 +136,62 @@ describe('runbook definitions', () => {
     } catch (err) {
       expect((err as ValidationError).issues.map((i) => i.field)).toEqual(['attach.parameters.region']);
     }
+  });
+
+  describe('probe checks', () => {
+    const probeDef = (probe: Record<string, unknown>) =>
+      runbookSchema.parse({
+        name: 'Check then act',
+        steps: [
+          { id: 'tell', kind: 'notify', subject: 's', message: 'm' },
+          { id: 'check', kind: 'probe', probeId: 'billing-health', ...probe },
+          { id: 'restart', kind: 'http', url: 'https://ops.example/restart' },
+          { id: 'settle', kind: 'wait', seconds: 10 },
+          { id: 'close', kind: 'ticket', categoryId: 'general-support', subject: 'done' },
+        ],
+      });
+    const fields = (d: RunbookDefinition) => {
+      try {
+        checkRunbook(d);
+        return [];
+      } catch (err) {
+        return (err as ValidationError).issues.map((i) => i.field);
+      }
+    };
+
+    it('defaults: next on success, abort on failure, 30 s, one attempt; names the probes to look up', () => {
+      const d = probeDef({});
+      expect(d.steps[1]).toMatchObject({ onSuccess: 'next', onFailure: 'abort', retry: { maxAttempts: 1 } });
+      expect(timeoutOf(d.steps[1]!)).toBe(30);
+      expect(fields(d)).toEqual([]);
+      expect(probesOf(d)).toEqual([{ field: 'steps.1.probeId', probeId: 'billing-health' }]);
+      expect(nextStep(d, 1, 'succeeded')).toEqual({ index: 2 });
+      expect(nextStep(d, 1, 'failed')).toEqual({ end: 'failed' });
+    });
+
+    it('branches on the result: up → onSuccess (a later step, or the end), down → onFailure', () => {
+      const d = probeDef({ onSuccess: 'close', onFailure: 'restart' });
+      expect(fields(d)).toEqual([]);
+      expect(nextStep(d, 1, 'succeeded')).toEqual({ index: 4 });
+      expect(nextStep(d, 1, 'failed')).toEqual({ index: 2 });
+      const ends = probeDef({ onSuccess: 'end', onFailure: 'continue' });
+      expect(nextStep(ends, 1, 'succeeded')).toEqual({ end: 'succeeded' });
+      expect(nextStep(ends, 1, 'failed')).toEqual({ index: 2 });
+      // Other kinds have no onSuccess: success always goes on to the next step.
+      expect(nextStep(d, 2, 'succeeded')).toEqual({ index: 3 });
+    });
+
+    it('refuses an onSuccess to an earlier, the same or an unknown step, and a probe id that is no id', () => {
+      expect(fields(probeDef({ onSuccess: 'tell' }))).toEqual(['steps.1.onSuccess']);
+      expect(fields(probeDef({ onSuccess: 'check' }))).toEqual(['steps.1.onSuccess']);
+      expect(fields(probeDef({ onSuccess: 'nowhere', onFailure: 'gone' }))).toEqual([
+        'steps.1.onFailure',
+        'steps.1.onSuccess',
+      ]);
+      const bad = runbookSchema.safeParse({ name: 'x', steps: [{ id: 'a', kind: 'probe', probeId: 'No Such' }] });
+      expect(bad.error!.issues[0]!.path.join('.')).toBe('steps.0.probeId');
+      const missing = runbookSchema.safeParse({ name: 'x', steps: [{ id: 'a', kind: 'probe' }] });
+      expect(missing.error!.issues[0]!.path.join('.')).toBe('steps.0.probeId');
+    });
   });
 });

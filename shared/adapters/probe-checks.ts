@@ -13,9 +13,9 @@ import {
   type HttpProbeSpec,
   type ProbeSpec,
   type TcpProbeSpec,
-} from '../../shared/domain/probes/definitions';
-import { dnsProblem, httpProblem } from '../../shared/domain/probes/expectations';
-import type { CheckResult } from '../../shared/domain/probes/probe-state';
+} from '../domain/probes/definitions';
+import { dnsProblem, httpProblem } from '../domain/probes/expectations';
+import type { CheckResult } from '../domain/probes/probe-state';
 
 /** Bodies are read up to this many bytes (enough for a health document). */
 export const MAX_BODY_BYTES = 1024 * 1024;
