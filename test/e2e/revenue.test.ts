@@ -3,7 +3,7 @@
 // summarize) → a stored run whose counts are the injected truth, findings paged, filtered and
 // exported as CSV, a leakage violation raised as a nocturne-ra alert with its ticket in the RA
 // queue; a re-run replaces the period's findings (never doubles them); clean files clear the
-// violation; a tampered file fails the run whole with a clear error and an alert.
+// violation and resolve its ticket once (a later breach opens a new one); a tampered file fails the run whole with a clear error and an alert.
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { openEnvelope } from '../../shared/adapters/envelope';
 import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/controls';
@@ -172,12 +172,34 @@ describe('stored reconciliation runs', () => {
     expect(runs.items.map((r: Doc) => r.id)).toEqual([again.id, first.id]);
   });
 
-  it('clears the violation when a later run is back within range', async () => {
+  it('clears the violation when a later run is back within range: the alert and its ticket resolve, once', async () => {
+    const [opened] = (await get('/tickets?queue=revenue-assurance')).items as Doc[];
     await deliverUsageDay(DAY, demoUsageDay(DAY, { clean: true }), new Date());
     const clean = await run(DAY);
     expect(clean.summary.counts.missing_in_billing).toBe(0);
     expect(clean.summary.leakage).toBe(0);
     expect(await getLiveAlert(RA_INTEGRATION_ID, 'ra:leakage')).toBeUndefined();
+    const resolved = await get(`/tickets/${opened!.id}`);
+    expect(resolved).toMatchObject({ status: 'resolved', resolution: { code: 'done' } });
+    const comments = (await get(`/tickets/${opened!.id}/comments`)).items as Doc[];
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain(`run ${clean.id} of ${DAY}`);
+    expect(comments[0]!.body).toContain('Revenue leakage on 2026-11-20: 0% of billed revenue');
+
+    // Run again, still clean: nothing new (no comment, no ticket, the resolved ticket untouched).
+    await run(DAY);
+    expect(await get(`/tickets/${opened!.id}`)).toMatchObject({ status: 'resolved', revision: resolved.revision });
+    expect((await get(`/tickets/${opened!.id}/comments`)).items).toHaveLength(1);
+    expect((await get('/tickets?queue=revenue-assurance')).items).toHaveLength(1);
+
+    // A later breach is a new violation: a new ticket; the resolved one stays as it was.
+    await deliverUsageDay(DAY, day, new Date());
+    await run(DAY);
+    expect(await getLiveAlert(RA_INTEGRATION_ID, 'ra:leakage')).toMatchObject({ status: 'firing' });
+    const tickets = (await get('/tickets?queue=revenue-assurance')).items as Doc[];
+    expect(tickets).toHaveLength(2);
+    expect(tickets.find((t) => t.id !== opened!.id)).toMatchObject({ subject: expect.stringContaining('leakage') });
+    expect(await get(`/tickets/${opened!.id}`)).toMatchObject({ status: 'resolved', revision: resolved.revision });
   });
 
   it('fails a run with a tampered batch whole: clear error, an alert, nothing loaded', async () => {

@@ -4,7 +4,8 @@
 // produces the same batches once; every run is a ping of the `ra-load` job, whose Normal probe
 // fires when too many lines are in error. Extract writes each partner's findings to outbox/, sealed,
 // once per content of its source. Balance reconciliation compares the OCS balance file of a bill
-// cycle with what we sell each customer: findings, an alert and one ticket.
+// cycle with what we sell each customer: findings, an alert and one ticket, both resolved (once) by a
+// later clean file of the cycle.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { extractResults } from '../../shared/app/revenue/extract';
 import { addSubscription, createCustomerAccount } from '../../shared/app/provisioning/customers';
 import { createOrganization, createRealm } from '../../shared/store/customers';
 import { createProductOffering, createProductSpecification } from '../../shared/store/product-catalog';
-import { getTicket } from '../../shared/store/tickets';
+import { getTicket, listComments, ticketByDedupeKey } from '../../shared/store/tickets';
 import { seedTicketDemo } from '../../infra/local/demo/tickets';
 import { loadInbox } from '../../shared/app/revenue/load';
 import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/alerts';
@@ -376,14 +377,40 @@ describe('RA balance reconciliation', () => {
     expect(await reconcile()).toEqual([]);
   });
 
-  it('resolves the alert when a corrected file of the cycle reconciles clean', async () => {
-    await deliver(
-      'balances/2026-11-30/ocs.csv',
-      ocsFile([...clean, 'cust-b,dataMb,10240,', 'cust-b,voiceMinutes,500,', 'cust-b,spendCap,50,EUR']),
-    );
+  it('resolves the alert and its ticket (once) when a corrected file of the cycle reconciles clean', async () => {
+    const opened = (await getLiveAlert(RA_INTEGRATION_ID, 'ra:balance:2026-11-30'))!;
+    const ticketId = (await ticketByDedupeKey(`ra-balance#${opened.id}`))!;
+    const corrected = ocsFile([...clean, 'cust-b,dataMb,10240,', 'cust-b,voiceMinutes,500,', 'cust-b,spendCap,50,EUR']);
+    await deliver('balances/2026-11-30/ocs.csv', corrected);
     const [s] = await reconcile();
     expect(s!.counts).toEqual({ matched: 6, mismatch: 0, missing_ocs: 0, missing_ours: 0 });
+    expect(s!.resolvedTicket).toEqual({ id: ticketId, outcome: 'resolved' });
     expect(await getLiveAlert(RA_INTEGRATION_ID, 'ra:balance:2026-11-30')).toBeUndefined();
+    const ticket = await getTicket(ticketId);
+    expect(ticket).toMatchObject({ status: 'resolved', resolution: { code: 'done' }, commentCount: 1 });
+    const comments = (await listComments(ticketId, 10)).items;
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('balances/2026-11-30/ocs.csv');
+    expect(comments[0]!.body).toContain('6 subscriber buckets agree');
+
+    // The same clean content delivered again (new bytes, same figures): no second comment, the ticket stays resolved.
+    await deliver('balances/2026-11-30/ocs.csv', corrected);
+    const [again] = await reconcile();
+    expect(again!.counts).toEqual(s!.counts);
+    expect(again!.resolvedTicket).toBeUndefined();
+    expect(await getTicket(ticketId)).toMatchObject({
+      status: 'resolved',
+      commentCount: 1,
+      revision: ticket!.revision,
+    });
+
+    // A mismatch again is a new violation: a new alert and a new ticket; the resolved one is left alone.
+    await deliver('balances/2026-11-30/ocs.csv', ocsFile([...clean, 'cust-b,dataMb,1,']));
+    const [rebreach] = await reconcile();
+    expect(rebreach!.ticket).toBeDefined();
+    expect(rebreach!.ticket!.id).not.toBe(ticketId);
+    expect(['new', 'open']).toContain((await getTicket(rebreach!.ticket!.id))!.status);
+    expect(await getTicket(ticketId)).toMatchObject({ status: 'resolved', revision: ticket!.revision });
   });
 
   it('refuses a tampered balance file whole, with an alert', async () => {

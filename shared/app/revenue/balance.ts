@@ -5,7 +5,8 @@
 // customer (shared/app/provisioning chargingPlanOf: the plan's and live add-ons' allowances, the
 // plan's spend cap; the subscriber is the customer id), and writes the findings and a summary
 // under results/balance/<cycle>/. Findings raise an alert through `nocturne-ra` (one per cycle,
-// resolved by a later clean file of that cycle) and open one ticket in the RA ticket category.
+// resolved by a later clean file of that cycle) and open one ticket in the RA ticket category; the
+// clean file resolves that ticket too (with a comment naming the file), before the alert.
 // A file that does not open (tampered, wrongly keyed) is refused whole with an alert.
 import { createHash } from 'node:crypto';
 import { EnvelopeError, openEnvelope, sealEnvelope } from '../../adapters/envelope';
@@ -29,7 +30,7 @@ import { DuplicateMessageError } from '../../store/tickets';
 import { chargingPlanOf } from '../provisioning/customers';
 import { openTicket } from '../tickets/commands';
 import { liveRaAlert, sendRaAlerts } from './alerts';
-import { raTicketCategory } from './controls';
+import { raTicketCategory, resolveViolationTicket } from './controls';
 
 const BALANCE_KEY = /^balances\/(\d{4}-\d{2}-\d{2})\/([A-Za-z0-9][A-Za-z0-9._-]{0,199})$/;
 
@@ -53,6 +54,8 @@ export interface BalanceSummary {
   findingsKey?: string;
   reason?: string;
   ticket?: { id: string; number: number };
+  /** The ticket of the cycle's earlier mismatch that this clean file resolved. */
+  resolvedTicket?: { id: string; outcome: 'resolved' | 'not-open' | 'missing' };
   reconciledAt: string;
 }
 
@@ -237,6 +240,13 @@ export async function reconcileBalanceFile(
     const alert = await liveRaAlert(balanceAlertKey(cycle));
     if (alert) s.ticket = await openBalanceTicket(s, alert.id, ctx.now);
   } else if (live) {
+    const resolved = await resolveViolationTicket(`ra-balance#${live.id}`, {
+      body: `Resolved by the OCS balance file balances/${cycle}/${file}, reconciled at ${at}: all ${s.counts!.matched} subscriber buckets agree with what our catalog sells.`,
+      actorId: 'ra-balance',
+      actorName: 'Revenue assurance balance reconciliation',
+      now: ctx.now,
+    });
+    if (resolved) s.resolvedTicket = { id: resolved.ticketId, outcome: resolved.outcome };
     await sendRaAlerts(
       [
         {

@@ -2,15 +2,19 @@
 // the built-in integration `nocturne-ra` (the shared converge step of every built-in source), and
 // open one ticket per violation in the RA category (its queue takes it). A violation is a live alert:
 // its ticket is keyed by the alert's id, so a retry finds the ticket it opened, and a later
-// violation of the same control (after one cleared) gets a ticket of its own.
+// violation of the same control (after one cleared) gets a ticket of its own. When a run brings a
+// control back within range, the violation's ticket is resolved with a comment naming that run and
+// the figure now — before the alert is resolved, so a crash in between is finished by the retry
+// (which still sees the live alert), and a ticket that is no longer open is left alone.
 import { desiredRaAlerts, raAlertFor, type ControlResult, type RaControls } from '../../domain/revenue/controls';
 import { ValidationError } from '../../domain/errors';
 import { logger } from '../../observability/logger';
 import { getLiveAlert } from '../../store/alerts';
 import type { RaRun } from '../../store/revenue';
-import { DuplicateMessageError } from '../../store/tickets';
+import { DuplicateMessageError, ticketByDedupeKey } from '../../store/tickets';
+import { deterministicUlid } from '../../domain/tickets/ids';
 import { sendAlertDifference, type SentAlert } from '../builtin-alerts';
-import { openTicket } from '../tickets/commands';
+import { openTicket, resolveBySystem } from '../tickets/commands';
 import { ensureRaIntegration } from './alerts';
 
 /** The ticket category RA violations open tickets in (its default queue takes them). */
@@ -21,6 +25,8 @@ export function raTicketCategory(): string {
 export interface ControlsSync {
   sent: SentAlert[];
   tickets: Array<{ control: string; ticketId: string; number: number; opened: boolean }>;
+  /** Tickets of violations this run cleared: resolved now, or already not open. */
+  cleared: Array<{ control: string; ticketId: string; outcome: 'resolved' | 'not-open' | 'missing' }>;
   skipped?: 'integration-disabled';
 }
 
@@ -31,8 +37,23 @@ export async function syncControls(
   results: readonly ControlResult[] = run.controls ?? [],
 ): Promise<ControlsSync> {
   const integ = await ensureRaIntegration(now);
-  if (!integ.enabled) return { sent: [], tickets: [], skipped: 'integration-disabled' };
+  if (!integ.enabled) return { sent: [], tickets: [], cleared: [], skipped: 'integration-disabled' };
   const desired = desiredRaAlerts(results, controls, run.id);
+  const cleared: ControlsSync['cleared'] = [];
+  for (const r of results.filter((c) => !c.breached)) {
+    const live = await getLiveAlert(integ.id, desired.find((d) => d.control === r.control)!.dedupKey);
+    if (!live) continue;
+    const c = await resolveViolationTicket(`ra-violation#${live.id}`, {
+      body: [
+        `Cleared by the reconciliation run ${run.id} of ${run.period}: the control "${r.control}" is back within range.`,
+        r.summary,
+      ].join('\n\n'),
+      actorId: 'ra-controls',
+      actorName: 'Revenue assurance controls',
+      now,
+    });
+    if (c) cleared.push({ control: r.control, ...c });
+  }
   const sent = await sendAlertDifference({
     integration: integ,
     desired,
@@ -47,7 +68,7 @@ export async function syncControls(
     const t = await openViolationTicket(run, r, live.id, now);
     if (t) tickets.push({ control: r.control, ...t });
   }
-  return { sent, tickets };
+  return { sent, tickets, cleared };
 }
 
 async function openViolationTicket(
@@ -87,4 +108,23 @@ async function openViolationTicket(
     }
     throw err;
   }
+}
+
+/**
+ * Resolves the ticket a violation opened (found by its dedupe key) with a comment: once, and only
+ * while it is open. Undefined when the violation opened no ticket (e.g. no RA category then).
+ */
+export async function resolveViolationTicket(
+  dedupeKey: string,
+  r: { body: string; actorId: string; actorName: string; now: Date },
+): Promise<{ ticketId: string; outcome: 'resolved' | 'not-open' | 'missing' } | undefined> {
+  const ticketId = await ticketByDedupeKey(dedupeKey);
+  if (!ticketId) return undefined;
+  const outcome = await resolveBySystem(ticketId, {
+    body: r.body.slice(0, 32 * 1024),
+    actor: { type: 'system', id: r.actorId, name: r.actorName },
+    now: r.now,
+    commentId: deterministicUlid(r.now.getTime(), `cleared#${dedupeKey}`),
+  });
+  return { ticketId, outcome };
 }

@@ -23,11 +23,13 @@ import {
   type Ticket,
   type UpdateTicketInput,
   type WorkflowTask,
+  OPEN_STATUSES,
 } from '../../domain/tickets/ticket';
 import { dueStage, type ClockName, type SlaStage } from '../../domain/tickets/sla';
 import { getConfig, nextRoundRobinTurn } from '../../store/ticket-config';
 import {
   allocateTicketNumber,
+  DuplicateMessageError,
   insertTicket,
   mutateTicket,
   requireTicket,
@@ -196,6 +198,34 @@ export async function addTimeEntry(
     { current },
   );
   return { ticket: r.after, entryId: id };
+}
+
+/**
+ * A system resolves a ticket it opened, with a comment saying why, once: a ticket that is no longer
+ * open (resolved, closed, or resolved by a person first) or gone is left alone, so a retried or
+ * repeated call changes nothing. `commentId` makes two racing calls write one comment.
+ */
+export async function resolveBySystem(
+  ticketId: string,
+  r: { body: string; actor: Actor; now: Date; commentId: string },
+): Promise<'resolved' | 'not-open' | 'missing'> {
+  try {
+    const m = await mutateTicket(ticketId, async (t) => {
+      if (!OPEN_STATUSES.includes(t.status)) return undefined;
+      const ctx = await contextOfTicket(t, r.now, r.actor);
+      const { ticket, comment } = commentOn(
+        t,
+        { id: r.commentId, input: { body: r.body, visibility: 'public', status: 'resolved' }, source: 'system' },
+        ctx,
+      );
+      return { ticket, extras: { comment } };
+    });
+    return m.changed ? 'resolved' : 'not-open';
+  } catch (err) {
+    if (err instanceof NotFoundError) return 'missing';
+    if (err instanceof DuplicateMessageError) return 'not-open';
+    throw err;
+  }
 }
 
 const SYSTEM: Actor = { type: 'system', id: 'sla', name: 'SLA timer' };
