@@ -64,6 +64,22 @@ export async function listPublicIncidents(max = 200): Promise<PublicIncident[]> 
   return items.map(strip);
 }
 
+/**
+ * Public incidents created before `to`, newest first, up to `max`: those whose impact can fall in a
+ * period ending at `to` (availability), with the oldest left out once there are more than `max`.
+ */
+export async function publicIncidentsCreatedBefore(to: Date, max = 1000): Promise<PublicIncident[]> {
+  const items = await queryAll({
+    what: 'public incidents',
+    pk: statusPageKeys.list(),
+    index: 'gsi1',
+    skBetween: ['0', `${to.toISOString()}~`],
+    newestFirst: true,
+    max,
+  });
+  return items.map(strip);
+}
+
 /** Claim one delivery of a status update; false when it was claimed (sent) before. */
 export async function claimStatusUpdateDelivery(
   incidentId: string,

@@ -123,14 +123,25 @@ const availabilityReport = z
     from: z.string(),
     until: z.string(),
     minutesInMonth: z.number(),
-    measuredMinutes: z.number(),
+    measuredMinutes: z.number().describe('Minutes of the measured period, maintenance left out.'),
+    maintenanceMinutes: z
+      .number()
+      .describe("Maintenance windows of the service's SLOs in the measured period: neither up nor down."),
     downtimeMinutes: z.number(),
     availabilityPercent: z.number(),
     slaTarget: z.number().optional(),
     allowedDowntimeMinutes: z.number().optional(),
     remainingDowntimeMinutes: z.number().optional(),
     slaMet: z.boolean().optional(),
-    bySource: z.object({ probeMinutes: z.number(), incidentMinutes: z.number() }),
+    bySource: z
+      .object({
+        probeMinutes: z.number(),
+        incidentMinutes: z.number(),
+        statusPageMinutes: z
+          .number()
+          .describe('Impact declared on the status page: a major outage counts whole, a partial outage 30 %.'),
+      })
+      .describe('Each source on its own (they may overlap; downtimeMinutes counts an overlap once).'),
     probeCount: z.number().int(),
     incidentCount: z.number().int(),
     intervals: z.array(

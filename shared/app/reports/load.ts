@@ -1,6 +1,7 @@
 // Loading one month of facts for the monthly report, in the report's time zone: services and their
 // SLOs (maintenance windows, SLI sums over the month), probes and jobs with their status flips,
-// incidents opened in the month and the P1/P2 downtime of each service, tickets per queue, alerts
+// incidents opened in the month and the P1/P2 downtime of each service, the impact declared on the
+// status page, tickets per queue, alerts
 // first received in the month. shared/domain/reports/compute.ts does the arithmetic.
 import type { IncidentTimes } from '../../domain/oncall/metrics';
 import { monthBounds } from '../../domain/reports/month';
@@ -17,9 +18,11 @@ import { incidentDowntimeIntervals, listIncidents } from '../../store/incidents'
 import { statusFlipsBetween } from '../../store/probe-history';
 import { listJobs } from '../../store/probe-jobs';
 import { listProbes } from '../../store/probes';
+import { impactDowntime } from '../../domain/statuspage/model';
 import { DEFAULT_CURRENCY, latestRunSummaries } from '../../store/revenue';
 import { listServices } from '../../store/services';
 import { slos as sloStore } from '../../store/slo';
+import { publicIncidentsCreatedBefore } from '../../store/statuspage';
 import { sloSeries } from '../slo/measure';
 import { ticketReport } from '../tickets/report';
 import { mapBounded } from '../map-bounded';
@@ -63,11 +66,12 @@ export async function loadReportInput(month: string, timeZone: string, now: Date
   const until = Math.min(to, now.getTime());
   const [fromDate, toDate, untilDate] = [new Date(from), new Date(to), new Date(until)];
 
-  const [services, slos, probes, jobs] = await Promise.all([
+  const [services, slos, probes, jobs, published] = await Promise.all([
     listServices(),
     sloStore.all(),
     allPages((cursor) => listProbes({ limit: 200, cursor }), Infinity),
     allPages((cursor) => listJobs({ limit: 200, cursor }), Infinity),
+    publicIncidentsCreatedBefore(untilDate),
   ]);
   const definitions = [
     ...probes.items.map((p) => ({ kind: 'probe' as const, id: p.id, name: p.name, service: p.service })),
@@ -113,6 +117,7 @@ export async function loadReportInput(month: string, timeZone: string, now: Date
       maintenance: slos
         .filter((o) => o.service === s.id)
         .flatMap((o) => o.maintenance.map((m) => ({ start: Date.parse(m.start), end: Date.parse(m.end) }))),
+      impact: impactDowntime(published, s.id, fromDate, untilDate),
     })),
     incidents: incidents.items.filter((i) => inMonth(i.openedAt)) satisfies IncidentTimes[],
     slos: sloSums,

@@ -1,10 +1,19 @@
 // The monthly report's arithmetic. Availability per service: its down intervals (probes down, P1/P2
-// incidents: the same union GET /services/{id}/availability counts) clipped to the month in the
-// report's time zone, with maintenance windows cut out of both the downtime and the measured time;
+// incidents, status-page impact weighted as decision 0053 says: the same union
+// GET /services/{id}/availability counts) clipped to the month in the report's time zone, with maintenance windows cut out of both the downtime and the measured time;
 // the SLA allows (100 - target) % of the month's minutes outside maintenance. Incidents reuse the
 // response metrics (shared/domain/oncall/metrics.ts), tickets the ticket report per queue. Pure.
 import { responseReport } from '../oncall/metrics';
-import { clip, downIntervals, merge, type Interval } from '../probes/availability';
+import {
+  clip,
+  downIntervals,
+  subtract,
+  union,
+  weightedMinutesOf,
+  weightedUnion,
+  type Interval,
+  type WeightedInterval,
+} from '../probes/availability';
 import { monthBounds } from './month';
 import type {
   AlertRow,
@@ -26,27 +35,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 const minutesOf = (xs: Interval[]) => xs.reduce((a, i) => a + (i.end - i.start), 0) / MINUTE;
 
-/** Union of intervals (sources dropped). */
-export function union(xs: Interval[]): Interval[] {
-  return merge(xs.map((x) => ({ start: x.start, end: x.end, source: '' }))).map(({ start, end }) => ({ start, end }));
-}
-
-/** `xs` with every part that lies in one of `masks` removed (both as unions). */
-export function subtract(xs: Interval[], masks: Interval[]): Interval[] {
-  const m = union(masks);
-  const out: Interval[] = [];
-  for (const x of union(xs)) {
-    let start = x.start;
-    for (const k of m) {
-      if (k.end <= start || k.start >= x.end) continue;
-      if (k.start > start) out.push({ start, end: k.start });
-      start = Math.max(start, k.end);
-      if (start >= x.end) break;
-    }
-    if (start < x.end) out.push({ start, end: x.end });
-  }
-  return out;
-}
+export { subtract, union };
 
 export interface Availability {
   downtimeMinutes: number;
@@ -59,18 +48,22 @@ export interface Availability {
 
 /**
  * Availability over [from, until) of a month [from, to). Maintenance is neither up nor down; the
- * allowance is the SLA's share of the whole month outside maintenance.
+ * allowance is the SLA's share of the whole month outside maintenance. A down interval counts its
+ * `weight` (default 1) of each minute; overlapping ones count once, at the highest weight.
  */
 export function serviceAvailability(
-  s: { down: Interval[]; maintenance: Interval[]; slaTarget: number },
+  s: { down: Array<Interval & { weight?: number }>; maintenance: Interval[]; slaTarget: number },
   from: number,
   until: number,
   to: number,
 ): Availability {
   const maintenanceMonth = union(clip(s.maintenance, from, to));
   const maintenance = clip(maintenanceMonth, from, until);
-  const down = subtract(clip(s.down, from, until), maintenance);
-  const downtime = minutesOf(down);
+  const pieces = weightedUnion(clip(s.down, from, until).map((d) => ({ ...d, weight: d.weight ?? 1 })));
+  const down: WeightedInterval[] = pieces.flatMap((p) =>
+    subtract([p], maintenance).map((i) => ({ ...i, weight: p.weight })),
+  );
+  const downtime = weightedMinutesOf(down);
   const measured = (until - from) / MINUTE - minutesOf(maintenance);
   const allowed = ((100 - s.slaTarget) / 100) * ((to - from) / MINUTE - minutesOf(maintenanceMonth));
   return {
@@ -161,8 +154,17 @@ export function computeMonthlyReport(input: ReportInput): MonthlyReport {
       start: Date.parse(i.start),
       end: i.end ? Date.parse(i.end) : until,
     }));
+    const impact = (s.impact ?? []).map((i) => ({
+      start: Date.parse(i.start),
+      end: Date.parse(i.end),
+      weight: i.weight,
+    }));
     const a = serviceAvailability(
-      { down: [...(probeDown.get(s.id) ?? []), ...incidentDown], maintenance: s.maintenance, slaTarget: s.slaTarget },
+      {
+        down: [...(probeDown.get(s.id) ?? []), ...incidentDown, ...impact],
+        maintenance: s.maintenance,
+        slaTarget: s.slaTarget,
+      },
       from,
       until,
       to,

@@ -16,6 +16,8 @@ export interface ReportServiceInput {
   incidentDowntime: Array<{ incidentId: string; start: string; end?: string }>;
   /** Maintenance windows (from the service's SLOs), epoch ms: they count neither as up nor as down. */
   maintenance: Interval[];
+  /** Impact declared on the status page for the service, weighted (a partial outage counts less). */
+  impact?: Array<{ incidentId: string; start: string; end: string; weight: number }>;
 }
 
 /** An SLO's good and total events over the month (its maintenance minutes already left out). */

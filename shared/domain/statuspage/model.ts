@@ -209,3 +209,26 @@ export function impactIntervalsWithin(
   }
   return out;
 }
+
+/**
+ * How much of a minute in each component status counts as downtime of the service (decision 0053,
+ * after Atlassian Statuspage's uptime rule): a major outage all of it, a partial outage 30 %,
+ * degraded performance and maintenance none.
+ */
+export const DOWNTIME_WEIGHT: Partial<Record<ComponentStatus, number>> = { major_outage: 1, partial_outage: 0.3 };
+
+/** The declared impact on one service inside [from, to), weighted for availability. */
+export function impactDowntime(
+  incidents: PublicIncident[],
+  serviceId: string,
+  from: Date,
+  to: Date,
+): Array<{ incidentId: string; start: string; end: string; weight: number }> {
+  const statuses = Object.keys(DOWNTIME_WEIGHT) as ComponentStatus[];
+  return impactIntervalsWithin(incidents, serviceId, from, to, statuses).map((i) => ({
+    incidentId: i.incidentId,
+    start: i.start,
+    end: i.end,
+    weight: DOWNTIME_WEIGHT[i.status]!,
+  }));
+}

@@ -1,11 +1,13 @@
-// Availability arithmetic: SLA allowances, the union of probe and incident downtime, clipping to
-// the month and to now.
+// Availability arithmetic: SLA allowances, the union of probe, incident and status-page downtime
+// (partial outages weighted), clipping to the month and to now.
 import {
   allowedDowntimeMinutes,
   availability,
   downIntervals,
   monthRange,
+  weightedUnion,
 } from '../../../shared/domain/probes/availability';
+import { applyStatusUpdate, impactDowntime } from '../../../shared/domain/statuspage/model';
 
 const flip = (to: string, effectiveAt: string, at = effectiveAt) => ({ to, effectiveAt, at });
 
@@ -67,7 +69,7 @@ describe('downtime', () => {
       ],
     });
     expect(r.downtimeMinutes).toBe(60);
-    expect(r.bySource).toEqual({ probeMinutes: 40, incidentMinutes: 25 });
+    expect(r.bySource).toEqual({ probeMinutes: 40, incidentMinutes: 25, statusPageMinutes: 0 });
     expect(r.intervals[0]!.sources).toEqual(['probe:p1', 'probe:p2', 'incident:i1']);
     expect(r.slaMet).toBe(true);
     expect(r.remainingDowntimeMinutes).toBe(156);
@@ -123,5 +125,94 @@ describe('downtime', () => {
         Infinity,
       ),
     ).toEqual([{ start: Number.NEGATIVE_INFINITY, end: Date.parse('2026-11-02T00:00:00.000Z') }]);
+  });
+});
+
+describe('impact declared on the status page', () => {
+  const now = new Date('2026-12-15T00:00:00.000Z');
+  const at = (hhmm: string) => `2026-11-10T${hhmm}:00.000Z`;
+  // A public incident on billing-api: major outage 10:00-10:30, partial outage 10:30-11:30, resolved.
+  const incident = { id: 'i9', title: 'Invoices late', serviceId: 'billing-api' };
+  let pub = applyStatusUpdate(
+    undefined,
+    incident,
+    { status: 'investigating', body: 'Down.', componentStatus: 'major_outage' },
+    'u1',
+    at('10:00'),
+  ).next;
+  pub = applyStatusUpdate(
+    pub,
+    incident,
+    { status: 'monitoring', body: 'Mostly back.', componentStatus: 'partial_outage' },
+    'u2',
+    at('10:30'),
+  ).next;
+  pub = applyStatusUpdate(pub, incident, { status: 'resolved', body: 'Fixed.' }, 'u3', at('11:30')).next;
+  const month = monthRange('2026-11');
+  const impact = impactDowntime([pub], 'billing-api', month.from, month.to);
+
+  it('counts a major outage whole and a partial outage at 30 % (Statuspage weights)', () => {
+    expect(impact).toEqual([
+      { incidentId: 'i9', start: at('10:00'), end: at('10:30'), weight: 1 },
+      { incidentId: 'i9', start: at('10:30'), end: at('11:30'), weight: 0.3 },
+    ]);
+    const r = availability({ serviceId: 'billing-api', month: '2026-11', now, probes: [], incidents: [], impact });
+    expect(r.downtimeMinutes).toBe(30 + 18);
+    expect(r.bySource).toEqual({ probeMinutes: 0, incidentMinutes: 0, statusPageMinutes: 48 });
+    expect(r.intervals).toEqual([{ start: at('10:00'), end: at('11:30'), minutes: 90, sources: ['statuspage:i9'] }]);
+    expect(impactDowntime([pub], 'other-service', month.from, month.to)).toEqual([]);
+  });
+
+  it('counts a minute that an incident and the declared impact share once, at the full weight', () => {
+    const r = availability({
+      serviceId: 'billing-api',
+      month: '2026-11',
+      now,
+      probes: [],
+      // The P1 covers the major outage and the first 20 minutes of the partial one.
+      incidents: [{ incidentId: 'i9', start: at('09:55'), end: at('10:50'), severity: 'P1' }],
+      impact,
+    });
+    // 09:55-10:50 whole (55) + 10:50-11:30 at 0.3 (12).
+    expect(r.downtimeMinutes).toBe(67);
+    expect(r.bySource).toEqual({ probeMinutes: 0, incidentMinutes: 55, statusPageMinutes: 48 });
+    expect(r.intervals[0]!.sources).toEqual(['incident:i9', 'statuspage:i9']);
+  });
+
+  it("leaves maintenance out of the downtime, the measured minutes and the SLA's allowance", () => {
+    const r = availability({
+      serviceId: 'billing-api',
+      month: '2026-11',
+      now,
+      slaTarget: 99.95,
+      probes: [],
+      incidents: [],
+      impact,
+      // 10:20-11:20: the last 10 minutes of the major outage and 50 of the partial one.
+      maintenance: [{ start: Date.parse(at('10:20')), end: Date.parse(at('11:20')) }],
+    });
+    expect(r.downtimeMinutes).toBe(20 + 3);
+    expect(r.maintenanceMinutes).toBe(60);
+    expect(r.measuredMinutes).toBe(30 * 1440 - 60);
+    expect(r.allowedDowntimeMinutes).toBe(allowedDowntimeMinutes(99.95, 30 * 1440 - 60));
+    expect(r.intervals.map((i) => [i.start, i.end])).toEqual([
+      [at('10:00'), at('10:20')],
+      [at('11:20'), at('11:30')],
+    ]);
+  });
+
+  it('gives each stretch the highest weight of the intervals that cover it', () => {
+    expect(
+      weightedUnion([
+        { start: 0, end: 10, weight: 0.3 },
+        { start: 5, end: 15, weight: 1 },
+        { start: 12, end: 20, weight: 0.3 },
+        { start: 30, end: 40, weight: 0 },
+      ]),
+    ).toEqual([
+      { start: 0, end: 5, weight: 0.3 },
+      { start: 5, end: 15, weight: 1 },
+      { start: 15, end: 20, weight: 0.3 },
+    ]);
   });
 });

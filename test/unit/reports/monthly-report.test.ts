@@ -64,6 +64,28 @@ describe('availability', () => {
     expect(a.availabilityPercent).toBeCloseTo((1 - 40 / 43_140) * 100, 4);
   });
 
+  it('weighs declared partial outages, counts overlaps once at the highest weight, and cuts maintenance', () => {
+    const a = serviceAvailability(
+      {
+        slaTarget: 99.95,
+        down: [
+          // A P1 10:00-10:30; the status page says major outage 10:00-10:20, partial 10:20-11:20;
+          // maintenance 11:00-12:00.
+          { start: t('2026-04-10T10:00:00Z'), end: t('2026-04-10T10:30:00Z') },
+          { start: t('2026-04-10T10:00:00Z'), end: t('2026-04-10T10:20:00Z'), weight: 1 },
+          { start: t('2026-04-10T10:20:00Z'), end: t('2026-04-10T11:20:00Z'), weight: 0.3 },
+        ],
+        maintenance: [{ start: t('2026-04-10T11:00:00Z'), end: t('2026-04-10T12:00:00Z') }],
+      },
+      from,
+      to,
+      to,
+    );
+    // 10:00-10:30 whole (30) + 10:30-11:00 at 0.3 (9); 11:00-11:20 is maintenance.
+    expect(a.downtimeMinutes).toBe(39);
+    expect(a.maintenanceMinutes).toBe(60);
+  });
+
   it('measures a running month up to now; no downtime is 100 % and within SLA', () => {
     const a = serviceAvailability({ slaTarget: 99.9, down: [], maintenance: [] }, from, from + 1440 * MIN, to);
     expect(a).toMatchObject({ measuredMinutes: 1440, downtimeMinutes: 0, availabilityPercent: 100, slaMet: true });
@@ -187,6 +209,16 @@ describe('computeMonthlyReport', () => {
     expect(r.overall).toMatchObject({ services: 2, slaMet: 1, slaBreached: ['billing'], downtimeMinutes: 45 });
     // 30 minutes of incident i1 and 15 of probe p1 (10 at the month's start, 5 on the 20th).
     expect(r.overall.availabilityPercent).toBeCloseTo((1 - 45 / 86_400) * 100, 4);
+  });
+
+  it("counts the impact declared on the status page in the service's downtime", () => {
+    const withImpact = input();
+    withImpact.services[1]!.impact = [
+      { incidentId: 'i5', start: '2026-04-08T10:00:00.000Z', end: '2026-04-08T10:10:00.000Z', weight: 1 },
+      { incidentId: 'i5', start: '2026-04-08T10:10:00.000Z', end: '2026-04-08T11:50:00.000Z', weight: 0.3 },
+    ];
+    const portal = computeMonthlyReport(withImpact).services.find((s) => s.id === 'portal')!;
+    expect(portal.downtimeMinutes).toBe(10 + 30);
   });
 
   it('reports MTTD/MTTA/MTTR per severity without merged incidents', () => {
