@@ -10,7 +10,7 @@ import { floorMinute } from '../../shared/domain/slo/evaluate';
 import { exportOpenSlo, importOpenSlo, OpenSloError, openSloYaml, parseOpenSlo } from '../../shared/domain/slo/openslo';
 import { httpApi, json, noContent } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
-import { putSliCounts, slos } from '../../shared/store/slo';
+import { getSloTicketState, putSliCounts, slos } from '../../shared/store/slo';
 
 const MAX_HISTORY_POINTS = 2000;
 /** Counts may be pushed for the past 35 days (late batches) and at most 5 minutes ahead (clock skew). */
@@ -26,7 +26,8 @@ export const handler = httpApi(sloOperations, {
   'GET /slos': async (req) => json(200, await slos.list(req.input.query.limit, req.input.query.cursor)),
   'GET /slos/{id}': async (req) => {
     const slo = await slos.require(req.params.id!);
-    return json(200, { ...slo, evaluation: await measureSlo(slo, req.now) });
+    const [evaluation, ticket] = await Promise.all([measureSlo(slo, req.now), getSloTicketState(slo.id)]);
+    return json(200, { ...slo, evaluation, ...(ticket ? { ticket } : {}) });
   },
   'PATCH /slos/{id}': async (req) => {
     const { version, ...patch } = req.input.body;

@@ -10,6 +10,6 @@ import { logger } from '../../shared/observability/logger';
 export const handler = lambdaHandler(async (event: Partial<ScheduledEvent>): Promise<TickResult> => {
   const at = event.time && !Number.isNaN(Date.parse(event.time)) ? new Date(event.time) : new Date();
   const r = await evaluateAllSlos(at);
-  if (r.sent.length || r.failed) logger.info('SLO tick', { ...r });
+  if (r.sent.length || r.tickets.length || r.failed) logger.info('SLO tick', { ...r });
   return r;
 });

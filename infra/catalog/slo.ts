@@ -20,7 +20,7 @@ export const sloFeature: CatalogFeature = {
     {
       name: 'slo-evaluator',
       description:
-        'Every minute: evaluates every SLO (budget, burn rates) and aligns its page/ticket alerts as the built-in integration nocturne-slo.',
+        'Every minute: evaluates every SLO (budget, burn rates), aligns its page alert (built-in integration nocturne-slo) and opens or resolves its slow-burn ticket.',
       entry: 'functions/slo-evaluator/handler.ts',
       memoryMb: 1024,
       timeoutSeconds: 55,

@@ -273,9 +273,11 @@ export const sloKeys = {
   /** Pushed counts of one UTC hour: one attribute per (minute, source). */
   sliHour: (sloId: string, hour: string) => ({ pk: `SLO#${sloId}`, sk: `SLI#${hour}` }),
   sliHourPrefix: () => 'SLI#',
+  /** The slow-burn ticket episode of an SLO (one item, rewritten conditionally per episode). */
+  ticket: (sloId: string) => ({ pk: `SLO#${sloId}`, sk: 'TICKET' }),
 };
 
-export const SLO_ENTITY = { sliHour: 'SliHour' } as const;
+export const SLO_ENTITY = { sliHour: 'SliHour', ticket: 'SloTicket' } as const;
 /** The public status page (shared/store/statuspage.ts, docs/data-model.md "Status page"). */
 export const statusPageKeys = {
   /** An incident's public face (its updates inside), beside the incident in its partition. */

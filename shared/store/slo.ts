@@ -3,9 +3,10 @@
 // attribute per minute and source (`c07|checkout-web` = [good, total]). A repeat of the same
 // (source, minute) overwrites its attribute, so it replaces and never doubles; writers of other
 // sources or minutes touch other attributes of the item and never overwrite each other.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MinutePoint, Slo } from '../domain/slo/model';
-import { documentClient, guard, tableName } from './client';
+import type { SloTicketResolution, SloTicketState } from '../domain/slo/ticket';
+import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
 import { entityStore } from './entities';
 import { SLO_ENTITY, sloKeys } from './keys';
 import { queryAll } from './query';
@@ -87,4 +88,136 @@ export async function sliCountsBetween(sloId: string, from: number, to: number):
     }
   }
   return [...sums.values()].sort((a, b) => a.minute - b.minute);
+}
+
+// ---- the slow-burn ticket episode (shared/app/slo/ticket-sync.ts) ----
+// One item per SLO. Every change is conditional on the episode (and state) it was decided on, so
+// concurrent or repeated ticks cannot start two episodes or resolve one twice.
+
+export async function getSloTicketState(sloId: string): Promise<SloTicketState | undefined> {
+  const r = await guard('get SLO ticket', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: sloKeys.ticket(sloId), ConsistentRead: true })),
+  );
+  if (!r.Item) return undefined;
+  const { pk: _pk, sk: _sk, type: _type, ...state } = r.Item;
+  return state as SloTicketState;
+}
+
+/** Start episode `episode` (the previous one is resolved or there was none); false when another tick did. */
+export async function beginSloTicketEpisode(sloId: string, episode: number, at: string): Promise<boolean> {
+  try {
+    await guard('begin SLO ticket episode', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: sloKeys.ticket(sloId),
+          UpdateExpression:
+            'SET #type = :type, #episode = :episode, #state = :open, #openedAt = :at REMOVE ticketId, ticketNumber, resolvingAt, reason',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :resolved AND #episode = :previous)',
+          ExpressionAttributeNames: {
+            '#type': 'type',
+            '#episode': 'episode',
+            '#state': 'state',
+            '#openedAt': 'openedAt',
+          },
+          ExpressionAttributeValues: {
+            ':type': SLO_ENTITY.ticket,
+            ':episode': episode,
+            ':previous': episode - 1,
+            ':open': 'open',
+            ':resolved': 'resolved',
+            ':at': at,
+          },
+        }),
+      ),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+/** The episode's ticket, once it exists (a no-op when the episode moved on). */
+export async function recordSloTicket(
+  sloId: string,
+  episode: number,
+  ticketId: string,
+  number?: number,
+): Promise<void> {
+  try {
+    await guard('record SLO ticket', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: sloKeys.ticket(sloId),
+          UpdateExpression: number ? 'SET ticketId = :id, ticketNumber = :n' : 'SET ticketId = :id',
+          ConditionExpression: '#episode = :episode',
+          ExpressionAttributeNames: { '#episode': 'episode' },
+          ExpressionAttributeValues: { ':id': ticketId, ':episode': episode, ...(number ? { ':n': number } : {}) },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+  }
+}
+
+/**
+ * Commit to resolving the episode: the first caller's time and reason stay (a retry comments with
+ * the same id). Answers the state as it now is, or undefined when the episode is no longer open.
+ */
+export async function startResolvingSloTicket(
+  sloId: string,
+  episode: number,
+  reason: SloTicketResolution,
+  at: string,
+): Promise<SloTicketState | undefined> {
+  try {
+    const r = await guard('resolve SLO ticket episode', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: sloKeys.ticket(sloId),
+          UpdateExpression:
+            'SET #state = :resolving, resolvingAt = if_not_exists(resolvingAt, :at), reason = if_not_exists(reason, :reason)',
+          ConditionExpression: '#episode = :episode AND #state IN (:open, :resolving)',
+          ExpressionAttributeNames: { '#episode': 'episode', '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':episode': episode,
+            ':open': 'open',
+            ':resolving': 'resolving',
+            ':reason': reason,
+            ':at': at,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    const { pk: _pk, sk: _sk, type: _type, ...state } = r.Attributes ?? {};
+    return state as SloTicketState;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The episode's ticket is resolved (or there was none to resolve). */
+export async function finishSloTicketEpisode(sloId: string, episode: number): Promise<void> {
+  try {
+    await guard('finish SLO ticket episode', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: sloKeys.ticket(sloId),
+          UpdateExpression: 'SET #state = :resolved',
+          ConditionExpression: '#episode = :episode AND #state = :resolving',
+          ExpressionAttributeNames: { '#episode': 'episode', '#state': 'state' },
+          ExpressionAttributeValues: { ':episode': episode, ':resolving': 'resolving', ':resolved': 'resolved' },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+  }
 }

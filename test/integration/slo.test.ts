@@ -6,6 +6,8 @@ import { handler as opsSlo } from '../../functions/ops-slo/handler';
 import { handler as sloEvaluator } from '../../functions/slo-evaluator/handler';
 import { SLO_INTEGRATION_ID } from '../../shared/domain/slo/model';
 import { getLiveAlert } from '../../shared/store/alerts';
+import { getSloTicketState } from '../../shared/store/slo';
+import { listComments, listRequesterTickets, requireTicket } from '../../shared/store/tickets';
 import { call } from '../support/http-event';
 
 jest.setTimeout(60_000);
@@ -194,6 +196,68 @@ describe('burn-rate alerts', () => {
     const resolved = await tick(T0 + 5 * MIN + 30_000, id);
     expect(resolved).toEqual([expect.objectContaining({ dedupKey: `slo:${id}:page`, action: 'resolve' })]);
     expect(await getLiveAlert(SLO_INTEGRATION_ID, `slo:${id}:page`)).toBeUndefined();
+  });
+});
+
+describe('the slow burn tickets', () => {
+  const id = 'slow-burn-slo';
+  // Eight hours back: three days at 2x, then six clean hours and an hour at 10x, all in the past.
+  const B = Math.floor(Date.now() / MIN) * MIN - 8 * 60 * MIN;
+  const ticketsOf = async () =>
+    (await listRequesterTickets('slo@nocturne.local', 100)).items.filter((t) => t.description.includes(`(${id})`));
+  beforeAll(async () => {
+    await call(opsSlo, { routeKey: 'POST /slos', role: 'admin', body: { ...sloBody, id, team: 'platform' } });
+    await push(id, B - 3 * 1440 * MIN, B, 1000, 2);
+  });
+
+  it('opens one ticket and no alert; repeated and concurrent ticks keep it; recovery resolves it; a new burn opens another', async () => {
+    const ticks = await Promise.all([tick(B, id), tick(B + 1000, id), tick(B + 2000, id)]);
+    expect(ticks.flat()).toEqual([]); // nothing enters the alert pipeline: no incident, no page
+    expect(await getLiveAlert(SLO_INTEGRATION_ID, `slo:${id}:ticket`)).toBeUndefined();
+    expect(await getLiveAlert(SLO_INTEGRATION_ID, `slo:${id}:page`)).toBeUndefined();
+    const state = await getSloTicketState(id);
+    expect(state).toMatchObject({ episode: 1, state: 'open', ticketId: expect.any(String) });
+    const first = await ticketsOf();
+    expect(first.map((t) => t.id)).toEqual([state!.ticketId]);
+    expect(first[0]).toMatchObject({
+      categoryId: 'slo-burn',
+      priority: 'P3',
+      subject: 'SLO Checkout success (99.9%) burns its error budget slowly',
+    });
+    expect(await tick(B + 30_000, id)).toEqual([]);
+    expect((await ticketsOf()).length).toBe(1);
+
+    const status = await call(opsSlo, { routeKey: 'GET /slos/{id}', params: { id }, role: 'viewer' });
+    expect(status.body.ticket).toMatchObject({ episode: 1, state: 'open', ticketId: state!.ticketId });
+
+    // Recovery: six clean hours empty the 6h window; the ticket gets a comment and is resolved.
+    await push(id, B, B + 361 * MIN, 1000);
+    expect(await tick(B + 360 * MIN + 30_000, id)).toEqual([]);
+    const resolved = await requireTicket(state!.ticketId!);
+    expect(resolved.status).toBe('resolved');
+    const comments = (await listComments(resolved.id, 10)).items;
+    expect(comments).toEqual([
+      expect.objectContaining({ body: expect.stringMatching(/^Resolved automatically at .*slow burn stopped/) }),
+    ]);
+    expect(await getSloTicketState(id)).toMatchObject({ episode: 1, state: 'resolved', reason: 'recovered' });
+    await tick(B + 361 * MIN, id); // a late or repeated tick comments nothing more
+    expect((await listComments(resolved.id, 10)).items.length).toBe(1);
+
+    // A later slow burn (an hour at 10x: the 3d and 6h windows above 1x, no page) opens a new ticket.
+    await push(id, B + 361 * MIN, B + 421 * MIN, 1000, 10);
+    expect(await tick(B + 420 * MIN + 30_000, id)).toEqual([]);
+    const second = await getSloTicketState(id);
+    expect(second).toMatchObject({ episode: 2, state: 'open' });
+    expect(second!.ticketId).not.toBe(state!.ticketId);
+    expect((await ticketsOf()).length).toBe(2);
+  });
+
+  it('deleting the SLO resolves its open ticket', async () => {
+    const before = await getSloTicketState(id);
+    expect(before?.state).toBe('open');
+    expect((await call(opsSlo, { routeKey: 'DELETE /slos/{id}', params: { id }, role: 'admin' })).status).toBe(204);
+    expect((await requireTicket(before!.ticketId!)).status).toBe('resolved');
+    expect(await getSloTicketState(id)).toMatchObject({ state: 'resolved', reason: 'deleted' });
   });
 });
 

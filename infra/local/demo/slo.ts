@@ -1,10 +1,13 @@
 // Demo SLOs (docs/slo.md): a 99.9 % checkout SLO with a week of per-minute history (a few short
 // error bursts), a 99.5 % rating SLO whose feed fails hard from seeding until an hour later — so
 // the evaluator's first ticks page through `nocturne-slo` and the alert resolves by itself once
-// the feed is clean — and an availability SLO of the billing API from its probes and incidents.
-// Idempotent: an SLO that exists is left as it is, with its counts.
+// the feed is clean, after which the slow burn (3d/6h at 1x) still holds for a few hours and opens a
+// ticket in the NOC queue instead — and an availability SLO of the billing API from its probes and
+// incidents. Idempotent: an SLO that exists is left as it is, with its counts.
 import { createSloSchema, type MinutePoint } from '../../../shared/domain/slo/model';
+import { sloTicketCategory } from '../../../shared/app/slo/ticket-sync';
 import { putSliCounts, slos } from '../../../shared/store/slo';
+import { ensureConfig } from '../../../shared/store/ticket-config';
 
 const MIN = 60_000;
 
@@ -67,6 +70,8 @@ function ratingFeed(now: number): MinutePoint[] {
 
 export async function seedSloDemo(ctx: { now: string; log: (line: string) => void }): Promise<void> {
   const now = Date.parse(ctx.now);
+  // Slow burns ticket in the NOC queue (without this the evaluator creates the category without a queue).
+  await ensureConfig('category', sloTicketCategory('noc'), ctx.now);
   for (const def of DEMO_SLOS) {
     if (await slos.get(def.id)) continue;
     const { id, ...input } = createSloSchema.parse(def);

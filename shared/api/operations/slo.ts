@@ -39,7 +39,21 @@ export const sloEvaluationSchema = z
     conditions: z.array(condition),
   })
   .meta({ id: 'SloEvaluation' });
-const sloWithStatus = sloDefinition.extend({ evaluation: sloEvaluationSchema }).meta({ id: 'SloWithStatus' });
+const sloTicket = z
+  .object({
+    episode: z.number().int().describe('Slow-burn episodes of this SLO so far; each opened one ticket.'),
+    state: z.enum(['open', 'resolving', 'resolved']),
+    openedAt: z.string(),
+    ticketId: z.string().optional(),
+    ticketNumber: z.number().int().optional(),
+    resolvingAt: z.string().optional(),
+    reason: z.enum(['recovered', 'paged', 'deleted']).optional(),
+  })
+  .describe('The ticket of the latest slow burn (3d/6h at 1x): open while it burns, resolved by itself after.')
+  .meta({ id: 'SloTicket' });
+const sloWithStatus = sloDefinition
+  .extend({ evaluation: sloEvaluationSchema, ticket: sloTicket.optional() })
+  .meta({ id: 'SloWithStatus' });
 
 const historyPoint = z.object({
   at: z.string(),

@@ -1,8 +1,9 @@
 // What an SLO's evaluation means for the alert pipeline: a firing `page` alert (critical, so P1 by
-// the default mapping) while a page condition holds, a firing `ticket` alert (warning, P3) while
-// only the slow-burn condition holds, and neither once the burn stops. Nocturne enters them as
-// the built-in integration `nocturne-slo`, as a monitor's webhook would, so incident rules,
-// routing and on-call treat them like any other alert. Pure.
+// the default mapping) while a page condition holds, and none once the burn stops. Nocturne enters
+// it as the built-in integration `nocturne-slo`, as a monitor's webhook would, so incident rules,
+// routing and on-call treat it like any other alert. The slow-burn condition does not enter the
+// pipeline: it opens a ticket (./ticket.ts, decision 0040). Its old `slo:<id>:ticket` alert is
+// still desired "not live", so one left firing by an earlier version resolves at the next tick. Pure.
 import { builtinAlert, type AlertSeverity, type CanonicalAlert } from '../alert';
 import type { SloEvaluation } from './evaluate';
 import type { Slo } from './model';
@@ -35,16 +36,16 @@ export function desiredSloAlerts(
     };
     if (slo.team) labels.team = slo.team;
     const base = { kind, dedupKey: sloDedupKey(slo.id, kind), labels, service: slo.service };
-    // A page supersedes the ticket: one alert per SLO fires at a time.
+    // Only pages enter the alert pipeline; the slow burn tickets instead (./ticket.ts).
     const holding = e.conditions.filter((c) => c.firing && c.action === kind);
-    if (holding.length === 0 || (kind === 'ticket' && e.status === 'page')) return base;
+    if (holding.length === 0 || kind === 'ticket') return base;
     const rates = Object.fromEntries(e.burnRates.map((b) => [b.window, b.burnRate]));
     const c = holding[0]!;
     return {
       ...base,
       firing: {
         severity: SEVERITY[kind],
-        summary: `SLO ${slo.name} (${slo.objective}%) burns its error budget ${rates[c.short]}x over ${c.short} and ${rates[c.long]}x over ${c.long} (${c.factor}x ${kind === 'page' ? 'pages' : 'tickets'})`,
+        summary: `SLO ${slo.name} (${slo.objective}%) burns its error budget ${rates[c.short]}x over ${c.short} and ${rates[c.long]}x over ${c.long} (${c.factor}x pages)`,
         details: {
           objective: slo.objective,
           conditions: holding.map((h) => h.name),
