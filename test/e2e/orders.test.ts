@@ -332,6 +332,44 @@ describe('product orders through the local runtime', () => {
     expect(done.steps.filter((s: Json) => s.name === 'CreateCustomer')).toHaveLength(1);
   });
 
+  it("a change order cancelled after one item's manual step was done: that step is undone on a ticket too", async () => {
+    const first = await place(newCustomerOrderBody(cat));
+    const customerId = (await until(first.body.id, settled)).relatedParty.find((p: Json) => p.role === 'customer').id;
+    // Item 1 adds the SIM delivery (a person does it); item 2 adds voicemail, whose webhook is held.
+    const gate = holdWebhooks();
+    const placed = await place({
+      relatedParty: [{ role: 'customer', id: customerId }],
+      productOrderItem: [
+        { id: '1', action: 'add', productOffering: { id: cat.simDelivery } },
+        { id: '2', action: 'add', productOffering: { id: cat.voicemail } },
+      ],
+    });
+    expect(placed.status).toBe(201);
+    const held = await until(placed.body.id, (o) => o.state === 'held');
+    await resolveTicket(held.heldOn[0].ticketId, 'done');
+    await until(placed.body.id, (o) => o.state === 'inProgress');
+    const cancel = await rt
+      .request('POST', '/cancelProductOrder', { token: AGENT, body: { productOrder: { id: placed.body.id } } })
+      .then(json);
+    expect(cancel.status).toBe(201);
+    gate.open(200);
+    // Item 2 stopped at its cancellation check; item 1 was applied already: it is rolled back too,
+    // and its SIM delivery, done by a person, is undone by a person on a second ticket.
+    const undoing = await until(placed.body.id, (o) => o.heldOn?.[0]?.stateName === 'RollBackManualService');
+    expect(undoing.state).toBe('pendingCancellation');
+    const undoTicket = undoing.heldOn[0].ticketId as string;
+    expect(undoTicket).not.toBe(held.heldOn[0].ticketId);
+    expect((await rt.request('GET', `/tickets/${undoTicket}`, { token: AGENT }).then(json)).body.subject).toMatch(
+      /^Remove /,
+    );
+    await resolveTicket(undoTicket, 'done');
+    const done = await until(placed.body.id, settled);
+    expect(done.state).toBe('cancelled');
+    expect(done.outstandingUndo).toBeUndefined();
+    const { subscriptions } = await customerPartition(customerId);
+    expect(subscriptions.map((s) => s.offeringId)).toEqual([cat.planM]);
+  });
+
   it('survives a restart of the runtime while the order waits on its ticket', async () => {
     const placed = await place(newCustomerOrderBody(cat, { addOns: [cat.simDelivery] }));
     const held = await until(placed.body.id, (o) => o.state === 'held');

@@ -6,6 +6,7 @@
 import { getNotifier } from '../../adapters/notifier';
 import { orderExecutions } from '../../adapters/order-executions';
 import {
+  appliedDespiteCancellation,
   finish,
   holdOn,
   manualStepDone,
@@ -206,12 +207,17 @@ async function notify(input: SagaState, order: ProductOrder): Promise<void> {
     });
 }
 
-async function end(input: SagaState, outcome: Parameters<typeof finish>[1]): Promise<{ state: string }> {
-  const { order } = await updateOrder(input.orderId, (o) =>
-    ['completed', 'partial', 'cancelled'].includes(o.state) || (o.state === 'failed' && !o.failure?.redrivable)
-      ? undefined
-      : finish(o, outcome, now(), actorOf(input)),
-  );
+async function end(
+  input: SagaState,
+  outcome: Parameters<typeof finish>[1],
+  guard?: (o: ProductOrder) => void,
+): Promise<{ state: string }> {
+  const { order } = await updateOrder(input.orderId, (o) => {
+    if (['completed', 'partial', 'cancelled'].includes(o.state) || (o.state === 'failed' && !o.failure?.redrivable))
+      return undefined;
+    guard?.(o);
+    return finish(o, outcome, now(), actorOf(input));
+  });
   return { state: order.state };
 }
 
@@ -340,7 +346,14 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         await notify(input, await requireOrder(input.orderId));
         return {};
       case 'complete': {
-        const r = await end(input, { items: input.itemResults });
+        // Checked in the same conditional write that ends the order, so no cancellation slips past it.
+        const r = await end(input, { items: input.itemResults }, (o) => {
+          const applied = appliedDespiteCancellation(o, input.itemResults);
+          if (applied.length)
+            throw new OrderCancelledError(
+              `${step}: the order ${o.id} was cancelled while item(s) ${applied.join(', ')} were applied; they are rolled back`,
+            );
+        });
         if (input.kind !== 'newCustomer' && input.kind !== 'terminate')
           await notify(input, await requireOrder(input.orderId)).catch((err: unknown) =>
             logger.warn('order notification failed', { orderId: input.orderId, error: err as Error }),

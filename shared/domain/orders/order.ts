@@ -312,6 +312,15 @@ function undoneText(o: ProductOrder): string {
   return `every completed step was undone except ${open.length} manual step(s) nobody confirmed undone (ticket(s) ${tickets})`;
 }
 
+/**
+ * Items a change order applied although it was cancelled meanwhile (the cancellation came while
+ * they ran, past every step's cancellation check): the order may not say `cancelled` while they
+ * stay applied, so the saga rolls them back first.
+ */
+export function appliedDespiteCancellation(o: ProductOrder, items: ItemOutcome[] | undefined): string[] {
+  return o.cancellation ? (items ?? []).filter((i) => i.ok).map((i) => i.itemId) : [];
+}
+
 /** The saga ends: the final state from the cancellation, the error, or the items' outcomes. */
 export function finish(
   o: ProductOrder,

@@ -3,6 +3,7 @@
 // return, and redrive of a failure that left the execution stopped at its step.
 import { ConflictError } from '../../../shared/domain/errors';
 import {
+  appliedDespiteCancellation,
   canMove,
   createOrder,
   executionFailed,
@@ -151,6 +152,18 @@ describe('order state machine', () => {
     expect(() => requestCancellation(finish(running(), {}, at(9), flow), { id: 'c4' }, at(10), user)).toThrow(
       /completed/,
     );
+  });
+
+  it('a cancellation that came while items ran: the items that were applied anyway are named for rollback', () => {
+    const items = [
+      { itemId: '1', ok: true },
+      { itemId: '2', ok: false, error: 'OrderCancelledError' },
+    ];
+    expect(appliedDespiteCancellation(running(), items)).toEqual([]);
+    const c = requestCancellation(running(), { id: 'c1' }, at(3), user).order;
+    expect(appliedDespiteCancellation(c, items)).toEqual(['1']);
+    expect(appliedDespiteCancellation(c, [{ itemId: '2', ok: false }])).toEqual([]);
+    expect(appliedDespiteCancellation(c, undefined)).toEqual([]);
   });
 
   it('an execution that stopped at a step: failed, redrivable; redrive or roll back', () => {

@@ -26,7 +26,13 @@ describe('saga errors', () => {
       const retries: string[][] = [];
       const catches: string[][] = [];
       JSON.parse(text, (k, v) => {
-        if (k === 'Retry') for (const r of v) retries.push(r.ErrorEquals);
+        if (k === 'Retry')
+          for (const [i, r] of (v as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>).entries())
+            // A step retried on States.ALL may first exclude the permanent errors (never retried).
+            if (r.MaxAttempts === 0) {
+              expect(r.ErrorEquals).toEqual([...SAGA_ERRORS.permanent]);
+              expect(v[i + 1]?.ErrorEquals).toEqual(['States.ALL']);
+            } else retries.push(r.ErrorEquals);
         if (k === 'Catch') for (const c of v) catches.push(c.ErrorEquals);
         return v;
       });
