@@ -1,26 +1,21 @@
 // Lambda entry for durable timers (see infra/catalog.ts: "timer-sweeper"). EventBridge runs it
-// every minute; within one invocation it sweeps every few seconds, so a timer fires within
-// about SWEEP_POLL_SECONDS of its due time while nothing lives in a process's memory.
+// every minute; within one invocation it polls the due-time index every SWEEP_POLL_SECONDS for
+// SWEEP_LOOP_SECONDS, and wakes at the exact due time of each timer a poll saw coming due before
+// the next one (decision 0017), while nothing lives only in a process's memory.
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/observability/logger';
 import { timerHandlers } from './registry';
-import { sweepOnce } from './sweep';
+import { sweepLoop } from './sweep';
 import { lambdaHandler } from '../../shared/http/event-handler';
 
-const loopSeconds = Number(process.env.SWEEP_LOOP_SECONDS ?? '50');
-const pollSeconds = Number(process.env.SWEEP_POLL_SECONDS ?? '5');
-
-export const handler = lambdaHandler(async (_event: ScheduledEvent): Promise<{ ran: number; failed: number }> => {
-  const started = Date.now();
-  let ran = 0;
-  let failed = 0;
-  do {
-    const r = await sweepOnce(() => new Date(), { handlers: timerHandlers });
-    ran += r.ran;
-    failed += r.failed;
-    if (Date.now() - started + pollSeconds * 1000 > loopSeconds * 1000) break;
-    await new Promise((resolve) => setTimeout(resolve, pollSeconds * 1000));
-  } while (Date.now() - started < loopSeconds * 1000);
-  if (ran || failed) logger.info('timer sweep', { ran, failed });
-  return { ran, failed };
-});
+export const handler = lambdaHandler(
+  async (_event: ScheduledEvent): Promise<{ ran: number; failed: number; polls: number; wakes: number }> => {
+    const r = await sweepLoop(() => new Date(), {
+      handlers: timerHandlers,
+      loopMs: Number(process.env.SWEEP_LOOP_SECONDS ?? '60') * 1000,
+      pollMs: Number(process.env.SWEEP_POLL_SECONDS ?? '5') * 1000,
+    });
+    if (r.ran || r.failed) logger.info('timer sweep', { ran: r.ran, failed: r.failed, polls: r.polls, wakes: r.wakes });
+    return { ran: r.ran, failed: r.failed, polls: r.polls, wakes: r.wakes };
+  },
+);

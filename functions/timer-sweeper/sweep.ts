@@ -1,7 +1,10 @@
 // One sweep over the due-time index: claim each due timer, run its kind's handler, complete it.
 // Handlers are registered by kind (functions/timer-sweeper/registry.ts, from each shared/app/<feature>/timers.ts) and must be idempotent:
 // a crash between running and completing runs the timer again once its lease expires.
+// `sweepLoop` is one invocation: sweeps every poll interval, and in between wakes precisely for
+// the timers a sweep saw coming due before the next poll (decision 0017).
 import { claimTimer, completeTimer, dueTimers, failTimer, type TimerHandler } from '../../shared/store/timers';
+import { lookaheadMs, nextWake } from '../../shared/domain/timers/wake';
 import { logger } from '../../shared/observability/logger';
 
 export type { TimerHandler };
@@ -13,6 +16,8 @@ export interface SweepOptions {
   concurrency?: number;
   leaseSeconds?: number;
   maxAttempts?: number;
+  /** Also read the timers coming due within this many milliseconds (reported as `nextDueAt`). */
+  aheadMs?: number;
 }
 
 export interface SweepResult {
@@ -21,16 +26,23 @@ export interface SweepResult {
   parked: number;
   /** Milliseconds between each timer's due time and the moment its handler finished. */
   lateness: number[];
+  /** The earliest due time of a timer (of a known kind) seen ahead, within `aheadMs`. */
+  nextDueAt?: string;
 }
 
 export async function sweepOnce(now: () => Date, opts: SweepOptions): Promise<SweepResult> {
   const result: SweepResult = { ran: 0, failed: 0, parked: 0, lateness: [] };
   const batch = opts.batch ?? 500;
   for (;;) {
-    const seen = await dueTimers(now(), batch);
+    const at = now();
+    const seen = await dueTimers(at, batch, opts.aheadMs ?? 0);
+    const nowIso = at.toISOString();
     // A kind this sweeper has no handler for is left alone (a newer deployment may know it).
-    const due = seen.filter((t) => opts.handlers[t.kind]);
-    const unknown = seen.length - due.length;
+    const known = seen.filter((t) => opts.handlers[t.kind]);
+    const due = known.filter((t) => t.dueAt <= nowIso);
+    const ahead = known.find((t) => t.dueAt > nowIso);
+    if (ahead && (!result.nextDueAt || ahead.dueAt < result.nextDueAt)) result.nextDueAt = ahead.dueAt;
+    const unknown = seen.filter((t) => t.dueAt <= nowIso).length - due.length;
     if (unknown) logger.warn('due timers of unknown kinds left in place', { count: unknown });
     if (due.length === 0) return result;
     let next = 0;
@@ -61,5 +73,44 @@ export async function sweepOnce(now: () => Date, opts: SweepOptions): Promise<Sw
     await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, due.length) }, worker));
     // Every timer we saw was handled or is leased by someone else; stop when a pass makes no progress.
     if (seen.length < batch) return result;
+  }
+}
+
+export interface SweepLoopOptions extends Omit<SweepOptions, 'aheadMs'> {
+  /** How long the invocation starts polls for (the schedule starts the next one). */
+  loopMs: number;
+  pollMs: number;
+  /** Waits (a test passes one that moves its clock). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SweepLoopResult extends Omit<SweepResult, 'nextDueAt'> {
+  /** Sweeps started by the poll (the first one included). */
+  polls: number;
+  /** Sweeps started by a precise wake-up for a timer seen ahead. */
+  wakes: number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One invocation of the sweeper: poll every `pollMs` for `loopMs`, waking at the due time of each timer seen ahead. */
+export async function sweepLoop(now: () => Date, opts: SweepLoopOptions): Promise<SweepLoopResult> {
+  const { loopMs, pollMs, sleep = realSleep, ...sweep } = opts;
+  const loopEndsAt = now().getTime() + loopMs;
+  const result: SweepLoopResult = { ran: 0, failed: 0, parked: 0, lateness: [], polls: 0, wakes: 0 };
+  let reason: 'poll' | 'timer' = 'poll';
+  for (;;) {
+    const r = await sweepOnce(now, { ...sweep, aheadMs: lookaheadMs(pollMs) });
+    if (reason === 'poll') result.polls++;
+    else result.wakes++;
+    result.ran += r.ran;
+    result.failed += r.failed;
+    result.parked += r.parked;
+    result.lateness.push(...r.lateness);
+    const t = now().getTime();
+    const wake = nextWake({ now: t, pollMs, loopEndsAt, nextDueAt: r.nextDueAt ? Date.parse(r.nextDueAt) : undefined });
+    if (!wake) return result;
+    if (wake.at > t) await sleep(wake.at - t);
+    reason = wake.reason;
   }
 }

@@ -19,11 +19,13 @@ export const platformFeature: CatalogFeature = {
       description: 'Runs due durable timers (group windows, escalations, SLA deadlines, heartbeat grace).',
       entry: 'functions/timer-sweeper/handler.ts',
       memoryMb: 512,
-      timeoutSeconds: 70,
+      // One invocation a minute polls for a minute and wakes for what its last poll saw after it
+      // (decision 0017): the next one overlaps it, so no timer waits for a gap between the two.
+      timeoutSeconds: 90,
       table: 'readwrite',
       publishEvents: true,
       topics: ['pages', 'stakeholders', 'notifications'],
-      environment: { SWEEP_LOOP_SECONDS: '50', SWEEP_POLL_SECONDS: '5' },
+      environment: { SWEEP_LOOP_SECONDS: '60', SWEEP_POLL_SECONDS: '5' },
       needs: ['publicBaseUrl', 'actLinkSecret'],
       triggers: [{ kind: 'schedule', expression: 'rate(1 minute)' }],
     },

@@ -90,9 +90,13 @@ export async function cancelTimer(id: string): Promise<void> {
   );
 }
 
-/** Due timers of every shard, oldest first, up to `limit` per shard. */
-export async function dueTimers(now: Date, limit: number): Promise<Timer[]> {
-  const upTo = `${now.toISOString()}#\uffff`;
+/**
+ * Due timers of every shard, oldest first, up to `limit` per shard. With `aheadMs`, the same
+ * queries also return the timers coming due within that time after `now` (the sweeper's
+ * precise wake-ups, decision 0017); the caller tells them apart by `dueAt`.
+ */
+export async function dueTimers(now: Date, limit: number, aheadMs = 0): Promise<Timer[]> {
+  const upTo = `${new Date(now.getTime() + aheadMs).toISOString()}#\uffff`;
   const pages = await Promise.all(
     Array.from({ length: TIMER_SHARDS }, (_, shard) =>
       guard('query due timers', () =>
