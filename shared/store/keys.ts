@@ -323,6 +323,8 @@ export const revenueKeys = {
   period: (period: string) => ({ pk: `RAPERIOD#${period}`, sk: 'PERIOD' }),
   /** gsi1: periods with a completed run, by period. */
   periodList: () => 'RAPERIODS',
+  /** Daily volumes of a day from before the stored runs (imported history): the anomaly baseline where no run is. */
+  volumeHistory: (period: string) => ({ pk: `RAVOLHIST#${period}`, sk: 'VOLUMES' }),
   /** An Idempotency-Key of POST /ra/runs (its SHA-256 with the caller) → the run it started. */
   runKey: (keyHash: string) => ({ pk: `RARUNKEY#${keyHash}`, sk: 'KEY' }),
   /** The RA settings (reconcile config, mappings, controls). */
@@ -335,6 +337,7 @@ export const REVENUE_ENTITY = {
   period: 'RaPeriod',
   settings: 'RaSettings',
   runKey: 'RaRunKey',
+  volumeHistory: 'RaVolumeHistory',
 } as const;
 
 /** Monthly operations reports (shared/store/reports.ts, docs/data-model.md "Reports"). */

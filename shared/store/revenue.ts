@@ -357,10 +357,50 @@ export async function latestRunSummaries(
     .map(({ period, runId, completedAt, summary, currency }) => ({ period, runId, completedAt, summary, currency }));
 }
 
-/** Daily volumes of the current runs of these periods (the anomaly baseline). */
+/**
+ * Daily volumes of these periods (the anomaly baseline): the current run's where a period has one,
+ * else the period's imported volume history (days from before the stored runs), else none.
+ */
 export async function volumesOfPeriods(periods: readonly string[]): Promise<VolumePoint[]> {
-  const found = await Promise.all(periods.map(getPeriod));
-  return found.flatMap((p) => p?.volumes ?? []);
+  const found = await Promise.all(
+    periods.map(async (period) => (await getPeriod(period))?.volumes ?? (await getVolumeHistory(period))?.volumes),
+  );
+  return found.flatMap((v) => v ?? []);
+}
+
+/** A day's volumes from before the stored runs (e.g. the operator's earlier system, or the demo). */
+export interface RaVolumeHistory {
+  period: string;
+  volumes: VolumePoint[];
+  /** Where the figures came from (free text, e.g. `demo`). */
+  source: string;
+  importedAt: string;
+}
+
+/** Writes (replaces) one day's imported volume history; only that day's points are kept. */
+export async function putVolumeHistory(h: RaVolumeHistory): Promise<void> {
+  await guard('store RA volume history', () =>
+    documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...k.volumeHistory(h.period),
+          type: E.volumeHistory,
+          ...h,
+          volumes: h.volumes.filter((v) => v.period === h.period),
+        },
+      }),
+    ),
+  );
+}
+
+export async function getVolumeHistory(period: string): Promise<RaVolumeHistory | undefined> {
+  const r = await guard('get RA volume history', () =>
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: k.volumeHistory(period) })),
+  );
+  if (!r.Item) return undefined;
+  const { pk: _pk, sk: _sk, type: _t, ...h } = r.Item;
+  return h as RaVolumeHistory;
 }
 
 // ---- idempotency keys of POST /ra/runs --------------------------------------------------------

@@ -118,7 +118,7 @@ export const demoSeeders: Array<{ name: string; seed: DemoSeeder }> = [
   },
   { name: "monthly report (last month's, as the hourly schedule makes it)", seed: seedReportDemo },
   {
-    name: 'revenue assurance (RA queue and category, three days of both sides’ usage files in S3, a run of yesterday)',
+    name: 'revenue assurance (RA queue and category, eight weeks of volume history, three days of both sides’ usage files in S3, a run of yesterday)',
     seed: seedRevenueDemo,
   },
 ];

@@ -3,6 +3,10 @@
 // key, delivered to the local S3 inbox and loaded (the Load daemon's run), and one run of yesterday started
 // through the ra-reconcile state machine (findings, a leakage violation as a nocturne-ra alert and its
 // ticket follow; only when the runtime runs schedules, so tests get the data alone).
+// Volume anomalies: eight weeks of daily volumes before those days are stored as imported volume
+// history (the baseline the volume-anomaly control reads where no run is), and yesterday lost two
+// thirds of its data sessions on both sides — reconciliation cannot see that (the sides agree), the
+// volume-anomaly control flags it as a drop. Everything is relative to the demo's now.
 // Create-if-missing: a restart starts no second run.
 import { keyIdOf, sealEnvelope } from '../../../shared/adapters/envelope';
 import { SfnOrderExecutions } from '../../../shared/adapters/order-executions';
@@ -12,7 +16,8 @@ import { RA_BUCKET, RA_KEY, startRun, yesterdayOf } from '../../../shared/app/re
 import { raKeys } from '../../../shared/domain/revenue/files';
 import type { Category, Queue } from '../../../shared/domain/tickets/config';
 import type { FindingClass, Side } from '../../../shared/domain/revenue/types';
-import { listRuns } from '../../../shared/store/revenue';
+import { getVolumeHistory, listRuns, putVolumeHistory } from '../../../shared/store/revenue';
+import type { VolumePoint } from '../../../shared/domain/revenue/anomalies';
 import { ensureConfig } from '../../../shared/store/ticket-config';
 import type { DemoSeedContext } from './index';
 
@@ -55,13 +60,20 @@ export interface UsageDay {
 
 const SERVICES = ['voice', 'sms', 'data'] as const;
 
+/** Records a day of the `npm start` demo holds (1,200 per service and direction: above the anomaly check's minimum volume). */
+export const DEMO_DAY_RECORDS = 7200;
+
 /**
  * Two sides' usage of one day, deterministic: `records` calls, SMS and data sessions of 50
  * subscribers, with problems injected at fixed positions (unless `clean`): records the MNO charged
  * and we never billed, billed records the MNO does not know, quantities outside tolerance, charges
- * rated wrongly, billing duplicates, and jitter within tolerance.
+ * rated wrongly, billing duplicates, and jitter within tolerance. With `lostData`, two of every
+ * three data sessions are missing on both sides (an outage upstream of both: the sides agree).
  */
-export function demoUsageDay(period: string, opts: { records?: number; clean?: boolean } = {}): UsageDay {
+export function demoUsageDay(
+  period: string,
+  opts: { records?: number; clean?: boolean; lostData?: boolean } = {},
+): UsageDay {
   const n = opts.records ?? 400;
   const billing = ['record_id,subscriber,service,direction,start_time,quantity,unit,charge'];
   const network: string[] = [];
@@ -76,6 +88,7 @@ export function demoUsageDay(period: string, opts: { records?: number; clean?: b
   };
   for (let i = 0; i < n; i++) {
     const service = SERVICES[i % 3]!;
+    if (opts.lostData && service === 'data' && Math.floor(i / 3) % 3 !== 0) continue;
     const direction = i % 2 === 0 ? 'mo' : 'mt';
     const id = `${period}-c${String(i).padStart(6, '0')}`;
     const subscriber = `49170${String(1000 + (i % 50))}`;
@@ -137,16 +150,53 @@ export async function deliverUsageDay(period: string, day: UsageDay, now: Date):
   await loadInbox({ bucket, keyId, now });
 }
 
+const DAY_MS = 86_400_000;
+const dayBefore = (period: string, days: number) =>
+  new Date(Date.parse(`${period}T00:00:00Z`) - days * DAY_MS).toISOString().slice(0, 10);
+
+/** A deterministic wobble in [-3 %, +3 %] of a series on a day (a hash of both). */
+function wobble(seed: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
+  return (((h >>> 0) % 601) - 300) / 10_000;
+}
+
+/**
+ * The demo's imported volume history: `weeks` weeks of daily volumes per series
+ * (`side:service:direction`) for the days before the three delivered ones (yesterday and the two
+ * days before it), each series near a usual demo day's 1,200 records.
+ */
+export function demoVolumeHistory(yesterday: string, weeks = 8): Array<{ period: string; volumes: VolumePoint[] }> {
+  const perSeries = DEMO_DAY_RECORDS / 6;
+  return Array.from({ length: weeks * 7 }, (_, d) => {
+    const period = dayBefore(yesterday, d + 3);
+    const volumes: VolumePoint[] = [];
+    for (const side of ['billing', 'network'])
+      for (const service of SERVICES)
+        for (const direction of ['mo', 'mt']) {
+          const series = `${side}:${service}:${direction}`;
+          volumes.push({ series, period, volume: Math.round(perSeries * (1 + wobble(`${period}#${series}`))) });
+        }
+    return { period, volumes };
+  });
+}
+
 export async function seedRevenueDemo({ now, background }: DemoSeedContext): Promise<void> {
   await ensureConfig('queue', RA_QUEUE, now);
   await ensureConfig('category', RA_CATEGORY, now);
   const at = new Date(now);
   const yesterday = yesterdayOf(at);
   const bucket = bucketName(RA_BUCKET);
+  for (const h of demoVolumeHistory(yesterday))
+    if (!(await getVolumeHistory(h.period))) await putVolumeHistory({ ...h, source: 'demo', importedAt: now });
   for (let back = 1; back <= 3; back++) {
-    const period = yesterdayOf(new Date(at.getTime() - (back - 1) * 86_400_000));
+    const period = dayBefore(yesterday, back - 1);
     if ((await listObjects(bucket, raKeys.periodManifests('billing', period))).length === 0)
-      await deliverUsageDay(period, demoUsageDay(period), at);
+      await deliverUsageDay(
+        period,
+        demoUsageDay(period, { records: DEMO_DAY_RECORDS, lostData: period === yesterday }),
+        at,
+      );
   }
   if (!background || (await listRuns({ limit: 1, period: yesterday })).items.length > 0) return;
   await startRun({
