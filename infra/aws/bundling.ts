@@ -3,7 +3,7 @@
 //
 // esbuild runs through its JS API because it takes plugins, which NodejsFunction cannot. CDK
 // synthesis is synchronous and esbuild's buildSync takes no plugins, so the CDK runs this file as a
-// child process (`bundleFunctionSync`); the bench awaits `bundleFunction` directly.
+// child process (`bundleFunctionSync`); the bench awaits `bundleFunctionTo` directly.
 //
 // - The AWS SDK v3 (`@aws-sdk/*`) is not bundled: the nodejs22.x runtime provides it (docs/decisions/0002).
 // - zod 4 re-exports all of its ~40 locales (`z.locales`), and `import { z } from 'zod'` keeps them
@@ -96,7 +96,12 @@ export interface BundleOptions {
   bundleAwsSdk?: boolean;
 }
 
-/** The esbuild options of a function's bundle; `entry` is relative to the repository root. */
+/**
+ * The esbuild options of a function's bundle; `entry` is relative to the repository root. Code a
+ * function loads with `import()` (e.g. the timer sweeper's feature handlers, the PDF renderer) is
+ * split into chunk files beside `index.mjs`, loaded when first used; everything `index.mjs` imports
+ * statically is loaded at cold start. Callers set `outdir`.
+ */
 export function esbuildOptions(entry: string, opts: BundleOptions = {}): BuildOptions {
   return {
     entryPoints: [path.resolve(ROOT, entry)],
@@ -108,6 +113,10 @@ export function esbuildOptions(entry: string, opts: BundleOptions = {}): BuildOp
     platform: 'node',
     target: 'node22',
     format: 'esm',
+    splitting: true,
+    entryNames: path.basename(BUNDLE_FILE, '.mjs'),
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_BANNER },
     external: opts.bundleAwsSdk ? [] : RUNTIME_PROVIDED_MODULES,
@@ -116,21 +125,44 @@ export function esbuildOptions(entry: string, opts: BundleOptions = {}): BuildOp
   };
 }
 
-/** Bundles one function into memory: `index.mjs` and its source map. */
-export async function bundleFunction(entry: string, opts: BundleOptions = {}): Promise<{ code: string; map: string }> {
-  const r = await build({
-    ...esbuildOptions(entry, opts),
-    outfile: path.join(ROOT, '.tools', 'bundle', BUNDLE_FILE),
-    write: false,
-  });
-  const code = r.outputFiles.find((f) => f.path.endsWith('.mjs'))!.text;
-  const map = r.outputFiles.find((f) => f.path.endsWith('.mjs.map'))!.text;
-  return { code, map };
+/** One file of a bundle, with what it weighs per source file (esbuild's metafile). */
+export interface BundleOutput {
+  /** File name in the output directory: `index.mjs` or `chunk-<hash>.mjs`. */
+  file: string;
+  bytes: number;
+  /** Loaded at cold start: `index.mjs` and the chunks it imports statically, transitively. */
+  initial: boolean;
+  /** Bytes in this file per input (path relative to the repository, or `node_modules/<pkg>/...`). */
+  inputs: Record<string, number>;
 }
 
-/** Bundles one function into `outdir` (`index.mjs` and `index.mjs.map`). */
-export async function bundleFunctionTo(entry: string, outdir: string, opts: BundleOptions = {}): Promise<void> {
-  await build({ ...esbuildOptions(entry, opts), outfile: path.join(outdir, BUNDLE_FILE) });
+/**
+ * Bundles one function into `outdir`: `index.mjs`, any chunks, and their source maps. Returns the
+ * code files (not the maps), the entry first.
+ */
+export async function bundleFunctionTo(
+  entry: string,
+  outdir: string,
+  opts: BundleOptions = {},
+): Promise<BundleOutput[]> {
+  const r = await build({ ...esbuildOptions(entry, opts), outdir, metafile: true });
+  const outputs = r.metafile.outputs;
+  const code = Object.keys(outputs).filter((k) => k.endsWith('.mjs'));
+  const entryKey = code.find((k) => outputs[k]!.entryPoint)!;
+  const initial = new Set<string>();
+  const visit = (k: string) => {
+    if (initial.has(k)) return;
+    initial.add(k);
+    for (const i of outputs[k]!.imports)
+      if (i.kind === 'import-statement' && !i.external && outputs[i.path]) visit(i.path);
+  };
+  visit(entryKey);
+  return [entryKey, ...code.filter((k) => k !== entryKey)].map((k) => ({
+    file: path.basename(k),
+    bytes: outputs[k]!.bytes,
+    initial: initial.has(k),
+    inputs: Object.fromEntries(Object.entries(outputs[k]!.inputs).map(([i, v]) => [i, v.bytesInOutput])),
+  }));
 }
 
 /** Synchronous bundling for CDK synthesis: runs this file in a child Node process (tsx). */

@@ -13,6 +13,25 @@ import { buildApp } from '../../infra/aws/build-app';
 import { PROJECT_ROOT } from '../../infra/aws/catalog-function';
 import { lambdaOf, type Json, type Synthesized } from './support/synth';
 
+/**
+ * Functions held to the 300 KB budget (issue 15; sizes are deterministic). The webhook and the OpenAPI
+ * document from the start; the others as they were brought under it.
+ */
+const BUDGETED = ['ingest', 'openapi', 'timer-sweeper'];
+
+/** Bytes loaded at cold start: index.mjs and the chunks it imports statically, transitively. */
+function initialBytes(dir: string): number {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    for (const m of text.matchAll(/(?:from|import)\s*"\.\/(chunk-\w+\.mjs)"/g)) visit(m[1]!);
+  };
+  visit('index.mjs');
+  return [...seen].reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+}
+
 describe('bundling every catalog function', () => {
   let outdir: string;
   beforeAll(() => {
@@ -52,29 +71,40 @@ describe('bundling every catalog function', () => {
       );
     const s = { resources } as Synthesized;
 
+    const overBudget: string[] = [];
     for (const def of catalog.functions) {
       const fn = s.resources[lambdaOf(s, def.name).id] as Json;
       expect(fn.Properties.Code.ZipFile).toBeUndefined();
       expect(fn.Properties.Handler).toBe('index.handler');
       const assetDir = path.join(assembly.directory, fn.Metadata['aws:asset:path']);
-      expect(fs.readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      // index.mjs, and chunk files for code the function loads with import(); each with its source map.
+      const files = fs.readdirSync(assetDir).sort();
+      const code = files.filter((f) => f.endsWith('.mjs'));
+      expect(code[code.length - 1]).toBe('index.mjs');
+      expect(code.every((f) => f === 'index.mjs' || /^chunk-\w+\.mjs$/.test(f))).toBe(true);
+      expect(files).toEqual(code.flatMap((f) => [f, `${f}.map`]).sort());
 
       const bundle = fs.readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
       expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000); // minified: long lines
-      expect(bundle).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-      // The SDK is imported, not bundled (its core would set the x-amz-user-agent header).
-      expect(bundle).not.toContain('x-amz-user-agent');
-      // zod's locales: English only (the German one would bring "Ungültige Eingabe").
-      expect(bundle).not.toContain('Ungültige Eingabe');
-      // The webhook's budget (issue 15: < 300 KB). Powertools idempotency is bundled only by functions with
-      // create routes (shared/http/idempotent-api.ts); the webhook has none.
-      if (def.name === 'ingest') expect(Buffer.byteLength(bundle)).toBeLessThan(300_000);
-      // The OpenAPI document is data, embedded compressed; the API's schemas are not bundled to build it.
-      if (def.name === 'openapi') expect(Buffer.byteLength(bundle)).toBeLessThan(300_000);
+      for (const f of code) {
+        const text = fs.readFileSync(path.join(assetDir, f), 'utf8');
+        expect(text).toMatch(new RegExp(`//# sourceMappingURL=${f.replace('.', '\\.')}\\.map\\s*$`));
+        // The SDK is imported, not bundled (its core would set the x-amz-user-agent header).
+        expect(text).not.toContain('x-amz-user-agent');
+        // zod's locales: English only (the German one would bring "Ungültige Eingabe").
+        expect(text).not.toContain('Ungültige Eingabe');
+      }
+      // Issue 15's budget: under 300 KB loaded at cold start (index.mjs and the chunks it imports
+      // statically; chunks loaded by import() on first use are not). Held here for the functions that
+      // meet it, so that they do not regrow; `npm run bench:bundles` reports every function.
+      const bytes = initialBytes(assetDir);
+      if (BUDGETED.includes(def.name) && bytes >= 300_000) overBudget.push(`${def.name}: ${bytes} bytes at cold start`);
 
       // Import the bundle in a Node 22 child process, with stand-ins for the deployed environment.
+      // The chunks too: what the function loads on first use must load as well (the SDK from outside).
       const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(assetDir, 'index.mjs')).href)});
         if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); }
+        for (const c of ${JSON.stringify(code.filter((f) => f !== 'index.mjs').map((f) => pathToFileURL(path.join(assetDir, f)).href))}) await import(c);
         console.log(process.versions.node);`;
       const env = Object.fromEntries(
         Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).map(([k, v]) => [
@@ -88,5 +118,6 @@ describe('bundling every catalog function', () => {
       }).trim();
       expect({ function: def.name, node: nodeVersion.split('.')[0] }).toEqual({ function: def.name, node: '22' });
     }
+    expect(overBudget).toEqual([]);
   });
 });
