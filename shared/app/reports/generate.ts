@@ -6,7 +6,6 @@ import { computeMonthlyReport } from '../../domain/reports/compute';
 import { reportDocument } from '../../domain/reports/document';
 import { reportHtml } from '../../domain/reports/html';
 import { monthBounds } from '../../domain/reports/month';
-import { reportPdf } from '../../domain/reports/pdf';
 import { REPORTS_BUCKET } from '../../domain/reports/requests';
 import { ConflictError } from '../../domain/errors';
 import { bucketName, putObject } from '../../adapters/s3';
@@ -54,6 +53,9 @@ export async function generateReport(g: GenerateInput): Promise<Generated> {
   const doc = reportDocument(report, g.now.toISOString());
   const html = reportHtml(doc);
   const t3 = performance.now();
+  // pdf-lib (~430 KB minified with its fonts) is loaded when a report is rendered, not at cold start
+  // of every function that can generate one (issue 15: bundle size, cold init).
+  const { reportPdf } = await import('../../domain/reports/pdf');
   const pdf = await reportPdf(doc, g.now);
   const t4 = performance.now();
 
