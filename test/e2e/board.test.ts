@@ -2,7 +2,8 @@
 // local runtime with the demo configuration: sign in with an ops token; an alert posted to a
 // webhook shows up as an incident without a reload; acknowledging it on the page stops its
 // escalation; a status update posted on the page reaches the public status page and the
-// service's stakeholder subscribers once. Screenshots of every view land in
+// service's stakeholder subscribers once; the Services view shows SLO budget charts and the latest
+// revenue-assurance run. Screenshots of every view land in
 // test-output/board/ (git-ignored); axe-core finds no serious or critical violation.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -183,6 +184,54 @@ it('posts a status update that shows on the public page and reaches subscribers 
     items: Array<{ status: string }>;
   };
   expect(updates.items.map((u) => u.status)).toEqual(['monitoring', 'identified']);
+});
+
+it('shows SLO budget charts and the latest RA run with its findings on the Services view', async () => {
+  // The demo delivered and loaded yesterday's usage files; a responder runs its reconciliation.
+  const period = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const started = await rt.request('POST', '/ra/runs', { token: RESPONDER, body: { period } });
+  expect(started.status).toBe(202);
+  const runId = ((await started.json()) as { id: string }).id;
+  await rt.stepFunctions.service.idle();
+  const run = (await (await rt.request('GET', `/ra/runs/${runId}`, { token: RESPONDER })).json()) as {
+    status: string;
+    summary: { counts: Record<string, number> };
+  };
+  expect(run.status).toBe('succeeded');
+
+  await page.goto(`${rt.url}/board/#/services`);
+  await page.getByRole('heading', { name: 'Service level objectives' }).waitFor();
+  // Each demo SLO with a status in words and its budget left; a real chart per SLO.
+  const checkout = page.locator('[data-testid=slos] tr[data-slo=demo-checkout-success]');
+  await checkout.waitFor({ timeout: 60_000 });
+  expect(await checkout.textContent()).toMatch(
+    /billing-api.*Checkout requests succeed.*(OK|Burning|No data).*-?\d+\.\d %/,
+  );
+  await page.locator('[data-testid=slos] tr[data-slo=demo-rating-success]').waitFor();
+  await page.locator('[data-testid=slos] .chart canvas').first().waitFor();
+  expect(await page.locator('[data-testid=slos] .chart[role=img]').count()).toBeGreaterThanOrEqual(2);
+  // The RA run: leakage, findings per class as the API counts them, the largest findings.
+  const ra = page.getByTestId('ra');
+  await ra.waitFor({ timeout: 60_000 });
+  expect(await ra.textContent()).toContain(`Run of ${period}`);
+  for (const c of ['missing_in_billing', 'duplicate', 'rating_error'])
+    expect(await page.locator(`[data-testid=ra-classes] tr[data-class=${c}] td`).nth(1).textContent()).toBe(
+      String(run.summary.counts[c] ?? 0),
+    );
+  expect(await page.locator('[data-testid=ra-top] tbody tr').count()).toBeGreaterThan(0);
+  await shot('services-slo-ra');
+  expect(await axeViolations()).toEqual([]);
+  // By keyboard: the CSV download is a focusable button that works with Enter.
+  await page.getByRole('button', { name: 'Download all findings (CSV)' }).focus();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  expect(download.suggestedFilename()).toBe(`findings-${runId}.csv`);
+  // A phone-sized window: nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('[data-testid=slos] .chart canvas').first().waitFor();
+  const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shot('services-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
 });
 
 it('shows the on-call, tickets and services views, also in a phone-sized window, without serious a11y violations', async () => {

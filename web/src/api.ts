@@ -70,3 +70,15 @@ export interface Incident {
   grouping?: { groupBy: string[] };
   revision: number;
 }
+
+/** Fetch a file with the bearer token and hand it to the browser as a download. */
+export async function download(path: string, filename: string): Promise<void> {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${getToken() ?? ''}` } });
+  if (!res.ok) throw new ApiError(res.status, { detail: `Download failed (HTTP ${res.status}).` });
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,7 +1,10 @@
-// Services: availability this month against the SLA, and the last six months as a chart.
+// Services: availability this month against the SLA, the last six months as a chart, each
+// service's SLOs with their error budget, and the latest revenue-assurance run.
 import uPlot from 'uplot';
 import { get } from '../api';
 import { Chart, Loading, Panel, usePoll } from '../ui';
+import { RaPanel } from './ra-panel';
+import { SloPanel } from './slo-panel';
 
 interface Availability {
   serviceId: string;
@@ -120,6 +123,8 @@ export function ServicesView() {
       <Panel title="Last six months">
         <Chart label="Monthly availability per service over the last six months" opts={opts} data={aligned} />
       </Panel>
+      <SloPanel />
+      <RaPanel />
     </div>
   );
 }
