@@ -41,7 +41,14 @@ export async function receiveWebhook(req: HttpRequest): Promise<HttpResult> {
     alerts = normalize(integration.type, { body: req.rawBody, contentType, query: req.query }, ctx);
   }
 
-  const stored = await storeDelivery({ integrationId, body: req.rawBody, contentType, receivedAt, alerts });
+  const stored = await storeDelivery({
+    integrationId,
+    body: req.rawBody,
+    contentType,
+    receivedAt,
+    alerts,
+    signal: req.signal,
+  });
   return json(202, {
     status: stored.duplicate ? 'duplicate' : 'accepted',
     payloadId: stored.payloadId,
@@ -84,6 +91,7 @@ export async function enqueuePagerDuty(req: HttpRequest): Promise<HttpResult> {
     contentType: 'application/json',
     receivedAt,
     alerts,
+    signal: req.signal,
   });
   return json(202, { status: 'success', message: 'Event processed', dedup_key: alerts[0]?.dedupKey });
 }

@@ -46,6 +46,13 @@ export interface HttpRequest {
   now: Date;
   /** The query and body parsed with the operation's schemas, before the handler runs. */
   input: { query: unknown; body: unknown };
+  /**
+   * Aborted when the request was answered at its deadline (the 503, or its `answerIfLate` answer):
+   * work still running for it should stop taking new steps, since the client's retry redoes what is
+   * missing. Without it, a timed-out request and its retry run side by side and, under load, slow
+   * each other into the next timeout.
+   */
+  signal?: AbortSignal;
 }
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -229,7 +236,11 @@ export function httpApi<const Ops extends readonly Operation[]>(
       `httpApi: create routes (${creates.join(', ')}) keep Idempotency-Key answers: import httpApi from shared/http/idempotent-api`,
     );
 
-  const dispatch = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> => {
+  const dispatch = async (
+    event: APIGatewayProxyEventV2,
+    context: Context,
+    opts?: { signal?: AbortSignal },
+  ): Promise<HttpResult> => {
     const route = routes.get(event.routeKey);
     if (!route) throw problem(404, `No route for ${event.routeKey}.`);
     if (bodyBytes(event) > maxBody)
@@ -244,6 +255,7 @@ export function httpApi<const Ops extends readonly Operation[]>(
       rawBody: bodyText(event),
       now: clock(),
       input: { query: undefined, body: undefined },
+      signal: opts?.signal,
     };
     if (op.role) req.principal = requireRole(event, op.role);
     if (op.input === 'handler') req.input = { query: req.query, body: undefined };

@@ -23,6 +23,11 @@ export async function storeDelivery(input: {
   contentType: string;
   receivedAt: string;
   alerts: CanonicalAlert[];
+  /**
+   * Aborted when the request was already answered (its deadline passed): stop before the next
+   * alert and leave the completion mark unset, so the sender's retry records what is missing.
+   */
+  signal?: AbortSignal;
 }): Promise<DeliveryResult> {
   const payloadId = payloadIdFor(input.integrationId, input.body);
   const fresh = await beginPayload({
@@ -39,8 +44,14 @@ export async function storeDelivery(input: {
   const seed = Date.parse(input.receivedAt);
   const results: DeliveryResult['results'] = new Array(input.alerts.length);
   let next = 0;
+  // Once one write failed (the request will answer 503) or the request was answered at its deadline,
+  // the other workers take no new alert: the sender's retry redoes the rest, and work left running
+  // beside that retry would only slow it into its own timeout.
+  let failed = false;
+  let recorded = 0;
+  const stopped = () => failed || input.signal?.aborted === true;
   const worker = async () => {
-    while (next < input.alerts.length) {
+    while (next < input.alerts.length && !stopped()) {
       const i = next++;
       const alert = input.alerts[i]!;
       const r = await recordAlert({
@@ -56,9 +67,20 @@ export async function storeDelivery(input: {
         alertId: 'alert' in r ? r.alert.id : 'alertId' in r ? r.alertId : undefined,
         reason: 'reason' in r ? r.reason : undefined,
       };
+      recorded++;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, input.alerts.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(WRITE_CONCURRENCY, input.alerts.length) }, () =>
+      worker().catch((err: unknown) => {
+        failed = true;
+        throw err;
+      }),
+    ),
+  );
+  // Stopped early (answered already): no completion mark, which would tell the retry that alerts
+  // never written were stored.
+  if (recorded < input.alerts.length) input.signal?.throwIfAborted();
   await completePayload(payloadId, input.receivedAt);
   return { payloadId, duplicate: false, results };
 }

@@ -124,6 +124,64 @@ describe('ingest when DynamoDB stalls or cannot be reached', () => {
   });
 });
 
+describe('ingest when a request outlives its deadline or a write fails', () => {
+  const slowly = <T>(ms: number, value: T) => new Promise<T>((done) => setTimeout(() => done(value), ms));
+  const batch = (n: number) => ({ alerts: Array.from({ length: n }, (_, i) => ({ dedupKey: `k${i}`, summary: 's' })) });
+  const alertWrites = () =>
+    ddb.commandCalls(UpdateCommand).filter((c) => !String(c.args[0].input.UpdateExpression).includes('processedAt'))
+      .length;
+  const completionMarks = () =>
+    ddb.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.UpdateExpression).includes('processedAt'))
+      .length;
+
+  it('stops writing once it answered 503 at its deadline, and leaves no completion mark', async () => {
+    ddb.on(GetCommand).resolves({ Item: integrationItem });
+    ddb.on(PutCommand).resolves({});
+    // Each alert write takes 50 ms: 40 alerts, 8 at a time, need ~250 ms; the deadline comes at ~100 ms.
+    ddb.on(UpdateCommand).callsFake(() => slowly(50, { Attributes: { id: 'a1', count: 2 } }));
+    const deadline = Date.now() + 2100;
+    const context = {
+      functionName: 'ingest',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+    } as unknown as Context;
+    const event = apiEvent({
+      routeKey: 'POST /hooks/{integrationId}',
+      params: { integrationId: 'int-1' },
+      headers: { authorization: 'Bearer secret-token' },
+      body: batch(40),
+    });
+    const r = (await handler(event, context)) as APIGatewayProxyStructuredResultV2;
+    expect(r.statusCode).toBe(503);
+    expect((r.headers ?? {})['retry-after']).toBeDefined();
+    const atAnswer = alertWrites();
+    await slowly(400, undefined);
+    // Only the writes in flight when it answered finished; nothing new started beside the sender's retry.
+    expect(alertWrites()).toBeLessThanOrEqual(atAnswer + 8);
+    expect(alertWrites()).toBeLessThan(40);
+    expect(completionMarks()).toBe(0);
+  });
+
+  it('takes no new alert once one write failed (the answer is 503; the retry writes the rest)', async () => {
+    ddb.on(GetCommand).resolves({ Item: integrationItem });
+    ddb.on(PutCommand).resolves({});
+    // The first alert's write fails after 20 ms; the others take 20 ms each.
+    ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) =>
+      slowly(20, undefined).then(() => {
+        if (input.Key.pk.endsWith('#k0'))
+          throw Object.assign(new Error('down'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+        return { Attributes: { id: 'a1', count: 2 } };
+      }),
+    );
+    const r = await send(batch(40));
+    expect(r.status).toBe(503);
+    await slowly(300, undefined);
+    // The first eight started together; after the failure, none of the other 32 started.
+    expect(alertWrites()).toBeLessThanOrEqual(8);
+    expect(completionMarks()).toBe(0);
+  });
+});
+
 // Keep the low-level client mock referenced so the import is not flagged as unused.
 void GetItemCommand;
 void PutItemCommand;
