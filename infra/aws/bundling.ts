@@ -148,7 +148,8 @@ export async function bundleFunctionTo(
   const r = await build({ ...esbuildOptions(entry, opts), outdir, metafile: true });
   const outputs = r.metafile.outputs;
   const code = Object.keys(outputs).filter((k) => k.endsWith('.mjs'));
-  const entryKey = code.find((k) => outputs[k]!.entryPoint)!;
+  // Chunks of import()ed modules have an entryPoint too: the function's entry is index.mjs.
+  const entryKey = code.find((k) => path.basename(k) === BUNDLE_FILE)!;
   const initial = new Set<string>();
   const visit = (k: string) => {
     if (initial.has(k)) return;

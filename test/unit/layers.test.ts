@@ -11,7 +11,7 @@ interface Case {
   code: string;
 }
 
-function restrictedImports(cases: Case[]): string[][] {
+function restrictedImports(cases: Case[], ruleId = 'no-restricted-imports'): string[][] {
   const script = `
     import { ESLint } from 'eslint';
     const eslint = new ESLint({ cwd: ${JSON.stringify(root)} });
@@ -19,11 +19,11 @@ function restrictedImports(cases: Case[]): string[][] {
     const out = [];
     for (const c of cases) {
       const [r] = await eslint.lintText(c.code, { filePath: c.file });
-      out.push(r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message));
+      out.push(r.messages.filter((m) => m.ruleId === process.argv[2]).map((m) => m.message));
     }
     process.stdout.write(JSON.stringify(out));
   `;
-  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], {
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases), ruleId], {
     cwd: root,
     encoding: 'utf8',
   });
@@ -85,4 +85,16 @@ test('an upward import fails the lint in every layer; a downward one passes', ()
   const results = restrictedImports([...upward, ...downward]);
   upward.forEach((c, i) => expect({ ...c, errors: results[i]!.length }).toEqual({ ...c, errors: 1 }));
   downward.forEach((c, i) => expect({ ...c, errors: results[upward.length + i] }).toEqual({ ...c, errors: [] }));
+});
+
+test("zod is imported as a namespace (bundle size, decision 0011): `import { z } from 'zod'` fails the lint", () => {
+  const results = restrictedImports(
+    [
+      { file: 'shared/domain/x.ts', code: `import { z } from 'zod';${use('z.string()')}` },
+      { file: 'shared/domain/x.ts', code: `import * as z from 'zod';${use('z.string()')}` },
+      { file: 'shared/http/x.ts', code: `import type { z } from 'zod';\nexport type T = z.infer<z.ZodString>;\n` },
+    ],
+    'no-restricted-syntax',
+  );
+  expect(results.map((r) => r.length)).toEqual([1, 0, 0]);
 });
