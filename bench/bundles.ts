@@ -85,8 +85,9 @@ function coldInit(file: string): { wallMs: number; cpuMs: number } {
 }
 
 export async function measureBundles(names?: string[], opts: { withSdk?: boolean } = {}): Promise<BundleFigure[]> {
-  // Inside the repository, so that `@aws-sdk/*` resolves from node_modules as in the Lambda runtime.
-  const dir = path.join(ROOT, '.tools', 'bench-bundles');
+  // Inside the repository, so that `@aws-sdk/*` resolves from node_modules as in the Lambda runtime;
+  // one directory per run, so that two runs (bench:ingest calls this too) do not remove each other's.
+  const dir = path.join(ROOT, '.tools', `bench-bundles-${process.pid}`);
   const out: BundleFigure[] = [];
   try {
     for (const fn of catalog.functions.filter((f) => !names || names.includes(f.name))) {
