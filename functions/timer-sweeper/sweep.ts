@@ -52,8 +52,8 @@ export async function sweepOnce(now: () => Date, opts: SweepOptions): Promise<Sw
         const handler = opts.handlers[t.kind]!;
         if (!(await claimTimer(t, now(), opts.leaseSeconds ?? 120))) continue;
         try {
-          await handler(t, now());
-          await completeTimer(t);
+          // A handler that moved its own timer keeps it (the conditional delete would fail anyway).
+          if ((await handler(t, now())) !== 'moved') await completeTimer(t);
           result.ran++;
           result.lateness.push(now().getTime() - Date.parse(t.dueAt));
         } catch (err) {

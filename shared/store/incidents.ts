@@ -29,6 +29,9 @@ const strip = <T>(item: Record<string, unknown>): T => {
   return out as T;
 };
 
+/** An incident as stored, without its keys and index attributes (what getIncident returns). */
+export const incidentFromItem = (item: Record<string, unknown>): Incident => strip<Incident>(item);
+
 function incidentItem(i: Incident): Record<string, unknown> {
   return {
     ...incidentKeys.incident(i.id),
@@ -235,11 +238,16 @@ export async function mutateIncident(
   id: string,
   now: string,
   fn: (current: Incident) => Mutation | undefined,
-  opts: { expectedRevision?: number; attempts?: number } = {},
+  opts: {
+    expectedRevision?: number;
+    attempts?: number;
+    /** The incident as the caller just read it: the first attempt starts from it instead of reading again (a lost race re-reads). */
+    current?: Incident;
+  } = {},
 ): Promise<{ before: Incident; after: Incident } | undefined> {
   const attempts = opts.attempts ?? 6;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const current = await requireIncident(id);
+    const current = attempt === 0 && opts.current?.id === id ? opts.current : await requireIncident(id);
     if (opts.expectedRevision !== undefined && current.revision !== opts.expectedRevision)
       throw new StaleVersionError(
         `Incident #${current.number} is at revision ${current.revision}, not ${opts.expectedRevision}; reload it and try again.`,

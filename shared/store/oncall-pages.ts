@@ -23,6 +23,7 @@ import {
   isTransactionConflict,
   tableName,
 } from './client';
+import { incidentFromItem } from './incidents';
 import { incidentKeys, oncallKeys } from './keys';
 import { queryAll, queryPage } from './query';
 
@@ -82,7 +83,7 @@ export async function incidentWithEscalation(
       ),
     );
     for (const item of r.Responses?.[tableName()] ?? []) {
-      if (item.sk === 'INCIDENT') out.incident = strip<Incident>(item);
+      if (item.sk === 'INCIDENT') out.incident = incidentFromItem(item);
       else out.escalation = strip<EscalationState>(item);
     }
     keys = r.UnprocessedKeys?.[tableName()]?.Keys as Array<Record<string, unknown>> | undefined;

@@ -23,8 +23,12 @@ const shardOf = (id: string) => createHash('sha1').update(id).digest()[0]! % TIM
 const dueIndex = (id: string, dueAt: string) => ({ gsi1pk: `DUE#${shardOf(id)}`, gsi1sk: `${dueAt}#${id}` });
 
 /** Create or move a timer. Same id = same timer: scheduling again replaces its due time and payload. */
-/** What runs when a timer of one kind is due; must be idempotent (a crash re-runs it once its lease expires). */
-export type TimerHandler = (timer: Timer, now: Date) => Promise<void>;
+/**
+ * What runs when a timer of one kind is due; must be idempotent (a crash re-runs it once its lease
+ * expires). It returns 'moved' when it rescheduled this very timer (same id, another due time):
+ * the sweeper then has nothing to delete.
+ */
+export type TimerHandler = (timer: Timer, now: Date) => Promise<void | 'moved'>;
 
 export async function scheduleTimer(t: {
   id: string;

@@ -49,6 +49,9 @@ export const ESCALATION_STEP_TIMER = 'escalation-step';
 export const ACK_TIMEOUT_TIMER = 'escalation-ack-timeout';
 export const escalationTimerId = (incidentId: string, epoch: number) => `escalation#${incidentId}#${epoch}`;
 
+/** Running timers this process moved to their chain's next due time: the sweeper has nothing to delete. */
+const movedRunning = new WeakSet<Timer>();
+
 /** How long the start-up safety timer waits before re-running step 1 if the inline run died. */
 const SAFETY_SECONDS = 60;
 
@@ -107,8 +110,10 @@ async function placeTimer(
   // A timer rescheduled to the due time it is running at would be deleted when it completes.
   const dueAt = running?.id === id && running.dueAt === spec.dueAt ? iso(Date.parse(spec.dueAt) + 1) : spec.dueAt;
   // The running timer is this chain's: it must be moved, or it would be deleted when it completes.
-  if (how === 'move' || running?.id === id) await scheduleTimer({ id, ...spec, dueAt });
-  else await scheduleTimerOnce({ id, ...spec, dueAt });
+  if (how === 'move' || running?.id === id) {
+    await scheduleTimer({ id, ...spec, dueAt });
+    if (running?.id === id) movedRunning.add(running);
+  } else await scheduleTimerOnce({ id, ...spec, dueAt });
 }
 
 /** Start a chain for the incident (idempotent per epoch: a redelivered event only re-places the timer). */
@@ -246,37 +251,42 @@ async function runStep(
 
   let committed: Incident | undefined;
   try {
-    const r = await mutateIncident(incidentId, at, (cur) => {
-      if (cur.status !== 'triggered') return undefined;
-      return {
-        incident: { ...cur },
-        timeline: [
-          {
-            at,
-            actor: ESCALATION_ACTOR,
-            kind: 'escalation',
-            message,
-            change: {
-              policyId: state.policyId,
-              round: p.round,
-              level: p.level,
-              paged: plan.recipients.map((x) => x.user.id),
-              unreachable: plan.unreachable,
-            },
-          },
-        ],
-        change: first
-          ? undefined
-          : {
-              kind: 'escalated',
+    const r = await mutateIncident(
+      incidentId,
+      at,
+      (cur) => {
+        if (cur.status !== 'triggered') return undefined;
+        return {
+          incident: { ...cur },
+          timeline: [
+            {
+              at,
               actor: ESCALATION_ACTOR,
-              reason: `not acknowledged; level ${p.level}${p.round > 1 ? `, round ${p.round}` : ''}`,
-              notify: true,
-              change: { level: p.level, round: p.round, policyId: state.policyId },
+              kind: 'escalation',
+              message,
+              change: {
+                policyId: state.policyId,
+                round: p.round,
+                level: p.level,
+                paged: plan.recipients.map((x) => x.user.id),
+                unreachable: plan.unreachable,
+              },
             },
-        extra: [advanceEscalationItem(incidentId, epoch, p, next, plan.recipients.length, at)],
-      };
-    });
+          ],
+          change: first
+            ? undefined
+            : {
+                kind: 'escalated',
+                actor: ESCALATION_ACTOR,
+                reason: `not acknowledged; level ${p.level}${p.round > 1 ? `, round ${p.round}` : ''}`,
+                notify: true,
+                change: { level: p.level, round: p.round, policyId: state.policyId },
+              },
+          extra: [advanceEscalationItem(incidentId, epoch, p, next, plan.recipients.length, at)],
+        };
+      },
+      { current: incident },
+    );
     committed = r?.after;
   } catch (err) {
     if (!isTransactionConflict(err)) throw err;
@@ -369,8 +379,9 @@ export async function onAckTimeout(incidentId: string, epoch: number, now: Date,
   await runSteps(incidentId, restarted.epoch, FIRST_STEP, now);
 }
 
-/** Timer handler for a chain's step. */
-export function onStepTimer(t: Timer, now: Date): Promise<void> {
+/** Timer handler for a chain's step ('moved' when it moved this timer on to the chain's next step). */
+export async function onStepTimer(t: Timer, now: Date): Promise<'moved' | undefined> {
   const p = t.payload;
-  return runSteps(String(p.incidentId), Number(p.epoch), { round: Number(p.round), level: Number(p.level) }, now, t);
+  await runSteps(String(p.incidentId), Number(p.epoch), { round: Number(p.round), level: Number(p.level) }, now, t);
+  return movedRunning.has(t) ? 'moved' : undefined;
 }
