@@ -5,6 +5,9 @@
 // Prints one JSON line: how long the sweep took to issue the pages, and the delay between each
 // step's due time and its first page (p50/p99/max). Against DynamoDB Local (in memory), with
 // an in-process SNS stand-in that only counts. BENCH_INCIDENTS and BENCH_CONCURRENCY change the size.
+// Also prints the DynamoDB requests per step by operation (counted on the client during the
+// sweep) and the machine's load (`uptime`) before and after: the machine is shared.
+import { execFileSync } from 'node:child_process';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
 import { ensureTables } from '../infra/local/tables';
@@ -21,9 +24,12 @@ async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<unknown>
   );
 }
 
+const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
 
 async function main(): Promise<void> {
+  const loadBefore = uptime();
   const ddb = await startDynamoDbLocal({ port: 0 });
   const table = `bench-escalation-${Date.now().toString(36)}`;
   Object.assign(process.env, {
@@ -40,7 +46,7 @@ async function main(): Promise<void> {
     await ensureTables(ddb.endpoint, { main: table, idempotency: `${table}-idempotency` });
     // Loaded after the environment is set (the logger reads its level on import).
     const { setNotifier } = await import('../shared/adapters/notifier');
-    const { documentClient, tableName } = await import('../shared/store/client');
+    const { addDynamoClientConfigurer, documentClient, tableName } = await import('../shared/store/client');
     const { incidentKeys } = await import('../shared/store/keys');
     const { policies, schedules, teamOncall, users } = await import('../shared/store/oncall');
     const { putEscalation } = await import('../shared/store/oncall-pages');
@@ -177,6 +183,21 @@ async function main(): Promise<void> {
         return { messageId: String(pages) };
       },
     });
+    const requests = new Map<string, number>();
+    let counting = false;
+    addDynamoClientConfigurer((c) =>
+      c.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (counting) {
+            const op = String(context.commandName ?? '').replace(/Command$/, '');
+            requests.set(op, (requests.get(op) ?? 0) + 1);
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'benchCounter' },
+      ),
+    );
+    counting = true;
     const started = performance.now();
     const offset = D - Date.now();
     const result = await sweepOnce(() => new Date(Date.now() + offset), {
@@ -184,6 +205,10 @@ async function main(): Promise<void> {
       concurrency: CONCURRENCY,
     });
     const sweepMs = performance.now() - started;
+    counting = false;
+    const perStep = (n: number) => Math.round((n / Math.max(1, result.ran)) * 100) / 100;
+    const byOperation = Object.fromEntries([...requests].sort().map(([op, n]) => [op, perStep(n)]));
+    const allRequests = [...requests.values()].reduce((a, b) => a + b, 0);
 
     // Assess
     const delays = [...firstPage.values()].map((t) => t + offset - D).sort((a, b) => a - b);
@@ -206,7 +231,11 @@ async function main(): Promise<void> {
           p99: pct(delays, 0.99),
           max: delays.at(-1) ?? 0,
         },
+        dynamodbRequestsPerStep: perStep(allRequests),
+        dynamodbRequestsPerStepByOperation: byOperation,
         setupSeconds: Math.round(setupMs) / 1000,
+        uptimeBefore: loadBefore,
+        uptimeAfter: uptime(),
         store: 'DynamoDB Local 1.25, in memory, one JVM on this machine',
         note: 'every step due at the same instant, so the delay is queueing behind one sweeper; in AWS add up to SWEEP_POLL_SECONDS (5 s) before the sweep wakes',
       }),
