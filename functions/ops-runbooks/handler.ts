@@ -1,10 +1,24 @@
 // Lambda entry for the runbooks API (see infra/catalog/runbooks.ts: "ops-runbooks"): versioned
-// runbook definitions, runs started by hand from an incident (or dry), and approvals.
+// runbook definitions, runs started by hand from an incident (or dry), and approvals — by the
+// signed-in API route or by a signed link (`/runbook-approvals/{token}`: no login, the token is the
+// credential; GET only shows a confirmation page, so link scanners approve nothing; POST answers).
 import { runbookOperations } from '../../shared/api/operations/runbooks';
-import { answerApproval, ApprovalRefusedError, startRun } from '../../shared/app/runbooks/runs';
+import { actLinkSecrets } from '../../shared/app/oncall/page-links';
+import {
+  answerApproval,
+  ApprovalRefusedError,
+  incidentVars,
+  pendingApproval,
+  startRun,
+} from '../../shared/app/runbooks/runs';
+import { ActLinkError } from '../../shared/domain/oncall/links';
+import { render } from '../../shared/domain/runbooks/definition';
+import { verifyApprovalLink, type ApprovalLink } from '../../shared/domain/runbooks/approval-links';
 import { saveRunbook } from '../../shared/app/runbooks/definitions';
-import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
-import { problem } from '../../shared/http/problem';
+import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/idempotent-api';
+import { HttpProblem, PROBLEM_BASE, problem } from '../../shared/http/problem';
+import { requireIncident } from '../../shared/store/incidents';
+import { users } from '../../shared/store/oncall';
 import {
   auditOf,
   listRunbooks,
@@ -13,6 +27,7 @@ import {
   runsOfIncident,
   type RunbookRun,
 } from '../../shared/store/runbooks';
+import { confirmationPage, donePage } from './pages';
 
 const by = (req: HttpRequest) => ({ id: req.principal!.id, name: req.principal!.name });
 /** The approval's task token never leaves the store. */
@@ -22,6 +37,38 @@ const view = ({ approval, ...run }: RunbookRun) => ({
     ? { approval: { index: approval.index, stepId: approval.stepId, requestedAt: approval.requestedAt } }
     : {}),
 });
+
+function linkOf(req: HttpRequest): ApprovalLink {
+  try {
+    return verifyApprovalLink(req.params.token ?? '', actLinkSecrets(), req.now);
+  } catch (err) {
+    if (!(err instanceof ActLinkError)) throw err;
+    if (err.fault === 'expired')
+      throw new HttpProblem(410, 'Link expired', err.message, { type: `${PROBLEM_BASE}link-expired` });
+    if (err.fault === 'signature') throw problem(403, err.message);
+    throw problem(400, err.message);
+  }
+}
+
+/** The approval the link answers, still pending, for a person who may answer it (4xx otherwise; nothing changes). */
+async function pendingFor(link: ApprovalLink) {
+  try {
+    return await pendingApproval(link.runId, link.userId, link.stepIndex);
+  } catch (err) {
+    if (err instanceof ApprovalRefusedError) throw problem(err.status, err.message);
+    throw err;
+  }
+}
+
+const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-robots-tag': 'noindex',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+};
+const html = (statusCode: number, body: string): HttpResult => ({ statusCode, headers: HTML_HEADERS, body });
 
 export const handler = httpApi(runbookOperations, {
   'PUT /runbooks/{id}': async (req) => {
@@ -49,7 +96,13 @@ export const handler = httpApi(runbookOperations, {
     const [run, audit] = await Promise.all([requireRun(req.params.id!), auditOf(req.params.id!)]);
     return json(200, {
       ...view(run),
-      audit: audit.map(({ at, action, by: who, detail }) => ({ at, action, by: who, detail })),
+      audit: audit.map(({ at, action, by: who, via, detail }) => ({
+        at,
+        action,
+        by: who,
+        ...(via ? { via } : {}),
+        detail,
+      })),
     });
   },
   'POST /runbook-runs/{id}/approval': async (req) => {
@@ -61,5 +114,51 @@ export const handler = httpApi(runbookOperations, {
       if (err instanceof ApprovalRefusedError) throw problem(err.status, err.message);
       throw err;
     }
+  },
+  'GET /runbook-approvals/{token}': async (req) => {
+    const link = linkOf(req);
+    const { run, step } = await pendingFor(link);
+    const [incident, user] = await Promise.all([requireIncident(run.incidentId), users.get(link.userId)]);
+    const prompt = render(step.prompt, { params: run.parameters, incident: incidentVars(incident) });
+    return html(
+      200,
+      confirmationPage(
+        link,
+        {
+          runbookName: run.runbookName,
+          stepId: step.id,
+          prompt,
+          incidentNumber: run.incidentNumber,
+          incidentTitle: incident.title,
+          requestedBy: run.trigger.name ?? run.trigger.by,
+        },
+        user?.name ?? link.userId,
+      ),
+    );
+  },
+  'POST /runbook-approvals/{token}': async (req) => {
+    const link = linkOf(req);
+    const user = await users.get(link.userId);
+    let run: RunbookRun;
+    try {
+      run = await answerApproval(
+        link.runId,
+        link.decision === 'approve',
+        { id: link.userId, name: user?.name ?? link.userId },
+        undefined,
+        req.now,
+        { via: 'link', stepIndex: link.stepIndex },
+      );
+    } catch (err) {
+      if (err instanceof ApprovalRefusedError) throw problem(err.status, err.message);
+      throw err;
+    }
+    const stepId = (await requireRunbook(run.runbookId, run.runbookVersion)).steps[link.stepIndex]!.id;
+    if (/text\/html/.test(req.headers.accept ?? ''))
+      return html(200, donePage(link, { runbookName: run.runbookName, stepId, incidentNumber: run.incidentNumber }));
+    return json(200, {
+      decision: link.decision,
+      run: { id: run.id, status: run.status, incidentId: run.incidentId, stepId },
+    });
   },
 });

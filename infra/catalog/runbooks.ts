@@ -12,13 +12,15 @@ export const runbooksFeature: CatalogFeature = {
   functions: [
     {
       name: 'ops-runbooks',
-      description: 'Runbooks API: versioned runbooks, runs started from an incident (or dry), approvals, audit.',
+      description:
+        'Runbooks API: versioned runbooks, runs started from an incident (or dry), approvals (signed-in or by signed link), audit.',
       entry: 'functions/ops-runbooks/handler.ts',
       memoryMb: 256,
       timeoutSeconds: 10,
       table: 'readwrite',
       idempotencyTable: 'readwrite',
       stateMachines: { start: MACHINES, read: MACHINES, callbacks: MACHINES },
+      needs: ['actLinkSecret'],
       triggers: httpRoutes(runbookOperations),
     },
     {
@@ -40,7 +42,7 @@ export const runbooksFeature: CatalogFeature = {
       timeoutSeconds: 300,
       table: 'readwrite',
       topics: ['notifications', 'stakeholders'],
-      needs: ['publicBaseUrl', 'webhookSigningSecret'],
+      needs: ['publicBaseUrl', 'webhookSigningSecret', 'actLinkSecret'],
       triggers: [],
     },
   ],

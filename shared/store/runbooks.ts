@@ -216,6 +216,8 @@ export interface AuditRecord {
   at: string;
   action: 'started' | 'approved' | 'rejected' | 'finished';
   by: string;
+  /** How an approval or rejection was given: the signed-in API route or a signed link. */
+  via?: 'api' | 'link';
   detail: string;
 }
 

@@ -3,11 +3,15 @@
 // incident's timeline with a resolution report; the person who started it cannot approve it; a run
 // survives a restart of the runtime during its wait; a dry run acts on nothing; bad input is a 422;
 // the demo's attached runbook starts by itself on a matching incident; a probe-check step runs the
-// probe now and branches on its result.
+// probe now and branches on its result; an approval answered through the signed link sent to the
+// approver (GET confirms, POST answers, once; the requester's own link, a changed or an expired one
+// are refused), across a restart of the runtime during the wait.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_WEBHOOK_SECRET, SIGNATURE_HEADER, verifyWebhookSignature } from '../../shared/adapters/drivers/webhook';
 import { DEMO_POSTMORTEM_INCIDENT_ID } from '../../infra/local/demo/postmortems';
+import { LOCAL_DEV_ACT_LINK_SECRET } from '../../shared/app/oncall/page-links';
+import { signApprovalLink } from '../../shared/domain/runbooks/approval-links';
 import { sweepOnce } from '../../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../../functions/timer-sweeper/registry';
 import { startTestRuntime, tempDataDir, uniqueTablePrefix, type TestRuntime } from '../support/local';
@@ -309,4 +313,92 @@ describe('runbook runs', () => {
     expect(described.steps.map((s: Json) => s.status)).toEqual(['dry-run', 'dry-run', 'dry-run']);
     expect(described.steps[0].output).toBe('would check probe e2e-billing-health now; up → announce, down → restart');
   }, 90_000);
+
+  it('approves through the signed link sent to the approver, once, after a restart; the requester cannot', async () => {
+    await putRunbook('e2e-link', [
+      {
+        id: 'approve',
+        kind: 'approval',
+        prompt: 'Fail over {{params.region}}?',
+        approvers: ['demo-admin', 'demo-responder'],
+      },
+      { id: 'failover', kind: 'http', url: hookUrl(), body: 'failover {{params.region}}' },
+    ]);
+    const started = await call('POST', `/incidents/${INCIDENT}/runbooks/e2e-link/runs`, RESPONDER, {
+      parameters: { region: 'eu-5' },
+    });
+    const id = started.body.id as string;
+    await until(id, (r) => r.status === 'waiting-approval');
+    // One message, to the other approver, with links bound to this run, this step and that person.
+    // (The run shows waiting-approval as soon as it stores its task token; the message follows.)
+    const messages = () =>
+      rt.snsMessages().filter((m) => m.topic === 'notifications' && m.attributes.runbookRun === id);
+    for (const deadline = Date.now() + 20_000; !messages().length && Date.now() < deadline;)
+      await new Promise((res) => setTimeout(res, 200));
+    await new Promise((res) => setTimeout(res, 500));
+    const asked = messages();
+    expect(asked.map((m) => [m.attributes.kind, m.attributes.recipient])).toEqual([
+      ['Runbook Approval Requested', 'demo-admin'],
+    ]);
+    expect(asked[0]!.message).toContain('Fail over eu-5?');
+    const pathOf = (label: string) =>
+      /\/runbook-approvals\/\S+/.exec(asked[0]!.message.split('\n').find((l) => l.startsWith(label))!)![0];
+    const approve = pathOf('Approve: ');
+    const reject = pathOf('Reject: ');
+    const answer = (path: string, method = 'POST') => rt.request(method, path);
+    const problemOf = async (path: string, method = 'POST') => {
+      const r = await answer(path, method);
+      return { status: r.status, body: (await r.json()) as Json };
+    };
+
+    // GET shows what the link will do and changes nothing (mail scanners fetch links).
+    const page = await answer(approve, 'GET');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const text = await page.text();
+    expect(text).toContain('<form method="post">');
+    expect(text).toContain('Fail over eu-5?');
+    expect((await run(id)).status).toBe('waiting-approval');
+
+    // The requester's own link (validly signed) is refused, as are a changed and an expired one.
+    const sign = (userId: string, expiresAt: Date) =>
+      `/runbook-approvals/${signApprovalLink({ decision: 'approve', runId: id, stepIndex: 0, userId, expiresAt }, [LOCAL_DEV_ACT_LINK_SECRET])}`;
+    const own = await problemOf(sign('demo-responder', new Date(Date.now() + 3600_000)));
+    expect(own.status).toBe(403);
+    expect(own.body.detail).toMatch(/started the run cannot approve/);
+    expect((await problemOf(approve.replace('/runbook-approvals/y.', '/runbook-approvals/n.'))).status).toBe(403);
+    expect((await problemOf(sign('demo-admin', new Date(Date.now() - 1000)))).status).toBe(410);
+    expect((await run(id)).status).toBe('waiting-approval');
+
+    // The runtime restarts during the wait; the link still answers and the run resumes.
+    await rt.stop();
+    rt = await start();
+    expect((await run(id)).status).toBe('waiting-approval');
+    const approved = await answer(approve);
+    expect(approved.status).toBe(200);
+    expect(await approved.json()).toMatchObject({ decision: 'approve', run: { id, stepId: 'approve' } });
+    // Used once: the same link, or its reject twin, change nothing more.
+    expect((await problemOf(approve)).status).toBe(409);
+    expect((await problemOf(reject)).status).toBe(409);
+
+    const done = await until(id, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(done.steps.map((s: Json) => [s.id, s.status])).toEqual([
+      ['approve', 'succeeded'],
+      ['failover', 'succeeded'],
+    ]);
+    expect(done.steps[0].output).toMatch(/^approved by .+ through a signed link$/);
+    expect(done.audit.map((a: Json) => [a.action, a.by, a.via])).toEqual([
+      ['started', 'demo-responder', undefined],
+      ['approved', 'demo-admin', 'link'],
+      ['finished', 'runbook', undefined],
+    ]);
+    expect(calls.map((c) => c.body)).toContain('failover eu-5');
+    expect((await problemOf(approve)).status).toBe(409);
+    const timeline = (await call('GET', `/incidents/${INCIDENT}`, VIEWER)).body.timeline as Json[];
+    expect(timeline.map((e) => e.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/e2e-link · approve \(approval\): succeeded — approved by .+ through a signed link/),
+      ]),
+    );
+  }, 120_000);
 });

@@ -42,7 +42,15 @@ const run = z
     endedAt: z.string().optional(),
     report: z.string().optional().describe('The resolution report: trigger → steps → outcome → incident state.'),
     audit: z
-      .array(z.object({ at: z.string(), action: z.string(), by: z.string(), detail: z.string() }))
+      .array(
+        z.object({
+          at: z.string(),
+          action: z.string(),
+          by: z.string(),
+          via: z.enum(['api', 'link']).optional().describe('How an approval or rejection was given'),
+          detail: z.string(),
+        }),
+      )
       .optional()
       .describe('Immutable: who started, approved or rejected (GET of one run only).'),
     version: z.number().int(),
@@ -63,6 +71,17 @@ export const approvalSchema = z.object({
 });
 
 const R = 'Runbooks';
+const html = z.string().meta({ description: 'text/html page' });
+const linkErrors = {
+  400: errors(400)[400]!,
+  403: {
+    ...errors(403)[403]!,
+    description: 'Signature does not match, or this person may not approve (the requester)',
+  },
+  404: errors(404)[404]!,
+  409: { ...errors(409)[409]!, description: 'The run no longer waits on this step (answered, timed out or ended)' },
+  410: { ...errors(404)[404]!, description: 'Link expired (with the approval step)' },
+};
 
 /** functions/ops-runbooks */
 export const runbookOperations = [
@@ -139,5 +158,31 @@ export const runbookOperations = [
     role: 'responder',
     body: approvalSchema,
     responses: { 200: { description: 'Answered', schema: run }, ...errors(400, 401, 403, 404, 409, 422) },
+  },
+  {
+    method: 'get',
+    path: '/runbook-approvals/{token}',
+    summary: 'Approval link: a confirmation page for the answer the signed token gives (changes nothing)',
+    tag: R,
+    auth: 'public',
+    responses: { 200: { description: 'Confirmation page (text/html)', schema: html }, ...linkErrors },
+  },
+  {
+    method: 'post',
+    path: '/runbook-approvals/{token}',
+    summary:
+      'Approval link: approve or reject the step the run waits on, as the person the link was sent to (no login; the token is the credential)',
+    tag: R,
+    auth: 'public',
+    responses: {
+      200: {
+        description: 'Answered (JSON, or a small HTML page when the client accepts text/html)',
+        schema: z.object({
+          decision: z.enum(['approve', 'reject']),
+          run: z.object({ id: z.string(), status: z.string(), incidentId: z.string(), stepId: z.string() }),
+        }),
+      },
+      ...linkErrors,
+    },
   },
 ] as const satisfies readonly Operation[];

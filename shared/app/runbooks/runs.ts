@@ -37,7 +37,9 @@ import {
   type RunbookRun,
   type StepRecord,
 } from '../../store/runbooks';
+import { publicBaseUrl } from '../oncall/page-links';
 import { openTicket } from '../tickets/commands';
+import { approvalRecipients, recipientKey } from './approval-links';
 
 export const RUNBOOK_MACHINE = 'runbook';
 
@@ -104,7 +106,8 @@ async function onTimeline(run: RunbookRun, at: Date, kind: string, message: stri
   }));
 }
 
-const incidentVars = (i: Incident) => ({
+/** What `{{incident.*}}` templates can name. */
+export const incidentVars = (i: Incident) => ({
   id: i.id,
   number: i.number,
   title: i.title,
@@ -362,7 +365,8 @@ export async function waited(runId: string, index: number, now = new Date()): Pr
   );
 }
 
-/** The approval step began: keep its task token and tell the approvers where to answer. */
+/** The approval step began: keep its task token and send each person asked their own signed approve
+ * and reject links (expiring with the step's timeout); nobody to ask by name → one message with the API route. */
 export async function requestApproval(
   runId: string,
   index: number,
@@ -381,29 +385,57 @@ export async function requestApproval(
   );
   const incident = await requireIncident(run.incidentId);
   const prompt = render(step.prompt, { params: run.parameters, incident: incidentVars(incident) });
-  const base = (process.env.PUBLIC_BASE_URL ?? '').replace(/\/$/, '');
-  const link = `${base}/runbook-runs/${run.id}/approval`;
-  await onTimeline(run, now, 'runbook-approval', `${run.runbookName} · ${step.id}: waiting for approval — ${prompt}`);
-  await getNotifier().publish({
-    topic: 'notifications',
-    subject: `Approve runbook step ${step.id} on incident #${run.incidentNumber}?`,
-    message: `${prompt}\n\nApprove or reject: POST ${link} {"decision":"approve"|"reject"} (not by ${run.trigger.by}, who started the run).`,
-    attributes: { kind: 'Runbook Approval Requested', incident: run.incidentId, runbookRun: run.id },
-    deduplicationId: `${run.id}:${step.id}:approval`,
-  });
+  const expiresAt = new Date(now.getTime() + timeoutOf(step) * 1000);
+  const recipients = await approvalRecipients(run, step, index, expiresAt);
+  const api = `${publicBaseUrl()}/runbook-runs/${run.id}/approval`;
+  const asked = recipients.map((r) => r.name).join(', ');
+  await onTimeline(
+    run,
+    now,
+    'runbook-approval',
+    `${run.runbookName} · ${step.id}: waiting for approval — ${prompt}${asked ? ` (links sent to ${asked})` : ''}`,
+  );
+  const subject = `Approve runbook step ${step.id} on incident #${run.incidentNumber}?`;
+  const attributes = { kind: 'Runbook Approval Requested', incident: run.incidentId, runbookRun: run.id };
+  const withLinks = recipients.filter((r) => r.links);
+  if (!withLinks.length) {
+    await getNotifier().publish({
+      topic: 'notifications',
+      subject,
+      message: `${prompt}\n\nApprove or reject: POST ${api} {"decision":"approve"|"reject"} (not by ${run.trigger.by}, who started the run).`,
+      attributes,
+      deduplicationId: `${run.id}:${step.id}:approval`,
+    });
+    return;
+  }
+  for (const r of withLinks)
+    await getNotifier().publish({
+      topic: 'notifications',
+      subject,
+      message: [
+        prompt,
+        '',
+        `Approve: ${r.links!.approve}`,
+        `Reject: ${r.links!.reject}`,
+        '',
+        `These links are yours (${r.name}) and work once, until ${expiresAt.toISOString()}; ${run.trigger.name ?? run.trigger.by} started the run.`,
+      ].join('\n'),
+      attributes: { ...attributes, recipient: r.id },
+      deduplicationId: `${run.id}:${step.id}:approval:${recipientKey(r.id)}`,
+    });
 }
 
 /** The approval was answered (or timed out): its outcome is the step's. */
 export async function decided(runId: string, index: number, decision: unknown, now = new Date()): Promise<Cursor> {
   const { run, runbook } = await load(runId);
   const step = runbook.steps[index]!;
-  const d = (decision ?? {}) as { approved?: boolean; by?: string; reason?: string; Error?: string };
+  const d = (decision ?? {}) as { approved?: boolean; by?: string; via?: string; reason?: string; Error?: string };
   const approved = d.approved === true;
   const output = d.Error
     ? d.Error === 'States.Timeout'
       ? `no decision within ${timeoutOf(step)} s`
       : `failed: ${d.Error}`
-    : `${approved ? 'approved' : 'rejected'} by ${d.by ?? 'someone'}${d.reason ? `: ${d.reason}` : ''}`;
+    : `${approved ? 'approved' : 'rejected'} by ${d.by ?? 'someone'}${d.via === 'link' ? ' through a signed link' : d.via === 'api' ? ' through the API' : ''}${d.reason ? `: ${d.reason}` : ''}`;
   const at = now.toISOString();
   return record(
     run,
@@ -433,20 +465,42 @@ export class ApprovalRefusedError extends Error {
   }
 }
 
-/** A person's answer to the pending approval: not the requester (403), only while waiting (409). */
+export type ApprovalChannel = 'api' | 'link';
+
+/** The approval this person may answer now (nothing changes): the run waits on it (409 otherwise,
+ * saying what became of the step), and the person is an approver other than the requester (403). */
+export async function pendingApproval(
+  runId: string,
+  approver: string,
+  stepIndex?: number,
+): Promise<{ run: RunbookRun; runbook: Runbook; step: Extract<RunbookStep, { kind: 'approval' }> }> {
+  const { run, runbook } = await load(runId);
+  const index = stepIndex ?? run.approval?.index;
+  const answered = run.steps.find((s) => s.index === index);
+  if (answered && index !== undefined)
+    throw new ConflictError(`Step ${answered.id} of run ${runId} was already answered: ${answered.output}.`);
+  if (run.status !== 'waiting-approval' || !run.approval)
+    throw new ConflictError(`Run ${runId} is ${run.status}; it is not waiting for an approval.`);
+  if (run.approval.index !== index)
+    throw new ConflictError(`Run ${runId} is not waiting on this step; it waits on ${run.approval.stepId}.`);
+  const step = runbook.steps[run.approval.index]! as Extract<RunbookStep, { kind: 'approval' }>;
+  const refusal = approvalRefusal(step, run.trigger.by, approver);
+  if (refusal) throw new ApprovalRefusedError(refusal.reason, refusal.status);
+  return { run, runbook, step };
+}
+
+/** A person's answer to the pending approval: not the requester (403), only while waiting (409); by
+ * the API (the person signed in) or a signed link (the person it was sent to, for that step only). */
 export async function answerApproval(
   runId: string,
   approve: boolean,
   by: { id: string; name?: string },
   reason: string | undefined,
   now: Date,
+  how: { via: ApprovalChannel; stepIndex?: number } = { via: 'api' },
 ): Promise<RunbookRun> {
-  const { run, runbook } = await load(runId);
-  if (run.status !== 'waiting-approval' || !run.approval)
-    throw new ConflictError(`Run ${runId} is ${run.status}; it is not waiting for an approval.`);
-  const step = runbook.steps[run.approval.index]! as Extract<RunbookStep, { kind: 'approval' }>;
-  const refusal = approvalRefusal(step, run.trigger.by, by.id);
-  if (refusal) throw new ApprovalRefusedError(refusal.reason, refusal.status);
+  const { run, step } = await pendingApproval(runId, by.id, how.stepIndex);
+  const taskToken = run.approval!.taskToken;
   // Claim the answer first (optimistic lock): of two people answering at once, one wins.
   await updateRun(run.id, { status: 'running', approval: null }, now.toISOString(), run.version);
   await appendAudit({
@@ -454,9 +508,10 @@ export async function answerApproval(
     at: now.toISOString(),
     action: approve ? 'approved' : 'rejected',
     by: by.id,
-    detail: `step ${step.id}${reason ? `: ${reason}` : ''}`,
+    via: how.via,
+    detail: `step ${step.id} ${how.via === 'link' ? 'through a signed link' : 'through the API'}${reason ? `: ${reason}` : ''}`,
   });
-  await taskCallbacks().success(run.approval.taskToken, { approved: approve, by: by.name ?? by.id, reason });
+  await taskCallbacks().success(taskToken, { approved: approve, by: by.name ?? by.id, via: how.via, reason });
   return requireRun(runId);
 }
 

@@ -32,9 +32,21 @@ const CODE: Record<LinkAction, string> = { acknowledge: 'a', resolve: 'r' };
 const ACTION: Record<string, LinkAction> = { a: 'acknowledge', r: 'resolve' };
 const SIG_CHARS = 16;
 
-function sign(secret: string, body: string): string {
-  return createHmac('sha256', secret).update(`nocturne-act-v1:${body}`).digest('base64url').slice(0, SIG_CHARS);
+/** The signature of a link body for one purpose (the purpose keeps one kind of link from passing for another). */
+export function linkSignature(secret: string, purpose: string, body: string): string {
+  return createHmac('sha256', secret).update(`${purpose}:${body}`).digest('base64url').slice(0, SIG_CHARS);
 }
+
+/** Whether `given` is the signature of `body` for `purpose` under any of the secrets (constant-time compares). */
+export function linkSignatureValid(secrets: string[], purpose: string, body: string, given: string): boolean {
+  const g = Buffer.from(given);
+  return secrets.some((s) => {
+    const expected = Buffer.from(linkSignature(s, purpose, body));
+    return expected.length === g.length && timingSafeEqual(expected, g);
+  });
+}
+
+const sign = (secret: string, body: string) => linkSignature(secret, 'nocturne-act-v1', body);
 
 /** Secrets: the first signs; every one verifies (list a new secret first to rotate without breaking links in flight). */
 export function secretsOf(config: string): string[] {
@@ -69,12 +81,8 @@ export function verifyLink(token: string, secrets: string[], now: Date): ActLink
       'This is not a Nocturne action link; copy the whole link from the page you received.',
     );
   const body = parts.slice(0, 4).join('.');
-  const given = Buffer.from(parts[4]!);
-  const valid = secrets.some((s) => {
-    const expected = Buffer.from(sign(s, body));
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  });
-  if (!valid) throw new ActLinkError('signature', 'This link is not valid: it was changed or signed with another key.');
+  if (!linkSignatureValid(secrets, 'nocturne-act-v1', body, parts[4]!))
+    throw new ActLinkError('signature', 'This link is not valid: it was changed or signed with another key.');
   const expiresAt = new Date(parseInt(parts[1]!, 36) * 1000);
   if (expiresAt.getTime() <= now.getTime())
     throw new ActLinkError(
