@@ -1,15 +1,17 @@
 // Lambda entry for the monthly reports API (see infra/catalog/reports.ts: "ops-reports"): generate a
-// month's operations and SLA report on demand, list and read reports (record, HTML, PDF), and manage
-// the subscribers who receive them by e-mail.
+// month's operations and SLA report on demand, list and read reports (record; the HTML and PDF
+// files through short-lived presigned S3 links: a 303 to the link, or the link as JSON with
+// ?link=true), and manage the subscribers who receive them by e-mail.
 import { ulid } from 'ulid';
 import { reportOperations } from '../../shared/api/operations/reports';
 import { reportLinks } from '../../shared/app/reports/deliver';
-import { generateReport, REPORTS_BUCKET } from '../../shared/app/reports/generate';
-import { bucketName, getObjectBytes, ObjectNotFoundError } from '../../shared/adapters/s3';
+import { REPORT_LINK_SECONDS, reportFileLink, type ReportFileKind } from '../../shared/app/reports/files';
+import { generateReport } from '../../shared/app/reports/generate';
 import { NotFoundError } from '../../shared/domain/errors';
 import { monthAt } from '../../shared/domain/reports/month';
 import { REPORT_ID_PATTERN } from '../../shared/domain/reports/requests';
-import { httpApi, json, noContent } from '../../shared/http/idempotent-api';
+import { httpApi, json, noContent, type HttpResult } from '../../shared/http/idempotent-api';
+
 import { problem } from '../../shared/http/problem';
 import { getReport, listReports, reportSubscribers, type ReportRecord } from '../../shared/store/reports';
 
@@ -21,13 +23,16 @@ async function requireReport(id: string): Promise<ReportRecord> {
   return r;
 }
 
-async function file(r: ReportRecord, key: string): Promise<Buffer> {
-  try {
-    return await getObjectBytes(bucketName(REPORTS_BUCKET), key);
-  } catch (err) {
-    if (err instanceof ObjectNotFoundError) throw new NotFoundError(`The file of report ${r.id} has expired.`);
-    throw err;
-  }
+/** 303 See Other to a fresh presigned link (clients that follow redirects get the file), or the link as JSON. */
+async function fileLink(id: string, kind: ReportFileKind, asJson: boolean): Promise<HttpResult> {
+  const r = await requireReport(id);
+  const link = await reportFileLink(r, kind, REPORT_LINK_SECONDS, { mustExist: true });
+  if (asJson) return json(200, link, { 'cache-control': 'no-store' });
+  return {
+    statusCode: 303,
+    headers: { location: link.url, 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(link),
+  };
 }
 
 export const handler = httpApi(reportOperations, {
@@ -46,27 +51,8 @@ export const handler = httpApi(reportOperations, {
     return json(200, { items: p.items.map(view), nextCursor: p.nextCursor });
   },
   'GET /reports/{id}': async (req) => json(200, view(await requireReport(req.params.id!))),
-  'GET /reports/{id}/html': async (req) => {
-    const r = await requireReport(req.params.id!);
-    return {
-      statusCode: 200,
-      headers: { 'content-type': 'text/html; charset=utf-8', etag: `"${r.digest}-${r.revision}"` },
-      body: (await file(r, r.htmlKey)).toString('utf8'),
-    };
-  },
-  'GET /reports/{id}/pdf': async (req) => {
-    const r = await requireReport(req.params.id!);
-    return {
-      statusCode: 200,
-      headers: {
-        'content-type': 'application/pdf',
-        'content-disposition': `inline; filename="nocturne-report-${r.id}.pdf"`,
-        etag: `"${r.digest}-${r.revision}"`,
-      },
-      body: (await file(r, r.pdfKey)).toString('base64'),
-      isBase64Encoded: true,
-    };
-  },
+  'GET /reports/{id}/html': async (req) => fileLink(req.params.id!, 'html', req.input.query.link === 'true'),
+  'GET /reports/{id}/pdf': async (req) => fileLink(req.params.id!, 'pdf', req.input.query.link === 'true'),
   'GET /reports/subscribers': async (req) => {
     const q = req.input.query;
     return json(200, await reportSubscribers.list(q.limit, q.cursor));

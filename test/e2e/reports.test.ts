@@ -1,7 +1,9 @@
 // Monthly operations and SLA reports end to end through the local runtime (one runtime): the demo
 // has last month's report; an on-demand report of the demo month names the demo services in its
 // HTML, its PDF parses back, and the notifications topic got exactly one message for it, also when
-// the request is retried; subscribers CRUD; bad input is a 4xx naming the field.
+// the request is retried; the files come through presigned S3 links (a 303 to a link that downloads
+// without a token, the link as JSON, a week-long link in the delivered message); subscribers CRUD;
+// bad input is a 4xx naming the field.
 import { PDFDocument } from 'pdf-lib';
 import { previousMonth, monthAt } from '../../shared/domain/reports/month';
 import { startTestRuntime, type TestRuntime } from '../support/local';
@@ -81,6 +83,60 @@ it('generates the demo month on demand: HTML with the demo services, a PDF that 
 
   const one = await call('GET', `/reports/${id}`, VIEWER);
   expect(one.body).toMatchObject({ id, revision: 2, links: { pdf: expect.stringContaining(`/reports/${id}/pdf`) } });
+});
+
+it('serves the files through presigned S3 links that download without a token', async () => {
+  const id = `${previousMonth(started, 'UTC')}-utc`;
+  const res = await fetch(`${rt.url}/reports/${id}/pdf`, {
+    headers: { authorization: `Bearer ${VIEWER}` },
+    redirect: 'manual',
+  });
+  expect(res.status).toBe(303);
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  const location = res.headers.get('location')!;
+  expect(location).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Expires=900&.*X-Amz-Signature=[0-9a-f]{64}/);
+  const body = (await res.json()) as Json;
+  expect(body).toMatchObject({ url: location, contentType: 'application/pdf', bytes: expect.any(Number) });
+  const lifetime = Date.parse(body.expiresAt) - Date.now();
+  expect(lifetime).toBeGreaterThan(14 * 60_000);
+  expect(lifetime).toBeLessThanOrEqual(15 * 60_000);
+
+  const file = await fetch(location); // no token: the link is the permission
+  expect(file.status).toBe(200);
+  expect(file.headers.get('content-type')).toBe('application/pdf');
+  expect(file.headers.get('content-disposition')).toBe(`inline; filename="nocturne-report-${id}.pdf"`);
+  const bytes = Buffer.from(await file.arrayBuffer());
+  expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  expect(bytes.length).toBe(body.bytes);
+
+  // ?link=true: the link as JSON (e.g. for the board to open in a new tab).
+  const link = await call('GET', `/reports/${id}/html?link=true`, VIEWER);
+  expect(link.status).toBe(200);
+  expect(link.body).toMatchObject({ contentType: 'text/html; charset=utf-8', url: expect.stringContaining('X-Amz-') });
+  const html = await fetch(link.body.url);
+  expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(await html.text()).toContain('<svg');
+
+  // The delivered message carries week-long links that download as well.
+  const month = monthAt(started, 'UTC');
+  const [message] = reportMessages(`${month}-utc`);
+  const pdfLink = /PDF: +(http:\/\/127\.0\.0\.1\S+)/.exec(message!.message)?.[1];
+  expect(pdfLink).toMatch(/X-Amz-Expires=604800&/);
+  const mailed = await fetch(pdfLink!);
+  expect(
+    Buffer.from(await mailed.arrayBuffer())
+      .subarray(0, 5)
+      .toString('latin1'),
+  ).toBe('%PDF-');
+
+  // Unknown report: 404 problem+json; a bad link value: 400 naming it; no token: 401.
+  const missing = await call('GET', '/reports/2026-01-nowhere/pdf', VIEWER);
+  expect(missing.status).toBe(404);
+  expect(missing.headers.get('content-type')).toMatch(/problem\+json/);
+  const badLink = await call('GET', `/reports/${id}/pdf?link=yes`, VIEWER);
+  expect([400, 422]).toContain(badLink.status);
+  expect(badLink.body.errors.map((e: Json) => e.field)).toContain('link');
+  expect((await fetch(`${rt.url}/reports/${id}/pdf`, { redirect: 'manual' })).status).toBe(401);
 });
 
 it('keeps subscribers (admin only) and refuses bad input with the field named', async () => {

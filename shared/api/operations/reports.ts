@@ -45,6 +45,32 @@ const generated = reportSchema.extend({
     skipped: z.array(z.string()).describe('Channels that had these figures already'),
   }),
 });
+const fileLink = z
+  .object({
+    url: z
+      .string()
+      .describe('Presigned S3 GET URL: anyone holding it may download the file until expiresAt, no token needed.'),
+    expiresAt: z
+      .string()
+      .describe('When the link stops working (15 minutes; earlier if the signing credentials expire first).'),
+    contentType: z.string(),
+    bytes: z.number().int(),
+  })
+  .meta({ id: 'ReportFileLink' });
+const fileQuery = z.object({
+  link: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: answer 200 with the link as JSON instead of redirecting to it (e.g. to open it in a new tab).'),
+});
+const fileResponses = (type: string) => ({
+  200: { description: `With ?link=true: the presigned link to the ${type} file`, schema: fileLink },
+  303: {
+    description: `See Other: Location is the presigned link to the ${type} file (the body has the same link as JSON). Clients following it must not forward the Authorization header (curl -L, fetch and browsers do not, across hosts).`,
+    schema: fileLink,
+  },
+  ...errors(400, 401, 403, 404),
+});
 const subscriber = z
   .object({
     id: z.string(),
@@ -94,20 +120,24 @@ export const reportOperations = [
   {
     method: 'get',
     path: '/reports/{id}/html',
-    summary: 'The report as one self-contained HTML page (inline CSS and SVG charts)',
+    summary:
+      'The report as one self-contained HTML page (inline CSS and SVG charts): a 303 to a presigned S3 link valid 15 minutes, or that link as JSON with ?link=true',
     tag,
     auth: 'jwt',
     role: 'viewer',
-    responses: { 200: { description: 'text/html' }, ...errors(401, 403, 404) },
+    query: fileQuery,
+    responses: fileResponses('text/html'),
   },
   {
     method: 'get',
     path: '/reports/{id}/pdf',
-    summary: 'The report as PDF',
+    summary:
+      'The report as PDF: a 303 to a presigned S3 link valid 15 minutes (curl -L, browsers and fetch follow it), or that link as JSON with ?link=true',
     tag,
     auth: 'jwt',
     role: 'viewer',
-    responses: { 200: { description: 'application/pdf' }, ...errors(401, 403, 404) },
+    query: fileQuery,
+    responses: fileResponses('application/pdf'),
   },
   {
     method: 'get',

@@ -1,4 +1,7 @@
-// Delivering a report: a message with its links on the `notifications` topic (both runtimes), and,
+// Delivering a report: a message with its links on the `notifications` topic (both runtimes): the
+// API's (they always work, with a token) and presigned S3 links to the files (anyone holding the
+// message may open them until they expire: a week, or less when the signing credentials expire
+// first — files.ts), and,
 // where the deployment names an SES sender (REPORTS_EMAIL_FROM), one e-mail per subscriber of the
 // report's time zone with the HTML as body and the PDF attached. Each (figures digest, channel) is
 // claimed in the table before it is sent and given back if sending fails: a retried run sends only
@@ -7,6 +10,7 @@ import { sendEmail } from '../../adapters/email';
 import { getNotifier } from '../../adapters/notifier';
 import { monthName } from '../../domain/reports/document';
 import { claimDelivery, releaseDelivery, reportSubscribers, type ReportRecord } from '../../store/reports';
+import { REPORT_DELIVERY_LINK_SECONDS, reportFileLink, type ReportFileLink } from './files';
 
 export const TOPIC_CHANNEL = 'topic:notifications';
 
@@ -22,14 +26,20 @@ export function reportLinks(id: string): { html: string; pdf: string; json: stri
   return { html: `${base}/reports/${id}/html`, pdf: `${base}/reports/${id}/pdf`, json: `${base}/reports/${id}` };
 }
 
-function summaryText(r: ReportRecord): string {
+function summaryText(r: ReportRecord, files: { html: ReportFileLink; pdf: ReportFileLink }): string {
   const s = r.summary;
   const links = reportLinks(r.id);
+  const until = files.html.expiresAt < files.pdf.expiresAt ? files.html.expiresAt : files.pdf.expiresAt;
   return [
     `Operations and SLA report for ${monthName(r.month)} (${r.timeZone})${r.complete ? '' : ', month still running'}.`,
     `Availability ${s.availabilityPercent.toFixed(3)} % over ${s.services} services; ${s.downtimeMinutes} minutes of downtime; ${s.incidents} incidents; SLOs met ${s.slosMet} of ${s.slos}.`,
     s.slaBreached.length ? `SLA breached: ${s.slaBreached.join(', ')}.` : 'Every service met its SLA.',
     '',
+    `Download (no login needed; these links work until ${until}):`,
+    `HTML: ${files.html.url}`,
+    `PDF:  ${files.pdf.url}`,
+    '',
+    'Through the ops API (any time, with a token; answers with a fresh download link):',
     `HTML: ${links.html}`,
     `PDF:  ${links.pdf}`,
   ].join('\n');
@@ -56,7 +66,11 @@ export async function deliverReport(
 ): Promise<Delivery> {
   const d: Delivery = { sent: [], skipped: [] };
   const subject = `Nocturne operations report ${monthName(r.month)} (${r.timeZone})`;
-  const text = summaryText(r);
+  const [htmlLink, pdfLink] = await Promise.all([
+    reportFileLink(r, 'html', REPORT_DELIVERY_LINK_SECONDS),
+    reportFileLink(r, 'pdf', REPORT_DELIVERY_LINK_SECONDS),
+  ]);
+  const text = summaryText(r, { html: htmlLink, pdf: pdfLink });
   await once(
     r,
     TOPIC_CHANNEL,
