@@ -61,7 +61,7 @@ export function lazyTimerHandlers(features: TimerFeature[]): Record<string, Time
       all[kind] = async (timer, now) => {
         const handler = (await load())[kind];
         if (!handler) throw new Error(`Timer kind "${kind}" is listed for ${f.feature} but it has no handler for it.`);
-        await handler(timer, now);
+        return handler(timer, now); // its outcome too ('moved': the sweeper keeps the timer)
       };
     }
   }
