@@ -1,14 +1,8 @@
 // A report's files through presigned S3 links: the API answers with a short-lived link (the file
 // then comes from S3, not through the Lambda and API Gateway, which cap responses at 6 MB and
 // base64-encode binaries), and the delivery carries links that last as long as SigV4 allows.
-import {
-  bucketName,
-  headObject,
-  MAX_PRESIGNED_SECONDS,
-  ObjectNotFoundError,
-  presignGet,
-  type PresignedLink,
-} from '../../adapters/s3';
+import { bucketName, headObject, ObjectNotFoundError } from '../../adapters/s3';
+import { MAX_PRESIGNED_SECONDS, presignGet, type PresignedLink } from '../../adapters/s3-presign';
 import { NotFoundError } from '../../domain/errors';
 import { REPORTS_BUCKET } from '../../domain/reports/requests';
 import type { ReportRecord } from '../../store/reports';
