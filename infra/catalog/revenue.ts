@@ -31,7 +31,7 @@ export const revenueFeature: CatalogFeature = {
     {
       name: 'ra-extract',
       description:
-        "RA Extract daemon (to generic format): every 15 minutes, writes each partner's findings (results/<period>/findings.csv) to the RA bucket outbox/<partner>/, envelope-encrypted; reports each run to the job registry.",
+        "RA Extract daemon (to generic format): every 15 minutes, writes each partner's findings (each period's current stored run; an operator's results/<period>/findings.csv for a period without one) to the RA bucket outbox/<partner>/, envelope-encrypted; reports each run to the job registry.",
       entry: 'functions/ra-extract/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 120,
@@ -105,8 +105,6 @@ export const revenueFeature: CatalogFeature = {
       timeoutSeconds: 300,
       table: 'readwrite',
       buckets: { [RA_BUCKET]: 'readwrite' },
-      // The period's findings.csv for Extract is sealed with the RA key.
-      keys: { [RA_KEY]: 'encrypt' },
       triggers: [],
     },
   ],

@@ -357,6 +357,19 @@ export async function latestRunSummaries(
     .map(({ period, runId, completedAt, summary, currency }) => ({ period, runId, completedAt, summary, currency }));
 }
 
+/** Every period with a current run, and that run's id (what Extract sends partners). */
+export async function currentRuns(): Promise<Array<{ period: string; runId: string }>> {
+  const items = await queryAll({
+    what: 'RA current runs',
+    pk: k.periodList(),
+    index: 'gsi1',
+    projection: '#period, runId',
+    projectionNames: { '#period': 'period' },
+    max: 100_000,
+  });
+  return items.map((i) => ({ period: String(i.period), runId: String(i.runId) }));
+}
+
 /**
  * Daily volumes of these periods (the anomaly baseline): the current run's where a period has one,
  * else the period's imported volume history (days from before the stored runs), else none.

@@ -3,7 +3,8 @@
 // stop it; a tampered or wrongly keyed file is refused whole with an alert; a retried load
 // produces the same batches once; every run is a ping of the `ra-load` job, whose Normal probe
 // fires when too many lines are in error. Extract writes each partner's findings to outbox/, sealed,
-// once per content of its source. Balance reconciliation compares the OCS balance file of a bill
+// once per source: a period's current stored run (a run superseded while read is never sent), or an
+// operator's results file for a period without one. Balance reconciliation compares the OCS balance file of a bill
 // cycle with what we sell each customer: findings, an alert and one ticket, both resolved (once) by a
 // later clean file of the cycle.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,16 @@ import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/alerts';
 import type { LoadManifest } from '../../shared/domain/revenue/files';
 import { getLiveAlert } from '../../shared/store/alerts';
 import { getJob } from '../../shared/store/probe-jobs';
+import {
+  deleteFindings,
+  insertRun,
+  listFindings,
+  makeCurrent,
+  putFindings,
+  type RaRun,
+} from '../../shared/store/revenue';
+import { mergeResults } from '../../shared/domain/revenue/summary';
+import type { Finding } from '../../shared/domain/revenue/types';
 import { startLocalS3, type LocalS3 } from '../../infra/local/s3';
 import { useOwnTable } from '../support/store';
 
@@ -281,6 +292,100 @@ describe('RA Extract daemon', () => {
       ['auditor', 0],
       ['mno-a', 1],
     ]);
+  });
+
+  describe("from the period's current stored run", () => {
+    const period = '2026-11-27';
+    const HEADER_ROW = 'record_id,class,billing_quantity,network_quantity,billing_charge,network_charge,value';
+    const finding = (recordId: string, cls: Finding['class'], value: number): Finding => {
+      const side = { recordId, subscriber: '4917001', service: 'voice' as const, direction: 'mo' };
+      const at = `${period}T10:00:00Z`;
+      return {
+        ...side,
+        class: cls,
+        value,
+        network: { ...side, startTime: at, quantity: 60, charge: value },
+        ...(cls === 'missing_in_billing' ? {} : { billing: { ...side, startTime: at, quantity: 60, charge: 0.1 } }),
+      };
+    };
+    /** A completed run of the period with these findings; current unless `current` is false. */
+    async function storeRun(seq: string, findings: Finding[], current = true): Promise<RaRun> {
+      const run: RaRun = {
+        id: `${period}-${seq}`,
+        period,
+        status: 'succeeded',
+        trigger: { kind: 'api', by: 'test' },
+        startedAt: `${period}T23:00:00Z`,
+        version: 1,
+      };
+      await insertRun(run);
+      await putFindings(run.id, 0, findings, run.startedAt);
+      if (current) await supersedeWith(run);
+      return run;
+    }
+    /** What Summarize does: the run becomes current, the replaced run's findings go. */
+    async function supersedeWith(run: RaRun): Promise<void> {
+      const { replaced } = await makeCurrent(run, {
+        completedAt: run.startedAt,
+        summary: mergeResults([]),
+        volumes: [],
+        controls: [],
+      });
+      if (replaced) await deleteFindings(replaced);
+    }
+    const partnerFile = () => outbox('outbox/mno-a/findings-2026-11-27.csv');
+    const ofPeriod = (r: Awaited<ReturnType<typeof extract>>) =>
+      r.written.filter((w) => w.period === period).map((w) => [w.partner, w.runId, w.rows]);
+
+    it("writes the current run's findings, once per run", async () => {
+      const a = await storeRun('0001', [finding('a1', 'missing_in_billing', 0.4), finding('a2', 'rating_error', 0.4)]);
+      expect(ofPeriod(await extract())).toEqual([
+        ['auditor', a.id, 1],
+        ['mno-a', a.id, 2],
+      ]);
+      expect(await partnerFile()).toEqual([
+        HEADER_ROW,
+        'a1,missing_in_billing,,60,,0.4,0.4',
+        'a2,rating_error,60,60,0.1,0.4,0.4',
+      ]);
+      expect(ofPeriod(await extract())).toEqual([]);
+    });
+
+    it("a re-run's findings replace the superseded run's in the partner file", async () => {
+      const b = await storeRun('0002', [finding('b1', 'rating_error', 0.7)]);
+      expect(ofPeriod(await extract())).toEqual([
+        ['auditor', b.id, 1],
+        ['mno-a', b.id, 1],
+      ]);
+      expect(await partnerFile()).toEqual([HEADER_ROW, 'b1,rating_error,60,60,0.1,0.7,0.7']);
+    });
+
+    it('never sends a run that was superseded while its findings were read: the next pass sends its replacement', async () => {
+      // C replaces B and is not sent yet; D replaces C while Extract pages C's findings.
+      const c = await storeRun('0003', [finding('c1', 'rating_error', 0.5), finding('c2', 'rating_error', 0.6)]);
+      const d = await storeRun('0004', [finding('d1', 'missing_in_billing', 0.9)], false);
+      // D completes as Summarize does it: it becomes current, then C's findings are deleted.
+      clock += 15 * 60_000;
+      const r = await extractResults({
+        bucket,
+        keyId: KEY,
+        now: new Date(clock),
+        listFindings: async (runId, filter, page) => {
+          const first = await listFindings(runId, filter, page);
+          if (runId === c.id) await supersedeWith(d);
+          return first;
+        },
+      });
+      expect(r.moved).toEqual([period]);
+      expect(ofPeriod(r)).toEqual([]);
+      expect(await partnerFile()).toEqual([HEADER_ROW, 'b1,rating_error,60,60,0.1,0.7,0.7']);
+      const next = await extract();
+      expect(ofPeriod(next)).toEqual([
+        ['auditor', d.id, 0],
+        ['mno-a', d.id, 1],
+      ]);
+      expect(await partnerFile()).toEqual([HEADER_ROW, 'd1,missing_in_billing,,60,,0.9,0.9']);
+    });
   });
 
   it('fails the run, naming the field, when a partner configuration is wrong', async () => {

@@ -26,15 +26,13 @@ import {
   type UsageRecord,
 } from '../../domain/revenue/types';
 import { ConflictError, ValidationError } from '../../domain/errors';
-import { EnvelopeError, keyIdOf, openEnvelope, sealEnvelope } from '../../adapters/envelope';
-import { FINDINGS_HEADER, findingRow } from '../../domain/revenue/findings-csv';
+import { EnvelopeError, keyIdOf, openEnvelope } from '../../adapters/envelope';
 import { bucketName, deleteObject, getObjectBytes, listObjects, putObject } from '../../adapters/s3';
 import { UsageErrorLog, readUsageRecords } from '../../adapters/usage-files';
 import { raKeys, type LoadManifest } from '../../domain/revenue/files';
 import { logger } from '../../observability/logger';
 import {
   deleteFindings,
-  listFindings,
   getRun,
   getSettings,
   insertRun,
@@ -376,25 +374,10 @@ export async function summarizeRun(
     logger.info('RA run replaced', { period: run.period, runId: run.id, replaced, findingsDeleted: deleted });
   }
   await removeIntermediates(input.split.bucket, run.id);
-  // Only the period's current run speaks for the controls and the result file (an older overlapping re-run does not).
-  if (replaced !== run.id) {
-    await writeResultFile(input.split.bucket, run);
-    await syncControls(run, settings.controls, now);
-  }
+  // Only the period's current run speaks for the controls (an older overlapping re-run does not);
+  // Extract sends partners the period's current run's findings from the store.
+  if (replaced !== run.id) await syncControls(run, settings.controls, now);
   return { runId: run.id, status: replaced === run.id ? 'superseded' : 'succeeded' };
-}
-
-/** The period's findings as findings.csv, sealed with the RA key, where Extract picks them up for partners. */
-async function writeResultFile(bucket: string, run: RaRun): Promise<void> {
-  const rows = [FINDINGS_HEADER];
-  let cursor: string | undefined;
-  do {
-    const page = await listFindings(run.id, {}, { limit: 1000, cursor });
-    for (const f of page.items) rows.push(findingRow(f));
-    cursor = page.nextCursor;
-  } while (cursor);
-  const sealed = await sealEnvelope(Buffer.from(rows.join('\n') + '\n'), keyIdOf(RA_KEY));
-  await putObject(bucket, raKeys.results(run.period), sealed);
 }
 
 async function removeIntermediates(bucket: string, runId: string): Promise<void> {
