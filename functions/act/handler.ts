@@ -3,39 +3,19 @@
 // until it expires). GET only shows what the link will do with a confirm button, so mail-client
 // link scanners and previews that fetch links act on nothing; POST (the button) acts, through the
 // same incident actions as the ops API. A bad, changed or expired link gets a 4xx problem+json.
-import { ActLinkError, verifyLink, type ActLink } from '../../shared/domain/oncall/links';
+import { verifyLink, type ActLink } from '../../shared/domain/oncall/links';
 import { actOperations } from '../../shared/api/operations/oncall';
-import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/api';
-import { HttpProblem, PROBLEM_BASE, problem } from '../../shared/http/problem';
+import { httpApi, json, type HttpRequest } from '../../shared/http/api';
+import { htmlResult as html, verifiedLink, wantsHtml } from '../../shared/http/link-pages';
+import { problem } from '../../shared/http/problem';
 import { acknowledgeIncident, resolveIncident } from '../../shared/app/incidents/actions';
 import { actLinkSecrets } from '../../shared/app/oncall/page-links';
 import { getIncident } from '../../shared/store/incidents';
 import { users } from '../../shared/store/oncall';
 import { confirmationPage, donePage } from './pages';
 
-function linkOf(req: HttpRequest): ActLink {
-  try {
-    return verifyLink(req.params.token ?? '', actLinkSecrets(), req.now);
-  } catch (err) {
-    if (!(err instanceof ActLinkError)) throw err;
-    if (err.fault === 'expired')
-      throw new HttpProblem(410, 'Link expired', err.message, { type: `${PROBLEM_BASE}link-expired` });
-    if (err.fault === 'signature') throw problem(403, err.message);
-    throw problem(400, err.message);
-  }
-}
-
-const HTML_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-robots-tag': 'noindex',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-};
-
-const html = (statusCode: number, body: string): HttpResult => ({ statusCode, headers: HTML_HEADERS, body });
-const wantsHtml = (req: HttpRequest) => /text\/html/.test(req.headers.accept ?? '');
+const linkOf = (req: HttpRequest): ActLink =>
+  verifiedLink(() => verifyLink(req.params.token ?? '', actLinkSecrets(), req.now));
 
 export const handler = httpApi(actOperations, {
   'GET /act/{token}': async (req) => {

@@ -1,20 +1,13 @@
 // The two small HTML pages behind an action link: "confirm" (GET) and "done" (POST from a browser).
 import type { ActLink } from '../../shared/domain/oncall/links';
 import type { Incident } from '../../shared/store/incidents';
-
-const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml as escape } from '../../shared/domain/html';
+import { linkPage } from '../../shared/http/link-pages';
 
 const verb = (a: ActLink['action']) => (a === 'acknowledge' ? 'Acknowledge' : 'Resolve');
 
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
-<title>${escape(title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:0;padding:2rem 1rem;background:#f5f5f7;color:#1d1d1f}main{max-width:32rem;margin:auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 4px #0002}
-h1{font-size:1.3rem;margin-top:0}.sev{font-weight:700}button{font-size:1.1rem;padding:.8rem 1.4rem;border:0;border-radius:8px;background:#0a66c2;color:#fff;width:100%}.note{color:#666;font-size:.85rem}</style>
-</head><body><main>${body}</main></body></html>`;
-}
+const layout = (title: string, body: string) =>
+  linkPage(title, body, '.sev{font-weight:700}button{background:#0a66c2}');
 
 function applies(link: ActLink, i: Incident): string | undefined {
   if (i.status === 'resolved') return `Incident #${i.number} is already resolved.`;

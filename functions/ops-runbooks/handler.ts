@@ -11,12 +11,12 @@ import {
   pendingApproval,
   startRun,
 } from '../../shared/app/runbooks/runs';
-import { ActLinkError } from '../../shared/domain/oncall/links';
 import { render } from '../../shared/domain/runbooks/definition';
 import { verifyApprovalLink, type ApprovalLink } from '../../shared/domain/runbooks/approval-links';
 import { saveRunbook } from '../../shared/app/runbooks/definitions';
-import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/idempotent-api';
-import { HttpProblem, PROBLEM_BASE, problem } from '../../shared/http/problem';
+import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
+import { htmlResult as html, verifiedLink, wantsHtml } from '../../shared/http/link-pages';
+import { problem } from '../../shared/http/problem';
 import { requireIncident } from '../../shared/store/incidents';
 import { users } from '../../shared/store/oncall';
 import {
@@ -38,17 +38,8 @@ const view = ({ approval, ...run }: RunbookRun) => ({
     : {}),
 });
 
-function linkOf(req: HttpRequest): ApprovalLink {
-  try {
-    return verifyApprovalLink(req.params.token ?? '', actLinkSecrets(), req.now);
-  } catch (err) {
-    if (!(err instanceof ActLinkError)) throw err;
-    if (err.fault === 'expired')
-      throw new HttpProblem(410, 'Link expired', err.message, { type: `${PROBLEM_BASE}link-expired` });
-    if (err.fault === 'signature') throw problem(403, err.message);
-    throw problem(400, err.message);
-  }
-}
+const linkOf = (req: HttpRequest): ApprovalLink =>
+  verifiedLink(() => verifyApprovalLink(req.params.token ?? '', actLinkSecrets(), req.now));
 
 /** The approval the link answers, still pending, for a person who may answer it (4xx otherwise; nothing changes). */
 async function pendingFor(link: ApprovalLink) {
@@ -59,16 +50,6 @@ async function pendingFor(link: ApprovalLink) {
     throw err;
   }
 }
-
-const HTML_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-robots-tag': 'noindex',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-};
-const html = (statusCode: number, body: string): HttpResult => ({ statusCode, headers: HTML_HEADERS, body });
 
 export const handler = httpApi(runbookOperations, {
   'PUT /runbooks/{id}': async (req) => {
@@ -154,7 +135,7 @@ export const handler = httpApi(runbookOperations, {
       throw err;
     }
     const stepId = (await requireRunbook(run.runbookId, run.runbookVersion)).steps[link.stepIndex]!.id;
-    if (/text\/html/.test(req.headers.accept ?? ''))
+    if (wantsHtml(req))
       return html(200, donePage(link, { runbookName: run.runbookName, stepId, incidentNumber: run.incidentNumber }));
     return json(200, {
       decision: link.decision,

@@ -1,10 +1,7 @@
 // The report document as one self-contained HTML page: inline CSS, charts as inline SVG drawn from
 // the figures, no script, no external resource (it opens from an e-mail or a file as it is).
+import { escapeHtml } from '../html';
 import type { Bar, Block, ReportDocument, Tone } from './document';
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 const COLORS: Record<Tone, string> = { good: '#2e7d32', bad: '#c62828', neutral: '#1565c0' };
 

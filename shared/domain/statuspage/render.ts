@@ -1,4 +1,5 @@
 // The status page rendered, pure: Statuspage API v2 JSON, a plain HTML page and an Atom feed.
+import { escapeHtml } from '../html';
 import { pageStatus, type Component, type PublicIncident } from './model';
 
 export interface PageInfo {
@@ -104,9 +105,6 @@ export function incidentsJson(p: PageInfo, components: Component[], incidents: P
     incidents: incidents.slice(0, 50).map(incidentJson(p, components)),
   };
 }
-
-export const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c as '&']);
 
 const LABEL: Record<string, string> = {
   operational: 'Operational',
