@@ -31,7 +31,7 @@ export const revenueFeature: CatalogFeature = {
     {
       name: 'ra-extract',
       description:
-        "RA Extract daemon (to generic format): every 15 minutes, writes each partner's findings (each period's current stored run; an operator's results/<period>/findings.csv for a period without one) to the RA bucket outbox/<partner>/, envelope-encrypted; reports each run to the job registry.",
+        "RA Extract daemon: every 15 minutes, writes each period's current run's findings (or an operator's results/<period>/findings.csv) to outbox/<partner>/, envelope-encrypted; reports to the job registry.",
       entry: 'functions/ra-extract/handler.ts',
       memoryMb: 512,
       timeoutSeconds: 120,

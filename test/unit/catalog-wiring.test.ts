@@ -117,3 +117,12 @@ describe('Idempotency-Key on create routes', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('what AWS accepts', () => {
+  it("every function's description fits Lambda's 256 characters (a longer one fails synthesis)", () => {
+    const long = catalog.functions
+      .filter((f) => (f.description ?? '').length > 256)
+      .map((f) => `${f.name}: ${f.description!.length}`);
+    expect(long).toEqual([]);
+  });
+});
