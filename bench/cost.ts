@@ -12,16 +12,14 @@
 // Counts do not depend on the machine's load (times do); docs/cost.md turns them into dollars.
 // Prints one JSON line.
 import type { AmAlert } from '../test/support/alertmanager';
-import { amPayload } from '../test/support/alertmanager';
 import { setRules } from '../test/support/incidents';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../functions/timer-sweeper/registry';
 import { currentInvocation } from '../infra/local/lambda';
 import { addDynamoClientConfigurer } from '../shared/store/client';
-import { round, startBench } from './support';
+import { postAlerts, round, startBench } from './support';
 
 const N = Number(process.env.BENCH_ALERTS ?? 20);
-const TOKEN = 'demo-alertmanager-token';
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
 interface FnTally {
@@ -93,15 +91,7 @@ async function main(): Promise<void> {
     return publishSns(n);
   };
 
-  const post = async (alerts: AmAlert[]) => {
-    const r = await fetch(`${url}/hooks/demo-alertmanager`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(amPayload(alerts)),
-    });
-    await r.arrayBuffer();
-    if (r.status !== 202) throw new Error(`webhook answered ${r.status}`);
-  };
+  const post = (alerts: AmAlert[]) => postAlerts(url, alerts);
   const startsAt = new Date().toISOString();
   let seq = 0;
   // A changing summary: each delivery is a new payload (an identical re-delivery is cheaper: the

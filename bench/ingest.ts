@@ -2,14 +2,13 @@
 // prints one JSON line of figures (see README "Benchmarks"). Targets on this machine: at most
 // 1 DynamoDB write per repeated alert and 3 per new alert; p99 under 50 ms for requests of up
 // to 10 alerts at 200 alerts/s; webhook bundle under 300 KB; cold init under 150 ms.
-import { amPayload, type AmAlert } from '../test/support/alertmanager';
+import type { AmAlert } from '../test/support/alertmanager';
 import { measureBundles } from './bundles';
-import { percentile, requestsOf, round, sleep, startBench, writesOf } from './support';
+import { percentile, postAlerts as post, requestsOf, round, sleep, startBench, writesOf } from './support';
 
 const TOTAL = Number(process.env.BENCH_ALERTS ?? 20000);
 const KEYS = 1000;
 const RATE = 200; // alerts per second in the steady phase
-const TOKEN = 'demo-alertmanager-token';
 
 let seq = 0;
 const alertFor = (key: number): AmAlert => ({
@@ -23,18 +22,6 @@ const alertFor = (key: number): AmAlert => ({
   summary: `bench ${key} seq ${seq++}`,
   startsAt: '2026-11-21T00:00:00Z',
 });
-
-async function post(url: string, alerts: AmAlert[]): Promise<number> {
-  const t = performance.now();
-  const r = await fetch(`${url}/hooks/demo-alertmanager`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(amPayload(alerts)),
-  });
-  await r.arrayBuffer();
-  if (r.status !== 202) throw new Error(`webhook answered ${r.status}`);
-  return performance.now() - t;
-}
 
 async function main(): Promise<void> {
   const env = await startBench();

@@ -9,36 +9,15 @@
 // storm incident (the demo allows 4 new incidents a minute).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { demoRules } from '../infra/local/demo/incidents';
 import { readJsonl } from '../infra/local/jsonl';
-import { documentClient, tableName } from '../shared/store/client';
 import { getRules, putRules } from '../shared/store/rules';
 import { amPayload } from '../test/support/alertmanager';
-import { percentile, round, sleep, startBench } from './support';
+import { percentile, round, scanType, sleep, startBench } from './support';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 24);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const GROUP_WAIT_MS = 30_000;
-
-async function scanType(type: string): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await documentClient().send(
-      new ScanCommand({
-        TableName: tableName(),
-        FilterExpression: '#t = :t',
-        ExpressionAttributeNames: { '#t': 'type' },
-        ExpressionAttributeValues: { ':t': type },
-        ExclusiveStartKey: start,
-      }),
-    );
-    out.push(...(r.Items ?? []));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
 
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 

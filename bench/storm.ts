@@ -3,13 +3,11 @@
 // out (target: at most 5 incidents, one notification each), p99 time from an alert being
 // received to its incident being stored, and DynamoDB requests per alert. One JSON line.
 import path from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { readJsonl } from '../infra/local/jsonl';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../functions/timer-sweeper/registry';
-import { documentClient, tableName } from '../shared/store/client';
 import { amPayload, type AmAlert } from '../test/support/alertmanager';
-import { percentile, requestsOf, round, sleep, startBench } from './support';
+import { percentile, requestsOf, round, scanType, sleep, startBench } from './support';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 500);
 const PER_HOST = 10;
@@ -27,25 +25,6 @@ const NAMES = [
   'ErrorRate',
 ];
 const SERVICES = Array.from({ length: 10 }, (_, i) => `edge-${i}`);
-
-async function scanAll(filter: string, values: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await documentClient().send(
-      new ScanCommand({
-        TableName: tableName(),
-        FilterExpression: filter,
-        ExpressionAttributeNames: { '#t': 'type' },
-        ExpressionAttributeValues: values,
-        ExclusiveStartKey: start,
-      }),
-    );
-    out.push(...(r.Items ?? []));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
 
 async function main(): Promise<void> {
   const env = await startBench();
@@ -86,8 +65,8 @@ async function main(): Promise<void> {
     await sweepOnce(() => new Date(Date.now() + 60_000), { handlers: timerHandlers });
     await env.rt.settle();
 
-    const dispositions = await scanAll('#t = :t', { ':t': 'AlertDisposition' });
-    const stored = await scanAll('#t = :t', { ':t': 'Alert' });
+    const dispositions = await scanType('AlertDisposition');
+    const stored = await scanType('Alert');
     const receivedAt = new Map(stored.map((a) => [a.id as string, Date.parse(a.firstReceivedAt as string)]));
     const lag = dispositions.map(
       (d) => Date.parse(d.at as string) - (receivedAt.get(d.alertId as string) ?? Date.parse(d.at as string)),

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../infra/local/dynamodb-local';
 import { currentInvocation } from '../infra/local/lambda';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';
-import { addDynamoClientConfigurer } from '../shared/store/client';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { addDynamoClientConfigurer, documentClient, tableName } from '../shared/store/client';
+import { amPayload, type AmAlert } from '../test/support/alertmanager';
 
 export interface BenchEnv {
   rt: LocalRuntime;
@@ -89,4 +91,37 @@ export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Every item of one `type` in the table (a scan: for checking a bench's outcome, not for speed). */
+export async function scanType(type: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await documentClient().send(
+      new ScanCommand({
+        TableName: tableName(),
+        FilterExpression: '#t = :t',
+        ExpressionAttributeNames: { '#t': 'type' },
+        ExpressionAttributeValues: { ':t': type },
+        ExclusiveStartKey: start,
+      }),
+    );
+    out.push(...(r.Items ?? []));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** One Alertmanager delivery to the demo integration; anything but 202 throws. Returns its latency (ms). */
+export async function postAlerts(url: string, alerts: AmAlert[]): Promise<number> {
+  const t = performance.now();
+  const r = await fetch(`${url}/hooks/demo-alertmanager`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer demo-alertmanager-token', 'content-type': 'application/json' },
+    body: JSON.stringify(amPayload(alerts)),
+  });
+  await r.arrayBuffer();
+  if (r.status !== 202) throw new Error(`webhook answered ${r.status}`);
+  return performance.now() - t;
 }
