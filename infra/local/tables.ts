@@ -4,6 +4,7 @@
 // stream, TTL), so data under .local/ survives restarts and schema additions.
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   UpdateTableCommand,
@@ -129,6 +130,23 @@ export async function ensureTables(
   try {
     for (const key of Object.keys(catalog.tables) as Array<keyof Catalog['tables']>)
       await ensureTable(client, names[key], catalog.tables[key], log);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Delete every catalog table under the given physical names (missing ones are fine). The tests use
+ * it so that one DynamoDB Local serving the whole suite does not carry every file's tables and
+ * stream records to the end of the run.
+ */
+export async function dropTables(endpoint: string, names: TableNames): Promise<void> {
+  const client = localDynamoClient(endpoint);
+  try {
+    for (const name of Object.values(names))
+      await client.send(new DeleteTableCommand({ TableName: name })).catch((err: Error) => {
+        if (err.name !== 'ResourceNotFoundException') throw err;
+      });
   } finally {
     client.destroy();
   }

@@ -163,6 +163,8 @@ it('a maintenance window silences a service: alerts are stored and linked, no in
   expect(alerts.items.some((a) => a.labels.alertname === 'OcsLinkDown')).toBe(true);
 });
 
-it('a storm of 2,000 alerts from 500 hosts opens at most 5 incidents, each announced once', async () => {
-  await stormOn(rt, 'storm', { hosts: 500, batch: 50, parallel: 1 });
+// Forty groups against a guard that lets a few incidents open a minute: the behaviour does not need
+// thousands of alerts (bench:storm drives the volume and asserts the same counts).
+it('a storm of 400 alerts from 100 hosts opens at most 5 incidents, each announced once', async () => {
+  await stormOn(rt, 'storm', { hosts: 100, batch: 50, parallel: 1 });
 }, 600_000);

@@ -8,19 +8,18 @@ import { catalog } from '../../infra/catalog';
 import { startTestRuntime } from '../support/local';
 import { stormOn } from '../support/storm';
 
-// 400 alerts (100 hosts) in batches of 10, not 2,000 in batches of 50: still forty groups for the
-// storm guard, and eight deliveries at a time against a burst of four, so the first rounds always
-// meet 429s; a delivery that runs out of time (503 + Retry-After) is retried too. With 8 x 50 alerts
-// on a loaded 2-core machine no try of a delivery could finish within the ingest's 8 s (the store,
-// shared with the incident engine, is slower than 50 alerts in 8 s), and before the ingest stopped
-// a delivery's writes once it had answered 503 each retry also ran beside the tries before it.
+// 160 alerts (40 hosts) in batches of 10: still forty groups for the storm guard, and eight
+// deliveries at a time against a burst of four, so the first rounds always meet 429s; a delivery that
+// runs out of time (503 + Retry-After) is retried too. Volume is bench:storm's job: with 2,000 alerts
+// in batches of 50 on a loaded 2-core machine no try of a delivery could finish within the ingest's
+// 8 s, and the suite's run time grew with the machine's load far faster than linearly.
 it('a storm whose deliveries are throttled (429 + Retry-After) and retried as Alertmanager does ends in the same incidents', async () => {
   // A gateway that lets 4 webhooks a second through: the sender meets 429s, waits and retries.
   const throttle = { ...catalog.throttle, webhookRateLimit: 4, webhookBurstLimit: 4 };
   const slow = await startTestRuntime({ seedDemo: true, catalog: { throttle } });
   try {
-    const deliveries = await stormOn(slow, 'throttled-storm', { hosts: 100, batch: 10, parallel: 8 });
-    expect(deliveries).toHaveLength(40);
+    const deliveries = await stormOn(slow, 'throttled-storm', { hosts: 40, batch: 10, parallel: 8 });
+    expect(deliveries).toHaveLength(16);
     expect(deliveries.flatMap((d) => d.retried)).toContain(429);
     expect(deliveries.every((d) => d.status === 202)).toBe(true);
   } finally {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readJsonl } from '../../infra/local/jsonl';
+import { dropTables, tableNamesFor } from '../../infra/local/tables';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../infra/local/runtime';
 import type { BusEventEnvelope } from '../../infra/local/event-bus';
 import type { SnsRecord } from '../../infra/local/sns';
@@ -42,9 +43,11 @@ export async function startTestRuntime(opts: Partial<LocalRuntimeOptions> = {}):
     );
   const ownDataDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? tempDataDir();
+  // Tables named here are this runtime's alone (a restart test passes its own prefix to both runtimes).
+  const ownTables = opts.tablePrefix ? undefined : tableNamesFor(uniqueTablePrefix());
   const rt = await startLocalRuntime({
     port: 0,
-    tablePrefix: uniqueTablePrefix(),
+    ...(ownTables && { tablePrefix: ownTables.main }),
     quiet: true,
     schedules: false,
     streamPollMs: 50,
@@ -64,6 +67,7 @@ export async function startTestRuntime(opts: Partial<LocalRuntimeOptions> = {}):
     async stop() {
       await stop();
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (ownTables) await dropTables(dynamoEndpoint, ownTables);
     },
     request(
       method: string,

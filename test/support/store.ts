@@ -31,13 +31,17 @@ export async function givenIntegration(
  */
 export function useOwnTable(): void {
   const previous = process.env.TABLE_NAME;
+  let name = '';
   beforeAll(async () => {
     const { ensureTables } = await import('../../infra/local/tables');
-    const name = `nocturne-own-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    name = `nocturne-own-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
     await ensureTables(process.env.AWS_ENDPOINT_URL_DYNAMODB!, { main: name, idempotency: `${name}-idem` });
     process.env.TABLE_NAME = name;
   });
-  afterAll(() => {
+  afterAll(async () => {
     process.env.TABLE_NAME = previous;
+    if (!name) return;
+    const { dropTables } = await import('../../infra/local/tables');
+    await dropTables(process.env.AWS_ENDPOINT_URL_DYNAMODB!, { main: name, idempotency: `${name}-idem` });
   });
 }
