@@ -137,6 +137,8 @@ async function previousResult<T>(ctx: OperationContext, operation: string): Prom
 /**
  * Commit `writes` and the operation record together. A replay answers the first result; a failed
  * condition on one of `writes` goes to `onConflict` (index of the write) to become a domain error.
+ * No read first: the operation record's own condition (attribute_not_exists) makes a replay fail the
+ * transaction, and only then is the first result read (one request per operation, not two).
  */
 async function commitOnce<T>(
   ctx: OperationContext,
@@ -145,8 +147,6 @@ async function commitOnce<T>(
   result: T,
   onConflict: (index: number) => Error,
 ): Promise<T> {
-  const before = await previousResult<T>(ctx, operation);
-  if (before) return before.result;
   try {
     await guard(operation, () =>
       documentClient().send(
@@ -157,7 +157,9 @@ async function commitOnce<T>(
   } catch (err) {
     if (!isTransactionConflict(err)) throw err;
     const codes = cancellationCodes(err);
-    if (codes[writes.length] === 'ConditionalCheckFailed') {
+    // A replay: the operation record exists (DynamoDB need not name every failed condition, so any
+    // failed condition looks for it before it becomes a domain error).
+    if (codes.includes('ConditionalCheckFailed')) {
       const again = await previousResult<T>(ctx, operation);
       if (again) return again.result;
     }
@@ -214,7 +216,7 @@ export interface CustomerPartition {
   ticketIds: string[];
 }
 
-export async function customerPartition(id: string): Promise<CustomerPartition> {
+export async function customerPartition(id: string, consistent = false): Promise<CustomerPartition> {
   const out: CustomerPartition = { subscriptions: [], services: [], ticketIds: [] };
   let start: Record<string, unknown> | undefined;
   do {
@@ -225,6 +227,7 @@ export async function customerPartition(id: string): Promise<CustomerPartition> 
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': k.customerPartition(id) },
           ExclusiveStartKey: start,
+          ConsistentRead: consistent || undefined,
         }),
       ),
     );

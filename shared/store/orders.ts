@@ -154,14 +154,17 @@ export class StaleOrderError extends ConflictError {
 /**
  * Load, decide, commit: `decide` gets the current order and returns the next one (or undefined for
  * no change); a concurrent writer (parallel saga steps) makes it run again on the fresh order.
+ * `known`: the order as the caller just read (or wrote) it; the first attempt decides on it without
+ * reading again (the commit's revision condition still refuses a stale one, which is then reloaded).
  */
 export async function updateOrder(
   id: string,
   decide: (o: ProductOrder) => ProductOrder | undefined,
   attempts = 8,
+  known?: ProductOrder,
 ): Promise<{ order: ProductOrder; changed: boolean }> {
   for (let i = 0; ; i++) {
-    const current = await requireOrder(id);
+    const current = i === 0 && known ? known : await requireOrder(id);
     const next = decide(current);
     if (!next) return { order: current, changed: false };
     try {

@@ -162,12 +162,17 @@ export async function placeOrder(
 export async function startExecution(order: ProductOrder): Promise<ProductOrder> {
   try {
     const arn = await orderExecutions().start(order.machine, order.execution.name, order.plan);
-    const { order: saved } = await updateOrder(order.id, (o) =>
-      o.execution.arn
-        ? undefined
-        : touch(o, new Date().toISOString(), {
-            execution: { ...o.execution, arn, startedAt: new Date().toISOString() },
-          }),
+    // Decided on the order as given first (no read): its revision condition catches a step that moved it.
+    const { order: saved } = await updateOrder(
+      order.id,
+      (o) =>
+        o.execution.arn
+          ? undefined
+          : touch(o, new Date().toISOString(), {
+              execution: { ...o.execution, arn, startedAt: new Date().toISOString() },
+            }),
+      undefined,
+      order,
     );
     return saved;
   } catch (err) {

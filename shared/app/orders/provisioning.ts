@@ -3,15 +3,16 @@
 // idempotent by its operation key) and the drivers (ocs, webhook, manual).
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { orderable, type DriverName } from '../../domain/provisioning/catalog';
-import { subscriptionState } from '../../domain/provisioning/customers';
+import { subscriptionState, type CustomerService } from '../../domain/provisioning/customers';
 import type { CustomerInfo, OfferingInfo } from '../../domain/orders/plan';
+import type { ChargingPlan } from '../../domain/provisioning/driver';
 import { documentClient, guard, tableName } from '../../store/client';
 import { customerPartition, getOrganization, getService } from '../../store/customers';
 import { provisioningKeys } from '../../store/keys';
 import { getProductOffering, getProductSpecification } from '../../store/product-catalog';
 import {
   addSubscription,
-  chargingPlanOf,
+  chargingPlanFrom,
   closeCustomerAccount,
   createCustomerAccount,
   removeCustomerAccount,
@@ -134,9 +135,15 @@ export const driverProvisioning: Provisioning = {
   },
   async runService(key, customerId, s, op, opts) {
     const driver = s.driver as DriverName;
-    const plan =
-      driver === 'ocs' && (op === 'provision' || op === 'modify') ? await chargingPlanOf(customerId) : undefined;
-    const current = opts.record || driver !== 'manual' ? await getService(customerId, s.serviceId, true) : undefined;
+    const needsPlan = driver === 'ocs' && (op === 'provision' || op === 'modify');
+    let plan: ChargingPlan | undefined;
+    let current: CustomerService | undefined;
+    if (needsPlan) {
+      // One consistent read of the customer's partition gives both the charging plan and the service.
+      const partition = await customerPartition(customerId, true);
+      plan = await chargingPlanFrom(partition);
+      current = partition.services.find((x) => x.id === s.serviceId);
+    } else if (opts.record || driver !== 'manual') current = await getService(customerId, s.serviceId, true);
     const r = await runDriver(driver, op, {
       operationKey: key,
       customerId,
@@ -154,7 +161,7 @@ export const driverProvisioning: Provisioning = {
     if (r.status === 'pending') return { ticketId: r.ticketId };
     const state = op === 'modify' ? undefined : STATE_AFTER[op];
     if (opts.record && current && state && current.state !== state)
-      await setServiceState(customerId, s.serviceId, state, ctx(`${key}:state`), { externalId: r.externalId });
+      await setServiceState(customerId, s.serviceId, state, ctx(`${key}:state`), { externalId: r.externalId, current });
     return {};
   },
   async setServiceState(key, customerId, serviceId, state) {

@@ -61,16 +61,26 @@ const actorOf = (input: { kind: string }): OrderActor => ({ type: 'workflow', id
 const key = (orderId: string, ...parts: string[]) => [orderId, ...parts].join(':');
 const now = () => new Date().toISOString();
 
-/** A forward step may start: moves the order to inProgress, stops when it is being cancelled. */
-async function begin(input: { orderId: string; kind: string }, step: string): Promise<ProductOrder> {
-  const order = await requireOrder(input.orderId);
+/**
+ * A forward step may start: moves the order to inProgress, stops when it is being cancelled.
+ * `known`: the order as this step just wrote it (not read again).
+ */
+async function begin(
+  input: { orderId: string; kind: string },
+  step: string,
+  known?: ProductOrder,
+): Promise<ProductOrder> {
+  const order = known ?? (await requireOrder(input.orderId));
   if (stepGate(order) === 'cancelled')
     throw new OrderCancelledError(`${step}: the order ${order.id} is being cancelled`);
   const moved = stepStarted(order, now(), actorOf(input), step);
   if (!moved) return order;
   return (
-    await updateOrder(order.id, (o) =>
-      stepGate(o) === 'cancelled' ? undefined : stepStarted(o, now(), actorOf(input), step),
+    await updateOrder(
+      order.id,
+      (o) => (stepGate(o) === 'cancelled' ? undefined : stepStarted(o, now(), actorOf(input), step)),
+      undefined,
+      order,
     )
   ).order;
 }
@@ -303,8 +313,8 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       }
       case 'manualDone': {
         const s = input.service!;
-        await updateOrder(input.orderId, (o) => manualStepDone(o, s.key, now(), actorOf(input)));
-        await begin(input, step);
+        const { order } = await updateOrder(input.orderId, (o) => manualStepDone(o, s.key, now(), actorOf(input)));
+        await begin(input, step, order);
         const state = stateAfter[s.op];
         if (state) await provisioning.setServiceState(k(s.key), customer.id, s.serviceId, state);
         return {};
@@ -325,21 +335,31 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         return {};
       }
       case 'commit': {
-        await begin(input, step);
-        await updateOrder(input.orderId, (o) => {
-          if (stepGate(o) === 'cancelled')
-            throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
-          return passPointOfNoReturn(o, now());
-        });
+        const order = await begin(input, step);
+        await updateOrder(
+          input.orderId,
+          (o) => {
+            if (stepGate(o) === 'cancelled')
+              throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
+            return passPointOfNoReturn(o, now());
+          },
+          undefined,
+          order,
+        );
         return {};
       }
       case 'finalBill': {
-        await begin(input, step);
-        await updateOrder(input.orderId, (o) => {
-          if (stepGate(o) === 'cancelled')
-            throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
-          return passPointOfNoReturn(o, now());
-        });
+        const order = await begin(input, step);
+        await updateOrder(
+          input.orderId,
+          (o) => {
+            if (stepGate(o) === 'cancelled')
+              throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
+            return passPointOfNoReturn(o, now());
+          },
+          undefined,
+          order,
+        );
         return {};
       }
       case 'notify':

@@ -23,12 +23,14 @@ import {
   getOrganization,
   getService,
   getSite,
+  OperationKeyReusedError,
   previousOperation,
   recordOperation,
   removeCustomer,
   removeService,
   removeSubscription,
   StaleServiceError,
+  type CustomerPartition,
   type OperationContext,
   type SubscriptionWithServices,
 } from '../../store/customers';
@@ -36,23 +38,43 @@ import { getProductOffering, getProductSpecification } from '../../store/product
 
 export type { OperationContext, SubscriptionWithServices };
 
-/** Create a customer account under an organization (and optionally a site of it). */
-export async function createCustomerAccount(input: CustomerInput, ctx: OperationContext): Promise<Customer> {
-  const replay = await previousOperation<Customer>('createCustomer', ctx);
-  if (replay) return replay.result;
-  const org = await getOrganization(input.organizationId);
-  if (!org)
-    throw new ValidationError('Unknown organization.', [
-      { field: 'organizationId', message: `no organization ${input.organizationId}` },
-    ]);
-  if (input.siteId) {
-    const site = await getSite(input.siteId);
-    if (!site || site.organizationId !== org.id)
-      throw new ValidationError('Unknown site.', [
-        { field: 'siteId', message: `no site ${input.siteId} in organization ${org.id}` },
-      ]);
+/**
+ * A replay of an operation answers its first result: looked up only when the call would fail
+ * (validation, a failed condition), so a first call costs no read of the operation record.
+ */
+async function orReplay<T>(operation: string, ctx: OperationContext, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    let replay: { result: T } | undefined;
+    try {
+      replay = await previousOperation<T>(operation, ctx);
+    } catch (readErr) {
+      // The key names another operation: that is the caller's error; a failed read leaves the first one.
+      throw readErr instanceof OperationKeyReusedError ? readErr : err;
+    }
+    if (replay) return replay.result;
+    throw err;
   }
-  return createCustomer({ ...input, realmId: org.realmId }, ctx);
+}
+
+/** Create a customer account under an organization (and optionally a site of it). */
+export function createCustomerAccount(input: CustomerInput, ctx: OperationContext): Promise<Customer> {
+  return orReplay('createCustomer', ctx, async () => {
+    const org = await getOrganization(input.organizationId);
+    if (!org)
+      throw new ValidationError('Unknown organization.', [
+        { field: 'organizationId', message: `no organization ${input.organizationId}` },
+      ]);
+    if (input.siteId) {
+      const site = await getSite(input.siteId);
+      if (!site || site.organizationId !== org.id)
+        throw new ValidationError('Unknown site.', [
+          { field: 'siteId', message: `no site ${input.siteId} in organization ${org.id}` },
+        ]);
+    }
+    return createCustomer({ ...input, realmId: org.realmId }, ctx);
+  });
 }
 
 export interface OrderableOffering {
@@ -89,12 +111,11 @@ export interface AddSubscriptionRequest {
 }
 
 /** Add a subscription to an offering, with one inactive service per feature of its specification. */
-export async function addSubscription(
-  req: AddSubscriptionRequest,
-  ctx: OperationContext,
-): Promise<SubscriptionWithServices> {
-  const replay = await previousOperation<SubscriptionWithServices>('addSubscription', ctx);
-  if (replay) return replay.result;
+export function addSubscription(req: AddSubscriptionRequest, ctx: OperationContext): Promise<SubscriptionWithServices> {
+  return orReplay('addSubscription', ctx, () => newSubscription(req, ctx));
+}
+
+async function newSubscription(req: AddSubscriptionRequest, ctx: OperationContext): Promise<SubscriptionWithServices> {
   const { offering, specification } = await requireOrderableOffering(req.offeringId);
   const { customer, subscriptions } = await customerPartition(req.customerId);
   if (!customer) throw new NotFoundError(`No customer with id ${req.customerId}.`);
@@ -142,36 +163,45 @@ export async function addSubscription(
 /**
  * Move a service to `state` (TMF638; illegal moves throw IllegalServiceTransitionError → 409).
  * `externalId` records the remote system's id once provisioned. The same state again is a no-op.
+ * `current` is the service as the caller just read it (consistently): the first attempt writes on
+ * it without reading again; the write's version condition and the operation record's condition
+ * keep it right (a stale service is read again; a replay answers the first result).
  */
 export async function setServiceState(
   customerId: string,
   serviceId: string,
   state: ServiceState,
   ctx: OperationContext,
-  opts: { externalId?: string } = {},
+  opts: { externalId?: string; current?: CustomerService } = {},
 ): Promise<CustomerService> {
   const operation = 'setServiceState';
+  let known = opts.current;
   for (let attempt = 0; ; attempt++) {
-    const replay = await previousOperation<CustomerService>(operation, ctx);
-    if (replay) return replay.result;
-    const current = await getService(customerId, serviceId, true);
-    if (!current) throw new NotFoundError(`Customer ${customerId} has no service ${serviceId}.`);
-    const moves = checkTransition(serviceId, current.state, state);
-    const externalChanged = opts.externalId !== undefined && opts.externalId !== current.externalId;
-    if (!moves && !externalChanged) return recordOperation(current, operation, ctx);
-    const next: CustomerService = {
-      ...current,
-      state,
-      stateSince: moves ? ctx.now : current.stateSince,
-      externalId: opts.externalId ?? current.externalId,
-      version: current.version + 1,
-      updatedAt: ctx.now,
-    };
-    try {
-      return await commitServiceChange(current, next, ctx, operation);
-    } catch (err) {
-      if (!(err instanceof StaleServiceError) || attempt >= 4) throw err;
-    }
+    const current = known ?? (await getService(customerId, serviceId, true));
+    known = undefined;
+    // A replay answers the first result, even when the service has moved on (or gone) since: the
+    // checks below fail then, and orReplay finds it.
+    const r = await orReplay(operation, ctx, async () => {
+      if (!current) throw new NotFoundError(`Customer ${customerId} has no service ${serviceId}.`);
+      const moves = checkTransition(serviceId, current.state, state);
+      const externalChanged = opts.externalId !== undefined && opts.externalId !== current.externalId;
+      if (!moves && !externalChanged) return recordOperation(current, operation, ctx);
+      const next: CustomerService = {
+        ...current,
+        state,
+        stateSince: moves ? ctx.now : current.stateSince,
+        externalId: opts.externalId ?? current.externalId,
+        version: current.version + 1,
+        updatedAt: ctx.now,
+      };
+      try {
+        return await commitServiceChange(current, next, ctx, operation);
+      } catch (err) {
+        if (err instanceof StaleServiceError && attempt < 4) return undefined;
+        throw err;
+      }
+    });
+    if (r) return r;
   }
 }
 
@@ -221,7 +251,14 @@ export async function closeCustomerAccount(
  * plus every live add-on's, and the plan's spend cap. Read-only; the OCS driver gets it as `plan`.
  */
 export async function chargingPlanOf(customerId: string): Promise<ChargingPlan | undefined> {
-  const { subscriptions, services } = await customerPartition(customerId);
+  return chargingPlanFrom(await customerPartition(customerId));
+}
+
+/** chargingPlanOf for a partition the caller has read already. */
+export async function chargingPlanFrom(
+  partition: Pick<CustomerPartition, 'subscriptions' | 'services'>,
+): Promise<ChargingPlan | undefined> {
+  const { subscriptions, services } = partition;
   const live = (subId: string) => services.some((s) => s.subscriptionId === subId && s.state !== 'terminated');
   const subs = subscriptions.filter((s) => live(s.id) || !services.some((x) => x.subscriptionId === s.id));
   const plan = subs.find((s) => s.offeringType === 'plan');
