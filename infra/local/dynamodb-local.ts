@@ -23,6 +23,10 @@ export interface DynamoDbLocalOptions {
   jvmArgs?: string[];
 }
 
+/** Per-attempt request timeout of store calls against DynamoDB Local (the local runtime and the
+ * integration tests): it pauses for seconds on a loaded machine, where AWS's 2 s would fail healthy calls. */
+export const LOCAL_STORE_REQUEST_TIMEOUT_MS = 10_000;
+
 export const DEFAULT_JVM_ARGS = ['-XX:TieredStopAtLevel=1'];
 
 export interface DynamoDbLocal {
@@ -185,6 +189,8 @@ async function spawnOnce(
 /** Start DynamoDB Local and resolve once it answers ListTables. */
 export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const timeoutMs = opts.startTimeoutMs ?? 30_000;
+  // Store calls in this process will talk to DynamoDB Local: give them its timeout (benches, scripts).
+  process.env.NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS ??= String(LOCAL_STORE_REQUEST_TIMEOUT_MS);
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : undefined;
   // A free port can be taken between the probe and Java's bind: try a few.

@@ -31,7 +31,7 @@ import {
 import { BOARD_PATH, LocalBoard } from './board';
 import { DeadLetterReplayer, type ReplayReport } from './dead-letters';
 import { demoOpsTokens, seedDemo } from './demo';
-import { localDynamoClient, PROJECT_ROOT } from './dynamodb-local';
+import { LOCAL_STORE_REQUEST_TIMEOUT_MS, localDynamoClient, PROJECT_ROOT } from './dynamodb-local';
 import { LocalEventBus, type BusRule } from './event-bus';
 import { HttpGateway, type OpsIdentity } from './http-gateway';
 import {
@@ -514,6 +514,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_ACCESS_KEY.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: opts.dynamoEndpoint,
+    // Each store attempt gets 10 s here (AWS: 2 s, shared/store/client.ts); decision 0009.
+    NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS:
+      process.env.NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS ?? String(LOCAL_STORE_REQUEST_TIMEOUT_MS),
     AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     PUBLIC_BASE_URL: url,

@@ -13,12 +13,42 @@ let baseClient: DynamoDBClient | undefined;
 let configure: ((c: DynamoDBClient) => void) | undefined;
 const extra: Array<(c: DynamoDBClient) => void> = [];
 
+/** Attempts per store call: the first and two retries (throttling, 5xx, timeouts). */
+export const STORE_MAX_ATTEMPTS = 3;
+/** Default per-attempt limits in AWS (decision 0009): a stalled store fails a call within ~7 s, inside
+ * the 8 s an HTTP function with a 10 s timeout has before its early 503. */
+export const STORE_CONNECT_TIMEOUT_MS = 1000;
+export const STORE_REQUEST_TIMEOUT_MS = 2000;
+
+function envMs(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0)
+    throw new Error(`${name} must be a positive whole number of milliseconds, not ${raw}`);
+  return ms;
+}
+
+/**
+ * The per-attempt limits of a store call: NOCTURNE_DYNAMODB_CONNECT_TIMEOUT_MS and
+ * NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS override the defaults (the local runtime gives DynamoDB
+ * Local more time on a loaded machine; tests use a few hundred milliseconds against a stalled endpoint).
+ */
+export function storeTimeouts(): { connectionTimeout: number; requestTimeout: number } {
+  return {
+    connectionTimeout: envMs('NOCTURNE_DYNAMODB_CONNECT_TIMEOUT_MS', STORE_CONNECT_TIMEOUT_MS),
+    requestTimeout: envMs('NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS', STORE_REQUEST_TIMEOUT_MS),
+  };
+}
+
 export function documentClient(): DynamoDBDocumentClient {
   if (!client) {
-    // A stalled store fails the call (and the HTTP answer is a 503) instead of hanging to the function timeout.
+    // A stalled store fails the call (TimeoutError, retried, then StoreUnavailableError: a 503 over
+    // HTTP, a retry for an asynchronous consumer) instead of hanging to the function timeout. Without
+    // throwOnRequestTimeout the Node handler only logs a warning when requestTimeout passes.
     const base = new DynamoDBClient({
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
+      maxAttempts: STORE_MAX_ATTEMPTS,
+      requestHandler: { ...storeTimeouts(), throwOnRequestTimeout: true },
     });
     configure?.(base);
     for (const fn of extra) fn(base);

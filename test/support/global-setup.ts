@@ -1,7 +1,7 @@
 // jest globalSetup (project "integration"): one DynamoDB Local, in memory, on a free port, for
 // the whole run. Its endpoint and the table names go into process.env, which the test workers
 // inherit. Set NOCTURNE_TEST_DYNAMODB_ENDPOINT to use an already running DynamoDB instead.
-import { startDynamoDbLocal } from '../../infra/local/dynamodb-local';
+import { LOCAL_STORE_REQUEST_TIMEOUT_MS, startDynamoDbLocal } from '../../infra/local/dynamodb-local';
 import { ensureTables } from '../../infra/local/tables';
 
 export const TEST_TABLES = { main: 'nocturne-test', idempotency: 'nocturne-test-idempotency' };
@@ -21,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
     AWS_SECRET_ACCESS_KEY: 'local',
     TABLE_NAME: TEST_TABLES.main,
     IDEMPOTENCY_TABLE_NAME: TEST_TABLES.idempotency,
+    NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS:
+      process.env.NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS ?? String(LOCAL_STORE_REQUEST_TIMEOUT_MS),
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
