@@ -2,7 +2,7 @@
 // entry, calls it with a Lambda-like context and the function's timeout, runs asynchronous
 // invocations (events, schedules) with Lambda's retry-then-dead-letter behaviour, and knows
 // which function is running (AsyncLocalStorage) so the bus, SNS and DynamoDB can enforce the
-// grants the catalog declares, as IAM would.
+// grants the catalog declares, as IAM would, and gives each invocation a logger of its own.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { registerHooks } from 'node:module';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { FunctionDefinition } from '../catalog';
+import { withInvocationLogger } from '../../shared/observability/logger';
 import { PROJECT_ROOT } from './dynamodb-local';
 import { appendJsonl } from './jsonl';
 
@@ -211,18 +212,23 @@ export class LambdaHost {
     const context = this.context(fn, requestId, deadline);
     // Each invocation gets its own copy of the event, as it would after JSON on the wire.
     const payload: unknown = event === undefined ? {} : JSON.parse(JSON.stringify(event));
-    const call = currentInvocation.run(
-      { fn, requestId },
-      () =>
-        new Promise<unknown>((resolve, reject) => {
-          try {
-            const r = handler(payload, context, (err, result) => (err ? reject(err) : resolve(result)));
-            if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(resolve, reject);
-            else if (handler.length < 3) resolve(r);
-          } catch (err) {
-            reject(err);
-          }
-        }),
+    // Each invocation logs through a logger of its own: its lines carry its function's name and
+    // request id even while other invocations run in this process (shared/observability/logger.ts).
+    const call = withInvocationLogger(() =>
+      currentInvocation.run(
+        { fn, requestId },
+        () =>
+          new Promise<unknown>((resolve, reject) => {
+            try {
+              const r = handler(payload, context, (err, result) => (err ? reject(err) : resolve(result)));
+              if (r && typeof (r as Promise<unknown>).then === 'function')
+                (r as Promise<unknown>).then(resolve, reject);
+              else if (handler.length < 3) resolve(r);
+            } catch (err) {
+              reject(err);
+            }
+          }),
+      ),
     );
     if (this.opts.timeouts === false) return call;
     let timer: NodeJS.Timeout | undefined;
