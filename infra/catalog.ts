@@ -27,6 +27,7 @@ import type {
 } from './catalog/types';
 
 export * from './catalog/types';
+export * from './catalog/bucket-access';
 
 /** Every feature's part of the catalog, in the order functions are listed. */
 export const FEATURES: CatalogFeature[] = [

@@ -2,12 +2,14 @@
 // envelope-encrypted by the code with a catalog key as well), SSL only, public access blocked, ACLs
 // off, server access logs into one log bucket shared by the catalog's buckets, expiry from the
 // catalog. A key: a customer-managed KMS key with yearly rotation. Grants are explicit statements
-// (no CDK grant* wildcards such as s3:GetObject*): exactly what BucketAccess / KeyAccess mean.
+// (no CDK grant* wildcards such as s3:GetObject*): exactly what BucketAccess / KeyAccess mean,
+// down to the key prefixes a BucketAccess may name (infra/catalog/bucket-access.ts).
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { bucketAccessProblems, bucketPrefixes } from '../catalog/bucket-access';
 import type { BucketAccess, BucketDefinition, KeyAccess, KeyDefinition } from '../catalog';
 import { pascalCase } from './catalog-function';
 import { templateAttribute } from './cross-stack';
@@ -87,22 +89,40 @@ export class CatalogStorage extends Construct {
     return k;
   }
 
-  /** Exactly the bucket access the catalog grants, on the role; acknowledges the per-object wildcard. */
+  /**
+   * Exactly the bucket access the catalog grants, on the role. Whole bucket: ListBucket, and the
+   * object actions on every object. Per prefix: ListBucket only with an s3:prefix under a granted
+   * prefix, reads on `<prefix>*` of each readable prefix, writes on `<prefix>*` of each writable one.
+   * Acknowledges each per-object wildcard (keys are chosen at run time).
+   */
   grantBucket(role: iam.Role, name: string, access: BucketAccess, who: string): s3.Bucket {
     const bucket = this.bucket(name, who);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: BUCKET_READ_ACTIONS.bucket, resources: [bucket.bucketArn] }),
-    );
+    const problems = bucketAccessProblems(access);
+    if (problems.length) throw new Error(`${who}: bucket ${name} access ${problems.join('; ')}`);
+    const { read, write } = bucketPrefixes(access);
+    const whole = read.includes('');
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: [...BUCKET_READ_ACTIONS.objects, ...(access === 'readwrite' ? BUCKET_WRITE_ACTIONS.objects : [])],
-        resources: [bucket.arnForObjects('*')],
+        actions: BUCKET_READ_ACTIONS.bucket,
+        resources: [bucket.bucketArn],
+        ...(whole ? {} : { conditions: { StringLike: { 's3:prefix': read.map((p) => `${p}*`) } } }),
       }),
     );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${templateAttribute(role, bucket)}/*]`,
-      reason: `Object actions on the objects of catalog bucket ${name} (keys are chosen at run time: periods, partitions, files); no other bucket.`,
-    });
+    const objects = (prefixes: string[]) => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: BUCKET_READ_ACTIONS.objects, resources: objects(read) }),
+    );
+    if (write.length)
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: BUCKET_WRITE_ACTIONS.objects, resources: objects(write) }),
+      );
+    for (const p of read)
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${templateAttribute(role, bucket)}/${p}*]`,
+        reason: p
+          ? `Object actions under prefix ${p} of catalog bucket ${name} only (keys below it are chosen at run time: periods, runs, files).`
+          : `Object actions on the objects of catalog bucket ${name} (keys are chosen at run time: periods, partitions, files); no other bucket.`,
+      });
     return bucket;
   }
 

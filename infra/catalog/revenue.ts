@@ -24,7 +24,14 @@ export const revenueFeature: CatalogFeature = {
       memoryMb: 1024,
       timeoutSeconds: 300,
       table: 'readwrite',
-      buckets: { [RA_BUCKET]: 'readwrite' },
+      // Reads the inbox and the side's mapping; leaves batches, manifests, error logs, and the
+      // delivered file under processed/ or rejected/ (docs/revenue-assurance.md, "Bucket layout").
+      buckets: {
+        [RA_BUCKET]: {
+          read: ['config/mappings/'],
+          readwrite: ['inbox/', 'batches/', 'loads/', 'errors/', 'processed/', 'rejected/'],
+        },
+      },
       keys: { [RA_KEY]: 'both' },
       triggers: [{ kind: 'schedule', expression: 'rate(5 minutes)' }],
     },
@@ -36,7 +43,8 @@ export const revenueFeature: CatalogFeature = {
       memoryMb: 512,
       timeoutSeconds: 120,
       table: 'readwrite',
-      buckets: { [RA_BUCKET]: 'readwrite' },
+      // Reads partner configuration and operators' result files; writes extracts and their manifests.
+      buckets: { [RA_BUCKET]: { read: ['config/partners/', 'results/'], readwrite: ['outbox/', 'extracts/'] } },
       keys: { [RA_KEY]: 'both' },
       triggers: [{ kind: 'schedule', expression: 'rate(15 minutes)' }],
     },
@@ -48,7 +56,8 @@ export const revenueFeature: CatalogFeature = {
       memoryMb: 1024,
       timeoutSeconds: 300,
       table: 'readwrite',
-      buckets: { [RA_BUCKET]: 'readwrite' },
+      // Reads the OCS balance files; writes its summaries and findings.
+      buckets: { [RA_BUCKET]: { read: ['balances/'], readwrite: ['results/balance/'] } },
       keys: { [RA_KEY]: 'both' },
       triggers: [{ kind: 'schedule', expression: 'rate(15 minutes)' }],
     },
@@ -81,7 +90,8 @@ export const revenueFeature: CatalogFeature = {
       memoryMb: 3008,
       timeoutSeconds: 900,
       table: 'readwrite',
-      buckets: { [RA_BUCKET]: 'readwrite' },
+      // Reads Load's manifests and batches; writes the run's partitions and their manifest.
+      buckets: { [RA_BUCKET]: { read: ['loads/', 'batches/'], readwrite: ['runs/'] } },
       keys: { [RA_KEY]: 'decrypt' },
       triggers: [],
     },
@@ -93,7 +103,7 @@ export const revenueFeature: CatalogFeature = {
       memoryMb: 1024,
       timeoutSeconds: 300,
       table: 'readwrite',
-      buckets: { [RA_BUCKET]: 'read' },
+      buckets: { [RA_BUCKET]: { read: ['runs/'] } },
       triggers: [],
     },
     {
@@ -104,7 +114,8 @@ export const revenueFeature: CatalogFeature = {
       memoryMb: 1024,
       timeoutSeconds: 300,
       table: 'readwrite',
-      buckets: { [RA_BUCKET]: 'readwrite' },
+      // Reads the Map's results and deletes the run's objects when it ends.
+      buckets: { [RA_BUCKET]: { readwrite: ['runs/'] } },
       triggers: [],
     },
   ],
@@ -121,8 +132,8 @@ export const revenueFeature: CatalogFeature = {
         RaSummarizeFunctionArn: { function: 'ra-summarize' },
       },
       timeoutSeconds: 6 * 3600,
-      // The Distributed Map reads the partition manifest and writes its result files.
-      buckets: { [RA_BUCKET]: 'readwrite' },
+      // The Distributed Map reads the partition manifest and writes its result files, all under runs/<runId>/.
+      buckets: { [RA_BUCKET]: { readwrite: ['runs/'] } },
     },
   ],
   buckets: [

@@ -136,8 +136,20 @@ export interface StateMachineAccess {
   callbacks?: string[];
 }
 
-/** read: list and get objects; readwrite: also put and delete them. */
-export type BucketAccess = 'read' | 'readwrite';
+/**
+ * What a function or state machine may do with a catalog bucket. 'read': list and get every object;
+ * 'readwrite': also put and delete them. Or per key prefix (the narrower grant, for code that keeps
+ * to its own folders): `{ read: ['config/'], readwrite: ['runs/'] }` may list and get under each
+ * prefix of either list (ListBucket only with an s3:prefix under them) and put and delete under the
+ * readwrite ones. A prefix is literal (no `*` or `?`), non-empty, and does not start with `/`.
+ * Both runtimes read it: IAM statements in AWS (infra/aws/buckets.ts), the S3 grant check locally
+ * (infra/local/runtime.ts and the Distributed Map's S3); see infra/catalog/bucket-access.ts.
+ */
+export type BucketAccess = 'read' | 'readwrite' | BucketPrefixAccess;
+export interface BucketPrefixAccess {
+  read?: string[];
+  readwrite?: string[];
+}
 /** encrypt: new data keys (kms:GenerateDataKey); decrypt: open them (kms:Decrypt); both: either. */
 export type KeyAccess = 'encrypt' | 'decrypt' | 'both';
 

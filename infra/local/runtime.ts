@@ -19,8 +19,11 @@ import { configureSfnClient } from '../../shared/adapters/stepfunctions';
 import { configureDynamoClient } from '../../shared/store/client';
 import {
   bucketEnvName,
+  bucketGrantFix,
   catalog as realCatalog,
   keyEnvName,
+  mayRead,
+  mayWrite,
   stateMachineEnvName,
   topicEnvName,
   type Catalog,
@@ -284,26 +287,47 @@ function sfnGrantMiddleware(service: StepFunctionsService, log: (l: string) => v
   };
 }
 
-const S3_WRITE_OPS = new Set(['PutObject', 'DeleteObject', 'DeleteObjects', 'CopyObject', 'CreateMultipartUpload']);
-const S3_READ_OPS = new Set(['GetObject', 'HeadObject', 'ListObjectsV2', 'ListObjects']);
+const S3_WRITE_OPS = new Set(['PutObject', 'DeleteObject', 'CopyObject', 'CreateMultipartUpload']);
+const S3_READ_OPS = new Set(['GetObject', 'HeadObject']);
+const S3_LIST_OPS = new Set(['ListObjectsV2', 'ListObjects']);
 
-/** IAM, locally: a function may touch a catalog bucket only as its entry's `buckets` grants. */
+/** The keys an S3 call touches, each read or written (a listing: its prefix, read). */
+function s3CallKeys(op: string, input: Record<string, unknown>): Array<{ key: string; write: boolean }> | undefined {
+  if (S3_LIST_OPS.has(op)) return [{ key: typeof input.Prefix === 'string' ? input.Prefix : '', write: false }];
+  if (S3_READ_OPS.has(op)) return [{ key: String(input.Key ?? ''), write: false }];
+  if (S3_WRITE_OPS.has(op)) return [{ key: String(input.Key ?? ''), write: true }];
+  if (op === 'DeleteObjects')
+    return ((input.Delete as { Objects?: Array<{ Key?: string }> } | undefined)?.Objects ?? []).map((o) => ({
+      key: o.Key ?? '',
+      write: true,
+    }));
+  return undefined;
+}
+
+/**
+ * IAM, locally: a function may touch a catalog bucket only as its entry's `buckets` grants, down to
+ * the key prefixes (mayRead / mayWrite, the rules the CDK statements are built from).
+ */
 function s3GrantMiddleware(buckets: Map<string, string>, log: (l: string) => void) {
   const byPhysical = new Map([...buckets].map(([name, physical]) => [physical, name]));
   return (client: S3Client) => {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const op = String(context.commandName ?? '').replace(/Command$/, '');
-        const write = S3_WRITE_OPS.has(op);
-        const input = args.input as { Bucket?: string; Key?: string };
+        const input = args.input as Record<string, unknown> & { Bucket?: string };
         const name = input.Bucket ? byPhysical.get(input.Bucket) : undefined;
-        if (currentInvocation.getStore() && name && (write || S3_READ_OPS.has(op))) {
+        const keys = s3CallKeys(op, input);
+        if (currentInvocation.getStore() && name && keys) {
+          const action = S3_LIST_OPS.has(op) ? 's3:ListBucket' : `s3:${op}`;
           try {
-            checkGrant(
-              (fn) => (write ? fn.buckets?.[name] === 'readwrite' : fn.buckets?.[name] !== undefined),
-              `s3:${op} on resource: arn:aws:s3:::${input.Bucket}${input.Key ? `/${input.Key}` : ''}`,
-              `set buckets: { '${name}': '${write ? 'readwrite' : 'read'}' }`,
-            );
+            for (const { key, write } of keys)
+              checkGrant(
+                (fn) => (write ? mayWrite : mayRead)(fn.buckets?.[name], key),
+                S3_LIST_OPS.has(op)
+                  ? `${action} on resource: arn:aws:s3:::${input.Bucket} with s3:prefix ${key || '(none)'}`
+                  : `${action} on resource: arn:aws:s3:::${input.Bucket}/${key}`,
+                bucketGrantFix(name, currentInvocation.getStore()!.fn.buckets?.[name], key, write),
+              );
           } catch (err) {
             if (err instanceof AccessDeniedError) log(`[grants] ${err.message}`);
             throw err;

@@ -1,9 +1,10 @@
 // The catalog's buckets and keys in AWS (infra/aws/buckets.ts): each bucket private, encrypted,
 // TLS-only, access-logged, expiring as declared; each key a rotated customer-managed KMS key; the
-// functions that list a bucket or key get its name or ARN (their exact grants: functions.test.ts).
+// functions that list a bucket or key get its name or ARN (their exact grants: functions.test.ts);
+// a grant by key prefix is objects under each prefix and ListBucket only with an s3:prefix under them.
 import { bucketEnvName, keyEnvName, type Catalog } from '../../infra/catalog';
 import { catalogsUnderTest } from './support/exercise-catalog';
-import { arnOf, lambdaOf, logicalId, ref, resourcesOfType, synth, type Json } from './support/synth';
+import { arnOf, grantsOf, lambdaOf, logicalId, ref, resourcesOfType, synth, type Json } from './support/synth';
 
 describe.each(catalogsUnderTest)('buckets and keys of %s', (_title, catalog: Catalog) => {
   const s = synth(catalog);
@@ -49,6 +50,34 @@ describe.each(catalogsUnderTest)('buckets and keys of %s', (_title, catalog: Cat
         }),
       );
     }
+  });
+
+  it('grants the RA functions only the key prefixes they declare (objects and listings)', () => {
+    const ra = (fn: string) => grantsOf(s, fn).filter((g) => g.includes(' on bucket:ra-files'));
+    const objects = (actions: string[], prefixes: string[]) =>
+      actions.flatMap((a) => prefixes.map((p) => `${a} on bucket:ra-files/${p}*`));
+    const writes = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+    const load = ['inbox/', 'batches/', 'loads/', 'errors/', 'processed/', 'rejected/'];
+    expect(ra('ra-load')).toEqual(
+      [
+        `s3:ListBucket on bucket:ra-files when s3:prefix like config/mappings/*|${load.map((p) => `${p}*`).join('|')}`,
+        ...objects(['s3:GetObject'], ['config/mappings/', ...load]),
+        ...objects(writes, load),
+      ].sort(),
+    );
+    expect(ra('ra-partition')).toEqual(
+      ['s3:ListBucket on bucket:ra-files when s3:prefix like runs/*', 's3:GetObject on bucket:ra-files/runs/*'].sort(),
+    );
+    expect(ra('ra-split')).toEqual(
+      [
+        's3:ListBucket on bucket:ra-files when s3:prefix like loads/*|batches/*|runs/*',
+        ...objects(['s3:GetObject'], ['loads/', 'batches/', 'runs/']),
+        ...objects(writes, ['runs/']),
+      ].sort(),
+    );
+    // No RA function holds a grant on the whole bucket any more.
+    for (const fn of ['ra-load', 'ra-extract', 'ra-balance', 'ra-split', 'ra-partition', 'ra-summarize'])
+      expect(ra(fn).filter((g) => g.endsWith('bucket:ra-files/*') || g.endsWith('bucket:ra-files'))).toEqual([]);
   });
 
   it('deploys one rotated KMS key per catalog key', () => {

@@ -5,7 +5,7 @@
 // ARN. The local runtime serves the same machines.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { stateMachineEnvName, type Catalog, type StateMachineDefinition } from '../../infra/catalog';
+import { bucketPrefixes, stateMachineEnvName, type Catalog, type StateMachineDefinition } from '../../infra/catalog';
 import { PROJECT_ROOT } from '../../infra/aws/catalog-function';
 import { hasDistributedMap, stateMachinePhysicalName } from '../../infra/aws/catalog-state-machine';
 import { loadLocalMachines } from '../../infra/local/stepfunctions/definitions';
@@ -86,12 +86,14 @@ describe.each(catalogsUnderTest)('state machines of %s', (_title, catalog: Catal
         .flatMap((st) => [st.Action].flat())
         .filter((a: string) => !a.startsWith('logs:') && !a.startsWith('xray:'));
       const file = JSON.parse(readFileSync(path.join(PROJECT_ROOT, def.definitionFile), 'utf8')) as Json;
-      const buckets = Object.values(def.buckets ?? {});
+      const buckets = Object.values(def.buckets ?? {}).map(bucketPrefixes);
       expect([...new Set(other)].sort()).toEqual(
         [
           'lambda:InvokeFunction',
           ...(buckets.length ? ['s3:ListBucket', 's3:GetObject'] : []),
-          ...(buckets.includes('readwrite') ? ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] : []),
+          ...(buckets.some((b) => b.write.length)
+            ? ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']
+            : []),
           ...(hasDistributedMap(file)
             ? ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution']
             : []),

@@ -6,7 +6,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { catalog, type FunctionDefinition, type StateMachineDefinition } from '../../infra/catalog';
 import type { LambdaHandler } from '../../infra/local/lambda';
 import { EnvelopeError, keyIdOf, openEnvelope, sealEnvelope } from '../../shared/adapters/envelope';
-import { bucketName, getObjectBytes, putObject } from '../../shared/adapters/s3';
+import { bucketName, getObjectBytes, listObjects, putObject } from '../../shared/adapters/s3';
 import { startTestRuntime, type TestRuntime } from '../support/local';
 
 jest.setTimeout(60_000);
@@ -26,6 +26,7 @@ const functions = [
   fn('ra-reader', { buckets: { 'ra-files': 'read' }, keys: { ra: 'decrypt' } }),
   fn('ra-stranger'),
   fn('ra-part', { buckets: { 'ra-files': 'read' } }),
+  fn('ra-prefixed', { buckets: { 'ra-files': { read: ['inbox/'], readwrite: ['batches/'] } } }),
 ];
 const machine: StateMachineDefinition = {
   name: 'ra-fixture-distributed',
@@ -51,6 +52,13 @@ const handlers: Record<string, LambdaHandler> = {
     }
   },
   'ra-stranger': async (event: { bucket: string; key: string }) => getObjectBytes(event.bucket, event.key),
+  'ra-prefixed': async (event: { op: 'get' | 'put' | 'list'; key: string }) => {
+    const bucket = bucketName('ra-files');
+    if (event.op === 'get') return (await getObjectBytes(bucket, event.key)).length;
+    if (event.op === 'list') return (await listObjects(bucket, event.key)).map((o) => o.key);
+    await putObject(bucket, event.key, 'x');
+    return 'put';
+  },
   'ra-part': async (event: { key: string; size: number }) => ({
     key: event.key,
     bytes: (await getObjectBytes(bucketName('ra-files'), event.key)).length,
@@ -117,6 +125,23 @@ describe('S3 and envelopes in the local runtime', () => {
     await expect(
       rt.invoke('ra-stranger', { bucket: rt.s3.buckets.get('ra-files')!, key: 'inbox/billing/day1.csv.enc' }),
     ).rejects.toThrow(/not authorized to perform: s3:GetObject .*set buckets: \{ 'ra-files': 'read' \}/);
+  });
+
+  it('holds a function to the key prefixes it declares, as IAM would, naming the fix', async () => {
+    await rt.invoke('ra-writer', { key: 'inbox/network/prefixed.csv.enc', text: 'x' });
+    expect(await rt.invoke('ra-prefixed', { op: 'get', key: 'inbox/network/prefixed.csv.enc' })).toBeGreaterThan(0);
+    expect(await rt.invoke('ra-prefixed', { op: 'put', key: 'batches/network/p1' })).toBe('put');
+    expect(await rt.invoke('ra-prefixed', { op: 'list', key: 'batches/' })).toEqual(['batches/network/p1']);
+    await expect(rt.invoke('ra-prefixed', { op: 'put', key: 'inbox/network/p1' })).rejects.toThrow(
+      /not authorized to perform: s3:PutObject .*inbox\/network\/p1.*add 'inbox\/' to readwrite of buckets/,
+    );
+    await expect(rt.invoke('ra-prefixed', { op: 'get', key: 'runs/r1/partitions.json' })).rejects.toThrow(
+      /not authorized to perform: s3:GetObject .*add 'runs\/' to read of buckets/,
+    );
+    // A listing of the whole bucket is outside every prefix (ListBucket's s3:prefix condition).
+    await expect(rt.invoke('ra-prefixed', { op: 'list', key: '' })).rejects.toThrow(
+      /not authorized to perform: s3:ListBucket .*s3:prefix \(none\)/,
+    );
   });
 
   it('runs a Distributed Map over the bucket’s objects, each child reading its object', async () => {

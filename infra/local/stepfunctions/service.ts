@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StateMachineDefinition } from '../../catalog';
+import { bucketGrantFix, mayRead, mayWrite } from '../../catalog/bucket-access';
 import { StatesError, type AslMachine, type Json } from './asl';
 import type { MapS3 } from './distributed-map';
 import { ExecutionRun, parseToken, TokenWaiters } from './engine';
@@ -154,19 +155,20 @@ export class StepFunctionsService {
     const s3 = this.opts.s3;
     if (!s3) return undefined;
     const byPhysical = new Map([...s3.buckets].map(([name, physical]) => [physical, name]));
-    const check = (bucket: string, action: string, write: boolean) => {
+    const check = (bucket: string, key: string, action: string, write: boolean) => {
       const name = byPhysical.get(bucket);
       const access = name ? machine.decl.buckets?.[name] : undefined;
-      if (!access || (write && access !== 'readwrite'))
+      if (!(write ? mayWrite : mayRead)(access, key))
         throw new StatesError(
           'S3.AccessDeniedException',
-          `the role of state machine ${machine.decl.name} may not ${action} on bucket ${bucket}: ` +
-            `set buckets: { '${name ?? bucket}': '${write ? 'readwrite' : 'read'}' } on the machine in infra/catalog`,
+          `the role of state machine ${machine.decl.name} may not ${action} on bucket ${bucket} ` +
+            `(${action === 's3:ListBucket' ? 's3:prefix' : 'key'} ${key || '(none)'}): ` +
+            `${bucketGrantFix(name ?? bucket, access, key, write)} on the machine in infra/catalog`,
         );
     };
     return {
       list: async (bucket, prefix) => {
-        check(bucket, 's3:ListBucket', false);
+        check(bucket, prefix ?? '', 's3:ListBucket', false);
         const out: Array<{ Key: string; Size: number; Etag: string; LastModified: number }> = [];
         let token: string | undefined;
         do {
@@ -185,12 +187,12 @@ export class StepFunctionsService {
         return out;
       },
       get: async (bucket, key) => {
-        check(bucket, 's3:GetObject', false);
+        check(bucket, key, 's3:GetObject', false);
         const out = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         return Buffer.from(await out.Body!.transformToByteArray());
       },
       put: async (bucket, key, body) => {
-        check(bucket, 's3:PutObject', true);
+        check(bucket, key, 's3:PutObject', true);
         await s3.client.send(
           new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
         );

@@ -4,7 +4,13 @@
 import { NestedStack, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { isAsyncTrigger, type Catalog, type FunctionDefinition } from '../../../infra/catalog';
+import {
+  bucketPrefixes,
+  isAsyncTrigger,
+  type BucketAccess,
+  type Catalog,
+  type FunctionDefinition,
+} from '../../../infra/catalog';
 import { buildApp } from '../../../infra/aws/build-app';
 import { FUNCTION_TAG, type CatalogFunction } from '../../../infra/aws/catalog-function';
 import { stateMachinePhysicalName } from '../../../infra/aws/catalog-state-machine';
@@ -175,6 +181,28 @@ function joined(parts: unknown[]): string {
     .join('');
 }
 
+/** A statement's condition, only the kind the catalog grants write: `s3:prefix like a/*|b/*`. */
+function conditionLabel(condition: Json): string {
+  const keys = Object.keys(condition);
+  const like = condition.StringLike as Record<string, string | string[]> | undefined;
+  if (keys.length !== 1 || !like || Object.keys(like).join() !== 's3:prefix')
+    throw new Error(`unexpected condition ${JSON.stringify(condition)}`);
+  return `s3:prefix like ${[like['s3:prefix']].flat().join('|')}`;
+}
+
+/** A catalog bucket grant in grantsOf's notation (what infra/aws/buckets.ts must write for it). */
+export function bucketGrants(name: string, access: BucketAccess): string[] {
+  const { read, write } = bucketPrefixes(access);
+  const list = read.includes('') ? '' : ` when s3:prefix like ${read.map((p) => `${p}*`).join('|')}`;
+  return [
+    `s3:ListBucket on bucket:${name}${list}`,
+    ...read.map((p) => `s3:GetObject on bucket:${name}/${p}*`),
+    ...write.flatMap((p) =>
+      ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'].map((a) => `${a} on bucket:${name}/${p}*`),
+    ),
+  ];
+}
+
 const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 
 interface Statement {
@@ -206,9 +234,10 @@ export function grantsOf(s: Synthesized, name: string): string[] {
   const names = labels(s, self);
   const grants = new Set<string>();
   for (const st of statements) {
-    if (st.Effect !== 'Allow' || st.Condition) throw new Error(`${name}: unexpected statement ${JSON.stringify(st)}`);
+    if (st.Effect !== 'Allow') throw new Error(`${name}: unexpected statement ${JSON.stringify(st)}`);
+    const when = st.Condition ? ` when ${conditionLabel(st.Condition as Json)}` : '';
     for (const action of asArray(st.Action))
-      for (const res of asArray(st.Resource)) grants.add(`${action} on ${label(res, names)}`);
+      for (const res of asArray(st.Resource)) grants.add(`${action} on ${label(res, names)}${when}`);
   }
   return [...grants].sort();
 }
@@ -280,12 +309,8 @@ export function expectedGrants(def: FunctionDefinition, catalog: Catalog): strin
   }
   for (const n of machines.redrive ?? []) allow(['states:RedriveExecution'], [`state-machine:${n}:executions`]);
   for (const n of machines.stop ?? []) allow(['states:StopExecution'], [`state-machine:${n}:executions`]);
-  for (const [name, access] of Object.entries(def.buckets ?? {})) {
-    allow(['s3:ListBucket'], [`bucket:${name}`]);
-    allow(['s3:GetObject'], [`bucket:${name}/*`]);
-    if (access === 'readwrite')
-      allow(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], [`bucket:${name}/*`]);
-  }
+  for (const [name, access] of Object.entries(def.buckets ?? {}))
+    for (const g of bucketGrants(name, access)) grants.add(g);
   for (const [name, access] of Object.entries(def.keys ?? {})) {
     if (access !== 'encrypt') allow(['kms:Decrypt'], [`key:${name}`]);
     if (access !== 'decrypt') allow(['kms:GenerateDataKey'], [`key:${name}`]);
