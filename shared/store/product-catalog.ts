@@ -5,6 +5,7 @@ import type {
   ProductOfferingInput,
   ProductSpecification,
 } from '../domain/provisioning/catalog';
+import { tableName } from './client';
 import { PROVISIONING_ENTITY, provisioningKeys as k } from './keys';
 import type { Page } from './pagination';
 import { getItem, listGsi1, putNew, requireItem, updateVersioned } from './provisioning-items';
@@ -21,11 +22,13 @@ export async function createProductSpecification(input: SpecInput, now: string):
     updatedAt: now,
     lastUpdate: now,
   };
-  return putNew(
-    'product specification',
-    { ...k.productSpecification(spec.id), ...k.productSpecificationList(spec.id) },
-    PROVISIONING_ENTITY.productSpecification,
-    spec,
+  return changing('spec', spec.id, () =>
+    putNew(
+      'product specification',
+      { ...k.productSpecification(spec.id), ...k.productSpecificationList(spec.id) },
+      PROVISIONING_ENTITY.productSpecification,
+      spec,
+    ),
   );
 }
 
@@ -54,13 +57,15 @@ export function updateProductSpecification(
   now: string,
   expectedVersion: number,
 ): Promise<ProductSpecification> {
-  return updateVersioned(
-    'product specification',
-    id,
-    k.productSpecification(id),
-    { ...patch, lastUpdate: now },
-    now,
-    expectedVersion,
+  return changing('spec', id, () =>
+    updateVersioned(
+      'product specification',
+      id,
+      k.productSpecification(id),
+      { ...patch, lastUpdate: now },
+      now,
+      expectedVersion,
+    ),
   );
 }
 
@@ -74,11 +79,13 @@ export async function createProductOffering(input: ProductOfferingInput, now: st
     updatedAt: now,
     lastUpdate: now,
   };
-  return putNew(
-    'product offering',
-    { ...k.productOffering(offering.id), ...k.productOfferingList(offering.id) },
-    PROVISIONING_ENTITY.productOffering,
-    offering,
+  return changing('offering', offering.id, () =>
+    putNew(
+      'product offering',
+      { ...k.productOffering(offering.id), ...k.productOfferingList(offering.id) },
+      PROVISIONING_ENTITY.productOffering,
+      offering,
+    ),
   );
 }
 
@@ -107,12 +114,64 @@ export function updateProductOffering(
   now: string,
   expectedVersion: number,
 ): Promise<ProductOffering> {
-  return updateVersioned(
-    'product offering',
-    id,
-    k.productOffering(id),
-    { ...patch, lastUpdate: now },
-    now,
-    expectedVersion,
+  return changing('offering', id, () =>
+    updateVersioned('product offering', id, k.productOffering(id), { ...patch, lastUpdate: now }, now, expectedVersion),
   );
+}
+
+// ---- the catalog as order sagas read it -------------------------------------------------------
+// Every order reads its offering and specification several times (validation, the subscription,
+// each OCS line's charging plan): a warm container keeps what it read for CATALOG_CACHE_SECONDS
+// (default 10), one read shared by concurrent callers. Order placement, the saga steps and the
+// charging plan use these; the catalog API reads the table itself (its updates are conditional on
+// the version it read).
+// A change made through this module is seen at once in the same process (the local runtime); another
+// container sees it within the TTL, as an eventually consistent read would a moment later.
+
+type Cached = { until: number; value: Promise<unknown> };
+const cache = new Map<string, Cached>();
+
+function ttlMs(): number {
+  const s = Number(process.env.CATALOG_CACHE_SECONDS ?? 10);
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : 10_000;
+}
+
+function forget(kind: 'offering' | 'spec', id: string): void {
+  cache.delete(`${tableName()}|${kind}|${id}`);
+}
+
+/** A write through this module: what the cache holds of the item is dropped before and after it. */
+async function changing<T>(kind: 'offering' | 'spec', id: string, write: () => Promise<T>): Promise<T> {
+  forget(kind, id);
+  try {
+    return await write();
+  } finally {
+    forget(kind, id);
+  }
+}
+
+function cached<T>(kind: 'offering' | 'spec', id: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
+  const key = `${tableName()}|${kind}|${id}`;
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && hit.until > now) return hit.value.then((v) => (v === undefined ? v : structuredClone(v as T)));
+  const value = read();
+  const entry = { until: now + ttlMs(), value };
+  cache.set(key, entry);
+  // Misses and failures are not kept: an offering created a moment later is found.
+  value.then(
+    (v) => v === undefined && cache.get(key) === entry && cache.delete(key),
+    () => cache.get(key) === entry && cache.delete(key),
+  );
+  return value.then((v) => (v === undefined ? v : structuredClone(v)));
+}
+
+/** getProductOffering through the per-container cache (order placement and sagas only). */
+export function cachedProductOffering(id: string): Promise<ProductOffering | undefined> {
+  return cached('offering', id, () => getProductOffering(id));
+}
+
+/** getProductSpecification through the per-container cache (order placement and sagas only). */
+export function cachedProductSpecification(id: string): Promise<ProductSpecification | undefined> {
+  return cached('spec', id, () => getProductSpecification(id));
 }

@@ -9,7 +9,7 @@ import type { ChargingPlan } from '../../domain/provisioning/driver';
 import { documentClient, guard, tableName } from '../../store/client';
 import { customerPartition, getOrganization, getService } from '../../store/customers';
 import { provisioningKeys } from '../../store/keys';
-import { getProductOffering, getProductSpecification } from '../../store/product-catalog';
+import { cachedProductOffering, cachedProductSpecification } from '../../store/product-catalog';
 import {
   addSubscription,
   chargingPlanFrom,
@@ -26,9 +26,9 @@ const ctx = (operationKey: string) => ({ operationKey, now: new Date().toISOStri
 
 export const provisioningCatalog: OrderCatalog = {
   async offering(id) {
-    const offering = await getProductOffering(id);
+    const offering = await cachedProductOffering(id);
     if (!offering) return undefined;
-    const spec = await getProductSpecification(offering.productSpecification.id);
+    const spec = await cachedProductSpecification(offering.productSpecification.id);
     if (!spec) return undefined;
     const prices = offering.productOfferingPrice;
     const first = prices.reduce((sum, p) => sum + p.price.taxIncludedAmount.value, 0);
@@ -115,7 +115,7 @@ export const driverProvisioning: Provisioning = {
   },
   async changeOffering(_key, s) {
     // Setting the same offering again is a no-op, so the write is idempotent without a key.
-    const offering = await getProductOffering(s.offeringId);
+    const offering = await cachedProductOffering(s.offeringId);
     await guard('change subscription offering', () =>
       documentClient().send(
         new UpdateCommand({

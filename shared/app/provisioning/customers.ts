@@ -34,7 +34,7 @@ import {
   type OperationContext,
   type SubscriptionWithServices,
 } from '../../store/customers';
-import { getProductOffering, getProductSpecification } from '../../store/product-catalog';
+import { cachedProductOffering, cachedProductSpecification } from '../../store/product-catalog';
 
 export type { OperationContext, SubscriptionWithServices };
 
@@ -84,10 +84,10 @@ export interface OrderableOffering {
 
 /** The offering and its specification, if they exist and can be ordered; errors name `field`. */
 export async function requireOrderableOffering(offeringId: string, field = 'offeringId'): Promise<OrderableOffering> {
-  const offering = await getProductOffering(offeringId);
+  const offering = await cachedProductOffering(offeringId);
   if (!offering)
     throw new ValidationError('Unknown product offering.', [{ field, message: `no product offering ${offeringId}` }]);
-  const specification = await getProductSpecification(offering.productSpecification.id);
+  const specification = await cachedProductSpecification(offering.productSpecification.id);
   if (!specification)
     throw new ValidationError('The offering’s specification is missing.', [
       { field, message: `no product specification ${offering.productSpecification.id}` },
@@ -263,7 +263,7 @@ export async function chargingPlanFrom(
   const subs = subscriptions.filter((s) => live(s.id) || !services.some((x) => x.subscriptionId === s.id));
   const plan = subs.find((s) => s.offeringType === 'plan');
   if (!plan) return undefined;
-  const offerings = await Promise.all(subs.map((s) => getProductOffering(s.offeringId)));
+  const offerings = await Promise.all(subs.map((s) => cachedProductOffering(s.offeringId)));
   return combinePlan(
     offerings.filter((o): o is ProductOffering => !!o),
     plan.offeringId,
