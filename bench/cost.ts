@@ -15,69 +15,19 @@ import type { AmAlert } from '../test/support/alertmanager';
 import { setRules } from '../test/support/incidents';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../functions/timer-sweeper/registry';
-import { currentInvocation } from '../infra/local/lambda';
-import { addDynamoClientConfigurer } from '../shared/store/client';
-import { postAlerts, round, startBench } from './support';
+import { capacityCounter, perUnitTally, postAlerts, round, startBench } from './support';
 
 const N = Number(process.env.BENCH_ALERTS ?? 20);
-const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
-
-interface FnTally {
-  requests: Record<string, number>;
-  /** Requests that failed (conditional checks): counted in `requests` too. */
-  failed: Record<string, number>;
-  rru: number;
-  wru: number;
-}
 interface Phase {
-  fns: Map<string, FnTally>;
   events: Record<string, number>;
   sns: Record<string, number>;
 }
 let phase: Phase | undefined;
-const fnTally = (fn: string) => {
-  let t = phase!.fns.get(fn);
-  if (!t) phase!.fns.set(fn, (t = { requests: {}, failed: {}, rru: 0, wru: 0 }));
-  return t;
-};
-
-/** Units from ConsumedCapacity (one object, or one per table for transactions and batches). */
-function units(cc: unknown): number {
-  let n = 0;
-  for (const c of (Array.isArray(cc) ? cc : cc ? [cc] : []) as Array<Record<string, number | undefined>>)
-    n += c.CapacityUnits ?? 0;
-  return n;
-}
 
 async function main(): Promise<void> {
   const env = await startBench();
   const url = env.rt.url;
-  addDynamoClientConfigurer((c) =>
-    c.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (!phase) return next(args);
-        const op = String(context.commandName ?? '').replace(/Command$/, '');
-        const t = fnTally(currentInvocation.getStore()?.fn.name ?? '(timer sweeper, in process)');
-        t.requests[op] = (t.requests[op] ?? 0) + 1;
-        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-        let out;
-        try {
-          out = await next(args);
-        } catch (err) {
-          // A failed conditional write (or cancelled transaction) is billed too: at least 1 write unit
-          // per item (more for items over 1 KB); DynamoDB returns no ConsumedCapacity with the error.
-          if (WRITES.has(op)) t.wru += 1;
-          t.failed[op] = (t.failed[op] ?? 0) + 1;
-          throw err;
-        }
-        const u = units((out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
-        if (WRITES.has(op)) t.wru += u;
-        else t.rru += u;
-        return out;
-      },
-      { step: 'initialize', name: 'benchCostCounter', priority: 'high' },
-    ),
-  );
+  const capacity = capacityCounter('(timer sweeper, in process)');
   const bus = env.rt.bus as unknown as { publish: (events: Array<{ detailType: string }>) => Promise<void> };
   const publishEvents = bus.publish.bind(bus);
   bus.publish = async (events) => {
@@ -106,35 +56,20 @@ async function main(): Promise<void> {
   const measure = async (name: string, per: number, run: () => Promise<void>) => {
     await env.rt.settle();
     const since = new Date().toISOString();
-    phase = { fns: new Map(), events: {}, sns: {} };
+    phase = { events: {}, sns: {} };
+    capacity.open();
     await run();
     await env.rt.settle();
     const p = phase;
+    const fns = capacity.close();
     phase = undefined;
     const invocations: Record<string, number> = {};
     for (const i of env.rt.invocations.filter((r) => r.startedAt >= since))
       invocations[i.function] = (invocations[i.function] ?? 0) + 1;
     const perUnit = (x: number) => round(x / per, 2);
-    const byFunction = Object.fromEntries(
-      [...p.fns].map(([fn, t]) => [
-        fn,
-        {
-          requests: Object.fromEntries(Object.entries(t.requests).map(([op, c]) => [op, perUnit(c)])),
-          failed: Object.fromEntries(Object.entries(t.failed).map(([op, c]) => [op, perUnit(c)])),
-          rru: perUnit(t.rru),
-          wru: perUnit(t.wru),
-        },
-      ]),
-    );
-    const all = [...p.fns.values()];
     results[name] = {
       per,
-      dynamodb: {
-        requests: perUnit(all.reduce((n, t) => n + Object.values(t.requests).reduce((a, b) => a + b, 0), 0)),
-        rru: perUnit(all.reduce((n, t) => n + t.rru, 0)),
-        wru: perUnit(all.reduce((n, t) => n + t.wru, 0)),
-        byFunction,
-      },
+      dynamodb: perUnitTally(fns, per),
       lambdaInvocations: Object.fromEntries(Object.entries(invocations).map(([fn, c]) => [fn, perUnit(c)])),
       events: Object.fromEntries(Object.entries(p.events).map(([k, c]) => [k, perUnit(c)])),
       sns: Object.fromEntries(Object.entries(p.sns).map(([k, c]) => [k, perUnit(c)])),

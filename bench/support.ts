@@ -1,9 +1,12 @@
 // Shared by the benchmarks: DynamoDB Local + the whole local runtime in this process, request
 // counting on the DynamoDB client, and latency statistics.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../infra/local/dynamodb-local';
+import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { localDynamoClient, startDynamoDbLocal, type DynamoDbLocal } from '../infra/local/dynamodb-local';
+import { ensureTables, tableNamesFor } from '../infra/local/tables';
 import { currentInvocation } from '../infra/local/lambda';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -20,13 +23,44 @@ export interface BenchEnv {
   stop(): Promise<void>;
 }
 
-const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+export const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
-export async function startBench(opts: Partial<LocalRuntimeOptions> = {}): Promise<BenchEnv> {
+/**
+ * DynamoDB Local and the whole local runtime in this process. `beforeRuntime` runs between the two,
+ * with the runtime's tables created and their streams off: data written there is stored but is no
+ * change the runtime's stream consumers will see (a bench's "already stored" history).
+ */
+export async function startBench(
+  opts: Partial<LocalRuntimeOptions> = {},
+  beforeRuntime?: (dynamoEndpoint: string) => Promise<void>,
+): Promise<BenchEnv> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const dataDir = mkdtempSync(path.join(tmpdir(), 'nocturne-bench-'));
   // Full JIT: a benchmark runs long enough for C2 to pay off.
   const dynamo = await startDynamoDbLocal({ port: 0, jvmArgs: [], startTimeoutMs: 120_000 });
+  if (beforeRuntime) {
+    const names = tableNamesFor(opts.tablePrefix ?? 'nocturne');
+    await ensureTables(dynamo.endpoint, names);
+    const client = localDynamoClient(dynamo.endpoint);
+    try {
+      for (const name of Object.values(names)) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+        if (Table?.StreamSpecification?.StreamEnabled)
+          await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: false } }));
+      }
+    } finally {
+      client.destroy();
+    }
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TABLE_NAME: names.main,
+      IDEMPOTENCY_TABLE_NAME: names.idempotency,
+    });
+    await beforeRuntime(dynamo.endpoint);
+  }
   const rt = await startLocalRuntime({
     port: 0,
     dataDir,
@@ -38,7 +72,7 @@ export async function startBench(opts: Partial<LocalRuntimeOptions> = {}): Promi
   });
   const counts = new Map<string, number>();
   const byFunction = new Map<string, Map<string, number>>();
-  addDynamoClientConfigurer((c) =>
+  const removeCounter = addDynamoClientConfigurer((c) =>
     c.middlewareStack.add(
       (next, context) => async (args) => {
         const op = String(context.commandName ?? '').replace(/Command$/, '');
@@ -64,6 +98,7 @@ export async function startBench(opts: Partial<LocalRuntimeOptions> = {}): Promi
     async stop() {
       await rt.stop();
       await dynamo.stop();
+      removeCounter();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -113,8 +148,8 @@ export async function scanType(type: string): Promise<Record<string, unknown>[]>
   return out;
 }
 
-/** One Alertmanager delivery to the demo integration; anything but 202 throws. Returns its latency (ms). */
-export async function postAlerts(url: string, alerts: AmAlert[]): Promise<number> {
+/** One Alertmanager delivery to the demo integration: its answer's status and latency (ms). */
+export async function offerAlerts(url: string, alerts: AmAlert[]): Promise<{ status: number; ms: number }> {
   const t = performance.now();
   const r = await fetch(`${url}/hooks/demo-alertmanager`, {
     method: 'POST',
@@ -122,6 +157,179 @@ export async function postAlerts(url: string, alerts: AmAlert[]): Promise<number
     body: JSON.stringify(amPayload(alerts)),
   });
   await r.arrayBuffer();
-  if (r.status !== 202) throw new Error(`webhook answered ${r.status}`);
-  return performance.now() - t;
+  return { status: r.status, ms: performance.now() - t };
+}
+
+/** One Alertmanager delivery to the demo integration; anything but 202 throws. Returns its latency (ms). */
+export async function postAlerts(url: string, alerts: AmAlert[]): Promise<number> {
+  const { status, ms } = await offerAlerts(url, alerts);
+  if (status !== 202) throw new Error(`webhook answered ${status}`);
+  return ms;
+}
+
+/** DynamoDB requests of one function, by operation, and the units DynamoDB reported for them. */
+export interface FnTally {
+  requests: Record<string, number>;
+  /** Requests that failed (conditional checks): counted in `requests` too. */
+  failed: Record<string, number>;
+  rru: number;
+  wru: number;
+}
+
+/** Units from ConsumedCapacity (one object, or one per table for transactions and batches). */
+function units(cc: unknown): number {
+  let n = 0;
+  for (const c of (Array.isArray(cc) ? cc : cc ? [cc] : []) as Array<Record<string, number | undefined>>)
+    n += c.CapacityUnits ?? 0;
+  return n;
+}
+
+/**
+ * Counts every DynamoDB request of this process while a tally is open, by the local runtime's
+ * function (`outside` names the rest), asking DynamoDB for the units it consumed. Install once.
+ */
+export function capacityCounter(outside = '(outside a function)'): {
+  open(): void;
+  close(): Map<string, FnTally>;
+} {
+  let fns: Map<string, FnTally> | undefined;
+  addDynamoClientConfigurer((c) =>
+    c.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!fns) return next(args);
+        const op = String(context.commandName ?? '').replace(/Command$/, '');
+        const fn = currentInvocation.getStore()?.fn.name ?? outside;
+        let t = fns.get(fn);
+        if (!t) fns.set(fn, (t = { requests: {}, failed: {}, rru: 0, wru: 0 }));
+        t.requests[op] = (t.requests[op] ?? 0) + 1;
+        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+        let out;
+        try {
+          out = await next(args);
+        } catch (err) {
+          // A failed conditional write (or cancelled transaction) is billed too: at least 1 write unit
+          // per item (more for items over 1 KB); DynamoDB returns no ConsumedCapacity with the error.
+          if (WRITES.has(op)) t.wru += 1;
+          t.failed[op] = (t.failed[op] ?? 0) + 1;
+          throw err;
+        }
+        const u = units((out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+        if (WRITES.has(op)) t.wru += u;
+        else t.rru += u;
+        return out;
+      },
+      { step: 'initialize', name: 'benchCapacityCounter', priority: 'high' },
+    ),
+  );
+  return {
+    open: () => void (fns = new Map()),
+    close: () => {
+      const out = fns ?? new Map<string, FnTally>();
+      fns = undefined;
+      return out;
+    },
+  };
+}
+
+/** A tally divided by `per` (alerts, incidents…): totals and the split by function and operation. */
+export function perUnitTally(fns: Map<string, FnTally>, per: number) {
+  const perUnit = (x: number) => round(x / per, 2);
+  const all = [...fns.values()];
+  const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  return {
+    requests: perUnit(all.reduce((n, t) => n + sum(t.requests), 0)),
+    writes: perUnit(
+      all.reduce((n, t) => n + Object.entries(t.requests).reduce((a, [op, c]) => a + (WRITES.has(op) ? c : 0), 0), 0),
+    ),
+    rru: perUnit(all.reduce((n, t) => n + t.rru, 0)),
+    wru: perUnit(all.reduce((n, t) => n + t.wru, 0)),
+    byFunction: Object.fromEntries(
+      [...fns].map(([fn, t]) => [
+        fn,
+        {
+          requests: Object.fromEntries(Object.entries(t.requests).map(([op, c]) => [op, perUnit(c)])),
+          failed: Object.fromEntries(Object.entries(t.failed).map(([op, c]) => [op, perUnit(c)])),
+          rru: perUnit(t.rru),
+          wru: perUnit(t.wru),
+        },
+      ]),
+    ),
+  };
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU ms (user + system) a process has used, from /proc; undefined where there is no /proc. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // utime, stime (fields 14 and 15)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size of a process in MB, from /proc. */
+function rssMbOf(pid: number | undefined): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Run `run` and measure it until the runtime has drained what it caused (rt.settle): seconds to
+ * serve and to drain, CPU ms of this process (webhook, outbox, every function) and of DynamoDB Local
+ * apart, DynamoDB requests and units by function, peak RSS of both, and the load average.
+ */
+export async function measureDrained<T>(
+  env: BenchEnv,
+  capacity: ReturnType<typeof capacityCounter>,
+  run: () => Promise<T>,
+) {
+  await env.rt.settle();
+  const loadAverage1m = round(loadavg()[0]!, 1);
+  const peak = { self: process.memoryUsage.rss() / 2 ** 20, dynamo: rssMbOf(env.dynamo.pid) ?? 0 };
+  const sampler = setInterval(() => {
+    peak.self = Math.max(peak.self, process.memoryUsage.rss() / 2 ** 20);
+    peak.dynamo = Math.max(peak.dynamo, rssMbOf(env.dynamo.pid) ?? 0);
+  }, 100);
+  const cpu0 = process.cpuUsage();
+  const dynamoCpu0 = cpuMsOf(env.dynamo.pid);
+  capacity.open();
+  const started = performance.now();
+  let result: T;
+  let served: number;
+  try {
+    result = await run();
+    served = performance.now();
+    await env.rt.settle();
+  } finally {
+    clearInterval(sampler);
+  }
+  const drained = performance.now();
+  const tally = capacity.close();
+  const cpu = process.cpuUsage(cpu0);
+  const dynamoCpu1 = cpuMsOf(env.dynamo.pid);
+  return {
+    result,
+    servedSeconds: (served - started) / 1000,
+    drainSeconds: (drained - served) / 1000,
+    cpuMs: {
+      nocturne: (cpu.user + cpu.system) / 1000,
+      dynamodbLocal: dynamoCpu0 === undefined || dynamoCpu1 === undefined ? null : dynamoCpu1 - dynamoCpu0,
+    },
+    tally,
+    peakRssMb: { nocturne: round(peak.self, 0), dynamodbLocal: round(peak.dynamo, 0) },
+    loadAverage1m,
+  };
 }
