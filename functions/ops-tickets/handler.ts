@@ -5,6 +5,7 @@ import { ValidationError } from '../../shared/domain/errors';
 import { commentVisible, ticketView, viewVersion, type Ticket } from '../../shared/domain/tickets/ticket';
 import { ticketOperations } from '../../shared/api/operations/tickets';
 import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
+import { idempotencyKeyOf } from '../../shared/http/idempotency-key';
 import { problem } from '../../shared/http/problem';
 import { addComment, addTimeEntry, changeTicket, openTicket } from '../../shared/app/tickets/commands';
 import { ensureConfig, getConfig } from '../../shared/store/ticket-config';
@@ -83,12 +84,16 @@ export const handler = httpApi(ticketOperations, {
         { email: requester.email, name: requester.name, blocked: false },
         req.now.toISOString(),
       );
+    const idempotencyKey = idempotencyKeyOf(req.headers);
     const t = await openTicket({
       input,
       requester: { email: requester.email, name: requester.name ?? known?.name },
       source: 'api',
       actor: c.actor,
       now: req.now,
+      // A retry with the same Idempotency-Key (same caller) takes the same round-robin turn.
+      turnKey: idempotencyKey === undefined ? undefined : `http:${c.principal.id}:${idempotencyKey}`,
+      signal: req.signal,
     });
     return withEtag(201, t, c, {}, { location: `/tickets/${t.id}` });
   },

@@ -144,6 +144,8 @@ export const ticketKeys = {
   dedupe: (hash: string) => ({ pk: `TICKETDEDUPE#${hash}`, sk: 'TICKETDEDUPE' }),
   /** A ticket notification already sent: event id and recipient. */
   notified: (eventId: string, recipient: string) => ({ pk: `TNOTIFIED#${eventId}`, sk: recipient }),
+  /** The round-robin turn a request (by a hash of its key) took in a queue; its retries take it again. */
+  turnClaim: (queueId: string, hash: string) => ({ pk: `TICKETTURN#${queueId}#${hash}`, sk: 'TICKETTURN' }),
   /** Categories, queues, calendars, SLA policies, incident rules, requesters; gsi1 lists a kind. */
   config: (kind: string, id: string) => ({ pk: `TCONFIG#${kind}#${id}`, sk: 'CONFIG' }),
   configList: (kind: string) => `TCONFIG#${kind}`,

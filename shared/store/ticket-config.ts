@@ -2,6 +2,7 @@
 // and the requester directory. One item per entry (`TCONFIG#<kind>#<id>`), listed per kind on
 // gsi1, versioned for optimistic locking. Reads may be cached for a few seconds per container
 // (TICKET_CONFIG_CACHE_SECONDS): configuration changes rarely and every ticket write reads it.
+import { createHash } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { BusinessCalendar } from '../domain/tickets/business-time';
@@ -182,11 +183,31 @@ export async function deleteConfig(kind: ConfigKind, id: string): Promise<void> 
   cache.delete(`${kind}#${id}`);
 }
 
+/** How long a request's round-robin turn is kept for its retries (as long as an Idempotency-Key answer). */
+export const TURN_CLAIM_TTL_HOURS = 24;
+
 /**
  * The next round-robin turn of a queue: an atomic counter on its own item, so concurrent
- * creations each get a different turn without a read-modify-write race.
+ * creations each get a different turn without a read-modify-write race. With `claim` (the request
+ * the ticket answers: its Idempotency-Key, email Message-ID, incident or task), the turn is kept
+ * under that key and a retry of the same request gets the same turn back instead of using a new
+ * one, so an attempt that failed or was answered 503 after taking its turn does not skew the spread
+ * (decision 0005). Creations in one queue still never conflict: each claims its own key.
  */
-export async function nextRoundRobinTurn(queueId: string): Promise<number> {
+export async function nextRoundRobinTurn(queueId: string, claim?: { key: string; now: Date }): Promise<number> {
+  const claimKey = claim
+    ? ticketKeys.turnClaim(queueId, createHash('sha256').update(claim.key).digest('hex'))
+    : undefined;
+  const claimed = async (): Promise<number | undefined> => {
+    const r = await guard('read round-robin turn claim', () =>
+      documentClient().send(new GetCommand({ TableName: tableName(), Key: claimKey, ConsistentRead: true })),
+    );
+    return r.Item ? Number(r.Item.turn) : undefined;
+  };
+  if (claimKey) {
+    const earlier = await claimed();
+    if (earlier !== undefined) return earlier;
+  }
   const r = await guard('round-robin turn', () =>
     documentClient().send(
       new UpdateCommand({
@@ -199,7 +220,30 @@ export async function nextRoundRobinTurn(queueId: string): Promise<number> {
       }),
     ),
   );
-  return Number(r.Attributes?.turn ?? 1);
+  const turn = Number(r.Attributes?.turn ?? 1);
+  if (!claimKey || !claim) return turn;
+  try {
+    await guard('claim round-robin turn', () =>
+      documentClient().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: {
+            ...claimKey,
+            type: 'TicketTurnClaim',
+            queueId,
+            turn,
+            expiresAt: Math.floor(claim.now.getTime() / 1000) + TURN_CLAIM_TTL_HOURS * 3600,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return turn;
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    // Another attempt of the same request claimed a turn first: take that one (ours goes unused).
+    return (await claimed()) ?? turn;
+  }
 }
 
 /** Change one member's availability (read, modify, write at version; retried on a race). */

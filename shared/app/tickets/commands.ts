@@ -77,6 +77,24 @@ export interface OpenTicketRequest {
   now: Date;
   workflow?: WorkflowTask;
   extras?: InsertExtras;
+  /**
+   * The request this ticket answers, when its sender may retry it (an HTTP Idempotency-Key scoped
+   * to the caller): a retry takes the same round-robin turn. Defaults to the request's dedupe key,
+   * email Message-ID or incident from `extras`.
+   */
+  turnKey?: string;
+  /** Aborted when the HTTP request was answered at its deadline: take no round-robin turn then. */
+  signal?: AbortSignal;
+}
+
+/** The key under which a request's round-robin turn is kept for its retries (undefined: none). */
+function turnKeyOf(r: OpenTicketRequest): string | undefined {
+  if (r.turnKey) return r.turnKey;
+  const e = r.extras ?? {};
+  if (e.dedupeKey) return `dedupe:${e.dedupeKey}`;
+  if (e.emailMessageId) return `email:${e.emailMessageId}`;
+  if (e.followUpOfIncident) return `incident:${e.followUpOfIncident}`;
+  return undefined;
 }
 
 /** Open a ticket: validate, pick an assignee by round-robin when the queue says so, number it, store it. */
@@ -88,7 +106,10 @@ export async function openTicket(r: OpenTicketRequest): Promise<Ticket> {
   if (!r.input.assignee && ctx.queue?.assignmentMode === 'round-robin') {
     const eligible = eligibleMembers(ctx.queue, ctx.category.requiredSkills);
     if (eligible.length) {
-      const turn = await nextRoundRobinTurn(ctx.queue.id);
+      // A request answered 503 at its deadline stops here: its retry takes the turn.
+      r.signal?.throwIfAborted();
+      const key = turnKeyOf(r);
+      const turn = await nextRoundRobinTurn(ctx.queue.id, key ? { key, now: r.now } : undefined);
       autoAssignee = memberAsAssignee(eligible[(turn - 1) % eligible.length]!);
     }
   }
