@@ -7,7 +7,6 @@ import { measureHistory, measureSlo } from '../../shared/app/slo/measure';
 import { resolveSloAlerts } from '../../shared/app/slo/tick';
 import { ConflictError } from '../../shared/domain/errors';
 import { floorMinute } from '../../shared/domain/slo/evaluate';
-import { exportOpenSlo, importOpenSlo, OpenSloError, openSloYaml, parseOpenSlo } from '../../shared/domain/slo/openslo';
 import { httpApi, json, noContent } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { getSloTicketState, putSliCounts, slos } from '../../shared/store/slo';
@@ -16,6 +15,11 @@ const MAX_HISTORY_POINTS = 2000;
 /** Counts may be pushed for the past 35 days (late batches) and at most 5 minutes ahead (clock skew). */
 const MAX_AGE_MS = 35 * 86_400_000;
 const MAX_AHEAD_MS = 5 * 60_000;
+/**
+ * OpenSLO import/export and its YAML parser (~125 KB minified) load on the two routes that use them,
+ * not at cold start (issue 15; esbuild splits them into a chunk of their own).
+ */
+const openSlo = () => import('../../shared/domain/slo/openslo');
 
 export const handler = httpApi(sloOperations, {
   'POST /slos': async (req) => {
@@ -72,6 +76,7 @@ export const handler = httpApi(sloOperations, {
     });
   },
   'POST /slos/openslo': async (req) => {
+    const { importOpenSlo, parseOpenSlo, OpenSloError } = await openSlo();
     let inputs;
     try {
       inputs = importOpenSlo(parseOpenSlo(req.rawBody));
@@ -95,6 +100,7 @@ export const handler = httpApi(sloOperations, {
     return json(201, { items });
   },
   'GET /slos/{id}/openslo': async (req) => {
+    const { exportOpenSlo, openSloYaml } = await openSlo();
     const docs = exportOpenSlo(await slos.require(req.params.id!));
     if (req.input.query.format === 'json') return json(200, docs);
     return { statusCode: 200, headers: { 'content-type': 'application/yaml' }, body: openSloYaml(docs) };
