@@ -7,14 +7,9 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import {
-  parseResolver,
-  type DnsProbeSpec,
-  type HttpProbeSpec,
-  type ProbeSpec,
-  type TcpProbeSpec,
-} from '../domain/probes/definitions';
+import type { DnsProbeSpec, HttpProbeSpec, ProbeSpec, TcpProbeSpec } from '../domain/probes/definitions';
 import { dnsProblem, httpProblem } from '../domain/probes/expectations';
+import { parseResolver } from '../domain/probes/resolver';
 import type { CheckResult } from '../domain/probes/probe-state';
 
 /** Bodies are read up to this many bytes (enough for a health document). */

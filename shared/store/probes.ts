@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
-import { createProbeSchema, type ProbeSpec } from '../domain/probes/definitions';
+import { createProbeSchema, type ProbeSpec } from '../domain/probes/probe-specs';
 import type { ProbeSubject } from '../domain/probes/alerts';
 import {
   applyCheckResult,

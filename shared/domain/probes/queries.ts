@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { cursorSchema, limitSchema } from '../page-query';
 import { MONTH_PATTERN } from './availability';
-import { refIdSchema } from './definitions';
+import { refIdSchema } from './ids';
 
 export const listProbesQuerySchema = z.object({
   service: refIdSchema.optional(),

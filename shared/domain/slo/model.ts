@@ -5,7 +5,7 @@
 // ops API and are its OpenAPI description. Pure: no I/O.
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
-import { refIdSchema, slugSchema } from '../probes/definitions';
+import { refIdSchema, slugSchema } from '../probes/ids';
 
 export const SLO_INTEGRATION_ID = 'nocturne-slo';
 export const SLO_INTEGRATION_NAME = 'Nocturne SLO burn-rate alerts (built in)';
