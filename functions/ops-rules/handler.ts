@@ -1,7 +1,7 @@
 // Lambda entry for incident rules, silences and maintenance windows (see infra/catalog.ts: "ops-rules").
 import { ulid } from 'ulid';
 import { silenceActive } from '../../shared/domain/incidents/silences';
-import { ruleOperations } from '../../shared/api/operations/incidents';
+import { ruleOperations } from '../../shared/api/operations/rules';
 import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { getRules, putRules, ruleHistory } from '../../shared/store/rules';

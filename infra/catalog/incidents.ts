@@ -1,5 +1,6 @@
 // Incidents: the engine that turns alert events into incidents, and the ops API over incidents, teams, services and rules.
-import { incidentOperations, ruleOperations, serviceOperations } from '../../shared/api/operations/incidents';
+import { incidentOperations, serviceOperations } from '../../shared/api/operations/incidents';
+import { ruleOperations } from '../../shared/api/operations/rules';
 import { ALERT_DETAIL_TYPES as A, ALERT_EVENT_SOURCE } from '../../events/alerts';
 import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';

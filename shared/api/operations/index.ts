@@ -5,7 +5,8 @@
 // from the feature file, never this index (it would bundle every feature's schemas).
 import type { Operation } from '../operation';
 import { alertOperations, ingestOperations, integrationOperations, openapiOperations } from './ingest';
-import { incidentOperations, ruleOperations, serviceOperations } from './incidents';
+import { incidentOperations, serviceOperations } from './incidents';
+import { ruleOperations } from './rules';
 import { pingOperations, probeOperations, availabilityOperations } from './probes';
 import {
   inboundEmailOperations,
