@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { NotFoundError } from '../../domain/errors';
-import { activeMaintenance } from '../../domain/incidents/silences';
+import { activeMaintenance } from '../../domain/incidents/maintenance';
 import {
   applyStatusUpdate,
   componentsOf,
