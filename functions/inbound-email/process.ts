@@ -2,7 +2,7 @@
 // logged reason and nothing stored. Idempotent on Message-ID: the ticket or comment and the
 // message's mark are written in one transaction, so a redelivery finds the mark.
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import {
   cleanSubject,
   EmailRejectedError,
@@ -55,6 +55,9 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   if (raw.length > maxEmailBytes())
     throw new EmailRejectedError('oversized', `${raw.length} bytes, limit ${maxEmailBytes()}`);
   if (raw.length === 0 || !looksLikeMessage(raw)) throw new EmailRejectedError('malformed', 'no header section');
+  // mailparser and its charset tables (iconv-lite, encoding-japanese: ~1.3 MB minified) load with the
+  // first email, not at cold start (issue 15; esbuild splits them into a chunk of their own).
+  const { simpleParser } = await import('mailparser');
   let m: ParsedMail;
   try {
     m = await simpleParser(raw, {
