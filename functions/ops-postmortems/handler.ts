@@ -12,7 +12,6 @@ import {
   type PostmortemView,
 } from '../../shared/app/postmortems/commands';
 import { dayOf } from '../../shared/domain/postmortems/lifecycle';
-import { postmortemMarkdown } from '../../shared/domain/postmortems/markdown';
 import type { PersonRef } from '../../shared/domain/postmortems/model';
 import { httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
 import { listPostmortems } from '../../shared/store/postmortems';
@@ -66,7 +65,11 @@ export const handler = httpApi(postmortemOperations, {
     const format = req.input.query.format;
     const markdown = format === 'markdown' || (format === undefined && /text\/markdown/.test(req.headers.accept ?? ''));
     if (!markdown) return view(id(req), req.now);
-    const v = await viewPostmortem(id(req), req.now);
+    // The Markdown rendering loads only for this format (issue 15: it keeps the cold start under 300 KB).
+    const [v, { postmortemMarkdown }] = await Promise.all([
+      viewPostmortem(id(req), req.now),
+      import('../../shared/domain/postmortems/markdown'),
+    ]);
     return {
       statusCode: 200,
       headers: {
