@@ -18,7 +18,6 @@ import {
   type StepOutcome,
 } from '../../domain/runbooks/definition';
 import { getNotifier } from '../../adapters/notifier';
-import { runCheck } from '../../adapters/probe-checks';
 import { orderExecutions } from '../../adapters/order-executions';
 import { signWebhook, SIGNATURE_HEADER, webhookSecretFromEnv } from '../../adapters/drivers/webhook';
 import { taskCallbacks } from '../../adapters/stepfunctions';
@@ -38,7 +37,6 @@ import {
   type StepRecord,
 } from '../../store/runbooks';
 import { publicBaseUrl } from '../oncall/page-links';
-import { openTicket } from '../tickets/commands';
 import { approvalRecipients, recipientKey } from './approval-links';
 
 export const RUNBOOK_MACHINE = 'runbook';
@@ -260,6 +258,8 @@ async function act(step: RunbookStep, run: RunbookRun, incident: Incident, text:
       return `published to ${step.topic} (${r.messageId})`;
     }
     case 'ticket': {
+      // Loaded by the steps that use it (issue 15: the runbooks API, which runs no step, does not bundle it).
+      const { openTicket } = await import('../tickets/commands');
       const t = await openTicket({
         input: {
           subject: text(step.subject),
@@ -280,6 +280,7 @@ async function act(step: RunbookStep, run: RunbookRun, incident: Incident, text:
     case 'probe': {
       // The probe's own check (the probe worker's code), once, now. Its result is the step's
       // output only: it is not recorded as a round of the probe (decision 0061, addendum).
+      const { runCheck } = await import('../../adapters/probe-checks');
       const probe = await getProbe(step.probeId);
       if (!probe) throw new Error(`probe ${step.probeId} no longer exists`);
       const spec = specOf(probe);
