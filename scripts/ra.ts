@@ -4,6 +4,12 @@
 //   npm run ra -- reconcile --billing <file> --network <file> [--config <json|file>] [--out <dir>] [--json]
 //                [--billing-mapping <json|file>] [--network-mapping <json|file>] [--workers <n>]
 //   npm run ra -- backtest --volumes <file> [--config <json|file>] [--json]
+//   npm run ra -- backtest --api <url> --token <t> [--from <day>] [--to <day>] [--series <s>] [--config …]
+//   npm run ra -- volumes export --api <url> --token <t> [--from <day>] [--to <day>] [--series <s>] [--out <file>]
+//
+// volumes export writes the stored daily volumes (GET /ra/volumes, every page) as JSON Lines
+// {"period","series","volume","source"}: the format backtest --volumes reads, so an operator can
+// keep, edit and backtest what the anomaly control judged. backtest --api reads them directly.
 //
 // reconcile prints one JSON line (counts per class, then money, leakage and bad lines) and, with
 // --out, writes <out>/findings.csv (one row per record not matched exactly) and, when some lines
@@ -13,19 +19,20 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } f
 import path from 'node:path';
 import type { z } from 'zod';
 import { FINDING_CLASSES, reconcileConfigSchema } from '../shared/domain/revenue';
-import { anomalyConfigSchema, backtestVolumes } from '../shared/domain/revenue/anomalies';
+import { anomalyConfigSchema, backtestVolumes, type VolumePoint } from '../shared/domain/revenue/anomalies';
 import { FINDINGS_HEADER, findingRow } from '../shared/domain/revenue/findings-csv';
 import { reconcileUsageFiles, type RunProgress } from '../shared/adapters/usage-file-run';
 import { usageMappingSchema } from '../shared/adapters/usage-files';
-import { readVolumeFile } from '../shared/adapters/usage-volumes';
+import { forEachStoredDay, readVolumeFile, type StoredVolumesQuery } from '../shared/adapters/usage-volumes';
 
 class UsageError extends Error {}
 
 const FLAGS = new Set(['json', 'help']);
 
-function parseArgs(argv: string[]): { command?: string; opts: Map<string, string> } {
+function parseArgs(argv: string[]): { command?: string; sub?: string; opts: Map<string, string> } {
   const opts = new Map<string, string>();
   let command: string | undefined;
+  let sub: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {
@@ -38,9 +45,10 @@ function parseArgs(argv: string[]): { command?: string; opts: Map<string, string
         i++;
       }
     } else if (command === undefined) command = a;
+    else if (command === 'volumes' && sub === undefined) sub = a;
     else throw new UsageError(`unexpected argument '${a}'`);
   }
-  return { command, opts };
+  return { command, sub, opts };
 }
 
 /** A JSON option: inline (starting with `{`) or the path of a JSON file; checked by its schema. */
@@ -150,27 +158,75 @@ async function reconcile(opts: Map<string, string>): Promise<void> {
 }
 
 async function backtest(opts: Map<string, string>): Promise<void> {
-  const file = requiredFile(opts, 'volumes');
   const config = jsonOption(opts, 'config', anomalyConfigSchema);
+  if (opts.has('api') === opts.has('volumes')) throw new UsageError('give either --volumes <file> or --api <url>');
+  if (opts.has('api')) {
+    const volumes: VolumePoint[] = [];
+    const days = await forEachStoredDay(apiOptions(opts), (d) => volumes.push(...d.volumes));
+    const report = backtestVolumes(volumes, config);
+    process.stdout.write(JSON.stringify({ ...report, source: { api: opts.get('api'), ...days } }) + '\n');
+    return;
+  }
+  const file = requiredFile(opts, 'volumes');
   const { volumes, errors } = await readVolumeFile(file);
   const report = backtestVolumes(volumes, config);
   process.stdout.write(JSON.stringify({ ...report, badLines: errors.length, errors: errors.slice(0, 20) }) + '\n');
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** --api, --token and the filters of GET /ra/volumes, checked before any request. */
+function apiOptions(opts: Map<string, string>): StoredVolumesQuery {
+  const api = opts.get('api');
+  const token = opts.get('token') ?? process.env.NOCTURNE_TOKEN;
+  if (!api) throw new UsageError('--api <url> is required (the ops API, e.g. http://localhost:3000)');
+  if (!/^https?:\/\//.test(api)) throw new UsageError(`--api: ${api} is not an http(s) URL`);
+  if (!token) throw new UsageError('--token <bearer token> is required (or NOCTURNE_TOKEN)');
+  for (const name of ['from', 'to'])
+    if (opts.has(name) && !DAY.test(opts.get(name)!)) throw new UsageError(`--${name} is not a day (YYYY-MM-DD)`);
+  return { api, token, from: opts.get('from'), to: opts.get('to'), series: opts.get('series') };
+}
+
+async function volumesExport(opts: Map<string, string>): Promise<void> {
+  const q = apiOptions(opts);
+  const out = opts.get('out');
+  const fd = out === undefined ? 1 : openSync(out, 'w');
+  let points = 0;
+  try {
+    const days = await forEachStoredDay(q, (d) => {
+      const lines = d.volumes.map((v) =>
+        JSON.stringify({ period: v.period, series: v.series, volume: v.volume, source: d.source }),
+      );
+      if (lines.length) writeSync(fd, lines.join('\n') + '\n');
+      points += lines.length;
+    });
+    process.stderr.write(
+      `ra: exported ${points} volumes of ${days.days} days (${days.fromRuns} from runs, ${days.fromHistory} from imported history)${out ? ` to ${out}` : ''}\n`,
+    );
+  } finally {
+    if (fd !== 1) closeSync(fd);
+  }
+}
+
 const USAGE = `usage:
   npm run ra -- reconcile --billing <file> --network <file> [--config <json|file>] [--out <dir>] [--json]
                           [--billing-mapping <json|file>] [--network-mapping <json|file>] [--workers <n>]
-  npm run ra -- backtest --volumes <file> [--config <json|file>]`;
+  npm run ra -- backtest --volumes <file> [--config <json|file>]
+  npm run ra -- backtest --api <url> --token <t> [--from <day>] [--to <day>] [--series <s>] [--config <json|file>]
+  npm run ra -- volumes export --api <url> --token <t> [--from <day>] [--to <day>] [--series <s>] [--out <file>]`;
 
 async function main(): Promise<number> {
   try {
-    const { command, opts } = parseArgs(process.argv.slice(2));
+    const { command, sub, opts } = parseArgs(process.argv.slice(2));
     if (opts.has('help') || command === undefined) {
       console.log(USAGE);
       return command === undefined && !opts.has('help') ? 2 : 0;
     }
     if (command === 'reconcile') await reconcile(opts);
     else if (command === 'backtest') await backtest(opts);
+    else if (command === 'volumes' && sub === 'export') await volumesExport(opts);
+    else if (command === 'volumes')
+      throw new UsageError(`volumes: unknown or missing subcommand '${sub ?? ''}' (export)`);
     else throw new UsageError(`unknown command '${command}'`);
     return 0;
   } catch (err) {

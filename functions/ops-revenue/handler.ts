@@ -4,11 +4,19 @@
 import { revenueOperations } from '../../shared/api/operations/revenue';
 import { SfnOrderExecutions } from '../../shared/adapters/order-executions';
 import { currentSettings, startRun } from '../../shared/app/revenue/runs';
+import { ValidationError } from '../../shared/domain/errors';
 import { FINDINGS_HEADER, findingRow } from '../../shared/domain/revenue/findings-csv';
 import { httpApi, json } from '../../shared/http/api';
 import { idempotencyKeyOf } from '../../shared/http/idempotency-key';
 import { problem } from '../../shared/http/problem';
-import { listFindings, listRuns, putSettings, requireRun, type FindingFilter } from '../../shared/store/revenue';
+import {
+  listFindings,
+  listRuns,
+  listStoredVolumes,
+  putSettings,
+  requireRun,
+  type FindingFilter,
+} from '../../shared/store/revenue';
 
 const executions = new SfnOrderExecutions();
 /** A CSV export stops here (a run with more findings is read through the paged JSON). */
@@ -61,6 +69,18 @@ export const handler = httpApi(revenueOperations, {
       },
       body: rows.join('\n') + '\n',
     };
+  },
+  'GET /ra/volumes': async (req) => {
+    const q = req.input.query;
+    if (q.from && q.to && q.from > q.to)
+      // Like the query's other field errors (a value the schema refuses): 422 naming the field.
+      throw new ValidationError('The range is empty: to is before from.', [
+        { field: 'to', message: `${q.to} is before from (${q.from}).` },
+      ]);
+    return json(
+      200,
+      await listStoredVolumes({ from: q.from, to: q.to, series: q.series }, { limit: q.limit, cursor: q.cursor }),
+    );
   },
   'GET /ra/settings': async () => json(200, await currentSettings()),
   'PUT /ra/settings': async (req) => {

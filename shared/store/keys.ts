@@ -327,6 +327,8 @@ export const revenueKeys = {
   periodList: () => 'RAPERIODS',
   /** Daily volumes of a day from before the stored runs (imported history): the anomaly baseline where no run is. */
   volumeHistory: (period: string) => ({ pk: `RAVOLHIST#${period}`, sk: 'VOLUMES' }),
+  /** gsi1: days with imported volume history, by period. */
+  volumeHistoryList: () => 'RAVOLHISTS',
   /** An Idempotency-Key of POST /ra/runs (its SHA-256 with the caller) → the run it started. */
   runKey: (keyHash: string) => ({ pk: `RARUNKEY#${keyHash}`, sk: 'KEY' }),
   /** The RA settings (reconcile config, mappings, controls). */

@@ -12,7 +12,7 @@ import type { AnomalyVerdict, VolumePoint } from '../domain/revenue/anomalies';
 import type { Finding, FindingClass, ReconcileConfig, RunSummary, Side } from '../domain/revenue/types';
 import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
 import { REVENUE_ENTITY as E, revenueKeys as k } from './keys';
-import type { Page } from './pagination';
+import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 import { queryAll, queryPage, type Item } from './query';
 
 /** The money unit of charges when the settings name none. */
@@ -398,6 +398,8 @@ export async function putVolumeHistory(h: RaVolumeHistory): Promise<void> {
         TableName: tableName(),
         Item: {
           ...k.volumeHistory(h.period),
+          gsi1pk: k.volumeHistoryList(),
+          gsi1sk: h.period,
           type: E.volumeHistory,
           ...h,
           volumes: h.volumes.filter((v) => v.period === h.period),
@@ -412,8 +414,62 @@ export async function getVolumeHistory(period: string): Promise<RaVolumeHistory 
     documentClient().send(new GetCommand({ TableName: tableName(), Key: k.volumeHistory(period) })),
   );
   if (!r.Item) return undefined;
-  const { pk: _pk, sk: _sk, type: _t, ...h } = r.Item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, type: _t, ...h } = r.Item;
   return h as RaVolumeHistory;
+}
+
+/** One day's stored volumes: its current run's, else its imported history's. */
+export interface StoredVolumes {
+  period: string;
+  source: 'run' | 'history';
+  /** The current run whose volumes these are (source run). */
+  runId?: string;
+  volumes: VolumePoint[];
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `YYYY-MM-DD` → the next day. */
+const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The stored daily volumes of [from, to] (inclusive, `YYYY-MM-DD`), oldest first, a page of at most
+ * `limit` days: each day's current run's volumes, else its imported history (as the anomaly
+ * baseline reads them, volumesOfPeriods). `series`: only series equal to it or under it
+ * (`network`, `network:voice`, `network:voice:mo`); a day left with none is skipped. The cursor
+ * is the last day returned. Two gsi1 queries per page (RAPERIODS, RAVOLHISTS), each of at most
+ * `limit` days: the first `limit` days of their merge are the page.
+ */
+export async function listStoredVolumes(
+  q: { from?: string; to?: string; series?: string },
+  page: { limit: number; cursor?: string },
+): Promise<Page<StoredVolumes>> {
+  const after = decodeCursor<{ after?: unknown }>(page.cursor)?.after;
+  if (page.cursor !== undefined && page.cursor !== '' && (typeof after !== 'string' || !DAY.test(after)))
+    throw invalidCursor();
+  const from = [q.from ?? '0000-01-01', ...(typeof after === 'string' ? [nextDay(after)] : [])].sort().at(-1)!;
+  const to = q.to ?? '9999-12-31';
+  if (from > to) return { items: [] };
+  const read = (pk: string) =>
+    queryPage({ what: `RA volumes (${pk})`, pk, index: 'gsi1', skBetween: [from, to], limit: page.limit });
+  const [runs, history] = await Promise.all([read(k.periodList()), read(k.volumeHistoryList())]);
+  const byDay = new Map<string, StoredVolumes>();
+  for (const i of history.items)
+    byDay.set(String(i.period), { period: String(i.period), source: 'history', volumes: i.volumes as VolumePoint[] });
+  for (const i of runs.items)
+    byDay.set(String(i.period), {
+      period: String(i.period),
+      source: 'run',
+      runId: String(i.runId),
+      volumes: (i.volumes as VolumePoint[] | undefined) ?? [],
+    });
+  const days = [...byDay.values()].sort((a, b) => (a.period < b.period ? -1 : 1)).slice(0, page.limit);
+  // More may follow when either query stopped early, or the merge held more than a page.
+  const more = runs.nextCursor !== undefined || history.nextCursor !== undefined || byDay.size > page.limit;
+  const wanted = (v: VolumePoint) => !q.series || v.series === q.series || v.series.startsWith(`${q.series}:`);
+  const items = days.map((d) => ({ ...d, volumes: d.volumes.filter(wanted) })).filter((d) => d.volumes.length > 0);
+  const last = days.at(-1)?.period;
+  return { items, nextCursor: more && last ? encodeCursor({ after: last }) : undefined };
 }
 
 // ---- idempotency keys of POST /ra/runs --------------------------------------------------------

@@ -4,9 +4,18 @@
 // exported as CSV, a leakage violation raised as a nocturne-ra alert with its ticket in the RA
 // queue; a re-run replaces the period's findings (never doubles them); clean files clear the
 // violation and resolve its ticket once (a later breach opens a new one); a tampered file fails the run whole with a clear error and an alert.
+// The stored volumes (current runs and imported history) are read back through GET /ra/volumes and
+// backtested by the CLI (`npm run ra -- volumes export`, `backtest --volumes`, `backtest --api`).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/controls';
+import { backtestVolumes, type VolumePoint } from '../../shared/domain/revenue/anomalies';
 import { getLiveAlert } from '../../shared/store/alerts';
+import { putVolumeHistory } from '../../shared/store/revenue';
 import { revenueKeys } from '../../shared/store/keys';
 import { queryAll } from '../../shared/store/query';
 import { ensureConfig } from '../../shared/store/ticket-config';
@@ -246,5 +255,140 @@ describe('bad input', () => {
     expect(future.status).toBe(422);
     const missing = await rt.request('GET', '/ra/runs/nope', { token: VIEWER });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe('stored volumes: GET /ra/volumes and the backtest over them', () => {
+  // Eight weeks of imported history before DAY for two series, one injected drop.
+  const DROP_DAY = '2026-11-12';
+  const historyDays = Array.from({ length: 57 }, (_, i) =>
+    new Date(Date.parse('2026-09-24T00:00:00Z') + i * 86_400_000).toISOString().slice(0, 10),
+  );
+  const exec = promisify(execFile);
+  const cli = (...args: string[]) =>
+    exec(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../scripts/ra.ts'), ...args], {
+      cwd: path.join(__dirname, '../..'),
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ra-volumes-'));
+    for (const [i, period] of historyDays.entries())
+      await putVolumeHistory({
+        period,
+        source: 'test',
+        importedAt: '2026-11-21T00:00:00.000Z',
+        volumes: [
+          { series: 'network:sms:mo', period, volume: period === DROP_DAY ? 900 : 5000 + (i % 5) * 20 },
+          { series: 'billing:sms:mo', period, volume: 5000 + (i % 3) * 25 },
+        ],
+      });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function allDays(query: string, limit: number): Promise<Doc[]> {
+    const days: Doc[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await get(`/ra/volumes?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.items.length).toBeLessThanOrEqual(limit);
+      days.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return days;
+  }
+
+  it('pages each day once, oldest first: the current run’s volumes, else the imported history', async () => {
+    const days = await allDays('from=2026-09-01&to=2026-11-30', 20);
+    expect(days.map((d) => d.period)).toEqual([...historyDays, DAY]);
+    expect(days.slice(0, -1).every((d) => d.source === 'history' && d.volumes.length === 2)).toBe(true);
+    const current = (await get(`/ra/runs?period=${DAY}`)).items.find((r: Doc) => r.status === 'succeeded');
+    expect(days.at(-1)).toMatchObject({ period: DAY, source: 'run', runId: current.id });
+    expect(days.at(-1)!.volumes.length).toBeGreaterThan(0);
+    expect(days.at(-1)!.volumes.every((v: Doc) => v.period === DAY)).toBe(true);
+    // The range and the series filter.
+    const week = await allDays('from=2026-11-14&to=2026-11-20&series=billing', 3);
+    expect(week.map((d) => d.period)).toEqual([
+      '2026-11-14',
+      '2026-11-15',
+      '2026-11-16',
+      '2026-11-17',
+      '2026-11-18',
+      '2026-11-19',
+      DAY,
+    ]);
+    expect(week.flatMap((d) => d.volumes).every((v: Doc) => v.series.startsWith('billing:'))).toBe(true);
+  });
+
+  it('refuses a bad range, series, limit or cursor with a problem naming the field', async () => {
+    // Values the query refuses are 422 like every ops route's; an unusable cursor or an unknown parameter 400.
+    for (const [query, field, status] of [
+      ['from=2026-13-01', 'from', 422],
+      ['from=2026-11-20&to=2026-11-19', 'to', 422],
+      ['series=net work', 'series', 422],
+      ['limit=0', 'limit', 422],
+      ['cursor=bm90IGpzb24', 'cursor', 400],
+      ['since=2026-11-01', 'since', 400],
+    ] as const) {
+      const r = await rt.request('GET', `/ra/volumes?${query}`, { token: VIEWER });
+      expect({ query, status: r.status, type: r.headers.get('content-type') }).toEqual({
+        query,
+        status,
+        type: expect.stringContaining('application/problem+json'),
+      });
+      expect(((await r.json()) as Doc).errors.map((e: Doc) => e.field)).toContain(field);
+    }
+  });
+
+  it('exports them as JSON Lines the backtest reads, and backtests them from the API directly', async () => {
+    const out = path.join(dir, 'volumes.jsonl');
+    const exported = await cli(
+      'volumes',
+      'export',
+      '--api',
+      rt.url,
+      '--token',
+      VIEWER,
+      '--from',
+      '2026-09-01',
+      '--out',
+      out,
+    );
+    expect(exported.stderr).toContain(`exported`);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Doc);
+    const stored = (await allDays('from=2026-09-01', 200)).flatMap((d) => d.volumes as VolumePoint[]);
+    expect(lines.map(({ period, series, volume }) => ({ series, period, volume }))).toEqual(stored);
+    expect(lines.filter((l) => l.source === 'run').every((l) => l.period === DAY)).toBe(true);
+
+    const expected = backtestVolumes(stored);
+    expect(expected.flags).toContainEqual(
+      expect.objectContaining({ series: 'network:sms:mo', period: DROP_DAY, kind: 'drop' }),
+    );
+    const fromFile = JSON.parse((await cli('backtest', '--volumes', out)).stdout) as Doc;
+    expect(fromFile).toMatchObject({
+      flagged: expected.flagged,
+      judged: expected.judged,
+      flags: expected.flags,
+      badLines: 0,
+    });
+    const fromApi = JSON.parse(
+      (await cli('backtest', '--api', rt.url, '--token', VIEWER, '--from', '2026-09-01')).stdout,
+    ) as Doc;
+    expect(fromApi).toMatchObject({
+      flagged: expected.flagged,
+      flags: expected.flags,
+      source: { days: historyDays.length + 1, fromRuns: 1 },
+    });
+  });
+
+  it('says what the API refused, and exits 1', async () => {
+    await expect(cli('volumes', 'export', '--api', rt.url, '--token', 'not-a-token')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('answered 401'),
+    });
   });
 });

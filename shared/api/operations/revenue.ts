@@ -93,6 +93,34 @@ export const findingsQuerySchema = z.object({
   limit: limitSchema,
   cursor: cursorSchema,
 });
+const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a day, YYYY-MM-DD');
+export const volumesQuerySchema = z.object({
+  from: day.optional().describe('First day (UTC), YYYY-MM-DD, inclusive'),
+  to: day.optional().describe('Last day (UTC), YYYY-MM-DD, inclusive; not before from'),
+  series: z
+    .string()
+    .regex(/^[a-z0-9_-]+(:[a-z0-9_-]+){0,2}$/, 'a series or its start: side[:service[:direction]], e.g. network:voice')
+    .optional()
+    .describe('Only this series or those under it (network, network:voice, network:voice:mo)'),
+  limit: limitSchema.describe('Days per page'),
+  cursor: cursorSchema,
+});
+const volumePoint = z.object({
+  series: z.string().describe('side:service:direction, e.g. network:voice:mo'),
+  period: z.string().describe('The day, YYYY-MM-DD'),
+  volume: z.number().describe('Records that day'),
+});
+const storedVolumes = z
+  .object({
+    period,
+    source: z
+      .enum(['run', 'history'])
+      .describe('run: the current run of the day; history: volumes imported from before the stored runs'),
+    runId: z.string().optional(),
+    volumes: z.array(volumePoint),
+  })
+  .meta({ id: 'RaStoredVolumes' });
+
 export const putRaSettingsSchema = z
   .object({
     reconcile: reconcileConfigSchema.default(reconcileConfigSchema.parse({})),
@@ -165,6 +193,20 @@ export const revenueOperations = [
     responses: {
       200: { description: 'A page of findings (or the CSV)', schema: page(finding) },
       ...errors(400, 401, 403, 404, 409),
+    },
+  },
+  {
+    method: 'get',
+    path: '/ra/volumes',
+    summary:
+      'Stored daily volumes per series (each day’s current run, else its imported history), oldest first: what the anomaly control judged, for the backtest (`npm run ra -- volumes export`)',
+    tag: T,
+    auth: 'jwt',
+    role: 'viewer',
+    query: volumesQuerySchema,
+    responses: {
+      200: { description: 'A page of days, each with its volumes', schema: page(storedVolumes) },
+      ...errors(400, 401, 403),
     },
   },
   {

@@ -123,3 +123,18 @@ test('backtest reports how many days the volume detector would have flagged', ()
     expect.objectContaining({ series: 'network:voice:mo', period: '2026-10-30', kind: 'drop' }),
   ]);
 });
+
+test('volumes export and backtest --api check their options before any request', () => {
+  const cases: Array<[string[], string]> = [
+    [['volumes', 'export', '--token', 't'], '--api <url> is required'],
+    [['volumes', 'export', '--api', 'localhost:3000', '--token', 't'], 'is not an http(s) URL'],
+    [['volumes', 'export', '--api', 'http://127.0.0.1:9', '--token', 't', '--from', '2026-11'], '--from is not a day'],
+    [['volumes', 'list'], "unknown or missing subcommand 'list'"],
+    [['backtest', '--api', 'http://127.0.0.1:9', '--volumes', 'v.csv'], 'either --volumes <file> or --api <url>'],
+  ];
+  for (const [args, message] of cases) {
+    const r = ra(...args);
+    expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 2, stdout: '' });
+    expect(r.stderr).toContain(message);
+  }
+});
