@@ -334,20 +334,7 @@ export async function runStep(event: StepEvent): Promise<unknown> {
           );
         return {};
       }
-      case 'commit': {
-        const order = await begin(input, step);
-        await updateOrder(
-          input.orderId,
-          (o) => {
-            if (stepGate(o) === 'cancelled')
-              throw new OrderCancelledError(`${step}: the order ${o.id} is being cancelled`);
-            return passPointOfNoReturn(o, now());
-          },
-          undefined,
-          order,
-        );
-        return {};
-      }
+      case 'commit':
       case 'finalBill': {
         const order = await begin(input, step);
         await updateOrder(
