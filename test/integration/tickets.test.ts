@@ -284,6 +284,34 @@ describe('requesters', () => {
 });
 
 describe('round-robin assignment', () => {
+  /** A round-robin queue of these members and a category that files into it; returns the category's id. */
+  async function roundRobinCategory(
+    queueId: string,
+    name: string,
+    members: Array<{ id: string; email: string; skills: string[]; available: boolean }>,
+    requiredSkills: string[],
+  ): Promise<string> {
+    await putConfig('queue', { id: queueId, name, assignmentMode: 'round-robin', members }, now);
+    const categoryId = uniq(`${queueId}-c`);
+    await putConfig(
+      'category',
+      {
+        id: categoryId,
+        name,
+        fields: [],
+        defaultPriority: 'P3',
+        defaultQueueId: queueId,
+        requiredSkills,
+        reopenWindowHours: 1,
+        notify: {},
+        requesterVisible: true,
+        emailAddresses: [],
+      },
+      now,
+    );
+    return categoryId;
+  }
+
   it('spreads concurrent tickets evenly over available members with the skills', async () => {
     const queueId = uniq('rr');
     const members = ['m1', 'm2', 'm3', 'm4'].map((id) => ({
@@ -292,24 +320,7 @@ describe('round-robin assignment', () => {
       skills: id === 'm4' ? [] : ['mobile'],
       available: true,
     }));
-    await putConfig('queue', { id: queueId, name: 'RR', assignmentMode: 'round-robin', members }, now);
-    const categoryId = uniq('rrc');
-    await putConfig(
-      'category',
-      {
-        id: categoryId,
-        name: 'RR',
-        fields: [],
-        defaultPriority: 'P3',
-        defaultQueueId: queueId,
-        requiredSkills: ['mobile'],
-        reopenWindowHours: 1,
-        notify: {},
-        requesterVisible: true,
-        emailAddresses: [],
-      },
-      now,
-    );
+    const categoryId = await roundRobinCategory(queueId, 'RR', members, ['mobile']);
 
     // As a client does: a 503 (the store was slow on a busy machine) is retried with the same
     // Idempotency-Key, and so is the 409 that says the first attempt is still in progress.
@@ -359,24 +370,7 @@ describe('round-robin assignment', () => {
   it('gives a retry with the same Idempotency-Key the turn its failed attempt took: exactly 10/10/10', async () => {
     const queueId = uniq('rrk');
     const members = ['m1', 'm2', 'm3'].map((id) => ({ id, email: `${id}@nocturne.test`, skills: [], available: true }));
-    await putConfig('queue', { id: queueId, name: 'RR keys', assignmentMode: 'round-robin', members }, now);
-    const categoryId = uniq('rrkc');
-    await putConfig(
-      'category',
-      {
-        id: categoryId,
-        name: 'RR keys',
-        fields: [],
-        defaultPriority: 'P3',
-        defaultQueueId: queueId,
-        requiredSkills: [],
-        reopenWindowHours: 1,
-        notify: {},
-        requesterVisible: true,
-        emailAddresses: [],
-      },
-      now,
-    );
+    const categoryId = await roundRobinCategory(queueId, 'RR keys', members, []);
     // The first attempt of six tickets given to m1 fails at the ticket write, after its turn was
     // taken (the store failed: 503). Before turns were kept per request, each retry took a new turn
     // and m1 ended with six tickets fewer.
