@@ -85,12 +85,13 @@ export const revenueFeature: CatalogFeature = {
     {
       name: 'ra-split',
       description:
-        'ra-reconcile Split: opens the batches Load finished for the period on both sides (envelope, RA key) and cuts them into partitions.',
+        'ra-reconcile split: lists the batches Load finished for the period (op plan), cuts one batch into per-partition pieces as a Distributed Map item (op piece: envelope, RA key), merges the pieces’ results into the partition manifest (op collect).',
       entry: 'functions/ra-split/handler.ts',
-      memoryMb: 3008,
-      timeoutSeconds: 900,
+      // One batch (Load's BATCH_RECORDS records) per invocation at most, never the whole period.
+      memoryMb: 1024,
+      timeoutSeconds: 300,
       table: 'readwrite',
-      // Reads Load's manifests and batches; writes the run's partitions and their manifest.
+      // Reads Load's manifests and batches; writes the run's split items, pieces and partition manifest.
       buckets: { [RA_BUCKET]: { read: ['loads/', 'batches/'], readwrite: ['runs/'] } },
       keys: { [RA_KEY]: 'decrypt' },
       triggers: [],
@@ -98,7 +99,7 @@ export const revenueFeature: CatalogFeature = {
     {
       name: 'ra-partition',
       description:
-        'ra-reconcile Distributed Map item: reconciles one partition (reconcilePartition) and stores its findings.',
+        'ra-reconcile Partitions map item: reconciles one partition (reconcilePartition over its pieces from every batch) and stores its findings.',
       entry: 'functions/ra-partition/handler.ts',
       memoryMb: 1024,
       timeoutSeconds: 300,
@@ -123,7 +124,7 @@ export const revenueFeature: CatalogFeature = {
     {
       name: RA_MACHINE,
       description:
-        'A reconciliation run of one period: split into partitions, a Distributed Map reconciling them in parallel, summary and controls.',
+        'A reconciliation run of one period: a Distributed Map splitting its batches into partition pieces in parallel, a Distributed Map reconciling the partitions in parallel, summary and controls.',
       definitionFile: 'state-machines/ra-reconcile.asl.json',
       type: 'STANDARD',
       substitutions: {
@@ -132,7 +133,7 @@ export const revenueFeature: CatalogFeature = {
         RaSummarizeFunctionArn: { function: 'ra-summarize' },
       },
       timeoutSeconds: 6 * 3600,
-      // The Distributed Map reads the partition manifest and writes its result files, all under runs/<runId>/.
+      // The Distributed Maps read the split items and the partition manifest and write their result files, all under runs/<runId>/.
       buckets: { [RA_BUCKET]: { readwrite: ['runs/'] } },
     },
   ],

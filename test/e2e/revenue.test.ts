@@ -11,9 +11,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { keyIdOf, sealEnvelope } from '../../shared/adapters/envelope';
+import { bucketName, putObject } from '../../shared/adapters/s3';
+import { loadInbox } from '../../shared/app/revenue/load';
+import { RA_BUCKET, RA_KEY } from '../../shared/app/revenue/runs';
 import { RA_INTEGRATION_ID } from '../../shared/domain/revenue/controls';
 import { backtestVolumes, type VolumePoint } from '../../shared/domain/revenue/anomalies';
+import type { Side } from '../../shared/domain/revenue/types';
 import { getLiveAlert } from '../../shared/store/alerts';
 import { putVolumeHistory } from '../../shared/store/revenue';
 import { revenueKeys } from '../../shared/store/keys';
@@ -241,6 +246,62 @@ describe('stored reconciliation runs', () => {
     const none = await run('2026-11-01');
     expect(none).toMatchObject({ status: 'failed', error: { kind: 'RaNoFiles' } });
     expect(none.error.message).toContain('billing');
+  });
+});
+
+describe('the split fans out', () => {
+  // A period delivered as several files per side: Load writes one batch per file, and the Pieces
+  // map (the first Distributed Map) cuts each batch in an item of its own; a billing duplicate whose
+  // copies are in two files still meets itself in one partition.
+  const PERIOD = '2026-08-20';
+  const day = demoUsageDay(PERIOD);
+
+  /** Each side's file cut into files at the given line indexes (CSV: each with the header), delivered and loaded. */
+  async function deliverInParts(cuts: Record<Side, number[]>): Promise<void> {
+    const bucket = bucketName(RA_BUCKET);
+    const keyId = keyIdOf(RA_KEY);
+    for (const side of ['billing', 'network'] as const) {
+      const lines = day[side].trim().split('\n');
+      const header = side === 'billing' ? lines.shift()! : undefined;
+      const bounds = [0, ...cuts[side], lines.length];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        const body = [...(header ? [header] : []), ...lines.slice(bounds[i], bounds[i + 1])].join('\n') + '\n';
+        const name = `part-${i + 1}.${side === 'billing' ? 'csv' : 'jsonl'}`;
+        await putObject(bucket, usageFileKey(side, PERIOD, name), await sealEnvelope(Buffer.from(body), keyId));
+      }
+    }
+    await loadInbox({ bucket, keyId, now: new Date() });
+  }
+
+  it('splits each input batch in its own Distributed Map item; counts are the injected truth', async () => {
+    const billing = day.billing.trim().split('\n').slice(1);
+    const copy = billing.findIndex((line, i) => i > 0 && line === billing[i - 1]);
+    expect(copy).toBeGreaterThan(0);
+    // The first duplicate's copies end up in two files.
+    await deliverInParts({ billing: [copy, Math.floor((copy + billing.length) / 2)], network: [200] });
+    const done = await run(PERIOD);
+    expect(done.status).toBe('succeeded');
+    expect(done.summary.counts).toEqual(day.expected);
+    expect(done.files.billing).toHaveLength(3);
+    expect(done.files.network).toHaveLength(2);
+    expect(done.summary.partitions).toBe(16);
+    // Two Distributed Maps ran: Pieces over the 5 batches, then Partitions over the 16 partitions.
+    const { events } = rt.stepFunctions.service.getExecutionHistory({ executionArn: done.executionArn });
+    const maps = events
+      .filter((e) => e.type === 'MapStateStarted')
+      .map((e) => (e.mapStateStartedEventDetails as { length: number }).length);
+    expect(maps).toEqual([5, 16]);
+    // Bad lines and volumes are the sum over the items: one day per series, every record counted.
+    expect(done.badLines).toMatchObject({ billing: { count: 0 }, network: { count: 0 } });
+    const volume = (side: string) =>
+      (done.volumes as Doc[]).filter((v) => v.series.startsWith(`${side}:`)).reduce((n, v) => n + v.volume, 0);
+    expect(volume('billing')).toBe(billing.length);
+    expect(volume('network')).toBe(day.network.trim().split('\n').length);
+    // Nothing of the run is left under runs/<runId>/ (items, pieces, manifests, results).
+    const left = await raw.send(
+      new ListObjectsV2Command({ Bucket: rt.s3.buckets.get('ra-files')!, Prefix: `runs/${done.id}/` }),
+    );
+    expect(left.KeyCount).toBe(0);
   });
 });
 

@@ -1,9 +1,12 @@
 // Stored reconciliation runs (docs/revenue-assurance.md "Stored runs"): a run of one period is an
 // execution of state-machines/ra-reconcile.asl.json. Its Tasks are the steps here:
-//   split      (ra-split)      both sides' files of the period that Load finished (their batches in the
-//                               RA bucket), opened (envelope) and cut into partitions written back as
-//                               JSON Lines, plus the manifest the Distributed Map reads;
-//   partition  (ra-partition)  one Distributed Map item: reconcilePartition over its two objects,
+//   plan       (ra-split)      the batches Load finished for the period on both sides, listed as the
+//                               Pieces map's items (no batch read), and the partition count;
+//   piece      (ra-split)      one Pieces Distributed Map item: one batch opened (envelope) and cut by
+//                               the key's hash into one piece per partition under the run;
+//   collect    (ra-split)      the pieces' results merged (volumes, bad lines; a refused batch fails
+//                               the run), plus the partition manifest the Partitions map reads;
+//   partition  (ra-partition)  one Partitions map item: reconcilePartition over its sides' pieces,
 //                               findings stored under the run;
 //   summarize  (ra-summarize)  mergeResults over the Map's result files, the controls, then the run
 //                               becomes its period's current run (the run it replaces loses its findings);
@@ -28,7 +31,7 @@ import {
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { EnvelopeError, keyIdOf, openEnvelope } from '../../adapters/envelope';
 import { bucketName, deleteObject, getObjectBytes, listObjects, putObject } from '../../adapters/s3';
-import { UsageErrorLog, readUsageRecords } from '../../adapters/usage-files';
+import { UsageErrorLog, readUsageBatches } from '../../adapters/usage-files';
 import { raKeys, type LoadManifest } from '../../domain/revenue/files';
 import { logger } from '../../observability/logger';
 import {
@@ -151,6 +154,43 @@ export class RaNoFiles extends Error {
   override readonly name = 'RaNoFiles';
 }
 
+/** Plan's answer: where the split items are, how many partitions, where the pieces' results go. */
+export interface PlanOutput {
+  bucket: string;
+  /** JSON array of SplitItem: the Pieces Distributed Map's ItemReader. */
+  itemsKey: string;
+  /** The Pieces map's ResultWriter prefix. */
+  resultsPrefix: string;
+  partitions: number;
+  items: number;
+}
+
+/** One item of the Pieces map: one batch Load wrote, its place in the run's list. */
+export interface SplitItem {
+  item: number;
+  side: Side;
+  key: string;
+}
+
+export interface PieceInput {
+  runId: string;
+  bucket: string;
+  partitions: number;
+  item: SplitItem;
+}
+
+/** What a Pieces item returns (to the ResultWriter's files, read by Collect). */
+export interface PieceOutput {
+  item: number;
+  side: Side;
+  records: number;
+  badLines: number;
+  pieces: number;
+  volumes: VolumePoint[];
+  /** The batch did not open (tampered, other key, not an envelope): Collect fails the run with this. */
+  rejected?: string;
+}
+
 export interface SplitOutput {
   bucket: string;
   manifestKey: string;
@@ -158,14 +198,27 @@ export interface SplitOutput {
   partitions: number;
 }
 
+/** One item of the Partitions map: the prefixes under which each side's pieces of the partition lie. */
 export interface ManifestItem {
   partition: number;
   billing: string;
   network: string;
 }
 
-const partitionKey = (runId: string, p: number, side: Side) =>
-  `runs/${runId}/partitions/${String(p).padStart(4, '0')}/${side}.jsonl`;
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** The run's intermediate objects (all under runs/<runId>/, deleted when the run ends). */
+export const runKeys = {
+  items: (runId: string) => `runs/${runId}/split-items.json`,
+  pieceResults: (runId: string) => `runs/${runId}/split-results`,
+  /** A side's pieces of one partition: one object per split item that had records of it. */
+  pieces: (runId: string, partition: number, side: Side) => `runs/${runId}/pieces/${pad(partition, 4)}/${side}/`,
+  /** Keyed by the item, so a retried item overwrites its own pieces (never doubles them). */
+  piece: (runId: string, partition: number, side: Side, item: number) =>
+    `${runKeys.pieces(runId, partition, side)}${pad(item, 6)}.jsonl`,
+  manifest: (runId: string) => `runs/${runId}/partitions.json`,
+  partitionResults: (runId: string) => `runs/${runId}/results`,
+};
 
 /** Canonical JSON Lines: the default field names, read back with the default mapping. */
 function recordLine(r: UsageRecord): string {
@@ -196,11 +249,24 @@ async function loadedFiles(bucket: string, side: Side, period: string) {
   return out;
 }
 
-export async function splitRun(runId: string): Promise<SplitOutput> {
+/** Runs `tasks` at most `width` at once. */
+async function inParallel(tasks: Array<() => Promise<unknown>>, width = 8): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, tasks.length) }, async () => {
+      while (next < tasks.length) await tasks[next++]!();
+    }),
+  );
+}
+
+/**
+ * Split, step 1 (op plan): the batches Load finished for the period on both sides, listed as the
+ * Pieces map's items, and the partition count from their stored sizes. Reads no batch.
+ */
+export async function planSplit(runId: string): Promise<PlanOutput> {
   const run = await requireRun(runId);
   const config: ReconcileConfig = run.config ?? DEFAULT_RECONCILE_CONFIG;
   const bucket = bucketName(RA_BUCKET);
-  const keyId = keyIdOf(RA_KEY);
   const loaded = {
     billing: await loadedFiles(bucket, 'billing', run.period),
     network: await loadedFiles(bucket, 'network', run.period),
@@ -208,77 +274,140 @@ export async function splitRun(runId: string): Promise<SplitOutput> {
   const empty = SIDES.filter((side) => loaded[side].files.length === 0);
   if (empty.length > 0)
     throw new RaNoFiles(`No ${empty.join(' and no ')} file of ${run.period} was loaded: nothing to reconcile against.`);
-  const contents: Record<Side, Array<{ key: string; content: Buffer }>> = { billing: [], network: [] };
+  const items: SplitItem[] = [];
   let totalBytes = 0;
-  for (const side of SIDES)
+  for (const side of SIDES) {
+    const sizes = new Map(
+      (await listObjects(bucket, raKeys.periodBatches(side, run.period))).map((o) => [o.key, o.size]),
+    );
     for (const key of loaded[side].batches) {
-      let content: Buffer;
-      try {
-        content = await openEnvelope(await getObjectBytes(bucket, key), { expectedKeyId: keyId });
-      } catch (err) {
-        if (err instanceof EnvelopeError)
-          throw new RaFileRejected(`${key} was refused (${err.reason}): ${err.message}`);
-        throw err;
-      }
-      contents[side].push({ key, content });
-      totalBytes += content.length;
+      items.push({ item: items.length, side, key });
+      totalBytes += sizes.get(key) ?? 0;
     }
+  }
   const partitions = Math.min(
     MAX_PARTITIONS,
     Math.max(config.partitions, Math.ceil(totalBytes / PARTITION_INPUT_BYTES)),
   );
-  const lines: Record<Side, string[][]> = {
-    billing: Array.from({ length: partitions }, () => []),
-    network: Array.from({ length: partitions }, () => []),
-  };
-  const volumes = new Map<string, number>();
-  const badLines: NonNullable<RaRun['badLines']> = {
-    billing: { count: loaded.billing.errored, logs: loaded.billing.errorLogs },
-    network: { count: loaded.network.errored, logs: loaded.network.errorLogs },
-  };
-  for (const side of SIDES)
-    for (const { content } of contents[side]) {
-      const errors = new UsageErrorLog();
-      // Batches are Load's generic format (gzip): the default mapping reads them.
-      const records = await readUsageRecords(Readable.from([content]), { errors });
-      volumesOf(records, side, 'day', config.mediation.timeZone, volumes);
-      for (const rec of records)
-        lines[side][partitionOf(partitionKeyOf(rec, config), partitions)]!.push(recordLine(rec));
-      badLines[side].count += errors.count;
-    }
-  const manifest: ManifestItem[] = [];
-  const writes: Array<() => Promise<void>> = [];
-  for (let p = 0; p < partitions; p++) {
-    const item = {
-      partition: p,
-      billing: partitionKey(runId, p, 'billing'),
-      network: partitionKey(runId, p, 'network'),
-    };
-    manifest.push(item);
-    for (const side of SIDES) {
-      const body = lines[side][p]!.join('\n');
-      writes.push(() => putObject(bucket, item[side], body, 'application/x-ndjson'));
-    }
-  }
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < writes.length) await writes[next++]!();
-    }),
-  );
-  const manifestKey = `runs/${runId}/partitions.json`;
-  await putObject(bucket, manifestKey, JSON.stringify(manifest), 'application/json');
+  const itemsKey = runKeys.items(runId);
+  await putObject(bucket, itemsKey, JSON.stringify(items), 'application/json');
   await updateRun(
     runId,
     {
       files: { billing: loaded.billing.files, network: loaded.network.files },
-      badLines,
-      volumes: volumePoints(volumes),
+      badLines: {
+        billing: { count: loaded.billing.errored, logs: loaded.billing.errorLogs },
+        network: { count: loaded.network.errored, logs: loaded.network.errorLogs },
+      },
       partitions,
     },
     'running',
   );
-  return { bucket, manifestKey, resultsPrefix: `runs/${runId}/results`, partitions };
+  return { bucket, itemsKey, resultsPrefix: runKeys.pieceResults(runId), partitions, items: items.length };
+}
+
+/**
+ * Split, step 2 (op piece, one Pieces map item): one batch opened (envelope, RA key), its records
+ * cut by the hash of their partition key into one piece per partition under the run, and its
+ * volumes counted. Holds one batch (Load's BATCH_RECORDS records at most), never the period.
+ */
+export async function splitPiece(input: PieceInput): Promise<PieceOutput> {
+  const run = await requireRun(input.runId);
+  if (run.status !== 'running') throw new ConflictError(`Run ${run.id} is ${run.status}; its split is done.`);
+  const config: ReconcileConfig = run.config ?? DEFAULT_RECONCILE_CONFIG;
+  const { item, side, key } = input.item;
+  const out: PieceOutput = { item, side, records: 0, badLines: 0, pieces: 0, volumes: [] };
+  let content: Buffer;
+  try {
+    content = await openEnvelope(await getObjectBytes(input.bucket, key), { expectedKeyId: keyIdOf(RA_KEY) });
+  } catch (err) {
+    if (err instanceof EnvelopeError) return { ...out, rejected: `${key} was refused (${err.reason}): ${err.message}` };
+    throw err;
+  }
+  const lines: string[][] = Array.from({ length: input.partitions }, () => []);
+  const volumes = new Map<string, number>();
+  const errors = new UsageErrorLog();
+  // Batches are Load's generic format (gzip): the default mapping reads them.
+  for await (const records of readUsageBatches(Readable.from([content]), { errors })) {
+    volumesOf(records, side, 'day', config.mediation.timeZone, volumes);
+    for (const rec of records) lines[partitionOf(partitionKeyOf(rec, config), input.partitions)]!.push(recordLine(rec));
+    out.records += records.length;
+  }
+  const writes: Array<() => Promise<void>> = [];
+  lines.forEach((partition, p) => {
+    if (partition.length === 0) return;
+    const body = partition.join('\n');
+    writes.push(() => putObject(input.bucket, runKeys.piece(input.runId, p, side, item), body, 'application/x-ndjson'));
+  });
+  await inParallel(writes);
+  return { ...out, badLines: errors.count, pieces: writes.length, volumes: volumePoints(volumes) };
+}
+
+interface ResultManifest {
+  ResultFiles: Partial<Record<'SUCCEEDED' | 'FAILED' | 'PENDING', Array<{ Key: string }>>>;
+}
+
+interface MapResult {
+  ResultWriterDetails: { Bucket: string; Key: string };
+}
+
+/** The outputs of a Distributed Map's succeeded children, from its ResultWriter files. */
+async function mapOutputs<T>(details: MapResult['ResultWriterDetails'], what: string): Promise<T[]> {
+  const manifest = JSON.parse((await getObjectBytes(details.Bucket, details.Key)).toString('utf8')) as ResultManifest;
+  if ((manifest.ResultFiles.FAILED ?? []).length > 0)
+    throw new Error(`The Distributed Map reported failed ${what}; the run cannot go on.`);
+  const out: T[] = [];
+  for (const f of manifest.ResultFiles.SUCCEEDED ?? []) {
+    const entries = JSON.parse((await getObjectBytes(details.Bucket, f.Key)).toString('utf8')) as Array<{
+      Output: string;
+    }>;
+    for (const e of entries) out.push(JSON.parse(e.Output) as T);
+  }
+  return out;
+}
+
+export interface CollectInput {
+  runId: string;
+  plan: PlanOutput;
+  pieces: MapResult;
+}
+
+/**
+ * Split, step 3 (op collect): the pieces' results merged (a refused batch fails the run whole,
+ * before any partition is reconciled), the run's volumes and bad lines stored, and the partition
+ * manifest written for the Partitions map.
+ */
+export async function collectSplit(input: CollectInput): Promise<SplitOutput> {
+  const run = await requireRun(input.runId);
+  const { bucket, partitions } = input.plan;
+  const outputs = (await mapOutputs<PieceOutput>(input.pieces.ResultWriterDetails, 'split items')).sort(
+    (a, b) => a.item - b.item,
+  );
+  const rejected = outputs.find((o) => o.rejected !== undefined);
+  if (rejected) throw new RaFileRejected(rejected.rejected);
+  if (outputs.length !== input.plan.items)
+    throw new Error(`The split answered ${outputs.length} of ${input.plan.items} items; the run cannot go on.`);
+  const volumes = new Map<string, number>();
+  const badLines: NonNullable<RaRun['badLines']> = run.badLines ?? {
+    billing: { count: 0, logs: [] },
+    network: { count: 0, logs: [] },
+  };
+  for (const o of outputs) {
+    for (const v of o.volumes) {
+      const k = `${v.series}\u0000${v.period}`;
+      volumes.set(k, (volumes.get(k) ?? 0) + v.volume);
+    }
+    badLines[o.side].count += o.badLines;
+  }
+  const manifest: ManifestItem[] = Array.from({ length: partitions }, (_, p) => ({
+    partition: p,
+    billing: runKeys.pieces(run.id, p, 'billing'),
+    network: runKeys.pieces(run.id, p, 'network'),
+  }));
+  const manifestKey = runKeys.manifest(run.id);
+  await putObject(bucket, manifestKey, JSON.stringify(manifest), 'application/json');
+  await updateRun(run.id, { badLines, volumes: volumePoints(volumes), partitions }, 'running');
+  return { bucket, manifestKey, resultsPrefix: runKeys.partitionResults(run.id), partitions };
 }
 
 // ---- one partition ----------------------------------------------------------------------------
@@ -296,7 +425,15 @@ export async function reconcileRunPartition(input: PartitionInput, now = new Dat
   const run = await requireRun(input.runId);
   if (run.status !== 'running') throw new ConflictError(`Run ${run.id} is ${run.status}; its partitions are done.`);
   const config = run.config ?? DEFAULT_RECONCILE_CONFIG;
-  const read = async (key: string) => readUsageRecords(Readable.from([await getObjectBytes(input.bucket, key)]));
+  // A side's pieces in item order (the batches' order): the records in the order the files had them.
+  const read = async (prefix: string) => {
+    const records: UsageRecord[] = [];
+    for (const o of await listObjects(input.bucket, prefix)) {
+      const bytes = await getObjectBytes(input.bucket, o.key);
+      for await (const batch of readUsageBatches(Readable.from([bytes]))) for (const r of batch) records.push(r);
+    }
+    return records;
+  };
   const [billing, network] = await Promise.all([read(input.item.billing), read(input.item.network)]);
   const result = reconcilePartition(billing, network, config);
   await putFindings(run.id, input.item.partition, result.findings, now.toISOString());
@@ -306,31 +443,15 @@ export async function reconcileRunPartition(input: PartitionInput, now = new Dat
 
 // ---- summarize --------------------------------------------------------------------------------
 
-interface ResultManifest {
-  ResultFiles: Partial<Record<'SUCCEEDED' | 'FAILED' | 'PENDING', Array<{ Key: string }>>>;
-}
-
 export interface SummarizeInput {
   runId: string;
   split: SplitOutput;
-  map: { ResultWriterDetails: { Bucket: string; Key: string } };
+  map: MapResult;
 }
 
-async function partitionResults(details: SummarizeInput['map']['ResultWriterDetails']): Promise<PartitionResult[]> {
-  const manifest = JSON.parse((await getObjectBytes(details.Bucket, details.Key)).toString('utf8')) as ResultManifest;
-  if ((manifest.ResultFiles.FAILED ?? []).length > 0)
-    throw new Error('The Distributed Map reported failed partitions; the run cannot be summarized.');
-  const out: PartitionResult[] = [];
-  for (const f of manifest.ResultFiles.SUCCEEDED ?? []) {
-    const entries = JSON.parse((await getObjectBytes(details.Bucket, f.Key)).toString('utf8')) as Array<{
-      Output: string;
-    }>;
-    for (const e of entries) {
-      const o = JSON.parse(e.Output) as PartitionOutput;
-      out.push({ ...o, findings: [] });
-    }
-  }
-  return out;
+async function partitionResults(details: MapResult['ResultWriterDetails']): Promise<PartitionResult[]> {
+  const outputs = await mapOutputs<PartitionOutput>(details, 'partitions');
+  return outputs.map((o) => ({ ...o, findings: [] }));
 }
 
 /** Previous same weekdays of a period (the anomaly baseline), newest first. */
