@@ -4,6 +4,7 @@
 // Catalog buckets are found by name through BUCKET_<NAME> (bucketName).
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -70,6 +71,23 @@ export async function putObject(
 
 export async function deleteObject(bucket: string, key: string, c: S3Client = s3Client()): Promise<void> {
   await c.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+}
+
+/** Deletes the keys, 1,000 per request (S3's DeleteObjects limit); throws if S3 could not delete one. */
+export async function deleteObjects(bucket: string, keys: string[], c: S3Client = s3Client()): Promise<void> {
+  for (let i = 0; i < keys.length; i += 1000) {
+    const out = await c.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    const failed = out.Errors ?? [];
+    if (failed.length > 0)
+      throw new Error(
+        `s3://${bucket}: ${failed.length} object(s) were not deleted (first: ${failed[0]!.Key}: ${failed[0]!.Code})`,
+      );
+  }
 }
 
 export interface ListedObject {

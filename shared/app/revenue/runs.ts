@@ -30,8 +30,8 @@ import {
 } from '../../domain/revenue/types';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { EnvelopeError, keyIdOf, openEnvelope } from '../../adapters/envelope';
-import { bucketName, deleteObject, getObjectBytes, listObjects, putObject } from '../../adapters/s3';
-import { UsageErrorLog, readUsageBatches } from '../../adapters/usage-files';
+import { bucketName, deleteObjects, getObjectBytes, listObjects, putObject } from '../../adapters/s3';
+import { UsageErrorLog, readUsageBatches, readUsageRecords } from '../../adapters/usage-files';
 import { raKeys, type LoadManifest } from '../../domain/revenue/files';
 import { logger } from '../../observability/logger';
 import {
@@ -425,14 +425,17 @@ export async function reconcileRunPartition(input: PartitionInput, now = new Dat
   const run = await requireRun(input.runId);
   if (run.status !== 'running') throw new ConflictError(`Run ${run.id} is ${run.status}; its partitions are done.`);
   const config = run.config ?? DEFAULT_RECONCILE_CONFIG;
-  // A side's pieces in item order (the batches' order): the records in the order the files had them.
+  // A side's pieces (read 8 at a time) in item order, the batches' order: the records in the order
+  // the files had them.
   const read = async (prefix: string) => {
-    const records: UsageRecord[] = [];
-    for (const o of await listObjects(input.bucket, prefix)) {
-      const bytes = await getObjectBytes(input.bucket, o.key);
-      for await (const batch of readUsageBatches(Readable.from([bytes]))) for (const r of batch) records.push(r);
-    }
-    return records;
+    const pieces = await listObjects(input.bucket, prefix);
+    const parsed: UsageRecord[][] = new Array<UsageRecord[]>(pieces.length);
+    await inParallel(
+      pieces.map((o, i) => async () => {
+        parsed[i] = await readUsageRecords(Readable.from([await getObjectBytes(input.bucket, o.key)]));
+      }),
+    );
+    return parsed.flat();
   };
   const [billing, network] = await Promise.all([read(input.item.billing), read(input.item.network)]);
   const result = reconcilePartition(billing, network, config);
@@ -502,12 +505,11 @@ export async function summarizeRun(
 }
 
 async function removeIntermediates(bucket: string, runId: string): Promise<void> {
+  // A big period leaves items × partitions pieces: deleted 1,000 per request.
   const objects = await listObjects(bucket, `runs/${runId}/`);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < objects.length) await deleteObject(bucket, objects[next++]!.key);
-    }),
+  await deleteObjects(
+    bucket,
+    objects.map((o) => o.key),
   );
 }
 
