@@ -82,7 +82,7 @@ describe('the RA functions touch only the prefixes they declare', () => {
     expect(mayRead(a, raKeys.outbox('mno', 'findings-2026-11-28.csv'))).toBe(false);
   });
 
-  it('ra-split: reads Load’s manifests and batches, writes only under runs/', () => {
+  it('ra-split: reads Load’s manifests and batches, writes only under runs/ (split items, pieces, manifest)', () => {
     const a = access('ra-split');
     for (const key of [
       raKeys.periodManifests('network', f.period),
@@ -91,14 +91,14 @@ describe('the RA functions touch only the prefixes they declare', () => {
       raKeys.batch(f, 2),
     ])
       expect({ key, read: mayRead(a, key), write: mayWrite(a, key) }).toEqual({ key, read: true, write: false });
-    expect(mayWrite(a, 'runs/2026-11-28-01J/partitions/0000/billing.jsonl')).toBe(true);
+    expect(mayWrite(a, 'runs/2026-11-28-01J/pieces/0000/billing/000001.jsonl')).toBe(true);
     expect(mayWrite(a, 'runs/2026-11-28-01J/partitions.json')).toBe(true);
     expect(mayRead(a, raKeys.inbox(f))).toBe(false);
   });
 
   it('ra-partition reads runs/ only; ra-summarize and the machine read and write runs/ only', () => {
-    expect(mayRead(access('ra-partition'), 'runs/r/partitions/0001/network.jsonl')).toBe(true);
-    expect(mayWrite(access('ra-partition'), 'runs/r/partitions/0001/network.jsonl')).toBe(false);
+    expect(mayRead(access('ra-partition'), 'runs/r/pieces/0001/network/000000.jsonl')).toBe(true);
+    expect(mayWrite(access('ra-partition'), 'runs/r/pieces/0001/network/000000.jsonl')).toBe(false);
     for (const a of [access('ra-summarize'), stateMachineByName(RA_MACHINE).buckets?.[RA_BUCKET]]) {
       expect(mayRead(a, 'runs/r/partitions.json')).toBe(true);
       expect(mayWrite(a, 'runs/r/results/map-run/manifest.json')).toBe(true);
