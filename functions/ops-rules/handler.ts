@@ -1,6 +1,7 @@
 // Lambda entry for incident rules, silences and maintenance windows (see infra/catalog.ts: "ops-rules").
 import { ulid } from 'ulid';
 import { silenceActive } from '../../shared/domain/incidents/silences';
+import { requireValidPatterns, requireValidRulesetPatterns } from '../../shared/app/incidents/patterns';
 import { ruleOperations } from '../../shared/api/operations/rules';
 import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
@@ -17,10 +18,12 @@ export const handler = httpApi(ruleOperations, {
   },
   'PUT /rules': async (req) => {
     const b = req.input.body;
+    await requireValidRulesetPatterns(b.rules, 'rules');
     return json(200, await putRules(b.rules, b.version, req.principal!.name, req.now.toISOString(), b.comment));
   },
   'POST /silences': async (req) => {
     const b = req.input.body;
+    await requireValidPatterns(b.matchers, 'matchers');
     if (Date.parse(b.endsAt) <= req.now.getTime())
       throw problem(422, 'The silence would already be over.', {
         errors: [{ field: 'endsAt', message: 'must be in the future' }],

@@ -25,6 +25,7 @@ const BUDGETED = [
   'ops-services',
   'slo-evaluator',
   'probe-worker',
+  'incident-engine',
 ];
 
 /** Bytes loaded at cold start: index.mjs and the chunks it imports statically, transitively. */

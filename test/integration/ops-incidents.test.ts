@@ -215,6 +215,18 @@ describe('services and rules', () => {
       body: { matchers: [{ label: 'a', op: '=', value: 'b' }], endsAt: '2020-01-01T00:00:00Z', comment: 'x' },
     });
     expect(past.body.errors[0].field).toBe('endsAt');
+    const badPattern = await api(opsRules, 'POST /silences', {
+      body: {
+        matchers: [
+          { label: 'a', op: '=', value: 'b' },
+          { label: 'a', op: '=~', value: '(a)\\1' },
+        ],
+        endsAt: new Date(Date.now() + 3600_000).toISOString(),
+        comment: 'x',
+      },
+    });
+    expect(badPattern.status).toBe(422);
+    expect(badPattern.body.errors[0].field).toBe('matchers.1.value');
     const mw = await api(opsRules, 'POST /maintenance-windows', {
       body: {
         kind: 'recurring',

@@ -58,11 +58,12 @@ import {
   stormState,
   takeStormSlot,
 } from '../../store/incident-plans';
-import { getRules } from '../../store/rules';
+import { getRules, type StoredRuleset } from '../../store/rules';
 import { serviceMap } from '../../store/services';
 import { quietRules } from '../../store/silences';
 import { cancelTimer, scheduleTimer } from '../../store/timers';
 import { getDisposition, type Disposition } from '../../store/dispositions';
+import { prepareRulesAndSilences } from './patterns';
 
 export const NOTIFY_TIMER = 'incident-notify';
 export const FLAP_TIMER = 'incident-flap-check';
@@ -72,9 +73,16 @@ export const flapTimerId = (incidentId: string) => `${FLAP_TIMER}#${incidentId}`
 export type Outcome = { kind: Disposition['kind'] | 'duplicate'; incidentId?: string; reason: string };
 const DUPLICATE: Outcome = { kind: 'duplicate', reason: 'already processed' };
 
+/** The rules in force, their `=~`/`!~` patterns compiled for the domain's matchers (patterns.ts). */
+async function rulesInForce(): Promise<StoredRuleset> {
+  const stored = await getRules();
+  await prepareRulesAndSilences(stored.rules);
+  return stored;
+}
+
 /** Route and rate the alert with the rules and services in force now. */
 async function facts(alert: AlertSnapshot, now: Date, replaces?: string): Promise<PlacementFacts> {
-  const { rules } = await getRules();
+  const { rules } = await rulesInForce();
   const services = await serviceMap(now.getTime());
   return placementFacts(alert, rules, services, now, replaces);
 }
@@ -98,6 +106,7 @@ const STORM_OPEN_ATTEMPTS = 5;
 /** Load what the decision asks for, decide, commit; a lost race goes round (at most ROUNDS times). */
 async function place(f: PlacementFacts): Promise<Outcome> {
   const quiet = await quietRules();
+  await prepareRulesAndSilences(f.rules, quiet.silences);
   let s: PlacementSnapshot = { silences: quiet.silences, maintenance: quiet.windows };
   let rounds = 0;
   let stormOpenAttempts = 0;
@@ -310,7 +319,7 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
   const at = now.toISOString();
   const incident = await getIncident(incidentId);
   if (!incident || incident.notifiedAt || incident.status === 'resolved') return;
-  const { rules } = await getRules();
+  const { rules } = await rulesInForce();
   const services = await serviceMap(now.getTime());
 
   // Alertmanager evaluates inhibition at notification time: a source may have arrived later.
@@ -385,7 +394,7 @@ export async function onAlertResolved(alert: AlertSnapshot, now: Date, attempt =
   }
   if (disposition.resolvedAt) return { kind: 'duplicate', reason: 'already resolved' };
   const at = now.toISOString();
-  const { rules } = await getRules();
+  const { rules } = await rulesInForce();
   await removeInhibitor(inhibitorKeys(rules, matchLabels(alert)).sources, alert.id);
 
   // The disposition changed between our read and our write (re-placed after its upstream resolved): again.

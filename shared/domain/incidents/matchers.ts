@@ -1,7 +1,14 @@
 // Label matchers for routes, silences and inhibition (Alertmanager semantics). Regular
 // expressions run on RE2 (re2js): linear time, no backtracking, so a user's pattern cannot
 // stall the engine. Patterns are anchored, as in Alertmanager.
-import { RE2JS } from 're2js';
+//
+// re2js (~150 KB minified) is not imported here: most alerts meet only `=`/`!=`/`in` matchers, and
+// the functions that evaluate matchers must stay under their bundle budget (issue 15, decision 0011).
+// Parsing a matcher checks its shape only; the app layer, where rules and silences are loaded,
+// compiles the `=~`/`!~` patterns in force once per warm container with an RE2 engine it loads on
+// first need (shared/app/incidents/patterns.ts: `preparePatterns`, `patternIssues` for requests),
+// and hands the compiled patterns in here (`usePatterns`). The synchronous evaluation below then
+// reads them; evaluating a pattern that was never compiled is a programming error and throws.
 import * as z from 'zod';
 
 export const matcherSchema = z
@@ -16,30 +23,73 @@ export const matcherSchema = z
     if (list && !m.values) ctx.addIssue({ code: 'custom', path: ['values'], message: `op ${m.op} needs values` });
     if (!list && m.value === undefined)
       ctx.addIssue({ code: 'custom', path: ['value'], message: `op ${m.op} needs value` });
-    if ((m.op === '=~' || m.op === '!~') && m.value !== undefined) {
-      try {
-        RE2JS.compile(`^(?:${m.value})$`);
-      } catch (err) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['value'],
-          message: `not a valid RE2 pattern: ${(err as Error).message}`,
-        });
-      }
-    }
   });
 export type Matcher = z.infer<typeof matcherSchema>;
 
-const compiled = new Map<string, RE2JS>();
+/** A compiled, anchored pattern (an RE2JS instance). */
+export interface Pattern {
+  matches(input: string): boolean;
+}
+/** Compiles an anchored pattern source (`anchored(value)`); throws on a pattern RE2 cannot run. */
+export type PatternCompiler = (source: string) => Pattern;
 
-function regex(pattern: string): RE2JS {
-  let r = compiled.get(pattern);
-  if (!r) {
-    r = RE2JS.compile(`^(?:${pattern})$`);
-    if (compiled.size > 5000) compiled.clear();
-    compiled.set(pattern, r);
+/** The source a matcher's value is compiled from: anchored at both ends, as in Alertmanager. */
+export const anchored = (value: string): string => `^(?:${value})$`;
+
+const isRegex = (m: Matcher): boolean => (m.op === '=~' || m.op === '!~') && m.value !== undefined;
+
+/** The distinct `=~`/`!~` values among the matchers (empty for regex-free rules: nothing to compile). */
+export function regexValues(matchers: Iterable<Matcher>): string[] {
+  const out = new Set<string>();
+  for (const m of matchers) if (isRegex(m)) out.add(m.value!);
+  return [...out];
+}
+
+/** Compiled patterns by value: a memo per process, filled through `usePatterns`. */
+const compiled = new Map<string, Pattern>();
+/** Past this many, patterns not among the ones being prepared are dropped (deleted silences' patterns). */
+const MAX_COMPILED = 5000;
+
+/** The values among `values` not compiled yet. */
+export function uncompiled(values: string[]): string[] {
+  return values.filter((v) => !compiled.has(v));
+}
+
+/** Compile each value not compiled yet with `compile` and keep it for evaluation. */
+export function usePatterns(values: string[], compile: PatternCompiler): void {
+  const missing = uncompiled(values);
+  if (!missing.length) return;
+  if (compiled.size + missing.length > MAX_COMPILED) {
+    const keep = new Set(values);
+    for (const v of [...compiled.keys()]) if (!keep.has(v)) compiled.delete(v);
   }
-  return r;
+  for (const v of missing) compiled.set(v, compile(anchored(v)));
+}
+
+/**
+ * Validation issues of the matchers' patterns, compiled with `compile` (a pattern RE2 cannot run,
+ * e.g. a backreference): `path` is the index of the matcher and `value`, as zod names fields.
+ */
+export function patternIssues(
+  matchers: Matcher[],
+  compile: PatternCompiler,
+): Array<{ path: Array<string | number>; message: string }> {
+  const issues: Array<{ path: Array<string | number>; message: string }> = [];
+  matchers.forEach((m, i) => {
+    if (!isRegex(m)) return;
+    try {
+      compile(anchored(m.value!));
+    } catch (err) {
+      issues.push({ path: [i, 'value'], message: `not a valid RE2 pattern: ${(err as Error).message}` });
+    }
+  });
+  return issues;
+}
+
+function regex(value: string): Pattern {
+  const p = compiled.get(value);
+  if (!p) throw new Error(`The pattern ${JSON.stringify(value)} was not compiled before matching (usePatterns).`);
+  return p;
 }
 
 export function matchOne(m: Matcher, labels: Record<string, string | undefined>): boolean {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { SEVERITIES, incidentSeveritySchema } from '../../../events/incidents';
-import { matchesAll, matcherSchema } from './matchers';
+import { matchesAll, matcherSchema, patternIssues, type Matcher, type PatternCompiler } from './matchers';
 
 export type IncidentSeverity = (typeof SEVERITIES)[number];
 
@@ -94,6 +94,36 @@ export const rulesetSchema = z
 export type Ruleset = z.infer<typeof rulesetSchema>;
 
 export const DEFAULT_RULESET: Ruleset = rulesetSchema.parse({});
+
+/** Every matcher of the ruleset (routes, severity rules, both sides of the inhibit rules). */
+export function rulesetMatchers(rules: Ruleset): Matcher[] {
+  return [
+    ...rules.routes.flatMap((r) => r.matchers),
+    ...rules.severityRules.flatMap((r) => r.matchers),
+    ...rules.inhibitRules.flatMap((r) => [...r.sourceMatchers, ...r.targetMatchers]),
+  ];
+}
+
+/** The ruleset's `=~`/`!~` values RE2 cannot run, named by their path in the ruleset (as zod names fields). */
+export function rulesetPatternIssues(
+  rules: Ruleset,
+  compile: PatternCompiler,
+): Array<{ path: Array<string | number>; message: string }> {
+  const lists: Array<[Array<string | number>, Matcher[]]> = [
+    ...rules.routes.map((r, i): [Array<string | number>, Matcher[]] => [['routes', i, 'matchers'], r.matchers]),
+    ...rules.severityRules.map((r, i): [Array<string | number>, Matcher[]] => [
+      ['severityRules', i, 'matchers'],
+      r.matchers,
+    ]),
+    ...rules.inhibitRules.flatMap((r, i): Array<[Array<string | number>, Matcher[]]> => [
+      [['inhibitRules', i, 'sourceMatchers'], r.sourceMatchers],
+      [['inhibitRules', i, 'targetMatchers'], r.targetMatchers],
+    ]),
+  ];
+  return lists.flatMap(([at, matchers]) =>
+    patternIssues(matchers, compile).map((x) => ({ path: [...at, ...x.path], message: x.message })),
+  );
+}
 
 export interface RoutingDecision {
   routeId: string;

@@ -1,12 +1,23 @@
 // Pure incident rules: matchers (RE2, anchored), routing, grouping keys, severity with tier
 // floors, inhibition keys, silences, maintenance windows across DST, flapping.
-import { matchesAll, matcherSchema } from '../../../shared/domain/incidents/matchers';
+import { RE2JS } from 're2js';
+import {
+  matchesAll,
+  matcherSchema,
+  patternIssues,
+  regexValues,
+  usePatterns,
+  type Matcher,
+  type PatternCompiler,
+} from '../../../shared/domain/incidents/matchers';
 import { matchLabels } from '../../../shared/domain/incidents/labels';
 import {
   inhibitionKey,
   inhibitRulesAsSource,
   inhibitRulesAsTarget,
   route,
+  rulesetMatchers,
+  rulesetPatternIssues,
   rulesetSchema,
   severityFor,
 } from '../../../shared/domain/incidents/rules';
@@ -27,8 +38,21 @@ const labels = {
   source: 'alertmanager',
 };
 
+// The app layer compiles the patterns in force with re2js before the domain evaluates them
+// (shared/app/incidents/patterns.ts); these tests do the same.
+const re2: PatternCompiler = (source) => RE2JS.compile(source);
+const compiled = <M extends Matcher[]>(matchers: M): M => {
+  usePatterns(regexValues(matchers), re2);
+  return matchers;
+};
+
 describe('matchers', () => {
   it('match equals, not-equals, anchored regex, not-regex and lists', () => {
+    compiled([
+      { label: 'service', op: '=~', value: 'billing-.*' },
+      { label: 'service', op: '=~', value: 'billing' },
+      { label: 'instance', op: '!~', value: 'db-.*' },
+    ]);
     expect(matchesAll([{ label: 'service', op: '=', value: 'billing-api' }], labels)).toBe(true);
     expect(matchesAll([{ label: 'service', op: '!=', value: 'billing-api' }], labels)).toBe(false);
     expect(matchesAll([{ label: 'service', op: '=~', value: 'billing-.*' }], labels)).toBe(true);
@@ -39,14 +63,43 @@ describe('matchers', () => {
   });
 
   it('rejects invalid patterns and patterns RE2 cannot run (backreferences), naming the field', () => {
-    const bad = matcherSchema.safeParse({ label: 'x', op: '=~', value: '(a)\\1' });
-    expect(bad.success).toBe(false);
-    expect(bad.error!.issues[0]!.path).toEqual(['value']);
+    const matchers = [
+      { label: 'x', op: '=', value: '(' },
+      { label: 'x', op: '=~', value: '(a)\\1' },
+    ] as Matcher[];
+    expect(matchers.every((m) => matcherSchema.safeParse(m).success)).toBe(true); // the shape is fine
+    const issues = patternIssues(matchers, re2);
+    expect(issues.map((i) => i.path)).toEqual([[1, 'value']]);
+    expect(issues[0]!.message).toContain('not a valid RE2 pattern');
     expect(matcherSchema.safeParse({ label: 'x', op: 'in' }).success).toBe(false);
+    const rules = rulesetSchema.parse({
+      routes: [{ id: 'a', name: 'a', matchers: [{ label: 'a', op: '=~', value: '(' }] }],
+      inhibitRules: [
+        {
+          id: 'i',
+          name: 'i',
+          sourceMatchers: [{ label: 'a', op: '=', value: 'b' }],
+          targetMatchers: [{ label: 'a', op: '!~', value: '[' }],
+        },
+      ],
+    });
+    expect(rulesetPatternIssues(rules, re2).map((i) => i.path)).toEqual([
+      ['routes', 0, 'matchers', 0, 'value'],
+      ['inhibitRules', 0, 'targetMatchers', 0, 'value'],
+    ]);
+  });
+
+  it('refuses to evaluate a pattern that was not compiled first (the app layer compiles what it loads)', () => {
+    expect(() => matchesAll([{ label: 'x', op: '=~', value: 'never-compiled-.*' }], { x: 'a' })).toThrow(
+      /not compiled/,
+    );
+    // Regex-free matchers need no compiling (and no RE2 engine loaded).
+    expect(regexValues([{ label: 'x', op: '=', value: 'a' }])).toEqual([]);
+    expect(matchesAll([{ label: 'x', op: '!=', value: 'a' }], { x: 'b' })).toBe(true);
   });
 
   it('runs a catastrophic-backtracking pattern in linear time', () => {
-    const evil = [{ label: 'x', op: '=~' as const, value: '(a+)+$' }];
+    const evil = compiled([{ label: 'x', op: '=~' as const, value: '(a+)+$' }]);
     const started = process.hrtime.bigint();
     expect(matchesAll(evil, { x: `${'a'.repeat(5000)}!` })).toBe(false);
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2000);
@@ -76,6 +129,7 @@ describe('routing and severity', () => {
     ],
     tierFloor: { '1': 'P2' },
   });
+  compiled(rulesetMatchers(rules));
   const teamOf = (s: string) => ({ 'billing-api': 'billing-team' })[s];
 
   it('takes the first matching route, the service owner as team, and groups by service and alertname', () => {
