@@ -6,7 +6,10 @@
 //  3. prints, per size, one JSON line: records/s, wall time, peak RSS, and recall and precision per
 //     class against the injected truth.
 // Options: --records <n[,n...]>, --partitions <n> (the minimum; big files get more, see
-// usage-file-run.ts), --rate <share per class>.
+// usage-file-run.ts), --rate <share per class>, --workers auto|<n> (worker threads, as the CLI's
+// --workers; auto, the default, is one per core up to 2; 0 runs in one thread).
+// cpuMs is the run's own process (all its threads); it leaves out esbuild bundling the worker
+// script, which happens once per change of the sources (the second run on reuses it).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,7 +25,7 @@ function arg(name: string): string | undefined {
 }
 
 /** Child: reconcile the two files, write `recordId,class` per finding, print the figures. */
-async function measure(dir: string, partitions: number): Promise<void> {
+async function measure(dir: string, partitions: number, workers: number | 'auto'): Promise<void> {
   const config = reconcileConfigSchema.parse({ ...DEFAULT_RECONCILE_CONFIG, partitions });
   const out: string[] = [];
   const cpu0 = process.cpuUsage();
@@ -31,6 +34,7 @@ async function measure(dir: string, partitions: number): Promise<void> {
     billing: { path: path.join(dir, 'billing.csv') },
     network: { path: path.join(dir, 'network.csv') },
     config,
+    workers,
     onPartition: (r) => {
       for (const f of r.findings) out.push(`${f.recordId},${f.class}`);
     },
@@ -53,13 +57,22 @@ async function measure(dir: string, partitions: number): Promise<void> {
   );
 }
 
-async function bench(n: number, partitions: number, rate: number): Promise<void> {
+async function bench(n: number, partitions: number, rate: number, workers: number | 'auto'): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'nocturne-bench-ra-'));
   try {
     const g = generateSides(n, path.join(dir, 'billing.csv'), path.join(dir, 'network.csv'), { rate });
     const stdout = execFileSync(
       process.execPath,
-      [...process.execArgv, __filename, '--measure', dir, '--partitions', String(partitions)],
+      [
+        ...process.execArgv,
+        __filename,
+        '--measure',
+        dir,
+        '--partitions',
+        String(partitions),
+        '--workers',
+        String(workers),
+      ],
       {
         encoding: 'utf8',
         env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
@@ -143,10 +156,12 @@ async function bench(n: number, partitions: number, rate: number): Promise<void>
 async function main(): Promise<void> {
   const partitions = Number(arg('partitions') ?? DEFAULT_RECONCILE_CONFIG.partitions);
   const measureDir = arg('measure');
-  if (measureDir !== undefined) return measure(measureDir, partitions);
+  const w = arg('workers') ?? 'auto';
+  const workers = w === 'auto' ? w : Number(w);
+  if (measureDir !== undefined) return measure(measureDir, partitions, workers);
   const sizes = (arg('records') ?? '1000000').split(',').map((s) => Number(s.replaceAll('_', '')));
   const rate = Number(arg('rate') ?? 0.002);
-  for (const n of sizes) await bench(n, partitions, rate);
+  for (const n of sizes) await bench(n, partitions, rate, workers);
 }
 
 main().catch((err: unknown) => {

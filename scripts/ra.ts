@@ -2,7 +2,7 @@
 // checking the engine on real files. The same partition code as a stored run.
 //
 //   npm run ra -- reconcile --billing <file> --network <file> [--config <json|file>] [--out <dir>] [--json]
-//                [--billing-mapping <json|file>] [--network-mapping <json|file>] [--workers <n>]
+//                [--billing-mapping <json|file>] [--network-mapping <json|file>] [--workers auto|<n>]
 //   npm run ra -- backtest --volumes <file> [--config <json|file>] [--json]
 //   npm run ra -- backtest --api <url> --token <t> [--from <day>] [--to <day>] [--series <s>] [--config …]
 //   npm run ra -- volumes export --api <url> --token <t> [--from <day>] [--to <day>] [--series <s>] [--out <file>]
@@ -97,8 +97,10 @@ async function reconcile(opts: Map<string, string>): Promise<void> {
   const billingMapping = jsonOption(opts, 'billing-mapping', usageMappingSchema);
   const networkMapping = jsonOption(opts, 'network-mapping', usageMappingSchema);
   const out = opts.get('out');
-  const workers = Number(opts.get('workers') ?? 0);
-  if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new UsageError('--workers must be 0 to 16');
+  const w = opts.get('workers') ?? 'auto';
+  const workers = w === 'auto' ? w : Number(w);
+  if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 0 || workers > 16))
+    throw new UsageError('--workers must be auto or 0 to 16');
   const tty = process.stdout.isTTY === true && !opts.has('json');
 
   let fd: number | undefined;
@@ -210,7 +212,7 @@ async function volumesExport(opts: Map<string, string>): Promise<void> {
 
 const USAGE = `usage:
   npm run ra -- reconcile --billing <file> --network <file> [--config <json|file>] [--out <dir>] [--json]
-                          [--billing-mapping <json|file>] [--network-mapping <json|file>] [--workers <n>]
+                          [--billing-mapping <json|file>] [--network-mapping <json|file>] [--workers auto|<n>]
   npm run ra -- backtest --volumes <file> [--config <json|file>]
   npm run ra -- backtest --api <url> --token <t> [--from <day>] [--to <day>] [--series <s>] [--config <json|file>]
   npm run ra -- volumes export --api <url> --token <t> [--from <day>] [--to <day>] [--series <s>] [--out <file>]`;

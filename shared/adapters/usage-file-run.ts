@@ -2,11 +2,27 @@
 // files into partitions on raw bytes (usage-files.ts), then reconcile partition by partition with
 // the same domain code a stored run's Distributed Map items use (reconcilePartition, mergeResults).
 // Memory stays bounded: a line is kept as its bytes (not as a record) until its partition's turn,
-// and past `memoryBudgetBytes` the spooled lines go to temporary files. With `workers`, the two
-// files are split at the same time and partitions reconciled in parallel on worker threads
-// (usage-file-worker.ts); the spooled bytes move between threads without being copied.
-import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// and past `memoryBudgetBytes` the spooled lines go to temporary files. With `workers` (by default
+// one per core, up to 2, for inputs of 16 MiB or more), the two files are split at the same time and
+// partitions reconciled in parallel on worker threads (usage-file-worker, run as bundled plain
+// JavaScript); the spooled bytes move between threads without being copied.
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -64,10 +80,17 @@ export class LineSpool {
       grown = size;
     }
     const c = this.current;
-    c.writeUInt32LE(lineNo, this.used);
-    c.writeUInt32LE(len, this.used + 4);
-    buf.copy(c, this.used + HEADER, start, end);
-    this.used += HEADER + len;
+    const u = this.used;
+    c[u] = lineNo;
+    c[u + 1] = lineNo >>> 8;
+    c[u + 2] = lineNo >>> 16;
+    c[u + 3] = lineNo >>> 24;
+    c[u + 4] = len;
+    c[u + 5] = len >>> 8;
+    c[u + 6] = len >>> 16;
+    c[u + 7] = len >>> 24;
+    buf.copy(c, u + HEADER, start, end);
+    this.used = u + HEADER + len;
     this.bytes += HEADER + len;
     return grown;
   }
@@ -117,8 +140,8 @@ export class LineSpool {
     if (this.spillFile !== undefined) all.unshift(readFileSync(this.spillFile));
     for (const b of all) {
       for (let p = 0; p < b.length;) {
-        const lineNo = b.readUInt32LE(p);
-        const len = b.readUInt32LE(p + 4);
+        const lineNo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+        const len = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
         onLine(b, p + HEADER, p + HEADER + len, lineNo);
         p += HEADER + len;
       }
@@ -153,10 +176,11 @@ export interface FileRunOptions {
   /** Spooled line bytes kept in memory before spilling to temporary files (default 192 MiB). */
   memoryBudgetBytes?: number;
   /**
-   * Worker threads (0 = all in this thread, the default). Workers load usage-file-worker.ts, so the
-   * process must run TypeScript (tsx), as `npm run ra` and the bench do.
+   * Worker threads: 0 = all in this thread; 'auto' (the default) = one per core up to 2 when the
+   * input is at least AUTO_WORKERS_MIN_BYTES, else 0. Workers run usage-file-worker as plain
+   * JavaScript (see workerScript).
    */
-  workers?: number;
+  workers?: number | 'auto';
   /** Each partition's result, in partition order (its findings are dropped from memory afterwards). */
   onPartition?(result: PartitionResult, partition: number): void;
   onProgress?(p: RunProgress): void;
@@ -200,8 +224,9 @@ export async function splitSide(
   stream: Readable | undefined,
   onLines: (lines: number, bytesRead: number) => void,
 ): Promise<SplitOutcome> {
-  const input = stream ?? createReadStream(job.path!, { highWaterMark: 1 << 20 });
-  const bytesRead = () => (input as Readable & { bytesRead?: number }).bytesRead ?? 0;
+  let read = 0;
+  const input = stream ?? plainFileChunks(job.path!, (n) => (read += n)) ?? createReadStream(job.path!, READ_OPTIONS);
+  const bytesRead = () => (input as Readable & { bytesRead?: number }).bytesRead ?? read;
   const spools = Array.from({ length: job.partitions }, () => new LineSpool());
   const errors = new UsageErrorLog();
   let inMemory = 0;
@@ -224,6 +249,38 @@ export async function splitSide(
   });
   onLines(lines, bytesRead());
   return { layout, lines, errorCount: errors.count, errors: errors.errors, spools: spools.map((s) => s.export()) };
+}
+
+const READ_CHUNK = 1 << 20;
+const READ_OPTIONS = { highWaterMark: READ_CHUNK };
+
+/**
+ * A file that is not gzip as chunks read into one reused buffer (each chunk is valid until the
+ * next is asked for; the line splitter copies what it keeps). Fresh memory is dear (every page
+ * first touched costs a fault, heavily so in a microVM): a stream would allocate a new buffer
+ * per chunk. Undefined for a gzip file, whose chunks the gunzip stream holds on to.
+ */
+function plainFileChunks(file: string, onRead: (bytes: number) => void): AsyncIterable<Buffer> | undefined {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  const n = readSync(fd, buf, 0, 2, 0);
+  if (n === 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    closeSync(fd);
+    return undefined;
+  }
+  return (async function* () {
+    try {
+      for (let pos = 0; ;) {
+        const got = readSync(fd, buf, 0, READ_CHUNK, pos);
+        if (got === 0) return;
+        pos += got;
+        onRead(got);
+        yield buf.subarray(0, got);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  })();
 }
 
 export interface ReconcileJob {
@@ -274,12 +331,77 @@ type WorkerReply =
   | { kind: 'reconciled'; outcome: ReconcileOutcome }
   | { kind: 'failed'; message: string };
 
+/**
+ * The worker threads' script as plain JavaScript, so that a worker loads one file rather than the
+ * TypeScript toolchain: usage-file-worker.js beside this file in a compiled build; else
+ * usage-file-worker.ts bundled by esbuild (tsx's own compiler) into `cacheDir`, and reused while
+ * none of the files it was built from has changed (their sizes and mtimes are in a manifest).
+ */
+export async function workerScript(
+  cacheDir = path.join(
+    tmpdir(),
+    `nocturne-ra-worker-${createHash('sha256').update(__dirname).digest('hex').slice(0, 12)}`,
+  ),
+): Promise<string> {
+  const built = path.join(__dirname, 'usage-file-worker.js');
+  if (existsSync(built)) return built;
+  const manifestFile = path.join(cacheDir, 'manifest.json');
+  const stamp = (f: string) => {
+    const st = statSync(f, { throwIfNoEntry: false });
+    return st === undefined ? '' : `${st.size}:${st.mtimeMs}`;
+  };
+  let stale: string | undefined;
+  try {
+    const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as { script: string; inputs: Record<string, string> };
+    if (existsSync(m.script) && Object.entries(m.inputs).every(([f, st]) => stamp(f) === st)) return m.script;
+    stale = m.script;
+  } catch {
+    // no manifest yet, or an unreadable one: build
+  }
+  const { build } = await import('esbuild');
+  mkdirSync(cacheDir, { recursive: true });
+  const script = path.join(cacheDir, `usage-file-worker-${process.pid}-${Date.now()}.cjs`);
+  const r = await build({
+    entryPoints: [path.join(__dirname, 'usage-file-worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node.split('.')[0]}`,
+    outfile: script,
+    metafile: true,
+    logLevel: 'error',
+    absWorkingDir: path.resolve(__dirname, '../..'),
+  });
+  const inputs: Record<string, string> = {};
+  for (const f of Object.keys(r.metafile.inputs)) {
+    const abs = path.resolve(__dirname, '../..', f);
+    inputs[abs] = stamp(abs);
+  }
+  const tmp = `${manifestFile}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ script, inputs }));
+  renameSync(tmp, manifestFile);
+  if (stale !== undefined && stale !== script) rmSync(stale, { force: true });
+  return script;
+}
+
+/** Workers for a run of `totalBytes` of input: 'auto' is one per core up to 2, none for small inputs. */
+export function workerCountFor(workers: number | 'auto' | undefined, totalBytes: number): number {
+  if (workers === 'auto' || workers === undefined) {
+    return totalBytes < AUTO_WORKERS_MIN_BYTES ? 0 : Math.min(2, availableParallelism());
+  }
+  return Math.max(0, Math.min(workers, 16));
+}
+/** Below this much input a run stays in one thread: starting workers costs more than they save. */
+export const AUTO_WORKERS_MIN_BYTES = 16 * 1024 * 1024;
+
 class RunWorker {
-  private readonly worker = new Worker(path.join(__dirname, 'usage-file-worker.ts'));
+  private readonly worker: Worker;
   private pending:
     { resolve(r: WorkerReply): void; reject(e: Error): void; onProgress?(r: WorkerReply): void } | undefined;
 
-  constructor() {
+  constructor(script: string) {
+    // No execArgv: the parent's (tsx's loader) is not needed by a plain JavaScript script.
+    this.worker = new Worker(script, { execArgv: [] });
     this.worker.on('message', (m: WorkerReply) => {
       if (m.kind === 'progress') return this.pending?.onProgress?.(m);
       const p = this.pending;
@@ -330,10 +452,10 @@ export async function reconcileUsageFiles(opts: FileRunOptions): Promise<FileRun
     network: opts.network.mapping ?? DEFAULT_USAGE_MAPPING,
   };
   const canUseWorkers = opts.billing.stream === undefined && opts.network.stream === undefined;
-  const workerCount = canUseWorkers ? Math.max(0, Math.min(opts.workers ?? 0, 16)) : 0;
+  const workerCount = canUseWorkers ? workerCountFor(opts.workers, totalSize) : 0;
   const errors: Record<Side, UsageErrorLog> = { billing: new UsageErrorLog(), network: new UsageErrorLog() };
   const tmpDir = mkdtempSync(path.join(tmpdir(), 'nocturne-ra-'));
-  const workers = Array.from({ length: workerCount }, () => new RunWorker());
+  const workers: RunWorker[] = [];
   const linesRead: Record<Side, number> = { billing: 0, network: 0 };
   const bytesRead: Record<Side, number> = { billing: 0, network: 0 };
   let partitionsDone = 0;
@@ -362,6 +484,10 @@ export async function reconcileUsageFiles(opts: FileRunOptions): Promise<FileRun
   };
 
   try {
+    if (workerCount > 0) {
+      const script = await workerScript();
+      for (let i = 0; i < workerCount; i++) workers.push(new RunWorker(script));
+    }
     // Step 1: split.
     const splitJob = (side: Side): SplitJob => ({
       side,

@@ -2,7 +2,7 @@
 // on recordId (then on the fallback key when configured), and the classes of issue 12 §2. Every
 // record taken in ends in exactly one place: a class (the extra copy of a key in `duplicate`, a
 // pair counted once), or mediation's `filtered`, `aggregated` or `rejected`.
-import { mediateRecord, startEpochMs } from './mediation';
+import { FILTERED, mediate, startEpochMs } from './mediation';
 import {
   emptyClassTotals,
   type ClassTotals,
@@ -84,16 +84,15 @@ function collectSide(
   const sign = side === 'billing' ? -1 : 1;
   for (const input of records) {
     result.records[side]++;
-    const m = mediateRecord(input, config, testNumbers);
-    if ('filtered' in m) {
+    const r = mediate(input, config, testNumbers);
+    if (r === FILTERED) {
       result.filtered[side]++;
       continue;
     }
-    if ('rejected' in m) {
-      result.rejected.push({ side, recordId: input.recordId, line: input.line, reason: m.rejected });
+    if (typeof r === 'string') {
+      result.rejected.push({ side, recordId: input.recordId, line: input.line, reason: r });
       continue;
     }
-    const r = m.record;
     const key = r.recordId;
     const first = state.byKey.get(key);
     if (first === undefined) {

@@ -60,22 +60,40 @@ export function mediateRecord(
   config: ReconcileConfig,
   testNumbers?: ReadonlySet<string>,
 ): Mediated {
+  const m = mediate(record, config, testNumbers);
+  return m === FILTERED ? { filtered: true } : typeof m === 'string' ? { rejected: m } : { record: m };
+}
+
+/** mediateRecord's outcome for a record dropped by a filter. */
+export const FILTERED = null;
+
+/**
+ * mediateRecord without wrapping its outcome (the engine's per-record path allocates nothing for
+ * the common case): the record (the same object or a copy in base units), FILTERED, or the reason
+ * it is rejected.
+ */
+export function mediate(
+  record: UsageRecord,
+  config: ReconcileConfig,
+  testNumbers?: ReadonlySet<string>,
+): UsageRecord | typeof FILTERED | string {
   let r = record;
   if (r.unit !== undefined && r.unit !== '') {
     const f = unitFactor(r.service, r.unit);
-    if (f === undefined) return { rejected: `unit '${r.unit}' is not a ${r.service} unit` };
+    if (f === undefined) return `unit '${r.unit}' is not a ${r.service} unit`;
     if (f !== 1 || r.unit !== BASE_UNITS[r.service])
       r = { ...r, quantity: r.quantity * f, unit: BASE_UNITS[r.service] };
   }
-  if (!Number.isFinite(r.quantity) || r.quantity < 0) return { rejected: 'quantity must be a number ≥ 0' };
-  if (!Number.isFinite(r.charge)) return { rejected: 'charge must be a number' };
+  if (!Number.isFinite(r.quantity) || r.quantity < 0) return 'quantity must be a number ≥ 0';
+  if (!Number.isFinite(r.charge)) return 'charge must be a number';
   const m = config.mediation;
-  if (m.dropZeroQuantity && r.quantity === 0) return { filtered: true };
-  if (testNumbers !== undefined ? testNumbers.has(r.subscriber) : m.testSubscribers.includes(r.subscriber)) {
-    return { filtered: true };
-  }
-  for (const p of m.testSubscriberPrefixes) if (r.subscriber.startsWith(p)) return { filtered: true };
-  return { record: r };
+  if (m.dropZeroQuantity && r.quantity === 0) return FILTERED;
+  if (testNumbers !== undefined) {
+    if (testNumbers.has(r.subscriber)) return FILTERED;
+  } else if (m.testSubscribers.length > 0 && m.testSubscribers.includes(r.subscriber)) return FILTERED;
+  const prefixes = m.testSubscriberPrefixes;
+  for (let i = 0; i < prefixes.length; i++) if (r.subscriber.startsWith(prefixes[i]!)) return FILTERED;
+  return r;
 }
 
 const HAS_OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;

@@ -158,3 +158,36 @@ test('splitting raw lines puts each in the partition partitionOf gives its parse
   expect(got.map(([, , n]) => n)).toEqual([2, 3, 4, 5, 6]);
   expect(splitCsvLine('"q,2",1,"a ""b"""', ',')).toEqual(['q,2', '1', 'a "b"']);
 });
+
+test('the unquoted fast path gives the same records as the general CSV path (numbers exactly as Number reads them)', async () => {
+  const numbers = [
+    '0.1',
+    '0.3',
+    '1234567.891',
+    '-0.05',
+    '007',
+    '1.',
+    '.5',
+    '99999999999999.9',
+    '123456789012345678',
+    '1e3',
+    '2.675',
+  ];
+  const rows = numbers.map((q, i) => [
+    `k-${i}`,
+    '4477',
+    'data',
+    'mo',
+    '2026-11-02T10:00:00',
+    q.replace('-', ''),
+    'kB',
+    q,
+  ]);
+  const csv = (quote: boolean) =>
+    [HEADER, ...rows.map((r) => r.map((c, j) => (quote && j === 0 ? `"${c}"` : c)).join(','))].join('\n');
+  const fast = await readUsageRecords(chunked(csv(false)));
+  const general = await readUsageRecords(chunked(csv(true)));
+  expect(fast).toEqual(general);
+  expect(fast.map((r) => r.charge)).toEqual(numbers.map(Number));
+  expect(fast.map((r) => r.quantity)).toEqual(numbers.map((q) => Number(q.replace('-', '')) * 1000));
+});
