@@ -174,6 +174,21 @@ export interface FnTally {
   failed: Record<string, number>;
   rru: number;
   wru: number;
+  /** Write units by what was written (see `targetOf`): requests, items, bytes, table and index units. */
+  items: Record<string, ItemTally>;
+  /** Read requests by what they read (operation, index, key prefixes). */
+  reads: Record<string, number>;
+}
+
+/** What one kind of written item costs: `gsiWru` are the units of its index copies. */
+export interface ItemTally {
+  requests: number;
+  items: number;
+  bytes: number;
+  tableWru: number;
+  gsiWru: number;
+  /** The indexes the item was copied to (from the units DynamoDB reported per index). */
+  indexes: string[];
 }
 
 /** Units from ConsumedCapacity (one object, or one per table for transactions and batches). */
@@ -182,6 +197,89 @@ function units(cc: unknown): number {
   for (const c of (Array.isArray(cc) ? cc : cc ? [cc] : []) as Array<Record<string, number | undefined>>)
     n += c.CapacityUnits ?? 0;
   return n;
+}
+
+/** The units of index copies in a ConsumedCapacity (asked with ReturnConsumedCapacity INDEXES). */
+function indexUnits(cc: unknown): { gsi: number; indexes: string[] } {
+  let gsi = 0;
+  const indexes: string[] = [];
+  for (const c of (Array.isArray(cc) ? cc : cc ? [cc] : []) as Array<{
+    GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+  }>)
+    for (const [name, v] of Object.entries(c.GlobalSecondaryIndexes ?? {})) {
+      gsi += v.CapacityUnits ?? 0;
+      if (v.CapacityUnits) indexes.push(name);
+    }
+  return { gsi, indexes };
+}
+
+/**
+ * A written item's label: its `type` when the request names it, else its key's prefixes
+ * (`INCIDENT#…/ALERT#…` → `INCIDENT/ALERT`); and its size in bytes as DynamoDB counts it (names
+ * and values; for updates and deletes the key and the values set, a lower bound of the item's).
+ */
+function writtenItems(op: string, input: Record<string, unknown>): Array<{ label: string; bytes: number }> {
+  const one = (kind: string, w: Record<string, unknown>) => {
+    const item = (w.Item ?? w.Key ?? {}) as Record<string, unknown>;
+    const prefix = (v: unknown) => String(v ?? '').split('#')[0];
+    const type = typeof item.type === 'string' ? item.type : `${prefix(item.pk)}/${prefix(item.sk)}`;
+    const values = (w.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+    return { label: `${kind}:${type}`, bytes: sizeOf(item) + (w.Item ? 0 : sizeOf(values)) };
+  };
+  switch (op) {
+    case 'PutItem':
+      return [one('Put', input)];
+    case 'UpdateItem':
+      return [one('Update', input)];
+    case 'DeleteItem':
+      return [one('Delete', input)];
+    case 'TransactWriteItems':
+      return ((input.TransactItems ?? []) as Array<Record<string, Record<string, unknown>>>).flatMap((t) =>
+        Object.entries(t).map(([kind, w]) => one(kind === 'ConditionCheck' ? 'Check' : kind, w)),
+      );
+    case 'BatchWriteItem':
+      return Object.values((input.RequestItems ?? {}) as Record<string, Array<Record<string, Record<string, unknown>>>>)
+        .flat()
+        .map((r) => (r.PutRequest ? one('Put', r.PutRequest) : one('Delete', r.DeleteRequest ?? {})));
+    default:
+      return [];
+  }
+}
+
+/** What a read reads: index and key prefixes (`gsi1 ALERT`, `INCIDENT/INCIDENT`, `RULESET/CURRENT`). */
+function readTarget(input: Record<string, unknown>): string {
+  const prefix = (v: unknown) => String(v ?? '').split('#')[0];
+  if (input.Key) {
+    const k = input.Key as Record<string, unknown>;
+    return `${prefix(k.pk)}/${prefix(k.sk)}`;
+  }
+  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+  if (input.KeyConditionExpression) return `${input.IndexName ?? 'table'} ${prefix(values[':pk'])}`;
+  if (input.RequestItems)
+    return Object.values(input.RequestItems as Record<string, { Keys?: Array<Record<string, unknown>> }>)
+      .flatMap((r) => (r.Keys ?? []).map((k) => `${prefix(k.pk)}/${prefix(k.sk)}`))
+      .filter((x, i, all) => all.indexOf(x) === i)
+      .join(',');
+  return '';
+}
+
+/** An item's size as DynamoDB bills it: attribute names plus values (UTF-8 strings, numbers ~ digits / 2). */
+export function sizeOf(v: unknown): number {
+  if (v === null || v === undefined || typeof v === 'boolean') return 1;
+  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
+  if (typeof v === 'number' || typeof v === 'bigint') return Math.ceil(String(v).replace(/[-.]/g, '').length / 2) + 1;
+  if (v instanceof Uint8Array) return v.byteLength;
+  if (v instanceof Set) return [...v].reduce((n: number, x) => n + sizeOf(x), 0);
+  if (Array.isArray(v)) return 3 + v.reduce((n: number, x) => n + 1 + sizeOf(x), 0);
+  if (typeof v === 'object')
+    return (
+      3 +
+      Object.entries(v as Record<string, unknown>).reduce(
+        (n, [k, x]) => (x === undefined ? n : n + 1 + Buffer.byteLength(k, 'utf8') + sizeOf(x)),
+        0,
+      )
+    );
+  return 0;
 }
 
 /**
@@ -200,9 +298,24 @@ export function capacityCounter(outside = '(outside a function)'): {
         const op = String(context.commandName ?? '').replace(/Command$/, '');
         const fn = currentInvocation.getStore()?.fn.name ?? outside;
         let t = fns.get(fn);
-        if (!t) fns.set(fn, (t = { requests: {}, failed: {}, rru: 0, wru: 0 }));
+        if (!t) fns.set(fn, (t = { requests: {}, failed: {}, rru: 0, wru: 0, items: {}, reads: {} }));
         t.requests[op] = (t.requests[op] ?? 0) + 1;
-        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+        const input = args.input as Record<string, unknown>;
+        input.ReturnConsumedCapacity = 'INDEXES';
+        const written = WRITES.has(op) ? writtenItems(op, input) : [];
+        const label = `${op} ${written.map((w) => w.label).join(' + ')}`;
+        const item = WRITES.has(op)
+          ? (t.items[label] ??= { requests: 0, items: 0, bytes: 0, tableWru: 0, gsiWru: 0, indexes: [] })
+          : undefined;
+        if (!WRITES.has(op)) {
+          const read = `${op} ${readTarget(input)}`;
+          t.reads[read] = (t.reads[read] ?? 0) + 1;
+        }
+        if (item) {
+          item.requests++;
+          item.items += written.length;
+          item.bytes += written.reduce((n, w) => n + w.bytes, 0);
+        }
         let out;
         try {
           out = await next(args);
@@ -210,12 +323,20 @@ export function capacityCounter(outside = '(outside a function)'): {
           // A failed conditional write (or cancelled transaction) is billed too: at least 1 write unit
           // per item (more for items over 1 KB); DynamoDB returns no ConsumedCapacity with the error.
           if (WRITES.has(op)) t.wru += 1;
+          if (item) item.tableWru += 1;
           t.failed[op] = (t.failed[op] ?? 0) + 1;
           throw err;
         }
-        const u = units((out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+        const cc = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+        const u = units(cc);
         if (WRITES.has(op)) t.wru += u;
         else t.rru += u;
+        if (item) {
+          const split = indexUnits(cc);
+          item.tableWru += u - split.gsi;
+          item.gsiWru += split.gsi;
+          for (const name of split.indexes) if (!item.indexes.includes(name)) item.indexes.push(name);
+        }
         return out;
       },
       { step: 'initialize', name: 'benchCapacityCounter', priority: 'high' },
@@ -251,6 +372,20 @@ export function perUnitTally(fns: Map<string, FnTally>, per: number) {
           failed: Object.fromEntries(Object.entries(t.failed).map(([op, c]) => [op, perUnit(c)])),
           rru: perUnit(t.rru),
           wru: perUnit(t.wru),
+          reads: Object.fromEntries(Object.entries(t.reads).map(([what, c]) => [what, perUnit(c)])),
+          /** Per kind of write: requests and units per unit, bytes per item written, the indexes copied to. */
+          written: Object.fromEntries(
+            Object.entries(t.items).map(([what, i]) => [
+              what,
+              {
+                requests: perUnit(i.requests),
+                bytesPerItem: i.items ? Math.round(i.bytes / i.items) : 0,
+                tableWru: perUnit(i.tableWru),
+                gsiWru: perUnit(i.gsiWru),
+                indexes: i.indexes,
+              },
+            ]),
+          ),
         },
       ]),
     ),
