@@ -3,7 +3,7 @@
 // in one transaction, to an archive item under its own id. Both carry gsi1 (by id) and gsi2
 // (by the day it was first received) so the ops API reads them the same way.
 import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
 import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
 import { StoreUnavailableError } from './errors';
@@ -40,7 +40,7 @@ export function toAlert(item: Record<string, unknown>): StoredAlert {
   return out as unknown as StoredAlert;
 }
 
-function indexKeys(a: StoredAlert) {
+function indexKeys(a: Pick<StoredAlert, 'id' | 'firstReceivedAt'>) {
   return {
     ...keys.alertById(a.id),
     gsi2pk: keys.alertsByDay(dayOf(a.firstReceivedAt)),
@@ -92,85 +92,87 @@ export async function recordAlert(input: RecordInput): Promise<AlertOutcome> {
   }
 }
 
+/**
+ * A trigger is one conditional upsert: it repeats the firing alert under its dedup key, or creates
+ * it (the creation-only attributes are set with if_not_exists, so a repeat keeps them). One request
+ * and one write either way; a retried payload (`lastPayloadId` already this one) fails the condition.
+ */
 async function trigger({ integrationId, alert, payloadId, receivedAt, newId }: RecordInput): Promise<AlertOutcome> {
-  const key = keys.liveAlert(integrationId, alert.dedupKey);
-  for (let attempt = 0; attempt < CONTENDED_ATTEMPTS; attempt++) {
-    await pauseBeforeRetry(attempt);
-    // Most deliveries repeat an open alert: try the one-write update first.
-    try {
-      const r = await guard('update alert', () =>
-        documentClient().send(
-          new UpdateCommand({
-            TableName: tableName(),
-            Key: key,
-            UpdateExpression:
-              'SET #count = #count + :one, revision = revision + :one, lastReceivedAt = :now, lastPayloadId = :pid, ' +
-              'severity = :severity, summary = :summary, details = :details, labels = :labels, links = :links' +
-              (alert.service ? ', service = :service' : '') +
-              (alert.resource ? ', #resource = :resource' : ''),
-            ConditionExpression: 'attribute_exists(pk) AND lastPayloadId <> :pid',
-            ExpressionAttributeNames: { '#count': 'count', ...(alert.resource ? { '#resource': 'resource' } : {}) },
-            ExpressionAttributeValues: {
-              ':one': 1,
-              ':now': receivedAt,
-              ':pid': payloadId,
-              ':severity': alert.severity,
-              ':summary': alert.summary,
-              ':details': alert.details,
-              ':labels': alert.labels,
-              ':links': alert.links,
-              ...(alert.service ? { ':service': alert.service } : {}),
-              ...(alert.resource ? { ':resource': alert.resource } : {}),
-            },
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return { outcome: 'repeated', alert: toAlert(r.Attributes!) };
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-      const old = oldItem(err);
-      if (old) return { outcome: 'duplicate', alertId: old.id as string };
-    }
-    const stored: StoredAlert = {
-      id: newId(),
-      integrationId,
-      source: alert.source,
-      dedupKey: alert.dedupKey,
-      status: 'firing',
-      severity: alert.severity,
-      summary: alert.summary,
-      details: alert.details,
-      labels: alert.labels,
-      service: alert.service,
-      resource: alert.resource,
-      startsAt: alert.startsAt,
-      links: alert.links,
-      count: 1,
-      firstReceivedAt: receivedAt,
-      lastReceivedAt: receivedAt,
-      firstPayloadId: payloadId,
-      lastPayloadId: payloadId,
-      revision: 1,
-    };
-    try {
-      await guard('create alert', () =>
-        documentClient().send(
-          new PutCommand({
-            TableName: tableName(),
-            Item: { ...key, ...indexKeys(stored), type: ENTITY.alert, ...stored },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      return { outcome: 'created', alert: stored };
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-      // Another delivery created it between our two writes: go round and count as a repeat.
-    }
+  const id = newId();
+  const created = {
+    ...keys.liveAlert(integrationId, alert.dedupKey),
+    ...indexKeys({ id, firstReceivedAt: receivedAt }),
+    type: ENTITY.alert,
+    id,
+    integrationId,
+    source: alert.source,
+    dedupKey: alert.dedupKey,
+    status: 'firing',
+    startsAt: alert.startsAt,
+    firstReceivedAt: receivedAt,
+    firstPayloadId: payloadId,
+  };
+  const createOnly = Object.keys(created).filter((k) => k !== 'pk' && k !== 'sk');
+  const names: Record<string, string> = { '#count': 'count', '#revision': 'revision' };
+  const values: Record<string, unknown> = {
+    ':zero': 0,
+    ':one': 1,
+    ':now': receivedAt,
+    ':pid': payloadId,
+    ':severity': alert.severity,
+    ':summary': alert.summary,
+    ':details': alert.details,
+    ':labels': alert.labels,
+    ':links': alert.links,
+  };
+  const sets = [
+    '#count = if_not_exists(#count, :zero) + :one',
+    '#revision = if_not_exists(#revision, :zero) + :one',
+    'lastReceivedAt = :now',
+    'lastPayloadId = :pid',
+    'severity = :severity',
+    'summary = :summary',
+    'details = :details',
+    'labels = :labels',
+    'links = :links',
+  ];
+  const always: Record<string, unknown> = { service: alert.service, resource: alert.resource };
+  for (const [k, v] of Object.entries(always)) {
+    if (v === undefined) continue;
+    names[`#${k}`] = k;
+    values[`:${k}`] = v;
+    sets.push(`#${k} = :${k}`);
   }
-  throw contended(alert.dedupKey);
+  for (const k of createOnly) {
+    const v = (created as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    names[`#${k}`] = k;
+    values[`:${k}`] = v;
+    sets.push(`#${k} = if_not_exists(#${k}, :${k})`);
+  }
+  try {
+    const r = await guard('record alert', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.liveAlert(integrationId, alert.dedupKey),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(pk) OR lastPayloadId <> :pid',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    const stored = toAlert(r.Attributes!);
+    return { outcome: stored.id === id ? 'created' : 'repeated', alert: stored };
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    const old = oldItem(err);
+    if (old) return { outcome: 'duplicate', alertId: old.id as string };
+    throw contended(alert.dedupKey);
+  }
 }
 
 async function acknowledge({ integrationId, alert, payloadId, receivedAt }: RecordInput): Promise<AlertOutcome> {
