@@ -1,19 +1,40 @@
 // One sweep over the due-time index: claim each due timer, run its kind's handler, complete it.
 // Handlers are registered by kind (functions/timer-sweeper/registry.ts, from each shared/app/<feature>/timers.ts) and must be idempotent:
 // a crash between running and completing runs the timer again once its lease expires.
+// The index has TIMER_SHARDS shards (`DUE#<n>`): a sweep works each shard on its own, with its
+// own bounded pool of handlers in flight (`concurrency` per shard), so a slow shard or a burst of
+// due timers in one does not hold up the others, and many due timers run side by side; the claim
+// (a conditional update) keeps two sweepers that see the same timer from both running it.
 // `sweepLoop` is one invocation: sweeps every poll interval, and in between wakes precisely for
 // the timers a sweep saw coming due before the next poll (decision 0017).
-import { claimTimer, completeTimer, dueTimers, failTimer, type TimerHandler } from '../../shared/store/timers';
+import {
+  claimTimer,
+  completeTimer,
+  dueTimersInShard,
+  failTimer,
+  TIMER_SHARDS,
+  type Timer,
+  type TimerHandler,
+} from '../../shared/store/timers';
 import { lookaheadMs, nextWake } from '../../shared/domain/timers/wake';
 import { logger } from '../../shared/observability/logger';
 
 export type { TimerHandler };
 
+/**
+ * Handlers in flight per shard by default: 8 shards × 4 = 32 per sweep (was 16 for the whole
+ * index). More in flight only queues at the store once its requests are the bottleneck (0008).
+ */
+export const SWEEP_SHARD_CONCURRENCY = 4;
+
 export interface SweepOptions {
   handlers: Record<string, TimerHandler>;
-  /** Timers read per shard per pass. */
+  /** Timers read per shard per query. */
   batch?: number;
+  /** Handlers in flight per shard (default SWEEP_SHARD_CONCURRENCY). */
   concurrency?: number;
+  /** The shards this sweep works (default: all of them). */
+  shards?: number[];
   leaseSeconds?: number;
   maxAttempts?: number;
   /** Also read the timers coming due within this many milliseconds (reported as `nextDueAt`). */
@@ -30,12 +51,20 @@ export interface SweepResult {
   nextDueAt?: string;
 }
 
+export const ALL_SHARDS: readonly number[] = Array.from({ length: TIMER_SHARDS }, (_, i) => i);
+
 export async function sweepOnce(now: () => Date, opts: SweepOptions): Promise<SweepResult> {
   const result: SweepResult = { ran: 0, failed: 0, parked: 0, lateness: [] };
+  await Promise.all((opts.shards ?? ALL_SHARDS).map((shard) => sweepShard(shard, now, opts, result)));
+  return result;
+}
+
+/** One shard: read its due timers, run them with `concurrency` in flight, read again while it had more. */
+async function sweepShard(shard: number, now: () => Date, opts: SweepOptions, result: SweepResult): Promise<void> {
   const batch = opts.batch ?? 500;
   for (;;) {
     const at = now();
-    const seen = await dueTimers(at, batch, opts.aheadMs ?? 0);
+    const { timers: seen, full } = await dueTimersInShard(shard, at, batch, opts.aheadMs ?? 0);
     const nowIso = at.toISOString();
     // A kind this sweeper has no handler for is left alone (a newer deployment may know it).
     const known = seen.filter((t) => opts.handlers[t.kind]);
@@ -43,36 +72,39 @@ export async function sweepOnce(now: () => Date, opts: SweepOptions): Promise<Sw
     const ahead = known.find((t) => t.dueAt > nowIso);
     if (ahead && (!result.nextDueAt || ahead.dueAt < result.nextDueAt)) result.nextDueAt = ahead.dueAt;
     const unknown = seen.filter((t) => t.dueAt <= nowIso).length - due.length;
-    if (unknown) logger.warn('due timers of unknown kinds left in place', { count: unknown });
-    if (due.length === 0) return result;
+    if (unknown) logger.warn('due timers of unknown kinds left in place', { shard, count: unknown });
+    if (due.length === 0) return;
     let next = 0;
     const worker = async () => {
-      while (next < due.length) {
-        const t = due[next++]!;
-        const handler = opts.handlers[t.kind]!;
-        if (!(await claimTimer(t, now(), opts.leaseSeconds ?? 120))) continue;
-        try {
-          // A handler that moved its own timer keeps it (the conditional delete would fail anyway).
-          if ((await handler(t, now())) !== 'moved') await completeTimer(t);
-          result.ran++;
-          result.lateness.push(now().getTime() - Date.parse(t.dueAt));
-        } catch (err) {
-          result.failed++;
-          const outcome = await failTimer(t, now(), (err as Error).message ?? String(err), opts.maxAttempts ?? 10);
-          if (outcome === 'parked') result.parked++;
-          logger.error('timer handler failed', {
-            timerId: t.id,
-            kind: t.kind,
-            attempts: t.attempts + 1,
-            outcome,
-            error: err as Error,
-          });
-        }
-      }
+      while (next < due.length) await runOne(due[next++]!, now, opts, result);
     };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, due.length) }, worker));
-    // Every timer we saw was handled or is leased by someone else; stop when a pass makes no progress.
-    if (seen.length < batch) return result;
+    await Promise.all(
+      Array.from({ length: Math.min(opts.concurrency ?? SWEEP_SHARD_CONCURRENCY, due.length) }, worker),
+    );
+    // Every timer we saw was handled or is leased by someone else; read again only if the shard had more.
+    if (!full) return;
+  }
+}
+
+async function runOne(t: Timer, now: () => Date, opts: SweepOptions, result: SweepResult): Promise<void> {
+  const handler = opts.handlers[t.kind]!;
+  if (!(await claimTimer(t, now(), opts.leaseSeconds ?? 120))) return;
+  try {
+    // A handler that moved its own timer keeps it (the conditional delete would fail anyway).
+    if ((await handler(t, now())) !== 'moved') await completeTimer(t);
+    result.ran++;
+    result.lateness.push(now().getTime() - Date.parse(t.dueAt));
+  } catch (err) {
+    result.failed++;
+    const outcome = await failTimer(t, now(), (err as Error).message ?? String(err), opts.maxAttempts ?? 10);
+    if (outcome === 'parked') result.parked++;
+    logger.error('timer handler failed', {
+      timerId: t.id,
+      kind: t.kind,
+      attempts: t.attempts + 1,
+      outcome,
+      error: err as Error,
+    });
   }
 }
 

@@ -100,26 +100,37 @@ export async function cancelTimer(id: string): Promise<void> {
  * precise wake-ups, decision 0017); the caller tells them apart by `dueAt`.
  */
 export async function dueTimers(now: Date, limit: number, aheadMs = 0): Promise<Timer[]> {
-  const upTo = `${new Date(now.getTime() + aheadMs).toISOString()}#\uffff`;
   const pages = await Promise.all(
-    Array.from({ length: TIMER_SHARDS }, (_, shard) =>
-      guard('query due timers', () =>
-        documentClient().send(
-          new QueryCommand({
-            TableName: tableName(),
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :upTo',
-            ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':upTo': upTo },
-            Limit: limit,
-          }),
-        ),
-      ),
+    Array.from({ length: TIMER_SHARDS }, (_, shard) => dueTimersInShard(shard, now, limit, aheadMs)),
+  );
+  return pages.flatMap((p) => p.timers).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+}
+
+/**
+ * The due timers of one shard (`DUE#<shard>`), oldest first, up to `limit` read (one query);
+ * those leased by someone else are left out. `full` says the query hit its limit (there may be more).
+ */
+export async function dueTimersInShard(
+  shard: number,
+  now: Date,
+  limit: number,
+  aheadMs = 0,
+): Promise<{ timers: Timer[]; full: boolean }> {
+  const upTo = `${new Date(now.getTime() + aheadMs).toISOString()}#\uffff`;
+  const page = await guard('query due timers', () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :upTo',
+        ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':upTo': upTo },
+        Limit: limit,
+      }),
     ),
   );
-  return pages
-    .flatMap((p) => (p.Items ?? []) as Timer[])
-    .filter((t) => !t.claimedUntil || t.claimedUntil < now.toISOString())
-    .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  const items = (page.Items ?? []) as Timer[];
+  const nowIso = now.toISOString();
+  return { timers: items.filter((t) => !t.claimedUntil || t.claimedUntil < nowIso), full: items.length >= limit };
 }
 
 /** Take a lease on a due timer; false when someone else holds it or it was moved or removed. */

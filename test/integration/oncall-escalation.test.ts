@@ -442,6 +442,24 @@ describe('never twice, never after the ack', () => {
     await resolveIncident(i.id, ADMIN, at(T, 400));
   });
 
+  it('two sweepers over the same due steps of many incidents (every shard, many handlers in flight) page each step once', async () => {
+    const T = '2026-11-21T08:30:00.000Z';
+    const incidents: Incident[] = [];
+    for (let k = 0; k < 8; k++) incidents.push(await announced(new Date(T)));
+    const before = notifier.sent.length;
+    // Level 2 (Bob by SMS; his email waits 2 minutes) is due for all eight at T+5 min.
+    await Promise.all([sweepAt(at(T, 300).toISOString()), sweepAt(at(T, 300).toISOString())]);
+    await sweepAt(at(T, 301).toISOString());
+    expect(notifier.sent.length - before).toBe(8);
+    for (const i of incidents) {
+      expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email', 'bob:sms']);
+      const steps = (await timelineOf(i.id)).filter((e) => e.kind === 'escalation').map((e) => e.change?.level);
+      expect(steps).toEqual([1, 2]);
+      expect((await getEscalation(i.id))?.next).toMatchObject({ round: 2, level: 1 });
+    }
+    for (const i of incidents) await resolveIncident(i.id, ADMIN, at(T, 400));
+  });
+
   it('a failed publish is retried on a timer as the same page, and not at all once the incident is acknowledged', async () => {
     const T = '2026-11-21T09:00:00.000Z';
     notifier.failNext = 1;
