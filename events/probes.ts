@@ -20,7 +20,7 @@ export const probeBatchDetailSchema = z.object({
   probes: z
     .array(z.object({ id: z.string().min(1).max(64), dueAt: z.iso.datetime({ offset: true }) }))
     .min(1)
-    .max(100),
+    .max(200),
 });
 export type ProbeBatchDetail = z.infer<typeof probeBatchDetailSchema>;
 

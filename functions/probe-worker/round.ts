@@ -1,15 +1,45 @@
 // One batch of a probe round: claim each probe's round (skipping those another worker has),
-// run its check, record the result and any flip. All probes of a batch run at once, up to
-// `concurrency`; a check never throws, so one bad probe cannot fail the batch. A store failure
-// does throw: EventBridge retries the event, and the claims let the retry redo only what is left.
+// run its check, record the result and any flip. A check never throws, so one bad probe cannot
+// fail the batch. A store failure does throw: EventBridge retries the event, and the claims let
+// the retry redo only what is left.
+//
+// Probes in flight are bounded per process (PROBES_IN_FLIGHT, shared by every batch the process
+// runs: one at a time in a Lambda, all of them in the local runtime), so a round's sockets,
+// buffers and store requests do not grow with its size; the bound is wide enough that the probes
+// hanging until their timeout do not hold up the rest (decision 0006: 100 in flight take 100
+// checks of 10 s in one timeout; ≥ 67 fit a round with 10 % of them hanging into 15 s).
 import type { DueProbe } from '../../shared/store/probes';
 import { claimProbeRound, recordProbeResult, specOf } from '../../shared/store/probes';
 import type { ProbeSpec } from '../../shared/domain/probes/definitions';
 import type { CheckResult } from '../../shared/domain/probes/probe-state';
 import { runCheck as realRunCheck, type Clock } from '../../shared/adapters/probe-checks';
 
+/** Probes in flight (claim, check, record) at once in one process, across the batches it runs. */
+export const PROBES_IN_FLIGHT = 100;
+
+/** A counting semaphore: at most `limit` holders at once, the others wait in arrival order. */
+export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next)
+        next(); // hand the slot on
+      else active--;
+    }
+  };
+}
+
+const probeSlot = limiter(Number(process.env.PROBES_IN_FLIGHT ?? PROBES_IN_FLIGHT));
+
 export interface BatchOptions {
   clock?: Clock;
+  /** Probes of this batch in flight (claim, check, record); also bounded per process (PROBES_IN_FLIGHT). */
   concurrency?: number;
   /** Replaces the network side (unit tests, benchmarks). */
   runCheck?: (spec: ProbeSpec, clock: Clock) => Promise<CheckResult>;
@@ -29,24 +59,27 @@ export async function runProbeBatch(probes: DueProbe[], opts: BatchOptions = {})
   const result: BatchResult = { claimed: 0, skipped: 0, recorded: 0, failedChecks: 0, flips: 0 };
   let next = 0;
   const errors: unknown[] = [];
+  const one = async (p: DueProbe) => {
+    try {
+      const round = await claimProbeRound(p.id, p.dueAt, clock());
+      if (!round) {
+        result.skipped++;
+        return;
+      }
+      result.claimed++;
+      const r = await check(specOf(round.definition), clock);
+      if (!r.ok) result.failedChecks++;
+      const recorded = await recordProbeResult(round, r);
+      if (recorded.recorded) result.recorded++;
+      result.flips += recorded.flips.length;
+    } catch (err) {
+      errors.push(err);
+    }
+  };
   const worker = async () => {
     while (next < probes.length) {
       const p = probes[next++]!;
-      try {
-        const round = await claimProbeRound(p.id, p.dueAt, clock());
-        if (!round) {
-          result.skipped++;
-          continue;
-        }
-        result.claimed++;
-        const r = await check(specOf(round.definition), clock);
-        if (!r.ok) result.failedChecks++;
-        const recorded = await recordProbeResult(round, r);
-        if (recorded.recorded) result.recorded++;
-        result.flips += recorded.flips.length;
-      } catch (err) {
-        errors.push(err);
-      }
+      await probeSlot(() => one(p));
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? probes.length, probes.length) }, worker));

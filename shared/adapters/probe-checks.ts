@@ -12,7 +12,7 @@ import { dnsProblem, httpProblem } from '../domain/probes/expectations';
 import { parseResolver } from '../domain/probes/resolver';
 import type { CheckResult } from '../domain/probes/probe-state';
 
-/** Bodies are read up to this many bytes (enough for a health document). */
+/** Bodies an expectation reads are kept up to this many bytes (enough for a health document); others are not kept. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 const USER_AGENT = 'Nocturne-Probe/1.0';
 
@@ -53,6 +53,10 @@ export function describeError(err: NodeJS.ErrnoException, timeoutMs: number): st
   return map[code] ?? (code ? `${code}: ${err.message}` : err.message);
 }
 
+/** Whether judging the answer reads its body (a text or JSON path expectation). */
+export const needsBody = (spec: Pick<HttpProbeSpec, 'bodyContains' | 'jsonPath'>): boolean =>
+  spec.bodyContains !== undefined || spec.jsonPath !== undefined;
+
 class ProbeTimeoutError extends Error {
   readonly code = 'PROBE_TIMEOUT';
 }
@@ -88,11 +92,13 @@ export function checkHttp(spec: HttpProbeSpec, clock: Clock = () => new Date()):
       if (spec.tls.ca) options.ca = [...tls.rootCertificates, spec.tls.ca];
     }
     const req = (secure ? https : http).request(url, options, (res) => {
+      // The body is kept only when an expectation reads it; otherwise it streams through and is dropped.
+      const keep = needsBody(spec);
       const chunks: Buffer[] = [];
       let size = 0;
       const complete = () => {
         const latencyMs = elapsed(t0);
-        const body = Buffer.concat(chunks).toString('utf8');
+        const body = keep ? Buffer.concat(chunks).toString('utf8') : '';
         const problem = httpProblem(spec, { statusCode: res.statusCode ?? 0, body, latencyMs });
         finish({
           ok: problem === undefined,
@@ -102,7 +108,7 @@ export function checkHttp(spec: HttpProbeSpec, clock: Clock = () => new Date()):
         });
       };
       res.on('data', (c: Buffer) => {
-        if (size >= MAX_BODY_BYTES) return;
+        if (!keep || size >= MAX_BODY_BYTES) return;
         chunks.push(c);
         size += c.length;
         if (size >= MAX_BODY_BYTES) complete();

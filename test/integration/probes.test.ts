@@ -245,7 +245,8 @@ describe('probe rounds', () => {
 
   it('the scheduler fans the due probes out in batches; workers check and record them', async () => {
     const t0 = new Date();
-    const r = await scheduleRound(t0, publisher);
+    // Batches of 25 here so that 30 probes make two (the production size is PROBE_BATCH_SIZE, 200).
+    const r = await scheduleRound(t0, publisher, 25);
     expect(r).toEqual({ due: 30, batches: 2 });
     expect(published.map((e) => [e.source, e.detailType, (e.detail as ProbeBatchDetail).probes.length])).toEqual([
       ['nocturne.probe-scheduler', 'Probe Batch Due', 25],
