@@ -24,6 +24,8 @@ export type LambdaHandler = (
 export interface Invocation {
   fn: FunctionDefinition;
   requestId: string;
+  /** What invoked it: `http:<route key>`, `stepfunctions:<machine>/<execution>`, `events:<rule>`, ... */
+  source: string;
 }
 
 /** The function currently running (undefined outside any invocation: seeding, tests). */
@@ -193,7 +195,7 @@ export class LambdaHost {
     this.totalInvocations++;
     if (this.invocations.length > MAX_RECORDS) this.invocations.splice(0, this.invocations.length - MAX_RECORDS);
     const started = performance.now();
-    const run = this.run(fn, requestId, event);
+    const run = this.run(fn, requestId, event, source);
     this.track(run);
     try {
       return await run;
@@ -205,7 +207,7 @@ export class LambdaHost {
     }
   }
 
-  private async run(fn: FunctionDefinition, requestId: string, event: unknown): Promise<unknown> {
+  private async run(fn: FunctionDefinition, requestId: string, event: unknown, source: string): Promise<unknown> {
     const handler = this.load(fn);
     const timeoutMs = fn.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
@@ -216,7 +218,7 @@ export class LambdaHost {
     // request id even while other invocations run in this process (shared/observability/logger.ts).
     const call = withInvocationLogger(() =>
       currentInvocation.run(
-        { fn, requestId },
+        { fn, requestId, source },
         () =>
           new Promise<unknown>((resolve, reject) => {
             try {
