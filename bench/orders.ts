@@ -213,7 +213,8 @@ async function main(): Promise<void> {
       const n = [...ops.values()].reduce((a, b) => a + b, 0) - polled;
       if (n > 0) requestsPerOrder[fn] = Math.round((n / ORDERS) * 10) / 10;
     }
-    const lastCompletion = Math.max(...done.map((d) => d.ms + placed.find((p) => p.id === d.id)!.sent));
+    const sentAt = new Map(placed.map((p) => [p.id, p.sent]));
+    const lastCompletion = Math.max(...done.map((d) => d.ms + sentAt.get(d.id)!));
     mem.stop();
     const states: Record<string, number> = {};
     for (const d of done) states[d.state] = (states[d.state] ?? 0) + 1;
@@ -222,19 +223,20 @@ async function main(): Promise<void> {
     // store. A `failed` order that is redrivable stopped at a step whose retries ran out and keeps
     // what it did on purpose (decision 0016: an operator redrives or cancels it): its leftovers are
     // counted apart, not as orphans.
+    const subscribers = ocs.subscribers();
     const leftovers = async (ds: typeof done) => {
       const customers = new Set(ds.map((d) => d.customerId).filter((c): c is string => !!c));
       let store = 0;
       for (const c of customers) if ((await customerPartition(c)).customer) store += 1;
-      return { ocs: ocs.subscribers().filter((s) => customers.has(s.customerId)).length, store };
+      return { ocs: subscribers.filter((s) => customers.has(s.customerId)).length, store };
     };
     const orphans = await leftovers(done.filter((d) => d.state !== 'completed' && !d.redrivable));
     const awaitingRedrive = done.filter((d) => d.redrivable);
     const keptForRedrive = await leftovers(awaitingRedrive);
     const completedCustomers = new Set(done.filter((d) => d.state === 'completed').map((d) => d.customerId!));
-    const missingLines = [...completedCustomers].filter(
-      (c) => ocs.subscribers().filter((s) => s.customerId === c).length !== 3,
-    ).length;
+    const linesOf = new Map<string, number>();
+    for (const s of subscribers) linesOf.set(s.customerId, (linesOf.get(s.customerId) ?? 0) + 1);
+    const missingLines = [...completedCustomers].filter((c) => linesOf.get(c) !== 3).length;
     return {
       orders: ORDERS,
       acceptedInMs: Math.round(acceptedMs),

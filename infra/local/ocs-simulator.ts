@@ -123,20 +123,28 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     }
   }
   let saveTimer: NodeJS.Timeout | undefined;
+  // The whole state is written at once, so a save costs more as the simulator fills up (1,000
+  // orders: megabytes of JSON). Changes are saved 200 ms after they happen, or later when the last
+  // save took long: the pause is at least 50 times its duration, so saving never takes more than
+  // about 2 % of the process (it shares it with the local runtime) and a burst is not slowed down
+  // quadratically. stop() saves at once.
+  let savePauseMs = 200;
   const saveNow = () => {
     if (!opts.stateFile) return;
+    const started = performance.now();
     mkdirSync(path.dirname(opts.stateFile), { recursive: true });
     writeFileSync(
       opts.stateFile,
       JSON.stringify({ subscribers: [...subscribers.values()], idempotency: [...idempotency.entries()] }),
     );
+    savePauseMs = Math.max(200, Math.round((performance.now() - started) * 50));
   };
   const save = () => {
     if (!opts.stateFile || saveTimer) return;
     saveTimer = setTimeout(() => {
       saveTimer = undefined;
       saveNow();
-    }, 200);
+    }, savePauseMs);
   };
 
   const pickFault = (operation: OcsOperation, subscriberId: string | undefined): OcsFaultRule | undefined => {
