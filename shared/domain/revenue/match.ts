@@ -63,64 +63,144 @@ class Tally {
   }
 }
 
-interface SideState {
-  byKey: Map<string, UsageRecord>;
-  /** Parts seen per key, for keys whose records carry `part`. */
-  parts: Map<string, Set<number>>;
+/**
+ * What one pass over a side keeps. The billing pass fills `index` (key → position) and `records`
+ * (the first copy of each key, or its aggregate, in the order keys were first seen); the network
+ * pass then pairs each network record with its billing key on the spot (`pairs`, same positions),
+ * and only network keys without a billing record go to a map of their own: one map lookup per
+ * network record, no pairing pass over the billing keys afterwards.
+ */
+interface Collected {
+  index: Map<string, number>;
+  records: UsageRecord[];
+  pairs: (UsageRecord | undefined)[];
 }
 
-function collectSide(
+/** Counting and mediation of one input record: the record to match, or undefined when it was dropped. */
+function mediated(
   side: Side,
+  input: UsageRecord,
+  config: ReconcileConfig,
+  testNumbers: ReadonlySet<string> | undefined,
+  result: PartitionResult,
+): UsageRecord | undefined {
+  const r = mediate(input, config, testNumbers);
+  if (r === FILTERED) {
+    result.filtered[side]++;
+    return undefined;
+  }
+  if (typeof r === 'string') {
+    result.rejected.push({ side, recordId: input.recordId, line: input.line, reason: r });
+    return undefined;
+  }
+  return r;
+}
+
+/**
+ * Another record with a key already seen on the same side: a new part is folded into the first
+ * (the aggregate is returned), anything else is a duplicate (a finding; undefined is returned).
+ */
+function repeated(
+  side: Side,
+  r: UsageRecord,
+  first: UsageRecord,
+  parts: Map<string, Set<number>>,
+  aggregate: boolean,
+  result: PartitionResult,
+  tally: Tally,
+  findings: Finding[],
+): UsageRecord | undefined {
+  const seen = aggregate && r.part !== undefined ? parts.get(r.recordId) : undefined;
+  if (seen !== undefined && !seen.has(r.part!)) {
+    seen.add(r.part!);
+    result.aggregated[side]++;
+    return { ...first, quantity: first.quantity + r.quantity, charge: first.charge + r.charge };
+  }
+  const value = (side === 'billing' ? -1 : 1) * r.charge;
+  tally.add('duplicate', r.service, r.direction, value);
+  findings.push({
+    recordId: r.recordId,
+    class: 'duplicate',
+    service: r.service,
+    direction: r.direction,
+    subscriber: r.subscriber,
+    side,
+    [side]: r,
+    value,
+  });
+  return undefined;
+}
+
+function testNumbersOf(config: ReconcileConfig): ReadonlySet<string> | undefined {
+  return config.mediation.testSubscribers.length > 8 ? new Set(config.mediation.testSubscribers) : undefined;
+}
+
+function collectBilling(
   records: Iterable<UsageRecord>,
   config: ReconcileConfig,
   result: PartitionResult,
   tally: Tally,
   findings: Finding[],
-): SideState {
-  const state: SideState = { byKey: new Map(), parts: new Map() };
-  const testNumbers =
-    config.mediation.testSubscribers.length > 8 ? new Set(config.mediation.testSubscribers) : undefined;
+): Collected {
+  const c: Collected = { index: new Map(), records: [], pairs: [] };
+  const parts = new Map<string, Set<number>>();
+  const testNumbers = testNumbersOf(config);
   const aggregate = config.mediation.aggregatePartials;
-  const sign = side === 'billing' ? -1 : 1;
+  let count = 0;
   for (const input of records) {
-    result.records[side]++;
-    const r = mediate(input, config, testNumbers);
-    if (r === FILTERED) {
-      result.filtered[side]++;
-      continue;
-    }
-    if (typeof r === 'string') {
-      result.rejected.push({ side, recordId: input.recordId, line: input.line, reason: r });
-      continue;
-    }
+    count++;
+    const r = mediated('billing', input, config, testNumbers, result);
+    if (r === undefined) continue;
     const key = r.recordId;
-    const first = state.byKey.get(key);
-    if (first === undefined) {
-      state.byKey.set(key, r);
-      if (aggregate && r.part !== undefined) state.parts.set(key, new Set([r.part]));
+    const i = c.index.get(key);
+    if (i === undefined) {
+      c.index.set(key, c.records.length);
+      c.records.push(r);
+      c.pairs.push(undefined);
+      if (aggregate && r.part !== undefined) parts.set(key, new Set([r.part]));
       continue;
     }
-    const seen = aggregate && r.part !== undefined ? state.parts.get(key) : undefined;
-    if (seen !== undefined && !seen.has(r.part!)) {
-      seen.add(r.part!);
-      state.byKey.set(key, { ...first, quantity: first.quantity + r.quantity, charge: first.charge + r.charge });
-      result.aggregated[side]++;
-      continue;
-    }
-    const value = sign * r.charge;
-    tally.add('duplicate', r.service, r.direction, value);
-    findings.push({
-      recordId: key,
-      class: 'duplicate',
-      service: r.service,
-      direction: r.direction,
-      subscriber: r.subscriber,
-      side,
-      [side]: r,
-      value,
-    });
+    const kept = repeated('billing', r, c.records[i]!, parts, aggregate, result, tally, findings);
+    if (kept !== undefined) c.records[i] = kept;
   }
-  return state;
+  result.records.billing += count;
+  return c;
+}
+
+/** The network pass: pairs records with billing keys in `b`; returns the network-only records by key. */
+function collectNetwork(
+  records: Iterable<UsageRecord>,
+  b: Collected,
+  config: ReconcileConfig,
+  result: PartitionResult,
+  tally: Tally,
+  findings: Finding[],
+): Map<string, UsageRecord> {
+  const only = new Map<string, UsageRecord>();
+  const parts = new Map<string, Set<number>>();
+  const testNumbers = testNumbersOf(config);
+  const aggregate = config.mediation.aggregatePartials;
+  let count = 0;
+  for (const input of records) {
+    count++;
+    const r = mediated('network', input, config, testNumbers, result);
+    if (r === undefined) continue;
+    const key = r.recordId;
+    const i = b.index.get(key);
+    const first = i !== undefined ? b.pairs[i] : only.get(key);
+    if (first === undefined) {
+      if (i !== undefined) b.pairs[i] = r;
+      else only.set(key, r);
+      if (aggregate && r.part !== undefined) parts.set(key, new Set([r.part]));
+      continue;
+    }
+    const kept = repeated('network', r, first, parts, aggregate, result, tally, findings);
+    if (kept === undefined) continue;
+    if (i !== undefined) b.pairs[i] = kept;
+    else only.set(key, kept);
+  }
+  result.records.network += count;
+  return only;
 }
 
 function pairFinding(
@@ -223,20 +303,17 @@ export function reconcilePartition(
     aggregated: { billing: 0, network: 0 },
     rejected: [],
   };
-  const b = collectSide('billing', billing, config, result, tally, findings);
-  const n = collectSide('network', network, config, result, tally, findings);
+  const b = collectBilling(billing, config, result, tally, findings);
+  const networkOnly = collectNetwork(network, b, config, result, tally, findings);
 
   let billingLeft: UsageRecord[] = [];
-  for (const [key, br] of b.byKey) {
-    const nr = n.byKey.get(key);
-    if (nr === undefined) {
-      billingLeft.push(br);
-      continue;
-    }
-    n.byKey.delete(key);
-    pairFinding(br, nr, config, tally, findings, result);
+  for (let i = 0; i < b.records.length; i++) {
+    const br = b.records[i]!;
+    const nr = b.pairs[i];
+    if (nr === undefined) billingLeft.push(br);
+    else pairFinding(br, nr, config, tally, findings, result);
   }
-  let networkLeft = [...n.byKey.values()];
+  let networkLeft = [...networkOnly.values()];
 
   if (config.fallback.enabled && billingLeft.length > 0 && networkLeft.length > 0) {
     const f = fallbackPairs(billingLeft, networkLeft, config);
