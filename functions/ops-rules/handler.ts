@@ -1,6 +1,7 @@
 // Lambda entry for incident rules, silences and maintenance windows (see infra/catalog.ts: "ops-rules").
 import { ulid } from 'ulid';
 import { silenceActive } from '../../shared/domain/incidents/silences';
+import { requireValidCron } from '../../shared/app/incidents/maintenance';
 import { requireValidPatterns, requireValidRulesetPatterns } from '../../shared/app/incidents/patterns';
 import { ruleOperations } from '../../shared/api/operations/rules';
 import { httpApi, json, noContent, type HttpRequest } from '../../shared/http/idempotent-api';
@@ -66,6 +67,7 @@ export const handler = httpApi(ruleOperations, {
   },
   'POST /maintenance-windows': async (req) => {
     const b = req.input.body;
+    await requireValidCron(b);
     const w = await maintenanceWindows.create(
       { ...b, id: ulid(req.now.getTime()), createdBy: req.principal!.name },
       req.now.toISOString(),

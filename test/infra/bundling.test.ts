@@ -26,6 +26,11 @@ const BUDGETED = [
   'slo-evaluator',
   'probe-worker',
   'incident-engine',
+  'ops-incidents',
+  'ops-rules',
+  'act',
+  'reconciler',
+  'status-page',
 ];
 
 /** Bytes loaded at cold start: index.mjs and the chunks it imports statically, transitively. */

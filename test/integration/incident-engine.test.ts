@@ -172,6 +172,30 @@ describe('quiet rules', () => {
     expect((await onAlertOpened(after, new Date('2026-11-21T04:00:01Z'))).kind).toBe('incident');
   });
 
+  it('silences a service in a recurring maintenance window, in the window’s zone', async () => {
+    const { db } = await givenServicePair(unique('mwr'));
+    // Mondays 03:30 in Tokyo for an hour: Sunday 2026-11-22, 18:30Z to 19:30Z.
+    await maintenanceWindows.create(
+      {
+        id: unique('mwr'),
+        kind: 'recurring',
+        serviceId: db,
+        name: 'patching',
+        cron: '30 3 * * 1',
+        timezone: 'Asia/Tokyo',
+        durationMinutes: 60,
+        createdBy: 't',
+      } as never,
+      T,
+    );
+    invalidateQuietRules();
+    const during = snap({ labels: { alertname: unique('DbSlow') }, service: db });
+    expect(await onAlertOpened(during, new Date('2026-11-22T18:45:00Z'))).toMatchObject({ kind: 'silenced' });
+    invalidateQuietRules();
+    const after = snap({ labels: { alertname: unique('DbSlow') }, service: db });
+    expect((await onAlertOpened(after, new Date('2026-11-22T19:31:00Z'))).kind).toBe('incident');
+  });
+
   it('inhibits a target when its source is firing (source first)', async () => {
     const host = unique('host');
     await onAlertOpened(snap({ labels: { alertname: 'HostDown', host }, service: 'infra' }), new Date(T));

@@ -249,5 +249,17 @@ describe('services and rules', () => {
       },
     });
     expect(badMw.body.errors[0].field).toBe('timezone');
+    const badCron = await api(opsRules, 'POST /maintenance-windows', {
+      body: {
+        kind: 'recurring',
+        serviceId: 'checkout',
+        name: 'p',
+        cron: 'every sunday',
+        timezone: 'Europe/London',
+        durationMinutes: 90,
+      },
+    });
+    expect(badCron.status).toBe(422);
+    expect(badCron.body.errors).toEqual([{ field: 'cron', message: 'not a valid cron expression' }]);
   });
 });

@@ -1,6 +1,7 @@
-// Operations of the rule, silence and maintenance-window routes (functions/ops-rules). Apart from
-// incidents.ts: the ruleset and silence schemas validate RE2 patterns and cron expressions (re2js,
-// cron-parser), which the incident and service functions need not bundle (issue 15).
+// Operations of the rule, silence and maintenance-window routes (functions/ops-rules), apart from
+// incidents.ts so that the incident and service functions do not bundle these schemas (issue 15).
+// The schemas check shapes; the RE2 patterns and cron expressions are checked by the handler with
+// engines loaded on first need (shared/app/incidents/patterns.ts, maintenance.ts).
 import * as z from 'zod';
 import { rulesetSchema } from '../../domain/incidents/rules';
 import { createMaintenanceSchema, createSilenceSchema } from '../../domain/incidents/silences';

@@ -63,6 +63,7 @@ import { serviceMap } from '../../store/services';
 import { quietRules } from '../../store/silences';
 import { cancelTimer, scheduleTimer } from '../../store/timers';
 import { getDisposition, type Disposition } from '../../store/dispositions';
+import { prepareMaintenance } from './maintenance';
 import { prepareRulesAndSilences } from './patterns';
 
 export const NOTIFY_TIMER = 'incident-notify';
@@ -106,7 +107,7 @@ const STORM_OPEN_ATTEMPTS = 5;
 /** Load what the decision asks for, decide, commit; a lost race goes round (at most ROUNDS times). */
 async function place(f: PlacementFacts): Promise<Outcome> {
   const quiet = await quietRules();
-  await prepareRulesAndSilences(f.rules, quiet.silences);
+  await Promise.all([prepareRulesAndSilences(f.rules, quiet.silences), prepareMaintenance(quiet.windows)]);
   let s: PlacementSnapshot = { silences: quiet.silences, maintenance: quiet.windows };
   let rounds = 0;
   let stormOpenAttempts = 0;

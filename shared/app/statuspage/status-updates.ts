@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { NotFoundError } from '../../domain/errors';
 import { activeMaintenance } from '../../domain/incidents/maintenance';
+import { prepareMaintenance } from '../incidents/maintenance';
 import {
   applyStatusUpdate,
   componentsOf,
@@ -93,6 +94,7 @@ export async function statusPageState(now: Date): Promise<{ components: Componen
     listPublicIncidents(),
     maintenanceWindows.all(),
   ]);
+  await prepareMaintenance(windows);
   const inMaintenance = new Set(services.filter((s) => activeMaintenance(windows, s.id, now)).map((s) => s.id));
   const sorted = [...services].sort((a, b) => a.name.localeCompare(b.name));
   return { components: componentsOf(sorted, incidents, inMaintenance), incidents };

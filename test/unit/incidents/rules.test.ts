@@ -29,6 +29,7 @@ import {
   type Silence,
 } from '../../../shared/domain/incidents/silences';
 import { isStable, recordTransition } from '../../../shared/domain/incidents/flapping';
+import { prepareMaintenance, requireValidCron } from '../../../shared/app/incidents/maintenance';
 
 const labels = {
   alertname: 'HighLatency',
@@ -235,8 +236,9 @@ describe('silences and maintenance windows', () => {
     createdAt: '2026-01-01T00:00:00Z',
   });
 
-  it('opens a recurring window at 02:00 local time on both sides of a DST change (Europe/London)', () => {
+  it('opens a recurring window at 02:00 local time on both sides of a DST change (Europe/London)', async () => {
     const w = weekly('Europe/London');
+    await prepareMaintenance([w]); // the app layer compiles the schedules it loads (cron-parser, on first need)
     // Winter (GMT): 02:00 local = 02:00Z. Summer (BST): 02:00 local = 01:00Z.
     expect(maintenanceActive(w, new Date('2026-03-22T02:30:00Z'))).toBe(true);
     expect(maintenanceActive(w, new Date('2026-03-22T04:01:00Z'))).toBe(false);
@@ -245,13 +247,20 @@ describe('silences and maintenance windows', () => {
     expect(maintenanceActive(w, new Date('2026-04-06T01:30:00Z'))).toBe(false); // Monday
   });
 
-  it('evaluates in the window’s own zone (America/New_York)', () => {
+  it('evaluates in the window’s own zone (America/New_York)', async () => {
     const w = weekly('America/New_York');
+    await prepareMaintenance([w]);
     expect(maintenanceActive(w, new Date('2026-11-22T07:30:00Z'))).toBe(true); // 02:30 EST
     expect(maintenanceActive(w, new Date('2026-11-22T02:30:00Z'))).toBe(false);
   });
 
-  it('validates cron, zone and one-off ranges naming the field', () => {
+  it('refuses to evaluate a recurring window whose schedule was not compiled first', () => {
+    expect(() =>
+      maintenanceActive({ ...weekly('Asia/Tokyo'), cron: '0 3 * * 0' } as MaintenanceWindow, new Date()),
+    ).toThrow(/not compiled/);
+  });
+
+  it('validates cron, zone and one-off ranges naming the field', async () => {
     const bad = createMaintenanceSchema.safeParse({
       kind: 'recurring',
       serviceId: 's',
@@ -262,6 +271,12 @@ describe('silences and maintenance windows', () => {
     });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => i.path[0])).toEqual(expect.arrayContaining(['timezone']));
+    // The cron expression is checked where a window is stored, with the cron engine loaded then.
+    const everySunday = { ...weekly('Europe/London'), cron: 'every sunday' } as MaintenanceWindow;
+    await expect(requireValidCron(everySunday)).rejects.toMatchObject({
+      issues: [{ field: 'cron', message: 'not a valid cron expression' }],
+    });
+    await expect(requireValidCron(weekly('Europe/London'))).resolves.toBeUndefined();
     const inverted = createMaintenanceSchema.safeParse({
       kind: 'one-off',
       serviceId: 's',
