@@ -492,7 +492,7 @@ function tableFrom(scope: Construct, def: TableDefinition): dynamodb.Table {
       indexName: index.name,
       partitionKey: key(index.partitionKey),
       sortKey: key(index.sortKey),
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: dynamodb.ProjectionType[index.projection],
     });
   }
   return table;

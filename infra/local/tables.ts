@@ -46,7 +46,7 @@ function gsi(i: IndexDefinition) {
   return {
     IndexName: i.name,
     KeySchema: keySchema(i.partitionKey, i.sortKey),
-    Projection: { ProjectionType: 'ALL' as const },
+    Projection: { ProjectionType: i.projection },
   };
 }
 

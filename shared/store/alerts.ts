@@ -1,7 +1,8 @@
 // Alert items. While an alert fires it lives under its dedup key (one item per integration
 // and key), so a repeat is one conditional update with no read. When it resolves it moves,
-// in one transaction, to an archive item under its own id. Both carry gsi1 (by id) and gsi2
-// (by the day it was first received) so the ops API reads them the same way.
+// in one transaction, to an archive item under its own id. Both carry gsi3 (by id) and gsi4
+// (by the day it was first received) so the ops API reads them the same way. Both indexes are
+// keys only (decision 0090): a repeat changes the item and writes no index copy.
 import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CanonicalAlert } from '../domain/alert';
@@ -9,6 +10,7 @@ import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict,
 import { StoreUnavailableError } from './errors';
 import { dayOf, ENTITY, keys } from './keys';
 import { listByDay } from './day-index';
+import { getItems } from './query';
 import type { Page } from './pagination';
 
 export const RESOLVED_ALERT_TTL_DAYS = 90;
@@ -32,7 +34,21 @@ export type AlertOutcome =
   | { outcome: 'duplicate'; alertId: string }
   | { outcome: 'dropped'; reason: 'no-open-alert' | 'stale-resolve' };
 
-const ITEM_KEYS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'expiresAt'];
+// gsi1 and gsi2 keys: alerts written before decision 0090 (until the backfill moves them).
+const ITEM_KEYS = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+  'type',
+  'expiresAt',
+];
 
 export function toAlert(item: Record<string, unknown>): StoredAlert {
   const out: Record<string, unknown> = {};
@@ -43,8 +59,8 @@ export function toAlert(item: Record<string, unknown>): StoredAlert {
 function indexKeys(a: Pick<StoredAlert, 'id' | 'firstReceivedAt'>) {
   return {
     ...keys.alertById(a.id),
-    gsi2pk: keys.alertsByDay(dayOf(a.firstReceivedAt)),
-    gsi2sk: `${a.firstReceivedAt}#${a.id}`,
+    gsi4pk: keys.alertsByDay(dayOf(a.firstReceivedAt)),
+    gsi4sk: `${a.firstReceivedAt}#${a.id}`,
   };
 }
 
@@ -260,17 +276,21 @@ async function resolve({ integrationId, alert, payloadId, receivedAt }: RecordIn
 }
 
 export async function getAlert(id: string): Promise<StoredAlert | undefined> {
-  const r = await guard('get alert', () =>
-    documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.alertById(id).gsi1pk },
-      }),
-    ),
-  );
-  const items = (r.Items ?? []).map(toAlert);
+  const byId = (index: 'gsi3' | 'gsi1', pk: string) =>
+    guard('get alert', () =>
+      documentClient().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: index,
+          KeyConditionExpression: `${index}pk = :pk`,
+          ExpressionAttributeValues: { ':pk': pk },
+        }),
+      ),
+    );
+  let entries = (await byId('gsi3', keys.alertById(id).gsi3pk)).Items ?? [];
+  // An alert stored before decision 0090 and not yet moved by its backfill is on gsi1 (all attributes).
+  if (!entries.length) entries = (await byId('gsi1', `ALERT#${id}`)).Items ?? [];
+  const items = (entries.length && 'id' in entries[0]! ? entries : await getItems('get alert', entries)).map(toAlert);
   // While a resolve is replicating to the index both copies may show: the resolved one wins.
   return items.find((a) => a.status === 'resolved') ?? items[0];
 }
@@ -304,5 +324,6 @@ export function listAlerts(q: AlertQuery): Promise<Page<StoredAlert>> {
     cursor: q.cursor,
     filters: { status: q.status, integrationId: q.integrationId },
     map: toAlert,
+    index: 'gsi4',
   });
 }

@@ -19,10 +19,25 @@ import {
 } from './client';
 import { dayOf, incidentKeys, ticketKeys } from './keys';
 import { listByDay } from './day-index';
+import { getItems } from './query';
 import type { Page } from './pagination';
 
-// `transitions`: incidents written before the per-key items carried every key's changes inline.
-const META = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'transitions'];
+// `transitions`: incidents written before the per-key items carried every key's changes inline;
+// gsi1 and gsi2 keys: incidents written before decision 0090 (until the backfill moves them).
+const META = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+  'type',
+  'transitions',
+];
 const strip = <T>(item: Record<string, unknown>): T => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!META.includes(k)) out[k] = v;
@@ -35,10 +50,11 @@ export const incidentFromItem = (item: Record<string, unknown>): Incident => str
 function incidentItem(i: Incident): Record<string, unknown> {
   return {
     ...incidentKeys.incident(i.id),
-    gsi1pk: incidentKeys.byService(i.serviceId),
-    gsi1sk: `${i.openedAt}#${i.id}`,
-    gsi2pk: incidentKeys.byDay(dayOf(i.openedAt)),
-    gsi2sk: `${i.openedAt}#${i.id}`,
+    // Keys-only indexes (decision 0090): an incident's counters change per alert at no index cost.
+    gsi3pk: incidentKeys.byService(i.serviceId),
+    gsi3sk: `${i.openedAt}#${i.id}`,
+    gsi4pk: incidentKeys.byDay(dayOf(i.openedAt)),
+    gsi4sk: `${i.openedAt}#${i.id}`,
     type: 'Incident',
     ...i,
   };
@@ -316,6 +332,7 @@ export function listIncidents(q: IncidentQuery): Promise<Page<Incident>> {
     cursor: q.cursor,
     filters: { status: q.status, teamId: q.teamId, serviceId: q.serviceId, severity: q.severity },
     map: (raw) => strip<Incident>(raw),
+    index: 'gsi4',
   });
 }
 
@@ -347,14 +364,14 @@ export async function incidentDowntimeIntervals(
       documentClient().send(
         new QueryCommand({
           TableName: tableName(),
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :to',
+          IndexName: 'gsi3',
+          KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk <= :to',
           ExpressionAttributeValues: { ':pk': incidentKeys.byService(serviceId), ':to': `${to.toISOString()}~` },
           ExclusiveStartKey: start,
         }),
       ),
     );
-    for (const raw of r.Items ?? []) {
+    for (const raw of await getItems('incident intervals', r.Items ?? [])) {
       const i = strip<Incident>(raw);
       if (i.mergedInto || (i.severity !== 'P1' && i.severity !== 'P2')) continue;
       if (i.resolvedAt && Date.parse(i.resolvedAt) < from.getTime()) continue;

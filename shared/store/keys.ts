@@ -9,9 +9,9 @@ export const keys = {
   liveAlert: (integrationId: string, dedupKey: string) => ({ pk: `DEDUP#${integrationId}#${dedupKey}`, sk: 'LIVE' }),
   /** A resolved alert, archived under its id. */
   resolvedAlert: (alertId: string) => ({ pk: `ALERT#${alertId}`, sk: 'ALERT' }),
-  /** gsi1: any alert (live or resolved) by id. */
-  alertById: (alertId: string) => ({ gsi1pk: `ALERT#${alertId}`, gsi1sk: 'ALERT' }),
-  /** gsi2: alerts by the UTC day they started, newest first. */
+  /** gsi3 (keys only): any alert (live or resolved) by id. */
+  alertById: (alertId: string) => ({ gsi3pk: `ALERT#${alertId}`, gsi3sk: 'ALERT' }),
+  /** gsi4 (keys only): alerts by the UTC day they started, newest first. */
   alertsByDay: (day: string) => `ALERTDAY#${day}`,
 
   /** Raw request bodies, content-addressed per integration; chunked past the item limit. */
@@ -44,9 +44,9 @@ export const incidentKeys = {
   link: (id: string, alertId: string) => ({ pk: `INCIDENT#${id}`, sk: `ALERT#${alertId}` }),
   /** One alert dedup key's recent state changes in the incident (flapping), apart from the incident item. */
   keyTransitions: (id: string, dedupKey: string) => ({ pk: `INCIDENT#${id}`, sk: `KEY#${dedupKey}` }),
-  /** gsi1: incidents of a service by open time. */
+  /** gsi3 (keys only): incidents of a service by open time. */
   byService: (serviceId: string | undefined) => `SVCINC#${serviceId ?? '-'}`,
-  /** gsi2: incidents by the UTC day they opened. */
+  /** gsi4 (keys only): incidents by the UTC day they opened. */
   byDay: (day: string) => `INCDAY#${day}`,
   /** Present while the service has this incident open (for dependency correlation). */
   openForService: (serviceId: string, incidentId: string) => ({ pk: `SVCOPEN#${serviceId}`, sk: incidentId }),

@@ -1,8 +1,9 @@
 // Reading one partition, written once: a partition key, optionally a sort-key prefix (sort-key
 // prefixes are in ./keys.ts), on the table or one of its indexes, oldest or newest first, either
 // a page (limit + opaque cursor) or everything (up to a bound).
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient, guard, tableName } from './client';
+import { StoreUnavailableError } from './errors';
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 
 export type Item = Record<string, unknown>;
@@ -87,4 +88,30 @@ export async function queryAll(q: PartitionQuery & { max?: number; pageSize?: nu
     ExclusiveStartKey = r.LastEvaluatedKey;
   } while (ExclusiveStartKey && out.length < max);
   return out;
+}
+
+/**
+ * The items under these table keys (`pk`, `sk`), read consistently in batches of 100, in the order
+ * asked; keys with no item (deleted since an index listed them) are left out. What a query on a
+ * keys-only index (gsi3, gsi4) is followed by.
+ */
+export async function getItems(what: string, keys: Item[]): Promise<Item[]> {
+  const id = (k: Item) => `${String(k.pk)}\u0000${String(k.sk)}`;
+  const found = new Map<string, Item>();
+  const unique = [...new Map(keys.map((k) => [id(k), { pk: k.pk, sk: k.sk }])).values()];
+  for (let i = 0; i < unique.length; i += 100) {
+    let pending: Item[] | undefined = unique.slice(i, i + 100);
+    for (let attempt = 0; pending?.length && attempt < 5; attempt++) {
+      const request: Item[] = pending;
+      const r = await guard(what, () =>
+        documentClient().send(
+          new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: request, ConsistentRead: true } } }),
+        ),
+      );
+      for (const item of r.Responses?.[tableName()] ?? []) found.set(id(item), item);
+      pending = r.UnprocessedKeys?.[tableName()]?.Keys as Item[] | undefined;
+    }
+    if (pending?.length) throw new StoreUnavailableError(`${what}: ${pending.length} items left unread by DynamoDB`);
+  }
+  return keys.map((k) => found.get(id(k))).filter((x): x is Item => x !== undefined);
 }

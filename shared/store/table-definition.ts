@@ -6,6 +6,13 @@ export interface IndexDefinition {
   name: string;
   partitionKey: string;
   sortKey: string;
+  /**
+   * What the index copies of each item: ALL (a list reads its items from the index), or KEYS_ONLY
+   * (the table's and the index's keys; a query reads the items by key). An index copy is written
+   * whenever a projected attribute changes, so KEYS_ONLY items can change at no index cost. A GSI's
+   * projection cannot change in place: a new one is a new index (decision 0090).
+   */
+  projection: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -25,8 +32,12 @@ export const mainTable: TableDefinition = {
   partitionKey: 'pk',
   sortKey: 'sk',
   indexes: [
-    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
+    // The items written per alert (alerts, incidents): an alert by id, a service's incidents.
+    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
+    // The same items by the day they were first received / opened.
+    { name: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', projection: 'KEYS_ONLY' },
   ],
   ttlAttribute: 'expiresAt',
   stream: true,

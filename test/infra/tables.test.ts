@@ -35,14 +35,14 @@ describe('tables', () => {
       expect(p.AttributeDefinitions).toHaveLength(new Set(keyNames).size);
     });
 
-    it('has the declared GSIs, projecting all attributes', () => {
+    it('has the declared GSIs with their projections', () => {
       const expected = def.indexes.map((i) => ({
         IndexName: i.name,
         KeySchema: [
           { AttributeName: i.partitionKey, KeyType: 'HASH' },
           { AttributeName: i.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: i.projection },
       }));
       expect(table().Properties!.GlobalSecondaryIndexes ?? []).toEqual(expected);
     });

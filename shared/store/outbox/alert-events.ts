@@ -42,6 +42,9 @@ export function alertEventFor(oldImage: Image, newImage: Image): BusEvent | unde
   // A resolved alert is archived by inserting a new item; a later modify of that archive (none
   // today) would not be a new state change of the alert.
   if (newImage.status === 'resolved' && oldImage) return undefined;
+  // A change of the item that is no change of the alert (its revision did not move: an index
+  // backfill, decision 0090) is no event.
+  if (oldImage && oldImage.revision === newImage.revision) return undefined;
   const alert = snapshot(newImage);
   return {
     source: ALERT_EVENT_SOURCE,
