@@ -4,15 +4,15 @@
 //     out after PROBE_TIMEOUT_S, 10 s by default as in issue 15's goal): the scheduler's fan-out,
 //     then its batches run in this one process as the local runtime runs probe-worker's
 //     asynchronous invocations (8 at once, one event loop, one DynamoDB client, the worker's
-//     per-process bound on probes in flight). Round wall time, failed checks, the process's peak
+//     per-process bounds on checks and store calls in flight). Round wall time, failed checks, the process's peak
 //     RSS during the round (and before it, for what the round itself adds).
 //  2. 10,000 registered jobs that all went quiet at once, and one lateness sweep of their durable
 //     timers with the timer sweeper's production settings (and, for scale, a wider one).
 // Prints one JSON line of figures, with `uptime` before and after (the machine is shared).
-// Knobs: PROBES (1,000), PROBE_TIMEOUT_S (10), PROBES_IN_FLIGHT (the worker's bound, 100),
+// Knobs: PROBES (1,000), PROBE_TIMEOUT_S (10), PROBES_IN_FLIGHT (the worker's bound on checks,
+// 100), PROBE_STORE_CALLS_IN_FLIGHT (its bound on claims and records, 32),
 // JOBS (10,000; 0 skips part 2).
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -22,7 +22,12 @@ import { ensureTables } from '../infra/local/tables';
 import { createJobSchema, createProbeSchema } from '../shared/domain/probes/definitions';
 import type { ProbeBatchDetail } from '../shared/domain/probes/rounds';
 import { scheduleRound } from '../functions/probe-scheduler/schedule';
-import { runProbeBatch, PROBES_IN_FLIGHT, type BatchResult } from '../functions/probe-worker/round';
+import {
+  runProbeBatch,
+  PROBE_STORE_CALLS_IN_FLIGHT,
+  PROBES_IN_FLIGHT,
+  type BatchResult,
+} from '../functions/probe-worker/round';
 import { sweepOnce, SWEEP_SHARD_CONCURRENCY } from '../functions/timer-sweeper/sweep';
 import { documentClient } from '../shared/store/client';
 import { createProbe } from '../shared/store/probes';
@@ -35,6 +40,20 @@ const SLOW_MS = 1500;
 const TIMEOUT_S = Number(process.env.PROBE_TIMEOUT_S ?? 10);
 /** The local runtime's asynchronous invocations of one function in flight (infra/local/lambda.ts). */
 const LOCAL_ASYNC_CONCURRENCY = 8;
+
+/** The loopback servers, run in a worker thread (plain JavaScript: no loader needed there). */
+const SERVERS_SOURCE = `
+const http = require('node:http');
+const { parentPort, workerData } = require('node:worker_threads');
+Promise.all(Array.from({ length: 8 }, () => new Promise((resolve) => {
+  const s = http.createServer((req, res) => {
+    if (req.url === '/slow') return void setTimeout(() => res.end('{"status":"ok"}'), workerData.slowMs);
+    if (req.url === '/hang') return;
+    res.end('{"status":"ok"}');
+  });
+  s.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve('http://127.0.0.1:' + s.address().port));
+}))).then((urls) => parentPort.postMessage(urls));
+`;
 
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
@@ -135,26 +154,15 @@ async function main(): Promise<void> {
   Object.assign(process.env, env);
   await ensureTables(ddb.endpoint, tables);
 
-  // Loopback targets: 8 servers; /ok answers at once, /slow after 1.5 s, /hang never.
-  const sockets = new Set<Socket>();
-  const servers = await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      const s = http.createServer((req, res) => {
-        if (req.url === '/slow') return void setTimeout(() => res.end('{"status":"ok"}'), SLOW_MS);
-        if (req.url === '/hang') return;
-        res.end('{"status":"ok"}');
-      });
-      s.on('connection', (c) => {
-        sockets.add(c);
-        c.on('close', () => sockets.delete(c));
-      });
-      await new Promise<void>((r) => s.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => r()));
-      return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-    }),
-  );
-  const dropConnections = () => {
-    for (const c of sockets) c.destroy();
-  };
+  // Loopback targets: 8 servers; /ok answers at once, /slow after 1.5 s, /hang never. They run in
+  // a worker thread of their own (an event loop of their own, as a remote service would), so the
+  // round's store calls do not delay their answers; ending the thread drops the hanging sockets.
+  const targets = new Worker(SERVERS_SOURCE, { eval: true, workerData: { slowMs: SLOW_MS } });
+  const servers = await new Promise<string[]>((resolve, reject) => {
+    targets.once('message', resolve);
+    targets.once('error', reject);
+  });
+  const dropConnections = () => void targets.terminate();
 
   try {
     // ---------------------------------------------------------------- 1. one probe round
@@ -218,7 +226,8 @@ async function main(): Promise<void> {
       due: round.due,
       batches: round.batches,
       batchesInFlight: LOCAL_ASYNC_CONCURRENCY,
-      probesInFlightPerProcess: Number(process.env.PROBES_IN_FLIGHT ?? PROBES_IN_FLIGHT),
+      checksInFlightPerProcess: Number(process.env.PROBES_IN_FLIGHT ?? PROBES_IN_FLIGHT),
+      storeCallsInFlightPerProcess: Number(process.env.PROBE_STORE_CALLS_IN_FLIGHT ?? PROBE_STORE_CALLS_IN_FLIGHT),
       schedulerMs: Math.round(schedulerMs),
       roundMs: Math.round(roundMs),
       batchMsMin: Math.round(batchMs[0] ?? 0),
@@ -227,7 +236,7 @@ async function main(): Promise<void> {
       storeErrors,
       recorded: results.reduce((a, r) => a + r.recorded, 0),
       failedChecks: results.reduce((a, r) => a + r.failedChecks, 0),
-      /** The whole process during the round: the scheduler, every batch, the loopback servers. */
+      /** The whole process during the round: the scheduler, every batch, the loopback servers' thread. */
       roundPeakRssMb: memory.peakRssMb,
       roundPeakHeapMb: memory.peakHeapMb,
       rssBeforeRoundMb: rssBeforeMb,

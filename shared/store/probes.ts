@@ -4,7 +4,7 @@
 // (35 days) and flips (400 days) sit under the same partition. A round is claimed per probe with
 // a conditional update on its due time, so a duplicate or retried batch never checks twice.
 import { createHash } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import { createProbeSchema, type ProbeSpec } from '../domain/probes/probe-specs';
 import type { ProbeSubject } from '../domain/probes/alerts';
@@ -30,6 +30,7 @@ import {
 import { probeKeys, PROBE_ENTITY } from './keys';
 import type { Page } from './pagination';
 import { queryPage } from './query';
+import { StoreUnavailableError } from './errors';
 import {
   epochPlusDays,
   flipItem,
@@ -503,9 +504,32 @@ export interface ClaimedRound {
   dueAt: string;
 }
 
+/** The probe's definition and run-time state in one consistent BatchGetItem (one request, not two). */
+async function readForRound(id: string): Promise<{ def?: Record<string, unknown>; state?: Record<string, unknown> }> {
+  const out: { def?: Record<string, unknown>; state?: Record<string, unknown> } = {};
+  let keys: Array<Record<string, unknown>> | undefined = [probeKeys.probe(id), probeKeys.probeState(id)];
+  for (let tries = 0; keys?.length && tries < 5; tries++) {
+    const r = await guard('read probe and state', () =>
+      documentClient().send(
+        new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }),
+      ),
+    );
+    for (const item of r.Responses?.[tableName()] ?? []) {
+      if (item.sk === probeKeys.probeState(id).sk) out.state = item;
+      else out.def = item;
+    }
+    keys = r.UnprocessedKeys?.[tableName()]?.Keys as Array<Record<string, unknown>> | undefined;
+  }
+  if (keys?.length) throw new StoreUnavailableError(`DynamoDB read probe ${id} failed: throttled`);
+  return out;
+}
+
 /**
  * Claim the round due at `dueAt`: move the probe's due time on, unless another worker already
  * did. A retry of a round that was claimed but never recorded (a crashed worker) may run it again.
+ * The definition is read with the state in one request before the claim; when the claimed state's
+ * revision is not the one read (an edit changes both), both are read again, so the check never
+ * runs a definition older than the state it records on.
  */
 export async function claimProbeRound(
   id: string,
@@ -513,13 +537,9 @@ export async function claimProbeRound(
   now: Date,
   intervalFallbackMinutes = 5,
 ): Promise<ClaimedRound | undefined> {
-  const cur = await guard('read probe state', () =>
-    documentClient().send(
-      new GetCommand({ TableName: tableName(), Key: probeKeys.probeState(id), ConsistentRead: true }),
-    ),
-  );
-  if (!cur.Item) return undefined;
-  const interval = (cur.Item.intervalMinutes as number | undefined) ?? intervalFallbackMinutes;
+  const { def, state: cur } = await readForRound(id);
+  if (!cur || !def) return undefined;
+  const interval = (cur.intervalMinutes as number | undefined) ?? intervalFallbackMinutes;
   const next = nextDueAt(dueAt, interval, now);
   let state: StoredProbeState;
   try {
@@ -550,11 +570,11 @@ export async function claimProbeRound(
     if (isConditionalCheckFailed(err)) return undefined;
     throw err;
   }
-  const def = await guard('get probe', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: probeKeys.probe(id) })),
-  );
-  if (!def.Item) return undefined;
-  return { definition: toDefinition(def.Item), state, dueAt };
+  if (state.revision === toState(cur).revision) return { definition: toDefinition(def), state, dueAt };
+  // Edited between the read and the claim: the round is ours; take the definition that goes with it.
+  const again = await readForRound(id);
+  if (!again.def || !again.state) return undefined;
+  return { definition: toDefinition(again.def), state: toState(again.state), dueAt };
 }
 
 export interface RecordedRound {
