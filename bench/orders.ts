@@ -34,7 +34,7 @@ interface ApiOrder {
   state: string;
   completionDate?: string;
   lastUpdate: string;
-  failure?: { redrivable?: boolean };
+  failure?: { redrivable?: boolean; step?: string; error?: string; cause?: string };
   relatedParty: Array<{ id?: string; role: string }>;
 }
 
@@ -161,6 +161,8 @@ async function main(): Promise<void> {
     // take little from the orders they wait for, and their DynamoDB requests are counted apart.
     const pending = new Map(placed.map((p) => [p.id, { ...p, nextPoll: 0 }]));
     const done: Array<{ id: string; state: string; ms: number; customerId?: string; redrivable: boolean }> = [];
+    // Why orders failed: "<step>: <error>" → count, with one cause of each.
+    const failures = new Map<string, { n: number; cause?: string }>();
     const deadline = Date.now() + 10 * 60_000;
     let polls = 0;
     // Answers to the polls other than 200 (a reconciliation the store was too slow for is a 503).
@@ -189,6 +191,12 @@ async function main(): Promise<void> {
             const o = await readOrder(p.id);
             p.nextPoll = Date.now() + POLL_INTERVAL_MS;
             if (!o || !FINAL.has(o.state)) continue;
+            if (o.failure) {
+              const why = `${o.failure.step ?? '?'}: ${o.failure.error ?? '?'}${o.failure.redrivable ? ' (redrivable)' : ''}`;
+              const f = failures.get(why) ?? { n: 0, cause: o.failure.cause?.slice(0, 300) };
+              f.n += 1;
+              failures.set(why, f);
+            }
             done.push({
               id: p.id,
               state: o.state,
@@ -257,6 +265,7 @@ async function main(): Promise<void> {
       ocsOrphans: orphans.ocs,
       storeOrphans: orphans.store,
       failedRedrivable: awaitingRedrive.length,
+      ...(failures.size ? { failures: Object.fromEntries([...failures].sort((a, b) => b[1].n - a[1].n)) } : {}),
       ...(awaitingRedrive.length ? { keptForRedrive } : {}),
       completedWithoutTheirThreeLines: missingLines,
       dynamoRequestsPerOrder: requestsPerOrder,
@@ -267,6 +276,8 @@ async function main(): Promise<void> {
 
   ocs.configure({ latencyMs: OCS_LATENCY_MS, faults: [] });
   const clean = await run('clean');
+  // Each part's figures as soon as it is done (a long run stopped in the second part keeps the first).
+  console.error(`clean: ${JSON.stringify(clean)}`);
   ocs.configure({ latencyMs: OCS_LATENCY_MS, seed: 11, faults: [{ kind: 'reject', rate: 0.05 }] });
   const faults = await run('faults');
   console.log(

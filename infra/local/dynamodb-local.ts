@@ -26,6 +26,16 @@ export interface DynamoDbLocalOptions {
 /** Per-attempt request timeout of store calls against DynamoDB Local (the local runtime and the
  * integration tests): it pauses for seconds on a loaded machine, where AWS's 2 s would fail healthy calls. */
 export const LOCAL_STORE_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Connection timeout of store calls here. In AWS each Lambda container has a client of its own and
+ * serves one invocation at a time, so a store call never waits for a socket and 1 s is for the TCP
+ * connect alone. The local runtime runs every invocation in one process with one client (50 sockets),
+ * and the SDK's connection timer also runs while a request waits for one of them: with a few hundred
+ * invocations in flight (bench:orders, 1,000 orders) requests failed as "did not establish a connection
+ * within 1000 ms" without ever reaching DynamoDB Local, and their retries added to the queue. Here the
+ * wait for a socket gets the same allowance as the request.
+ */
+export const LOCAL_STORE_CONNECT_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_JVM_ARGS = ['-XX:TieredStopAtLevel=1'];
 
@@ -191,6 +201,7 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
   const timeoutMs = opts.startTimeoutMs ?? 30_000;
   // Store calls in this process will talk to DynamoDB Local: give them its timeout (benches, scripts).
   process.env.NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS ??= String(LOCAL_STORE_REQUEST_TIMEOUT_MS);
+  process.env.NOCTURNE_DYNAMODB_CONNECT_TIMEOUT_MS ??= String(LOCAL_STORE_CONNECT_TIMEOUT_MS);
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : undefined;
   // A free port can be taken between the probe and Java's bind: try a few.

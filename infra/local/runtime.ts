@@ -34,7 +34,12 @@ import {
 import { BOARD_PATH, LocalBoard } from './board';
 import { DeadLetterReplayer, type ReplayReport } from './dead-letters';
 import { demoOpsTokens, seedDemo } from './demo';
-import { LOCAL_STORE_REQUEST_TIMEOUT_MS, localDynamoClient, PROJECT_ROOT } from './dynamodb-local';
+import {
+  LOCAL_STORE_CONNECT_TIMEOUT_MS,
+  LOCAL_STORE_REQUEST_TIMEOUT_MS,
+  localDynamoClient,
+  PROJECT_ROOT,
+} from './dynamodb-local';
 import { LocalEventBus, type BusRule } from './event-bus';
 import { HttpGateway, type OpsIdentity } from './http-gateway';
 import {
@@ -541,6 +546,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     // Each store attempt gets 10 s here (AWS: 2 s, shared/store/client.ts); decision 0009.
     NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS:
       process.env.NOCTURNE_DYNAMODB_REQUEST_TIMEOUT_MS ?? String(LOCAL_STORE_REQUEST_TIMEOUT_MS),
+    // ... and the wait for one of the process's shared sockets as long (LOCAL_STORE_CONNECT_TIMEOUT_MS).
+    NOCTURNE_DYNAMODB_CONNECT_TIMEOUT_MS:
+      process.env.NOCTURNE_DYNAMODB_CONNECT_TIMEOUT_MS ?? String(LOCAL_STORE_CONNECT_TIMEOUT_MS),
     AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     PUBLIC_BASE_URL: url,
