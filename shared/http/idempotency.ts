@@ -15,6 +15,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
+import { logger } from '../observability/logger';
 import { idempotencyStore } from '../store/idempotency';
 import { IDEMPOTENCY_KEY_HEADER, type KeyedRequest } from './idempotency-key';
 import { problem, StoreUnavailableError } from './problem';
@@ -39,12 +40,21 @@ export async function runIdempotent<R extends object>(
   });
   // In-progress records expire with the invocation, so a crashed request does not hold its key for a day.
   if (context && typeof context.getRemainingTimeInMillis === 'function') config.registerLambdaContext(context);
-  const once = makeIdempotent(async (_request: KeyedRequest) => run(), {
-    persistenceStore: idempotencyStore(),
-    config,
-    keyPrefix: 'nocturne-http',
-    dataIndexArgument: 0,
-  });
+  // The answer, once `run` produced it: it stands even if keeping it for retries then fails.
+  let produced: { result: R } | undefined;
+  const once = makeIdempotent(
+    async (_request: KeyedRequest) => {
+      const result = await run();
+      produced = { result };
+      return result;
+    },
+    {
+      persistenceStore: idempotencyStore(),
+      config,
+      keyPrefix: 'nocturne-http',
+      dataIndexArgument: 0,
+    },
+  );
   try {
     return (await once({
       principal: scope.principal,
@@ -69,8 +79,20 @@ export async function runIdempotent<R extends object>(
           headers: { 'retry-after': '2' },
         },
       );
-    if (err instanceof IdempotencyPersistenceLayerError)
+    if (err instanceof IdempotencyPersistenceLayerError) {
+      // The request did its work (an order stored and started) and only keeping the answer failed: a
+      // 503 would send the client back to do it again once the key's in-progress record expires (a
+      // second order). Answer what was done; a retry within the record's life gets a 409, as for any
+      // request still in progress.
+      if (produced) {
+        logger.warn('request done but its Idempotency-Key answer was not kept', {
+          route: scope.route,
+          error: err,
+        });
+        return produced.result;
+      }
       throw new StoreUnavailableError('idempotency table unavailable', { cause: err });
+    }
     throw err;
   }
 }

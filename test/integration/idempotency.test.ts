@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { handler as opsRules } from '../../functions/ops-rules/handler';
 import type { Operation } from '../../shared/api/operation';
 import { httpApi, json } from '../../shared/http/idempotent-api';
+import { dynamoDBClient } from '../../shared/store/client';
 import type { Role } from '../../shared/http/auth';
 import { call, type Handler } from '../support/http-event';
 import { useOwnTable } from '../support/store';
@@ -131,5 +132,62 @@ describe('a duplicate while the first request is still running', () => {
     const retry = await postSlow(key); // answered from the stored result: the handler does not run (it would wait)
     expect(retry).toMatchObject({ status: 201, body: { n: 1, created: 1 } });
     expect(created).toBe(1);
+  });
+});
+
+describe('the request did its work but its answer could not be kept', () => {
+  const ops = [
+    {
+      method: 'post',
+      path: '/kept-things',
+      summary: 'Create',
+      tag: 'Test',
+      auth: 'jwt',
+      role: 'responder',
+      body: z.object({ n: z.number() }),
+      responses: { 201: { description: 'Created' } },
+    },
+  ] as const satisfies readonly Operation[];
+  let created = 0;
+  let failKeeping = false;
+  const handler = httpApi(ops, {
+    'POST /kept-things': async (req) => {
+      created += 1;
+      // The idempotency table stops answering between the work and keeping its answer.
+      failKeeping = true;
+      return json(201, { n: req.input.body.n, created });
+    },
+  });
+  const failUpdates = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    (async (args: unknown) => {
+      if (failKeeping && context.commandName === 'UpdateItemCommand')
+        throw Object.assign(new Error('injected: idempotency table unavailable'), {
+          name: 'InternalServerError',
+          $metadata: { httpStatusCode: 500 },
+        });
+      return next(args);
+    }) as never;
+
+  it('answers what was done (201), not a 503 whose retry would do it again; a retry meanwhile is a 409', async () => {
+    const client = dynamoDBClient();
+    client.middlewareStack.add(failUpdates as never, { step: 'initialize', name: 'failIdempotencyUpdates' });
+    try {
+      const key = randomUUID();
+      const post = () =>
+        call(handler as Handler, {
+          routeKey: 'POST /kept-things',
+          body: { n: 7 },
+          role: 'responder',
+          headers: { 'Idempotency-Key': key },
+        });
+      const first = await post();
+      expect(first).toMatchObject({ status: 201, body: { n: 7, created: 1 } });
+      failKeeping = false;
+      const retry = await post();
+      expect(retry.status).toBe(409);
+      expect(created).toBe(1);
+    } finally {
+      client.middlewareStack.remove('failIdempotencyUpdates');
+    }
   });
 });
