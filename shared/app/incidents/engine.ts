@@ -95,17 +95,32 @@ async function alreadyPlaced(f: Pick<PlacementFacts, 'alert' | 'replaces'>): Pro
   return !(f.replaces && d.kind === 'correlated' && d.incidentId === f.replaces && !d.resolvedAt);
 }
 
+/**
+ * Place a firing alert. A redelivered event is not looked up first (one read less per alert): the
+ * disposition's conditional put in the plan's transaction refuses it, and the alert's disposition
+ * is read only before registering an inhibitor, taking a storm slot or an incident number, or once
+ * a commit says the alert was placed already.
+ */
 export async function onAlertOpened(alert: AlertSnapshot, now: Date): Promise<Outcome> {
-  const existing = await getDisposition(alert.id);
-  if (existing) return { kind: 'duplicate', incidentId: existing.incidentId, reason: 'already processed' };
   return place(await facts(alert, now));
+}
+
+/** A duplicate placement, with the incident the alert was placed in (what a redelivery answers). */
+async function duplicateOf(alertId: string): Promise<Outcome> {
+  const d = await getDisposition(alertId);
+  return { kind: 'duplicate', incidentId: d?.incidentId, reason: 'already processed' };
 }
 
 const ROUNDS = 8;
 const STORM_OPEN_ATTEMPTS = 5;
 
-/** Load what the decision asks for, decide, commit; a lost race goes round (at most ROUNDS times). */
 async function place(f: PlacementFacts): Promise<Outcome> {
+  const r = await placeOnce(f);
+  return r === DUPLICATE ? duplicateOf(f.alert.id) : r;
+}
+
+/** Load what the decision asks for, decide, commit; a lost race goes round (at most ROUNDS times). */
+async function placeOnce(f: PlacementFacts): Promise<Outcome> {
   const quiet = await quietRules();
   await Promise.all([prepareRulesAndSilences(f.rules, quiet.silences), prepareMaintenance(quiet.windows)]);
   let s: PlacementSnapshot = { silences: quiet.silences, maintenance: quiet.windows };
@@ -116,10 +131,15 @@ async function place(f: PlacementFacts): Promise<Outcome> {
     stormOpenAttempts = 0;
     s = { ...s, group: undefined, storm: undefined, slot: undefined, ids: undefined };
   };
+  // A redelivered event must not register an inhibitor (its alert may have resolved since), take a
+  // storm slot or an incident number: before those, is the alert placed already? (Read once.)
+  let placed: boolean | undefined;
+  const placedBefore = async () => (placed ??= await alreadyPlaced(f));
   while (rounds < ROUNDS) {
     const plan = decide(f, s);
     switch (plan.kind) {
       case 'load-related':
+        if (plan.register.length && (await placedBefore())) return DUPLICATE;
         // Inhibition (Alertmanager semantics): register as a source, then check as a target.
         await registerInhibitor(plan.register, f.alert.id, f.at);
         s = {
@@ -139,9 +159,11 @@ async function place(f: PlacementFacts): Promise<Outcome> {
         s = { ...s, storm: await stormState(plan.teamId, plan.previousMinute) };
         break;
       case 'take-slot':
+        if (await placedBefore()) return DUPLICATE;
         s = { ...s, slot: (await takeStormSlot(plan)) ? 'taken' : 'refused' };
         break;
       case 'mint-ids':
+        if (await placedBefore()) return DUPLICATE;
         s = { ...s, ids: { incidentId: ulid(f.now.getTime()), number: await nextIncidentNumber() } };
         break;
       case 'silenced':
