@@ -34,6 +34,7 @@ import {
 import { BOARD_PATH, LocalBoard } from './board';
 import { DeadLetterReplayer, type ReplayReport } from './dead-letters';
 import { demoOpsTokens, seedDemo } from './demo';
+import { applyPendingMigrations } from '../../shared/store/migrations';
 import {
   LOCAL_STORE_CONNECT_TIMEOUT_MS,
   LOCAL_STORE_REQUEST_TIMEOUT_MS,
@@ -592,6 +593,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   };
 
   try {
+    // A data dir written by an older release: bring its items up to this release (decision 0090).
+    for (const m of await applyPendingMigrations(new Date()))
+      if (m.moved || m.skipped) log(`migration ${m.id}: ${m.moved} items moved, ${m.skipped} changed meanwhile`);
     if (opts.seedDemo) await seedDemo({ now: new Date().toISOString(), log, background: opts.schedules !== false });
   } catch (err) {
     server.close();

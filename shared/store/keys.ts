@@ -2,6 +2,8 @@
 // docs/data-model.md lists each access pattern next to the key or index that serves it.
 
 export const keys = {
+  /** One per data migration applied to this table (shared/store/migrations.ts). */
+  migration: (id: string) => ({ pk: 'MIGRATION', sk: id }),
   integration: (id: string) => ({ pk: `INTEGRATION#${id}`, sk: 'INTEGRATION' }),
   integrationList: () => ({ gsi1pk: 'INTEGRATIONS' }),
 

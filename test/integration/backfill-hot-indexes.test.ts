@@ -1,8 +1,8 @@
 // Decision 0090: alerts and incidents stored before the keys-only indexes (keys on gsi1/gsi2) are
-// found by id meanwhile and listed again once scripts/backfill-hot-indexes.ts moved their keys.
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+// found by id meanwhile and listed again once the backfill (shared/store/migrations.ts) moved their keys.
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as ingest } from '../../functions/ingest/handler';
-import { backfillHotIndexes } from '../../scripts/backfill-hot-indexes';
+import { applyPendingMigrations, backfillHotIndexes } from '../../shared/store/migrations';
 import { getAlert, getLiveAlert, listAlerts } from '../../shared/store/alerts';
 import { documentClient, tableName } from '../../shared/store/client';
 import { keys } from '../../shared/store/keys';
@@ -59,5 +59,42 @@ describe('backfill of the keys-only indexes', () => {
     // Again: nothing left to move for this alert.
     await backfillHotIndexes();
     expect(await listed()).toEqual([live!.id]);
+  });
+});
+
+describe('pending migrations', () => {
+  it('run once, are recorded, and are not run again', async () => {
+    const { id, token } = await givenIntegration('generic');
+    await call(ingest as Handler, {
+      routeKey: 'POST /hooks/{integrationId}',
+      params: { integrationId: id },
+      headers: { authorization: `Bearer ${token}` },
+      body: { dedupKey: 'older-still', summary: 'stored before 0090' },
+    });
+    const live = await getLiveAlert(id, 'older-still');
+    const at = new Date('2026-12-01T03:00:00Z');
+    // Whatever ran before (another test, a runtime start) recorded 0090: forget it, as an older data dir would.
+    await documentClient().send(new DeleteCommand({ TableName: tableName(), Key: keys.migration('0090-hot-indexes') }));
+    await asBefore0090(keys.liveAlert(id, 'older-still'));
+
+    const first = await applyPendingMigrations(at);
+    expect(first).toEqual([expect.objectContaining({ id: '0090-hot-indexes' })]);
+    expect(first[0]!.moved).toBeGreaterThanOrEqual(1);
+    const moved = (
+      await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.liveAlert(id, 'older-still') }))
+    ).Item!;
+    expect(moved.gsi3pk).toBe(`ALERT#${live!.id}`);
+    const marker = (
+      await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.migration('0090-hot-indexes') }))
+    ).Item!;
+    expect(marker).toMatchObject({ type: 'Migration', appliedAt: at.toISOString(), moved: first[0]!.moved });
+
+    // Recorded: a later start scans nothing, even if an old-shaped item appeared meanwhile.
+    await asBefore0090(keys.liveAlert(id, 'older-still'));
+    expect(await applyPendingMigrations(at)).toEqual([]);
+    const untouched = (
+      await documentClient().send(new GetCommand({ TableName: tableName(), Key: keys.liveAlert(id, 'older-still') }))
+    ).Item!;
+    expect(untouched.gsi3pk).toBeUndefined();
   });
 });

@@ -1,0 +1,99 @@
+// Data migrations that a release needs run once over data stored before it. The local runtime
+// applies the pending ones when it starts, so a data dir written by an older release comes up
+// whole; in AWS each is a command run right after its release (decision 0090).
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, isConditionalCheckFailed, tableName } from './client';
+import { keys } from './keys';
+
+const HOT_INDEX_TYPES = ['Alert', 'Incident'];
+
+/**
+ * Decision 0090: alerts and incidents moved from gsi1/gsi2 (all attributes) to the keys-only
+ * gsi3/gsi4. Items written before that still carry gsi1/gsi2 keys: this moves each one's keys (same
+ * values, new attribute names) so the lists, alert-by-id and outage intervals find it. Idempotent
+ * and safe beside live traffic: each item is updated only while it still carries the gsi1 key it
+ * was read with; the revision does not move, so the outbox publishes nothing for it.
+ */
+export async function backfillHotIndexes(): Promise<{ moved: number; skipped: number }> {
+  let moved = 0;
+  let skipped = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new ScanCommand({
+        TableName: tableName(),
+        FilterExpression: '#t IN (:a, :i) AND attribute_exists(gsi1pk) AND attribute_not_exists(gsi3pk)',
+        ProjectionExpression: 'pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+        ExpressionAttributeNames: { '#t': 'type' },
+        ExpressionAttributeValues: { ':a': HOT_INDEX_TYPES[0], ':i': HOT_INDEX_TYPES[1] },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      try {
+        await documentClient().send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression:
+              'SET gsi3pk = :g1pk, gsi3sk = :g1sk, gsi4pk = :g2pk, gsi4sk = :g2sk REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+            ConditionExpression: 'gsi1pk = :g1pk',
+            ExpressionAttributeValues: {
+              ':g1pk': item.gsi1pk,
+              ':g1sk': item.gsi1sk,
+              ':g2pk': item.gsi2pk,
+              ':g2sk': item.gsi2sk,
+            },
+          }),
+        );
+        moved++;
+      } catch (err) {
+        // Rewritten meanwhile (an incident's next change writes gsi3/gsi4 itself) or deleted: nothing to move.
+        if (!isConditionalCheckFailed(err)) throw err;
+        skipped++;
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return { moved, skipped };
+}
+
+/** The migrations in the order they were released; an id is never reused. */
+const MIGRATIONS: Array<{ id: string; run: () => Promise<{ moved: number; skipped: number }> }> = [
+  { id: '0090-hot-indexes', run: backfillHotIndexes },
+];
+
+export interface AppliedMigration {
+  id: string;
+  moved: number;
+  skipped: number;
+}
+
+/** Run one migration (again, if it ran before: each is idempotent) and record it as applied. */
+export async function runMigration(id: string, now: Date): Promise<AppliedMigration> {
+  const m = MIGRATIONS.find((x) => x.id === id);
+  if (!m) throw new Error(`unknown migration ${id}; known: ${MIGRATIONS.map((x) => x.id).join(', ')}`);
+  const result = await m.run();
+  await documentClient().send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...keys.migration(id), type: 'Migration', appliedAt: now.toISOString(), ...result },
+    }),
+  );
+  return { id, ...result };
+}
+
+/**
+ * Run every migration not yet recorded in the table (a `MIGRATION` item per id). A run cut short
+ * is recorded nowhere and runs again next time.
+ */
+export async function applyPendingMigrations(now: Date): Promise<AppliedMigration[]> {
+  const applied: AppliedMigration[] = [];
+  for (const m of MIGRATIONS) {
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: keys.migration(m.id), ConsistentRead: true }),
+    );
+    if (!Item) applied.push(await runMigration(m.id, now));
+  }
+  return applied;
+}
