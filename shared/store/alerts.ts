@@ -8,7 +8,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import type { CanonicalAlert } from '../domain/alert';
 import { documentClient, guard, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
 import { StoreUnavailableError } from './errors';
-import { dayOf, ENTITY, keys } from './keys';
+import { dayOf, ENTITY, HOT_ITEM_STORAGE_ATTRIBUTES, keys } from './keys';
 import { listByDay } from './day-index';
 import { getItems } from './query';
 import type { Page } from './pagination';
@@ -34,21 +34,7 @@ export type AlertOutcome =
   | { outcome: 'duplicate'; alertId: string }
   | { outcome: 'dropped'; reason: 'no-open-alert' | 'stale-resolve' };
 
-// gsi1 and gsi2 keys: alerts written before decision 0090 (until the backfill moves them).
-const ITEM_KEYS = [
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'gsi4pk',
-  'gsi4sk',
-  'type',
-  'expiresAt',
-];
+const ITEM_KEYS = [...HOT_ITEM_STORAGE_ATTRIBUTES, 'expiresAt'];
 
 export function toAlert(item: Record<string, unknown>): StoredAlert {
   const out: Record<string, unknown> = {};

@@ -17,27 +17,13 @@ import {
   cancellationCodes,
   tableName,
 } from './client';
-import { dayOf, incidentKeys, ticketKeys } from './keys';
+import { dayOf, HOT_ITEM_STORAGE_ATTRIBUTES, incidentKeys, ticketKeys } from './keys';
 import { listByDay } from './day-index';
 import { getItems } from './query';
 import type { Page } from './pagination';
 
-// `transitions`: incidents written before the per-key items carried every key's changes inline;
-// gsi1 and gsi2 keys: incidents written before decision 0090 (until the backfill moves them).
-const META = [
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'gsi4pk',
-  'gsi4sk',
-  'type',
-  'transitions',
-];
+// `transitions`: incidents written before the per-key items carried every key's changes inline.
+const META = [...HOT_ITEM_STORAGE_ATTRIBUTES, 'transitions'];
 const strip = <T>(item: Record<string, unknown>): T => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!META.includes(k)) out[k] = v;

@@ -1,6 +1,25 @@
 // Every key Nocturne writes is built here, so the key design lives in one place.
 // docs/data-model.md lists each access pattern next to the key or index that serves it.
 
+/**
+ * The storage attributes of an alert or incident item, not part of the entity: its keys on the
+ * table and on gsi3/gsi4, and on gsi1/gsi2 while it was written before decision 0090 and not yet
+ * backfilled (shared/store/migrations.ts).
+ */
+export const HOT_ITEM_STORAGE_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+  'type',
+];
+
 export const keys = {
   /** One per data migration applied to this table (shared/store/migrations.ts). */
   migration: (id: string) => ({ pk: 'MIGRATION', sk: id }),
