@@ -678,6 +678,8 @@ describe('DynamoDB Streams', () => {
     changes: async (e: DynamoDBStreamEvent) => {
       batches.push(e.Records.length);
       for (const r of e.Records) {
+        // The runtime's own items (the migrations it records on start) pass by too: only the test's count.
+        if (r.dynamodb?.NewImage?.type?.S !== 'Probe' && r.dynamodb?.OldImage?.type?.S !== 'Probe') continue;
         records.push(r);
         const n = nOf(r);
         // Record 3 fails once; record 99 always fails.
