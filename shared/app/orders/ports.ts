@@ -5,6 +5,7 @@
 // replayed or redriven step never does its work twice, and every undo is a no-op when there is
 // nothing to undo. provisioning.ts wires the real ones; tests set their own with setOrderPorts().
 import type { Payments } from '../../adapters/payments';
+import type { KnownCustomer } from '../provisioning/customers';
 import type { CustomerInfo, OfferingInfo, SagaInput, SagaService } from '../../domain/orders/plan';
 
 export interface OrderCatalog {
@@ -28,8 +29,16 @@ export interface Provisioning {
   removeCustomer(key: string, customerId: string): Promise<void>;
   /** Terminate: the account closed, flagged for its final bill. */
   closeCustomer(key: string, customerId: string, finalBill: boolean): Promise<void>;
-  /** A subscription to an offering, with one inactive service per feature. */
-  addSubscription(key: string, s: SubscriptionRef & { offeringId: string; orderId: string }): Promise<void>;
+  /**
+   * A subscription to an offering, with one inactive service per feature. `known`: the customer and
+   * every subscription it has, when the caller knows them (a new customer's saga), so they are not
+   * read again. Answers the offering's role.
+   */
+  addSubscription(
+    key: string,
+    s: SubscriptionRef & { offeringId: string; orderId: string },
+    known?: KnownCustomer,
+  ): Promise<{ offeringType: 'plan' | 'addOn' }>;
   /** Undo of addSubscription, or a removed add-on's record (no-op when absent). */
   removeSubscription(key: string, s: SubscriptionRef): Promise<void>;
   /** A plan change: the subscription now sells this offering. */
@@ -46,6 +55,16 @@ export interface Provisioning {
     op: DriverOp,
     opts: { record: boolean; task?: { taskToken: string; executionArn?: string; stateName?: string } },
   ): Promise<{ ticketId?: string }>;
+  /**
+   * runService for several automated services of one customer, one after the other (a new
+   * customer's OCS line): what they need from the customer's records is read once for all of them.
+   */
+  runServices(
+    ops: Array<{ key: string; service: SagaService }>,
+    customerId: string,
+    op: DriverOp,
+    opts: { record: boolean },
+  ): Promise<void>;
   /** Record a service's state (a manual step done). */
   setServiceState(
     key: string,

@@ -4,7 +4,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { orderable, type DriverName } from '../../domain/provisioning/catalog';
 import { subscriptionState, type CustomerService } from '../../domain/provisioning/customers';
-import type { CustomerInfo, OfferingInfo } from '../../domain/orders/plan';
+import type { CustomerInfo, OfferingInfo, SagaService } from '../../domain/orders/plan';
 import type { ChargingPlan } from '../../domain/provisioning/driver';
 import { documentClient, guard, tableName } from '../../store/client';
 import { customerPartition, getOrganization, getService } from '../../store/customers';
@@ -20,7 +20,7 @@ import {
   setServiceState,
 } from '../provisioning/customers';
 import { runDriver } from '../provisioning/drivers';
-import type { OrderCatalog, Provisioning } from './ports';
+import type { DriverOp, OrderCatalog, Provisioning } from './ports';
 
 const ctx = (operationKey: string) => ({ operationKey, now: new Date().toISOString() });
 
@@ -84,6 +84,40 @@ export const provisioningCatalog: OrderCatalog = {
 
 const STATE_AFTER = { provision: 'active', resume: 'active', suspend: 'suspended', deprovision: 'terminated' } as const;
 
+/** The OCS driver sets up a line with the customer's charging plan. */
+const needsPlan = (s: SagaService, op: DriverOp) => s.driver === 'ocs' && (op === 'provision' || op === 'modify');
+
+/** One driver operation on a service, then (with `record`) its recorded state, on `current` as read. */
+async function drive(
+  key: string,
+  customerId: string,
+  s: SagaService,
+  op: DriverOp,
+  opts: { record: boolean; task?: { taskToken: string; executionArn?: string; stateName?: string } },
+  plan: ChargingPlan | undefined,
+  current: CustomerService | undefined,
+): Promise<{ ticketId?: string }> {
+  const r = await runDriver(s.driver as DriverName, op, {
+    operationKey: key,
+    customerId,
+    subscriptionId: s.subscriptionId,
+    serviceId: s.serviceId,
+    featureId: s.specId,
+    config: s.config,
+    externalId: current?.externalId,
+    plan,
+    taskToken: opts.task?.taskToken,
+    executionArn: opts.task?.executionArn,
+    stateName: opts.task?.stateName,
+    now: new Date(),
+  });
+  if (r.status === 'pending') return { ticketId: r.ticketId };
+  const state = op === 'modify' ? undefined : STATE_AFTER[op];
+  if (opts.record && current && state && current.state !== state)
+    await setServiceState(customerId, s.serviceId, state, ctx(`${key}:state`), { externalId: r.externalId, current });
+  return {};
+}
+
 export const driverProvisioning: Provisioning = {
   async createCustomer(key, c, paymentMethod) {
     await createCustomerAccount(
@@ -96,6 +130,8 @@ export const driverProvisioning: Provisioning = {
         paymentMethod,
       },
       ctx(key),
+      // The organization's realm, as checked when the order was accepted: not read again.
+      c.realmId ? { realmId: c.realmId } : undefined,
     );
   },
   async removeCustomer(key, customerId) {
@@ -104,11 +140,13 @@ export const driverProvisioning: Provisioning = {
   async closeCustomer(key, customerId, finalBill) {
     await closeCustomerAccount(customerId, finalBill, ctx(key));
   },
-  async addSubscription(key, s) {
-    await addSubscription(
+  async addSubscription(key, s, known) {
+    const added = await addSubscription(
       { customerId: s.customerId, subscriptionId: s.subscriptionId, offeringId: s.offeringId, orderId: s.orderId },
       ctx(key),
+      known,
     );
+    return { offeringType: added.subscription.offeringType };
   },
   async removeSubscription(key, s) {
     await removeCustomerSubscription(s.customerId, s.subscriptionId, ctx(key));
@@ -135,34 +173,28 @@ export const driverProvisioning: Provisioning = {
   },
   async runService(key, customerId, s, op, opts) {
     const driver = s.driver as DriverName;
-    const needsPlan = driver === 'ocs' && (op === 'provision' || op === 'modify');
     let plan: ChargingPlan | undefined;
     let current: CustomerService | undefined;
-    if (needsPlan) {
+    if (needsPlan(s, op)) {
       // One consistent read of the customer's partition gives both the charging plan and the service.
       const partition = await customerPartition(customerId, true);
       plan = await chargingPlanFrom(partition);
       current = partition.services.find((x) => x.id === s.serviceId);
     } else if (opts.record || driver !== 'manual') current = await getService(customerId, s.serviceId, true);
-    const r = await runDriver(driver, op, {
-      operationKey: key,
-      customerId,
-      subscriptionId: s.subscriptionId,
-      serviceId: s.serviceId,
-      featureId: s.specId,
-      config: s.config,
-      externalId: current?.externalId,
-      plan,
-      taskToken: opts.task?.taskToken,
-      executionArn: opts.task?.executionArn,
-      stateName: opts.task?.stateName,
-      now: new Date(),
-    });
-    if (r.status === 'pending') return { ticketId: r.ticketId };
-    const state = op === 'modify' ? undefined : STATE_AFTER[op];
-    if (opts.record && current && state && current.state !== state)
-      await setServiceState(customerId, s.serviceId, state, ctx(`${key}:state`), { externalId: r.externalId, current });
-    return {};
+    return drive(key, customerId, s, op, opts, plan, current);
+  },
+  async runServices(ops, customerId, op, opts) {
+    if (!ops.length) return;
+    // One consistent read of the partition for all of them: each operation changes its own service
+    // only, and the charging plan depends on which subscriptions are live (a service not terminated),
+    // which a provision or modify never changes; so what this read says holds for every operation.
+    const partition = await customerPartition(customerId, true);
+    const plan = ops.some((o) => needsPlan(o.service, op)) ? await chargingPlanFrom(partition) : undefined;
+    for (const { key, service } of ops) {
+      if (service.driver === 'manual') throw new Error(`runServices: ${service.key} is a manual service`);
+      const current = partition.services.find((x) => x.id === service.serviceId);
+      await drive(key, customerId, service, op, opts, needsPlan(service, op) ? plan : undefined, current);
+    }
   },
   async setServiceState(key, customerId, serviceId, state) {
     await setServiceState(customerId, serviceId, state, ctx(key));

@@ -264,13 +264,28 @@ export async function runStep(event: StepEvent): Promise<unknown> {
             Number(b.subscriptionId === input.plan?.subscriptionId) -
             Number(a.subscriptionId === input.plan?.subscriptionId),
         );
-        for (const s of subscriptions)
-          await provisioning.addSubscription(k(s.subscriptionId), {
-            customerId: customer.id,
-            subscriptionId: s.subscriptionId,
-            offeringId: s.offeringId,
-            orderId: input.orderId,
-          });
+        // A new customer's account and subscriptions are the ones this step creates: what an add-on
+        // is checked against is known, not read again (the commit still checks the account).
+        const known =
+          !customer.existing && customer.realmId && customer.organizationId
+            ? {
+                customer: { id: customer.id, realmId: customer.realmId, organizationId: customer.organizationId },
+                subscriptions: [] as Array<{ offeringId: string; offeringType: 'plan' | 'addOn' }>,
+              }
+            : undefined;
+        for (const s of subscriptions) {
+          const added = await provisioning.addSubscription(
+            k(s.subscriptionId),
+            {
+              customerId: customer.id,
+              subscriptionId: s.subscriptionId,
+              offeringId: s.offeringId,
+              orderId: input.orderId,
+            },
+            known,
+          );
+          known?.subscriptions.push({ offeringId: s.offeringId, offeringType: added.offeringType });
+        }
         return {};
       }
       case 'creditCheck': {
@@ -285,8 +300,12 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         return {};
       case 'activateNetwork':
         await begin(input, step);
-        for (const s of input.network)
-          await provisioning.runService(k(s.key), customer.id, s, 'provision', { record: true });
+        await provisioning.runServices(
+          input.network.map((s) => ({ key: k(s.key), service: s })),
+          customer.id,
+          'provision',
+          { record: true },
+        );
         return {};
       case 'serviceOp':
         await begin(input, step);

@@ -58,10 +58,20 @@ async function orReplay<T>(operation: string, ctx: OperationContext, work: () =>
   }
 }
 
-/** Create a customer account under an organization (and optionally a site of it). */
-export function createCustomerAccount(input: CustomerInput, ctx: OperationContext): Promise<Customer> {
+/**
+ * Create a customer account under an organization (and optionally a site of it). `known`: the
+ * organization's realm as the caller checked it already (an order saga: when the order was
+ * accepted), so the organization is not read again.
+ */
+export function createCustomerAccount(
+  input: CustomerInput,
+  ctx: OperationContext,
+  known?: { realmId: string },
+): Promise<Customer> {
   return orReplay('createCustomer', ctx, async () => {
-    const org = await getOrganization(input.organizationId);
+    const org = known
+      ? { id: input.organizationId, realmId: known.realmId }
+      : await getOrganization(input.organizationId);
     if (!org)
       throw new ValidationError('Unknown organization.', [
         { field: 'organizationId', message: `no organization ${input.organizationId}` },
@@ -110,14 +120,32 @@ export interface AddSubscriptionRequest {
   orderId?: string;
 }
 
-/** Add a subscription to an offering, with one inactive service per feature of its specification. */
-export function addSubscription(req: AddSubscriptionRequest, ctx: OperationContext): Promise<SubscriptionWithServices> {
-  return orReplay('addSubscription', ctx, () => newSubscription(req, ctx));
+/**
+ * What the caller knows of the customer's partition already, so it is not read again: a saga that
+ * has just created the customer knows the account and every subscription it has (the ones it added).
+ * The commit still checks that the account exists and is active.
+ */
+export interface KnownCustomer {
+  customer: Pick<Customer, 'id' | 'realmId' | 'organizationId'>;
+  subscriptions: Array<Pick<Subscription, 'offeringId' | 'offeringType'>>;
 }
 
-async function newSubscription(req: AddSubscriptionRequest, ctx: OperationContext): Promise<SubscriptionWithServices> {
+/** Add a subscription to an offering, with one inactive service per feature of its specification. */
+export function addSubscription(
+  req: AddSubscriptionRequest,
+  ctx: OperationContext,
+  known?: KnownCustomer,
+): Promise<SubscriptionWithServices> {
+  return orReplay('addSubscription', ctx, () => newSubscription(req, ctx, known));
+}
+
+async function newSubscription(
+  req: AddSubscriptionRequest,
+  ctx: OperationContext,
+  known?: KnownCustomer,
+): Promise<SubscriptionWithServices> {
   const { offering, specification } = await requireOrderableOffering(req.offeringId);
-  const { customer, subscriptions } = await customerPartition(req.customerId);
+  const { customer, subscriptions } = known ?? (await customerPartition(req.customerId));
   if (!customer) throw new NotFoundError(`No customer with id ${req.customerId}.`);
   if (offering.offeringType === 'addOn') {
     const plans = subscriptions.filter((s) => s.offeringType === 'plan').map((s) => s.offeringId);
