@@ -12,7 +12,8 @@
 //
 // Knobs (environment): ORDERS (default 1000) orders per part; POLL_CONCURRENCY (8) GETs in flight
 // while waiting; POLL_INTERVAL_MS (2000) between two reads of one order; BENCH_DETAIL=1 prints the
-// DynamoDB requests per order by function and operation on stderr.
+// DynamoDB requests per order by function and operation on stderr; FAULTS=0 runs the clean part
+// only (for a profile: `NODE_OPTIONS=--cpu-prof FAULTS=0 npx tsx bench/orders.ts`).
 // Run: `npm run bench:orders` (the same as `POWERTOOLS_LOG_LEVEL=ERROR npx tsx bench/orders.ts`).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ const ORDERS = Number(process.env.ORDERS ?? 1000);
 const OCS_LATENCY_MS = 100;
 const POLL_CONCURRENCY = Number(process.env.POLL_CONCURRENCY ?? 8);
 const POLL_INTERVAL_MS = Number(process.env.POLL_INTERVAL_MS ?? 2000);
+/** FAULTS=0: the clean part only (e.g. under --cpu-prof). */
+const FAULTS = process.env.FAULTS !== '0';
 const FINAL = new Set(['completed', 'partial', 'failed', 'cancelled']);
 const READ_ORDER_ROUTE = 'http:GET /productOrder/{id}';
 
@@ -278,6 +281,11 @@ async function main(): Promise<void> {
   const clean = await run('clean');
   // Each part's figures as soon as it is done (a long run stopped in the second part keeps the first).
   console.error(`clean: ${JSON.stringify(clean)}`);
+  if (!FAULTS) {
+    console.log(JSON.stringify({ bench: 'orders', ocsLatencyMs: OCS_LATENCY_MS, servicesPerOrder: 3, clean }));
+    await env.stop();
+    process.exit(0);
+  }
   ocs.configure({ latencyMs: OCS_LATENCY_MS, seed: 11, faults: [{ kind: 'reject', rate: 0.05 }] });
   const faults = await run('faults');
   console.log(
