@@ -106,6 +106,7 @@ function bumpIncident(
   at: string,
   by: { alerts?: number; open: number; storm?: number },
   condition?: 'open',
+  severities?: string[],
 ): TransactItem {
   const adds = ['openAlertCount :open', 'revision :one'];
   const values: Record<string, unknown> = { ':open': by.open, ':one': 1, ':at': at };
@@ -122,13 +123,20 @@ function bumpIncident(
     names['#status'] = 'status';
     values[':resolved'] = 'resolved';
   }
+  let severityCondition = '';
+  if (severities) {
+    names['#severity'] = 'severity';
+    severities.forEach((sev, i) => (values[`:sev${i}`] = sev));
+    severityCondition = ` AND #severity IN (${severities.map((_, i) => `:sev${i}`).join(', ')})`;
+  }
   return {
     Update: {
       TableName: tableName(),
       Key: incidentKeys.incident(incidentId),
       UpdateExpression: `ADD ${adds.join(', ')} SET lastTransitionAt = :at`,
       ConditionExpression:
-        condition === 'open' ? 'attribute_exists(pk) AND #status <> :resolved' : 'attribute_exists(pk)',
+        (condition === 'open' ? 'attribute_exists(pk) AND #status <> :resolved' : 'attribute_exists(pk)') +
+        severityCondition,
       ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
       ExpressionAttributeValues: values,
     },
@@ -192,13 +200,13 @@ export type JoinResult = 'joined' | 'duplicate' | 'closed' | 'history' | 'raced'
 /**
  * An atomic join (or storm join): disposition, counters, link, [group pointer], timeline entry,
  * key history (appended conditionally while `quiet`). `closed`: the incident resolved (or the
- * group moved); `history`: only the key's history was too long to append blindly; `raced`: a
+ * group moved; for a blind join also: missing, or less severe than `blind.severities`); `history`: only the key's history was too long to append blindly; `raced`: a
  * concurrent writer's transaction conflicted.
  */
 export async function commitJoin(p: JoinPlan, quiet: boolean): Promise<JoinResult> {
   const items = [
     placedItem(p.placed),
-    bumpIncident(p.incidentId, p.at, p.counters, 'open'),
+    bumpIncident(p.incidentId, p.at, p.counters, 'open', p.blind?.severities),
     linkItem(p.incidentId, p.link),
     ...(p.group ? [groupPut(p.group)] : []),
     timelinePut(p.incidentId, p.timeline),

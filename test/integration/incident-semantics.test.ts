@@ -76,6 +76,26 @@ describe('a repeat with a higher severity', () => {
   });
 });
 
+describe('a new alert joining its group', () => {
+  it('raises the incident to its severity when worse, and a lower one joins without a change', async () => {
+    const labels = { alertname: unique('DiskFull') };
+    const first = snap({ labels, service: 'sem-svc', severity: 'warning' });
+    const r = await onAlertOpened(first, new Date(T));
+    expect(await getIncident(r.incidentId!)).toMatchObject({ severity: 'P3', alertCount: 1 });
+
+    // Joined without reading the incident, the join is refused as less severe: read, joined, raised.
+    const worse = snap({ labels, service: 'sem-svc', severity: 'critical' });
+    expect(await onAlertOpened(worse, at(T, 5))).toMatchObject({ kind: 'incident', incidentId: r.incidentId });
+    const raised = await getIncident(r.incidentId!);
+    expect(raised).toMatchObject({ severity: 'P1', alertCount: 2, openAlertCount: 2 });
+
+    const milder = snap({ labels, service: 'sem-svc', severity: 'warning' });
+    expect(await onAlertOpened(milder, at(T, 6))).toMatchObject({ kind: 'incident', incidentId: r.incidentId });
+    expect(await getIncident(r.incidentId!)).toMatchObject({ severity: 'P1', alertCount: 3, openAlertCount: 3 });
+    expect(await getDisposition(milder.id)).toMatchObject({ kind: 'incident', incidentId: r.incidentId });
+  });
+});
+
 /** Store the alert as ingest would (re-placement reads the alert item), and return its snapshot. */
 async function stored(a: AlertSnapshot): Promise<AlertSnapshot> {
   const { id, integrationId, source, dedupKey, severity, summary, labels, service, startsAt, firstReceivedAt } = a;

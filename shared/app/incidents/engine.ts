@@ -150,11 +150,10 @@ async function placeOnce(f: PlacementFacts): Promise<Outcome> {
           },
         };
         break;
-      case 'load-group': {
-        const pointsAt = await groupPointer(plan.groupHash);
-        s = { ...s, group: { pointsAt, current: pointsAt ? await followMerges(pointsAt) : undefined } };
+      case 'load-group':
+        // The pointer alone: a join is tried without reading the incident (decision 0091).
+        s = { ...s, group: { pointsAt: await groupPointer(plan.groupHash), unread: true } };
         break;
-      }
       case 'load-storm':
         s = { ...s, storm: await stormState(plan.teamId, plan.previousMinute) };
         break;
@@ -179,7 +178,10 @@ async function placeOnce(f: PlacementFacts): Promise<Outcome> {
       case 'join':
       case 'storm-join': {
         const r = await join(f, plan);
-        if (r === 'closed') {
+        if (r === 'closed' && plan.blind) {
+          // Refused unread (resolved, merged, missing or less severe): read it, decide again.
+          s = { ...s, group: { pointsAt: plan.incidentId, current: await followMerges(plan.incidentId) } };
+        } else if (r === 'closed') {
           const reopened = await reopenAndJoin(f, plan.incidentId);
           if (reopened) return reopened;
           goRound();
@@ -236,7 +238,8 @@ async function correlate(f: PlacementFacts, incidentId: string, why: string): Pr
 /**
  * An atomic join (or storm join). The cost does not depend on the incident's size: the incident
  * item gets counter updates only, the alert's link, timeline entry and key history are items of
- * their own, and `plan.known` (the incident as just read) stands in for reading it again.
+ * their own, and `plan.known` (the incident as just read) stands in for reading it again; a blind
+ * join (the incident unread) is conditional on the incident being at least as severe instead.
  * `closed`: the incident resolved (a join then tries to reopen it); undefined: go round.
  */
 async function join(f: PlacementFacts, plan: JoinPlan): Promise<Outcome | 'closed' | undefined> {
@@ -245,7 +248,9 @@ async function join(f: PlacementFacts, plan: JoinPlan): Promise<Outcome | 'close
   for (let attempt = 0; attempt < attempts; attempt++) {
     const r = await commitJoin(plan, quiet);
     if (r === 'joined') {
-      await reviewIncident(f, plan.incidentId, plan.dedupKey, { incident: plan.known, quiet });
+      // A blind join that appended quietly needs no review: the incident was at least as severe.
+      if (!(plan.blind && quiet))
+        await reviewIncident(f, plan.incidentId, plan.dedupKey, { incident: plan.known, quiet });
       return { kind: 'incident', incidentId: plan.incidentId, reason: plan.outcome };
     }
     if (r === 'duplicate') return DUPLICATE;

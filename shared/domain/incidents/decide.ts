@@ -12,6 +12,7 @@ import type { Actor, AlertLink, Disposition, Incident, Mutation, TimelineEntry }
 import { groupPlan, quietPlan, stormPlan } from './placement';
 import type { MaintenanceWindow, Silence } from './silences';
 import {
+  atLeastAsSevere,
   inhibitionKey,
   inhibitRulesAsSource,
   inhibitRulesAsTarget,
@@ -108,8 +109,12 @@ export interface PlacementSnapshot {
     /** An open incident of a service this alert's service depends on. */
     upstream?: { serviceId: string; incidentId: string };
   };
-  /** The group's pointer and its incident (merges followed). */
-  group?: { pointsAt: string | null; current?: Incident };
+  /**
+   * The group's pointer and its incident (merges followed). `unread`: only the pointer was read;
+   * the decision tries a join on it without the incident (a `blind` join plan), and the incident
+   * is read (`current`) only when that join is refused.
+   */
+  group?: { pointsAt: string | null; current?: Incident; unread?: boolean };
   /** The team's storm state: its pointer, its storm incident (when the pointer names one) and the previous minute's groups. */
   storm?: { pointsAt: string | null; incident?: Incident; previousMinuteGroups: Iterable<string> };
   /** The group's slot in this minute, once tried (`refused`: the group collapses into the storm incident). */
@@ -153,6 +158,12 @@ export interface JoinPlan {
   /** The key history's append is conditional below this (see decision 0070). */
   quietLimit: number;
   outcome: string;
+  /**
+   * A join on the group's pointer alone, the incident unread: conditional on the incident being
+   * open and of one of these severities (at least the alert's, so nothing is raised after the
+   * join). Refused, the incident is read and the alert decided again (decision 0091).
+   */
+  blind?: { severities: IncidentSeverity[] };
 }
 
 export type Plan =
@@ -251,6 +262,8 @@ export function decide(f: PlacementFacts, s: PlacementSnapshot): Plan {
   if (quiet?.kind === 'correlated') return { kind: 'correlated', incidentId: quiet.incidentId, reason: quiet.reason };
 
   if (!s.group) return { kind: 'load-group', groupHash: decision.groupHash };
+  if (s.group.unread && s.group.pointsAt)
+    return { ...joinPlan(f, s.group.pointsAt), blind: { severities: atLeastAsSevere(f.severity) } };
   const group = groupPlan(s.group.current, s.group.pointsAt, now);
   if (group.kind === 'reopen') return { kind: 'reopen', incidentId: group.incidentId };
   if (group.kind === 'join') return joinPlan(f, group.incidentId, s.group.current);

@@ -173,6 +173,11 @@ export function moreSevere(a: IncidentSeverity, b: IncidentSeverity): IncidentSe
   return RANK[a] <= RANK[b] ? a : b;
 }
 
+/** The severities at least as severe as `s` (an incident of one of these is not raised by `s`). */
+export function atLeastAsSevere(s: IncidentSeverity): IncidentSeverity[] {
+  return SEVERITIES.filter((x) => RANK[x] <= RANK[s]);
+}
+
 /** Severity rules in order, else the source-severity map; then the service tier's floor. */
 export function severityFor(
   rules: Ruleset,

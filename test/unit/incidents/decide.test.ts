@@ -244,6 +244,20 @@ describe('decide: the group', () => {
     expect(p.kind === 'join' && p.group).toBeUndefined();
   });
 
+  it('with only the pointer read, joins blind: conditional on the incident being at least as severe', () => {
+    const p = decide(f, { ...loaded, group: { pointsAt: 'inc-1', unread: true } });
+    expect(p).toMatchObject({ kind: 'join', incidentId: 'inc-1', counters: { alerts: 1, open: 1 }, outcome: 'joined' });
+    expect(p.kind === 'join' && p.known).toBeUndefined();
+    expect(p.kind === 'join' && p.blind).toEqual({
+      severities: ['P1', 'P2', 'P3', 'P4', 'P5'].filter((s) => s <= f.severity),
+    });
+    // Refused, the incident is read: an ordinary join with the incident as read, no condition on it.
+    const read = decide(f, { ...loaded, group: { pointsAt: 'inc-1', current: incident() } });
+    expect(read.kind === 'join' && read.blind).toBeUndefined();
+    // A group pointing nowhere opens, as before (behind the storm guard).
+    expect(kind(decide(f, { ...loaded, group: { pointsAt: null, unread: true } }))).toBe('load-storm');
+  });
+
   it('follows a merge: the group points at the merged incident, the join goes to its target', () => {
     const target = incident({ id: 'inc-target' });
     expect(decide(f, { ...loaded, group: { pointsAt: 'inc-merged', current: target } })).toMatchObject({

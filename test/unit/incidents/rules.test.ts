@@ -12,6 +12,7 @@ import {
 } from '../../../shared/domain/incidents/matchers';
 import { matchLabels } from '../../../shared/domain/incidents/labels';
 import {
+  atLeastAsSevere,
   inhibitionKey,
   inhibitRulesAsSource,
   inhibitRulesAsTarget,
@@ -104,6 +105,14 @@ describe('matchers', () => {
     const started = process.hrtime.bigint();
     expect(matchesAll(evil, { x: `${'a'.repeat(5000)}!` })).toBe(false);
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2000);
+  });
+});
+
+describe('atLeastAsSevere', () => {
+  it('lists the severities an incident may have without being raised by one of this severity', () => {
+    expect(atLeastAsSevere('P1')).toEqual(['P1']);
+    expect(atLeastAsSevere('P3')).toEqual(['P1', 'P2', 'P3']);
+    expect(atLeastAsSevere('P5')).toEqual(['P1', 'P2', 'P3', 'P4', 'P5']);
   });
 });
 
