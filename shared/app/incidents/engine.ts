@@ -25,6 +25,7 @@ import {
   placementFacts,
   reopenJoin,
   reviewChange,
+  groupWindowStart,
   type JoinPlan,
   type PlacementFacts,
   type PlacementSnapshot,
@@ -202,12 +203,12 @@ async function placeOnce(f: PlacementFacts): Promise<Outcome> {
           goRound(); // the group changed under us: go round and join
           break;
         }
-        await scheduleNotify(plan.incident, f.now);
+        await scheduleNotify(plan.incident, f.now, groupWindowStart(f));
         return { kind: 'incident', incidentId: plan.incident.id, reason: 'opened' };
       }
       case 'storm-open':
         if (await commitStormOpen(plan)) {
-          await scheduleNotify(plan.incident, f.now);
+          await scheduleNotify(plan.incident, f.now, groupWindowStart(f));
           s = { ...s, storm: { ...s.storm!, pointsAt: plan.incident.id, incident: plan.incident }, ids: undefined };
         } else if (++stormOpenAttempts >= STORM_OPEN_ATTEMPTS) goRound();
         // Someone else moved the storm pointer: read it again, still on the storm path.
@@ -328,7 +329,8 @@ async function afterChange(before: Incident | undefined, after: Incident, now: D
     });
 }
 
-async function scheduleNotify(incident: Incident, now: Date): Promise<void> {
+/** The group window runs from `windowFrom` (the opening alert's receipt, groupWindowStart). */
+async function scheduleNotify(incident: Incident, now: Date, windowFrom: Date): Promise<void> {
   const wait = incident.grouping.groupWaitSeconds;
   if (wait === 0) {
     await announce(incident.id, now);
@@ -337,7 +339,7 @@ async function scheduleNotify(incident: Incident, now: Date): Promise<void> {
   await scheduleTimer({
     id: notifyTimerId(incident.id),
     kind: NOTIFY_TIMER,
-    dueAt: new Date(now.getTime() + wait * 1000).toISOString(),
+    dueAt: new Date(windowFrom.getTime() + wait * 1000).toISOString(),
     payload: { incidentId: incident.id },
   });
 }

@@ -34,7 +34,9 @@ export const ruleActor = (d: Pick<RoutingDecision, 'routeId' | 'routeName'>): Ac
 export type AlertFacts = Pick<
   AlertSnapshot,
   'id' | 'integrationId' | 'dedupKey' | 'summary' | 'severity' | 'startsAt' | 'labels' | 'source'
->;
+> &
+  /** When ingest received the alert's latest arrival: a new incident's group window starts here. */
+  Partial<Pick<AlertSnapshot, 'lastReceivedAt'>>;
 
 /** What the alert is, once routed: fixed for the whole placement. */
 export interface PlacementFacts {
@@ -597,4 +599,16 @@ export function needsReview(
 ): boolean {
   const flaps = kept.length > cfg.transitions && !inc.flapping;
   return flaps || (raise !== undefined && raiseSeverity(inc, raise.severity) !== inc.severity);
+}
+
+/**
+ * Where a new incident's group window starts: when the alert that opened it was received, as
+ * Alertmanager's group_wait starts when the group is created from the first alert's arrival,
+ * not when this engine got to it (the outbox and the bus lie between). Never later than `now`
+ * (a clock ahead of ours); `now` when the receipt is unknown or the alert is re-placed after
+ * its upstream incident resolved (the group is created now, not when the alert arrived).
+ */
+export function groupWindowStart(f: Pick<PlacementFacts, 'alert' | 'now' | 'replaces'>): Date {
+  const received = f.alert.lastReceivedAt && !f.replaces ? Date.parse(f.alert.lastReceivedAt) : NaN;
+  return Number.isFinite(received) && received < f.now.getTime() ? new Date(received) : f.now;
 }

@@ -4,6 +4,7 @@ import type { AlertSnapshot } from '../../../events/alerts';
 import {
   correlateInto,
   decide,
+  groupWindowStart,
   needsReview,
   placementFacts,
   reopenJoin,
@@ -139,6 +140,20 @@ describe('placementFacts', () => {
     expect(f.upstreamServices).toEqual(['storage']);
     expect(f.serviceName).toBe('db service');
     expect(f.at).toBe(at);
+  });
+});
+
+describe('groupWindowStart', () => {
+  it("starts a new incident's group window at the alert's receipt, not when the engine got to it", () => {
+    expect(groupWindowStart(facts({ lastReceivedAt: '2026-11-21T03:00:29.150Z' })).toISOString()).toBe(
+      '2026-11-21T03:00:29.150Z',
+    );
+  });
+
+  it('never starts later than now, and starts now for a re-placed alert or an unknown receipt', () => {
+    expect(groupWindowStart(facts({ lastReceivedAt: '2026-11-21T03:00:31Z' }))).toEqual(now);
+    expect(groupWindowStart(facts({ lastReceivedAt: '2026-11-21T02:00:00Z' }, 'upstream-incident'))).toEqual(now);
+    expect(groupWindowStart({ ...facts(), alert: { ...facts().alert, lastReceivedAt: undefined } })).toEqual(now);
   });
 });
 
