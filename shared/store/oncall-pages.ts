@@ -8,6 +8,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -89,6 +90,55 @@ export async function incidentWithEscalation(
     keys = r.UnprocessedKeys?.[tableName()]?.Keys as Array<Record<string, unknown>> | undefined;
   }
   if (keys?.length) throw new Error(`could not read incident ${incidentId} and its escalation (throttled)`);
+  return out;
+}
+
+/** The alerts of an incident as a page shows them (`incidentAlerts`). */
+export type IncidentAlertSummary = { summary: string; severity: string; status: string; relation: string };
+
+const alertSummary = (i: Record<string, unknown>): IncidentAlertSummary => ({
+  summary: String(i.summary ?? ''),
+  severity: String(i.severity ?? ''),
+  status: String(i.status ?? ''),
+  relation: String(i.relation ?? 'member'),
+});
+
+/** Alerts a page lists (the first ones linked, in key order). */
+export const PAGE_ALERTS = 100;
+
+/**
+ * What an escalation step reads, in one consistent query of the incident's partition: its
+ * alert links (`ALERT#…`), its escalation (`ESCALATION`) and the incident (`INCIDENT`) sort in
+ * that order with nothing else between them but the follow-up ticket pointer, so a range from
+ * the first link to the incident item returns all three (two requests until issue 15: a
+ * BatchGetItem and the links' query). An incident with more alerts than a page lists is cut
+ * after the first PAGE_ALERTS links; the incident and escalation are then read by key.
+ */
+export async function incidentForEscalation(
+  incidentId: string,
+): Promise<{ incident?: Incident; escalation?: EscalationState; alerts: IncidentAlertSummary[] }> {
+  const { pk, sk } = incidentKeys.incident(incidentId);
+  const escalationSk = oncallKeys.escalation(incidentId).sk;
+  const r = await guard('read incident for escalation', () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': pk, ':from': incidentKeys.linkPrefix(), ':to': sk },
+        ConsistentRead: true,
+        // The links a page lists, the escalation, the follow-up pointer and the incident.
+        Limit: PAGE_ALERTS + 3,
+      }),
+    ),
+  );
+  const out: { incident?: Incident; escalation?: EscalationState; alerts: IncidentAlertSummary[] } = { alerts: [] };
+  for (const item of r.Items ?? []) {
+    if (item.sk === sk) out.incident = incidentFromItem(item);
+    else if (item.sk === escalationSk) out.escalation = strip<EscalationState>(item);
+    else if (String(item.sk).startsWith(incidentKeys.linkPrefix()) && out.alerts.length < PAGE_ALERTS)
+      out.alerts.push(alertSummary(item));
+  }
+  if (!out.incident && r.LastEvaluatedKey) return { ...(await incidentWithEscalation(incidentId)), alerts: out.alerts };
   return out;
 }
 
@@ -370,6 +420,38 @@ export function markPageSent(
   return setPage(incidentId, key, 'claimed', { status: 'sent', sentAt: at, messageId, attempts }, ['lastError']);
 }
 
+/** A published page, to be recorded as sent. */
+export interface SentPage {
+  incidentId: string;
+  key: string;
+  attempts: number;
+  messageId: string;
+  at: string;
+}
+
+/**
+ * `markPageSent` as an item of a transaction (the escalation step records its pages as sent with
+ * its timeline entry, in one request). Its condition is markPageSent's: the page is still claimed.
+ */
+export function pageSentItem(p: SentPage): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: oncallKeys.page(p.incidentId, p.key),
+      UpdateExpression: 'SET #s = :sent, sentAt = :at, messageId = :mid, attempts = :n REMOVE lastError',
+      ConditionExpression: '#s = :claimed',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':sent': 'sent',
+        ':at': p.at,
+        ':mid': p.messageId,
+        ':n': p.attempts,
+        ':claimed': 'claimed',
+      },
+    },
+  };
+}
+
 export function markPageFailed(
   incidentId: string,
   key: string,
@@ -463,19 +545,12 @@ export async function releaseStakeholderUpdate(
 }
 
 /** The alerts linked to an incident (for the text of a page). */
-export async function incidentAlerts(
-  incidentId: string,
-): Promise<Array<{ summary: string; severity: string; status: string; relation: string }>> {
+export async function incidentAlerts(incidentId: string): Promise<IncidentAlertSummary[]> {
   const page = await queryPage({
     what: 'incident alerts',
     pk: incidentKeys.incident(incidentId).pk,
     skPrefix: incidentKeys.linkPrefix(),
-    limit: 100,
+    limit: PAGE_ALERTS,
   });
-  return page.items.map((i) => ({
-    summary: String(i.summary ?? ''),
-    severity: String(i.severity ?? ''),
-    status: String(i.status ?? ''),
-    relation: String(i.relation ?? 'member'),
-  }));
+  return page.items.map(alertSummary);
 }

@@ -3,8 +3,16 @@
 // lease (conditional update), runs the kind's handler, then deletes the timer. A crash leaves the
 // lease to expire and the timer runs again, so timer handlers must be idempotent.
 import { createHash } from 'node:crypto';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
+import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  cancellationCodes,
+  documentClient,
+  guard,
+  isConditionalCheckFailed,
+  isTransactionConflict,
+  tableName,
+  type TransactItem,
+} from './client';
 
 export const TIMER_SHARDS = 8;
 
@@ -30,53 +38,38 @@ const dueIndex = (id: string, dueAt: string) => ({ gsi1pk: `DUE#${shardOf(id)}`,
  */
 export type TimerHandler = (timer: Timer, now: Date) => Promise<void | 'moved'>;
 
-export async function scheduleTimer(t: {
-  id: string;
-  kind: string;
-  dueAt: string;
-  payload?: Record<string, unknown>;
-}): Promise<void> {
+type TimerSpec = { id: string; kind: string; dueAt: string; payload?: Record<string, unknown> };
+
+const timerItem = (t: TimerSpec) => ({
+  ...timerKey(t.id),
+  ...dueIndex(t.id, t.dueAt),
+  type: 'Timer',
+  id: t.id,
+  kind: t.kind,
+  dueAt: t.dueAt,
+  payload: t.payload ?? {},
+  attempts: 0,
+});
+
+export async function scheduleTimer(t: TimerSpec): Promise<void> {
   await guard('schedule timer', () =>
-    documentClient().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: {
-          ...timerKey(t.id),
-          ...dueIndex(t.id, t.dueAt),
-          type: 'Timer',
-          id: t.id,
-          kind: t.kind,
-          dueAt: t.dueAt,
-          payload: t.payload ?? {},
-          attempts: 0,
-        },
-      }),
-    ),
+    documentClient().send(new PutCommand({ TableName: tableName(), Item: timerItem(t) })),
   );
 }
 
+/** `scheduleTimer` as an item of a transaction: the timer moves with the change that needs it, in one request. */
+export function scheduleTimerItem(t: TimerSpec): TransactItem {
+  return { Put: { TableName: tableName(), Item: timerItem(t) } };
+}
+
 /** Create a timer only if none with this id exists (returns false when one does). */
-export async function scheduleTimerOnce(t: {
-  id: string;
-  kind: string;
-  dueAt: string;
-  payload?: Record<string, unknown>;
-}): Promise<boolean> {
+export async function scheduleTimerOnce(t: TimerSpec): Promise<boolean> {
   try {
     await guard('schedule timer', () =>
       documentClient().send(
         new PutCommand({
           TableName: tableName(),
-          Item: {
-            ...timerKey(t.id),
-            ...dueIndex(t.id, t.dueAt),
-            type: 'Timer',
-            id: t.id,
-            kind: t.kind,
-            dueAt: t.dueAt,
-            payload: t.payload ?? {},
-            attempts: 0,
-          },
+          Item: timerItem(t),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -133,29 +126,57 @@ export async function dueTimersInShard(
   return { timers: items.filter((t) => !t.claimedUntil || t.claimedUntil < nowIso), full: items.length >= limit };
 }
 
+const claimUpdate = (t: Timer, now: Date, leaseSeconds: number) => ({
+  TableName: tableName(),
+  Key: timerKey(t.id),
+  UpdateExpression: 'SET claimedUntil = :until, attempts = attempts + :one',
+  ConditionExpression: 'dueAt = :due AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
+  ExpressionAttributeValues: {
+    ':until': new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
+    ':one': 1,
+    ':due': t.dueAt,
+    ':now': now.toISOString(),
+  },
+});
+
 /** Take a lease on a due timer; false when someone else holds it or it was moved or removed. */
 export async function claimTimer(t: Timer, now: Date, leaseSeconds: number): Promise<boolean> {
   try {
-    await guard('claim timer', () =>
-      documentClient().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: timerKey(t.id),
-          UpdateExpression: 'SET claimedUntil = :until, attempts = attempts + :one',
-          ConditionExpression: 'dueAt = :due AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
-          ExpressionAttributeValues: {
-            ':until': new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
-            ':one': 1,
-            ':due': t.dueAt,
-            ':now': now.toISOString(),
-          },
-        }),
-      ),
-    );
+    await guard('claim timer', () => documentClient().send(new UpdateCommand(claimUpdate(t, now, leaseSeconds))));
     return true;
   } catch (err) {
     if (isConditionalCheckFailed(err)) return false;
     throw err;
+  }
+}
+
+/** Timers claimed together in one request (a transaction holds at most 100 items). */
+export const CLAIM_BATCH_MAX = 100;
+
+/**
+ * Take leases on many due timers in one request: a transaction of their conditional claims
+ * (each exactly `claimTimer`'s), all or none. When any condition fails (someone else holds that
+ * timer, or it moved) or another transaction touched one of them, the ones whose own condition
+ * did not fail are claimed one by one instead, so a single taken timer costs the others nothing
+ * but a request each. Returns the timers this call claimed, in order.
+ */
+export async function claimTimers(timers: Timer[], now: Date, leaseSeconds: number): Promise<Timer[]> {
+  if (timers.length > CLAIM_BATCH_MAX) throw new Error(`claim at most ${CLAIM_BATCH_MAX} timers at once`);
+  if (timers.length <= 1)
+    return (await Promise.all(timers.map((t) => claimTimer(t, now, leaseSeconds)))).every(Boolean) ? timers : [];
+  try {
+    await guard('claim timers', () =>
+      documentClient().send(
+        new TransactWriteCommand({ TransactItems: timers.map((t) => ({ Update: claimUpdate(t, now, leaseSeconds) })) }),
+      ),
+    );
+    return timers;
+  } catch (err) {
+    if (!isTransactionConflict(err)) throw err;
+    const codes = cancellationCodes(err);
+    const retry = timers.filter((_, i) => codes[i] !== 'ConditionalCheckFailed');
+    const claimed = await Promise.all(retry.map((t) => claimTimer(t, now, leaseSeconds)));
+    return retry.filter((_, i) => claimed[i]);
   }
 }
 

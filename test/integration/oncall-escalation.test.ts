@@ -586,20 +586,22 @@ describe('restarts mid-chain', () => {
     await resolveIncident(i.id, ADMIN, at(T, 400));
   });
 
-  it('dying after a step was recorded but before its timer moved: the next sweep re-places the timer, nothing stalls', async () => {
+  it('dying in the transaction that records a step and moves its timer: the retry records it and repeats no page', async () => {
     const T = '2026-11-21T12:00:00.000Z';
     const i = await announced(new Date(T));
-    // Level 2 runs from its timer and records itself; moving the timer on to round 2 dies.
-    let puts = 0;
-    crashOn((input) => input.includes(`TIMER#escalation#${i.id}`) && input.includes('"round":2') && ++puts === 1);
+    // Level 2 runs from its timer and pages; the one transaction that records it (timeline entry,
+    // escalation, pages sent, the timer moved on to round 2) dies: nothing of it is written.
+    let commits = 0;
+    crashOn((input) => input.includes(`TIMER#escalation#${i.id}`) && input.includes('"round":2') && ++commits === 1);
     await sweepAt(at(T, 300).toISOString());
     configureDynamoClient(() => {});
     expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email', 'bob:sms']);
-    expect(await getEscalation(i.id)).toMatchObject({ next: { round: 2, level: 1, dueAt: at(T, 900).toISOString() } });
-    // The failed timer is retried after its back-off: it finds the step done and moves itself on.
+    expect(await getEscalation(i.id)).toMatchObject({ next: { round: 1, level: 2 } });
+    // The failed timer is retried after its back-off: its page is already claimed, the step is recorded.
     await sweepAt(at(T, 330).toISOString());
     expect(notifier.to(i.id)).toHaveLength(3);
-    await sweepAt(at(T, 900).toISOString());
+    expect(await getEscalation(i.id)).toMatchObject({ next: { round: 2, level: 1, dueAt: at(T, 930).toISOString() } });
+    await sweepAt(at(T, 930).toISOString());
     expect(who(notifier.to(i.id)).slice(3).sort()).toEqual(['alice:email', 'alice:sms', 'bob:email']);
     await resolveIncident(i.id, ADMIN, at(T, 1000));
   });

@@ -1,6 +1,13 @@
 // Durable timers against DynamoDB Local: due-time semantics, leases, retries, concurrent sweepers.
 import { sweepOnce, type TimerHandler } from '../../functions/timer-sweeper/sweep';
-import { cancelTimer, claimTimer, dueTimers, scheduleTimer, scheduleTimerOnce } from '../../shared/store/timers';
+import {
+  cancelTimer,
+  claimTimer,
+  claimTimers,
+  dueTimers,
+  scheduleTimer,
+  scheduleTimerOnce,
+} from '../../shared/store/timers';
 
 const at = (iso: string) => () => new Date(iso);
 let seq = 0;
@@ -55,6 +62,40 @@ describe('durable timers', () => {
     expect(ran).toEqual([]); // lease still held
     await sweepOnce(at('2033-01-01T00:01:02.000Z'), { handlers });
     expect(ran).toEqual([id]);
+  });
+
+  it('claims due timers together, and claims the rest one by one when one of them is taken or moved', async () => {
+    const kind = uid('k');
+    const ids = Array.from({ length: 6 }, () => uid('t'));
+    for (const id of ids) await scheduleTimer({ id, kind, dueAt: '2036-01-01T00:00:00.000Z' });
+    const now = new Date('2036-01-01T00:00:01.000Z');
+    const seen = (await dueTimers(now, 1000)).filter((t) => t.kind === kind);
+    expect(seen.map((t) => t.id).sort()).toEqual([...ids].sort());
+    const [first, second] = [seen.slice(0, 3), seen.slice(3)];
+    // All free: one transaction claims all three, and none of them can be claimed again.
+    expect((await claimTimers(first, now, 60)).map((t) => t.id)).toEqual(first.map((t) => t.id));
+    expect(await claimTimers(first, now, 60)).toEqual([]);
+    // Someone holds one, another was moved: the transaction fails, the free one is still claimed.
+    expect(await claimTimer(second[0]!, now, 60)).toBe(true);
+    await scheduleTimer({ id: second[1]!.id, kind, dueAt: '2036-01-01T00:05:00.000Z' });
+    expect((await claimTimers(second, now, 60)).map((t) => t.id)).toEqual([second[2]!.id]);
+  });
+
+  it('a sweep claiming in batches runs every free due timer once, around one someone else holds', async () => {
+    const kind = uid('k');
+    const ids = Array.from({ length: 12 }, () => uid('t'));
+    for (const id of ids) await scheduleTimer({ id, kind, dueAt: '2037-01-01T00:00:00.000Z' });
+    const now = new Date('2037-01-01T00:00:01.000Z');
+    const held = (await dueTimers(now, 1000)).find((t) => t.kind === kind)!;
+    expect(await claimTimer(held, now, 60)).toBe(true);
+    const ran: string[] = [];
+    const handlers = { [kind]: async (t: { id: string }) => void ran.push(t.id) };
+    const r = await sweepOnce(() => now, { handlers, claimBatch: 4, shards: [0, 1, 2, 3, 4, 5, 6, 7] });
+    expect(r.failed).toBe(0);
+    expect(ran.sort()).toEqual(ids.filter((id) => id !== held.id).sort());
+    await sweepOnce(() => new Date('2037-01-01T00:02:00.000Z'), { handlers, claimBatch: 4 });
+    expect(ran.filter((id) => id === held.id)).toEqual([held.id]); // its lease expired: run once, later
+    expect(ran).toHaveLength(12);
   });
 
   it('runs each timer exactly once when several sweepers race (each works every shard)', async () => {

@@ -26,19 +26,22 @@ import { directoryFor, policies, teamOncall } from '../../store/oncall';
 import {
   advanceEscalationItem,
   getEscalation,
-  incidentWithEscalation,
+  incidentForEscalation,
   pageKey,
+  pageSentItem,
   putEscalation,
   recordAcknowledged,
   replaceEscalationItem,
   type EscalationState,
+  type SentPage,
 } from '../../store/oncall-pages';
-import { scheduleTimer, scheduleTimerOnce, type Timer } from '../../store/timers';
+import { scheduleTimer, scheduleTimerItem, scheduleTimerOnce, type Timer } from '../../store/timers';
 import { logger } from '../../observability/logger';
 import {
   delayedPageTimerId,
   ESCALATION_ACTOR,
   incidentPageContext,
+  markPagesSent,
   note,
   PAGE_DELIVER_TIMER,
   preparePage,
@@ -51,6 +54,9 @@ export const escalationTimerId = (incidentId: string, epoch: number) => `escalat
 
 /** Running timers this process moved to their chain's next due time: the sweeper has nothing to delete. */
 const movedRunning = new WeakSet<Timer>();
+
+/** Pages recorded as sent in the step's own transaction (it holds at most 100 items); more are recorded one by one. */
+const MAX_SENT_IN_STEP = 90;
 
 /** How long the start-up safety timer waits before re-running step 1 if the inline run died. */
 const SAFETY_SECONDS = 60;
@@ -104,16 +110,28 @@ async function placeTimer(
   how: 'move' | 'ensure',
   running?: Timer,
 ): Promise<void> {
+  const timer = chainTimer(incident, state, now, running);
+  if (!timer) return;
+  // The running timer is this chain's: it must be moved, or it would be deleted when it completes.
+  if (how === 'move' || running?.id === timer.id) {
+    await scheduleTimer(timer);
+    if (running?.id === timer.id) movedRunning.add(running);
+  } else await scheduleTimerOnce(timer);
+}
+
+/** The chain's timer as its state wants it (desiredTimer), with its id; undefined when it wants none. */
+function chainTimer(
+  incident: Incident | undefined,
+  state: EscalationState | undefined,
+  now: Date,
+  running?: Timer,
+): (TimerSpec & { id: string }) | undefined {
   const spec = desiredTimer(incident, state, now);
-  if (!spec || !state) return;
+  if (!spec || !state) return undefined;
   const id = escalationTimerId(state.incidentId, state.epoch);
   // A timer rescheduled to the due time it is running at would be deleted when it completes.
   const dueAt = running?.id === id && running.dueAt === spec.dueAt ? iso(Date.parse(spec.dueAt) + 1) : spec.dueAt;
-  // The running timer is this chain's: it must be moved, or it would be deleted when it completes.
-  if (how === 'move' || running?.id === id) {
-    await scheduleTimer({ id, ...spec, dueAt });
-    if (running?.id === id) movedRunning.add(running);
-  } else await scheduleTimerOnce({ id, ...spec, dueAt });
+  return { id, ...spec, dueAt };
 }
 
 /** Start a chain for the incident (idempotent per epoch: a redelivered event only re-places the timer). */
@@ -179,7 +197,8 @@ async function runStep(
   now: Date,
   running?: Timer,
 ): Promise<(Step & { dueAt: string }) | undefined> {
-  const { incident, escalation: state } = await incidentWithEscalation(incidentId);
+  // One request: the incident, its escalation and the alerts its pages list.
+  const { incident, escalation: state, alerts } = await incidentForEscalation(incidentId);
   if (!incident || !state) return undefined;
   if (state.epoch !== epoch) {
     // A newer chain took over; make sure its timer exists (it may have died before placing it).
@@ -198,7 +217,7 @@ async function runStep(
   const at = now.toISOString();
   const level = state.levels[p.level - 1]!;
   const plan = planLevel(level, await directoryFor([level]), now);
-  const context = plan.recipients.length ? await incidentPageContext(incident, now) : undefined;
+  const context = plan.recipients.length ? await incidentPageContext(incident, now, alerts) : undefined;
   // Everyone this level pages at once is claimed in one transaction (only while triggered), then published.
   const policyName = state.policyName ?? '';
   const immediate = plan.recipients.flatMap((r) =>
@@ -206,9 +225,13 @@ async function runStep(
       .filter((c) => c.delayMinutes === 0)
       .map((c) => preparePage({ context: context!, epoch, step: p, policyName, user: r.user, method: c.method, now })),
   );
-  const outcomes = await sendPages(immediate, now);
+  // Pages published here are recorded as sent with the step's timeline entry (one transaction),
+  // or one by one when that does not commit.
+  const sent: SentPage[] = [];
+  const outcomes = await sendPages(immediate, now, sent);
   if (outcomes.includes('not-triggered')) {
     // Acknowledged or resolved while this level was being paged: stop here.
+    await markPagesSent(sent);
     await placeTimer(await getIncident(incidentId), state, now, 'move', running);
     return undefined;
   }
@@ -249,6 +272,10 @@ async function runStep(
     : `${where}: nobody reachable (${plan.unreachable.join('; ') || 'no targets'}); moving on — ${then}.`;
   const first = compareSteps(p, FIRST_STEP) === 0;
 
+  const moved: EscalationState = { ...state, next, status: next ? 'active' : 'exhausted' };
+  // The chain's next timer moves in the same transaction (the incident is triggered when it commits).
+  const nextTimer = chainTimer({ ...incident, status: 'triggered' }, moved, now, running);
+  const sentItems = sent.length <= MAX_SENT_IN_STEP ? sent.map(pageSentItem) : [];
   let committed: Incident | undefined;
   try {
     const r = await mutateIncident(
@@ -282,7 +309,11 @@ async function runStep(
                 notify: true,
                 change: { level: p.level, round: p.round, policyId: state.policyId },
               },
-          extra: [advanceEscalationItem(incidentId, epoch, p, next, plan.recipients.length, at)],
+          extra: [
+            advanceEscalationItem(incidentId, epoch, p, next, plan.recipients.length, at),
+            ...sentItems,
+            ...(nextTimer ? [scheduleTimerItem(nextTimer)] : []),
+          ],
         };
       },
       { current: incident },
@@ -291,15 +322,17 @@ async function runStep(
   } catch (err) {
     if (!isTransactionConflict(err)) throw err;
     // Someone else recorded this step first (a racing sweep or a re-run): just place the timer.
+    await markPagesSent(sent);
     await placeTimer(await getIncident(incidentId), await getEscalation(incidentId), now, 'ensure', running);
     return undefined;
   }
   if (!committed) {
+    await markPagesSent(sent);
     await placeTimer(await getIncident(incidentId), state, now, 'move', running);
     return undefined;
   }
-  const moved: EscalationState = { ...state, next, status: next ? 'active' : 'exhausted' };
-  await placeTimer(committed, moved, now, 'move', running);
+  if (!sentItems.length) await markPagesSent(sent);
+  if (nextTimer && running?.id === nextTimer.id) movedRunning.add(running);
   if (!next) logger.info('escalation exhausted', { incidentId, epoch, policyId: state.policyId });
   return next;
 }

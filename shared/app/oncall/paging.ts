@@ -21,7 +21,9 @@ import {
   markPageSent,
   pageKey,
   reclaimFailedPage,
+  type IncidentAlertSummary,
   type PageAttempt,
+  type SentPage,
 } from '../../store/oncall-pages';
 import { users } from '../../store/oncall';
 import { serviceMap } from '../../store/services';
@@ -40,12 +42,17 @@ export type PageOutcome = 'sent' | 'failed' | 'duplicate' | 'not-triggered';
 /** What every page of an incident shares (loaded once per level). */
 export type IncidentPageContext = Omit<PageContext, 'recipient' | 'step' | 'policyName' | 'links'>;
 
-export async function incidentPageContext(incident: Incident, now: Date): Promise<IncidentPageContext> {
-  const [alerts, services] = await Promise.all([
-    incidentAlerts(incident.id),
+/** `alerts`: the incident's alerts when the caller read them already (incidentForEscalation). */
+export async function incidentPageContext(
+  incident: Incident,
+  now: Date,
+  alerts?: IncidentAlertSummary[],
+): Promise<IncidentPageContext> {
+  const [linked, services] = await Promise.all([
+    alerts ?? incidentAlerts(incident.id),
     incident.serviceId ? serviceMap(now.getTime()) : undefined,
   ]);
-  const members = alerts.filter((a) => a.relation === 'member');
+  const members = linked.filter((a) => a.relation === 'member');
   return {
     incident: {
       id: incident.id,
@@ -60,7 +67,7 @@ export async function incidentPageContext(incident: Incident, now: Date): Promis
     },
     serviceName: incident.serviceId ? services?.get(incident.serviceId)?.name : undefined,
     summary: members.find((a) => a.status === 'firing')?.summary || incident.title,
-    alerts: alerts.map(({ summary, severity, status }) => ({ summary, severity, status })),
+    alerts: linked.map(({ summary, severity, status }) => ({ summary, severity, status })),
   };
 }
 
@@ -111,12 +118,21 @@ export function preparePage(r: PageRequest): PageAttempt {
   };
 }
 
-/** Claim pages of one incident together, then publish the ones this call claimed. Outcomes in order. */
-export async function sendPages(pages: PageAttempt[], now: Date): Promise<PageOutcome[]> {
+/**
+ * Claim pages of one incident together, then publish the ones this call claimed. Outcomes in
+ * order. With `sent`, a published page is not recorded as sent here: it is added to `sent`, and
+ * the caller records it (in the transaction of its own change, `pageSentItem`, or `markPagesSent`).
+ */
+export async function sendPages(pages: PageAttempt[], now: Date, sent?: SentPage[]): Promise<PageOutcome[]> {
   const claims = await claimPages(pages, now);
   return Promise.all(
-    pages.map((p, i) => (claims[i] === 'claimed' ? publishClaimed(p, 1, now) : Promise.resolve(claims[i]!))),
+    pages.map((p, i) => (claims[i] === 'claimed' ? publishClaimed(p, 1, now, sent) : Promise.resolve(claims[i]!))),
   );
+}
+
+/** Record published pages as sent one by one (when the change they were to be recorded with did not commit). */
+export async function markPagesSent(sent: SentPage[]): Promise<void> {
+  await Promise.all(sent.map((p) => markPageSent(p.incidentId, p.key, p.attempts, p.messageId, p.at)));
 }
 
 export async function sendPage(r: PageRequest): Promise<PageOutcome> {
@@ -126,7 +142,12 @@ export async function sendPage(r: PageRequest): Promise<PageOutcome> {
 
 const retryTimerId = (incidentId: string, key: string) => `${PAGE_RETRY_TIMER}#${incidentId}#${key}`;
 
-async function publishClaimed(p: PageAttempt, attempt: number, now: Date): Promise<'sent' | 'failed'> {
+async function publishClaimed(
+  p: PageAttempt,
+  attempt: number,
+  now: Date,
+  sent?: SentPage[],
+): Promise<'sent' | 'failed'> {
   try {
     const r = await getNotifier().publish({
       topic: 'pages',
@@ -141,7 +162,15 @@ async function publishClaimed(p: PageAttempt, attempt: number, now: Date): Promi
       }),
       deduplicationId: `page:${p.incidentId}:${p.key}`,
     });
-    await markPageSent(p.incidentId, p.key, attempt, r.messageId, now.toISOString());
+    const record = {
+      incidentId: p.incidentId,
+      key: p.key,
+      attempts: attempt,
+      messageId: r.messageId,
+      at: now.toISOString(),
+    };
+    if (sent) sent.push(record);
+    else await markPageSent(record.incidentId, record.key, record.attempts, record.messageId, record.at);
     return 'sent';
   } catch (err) {
     const error = `${(err as Error).name ?? 'Error'}: ${(err as Error).message ?? String(err)}`;
