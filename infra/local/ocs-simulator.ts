@@ -2,7 +2,9 @@
 // (docs/provisioning.md, "OCS API"), with subscribers (plan, allowances, spend cap, state),
 // configurable latency and fault injection (timeouts, 5xx, rejected requests: per operation, per
 // subscriber, or at a rate drawn from a seeded random, so tests are deterministic), Idempotency-Key
-// replay like a real charging API, and an inspection endpoint (/_sim/*) for tests and benchmarks
+// replay like a real charging API, tombstones of cancelled operations (an undo names the operation it
+// undoes in Cancels-Operation; that operation is refused whenever it arrives later: 409
+// OPERATION_CANCELLED, decision 0016), and an inspection endpoint (/_sim/*) for tests and benchmarks
 // (e.g. counting orphan subscribers). `npm start` runs one; tests start their own on a free port.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -38,8 +40,14 @@ export interface OcsFaultRule {
   /** Which calls it hits (default: every operation). */
   operation?: OcsOperation;
   subscriberId?: string;
-  /** timeout: no answer (the socket is held, then dropped); error5xx: 503; reject: 422 (permanent). */
-  kind: 'timeout' | 'error5xx' | 'reject';
+  /**
+   * timeout: no answer (the socket is held, then dropped); error5xx: 503; reject: 422 (permanent);
+   * delay: the call waits delayMs, then is applied and answered (a saturated OCS: the caller may have
+   * given up long before the change lands).
+   */
+  kind: 'timeout' | 'error5xx' | 'reject' | 'delay';
+  /** delay: how long (default 1000 ms). */
+  delayMs?: number;
   /** Probability per matching call, drawn from the seeded random (default 1). */
   rate?: number;
   /** How many more calls it hits (default: unlimited). */
@@ -70,7 +78,10 @@ export interface OcsSimulator {
   port: number;
   apiKey: string;
   subscribers(): OcsSubscriber[];
+  /** Calls by operation, injected faults (`fault:<kind>`) and operations refused as cancelled (`refused:cancelled`). */
   calls(): Record<string, number>;
+  /** Operation keys cancelled by an undo (Cancels-Operation), with when. */
+  tombstones(): Record<string, string>;
   configure(c: Pick<OcsSimulatorOptions, 'latencyMs' | 'seed' | 'faults'>): void;
   reset(): void;
   stop(): Promise<void>;
@@ -107,6 +118,8 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
   const hangMs = opts.hangMs ?? 30_000;
   const subscribers = new Map<string, OcsSubscriber>();
   const idempotency = new Map<string, Remembered>();
+  // Operation keys an undo cancelled (Cancels-Operation) → when: that operation is refused whenever it arrives.
+  const tombstones = new Map<string, string>();
   const callCounts: Record<string, number> = {};
   const hanging = new Set<ServerResponse>();
 
@@ -115,9 +128,11 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
       const saved = JSON.parse(readFileSync(opts.stateFile, 'utf8')) as {
         subscribers: OcsSubscriber[];
         idempotency: Array<[string, Remembered]>;
+        tombstones?: Array<[string, string]>;
       };
       for (const s of saved.subscribers) subscribers.set(s.subscriberId, s);
       for (const [k, v] of saved.idempotency) idempotency.set(k, v);
+      for (const [k, v] of saved.tombstones ?? []) tombstones.set(k, v);
     } catch {
       // first start: nothing saved yet
     }
@@ -135,7 +150,11 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     mkdirSync(path.dirname(opts.stateFile), { recursive: true });
     writeFileSync(
       opts.stateFile,
-      JSON.stringify({ subscribers: [...subscribers.values()], idempotency: [...idempotency.entries()] }),
+      JSON.stringify({
+        subscribers: [...subscribers.values()],
+        idempotency: [...idempotency.entries()],
+        tombstones: [...tombstones.entries()],
+      }),
     );
     savePauseMs = Math.max(200, Math.round((performance.now() - started) * 50));
   };
@@ -254,7 +273,10 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     if (req.method === 'GET' && url.startsWith('/_sim/subscribers'))
       return send(res, { status: 200, body: { count: subscribers.size, subscribers: [...subscribers.values()] } });
     if (req.method === 'GET' && url.startsWith('/_sim/stats'))
-      return send(res, { status: 200, body: { calls: callCounts, subscribers: subscribers.size, latencyMs, faults } });
+      return send(res, {
+        status: 200,
+        body: { calls: callCounts, subscribers: subscribers.size, tombstones: tombstones.size, latencyMs, faults },
+      });
     if (req.method === 'PUT' && url.startsWith('/_sim/config')) {
       try {
         sim.configure(JSON.parse(raw || '{}'));
@@ -307,13 +329,25 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
         });
       return send(res, { status: 422, body: { code: 'REJECTED', message: `injected fault: ${r.operation} rejected` } });
     };
-    if (fault && fault.phase !== 'after') return fail(fault);
+    if (fault?.kind === 'delay') {
+      callCounts['fault:delay'] = (callCounts['fault:delay'] ?? 0) + 1;
+      await sleep(fault.delayMs ?? 1000);
+    } else if (fault && fault.phase !== 'after') return fail(fault);
 
     const key = req.headers['idempotency-key'];
+    const cancels = req.headers['cancels-operation'];
     const fingerprint = `${req.method} ${req.url} ${raw}`;
     let answer: Answer;
-    const seen = typeof key === 'string' && r.operation !== 'getSubscriber' ? idempotency.get(key) : undefined;
-    if (seen) {
+    const mutates = r.operation !== 'getSubscriber';
+    const seen = typeof key === 'string' && mutates ? idempotency.get(key) : undefined;
+    if (typeof key === 'string' && mutates && tombstones.has(key)) {
+      // Its undo came first: the operation must not happen now (nor replay an answer it had before the undo).
+      callCounts['refused:cancelled'] = (callCounts['refused:cancelled'] ?? 0) + 1;
+      answer = {
+        status: 409,
+        body: { code: 'OPERATION_CANCELLED', message: `the operation ${key} was cancelled by its undo` },
+      };
+    } else if (seen) {
       if (seen.fingerprint !== fingerprint)
         answer = {
           status: 422,
@@ -322,11 +356,13 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
       else answer = { status: seen.status, body: seen.body };
     } else {
       answer = apply(r.operation, r.id, body);
-      if (typeof key === 'string' && r.operation !== 'getSubscriber' && answer.status < 500)
-        idempotency.set(key, { ...answer, fingerprint });
-      if (r.operation !== 'getSubscriber') save();
+      // An undo leaves the tombstone of the operation it undoes, whether or not that one was seen yet.
+      if (typeof cancels === 'string' && cancels && mutates && answer.status < 500 && answer.status !== 400)
+        tombstones.set(cancels, new Date().toISOString());
+      if (typeof key === 'string' && mutates && answer.status < 500) idempotency.set(key, { ...answer, fingerprint });
+      if (mutates) save();
     }
-    if (fault) return fail(fault);
+    if (fault && fault.kind !== 'delay') return fail(fault);
     return send(res, answer);
   };
 
@@ -347,6 +383,7 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     apiKey,
     subscribers: () => [...subscribers.values()].map((s) => structuredClone(s)),
     calls: () => ({ ...callCounts }),
+    tombstones: () => Object.fromEntries(tombstones),
     configure(c) {
       if (c.latencyMs !== undefined) latencyMs = c.latencyMs;
       if (c.faults !== undefined) faults = c.faults.map((f) => ({ ...f }));
@@ -355,6 +392,7 @@ export async function startOcsSimulator(opts: OcsSimulatorOptions = {}): Promise
     reset() {
       subscribers.clear();
       idempotency.clear();
+      tombstones.clear();
       for (const k of Object.keys(callCounts)) delete callCounts[k];
       faults = [];
       latencyMs = opts.latencyMs ?? 0;

@@ -1,6 +1,9 @@
 // The `ocs` driver: the OCS adaptor. Speaks HTTP/JSON to the charging system (create subscriber,
 // set plan, allowances and spend cap, suspend/resume, delete); every change carries the operation
-// key as Idempotency-Key. Configuration: OCS_CONFIG = {"baseUrl": ..., "apiKey": ...} (in AWS a
+// key as Idempotency-Key, and an undo names the operation it undoes as Cancels-Operation: the OCS
+// keeps that key as a tombstone and refuses the cancelled operation if it arrives later (409
+// OPERATION_CANCELLED), so a create the driver gave up on cannot land after its compensation
+// (decision 0016, "The OCS contract"). Configuration: OCS_CONFIG = {"baseUrl": ..., "apiKey": ...} (in AWS a
 // Secrets Manager secret, catalog need `ocsConfig`; locally the simulator's URL and key).
 import {
   PermanentDriverError,
@@ -33,6 +36,9 @@ export function ocsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OcsConfi
   }
 }
 
+/** The OCS's refusal of an operation whose undo it has already seen (a tombstone). */
+export const OPERATION_CANCELLED = 'OPERATION_CANCELLED';
+
 /** The subscriber id we give the OCS: stable per service, so a retry names the same subscriber. */
 export const subscriberIdOf = (req: Pick<DriverRequest, 'externalId' | 'serviceId'>) => req.externalId ?? req.serviceId;
 
@@ -52,6 +58,7 @@ export class OcsDriver implements ProvisioningDriver {
     if (!c) throw new PermanentDriverError('ocs: OCS_CONFIG is not set (baseUrl, apiKey)', 'ocs', op, 'NOT_CONFIGURED');
     const headers: Record<string, string> = { authorization: `Bearer ${c.apiKey}`, accept: 'application/json' };
     if (method !== 'GET') headers['idempotency-key'] = req.operationKey;
+    if (method !== 'GET' && req.undoes) headers['cancels-operation'] = req.undoes;
     if (body !== undefined) headers['content-type'] = 'application/json';
     return driverFetch({
       driver: 'ocs',
@@ -80,6 +87,14 @@ export class OcsDriver implements ProvisioningDriver {
       { subscriberId, customerId: req.customerId, plan: this.planOf(req, 'provision') },
       [409],
     );
+    if (r.status === 409 && (r.body as { code?: string } | undefined)?.code === OPERATION_CANCELLED)
+      // This create was undone (its compensation ran while it was in flight): it must not happen now.
+      throw new PermanentDriverError(
+        `ocs provision: subscriber ${subscriberId}: the operation ${req.operationKey} was cancelled by its undo`,
+        'ocs',
+        'provision',
+        OPERATION_CANCELLED,
+      );
     if (r.status === 409) {
       // Created earlier under another key (e.g. a redrive): ours if it is this customer's.
       const existing = await this.call(

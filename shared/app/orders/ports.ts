@@ -53,7 +53,12 @@ export interface Provisioning {
     customerId: string,
     service: SagaService,
     op: DriverOp,
-    opts: { record: boolean; task?: { taskToken: string; executionArn?: string; stateName?: string } },
+    opts: {
+      record: boolean;
+      task?: { taskToken: string; executionArn?: string; stateName?: string };
+      /** An undo: the operation key of the forward operation it undoes (DriverRequest.undoes). */
+      undoes?: string;
+    },
   ): Promise<{ ticketId?: string }>;
   /**
    * runService for several automated services of one customer, one after the other (a new

@@ -93,12 +93,17 @@ async function drive(
   customerId: string,
   s: SagaService,
   op: DriverOp,
-  opts: { record: boolean; task?: { taskToken: string; executionArn?: string; stateName?: string } },
+  opts: {
+    record: boolean;
+    task?: { taskToken: string; executionArn?: string; stateName?: string };
+    undoes?: string;
+  },
   plan: ChargingPlan | undefined,
   current: CustomerService | undefined,
 ): Promise<{ ticketId?: string }> {
   const r = await runDriver(s.driver as DriverName, op, {
     operationKey: key,
+    undoes: opts.undoes,
     customerId,
     subscriptionId: s.subscriptionId,
     serviceId: s.serviceId,

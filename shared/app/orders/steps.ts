@@ -102,19 +102,33 @@ const stateAfter: Partial<Record<ServiceOp, 'active' | 'suspended' | 'terminated
 /** A forward service operation (its driver, then its recorded state). */
 async function serviceOp(input: IterationState): Promise<void> {
   const s = input.service!;
-  await orderPorts().provisioning.runService(key(input.orderId, 'do', s.key, s.op), input.customer.id, s, s.op, {
+  await orderPorts().provisioning.runService(doKey(input.orderId, s), input.customer.id, s, s.op, {
     record: true,
   });
 }
+
+/** The operation key of a service's forward operation (its undo names it: decision 0016, "OCS contract"). */
+const doKey = (orderId: string, s: SagaService) => key(orderId, 'do', s.key, s.op);
+/** The operation key of the network activation of an OCS line (activateNetwork). */
+const activateKey = (orderId: string, s: SagaService) => key(orderId, 'activateNetwork', s.key);
 
 /**
  * Undo one service: the reverse driver operation. A manual service is not undone here: a person
  * must do it, so the machine's UndoManualService Task asks one on a ticket (openManualUndo).
  */
-async function undoService(orderId: string, customerId: string, s: SagaService, record: boolean): Promise<void> {
+async function undoService(
+  orderId: string,
+  customerId: string,
+  s: SagaService,
+  record: boolean,
+  undoes = doKey(orderId, s),
+): Promise<void> {
   if (s.driver === 'manual') return;
+  // The undo names the operation it undoes, so a remote system that has not seen it yet (a call the
+  // driver gave up on, still in flight) refuses it when it arrives: no orphan after a compensation.
   await orderPorts().provisioning.runService(key(orderId, 'undo', s.key, undoOf[s.op]), customerId, s, undoOf[s.op], {
     record,
+    undoes,
   });
 }
 
@@ -301,7 +315,7 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       case 'activateNetwork':
         await begin(input, step);
         await provisioning.runServices(
-          input.network.map((s) => ({ key: k(s.key), service: s })),
+          input.network.map((s) => ({ key: activateKey(input.orderId, s), service: s })),
           customer.id,
           'provision',
           { record: true },
@@ -420,7 +434,8 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         await updateOrder(input.orderId, (o) => manualUndoOutstanding(o, input.service!.key, now(), actorOf(input)));
         return {};
       case 'deactivateNetwork':
-        for (const s of input.network) await undoService(input.orderId, customer.id, s, false);
+        for (const s of input.network)
+          await undoService(input.orderId, customer.id, s, false, activateKey(input.orderId, s));
         return {};
       case 'voidPayment':
         if (input.payment?.method === 'card') await payments.voidPreAuthorization(k(), customer, input.payment);

@@ -18,6 +18,12 @@ export interface ChargingPlan {
 export interface DriverRequest {
   /** Same key → same effect, at most once (e.g. `<executionId>:<state>:<serviceId>`). */
   operationKey: string;
+  /**
+   * An undo (compensation) names the operation key of the forward operation it undoes. The remote
+   * system records it (a tombstone) and refuses that operation whenever it arrives later — a call the
+   * driver gave up on after its timeout may still be applied after the undo (decision 0016).
+   */
+  undoes?: string;
   customerId: string;
   subscriptionId: string;
   serviceId: string;

@@ -106,6 +106,41 @@ describe('ocs driver with the OCS simulator', () => {
     await expect(driver.deprovision(req())).resolves.toMatchObject({ status: 'done', details: { existed: false } });
   });
 
+  it('a create the driver gave up on that lands after its compensation is refused: nothing remains (tombstone)', async () => {
+    // A saturated OCS: the create is applied 1 s after it arrived, long after the driver's 300 ms timeout.
+    sim.configure({ faults: [{ operation: 'createSubscriber', kind: 'delay', delayMs: 1000, times: 1 }] });
+    const create = req({ operationKey: 'order-1:do:line:provision' });
+    await expect(driver.provision(create)).rejects.toBeInstanceOf(TransientDriverError);
+    // The saga compensates at once: the delete, naming the create it undoes, finds nothing yet.
+    const undo = await driver.deprovision(
+      req({ operationKey: 'order-1:undo:line:deprovision', undoes: create.operationKey }),
+    );
+    expect(undo).toMatchObject({ status: 'done', details: { existed: false } });
+    expect(sim.tombstones()).toHaveProperty([create.operationKey]);
+    // The late create arrives (1 s after it was sent; later on a busy machine): refused, nothing is left.
+    for (let waited = 0; !sim.calls()['refused:cancelled'] && waited < 20_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(sim.calls()['refused:cancelled']).toBe(1);
+    expect(sim.subscribers()).toEqual([]);
+    // A retry of the cancelled create (same key) is refused too, as a permanent error.
+    await expect(driver.provision(create)).rejects.toMatchObject({
+      name: 'PermanentDriverError',
+      code: 'OPERATION_CANCELLED',
+    });
+    expect(sim.subscribers()).toEqual([]);
+    expect((await driver.verify(req({ operationKey: 'order-1:verify' }))).details).toMatchObject({ present: false });
+  });
+
+  it('an undo after the create landed deletes it, and the create replayed later stays undone', async () => {
+    const create = req({ operationKey: 'order-2:do:line:provision' });
+    await driver.provision(create);
+    await driver.deprovision(req({ operationKey: 'order-2:undo:line:deprovision', undoes: create.operationKey }));
+    expect(sim.subscribers()).toEqual([]);
+    // Without the tombstone the Idempotency-Key replay would answer 201 for a subscriber that is gone.
+    await expect(driver.provision(create)).rejects.toMatchObject({ code: 'OPERATION_CANCELLED' });
+    expect(sim.subscribers()).toEqual([]);
+  });
+
   it('faults at a seeded rate hit the same calls on every run', async () => {
     const run = async () => {
       sim.reset();
