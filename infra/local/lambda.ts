@@ -234,18 +234,27 @@ export class LambdaHost {
     );
     if (this.opts.timeouts === false) return call;
     let timer: NodeJS.Timeout | undefined;
+    let yielded: NodeJS.Immediate | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
+      // The handler's own deadline (an HTTP handler's 503 two seconds early: shared/http/api.ts) is a
+      // timer too, set from context.getRemainingTimeInMillis(). When the process was busy past both,
+      // Node runs expired timers list by list (one list per duration), so this one — in the list every
+      // invocation of the same timeout shares — could run first and answer 500 although the handler's
+      // earlier deadline had passed. The timeout therefore settles only after every timer due by now
+      // has run (setImmediate: after this turn's timers), as a Lambda handler's deadline is honoured
+      // before the runtime kills it.
+      timer = setTimeout(() => {
+        yielded = setImmediate(() =>
           reject(new LambdaTimeoutError(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds (${fn.name})`)),
-        timeoutMs,
-      );
+        );
+      }, timeoutMs);
       timer.unref();
     });
     try {
       return await Promise.race([call, timeout]);
     } finally {
       clearTimeout(timer);
+      if (yielded) clearImmediate(yielded);
     }
   }
 
