@@ -4,6 +4,7 @@
 import { orderView, type ProductOrder } from '../../shared/domain/orders/order';
 import { orderOperations } from '../../shared/api/operations/orders';
 import { answerIfLate, httpApi, json, type HttpRequest } from '../../shared/http/idempotent-api';
+import { idempotencyKeyOf } from '../../shared/http/idempotency-key';
 import { problem } from '../../shared/http/problem';
 import { inScope } from '../../shared/domain/provisioning/scope';
 import {
@@ -33,7 +34,11 @@ export const handler = httpApi(orderOperations, {
       const created = (o: ProductOrder) => json(201, orderView(o), { location: `/productOrder/${o.id}` });
       // Stored means placed: past this point a slow start answers 201 (the reconciler starts it), never a
       // 503 whose retry without an Idempotency-Key would place the order twice.
-      const order = await placeOrder(body, caller(req), req.now, (o) => answerIfLate(created(o)));
+      // With an Idempotency-Key the order remembers the request that placed it, so a retry whose first
+      // answer was lost after the insert finds that order instead of placing a second one.
+      const key = idempotencyKeyOf(req.headers);
+      const requestKey = key ? { key: `${req.principal!.id} POST /productOrder ${key}`, body } : undefined;
+      const order = await placeOrder(body, caller(req), req.now, (o) => answerIfLate(created(o)), requestKey);
       return created(order);
     } catch (err) {
       if (err instanceof DuplicateOrderError)

@@ -262,6 +262,11 @@ export const orderKeys = {
   list: () => 'ORDERS',
   /** gsi2: a customer's orders, by order date. */
   byCustomer: (customerId: string) => `CUSTORDERS#${customerId}`,
+  /**
+   * The Idempotency-Key a POST /productOrder was placed with (hashed with the caller and route), so
+   * its retry finds the first order even when the first attempt's answer was lost after the insert.
+   */
+  requestKey: (hash: string) => ({ pk: `ORDERKEY#${hash}`, sk: 'ORDERKEY' }),
   /** An externalId already used by an order (one order per externalId). */
   externalId: (externalId: string) => ({ pk: `ORDEREXT#${externalId}`, sk: 'ORDEREXT' }),
   /** TMF622 CancelProductOrder requests. */
@@ -272,6 +277,7 @@ export const ORDER_ENTITY = {
   order: 'ProductOrder',
   history: 'ProductOrderHistory',
   externalId: 'ProductOrderExternalId',
+  requestKey: 'ProductOrderRequestKey',
   cancel: 'CancelProductOrder',
 } as const;
 

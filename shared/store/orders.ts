@@ -2,6 +2,7 @@
 // order's revision; a state change writes its history item in the same transaction, and that
 // item's stream record is the outbox of the order's ProductOrderStateChangeEvent. The externalId
 // marker is written with the order, so two orders never share one.
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { orderSnapshot, type OrderHistoryEntry, type ProductOrder } from '../domain/orders/order';
@@ -18,6 +19,30 @@ import { decodeCursor, encodeCursor, invalidCursor, type Page } from './paginati
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** The request key (Idempotency-Key) placed this order already: a retry of that request. */
+export class OrderAlreadyPlacedError extends Error {
+  override readonly name = 'OrderAlreadyPlacedError';
+  constructor(
+    readonly orderId: string,
+    /** The retry carries another body than the request that placed the order. */
+    readonly otherBody: boolean,
+  ) {
+    super(`The request placed the order ${orderId} already.`);
+  }
+}
+
+/** The request placing an order, by its caller, route and Idempotency-Key, with its body. */
+export interface OrderRequestKey {
+  key: string;
+  body: unknown;
+}
+
+/** How long a request key finds its order (as long as the Idempotency-Key record: decision 0031). */
+export const ORDER_REQUEST_KEY_TTL_SECONDS = 24 * 3600;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+const bodyHash = (r: OrderRequestKey) => sha256(JSON.stringify(r.body ?? null));
 
 /** An order with this externalId exists already. */
 export class DuplicateOrderError extends Error {
@@ -64,11 +89,33 @@ export function toOrder(item: Item): ProductOrder {
   return rest as unknown as ProductOrder;
 }
 
-export async function insertOrder(o: ProductOrder): Promise<ProductOrder> {
+/**
+ * Store a new order. `requestKey` (the caller, route and Idempotency-Key of the request placing it)
+ * is written in the same transaction, once: a retry of a request whose insert was applied but whose
+ * answer was lost fails on it with OrderAlreadyPlacedError naming the first order.
+ */
+export async function insertOrder(o: ProductOrder, requestKey?: OrderRequestKey): Promise<ProductOrder> {
   const items: TransactItem[] = [
     { Put: { TableName: tableName(), Item: orderItem(o), ConditionExpression: 'attribute_not_exists(pk)' } },
     { Put: { TableName: tableName(), Item: historyItem(o) } },
   ];
+  const keyIndex = requestKey === undefined ? -1 : items.length;
+  if (requestKey !== undefined)
+    items.push({
+      Put: {
+        TableName: tableName(),
+        Item: {
+          ...orderKeys.requestKey(sha256(requestKey.key)),
+          type: ORDER_ENTITY.requestKey,
+          orderId: o.id,
+          bodyHash: bodyHash(requestKey),
+          createdAt: o.orderDate,
+          expiresAt: Math.floor(Date.parse(o.orderDate) / 1000) + ORDER_REQUEST_KEY_TTL_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+  const externalIndex = items.length;
   if (o.externalId)
     items.push({
       Put: {
@@ -87,12 +134,34 @@ export async function insertOrder(o: ProductOrder): Promise<ProductOrder> {
   } catch (err) {
     if (!isTransactionConflict(err)) throw err;
     const codes = cancellationCodes(err);
-    if (o.externalId && codes[2] === 'ConditionalCheckFailed')
+    if (keyIndex >= 0 && codes[keyIndex] === 'ConditionalCheckFailed') {
+      const first = await orderByRequestKey(requestKey!);
+      if (first) throw new OrderAlreadyPlacedError(first.orderId, first.bodyHash !== bodyHash(requestKey!));
+    }
+    if (o.externalId && codes[externalIndex] === 'ConditionalCheckFailed')
       throw new DuplicateOrderError(o.externalId, await orderIdByExternalId(o.externalId));
     if (codes[0] === 'ConditionalCheckFailed') throw new ConflictError(`An order with id ${o.id} exists already.`);
     throw new ConflictError('The order could not be stored because of a concurrent change; retry.');
   }
   return o;
+}
+
+/** The order a request key placed, if any (consistent), and the hash of that request's body. */
+async function orderByRequestKey(r: OrderRequestKey): Promise<{ orderId: string; bodyHash?: string } | undefined> {
+  const got = await guard('get order by request key', () =>
+    documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: orderKeys.requestKey(sha256(r.key)), ConsistentRead: true }),
+    ),
+  );
+  return got.Item
+    ? { orderId: got.Item.orderId as string, bodyHash: got.Item.bodyHash as string | undefined }
+    : undefined;
+}
+
+/** The order this request placed already (a retry whose first answer was lost), if any. */
+export async function orderPlacedBy(r: OrderRequestKey): Promise<OrderAlreadyPlacedError | undefined> {
+  const first = await orderByRequestKey(r);
+  return first ? new OrderAlreadyPlacedError(first.orderId, first.bodyHash !== bodyHash(r)) : undefined;
 }
 
 export async function orderIdByExternalId(externalId: string): Promise<string | undefined> {

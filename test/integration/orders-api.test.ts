@@ -12,6 +12,8 @@ import { reconcileOpenOrders } from '../../shared/app/orders/reconciler';
 import type { HistoryEvent } from '../../shared/domain/orders/saga';
 import { stepStarted } from '../../shared/domain/orders/order';
 import { getOrder, updateOrder } from '../../shared/store/orders';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { addDynamoClientConfigurer, documentClient, tableName } from '../../shared/store/client';
 import { createOrganization, createRealm } from '../../shared/store/customers';
 import { givenOrderCatalog, newCustomerOrderBody, type OrderCatalogFixture } from '../support/orders';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -147,6 +149,109 @@ describe('Idempotency-Key on POST /productOrder', () => {
     expect(other.headers['content-type']).toBe('application/problem+json');
     expect(other.body.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
     expect(executions.started.length).toBe(before);
+  });
+
+  describe('the insert applied but its answer lost (a timeout after DynamoDB wrote it)', () => {
+    /** The next order insert whose customer is `name` is written, then its answer is dropped. */
+    const dropInsertAnswer = (name: string) => {
+      let dropped = false;
+      return addDynamoClientConfigurer((c) =>
+        c.middlewareStack.add(
+          (next) => async (args) => {
+            const input = JSON.stringify(args.input);
+            const insert =
+              !dropped &&
+              input.includes('ProductOrderHistory') &&
+              input.includes('attribute_not_exists(pk)') &&
+              input.includes(name);
+            const out = await next(args);
+            if (insert) {
+              dropped = true;
+              throw Object.assign(new Error('the answer was lost after the write'), { name: 'TimeoutError' });
+            }
+            return out;
+          },
+          { step: 'initialize', name: 'dropInsertAnswer' },
+        ),
+      );
+    };
+    const storedOrdersOf = async (name: string) => {
+      const r = await documentClient().send(
+        new ScanCommand({
+          TableName: tableName(),
+          FilterExpression: 'sk = :sk',
+          ExpressionAttributeValues: { ':sk': 'ORDER' },
+        }),
+      );
+      return (r.Items ?? []).filter((i) => JSON.stringify(i).includes(name)).map((i) => String(i.id));
+    };
+
+    it.each([
+      ['an Idempotency-Key', false],
+      ['an Idempotency-Key and an externalId', true],
+    ])('with %s, the retry answers the first order: no second order, one execution', async (_what, external) => {
+      const name = `Lost answer ${randomUUID()}`;
+      const key = randomUUID();
+      const body = { ...newCustomerOrderBody(cat, { name }), ...(external ? { externalId: `ext-${key}` } : {}) };
+      const restore = dropInsertAnswer(name);
+      let first;
+      try {
+        first = await orders({ routeKey: 'POST /productOrder', ...admin, body, headers: { 'Idempotency-Key': key } });
+      } finally {
+        restore();
+      }
+      // The client saw a failure (the store call timed out), though the order was stored.
+      expect(first.status).toBe(503);
+      const stored = await storedOrdersOf(name);
+      expect(stored).toHaveLength(1);
+      const again = await orders({
+        routeKey: 'POST /productOrder',
+        ...admin,
+        body,
+        headers: { 'Idempotency-Key': key },
+      });
+      expect(again.status).toBe(201);
+      expect(again.body.id).toBe(stored[0]);
+      expect(await storedOrdersOf(name)).toEqual(stored);
+      expect(startsOf(stored[0]!)).toHaveLength(1);
+      // And once more: the Idempotency-Key answer now replays it.
+      const third = await orders({
+        routeKey: 'POST /productOrder',
+        ...admin,
+        body,
+        headers: { 'Idempotency-Key': key },
+      });
+      expect(third.body.id).toBe(stored[0]);
+      expect(startsOf(stored[0]!)).toHaveLength(1);
+    });
+
+    it('the same key with another body after a lost answer: 422 naming the header, nothing new', async () => {
+      const name = `Lost answer ${randomUUID()}`;
+      const key = randomUUID();
+      const restore = dropInsertAnswer(name);
+      try {
+        const first = await orders({
+          routeKey: 'POST /productOrder',
+          ...admin,
+          body: newCustomerOrderBody(cat, { name }),
+          headers: { 'Idempotency-Key': key },
+        });
+        expect(first.status).toBe(503);
+      } finally {
+        restore();
+      }
+      const before = executions.started.length;
+      const other = await orders({
+        routeKey: 'POST /productOrder',
+        ...admin,
+        body: newCustomerOrderBody(cat, { name: `${name} (other)` }),
+        headers: { 'Idempotency-Key': key },
+      });
+      expect(other.status).toBe(422);
+      expect(other.body.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
+      expect(await storedOrdersOf(name)).toHaveLength(1);
+      expect(executions.started.length).toBe(before);
+    });
   });
 
   it('a refused order is not kept: fixed and retried with the same key, it is placed', async () => {

@@ -29,7 +29,10 @@ import {
   listOrders as listStoredOrders,
   orderHistory,
   orderIdByExternalId,
+  OrderAlreadyPlacedError,
+  orderPlacedBy,
   putCancelRequest,
+  type OrderRequestKey,
   requireOrder,
   updateOrder,
   type CancelRequest,
@@ -96,10 +99,14 @@ export async function placeOrder(
   caller: Caller,
   now: Date,
   onStored?: (order: ProductOrder) => void,
+  requestKey?: OrderRequestKey,
 ): Promise<ProductOrder> {
   if (body.externalId) {
     const existing = await orderIdByExternalId(body.externalId);
     if (existing) {
+      // The retry of the request that placed it (its first answer was lost): that order, not a 409.
+      const placed = requestKey ? await orderPlacedBy(requestKey) : undefined;
+      if (placed?.orderId === existing) return resumePlaced(placed, onStored);
       // A scoped caller learns that the id is taken, not which order (outside its scope) took it.
       const seen = caller.scope ? await requireVisibleOrder(existing, caller.scope).catch(() => undefined) : true;
       throw new DuplicateOrderError(body.externalId, seen ? existing : undefined);
@@ -153,9 +160,32 @@ export async function placeOrder(
     at,
     userActor(caller),
   );
-  await insertOrder(order);
+  try {
+    await insertOrder(order, requestKey);
+  } catch (err) {
+    if (err instanceof OrderAlreadyPlacedError) return resumePlaced(err, onStored);
+    throw err;
+  }
   onStored?.(order);
   return startExecution(order);
+}
+
+/**
+ * A retry of the request that placed an order (same caller, route and Idempotency-Key) after its
+ * first answer was lost: the first order, its execution started if it was not (by name, so at most
+ * once) — never a second order.
+ */
+async function resumePlaced(
+  placed: OrderAlreadyPlacedError,
+  onStored?: (order: ProductOrder) => void,
+): Promise<ProductOrder> {
+  if (placed.otherBody)
+    throw new ValidationError('The Idempotency-Key was used for another request.', [
+      { field: 'Idempotency-Key', message: `already placed order ${placed.orderId} with another body` },
+    ]);
+  const first = await requireOrder(placed.orderId);
+  onStored?.(first);
+  return first.execution.arn ? first : startExecution(first);
 }
 
 /** Start the order's execution (idempotent by name) and note its ARN. A failure leaves the order acknowledged for the reconciler. */
