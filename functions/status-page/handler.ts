@@ -12,7 +12,7 @@ import {
   type PageInfo,
 } from '../../shared/domain/statuspage/render';
 import { httpApi, json, type HttpRequest, type HttpResult } from '../../shared/http/idempotent-api';
-import { IDEMPOTENCY_KEY_HEADER } from '../../shared/http/idempotency';
+import { IDEMPOTENCY_KEY_HEADER } from '../../shared/http/idempotency-key';
 import { problem } from '../../shared/http/problem';
 import { getIncident } from '../../shared/store/incidents';
 import { getPublicIncident } from '../../shared/store/statuspage';
