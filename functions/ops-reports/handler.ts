@@ -4,9 +4,8 @@
 // ?link=true), and manage the subscribers who receive them by e-mail.
 import { ulid } from 'ulid';
 import { reportOperations } from '../../shared/api/operations/reports';
-import { reportLinks } from '../../shared/app/reports/deliver';
-import { REPORT_LINK_SECONDS, reportFileLink, type ReportFileKind } from '../../shared/app/reports/files';
-import { generateReport } from '../../shared/app/reports/generate';
+import type { ReportFileKind } from '../../shared/app/reports/files';
+import { reportLinks } from '../../shared/app/reports/links';
 import { NotFoundError } from '../../shared/domain/errors';
 import { monthAt } from '../../shared/domain/reports/month';
 import { REPORT_ID_PATTERN } from '../../shared/domain/reports/requests';
@@ -14,6 +13,15 @@ import { httpApi, json, noContent, type HttpResult } from '../../shared/http/ide
 
 import { problem } from '../../shared/http/problem';
 import { getReport, listReports, reportSubscribers, type ReportRecord } from '../../shared/store/reports';
+
+/**
+ * Generating a report (POST /reports) loads what it reads (alerts, incidents, probes, jobs, SLOs,
+ * tickets, revenue), renders HTML and PDF and delivers it (S3, SES, SNS); a file link presigns with
+ * S3. Both are loaded on first use, so that reading records and the subscriber routes load neither
+ * that code nor those SDK clients at cold start (issue 15, decision 0011).
+ */
+const generator = () => import('../../shared/app/reports/generate');
+const files = () => import('../../shared/app/reports/files');
 
 const view = (r: ReportRecord) => ({ ...r, links: reportLinks(r.id) });
 
@@ -26,6 +34,7 @@ async function requireReport(id: string): Promise<ReportRecord> {
 /** 303 See Other to a fresh presigned link (clients that follow redirects get the file), or the link as JSON. */
 async function fileLink(id: string, kind: ReportFileKind, asJson: boolean): Promise<HttpResult> {
   const r = await requireReport(id);
+  const { REPORT_LINK_SECONDS, reportFileLink } = await files();
   const link = await reportFileLink(r, kind, REPORT_LINK_SECONDS, { mustExist: true });
   if (asJson) return json(200, link, { 'cache-control': 'no-store' });
   return {
@@ -42,6 +51,7 @@ export const handler = httpApi(reportOperations, {
       throw problem(422, `${month} has not started yet in ${timeZone}.`, {
         errors: [{ field: 'month', message: 'must not be in the future' }],
       });
+    const { generateReport } = await generator();
     const g = await generateReport({ month, timeZone, now: req.now, trigger: 'demand' });
     return json(201, { ...view(g.record), delivery: g.delivery }, { location: `/reports/${g.record.id}` });
   },

@@ -11,6 +11,7 @@ import { getNotifier } from '../../adapters/notifier';
 import { monthName } from '../../domain/reports/document';
 import { claimDelivery, releaseDelivery, reportSubscribers, type ReportRecord } from '../../store/reports';
 import { REPORT_DELIVERY_LINK_SECONDS, reportFileLink, type ReportFileLink } from './files';
+import { reportLinks } from './links';
 
 export const TOPIC_CHANNEL = 'topic:notifications';
 
@@ -19,11 +20,6 @@ export interface Delivery {
   sent: string[];
   /** Channels that had these figures already. */
   skipped: string[];
-}
-
-export function reportLinks(id: string): { html: string; pdf: string; json: string } {
-  const base = (process.env.PUBLIC_BASE_URL ?? '').replace(/\/+$/, '');
-  return { html: `${base}/reports/${id}/html`, pdf: `${base}/reports/${id}/pdf`, json: `${base}/reports/${id}` };
 }
 
 function summaryText(r: ReportRecord, files: { html: ReportFileLink; pdf: ReportFileLink }): string {

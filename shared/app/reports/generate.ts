@@ -6,24 +6,14 @@ import { computeMonthlyReport } from '../../domain/reports/compute';
 import { reportDocument } from '../../domain/reports/document';
 import { reportHtml } from '../../domain/reports/html';
 import { monthBounds } from '../../domain/reports/month';
-import { REPORTS_BUCKET } from '../../domain/reports/requests';
+import { REPORTS_BUCKET, reportId } from '../../domain/reports/requests';
 import { ConflictError } from '../../domain/errors';
 import { bucketName, putObject } from '../../adapters/s3';
 import { getReport, putReport, ReportRaceError, type ReportRecord } from '../../store/reports';
 import { deliverReport, type Delivery } from './deliver';
 import { loadReportInput } from './load';
 
-export { REPORTS_BUCKET };
-
-/** "2026-03" + "Europe/Berlin" → "2026-03-europe-berlin" (Etc/GMT+5 → etc-gmtplus5: signs stay apart). */
-export function reportId(month: string, timeZone: string): string {
-  const zone = timeZone
-    .toLowerCase()
-    .replace(/\+/g, 'plus')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return `${month}-${zone}`;
-}
+export { REPORTS_BUCKET, reportId };
 
 export const reportFileKeys = (month: string, id: string) => ({
   html: `${month}/${id}/report.html`,

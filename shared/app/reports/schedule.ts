@@ -2,9 +2,11 @@
 // and those of the subscribers) make sure the month that last ended there has its complete report.
 // A zone's month ends at its own midnight, so each zone gets its report within the hour after; a
 // missed or failed hour is caught up by the next; a complete report is never generated twice.
+// Most hours find every report up to date: ./generate (what it loads, computes and renders) is loaded
+// when a report is due, not at the cold start of every hourly run (issue 15, decision 0011).
 import { isTimeZone, previousMonth } from '../../domain/reports/month';
+import { reportId } from '../../domain/reports/requests';
 import { getReport, reportSubscribers } from '../../store/reports';
-import { generateReport, reportId } from './generate';
 
 export function configuredZones(): string[] {
   return (process.env.REPORT_TIME_ZONES ?? 'UTC')
@@ -28,6 +30,7 @@ export async function runReportSchedule(now: Date): Promise<ScheduleResult> {
       out.upToDate.push(existing.id);
       continue;
     }
+    const { generateReport } = await import('./generate');
     const { record } = await generateReport({ month, timeZone: zone, now, trigger: 'schedule' });
     out.generated.push(record.id);
   }

@@ -19,8 +19,18 @@ export const generateReportSchema = z
   .meta({ id: 'ReportRequest' });
 export type GenerateReportRequest = z.infer<typeof generateReportSchema>;
 
-/** Report ids are "<month>-<zone slug>" (shared/app/reports/generate.ts reportId). */
+/** Report ids are "<month>-<zone slug>" (reportId). */
 export const REPORT_ID_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-[a-z0-9-]{1,80}$/;
+
+/** "2026-03" + "Europe/Berlin" → "2026-03-europe-berlin" (Etc/GMT+5 → etc-gmtplus5: signs stay apart). */
+export function reportId(month: string, timeZone: string): string {
+  const zone = timeZone
+    .toLowerCase()
+    .replace(/\+/g, 'plus')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${month}-${zone}`;
+}
 
 export const listReportsQuerySchema = pageQuerySchema.extend({
   month: monthSchema.optional().describe('Only the reports of this month'),
