@@ -2,6 +2,8 @@
 // Step Functions task token (the saga's Task is .waitForTaskToken), linked to the customer; the
 // execution waits until the ticket is resolved (ticket-workflow-callback answers the token).
 // One token → at most one ticket, so a retried call opens nothing twice.
+// The ticket commands (with luxon for business hours) are loaded when a manual step first runs, not
+// at the cold start of every function that wires the drivers (issue 15, decision 0011).
 import type {
   DriverOperation,
   DriverRequest,
@@ -10,7 +12,6 @@ import type {
 } from '../../domain/provisioning/driver';
 import { PermanentDriverError } from '../../domain/provisioning/driver';
 import { linkTicketToCustomer } from '../../store/customers';
-import { openWorkflowTask } from '../tickets/workflow-task';
 
 const VERBS: Record<DriverOperation, string> = {
   provision: 'Enable',
@@ -34,6 +35,7 @@ export class ManualDriver implements ProvisioningDriver {
       );
     const queueId = typeof req.config?.queueId === 'string' ? req.config.queueId : undefined;
     const categoryId = typeof req.config?.categoryId === 'string' ? req.config.categoryId : undefined;
+    const { openWorkflowTask } = await import('../tickets/workflow-task');
     const { ticket } = await openWorkflowTask(
       {
         taskToken: req.taskToken,
