@@ -9,7 +9,6 @@
 import {
   DeleteCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -44,6 +43,7 @@ import {
   transitionAppend,
 } from './incidents';
 import { incidentKeys } from './keys';
+import { getItems } from './query';
 
 const CCF = 'ConditionalCheckFailed';
 
@@ -368,25 +368,103 @@ export async function clearStormPointer(teamId: string): Promise<void> {
 }
 
 /** Register a firing alert as a source in each of its inhibit rules' buckets. */
+/**
+ * Inhibitor buckets (decision 0092): each source alert has an item of its own in its bucket
+ * (`INHIB#<rule>#<key>` / `<alertId>`, marked `counted`) and the bucket's `#SOURCES` item counts
+ * them, moved in the same transaction as the source item, conditional on it (so a redelivered
+ * registration or removal counts nothing twice). A target reads the count (batched with its group
+ * pointer) and queries the bucket only when a source fires.
+ */
 export async function registerInhibitor(keys: InhibitorKey[], alertId: string, at: string): Promise<void> {
   for (const { ruleId, key } of keys)
-    await guard('register inhibitor', () =>
-      documentClient().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { ...incidentKeys.inhibitor(ruleId, key, alertId), type: 'Inhibitor', alertId, at },
-        }),
-      ),
+    await transact(
+      'register inhibitor',
+      [
+        {
+          Put: {
+            TableName: tableName(),
+            Item: { ...incidentKeys.inhibitor(ruleId, key, alertId), type: 'Inhibitor', alertId, at, counted: true },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        bucketCount(ruleId, key, 1),
+      ],
+      firstFailed, // registered already
     );
 }
 
 export async function removeInhibitor(keys: InhibitorKey[], alertId: string): Promise<void> {
-  for (const { ruleId, key } of keys)
-    await guard('remove inhibitor', () =>
-      documentClient().send(
-        new DeleteCommand({ TableName: tableName(), Key: incidentKeys.inhibitor(ruleId, key, alertId) }),
-      ),
+  for (const { ruleId, key } of keys) {
+    const source = incidentKeys.inhibitor(ruleId, key, alertId);
+    const codes = await transact(
+      'remove inhibitor',
+      [
+        {
+          Delete: {
+            TableName: tableName(),
+            Key: source,
+            ConditionExpression: 'counted = :t',
+            ExpressionAttributeValues: { ':t': true },
+          },
+        },
+        bucketCount(ruleId, key, -1),
+      ],
+      firstFailed, // removed already, or an item the count never included (deleted alone)
     );
+    if (codes)
+      await guard('remove inhibitor', () =>
+        documentClient().send(new DeleteCommand({ TableName: tableName(), Key: source })),
+      );
+  }
+}
+
+function bucketCount(ruleId: string, key: string, by: 1 | -1): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: incidentKeys.inhibitorBucket(ruleId, key),
+      UpdateExpression: 'ADD sources :by SET #t = :type',
+      ExpressionAttributeNames: { '#t': 'type' },
+      ExpressionAttributeValues: { ':by': by, ':type': 'InhibitorBucket' },
+    },
+  };
+}
+
+/** The first firing source alert (other than `alertId`) in a bucket with sources counted. */
+async function firstSource(ruleId: string, key: string, alertId: string): Promise<string | undefined> {
+  const r = await guard('find inhibitor', () =>
+    documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: '#t = :type AND alertId <> :self',
+        ExpressionAttributeNames: { '#t': 'type' },
+        ExpressionAttributeValues: {
+          ':pk': incidentKeys.inhibitorBucket(ruleId, key).pk,
+          ':type': 'Inhibitor',
+          ':self': alertId,
+        },
+        ConsistentRead: true,
+        Limit: 5,
+      }),
+    ),
+  );
+  return r.Items?.[0]?.alertId as string | undefined;
+}
+
+/** The first source found in these buckets, given their `#SOURCES` items as read. */
+async function inhibitorIn(
+  targets: InhibitorKey[],
+  buckets: Array<Record<string, unknown>>,
+  alertId: string,
+): Promise<{ alertId: string; ruleId: string } | undefined> {
+  const counted = new Map(buckets.map((b) => [String(b.pk), Number(b.sources ?? 0)]));
+  for (const { ruleId, key } of targets) {
+    if (!((counted.get(incidentKeys.inhibitorBucket(ruleId, key).pk) ?? 0) > 0)) continue;
+    const source = await firstSource(ruleId, key, alertId);
+    if (source) return { alertId: source, ruleId };
+  }
+  return undefined;
 }
 
 /** The first firing source alert (other than `alertId`) in the buckets an alert is a target of. */
@@ -394,21 +472,37 @@ export async function findInhibitor(
   targets: InhibitorKey[],
   alertId: string,
 ): Promise<{ alertId: string; ruleId: string } | undefined> {
-  for (const { ruleId, key } of targets) {
-    const r = await guard('find inhibitor', () =>
-      documentClient().send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': incidentKeys.inhibitor(ruleId, key, '').pk },
-          Limit: 5,
-        }),
-      ),
-    );
-    const source = (r.Items ?? []).find((i) => i.alertId !== alertId);
-    if (source) return { alertId: source.alertId as string, ruleId };
-  }
-  return undefined;
+  if (!targets.length) return undefined;
+  const buckets = await getItems(
+    'find inhibitor',
+    targets.map((t) => incidentKeys.inhibitorBucket(t.ruleId, t.key)),
+  );
+  return inhibitorIn(targets, buckets, alertId);
+}
+
+/**
+ * The group's pointer and the inhibitor buckets' counts in one consistent BatchGetItem (one
+ * request per new alert instead of a GetItem and a Query); a bucket with sources is then queried.
+ */
+export async function groupAndInhibitor(
+  groupHash: string,
+  targets: InhibitorKey[],
+  alertId: string,
+): Promise<{ pointsAt: string | null; inhibitor?: { alertId: string; ruleId: string } }> {
+  const group = incidentKeys.group(groupHash);
+  const items = await getItems('get group and inhibitors', [
+    group,
+    ...targets.map((t) => incidentKeys.inhibitorBucket(t.ruleId, t.key)),
+  ]);
+  const g = items.find((i) => i.pk === group.pk && i.sk === group.sk);
+  return {
+    pointsAt: (g?.incidentId as string | undefined) ?? null,
+    inhibitor: await inhibitorIn(
+      targets,
+      items.filter((i) => i !== g),
+      alertId,
+    ),
+  };
 }
 
 /** The first of `serviceIds` (nearest first) with an open incident, and its oldest one. */

@@ -77,6 +77,9 @@ export const incidentKeys = {
   stormMinute: (teamId: string, minute: string) => ({ pk: `STORM#${teamId}#${minute}`, sk: 'COUNT' }),
   stormIncident: (teamId: string) => ({ pk: `STORMINC#${teamId}`, sk: 'OPEN' }),
   inhibitor: (ruleId: string, key: string, alertId: string) => ({ pk: `INHIB#${ruleId}#${key}`, sk: alertId }),
+  /** The bucket's count of its source items (decision 0092): a target reads this one item. */
+  inhibitorBucket: (ruleId: string, key: string) => incidentKeys.inhibitorCount(`INHIB#${ruleId}#${key}`),
+  inhibitorCount: (bucket: string) => ({ pk: bucket, sk: '#SOURCES' }),
   /** Sort-key prefixes of what hangs off an incident. */
   timelinePrefix: () => 'TL#',
   linkPrefix: () => 'ALERT#',

@@ -1,9 +1,9 @@
 // Data migrations that a release needs run once over data stored before it. The local runtime
 // applies the pending ones when it starts, so a data dir written by an older release comes up
 // whole; in AWS each is a command run right after its release (decision 0090).
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, isConditionalCheckFailed, tableName } from './client';
-import { keys } from './keys';
+import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
+import { incidentKeys, keys } from './keys';
 
 const HOT_INDEX_TYPES = ['Alert', 'Incident'];
 
@@ -58,9 +58,69 @@ export async function backfillHotIndexes(): Promise<{ moved: number; skipped: nu
   return { moved, skipped };
 }
 
+/**
+ * Decision 0092: each inhibitor bucket counts its source items in a `#SOURCES` item, which a target
+ * reads instead of querying the bucket. Sources registered before that are counted nowhere: this
+ * counts each one, marking it `counted` in the same transaction, conditional on it still existing
+ * uncounted (so it is safe beside live registrations and removals, and idempotent).
+ */
+export async function countInhibitorSources(): Promise<{ moved: number; skipped: number }> {
+  let moved = 0;
+  let skipped = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(
+      new ScanCommand({
+        TableName: tableName(),
+        FilterExpression: '#t = :inhibitor AND attribute_not_exists(counted)',
+        ProjectionExpression: 'pk, sk',
+        ExpressionAttributeNames: { '#t': 'type' },
+        ExpressionAttributeValues: { ':inhibitor': 'Inhibitor' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      try {
+        await documentClient().send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName(),
+                  Key: { pk: item.pk, sk: item.sk },
+                  UpdateExpression: 'SET counted = :t',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(counted)',
+                  ExpressionAttributeValues: { ':t': true },
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName(),
+                  Key: incidentKeys.inhibitorCount(String(item.pk)),
+                  UpdateExpression: 'ADD sources :one SET #t = :type',
+                  ExpressionAttributeNames: { '#t': 'type' },
+                  ExpressionAttributeValues: { ':one': 1, ':type': 'InhibitorBucket' },
+                },
+              },
+            ],
+          }),
+        );
+        moved++;
+      } catch (err) {
+        // Removed (or counted) meanwhile: nothing to count.
+        if (!isTransactionConflict(err)) throw err;
+        skipped++;
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return { moved, skipped };
+}
+
 /** The migrations in the order they were released; an id is never reused. */
 const MIGRATIONS: Array<{ id: string; run: () => Promise<{ moved: number; skipped: number }> }> = [
   { id: '0090-hot-indexes', run: backfillHotIndexes },
+  { id: '0092-inhibitor-counts', run: countInhibitorSources },
 ];
 
 export interface AppliedMigration {

@@ -77,7 +77,7 @@ describe('pending migrations', () => {
     await documentClient().send(new DeleteCommand({ TableName: tableName(), Key: keys.migration('0090-hot-indexes') }));
     await asBefore0090(keys.liveAlert(id, 'older-still'));
 
-    const first = await applyPendingMigrations(at);
+    const first = (await applyPendingMigrations(at)).filter((m) => m.id === '0090-hot-indexes');
     expect(first).toEqual([expect.objectContaining({ id: '0090-hot-indexes' })]);
     expect(first[0]!.moved).toBeGreaterThanOrEqual(1);
     const moved = (

@@ -4,6 +4,14 @@
 import { onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
 import { getDisposition } from '../../shared/store/dispositions';
 import { StoreUnavailableError } from '../../shared/store/errors';
+import { inhibitorKeys } from '../../shared/domain/incidents/decide';
+import { matchLabels } from '../../shared/domain/incidents/labels';
+import { registerInhibitor, removeInhibitor } from '../../shared/store/incident-plans';
+import { getRules } from '../../shared/store/rules';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, tableName } from '../../shared/store/client';
+import { incidentKeys } from '../../shared/store/keys';
+import { countInhibitorSources } from '../../shared/store/migrations';
 import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
 import { invalidateQuietRules, maintenanceWindows, silences } from '../../shared/store/silences';
 import { at, givenServicePair, givenServices, resolvedOf, setRules, snap, sweepAt } from '../support/incidents';
@@ -202,6 +210,65 @@ describe('quiet rules', () => {
     const target = snap({ labels: { alertname: unique('Disk'), host }, service: 'infra' });
     const r = await onAlertOpened(target, at(T, 1));
     expect(r).toMatchObject({ kind: 'inhibited', reason: expect.stringContaining('host-down') });
+  });
+
+  it('counts each source once: inhibits while any source fires, not after the last resolves', async () => {
+    const host = unique('host');
+    const source = (instance: string) => snap({ labels: { alertname: 'HostDown', host, instance }, service: 'infra' });
+    const target = () => snap({ labels: { alertname: unique('Disk'), host }, service: 'infra' });
+    const [a, b] = [source('a'), source('b')];
+    await onAlertOpened(a, new Date(T));
+    await onAlertOpened(b, at(T, 1));
+    // A registration or a removal delivered twice counts once.
+    const { rules } = await getRules({ fresh: true });
+    const bucket = (s: typeof a) => inhibitorKeys(rules, matchLabels(s)).sources;
+    await registerInhibitor(bucket(a), a.id, T);
+
+    await onAlertResolved(resolvedOf(a, at(T, 2).toISOString()), at(T, 2));
+    expect(await onAlertOpened(target(), at(T, 3))).toMatchObject({
+      kind: 'inhibited',
+      reason: expect.stringContaining(b.id),
+    });
+    await onAlertResolved(resolvedOf(b, at(T, 4).toISOString()), at(T, 4));
+    await removeInhibitor(bucket(b), b.id);
+    expect(await onAlertOpened(target(), at(T, 5))).toMatchObject({ kind: 'incident' });
+
+    const c = source('c');
+    await onAlertOpened(c, at(T, 6));
+    expect(await onAlertOpened(target(), at(T, 7))).toMatchObject({
+      kind: 'inhibited',
+      reason: expect.stringContaining(c.id),
+    });
+  });
+
+  it('counts a source registered before the counts once migration 0092 ran, and once only', async () => {
+    const host = unique('host');
+    const old = snap({ labels: { alertname: 'HostDown', host }, service: 'infra' });
+    const target = () => snap({ labels: { alertname: unique('Disk'), host }, service: 'infra' });
+    const { rules } = await getRules({ fresh: true });
+    const sources = inhibitorKeys(rules, matchLabels(old)).sources;
+    // As registered before decision 0092: the source item alone, in no count.
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...incidentKeys.inhibitor(sources[0]!.ruleId, sources[0]!.key, old.id),
+          type: 'Inhibitor',
+          alertId: old.id,
+          at: T,
+        },
+      }),
+    );
+    expect(await onAlertOpened(target(), at(T, 1))).toMatchObject({ kind: 'incident' });
+
+    await countInhibitorSources();
+    await countInhibitorSources();
+    expect(await onAlertOpened(target(), at(T, 2))).toMatchObject({
+      kind: 'inhibited',
+      reason: expect.stringContaining(old.id),
+    });
+    await removeInhibitor(sources, old.id);
+    expect(await onAlertOpened(target(), at(T, 3))).toMatchObject({ kind: 'incident' });
   });
 
   it('inhibits at announce time when the source arrives after the target (target first)', async () => {

@@ -49,6 +49,7 @@ import {
   commitQuiet,
   commitStormOpen,
   findInhibitor,
+  groupAndInhibitor,
   groupPointer,
   incidentLinks,
   markLinkMoved,
@@ -141,15 +142,20 @@ async function placeOnce(f: PlacementFacts): Promise<Outcome> {
     switch (plan.kind) {
       case 'load-related':
         if (plan.register.length && (await placedBefore())) return DUPLICATE;
-        // Inhibition (Alertmanager semantics): register as a source, then check as a target.
+        // Inhibition (Alertmanager semantics): register as a source, then check as a target. The
+        // group pointer, needed next, is read in the same request as the buckets (decision 0092).
         await registerInhibitor(plan.register, f.alert.id, f.at);
-        s = {
-          ...s,
-          related: {
-            inhibitor: await findInhibitor(plan.lookup, f.alert.id),
-            upstream: await openUpstreamIncident(plan.upstreamServices),
-          },
-        };
+        {
+          const [seen, upstream] = await Promise.all([
+            groupAndInhibitor(f.decision.groupHash, plan.lookup, f.alert.id),
+            openUpstreamIncident(plan.upstreamServices),
+          ]);
+          s = {
+            ...s,
+            related: { inhibitor: seen.inhibitor, upstream },
+            group: { pointsAt: seen.pointsAt, unread: true },
+          };
+        }
         break;
       case 'load-group':
         // The pointer alone: a join is tried without reading the incident (decision 0091).
