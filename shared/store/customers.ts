@@ -182,8 +182,16 @@ const put = (
 
 export type NewCustomer = Omit<Customer, 'version' | 'createdAt' | 'updatedAt' | 'status' | 'finalBill'>;
 
+const newCustomerRecord = (c: NewCustomer, ctx: OperationContext): Customer => ({
+  ...c,
+  status: 'active',
+  version: 1,
+  createdAt: ctx.now,
+  updatedAt: ctx.now,
+});
+
 export async function createCustomer(c: NewCustomer, ctx: OperationContext): Promise<Customer> {
-  const customer: Customer = { ...c, status: 'active', version: 1, createdAt: ctx.now, updatedAt: ctx.now };
+  const customer = newCustomerRecord(c, ctx);
   return commitOnce(
     ctx,
     'createCustomer',
@@ -344,6 +352,44 @@ export async function addSubscription(
             i === 1 ? `Subscription ${s.id} already exists.` : `Service ${services[i - 2]!.id} already exists.`,
           ),
   );
+}
+
+/**
+ * A new customer account and its first subscriptions (with their services) in one transaction, with
+ * the record of each operation, as createCustomer and addSubscription one after the other would
+ * leave them (each operation key then answers its replay the same). Nothing is written and false is
+ * answered when the transaction is refused (any of it exists already: a retry, a replay; or a
+ * concurrent writer): the caller then runs them one by one.
+ */
+export async function createCustomerWithSubscriptions(
+  c: NewCustomer,
+  ctx: OperationContext,
+  subscriptions: Array<{ value: SubscriptionWithServices; ctx: OperationContext }>,
+): Promise<boolean> {
+  const customer = newCustomerRecord(c, ctx);
+  const items: TransactItem[] = [
+    put({ ...k.customer(c.id), ...k.customerList(c.realmId, c.organizationId, c.id) }, E.customer, customer),
+    operationItem(ctx, 'createCustomer', customer),
+  ];
+  for (const { value, ctx: subCtx } of subscriptions) {
+    if (value.subscription.customerId !== c.id) throw new Error('createCustomerWithSubscriptions: another customer');
+    items.push(
+      put(k.subscription(c.id, value.subscription.id), E.subscription, value.subscription),
+      ...value.services.map((svc) => put(serviceKeys(svc), E.service, svc)),
+      operationItem(subCtx, 'addSubscription', value),
+    );
+  }
+  if (items.length > 100) return false;
+  try {
+    await guard('createCustomerWithSubscriptions', () =>
+      documentClient().send(new TransactWriteCommand({ TransactItems: items })),
+    );
+    return true;
+  } catch (err) {
+    // Something exists already, or a concurrent writer: one by one, each operation decides.
+    if (isTransactionConflict(err)) return false;
+    throw err;
+  }
 }
 
 /** Add one service to an existing subscription (e.g. a feature enabled later). */

@@ -3,7 +3,7 @@
 // item's stream record is the outbox of the order's ProductOrderStateChangeEvent. The externalId
 // marker is written with the order, so two orders never share one.
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { orderSnapshot, type OrderHistoryEntry, type ProductOrder } from '../domain/orders/order';
 import {
@@ -212,6 +212,35 @@ export async function saveOrder(prev: ProductOrder, next: ProductOrder): Promise
     throw err;
   }
   return next;
+}
+
+/**
+ * A saga passes its point of no return in the usual case with one conditional write and no read:
+ * while the order is in progress, not being cancelled and not past that point yet, it is marked
+ * (as `passPointOfNoReturn` would: pointOfNoReturnAt, a new revision and updatedAt). Answers the
+ * order as written, or undefined when it is in any other case: the caller reads it and decides.
+ */
+export async function passPointOfNoReturnWhileInProgress(id: string, now: string): Promise<ProductOrder | undefined> {
+  try {
+    const r = await guard('pass point of no return', () =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: orderKeys.order(id),
+          UpdateExpression: 'SET pointOfNoReturnAt = :now, updatedAt = :now, revision = revision + :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND #state = :inProgress AND attribute_not_exists(cancellation) AND attribute_not_exists(pointOfNoReturnAt)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':now': now, ':one': 1, ':inProgress': 'inProgress' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return toOrder(r.Attributes!);
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return undefined;
+    throw err;
+  }
 }
 
 export class StaleOrderError extends ConflictError {

@@ -5,7 +5,6 @@
 // replayed or redriven step never does its work twice, and every undo is a no-op when there is
 // nothing to undo. provisioning.ts wires the real ones; tests set their own with setOrderPorts().
 import type { Payments } from '../../adapters/payments';
-import type { KnownCustomer } from '../provisioning/customers';
 import type { CustomerInfo, OfferingInfo, SagaInput, SagaService } from '../../domain/orders/plan';
 
 export interface OrderCatalog {
@@ -25,20 +24,23 @@ export type DriverOp = 'provision' | 'modify' | 'suspend' | 'resume' | 'deprovis
 export interface Provisioning {
   /** The customer account (no subscriptions yet). */
   createCustomer(key: string, customer: SagaInput['customer'], paymentMethod: 'cash' | 'card'): Promise<void>;
+  /**
+   * A new customer (its realm known, as checked when the order was accepted) and its first
+   * subscriptions, as createCustomer then addSubscription for each would do, in one write when
+   * possible (else one by one, each idempotent by its key).
+   */
+  createCustomerWithSubscriptions(
+    key: string,
+    customer: SagaInput['customer'] & { realmId: string; organizationId: string },
+    paymentMethod: 'cash' | 'card',
+    subscriptions: Array<{ key: string; s: SubscriptionRef & { offeringId: string; orderId: string } }>,
+  ): Promise<void>;
   /** Undo of createCustomer: the account and everything under it, gone (no-op when absent). */
   removeCustomer(key: string, customerId: string): Promise<void>;
   /** Terminate: the account closed, flagged for its final bill. */
   closeCustomer(key: string, customerId: string, finalBill: boolean): Promise<void>;
-  /**
-   * A subscription to an offering, with one inactive service per feature. `known`: the customer and
-   * every subscription it has, when the caller knows them (a new customer's saga), so they are not
-   * read again. Answers the offering's role.
-   */
-  addSubscription(
-    key: string,
-    s: SubscriptionRef & { offeringId: string; orderId: string },
-    known?: KnownCustomer,
-  ): Promise<{ offeringType: 'plan' | 'addOn' }>;
+  /** A subscription to an offering, with one inactive service per feature. */
+  addSubscription(key: string, s: SubscriptionRef & { offeringId: string; orderId: string }): Promise<void>;
   /** Undo of addSubscription, or a removed add-on's record (no-op when absent). */
   removeSubscription(key: string, s: SubscriptionRef): Promise<void>;
   /** A plan change: the subscription now sells this offering. */

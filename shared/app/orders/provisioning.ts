@@ -15,6 +15,8 @@ import {
   chargingPlanFrom,
   closeCustomerAccount,
   createCustomerAccount,
+  createCustomerWithSubscriptions,
+  type KnownCustomer,
   removeCustomerAccount,
   removeCustomerSubscription,
   setServiceState,
@@ -139,19 +141,40 @@ export const driverProvisioning: Provisioning = {
       c.realmId ? { realmId: c.realmId } : undefined,
     );
   },
+  async createCustomerWithSubscriptions(key, c, paymentMethod, subscriptions) {
+    const input = {
+      id: c.id,
+      organizationId: c.organizationId,
+      siteId: c.siteId,
+      name: c.name ?? c.id,
+      contact: c.email ? { email: c.email } : undefined,
+      paymentMethod,
+    };
+    const subs = subscriptions.map(({ key: k, s }) => ({
+      req: { customerId: s.customerId, subscriptionId: s.subscriptionId, offeringId: s.offeringId, orderId: s.orderId },
+      ctx: ctx(k),
+    }));
+    if (await createCustomerWithSubscriptions(input, ctx(key), { realmId: c.realmId }, subs)) return;
+    // One by one (a retry or a replay of the step, or a check that failed): each answers as on its own.
+    await this.createCustomer(key, c, paymentMethod);
+    const known: KnownCustomer = {
+      customer: { id: c.id, realmId: c.realmId, organizationId: c.organizationId },
+      subscriptions: [],
+    };
+    for (const { req, ctx: subCtx } of subs)
+      known.subscriptions.push((await addSubscription(req, subCtx, known)).subscription);
+  },
   async removeCustomer(key, customerId) {
     await removeCustomerAccount(customerId, ctx(key));
   },
   async closeCustomer(key, customerId, finalBill) {
     await closeCustomerAccount(customerId, finalBill, ctx(key));
   },
-  async addSubscription(key, s, known) {
-    const added = await addSubscription(
+  async addSubscription(key, s) {
+    await addSubscription(
       { customerId: s.customerId, subscriptionId: s.subscriptionId, offeringId: s.offeringId, orderId: s.orderId },
       ctx(key),
-      known,
     );
-    return { offeringType: added.subscription.offeringType };
   },
   async removeSubscription(key, s) {
     await removeCustomerSubscription(s.customerId, s.subscriptionId, ctx(key));

@@ -24,13 +24,25 @@ import {
 import type { SagaInput, SagaItem, SagaService, ServiceOp } from '../../domain/orders/plan';
 import { OrderCancelledError, PermanentStepError, failureFrom } from '../../domain/orders/saga';
 import { logger } from '../../observability/logger';
-import { requireOrder, updateOrder } from '../../store/orders';
+import { passPointOfNoReturnWhileInProgress, requireOrder, updateOrder } from '../../store/orders';
 import { orderPorts } from './ports';
 
 type CatchError = { Error?: string; Cause?: string };
 
+/**
+ * What the order was when the saga passed its point of no return (the commit or finalBill step's
+ * result, ResultPath $.committed): what the notification needs, so it does not read the order again.
+ */
+export interface CommittedOrder {
+  id: string;
+  revision: number;
+  state: ProductOrder['state'];
+  externalId?: string;
+}
+
 /** The input of a top-level state: the saga input plus what earlier states added. */
 export type SagaState = SagaInput & {
+  committed?: CommittedOrder;
   error?: CatchError;
   serviceResults?: Array<{ key: string; ok: boolean; error?: string }>;
   itemResults?: ItemOutcome[];
@@ -207,7 +219,14 @@ async function openManualUndo(event: StepEvent): Promise<{ ticketId?: string }> 
   return { ticketId: r.ticketId };
 }
 
-async function notify(input: SagaState, order: ProductOrder): Promise<void> {
+const committedOf = (o: ProductOrder): CommittedOrder => ({
+  id: o.id,
+  revision: o.revision,
+  state: o.state,
+  externalId: o.externalId,
+});
+
+async function notify(input: SagaState, order: CommittedOrder): Promise<void> {
   const what: Record<SagaInput['kind'], string> = {
     newCustomer: 'Welcome: your subscription is active',
     addService: 'Your new services are active',
@@ -235,14 +254,14 @@ async function end(
   input: SagaState,
   outcome: Parameters<typeof finish>[1],
   guard?: (o: ProductOrder) => void,
-): Promise<{ state: string }> {
+): Promise<ProductOrder> {
   const { order } = await updateOrder(input.orderId, (o) => {
     if (['completed', 'partial', 'cancelled'].includes(o.state) || (o.state === 'failed' && !o.failure?.redrivable))
       return undefined;
     guard?.(o);
     return finish(o, outcome, now(), actorOf(input));
   });
-  return { state: order.state };
+  return order;
 }
 
 /** Other manual steps of the order stop waiting (a sibling failed): the Map can then finish. */
@@ -268,7 +287,6 @@ export async function runStep(event: StepEvent): Promise<unknown> {
         return {};
       case 'createCustomer': {
         await begin(input, step);
-        await provisioning.createCustomer(k(), customer, input.payment?.method ?? 'card');
         const subscriptions = [
           ...new Map([...input.network, ...input.services].map((s) => [s.subscriptionId, s])).values(),
         ];
@@ -278,28 +296,29 @@ export async function runStep(event: StepEvent): Promise<unknown> {
             Number(b.subscriptionId === input.plan?.subscriptionId) -
             Number(a.subscriptionId === input.plan?.subscriptionId),
         );
-        // A new customer's account and subscriptions are the ones this step creates: what an add-on
-        // is checked against is known, not read again (the commit still checks the account).
-        const known =
-          !customer.existing && customer.realmId && customer.organizationId
-            ? {
-                customer: { id: customer.id, realmId: customer.realmId, organizationId: customer.organizationId },
-                subscriptions: [] as Array<{ offeringId: string; offeringType: 'plan' | 'addOn' }>,
-              }
-            : undefined;
-        for (const s of subscriptions) {
-          const added = await provisioning.addSubscription(
-            k(s.subscriptionId),
-            {
-              customerId: customer.id,
-              subscriptionId: s.subscriptionId,
-              offeringId: s.offeringId,
-              orderId: input.orderId,
-            },
-            known,
+        const subs = subscriptions.map((s) => ({
+          key: k(s.subscriptionId),
+          s: {
+            customerId: customer.id,
+            subscriptionId: s.subscriptionId,
+            offeringId: s.offeringId,
+            orderId: input.orderId,
+          },
+        }));
+        const { realmId, organizationId } = customer;
+        // A new customer (its organization's realm checked when the order was accepted): the account
+        // and its subscriptions in one write, what an add-on is checked against known, nothing read.
+        if (!customer.existing && realmId && organizationId) {
+          await provisioning.createCustomerWithSubscriptions(
+            k(),
+            { ...customer, realmId, organizationId },
+            input.payment?.method ?? 'card',
+            subs,
           );
-          known?.subscriptions.push({ offeringId: s.offeringId, offeringType: added.offeringType });
+          return {};
         }
+        await provisioning.createCustomer(k(), customer, input.payment?.method ?? 'card');
+        for (const { key: subKey, s } of subs) await provisioning.addSubscription(subKey, s);
         return {};
       }
       case 'creditCheck': {
@@ -369,8 +388,12 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       }
       case 'commit':
       case 'finalBill': {
+        // The usual case (in progress, not being cancelled, not past it yet) in one conditional
+        // write; any other case reads the order and decides as begin() does.
+        const passed = await passPointOfNoReturnWhileInProgress(input.orderId, now());
+        if (passed) return committedOf(passed);
         const order = await begin(input, step);
-        await updateOrder(
+        const { order: saved } = await updateOrder(
           input.orderId,
           (o) => {
             if (stepGate(o) === 'cancelled')
@@ -380,10 +403,12 @@ export async function runStep(event: StepEvent): Promise<unknown> {
           undefined,
           order,
         );
-        return {};
+        return committedOf(saved);
       }
       case 'notify':
-        await notify(input, await requireOrder(input.orderId));
+        // Past the point of no return nothing changes the order before the saga completes it: the
+        // commit step's result says what it is (an execution from before it carried one reads it).
+        await notify(input, input.committed ?? committedOf(await requireOrder(input.orderId)));
         return {};
       case 'complete': {
         // Checked in the same conditional write that ends the order, so no cancellation slips past it.
@@ -394,14 +419,15 @@ export async function runStep(event: StepEvent): Promise<unknown> {
               `${step}: the order ${o.id} was cancelled while item(s) ${applied.join(', ')} were applied; they are rolled back`,
             );
         });
+        // The order as the step just wrote (or found) it.
         if (input.kind !== 'newCustomer' && input.kind !== 'terminate')
-          await notify(input, await requireOrder(input.orderId)).catch((err: unknown) =>
+          await notify(input, committedOf(r)).catch((err: unknown) =>
             logger.warn('order notification failed', { orderId: input.orderId, error: err as Error }),
           );
-        return r;
+        return { state: r.state };
       }
       case 'finish':
-        return end(input, { error: input.error ? failureFrom(input.error) : undefined });
+        return { state: (await end(input, { error: input.error ? failureFrom(input.error) : undefined })).state };
       case 'applyItem':
         await begin(input, step);
         await applyItem(input);

@@ -19,6 +19,7 @@ import {
   closeCustomer,
   commitServiceChange,
   createCustomer,
+  createCustomerWithSubscriptions as storeCreateCustomerWithSubscriptions,
   customerPartition,
   getOrganization,
   getService,
@@ -87,6 +88,39 @@ export function createCustomerAccount(
   });
 }
 
+/**
+ * A new customer account and its first subscriptions in one transaction (createCustomerAccount,
+ * then addSubscription for each, in one write). Answers false, having written nothing, when that is
+ * not possible (any of it exists already, a check fails, a concurrent write): the caller then runs
+ * them one by one, which answers replays and reports errors as each does on its own.
+ */
+export async function createCustomerWithSubscriptions(
+  input: CustomerInput,
+  ctx: OperationContext,
+  known: { realmId: string },
+  subscriptions: Array<{ req: AddSubscriptionRequest; ctx: OperationContext }>,
+): Promise<boolean> {
+  let built: Array<{ value: SubscriptionWithServices; ctx: OperationContext }>;
+  try {
+    if (input.siteId) {
+      const site = await getSite(input.siteId);
+      if (!site || site.organizationId !== input.organizationId) return false;
+    }
+    const customer = { id: input.id, realmId: known.realmId, organizationId: input.organizationId };
+    const sofar: KnownCustomer = { customer, subscriptions: [] };
+    built = [];
+    for (const s of subscriptions) {
+      if (s.req.customerId !== input.id) return false;
+      const value = await buildSubscription(s.req, s.ctx, sofar);
+      sofar.subscriptions.push(value.subscription);
+      built.push({ value, ctx: s.ctx });
+    }
+  } catch {
+    return false;
+  }
+  return storeCreateCustomerWithSubscriptions({ ...input, realmId: known.realmId }, ctx, built);
+}
+
 export interface OrderableOffering {
   offering: ProductOffering;
   specification: ProductSpecification;
@@ -144,6 +178,15 @@ async function newSubscription(
   ctx: OperationContext,
   known?: KnownCustomer,
 ): Promise<SubscriptionWithServices> {
+  return storeAddSubscription(await buildSubscription(req, ctx, known), ctx);
+}
+
+/** The subscription and its services as addSubscription stores them (validated; not written). */
+async function buildSubscription(
+  req: AddSubscriptionRequest,
+  ctx: OperationContext,
+  known?: KnownCustomer,
+): Promise<SubscriptionWithServices> {
   const { offering, specification } = await requireOrderableOffering(req.offeringId);
   const { customer, subscriptions } = known ?? (await customerPartition(req.customerId));
   if (!customer) throw new NotFoundError(`No customer with id ${req.customerId}.`);
@@ -185,7 +228,7 @@ async function newSubscription(
     state: 'inactive',
     stateSince: ctx.now,
   }));
-  return storeAddSubscription({ subscription, services }, ctx);
+  return { subscription, services };
 }
 
 /**
