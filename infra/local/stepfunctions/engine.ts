@@ -174,6 +174,14 @@ export function parseToken(token: string): { m: string; n: string; a: string } |
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 export class ExecutionRun {
   private readonly controller = new AbortController();
   private reason?: StopReason;
@@ -274,12 +282,20 @@ export class ExecutionRun {
     scope.lastId = id;
   }
 
+  /**
+   * The execution's input as the context object shows it ($$.Execution.Input): parsed once per run,
+   * not once per state (three times per Task before), and frozen, since every state shares it (a
+   * path that takes from it copies, as from any state input).
+   */
+  private executionInput?: Json;
+
   private context(scope: Scope, stateName: string, retryCount: number, extra: Record<string, unknown> = {}): Json {
     const rec = this.rec;
+    this.executionInput ??= deepFreeze(JSON.parse(rec.input) as Json);
     return {
       Execution: {
         Id: rec.executionArn,
-        Input: JSON.parse(rec.input) as Json,
+        Input: this.executionInput,
         Name: rec.name,
         RoleArn: this.deps.roleArn,
         StartTime: new Date(rec.startDate).toISOString(),
