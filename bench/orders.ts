@@ -14,7 +14,8 @@
 // while waiting; POLL_INTERVAL_MS (2000) between two reads of one order; BENCH_DETAIL=1 prints the
 // DynamoDB requests per order by function and operation on stderr; PARTS (clean,faults) which parts
 // to run (`PARTS=faults ORDERS=1000` is the orphan count alone); FAULTS=0 is PARTS=clean (for a
-// profile: `NODE_OPTIONS=--cpu-prof FAULTS=0 npx tsx bench/orders.ts`).
+// profile: `FAULTS=0 node_modules/.bin/node --cpu-prof --import tsx bench/orders.ts`; Node refuses
+// --cpu-prof in NODE_OPTIONS).
 // Run: `npm run bench:orders` (the same as `POWERTOOLS_LOG_LEVEL=ERROR npx tsx bench/orders.ts`).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
