@@ -3,6 +3,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../domain/errors';
 import { DEFAULT_RULESET, rulesetSchema, type Ruleset } from '../domain/incidents/rules';
 import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
+import { cached } from './cached';
 import { ruleKeys } from './keys';
 import { queryPage } from './query';
 
@@ -17,14 +18,11 @@ export interface StoredRuleset {
 const CURRENT = ruleKeys.current();
 const versionKey = ruleKeys.version;
 
-let cache: { at: number; value: StoredRuleset } | undefined;
-
-export async function getRules(opts: { fresh?: boolean } = {}): Promise<StoredRuleset> {
-  if (!opts.fresh && cache && Date.now() - cache.at < 5000) return cache.value;
+const current = cached(5000, async (): Promise<StoredRuleset> => {
   const r = await guard('get rules', () =>
     documentClient().send(new GetCommand({ TableName: tableName(), Key: CURRENT, ConsistentRead: true })),
   );
-  const value: StoredRuleset = r.Item
+  return r.Item
     ? {
         version: r.Item.version,
         rules: rulesetSchema.parse(r.Item.rules),
@@ -33,8 +31,11 @@ export async function getRules(opts: { fresh?: boolean } = {}): Promise<StoredRu
         comment: r.Item.comment,
       }
     : { version: 0, rules: DEFAULT_RULESET };
-  cache = { at: Date.now(), value };
-  return value;
+});
+
+/** The rules in force, cached for 5 s per process (loaded once for concurrent callers). */
+export async function getRules(opts: { fresh?: boolean } = {}): Promise<StoredRuleset> {
+  return current.get(Date.now(), opts);
 }
 
 export async function putRules(
@@ -71,7 +72,7 @@ export async function putRules(
       );
     throw err;
   }
-  cache = undefined;
+  current.invalidate();
   return { version, rules, updatedAt: now, updatedBy: by, comment };
 }
 
@@ -93,5 +94,5 @@ export async function ruleHistory(limit: number): Promise<StoredRuleset[]> {
 }
 
 export function invalidateRulesCache(): void {
-  cache = undefined;
+  current.invalidate();
 }

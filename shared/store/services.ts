@@ -1,5 +1,6 @@
 // Teams and services (generic entity storage), plus a short-lived cached view for the engine.
 import type { Service, Team } from '../domain/services';
+import { cached } from './cached';
 import { entityStore } from './entities';
 
 export const teams = entityStore<Team>('Team', 'team');
@@ -13,16 +14,13 @@ export function listServices(): Promise<Service[]> {
   return services.all();
 }
 
-let cache: { at: number; byId: Map<string, Service> } | undefined;
-const TTL_MS = 5000;
+const byId = cached(5000, async () => new Map((await services.all()).map((s) => [s.id, s])));
 
-/** All services by id, cached for a few seconds per process (the engine reads it per alert). */
+/** All services by id, cached for a few seconds per process (the engine reads it per alert), read once for concurrent callers. */
 export async function serviceMap(nowMs = Date.now()): Promise<Map<string, Service>> {
-  if (!cache || nowMs - cache.at > TTL_MS)
-    cache = { at: nowMs, byId: new Map((await services.all()).map((s) => [s.id, s])) };
-  return cache.byId;
+  return byId.get(nowMs);
 }
 
 export function invalidateServiceCache(): void {
-  cache = undefined;
+  byId.invalidate();
 }
