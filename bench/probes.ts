@@ -9,8 +9,11 @@
 //  2. 10,000 registered jobs that all went quiet at once, and one lateness sweep of their durable
 //     timers with the timer sweeper's production settings (and, for scale, a wider one).
 // Prints one JSON line of figures, with `uptime` before and after (the machine is shared).
+// Also prints the round's DynamoDB requests per probe by operation (counted on the client; they do
+// not depend on the machine's load the way wall time does) and when the round's last check
+// started (the round ends about one timeout after it: what claiming costs before the checks).
 // Knobs: PROBES (1,000), PROBE_TIMEOUT_S (10), PROBES_IN_FLIGHT (the worker's bound on checks,
-// 100), PROBE_STORE_CALLS_IN_FLIGHT (its bound on claims and records, 32),
+// 250), PROBE_STORE_CALLS_IN_FLIGHT (its bound on claims and records, 32),
 // JOBS (10,000; 0 skips part 2).
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +32,8 @@ import {
   type BatchResult,
 } from '../functions/probe-worker/round';
 import { sweepOnce, SWEEP_SHARD_CONCURRENCY } from '../functions/timer-sweeper/sweep';
-import { documentClient } from '../shared/store/client';
+import { runCheck } from '../shared/adapters/probe-checks';
+import { addDynamoClientConfigurer, documentClient } from '../shared/store/client';
 import { createProbe } from '../shared/store/probes';
 import { checkJobOnTimer } from '../shared/app/probes/timers';
 import { createJob, JOB_TIMER_KIND, newPingKey, recordPing } from '../shared/store/probe-jobs';
@@ -183,6 +187,25 @@ async function main(): Promise<void> {
     });
 
     // The round: the scheduler's fan-out, then its batches as the local runtime runs them.
+    const requests = new Map<string, number>();
+    let counting = true;
+    addDynamoClientConfigurer((c) =>
+      c.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (counting) {
+            const op = String(context.commandName ?? '').replace(/Command$/, '');
+            requests.set(op, (requests.get(op) ?? 0) + 1);
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'benchCounter' },
+      ),
+    );
+    let lastCheckStartedAt = 0;
+    const timedCheck: typeof runCheck = (spec, clock) => {
+      lastCheckStartedAt = performance.now();
+      return runCheck(spec, clock);
+    };
     const published: BusEvent[] = [];
     const rssBeforeMb = Math.round(process.memoryUsage().rss / 2 ** 20);
     const mem = memorySampler();
@@ -200,7 +223,7 @@ async function main(): Promise<void> {
       const batch = (published[i]!.detail as unknown as ProbeBatchDetail).probes;
       for (let attempt = 0; ; attempt++) {
         try {
-          results.push(await runProbeBatch(batch));
+          results.push(await runProbeBatch(batch, { runCheck: timedCheck }));
           break;
         } catch (err) {
           for (const e of (err as AggregateError).errors ?? [err]) {
@@ -214,7 +237,9 @@ async function main(): Promise<void> {
       batchMs.push(performance.now() - b0);
     });
     const roundMs = performance.now() - started;
+    counting = false;
     const memory = mem.stop();
+    const perProbe = (n: number) => Math.round((n / PROBES) * 100) / 100;
     dropConnections();
     batchMs.sort((a, b) => a - b);
 
@@ -230,6 +255,9 @@ async function main(): Promise<void> {
       storeCallsInFlightPerProcess: Number(process.env.PROBE_STORE_CALLS_IN_FLIGHT ?? PROBE_STORE_CALLS_IN_FLIGHT),
       schedulerMs: Math.round(schedulerMs),
       roundMs: Math.round(roundMs),
+      lastCheckStartedMs: Math.round(lastCheckStartedAt - started),
+      dynamodbRequestsPerProbe: perProbe([...requests.values()].reduce((a, b) => a + b, 0)),
+      dynamodbRequestsPerProbeByOperation: Object.fromEntries([...requests].sort().map(([op, n]) => [op, perProbe(n)])),
       batchMsMin: Math.round(batchMs[0] ?? 0),
       batchMsMax: Math.round(batchMs.at(-1) ?? 0),
       batchRetries,

@@ -577,6 +577,94 @@ export async function claimProbeRound(
   return { definition: toDefinition(again.def), state: toState(again.state), dueAt };
 }
 
+/** Probes whose rounds are claimed together: one BatchGetItem (two keys each, ≤ 100) and one transaction. */
+export const CLAIM_ROUNDS_MAX = 50;
+
+/**
+ * Claim the rounds of many probes (each due at its `dueAt`) in two requests instead of two each:
+ * read their definitions and states in one consistent BatchGetItem, then claim every round that
+ * is due in one transaction of `claimProbeRound`'s conditional updates, each also conditional on
+ * the state's revision being the one read (so the claimed state is the read one with the claim's
+ * changes, and the definition goes with it). All or none: when any claim's condition fails
+ * (another worker has it, an edit or a pause landed) or another transaction touches one, each
+ * probe is claimed on its own with `claimProbeRound` instead. Results in order; undefined: not
+ * claimed (gone, paused, or not due for this round any more).
+ */
+export async function claimProbeRounds(
+  probes: DueProbe[],
+  now: Date,
+  intervalFallbackMinutes = 5,
+): Promise<Array<ClaimedRound | undefined>> {
+  if (probes.length > CLAIM_ROUNDS_MAX) throw new Error(`claim at most ${CLAIM_ROUNDS_MAX} probe rounds at once`);
+  if (probes.length <= 1)
+    return Promise.all(probes.map((p) => claimProbeRound(p.id, p.dueAt, now, intervalFallbackMinutes)));
+  const read = new Map<string, { def?: Record<string, unknown>; state?: Record<string, unknown> }>();
+  let keys: Array<Record<string, unknown>> | undefined = probes.flatMap((p) => [
+    probeKeys.probe(p.id),
+    probeKeys.probeState(p.id),
+  ]);
+  for (let tries = 0; keys?.length && tries < 5; tries++) {
+    const r = await guard('read probes and states', () =>
+      documentClient().send(
+        new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }),
+      ),
+    );
+    for (const item of r.Responses?.[tableName()] ?? []) {
+      const id = String(item.pk).slice(String(probeKeys.probe('').pk).length);
+      const entry = read.get(id) ?? {};
+      if (item.sk === probeKeys.probeState(id).sk) entry.state = item;
+      else entry.def = item;
+      read.set(id, entry);
+    }
+    keys = r.UnprocessedKeys?.[tableName()]?.Keys as Array<Record<string, unknown>> | undefined;
+  }
+  if (keys?.length) throw new StoreUnavailableError('DynamoDB read probes for a round failed: throttled');
+  const nowIso = now.toISOString();
+  const claims = probes.map((p) => {
+    const { def, state } = read.get(p.id) ?? {};
+    if (!def || !state || state.status === 'paused') return undefined;
+    // Due for this round, or claimed for it by a worker that never recorded it (claimProbeRound's condition).
+    if (state.nextDueAt !== p.dueAt && !(state.roundDue === p.dueAt && state.roundDone !== p.dueAt)) return undefined;
+    const next = nextDueAt(p.dueAt, (state.intervalMinutes as number | undefined) ?? intervalFallbackMinutes, now);
+    const due = probeKeys.probeDue(shardOf(p.id), next, p.id);
+    const set = { nextDueAt: next, gsi2pk: due.gsi2pk, gsi2sk: due.gsi2sk, roundDue: p.dueAt, roundClaimedAt: nowIso };
+    return {
+      round: { definition: toDefinition(def), state: toState({ ...state, ...set }), dueAt: p.dueAt },
+      update: {
+        TableName: tableName(),
+        Key: probeKeys.probeState(p.id),
+        UpdateExpression: 'SET nextDueAt = :next, gsi2pk = :gpk, gsi2sk = :gsk, roundDue = :due, roundClaimedAt = :now',
+        ConditionExpression:
+          'attribute_exists(pk) AND #status <> :paused AND revision = :rev AND (nextDueAt = :due OR (roundDue = :due AND (attribute_not_exists(roundDone) OR roundDone <> :due)))',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':next': set.nextDueAt,
+          ':gpk': set.gsi2pk,
+          ':gsk': set.gsi2sk,
+          ':due': p.dueAt,
+          ':now': nowIso,
+          ':paused': 'paused',
+          ':rev': state.revision ?? -1, // none recorded: the condition fails and it is claimed on its own
+        },
+      },
+    };
+  });
+  const todo = claims.filter((c) => c !== undefined);
+  if (todo.length === 0) return claims.map(() => undefined);
+  try {
+    await guard('claim probe rounds', () =>
+      documentClient().send(new TransactWriteCommand({ TransactItems: todo.map((c) => ({ Update: c.update })) })),
+    );
+    return claims.map((c) => c?.round);
+  } catch (err) {
+    if (!isTransactionConflict(err)) throw err;
+    // One of them was taken, edited or paused meanwhile: each on its own (re-reading what changed).
+    return Promise.all(
+      probes.map((p, i) => (claims[i] ? claimProbeRound(p.id, p.dueAt, now, intervalFallbackMinutes) : undefined)),
+    );
+  }
+}
+
 export interface RecordedRound {
   status: ProbeState['status'];
   flips: Flip[];

@@ -24,9 +24,9 @@ import { listFlips } from '../../shared/store/probe-history';
 import { checkJobOnTimer } from '../../shared/app/probes/timers';
 import { getJob, jobTimerId, recordPing } from '../../shared/store/probe-jobs';
 import { syncSubjectAlerts } from '../../shared/app/probes/alert-sync';
-import { claimProbeRound, dueProbes, getProbe, recordProbeResult } from '../../shared/store/probes';
+import { claimProbeRound, claimProbeRounds, dueProbes, getProbe, recordProbeResult } from '../../shared/store/probes';
 import { services } from '../../shared/store/services';
-import { documentClient } from '../../shared/store/client';
+import { addDynamoClientConfigurer, documentClient } from '../../shared/store/client';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { call } from '../support/http-event';
 
@@ -276,6 +276,49 @@ describe('probe rounds', () => {
     expect(retry).toEqual(expect.objectContaining({ claimed: 1, recorded: 1 }));
     const dup = await runProbeBatch([due], { clock: () => later });
     expect(dup).toEqual(expect.objectContaining({ claimed: 0, skipped: 1 }));
+  });
+
+  it('claims rounds together, and one by one when one of them is paused between the read and the claim', async () => {
+    const later = mins(new Date(), 10);
+    const ids = ['round-4', 'round-5', 'round-6'];
+    const due = (await dueProbes(later)).filter((d) => ids.includes(d.id)).sort((a, b) => a.id.localeCompare(b.id));
+    expect(due.map((d) => d.id)).toEqual(ids);
+    // round-5 is paused after the rounds were read, just before their claims reach the table.
+    let paused = false;
+    const stop = addDynamoClientConfigurer((c) =>
+      c.middlewareStack.add(
+        (next) => async (args) => {
+          const input = JSON.stringify(args.input);
+          if (!paused && input.includes('TransactItems') && input.includes('PROBE#round-5')) {
+            paused = true;
+            await call(opsProbes, {
+              routeKey: 'POST /probes/{id}/pause',
+              params: { id: 'round-5' },
+              role: 'responder',
+            });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'pauseMeanwhile' },
+      ),
+    );
+    try {
+      const rounds = await claimProbeRounds(due, later);
+      expect(paused).toBe(true);
+      expect(rounds.map((r) => r?.definition.id)).toEqual(['round-4', undefined, 'round-6']);
+      const stored = await getProbe('round-4');
+      expect(rounds[0]!.state).toEqual(
+        expect.objectContaining({ nextDueAt: stored!.state.nextDueAt, roundDue: due[0]!.dueAt }),
+      );
+      expect(stored!.state.nextDueAt! > due[0]!.dueAt).toBe(true);
+    } finally {
+      stop();
+    }
+    // A round recorded is not claimed again (a duplicate batch); all free: one transaction.
+    const free = (await dueProbes(mins(later, 5))).filter((d) => ['round-7', 'round-8'].includes(d.id));
+    const both = await runProbeBatch(free, { clock: () => mins(later, 5) });
+    expect(both).toEqual(expect.objectContaining({ claimed: 2, recorded: 2 }));
+    expect(await claimProbeRounds(free, mins(later, 5))).toEqual([undefined, undefined]);
   });
 
   it('two failed rounds take a probe down, the flip becomes a critical alert, recovery resolves it', async () => {
