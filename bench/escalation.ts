@@ -11,7 +11,8 @@
 // DynamoDB Local's JVM), which does not depend on the machine's load the way wall time does.
 // BENCH_CPU_PROFILE=<file.cpuprofile> writes a CPU profile of the sweep alone (not the set-up).
 // Also prints the DynamoDB requests per step by operation (counted on the client during the
-// sweep) and the machine's load (`uptime`) before and after: the machine is shared.
+// sweep), the write and read units DynamoDB Local reports consumed per step (transactional
+// writes count double, as on AWS), and the machine's load (`uptime`) before and after.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -191,15 +192,28 @@ async function main(): Promise<void> {
       },
     });
     const requests = new Map<string, number>();
+    let writeUnits = 0;
+    let readUnits = 0;
     let counting = false;
+    type Consumed = { WriteCapacityUnits?: number; ReadCapacityUnits?: number; CapacityUnits?: number };
     addDynamoClientConfigurer((c) =>
       c.middlewareStack.add(
         (next, context) => async (args) => {
-          if (counting) {
-            const op = String(context.commandName ?? '').replace(/Command$/, '');
-            requests.set(op, (requests.get(op) ?? 0) + 1);
+          if (!counting) return next(args);
+          const op = String(context.commandName ?? '').replace(/Command$/, '');
+          requests.set(op, (requests.get(op) ?? 0) + 1);
+          (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+          const out = await next(args);
+          const consumed = (out.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
+          for (const u of [consumed ?? []].flat()) {
+            // A transaction or a write reports write units; reads report read units (or only CapacityUnits).
+            if (u.WriteCapacityUnits !== undefined || u.ReadCapacityUnits !== undefined) {
+              writeUnits += u.WriteCapacityUnits ?? 0;
+              readUnits += u.ReadCapacityUnits ?? 0;
+            } else if (/Get|Query|Scan/.test(op)) readUnits += u.CapacityUnits ?? 0;
+            else writeUnits += u.CapacityUnits ?? 0;
           }
-          return next(args);
+          return out;
         },
         { step: 'initialize', name: 'benchCounter' },
       ),
@@ -257,6 +271,8 @@ async function main(): Promise<void> {
         sweepCpuMsPerStep: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, result.ran)) * 100) / 100,
         dynamodbRequestsPerStep: perStep(allRequests),
         dynamodbRequestsPerStepByOperation: byOperation,
+        dynamodbWriteUnitsPerStep: perStep(writeUnits),
+        dynamodbReadUnitsPerStep: perStep(readUnits),
         setupSeconds: Math.round(setupMs) / 1000,
         uptimeBefore: loadBefore,
         uptimeAfter: uptime(),
