@@ -3,10 +3,8 @@
 // change and delete. Edits carry the version they read (optimistic locking, 409 when stale).
 import { ulid } from 'ulid';
 import { sloOperations } from '../../shared/api/operations/slo';
-import { measureHistory, measureSlo } from '../../shared/app/slo/measure';
-import { resolveSloAlerts } from '../../shared/app/slo/tick';
 import { ConflictError } from '../../shared/domain/errors';
-import { floorMinute } from '../../shared/domain/slo/evaluate';
+import { floorMinute } from '../../shared/domain/slo/minute';
 import { httpApi, json, noContent } from '../../shared/http/idempotent-api';
 import { problem } from '../../shared/http/problem';
 import { getSloTicketState, putSliCounts, slos } from '../../shared/store/slo';
@@ -20,6 +18,12 @@ const MAX_AHEAD_MS = 5 * 60_000;
  * not at cold start (issue 15; esbuild splits them into a chunk of their own).
  */
 const openSlo = () => import('../../shared/domain/slo/openslo');
+/**
+ * Measuring an SLO (its window in the service's time zone, with luxon) and resolving its alerts load
+ * on the routes that read or delete one, not at the cold start of the frequent event pushes (issue 15).
+ */
+const measuring = () => import('../../shared/app/slo/measure');
+const ticking = () => import('../../shared/app/slo/tick');
 
 export const handler = httpApi(sloOperations, {
   'POST /slos': async (req) => {
@@ -30,6 +34,7 @@ export const handler = httpApi(sloOperations, {
   'GET /slos': async (req) => json(200, await slos.list(req.input.query.limit, req.input.query.cursor)),
   'GET /slos/{id}': async (req) => {
     const slo = await slos.require(req.params.id!);
+    const { measureSlo } = await measuring();
     const [evaluation, ticket] = await Promise.all([measureSlo(slo, req.now), getSloTicketState(slo.id)]);
     return json(200, { ...slo, evaluation, ...(ticket ? { ticket } : {}) });
   },
@@ -41,6 +46,7 @@ export const handler = httpApi(sloOperations, {
   'DELETE /slos/{id}': async (req) => {
     const slo = await slos.require(req.params.id!);
     await slos.remove(slo.id);
+    const { resolveSloAlerts } = await ticking();
     await resolveSloAlerts(slo, req.now);
     return noContent();
   },
@@ -116,6 +122,7 @@ export const handler = httpApi(sloOperations, {
       throw problem(422, `At most ${MAX_HISTORY_POINTS} points: widen stepMinutes or narrow from/to.`, {
         errors: [{ field: 'stepMinutes', message: `(to - from) / stepMinutes must be at most ${MAX_HISTORY_POINTS}` }],
       });
+    const { measureHistory } = await measuring();
     const points = await measureHistory(slo, from, to, q.stepMinutes);
     return json(200, {
       sloId: slo.id,

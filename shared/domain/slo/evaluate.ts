@@ -5,9 +5,11 @@
 // failures does not page while a trickle that lasts still tickets. Maintenance minutes count
 // neither as good nor as total. Pure: the minute counts and `now` are passed in.
 import { DateTime } from 'luxon';
+import { floorMinute, MINUTE } from './minute';
 import type { MaintenanceWindow, MinutePoint, Slo, SloWindow } from './model';
 
-const MINUTE = 60_000;
+export { floorMinute };
+
 const HOUR = 60 * MINUTE;
 
 export type BurnWindowName = '5m' | '30m' | '1h' | '6h' | '3d';
@@ -37,8 +39,6 @@ export const BURN_CONDITIONS: BurnCondition[] = [
 export function lookbackStart(slo: Pick<Slo, 'window' | 'timeZone'>, now: number): number {
   return Math.min(budgetWindow(slo, now).start, floorMinute(now) + MINUTE - BURN_WINDOWS['3d']);
 }
-
-export const floorMinute = (t: number): number => Math.floor(t / MINUTE) * MINUTE;
 
 /** The budget window that contains `now`: [start, end) in epoch ms. Rolling windows end at now. */
 export function budgetWindow(
