@@ -8,9 +8,10 @@
 //  - starts the escalation chain of every announced, still-triggered incident that has no
 //    escalation state a few minutes after it was announced, through the on-call entry point
 //    (idempotent per chain epoch: a late Opened event finds the chain and starts nothing).
+// Both are rare: the on-call escalation (with its schedules, luxon and the SNS client) is loaded when
+// one is started, not at the cold start of every sweep (issue 15, decision 0011).
 import { placeAlert } from '../incidents/engine';
 import { logger } from '../../observability/logger';
-import { startEscalation } from '../oncall/escalation';
 import { getDisposition } from '../../store/dispositions';
 import { listAlerts, type StoredAlert } from '../../store/alerts';
 import { listIncidents, type Incident } from '../../store/incidents';
@@ -81,6 +82,7 @@ async function escalateIfUnescalated(incident: Incident, announcedBefore: Date, 
   if (!incident.notifiedAt || Date.parse(incident.notifiedAt) > announcedBefore.getTime()) return false;
   if (incident.flapping || incident.mergedInto || incident.status !== 'triggered') return false;
   if (await getEscalation(incident.id)) return false;
+  const { startEscalation } = await import('../oncall/escalation');
   await startEscalation(incident.id, incident.revision, now);
   logger.warn('reconciler started the escalation of an announced incident that had none', { incidentId: incident.id });
   return true;
