@@ -4,7 +4,7 @@
 // link scanners and previews that fetch links act on nothing; POST (the button) acts, through the
 // same incident actions as the ops API. A bad, changed or expired link gets a 4xx problem+json.
 import { verifyLink, type ActLink } from '../../shared/domain/oncall/links';
-import { actOperations } from '../../shared/api/operations/oncall';
+import { actOperations } from '../../shared/api/operations/act';
 import { httpApi, json, type HttpRequest } from '../../shared/http/api';
 import { htmlResult as html, verifiedLink, wantsHtml } from '../../shared/http/link-pages';
 import { problem } from '../../shared/http/problem';

@@ -1,5 +1,6 @@
 // On-call: schedules, escalation, paging (docs/oncall.md, docs/decisions/0008-escalation.md).
-import { actOperations, oncallOperations, responseReportOperations } from '../../shared/api/operations/oncall';
+import { actOperations } from '../../shared/api/operations/act';
+import { oncallOperations, responseReportOperations } from '../../shared/api/operations/oncall';
 import { INCIDENT_DETAIL_TYPES as I, INCIDENT_EVENT_SOURCE } from '../../events/incidents';
 import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';

@@ -15,7 +15,8 @@ import {
   ticketReportOperations,
   workflowTaskOperations,
 } from './tickets';
-import { actOperations, oncallOperations, responseReportOperations } from './oncall';
+import { actOperations } from './act';
+import { oncallOperations, responseReportOperations } from './oncall';
 import { orderOperations } from './orders';
 import { customerOperations, productCatalogOperations } from './provisioning';
 import { postmortemOperations } from './postmortems';

@@ -1,5 +1,5 @@
-// Operations of the on-call routes (functions/ops-oncall, functions/act,
-// functions/reports-response), from the same zod schemas the handlers validate with.
+// Operations of the on-call routes (functions/ops-oncall and
+// functions/reports-response; functions/act's are in ./act), from the same zod schemas the handlers validate with.
 import * as z from 'zod';
 import { responseQuerySchema } from '../../domain/oncall/metrics';
 import {
@@ -172,8 +172,6 @@ const crud = <const P extends string, C extends z.ZodType, U extends z.ZodType>(
     }),
   ] as const;
 
-const html = z.string().meta({ description: 'text/html page' });
-
 /** functions/ops-oncall */
 export const oncallOperations = [
   ...crud('/users', 'user', createUserSchema, updateUserSchema, user),
@@ -253,46 +251,6 @@ export const oncallOperations = [
       ...errors(401, 403, 404),
     },
   }),
-] as const satisfies readonly Operation[];
-
-/** functions/act: the signed token in the path is the credential; the handler checks it. */
-export const actOperations = [
-  {
-    method: 'get',
-    path: '/act/{token}',
-    summary: 'Page link: a confirmation page for the action the signed token allows (acts on nothing)',
-    tag: 'On-call',
-    auth: 'public',
-    responses: {
-      200: { description: 'Confirmation page (text/html)', schema: html },
-      400: errors(400)[400]!,
-      403: { ...errors(403)[403]!, description: 'Signature does not match' },
-      404: errors(404)[404]!,
-      410: { ...errors(404)[404]!, description: 'Link expired' },
-    },
-  },
-  {
-    method: 'post',
-    path: '/act/{token}',
-    summary:
-      'Page link: acknowledge or resolve the incident as the person paged (no login; the token is the credential)',
-    tag: 'On-call',
-    auth: 'public',
-    responses: {
-      200: {
-        description: 'Done (JSON, or a small HTML page when the client accepts text/html)',
-        schema: z.object({
-          action: z.enum(['acknowledge', 'resolve']),
-          incident: z.object({ id: z.string(), number: z.number().int(), status: z.string() }),
-        }),
-      },
-      400: errors(400)[400]!,
-      403: { ...errors(403)[403]!, description: 'Signature does not match' },
-      404: errors(404)[404]!,
-      409: errors(409)[409]!,
-      410: { ...errors(404)[404]!, description: 'Link expired' },
-    },
-  },
 ] as const satisfies readonly Operation[];
 
 /** functions/reports-response */
