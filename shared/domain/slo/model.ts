@@ -3,9 +3,9 @@
 // (0, 100), a window (rolling N days, or the calendar month or quarter in the service's time zone)
 // and maintenance windows that count neither for nor against it. These zod schemas validate the
 // ops API and are its OpenAPI description. Pure: no I/O.
-import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import { refIdSchema, slugSchema } from '../probes/ids';
+import { isTimeZone } from '../time-zone';
 
 export const SLO_INTEGRATION_ID = 'nocturne-slo';
 export const SLO_INTEGRATION_NAME = 'Nocturne SLO burn-rate alerts (built in)';
@@ -14,7 +14,7 @@ export const timeZoneSchema = z
   .string()
   .min(1)
   .max(64)
-  .refine((z) => IANAZone.isValidZone(z), 'an IANA time zone the window can be expressed in (e.g. Europe/Berlin)');
+  .refine((z) => isTimeZone(z), 'an IANA time zone the window can be expressed in (e.g. Europe/Berlin)');
 
 export const sloWindowSchema = z.discriminatedUnion('kind', [
   z.object({
