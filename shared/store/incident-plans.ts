@@ -6,13 +6,7 @@
 // changes are conditional on the revision (mutateIncident). Also the small reads the engine's
 // staged loading needs (group, storm, inhibitors) and the few writes outside a plan (inhibitor
 // registration, storm slots, moved links). Item shapes are those of docs/data-model.md.
-import {
-  DeleteCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   EffectMutation,
   GroupPointer,
