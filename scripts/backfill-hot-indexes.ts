@@ -3,8 +3,9 @@
 //
 //   TABLE_NAME=<main table> npx tsx scripts/backfill-hot-indexes.ts   (AWS credentials and region
 //   from the environment; AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local)
-// Run it once after the release that reads gsi3/gsi4; it prints how many items it moved. The local
-// runtime runs it by itself when it starts on a data dir from an older release.
+// The data-migrations function applies it (and every other pending migration) by itself: at the end
+// of the deployment in AWS (its deploy trigger), on start in the local runtime. This script is the
+// same by hand; it prints how many items it moved.
 import { tableName } from '../shared/store/client';
 import { runMigration } from '../shared/store/migrations';
 

@@ -17,6 +17,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import {
   bucketEnvName,
@@ -268,6 +269,12 @@ export class NocturneStack extends Stack {
       new CfnOutput(this, `StateMachineArn${pascalCase(m.definition.name)}`, { value: m.stateMachine.stateMachineArn });
     for (const fn of functions.values())
       if (fn.definition.triggers.some((t) => t.kind === 'deadLetters')) this.wireRedrive(fn);
+    for (const fn of functions.values())
+      if (fn.definition.triggers.some((t) => t.kind === 'deploy'))
+        this.wireDeployTrigger(
+          fn,
+          [...functions.values()].filter((other) => other !== fn),
+        );
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the webhooks and the ops API' });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
@@ -409,10 +416,28 @@ export class NocturneStack extends Stack {
         }
         case 'deadLetters':
           return; // wired once every function exists (wireRedrive)
+        case 'deploy':
+          return; // wired once every function exists (wireDeployTrigger)
         default:
           throw new Error(`Unknown trigger ${JSON.stringify(trigger satisfies never)} on ${fn.definition.name}`);
       }
     });
+  }
+
+  /**
+   * A `deploy` trigger: a CDK Trigger invokes the function (Event) at the end of each deployment that
+   * changes it, after the table and every other catalog function are in place, so data moves only
+   * once the code that reads it in its new shape is live. Asynchronous on purpose: a failed
+   * migration retries, dead-letters and alarms like any async invocation instead of rolling the
+   * release back over data it already moved.
+   */
+  private wireDeployTrigger(fn: CatalogFunction, others: CatalogFunction[]): void {
+    const trigger = new triggers.Trigger(fn, 'DeployTrigger', {
+      handler: fn.function,
+      invocationType: triggers.InvocationType.EVENT,
+      executeOnHandlerChange: true,
+    });
+    trigger.executeAfter(this.mainTable, ...others.map((other) => other.function));
   }
 
   /** Where dead letters go after DEAD_LETTER_MAX_RECEIVES redrives: a person's queue, alarmed while not empty. */

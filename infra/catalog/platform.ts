@@ -60,6 +60,17 @@ export const platformFeature: CatalogFeature = {
       timeoutSeconds: 300,
       triggers: [{ kind: 'deadLetters' }],
     },
+    {
+      name: 'data-migrations',
+      description:
+        'Applies the data migrations a release needs to items stored before it, once per release (decision 0090).',
+      entry: 'functions/data-migrations/handler.ts',
+      memoryMb: 512,
+      // A scan of the whole table; each migration is idempotent, so a retry after a timeout resumes.
+      timeoutSeconds: 900,
+      table: 'readwrite',
+      triggers: [{ kind: 'deploy' }],
+    },
   ],
   stateMachines: [],
 };

@@ -55,12 +55,28 @@ export interface DeadLettersTrigger {
   kind: 'deadLetters';
 }
 
+/** Once per release, after it is in place: the data migrations a release needs (shared/store/migrations.ts).
+ * In AWS a CDK Trigger invokes the function (Event, payload `{}`) at the end of every deployment that
+ * changes the function's code or configuration, after the table and every other catalog function
+ * are updated, so new code is live before data moves; a failure retries, dead-letters and alarms
+ * like any async invocation and does not roll the deployment back. The local runtime invokes it
+ * (payload `{}`) when it starts, before it serves anything or seeds the demo. */
+export interface DeployTrigger {
+  kind: 'deploy';
+}
+
 export type Trigger =
-  HttpTrigger | ScheduleTrigger | EventTrigger | TableStreamTrigger | InboundEmailTrigger | DeadLettersTrigger;
+  | HttpTrigger
+  | ScheduleTrigger
+  | EventTrigger
+  | TableStreamTrigger
+  | InboundEmailTrigger
+  | DeadLettersTrigger
+  | DeployTrigger;
 
 /** Triggers that invoke the function asynchronously (retries, then its async dead-letter queue). */
 export function isAsyncTrigger(t: Trigger): boolean {
-  return t.kind === 'schedule' || t.kind === 'event' || t.kind === 'inboundEmail';
+  return t.kind === 'schedule' || t.kind === 'event' || t.kind === 'inboundEmail' || t.kind === 'deploy';
 }
 
 export type { TopicName };

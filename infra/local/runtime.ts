@@ -34,7 +34,7 @@ import {
 import { BOARD_PATH, LocalBoard } from './board';
 import { DeadLetterReplayer, type ReplayReport } from './dead-letters';
 import { demoOpsTokens, seedDemo } from './demo';
-import { applyPendingMigrations } from '../../shared/store/migrations';
+import type { AppliedMigration } from '../../shared/store/migrations';
 import {
   LOCAL_STORE_CONNECT_TIMEOUT_MS,
   LOCAL_STORE_REQUEST_TIMEOUT_MS,
@@ -375,6 +375,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         case 'tableStream':
         case 'inboundEmail': // SES → S3 → Lambda in AWS; served here through the function's HTTP route
         case 'deadLetters': // SQS DLQs → Lambda in AWS; served here by the runtime's replay of dlq.jsonl (dead-letters.ts)
+        case 'deploy': // a CDK Trigger at the end of each deployment in AWS; invoked here on start (below)
           break;
         default: {
           const unknownKind: never = t;
@@ -593,9 +594,18 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   };
 
   try {
-    // A data dir written by an older release: bring its items up to this release (decision 0090).
-    for (const m of await applyPendingMigrations(new Date()))
-      if (m.moved || m.skipped) log(`migration ${m.id}: ${m.moved} items moved, ${m.skipped} changed meanwhile`);
+    // A data dir written by an older release: bring its items up to this release before serving
+    // (decision 0090). In AWS the same functions run from a CDK Trigger at the end of a deployment.
+    for (const fn of functions.filter((f) => f.triggers.some((t) => t.kind === 'deploy'))) {
+      const result = (await host.invoke(fn.name, {}, 'deploy').catch((err: unknown) => {
+        throw new Error(
+          `${fn.name} (run on start, as after a deployment) failed: ${err instanceof Error ? err.message : String(err)}. Nothing was served; fix the cause and start again (each migration resumes where it stopped).`,
+          { cause: err },
+        );
+      })) as { applied?: AppliedMigration[] } | undefined;
+      for (const m of result?.applied ?? [])
+        if (m.moved || m.skipped) log(`migration ${m.id}: ${m.moved} items moved, ${m.skipped} changed meanwhile`);
+    }
     if (opts.seedDemo) await seedDemo({ now: new Date().toISOString(), log, background: opts.schedules !== false });
   } catch (err) {
     server.close();

@@ -1,7 +1,8 @@
 // Every catalog function is deployed as declared: runtime, size, environment, exactly its grants
 // and exactly its triggers. The tests loop over the catalog, so a new entry is checked as soon as
 // it is added to infra/catalog.ts.
-import { NestedStack, Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack, type CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
@@ -52,6 +53,8 @@ function describeTrigger(t: Trigger): string {
       return `inbound email under ${t.prefix}`;
     case 'deadLetters':
       return 'the dead letters of every async function';
+    case 'deploy':
+      return 'the end of each deployment that changes it';
   }
 }
 
@@ -191,6 +194,35 @@ function expectTriggerWired(s: Synthesized, def: FunctionDefinition, trigger: Tr
       expect(env).toMatchObject({ INBOUND_EMAIL_BUCKET: ref(bucket), INBOUND_EMAIL_PREFIX: trigger.prefix });
       return;
     }
+    case 'deploy': {
+      // A CDK Trigger (Custom::Trigger) invokes the function's current version asynchronously; it
+      // is created after the table and every other catalog function, so new code is live first.
+      const versions = resourcesOfType(s, 'AWS::Lambda::Version')
+        .filter(([, r]) => JSON.stringify(r.Properties!.FunctionName) === JSON.stringify(ref(fnId)))
+        .map(([id]) => id);
+      expect(versions).toHaveLength(1);
+      const runs = resourcesOfType(s, 'Custom::Trigger').filter(
+        ([, r]) => JSON.stringify(r.Properties!.HandlerArn) === JSON.stringify(ref(versions[0]!)),
+      );
+      expect(runs).toHaveLength(1);
+      const [, run] = runs[0]!;
+      expect(run.Properties!.InvocationType).toBe('Event');
+      // Within its nested stack the run depends on the resource itself; across stacks CloudFormation
+      // orders whole stacks, so its nested stack depends on the other's (or on the parent's resource).
+      const here = Stack.of(fn.function) as NestedStack;
+      const holderOf = (n: Stack) => s.stack.getLogicalId((n as NestedStack).nestedStackResource as CfnElement);
+      const holderAfter = s.resources[holderOf(here)]!.DependsOn ?? [];
+      const expectAfter = (construct: IConstruct) => {
+        const there = Stack.of(construct);
+        if (there === here) expect(run.DependsOn ?? []).toContain(logicalId(construct));
+        else if (there === s.stack) expect(holderAfter).toContain(logicalId(construct));
+        else expect(holderAfter).toContain(holderOf(there));
+      };
+      expectAfter(s.stack.mainTable);
+      for (const other of s.stack.functions.values())
+        if (other.definition.name !== def.name) expectAfter(other.function);
+      return;
+    }
   }
 }
 
@@ -203,14 +235,21 @@ function logicalIdOfAuthorizer(s: Synthesized): string {
 describe.each(catalogsUnderTest)('functions of %s', (_title, catalog: Catalog) => {
   const s = synth(catalog);
 
-  it("deploys one Lambda function per catalog entry, and no other but aws-cdk-lib's upload of the board's files", () => {
+  it("deploys one Lambda function per catalog entry, and no other but aws-cdk-lib's own deployment handlers", () => {
     const tagged = (r: Json) =>
       (r.Properties?.Tags as Array<{ Key: string }> | undefined)?.some((t) => t.Key === FUNCTION_TAG) ?? false;
     const lambdas = resourcesOfType(s, 'AWS::Lambda::Function');
     expect(lambdas.filter(([, r]) => tagged(r))).toHaveLength(catalog.functions.length);
-    // The BucketDeployment's handler (decision 0050), known by its role.
+    // The BucketDeployment's handler (decision 0050) and, with a deploy trigger, the CDK Triggers'
+    // provider (one per stack holding a trigger), known by their roles.
+    const triggerProviders = resourcesOfType(s, 'AWS::IAM::Role')
+      .map(([id]) => id)
+      .filter((id) => id.startsWith('AWSCDKTriggerCustomResourceProvider'));
+    const deployTriggered = catalog.functions.some((f) => f.triggers.some((t) => t.kind === 'deploy'));
+    expect(triggerProviders).toHaveLength(deployTriggered ? 1 : 0);
     expect(lambdas.filter(([, r]) => !tagged(r)).map(([, r]) => r.Properties!.Role)).toEqual([
       arnOf(logicalId(s.stack.board.deployment.handlerRole)),
+      ...triggerProviders.map(arnOf),
     ]);
   });
 

@@ -137,7 +137,15 @@ describe('every catalog function and trigger is served', () => {
   });
 
   it('covers every trigger kind the catalog uses', () => {
-    const served: Array<Trigger['kind']> = ['http', 'schedule', 'event', 'tableStream', 'inboundEmail', 'deadLetters'];
+    const served: Array<Trigger['kind']> = [
+      'http',
+      'schedule',
+      'event',
+      'tableStream',
+      'inboundEmail',
+      'deadLetters',
+      'deploy',
+    ];
     for (const fn of catalog.functions) for (const t of fn.triggers) expect(served).toContain(t.kind);
   });
 
@@ -667,6 +675,43 @@ describe('API Gateway, EventBridge and SNS emulation', () => {
   });
 });
 
+describe('deploy triggers', () => {
+  const calls: unknown[] = [];
+  let fail = false;
+  const functions = [def('migrate', [{ kind: 'deploy' }]), def('hello', [http('GET', '/hello')])];
+  const handlers: Record<string, LambdaHandler> = {
+    migrate: async (e: unknown) => {
+      calls.push(e);
+      if (fail) throw new Error('migration 0099-test refused an item');
+      return { applied: [] };
+    },
+    hello: async () => ({ statusCode: 200, body: 'hi' }),
+  };
+  beforeEach(() => {
+    calls.length = 0;
+  });
+
+  it('invokes each deploy-triggered function once, with {}, before the start resolves', async () => {
+    fail = false;
+    const rt = await startTestRuntime({ catalog: { functions }, handlers });
+    try {
+      expect(calls).toEqual([{}]);
+      expect((await rt.request('GET', '/hello')).status).toBe(200);
+      expect(calls).toHaveLength(1);
+    } finally {
+      await rt.stop();
+    }
+  });
+
+  it('refuses to start when one fails, naming the function and the cause', async () => {
+    fail = true;
+    await expect(startTestRuntime({ catalog: { functions }, handlers })).rejects.toThrow(
+      /^migrate \(run on start, as after a deployment\) failed: migration 0099-test refused an item\./,
+    );
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('DynamoDB Streams', () => {
   const records: DynamoDBRecord[] = [];
   const batches: number[] = [];
@@ -678,7 +723,7 @@ describe('DynamoDB Streams', () => {
     changes: async (e: DynamoDBStreamEvent) => {
       batches.push(e.Records.length);
       for (const r of e.Records) {
-        // The runtime's own items (the migrations it records on start) pass by too: only the test's count.
+        // Only the test's own items count.
         if (r.dynamodb?.NewImage?.type?.S !== 'Probe' && r.dynamodb?.OldImage?.type?.S !== 'Probe') continue;
         records.push(r);
         const n = nOf(r);
