@@ -1,7 +1,10 @@
 // npm run bench:storm — a network partition: 5,000 alerts from 500 hosts over 60 s through the
 // local runtime. Prints alerts/s processed, incidents opened and notifications that would go
 // out (target: at most 5 incidents, one notification each), p99 time from an alert being
-// received to its incident being stored, and DynamoDB requests per alert. One JSON line.
+// received to its incident being stored, the pages and the time from the group windows' close to
+// each incident's first page, and DynamoDB requests per alert. One JSON line; it then checks what
+// it printed (every alert placed, at most 5 incidents, one notification and a page for each) and
+// exits 1 naming what failed.
 import path from 'node:path';
 import { readJsonl } from '../infra/local/jsonl';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
@@ -61,9 +64,22 @@ async function main(): Promise<void> {
     const ingestedSeconds = (performance.now() - started) / 1000;
     await env.rt.settle();
     const processedSeconds = (performance.now() - started) / 1000;
-    // Close every group window.
+    // Close every group window: the sweep runs the group-window timers as if their due time had
+    // come (the windows are 30 s; the alerts took SECONDS to send), and the pages follow for real.
+    const windowsClosedAt = Date.now();
     await sweepOnce(() => new Date(Date.now() + 60_000), { handlers: timerHandlers });
     await env.rt.settle();
+    const firstPage = new Map<string, number>();
+    let pages = 0;
+    for (const m of readJsonl<{ topic: string; attributes: Record<string, string>; timestamp: string }>(
+      path.join(env.rt.dataDir, 'sns.jsonl'),
+    )) {
+      if (m.topic !== 'pages') continue;
+      pages++;
+      const id = m.attributes.incident ?? '';
+      const t = Date.parse(m.timestamp);
+      if (!firstPage.has(id) || t < firstPage.get(id)!) firstPage.set(id, t);
+    }
 
     const dispositions = await scanType('AlertDisposition');
     const stored = await scanType('Alert');
@@ -84,6 +100,7 @@ async function main(): Promise<void> {
     }
     const byKind: Record<string, number> = {};
     for (const d of dispositions) byKind[d.kind as string] = (byKind[d.kind as string] ?? 0) + 1;
+    const windowToPage = [...opened].flatMap((id) => (firstPage.has(id) ? [firstPage.get(id)! - windowsClosedAt] : []));
     const perFunction: Record<string, number> = {};
     for (const [fn, ops] of env.byFunction)
       perFunction[fn] = round([...ops.values()].reduce((a, b) => a + b, 0) / alerts.length);
@@ -103,10 +120,30 @@ async function main(): Promise<void> {
           p99: round(percentile(lag, 99)),
           max: round(Math.max(...lag)),
         },
+        pages,
+        incidentsPaged: windowToPage.length,
+        windowClosedToFirstPageMs: {
+          p50: round(percentile(windowToPage, 50)),
+          p99: round(percentile(windowToPage, 99)),
+          max: round(Math.max(...windowToPage)),
+        },
         dynamodbRequestsPerAlert: round(requestsOf(env.counts) / alerts.length),
         dynamodbRequestsPerAlertByFunction: perFunction,
       }),
     );
+    const placed = Object.values(byKind).reduce((a, b) => a + b, 0);
+    const failures = [
+      placed !== alerts.length && `${placed} of ${alerts.length} alerts have a disposition`,
+      (opened.size < 1 || opened.size > 5) && `${opened.size} incidents opened (expected 1 to 5)`,
+      notifications !== opened.size &&
+        `${notifications} notifications for ${opened.size} incidents (expected one each)`,
+      windowToPage.length !== opened.size && `${windowToPage.length} of ${opened.size} incidents paged`,
+    ].filter((f): f is string => typeof f === 'string');
+    if (failures.length) {
+      console.error(`bench:storm FAIL: ${failures.join('; ')}`);
+      process.exitCode = 1;
+    } else
+      console.log('bench:storm checks pass: every alert placed, at most 5 incidents, one notification and a page each');
   } finally {
     await env.stop();
   }
