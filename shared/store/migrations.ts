@@ -1,55 +1,45 @@
-// Data migrations that a release needs run once over data stored before it. The local runtime
-// applies the pending ones when it starts, so a data dir written by an older release comes up
-// whole; in AWS each is a command run right after its release (decision 0090).
+// Data migrations that a release needs run once over data stored before it. The data-migrations
+// function applies the pending ones: in AWS at the end of the deployment (its deploy trigger), in
+// the local runtime when it starts, so a data dir written by an older release comes up whole
+// (decision 0090 and its addendum).
 import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, isConditionalCheckFailed, isTransactionConflict, tableName } from './client';
 import { incidentKeys, keys } from './keys';
 
 const HOT_INDEX_TYPES = ['Alert', 'Incident'];
 
+type Item = Record<string, unknown>;
+
 /**
- * Decision 0090: alerts and incidents moved from gsi1/gsi2 (all attributes) to the keys-only
- * gsi3/gsi4. Items written before that still carry gsi1/gsi2 keys: this moves each one's keys (same
- * values, new attribute names) so the lists, alert-by-id and outage intervals find it. Idempotent
- * and safe beside live traffic: each item is updated only while it still carries the gsi1 key it
- * was read with; the revision does not move, so the outbox publishes nothing for it.
+ * Scans the items a migration still has to move (the filter names them, so a second run finds
+ * none) and moves each one by `move`. An item that `isGone` says changed meanwhile (its condition
+ * refused) is counted as skipped; any other error stops the migration, to resume on the next run.
  */
-export async function backfillHotIndexes(): Promise<{ moved: number; skipped: number }> {
+async function moveEach(
+  scan: { filter: string; projection: string; names: Record<string, string>; values: Item },
+  move: (item: Item) => Promise<unknown>,
+  isGone: (err: unknown) => boolean,
+): Promise<{ moved: number; skipped: number }> {
   let moved = 0;
   let skipped = 0;
-  let start: Record<string, unknown> | undefined;
+  let start: Item | undefined;
   do {
     const page = await documentClient().send(
       new ScanCommand({
         TableName: tableName(),
-        FilterExpression: '#t IN (:a, :i) AND attribute_exists(gsi1pk) AND attribute_not_exists(gsi3pk)',
-        ProjectionExpression: 'pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk',
-        ExpressionAttributeNames: { '#t': 'type' },
-        ExpressionAttributeValues: { ':a': HOT_INDEX_TYPES[0], ':i': HOT_INDEX_TYPES[1] },
+        FilterExpression: scan.filter,
+        ProjectionExpression: scan.projection,
+        ExpressionAttributeNames: scan.names,
+        ExpressionAttributeValues: scan.values,
         ExclusiveStartKey: start,
       }),
     );
     for (const item of page.Items ?? []) {
       try {
-        await documentClient().send(
-          new UpdateCommand({
-            TableName: tableName(),
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression:
-              'SET gsi3pk = :g1pk, gsi3sk = :g1sk, gsi4pk = :g2pk, gsi4sk = :g2sk REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
-            ConditionExpression: 'gsi1pk = :g1pk',
-            ExpressionAttributeValues: {
-              ':g1pk': item.gsi1pk,
-              ':g1sk': item.gsi1sk,
-              ':g2pk': item.gsi2pk,
-              ':g2sk': item.gsi2sk,
-            },
-          }),
-        );
+        await move(item);
         moved++;
       } catch (err) {
-        // Rewritten meanwhile (an incident's next change writes gsi3/gsi4 itself) or deleted: nothing to move.
-        if (!isConditionalCheckFailed(err)) throw err;
+        if (!isGone(err)) throw err;
         skipped++;
       }
     }
@@ -59,62 +49,83 @@ export async function backfillHotIndexes(): Promise<{ moved: number; skipped: nu
 }
 
 /**
+ * Decision 0090: alerts and incidents moved from gsi1/gsi2 (all attributes) to the keys-only
+ * gsi3/gsi4. Items written before that still carry gsi1/gsi2 keys: this moves each one's keys (same
+ * values, new attribute names) so the lists, alert-by-id and outage intervals find it. Idempotent
+ * and safe beside live traffic: each item is updated only while it still carries the gsi1 key it
+ * was read with; the revision does not move, so the outbox publishes nothing for it.
+ */
+export function backfillHotIndexes(): Promise<{ moved: number; skipped: number }> {
+  return moveEach(
+    {
+      filter: '#t IN (:a, :i) AND attribute_exists(gsi1pk) AND attribute_not_exists(gsi3pk)',
+      projection: 'pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      names: { '#t': 'type' },
+      values: { ':a': HOT_INDEX_TYPES[0], ':i': HOT_INDEX_TYPES[1] },
+    },
+    (item) =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression:
+            'SET gsi3pk = :g1pk, gsi3sk = :g1sk, gsi4pk = :g2pk, gsi4sk = :g2sk REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+          ConditionExpression: 'gsi1pk = :g1pk',
+          ExpressionAttributeValues: {
+            ':g1pk': item.gsi1pk,
+            ':g1sk': item.gsi1sk,
+            ':g2pk': item.gsi2pk,
+            ':g2sk': item.gsi2sk,
+          },
+        }),
+      ),
+    // Rewritten meanwhile (an incident's next change writes gsi3/gsi4 itself) or deleted: nothing to move.
+    isConditionalCheckFailed,
+  );
+}
+
+/**
  * Decision 0092: each inhibitor bucket counts its source items in a `#SOURCES` item, which a target
  * reads instead of querying the bucket. Sources registered before that are counted nowhere: this
  * counts each one, marking it `counted` in the same transaction, conditional on it still existing
  * uncounted (so it is safe beside live registrations and removals, and idempotent).
  */
-export async function countInhibitorSources(): Promise<{ moved: number; skipped: number }> {
-  let moved = 0;
-  let skipped = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new ScanCommand({
-        TableName: tableName(),
-        FilterExpression: '#t = :inhibitor AND attribute_not_exists(counted)',
-        ProjectionExpression: 'pk, sk',
-        ExpressionAttributeNames: { '#t': 'type' },
-        ExpressionAttributeValues: { ':inhibitor': 'Inhibitor' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      try {
-        await documentClient().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName(),
-                  Key: { pk: item.pk, sk: item.sk },
-                  UpdateExpression: 'SET counted = :t',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(counted)',
-                  ExpressionAttributeValues: { ':t': true },
-                },
+export function countInhibitorSources(): Promise<{ moved: number; skipped: number }> {
+  return moveEach(
+    {
+      filter: '#t = :inhibitor AND attribute_not_exists(counted)',
+      projection: 'pk, sk',
+      names: { '#t': 'type' },
+      values: { ':inhibitor': 'Inhibitor' },
+    },
+    (item) =>
+      documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName(),
+                Key: { pk: item.pk, sk: item.sk },
+                UpdateExpression: 'SET counted = :t',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(counted)',
+                ExpressionAttributeValues: { ':t': true },
               },
-              {
-                Update: {
-                  TableName: tableName(),
-                  Key: incidentKeys.inhibitorCount(String(item.pk)),
-                  UpdateExpression: 'ADD sources :one SET #t = :type',
-                  ExpressionAttributeNames: { '#t': 'type' },
-                  ExpressionAttributeValues: { ':one': 1, ':type': 'InhibitorBucket' },
-                },
+            },
+            {
+              Update: {
+                TableName: tableName(),
+                Key: incidentKeys.inhibitorCount(String(item.pk)),
+                UpdateExpression: 'ADD sources :one SET #t = :type',
+                ExpressionAttributeNames: { '#t': 'type' },
+                ExpressionAttributeValues: { ':one': 1, ':type': 'InhibitorBucket' },
               },
-            ],
-          }),
-        );
-        moved++;
-      } catch (err) {
-        // Removed (or counted) meanwhile: nothing to count.
-        if (!isTransactionConflict(err)) throw err;
-        skipped++;
-      }
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return { moved, skipped };
+            },
+          ],
+        }),
+      ),
+    // Removed (or counted) meanwhile: nothing to count.
+    isTransactionConflict,
+  );
 }
 
 /** The migrations in the order they were released; an id is never reused. */
