@@ -10,6 +10,8 @@ const HOT_INDEX_TYPES = ['Alert', 'Incident'];
 
 type Item = Record<string, unknown>;
 
+const SCAN_PAGE_ITEMS = 500;
+
 /**
  * Scans the items a migration still has to move (the filter names them, so a second run finds
  * none) and moves each one by `move`. An item that `isGone` says changed meanwhile (its condition
@@ -31,6 +33,9 @@ async function moveEach(
         ProjectionExpression: scan.projection,
         ExpressionAttributeNames: scan.names,
         ExpressionAttributeValues: scan.values,
+        // A bounded page: each request reads at most this many items, however few the filter keeps,
+        // so no single request of a long migration nears the store's request timeout.
+        Limit: SCAN_PAGE_ITEMS,
         ExclusiveStartKey: start,
       }),
     );

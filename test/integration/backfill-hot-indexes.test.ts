@@ -1,6 +1,13 @@
 // Decision 0090: alerts and incidents stored before the keys-only indexes (keys on gsi1/gsi2) are
 // found by id meanwhile and listed again once the backfill (shared/store/migrations.ts) moved their keys.
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { handler as ingest } from '../../functions/ingest/handler';
 import { applyPendingMigrations, backfillHotIndexes } from '../../shared/store/migrations';
 import { getAlert, getLiveAlert, listAlerts } from '../../shared/store/alerts';
@@ -59,6 +66,52 @@ describe('backfill of the keys-only indexes', () => {
     // Again: nothing left to move for this alert.
     await backfillHotIndexes();
     expect(await listed()).toEqual([live!.id]);
+  });
+
+  it('moves a table of older items in bounded pages, every one of them', async () => {
+    const run = `bulk-${Date.now()}`;
+    const items = Array.from({ length: 1200 }, (_, i) => ({
+      pk: `ALERT#${run}-${i}`,
+      sk: 'ALERT',
+      type: 'Alert',
+      gsi1pk: `ALERT#${run}-${i}`,
+      gsi1sk: 'ALERT',
+      gsi2pk: `ALERTS#${run}`,
+      gsi2sk: `2026-11-01T00:00:00.000Z#${i}`,
+    }));
+    for (let i = 0; i < items.length; i += 25)
+      await documentClient().send(
+        new BatchWriteCommand({
+          RequestItems: { [tableName()]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
+    const client = documentClient();
+    const send = jest.spyOn(client, 'send');
+    try {
+      const result = await backfillHotIndexes();
+      expect(result.moved).toBeGreaterThanOrEqual(items.length);
+      const scans = send.mock.calls.map(([command]) => command).filter((c) => c instanceof ScanCommand);
+      // However big the table, no request reads more than a page's worth (the store's request timeout).
+      expect(scans.length).toBeGreaterThanOrEqual(3);
+      for (const scan of scans) expect((scan as ScanCommand).input.Limit).toBeLessThanOrEqual(500);
+    } finally {
+      send.mockRestore();
+    }
+    for (let i = 0; i < items.length; i += 100) {
+      const { Responses } = await documentClient().send(
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName()]: { Keys: items.slice(i, i + 100).map(({ pk, sk }) => ({ pk, sk })), ConsistentRead: true },
+          },
+        }),
+      );
+      const got = Responses![tableName()]!;
+      expect(got).toHaveLength(Math.min(100, items.length - i));
+      for (const item of got) {
+        expect(item.gsi3pk).toBe(item.pk);
+        expect(item.gsi1pk).toBeUndefined();
+      }
+    }
   });
 });
 
