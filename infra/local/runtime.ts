@@ -500,7 +500,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const listen = (srv: Server, p: number) =>
     new Promise<number>((resolve, reject) => {
       srv.once('error', reject);
-      srv.listen(p, opts.host ?? '127.0.0.1', () => {
+      // A deep accept queue (Node's default is 511): a burst of connections (1,000 clients at once,
+      // bench:orders) waits to be accepted instead of being dropped by the kernel.
+      srv.listen({ port: p, host: opts.host ?? '127.0.0.1', backlog: 4096 }, () => {
         srv.removeListener('error', reject);
         resolve((srv.address() as AddressInfo).port);
       });
