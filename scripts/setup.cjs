@@ -95,11 +95,23 @@ function ensureChromium() {
   run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium');
 }
 
+/** `ss` (Debian's iproute2): a local-runtime test reads its listener's accept queue with it. */
+function ensureSs() {
+  if (process.env.npm_lifecycle_event !== 'pretest') return;
+  if (spawnSync('ss', ['-V'], { stdio: 'ignore' }).status === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    throw new Error('ss is required by the tests. Install it (apt-get install iproute2) and retry.');
+  }
+  run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2');
+}
+
 try {
   ensureNodeModules();
   ensureJava();
   ensureDynamoDbLocal();
   ensureChromium();
+  ensureSs();
 } catch (err) {
   log(`failed: ${err.message}`);
   process.exit(1);
