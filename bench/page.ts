@@ -9,12 +9,10 @@
 // one page per alert, or it fails. The storm guard is raised so that the samples do not open a
 // storm incident (the demo allows 4 new incidents a minute).
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { demoRules } from '../infra/local/demo/incidents';
-import { readJsonl } from '../infra/local/jsonl';
 import { getRules, putRules } from '../shared/store/rules';
 import { amPayload } from '../test/support/alertmanager';
-import { percentile, round, scanType, sleep, startBench } from './support';
+import { pagesSent, percentile, round, scanType, sleep, startBench } from './support';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 24);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -70,7 +68,6 @@ async function main(): Promise<void> {
       }),
     );
     // Wait until every sample's incident has paged (or give up after 90 s more: the check below fails).
-    const pagesFile = path.join(rt.dataDir, 'sns.jsonl');
     const deadline = Date.now() + GROUP_WAIT_MS + 90_000;
     const beyondWindow: number[] = [];
     const afterTimerDue: number[] = [];
@@ -80,13 +77,7 @@ async function main(): Promise<void> {
     let dispositions: Record<string, unknown>[] = [];
     await sleep(GROUP_WAIT_MS);
     for (;;) {
-      const firstPage = new Map<string, number>();
-      for (const m of readJsonl<{ topic: string; attributes: Record<string, string>; timestamp: string }>(pagesFile)) {
-        if (m.topic !== 'pages') continue;
-        const id = m.attributes.incident ?? '';
-        const t = Date.parse(m.timestamp);
-        if (!firstPage.has(id) || t < firstPage.get(id)!) firstPage.set(id, t);
-      }
+      const firstPage = pagesSent(rt.dataDir).firstByIncident;
       const alerts = (await scanType('Alert')).filter((a) => String(a.summary).startsWith('page bench sample'));
       const received = new Map(alerts.map((a) => [a.id as string, Date.parse(a.firstReceivedAt as string)]));
       dispositions = (await scanType('AlertDisposition')).filter((d) => received.has(d.alertId as string));

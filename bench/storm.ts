@@ -10,7 +10,7 @@ import { readJsonl } from '../infra/local/jsonl';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../functions/timer-sweeper/registry';
 import { amPayload, type AmAlert } from '../test/support/alertmanager';
-import { percentile, requestsOf, round, scanType, sleep, startBench } from './support';
+import { pagesSent, percentile, requestsOf, round, scanType, sleep, startBench } from './support';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 500);
 const PER_HOST = 10;
@@ -69,17 +69,7 @@ async function main(): Promise<void> {
     const windowsClosedAt = Date.now();
     await sweepOnce(() => new Date(Date.now() + 60_000), { handlers: timerHandlers });
     await env.rt.settle();
-    const firstPage = new Map<string, number>();
-    let pages = 0;
-    for (const m of readJsonl<{ topic: string; attributes: Record<string, string>; timestamp: string }>(
-      path.join(env.rt.dataDir, 'sns.jsonl'),
-    )) {
-      if (m.topic !== 'pages') continue;
-      pages++;
-      const id = m.attributes.incident ?? '';
-      const t = Date.parse(m.timestamp);
-      if (!firstPage.has(id) || t < firstPage.get(id)!) firstPage.set(id, t);
-    }
+    const { count: pages, firstByIncident: firstPage } = pagesSent(env.rt.dataDir);
 
     const dispositions = await scanType('AlertDisposition');
     const stored = await scanType('Alert');

@@ -6,6 +6,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient, startDynamoDbLocal, type DynamoDbLocal } from '../infra/local/dynamodb-local';
+import { readJsonl } from '../infra/local/jsonl';
 import { ensureTables, tableNamesFor } from '../infra/local/tables';
 import { currentInvocation } from '../infra/local/lambda';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';
@@ -129,6 +130,22 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Every item of one `type` in the table (a scan: for checking a bench's outcome, not for speed). */
+/** The pages the runtime published so far (sns.jsonl, topic `pages`) and each incident's first page time. */
+export function pagesSent(dataDir: string): { count: number; firstByIncident: Map<string, number> } {
+  const firstByIncident = new Map<string, number>();
+  let count = 0;
+  for (const m of readJsonl<{ topic: string; attributes: Record<string, string>; timestamp: string }>(
+    path.join(dataDir, 'sns.jsonl'),
+  )) {
+    if (m.topic !== 'pages') continue;
+    count++;
+    const id = m.attributes.incident ?? '';
+    const t = Date.parse(m.timestamp);
+    if (!firstByIncident.has(id) || t < firstByIncident.get(id)!) firstByIncident.set(id, t);
+  }
+  return { count, firstByIncident };
+}
+
 export async function scanType(type: string): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
