@@ -1,4 +1,5 @@
-// Alert events (source `nocturne.alerts`), one per committed change of an alert item.
+// Alert events (source `nocturne.alerts`), one per committed change of an alert item that a subscriber
+// reads (a repeat that moves only its count and last-seen publishes none: docs/events.md).
 import * as z from 'zod';
 import { contractsOf, eventEnvelopeSchema } from './common';
 import opened from './examples/alert-opened.json';

@@ -140,6 +140,44 @@ it('a flapping check marks its incident flapping and holds notifications', async
   expect(told.some((e) => !(e.detail as unknown as IncidentDetail).notify)).toBe(true);
 });
 
+// A database check of its own service (the dba team, no tier floor): a repeat reaches the engine
+// only when it changes what places the alert (docs/events.md, `Alert Repeated`).
+it('a repeat that changes nothing the engine reads publishes nothing; a raised severity raises the incident', async () => {
+  const generic = (severity: string, summary: string) =>
+    rt.request('POST', '/hooks/demo-generic', {
+      token: 'demo-generic-token',
+      body: { dedupKey: 'ledger-lag', severity, summary, service: 'ledger-db', labels: { alertname: 'LedgerLag' } },
+    });
+  const repeats = () =>
+    rt
+      .busEvents()
+      .filter(
+        (e) =>
+          e['detail-type'] === 'Alert Repeated' &&
+          (e.detail as { alert: { dedupKey: string } }).alert.dedupKey === 'ledger-lag',
+      );
+  expect((await generic('warning', 'replication lag 12 s')).status).toBe(202);
+  await settleAndSweep();
+  const [opened] = await incidentsOf('ledger-db');
+  expect(opened).toMatchObject({ status: 'triggered', teamId: 'dba', severity: 'P3' });
+
+  // The monitor re-sends with a new summary (the alert is named by its alertname label): counted, no event.
+  expect((await generic('warning', 'replication lag 31 s')).status).toBe(202);
+  await rt.settle();
+  expect(repeats()).toEqual([]);
+  const alerts = (await (
+    await rt.request('GET', '/alerts?integration=demo-generic&status=firing&limit=200', { token: VIEWER })
+  ).json()) as { items: Array<{ dedupKey: string; count: number }> };
+  expect(alerts.items.find((a) => a.dedupKey === 'ledger-lag')).toMatchObject({ count: 2 });
+
+  // It gets worse: the repeat is published and the incident's severity follows.
+  expect((await generic('critical', 'replication lag 300 s')).status).toBe(202);
+  await rt.settle();
+  expect(repeats()).toHaveLength(1);
+  const [raised] = await incidentsOf('ledger-db');
+  expect(raised).toMatchObject({ id: opened!.id, severity: 'P1' });
+});
+
 it('a maintenance window silences a service: alerts are stored and linked, no incident', async () => {
   const r = await rt.request('POST', '/maintenance-windows', {
     token: ADMIN,

@@ -35,14 +35,14 @@ describe('event contracts', () => {
     expect(c.schema.safeParse(ev?.detail).success).toBe(true);
   });
 
-  it('the mapper emits nothing for a change that leaves the revision (an index backfill)', () => {
+  it('the mapper emits nothing for a change that leaves the revision (an index backfill) or only counts a repeat', () => {
     const alert = (alertEventContracts[0]!.example as { alert: Record<string, unknown> }).alert;
     const before = { type: 'Alert', ...alert, details: {}, gsi1pk: `ALERT#${String(alert.id)}` };
     const after = { type: 'Alert', ...alert, details: {}, gsi3pk: `ALERT#${String(alert.id)}` };
     expect(alertEventFor(before, after)).toBeUndefined();
-    expect(alertEventFor(before, { ...after, revision: Number(alert.revision) + 1 })?.detailType).toBe(
-      'Alert Repeated',
-    );
+    const next = { ...after, revision: Number(alert.revision) + 1 };
+    expect(alertEventFor(before, { ...next, count: Number(alert.count) + 1 })).toBeUndefined();
+    expect(alertEventFor(before, { ...next, severity: 'warning' })?.detailType).toBe('Alert Repeated');
   });
 
   it('rejects a detail missing a required field', () => {

@@ -53,7 +53,7 @@ describe('outbox', () => {
   it('publishes one contract-valid event per alert change and none for the delete half of a resolve', async () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     const opened = alertItem();
-    const repeated = alertItem({ count: 2, revision: 2 });
+    const repeated = alertItem({ count: 2, severity: 'error', revision: 2 });
     const resolved = alertItem({
       pk: 'ALERT#01ALERT',
       sk: 'ALERT',
@@ -83,6 +83,60 @@ describe('outbox', () => {
       expect(alertEventDetailSchema.safeParse(JSON.parse(e.Detail!)).success).toBe(true);
     }
     expect(JSON.parse(entries[1]!.Detail!).eventId).toBe('01ALERT:2');
+  });
+
+  it('publishes Alert Repeated only for a repeat that changes what places the alert', async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const first = alertItem({ severity: 'error', labels: { alertname: 'DbDown', instance: 'db-1' } });
+    // Alertmanager's repeat_interval resend: count, last-seen, payload, details and an annotation
+    // summary (the alert is named by its alertname label) move; nothing the engine reads does.
+    const same = {
+      ...first,
+      count: 2,
+      lastReceivedAt: '2026-11-21T00:04:01Z',
+      lastPayloadId: 'p2',
+      summary: 'db down for 4 minutes',
+      details: { value: '4m' },
+      links: [{ href: 'https://grafana.example.net/d/db' }],
+      revision: 2,
+    };
+    const changes: Array<[string, Record<string, unknown>]> = [
+      ['a raised severity', { severity: 'critical' }],
+      ['a lowered severity', { severity: 'warning' }],
+      ['a new label', { labels: { alertname: 'DbDown', instance: 'db-1', zone: 'a' } }],
+      ['a changed label', { labels: { alertname: 'DbDown', instance: 'db-2' } }],
+      ['a new service', { service: 'billing-db' }],
+      ['a new resource', { resource: 'db-1.internal' }],
+      ['the summary of an alert without an alertname', { labels: {}, summary: 'db down' }],
+    ];
+    const unnamed = alertItem({ severity: 'error', labels: {}, summary: 'db is down' });
+    const records = [
+      record('20', first, same),
+      ...changes.map(([, over], i) => record(`2${i + 1}`, i === 6 ? unnamed : same, { ...same, ...over, revision: 3 })),
+    ];
+    const r = await handler({ Records: records });
+    expect(r.batchItemFailures).toEqual([]);
+    const entries = eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(entries.map((e) => e.DetailType)).toEqual(changes.map(() => ALERT_DETAIL_TYPES.repeated));
+    expect(entries.map((e) => (JSON.parse(e.Detail!) as { alert: { severity: string } }).alert.severity)).toEqual([
+      'critical',
+      'warning',
+      'error',
+      'error',
+      'error',
+      'error',
+      'error',
+    ]);
+  });
+
+  it('still publishes an acknowledgement and a resolve whatever else changed', async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const firing = alertItem();
+    const acked = alertItem({ acknowledgedAt: '2026-11-21T00:02:00Z', revision: 2 });
+    const resolved = alertItem({ pk: 'ALERT#01ALERT', sk: 'ALERT', status: 'resolved', revision: 3 });
+    await handler({ Records: [record('30', firing, acked), record('31', undefined, resolved)] });
+    const entries = eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(entries.map((e) => e.DetailType)).toEqual([ALERT_DETAIL_TYPES.acknowledged, ALERT_DETAIL_TYPES.resolved]);
   });
 
   it('reports the first record that failed so the stream retries from it', async () => {
