@@ -12,7 +12,16 @@ import { handler as incidents } from '../../functions/ticket-incidents/handler';
 import { handler as notifier } from '../../functions/ticket-notifier/handler';
 import { handler as reports } from '../../functions/ticket-reports/handler';
 import { handler as sla } from '../../functions/ticket-sla/handler';
-import { AUTOCLOSE_TIMER_KIND, runAutoCloseTimer, runSlaTimer, SLA_TIMER_KIND } from '../../shared/app/tickets/timers';
+import {
+  AUTOCLOSE_TIMER_KIND,
+  runAutoCloseTimer,
+  runSlaTimer,
+  SLA_TIMER_KIND,
+  slaTimerId,
+} from '../../shared/app/tickets/timers';
+import { scheduleTimer } from '../../shared/store/timers';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, tableName } from '../../shared/store/client';
 import { sweepOnce } from '../../functions/timer-sweeper/sweep';
 import { handler as callback } from '../../functions/ticket-workflow-callback/handler';
 import { handler as workflowTasks } from '../../functions/workflow-tasks/handler';
@@ -58,6 +67,11 @@ const eventsOf = (before: Ticket | undefined, after: Ticket) =>
   ticketEventsFor(before ? { type: 'Ticket', ...before } : undefined, { type: 'Ticket', ...after }).map((e) =>
     envelope(e.detailType, e.source, e.detail),
   );
+
+/** The stored timer with this id, if any (the store has no reader by id: the sweeper queries by due time). */
+const timerOf = async (id: string) =>
+  (await documentClient().send(new GetCommand({ TableName: tableName(), Key: { pk: `TIMER#${id}`, sk: 'TIMER' } })))
+    .Item;
 
 const sent: Notification[] = [];
 const now = new Date().toISOString();
@@ -461,7 +475,9 @@ describe('notifications, SLA timers and escalation', () => {
     expect(JSON.parse(sent.find((n) => n.attributes?.recipient === 'carla@customer.example')!.message).email).toMatch(
       /We received your request/,
     );
-    expect(await sla(createdEvent as never)).toEqual({ scheduled: 4, cancelled: 0 });
+    // One timer for the ticket, due at the first warning (not one per clock and stage).
+    expect(await sla(createdEvent as never)).toEqual({ scheduled: 1, cancelled: 0 });
+    expect(await timerOf(slaTimerId(t0.id))).toMatchObject({ dueAt: t0.sla!.firstResponse.warnAt });
 
     await sweepOnce(at(48), { handlers });
     const t1 = (await getTicket(t0.id))!;
@@ -489,6 +505,33 @@ describe('notifications, SLA timers and escalation', () => {
     expect(t3.sla!.resolution.breachedAt).toBeDefined();
     expect(t3.priority).toBe('P2'); // the policy raises priority on a resolution breach
     expect((await sweepOnce(at(700), { handlers })).ran).toBe(0); // nothing left, nothing twice
+    expect(await timerOf(slaTimerId(t0.id))).toBeUndefined();
+  });
+
+  it('runs a timer of one clock and stage scheduled before the one timer per ticket', async () => {
+    const t = (
+      await callAs(ops, {
+        routeKey: 'POST /tickets',
+        body: {
+          subject: 'Old timer',
+          categoryId: 'technical-support-l1',
+          requester: { email: 'carla@customer.example' },
+        },
+      })
+    ).body;
+    const stored = (await getTicket(t.id))!;
+    const legacyId = `ticket-sla#${t.id}#firstResponse#warn`;
+    await scheduleTimer({
+      id: legacyId,
+      kind: SLA_TIMER_KIND,
+      dueAt: stored.sla!.firstResponse.warnAt!,
+      payload: { ticketId: t.id, clock: 'firstResponse', stage: 'warn' },
+    });
+    await sweepOnce(() => new Date(Date.parse(stored.sla!.firstResponse.warnAt!) + 1000), { handlers });
+    const warned = (await getTicket(t.id))!;
+    expect(warned.sla!.firstResponse.warnedAt).toBeDefined();
+    expect(warned.lastChange.kinds).toEqual(['sla-warning']);
+    expect(await timerOf(legacyId)).toBeUndefined();
   });
 
   it('a pause moves the deadline: a timer that fires early follows the new due time', async () => {
