@@ -9,13 +9,62 @@
 //                its annotations changed, so the payload is new
 //   redelivery   the same payload again (a sender's retry, or a repeat with nothing changed)
 //   notify       the incidents' group windows end (timer sweeper): announcement, paging, the page
-// Counts do not depend on the machine's load (times do); docs/cost.md turns them into dollars.
+// Counts do not depend on the machine's load (times do). `dollars` turns them into dollars per
+// million with docs/cost.md's price table and assumptions (PRICES below; 40 ms billed per
+// invocation at the function's catalog memory), per phase and for the mixes docs/cost.md tabulates.
 // Prints one JSON line.
 import type { AmAlert } from '../test/support/alertmanager';
 import { setRules } from '../test/support/incidents';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../functions/timer-sweeper/registry';
 import { capacityCounter, perUnitTally, postAlerts, round, startBench } from './support';
+import { functionByName } from '../infra/catalog';
+
+/** us-east-1 list prices, $ per million (docs/cost.md, "Prices"; checked 2026-11-30). */
+const PRICES = {
+  apiGatewayRequest: 1.0,
+  lambdaRequest: 0.2,
+  lambdaGbSecond: 13.3334, // arm64, $0.0000133334 per GB-s
+  writeUnit: 0.625,
+  readUnit: 0.125,
+  event: 1.0,
+  snsPublish: 0.5,
+};
+/** Lambda duration billed per invocation (an assumption: wall time is mostly DynamoDB round trips). */
+const BILLED_SECONDS = 0.04;
+
+interface PhaseCounts {
+  dynamodb: { wru: number; rru: number };
+  lambdaInvocations: Record<string, number>;
+  events: Record<string, number>;
+  sns: Record<string, number>;
+}
+
+/** Dollars per million units of a phase, by line of docs/cost.md's table. */
+function dollars(p: PhaseCounts, webhook: boolean): Record<string, number> {
+  const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  const memoryGb = (fn: string) => {
+    try {
+      return functionByName(fn).memoryMb / 1024;
+    } catch {
+      return 0.25;
+    }
+  };
+  const gbSeconds = Object.entries(p.lambdaInvocations).reduce(
+    (a, [fn, n]) => a + n * memoryGb(fn) * BILLED_SECONDS,
+    0,
+  );
+  const lines = {
+    apiGateway: webhook ? PRICES.apiGatewayRequest : 0,
+    lambdaRequests: sum(p.lambdaInvocations) * PRICES.lambdaRequest,
+    lambdaGbSeconds: gbSeconds * PRICES.lambdaGbSecond,
+    dynamodbWrites: p.dynamodb.wru * PRICES.writeUnit,
+    dynamodbReads: p.dynamodb.rru * PRICES.readUnit,
+    eventBridge: sum(p.events) * PRICES.event,
+    sns: sum(p.sns) * PRICES.snsPublish,
+  };
+  return Object.fromEntries(Object.entries({ ...lines, total: sum(lines) }).map(([k, v]) => [k, round(v, 2)]));
+}
 
 const N = Number(process.env.BENCH_ALERTS ?? 20);
 interface Phase {
@@ -102,7 +151,29 @@ async function main(): Promise<void> {
     await measure('notify', N + 2, async () => {
       await sweepOnce(() => new Date(Date.now() + 10 * 60_000), { handlers: timerHandlers });
     });
-    console.log(JSON.stringify({ bench: 'cost', alertsPerPhase: N, ...results }));
+    const per = Object.fromEntries(
+      Object.entries(results).map(([name, r]) => [name, dollars(r as PhaseCounts, name !== 'notify')]),
+    );
+    // A mix of repeats / joins / new incidents, each new incident announced (paged and ticketed) once.
+    const mix = (repeat: number, join: number, fresh: number) =>
+      round(
+        repeat * per.repeat!.total! + join * per.join!.total! + fresh * (per.newIncident!.total! + per.notify!.total!),
+        2,
+      );
+    const mixes = {
+      '100/0/0': mix(1, 0, 0),
+      '80/15/5': mix(0.8, 0.15, 0.05),
+      '50/40/10': mix(0.5, 0.4, 0.1),
+      '0/0/100': mix(0, 0, 1),
+    };
+    console.log(
+      JSON.stringify({
+        bench: 'cost',
+        alertsPerPhase: N,
+        ...results,
+        dollars: { perMillion: per, perMillionAlertsByMix: mixes },
+      }),
+    );
   } finally {
     await env.stop();
   }
