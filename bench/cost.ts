@@ -8,6 +8,8 @@
 //   repeat       the same alert again (Alertmanager re-sends firing alerts every repeat_interval),
 //                its annotations changed, so the payload is new
 //   redelivery   the same payload again (a sender's retry, or a repeat with nothing changed)
+//   repeatChanged  a repeat that changes what places the alert (a label; generic JSON, whose dedup
+//                key is the sender's): it still publishes Alert Repeated and invokes the engine
 //   notify       the incidents' group windows end (timer sweeper): announcement, paging, the page
 // Counts do not depend on the machine's load (times do). `dollars` turns them into dollars per
 // million with docs/cost.md's price table and assumptions (PRICES below; 40 ms billed per
@@ -147,8 +149,28 @@ async function main(): Promise<void> {
       seq -= N;
       for (let i = 0; i < N; i++) await post([alert('CostJoin', `host-${i}`)]);
     });
-    // The group windows end: per incident (N new ones, the join incident and the warm-up's).
-    await measure('notify', N + 2, async () => {
+    const relabel = async (i: number, build: string) => {
+      const r = await fetch(`${url}/hooks/demo-generic`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer demo-generic-token', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          dedupKey: `cost-relabel-${i}`,
+          severity: 'critical',
+          summary: `CostRelabel on host-${i}`,
+          service: 'cost-bench',
+          labels: { alertname: 'CostRelabel', instance: `host-${i}`, build },
+        }),
+      });
+      await r.arrayBuffer();
+      if (r.status !== 202) throw new Error(`webhook answered ${r.status}`);
+    };
+    for (let i = 0; i < N; i++) await relabel(i, 'a'); // one more incident, not measured
+    await measure('repeatChanged', N, async () => {
+      for (let i = 0; i < N; i++) await relabel(i, 'b');
+    });
+    // The group windows end: per incident (N new ones, the join incident, the relabelled alerts'
+    // and the warm-up's).
+    await measure('notify', N + 3, async () => {
       await sweepOnce(() => new Date(Date.now() + 10 * 60_000), { handlers: timerHandlers });
     });
     const per = Object.fromEntries(
