@@ -10,8 +10,11 @@ import { readJsonl } from '../infra/local/jsonl';
 import { ensureTables, tableNamesFor } from '../infra/local/tables';
 import { currentInvocation } from '../infra/local/lambda';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { addDynamoClientConfigurer, documentClient, tableName } from '../shared/store/client';
+import { sizeOf, transactionUnits, type Item } from './capacity-units';
+
+export { sizeOf };
 import { amPayload, type AmAlert } from '../test/support/alertmanager';
 
 export interface BenchEnv {
@@ -280,23 +283,43 @@ function readTarget(input: Record<string, unknown>): string {
   return '';
 }
 
-/** An item's size as DynamoDB bills it: attribute names plus values (UTF-8 strings, numbers ~ digits / 2). */
-export function sizeOf(v: unknown): number {
-  if (v === null || v === undefined || typeof v === 'boolean') return 1;
-  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
-  if (typeof v === 'number' || typeof v === 'bigint') return Math.ceil(String(v).replace(/[-.]/g, '').length / 2) + 1;
-  if (v instanceof Uint8Array) return v.byteLength;
-  if (v instanceof Set) return [...v].reduce((n: number, x) => n + sizeOf(x), 0);
-  if (Array.isArray(v)) return 3 + v.reduce((n: number, x) => n + 1 + sizeOf(x), 0);
-  if (typeof v === 'object')
-    return (
-      3 +
-      Object.entries(v as Record<string, unknown>).reduce(
-        (n, [k, x]) => (x === undefined ? n : n + 1 + Buffer.byteLength(k, 'utf8') + sizeOf(x)),
-        0,
-      )
-    );
-  return 0;
+/** The items a transaction writes or checks, with their keys (Put's from its item). */
+function transactionTargets(
+  input: Record<string, unknown>,
+): Array<{ kind: string; table: string; key: Item; put?: Item }> {
+  // The main table's key is pk + sk; the idempotency table's is id.
+  const keyOf = (item: Item) =>
+    Object.fromEntries((item.pk !== undefined ? ['pk', 'sk'] : ['id']).map((k) => [k, item[k]]));
+  return ((input.TransactItems ?? []) as Array<Record<string, Record<string, unknown>>>).flatMap((t) =>
+    Object.entries(t).map(([kind, w]) => {
+      const put = kind === 'Put' ? (w.Item as Item) : undefined;
+      return { kind, table: String(w.TableName), key: put ? keyOf(put) : (w.Key as Item), put };
+    }),
+  );
+}
+
+/** The stored items under these keys (consistent reads), `undefined` where there is none. */
+async function storedItems(reader: DynamoDBDocumentClient, targets: Array<{ table: string; key: Item }>) {
+  const found = new Map<string, Item>();
+  const id = (table: string, key: Item) => `${table}|${JSON.stringify(key)}`;
+  for (let i = 0; i < targets.length; i += 100) {
+    const byTable: Record<string, { Keys: Item[]; ConsistentRead: boolean }> = {};
+    for (const t of targets.slice(i, i + 100))
+      (byTable[t.table] ??= { Keys: [], ConsistentRead: true }).Keys.push(t.key);
+    let request: typeof byTable | undefined = byTable;
+    while (request && Object.keys(request).length) {
+      const out = await reader.send(new BatchGetCommand({ RequestItems: request }));
+      for (const [table, items] of Object.entries(out.Responses ?? {}))
+        for (const item of items) {
+          const key = Object.fromEntries(
+            Object.keys(targets.find((t) => t.table === table)!.key).map((k) => [k, item[k]]),
+          );
+          found.set(id(table, key), item);
+        }
+      request = out.UnprocessedKeys as typeof byTable | undefined;
+    }
+  }
+  return targets.map((t) => found.get(id(t.table, t.key)));
 }
 
 /**
@@ -308,6 +331,8 @@ export function capacityCounter(outside = '(outside a function)'): {
   close(): Map<string, FnTally>;
 } {
   let fns: Map<string, FnTally> | undefined;
+  // Reads the items a transaction touches, before and after it, to price it (not counted).
+  let reader: DynamoDBDocumentClient | undefined;
   addDynamoClientConfigurer((c) =>
     c.middlewareStack.add(
       (next, context) => async (args) => {
@@ -333,6 +358,10 @@ export function capacityCounter(outside = '(outside a function)'): {
           item.items += written.length;
           item.bytes += written.reduce((n, w) => n + w.bytes, 0);
         }
+        const targets = op === 'TransactWriteItems' ? transactionTargets(input) : [];
+        if (targets.length)
+          reader ??= DynamoDBDocumentClient.from(localDynamoClient(String(process.env.AWS_ENDPOINT_URL_DYNAMODB)));
+        const before = targets.length ? await storedItems(reader!, targets) : [];
         let out;
         try {
           out = await next(args);
@@ -345,11 +374,16 @@ export function capacityCounter(outside = '(outside a function)'): {
           throw err;
         }
         const cc = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-        const u = units(cc);
+        let u = units(cc);
+        let split = indexUnits(cc);
+        if (targets.length) {
+          const billed = transactionUnits(targets, before, await storedItems(reader!, targets));
+          u = billed.table + billed.gsi;
+          split = { gsi: billed.gsi, indexes: billed.indexes };
+        }
         if (WRITES.has(op)) t.wru += u;
         else t.rru += u;
         if (item) {
-          const split = indexUnits(cc);
           item.tableWru += u - split.gsi;
           item.gsiWru += split.gsi;
           for (const name of split.indexes) if (!item.indexes.includes(name)) item.indexes.push(name);
