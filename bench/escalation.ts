@@ -8,13 +8,14 @@
 // BENCH_CONCURRENCY (handlers in flight per `DUE#<n>` shard; default the sweeper's production
 // setting, SWEEP_SHARD_CONCURRENCY = 4, i.e. 32 in flight over the 8 shards).
 // It also prints the sweep's own CPU time per step (this process: our code and the AWS SDK; not
-// DynamoDB Local's JVM), which does not depend on the machine's load the way wall time does.
+// DynamoDB Local's JVM), which does not depend on the machine's load the way wall time does, and
+// DynamoDB Local's CPU time per step apart (its JVM's, from /proc/<pid>/stat).
 // BENCH_CPU_PROFILE=<file.cpuprofile> writes a CPU profile of the sweep alone (not the set-up).
 // Also prints the DynamoDB requests per step by operation (counted on the client during the
 // sweep), the write and read units DynamoDB Local reports consumed per step (transactional
 // writes count double, as on AWS), and the machine's load (`uptime`) before and after.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
@@ -31,13 +32,31 @@ async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<unknown>
   );
 }
 
+/** CPU ms of each thread of a process (from /proc/<pid>/task), empty where there is no /proc. */
+function threadCpuMs(pid: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / 100); // utime + stime, in clock ticks of 10 ms
+    }
+  } catch {
+    // no /proc, or the process ended
+  }
+  return out;
+}
+
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
 
 async function main(): Promise<void> {
   const loadBefore = uptime();
-  const ddb = await startDynamoDbLocal({ port: 0 });
+  // BENCH_DYNAMODB_JIT=full: DynamoDB Local with the JVM's full JIT (as bench/support.ts starts it);
+  // by default it keeps the local runtime's C1-only JIT (faster start, lower peak throughput).
+  const fullJit = process.env.BENCH_DYNAMODB_JIT === 'full';
+  const ddb = await startDynamoDbLocal({ port: 0, ...(fullJit ? { jvmArgs: [] } : {}) });
   const table = `bench-escalation-${Date.now().toString(36)}`;
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
@@ -63,6 +82,7 @@ async function main(): Promise<void> {
     const { sweepOnce, SWEEP_SHARD_CONCURRENCY, ALL_SHARDS } = await import('../functions/timer-sweeper/sweep');
     const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? SWEEP_SHARD_CONCURRENCY);
     const { timerHandlers } = await import('../functions/timer-sweeper/registry');
+    const { cpuMsOf } = await import('./support');
 
     // Prepare: a team, two people, a weekly schedule, a two-level policy (repeat once).
     const setupStarted = performance.now();
@@ -227,6 +247,8 @@ async function main(): Promise<void> {
     }
     counting = true;
     const cpu0 = process.cpuUsage();
+    const jvmCpu0 = cpuMsOf(ddb.pid);
+    const threads0 = threadCpuMs(ddb.pid);
     const started = performance.now();
     const offset = D - Date.now();
     const result = await sweepOnce(() => new Date(Date.now() + offset), {
@@ -235,6 +257,8 @@ async function main(): Promise<void> {
     });
     const sweepMs = performance.now() - started;
     const cpu = process.cpuUsage(cpu0);
+    const jvmCpu1 = cpuMsOf(ddb.pid);
+    const threads1 = threadCpuMs(ddb.pid);
     counting = false;
     if (inspector && profileTo) {
       const { profile } = await inspector.post('Profiler.stop');
@@ -269,6 +293,16 @@ async function main(): Promise<void> {
           max: delays.at(-1) ?? 0,
         },
         sweepCpuMsPerStep: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, result.ran)) * 100) / 100,
+        dynamodbLocalCpuMsPerStep:
+          jvmCpu0 === undefined || jvmCpu1 === undefined
+            ? null
+            : Math.round(((jvmCpu1 - jvmCpu0) / Math.max(1, result.ran)) * 100) / 100,
+        // DynamoDB Local runs its storage work on one thread: its busiest thread's CPU over the sweep.
+        dynamodbLocalBusiestThreadShare:
+          Math.round(
+            (Math.max(0, ...[...threads1].map(([tid, ms]) => ms - (threads0.get(tid) ?? 0))) / sweepMs) * 100,
+          ) / 100,
+        dynamodbLocalJit: fullJit ? 'full' : 'C1 only (-XX:TieredStopAtLevel=1)',
         dynamodbRequestsPerStep: perStep(allRequests),
         dynamodbRequestsPerStepByOperation: byOperation,
         dynamodbWriteUnitsPerStep: perStep(writeUnits),

@@ -452,7 +452,7 @@ const CLK_TCK = (() => {
 })();
 
 /** CPU ms (user + system) a process has used, from /proc; undefined where there is no /proc. */
-function cpuMsOf(pid: number | undefined): number | undefined {
+export function cpuMsOf(pid: number | undefined): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
