@@ -75,7 +75,10 @@ async function main(): Promise<void> {
     const { addDynamoClientConfigurer, documentClient, tableName } = await import('../shared/store/client');
     const { incidentKeys } = await import('../shared/store/keys');
     const { policies, schedules, teamOncall, users } = await import('../shared/store/oncall');
-    const { putEscalation } = await import('../shared/store/oncall-pages');
+    const { putEscalation, setOncallTransactions } = await import('../shared/store/oncall-pages');
+    // BENCH_GROUP_COMMIT=0: every step's transactions on their own (as before decision 0008's addendum 2).
+    const groupCommit = process.env.BENCH_GROUP_COMMIT !== '0';
+    if (!groupCommit) setOncallTransactions({ maxItems: 1 });
     const { scheduleTimer } = await import('../shared/store/timers');
     const { teams, services } = await import('../shared/store/services');
     const { escalationTimerId, ESCALATION_STEP_TIMER } = await import('../shared/app/oncall/escalation');
@@ -302,6 +305,7 @@ async function main(): Promise<void> {
           Math.round(
             (Math.max(0, ...[...threads1].map(([tid, ms]) => ms - (threads0.get(tid) ?? 0))) / sweepMs) * 100,
           ) / 100,
+        groupCommit,
         dynamodbLocalJit: fullJit ? 'full' : 'C1 only (-XX:TieredStopAtLevel=1)',
         dynamodbRequestsPerStep: perStep(allRequests),
         dynamodbRequestsPerStepByOperation: byOperation,

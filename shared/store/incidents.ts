@@ -245,6 +245,8 @@ export async function mutateIncident(
     attempts?: number;
     /** The incident as the caller just read it: the first attempt starts from it instead of reading again (a lost race re-reads). */
     current?: Incident;
+    /** Commits the transaction (default: one TransactWriteItems; the escalation step shares them, decision 0008). */
+    transact?: (items: TransactItem[]) => Promise<unknown>;
   } = {},
 ): Promise<{ before: Incident; after: Incident } | undefined> {
   const attempts = opts.attempts ?? 6;
@@ -263,24 +265,21 @@ export async function mutateIncident(
       lastChange: m.change ? { ...m.change, at: now, revision } : current.lastChange,
     };
     try {
-      await guard('update incident', () =>
-        documentClient().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName(),
-                  Item: incidentItem(next),
-                  ConditionExpression: 'revision = :rev',
-                  ExpressionAttributeValues: { ':rev': current.revision },
-                },
-              },
-              ...(m.timeline ?? []).map((e) => timelinePut(id, e)),
-              ...(m.extra ?? []),
-            ],
-          }),
-        ),
-      );
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName: tableName(),
+            Item: incidentItem(next),
+            ConditionExpression: 'revision = :rev',
+            ExpressionAttributeValues: { ':rev': current.revision },
+          },
+        },
+        ...(m.timeline ?? []).map((e) => timelinePut(id, e)),
+        ...(m.extra ?? []),
+      ];
+      const transact =
+        opts.transact ?? ((t: TransactItem[]) => documentClient().send(new TransactWriteCommand({ TransactItems: t })));
+      await guard('update incident', () => transact(items));
       return { before: current, after: next };
     } catch (err) {
       if (!isTransactionConflict(err)) throw err;

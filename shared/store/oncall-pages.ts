@@ -9,7 +9,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../domain/oncall/people';
@@ -27,6 +26,7 @@ import {
 import { incidentFromItem } from './incidents';
 import { incidentKeys, oncallKeys } from './keys';
 import { queryAll, queryPage } from './query';
+import { transactionBatcher, type TransactFn, type TransactionBatcherOptions } from './transaction-batcher';
 
 export const PAGE_TTL_DAYS = 400;
 
@@ -294,9 +294,22 @@ const incidentTriggered = (incidentId: string): TransactItem => ({
 
 export type ClaimOutcome = 'claimed' | 'duplicate' | 'not-triggered';
 
+/**
+ * The transactions of escalation steps (page claims, step records): under load the steps in
+ * flight in one process share transactions (group commit, shared/store/transaction-batcher.ts;
+ * decision 0008, addendum 2); each step's items still commit all together or not at all.
+ */
+export const oncallTransact: TransactFn = (items) => batcher(items);
+let batcher = transactionBatcher();
+
+/** Replace the group commit's settings (tests; `{ maxItems: 1 }` sends every step's transaction on its own). */
+export function setOncallTransactions(opts: TransactionBatcherOptions): void {
+  batcher = transactionBatcher(opts);
+}
+
 async function claimTransaction(items: TransactItem[], what: string): Promise<ClaimOutcome> {
   try {
-    await guard(what, () => documentClient().send(new TransactWriteCommand({ TransactItems: items })));
+    await guard(what, () => oncallTransact(items));
     return 'claimed';
   } catch (err) {
     if (!isTransactionConflict(err)) throw err;
@@ -338,11 +351,7 @@ export async function claimPages(pages: PageAttempt[], now: Date): Promise<Claim
   }
   try {
     await guard('claim pages', () =>
-      documentClient().send(
-        new TransactWriteCommand({
-          TransactItems: [...pages.map((p) => pagePut(p, now)), incidentTriggered(pages[0]!.incidentId)],
-        }),
-      ),
+      oncallTransact([...pages.map((p) => pagePut(p, now)), incidentTriggered(pages[0]!.incidentId)]),
     );
     return pages.map(() => 'claimed');
   } catch (err) {

@@ -11,7 +11,13 @@ import { onAcknowledged, startEscalation } from '../../shared/app/oncall/escalat
 import { configureDynamoClient } from '../../shared/store/client';
 import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
 import { policies, schedules, teamOncall, users } from '../../shared/store/oncall';
-import { getEscalation, pagesOf } from '../../shared/store/oncall-pages';
+import {
+  claimPages,
+  getEscalation,
+  pagesOf,
+  setOncallTransactions,
+  type PageAttempt,
+} from '../../shared/store/oncall-pages';
 import { invalidateServiceCache, services, teams } from '../../shared/store/services';
 import { verifyLink } from '../../shared/domain/oncall/links';
 import { at, givenServices, setRules, snap, sweepAt } from '../support/incidents';
@@ -532,6 +538,104 @@ describe('never twice, never after the ack', () => {
     expect((await pagesOf(i.id)).map((p) => `${p.userId}:${p.channel}:${p.status}`)).toEqual(['dave:sms:sent']);
     expect((await timelineOf(i.id)).filter((e) => e.kind === 'escalation').map((e) => e.change?.level)).toEqual([1]);
     await resolveIncident(i.id, ADMIN, at(T, 4100));
+  });
+
+  it('claims of several incidents sharing one transaction: an acknowledged one is claimed by none, the others each once', async () => {
+    const T = '2026-11-21T10:45:00.000Z';
+    const [a, b, c] = [
+      await openIncident(new Date(T)),
+      await openIncident(new Date(T)),
+      await openIncident(new Date(T)),
+    ];
+    await acknowledgeIncident(b!.id, ADMIN, at(T, 1));
+    const page = (i: Incident): PageAttempt => ({
+      key: `00000002#1#1#alice#sms#phone`,
+      incidentId: i.id,
+      incidentNumber: i.number,
+      epoch: 2,
+      round: 1,
+      level: 1,
+      userId: 'alice',
+      userName: 'Alice',
+      channel: 'sms',
+      contactMethodId: 'phone',
+      address: '+15555550101',
+      status: 'claimed',
+      attempts: 0,
+      claimedAt: at(T, 2).toISOString(),
+      message: 'test',
+    });
+    // One transaction in flight at a time, so the three claims asked together go out as one.
+    setOncallTransactions({ maxInFlight: 1 });
+    const transactions: string[][] = [];
+    configureDynamoClient((cl) =>
+      cl.middlewareStack.add(
+        (next) => async (args) => {
+          const items = (
+            args.input as { TransactItems?: Array<Record<string, { Key?: { pk: string }; Item?: { pk: string } }>> }
+          ).TransactItems;
+          if (items)
+            transactions.push(items.map((t) => Object.values(t)[0]!).map((w) => String((w.Item ?? w.Key)!.pk)));
+          return next(args);
+        },
+        { step: 'initialize', name: 'recordTransactions' },
+      ),
+    );
+    try {
+      const outcomes = await Promise.all(
+        [a!, b!, c!].map((i) =>
+          claimPages([page(i), { ...page(i), key: `${page(i).key}x`, channel: 'email' }], at(T, 2)),
+        ),
+      );
+      expect(outcomes).toEqual([
+        ['claimed', 'claimed'],
+        ['not-triggered', 'not-triggered'],
+        ['claimed', 'claimed'],
+      ]);
+    } finally {
+      configureDynamoClient(() => {});
+      setOncallTransactions({});
+    }
+    // The shared transaction was refused as a whole (B is acknowledged); each claim was then sent alone.
+    const incidentsIn = (t: string[]) => [...new Set(t)].length;
+    expect(transactions.map(incidentsIn)).toEqual([3, 1, 1, 1]);
+    expect((await pagesOf(a!.id)).map((p) => p.status)).toEqual(['claimed', 'claimed']);
+    expect(await pagesOf(b!.id)).toEqual([]);
+    expect((await pagesOf(c!.id)).map((p) => p.status)).toEqual(['claimed', 'claimed']);
+    for (const i of [a!, b!, c!]) await resolveIncident(i.id, ADMIN, at(T, 10));
+  });
+
+  it('steps of many incidents in one sweep share transactions; one acknowledged meanwhile is paged by none of them', async () => {
+    const T = '2026-11-21T10:50:00.000Z';
+    const incidents: Incident[] = [];
+    for (let k = 0; k < 12; k++) incidents.push(await announced(new Date(T)));
+    // Acknowledged in the table only: its level-2 timer is still due and runs in the sweep.
+    const acked = incidents[5]!;
+    await acknowledgeIncident(acked.id, ADMIN, at(T, 10));
+    const before = notifier.sent.length;
+    // One transaction in flight at a time: the steps' claims and records that meet queue and share the next one.
+    setOncallTransactions({ maxInFlight: 1 });
+    try {
+      await sweepAt(at(T, 300).toISOString());
+    } finally {
+      setOncallTransactions({});
+    }
+    await sweepAt(at(T, 301).toISOString());
+    expect(notifier.sent.length - before).toBe(11);
+    expect(who(notifier.to(acked.id))).toEqual(['alice:sms', 'alice:email']);
+    for (const i of incidents.filter((x) => x !== acked)) {
+      expect(who(notifier.to(i.id))).toEqual(['alice:sms', 'alice:email', 'bob:sms']);
+      expect((await pagesOf(i.id)).map((p) => `${p.userId}:${p.channel}:${p.status}`)).toEqual([
+        'alice:email:sent',
+        'alice:sms:sent',
+        'bob:sms:sent',
+      ]);
+      expect((await getEscalation(i.id))?.next).toMatchObject({ round: 2, level: 1 });
+    }
+    expect((await timelineOf(acked.id)).filter((e) => e.kind === 'escalation').map((e) => e.change?.level)).toEqual([
+      1,
+    ]);
+    for (const i of incidents) await resolveIncident(i.id, ADMIN, at(T, 400));
   });
 
   it('pages claimed before the ack still go out; nothing is claimed after it', async () => {

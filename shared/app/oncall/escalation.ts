@@ -27,6 +27,7 @@ import {
   advanceEscalationItem,
   getEscalation,
   incidentForEscalation,
+  oncallTransact,
   pageKey,
   pageSentItem,
   putEscalation,
@@ -316,7 +317,8 @@ async function runStep(
           ],
         };
       },
-      { current: incident },
+      // Shares a transaction with other steps in flight (group commit); its items still commit together.
+      { current: incident, transact: oncallTransact },
     );
     committed = r?.after;
   } catch (err) {
