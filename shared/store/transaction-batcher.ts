@@ -8,8 +8,9 @@
 // transaction is cancelled (any caller's condition failed, or it conflicted with another write),
 // nothing of it was written and every caller's items are sent again on their own, so each caller
 // gets exactly the outcome (commit, or the cancellation with its own reasons) it would have had
-// alone. Other failures (throttled, timed out, store unavailable) are every caller's failure, as
-// they would have been alone. A transaction may not touch one item twice: a caller whose items
+// alone; so are they when the shared transaction is refused as invalid (a transaction carries at
+// most 4 MB, and incident items grow large in a storm). Other failures (throttled, timed out,
+// store unavailable) are every caller's failure, as they would have been alone. A transaction may not touch one item twice: a caller whose items
 // share a key with the batch being filled waits for the next one.
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, isTransactionConflict, type TransactItem } from './client';
@@ -81,7 +82,9 @@ export function transactionBatcher(opts: TransactionBatcherOptions = {}): Transa
       await send(batch.flatMap((e) => e.items));
       for (const e of batch) e.resolve();
     } catch (err) {
-      if (!isTransactionConflict(err)) {
+      // Refused before anything was written: cancelled (a condition, a conflict) or invalid as a
+      // whole (over the 4 MB a transaction may carry: incidents grow large in a storm).
+      if (!isTransactionConflict(err) && (err as { name?: string }).name !== 'ValidationException') {
         for (const e of batch) e.reject(err);
         return;
       }

@@ -113,6 +113,15 @@ describe('transactionBatcher', () => {
     expect(send).toHaveBeenCalledTimes(1);
   });
 
+  it('a shared transaction refused as invalid (over 4 MB) is sent again caller by caller', async () => {
+    const send = jest.fn(async (items: TransactItem[]) => {
+      if (items.length > 1) throw Object.assign(new Error('Transaction too large'), { name: 'ValidationException' });
+    });
+    const transact = transactionBatcher({ maxInFlight: 1, send });
+    await Promise.all([transact([put('I1')]), transact([put('I2')])]);
+    expect(send.mock.calls.map(([items]) => items.length)).toEqual([2, 1, 1]);
+  });
+
   it('keeps a shared transaction within maxItems, in arrival order', async () => {
     const store = fakeStore();
     const transact = transactionBatcher({ maxInFlight: 1, maxItems: 5, send: store.send });
