@@ -12,8 +12,10 @@
 // DynamoDB Local's CPU time per step apart (its JVM's, from /proc/<pid>/stat).
 // BENCH_CPU_PROFILE=<file.cpuprofile> writes a CPU profile of the sweep alone (not the set-up).
 // Also prints the DynamoDB requests per step by operation (counted on the client during the
-// sweep), the write and read units DynamoDB Local reports consumed per step (transactional
-// writes count double, as on AWS), and the machine's load (`uptime`) before and after.
+// sweep), the write and read units DynamoDB Local reports consumed per step (its transaction
+// units are not AWS's: see writeUnitsNote), and the machine's load (`uptime`) before and after.
+// BENCH_GROUP_COMMIT=0 sends every step's transactions on their own (as before decision 0008's
+// addendum 2); BENCH_DYNAMODB_JIT=full runs DynamoDB Local with the JVM's full JIT.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -310,6 +312,13 @@ async function main(): Promise<void> {
         dynamodbRequestsPerStep: perStep(allRequests),
         dynamodbRequestsPerStepByOperation: byOperation,
         dynamodbWriteUnitsPerStep: perStep(writeUnits),
+        // Measured (issue 15): DynamoDB Local reports a transaction's units as 4 × the sum over the
+        // distinct sizes of its items (equal-sized items count once; a ConditionCheck counts 1 unit
+        // whatever the item's size), not per item as AWS bills them. The figure is comparable only
+        // between runs whose transactions hold the same items: with group commit it understates.
+        writeUnitsNote: groupCommit
+          ? 'as DynamoDB Local reports them: understated when steps share transactions; BENCH_GROUP_COMMIT=0 gives the per-step transactions (AWS bills the same items either way)'
+          : 'as DynamoDB Local reports them for per-step transactions (not AWS billing: see the comment in bench/escalation.ts)',
         dynamodbReadUnitsPerStep: perStep(readUnits),
         setupSeconds: Math.round(setupMs) / 1000,
         uptimeBefore: loadBefore,
