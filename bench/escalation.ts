@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     const { sweepOnce, SWEEP_SHARD_CONCURRENCY, ALL_SHARDS } = await import('../functions/timer-sweeper/sweep');
     const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? SWEEP_SHARD_CONCURRENCY);
     const { timerHandlers } = await import('../functions/timer-sweeper/registry');
-    const { cpuMsOf } = await import('./support');
+    const { cpuMsOf, sizeOf } = await import('./support');
 
     // Prepare: a team, two people, a weekly schedule, a two-level policy (repeat once).
     const setupStarted = performance.now();
@@ -217,6 +217,59 @@ async function main(): Promise<void> {
       },
     });
     const requests = new Map<string, number>();
+    // Write units as AWS bills them, counted here per item (DynamoDB Local's own figure for a
+    // transaction is not per item: see writeUnitsNote): 1 per KB of the item (the larger of before
+    // and after for a put; for an update and a condition check the item as last read or written;
+    // an update's added bytes are not counted), twice for an item of a transaction. Table units
+    // only: index copies are not counted.
+    const sizes = new Map<string, number>();
+    const keyOf = (k: Record<string, unknown>) => `${String(k.pk)}\u0000${String(k.sk)}`;
+    const kb = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+    const remember = (out: Record<string, unknown>) => {
+      const items = [
+        ...((out.Items as Record<string, unknown>[] | undefined) ?? []),
+        ...(out.Item ? [out.Item as Record<string, unknown>] : []),
+        ...Object.values((out.Responses as Record<string, Record<string, unknown>[]> | undefined) ?? {}).flat(),
+      ];
+      for (const i of items) if (i.pk !== undefined && i.sk !== undefined) sizes.set(keyOf(i), sizeOf(i));
+    };
+    const billedByItem = new Map<string, number>();
+    const itemUnits = (kind: string, w: Record<string, unknown>, factor: number): number => {
+      const item = (w.Item ?? w.Key ?? {}) as Record<string, unknown>;
+      let units: number;
+      if (kind === 'Put') {
+        const size = sizeOf(item);
+        const before = sizes.get(keyOf(item)) ?? 0;
+        sizes.set(keyOf(item), size);
+        units = kb(Math.max(size, before)) * factor;
+      } else {
+        const known = sizes.get(keyOf(item));
+        units = kb(known ?? sizeOf(item) + sizeOf(w.ExpressionAttributeValues ?? {})) * factor;
+      }
+      // By kind of write and item (`Check INCIDENT`, `Put PAGE`, ...), to see where the units go.
+      const label = `${kind === 'ConditionCheck' ? 'Check' : kind} ${String(item.sk).split('#')[0]}`;
+      if (counting) billedByItem.set(label, (billedByItem.get(label) ?? 0) + units);
+      return units;
+    };
+    const billedUnits = (op: string, input: Record<string, unknown>): number => {
+      if (op === 'PutItem') return itemUnits('Put', input, 1);
+      if (op === 'UpdateItem' || op === 'DeleteItem') return itemUnits('Update', input, 1);
+      if (op === 'TransactWriteItems')
+        return ((input.TransactItems ?? []) as Array<Record<string, Record<string, unknown>>>)
+          .flatMap((t) => Object.entries(t))
+          .reduce((n, [kind, w]) => n + itemUnits(kind, w, 2), 0);
+      if (op === 'BatchWriteItem')
+        return Object.values(
+          (input.RequestItems ?? {}) as Record<string, Array<Record<string, Record<string, unknown>>>>,
+        )
+          .flat()
+          .reduce(
+            (n, r) => n + (r.PutRequest ? itemUnits('Put', r.PutRequest, 1) : itemUnits('Delete', r.DeleteRequest!, 1)),
+            0,
+          );
+      return 0;
+    };
+    let billedWriteUnits = 0;
     let writeUnits = 0;
     let readUnits = 0;
     let counting = false;
@@ -228,7 +281,9 @@ async function main(): Promise<void> {
           const op = String(context.commandName ?? '').replace(/Command$/, '');
           requests.set(op, (requests.get(op) ?? 0) + 1);
           (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+          billedWriteUnits += billedUnits(op, args.input as Record<string, unknown>);
           const out = await next(args);
+          remember(out.output as unknown as Record<string, unknown>);
           const consumed = (out.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
           for (const u of [consumed ?? []].flat()) {
             // A transaction or a write reports write units; reads report read units (or only CapacityUnits).
@@ -311,6 +366,10 @@ async function main(): Promise<void> {
         dynamodbLocalJit: fullJit ? 'full' : 'C1 only (-XX:TieredStopAtLevel=1)',
         dynamodbRequestsPerStep: perStep(allRequests),
         dynamodbRequestsPerStepByOperation: byOperation,
+        billedWriteUnitsPerStep: perStep(billedWriteUnits),
+        billedWriteUnitsPerStepByItem: Object.fromEntries(
+          [...billedByItem].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, perStep(n)]),
+        ),
         dynamodbWriteUnitsPerStep: perStep(writeUnits),
         // Measured (issue 15): DynamoDB Local reports a transaction's units as 4 × the sum over the
         // distinct sizes of its items (equal-sized items count once; a ConditionCheck counts 1 unit
