@@ -5,22 +5,21 @@
 //                half of the alerts repeat one already sent), then drained
 //   closed       BENCH_CLIENTS clients (default 8), each sending its next batch when the last answered
 // For offered and closed: alerts/s served, p50/p99 request latency, drain time, CPU ms per alert of
-// this process (webhook, outbox, incident engine: everything until drained) and of DynamoDB Local
-// apart, DynamoDB requests, writes and units per alert by function and operation, peak RSS of both.
+// the runtime's process (webhook, outbox, incident engine: everything until drained), of DynamoDB
+// Local and of the load generator apart (the senders run in a child process, bench/ingest-load.ts),
+// DynamoDB requests, writes and units per alert by function and operation, peak RSS of both.
 // Goals (issue 15): ≤ 5 ms CPU per alert; ≤ 4 requests and ≤ 8 write units per new alert end to end;
 // 200 alerts/s served with p99 under 250 ms. Times depend on the machine's load (printed), counts not.
-import type { AmAlert } from '../test/support/alertmanager';
 import { measureBundles } from './bundles';
+import { alertFor, startLoadGenerator, type LoadResult } from './ingest-load';
 import {
   capacityCounter,
   measureDrained,
   perUnitTally,
   percentile,
-  offerAlerts,
   postAlerts as post,
   requestsOf,
   round,
-  sleep,
   startBench,
   writesOf,
   type BenchEnv,
@@ -31,52 +30,14 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 
-const alertFor = (key: number): AmAlert => ({
-  labels: {
-    alertname: `BenchAlert${key % 50}`,
-    instance: `host-${key}:9100`,
-    service: `svc-${key % 20}`,
-    severity: 'warning',
-    bench: String(key),
-  },
-  summary: `bench ${key}`,
-  startsAt: '2026-11-21T00:00:00Z',
-});
-
-/** Keys for a phase: a new key or (half the time) one already sent. */
-function keyPicker(firstNew: number) {
-  const sent: number[] = [];
-  let next = firstNew;
-  return () => {
-    if (sent.length && Math.random() < 0.5) return sent[Math.floor(Math.random() * sent.length)]!;
-    sent.push(next);
-    return next++;
-  };
-}
-
-/** Offer a batch; count its answer; only a 202's alerts count as served. */
-async function offerCounted(
-  url: string,
-  batch: AmAlert[],
-  tally: { alerts: number; latencies: number[]; answers: Record<number, number> },
-): Promise<void> {
-  const { status, ms } = await offerAlerts(url, batch);
-  tally.answers[status] = (tally.answers[status] ?? 0) + 1;
-  tally.latencies.push(ms);
-  if (status === 202) tally.alerts += batch.length;
-}
-
-const batchOf = (pick: () => number) =>
-  Array.from({ length: 1 + Math.floor(Math.random() * 10) }, () => alertFor(pick()));
-
 /** Run a load phase and measure it until the runtime has drained everything it accepted. */
 async function loadPhase(
   env: BenchEnv,
   capacity: ReturnType<typeof capacityCounter>,
-  drive: () => Promise<{ alerts: number; latencies: number[]; answers: Record<number, number> }>,
+  drive: () => Promise<LoadResult>,
 ) {
   const m = await measureDrained(env, capacity, drive);
-  const { alerts, latencies, answers } = m.result;
+  const { alerts, latencies, answers } = m.result.tally;
   return {
     alerts,
     requests: latencies.length,
@@ -87,8 +48,11 @@ async function loadPhase(
     p99Ms: round(percentile(latencies, 99), 1),
     drainSeconds: round(m.drainSeconds, 1),
     cpuMsPerAlert: {
+      /** The runtime's process alone (webhook, outbox, engine); the senders run in another process. */
       nocturne: round(m.cpuMs.nocturne / alerts),
       dynamodbLocal: m.cpuMs.dynamodbLocal === null ? null : round(m.cpuMs.dynamodbLocal / alerts),
+      /** The load generator's process (fetch, HTTP client, JSON of the payloads): not Nocturne's. */
+      loadGenerator: round(m.result.cpuMs / alerts),
     },
     dynamodbPerAlert: perUnitTally(m.tally, alerts),
     peakRssMb: m.peakRssMb,
@@ -100,6 +64,7 @@ async function main(): Promise<void> {
   const env = await startBench();
   const url = env.rt.url;
   const capacity = capacityCounter();
+  const generator = startLoadGenerator();
   try {
     // Calibration: exact DynamoDB requests per new and per repeated alert, counted on the client.
     // Batches of 10 alerts; the per-request overhead (payload claim + completion) is reported apart.
@@ -124,36 +89,14 @@ async function main(): Promise<void> {
     await env.rt.settle();
 
     // Offered: batches of 1-10 alerts sent on a fixed schedule (RATE alerts/s), whatever the answers.
-    const offered = await loadPhase(env, capacity, async () => {
-      const pick = keyPicker(10 * KEYS);
-      const tally = { alerts: 0, latencies: [] as number[], answers: {} };
-      const inflight: Promise<void>[] = [];
-      const target = RATE * SECONDS;
-      const started = performance.now();
-      let sent = 0;
-      while (sent < target) {
-        const due = started + (sent / RATE) * 1000;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
-        const batch = batchOf(pick);
-        sent += batch.length;
-        inflight.push(offerCounted(url, batch, tally));
-      }
-      await Promise.all(inflight);
-      return tally;
-    });
+    const offered = await loadPhase(env, capacity, () =>
+      generator.run({ kind: 'offered', url, rate: RATE, seconds: SECONDS, firstNew: 10 * KEYS }),
+    );
 
     // Closed loop: CLIENTS clients, each sends its next batch of 1-10 when the last was answered.
-    const closed = await loadPhase(env, capacity, async () => {
-      const pick = keyPicker(100 * KEYS);
-      const tally = { alerts: 0, latencies: [] as number[], answers: {} };
-      const until = performance.now() + SECONDS * 1000;
-      const client = async () => {
-        while (performance.now() < until) await offerCounted(url, batchOf(pick), tally);
-      };
-      await Promise.all(Array.from({ length: CLIENTS }, client));
-      return tally;
-    });
+    const closed = await loadPhase(env, capacity, () =>
+      generator.run({ kind: 'closed', url, clients: CLIENTS, seconds: SECONDS, firstNew: 100 * KEYS }),
+    );
 
     const bundles = await measureBundles(['ingest']);
     console.log(
@@ -187,6 +130,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    generator.stop();
     await env.stop();
   }
 }
