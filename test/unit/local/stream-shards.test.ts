@@ -122,6 +122,7 @@ describe('stream shards', () => {
       child: { sequenceNumber: '300' },
     };
     store.save();
+    await store.flush();
     streams.on(GetRecordsCommand).callsFake((input: { ShardIterator: string }) => {
       const [shard, type, seq] = input.ShardIterator.split('|');
       if (shard === 'child' && type === 'AFTER_SEQUENCE_NUMBER' && seq === '300')
