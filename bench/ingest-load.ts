@@ -91,10 +91,21 @@ export interface LoadGenerator {
   stop(): void;
 }
 
+/** The parent's Node flags (its loader, tsx) without the profiler's, which are meant for the runtime. */
+function childExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--cpu-prof')) out.push(a);
+    else if (!a.includes('=') && a !== '--cpu-prof') i++; // --cpu-prof-dir DIR: skip its value too
+  }
+  return out;
+}
+
 export function startLoadGenerator(): LoadGenerator {
-  // The same Node and loader (tsx) as the parent, without a profiler flag meant for the runtime.
   const child: ChildProcess = fork(__filename, ['--load-generator'], {
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
+    execArgv: childExecArgv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return {
@@ -108,7 +119,12 @@ export function startLoadGenerator(): LoadGenerator {
           if ('error' in r) reject(new Error(r.error));
           else resolve(r);
         });
-        child.send(phase);
+        child.send(phase, (err) => {
+          if (err) {
+            child.off('exit', onExit);
+            reject(err);
+          }
+        });
       }),
     stop: () => void child.kill(),
   };
