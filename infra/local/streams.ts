@@ -169,9 +169,14 @@ const SDK_LOGGER = { debug: noop, trace: noop, warn: noop } as unknown as NonNul
   ConstructorParameters<typeof DynamoDBStreamsClient>[0]
 >['logger'];
 
+const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
+
 /** Lambda's event carries binary attributes as base64 strings; the SDK gives bytes. */
 function toLambdaValue(v: AttributeValue): LambdaAttributeValue {
-  const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
+  // Strings and numbers first, without the rest-spread below: this runs for every attribute of
+  // every image the outbox reads (toLambdaRecord was ~1.2 % of the runtime's CPU under bench:ingest).
+  if (v.S !== undefined) return { S: v.S };
+  if (v.N !== undefined) return { N: v.N };
   if (v.B !== undefined) return { B: b64(v.B) };
   if (v.BS !== undefined) return { BS: v.BS.map(b64) };
   if (v.M !== undefined) return { M: toLambdaImage(v.M) } as LambdaAttributeValue;
@@ -184,7 +189,9 @@ function toLambdaImage(
   image: Record<string, AttributeValue> | undefined,
 ): Record<string, LambdaAttributeValue> | undefined {
   if (!image) return undefined;
-  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toLambdaValue(v)]));
+  const out: Record<string, LambdaAttributeValue> = {};
+  for (const k of Object.keys(image)) out[k] = toLambdaValue(image[k]!);
+  return out;
 }
 
 export function toLambdaRecord(r: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
