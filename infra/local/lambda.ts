@@ -109,6 +109,15 @@ export interface AsyncInvokeOptions {
   onSettled?: (outcome: AsyncOutcome) => void;
 }
 
+export interface InvokeOptions {
+  /**
+   * The caller built `event` for this one call, keeps no reference to it, and it is plain JSON (no
+   * undefined members, no class instances, no shared objects): the handler gets it as it is, without
+   * the copy every other invocation gets (the stream poller: a batch's records are built per attempt).
+   */
+  ownedEvent?: boolean;
+}
+
 export function physicalName(fn: FunctionDefinition): string {
   return `nocturne-local-${fn.name}`;
 }
@@ -187,7 +196,7 @@ export class LambdaHost {
   }
 
   /** A synchronous (RequestResponse) invocation: resolves with the handler's result or throws its error. */
-  async invoke(name: string, event: unknown, source = 'invoke'): Promise<unknown> {
+  async invoke(name: string, event: unknown, source = 'invoke', opts: InvokeOptions = {}): Promise<unknown> {
     const fn = this.fn(name);
     const requestId = randomUUID();
     const record: InvocationRecord = { function: name, source, requestId, startedAt: new Date().toISOString() };
@@ -195,7 +204,7 @@ export class LambdaHost {
     this.totalInvocations++;
     if (this.invocations.length > MAX_RECORDS) this.invocations.splice(0, this.invocations.length - MAX_RECORDS);
     const started = performance.now();
-    const run = this.run(fn, requestId, event, source);
+    const run = this.run(fn, requestId, event, source, opts.ownedEvent === true);
     this.track(run);
     try {
       return await run;
@@ -207,13 +216,20 @@ export class LambdaHost {
     }
   }
 
-  private async run(fn: FunctionDefinition, requestId: string, event: unknown, source: string): Promise<unknown> {
+  private async run(
+    fn: FunctionDefinition,
+    requestId: string,
+    event: unknown,
+    source: string,
+    ownedEvent: boolean,
+  ): Promise<unknown> {
     const handler = this.load(fn);
     const timeoutMs = fn.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
     const context = this.context(fn, requestId, deadline);
-    // Each invocation gets its own copy of the event, as it would after JSON on the wire.
-    const payload: unknown = event === undefined ? {} : JSON.parse(JSON.stringify(event));
+    // Each invocation gets its own copy of the event, as it would after JSON on the wire (an owned
+    // event is one already: see InvokeOptions).
+    const payload: unknown = event === undefined ? {} : ownedEvent ? event : JSON.parse(JSON.stringify(event));
     // Each invocation logs through a logger of its own: its lines carry its function's name and
     // request id even while other invocations run in this process (shared/observability/logger.ts).
     const call = withInvocationLogger(() =>

@@ -194,29 +194,42 @@ function toLambdaImage(
   return out;
 }
 
-export function toLambdaRecord(r: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
+/**
+ * The record Lambda hands the function, as plain JSON (no undefined members): the poller builds a
+ * fresh one for every attempt and hands it over without the host's JSON copy. `receivedAt` (ms)
+ * stands in for a missing creation time.
+ */
+export function toLambdaRecord(
+  r: StreamRecord,
+  streamArn: string,
+  region: string,
+  receivedAt = Date.now(),
+): DynamoDBRecord {
   const d = r.dynamodb ?? {};
   const created = d.ApproximateCreationDateTime
     ? new Date(d.ApproximateCreationDateTime).getTime() / 1000
-    : Date.now() / 1000;
-  const record: DynamoDBRecord = {
-    eventID: r.eventID,
-    eventName: r.eventName as DynamoDBRecord['eventName'],
-    eventVersion: '1.1',
-    eventSource: 'aws:dynamodb',
-    awsRegion: region,
-    dynamodb: {
-      ApproximateCreationDateTime: Math.floor(created),
-      Keys: toLambdaImage(d.Keys),
-      ...(d.NewImage ? { NewImage: toLambdaImage(d.NewImage) } : {}),
-      ...(d.OldImage ? { OldImage: toLambdaImage(d.OldImage) } : {}),
-      SequenceNumber: d.SequenceNumber,
-      SizeBytes: d.SizeBytes,
-      StreamViewType: d.StreamViewType as NonNullable<DynamoDBRecord['dynamodb']>['StreamViewType'],
-    },
-    eventSourceARN: streamArn,
-  };
-  if (r.userIdentity) record.userIdentity = { type: r.userIdentity.Type, principalId: r.userIdentity.PrincipalId };
+    : receivedAt / 1000;
+  const dynamodb: NonNullable<DynamoDBRecord['dynamodb']> = { ApproximateCreationDateTime: Math.floor(created) };
+  if (d.Keys) dynamodb.Keys = toLambdaImage(d.Keys);
+  if (d.NewImage) dynamodb.NewImage = toLambdaImage(d.NewImage);
+  if (d.OldImage) dynamodb.OldImage = toLambdaImage(d.OldImage);
+  if (d.SequenceNumber !== undefined) dynamodb.SequenceNumber = d.SequenceNumber;
+  if (d.SizeBytes !== undefined) dynamodb.SizeBytes = d.SizeBytes;
+  if (d.StreamViewType !== undefined)
+    dynamodb.StreamViewType = d.StreamViewType as NonNullable<DynamoDBRecord['dynamodb']>['StreamViewType'];
+  const record: DynamoDBRecord = {};
+  if (r.eventID !== undefined) record.eventID = r.eventID;
+  if (r.eventName !== undefined) record.eventName = r.eventName as DynamoDBRecord['eventName'];
+  record.eventVersion = '1.1';
+  record.eventSource = 'aws:dynamodb';
+  record.awsRegion = region;
+  record.dynamodb = dynamodb;
+  record.eventSourceARN = streamArn;
+  if (r.userIdentity) {
+    record.userIdentity = {};
+    if (r.userIdentity.Type !== undefined) record.userIdentity.type = r.userIdentity.Type;
+    if (r.userIdentity.PrincipalId !== undefined) record.userIdentity.principalId = r.userIdentity.PrincipalId;
+  }
   return record;
 }
 
@@ -419,7 +432,12 @@ export class StreamPoller {
   /** Hands one batch to the function; false when the poller stopped before the batch was settled. */
   private async deliver(shardId: string, records: StreamRecord[], state: ShardCheckpoint): Promise<boolean> {
     const streamArn = this.streamArn!;
-    let remaining = records.map((r) => toLambdaRecord(r, streamArn, this.o.region));
+    const receivedAt = Date.now();
+    // Each attempt gets records built for it alone (a handler that changes its event changes no
+    // retry's), so the host need not copy them: `ownedEvent`.
+    const lambdaRecords = (from: StreamRecord[]) =>
+      from.map((r) => toLambdaRecord(r, streamArn, this.o.region, receivedAt));
+    let remaining = records;
     const maxAttempts = this.o.maxAttempts ?? 4;
     const base = this.o.retryBaseMs ?? 200;
     let lastError = '';
@@ -431,9 +449,9 @@ export class StreamPoller {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) await this.o.host.wait(base * 2 ** (attempt - 2));
       if (attempt > 1 && !this.running) return false;
-      const event: DynamoDBStreamEvent = { Records: remaining };
+      const event: DynamoDBStreamEvent = { Records: lambdaRecords(remaining) };
       try {
-        const result = (await this.o.host.invoke(this.o.fn.name, event, 'tableStream')) as
+        const result = (await this.o.host.invoke(this.o.fn.name, event, 'tableStream', { ownedEvent: true })) as
           { batchItemFailures?: Array<{ itemIdentifier?: string }> } | undefined;
         const failures = result?.batchItemFailures ?? [];
         if (failures.length === 0) {
@@ -463,7 +481,7 @@ export class StreamPoller {
       shardId,
       firstSequenceNumber: remaining[0]?.dynamodb?.SequenceNumber,
       lastSequenceNumber: remaining.at(-1)?.dynamodb?.SequenceNumber,
-      event: { Records: remaining },
+      event: { Records: lambdaRecords(remaining) },
     });
     checkpoint(remaining.at(-1)?.dynamodb?.SequenceNumber);
     return true;

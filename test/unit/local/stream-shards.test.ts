@@ -65,7 +65,10 @@ describe('stream shards', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  function poller(seen: string[][]) {
+  function poller(
+    seen: string[][],
+    handler: (e: DynamoDBStreamEvent) => Promise<unknown> = async () => ({ batchItemFailures: [] }),
+  ) {
     const host = new LambdaHost({
       functions: [fn],
       region: 'us-east-1',
@@ -74,7 +77,7 @@ describe('stream shards', () => {
       handlers: {
         changes: async (e: DynamoDBStreamEvent) => {
           seen.push(e.Records.map((r) => r.dynamodb!.SequenceNumber!));
-          return { batchItemFailures: [] };
+          return handler(e);
         },
       },
     });
@@ -89,6 +92,7 @@ describe('stream shards', () => {
       host,
       ddb: new DynamoDBClient({ region: 'us-east-1' }),
       pollMs: 10_000,
+      retryBaseMs: 1,
       log: () => {},
     });
   }
@@ -140,5 +144,33 @@ describe('stream shards', () => {
     // Assess
     expect(seen).toEqual([['301']]);
     expect(streams.commandCalls(GetShardIteratorCommand).map((c) => c.args[0].input.ShardId)).toEqual(['child']);
+  });
+
+  it('hands each attempt records of its own, as plain JSON: a handler that changes its event changes no retry', async () => {
+    // Prepare: the parent's two records; the first attempt changes every record and fails from 200.
+    streams.on(GetRecordsCommand).callsFake((input: { ShardIterator: string }) => {
+      const [shard, type] = input.ShardIterator.split('|');
+      if (shard === 'parent') return type === 'TRIM_HORIZON' ? { Records: [rec('100'), rec('200')] } : { Records: [] };
+      return { Records: [], NextShardIterator: 'child|x|' };
+    });
+    const events: DynamoDBStreamEvent[] = [];
+    const handler = async (e: DynamoDBStreamEvent) => {
+      events.push(JSON.parse(JSON.stringify(e)) as DynamoDBStreamEvent);
+      expect(JSON.parse(JSON.stringify(e))).toStrictEqual(e); // nothing JSON would drop or change
+      const firstAttempt = events.length === 1;
+      for (const r of e.Records) r.dynamodb!.Keys!.pk!.S = 'changed by the handler';
+      return { batchItemFailures: firstAttempt ? [{ itemIdentifier: '200' }] : [] };
+    };
+
+    // Act
+    const seen: string[][] = [];
+    const p = poller(seen, handler);
+    p.start();
+    await p.drain();
+    await p.stop();
+
+    // Assess
+    expect(seen).toEqual([['100', '200'], ['200']]);
+    expect(events[1]!.Records[0]!.dynamodb!.Keys).toEqual({ pk: { S: '200' } });
   });
 });
