@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     await env.rt.settle();
     const since = new Date().toISOString();
     phase = { events: {}, sns: {} };
-    capacity.open();
+    capacity.open({ priceTransactions: true });
     await run();
     await env.rt.settle();
     const p = phase;

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     const calib = async (keys: number[]) => {
       await env.rt.settle();
       env.resetCounts();
-      capacity.open();
+      capacity.open({ priceTransactions: true });
       const ingestOnly = new Map<string, number>();
       let requests = 0;
       for (let i = 0; i < keys.length; i += 10) {

@@ -327,10 +327,14 @@ async function storedItems(reader: DynamoDBDocumentClient, targets: Array<{ tabl
  * function (`outside` names the rest), asking DynamoDB for the units it consumed. Install once.
  */
 export function capacityCounter(outside = '(outside a function)'): {
-  open(): void;
+  /** Start counting. `priceTransactions`: price each transaction from its items, read before and after
+   * it (AWS's figure; DynamoDB Local's is wrong): two more reads per transaction, so for counting runs
+   * (bench:cost, calibrations), not for timed ones, whose transactions keep DynamoDB Local's units. */
+  open(opts?: { priceTransactions?: boolean }): void;
   close(): Map<string, FnTally>;
 } {
   let fns: Map<string, FnTally> | undefined;
+  let price = false;
   // Reads the items a transaction touches, before and after it, to price it (not counted).
   let reader: DynamoDBDocumentClient | undefined;
   addDynamoClientConfigurer((c) =>
@@ -358,7 +362,7 @@ export function capacityCounter(outside = '(outside a function)'): {
           item.items += written.length;
           item.bytes += written.reduce((n, w) => n + w.bytes, 0);
         }
-        const targets = op === 'TransactWriteItems' ? transactionTargets(input) : [];
+        const targets = price && op === 'TransactWriteItems' ? transactionTargets(input) : [];
         if (targets.length)
           reader ??= DynamoDBDocumentClient.from(localDynamoClient(String(process.env.AWS_ENDPOINT_URL_DYNAMODB)));
         const before = targets.length ? await storedItems(reader!, targets) : [];
@@ -394,7 +398,10 @@ export function capacityCounter(outside = '(outside a function)'): {
     ),
   );
   return {
-    open: () => void (fns = new Map()),
+    open: (opts) => {
+      fns = new Map();
+      price = opts?.priceTransactions ?? false;
+    },
     close: () => {
       const out = fns ?? new Map<string, FnTally>();
       fns = undefined;
