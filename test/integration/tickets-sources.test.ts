@@ -73,6 +73,15 @@ const timerOf = async (id: string) =>
   (await documentClient().send(new GetCommand({ TableName: tableName(), Key: { pk: `TIMER#${id}`, sk: 'TIMER' } })))
     .Item;
 
+/** A ticket opened through the ops API by an agent (its answer body). */
+const openTicket = async (subject: string, categoryId: string, extra: Record<string, unknown> = {}) =>
+  (
+    await callAs(ops, {
+      routeKey: 'POST /tickets',
+      body: { subject, categoryId, requester: { email: 'carla@customer.example' }, ...extra },
+    })
+  ).body;
+
 const sent: Notification[] = [];
 const now = new Date().toISOString();
 
@@ -156,12 +165,7 @@ describe('inbound email', () => {
   });
 
   it('a reply from someone who is not the requester is refused and adds nothing', async () => {
-    const t = (
-      await callAs(ops, {
-        routeKey: 'POST /tickets',
-        body: { subject: 'x', categoryId: 'general-support', requester: { email: carla } },
-      })
-    ).body;
+    const t = await openTicket('x', 'general-support');
     const forged = eml('reply.eml', { NUMBER: String(t.number) })
       .replace('carla@customer.example', 'requester@nocturne.local')
       .replace(`reply-${t.number}`, uniq('f'));
@@ -299,16 +303,7 @@ describe('tickets from incidents', () => {
     const id = uniq('INC');
     expect(await incidents(incidentEvent(openedExample, id, 'P4'))).toBe('no rule matches');
     expect(await ticketsOfIncident(id)).toEqual([]);
-    const t = (
-      await callAs(ops, {
-        routeKey: 'POST /tickets',
-        body: {
-          subject: 'Customer impact',
-          categoryId: 'general-support',
-          requester: { email: 'carla@customer.example' },
-        },
-      })
-    ).body;
+    const t = await openTicket('Customer impact', 'general-support');
     await callAs(ops, {
       routeKey: 'PATCH /tickets/{id}',
       params: { id: t.id },
@@ -509,16 +504,7 @@ describe('notifications, SLA timers and escalation', () => {
   });
 
   it('runs a timer of one clock and stage scheduled before the one timer per ticket', async () => {
-    const t = (
-      await callAs(ops, {
-        routeKey: 'POST /tickets',
-        body: {
-          subject: 'Old timer',
-          categoryId: 'technical-support-l1',
-          requester: { email: 'carla@customer.example' },
-        },
-      })
-    ).body;
+    const t = await openTicket('Old timer', 'technical-support-l1');
     const stored = (await getTicket(t.id))!;
     const legacyId = `ticket-sla#${t.id}#firstResponse#warn`;
     await scheduleTimer({
@@ -535,16 +521,7 @@ describe('notifications, SLA timers and escalation', () => {
   });
 
   it('a pause moves the deadline: a timer that fires early follows the new due time', async () => {
-    const t = (
-      await callAs(ops, {
-        routeKey: 'POST /tickets',
-        body: {
-          subject: 'Waiting on customer',
-          categoryId: 'technical-support-l1',
-          requester: { email: 'carla@customer.example' },
-        },
-      })
-    ).body;
+    const t = await openTicket('Waiting on customer', 'technical-support-l1');
     const stored = (await getTicket(t.id))!;
     await sla(eventsOf(undefined, stored)[0] as never);
     const paused = await callAs(ops, {
@@ -562,12 +539,7 @@ describe('notifications, SLA timers and escalation', () => {
   });
 
   it('closes a resolved ticket by itself when its reopen window ends', async () => {
-    const t = (
-      await callAs(ops, {
-        routeKey: 'POST /tickets',
-        body: { subject: 'Done soon', categoryId: 'general-support', requester: { email: 'carla@customer.example' } },
-      })
-    ).body;
+    const t = await openTicket('Done soon', 'general-support');
     await callAs(ops, {
       routeKey: 'PATCH /tickets/{id}',
       params: { id: t.id },
@@ -587,17 +559,7 @@ describe('notifications, SLA timers and escalation', () => {
   });
 
   it('tells the assignee, the requester and the watchers what the category says, never the author', async () => {
-    const t = (
-      await callAs(ops, {
-        routeKey: 'POST /tickets',
-        body: {
-          subject: 'Roaming',
-          categoryId: 'general-support',
-          requester: { email: 'carla@customer.example' },
-          watchers: ['boss@customer.example'],
-        },
-      })
-    ).body;
+    const t = await openTicket('Roaming', 'general-support', { watchers: ['boss@customer.example'] });
     const before = (await getTicket(t.id))!;
     // The assignee answers publicly: the requester and the watcher hear of it, the assignee (the author) does not.
     await callAs(ops, {
