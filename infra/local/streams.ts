@@ -4,7 +4,8 @@
 // batchItemFailures (ReportBatchItemFailures), retries with backoff, and after maxAttempts
 // writes the batch to dlq.jsonl and moves on. Its position per shard is checkpointed in
 // $dataDir/stream-checkpoints.json (written at most once a second, and on stop: see CheckpointStore),
-// so a restart neither replays nor loses records. Shards are
+// so a restart after a stop neither replays nor loses records, and one after a crash replays at most
+// the last second's (never loses one). Shards are
 // read parent before child, so the order of changes to one item is kept across rollovers.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
