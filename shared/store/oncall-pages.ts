@@ -266,9 +266,14 @@ export interface PageAttempt {
   messageId?: string;
   lastError?: string;
   nextRetryAt?: string;
-  /** What is published (kept for retries). */
+  /** The escalation policy that paged (rendered into a retried page). */
+  policyName?: string;
+  /**
+   * What is published. Rendered when the page is prepared and not stored: a retry renders it again
+   * from the incident (items stored before 2026-12-01 still carry theirs, and a retry reuses it).
+   */
   subject?: string;
-  message: string;
+  message?: string;
 }
 
 export function pageKey(p: {
@@ -320,7 +325,8 @@ async function claimTransaction(items: TransactItem[], what: string): Promise<Cl
   }
 }
 
-const pagePut = (p: PageAttempt, now: Date): TransactItem => ({
+/** The page's log entry, without its rendered text (1-2 KB that every later update would bill again). */
+const pagePut = ({ subject: _subject, message: _message, ...p }: PageAttempt, now: Date): TransactItem => ({
   Put: {
     TableName: tableName(),
     Item: {

@@ -8,7 +8,10 @@ import type { Incident } from '../../shared/domain/incidents/model';
 import { acknowledgeIncident, reassignIncident, resolveIncident } from '../../shared/app/incidents/actions';
 import { onAlertOpened } from '../../shared/app/incidents/engine';
 import { onAcknowledged, startEscalation } from '../../shared/app/oncall/escalation';
-import { configureDynamoClient } from '../../shared/store/client';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { retryPage } from '../../shared/app/oncall/paging';
+import { configureDynamoClient, documentClient, tableName } from '../../shared/store/client';
+import { oncallKeys } from '../../shared/store/keys';
 import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
 import { policies, schedules, teamOncall, users } from '../../shared/store/oncall';
 import {
@@ -478,8 +481,14 @@ describe('never twice, never after the ack', () => {
       lastError: 'ThrottledException: Rate exceeded',
       nextRetryAt: at(T, 30).toISOString(),
     });
+    // The log entry keeps what a retry needs to render the page again, not the text itself.
+    expect(sms.message).toBeUndefined();
+    expect(sms.policyName).toBe('Platform default');
     await sweepAt(at(T, 30).toISOString());
     expect(who(notifier.to(i.id))).toEqual(['alice:email', 'alice:sms']);
+    const retried = JSON.parse(notifier.to(i.id)[1]!.message) as { sms: string };
+    expect(retried.sms).toMatch(new RegExp(`^#${i.number} P\\d Checkout: Error rate high`));
+    expect(retried.sms).toMatch(/\/act\/\S+$/);
     sms = (await pagesOf(i.id)).find((p) => p.channel === 'sms')!;
     expect(sms).toMatchObject({ status: 'sent', attempts: 2 });
     await sweepAt(at(T, 200).toISOString());
@@ -496,6 +505,29 @@ describe('never twice, never after the ack', () => {
     });
     expect(who(notifier.to(i.id))).toEqual(['alice:email', 'alice:sms']);
     await resolveIncident(i.id, ADMIN, at(T, 500));
+  });
+
+  it('a failed page stored with its text (before pages were stored without it) is retried with that text', async () => {
+    const T = '2026-11-21T09:30:00.000Z';
+    notifier.failNext = 1;
+    const i = await announced(new Date(T));
+    const sms = (await pagesOf(i.id)).find((p) => p.channel === 'sms')!;
+    expect(sms.status).toBe('failed');
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: oncallKeys.page(i.id, sms.key),
+        UpdateExpression: 'SET message = :m REMOVE policyName',
+        ExpressionAttributeValues: { ':m': JSON.stringify({ default: 'legacy', sms: 'legacy' }) },
+      }),
+    );
+    await retryPage(i.id, sms.key, at(T, 30));
+    expect(notifier.to(i.id).map((p) => `${p.channel}:${JSON.parse(p.message).sms ?? ''}`)).toEqual([
+      'email:',
+      'sms:legacy',
+    ]);
+    expect((await pagesOf(i.id)).find((p) => p.channel === 'sms')).toMatchObject({ status: 'sent', attempts: 2 });
+    await resolveIncident(i.id, ADMIN, at(T, 60));
   });
 
   it('two timers racing with an acknowledgement: a claim that reaches the table after the ack commits pages nobody', async () => {

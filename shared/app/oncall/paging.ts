@@ -81,8 +81,11 @@ export interface PageRequest {
   now: Date;
 }
 
+/** A page with the text to publish (the log entry stores it without: pagePut). */
+export type RenderedPage = PageAttempt & { message: string };
+
 /** Render a page and its log entry (nothing is written yet). */
-export function preparePage(r: PageRequest): PageAttempt {
+export function preparePage(r: PageRequest): RenderedPage {
   const incidentId = r.context.incident.id;
   const key = pageKey({
     epoch: r.epoch,
@@ -113,6 +116,7 @@ export function preparePage(r: PageRequest): PageAttempt {
     status: 'claimed',
     attempts: 0,
     claimedAt: r.now.toISOString(),
+    policyName: r.policyName,
     subject: msg.subject,
     message: msg.message,
   };
@@ -123,7 +127,7 @@ export function preparePage(r: PageRequest): PageAttempt {
  * order. With `sent`, a published page is not recorded as sent here: it is added to `sent`, and
  * the caller records it (in the transaction of its own change, `pageSentItem`, or `markPagesSent`).
  */
-export async function sendPages(pages: PageAttempt[], now: Date, sent?: SentPage[]): Promise<PageOutcome[]> {
+export async function sendPages(pages: RenderedPage[], now: Date, sent?: SentPage[]): Promise<PageOutcome[]> {
   const claims = await claimPages(pages, now);
   return Promise.all(
     pages.map((p, i) => (claims[i] === 'claimed' ? publishClaimed(p, 1, now, sent) : Promise.resolve(claims[i]!))),
@@ -143,7 +147,7 @@ export async function sendPage(r: PageRequest): Promise<PageOutcome> {
 const retryTimerId = (incidentId: string, key: string) => `${PAGE_RETRY_TIMER}#${incidentId}#${key}`;
 
 async function publishClaimed(
-  p: PageAttempt,
+  p: RenderedPage,
   attempt: number,
   now: Date,
   sent?: SentPage[],
@@ -205,7 +209,22 @@ export async function retryPage(incidentId: string, key: string, now: Date): Pro
     await cancelFailedPage(incidentId, key, 'not retried: the incident is no longer triggered');
     return;
   }
-  if (claim === 'claimed') await publishClaimed(p, p.attempts + 1, now);
+  if (claim === 'claimed') await publishClaimed(await rendered(p, now), p.attempts + 1, now);
+}
+
+/** A stored page with its text: rendered again from the incident as it is now (its links fresh). */
+async function rendered(p: PageAttempt, now: Date): Promise<RenderedPage> {
+  if (p.message !== undefined) return { ...p, message: p.message };
+  const incident = await getIncident(p.incidentId);
+  if (!incident) throw new Error(`page ${p.key}: incident ${p.incidentId} not found`);
+  const msg = pageMessage(p.channel, {
+    ...(await incidentPageContext(incident, now)),
+    recipient: { userId: p.userId, name: p.userName },
+    step: { round: p.round, level: p.level },
+    policyName: p.policyName ?? '',
+    links: pageLinks(p.incidentId, p.userId, now),
+  });
+  return { ...p, subject: msg.subject, message: msg.message };
 }
 
 export interface DelayedPage {
