@@ -31,6 +31,7 @@ import { putDisposition, resolveDisposition } from './dispositions';
 import {
   createIncident,
   getIncident,
+  linkedLine,
   mutateIncident,
   openIncidentIdsForService,
   timelinePut,
@@ -45,11 +46,17 @@ function placedItem(p: Placed): TransactItem {
   return putDisposition(p.disposition, p.replaces);
 }
 
-function linkItem(incidentId: string, link: LinkValue): TransactItem {
+/** The alert's link; `line`: the timeline entry of a join, carried by the link (decision 0094). */
+function linkItem(incidentId: string, link: LinkValue, line?: TimelineEntry): TransactItem {
   return {
     Put: {
       TableName: tableName(),
-      Item: { ...incidentKeys.link(incidentId, link.alertId), type: 'IncidentAlert', ...link },
+      Item: {
+        ...incidentKeys.link(incidentId, link.alertId),
+        type: 'IncidentAlert',
+        ...link,
+        ...(line ? { line: linkedLine(line) } : {}),
+      },
     },
   };
 }
@@ -192,8 +199,8 @@ export async function commitQuiet(p: Extract<Plan, { kind: 'silenced' | 'inhibit
 export type JoinResult = 'joined' | 'duplicate' | 'closed' | 'history' | 'raced';
 
 /**
- * An atomic join (or storm join): disposition, counters, link, [group pointer], timeline entry,
- * key history (appended conditionally while `quiet`). `closed`: the incident resolved (or the
+ * An atomic join (or storm join): disposition, counters, link carrying the timeline entry
+ * (decision 0094), [group pointer], key history (appended conditionally while `quiet`). `closed`: the incident resolved (or the
  * group moved; for a blind join also: missing, or less severe than `blind.severities`); `history`: only the key's history was too long to append blindly; `raced`: a
  * concurrent writer's transaction conflicted.
  */
@@ -201,9 +208,8 @@ export async function commitJoin(p: JoinPlan, quiet: boolean): Promise<JoinResul
   const items = [
     placedItem(p.placed),
     bumpIncident(p.incidentId, p.at, p.counters, 'open', p.blind?.severities),
-    linkItem(p.incidentId, p.link),
+    linkItem(p.incidentId, p.link, p.timeline),
     ...(p.group ? [groupPut(p.group)] : []),
-    timelinePut(p.incidentId, p.timeline),
     transitionAppend(p.incidentId, p.dedupKey, p.at, quiet ? p.quietLimit : undefined),
   ];
   const codes = await transact(p.kind === 'join' ? 'join incident' : 'join storm', items);

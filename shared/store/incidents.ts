@@ -46,18 +46,43 @@ function incidentItem(i: Incident): Record<string, unknown> {
   };
 }
 
+const timelineSeq = () => randomBytes(4).toString('hex');
+
 export function timelinePut(incidentId: string, e: TimelineEntry): TransactItem {
   return {
     Put: {
       TableName: tableName(),
-      Item: {
-        ...incidentKeys.timeline(incidentId, e.at, randomBytes(4).toString('hex')),
-        type: 'IncidentTimeline',
-        incidentId,
-        ...e,
-      },
+      Item: { ...incidentKeys.timeline(incidentId, e.at, timelineSeq()), type: 'IncidentTimeline', incidentId, ...e },
     },
   };
+}
+
+/**
+ * A join's timeline entry, carried by the alert's link item instead of an item of its own
+ * (decision 0094): `seq` is the random part a `TL#<at>#<seq>` item would have had, so the
+ * entry sorts among the others exactly as that item would.
+ */
+export type LinkedLine = TimelineEntry & { seq: string };
+export const linkedLine = (e: TimelineEntry): LinkedLine => ({ ...e, seq: timelineSeq() });
+
+/**
+ * The incident's timeline from its partition's items, oldest first: its `TL#` items and the
+ * lines its alert links carry (`line`, decision 0094), in the order of the `TL#` sort keys.
+ */
+function timelineOf(incidentId: string, items: Record<string, unknown>[]): TimelineEntry[] {
+  const entries: Array<{ key: string; entry: TimelineEntry }> = [];
+  for (const i of items) {
+    const sk = String(i.sk);
+    if (sk.startsWith(incidentKeys.timelinePrefix())) entries.push({ key: sk, entry: strip<TimelineEntry>(i) });
+    else if (sk.startsWith(incidentKeys.linkPrefix()) && i.line) {
+      const { seq, ...e } = i.line as LinkedLine;
+      entries.push({
+        key: incidentKeys.timeline(incidentId, e.at, seq).sk,
+        entry: { incidentId, ...e } as TimelineEntry,
+      });
+    }
+  }
+  return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((e) => e.entry);
 }
 
 /**
@@ -189,10 +214,10 @@ export async function getIncidentDetail(
   if (!head) return undefined;
   return {
     incident: strip<Incident>(head),
-    timeline: items
-      .filter((i) => String(i.sk).startsWith('TL#'))
-      .map((i) => strip<TimelineEntry & { incidentId: string }>(i)),
-    alerts: items.filter((i) => String(i.sk).startsWith('ALERT#')).map((i) => strip<AlertLink>(i)),
+    timeline: timelineOf(id, items),
+    alerts: items
+      .filter((i) => String(i.sk).startsWith(incidentKeys.linkPrefix()))
+      .map(({ line: _line, ...i }) => strip<AlertLink>(i)),
     // The ticket links and the follow-up marker live in the incident's partition (ticketKeys).
     tickets: items
       .filter((i) => String(i.sk).startsWith('TICKET#'))

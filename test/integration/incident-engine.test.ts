@@ -125,6 +125,54 @@ describe('grouping and lifecycle', () => {
     expect((await getIncident(r1.incidentId!))!.openAlertCount).toBe(0);
   });
 
+  it('shows each join on the timeline in time order, joins stored before decision 0094 included', async () => {
+    const alertname = unique('Timeline');
+    const a = snap({ labels: { alertname, instance: 'api-1' }, service: 'checkout', summary: 'first' });
+    const b = snap({ labels: { alertname, instance: 'api-2' }, service: 'checkout', summary: 'second' });
+    const { incidentId } = await onAlertOpened(a, new Date(T));
+    // A join as it was stored before decision 0094: a timeline item of its own.
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...incidentKeys.timeline(incidentId!, at(T, 5).toISOString(), '0badcafe'),
+          type: 'IncidentTimeline',
+          incidentId,
+          at: at(T, 5).toISOString(),
+          actor: { type: 'rule', id: 'route:billing', name: 'billing' },
+          kind: 'alert',
+          message: 'Alert joined: stored before',
+          reason: 'group earlier',
+        },
+      }),
+    );
+    await onAlertOpened(b, at(T, 10));
+    await onAlertOpened(b, at(T, 11)); // redelivered: no second line
+    await onAlertResolved(resolvedOf(b), at(T, 20));
+
+    const detail = (await getIncidentDetail(incidentId!))!;
+    expect(detail.timeline.map((e) => [e.at, e.kind, e.message.split(' for ')[0]])).toEqual([
+      [T, 'opened', 'Opened'],
+      [at(T, 5).toISOString(), 'alert', 'Alert joined: stored before'],
+      [at(T, 10).toISOString(), 'alert', 'Alert joined: second'],
+      [at(T, 20).toISOString(), 'alert-resolved', 'Alert resolved: second'],
+    ]);
+    expect(detail.timeline[2]).toEqual({
+      incidentId,
+      at: at(T, 10).toISOString(),
+      actor: { type: 'rule', id: 'route:billing', name: 'billing' },
+      kind: 'alert',
+      message: 'Alert joined: second',
+      reason: expect.stringMatching(/^group /),
+    });
+    // The alerts are shown as before: the line they carry is not one of their fields.
+    for (const l of detail.alerts) expect(l).not.toHaveProperty('line');
+    expect(detail.alerts.find((l) => l.alertId === b.id)).toMatchObject({
+      status: 'resolved',
+      joinedAt: at(T, 10).toISOString(),
+    });
+  });
+
   it('handles a resolve that overtakes its open (events are unordered)', async () => {
     const a = snap({ labels: { alertname: unique('Race') }, service: 'checkout' });
     const r = await onAlertResolved(resolvedOf(a), new Date(T));
