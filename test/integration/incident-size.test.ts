@@ -1,6 +1,6 @@
 // Joining an incident costs the same at any size: the incident item carries counters only (each
-// alert's link, timeline entry and key history are items of their own), so an incident grows past
-// 20,000 alerts without a failed join and without its item growing. The memberships are written
+// alert's link, with its join's timeline entry, and its key's history are items of their own), so
+// an incident grows past 20,000 alerts without a failed join and without its item growing. The memberships are written
 // directly in batches (the test is about size); the last joins go through the real engine.
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { onAlertOpened } from '../../shared/app/incidents/engine';

@@ -244,9 +244,10 @@ async function correlate(f: PlacementFacts, incidentId: string, why: string): Pr
 
 /**
  * An atomic join (or storm join). The cost does not depend on the incident's size: the incident
- * item gets counter updates only, the alert's link, timeline entry and key history are items of
- * their own, and `plan.known` (the incident as just read) stands in for reading it again; a blind
- * join (the incident unread) is conditional on the incident being at least as severe instead.
+ * item gets counter updates only, the alert's link (carrying its timeline entry) and the key's
+ * history are items of their own, and `plan.known` (the incident as just read) stands in for
+ * reading it again; a blind join (the incident unread) is conditional on the incident being at
+ * least as severe instead.
  * `closed`: the incident resolved (a join then tries to reopen it); undefined: go round.
  */
 async function join(f: PlacementFacts, plan: JoinPlan): Promise<Outcome | 'closed' | undefined> {
