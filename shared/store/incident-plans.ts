@@ -61,14 +61,19 @@ function linkItem(incidentId: string, link: LinkValue, line?: TimelineEntry): Tr
   };
 }
 
-function resolveLinkItem(incidentId: string, alertId: string, at: string): TransactItem {
+/** Resolve a link; `line`: the resolution's timeline entry, carried by the link (decision 0094). */
+function resolveLinkItem(incidentId: string, alertId: string, at: string, line?: TimelineEntry): TransactItem {
   return {
     Update: {
       TableName: tableName(),
       Key: incidentKeys.link(incidentId, alertId),
-      UpdateExpression: 'SET #s = :resolved, resolvedAt = :at',
+      UpdateExpression: `SET #s = :resolved, resolvedAt = :at${line ? ', resolvedLine = :line' : ''}`,
       ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':resolved': 'resolved', ':at': at },
+      ExpressionAttributeValues: {
+        ':resolved': 'resolved',
+        ':at': at,
+        ...(line ? { ':line': linkedLine(line) } : {}),
+      },
     },
   };
 }
@@ -279,15 +284,18 @@ export async function commitAlertResolved(r: {
   at: string;
 }): Promise<boolean> {
   const d = r.disposition;
+  // The timeline entry rides on the link when the link is in the incident whose timeline it joins
+  // (not merged away since the alert was placed).
+  const onLink = d.incidentId === r.incidentId;
   const codes = await transact(
     'resolve alert of incident',
     [
       resolveDisposition(d, r.at),
-      resolveLinkItem(d.incidentId!, d.alertId, r.at),
+      resolveLinkItem(d.incidentId!, d.alertId, r.at, onLink ? r.timeline : undefined),
       ...(r.member
         ? [bumpIncident(r.incidentId, r.at, { open: -1 }), transitionAppend(r.incidentId, d.dedupKey, r.at)]
         : []),
-      timelinePut(r.incidentId, r.timeline),
+      ...(onLink ? [] : [timelinePut(r.incidentId, r.timeline)]),
     ],
     firstFailed,
   );

@@ -58,8 +58,8 @@ export function timelinePut(incidentId: string, e: TimelineEntry): TransactItem 
 }
 
 /**
- * A join's timeline entry, carried by the alert's link item instead of an item of its own
- * (decision 0094): `seq` is the random part a `TL#<at>#<seq>` item would have had, so the
+ * A join's or a resolution's timeline entry, carried by the alert's link item instead of an item
+ * of its own (decision 0094): `seq` is the random part a `TL#<at>#<seq>` item would have had, so the
  * entry sorts among the others exactly as that item would.
  */
 export type LinkedLine = TimelineEntry & { seq: string };
@@ -67,20 +67,21 @@ export const linkedLine = (e: TimelineEntry): LinkedLine => ({ ...e, seq: timeli
 
 /**
  * The incident's timeline from its partition's items, oldest first: its `TL#` items and the
- * lines its alert links carry (`line`, decision 0094), in the order of the `TL#` sort keys.
+ * lines its alert links carry (`line`, `resolvedLine`, decision 0094), in the order of the `TL#`
+ * sort keys.
  */
 function timelineOf(incidentId: string, items: Record<string, unknown>[]): TimelineEntry[] {
-  const entries: Array<{ key: string; entry: TimelineEntry }> = [];
+  // Stored entries carry their incident's id; a line from a link is given it, to read the same.
+  const entries: Array<{ key: string; entry: TimelineEntry & { incidentId?: string } }> = [];
   for (const i of items) {
     const sk = String(i.sk);
     if (sk.startsWith(incidentKeys.timelinePrefix())) entries.push({ key: sk, entry: strip<TimelineEntry>(i) });
-    else if (sk.startsWith(incidentKeys.linkPrefix()) && i.line) {
-      const { seq, ...e } = i.line as LinkedLine;
-      entries.push({
-        key: incidentKeys.timeline(incidentId, e.at, seq).sk,
-        entry: { incidentId, ...e } as TimelineEntry,
-      });
-    }
+    else if (sk.startsWith(incidentKeys.linkPrefix()))
+      for (const line of [i.line, i.resolvedLine] as Array<LinkedLine | undefined>)
+        if (line) {
+          const { seq, ...e } = line;
+          entries.push({ key: incidentKeys.timeline(incidentId, e.at, seq).sk, entry: { incidentId, ...e } });
+        }
   }
   return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((e) => e.entry);
 }
@@ -217,7 +218,7 @@ export async function getIncidentDetail(
     timeline: timelineOf(id, items),
     alerts: items
       .filter((i) => String(i.sk).startsWith(incidentKeys.linkPrefix()))
-      .map(({ line: _line, ...i }) => strip<AlertLink>(i)),
+      .map(({ line: _l, resolvedLine: _r, ...i }) => strip<AlertLink>(i)),
     // The ticket links and the follow-up marker live in the incident's partition (ticketKeys).
     tickets: items
       .filter((i) => String(i.sk).startsWith('TICKET#'))

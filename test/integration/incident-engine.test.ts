@@ -1,7 +1,7 @@
 // The incident engine against DynamoDB Local, with an injected clock: grouping windows,
 // auto-resolve and reopen, silences, maintenance, inhibition, dependency correlation,
 // flapping, storms, and concurrency.
-import { onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
+import { mergeInto, onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
 import { getDisposition } from '../../shared/store/dispositions';
 import { StoreUnavailableError } from '../../shared/store/errors';
 import { inhibitorKeys } from '../../shared/domain/incidents/decide';
@@ -171,6 +171,23 @@ describe('grouping and lifecycle', () => {
       status: 'resolved',
       joinedAt: at(T, 10).toISOString(),
     });
+  });
+
+  it('shows an alert resolved after its incident merged on the timeline of the incident it merged into', async () => {
+    const a = snap({ labels: { alertname: unique('Merged') }, service: 'checkout', summary: 'merged away' });
+    const b = snap({ labels: { alertname: unique('Kept') }, service: 'checkout', summary: 'kept' });
+    const from = (await onAlertOpened(a, new Date(T))).incidentId!;
+    const into = (await onAlertOpened(b, at(T, 1))).incidentId!;
+    await mergeInto(from, into, { type: 'user', id: 'u-1' }, at(T, 2), 'same outage');
+    await onAlertResolved(resolvedOf(a), at(T, 3));
+
+    const resolvedLines = async (id: string) =>
+      (await getIncidentDetail(id))!.timeline.filter((e) => e.kind === 'alert-resolved').map((e) => e.message);
+    expect(await resolvedLines(into)).toEqual(['Alert resolved: merged away']);
+    expect(await resolvedLines(from)).toEqual([]);
+    expect((await getIncidentDetail(from))!.alerts).toEqual([
+      expect.objectContaining({ alertId: a.id, status: 'resolved', resolvedAt: at(T, 3).toISOString() }),
+    ]);
   });
 
   it('handles a resolve that overtakes its open (events are unordered)', async () => {
