@@ -90,7 +90,21 @@ export const usageMappingSchema = z
 
 export type UsageMapping = z.infer<typeof usageMappingSchema>;
 export type UsageMappingInput = z.input<typeof usageMappingSchema>;
-export const DEFAULT_USAGE_MAPPING: UsageMapping = usageMappingSchema.parse({});
+/**
+ * The mapping of a file nobody described: what `usageMappingSchema.parse({})` gives (a unit test holds
+ * them equal), written out so that loading this module parses nothing. Parsing it at load ran the
+ * time-zone refinement, i.e. luxon's zone machinery, at every revenue function's cold start (issue 15).
+ */
+export const DEFAULT_USAGE_MAPPING: UsageMapping = {
+  format: 'auto',
+  delimiter: ',',
+  columns: {},
+  services: {},
+  units: {},
+  timeZone: 'UTC',
+  decimalSeparator: '.',
+  thousandsSeparator: '',
+};
 
 export interface UsageLineError {
   line: number;

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { partitionOf } from '../../../shared/domain/revenue';
 import {
+  DEFAULT_USAGE_MAPPING,
   UsageErrorLog,
   readUsageBatches,
   readUsageRecords,
@@ -125,6 +126,10 @@ test('a schema mapping: column names, service values, units, decimal commas, loc
       startTime: '2026-07-02T10:00:00+02:00',
     }),
   ]);
+});
+
+test('the default mapping is what the schema makes of an empty mapping', () => {
+  expect(DEFAULT_USAGE_MAPPING).toEqual(usageMappingSchema.parse({}));
 });
 
 test('a mapping that cannot work is refused, naming the field', () => {
