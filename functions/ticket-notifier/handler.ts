@@ -2,13 +2,18 @@
 // from the bus become email-format SNS messages on the `notifications` topic, one per recipient
 // (filter policies route them by the `recipient` attribute). At least once in, once out: each
 // (event, recipient) is marked after it is published and skipped when marked.
-import { getNotifier } from '../../shared/adapters/notifier';
+import * as sns from '@aws-sdk/client-sns';
+import { getNotifier, useSnsSdk } from '../../shared/adapters/notifier';
 import { ticketEventDetailSchema } from '../../events/tickets';
 import { ticketMessages } from '../../shared/domain/tickets/notifications';
 import { eventHandler } from '../../shared/http/event-handler';
 import { logger } from '../../shared/observability/logger';
 import { getConfig } from '../../shared/store/ticket-config';
 import { markNotified, notifiedRecipients } from '../../shared/store/tickets';
+
+// Ticket events become SNS messages on nearly every event: the SNS client loads at cold start, not with
+// the first message.
+useSnsSdk(sns);
 
 export const handler = eventHandler(
   ticketEventDetailSchema,

@@ -80,6 +80,12 @@ describe('SDK imports of a bundle', () => {
     ['ops-revenue', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sfn', '@aws-sdk/lib-dynamodb']],
     // mail over HTTP needs no S3; the first SES event loads it
     ['inbound-email', ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']],
+    // SNS loads with the first publish: a status update, a runbook's notify step, an order's notification
+    ['status-page', ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']],
+    ['runbook-steps', ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']],
+    ['order-steps', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sfn', '@aws-sdk/lib-dynamodb']],
+    // pages go out on nearly every event: SNS stays at cold start
+    ['paging', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sns', '@aws-sdk/lib-dynamodb']],
   ])('%s loads only the SDK packages every invocation needs at cold start', async (name, expected) => {
     expect(await coldStartSdkOf(name)).toEqual(expected);
   });
