@@ -7,14 +7,15 @@ import { normalize } from '../../shared/domain/normalizers';
 import { validatePagerDutyEvent } from '../../shared/domain/normalizers/pagerduty';
 import { json, type HttpRequest, type HttpResult } from '../../shared/http/api';
 import { problem } from '../../shared/http/problem';
-import { getIntegration, integrationByToken } from '../../shared/store/integrations';
+import { cachedIntegration, cachedIntegrationByToken } from '../../shared/store/integrations';
 import { storeDelivery } from '../../shared/store/ingestion';
 import { handleSnsDelivery } from './cloudwatch-sns';
 import { mediaType, presentedToken } from './token';
 
 export async function receiveWebhook(req: HttpRequest): Promise<HttpResult> {
   const integrationId = req.params.integrationId ?? '';
-  const integration = await getIntegration(integrationId);
+  // Read through the container's cache (a few seconds): a rotated or disabled token may work that long.
+  const integration = await cachedIntegration(integrationId, req.now.getTime());
   if (!integration || !integration.enabled)
     throw problem(404, `No enabled integration ${integrationId}. Check the webhook URL, or enable the integration.`);
   const token = presentedToken(req);
@@ -70,7 +71,7 @@ export async function enqueuePagerDuty(req: HttpRequest): Promise<HttpResult> {
   }
   const checked = validatePagerDutyEvent(value);
   if (!checked.ok) return pdInvalid(checked.errors);
-  const integration = await integrationByToken(checked.event.routing_key);
+  const integration = await cachedIntegrationByToken(checked.event.routing_key, req.now.getTime());
   if (!integration || !integration.enabled || integration.type !== 'pagerduty')
     return pdInvalid(['Invalid routing key']);
 

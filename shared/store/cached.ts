@@ -26,3 +26,50 @@ export function cached<T>(ttlMs: number, load: () => Promise<T>): Cached<T> {
     },
   };
 }
+
+/** Values read by key and cached per process for a few seconds (see `cachedByKey`). */
+export interface CachedByKey<T> {
+  /** The value for `key`, from the cache while younger than the TTL; undefined when the store has none. */
+  get(key: string, nowMs?: number): Promise<T | undefined>;
+  /** Drop what is cached for `key` (a write through this process changed it). */
+  forget(key: string): void;
+  clear(): void;
+}
+
+/**
+ * A keyed `cached`: each key's value is loaded once however many callers ask at the same moment,
+ * and kept `ttlMs`. Only values are kept: a key the store does not have (`undefined`) and a failed
+ * load are read again by the next caller, so an item created a moment later is found at once and
+ * a miss is never served from memory. At most `maxEntries` keys are kept (the oldest load goes first).
+ */
+export function cachedByKey<T>(
+  ttlMs: number,
+  load: (key: string) => Promise<T | undefined>,
+  maxEntries = 1000,
+): CachedByKey<T> {
+  const entries = new Map<string, { at: number; value: Promise<T | undefined> }>();
+  const drop = (key: string, e: { at: number; value: Promise<T | undefined> }) => {
+    if (entries.get(key) === e) entries.delete(key);
+  };
+  return {
+    get(key, nowMs = Date.now()) {
+      const hit = entries.get(key);
+      if (hit && nowMs - hit.at <= ttlMs && nowMs >= hit.at) return hit.value;
+      const e = { at: nowMs, value: load(key) };
+      entries.delete(key);
+      entries.set(key, e);
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      e.value.then(
+        (v) => v === undefined && drop(key, e),
+        () => drop(key, e),
+      );
+      return e.value;
+    },
+    forget(key) {
+      entries.delete(key);
+    },
+    clear() {
+      entries.clear();
+    },
+  };
+}

@@ -8,6 +8,7 @@ import {
   type Integration,
   type UpdateIntegration,
 } from '../domain/integration';
+import { cachedByKey } from './cached';
 import { documentClient, guard, isTransactionConflict, cancellationCodes, tableName } from './client';
 import { ENTITY, keys } from './keys';
 import type { Page } from './pagination';
@@ -99,15 +100,61 @@ export async function getIntegration(id: string): Promise<Integration | undefine
   return r.Item ? toIntegration(r.Item) : undefined;
 }
 
+/**
+ * How long a warm container trusts what it read of an integration for a webhook (its token hash,
+ * `enabled`, type, service): a rotated, disabled or deleted integration's old token keeps working
+ * in a container that read it until then (decision 0001, addendum on the integration read).
+ */
+export const INTEGRATION_CACHE_TTL_MS = 5000;
+
+// Keyed by table and id (or token hash): tests give a file a table of its own.
+const afterTable = (key: string) => key.slice(key.indexOf('|') + 1);
+const byId = cachedByKey(INTEGRATION_CACHE_TTL_MS, (key) => getIntegration(afterTable(key)));
+const byTokenHash = cachedByKey(INTEGRATION_CACHE_TTL_MS, (key) => integrationByTokenHash(afterTable(key)));
+
+/**
+ * getIntegration for the webhook path, through the per-container cache (INTEGRATION_CACHE_TTL_MS,
+ * measured on `nowMs`, the request's clock). An id the store does not have is read again every
+ * time. The result is shared by every caller: read it, never change it.
+ */
+export function cachedIntegration(id: string, nowMs: number): Promise<Integration | undefined> {
+  return byId.get(`${tableName()}|${id}`, nowMs);
+}
+
+/** integrationByToken through the same per-container cache, keyed by the token's hash. */
+export function cachedIntegrationByToken(token: string, nowMs: number): Promise<Integration | undefined> {
+  return byTokenHash.get(`${tableName()}|${hashToken(token)}`, nowMs);
+}
+
+/** Forget every cached integration: the next webhook reads the store, as in a cold container (tests). */
+export function clearIntegrationCache(): void {
+  byId.clear();
+  byTokenHash.clear();
+}
+
+/** A write through this module: this process forgets what it cached of integrations, before and after it. */
+async function changing<T>(write: () => Promise<T>): Promise<T> {
+  clearIntegrationCache();
+  try {
+    return await write();
+  } finally {
+    clearIntegrationCache();
+  }
+}
+
 export async function requireIntegration(id: string): Promise<Integration> {
   const i = await getIntegration(id);
   if (!i) throw new NotFoundError(`No integration with id ${id}.`);
   return i;
 }
 
-export async function integrationByToken(token: string): Promise<Integration | undefined> {
+export function integrationByToken(token: string): Promise<Integration | undefined> {
+  return integrationByTokenHash(hashToken(token));
+}
+
+async function integrationByTokenHash(hash: string): Promise<Integration | undefined> {
   const r = await guard('find integration by token', () =>
-    documentClient().send(new GetCommand({ TableName: tableName(), Key: tokenKey(hashToken(token)) })),
+    documentClient().send(new GetCommand({ TableName: tableName(), Key: tokenKey(hash) })),
   );
   const id = r.Item?.integrationId as string | undefined;
   return id ? getIntegration(id) : undefined;
@@ -124,7 +171,11 @@ export async function listIntegrations(limit: number, cursor?: string): Promise<
   return { items: page.items.map(toIntegration), nextCursor: page.nextCursor };
 }
 
-export async function updateIntegration(id: string, patch: UpdateIntegration, now: string): Promise<Integration> {
+export function updateIntegration(id: string, patch: UpdateIntegration, now: string): Promise<Integration> {
+  return changing(() => writeUpdateIntegration(id, patch, now));
+}
+
+async function writeUpdateIntegration(id: string, patch: UpdateIntegration, now: string): Promise<Integration> {
   const item = await updateVersioned({
     what: 'update integration',
     key: keys.integration(id),
@@ -145,7 +196,11 @@ export async function updateIntegration(id: string, patch: UpdateIntegration, no
   return toIntegration(item);
 }
 
-export async function rotateIntegrationToken(id: string, token: string, now: string): Promise<Integration> {
+export function rotateIntegrationToken(id: string, token: string, now: string): Promise<Integration> {
+  return changing(() => writeRotateIntegrationToken(id, token, now));
+}
+
+async function writeRotateIntegrationToken(id: string, token: string, now: string): Promise<Integration> {
   const current = await requireIntegration(id);
   const hash = hashToken(token);
   try {
@@ -188,7 +243,11 @@ export async function rotateIntegrationToken(id: string, token: string, now: str
   return { ...current, tokenHash: hash, tokenHint: tokenHint(token), updatedAt: now, version: current.version + 1 };
 }
 
-export async function deleteIntegration(id: string): Promise<void> {
+export function deleteIntegration(id: string): Promise<void> {
+  return changing(() => writeDeleteIntegration(id));
+}
+
+async function writeDeleteIntegration(id: string): Promise<void> {
   const current = await requireIntegration(id);
   try {
     await guard('delete integration', () =>

@@ -180,7 +180,7 @@ export const integrationOperations = [
   {
     method: 'delete',
     path: '/integrations/{id}',
-    summary: 'Delete an integration; its token stops working at once',
+    summary: 'Delete an integration; its token stops working within 5 seconds',
     tag: 'Integrations',
     auth: 'jwt',
     role: 'admin',
@@ -189,7 +189,7 @@ export const integrationOperations = [
   {
     method: 'post',
     path: '/integrations/{id}/rotate-token',
-    summary: 'Issue a new token; the old one stops working at once',
+    summary: 'Issue a new token; the old one stops working within 5 seconds',
     tag: 'Integrations',
     auth: 'jwt',
     role: 'admin',

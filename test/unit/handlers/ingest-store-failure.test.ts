@@ -21,6 +21,10 @@ const raw = mockClient(DynamoDBClient);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { handler } = require('../../../functions/ingest/handler') as { handler: Handler };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { clearIntegrationCache } = require('../../../shared/store/integrations') as {
+  clearIntegrationCache: () => void;
+};
 
 const integrationItem = {
   pk: 'INTEGRATION#int-1',
@@ -49,6 +53,8 @@ const send = (body: unknown) =>
 beforeEach(() => {
   ddb.reset();
   raw.reset();
+  // Each case starts cold: the integration read is cached per container for a few seconds.
+  clearIntegrationCache();
 });
 
 describe('ingest when DynamoDB fails', () => {
