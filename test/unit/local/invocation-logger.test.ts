@@ -5,6 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
 import type { FunctionDefinition } from '../../../infra/catalog';
 import { LambdaHost, physicalName } from '../../../infra/local/lambda';
 import { lambdaHandler } from '../../../shared/http/event-handler';
@@ -111,5 +114,106 @@ describe('log lines of concurrent local invocations', () => {
     await handler({}, { functionName: 'direct-fn', awsRequestId: 'req-1' } as never);
     const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'direct');
     expect(line).toMatchObject({ function_name: 'direct-fn', function_request_id: 'req-1' });
+  });
+
+  it('carry every field a Lambda log line has: level, message, time, service, sampling and the whole Lambda context', async () => {
+    const host = new LambdaHost({
+      functions: [fn('gamma')],
+      region: 'us-east-1',
+      dataDir,
+      log: () => {},
+      handlers: {
+        gamma: lambdaHandler(async () => {
+          logger.appendKeys({ incidentId: 'inc-1' });
+          logger.warn('gamma', { alerts: 3 });
+          return undefined;
+        }),
+      },
+    });
+    await host.invoke('gamma', {});
+    const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'gamma');
+    expect(Object.keys(line ?? {}).sort()).toEqual(
+      [
+        'alerts',
+        'cold_start',
+        'function_arn',
+        'function_memory_size',
+        'function_name',
+        'function_request_id',
+        'incidentId',
+        'level',
+        'message',
+        'sampling_rate',
+        'service',
+        'timestamp',
+      ].sort(),
+    );
+    expect(line).toMatchObject({
+      level: 'WARN',
+      service: 'nocturne',
+      alerts: 3,
+      incidentId: 'inc-1',
+      cold_start: false,
+      function_name: physicalName(fn('gamma')),
+      function_arn: `arn:aws:lambda:us-east-1:000000000000:function:${physicalName(fn('gamma'))}`,
+      function_memory_size: '128',
+      function_request_id: host.invocations[0]!.requestId,
+    });
+  });
+
+  it('logs the event with its invocation context when event logging is on', async () => {
+    const host = new LambdaHost({
+      functions: [fn('delta')],
+      region: 'us-east-1',
+      dataDir,
+      log: () => {},
+      handlers: {
+        delta: middy()
+          .use(injectLambdaContext(logger, { logEvent: true }))
+          .handler(async () => 'd') as never,
+      },
+    });
+    const previous = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    try {
+      await host.invoke('delta', { hello: 'world' });
+    } finally {
+      logger.setLogLevel(previous);
+    }
+    const line = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.message === 'Lambda invocation event');
+    expect(line).toMatchObject({
+      event: { hello: 'world' },
+      function_name: physicalName(fn('delta')),
+      function_request_id: host.invocations[0]!.requestId,
+    });
+  });
+
+  it('builds no logger for an invocation that logs nothing, one for an invocation that logs', async () => {
+    const createChild = jest.spyOn(Logger.prototype, 'createChild');
+    try {
+      const host = new LambdaHost({
+        functions: [fn('quiet'), fn('loud')],
+        region: 'us-east-1',
+        dataDir,
+        log: () => {},
+        handlers: {
+          quiet: lambdaHandler(async () => 'q'),
+          loud: lambdaHandler(async () => {
+            logger.warn('loud 1');
+            logger.warn('loud 2');
+            return 'l';
+          }),
+        },
+      });
+      await host.invoke('quiet', {});
+      await host.invoke('quiet', {});
+      expect(createChild).not.toHaveBeenCalled();
+      await host.invoke('loud', {});
+      expect(createChild).toHaveBeenCalledTimes(1);
+    } finally {
+      createChild.mockRestore();
+    }
   });
 });
