@@ -402,6 +402,14 @@ export class NocturneStack extends Stack {
               retryAttempts: STREAM_RETRIES,
               reportBatchItemFailures: true,
               onFailure: new SqsDlq(fn.streamDeadLetterQueue!),
+              // Records of other item types are consumed without invoking the function (filtering is free).
+              filters: trigger.itemTypes
+                ? [
+                    lambda.FilterCriteria.filter({
+                      dynamodb: { NewImage: { type: { S: lambda.FilterRule.or(...trigger.itemTypes) } } },
+                    }),
+                  ]
+                : undefined,
             }),
           );
           return;

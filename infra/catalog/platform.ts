@@ -1,5 +1,6 @@
 // Platform: what every feature relies on (the OpenAPI document, durable timers, the outbox, the reconciler).
 import { openapiOperations } from '../../shared/api/operations/ingest';
+import { OUTBOX_ITEM_TYPES } from '../../shared/store/outbox/item-types';
 import { httpRoutes } from './routes';
 import type { CatalogFeature } from './types';
 
@@ -36,7 +37,8 @@ export const platformFeature: CatalogFeature = {
       memoryMb: 256,
       timeoutSeconds: 30,
       publishEvents: true,
-      triggers: [{ kind: 'tableStream', batchSize: 100 }],
+      // Only the changes a mapper turns into events: raw payloads, dispositions, links, timelines... never invoke it.
+      triggers: [{ kind: 'tableStream', batchSize: 100, itemTypes: OUTBOX_ITEM_TYPES }],
     },
     {
       name: 'reconciler',

@@ -34,6 +34,12 @@ export interface EventTrigger {
 export interface TableStreamTrigger {
   kind: 'tableStream';
   batchSize: number;
+  /**
+   * Only records whose new image's `type` is one of these reach the function; the others are consumed
+   * without an invocation (AWS: the event source mapping's filter on `dynamodb.NewImage.type.S`; local:
+   * the poller's own check). Without it, every record (deletes included).
+   */
+  itemTypes?: readonly string[];
 }
 
 /** Email to the deployment's inbound domain (CDK context or stack prop `inboundEmailDomain`). In AWS

@@ -147,7 +147,18 @@ export interface LocalRuntime {
   /** Every event rule, from the catalog's event triggers. */
   rules: BusRule[];
   /** Every stream poller, from the catalog's tableStream triggers. */
-  streams: Array<{ function: string; batchSize: number; tableName: string; status: string; delivered: number }>;
+  streams: Array<{
+    function: string;
+    batchSize: number;
+    tableName: string;
+    status: string;
+    /** Records handed to the function. */
+    delivered: number;
+    /** Records read from the stream: delivered, or consumed without an invocation by `itemTypes`. */
+    read: number;
+    /** The trigger's item type filter, if it has one. */
+    itemTypes?: readonly string[];
+  }>;
   /** Every inboundEmail trigger. No SES here: raw messages are posted to the function's POST routes. */
   mailboxes: Array<{ function: string; prefix: string; routes: string[] }>;
   /** The S3 API (set as AWS_ENDPOINT_URL_S3 for handlers) and the catalog's buckets (name → physical name). */
@@ -480,6 +491,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
             host,
             ddb,
             pollMs: opts.streamPollMs ?? 200,
+            itemTypes: t.itemTypes ? new Set(t.itemTypes) : undefined,
             maxAttempts: opts.retry?.streamMaxAttempts,
             retryBaseMs: opts.retry?.streamRetryBaseMs,
             log,
@@ -665,6 +677,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         tableName: tables.main,
         status: p.status,
         delivered: p.delivered,
+        read: p.read,
+        itemTypes: p.itemTypes,
       }));
     },
     mailboxes,

@@ -153,6 +153,8 @@ export interface StreamPollerOptions {
   host: LambdaHost;
   ddb: DynamoDBClient;
   pollMs: number;
+  /** The trigger's `itemTypes`: only records whose new image's `type` is one of these are delivered. */
+  itemTypes?: ReadonlySet<string>;
   /** Attempts per batch before it is dead-lettered (default 4: the first try and 3 retries). */
   maxAttempts?: number;
   /** Backoff before retry n is retryBaseMs * 2^(n-1) (default 200 ms). */
@@ -247,9 +249,15 @@ export class StreamPoller {
   status: 'idle' | 'polling' | 'waiting-for-handler' | 'no-stream' | 'stopped' | 'error' = 'idle';
   lastError?: string;
   delivered = 0;
+  /** Records read from the stream (delivered, or consumed without an invocation by the `itemTypes` filter). */
+  read = 0;
 
   get functionName(): string {
     return this.o.fn.name;
+  }
+
+  get itemTypes(): readonly string[] | undefined {
+    return this.o.itemTypes ? [...this.o.itemTypes] : undefined;
   }
 
   get batchSize(): number {
@@ -366,7 +374,7 @@ export class StreamPoller {
     return r.ShardIterator;
   }
 
-  /** One pass over the readable shards; returns how many records were handed to the function. */
+  /** One pass over the readable shards; returns how many records were read (handed to the function or filtered out). */
   private async pollOnce(forceRefresh = false): Promise<{ records: number; shardClosed: boolean }> {
     const nothing = { records: 0, shardClosed: false };
     if (!this.running) return nothing;
@@ -384,6 +392,7 @@ export class StreamPoller {
     const cp = this.o.checkpoints.get(this.o.fn.name, this.streamArn);
     const listed = new Set(this.shards.map((s) => s.ShardId!));
     let delivered = 0;
+    let read = 0;
     let shardClosed = false;
     for (const shard of this.shards) {
       const id = shard.ShardId!;
@@ -408,14 +417,25 @@ export class StreamPoller {
         throw err;
       }
       const records = r.Records ?? [];
-      if (records.length) {
-        if (!(await this.deliver(id, records, state))) {
+      const itemTypes = this.o.itemTypes;
+      const wanted = itemTypes
+        ? records.filter((rec) => itemTypes.has(rec.dynamodb?.NewImage?.type?.S ?? ''))
+        : records;
+      if (wanted.length) {
+        if (!(await this.deliver(id, wanted, state))) {
           // Stopped while retrying: the batch stays unacknowledged and is read again on restart.
           this.iterators.delete(id);
-          return { records: delivered, shardClosed };
+          return { records: read, shardClosed };
         }
-        delivered += records.length;
+        delivered += wanted.length;
       }
+      // Records the filter left out are consumed with the batch, as an event filter consumes them in AWS.
+      const last = records.at(-1)?.dynamodb?.SequenceNumber;
+      if (wanted.length < records.length && last && state.sequenceNumber !== last) {
+        state.sequenceNumber = last;
+        this.o.checkpoints.save();
+      }
+      read += records.length;
       iterator = r.NextShardIterator ?? '';
       if (iterator) this.iterators.set(id, iterator);
       else {
@@ -427,7 +447,8 @@ export class StreamPoller {
     }
     if (shardClosed) this.shardsReadAt = 0;
     this.delivered += delivered;
-    return { records: delivered, shardClosed };
+    this.read += read;
+    return { records: read, shardClosed };
   }
 
   /** Hands one batch to the function; false when the poller stopped before the batch was settled. */

@@ -48,7 +48,7 @@ function describeTrigger(t: Trigger): string {
     case 'event':
       return `event ${JSON.stringify(t.pattern)}`;
     case 'tableStream':
-      return `table stream, batches of ${t.batchSize}`;
+      return `table stream, batches of ${t.batchSize}${t.itemTypes ? ` (${t.itemTypes.join(', ')} only)` : ''}`;
     case 'inboundEmail':
       return `inbound email under ${t.prefix}`;
     case 'deadLetters':
@@ -145,6 +145,12 @@ function expectTriggerWired(s: Synthesized, def: FunctionDefinition, trigger: Tr
         DestinationConfig: { OnFailure: { Destination: arnOf(logicalId(fn.streamDeadLetterQueue!)) } },
       });
       expect(mappings[0].MaximumRetryAttempts).toBeGreaterThan(0);
+      // The item type filter, when the trigger has one: other records never invoke the function.
+      if (trigger.itemTypes)
+        expect(mappings[0].FilterCriteria).toEqual({
+          Filters: [{ Pattern: JSON.stringify({ dynamodb: { NewImage: { type: { S: [...trigger.itemTypes] } } } }) }],
+        });
+      else expect(mappings[0].FilterCriteria).toBeUndefined();
       return;
     }
     case 'deadLetters': {

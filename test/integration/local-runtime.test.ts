@@ -108,6 +108,7 @@ describe('every catalog function and trigger is served', () => {
     // Act: a committed change of an entity no mapper knows.
     await rt.drainStreams();
     const before = rt.invocations.length;
+    const readBefore = new Map(rt.streams.map((s) => [s.function, s.read]));
     await documentClient().send(
       new PutCommand({
         TableName: rt.tables.main,
@@ -116,12 +117,20 @@ describe('every catalog function and trigger is served', () => {
     );
     await rt.drainStreams();
 
-    // Assess
+    // Assess: every written function's poller read it; only one without an item type filter (or whose
+    // filter names the type) was invoked with it.
     for (const d of declared) {
       const fn = catalog.functions.find((f) => f.name === d.function)!;
+      const trigger = fn.triggers.find((t) => t.kind === 'tableStream')!;
+      const stream = rt.streams.find((s) => s.function === d.function)!;
+      expect(stream.itemTypes).toEqual(trigger.itemTypes);
       const calls = rt.invocations.slice(before).filter((i) => i.function === d.function && i.source === 'tableStream');
-      if (isWritten(fn)) expect(calls.length).toBeGreaterThanOrEqual(1);
-      else expect(rt.streams.find((s) => s.function === d.function)?.status).toBe('waiting-for-handler');
+      if (!isWritten(fn)) expect(stream.status).toBe('waiting-for-handler');
+      else {
+        expect(stream.read).toBeGreaterThan(readBefore.get(d.function)!);
+        if (trigger.itemTypes && !trigger.itemTypes.includes('LocalRuntimeProbe')) expect(calls).toHaveLength(0);
+        else expect(calls.length).toBeGreaterThanOrEqual(1);
+      }
     }
   });
 

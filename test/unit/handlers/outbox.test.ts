@@ -6,6 +6,8 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { alertEventDetailSchema, ALERT_DETAIL_TYPES } from '../../../events/alerts';
 import { handler } from '../../../functions/outbox/handler';
+import { catalog } from '../../../infra/catalog';
+import { OUTBOX_ITEM_TYPES } from '../../../shared/store/outbox/item-types';
 import { setEventPublisher, EventBridgePublisher } from '../../../shared/adapters/events';
 
 const eb = mockClient(EventBridgeClient);
@@ -152,5 +154,24 @@ describe('outbox', () => {
     });
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: '11' }]);
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
+  it('publishes nothing for changes of item types no mapper reads, and its trigger lets only the mapped types through', async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const raw = { pk: 'RAW#p1', sk: 'CHUNK#000', type: 'RawPayload', data: new Uint8Array([1, 2]) };
+    const r = await handler({
+      Records: [
+        record('1', undefined, raw),
+        record('2', raw, { ...raw, processedAt: '2026-11-21T00:00:02Z' }),
+        record('3', undefined, { pk: 'INCIDENT#i1', sk: 'TL#2026-11-21T00:00:02Z#1', type: 'IncidentTimeline' }),
+        record('4', alertItem(), undefined),
+      ],
+    });
+    expect(r.batchItemFailures).toEqual([]);
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+    // The stream trigger lets only the types with a mapper through (mappers.ts: one per listed type, by type).
+    expect(catalog.functions.find((f) => f.name === 'outbox')?.triggers).toEqual([
+      { kind: 'tableStream', batchSize: 100, itemTypes: [...OUTBOX_ITEM_TYPES] },
+    ]);
   });
 });

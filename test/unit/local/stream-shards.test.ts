@@ -17,11 +17,12 @@ import { LambdaHost } from '../../../infra/local/lambda';
 import { checkpointStore, StreamPoller } from '../../../infra/local/streams';
 
 const STREAM = 'arn:aws:dynamodb:ddblocal:000000000000:table/t/stream/1';
-const rec = (seq: string) => ({
+const rec = (seq: string, type?: string) => ({
   eventID: `e${seq}`,
   eventName: 'INSERT' as const,
   dynamodb: {
     Keys: { pk: { S: seq } },
+    ...(type ? { NewImage: { pk: { S: seq }, type: { S: type } } } : {}),
     SequenceNumber: seq,
     SizeBytes: 1,
     StreamViewType: 'NEW_AND_OLD_IMAGES' as const,
@@ -68,6 +69,7 @@ describe('stream shards', () => {
   function poller(
     seen: string[][],
     handler: (e: DynamoDBStreamEvent) => Promise<unknown> = async () => ({ batchItemFailures: [] }),
+    itemTypes?: ReadonlySet<string>,
   ) {
     const host = new LambdaHost({
       functions: [fn],
@@ -93,6 +95,7 @@ describe('stream shards', () => {
       ddb: new DynamoDBClient({ region: 'us-east-1' }),
       pollMs: 10_000,
       retryBaseMs: 1,
+      itemTypes,
       log: () => {},
     });
   }
@@ -172,5 +175,33 @@ describe('stream shards', () => {
     // Assess
     expect(seen).toEqual([['100', '200'], ['200']]);
     expect(events[1]!.Records[0]!.dynamodb!.Keys).toEqual({ pk: { S: '200' } });
+  });
+
+  it('with itemTypes, hands over only records of those types and consumes the others without an invocation', async () => {
+    // Prepare: the parent holds a raw payload and an alert; the child only a deletion and a raw payload.
+    streams.on(GetRecordsCommand).callsFake((input: { ShardIterator: string }) => {
+      const [shard, type] = input.ShardIterator.split('|');
+      if (shard === 'parent')
+        return type === 'TRIM_HORIZON' ? { Records: [rec('100', 'RawPayload'), rec('200', 'Alert')] } : { Records: [] };
+      if (type === 'TRIM_HORIZON')
+        return { Records: [rec('300'), rec('301', 'RawPayload')], NextShardIterator: 'child|x|' };
+      return { Records: [], NextShardIterator: 'child|x|' };
+    });
+
+    // Act
+    const seen: string[][] = [];
+    const p = poller(seen, undefined, new Set(['Alert']));
+    p.start();
+    await p.drain();
+    await p.stop();
+
+    // Assess: one invocation, with the alert alone; every record read and acknowledged.
+    expect(seen).toEqual([['200']]);
+    expect({ delivered: p.delivered, read: p.read }).toEqual({ delivered: 1, read: 4 });
+    const cp = JSON.parse(readFileSync(path.join(dataDir, 'stream-checkpoints.json'), 'utf8'));
+    expect(cp.changes.shards).toEqual({
+      parent: { sequenceNumber: '200', done: true },
+      child: { sequenceNumber: '301' },
+    });
   });
 });
