@@ -12,7 +12,9 @@
 // nothing. So the calls that only prepare an invocation's logger (the middleware's `addContext`,
 // `refreshSampleRateCalculation`, `clearBuffer`, and `logEventIfEnabled` while event logging is off)
 // are recorded, and the child is built and they are replayed on it, in order, only when something
-// else is asked of it: a log call, appendKeys, a getter. Its lines carry the same fields as before.
+// else is asked of it: a log call at or above its level, appendKeys, a getter. A log call below the
+// level (the engine's `info` per placement at WARN) is dropped without one, as the child would drop
+// it. Its lines carry the same fields as before.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 
@@ -23,6 +25,18 @@ const root = new Logger({
 
 type Deferrable = 'addContext' | 'refreshSampleRateCalculation' | 'clearBuffer';
 const DEFERRABLE = new Set<string | symbol>(['addContext', 'refreshSampleRateCalculation', 'clearBuffer']);
+
+/** Log methods and their level thresholds (Powertools' LogLevelThreshold). */
+const THRESHOLDS = new Map<string | symbol, number>([
+  ['trace', 6],
+  ['debug', 8],
+  ['info', 12],
+  ['warn', 16],
+  ['error', 20],
+  ['critical', 24],
+]);
+/** With debug sampling on, a child may log below the root's level: then every log call builds the child. */
+const SAMPLING = Number(process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? 0) > 0;
 
 interface InvocationScope {
   logger?: Logger;
@@ -49,6 +63,9 @@ function current(): Logger {
 function deferredCall(scope: InvocationScope, prop: string | symbol): ((...args: unknown[]) => void) | undefined {
   if (DEFERRABLE.has(prop))
     return (...args: unknown[]) => void scope.deferred.push({ method: prop as Deferrable, args });
+  // A line below the level the child would take from the root (and no sampling) is dropped: no child for it.
+  const threshold = THRESHOLDS.get(prop);
+  if (threshold !== undefined && !SAMPLING && threshold < root.level) return () => undefined;
   if (prop === 'logEventIfEnabled')
     // The child reads the same configuration as the root: when the root would not log the event, nor would it.
     return (event: unknown, overwrite?: unknown) => {

@@ -190,7 +190,8 @@ describe('log lines of concurrent local invocations', () => {
     });
   });
 
-  it('builds no logger for an invocation that logs nothing, one for an invocation that logs', async () => {
+  it('builds no logger for an invocation that logs nothing or only below the level, one for an invocation that logs', async () => {
+    const previous = logger.getLevelName();
     const createChild = jest.spyOn(Logger.prototype, 'createChild');
     try {
       const host = new LambdaHost({
@@ -199,7 +200,11 @@ describe('log lines of concurrent local invocations', () => {
         dataDir,
         log: () => {},
         handlers: {
-          quiet: lambdaHandler(async () => 'q'),
+          quiet: lambdaHandler(async () => {
+            logger.info('below the WARN level');
+            logger.debug('below it too');
+            return 'q';
+          }),
           loud: lambdaHandler(async () => {
             logger.warn('loud 1');
             logger.warn('loud 2');
@@ -207,13 +212,16 @@ describe('log lines of concurrent local invocations', () => {
           }),
         },
       });
+      logger.setLogLevel('WARN');
       await host.invoke('quiet', {});
       await host.invoke('quiet', {});
       expect(createChild).not.toHaveBeenCalled();
+      expect(lines.some((l) => l.includes('below'))).toBe(false);
       await host.invoke('loud', {});
       expect(createChild).toHaveBeenCalledTimes(1);
     } finally {
       createChild.mockRestore();
+      logger.setLogLevel(previous);
     }
   });
 });
