@@ -11,6 +11,8 @@
 //   repeatChanged  a repeat that changes what places the alert (a label; generic JSON, whose dedup
 //                key is the sender's): it still publishes Alert Repeated and invokes the engine
 //   notify       the incidents' group windows end (timer sweeper): announcement, paging, the page
+//   ticketComment  an agent's public reply on each follow-up ticket the announcements opened (a
+//                later revision of a ticket; per ticket)
 // Counts do not depend on the machine's load (times do). `dollars` turns them into dollars per
 // million with docs/cost.md's price table and assumptions (PRICES below; 40 ms billed per
 // invocation at the function's catalog memory), per phase and for the mixes docs/cost.md tabulates.
@@ -19,7 +21,7 @@ import type { AmAlert } from '../test/support/alertmanager';
 import { setRules } from '../test/support/incidents';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
 import { timerHandlers } from '../functions/timer-sweeper/registry';
-import { capacityCounter, perUnitTally, postAlerts, round, startBench } from './support';
+import { capacityCounter, perUnitTally, postAlerts, round, scanType, startBench } from './support';
 import { functionByName } from '../infra/catalog';
 
 /** us-east-1 list prices, $ per million (docs/cost.md, "Prices"; checked 2026-11-30). */
@@ -172,6 +174,20 @@ async function main(): Promise<void> {
     // and the warm-up's).
     await measure('notify', N + 3, async () => {
       await sweepOnce(() => new Date(Date.now() + 10 * 60_000), { handlers: timerHandlers });
+    });
+    // A later revision of each ticket the announcements opened: an agent's public reply through the
+    // ops API (the ticket's rewrite, its history entry and the comment; the index copies it writes).
+    const tickets = (await scanType('Ticket')).filter((t) => t.source === 'incident');
+    await measure('ticketComment', tickets.length, async () => {
+      for (const t of tickets) {
+        const r = await fetch(`${url}/tickets/${String(t.id)}/comments`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer demo-responder-token', 'content-type': 'application/json' },
+          body: JSON.stringify({ body: 'Looking into it.', visibility: 'public' }),
+        });
+        await r.arrayBuffer();
+        if (r.status !== 201) throw new Error(`comment answered ${r.status}`);
+      }
     });
     const per = Object.fromEntries(
       Object.entries(results).map(([name, r]) => [name, dollars(r as PhaseCounts, name !== 'notify')]),
