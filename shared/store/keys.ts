@@ -143,9 +143,12 @@ export const ticketKeys = {
   /** Ticket number → id (email subjects and URLs carry the number). */
   number: (n: number) => ({ pk: `TICKETNO#${n}`, sk: 'TICKETNO' }),
   counter: () => ({ pk: 'COUNTER#ticket', sk: 'COUNTER' }),
-  /** gsi1 (sparse, only while new/open/pending): open tickets of a queue, oldest first. */
+  /**
+   * gsi3 (keys only; sparse, only while new/open/pending): open tickets of a queue, oldest first
+   * (gsi1 with all attributes before decision 0093).
+   */
   openInQueue: (queueId: string | undefined) => `TICKETOPEN#${queueId ?? '-'}`,
-  /** gsi2: tickets by the UTC day they were created. */
+  /** gsi4 (keys only): tickets by the UTC day they were created (gsi2 before decision 0093). */
   byDay: (day: string) => `TICKETDAY#${day}`,
   /** A requester's own tickets, newest last. */
   requesterTicket: (email: string, createdAt: string, ticketId: string) => ({

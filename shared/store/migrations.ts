@@ -133,10 +133,49 @@ export function countInhibitorSources(): Promise<{ moved: number; skipped: numbe
   );
 }
 
+/**
+ * Decision 0093: tickets moved from gsi1 (open tickets of a queue) and gsi2 (tickets by day), which
+ * project all attributes, to the keys-only gsi3 and gsi4. Tickets written before that still carry
+ * gsi1/gsi2 keys: this moves each one's keys (same values, new attribute names; a closed ticket has
+ * no gsi1 key and gets no gsi3 key) so the lists and reports find it. Idempotent and safe beside
+ * live traffic: each ticket is updated only while it still carries the gsi2 key it was read with
+ * (any change committed by this release rewrites the item without it); the revision does not move,
+ * so the outbox publishes nothing for it.
+ */
+export function moveTicketIndexes(): Promise<{ moved: number; skipped: number }> {
+  return moveEach(
+    {
+      filter: '#t = :ticket AND attribute_exists(gsi2pk)',
+      projection: 'pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+      names: { '#t': 'type' },
+      values: { ':ticket': 'Ticket' },
+    },
+    (item) => {
+      const open = typeof item.gsi1pk === 'string';
+      return documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: `SET ${open ? 'gsi3pk = :g1pk, gsi3sk = :g1sk, ' : ''}gsi4pk = :g2pk, gsi4sk = :g2sk REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk`,
+          ConditionExpression: 'gsi2pk = :g2pk',
+          ExpressionAttributeValues: {
+            ...(open ? { ':g1pk': item.gsi1pk, ':g1sk': item.gsi1sk } : {}),
+            ':g2pk': item.gsi2pk,
+            ':g2sk': item.gsi2sk,
+          },
+        }),
+      );
+    },
+    // Rewritten meanwhile (its next change writes gsi3/gsi4 itself): nothing to move.
+    isConditionalCheckFailed,
+  );
+}
+
 /** The migrations in the order they were released; an id is never reused. */
 const MIGRATIONS: Array<{ id: string; run: () => Promise<{ moved: number; skipped: number }> }> = [
   { id: '0090-hot-indexes', run: backfillHotIndexes },
   { id: '0092-inhibitor-counts', run: countInhibitorSources },
+  { id: '0093-ticket-indexes', run: moveTicketIndexes },
 ];
 
 export interface AppliedMigration {

@@ -17,7 +17,8 @@ export interface PartitionQuery {
   skPrefix?: string;
   /** Only items whose sort key lies between these two (inclusive); not with skPrefix. */
   skBetween?: [string, string];
-  index?: 'gsi1' | 'gsi2';
+  /** gsi3 and gsi4 are keys only: follow the query with getItems. */
+  index?: 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4';
   newestFirst?: boolean;
   consistentRead?: boolean;
   /** A filter applied after the key condition (a page may then hold fewer than `limit` items). */

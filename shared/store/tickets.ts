@@ -16,7 +16,7 @@ import { ConflictError, NotFoundError } from '../domain/errors';
 import { OPEN_STATUSES, type Comment, type HistoryEntry, type Ticket, type TimeEntry } from '../domain/tickets/ticket';
 import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
 import { dayOf, ticketKeys } from './keys';
-import { queryAll, queryPage } from './query';
+import { getItems, queryAll, queryPage } from './query';
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 
 export const ENTITY_TICKET = 'Ticket';
@@ -39,26 +39,47 @@ export function messageIdHash(messageId: string): string {
   return createHash('sha256').update(messageId.trim().toLowerCase()).digest('hex').slice(0, 40);
 }
 
-function ticketItem(t: Ticket): Item {
+/**
+ * The ticket item's index keys (decision 0093): on the keys-only gsi3 while it is open (its queue's
+ * backlog) and on the keys-only gsi4 by the day it was created. They move only when the ticket
+ * opens, closes or changes queue, so the other revisions (SLA stages, comments, most status
+ * changes) write no index copy. Tickets stored before carry the same values on gsi1/gsi2 until
+ * migration 0093 moves them (shared/store/migrations.ts).
+ */
+function ticketIndexKeys(t: Ticket): Item {
   const open = OPEN_STATUSES.includes(t.status);
   return {
-    ...ticketKeys.ticket(t.id),
-    ...(open ? { gsi1pk: ticketKeys.openInQueue(t.queueId), gsi1sk: `${t.createdAt}#${t.id}` } : {}),
-    gsi2pk: ticketKeys.byDay(dayOf(t.createdAt)),
-    gsi2sk: `${t.createdAt}#${t.id}`,
-    type: ENTITY_TICKET,
-    ...t,
+    ...(open ? { gsi3pk: ticketKeys.openInQueue(t.queueId), gsi3sk: `${t.createdAt}#${t.id}` } : {}),
+    gsi4pk: ticketKeys.byDay(dayOf(t.createdAt)),
+    gsi4sk: `${t.createdAt}#${t.id}`,
   };
 }
 
-export function toTicket(item: Item): Ticket {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest } = item;
-  return rest as unknown as Ticket;
+function ticketItem(t: Ticket): Item {
+  return { ...ticketKeys.ticket(t.id), ...ticketIndexKeys(t), type: ENTITY_TICKET, ...t };
 }
 
+/** The attributes of a stored ticket part that are storage, not the entity (keys, index keys, type). */
+const STORAGE_ATTRIBUTES = new Set([
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+  'type',
+]);
+
 function strip<T>(item: Item): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, type: _t, ...rest } = item;
-  return rest as T;
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !STORAGE_ATTRIBUTES.has(k))) as T;
+}
+
+export function toTicket(item: Item): Ticket {
+  return strip<Ticket>(item);
 }
 
 function historyItem(t: Ticket): Item {
@@ -472,47 +493,27 @@ export interface TicketFilter {
   priority?: Ticket['priority'];
 }
 
-function filterExpression(f: TicketFilter): {
-  expr?: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-} {
-  const parts: string[] = [];
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  if (f.status) {
-    parts.push('#status = :status');
-    names['#status'] = 'status';
-    values[':status'] = f.status;
-  }
-  if (f.queueId) {
-    parts.push('queueId = :queue');
-    values[':queue'] = f.queueId;
-  }
-  if (f.assigneeId) {
-    parts.push('assignee.id = :assignee');
-    values[':assignee'] = f.assigneeId;
-  }
-  if (f.categoryId) {
-    parts.push('categoryId = :category');
-    values[':category'] = f.categoryId;
-  }
-  if (f.priority) {
-    parts.push('priority = :priority');
-    values[':priority'] = f.priority;
-  }
-  return { expr: parts.length ? parts.join(' AND ') : undefined, names, values };
+/** The list's equality filters, applied to the items read (a keys-only index has nothing to filter on). */
+function matchesFilter(t: Ticket, f: TicketFilter): boolean {
+  return (
+    (!f.status || t.status === f.status) &&
+    (!f.queueId || t.queueId === f.queueId) &&
+    (!f.assigneeId || t.assignee?.id === f.assigneeId) &&
+    (!f.categoryId || t.categoryId === f.categoryId) &&
+    (!f.priority || t.priority === f.priority)
+  );
 }
 
 /**
- * Tickets newest first: the open tickets of one queue from the sparse open index, or tickets
- * created since `since` from the per-day index (walking back a day at a time).
+ * Tickets created since `since`, newest first, from the keys-only per-day index gsi4 (walking back
+ * a day at a time): each query reads at most the entries the page still lacks, the items are read
+ * by key and the filters applied to them, so a page holds what a filtered query of as many entries
+ * would (the cursor is the last entry read).
  */
 export async function listTickets(
   opts: TicketFilter & { since: Date; until: Date; limit: number; cursor?: string },
 ): Promise<Page<Ticket>> {
   const cur = decodeCursor<{ day?: string; key?: Item }>(opts.cursor);
-  const f = filterExpression(opts);
   const items: Ticket[] = [];
   const sinceKey = opts.since.toISOString();
   let day = cur?.day ?? dayOf(opts.until.toISOString());
@@ -521,7 +522,12 @@ export async function listTickets(
     cur &&
     (typeof cur.day !== 'string' ||
       !/^\d{4}-\d{2}-\d{2}$/.test(cur.day) ||
-      (cur.key !== undefined && (cur.key === null || typeof cur.key !== 'object' || Array.isArray(cur.key))))
+      (cur.key !== undefined &&
+        (cur.key === null ||
+          typeof cur.key !== 'object' ||
+          Array.isArray(cur.key) ||
+          // A cursor of a page read on gsi2 (before decision 0093) is stale.
+          typeof cur.key.gsi4pk !== 'string')))
   )
     throw invalidCursor();
   const firstDay = dayOf(sinceKey);
@@ -530,18 +536,17 @@ export async function listTickets(
       documentClient().send(
         new QueryCommand({
           TableName: tableName(),
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk >= :since',
-          FilterExpression: f.expr,
-          ExpressionAttributeNames: Object.keys(f.names).length ? f.names : undefined,
-          ExpressionAttributeValues: { ':pk': ticketKeys.byDay(day), ':since': sinceKey, ...f.values },
+          IndexName: 'gsi4',
+          KeyConditionExpression: 'gsi4pk = :pk AND gsi4sk >= :since',
+          ExpressionAttributeValues: { ':pk': ticketKeys.byDay(day), ':since': sinceKey },
           ScanIndexForward: false,
           Limit: opts.limit - items.length,
           ExclusiveStartKey: start,
         }),
       ),
     );
-    items.push(...(r.Items ?? []).map(toTicket));
+    const read = (await getItems('list tickets', r.Items ?? [])).map(toTicket);
+    items.push(...read.filter((t) => matchesFilter(t, opts)));
     if (r.LastEvaluatedKey) {
       start = r.LastEvaluatedKey as Item;
       if (items.length >= opts.limit) return { items, nextCursor: encodeCursor({ day, key: start }) };
@@ -553,35 +558,25 @@ export async function listTickets(
   return { items, nextCursor: day >= firstDay && items.length >= opts.limit ? encodeCursor({ day }) : undefined };
 }
 
+/**
+ * The items a query of the open index (gsi3, keys only) named, read by key, in its order; an item
+ * that has left the partition since the index was read (resolved, moved to another queue) is left
+ * out, as the index leaves it out once it catches up.
+ */
+async function openItems(pk: string, entries: Item[]): Promise<Item[]> {
+  return (await getItems('list open tickets', entries)).filter((i) => i.gsi3pk === pk);
+}
+
 /** Open tickets (new, open, pending) of a queue ('-': no queue), oldest first. */
 export async function openTicketsOfQueue(
   queueId: string | undefined,
   limit: number,
   cursor?: string,
 ): Promise<Page<Ticket>> {
-  const r = await queryPage({
-    what: 'list open tickets',
-    index: 'gsi1',
-    pk: ticketKeys.openInQueue(queueId),
-    limit,
-    cursor,
-  });
-  return { items: r.items.map(toTicket), nextCursor: r.nextCursor };
-}
-
-/** Every open ticket of a queue, with only the fields reports need. */
-export async function allOpenTickets(
-  queueId: string | undefined,
-): Promise<Array<Pick<Ticket, 'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status'>>> {
-  const items = await queryAll({
-    what: 'list open tickets',
-    index: 'gsi1',
-    pk: ticketKeys.openInQueue(queueId),
-    projection: 'id, categoryId, queueId, assignee, priority, createdAt, #status',
-    projectionNames: { '#status': 'status' },
-    max: 1_000_000,
-  });
-  return items.map((i) => strip<TicketFacts>(i));
+  const pk = ticketKeys.openInQueue(queueId);
+  // A cursor of a page read on gsi1 (before decision 0093) lacks gsi3pk: 400 invalid cursor.
+  const r = await queryPage({ what: 'list open tickets', index: 'gsi3', pk, limit, cursor });
+  return { items: (await openItems(pk, r.items)).map(toTicket), nextCursor: r.nextCursor };
 }
 
 export type TicketFacts = Pick<
@@ -589,16 +584,30 @@ export type TicketFacts = Pick<
   'id' | 'categoryId' | 'queueId' | 'assignee' | 'priority' | 'createdAt' | 'status' | 'resolvedAt' | 'sla'
 >;
 
+const FACTS = ['id', 'categoryId', 'queueId', 'assignee', 'priority', 'createdAt', 'status'] as const;
+
+/** Only the fields reports need (those the item has), as the index's projection read them before. */
+function pick<K extends keyof Ticket>(item: Item, fields: readonly K[]): Pick<Ticket, K> {
+  return Object.fromEntries(fields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as Pick<Ticket, K>;
+}
+
+/** Every open ticket of a queue, with only the fields reports need. */
+export async function allOpenTickets(
+  queueId: string | undefined,
+): Promise<Array<Pick<Ticket, (typeof FACTS)[number]>>> {
+  const pk = ticketKeys.openInQueue(queueId);
+  const entries = await queryAll({ what: 'list open tickets', index: 'gsi3', pk, max: 1_000_000 });
+  return (await openItems(pk, entries)).map((i) => pick(i, FACTS));
+}
+
 export async function ticketsCreatedOn(day: string): Promise<TicketFacts[]> {
-  const items = await queryAll({
+  const entries = await queryAll({
     what: 'tickets created on a day',
-    index: 'gsi2',
+    index: 'gsi4',
     pk: ticketKeys.byDay(day),
-    projection: 'id, categoryId, queueId, assignee, priority, createdAt, #status, resolvedAt, sla',
-    projectionNames: { '#status': 'status' },
     max: 1_000_000,
   });
-  return items.map((i) => strip<TicketFacts>(i));
+  return (await getItems('tickets created on a day', entries)).map((i) => pick(i, [...FACTS, 'resolvedAt', 'sla']));
 }
 
 export interface ResolvedFact {
