@@ -37,6 +37,7 @@ import {
   timelinePut,
   transitionAppend,
 } from './incidents';
+import { BILLED_KB, sizeOf } from './item-size';
 import { incidentKeys } from './keys';
 import { getItems } from './query';
 
@@ -46,7 +47,7 @@ function placedItem(p: Placed): TransactItem {
   return putDisposition(p.disposition, p.replaces);
 }
 
-/** The alert's link; `line`: the timeline entry of a join, carried by the link (decision 0094). */
+/** The alert's link; `line`: the timeline entry of a join or an opening, carried by the link (decision 0094). */
 function linkItem(incidentId: string, link: LinkValue, line?: TimelineEntry): TransactItem {
   return {
     Put: {
@@ -227,21 +228,32 @@ export async function commitJoin(p: JoinPlan, quiet: boolean): Promise<JoinResul
   return 'raced';
 }
 
-/** A new incident with its group pointer, disposition, link, service index and key history. */
+/**
+ * A new incident with its group pointer, disposition, link, service index and key history. The
+ * plan's first timeline entry (the opening, about this alert) rides on the alert's link, as a
+ * join's does, when the link with it stays within a billed KB; otherwise, and for any other entry,
+ * a `TL#` item (decision 0094, addendum 1).
+ */
 export async function commitOpen(p: Extract<Plan, { kind: 'open' }>): Promise<'opened' | 'duplicate' | 'raced'> {
+  const [first, ...rest] = p.timeline;
+  let link = linkItem(p.incident.id, p.link, first);
+  // Dearer than its own item past 1 KB: then the link is written without it, as before.
+  const onLink = first !== undefined && sizeOf(link.Put!.Item) <= BILLED_KB;
+  if (!onLink) link = linkItem(p.incident.id, p.link);
+  const others = onLink ? rest : p.timeline;
   try {
-    await createIncident(p.incident, p.timeline, [
+    await createIncident(p.incident, others, [
       groupPut(p.group),
       placedItem(p.placed),
-      linkItem(p.incident.id, p.link),
+      link,
       ...(p.serviceOpen && p.incident.serviceId ? [serviceOpenItem(p.incident.serviceId, p.incident.id, 'add')] : []),
       transitionAppend(p.incident.id, p.dedupKey, p.at),
     ]);
     return 'opened';
   } catch (err) {
     if (!isTransactionConflict(err)) throw err;
-    // The disposition follows the incident, its timeline and the group pointer.
-    if (cancellationCodes(err)[1 + p.timeline.length + 1] === CCF) return 'duplicate';
+    // The disposition follows the incident, its `TL#` items (those not on the link) and the group pointer.
+    if (cancellationCodes(err)[1 + others.length + 1] === CCF) return 'duplicate';
     return 'raced'; // the group changed under us: go round and join
   }
 }

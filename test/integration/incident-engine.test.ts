@@ -6,11 +6,12 @@ import { getDisposition } from '../../shared/store/dispositions';
 import { StoreUnavailableError } from '../../shared/store/errors';
 import { inhibitorKeys } from '../../shared/domain/incidents/decide';
 import { matchLabels } from '../../shared/domain/incidents/labels';
-import { registerInhibitor, removeInhibitor } from '../../shared/store/incident-plans';
+import { commitOpen, registerInhibitor, removeInhibitor } from '../../shared/store/incident-plans';
 import { getRules } from '../../shared/store/rules';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../../shared/store/client';
 import { incidentKeys } from '../../shared/store/keys';
+import { sizeOf } from '../../shared/store/item-size';
 import { countInhibitorSources } from '../../shared/store/migrations';
 import { getIncident, getIncidentDetail } from '../../shared/store/incidents';
 import { invalidateQuietRules, maintenanceWindows, silences } from '../../shared/store/silences';
@@ -171,6 +172,116 @@ describe('grouping and lifecycle', () => {
       status: 'resolved',
       joinedAt: at(T, 10).toISOString(),
     });
+  });
+
+  it('writes an opening’s timeline entry on its first alert’s link, not as a timeline item, and reads it as before', async () => {
+    const a = snap({ labels: { alertname: unique('Opening') }, service: 'checkout', summary: 'checkout is down' });
+    const { incidentId } = await onAlertOpened(a, new Date(T));
+    const partition = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId!).pk },
+        ConsistentRead: true,
+      }),
+    );
+    const sks = (partition.Items ?? []).map((i) => String(i.sk));
+    expect(sks.filter((sk) => sk.startsWith(incidentKeys.timelinePrefix()))).toEqual([]);
+    expect(sks).toContain(incidentKeys.link(incidentId!, a.id).sk);
+
+    const detail = (await getIncidentDetail(incidentId!))!;
+    expect(detail.timeline).toEqual([
+      {
+        incidentId,
+        at: T,
+        actor: { type: 'rule', id: 'route:billing', name: 'billing' },
+        kind: 'opened',
+        message: expect.stringMatching(/^Opened for checkout is down; routed by billing to platform; severity P1 /),
+        reason: expect.stringMatching(/^group /),
+      },
+    ]);
+    expect(detail.alerts).toEqual([expect.not.objectContaining({ line: expect.anything() })]);
+  });
+
+  it('keeps an opening’s timeline entry an item of its own when its alert’s link would pass 1 KB with it', async () => {
+    // Many long labels: the link alone is over 730 bytes, the opening entry takes it past 1 KB.
+    const labels = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`label_${i}`, `a-long-label-value-of-forty-characters-${i}`]),
+    );
+    const a = snap({ labels: { alertname: unique('Wide'), ...labels }, service: 'checkout', summary: 'wide' });
+    const { incidentId } = await onAlertOpened(a, new Date(T));
+    const partition = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId!).pk },
+        ConsistentRead: true,
+      }),
+    );
+    const items = partition.Items ?? [];
+    expect(items.filter((i) => String(i.sk).startsWith(incidentKeys.timelinePrefix()))).toHaveLength(1);
+    const link = items.find((i) => i.sk === incidentKeys.link(incidentId!, a.id).sk)!;
+    expect(link.line).toBeUndefined();
+    expect(sizeOf(link)).toBeGreaterThan(730);
+    expect((await getIncidentDetail(incidentId!))!.timeline).toEqual([
+      expect.objectContaining({
+        incidentId,
+        at: T,
+        kind: 'opened',
+        message: expect.stringMatching(/^Opened for wide; /),
+      }),
+    ]);
+  });
+
+  it('tells a redelivered opening from a lost race on the group, whatever the opening’s timeline', async () => {
+    const a = snap({ labels: { alertname: unique('Reopening') }, service: 'checkout' });
+    const first = (await onAlertOpened(a, new Date(T)))!.incidentId!;
+    const inc = (await getIncident(first))!;
+    const opened = (await getIncidentDetail(first))!.timeline[0]!;
+    const entry = { at: T, actor: opened.actor, kind: opened.kind, message: opened.message, reason: opened.reason };
+    let again = 0;
+    const plan = (alert: typeof a, previous: string | null, timeline = [entry]) => {
+      const id = `${first}-again-${again++}`;
+      return {
+        kind: 'open' as const,
+        incident: { ...inc, id },
+        timeline,
+        group: { groupHash: inc.groupHash, incidentId: id, routeId: inc.routeId, groupKey: inc.groupKey, previous },
+        placed: {
+          disposition: {
+            alertId: alert.id,
+            integrationId: alert.integrationId,
+            dedupKey: alert.dedupKey,
+            kind: 'incident' as const,
+            incidentId: id,
+            reason: 'opened',
+            at: T,
+          },
+        },
+        link: {
+          alertId: alert.id,
+          integrationId: alert.integrationId,
+          dedupKey: alert.dedupKey,
+          summary: alert.summary,
+          severity: alert.severity,
+          status: 'firing' as const,
+          relation: 'member' as const,
+          joinedAt: T,
+          labels: alert.labels,
+        },
+        serviceOpen: true,
+        dedupKey: alert.dedupKey,
+        at: T,
+      };
+    };
+    // The same alert, decided before the first opening committed: only its disposition refuses.
+    expect(await commitOpen(plan(a, first))).toBe('duplicate');
+    expect(await commitOpen(plan(a, first, [entry, { ...entry, kind: 'note', message: 'another' }]))).toBe('duplicate');
+    // Another alert of the group, decided before the group pointed anywhere: go round and join.
+    const b = snap({ labels: a.labels, service: 'checkout' });
+    expect(await commitOpen(plan(b, null))).toBe('raced');
+    expect(await commitOpen(plan(b, null, [entry, { ...entry, kind: 'note', message: 'another' }]))).toBe('raced');
+    for (let i = 0; i < again; i++) expect(await getIncident(`${first}-again-${i}`)).toBeUndefined();
   });
 
   it('shows an alert resolved after its incident merged on the timeline of the incident it merged into', async () => {
