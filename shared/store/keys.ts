@@ -2,9 +2,9 @@
 // docs/data-model.md lists each access pattern next to the key or index that serves it.
 
 /**
- * The storage attributes of an alert or incident item, not part of the entity: its keys on the
- * table and on gsi3/gsi4, and on gsi1/gsi2 while it was written before decision 0090 and not yet
- * backfilled (shared/store/migrations.ts).
+ * The storage attributes of an alert, incident or ticket item, not part of the entity: its keys on
+ * the table and on gsi3/gsi4, and on gsi1/gsi2 while it was written before decision 0090 (0093 for
+ * tickets) and not yet moved (shared/store/migrations.ts).
  */
 export const HOT_ITEM_STORAGE_ATTRIBUTES = [
   'pk',

@@ -15,7 +15,7 @@ import {
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { OPEN_STATUSES, type Comment, type HistoryEntry, type Ticket, type TimeEntry } from '../domain/tickets/ticket';
 import { cancellationCodes, documentClient, guard, isTransactionConflict, tableName } from './client';
-import { dayOf, ticketKeys } from './keys';
+import { dayOf, HOT_ITEM_STORAGE_ATTRIBUTES, ticketKeys } from './keys';
 import { getItems, queryAll, queryPage } from './query';
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from './pagination';
 
@@ -60,19 +60,7 @@ function ticketItem(t: Ticket): Item {
 }
 
 /** The attributes of a stored ticket part that are storage, not the entity (keys, index keys, type). */
-const STORAGE_ATTRIBUTES = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  'gsi4pk',
-  'gsi4sk',
-  'type',
-]);
+const STORAGE_ATTRIBUTES = new Set(HOT_ITEM_STORAGE_ATTRIBUTES);
 
 function strip<T>(item: Item): T {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !STORAGE_ATTRIBUTES.has(k))) as T;

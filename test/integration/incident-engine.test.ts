@@ -22,6 +22,17 @@ useOwnTable();
 
 const T = '2026-11-21T03:00:00.000Z';
 
+/** Every item of an incident's partition, as stored. */
+const partitionOf = (incidentId: string) =>
+  documentClient().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId).pk },
+      ConsistentRead: true,
+    }),
+  );
+
 beforeAll(async () => {
   await givenServices();
   await setRules({
@@ -177,14 +188,7 @@ describe('grouping and lifecycle', () => {
   it('writes an opening’s timeline entry on its first alert’s link, not as a timeline item, and reads it as before', async () => {
     const a = snap({ labels: { alertname: unique('Opening') }, service: 'checkout', summary: 'checkout is down' });
     const { incidentId } = await onAlertOpened(a, new Date(T));
-    const partition = await documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId!).pk },
-        ConsistentRead: true,
-      }),
-    );
+    const partition = await partitionOf(incidentId!);
     const sks = (partition.Items ?? []).map((i) => String(i.sk));
     expect(sks.filter((sk) => sk.startsWith(incidentKeys.timelinePrefix()))).toEqual([]);
     expect(sks).toContain(incidentKeys.link(incidentId!, a.id).sk);
@@ -210,14 +214,7 @@ describe('grouping and lifecycle', () => {
     );
     const a = snap({ labels: { alertname: unique('Wide'), ...labels }, service: 'checkout', summary: 'wide' });
     const { incidentId } = await onAlertOpened(a, new Date(T));
-    const partition = await documentClient().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': incidentKeys.incident(incidentId!).pk },
-        ConsistentRead: true,
-      }),
-    );
+    const partition = await partitionOf(incidentId!);
     const items = partition.Items ?? [];
     expect(items.filter((i) => String(i.sk).startsWith(incidentKeys.timelinePrefix()))).toHaveLength(1);
     const link = items.find((i) => i.sk === incidentKeys.link(incidentId!, a.id).sk)!;
