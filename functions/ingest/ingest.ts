@@ -14,11 +14,16 @@ import { mediaType, presentedToken } from './token';
 
 export async function receiveWebhook(req: HttpRequest): Promise<HttpResult> {
   const integrationId = req.params.integrationId ?? '';
-  // Read through the container's cache (a few seconds): a rotated or disabled token may work that long.
-  const integration = await cachedIntegration(integrationId, req.now.getTime());
+  const token = presentedToken(req);
+  // Read through the container's cache (a few seconds): an old token rotated or disabled elsewhere may
+  // work that long; a refusal is always decided on a fresh read.
+  const integration = await cachedIntegration(
+    integrationId,
+    req.now.getTime(),
+    (i) => i.enabled && !!token && tokenMatches(token, i.tokenHash),
+  );
   if (!integration || !integration.enabled)
     throw problem(404, `No enabled integration ${integrationId}. Check the webhook URL, or enable the integration.`);
-  const token = presentedToken(req);
   if (!token || !tokenMatches(token, integration.tokenHash))
     throw problem(
       401,
@@ -71,7 +76,11 @@ export async function enqueuePagerDuty(req: HttpRequest): Promise<HttpResult> {
   }
   const checked = validatePagerDutyEvent(value);
   if (!checked.ok) return pdInvalid(checked.errors);
-  const integration = await cachedIntegrationByToken(checked.event.routing_key, req.now.getTime());
+  const integration = await cachedIntegrationByToken(
+    checked.event.routing_key,
+    req.now.getTime(),
+    (i) => i.enabled && i.type === 'pagerduty',
+  );
   if (!integration || !integration.enabled || integration.type !== 'pagerduty')
     return pdInvalid(['Invalid routing key']);
 

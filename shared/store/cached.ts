@@ -29,8 +29,12 @@ export function cached<T>(ttlMs: number, load: () => Promise<T>): Cached<T> {
 
 /** Values read by key and cached per process for a few seconds (see `cachedByKey`). */
 export interface CachedByKey<T> {
-  /** The value for `key`, from the cache while younger than the TTL; undefined when the store has none. */
-  get(key: string, nowMs?: number): Promise<T | undefined>;
+  /**
+   * The value for `key`, from the cache while younger than the TTL; undefined when the store has
+   * none. With `accept`, a cached value it refuses is read again from the store, and that answer is
+   * returned (so the cache only ever speeds up an acceptance).
+   */
+  get(key: string, nowMs?: number, accept?: (value: T) => boolean): Promise<T | undefined>;
   /** Drop what is cached for `key` (a write through this process changed it). */
   forget(key: string): void;
   clear(): void;
@@ -47,23 +51,28 @@ export function cachedByKey<T>(
   load: (key: string) => Promise<T | undefined>,
   maxEntries = 1000,
 ): CachedByKey<T> {
-  const entries = new Map<string, { at: number; value: Promise<T | undefined> }>();
-  const drop = (key: string, e: { at: number; value: Promise<T | undefined> }) => {
+  type Entry = { at: number; value: Promise<T | undefined> };
+  const entries = new Map<string, Entry>();
+  const drop = (key: string, e: Entry) => {
     if (entries.get(key) === e) entries.delete(key);
   };
+  const loadNow = (key: string, nowMs: number): Promise<T | undefined> => {
+    const e: Entry = { at: nowMs, value: load(key) };
+    entries.delete(key);
+    entries.set(key, e);
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    e.value.then(
+      (v) => v === undefined && drop(key, e),
+      () => drop(key, e),
+    );
+    return e.value;
+  };
   return {
-    get(key, nowMs = Date.now()) {
+    get(key, nowMs = Date.now(), accept) {
       const hit = entries.get(key);
-      if (hit && nowMs - hit.at <= ttlMs && nowMs >= hit.at) return hit.value;
-      const e = { at: nowMs, value: load(key) };
-      entries.delete(key);
-      entries.set(key, e);
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-      e.value.then(
-        (v) => v === undefined && drop(key, e),
-        () => drop(key, e),
-      );
-      return e.value;
+      if (!hit || nowMs - hit.at > ttlMs || nowMs < hit.at) return loadNow(key, nowMs);
+      if (!accept) return hit.value;
+      return hit.value.then((v) => (v !== undefined && accept(v) ? v : loadNow(key, nowMs)));
     },
     forget(key) {
       entries.delete(key);

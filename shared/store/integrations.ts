@@ -101,9 +101,10 @@ export async function getIntegration(id: string): Promise<Integration | undefine
 }
 
 /**
- * How long a warm container trusts what it read of an integration for a webhook (its token hash,
- * `enabled`, type, service): a rotated, disabled or deleted integration's old token keeps working
- * in a container that read it until then (decision 0001, addendum on the integration read).
+ * How long a warm container trusts what it read of an integration for a webhook it ACCEPTS (its
+ * token hash, `enabled`, type, service): a rotated, disabled or deleted integration's old token
+ * keeps working in a container that read it until then (decision 0001, addendum on the integration
+ * read). A refusal is always decided on a fresh read.
  */
 export const INTEGRATION_CACHE_TTL_MS = 5000;
 
@@ -114,16 +115,27 @@ const byTokenHash = cachedByKey(INTEGRATION_CACHE_TTL_MS, (key) => integrationBy
 
 /**
  * getIntegration for the webhook path, through the per-container cache (INTEGRATION_CACHE_TTL_MS,
- * measured on `nowMs`, the request's clock). An id the store does not have is read again every
- * time. The result is shared by every caller: read it, never change it.
+ * measured on `nowMs`, the request's clock). `accepts`: whether the request would be served with
+ * this integration; a cached one it refuses (disabled, another token) is read again and the store's
+ * answer is returned, so a token rotated or an integration enabled a moment ago elsewhere works at
+ * once. An id the store does not have is read again every time. The result is shared by every
+ * caller: read it, never change it.
  */
-export function cachedIntegration(id: string, nowMs: number): Promise<Integration | undefined> {
-  return byId.get(`${tableName()}|${id}`, nowMs);
+export function cachedIntegration(
+  id: string,
+  nowMs: number,
+  accepts: (i: Integration) => boolean,
+): Promise<Integration | undefined> {
+  return byId.get(`${tableName()}|${id}`, nowMs, accepts);
 }
 
-/** integrationByToken through the same per-container cache, keyed by the token's hash. */
-export function cachedIntegrationByToken(token: string, nowMs: number): Promise<Integration | undefined> {
-  return byTokenHash.get(`${tableName()}|${hashToken(token)}`, nowMs);
+/** integrationByToken through the same per-container cache, keyed by the token's hash (`accepts` as above). */
+export function cachedIntegrationByToken(
+  token: string,
+  nowMs: number,
+  accepts: (i: Integration) => boolean,
+): Promise<Integration | undefined> {
+  return byTokenHash.get(`${tableName()}|${hashToken(token)}`, nowMs, accepts);
 }
 
 /** Forget every cached integration: the next webhook reads the store, as in a cold container (tests). */

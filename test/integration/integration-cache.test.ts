@@ -1,8 +1,8 @@
 // The webhook routes read an integration through a per-container cache (INTEGRATION_CACHE_TTL_MS):
-// a token rotated or an integration disabled by another container (the ops function, in AWS) keeps
-// working here until the entry is older than the TTL, never longer; an unknown token or integration
-// is refused and read again on every request (a miss is never kept), so one created a moment later
-// works at once. Handlers are called with a controlled clock (`req.now`), against DynamoDB Local.
+// an old token rotated away or an integration disabled by another container (the ops function, in
+// AWS) keeps working here until the entry is older than the TTL, never longer; a refusal is always
+// decided on a fresh read, so a new token, an integration enabled again, or one created a moment
+// later works at once, and a miss is never kept. Handlers are called with a controlled clock (`req.now`), against DynamoDB Local.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { enqueuePagerDuty, receiveWebhook } from '../../functions/ingest/ingest';
@@ -77,15 +77,31 @@ async function changeElsewhere(id: string, set: Record<string, unknown>): Promis
 }
 
 describe('the integration read of a webhook, cached per container', () => {
-  it('keeps a token rotated elsewhere working until the TTL has passed, and no longer', async () => {
+  it('keeps a token rotated away elsewhere working until the TTL has passed, and the new one works at once', async () => {
     const { id, token } = await givenIntegration('generic');
     expect(await hook(id, token, T0)).toBe(202);
     await changeElsewhere(id, { tokenHash: hashToken('the-new-token') });
+    expect(await hook(id, token, T0 + 1000)).toBe(202);
+    // The new token is refused by the cached entry, so it is read again: accepted at once.
+    expect(await hook(id, 'the-new-token', T0 + 1001)).toBe(202);
+    // That read is now the cached entry: the old token is refused from then on.
+    expect(await hook(id, token, T0 + 1002)).toBe(401);
+  });
+
+  it('keeps an old token working no longer than the TTL', async () => {
+    const { id, token } = await givenIntegration('generic');
+    expect(await hook(id, token, T0)).toBe(202);
+    await changeElsewhere(id, { tokenHash: hashToken('another-new-token') });
     expect(await hook(id, token, T0 + INTEGRATION_CACHE_TTL_MS)).toBe(202);
-    expect(await hook(id, 'the-new-token', T0 + INTEGRATION_CACHE_TTL_MS)).toBe(401);
-    // Older than the TTL: read again.
     expect(await hook(id, token, T0 + INTEGRATION_CACHE_TTL_MS + 1)).toBe(401);
-    expect(await hook(id, 'the-new-token', T0 + INTEGRATION_CACHE_TTL_MS + 2)).toBe(202);
+  });
+
+  it('an integration enabled again elsewhere answers at once', async () => {
+    const { id, token } = await givenIntegration('generic');
+    await changeElsewhere(id, { enabled: false });
+    expect(await hook(id, token, T0)).toBe(404);
+    await changeElsewhere(id, { enabled: true });
+    expect(await hook(id, token, T0 + 1)).toBe(202);
   });
 
   it('keeps a disabled integration answering until the TTL, then 404', async () => {

@@ -65,6 +65,27 @@ describe('cachedByKey', () => {
     expect(loads).toBe(4);
   });
 
+  it('with accept: a cached value it refuses is read again and the fresh answer returned; a fresh load is not read twice', async () => {
+    const stored = { value: 'old' };
+    let loads = 0;
+    const c = cachedByKey(5000, async () => {
+      loads++;
+      return stored.value;
+    });
+    const isNew = (v: string) => v === 'new';
+    expect(await c.get('k', 0, isNew)).toBe('old'); // a miss: loaded once, refused, not loaded again
+    expect(loads).toBe(1);
+    expect(await c.get('k', 1)).toBe('old'); // kept: it is a value
+    expect(loads).toBe(1);
+    stored.value = 'new';
+    expect(await c.get('k', 2, (v) => v === 'old')).toBe('old'); // accepted from the cache
+    expect(loads).toBe(1);
+    expect(await c.get('k', 3, isNew)).toBe('new'); // refused from the cache: read again
+    expect(loads).toBe(2);
+    expect(await c.get('k', 4, isNew)).toBe('new'); // and the fresh value is what is kept
+    expect(loads).toBe(2);
+  });
+
   it('keeps at most maxEntries keys, dropping the oldest load', async () => {
     let loads = 0;
     const c = cachedByKey(5000, async (key) => `${key}@${++loads}`, 2);
