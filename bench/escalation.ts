@@ -15,12 +15,13 @@
 // sweep), the write and read units DynamoDB Local reports consumed per step (its transaction
 // units are not AWS's: see writeUnitsNote), and the machine's load (`uptime`) before and after.
 // BENCH_GROUP_COMMIT=0 sends every step's transactions on their own (as before decision 0008's
-// addendum 2); BENCH_DYNAMODB_JIT=full runs DynamoDB Local with the JVM's full JIT.
+// addendum 2). DynamoDB Local runs with the JVM's full JIT, as `npm start` runs it; BENCH_DYNAMODB_JIT=c1
+// keeps it at C1 (the short-lived stores' default, and what `npm start` ran before 2026-12-01).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
+import { DEFAULT_JVM_ARGS, LONG_RUNNING_JVM_ARGS, startDynamoDbLocal } from '../infra/local/dynamodb-local';
 import { ensureTables } from '../infra/local/tables';
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 10000);
@@ -55,10 +56,13 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 async function main(): Promise<void> {
   const loadBefore = uptime();
-  // BENCH_DYNAMODB_JIT=full: DynamoDB Local with the JVM's full JIT (as bench/support.ts starts it);
-  // by default it keeps the local runtime's C1-only JIT (faster start, lower peak throughput).
-  const fullJit = process.env.BENCH_DYNAMODB_JIT === 'full';
-  const ddb = await startDynamoDbLocal({ port: 0, ...(fullJit ? { jvmArgs: [] } : {}) });
+  // DynamoDB Local as the local runtime runs it (full JIT); BENCH_DYNAMODB_JIT=c1: C1 only.
+  const fullJit = process.env.BENCH_DYNAMODB_JIT !== 'c1';
+  const ddb = await startDynamoDbLocal({
+    port: 0,
+    jvmArgs: [...(fullJit ? LONG_RUNNING_JVM_ARGS : DEFAULT_JVM_ARGS)],
+    startTimeoutMs: 120_000,
+  });
   const table = `bench-escalation-${Date.now().toString(36)}`;
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,

@@ -3,7 +3,7 @@
 // serves the API on PORT (default 3000). Ctrl-C stops everything, Java included.
 import path from 'node:path';
 import { demoIntegrations, demoOpsTokens, webhookPathOf } from './demo';
-import { PROJECT_ROOT, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { LONG_RUNNING_JVM_ARGS, PROJECT_ROOT, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 
 async function main(): Promise<void> {
@@ -34,7 +34,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  const dynamo = (up.dynamo = await startDynamoDbLocal({ dataDir: path.join(dataDir, 'dynamodb') }));
+  // It serves for as long as Nocturne runs: the full JIT pays off within a minute of load.
+  const dynamo = (up.dynamo = await startDynamoDbLocal({
+    dataDir: path.join(dataDir, 'dynamodb'),
+    jvmArgs: [...LONG_RUNNING_JVM_ARGS],
+    startTimeoutMs: 60_000,
+  }));
   // Supervision: without its store Nocturne can only answer 503; say so once and stop rather than limp on.
   void dynamo.exited.then(({ code, signal, expected }) => {
     if (expected || stopping) return;
