@@ -1,16 +1,18 @@
-// Storing one webhook delivery: the raw body first (it also claims the delivery against
-// retries), then each alert (each write idempotent per payload), then the completion mark.
-// A crash anywhere is repaired by the sender's retry; a completed delivery retried within the
-// retry window changes nothing, as long as nothing changed in between: the same body after a
-// resolve (or after another delivery for one of its alerts) is a new notification.
+// Storing one webhook delivery: the raw body first (decision 0009; its head also tells whether the
+// same body was received within the retry window), then each alert (each write idempotent per
+// payload). There is no completion mark (decision 0001, addendum 3): a body seen before is a true
+// retry only while the store still shows what it left, checked by reading its alerts; otherwise
+// every alert is recorded again, which completes an attempt that crashed or stopped part-way and
+// leaves what it did write as it is. The same body after a resolve (or after another delivery for
+// one of its alerts) is a new notification.
 import { monotonicFactory } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
 import { getLiveAlert, recordAlert, type AlertOutcome } from './alerts';
-import { beginPayload, completePayload, payloadIdFor } from './raw-payloads';
+import { payloadIdFor, storePayload } from './raw-payloads';
 
 export interface DeliveryResult {
   payloadId: string;
-  /** True when this body was already processed within the retry window: nothing changed. */
+  /** True when this body was already received within the retry window and nothing changed since: a retry. */
   duplicate: boolean;
   results: Array<{ dedupKey: string; outcome: AlertOutcome['outcome']; alertId?: string; reason?: string }>;
 }
@@ -25,19 +27,19 @@ export async function storeDelivery(input: {
   alerts: CanonicalAlert[];
   /**
    * Aborted when the request was already answered (its deadline passed): stop before the next
-   * alert and leave the completion mark unset, so the sender's retry records what is missing.
+   * alert. Nothing marks the delivery done, so the sender's retry records what is missing.
    */
   signal?: AbortSignal;
 }): Promise<DeliveryResult> {
   const payloadId = payloadIdFor(input.integrationId, input.body);
-  const fresh = await beginPayload({
+  const { seen } = await storePayload({
     id: payloadId,
     integrationId: input.integrationId,
     contentType: input.contentType,
     body: input.body,
     receivedAt: input.receivedAt,
   });
-  if (!fresh && (await unchangedSince(input.integrationId, payloadId, input.alerts)))
+  if (seen && (await unchangedSince(input.integrationId, payloadId, input.alerts)))
     return { payloadId, duplicate: true, results: [] };
 
   const newId = monotonicFactory();
@@ -78,17 +80,18 @@ export async function storeDelivery(input: {
       }),
     ),
   );
-  // Stopped early (answered already): no completion mark, which would tell the retry that alerts
-  // never written were stored.
+  // Stopped early (answered already): the results are incomplete, and the retry records the rest.
   if (recorded < input.alerts.length) input.signal?.throwIfAborted();
-  await completePayload(payloadId, input.receivedAt);
   return { payloadId, duplicate: false, results };
 }
 
 /**
- * A delivery already processed is a true retry only while the store still shows what it left:
- * each alert it triggered or acknowledged is still live with this delivery as its last one, and
- * each alert it resolved has not fired again. Otherwise (PagerDuty semantics) it is new.
+ * A body seen before is a true retry only while the store still shows what it left: each alert it
+ * triggered or acknowledged is still live with this delivery as its last one, and each alert it
+ * resolved has not fired again. Otherwise (PagerDuty semantics, or an attempt that stopped before
+ * this alert) it is recorded in full. One strongly consistent read per alert up to the first change:
+ * a retry reads (1 read unit per alert) rather than writes (a refused conditional write is billed at
+ * least 1 write unit, five times the price).
  */
 async function unchangedSince(integrationId: string, payloadId: string, alerts: CanonicalAlert[]): Promise<boolean> {
   for (const alert of alerts) {

@@ -1,16 +1,16 @@
 // Raw webhook bodies, kept 30 days for investigation and replay. Content-addressed per
 // integration (the id is a hash of the body), gzip-compressed and chunked under DynamoDB's
-// 400 KB item limit. The first chunk doubles as the idempotency record of the delivery:
-// `processedAt` says the alerts it carried were stored, so a retried delivery changes nothing.
+// 400 KB item limit. The first chunk doubles as the retry detector: its `receivedAt` says when
+// this body was first received within the retry window (decision 0001, addendum 3).
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { PutCommand, UpdateCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, guard, isConditionalCheckFailed, tableName } from './client';
 import { ENTITY, keys } from './keys';
 import { queryAll } from './query';
 
 export const RAW_PAYLOAD_TTL_DAYS = 30;
-/** A byte-identical delivery within this window is a retry, not a new notification. */
+/** A byte-identical delivery within this window of the first one is a retry, if nothing changed since. */
 export const RETRY_WINDOW_SECONDS = 3600;
 const CHUNK_BYTES = 350 * 1024;
 
@@ -19,8 +19,8 @@ export interface RawPayload {
   integrationId: string;
   contentType: string;
   body: string;
+  /** When this body was received; a retry within RETRY_WINDOW_SECONDS keeps the first time. */
   receivedAt: string;
-  processedAt?: string;
 }
 
 export function payloadIdFor(integrationId: string, body: string): string {
@@ -31,10 +31,14 @@ export function payloadIdFor(integrationId: string, body: string): string {
 const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /**
- * Store the body and claim the delivery. Returns false when the same body was already
- * processed within the retry window (a retry): the caller must then change nothing.
+ * Store the body, before any alert it carries (decision 0009). `seen` says the same body was already
+ * received within the retry window: the delivery may be a retry. The head is then left as it is (its
+ * `receivedAt` stays the first one of the window). One conditional Put, refused or not, and no
+ * completion mark: the caller tells a true retry by its alerts (storeDelivery). The extra chunks of a
+ * body over 350 KB are written every time: a first attempt may have stopped between its head and its
+ * chunks.
  */
-export async function beginPayload(p: Omit<RawPayload, 'id' | 'processedAt'> & { id: string }): Promise<boolean> {
+export async function storePayload(p: RawPayload): Promise<{ seen: boolean }> {
   const zipped = gzipSync(Buffer.from(p.body, 'utf8'));
   const chunks: Buffer[] = [];
   for (let off = 0; off < zipped.length || chunks.length === 0; off += CHUNK_BYTES)
@@ -47,6 +51,7 @@ export async function beginPayload(p: Omit<RawPayload, 'id' | 'processedAt'> & {
     receivedAt: p.receivedAt,
     expiresAt,
   };
+  let seen = false;
   try {
     await guard('store raw payload', () =>
       documentClient().send(
@@ -59,8 +64,9 @@ export async function beginPayload(p: Omit<RawPayload, 'id' | 'processedAt'> & {
             chunks: chunks.length,
             data: chunks[0],
           },
-          ConditionExpression:
-            'attribute_not_exists(pk) OR attribute_not_exists(processedAt) OR processedAt < :windowStart',
+          // Items stored before decision 0001's addendum 3 may carry `processedAt`: it is ignored (and
+          // dropped when the body is stored again).
+          ConditionExpression: 'attribute_not_exists(pk) OR receivedAt < :windowStart',
           ExpressionAttributeValues: {
             ':windowStart': new Date(Date.parse(p.receivedAt) - RETRY_WINDOW_SECONDS * 1000).toISOString(),
           },
@@ -68,8 +74,8 @@ export async function beginPayload(p: Omit<RawPayload, 'id' | 'processedAt'> & {
       ),
     );
   } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
+    if (!isConditionalCheckFailed(err)) throw err;
+    seen = true;
   }
   for (let i = 1; i < chunks.length; i += 25) {
     const batch = chunks.slice(i, i + 25).map((data, j) => ({
@@ -84,20 +90,7 @@ export async function beginPayload(p: Omit<RawPayload, 'id' | 'processedAt'> & {
       if (pending?.length) throw new Error('unprocessed raw payload chunks');
     });
   }
-  return true;
-}
-
-export async function completePayload(id: string, processedAt: string): Promise<void> {
-  await guard('complete raw payload', () =>
-    documentClient().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.rawPayload(id, 0),
-        UpdateExpression: 'SET processedAt = :t',
-        ExpressionAttributeValues: { ':t': processedAt },
-      }),
-    ),
-  );
+  return { seen };
 }
 
 export async function getPayload(id: string): Promise<RawPayload | undefined> {
@@ -111,6 +104,5 @@ export async function getPayload(id: string): Promise<RawPayload | undefined> {
     contentType: head.contentType as string,
     body,
     receivedAt: head.receivedAt as string,
-    processedAt: head.processedAt as string | undefined,
   };
 }
