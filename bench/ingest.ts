@@ -88,9 +88,14 @@ async function main(): Promise<void> {
       for (const [k, v] of env.byFunction.get('ingest') ?? []) ingestOnly.set(k, v);
       // The integration read is cached per container (5 s): counted apart, not per request.
       const integrationReads = tally.get('ingest')?.reads['GetItem INTEGRATION/INTEGRATION'] ?? 0;
+      // The request's own writes (the raw body's Put; decision 0001 addendum 3), counted, not assumed.
+      const perRequestWrites = Object.entries(tally.get('ingest')?.items ?? {})
+        .filter(([label]) => label.includes('RawPayload') || label.includes('RAW/'))
+        .reduce((n, [, t]) => n + t.requests, 0);
       return {
         alerts: keys.length,
         requests,
+        perRequestWrites,
         writes: writesOf(ingestOnly),
         total: requestsOf(ingestOnly) - integrationReads,
         integrationReads,
@@ -120,16 +125,16 @@ async function main(): Promise<void> {
         closed: { clients: CLIENTS, seconds: SECONDS, repeats: 0.5, ...closed },
         calibration: {
           perNewAlert: {
-            writes: round((newCal.writes - 2 * newCal.requests) / newCal.alerts),
-            requests: round((newCal.total - 2 * newCal.requests) / newCal.alerts),
+            writes: round((newCal.writes - newCal.perRequestWrites) / newCal.alerts),
+            requests: round((newCal.total - newCal.perRequestWrites) / newCal.alerts),
           },
           perRepeatedAlert: {
-            writes: round((repCal.writes - 2 * repCal.requests) / repCal.alerts),
-            requests: round((repCal.total - 2 * repCal.requests) / repCal.alerts),
+            writes: round((repCal.writes - repCal.perRequestWrites) / repCal.alerts),
+            requests: round((repCal.total - repCal.perRequestWrites) / repCal.alerts),
           },
           perRequestOverhead: {
-            writes: 2,
-            note: 'payload claim, completion mark; shared by every alert in the request',
+            writes: round((newCal.perRequestWrites + repCal.perRequestWrites) / (newCal.requests + repCal.requests)),
+            note: "the raw body's conditional Put (no completion mark since decision 0001's addendum 3); shared by every alert in the request",
           },
           /** GetItem of the integration over both calibration runs: cached 5 s per container, not per request. */
           integrationReads: newCal.integrationReads + repCal.integrationReads,
