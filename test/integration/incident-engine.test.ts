@@ -1,7 +1,7 @@
 // The incident engine against DynamoDB Local, with an injected clock: grouping windows,
 // auto-resolve and reopen, silences, maintenance, inhibition, dependency correlation,
 // flapping, storms, and concurrency.
-import { mergeInto, onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
+import { announce, mergeInto, onAlertOpened, onAlertResolved } from '../../shared/app/incidents/engine';
 import { getDisposition } from '../../shared/store/dispositions';
 import { StoreUnavailableError } from '../../shared/store/errors';
 import { inhibitorKeys } from '../../shared/domain/incidents/decide';
@@ -9,7 +9,7 @@ import { matchLabels } from '../../shared/domain/incidents/labels';
 import { commitOpen, registerInhibitor, removeInhibitor } from '../../shared/store/incident-plans';
 import { getRules } from '../../shared/store/rules';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, tableName } from '../../shared/store/client';
+import { addDynamoClientConfigurer, documentClient, tableName } from '../../shared/store/client';
 import { incidentKeys } from '../../shared/store/keys';
 import { sizeOf } from '../../shared/store/item-size';
 import { countInhibitorSources } from '../../shared/store/migrations';
@@ -304,6 +304,60 @@ describe('grouping and lifecycle', () => {
     expect(r.incidentId).toBeDefined();
     expect(await getIncident(r.incidentId!)).toMatchObject({ status: 'resolved', alertCount: 1, openAlertCount: 0 });
     expect((await onAlertOpened(a, at(T, 1))).kind).toBe('duplicate');
+  });
+
+  it('announces on one read of the incident, and a join between that read and the commit is not lost', async () => {
+    // Reads of incident items (`INCIDENT`) while armed; `onRead` runs once after the first one returns.
+    let reads = 0;
+    let onRead: (() => Promise<unknown>) | undefined;
+    const stop = addDynamoClientConfigurer((c) =>
+      c.middlewareStack.add(
+        (next, context) => async (args) => {
+          // The document client's input: marshalled or not, depending on where in `initialize` this runs.
+          const sk = (args.input as { Key?: { sk?: string | { S?: string } } }).Key?.sk;
+          const incidentRead =
+            context.commandName === 'GetItemCommand' && (typeof sk === 'string' ? sk : sk?.S) === 'INCIDENT';
+          const out = await next(args);
+          if (incidentRead) {
+            reads++;
+            const race = onRead;
+            onRead = undefined;
+            await race?.();
+          }
+          return out;
+        },
+        { step: 'initialize', name: 'countIncidentReads' },
+      ),
+    );
+    try {
+      const alertname = unique('Announce');
+      const first = snap({ labels: { alertname, instance: 'api-1' }, service: 'checkout' });
+      const quiet = await onAlertOpened(first, new Date(T));
+      reads = 0;
+      await announce(quiet.incidentId!, at(T, 31));
+      expect(reads).toBe(1);
+      expect(await getIncident(quiet.incidentId!)).toMatchObject({
+        alertCount: 1,
+        notifiedAt: at(T, 31).toISOString(),
+      });
+
+      const other = unique('Announce');
+      const raced = await onAlertOpened(
+        snap({ labels: { alertname: other, instance: 'api-1' }, service: 'checkout' }),
+        new Date(T),
+      );
+      // A second alert joins right after the announcement read the incident: its revision check fails,
+      // it reads again, and the incident it announces counts both alerts.
+      onRead = () =>
+        onAlertOpened(snap({ labels: { alertname: other, instance: 'api-2' }, service: 'checkout' }), at(T, 20));
+      reads = 0;
+      await announce(raced.incidentId!, at(T, 31));
+      expect(reads).toBe(2);
+      const inc = await getIncident(raced.incidentId!);
+      expect(inc).toMatchObject({ alertCount: 2, openAlertCount: 2, notifiedAt: at(T, 31).toISOString() });
+    } finally {
+      stop();
+    }
   });
 });
 

@@ -368,7 +368,7 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
     );
     if (inhibitors.every(Boolean)) {
       const by = inhibitors[0]!;
-      const r = await mutateIncident(incidentId, at, (cur) => inhibitedAtAnnounce(cur, by, at));
+      const r = await mutateIncident(incidentId, at, (cur) => inhibitedAtAnnounce(cur, by, at), { current: incident });
       if (r) await afterChange(r.before, r.after, now);
       return;
     }
@@ -388,7 +388,8 @@ export async function announce(incidentId: string, now: Date): Promise<void> {
     );
     return;
   }
-  const r = await mutateIncident(incidentId, at, (cur) => announceChange(cur, at));
+  // The incident as read above (consistent): a change meanwhile fails the revision check and is re-read.
+  const r = await mutateIncident(incidentId, at, (cur) => announceChange(cur, at), { current: incident });
   if (r) await afterChange(r.before, r.after, now);
 }
 
