@@ -290,6 +290,18 @@ export async function getLiveAlert(integrationId: string, dedupKey: string): Pro
   return r.Item ? toAlert(r.Item) : undefined;
 }
 
+/**
+ * The live alerts of several dedup keys of one integration, in consistent BatchGetItems of up to 100
+ * (one request where GetItem per key would be one each); keys without a live alert are absent.
+ */
+export async function getLiveAlerts(integrationId: string, dedupKeys: string[]): Promise<Map<string, StoredAlert>> {
+  const items = await getItems(
+    'get alerts',
+    dedupKeys.map((k) => keys.liveAlert(integrationId, k)),
+  );
+  return new Map(items.map((i) => [String(i.dedupKey), toAlert(i)]));
+}
+
 export interface AlertQuery {
   status?: 'firing' | 'resolved';
   integrationId?: string;

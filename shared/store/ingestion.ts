@@ -7,7 +7,7 @@
 // one of its alerts) is a new notification.
 import { monotonicFactory } from 'ulid';
 import type { CanonicalAlert } from '../domain/alert';
-import { getLiveAlert, recordAlert, type AlertOutcome } from './alerts';
+import { getLiveAlert, getLiveAlerts, recordAlert, type AlertOutcome, type StoredAlert } from './alerts';
 import { payloadIdFor, storePayload } from './raw-payloads';
 
 export interface DeliveryResult {
@@ -89,15 +89,23 @@ export async function storeDelivery(input: {
  * A body seen before is a true retry only while the store still shows what it left: each alert it
  * triggered or acknowledged is still live with this delivery as its last one, and each alert it
  * resolved has not fired again. Otherwise (PagerDuty semantics, or an attempt that stopped before
- * this alert) it is recorded in full. One strongly consistent read per alert up to the first change:
- * a retry reads (1 read unit per alert) rather than writes (a refused conditional write is billed at
- * least 1 write unit, five times the price).
+ * this alert) it is recorded in full. Strongly consistent reads (a GetItem for a one-alert body, a
+ * BatchGetItem per 100 alerts of a batch, up to the first hundred that changed): a retry reads (1 read
+ * unit per alert) rather than writes (a refused conditional write is billed at least 1 write unit,
+ * five times the price).
  */
 async function unchangedSince(integrationId: string, payloadId: string, alerts: CanonicalAlert[]): Promise<boolean> {
-  for (const alert of alerts) {
-    const live = await getLiveAlert(integrationId, alert.dedupKey);
-    const unchanged = alert.action === 'resolve' ? !live : live?.lastPayloadId === payloadId;
-    if (!unchanged) return false;
+  const unchanged = (alert: CanonicalAlert, live: StoredAlert | undefined) =>
+    alert.action === 'resolve' ? !live : live?.lastPayloadId === payloadId;
+  if (alerts.length === 1) return unchanged(alerts[0]!, await getLiveAlert(integrationId, alerts[0]!.dedupKey));
+  // A batch: its alerts read 100 at a time (one BatchGetItem each), up to the first batch that changed.
+  for (let i = 0; i < alerts.length; i += 100) {
+    const batch = alerts.slice(i, i + 100);
+    const live = await getLiveAlerts(
+      integrationId,
+      batch.map((a) => a.dedupKey),
+    );
+    if (!batch.every((a) => unchanged(a, live.get(a.dedupKey)))) return false;
   }
   return true;
 }

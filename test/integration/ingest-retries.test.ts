@@ -217,5 +217,25 @@ describe('a retried webhook delivery', () => {
       'UpdateItemCommand',
       'UpdateItemCommand',
     ]);
+    // Its retry reads the four alerts in one BatchGetItem, and changes nothing.
+    const batchRetry = await commandsOf(() => storeDelivery({ ...batch, receivedAt: at(3) }));
+    expect(batchRetry.result).toMatchObject({ duplicate: true, results: [] });
+    expect(batchRetry.commands).toEqual(['PutItemCommand', 'BatchGetItemCommand']);
+  });
+
+  it('tells a batch retry from a new delivery by every alert it carries, not only the first', async () => {
+    const { id } = await givenIntegration('generic');
+    const keys4 = ['c0', 'c1', 'c2', 'c3'];
+    const body = delivery(
+      id,
+      keys4.map((dedupKey) => ({ dedupKey })),
+      at(0),
+    );
+    await storeDelivery(body);
+    // Another delivery moves the last alert on: the same body again is then a new notification for it.
+    await storeDelivery(delivery(id, [{ dedupKey: 'c3', summary: 'changed' }], at(1)));
+    const again = await storeDelivery({ ...body, receivedAt: at(2) });
+    expect(again.duplicate).toBe(false);
+    expect(again.results.map((r) => r.outcome)).toEqual(['duplicate', 'duplicate', 'duplicate', 'repeated']);
   });
 });
