@@ -4,7 +4,7 @@
 // JOINS alerts join it through onAlertOpened. Prints requests, write/read units and CPU per join
 // for each size and checks that no join failed and that the cost is flat (largest ≤ 2× smallest).
 import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
+import { LONG_RUNNING_JVM_ARGS, startDynamoDbLocal } from '../infra/local/dynamodb-local';
 import { ensureTables } from '../infra/local/tables';
 import { onAlertOpened } from '../shared/app/incidents/engine';
 import { addDynamoClientConfigurer, documentClient, tableName } from '../shared/store/client';
@@ -88,7 +88,7 @@ async function seed(incidentId: string, size: number, at: string): Promise<void>
 
 async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-  const dynamo = await startDynamoDbLocal({ port: 0, jvmArgs: [], startTimeoutMs: 120_000 });
+  const dynamo = await startDynamoDbLocal({ port: 0, jvmArgs: [...LONG_RUNNING_JVM_ARGS], startTimeoutMs: 120_000 });
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BusEvent } from '../shared/adapters/events';
-import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
+import { LONG_RUNNING_JVM_ARGS, startDynamoDbLocal } from '../infra/local/dynamodb-local';
 import { ensureTables } from '../infra/local/tables';
 import { createJobSchema, createProbeSchema } from '../shared/domain/probes/definitions';
 import type { ProbeBatchDetail } from '../shared/domain/probes/rounds';
@@ -145,7 +145,7 @@ async function jobSweep() {
 
 async function main(): Promise<void> {
   const uptimeBefore = uptime();
-  const ddb = await startDynamoDbLocal({ port: 0, jvmArgs: [] });
+  const ddb = await startDynamoDbLocal({ port: 0, jvmArgs: [...LONG_RUNNING_JVM_ARGS] });
   const tables = { main: `bench-probes-${Date.now().toString(36)}`, idempotency: 'bench-probes-idem' };
   const env = {
     AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,

@@ -5,7 +5,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { localDynamoClient, startDynamoDbLocal, type DynamoDbLocal } from '../infra/local/dynamodb-local';
+import {
+  LONG_RUNNING_JVM_ARGS,
+  localDynamoClient,
+  startDynamoDbLocal,
+  type DynamoDbLocal,
+} from '../infra/local/dynamodb-local';
 import { readJsonl } from '../infra/local/jsonl';
 import { ensureTables, tableNamesFor } from '../infra/local/tables';
 import { currentInvocation } from '../infra/local/lambda';
@@ -41,7 +46,7 @@ export async function startBench(
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const dataDir = mkdtempSync(path.join(tmpdir(), 'nocturne-bench-'));
   // Full JIT: a benchmark runs long enough for C2 to pay off.
-  const dynamo = await startDynamoDbLocal({ port: 0, jvmArgs: [], startTimeoutMs: 120_000 });
+  const dynamo = await startDynamoDbLocal({ port: 0, jvmArgs: [...LONG_RUNNING_JVM_ARGS], startTimeoutMs: 120_000 });
   if (beforeRuntime) {
     const names = tableNamesFor(opts.tablePrefix ?? 'nocturne');
     await ensureTables(dynamo.endpoint, names);

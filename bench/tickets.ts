@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
+import { LONG_RUNNING_JVM_ARGS, startDynamoDbLocal } from '../infra/local/dynamodb-local';
 import { startLocalRuntime } from '../infra/local/runtime';
 import { catalog } from '../infra/catalog';
 import { sweepOnce } from '../functions/timer-sweeper/sweep';
@@ -36,7 +36,7 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   logger.setLogLevel('ERROR');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'nocturne-bench-tickets-'));
-  const ddb = await startDynamoDbLocal({ port: 0, jvmArgs: [] });
+  const ddb = await startDynamoDbLocal({ port: 0, jvmArgs: [...LONG_RUNNING_JVM_ARGS] });
   // The API's throttle (200 requests/s per route) would cap the run at the throttle, not at
   // Nocturne: raise it for the benchmark, as a load test against a raised quota would.
   const rt = await startLocalRuntime({

@@ -9,7 +9,7 @@ import { getIncident } from '../../shared/store/incidents';
 import { incidentKeys } from '../../shared/store/keys';
 import { at, setRules, snap } from '../support/incidents';
 import { useOwnTable } from '../support/store';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb-local';
+import { LONG_RUNNING_JVM_ARGS, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb-local';
 
 // A DynamoDB Local of its own, started before useOwnTable's hook runs: the one the suite shares gets
 // slower with every write it has taken (this file took 15 s on a fresh one, then 143 s and 327 s when
@@ -18,7 +18,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamo
 let ownDynamo: DynamoDbLocal | undefined;
 const sharedEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
 beforeAll(async () => {
-  ownDynamo = await startDynamoDbLocal({ port: 0, jvmArgs: [], startTimeoutMs: 120_000 });
+  ownDynamo = await startDynamoDbLocal({ port: 0, jvmArgs: [...LONG_RUNNING_JVM_ARGS], startTimeoutMs: 120_000 });
   process.env.AWS_ENDPOINT_URL_DYNAMODB = ownDynamo.endpoint;
 }, 180_000);
 useOwnTable();
