@@ -9,6 +9,7 @@ import { documentClient, tableName } from '../../shared/store/client';
 import { keys, ticketKeys } from '../../shared/store/keys';
 import { applyPendingMigrations, moveTicketIndexes } from '../../shared/store/migrations';
 import { putConfig } from '../../shared/store/ticket-config';
+import { categorySchema } from '../../shared/domain/tickets/config';
 import { getTicket } from '../../shared/store/tickets';
 import { callAs, uniq, type Call } from '../unit/tickets/support';
 
@@ -22,18 +23,7 @@ beforeAll(async () => {
   await putConfig('queue', { id: queueId, name: 'Keys-only lists', members: [], assignmentMode: 'manual' }, now);
   await putConfig(
     'category',
-    {
-      id: categoryId,
-      name: 'Keys-only lists',
-      fields: [],
-      defaultPriority: 'P3',
-      defaultQueueId: queueId,
-      requiredSkills: [],
-      reopenWindowHours: 1,
-      notify: {},
-      requesterVisible: true,
-      emailAddresses: [],
-    },
+    categorySchema.parse({ id: categoryId, name: 'Keys-only lists', defaultQueueId: queueId, reopenWindowHours: 1 }),
     now,
   );
 });

@@ -33,6 +33,7 @@ import { RecordingTaskCallbacks, setTaskCallbacks } from '../../shared/adapters/
 import { ticketEventsFor } from '../../shared/store/outbox/ticket-events';
 import type { Ticket } from '../../shared/domain/tickets/ticket';
 import { ensureConfig, putConfig } from '../../shared/store/ticket-config';
+import { categorySchema } from '../../shared/domain/tickets/config';
 import { seedTicketDemo } from '../../infra/local/demo/tickets';
 import { getTicket, listComments, listRequesterTickets, ticketsOfIncident } from '../../shared/store/tickets';
 import { lambdaContext } from '../support/http-event';
@@ -433,19 +434,13 @@ describe('notifications, SLA timers and escalation', () => {
     const categoryId = uniq('c');
     await putConfig(
       'category',
-      {
+      categorySchema.parse({
         id: categoryId,
         name: 'Escalating',
-        fields: [],
-        defaultPriority: 'P3',
         defaultQueueId: queueId,
         slaPolicyId: 'src-fast',
-        requiredSkills: [],
         reopenWindowHours: 1,
-        notify: {},
-        requesterVisible: true,
-        emailAddresses: [],
-      },
+      }),
       now,
     );
     const created = await callAs(ops, {
@@ -596,19 +591,13 @@ describe('ticket report', () => {
     const categoryId = uniq('rep');
     await putConfig(
       'category',
-      {
+      categorySchema.parse({
         id: categoryId,
         name: 'Report',
-        fields: [],
-        defaultPriority: 'P3',
         defaultQueueId: 'support-l2',
         slaPolicyId: 'src-fast',
-        requiredSkills: [],
         reopenWindowHours: 1,
-        notify: {},
-        requesterVisible: true,
-        emailAddresses: [],
-      },
+      }),
       now,
     );
     const from = new Date(Date.now() - 60_000).toISOString();

@@ -6,6 +6,7 @@ import { handler as config } from '../../functions/ticket-config/handler';
 import { seedTicketDemo } from '../../infra/local/demo/tickets';
 import { addDynamoClientConfigurer } from '../../shared/store/client';
 import { ensureConfig, putConfig } from '../../shared/store/ticket-config';
+import { categorySchema } from '../../shared/domain/tickets/config';
 import { getTicket } from '../../shared/store/tickets';
 import { admin, agent, callAs, requester, uniq, viewer, type Call } from '../unit/tickets/support';
 
@@ -46,22 +47,17 @@ beforeAll(async () => {
   );
   await ensureConfig(
     'category',
-    {
+    categorySchema.parse({
       id: 'it-fast',
       name: 'Fast',
       fields: [
         { key: 'msisdn', label: 'MSISDN', type: 'text', required: true, maxLength: 20 },
         { key: 'count', label: 'Count', type: 'number', required: false, integer: true, min: 0 },
       ],
-      defaultPriority: 'P3',
       defaultQueueId: 'support-l2',
       slaPolicyId: 'it-fast',
-      requiredSkills: [],
       reopenWindowHours: 1,
-      notify: {},
-      requesterVisible: true,
-      emailAddresses: [],
-    },
+    }),
     now,
   );
 });
@@ -295,18 +291,7 @@ describe('round-robin assignment', () => {
     const categoryId = uniq(`${queueId}-c`);
     await putConfig(
       'category',
-      {
-        id: categoryId,
-        name,
-        fields: [],
-        defaultPriority: 'P3',
-        defaultQueueId: queueId,
-        requiredSkills,
-        reopenWindowHours: 1,
-        notify: {},
-        requesterVisible: true,
-        emailAddresses: [],
-      },
+      categorySchema.parse({ id: categoryId, name, defaultQueueId: queueId, requiredSkills, reopenWindowHours: 1 }),
       now,
     );
     return categoryId;
