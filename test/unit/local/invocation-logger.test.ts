@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { FunctionDefinition } from '../../../infra/catalog';
-import { LambdaHost, physicalName } from '../../../infra/local/lambda';
+import { LambdaHost, physicalName, type LambdaHandler } from '../../../infra/local/lambda';
 import { lambdaHandler } from '../../../shared/http/event-handler';
 import { logger } from '../../../shared/observability/logger';
 
@@ -22,6 +22,17 @@ function fn(name: string): FunctionDefinition {
     timeoutSeconds: 10,
     triggers: [],
   };
+}
+
+/** A local Lambda host running these handlers, one function of the same name each. */
+function hostOf(handlers: Record<string, LambdaHandler>): LambdaHost {
+  return new LambdaHost({
+    functions: Object.keys(handlers).map(fn),
+    region: 'us-east-1',
+    dataDir,
+    log: () => {},
+    handlers,
+  });
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -61,30 +72,24 @@ describe('log lines of concurrent local invocations', () => {
   it('carry the name and request id of the function that wrote them', async () => {
     const alphaLogged = deferred();
     const betaLogged = deferred();
-    const host = new LambdaHost({
-      functions: [fn('alpha'), fn('beta')],
-      region: 'us-east-1',
-      dataDir,
-      log: () => {},
-      handlers: {
-        // alpha logs, waits until beta started (and set its own context), then logs again.
-        alpha: lambdaHandler(async () => {
-          logger.warn('alpha 1');
-          alphaLogged.resolve();
-          await betaLogged.promise;
-          logger.warn('alpha 2');
-          await new Promise((r) => setImmediate(r));
-          logger.warn('alpha 3');
-          return 'a';
-        }),
-        beta: lambdaHandler(async () => {
-          logger.warn('beta 1');
-          betaLogged.resolve();
-          await new Promise((r) => setImmediate(r));
-          logger.warn('beta 2');
-          return 'b';
-        }),
-      },
+    const host = hostOf({
+      // alpha logs, waits until beta started (and set its own context), then logs again.
+      alpha: lambdaHandler(async () => {
+        logger.warn('alpha 1');
+        alphaLogged.resolve();
+        await betaLogged.promise;
+        logger.warn('alpha 2');
+        await new Promise((r) => setImmediate(r));
+        logger.warn('alpha 3');
+        return 'a';
+      }),
+      beta: lambdaHandler(async () => {
+        logger.warn('beta 1');
+        betaLogged.resolve();
+        await new Promise((r) => setImmediate(r));
+        logger.warn('beta 2');
+        return 'b';
+      }),
     });
     const alpha = host.invoke('alpha', {});
     await alphaLogged.promise;
@@ -117,18 +122,12 @@ describe('log lines of concurrent local invocations', () => {
   });
 
   it('carry every field a Lambda log line has: level, message, time, service, sampling and the whole Lambda context', async () => {
-    const host = new LambdaHost({
-      functions: [fn('gamma')],
-      region: 'us-east-1',
-      dataDir,
-      log: () => {},
-      handlers: {
-        gamma: lambdaHandler(async () => {
-          logger.appendKeys({ incidentId: 'inc-1' });
-          logger.warn('gamma', { alerts: 3 });
-          return undefined;
-        }),
-      },
+    const host = hostOf({
+      gamma: lambdaHandler(async () => {
+        logger.appendKeys({ incidentId: 'inc-1' });
+        logger.warn('gamma', { alerts: 3 });
+        return undefined;
+      }),
     });
     await host.invoke('gamma', {});
     const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'gamma');
@@ -162,16 +161,10 @@ describe('log lines of concurrent local invocations', () => {
   });
 
   it('logs the event with its invocation context when event logging is on', async () => {
-    const host = new LambdaHost({
-      functions: [fn('delta')],
-      region: 'us-east-1',
-      dataDir,
-      log: () => {},
-      handlers: {
-        delta: middy()
-          .use(injectLambdaContext(logger, { logEvent: true }))
-          .handler(async () => 'd') as never,
-      },
+    const host = hostOf({
+      delta: middy()
+        .use(injectLambdaContext(logger, { logEvent: true }))
+        .handler(async () => 'd') as never,
     });
     const previous = logger.getLevelName();
     logger.setLogLevel('INFO');
@@ -194,23 +187,17 @@ describe('log lines of concurrent local invocations', () => {
     const previous = logger.getLevelName();
     const createChild = jest.spyOn(Logger.prototype, 'createChild');
     try {
-      const host = new LambdaHost({
-        functions: [fn('quiet'), fn('loud')],
-        region: 'us-east-1',
-        dataDir,
-        log: () => {},
-        handlers: {
-          quiet: lambdaHandler(async () => {
-            logger.info('below the WARN level');
-            logger.debug('below it too');
-            return 'q';
-          }),
-          loud: lambdaHandler(async () => {
-            logger.warn('loud 1');
-            logger.warn('loud 2');
-            return 'l';
-          }),
-        },
+      const host = hostOf({
+        quiet: lambdaHandler(async () => {
+          logger.info('below the WARN level');
+          logger.debug('below it too');
+          return 'q';
+        }),
+        loud: lambdaHandler(async () => {
+          logger.warn('loud 1');
+          logger.warn('loud 2');
+          return 'l';
+        }),
       });
       logger.setLogLevel('WARN');
       await host.invoke('quiet', {});
